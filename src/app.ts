@@ -1,0 +1,217 @@
+/**
+ * Builds the whole service from its dependencies: one node:http server carrying the Telnyx REST
+ * routes, GraphQL over HTTP/SSE (Yoga) and graphql-ws on the same port, and the web page. No globals,
+ * so tests start as many instances as they like on free ports.
+ */
+import { randomUUID } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { GraphQLError, parse, validate, type ExecutionArgs } from 'graphql';
+import { useServer } from 'graphql-ws/use/ws';
+import { createYoga } from 'graphql-yoga';
+import { WebSocketServer } from 'ws';
+import { AuthError, credentialFrom, TokenService, type Viewer } from './auth/tokens.js';
+import type { Config } from './config.js';
+import { systemClock, type Clock } from './domain/clock.js';
+import type { Database } from './infra/db.js';
+import type { Logger } from './infra/logger.js';
+import { createInMemoryPubSub, type PubSub } from './infra/pubsub.js';
+import type { Context } from './graphql/context.js';
+import { schema } from './graphql/schema.js';
+import { createServices, type Services } from './services/index.js';
+import { handleTelnyxWebhook, isTelnyxPath } from './telnyx/webhooks.js';
+
+export interface AppDeps {
+  config: Config & { jwtSecret: string };
+  database: Database;
+  logger: Logger;
+  clock?: Clock;
+  pubsub?: PubSub;
+}
+
+export interface App {
+  services: Services;
+  server: Server;
+  /** Listen on `port` (0 = any free port); resolves with the base URL. */
+  start(port?: number, host?: string): Promise<string>;
+  /** Close sockets and the server; leaves the database open for its owner to close. */
+  stop(): Promise<void>;
+}
+
+/** Webhook bodies are a few hundred bytes; anything past this is dropped, not buffered. */
+const MAX_WEBHOOK_BODY_BYTES = 256 * 1024;
+const WEB_INDEX = new URL('../web/index.html', import.meta.url);
+
+export function buildApp(deps: AppDeps): App {
+  const { config, logger } = deps;
+  const clock = deps.clock ?? systemClock;
+  const tokens = new TokenService({ jwtSecret: config.jwtSecret, adminApiKey: config.adminApiKey });
+  const services = createServices({ config, db: deps.database.prisma, clock, logger, pubsub: deps.pubsub ?? createInMemoryPubSub(), tokens });
+
+  const viewerFor = async (credential: string | null): Promise<Viewer | null> => {
+    if (!credential) return null;
+    try {
+      return await tokens.authenticate(credential);
+    } catch (err) {
+      throw new GraphQLError(err instanceof AuthError ? err.message : 'invalid credentials', {
+        extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } },
+      });
+    }
+  };
+
+  const yoga = createYoga<{ extra?: { viewer?: Viewer | null } }, Context>({
+    schema,
+    graphqlEndpoint: '/graphql',
+    landingPage: false,
+    graphiql: config.production ? false : { subscriptionsProtocol: 'WS', title: 'Curbe Voice GraphQL' },
+    maskedErrors: { isDev: false },
+    logging: {
+      debug: (...args) => logger.debug({ args }, 'yoga'),
+      info: (...args) => logger.info({ args }, 'yoga'),
+      warn: (...args) => logger.warn({ args }, 'yoga'),
+      error: (...args) => logger.error({ args: args.map(String) }, 'yoga error'),
+    },
+    context: async ({ request, extra }) => {
+      // graphql-ws connections were authenticated once in onConnect; HTTP requests carry a header.
+      const viewer = extra?.viewer !== undefined ? extra.viewer : await viewerFor(credentialFrom(request?.headers.get('authorization')));
+      return { viewer, services, requestId: request?.headers.get('x-request-id') ?? randomUUID() };
+    },
+  });
+
+  const server = createServer((req, res) => {
+    const path = (req.url ?? '/').split('?')[0] ?? '/';
+    if (isTelnyxPath(path)) return void serveWebhook(services, req, res);
+    if (path === '/healthz') return void sendText(res, 200, 'ok\n');
+    if (path === '/' || path === '/index.html') return void serveFile(res, WEB_INDEX, 'text/html; charset=utf-8');
+    return void yoga(req, res);
+  });
+
+  const wss = new WebSocketServer({ server, path: yoga.graphqlEndpoint });
+  type WsExtra = { viewer?: Viewer | null };
+  const ws = useServer<Record<string, unknown> | undefined, WsExtra>(
+    {
+      execute: (args) => (args.rootValue as { execute: (a: ExecutionArgs) => unknown }).execute(args) as never,
+      subscribe: (args) => (args.rootValue as { subscribe: (a: ExecutionArgs) => unknown }).subscribe(args) as never,
+      onConnect: async (ctx) => {
+        const params = ctx.connectionParams ?? {};
+        const credential = credentialFrom(params.authorization ?? params.Authorization ?? params.token);
+        try {
+          const viewer = credential ? await tokens.authenticate(credential) : null;
+          if (!viewer) return false;
+          ctx.extra.viewer = viewer;
+          if (viewer.role === 'agent') services.presence.attachSocket(viewer.agentId, viewer.companyId);
+          return true;
+        } catch {
+          return false; // 4403 Forbidden
+        }
+      },
+      onClose: (ctx) => {
+        const viewer = ctx.extra.viewer;
+        if (viewer?.role === 'agent') services.presence.detachSocket(viewer.agentId);
+      },
+      onSubscribe: async (ctx, _id, payload) => {
+        const { schema, execute, subscribe, contextFactory, parse: yogaParse, validate: yogaValidate } = yoga.getEnveloped({
+          ...ctx,
+          req: ctx.extra.request,
+          socket: ctx.extra.socket,
+          params: payload,
+        });
+        // A throw here would close the whole socket (every subscription on it): return errors instead.
+        try {
+          const document = (yogaParse ?? parse)(payload.query);
+          const errors = (yogaValidate ?? validate)(schema, document);
+          if (errors.length > 0) return errors;
+          return {
+            schema,
+            operationName: payload.operationName,
+            document,
+            variableValues: payload.variables,
+            contextValue: await contextFactory({ extra: ctx.extra } as never),
+            rootValue: { execute, subscribe },
+          };
+        } catch (err) {
+          return [err instanceof GraphQLError ? err : new GraphQLError('Unexpected error.')];
+        }
+      },
+    },
+    wss,
+  );
+
+  const sockets = new Set<import('node:net').Socket>();
+  server.on('connection', (socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+  });
+
+  return {
+    services,
+    server,
+    start(port = config.port, host = config.host) {
+      return new Promise((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(port, host, () => {
+          server.off('error', reject);
+          const address = server.address() as AddressInfo;
+          const shown = host === '0.0.0.0' || host === '::' ? 'localhost' : address.address;
+          resolve(`http://${shown}:${address.port}`);
+        });
+      });
+    },
+    async stop() {
+      services.presence.stop();
+      await ws.dispose();
+      wss.close();
+      for (const s of sockets) s.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+async function serveWebhook(services: Services, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  try {
+    const body = await readBody(req, MAX_WEBHOOK_BODY_BYTES);
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    const answer = await handleTelnyxWebhook(services, {
+      method: req.method ?? 'GET',
+      path: url.pathname,
+      query: url.searchParams,
+      contentType: req.headers['content-type'],
+      body,
+    });
+    res.writeHead(answer.status, answer.headers).end(answer.body);
+  } catch (err) {
+    // handleTelnyxWebhook does not throw; this guards the socket layer (e.g. a client that vanished).
+    services.logger.error({ err }, 'webhook transport error');
+    if (!res.headersSent) res.writeHead(200, { 'content-type': 'application/xml; charset=utf-8' });
+    res.end('<?xml version="1.0" encoding="UTF-8"?><Response><Hangup/></Response>');
+  }
+}
+
+/** The body as text, or '' when it exceeds `limit` (the route then answers from the path alone). */
+function readBody(req: IncomingMessage, limit: number): Promise<string> {
+  return new Promise((resolve) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let tooLarge = false;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) tooLarge = true;
+      else chunks.push(chunk);
+    });
+    req.on('end', () => resolve(tooLarge ? '' : Buffer.concat(chunks).toString('utf8')));
+    req.on('error', () => resolve(''));
+  });
+}
+
+function sendText(res: ServerResponse, status: number, text: string) {
+  res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8' }).end(text);
+}
+
+async function serveFile(res: ServerResponse, file: URL, type: string) {
+  try {
+    res.writeHead(200, { 'content-type': type }).end(await readFile(file));
+  } catch {
+    sendText(res, 404, 'not found\n');
+  }
+}

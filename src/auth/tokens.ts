@@ -1,0 +1,71 @@
+/**
+ * Who is calling. The CRM uses the admin API key; agents and supervisors use signed tokens (JWT,
+ * HS256 via `jose`) that carry their role, company and, for agents, their own id.
+ */
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { SignJWT, jwtVerify, errors as joseErrors } from 'jose';
+
+export type Viewer =
+  | { role: 'admin' }
+  | { role: 'supervisor'; companyId: string }
+  | { role: 'agent'; companyId: string; agentId: string };
+
+export type TokenRole = 'agent' | 'supervisor';
+
+const ISSUER = 'curbe-voice';
+const AUDIENCE = 'curbe-voice-api';
+
+export class AuthError extends Error {
+  override name = 'AuthError';
+}
+
+export class TokenService {
+  private readonly key: Uint8Array;
+  private readonly adminKeyDigest: Buffer | null;
+
+  constructor(opts: { jwtSecret: string; adminApiKey: string | undefined }) {
+    this.key = new TextEncoder().encode(opts.jwtSecret);
+    this.adminKeyDigest = opts.adminApiKey ? digest(opts.adminApiKey) : null;
+  }
+
+  async issue(viewer: Exclude<Viewer, { role: 'admin' }>, ttlSeconds: number, now = Date.now()): Promise<{ token: string; expiresAt: Date }> {
+    const iat = Math.floor(now / 1000);
+    const exp = iat + ttlSeconds;
+    const jwt = new SignJWT({ role: viewer.role, cid: viewer.companyId })
+      .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+      .setIssuer(ISSUER)
+      .setAudience(AUDIENCE)
+      .setIssuedAt(iat)
+      .setExpirationTime(exp)
+      .setSubject(viewer.role === 'agent' ? viewer.agentId : viewer.companyId);
+    return { token: await jwt.sign(this.key), expiresAt: new Date(exp * 1000) };
+  }
+
+  /** The viewer for a credential: the admin API key or a token. Throws AuthError when it is invalid. */
+  async authenticate(credential: string): Promise<Viewer> {
+    if (this.adminKeyDigest && timingSafeEqual(digest(credential), this.adminKeyDigest)) return { role: 'admin' };
+    try {
+      const { payload } = await jwtVerify(credential, this.key, { issuer: ISSUER, audience: AUDIENCE, algorithms: ['HS256'] });
+      const cid = payload.cid;
+      if (typeof cid !== 'string' || typeof payload.sub !== 'string') throw new AuthError('malformed token');
+      if (payload.role === 'agent') return { role: 'agent', companyId: cid, agentId: payload.sub };
+      if (payload.role === 'supervisor') return { role: 'supervisor', companyId: cid };
+      throw new AuthError('malformed token');
+    } catch (err) {
+      if (err instanceof AuthError) throw err;
+      if (err instanceof joseErrors.JWTExpired) throw new AuthError('token expired');
+      throw new AuthError('invalid credentials');
+    }
+  }
+}
+
+/** `Authorization: Bearer x`, or the bare value; graphql-ws sends it in connectionParams. */
+export function credentialFrom(header: unknown): string | null {
+  if (typeof header !== 'string' || header.trim() === '') return null;
+  const m = /^Bearer\s+(.+)$/i.exec(header.trim());
+  return (m ? m[1]! : header).trim();
+}
+
+function digest(value: string): Buffer {
+  return createHash('sha256').update(value).digest();
+}

@@ -1,0 +1,96 @@
+import { z } from 'zod';
+
+/**
+ * Environment configuration. Every variable is optional so that `npm start` on a fresh machine runs the
+ * embedded default (PGlite in ./.data, in-memory presence and pub/sub, a generated admin key and JWT
+ * secret kept in the data folder). README.md documents each knob.
+ */
+const EnvSchema = z.object({
+  PORT: z.coerce.number().int().min(0).max(65535).default(4000),
+  HOST: z.string().default('0.0.0.0'),
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'DATABASE_URL must be a postgresql:// URL (unset it for the embedded PGlite)')
+    .optional(),
+  DATA_DIR: z.string().default('./.data'),
+  REDIS_URL: z.string().optional(),
+  PUBLIC_URL: z.url('PUBLIC_URL must be an absolute URL such as https://voice.example.com').optional(),
+  PRESENCE_TTL_MS: z.coerce.number().int().min(1000).max(600_000).default(30_000),
+  HEARTBEAT_INTERVAL_MS: z.coerce.number().int().min(500).max(300_000).default(10_000),
+  SOCKET_GRACE_MS: z.coerce.number().int().min(0).max(120_000).default(5_000),
+  ADMIN_API_KEY: z.string().min(16, 'ADMIN_API_KEY must be at least 16 characters').optional(),
+  JWT_SECRET: z.string().min(32, 'JWT_SECRET must be at least 32 characters').optional(),
+  TELNYX_PUBLIC_KEY: z.string().optional(),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  NODE_ENV: z.string().default('development'),
+  SEED_DEMO: z
+    .enum(['true', 'false', '1', '0'])
+    .optional()
+    .transform((v) => (v === undefined ? undefined : v === 'true' || v === '1')),
+});
+
+export type Env = z.infer<typeof EnvSchema>;
+
+export interface Config {
+  port: number;
+  host: string;
+  databaseUrl: string | undefined;
+  dataDir: string;
+  redisUrl: string | undefined;
+  /** Base for TeXML action URLs; defaults to http://localhost:PORT. */
+  publicUrl: string;
+  presenceTtlMs: number;
+  heartbeatIntervalMs: number;
+  socketGraceMs: number;
+  adminApiKey: string | undefined;
+  jwtSecret: string | undefined;
+  telnyxPublicKey: string | undefined;
+  logLevel: Env['LOG_LEVEL'];
+  production: boolean;
+  /** Seed the demo company on start (default: only for the embedded database). */
+  seedDemo: boolean;
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const parsed = EnvSchema.safeParse(stripEmpty(env));
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
+    throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
+  }
+  const e = parsed.data;
+  if (e.HEARTBEAT_INTERVAL_MS >= e.PRESENCE_TTL_MS) {
+    throw new ConfigError(
+      `Invalid configuration:\n  HEARTBEAT_INTERVAL_MS (${e.HEARTBEAT_INTERVAL_MS}) must be shorter than PRESENCE_TTL_MS (${e.PRESENCE_TTL_MS})`,
+    );
+  }
+  const production = e.NODE_ENV === 'production';
+  if (production && (!e.ADMIN_API_KEY || !e.JWT_SECRET)) {
+    throw new ConfigError('Invalid configuration:\n  ADMIN_API_KEY and JWT_SECRET are required when NODE_ENV=production');
+  }
+  return {
+    port: e.PORT,
+    host: e.HOST,
+    databaseUrl: e.DATABASE_URL,
+    dataDir: e.DATA_DIR,
+    redisUrl: e.REDIS_URL,
+    publicUrl: (e.PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, ''),
+    presenceTtlMs: e.PRESENCE_TTL_MS,
+    heartbeatIntervalMs: e.HEARTBEAT_INTERVAL_MS,
+    socketGraceMs: e.SOCKET_GRACE_MS,
+    adminApiKey: e.ADMIN_API_KEY,
+    jwtSecret: e.JWT_SECRET,
+    telnyxPublicKey: e.TELNYX_PUBLIC_KEY,
+    logLevel: e.LOG_LEVEL,
+    production,
+    seedDemo: e.SEED_DEMO ?? !e.DATABASE_URL,
+  };
+}
+
+/** `FOO=` in a shell means "not set", not "set to the empty string". */
+function stripEmpty(env: Record<string, string | undefined>) {
+  return Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+}

@@ -1,0 +1,88 @@
+/**
+ * Turns routing plans into TeXML documents. Pure: the base URL and the policy are arguments.
+ *
+ * A `<Dial action>` hands control to the action URL when the dial ends, so nothing is ever placed
+ * after such a Dial: what follows a missed dial is decided by `dialCompleteDocument`.
+ */
+import type { RoutePlan, RoutingPolicy } from './routing.js';
+import { dial, hangup, number, record, response, say, sip, type TexmlDocument, type RingTone, RING_TONES } from './texml.js';
+
+export const TELNYX_SIP_DOMAIN = 'sip.telnyx.com';
+
+export interface CallbackUrls {
+  dialComplete: string;
+  voicemail: string;
+}
+
+export function callbackUrls(publicUrl: string, companyId: string): CallbackUrls {
+  const base = publicUrl.replace(/\/+$/, '');
+  const id = encodeURIComponent(companyId);
+  return { dialComplete: `${base}/telnyx/dial-complete/${id}`, voicemail: `${base}/telnyx/voicemail/${id}` };
+}
+
+export const sipUri = (sipUsername: string) => `sip:${sipUsername}@${TELNYX_SIP_DOMAIN}`;
+
+/** The answer to an inbound call: ring the plan's agents, or go straight to the fallback. */
+export function voiceDocument(plan: RoutePlan, policy: RoutingPolicy, urls: CallbackUrls): TexmlDocument {
+  if (plan.kind === 'FALLBACK') return fallbackDocument(policy, urls);
+  return response(
+    dial(
+      {
+        action: urls.dialComplete,
+        method: 'POST',
+        timeout: plan.timeoutSeconds,
+        ringTone: ringToneOf(policy.ringTone),
+        answerOnBridge: true,
+      },
+      ...plan.targets.map((t) => sip(sipUri(t.sipUsername))),
+    ),
+  );
+}
+
+/** `DialCallStatus` values Telnyx sends to a `<Dial action>`. */
+export type DialCallStatus = 'completed' | 'busy' | 'no-answer' | 'canceled' | 'failed';
+
+/** After the dial: answered → hang up (the conversation happened); anything else → the fallback. */
+export function dialCompleteDocument(status: string | undefined, policy: RoutingPolicy, urls: CallbackUrls): TexmlDocument {
+  if (status === 'completed') return response(hangup());
+  return fallbackDocument(policy, urls);
+}
+
+/** Nobody could take the call: voicemail, an external number, or a message and a hangup. */
+export function fallbackDocument(policy: RoutingPolicy, urls: CallbackUrls): TexmlDocument {
+  const greeting = say(policy.voicemailGreeting, { voice: 'alice', language: policy.greetingLanguage });
+  if (policy.fallbackKind === 'NUMBER' && policy.fallbackNumber) {
+    return response(dial({ timeout: policy.ringTimeoutSeconds, ringTone: ringToneOf(policy.ringTone) }, number(policy.fallbackNumber)));
+  }
+  if (policy.fallbackKind === 'HANGUP') return response(greeting, hangup());
+  // VOICEMAIL, and NUMBER without a number (a misconfiguration must not lose the caller).
+  return response(
+    greeting,
+    record({
+      action: urls.voicemail,
+      method: 'POST',
+      maxLength: policy.voicemailMaxSeconds,
+      playBeep: true,
+      finishOnKey: '#',
+      // The status callback delivers the recording even if the caller hangs up before `action` runs.
+      recordingStatusCallback: urls.voicemail,
+      recordingStatusCallbackMethod: 'POST',
+    }),
+  );
+}
+
+/** After a voicemail is recorded there is nothing more to do. */
+export function voicemailStoredDocument(): TexmlDocument {
+  return response(hangup());
+}
+
+export const DEFAULT_APOLOGY = 'We are sorry, we cannot take your call right now. Please try again later.';
+
+/** The answer when nothing is known (unknown number or company, no configuration reachable). */
+export function apologyDocument(text = DEFAULT_APOLOGY, language = 'en-US'): TexmlDocument {
+  return response(say(text, { voice: 'alice', language }), hangup());
+}
+
+function ringToneOf(value: string): RingTone {
+  return (RING_TONES as readonly string[]).includes(value) ? (value as RingTone) : 'us';
+}

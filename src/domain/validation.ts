@@ -1,0 +1,45 @@
+/**
+ * Input rules shared by the API and the webhook routes. Zod schemas so the GraphQL validation plugin
+ * reports every problem at once with the field's path.
+ */
+import { parsePhoneNumberFromString } from 'libphonenumber-js';
+import { z } from 'zod';
+import { RING_TONES } from './texml.js';
+
+/** A dialable E.164 number, normalized (spaces and dashes removed). */
+export const e164 = z.string().transform((value, ctx) => {
+  const parsed = parsePhoneNumberFromString(value.trim());
+  if (!parsed || !parsed.isValid() || !value.trim().startsWith('+')) {
+    ctx.addIssue({ code: 'custom', message: `"${value.slice(0, 40)}" is not a valid E.164 phone number (e.g. +13055550100)` });
+    return z.NEVER;
+  }
+  return parsed.number;
+});
+
+/** Telnyx SIP credential usernames: letters, digits and . _ - (dialed as sip:<username>@sip.telnyx.com). */
+export const sipUsername = z
+  .string()
+  .trim()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{1,63}$/, 'SIP username must be 2-64 letters, digits, dots, underscores or dashes');
+
+export const timeZone = z.string().refine(isTimeZone, { message: 'not an IANA time zone (e.g. America/New_York)' });
+
+export function isTimeZone(value: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: value });
+    return value.length > 0;
+  } catch {
+    return false;
+  }
+}
+
+export const displayName = z.string().trim().min(1, 'must not be empty').max(120, 'at most 120 characters');
+export const companyName = z.string().trim().min(1, 'must not be empty').max(200, 'at most 200 characters');
+/** Telnyx accepts 5-120 seconds for <Dial timeout>. */
+export const ringTimeoutSeconds = z.number().int().min(5, 'at least 5 seconds').max(120, 'at most 120 seconds (Telnyx limit)');
+export const ringTone = z.enum(RING_TONES as unknown as [string, ...string[]], { message: `one of ${RING_TONES.join(', ')}` });
+export const spokenText = z.string().trim().min(1, 'must not be empty').max(1000, 'at most 1000 characters');
+export const language = z.string().regex(/^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$/, 'a BCP-47 language tag such as en-US or es-MX');
+export const voicemailMaxSeconds = z.number().int().min(5, 'at least 5 seconds').max(3600, 'at most 3600 seconds');
+export const statusReason = z.string().trim().min(1, 'must not be empty').max(60, 'at most 60 characters');
+export const tokenTtlSeconds = z.number().int().min(60, 'at least 60 seconds').max(90 * 24 * 3600, 'at most 90 days');

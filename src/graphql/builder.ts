@@ -1,0 +1,70 @@
+import SchemaBuilder from '@pothos/core';
+import PrismaPlugin from '@pothos/plugin-prisma';
+import ScopeAuthPlugin from '@pothos/plugin-scope-auth';
+import ValidationPlugin from '@pothos/plugin-validation';
+import { GraphQLError, Kind } from 'graphql';
+import type PrismaTypes from '../generated/pothos-prisma-types.js';
+import { getDatamodel } from '../generated/pothos-prisma-types.js';
+import type { Context } from './context.js';
+
+/**
+ * Scopes: `admin` is the CRM's API key; `supervisorOf(companyId)` admits the admin and that company's
+ * supervisors; `agentOf(companyId)` admits that company's agents; `agent` any authenticated agent.
+ */
+export interface AuthScopes {
+  authenticated: boolean;
+  admin: boolean;
+  agent: boolean;
+  supervisorOf: string;
+  memberOf: string;
+}
+
+export const builder = new SchemaBuilder<{
+  Context: Context;
+  PrismaTypes: PrismaTypes;
+  AuthScopes: AuthScopes;
+  DefaultFieldNullability: false;
+  Scalars: { DateTime: { Input: Date; Output: Date } };
+}>({
+  plugins: [ScopeAuthPlugin, ValidationPlugin, PrismaPlugin],
+  defaultFieldNullability: false,
+  scopeAuth: {
+    authorizeOnSubscribe: true,
+    authScopes: ({ viewer }) => ({
+      authenticated: viewer !== null,
+      admin: viewer?.role === 'admin',
+      agent: viewer?.role === 'agent',
+      supervisorOf: (companyId) => viewer?.role === 'admin' || (viewer?.role === 'supervisor' && viewer.companyId === companyId),
+      memberOf: (companyId) =>
+        viewer?.role === 'admin' || ((viewer?.role === 'supervisor' || viewer?.role === 'agent') && viewer.companyId === companyId),
+    }),
+    unauthorizedError: (_parent, _ctx, _info, result) =>
+      new GraphQLError(result.message === 'Unauthorized' ? 'Not authorized' : result.message, { extensions: { code: 'FORBIDDEN' } }),
+  },
+  prisma: {
+    client: (ctx) => ctx.services.db,
+    dmmf: getDatamodel(),
+    filterConnectionTotalCount: true,
+    onUnusedQuery: null,
+  },
+});
+
+builder.scalarType('DateTime', {
+  description: 'An instant, as an ISO-8601 string in UTC.',
+  serialize: (value) => (value instanceof Date ? value.toISOString() : new Date(value as string).toISOString()),
+  parseValue: (value) => parseDate(value),
+  parseLiteral: (ast) => {
+    if (ast.kind !== Kind.STRING) throw new GraphQLError('DateTime must be an ISO-8601 string');
+    return parseDate(ast.value);
+  },
+});
+
+function parseDate(value: unknown): Date {
+  const date = typeof value === 'string' ? new Date(value) : new Date(NaN);
+  if (Number.isNaN(date.getTime())) throw new GraphQLError('DateTime must be an ISO-8601 string');
+  return date;
+}
+
+builder.queryType({});
+builder.mutationType({});
+builder.subscriptionType({});

@@ -1,0 +1,100 @@
+import { builder } from '../builder.js';
+import { displayName, sipUsername, statusReason } from '../../domain/validation.js';
+import { ForbiddenError } from '../../services/errors.js';
+import { companyOfAgent, requireCompany } from './common.js';
+import { AgentPresenceRef, AgentStatusEnum } from './presence.js';
+
+builder.prismaObject('Agent', {
+  fields: (t) => ({
+    id: t.exposeID('id'),
+    companyId: t.exposeID('companyId'),
+    displayName: t.exposeString('displayName'),
+    sipUsername: t.exposeString('sipUsername', { description: 'Dialed as sip:<sipUsername>@sip.telnyx.com.' }),
+    enabled: t.exposeBoolean('enabled'),
+    status: t.expose('status', { type: AgentStatusEnum }),
+    statusReason: t.exposeString('statusReason', { nullable: true }),
+    company: t.relation('company'),
+    presence: t.field({
+      type: AgentPresenceRef,
+      select: { id: true },
+      resolve: async (agent, _args, ctx) => {
+        const found = await ctx.services.directory.agent(agent.id);
+        return ctx.services.presence.presenceOf({ ...found!.company, agents: [found!.agent] })[0]!;
+      },
+    }),
+  }),
+});
+
+const CreateAgentInput = builder.inputType('CreateAgentInput', {
+  fields: (t) => ({
+    companyId: t.id({ required: true }),
+    displayName: t.string({ required: true, validate: displayName }),
+    sipUsername: t.string({ required: true, validate: sipUsername }),
+  }),
+});
+
+const UpdateAgentInput = builder.inputType('UpdateAgentInput', {
+  fields: (t) => ({
+    displayName: t.string({ validate: displayName.optional().nullable() }),
+    sipUsername: t.string({ validate: sipUsername.optional().nullable() }),
+    enabled: t.boolean({ description: 'A disabled agent goes offline at once and is never routed.' }),
+  }),
+});
+
+const SetAgentStatusInput = builder.inputType('SetAgentStatusInput', {
+  fields: (t) => ({
+    agentId: t.id({ description: 'Defaults to the calling agent. Supervisors name an agent of their company.' }),
+    status: t.field({ type: AgentStatusEnum, required: true }),
+    reason: t.string({ description: 'Why the agent is on break (ON_BREAK only).', validate: statusReason.optional().nullable() }),
+  }),
+});
+
+builder.queryField('agents', (t) =>
+  t.prismaField({
+    type: ['Agent'],
+    args: { companyId: t.arg.id({ required: true }) },
+    authScopes: (_root, args) => ({ supervisorOf: String(args.companyId) }),
+    resolve: (query, _root, args, ctx) =>
+      ctx.services.db.agent.findMany({ ...query, where: { companyId: String(args.companyId) }, orderBy: { createdAt: 'asc' } }),
+  }),
+);
+
+builder.mutationFields((t) => ({
+  createAgent: t.prismaField({
+    type: 'Agent',
+    args: { input: t.arg({ type: CreateAgentInput, required: true }) },
+    authScopes: (_root, args) => ({ supervisorOf: String(args.input.companyId) }),
+    resolve: async (query, _root, { input }, ctx) => {
+      await requireCompany(ctx, String(input.companyId));
+      const agent = await ctx.services.configuration.createAgent({ ...input, companyId: String(input.companyId) });
+      return ctx.services.db.agent.findUniqueOrThrow({ ...query, where: { id: agent.id } });
+    },
+  }),
+  updateAgent: t.prismaField({
+    type: 'Agent',
+    args: { id: t.arg.id({ required: true }), input: t.arg({ type: UpdateAgentInput, required: true }) },
+    authScopes: async (_root, args, ctx) => ({ supervisorOf: await companyOfAgent(ctx, String(args.id)) }),
+    resolve: async (query, _root, { id, input }, ctx) => {
+      await ctx.services.configuration.updateAgent(String(id), input);
+      return ctx.services.db.agent.findUniqueOrThrow({ ...query, where: { id: String(id) } });
+    },
+  }),
+  setAgentStatus: t.field({
+    type: AgentPresenceRef,
+    description: 'An agent sets its own status; a supervisor sets the status of an agent of its company.',
+    args: { input: t.arg({ type: SetAgentStatusInput, required: true }) },
+    authScopes: { authenticated: true },
+    resolve: async (_root, { input }, ctx) => {
+      const viewer = ctx.viewer!;
+      const agentId = input.agentId ? String(input.agentId) : viewer.role === 'agent' ? viewer.agentId : null;
+      if (!agentId) throw new ForbiddenError('agentId is required unless an agent sets its own status');
+      const companyId = await companyOfAgent(ctx, agentId);
+      const allowed =
+        viewer.role === 'admin' ||
+        (viewer.role === 'supervisor' && viewer.companyId === companyId) ||
+        (viewer.role === 'agent' && viewer.agentId === agentId);
+      if (!allowed) throw new ForbiddenError();
+      return ctx.services.presence.setStatus(agentId, input.status, input.reason ?? null);
+    },
+  }),
+}));

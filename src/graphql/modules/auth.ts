@@ -1,0 +1,66 @@
+import { builder } from '../builder.js';
+import { tokenTtlSeconds } from '../../domain/validation.js';
+import { NotFoundError } from '../../services/errors.js';
+import { companyOfAgent, requireCompany } from './common.js';
+
+const RoleEnum = builder.enumType('Role', { values: ['ADMIN', 'SUPERVISOR', 'AGENT'] as const });
+
+const ViewerRef = builder.objectRef<{ role: 'ADMIN' | 'SUPERVISOR' | 'AGENT'; companyId: string | null; agentId: string | null }>('Viewer').implement({
+  fields: (t) => ({
+    role: t.expose('role', { type: RoleEnum }),
+    companyId: t.exposeID('companyId', { nullable: true }),
+    agentId: t.exposeID('agentId', { nullable: true }),
+  }),
+});
+
+const IssuedTokenRef = builder.objectRef<{ token: string; expiresAt: Date }>('IssuedToken').implement({
+  fields: (t) => ({
+    token: t.exposeString('token', { description: 'Send as `Authorization: Bearer <token>` or graphql-ws connectionParams.authorization.' }),
+    expiresAt: t.expose('expiresAt', { type: 'DateTime' }),
+  }),
+});
+
+builder.queryField('viewer', (t) =>
+  t.field({
+    type: ViewerRef,
+    nullable: true,
+    description: 'Who the credentials belong to; null when anonymous.',
+    resolve: (_root, _args, ctx) => {
+      const v = ctx.viewer;
+      if (!v) return null;
+      return {
+        role: v.role.toUpperCase() as 'ADMIN' | 'SUPERVISOR' | 'AGENT',
+        companyId: v.role === 'admin' ? null : v.companyId,
+        agentId: v.role === 'agent' ? v.agentId : null,
+      };
+    },
+  }),
+);
+
+builder.mutationFields((t) => ({
+  issueAgentToken: t.field({
+    type: IssuedTokenRef,
+    description: "A token for an agent's softphone (default 12 hours).",
+    args: { agentId: t.arg.id({ required: true }), expiresInSeconds: t.arg.int({ defaultValue: 12 * 3600, validate: tokenTtlSeconds }) },
+    authScopes: async (_root, args, ctx) => ({ supervisorOf: await companyOfAgent(ctx, String(args.agentId)) }),
+    resolve: async (_root, args, ctx) => {
+      const found = await ctx.services.directory.agent(String(args.agentId));
+      if (!found || !found.agent.enabled) throw new NotFoundError('agent not found or disabled');
+      return ctx.services.tokens.issue(
+        { role: 'agent', agentId: found.agent.id, companyId: found.company.id },
+        args.expiresInSeconds ?? 12 * 3600,
+        ctx.services.clock.now(),
+      );
+    },
+  }),
+  issueSupervisorToken: t.field({
+    type: IssuedTokenRef,
+    description: "A token for a company's supervisor board (default 12 hours). Admin only.",
+    args: { companyId: t.arg.id({ required: true }), expiresInSeconds: t.arg.int({ defaultValue: 12 * 3600, validate: tokenTtlSeconds }) },
+    authScopes: { admin: true },
+    resolve: async (_root, args, ctx) => {
+      const company = await requireCompany(ctx, String(args.companyId));
+      return ctx.services.tokens.issue({ role: 'supervisor', companyId: company.id }, args.expiresInSeconds ?? 12 * 3600, ctx.services.clock.now());
+    },
+  }),
+}));

@@ -1,0 +1,74 @@
+import { z } from 'zod';
+import { builder } from '../builder.js';
+import { companyName, timeZone } from '../../domain/validation.js';
+import { requireCompany } from './common.js';
+import { RoutingConfigInput, RoutingConfigRef } from './routing.js';
+
+builder.prismaObject('Company', {
+  fields: (t) => ({
+    id: t.exposeID('id'),
+    name: t.exposeString('name'),
+    timeZone: t.exposeString('timeZone', { description: 'IANA time zone of the company.' }),
+    createdAt: t.expose('createdAt', { type: 'DateTime' }),
+    agents: t.relation('agents', { query: { orderBy: { createdAt: 'asc' } } }),
+    phoneNumbers: t.relation('numbers', { query: { orderBy: { createdAt: 'asc' } } }),
+    routing: t.field({
+      type: RoutingConfigRef,
+      select: { id: true },
+      resolve: async (company, _args, ctx) => ({ companyId: company.id, ...(await requireCompany(ctx, company.id)).policy }),
+    }),
+  }),
+});
+
+const CreateCompanyInput = builder.inputType('CreateCompanyInput', {
+  fields: (t) => ({
+    name: t.string({ required: true, validate: companyName }),
+    timeZone: t.string({ description: 'IANA time zone; default UTC.', validate: timeZone.optional().nullable() }),
+    routing: t.field({ type: RoutingConfigInput, description: 'Initial routing; defaults apply to what is left out.' }),
+  }),
+});
+
+const UpdateCompanyInput = builder.inputType('UpdateCompanyInput', {
+  fields: (t) => ({
+    name: t.string({ validate: companyName.optional().nullable() }),
+    timeZone: t.string({ validate: timeZone.optional().nullable() }),
+  }),
+});
+
+builder.queryFields((t) => ({
+  company: t.prismaField({
+    type: 'Company',
+    nullable: true,
+    args: { id: t.arg.id({ required: true }) },
+    authScopes: (_root, args) => ({ supervisorOf: String(args.id) }),
+    resolve: (query, _root, args, ctx) => ctx.services.db.company.findUnique({ ...query, where: { id: String(args.id) } }),
+  }),
+  companies: t.prismaField({
+    type: ['Company'],
+    description: 'Every company (admin only).',
+    authScopes: { admin: true },
+    args: { first: t.arg.int({ defaultValue: 100, validate: z.number().int().min(1).max(1000) }) },
+    resolve: (query, _root, args, ctx) => ctx.services.db.company.findMany({ ...query, orderBy: { createdAt: 'asc' }, take: args.first ?? 100 }),
+  }),
+}));
+
+builder.mutationFields((t) => ({
+  createCompany: t.prismaField({
+    type: 'Company',
+    authScopes: { admin: true },
+    args: { input: t.arg({ type: CreateCompanyInput, required: true }) },
+    resolve: async (query, _root, { input }, ctx) => {
+      const company = await ctx.services.configuration.createCompany(input);
+      return ctx.services.db.company.findUniqueOrThrow({ ...query, where: { id: company.id } });
+    },
+  }),
+  updateCompany: t.prismaField({
+    type: 'Company',
+    authScopes: { admin: true },
+    args: { id: t.arg.id({ required: true }), input: t.arg({ type: UpdateCompanyInput, required: true }) },
+    resolve: async (query, _root, { id, input }, ctx) => {
+      await ctx.services.configuration.updateCompany(String(id), input);
+      return ctx.services.db.company.findUniqueOrThrow({ ...query, where: { id: String(id) } });
+    },
+  }),
+}));

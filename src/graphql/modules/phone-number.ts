@@ -1,0 +1,58 @@
+import { z } from 'zod';
+import { builder } from '../builder.js';
+import { e164 } from '../../domain/validation.js';
+
+builder.prismaObject('PhoneNumber', {
+  fields: (t) => ({
+    id: t.exposeID('id'),
+    e164: t.exposeString('e164'),
+    label: t.exposeString('label', { nullable: true }),
+    companyId: t.exposeID('companyId'),
+    company: t.relation('company'),
+  }),
+});
+
+const label = z.string().trim().max(80, 'at most 80 characters');
+
+const CreatePhoneNumberInput = builder.inputType('CreatePhoneNumberInput', {
+  fields: (t) => ({
+    companyId: t.id({ required: true }),
+    e164: t.string({ required: true, description: 'The number Telnyx posts as `To`, e.g. +13055550100.', validate: e164 }),
+    label: t.string({ validate: label.optional().nullable() }),
+  }),
+});
+
+const UpdatePhoneNumberInput = builder.inputType('UpdatePhoneNumberInput', {
+  fields: (t) => ({
+    companyId: t.id({ description: 'Move the number to another company.' }),
+    label: t.string({ validate: label.optional().nullable() }),
+  }),
+});
+
+builder.mutationFields((t) => ({
+  createPhoneNumber: t.prismaField({
+    type: 'PhoneNumber',
+    authScopes: { admin: true },
+    args: { input: t.arg({ type: CreatePhoneNumberInput, required: true }) },
+    resolve: async (query, _root, { input }, ctx) => {
+      const n = await ctx.services.configuration.createPhoneNumber({ ...input, companyId: String(input.companyId) });
+      return ctx.services.db.phoneNumber.findUniqueOrThrow({ ...query, where: { id: n.id } });
+    },
+  }),
+  updatePhoneNumber: t.prismaField({
+    type: 'PhoneNumber',
+    authScopes: { admin: true },
+    args: { id: t.arg.id({ required: true }), input: t.arg({ type: UpdatePhoneNumberInput, required: true }) },
+    resolve: async (query, _root, { id, input }, ctx) => {
+      await ctx.services.configuration.updatePhoneNumber(String(id), { ...input, companyId: input.companyId ? String(input.companyId) : null });
+      return ctx.services.db.phoneNumber.findUniqueOrThrow({ ...query, where: { id: String(id) } });
+    },
+  }),
+  deletePhoneNumber: t.field({
+    type: 'ID',
+    description: 'Returns the id of the deleted number.',
+    authScopes: { admin: true },
+    args: { id: t.arg.id({ required: true }) },
+    resolve: async (_root, { id }, ctx) => (await ctx.services.configuration.deletePhoneNumber(String(id))).id,
+  }),
+}));

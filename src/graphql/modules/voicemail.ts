@@ -1,0 +1,41 @@
+import { z } from 'zod';
+import type { Voicemail } from '../../generated/prisma/client.js';
+import { builder } from '../builder.js';
+import { requireCompany } from './common.js';
+
+builder.prismaObject('Voicemail', {
+  fields: (t) => ({
+    id: t.exposeID('id'),
+    companyId: t.exposeID('companyId'),
+    callSid: t.exposeString('callSid'),
+    from: t.exposeString('from', { description: 'Caller number.' }),
+    to: t.exposeString('to', { description: 'The number that was called.' }),
+    recordingUrl: t.exposeString('recordingUrl', { description: "Telnyx's URL (valid for 10 minutes after the call)." }),
+    durationSeconds: t.exposeInt('durationSeconds'),
+    createdAt: t.expose('createdAt', { type: 'DateTime' }),
+  }),
+});
+
+builder.queryField('voicemails', (t) =>
+  t.prismaField({
+    type: ['Voicemail'],
+    description: 'Newest first.',
+    args: { companyId: t.arg.id({ required: true }), first: t.arg.int({ defaultValue: 50, validate: z.number().int().min(1).max(500) }) },
+    authScopes: (_root, args) => ({ supervisorOf: String(args.companyId) }),
+    resolve: (query, _root, args, ctx) =>
+      ctx.services.db.voicemail.findMany({ ...query, where: { companyId: String(args.companyId) }, orderBy: { createdAt: 'desc' }, take: args.first ?? 50 }),
+  }),
+);
+
+builder.subscriptionField('voicemailReceived', (t) =>
+  t.prismaField({
+    type: 'Voicemail',
+    args: { companyId: t.arg.id({ required: true }) },
+    authScopes: (_root, args) => ({ supervisorOf: String(args.companyId) }),
+    subscribe: async (_root, args, ctx) => {
+      const company = await requireCompany(ctx, String(args.companyId));
+      return ctx.services.pubsub.subscribe('voicemail:received', company.id);
+    },
+    resolve: (_query, voicemail: Voicemail) => voicemail,
+  }),
+);

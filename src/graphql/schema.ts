@@ -1,0 +1,11 @@
+// The schema: the builder plus one module per aggregate. Free of side effects so scripts can import it.
+import { builder } from './builder.js';
+import './modules/presence.js';
+import './modules/routing.js';
+import './modules/company.js';
+import './modules/agent.js';
+import './modules/phone-number.js';
+import './modules/voicemail.js';
+import './modules/auth.js';
+
+export const schema = builder.toSchema({ sortSchema: true });

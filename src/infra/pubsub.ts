@@ -1,0 +1,18 @@
+import { createPubSub } from 'graphql-yoga';
+import type { PresenceEvent } from '../services/presence-service.js';
+import type { Voicemail } from '../generated/prisma/client.js';
+
+/**
+ * Typed topics, each keyed by company id so a subscriber only ever receives its own company's events.
+ * In-memory for one instance; REDIS_URL switches to a Redis event target (several instances).
+ */
+export type Topics = {
+  'presence:changed': [companyId: string, event: PresenceEvent];
+  'voicemail:received': [companyId: string, voicemail: Voicemail];
+};
+
+export type PubSub = ReturnType<typeof createPubSub<Topics>>;
+
+export function createInMemoryPubSub(): PubSub {
+  return createPubSub<Topics>();
+}

@@ -1,0 +1,108 @@
+/**
+ * Indexed binary min-heap of (key, deadline). The position map makes set/delete of an arbitrary key
+ * O(log n), so renewing a lease is a key update rather than a new timer or a scan.
+ */
+export class DeadlineHeap<K> {
+  // Parallel arrays keep each slot to two values; `pos` maps a key to its slot index.
+  private readonly keys: K[] = [];
+  private readonly deadlines: number[] = [];
+  private readonly pos = new Map<K, number>();
+
+  get size(): number {
+    return this.keys.length;
+  }
+
+  /** Insert `key`, or move it to `deadline` (earlier or later). */
+  set(key: K, deadline: number): void {
+    // NaN compares false both ways and would silently corrupt the heap order.
+    if (Number.isNaN(deadline)) throw new RangeError('DeadlineHeap: deadline is NaN');
+    const i = this.pos.get(key);
+    if (i === undefined) {
+      const j = this.keys.length;
+      this.keys.push(key);
+      this.deadlines.push(deadline);
+      this.pos.set(key, j);
+      this.up(j);
+      return;
+    }
+    const old = this.deadlines[i]!;
+    this.deadlines[i] = deadline;
+    if (deadline < old) this.up(i);
+    else if (deadline > old) this.down(i);
+  }
+
+  delete(key: K): boolean {
+    const i = this.pos.get(key);
+    if (i === undefined) return false;
+    this.removeAt(i);
+    return true;
+  }
+
+  peek(): { key: K; deadline: number } | undefined {
+    if (this.keys.length === 0) return undefined;
+    return { key: this.keys[0]!, deadline: this.deadlines[0]! };
+  }
+
+  pop(): { key: K; deadline: number } | undefined {
+    const top = this.peek();
+    if (top !== undefined) this.removeAt(0);
+    return top;
+  }
+
+  has(key: K): boolean {
+    return this.pos.has(key);
+  }
+
+  deadlineOf(key: K): number | undefined {
+    const i = this.pos.get(key);
+    return i === undefined ? undefined : this.deadlines[i];
+  }
+
+  private removeAt(i: number): void {
+    const last = this.keys.length - 1;
+    const key = this.keys[i]!;
+    if (i !== last) this.swap(i, last);
+    this.keys.pop();
+    this.deadlines.pop();
+    this.pos.delete(key);
+    if (i < this.keys.length) {
+      // The element moved into slot i came from the bottom; it may need to go either way.
+      this.up(i);
+      this.down(i);
+    }
+  }
+
+  private up(i: number): void {
+    while (i > 0) {
+      const parent = (i - 1) >> 1;
+      if (this.deadlines[parent]! <= this.deadlines[i]!) return;
+      this.swap(i, parent);
+      i = parent;
+    }
+  }
+
+  private down(i: number): void {
+    const n = this.keys.length;
+    for (;;) {
+      const l = 2 * i + 1;
+      if (l >= n) return;
+      const r = l + 1;
+      const child = r < n && this.deadlines[r]! < this.deadlines[l]! ? r : l;
+      if (this.deadlines[i]! <= this.deadlines[child]!) return;
+      this.swap(i, child);
+      i = child;
+    }
+  }
+
+  private swap(a: number, b: number): void {
+    const ka = this.keys[a]!;
+    const kb = this.keys[b]!;
+    const da = this.deadlines[a]!;
+    this.keys[a] = kb;
+    this.keys[b] = ka;
+    this.deadlines[a] = this.deadlines[b]!;
+    this.deadlines[b] = da;
+    this.pos.set(kb, a);
+    this.pos.set(ka, b);
+  }
+}

@@ -1,0 +1,126 @@
+/**
+ * What the CRM configures: companies, their routing, agents and phone numbers. Every write goes to
+ * the database first, then invalidates the directory so the next call or heartbeat sees it.
+ */
+import { Prisma, type Agent, type Company, type PhoneNumber, type RoutingConfig } from '../generated/prisma/client.js';
+import type { Db } from '../infra/db.js';
+import type { AgentStatus, FallbackKind, RoutingMode } from '../domain/routing.js';
+import type { Directory } from './directory.js';
+import { InputError, NotFoundError } from './errors.js';
+import type { PresenceService } from './presence-service.js';
+
+export interface RoutingConfigPatch {
+  mode?: RoutingMode | null;
+  ringTimeoutSeconds?: number | null;
+  ringTone?: string | null;
+  fallbackKind?: FallbackKind | null;
+  fallbackNumber?: string | null;
+  voicemailGreeting?: string | null;
+  voicemailMaxSeconds?: number | null;
+  greetingLanguage?: string | null;
+  allowUnregisteredSoftphones?: boolean | null;
+}
+
+export class ConfigurationService {
+  constructor(private readonly deps: { db: Db; directory: Directory; presence: PresenceService }) {}
+
+  async createCompany(input: { name: string; timeZone?: string | null; routing?: RoutingConfigPatch | null }): Promise<Company> {
+    const routing = definedOnly(input.routing ?? {});
+    checkFallback(routing);
+    return this.deps.db.company.create({
+      data: { name: input.name, ...(input.timeZone ? { timeZone: input.timeZone } : {}), routing: { create: routing } },
+    });
+  }
+
+  async updateCompany(id: string, input: { name?: string | null; timeZone?: string | null }): Promise<Company> {
+    const company = await this.write(() => this.deps.db.company.update({ where: { id }, data: definedOnly(input) }), 'company');
+    this.deps.directory.invalidateCompany(id);
+    return company;
+  }
+
+  async updateRoutingConfig(companyId: string, patch: RoutingConfigPatch): Promise<RoutingConfig> {
+    const data = definedOnly(patch);
+    const current = await this.deps.db.routingConfig.findUnique({ where: { companyId } });
+    if (!current && !(await this.deps.db.company.findUnique({ where: { id: companyId }, select: { id: true } }))) {
+      throw new NotFoundError('company not found');
+    }
+    // Validate the combination the company would end up with, not just the patch.
+    checkFallback({ fallbackKind: data.fallbackKind ?? current?.fallbackKind, fallbackNumber: data.fallbackNumber ?? current?.fallbackNumber });
+    const routing = await this.deps.db.routingConfig.upsert({ where: { companyId }, create: { companyId, ...data }, update: data });
+    this.deps.directory.invalidateCompany(companyId);
+    const company = await this.deps.directory.company(companyId);
+    if (company) this.deps.presence.applyPolicy(company);
+    return routing;
+  }
+
+  async createAgent(input: { companyId: string; displayName: string; sipUsername: string }): Promise<Agent> {
+    const agent = await this.write(
+      () => this.deps.db.agent.create({ data: { companyId: input.companyId, displayName: input.displayName, sipUsername: input.sipUsername } }),
+      'company',
+    );
+    this.deps.directory.invalidateCompany(input.companyId);
+    return agent;
+  }
+
+  async updateAgent(id: string, input: { displayName?: string | null; sipUsername?: string | null; enabled?: boolean | null }): Promise<Agent> {
+    const agent = await this.write(() => this.deps.db.agent.update({ where: { id }, data: definedOnly(input) }), 'agent');
+    this.deps.directory.invalidateCompany(agent.companyId);
+    if (!agent.enabled) this.deps.presence.forget(agent.id);
+    return agent;
+  }
+
+  async createPhoneNumber(input: { companyId: string; e164: string; label?: string | null }): Promise<PhoneNumber> {
+    const number = await this.write(() => this.deps.db.phoneNumber.create({ data: definedOnly(input) as typeof input & { label?: string } }), 'company');
+    this.deps.directory.invalidateNumbers();
+    return number;
+  }
+
+  async updatePhoneNumber(id: string, input: { companyId?: string | null; label?: string | null }): Promise<PhoneNumber> {
+    const number = await this.write(() => this.deps.db.phoneNumber.update({ where: { id }, data: definedOnly(input) }), 'phone number');
+    this.deps.directory.invalidateNumbers();
+    return number;
+  }
+
+  async deletePhoneNumber(id: string): Promise<PhoneNumber> {
+    const number = await this.write(() => this.deps.db.phoneNumber.delete({ where: { id } }), 'phone number');
+    this.deps.directory.invalidateNumbers();
+    return number;
+  }
+
+  /** Turns Prisma's constraint errors into messages a CRM developer can act on. */
+  private async write<T>(fn: () => Promise<T>, what: string): Promise<T> {
+    try {
+      return await fn();
+    } catch (err) {
+      if (err instanceof Prisma.PrismaClientKnownRequestError) {
+        if (err.code === 'P2002') {
+          const target = (err.meta?.target as string[] | string | undefined) ?? (err.meta?.driverAdapterError as { cause?: { constraint?: { fields?: string[] } } } | undefined)?.cause?.constraint?.fields;
+          throw new InputError(`${describeUnique(target)} is already in use`);
+        }
+        if (err.code === 'P2025') throw new NotFoundError(`${what} not found`);
+        if (err.code === 'P2003') throw new NotFoundError(`${what} not found`);
+      }
+      throw err;
+    }
+  }
+}
+
+export type { AgentStatus };
+
+function describeUnique(target: string[] | string | undefined): string {
+  const fields = Array.isArray(target) ? target.join(', ') : (target ?? 'value');
+  if (fields.includes('sipUsername')) return 'this SIP username';
+  if (fields.includes('e164')) return 'this phone number';
+  return `this ${fields.replace(/"/g, '')}`;
+}
+
+function checkFallback(c: { fallbackKind?: FallbackKind | null | undefined; fallbackNumber?: string | null | undefined }) {
+  if (c.fallbackKind === 'NUMBER' && !c.fallbackNumber) {
+    throw new InputError('fallbackNumber is required when fallbackKind is NUMBER');
+  }
+}
+
+/** GraphQL sends null for "not given" on optional input fields; Prisma needs them left out. */
+function definedOnly<T extends object>(input: T): { [K in keyof T]?: Exclude<T[K], null> } {
+  return Object.fromEntries(Object.entries(input).filter(([, v]) => v !== null && v !== undefined)) as never;
+}

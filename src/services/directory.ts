@@ -1,0 +1,119 @@
+/**
+ * The read model the hot paths use: each company's routing policy and agents, cached in memory and
+ * loaded from the database on a miss. Heartbeats and inbound calls read it without touching the
+ * database in steady state; every write through the API invalidates the company it changed.
+ */
+import type { Db } from '../infra/db.js';
+import type { AgentStatus, RoutingPolicy } from '../domain/routing.js';
+import type { RoutingConfig } from '../generated/prisma/client.js';
+
+export interface DirectoryAgent {
+  id: string;
+  companyId: string;
+  displayName: string;
+  sipUsername: string;
+  enabled: boolean;
+  status: AgentStatus;
+  statusReason: string | null;
+  lastSeenAt: Date | null;
+}
+
+export interface DirectoryCompany {
+  id: string;
+  name: string;
+  timeZone: string;
+  policy: RoutingPolicy;
+  agents: DirectoryAgent[];
+}
+
+export const DEFAULT_POLICY: RoutingPolicy = {
+  mode: 'AUTO',
+  ringTimeoutSeconds: 25,
+  ringTone: 'us',
+  fallbackKind: 'VOICEMAIL',
+  fallbackNumber: null,
+  voicemailGreeting: 'Sorry, nobody can take your call right now. Please leave a message after the tone.',
+  voicemailMaxSeconds: 120,
+  greetingLanguage: 'en-US',
+  allowUnregisteredSoftphones: false,
+};
+
+export function policyOf(routing: RoutingConfig | null): RoutingPolicy {
+  if (!routing) return DEFAULT_POLICY;
+  const { companyId: _c, updatedAt: _u, ...policy } = routing;
+  return policy;
+}
+
+export class Directory {
+  private companies = new Map<string, Promise<DirectoryCompany | null>>();
+  private agentCompany = new Map<string, string>();
+  private numbers = new Map<string, Promise<string | null>>();
+
+  constructor(private readonly db: Db) {}
+
+  /** The company with its policy and agents, or null if there is no such company. */
+  company(companyId: string): Promise<DirectoryCompany | null> {
+    let entry = this.companies.get(companyId);
+    if (!entry) {
+      entry = this.load(companyId);
+      this.companies.set(companyId, entry);
+      // A failed load (database down) must not be cached: the next call tries again.
+      entry.catch(() => this.companies.get(companyId) === entry && this.companies.delete(companyId));
+    }
+    return entry;
+  }
+
+  /** The company a cached company promise already resolved to, without waiting (for fault paths). */
+  async cachedCompany(companyId: string): Promise<DirectoryCompany | null | undefined> {
+    const entry = this.companies.get(companyId);
+    if (!entry) return undefined;
+    return entry.catch(() => undefined);
+  }
+
+  async agent(agentId: string): Promise<{ agent: DirectoryAgent; company: DirectoryCompany } | null> {
+    let companyId = this.agentCompany.get(agentId);
+    if (!companyId) {
+      const row = await this.db.agent.findUnique({ where: { id: agentId }, select: { companyId: true } });
+      if (!row) return null;
+      companyId = row.companyId;
+    }
+    const company = await this.company(companyId);
+    const agent = company?.agents.find((a) => a.id === agentId);
+    return company && agent ? { agent, company } : null;
+  }
+
+  /** The company that owns an E.164 number (Telnyx's `To`), or null. */
+  companyIdForNumber(e164: string): Promise<string | null> {
+    let entry = this.numbers.get(e164);
+    if (!entry) {
+      entry = this.db.phoneNumber.findUnique({ where: { e164 }, select: { companyId: true } }).then((r) => r?.companyId ?? null);
+      this.numbers.set(e164, entry);
+      entry.catch(() => this.numbers.get(e164) === entry && this.numbers.delete(e164));
+    }
+    return entry;
+  }
+
+  invalidateCompany(companyId: string): void {
+    this.companies.delete(companyId);
+  }
+
+  invalidateNumbers(): void {
+    this.numbers.clear();
+  }
+
+  private async load(companyId: string): Promise<DirectoryCompany | null> {
+    const row = await this.db.company.findUnique({
+      where: { id: companyId },
+      include: {
+        routing: true,
+        agents: {
+          select: { id: true, companyId: true, displayName: true, sipUsername: true, enabled: true, status: true, statusReason: true, lastSeenAt: true },
+          orderBy: { createdAt: 'asc' },
+        },
+      },
+    });
+    if (!row) return null;
+    for (const a of row.agents) this.agentCompany.set(a.id, companyId);
+    return { id: row.id, name: row.name, timeZone: row.timeZone, policy: policyOf(row.routing), agents: row.agents };
+  }
+}

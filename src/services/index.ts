@@ -1,0 +1,49 @@
+import type { Config } from '../config.js';
+import type { TokenService } from '../auth/tokens.js';
+import type { Clock } from '../domain/clock.js';
+import type { Db } from '../infra/db.js';
+import type { Logger } from '../infra/logger.js';
+import type { PubSub } from '../infra/pubsub.js';
+import { ConfigurationService } from './configuration-service.js';
+import { Directory } from './directory.js';
+import { PresenceService } from './presence-service.js';
+import { RoutingService } from './routing-service.js';
+import { VoicemailService } from './voicemail-service.js';
+
+/** Everything a resolver or webhook handler may use; built once per app instance. */
+export interface Services {
+  config: Config;
+  db: Db;
+  clock: Clock;
+  logger: Logger;
+  pubsub: PubSub;
+  tokens: TokenService;
+  directory: Directory;
+  presence: PresenceService;
+  routing: RoutingService;
+  configuration: ConfigurationService;
+  voicemails: VoicemailService;
+}
+
+export function createServices(deps: Pick<Services, 'config' | 'db' | 'clock' | 'logger' | 'pubsub' | 'tokens'>): Services {
+  const { config, db, clock, logger, pubsub } = deps;
+  const directory = new Directory(db);
+  const presence = new PresenceService({
+    db,
+    directory,
+    pubsub,
+    clock,
+    logger,
+    ttlMs: config.presenceTtlMs,
+    heartbeatIntervalMs: config.heartbeatIntervalMs,
+    socketGraceMs: config.socketGraceMs,
+  });
+  return {
+    ...deps,
+    directory,
+    presence,
+    routing: new RoutingService({ presence, publicUrl: config.publicUrl }),
+    configuration: new ConfigurationService({ db, directory, presence }),
+    voicemails: new VoicemailService({ db, pubsub }),
+  };
+}

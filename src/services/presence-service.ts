@@ -1,0 +1,197 @@
+/**
+ * Presence as the API sees it: the live tracker (leases, sockets) joined with each agent's status
+ * from the directory. Heartbeats touch only memory; the database sees a write on transitions and at
+ * most once a minute per agent (last-seen), and on status changes.
+ */
+import { Repeater } from 'graphql-yoga';
+import type { Clock } from '../domain/clock.js';
+import type { AgentStatus } from '../domain/routing.js';
+import type { Db } from '../infra/db.js';
+import type { Logger } from '../infra/logger.js';
+import type { PubSub } from '../infra/pubsub.js';
+import { PresenceTracker, type AgentLiveness, type HeartbeatReport, type PresenceTransition, type TransitionCause } from '../presence/tracker.js';
+import type { Directory, DirectoryAgent, DirectoryCompany } from './directory.js';
+import { NotFoundError, InputError } from './errors.js';
+
+export interface AgentPresence {
+  agentId: string;
+  companyId: string;
+  displayName: string;
+  sipUsername: string;
+  online: boolean;
+  sipRegistered: boolean;
+  status: AgentStatus;
+  statusReason: string | null;
+  lastSeen: Date | null;
+  leaseExpiresAt: Date | null;
+  callState: string | null;
+  activeCalls: number;
+}
+
+export type PresenceCause = TransitionCause | 'status' | 'snapshot';
+
+export interface PresenceEvent {
+  at: Date;
+  cause: PresenceCause;
+  /** True for the events that describe the state at subscription time. */
+  snapshot: boolean;
+  presence: AgentPresence;
+}
+
+export interface HeartbeatResult {
+  presence: AgentPresence;
+  nextHeartbeatInMs: number;
+  leaseExpiresAt: Date;
+}
+
+/** Softphone call states that mean the agent's line is busy. */
+const BUSY_CALL_STATES = new Set(['ringing', 'trying', 'early', 'active', 'held', 'answering']);
+
+export class PresenceService {
+  readonly tracker: PresenceTracker;
+
+  constructor(
+    private readonly deps: {
+      db: Db;
+      directory: Directory;
+      pubsub: PubSub;
+      clock: Clock;
+      logger: Logger;
+      ttlMs: number;
+      heartbeatIntervalMs: number;
+      socketGraceMs: number;
+    },
+  ) {
+    this.tracker = new PresenceTracker({
+      clock: deps.clock,
+      ttlMs: deps.ttlMs,
+      socketGraceMs: deps.socketGraceMs,
+      onTransition: (t) => void this.onTransition(t),
+      persistLastSeen: (agentId, at) => deps.db.agent.update({ where: { id: agentId }, data: { lastSeenAt: new Date(at) } }),
+      onError: (err) => deps.logger.warn({ err }, 'could not persist last-seen'),
+    });
+  }
+
+  async heartbeat(agentId: string, report: HeartbeatReport): Promise<HeartbeatResult> {
+    const found = await this.deps.directory.agent(agentId);
+    if (!found || !found.agent.enabled) throw new NotFoundError('agent not found or disabled');
+    const { agent, company } = found;
+    const liveness = this.tracker.heartbeat(
+      { agentId, companyId: company.id, allowUnregistered: company.policy.allowUnregisteredSoftphones },
+      report,
+    );
+    return {
+      presence: this.view(agent, liveness),
+      nextHeartbeatInMs: this.deps.heartbeatIntervalMs,
+      leaseExpiresAt: new Date(liveness.leaseExpiresAt),
+    };
+  }
+
+  attachSocket(agentId: string, companyId: string): void {
+    this.tracker.attachSocket(agentId, companyId);
+  }
+
+  detachSocket(agentId: string): void {
+    this.tracker.detachSocket(agentId);
+  }
+
+  /** Every agent of the company with its current presence. */
+  presenceOf(company: DirectoryCompany): AgentPresence[] {
+    return company.agents.map((a) => this.view(a, this.tracker.get(a.id)));
+  }
+
+  /** Live state for routing: null when the agent's lease is not alive. */
+  liveness(agentId: string): { sipRegistered: boolean; onCall: boolean } | null {
+    const l = this.tracker.get(agentId);
+    return l?.live ? { sipRegistered: l.sipRegistered, onCall: isBusy(l.callState) } : null;
+  }
+
+  async setStatus(agentId: string, status: AgentStatus, reason: string | null): Promise<AgentPresence> {
+    if (status !== 'ON_BREAK' && reason) throw new InputError('a reason is only accepted with status ON_BREAK');
+    const found = await this.deps.directory.agent(agentId);
+    if (!found) throw new NotFoundError('agent not found');
+    await this.deps.db.agent.update({ where: { id: agentId }, data: { status, statusReason: status === 'ON_BREAK' ? reason : null } });
+    this.deps.directory.invalidateCompany(found.company.id);
+    const fresh = await this.deps.directory.agent(agentId);
+    if (!fresh) throw new NotFoundError('agent not found');
+    const presence = this.view(fresh.agent, this.tracker.get(agentId));
+    this.publish({ at: new Date(this.deps.clock.now()), cause: 'status', snapshot: false, presence });
+    return presence;
+  }
+
+  /** The company's routing policy changed: re-evaluate who counts as online. */
+  applyPolicy(company: DirectoryCompany): void {
+    for (const l of this.tracker.snapshot(company.id)) {
+      this.tracker.setPolicy(l.agentId, company.policy.allowUnregisteredSoftphones);
+    }
+  }
+
+  /** An agent was disabled or deleted: drop its presence now. */
+  forget(agentId: string): void {
+    this.tracker.remove(agentId);
+  }
+
+  /**
+   * The current state of every agent, then live transitions. The live subscription starts before the
+   * snapshot is read, so no transition can fall between the two.
+   */
+  subscribe(company: DirectoryCompany): AsyncIterable<PresenceEvent> {
+    const source = this.deps.pubsub.subscribe('presence:changed', company.id);
+    return new Repeater<PresenceEvent>(async (push, stop) => {
+      const live = source[Symbol.asyncIterator]();
+      let pending = live.next(); // starts listening before the snapshot is read
+      void stop.then(() => live.return?.()); // ends the pending next() when the subscriber leaves
+      const at = new Date(this.deps.clock.now());
+      for (const presence of this.presenceOf(company)) await push({ at, cause: 'snapshot', snapshot: true, presence });
+      for (let result = await pending; !result.done; result = await pending) {
+        await push(result.value);
+        pending = live.next();
+      }
+      stop();
+    });
+  }
+
+  stop(): void {
+    this.tracker.stop();
+  }
+
+  private async onTransition(t: PresenceTransition): Promise<void> {
+    try {
+      const company = await this.deps.directory.company(t.companyId);
+      const agent = company?.agents.find((a) => a.id === t.agentId);
+      if (!agent) return;
+      agent.lastSeenAt = new Date(t.lastSeenAt);
+      const presence = this.view(agent, this.tracker.get(t.agentId));
+      this.deps.logger.info({ agentId: t.agentId, companyId: t.companyId, online: t.online, cause: t.cause }, 'presence transition');
+      this.publish({ at: new Date(t.at), cause: t.cause, snapshot: false, presence });
+    } catch (err) {
+      this.deps.logger.error({ err, agentId: t.agentId }, 'could not publish a presence transition');
+    }
+  }
+
+  private publish(event: PresenceEvent): void {
+    this.deps.pubsub.publish('presence:changed', event.presence.companyId, event);
+  }
+
+  private view(agent: DirectoryAgent, liveness: AgentLiveness | undefined): AgentPresence {
+    const live = liveness?.live ? liveness : undefined;
+    return {
+      agentId: agent.id,
+      companyId: agent.companyId,
+      displayName: agent.displayName,
+      sipUsername: agent.sipUsername,
+      online: live?.online ?? false,
+      sipRegistered: live?.sipRegistered ?? false,
+      status: agent.status,
+      statusReason: agent.statusReason,
+      lastSeen: live ? new Date(live.lastSeenAt) : agent.lastSeenAt,
+      leaseExpiresAt: live ? new Date(live.leaseExpiresAt) : null,
+      callState: live?.callState ?? null,
+      activeCalls: live && isBusy(live.callState) ? 1 : 0,
+    };
+  }
+}
+
+function isBusy(callState: string | null | undefined): boolean {
+  return !!callState && BUSY_CALL_STATES.has(callState.toLowerCase());
+}

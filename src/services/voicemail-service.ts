@@ -1,0 +1,53 @@
+/**
+ * Voicemails arrive twice from Telnyx (the <Record action> and the recording status callback), and
+ * either may be retried: one row per call, published once, whichever comes first.
+ */
+import { Prisma, type Voicemail } from '../generated/prisma/client.js';
+import type { Db } from '../infra/db.js';
+import type { PubSub } from '../infra/pubsub.js';
+
+export interface RecordedVoicemail {
+  companyId: string;
+  callSid: string;
+  from: string;
+  to: string;
+  recordingUrl: string;
+  durationSeconds: number;
+}
+
+export class VoicemailService {
+  constructor(private readonly deps: { db: Db; pubsub: PubSub }) {}
+
+  /** Stores the voicemail; returns it and whether it was new (and so published). */
+  async record(vm: RecordedVoicemail): Promise<{ voicemail: Voicemail; created: boolean }> {
+    const key = { companyId_callSid: { companyId: vm.companyId, callSid: vm.callSid } };
+    const existing = await this.deps.db.voicemail.findUnique({ where: key });
+    if (existing) return { voicemail: await this.fillIn(existing, vm), created: false };
+    try {
+      const voicemail = await this.deps.db.voicemail.create({ data: vm });
+      this.deps.pubsub.publish('voicemail:received', vm.companyId, voicemail);
+      return { voicemail, created: true };
+    } catch (err) {
+      // The other callback won the race.
+      if (err instanceof Prisma.PrismaClientKnownRequestError && err.code === 'P2002') {
+        const row = await this.deps.db.voicemail.findUniqueOrThrow({ where: key });
+        return { voicemail: await this.fillIn(row, vm), created: false };
+      }
+      throw err;
+    }
+  }
+
+  list(companyId: string, first: number): Promise<Voicemail[]> {
+    return this.deps.db.voicemail.findMany({ where: { companyId }, orderBy: { createdAt: 'desc' }, take: first });
+  }
+
+  /** The second callback may know what the first did not (the status callback carries no From/To). */
+  private async fillIn(row: Voicemail, vm: RecordedVoicemail): Promise<Voicemail> {
+    const patch: Partial<Voicemail> = {};
+    if (!row.from && vm.from) patch.from = vm.from;
+    if (!row.to && vm.to) patch.to = vm.to;
+    if (!row.durationSeconds && vm.durationSeconds) patch.durationSeconds = vm.durationSeconds;
+    if (Object.keys(patch).length === 0) return row;
+    return this.deps.db.voicemail.update({ where: { id: row.id }, data: patch });
+  }
+}

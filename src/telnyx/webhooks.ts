@@ -1,0 +1,186 @@
+/**
+ * The REST routes Telnyx calls. Each answers HTTP 200 with a valid TeXML `<Response>` on every path:
+ * unknown company or number, database down or slow, a bug — the caller hears an apology or the
+ * company's fallback, and a log line says why. Nothing here may throw to the HTTP layer.
+ */
+import {
+  apologyDocument,
+  callbackUrls,
+  dialCompleteDocument,
+  fallbackDocument,
+  voicemailStoredDocument,
+} from '../domain/call-flow.js';
+import { renderTexml, response, TEXML_CONTENT_TYPE, type TexmlDocument } from '../domain/texml.js';
+import type { DirectoryCompany } from '../services/directory.js';
+import type { Services } from '../services/index.js';
+
+export interface WebhookRequest {
+  method: string;
+  /** The path, e.g. /telnyx/voice/abc (no query string). */
+  path: string;
+  query: URLSearchParams;
+  contentType: string | undefined;
+  body: string;
+}
+
+export interface WebhookResponse {
+  status: number;
+  headers: Record<string, string>;
+  body: string;
+}
+
+/** Longest Telnyx may wait for TeXML before we answer from what we have. */
+export const DEFAULT_WEBHOOK_DEADLINE_MS = 2000;
+
+type Route = 'voice' | 'dial-complete' | 'voicemail' | 'status';
+const ROUTE = /^\/telnyx\/(voice|dial-complete|voicemail|status)(?:\/([^/]+))?\/?$/;
+
+export function isTelnyxPath(path: string): boolean {
+  return path === '/telnyx' || path.startsWith('/telnyx/');
+}
+
+export async function handleTelnyxWebhook(
+  services: Services,
+  req: WebhookRequest,
+  opts: { deadlineMs?: number } = {},
+): Promise<WebhookResponse> {
+  const started = performance.now();
+  const log = services.logger;
+  const match = ROUTE.exec(req.path);
+  if (!match || (match[1] !== 'voice' && !match[2])) {
+    log.warn({ path: req.path }, 'telnyx webhook: unknown route');
+    return texml(apologyDocument(), 404);
+  }
+  const route = match[1] as Route;
+  let companyId: string | null = match[2] ? safeDecode(match[2]) : null;
+  const params = formParams(req);
+  const callSid = params.get('CallSid') ?? undefined;
+  let company: DirectoryCompany | null | undefined;
+  try {
+    const result = await withDeadline(opts.deadlineMs ?? DEFAULT_WEBHOOK_DEADLINE_MS, async () => {
+      if (!companyId) companyId = await services.directory.companyIdForNumber(normalizeNumber(params.get('To')));
+      if (!companyId) return { doc: apologyDocument(), outcome: 'unknown-number' };
+      company = await services.directory.company(companyId);
+      if (!company) return { doc: apologyDocument(), outcome: 'unknown-company' };
+      return handle(services, route, company, params);
+    });
+    log.info(
+      { route, companyId, callSid, outcome: result.outcome, ms: round(performance.now() - started) },
+      'telnyx webhook',
+    );
+    return texml(result.doc);
+  } catch (err) {
+    // The company's own fallback if we know it, else a spoken apology; either way valid TeXML.
+    const known = company ?? (companyId ? await services.directory.cachedCompany(companyId) : undefined);
+    const doc =
+      route === 'status'
+        ? response()
+        : known && route !== 'voicemail'
+          ? fallbackDocument(known.policy, callbackUrls(services.config.publicUrl, known.id))
+          : route === 'voicemail'
+            ? voicemailStoredDocument()
+            : apologyDocument();
+    log.error(
+      { err, route, companyId, callSid, params: route === 'voicemail' ? Object.fromEntries(params) : undefined, ms: round(performance.now() - started) },
+      'telnyx webhook failed; answered with the fallback',
+    );
+    return texml(doc);
+  }
+}
+
+async function handle(
+  services: Services,
+  route: Route,
+  company: DirectoryCompany,
+  params: URLSearchParams,
+): Promise<{ doc: TexmlDocument | string; outcome: string }> {
+  const urls = callbackUrls(services.config.publicUrl, company.id);
+  switch (route) {
+    case 'voice': {
+      const decision = services.routing.decide(company, { from: params.get('From'), to: params.get('To') }, services.clock.now());
+      const plan = decision.plan;
+      return { doc: decision.texml, outcome: plan.kind === 'RING' ? `ring:${plan.targets.length}` : `fallback:${plan.fallback}` };
+    }
+    case 'dial-complete': {
+      const status = params.get('DialCallStatus') ?? undefined;
+      return { doc: dialCompleteDocument(status, company.policy, urls), outcome: `dial-${status ?? 'unknown'}` };
+    }
+    case 'voicemail': {
+      const recordingUrl = params.get('RecordingUrl');
+      const recordingStatus = params.get('RecordingStatus');
+      const callSid = params.get('CallSid');
+      if (!recordingUrl || !callSid || (recordingStatus && recordingStatus !== 'completed')) {
+        return { doc: voicemailStoredDocument(), outcome: 'voicemail-ignored' };
+      }
+      const { created } = await services.voicemails.record({
+        companyId: company.id,
+        callSid: callSid.slice(0, 200),
+        from: (params.get('From') ?? '').slice(0, 64),
+        to: (params.get('To') ?? '').slice(0, 64),
+        recordingUrl: recordingUrl.slice(0, 2000),
+        durationSeconds: clampInt(params.get('RecordingDuration'), 0, 86_400),
+      });
+      return { doc: voicemailStoredDocument(), outcome: created ? 'voicemail-stored' : 'voicemail-duplicate' };
+    }
+    case 'status':
+      // Call-progress events need no instructions; an empty Response acknowledges them.
+      return { doc: response(), outcome: `status-${params.get('CallStatus') ?? 'unknown'}` };
+  }
+}
+
+/** Form body (POST) over query string (GET, or extras on a POST). */
+function formParams(req: WebhookRequest): URLSearchParams {
+  const params = new URLSearchParams(req.query);
+  const type = (req.contentType ?? '').toLowerCase();
+  if (req.body && (type === '' || type.startsWith('application/x-www-form-urlencoded') || type.startsWith('text/plain'))) {
+    for (const [k, v] of new URLSearchParams(req.body)) params.set(k, v);
+  }
+  return params;
+}
+
+function texml(doc: TexmlDocument | string, status = 200): WebhookResponse {
+  return {
+    status,
+    headers: { 'content-type': TEXML_CONTENT_TYPE, 'cache-control': 'no-store' },
+    body: typeof doc === 'string' ? doc : renderTexml(doc),
+  };
+}
+
+class DeadlineExceeded extends Error {
+  override name = 'DeadlineExceeded';
+}
+
+async function withDeadline<T>(ms: number, fn: () => Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new DeadlineExceeded(`no answer within ${ms} ms`)), ms);
+  });
+  try {
+    return await Promise.race([fn(), deadline]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** `To` may arrive as +1..., 1..., or a SIP URI's user part; numbers are stored as E.164. */
+function normalizeNumber(value: string | null): string {
+  if (!value) return '';
+  const user = value.replace(/^sips?:/i, '').split('@')[0] ?? '';
+  const digits = user.replace(/[^\d+]/g, '');
+  return digits.startsWith('+') ? digits : `+${digits}`;
+}
+
+function safeDecode(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
+}
+
+function clampInt(value: string | null, min: number, max: number): number {
+  const n = Math.round(Number(value));
+  return Number.isFinite(n) ? Math.min(max, Math.max(min, n)) : min;
+}
+
+const round = (ms: number) => Math.round(ms * 100) / 100;
