@@ -47,7 +47,9 @@ export function buildApp(deps: AppDeps): App {
   const { config, logger } = deps;
   const clock = deps.clock ?? systemClock;
   const tokens = new TokenService({ jwtSecret: config.jwtSecret, adminApiKey: config.adminApiKey });
-  const services = createServices({ config, db: deps.database.prisma, clock, logger, pubsub: deps.pubsub ?? createInMemoryPubSub(), tokens });
+  let listeningUrl = `http://localhost:${config.port}`;
+  const publicUrl = () => config.publicUrl ?? listeningUrl;
+  const services = createServices({ config, publicUrl, db: deps.database.prisma, clock, logger, pubsub: deps.pubsub ?? createInMemoryPubSub(), tokens });
 
   const viewerFor = async (credential: string | null): Promise<Viewer | null> => {
     if (!credential) return null;
@@ -65,6 +67,7 @@ export function buildApp(deps: AppDeps): App {
     graphqlEndpoint: '/graphql',
     landingPage: false,
     graphiql: config.production ? false : { subscriptionsProtocol: 'WS', title: 'Curbe Voice GraphQL' },
+    // GraphQLErrors (auth, validation, ours) keep their message; anything else is "Unexpected error.".
     maskedErrors: { isDev: false },
     logging: {
       debug: (...args) => logger.debug({ args }, 'yoga'),
@@ -154,7 +157,8 @@ export function buildApp(deps: AppDeps): App {
           server.off('error', reject);
           const address = server.address() as AddressInfo;
           const shown = host === '0.0.0.0' || host === '::' ? 'localhost' : address.address;
-          resolve(`http://${shown}:${address.port}`);
+          listeningUrl = `http://${shown}:${address.port}`;
+          resolve(listeningUrl);
         });
       });
     },

@@ -14,7 +14,7 @@ const EnvSchema = z.object({
     .optional(),
   DATA_DIR: z.string().default('./.data'),
   REDIS_URL: z.string().optional(),
-  PUBLIC_URL: z.url('PUBLIC_URL must be an absolute URL such as https://voice.example.com').optional(),
+  PUBLIC_URL: z.url({ protocol: /^https?$/, message: 'PUBLIC_URL must be an http(s) URL such as https://voice.example.com' }).optional(),
   PRESENCE_TTL_MS: z.coerce.number().int().min(1000).max(600_000).default(30_000),
   HEARTBEAT_INTERVAL_MS: z.coerce.number().int().min(500).max(300_000).default(10_000),
   SOCKET_GRACE_MS: z.coerce.number().int().min(0).max(120_000).default(5_000),
@@ -37,8 +37,8 @@ export interface Config {
   databaseUrl: string | undefined;
   dataDir: string;
   redisUrl: string | undefined;
-  /** Base for TeXML action URLs; defaults to http://localhost:PORT. */
-  publicUrl: string;
+  /** Base for TeXML action URLs; null = the address the server listens on. */
+  publicUrl: string | null;
   presenceTtlMs: number;
   heartbeatIntervalMs: number;
   socketGraceMs: number;
@@ -77,7 +77,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     databaseUrl: e.DATABASE_URL,
     dataDir: e.DATA_DIR,
     redisUrl: e.REDIS_URL,
-    publicUrl: (e.PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, ''),
+    publicUrl: e.PUBLIC_URL ? e.PUBLIC_URL.replace(/\/+$/, '') : null,
     presenceTtlMs: e.PRESENCE_TTL_MS,
     heartbeatIntervalMs: e.HEARTBEAT_INTERVAL_MS,
     socketGraceMs: e.SOCKET_GRACE_MS,
@@ -90,7 +90,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   };
 }
 
-/** `FOO=` in a shell means "not set", not "set to the empty string". */
+/** `FOO=` (or only blanks) in a shell means "not set", not "set to the empty string". */
 function stripEmpty(env: Record<string, string | undefined>) {
-  return Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  return Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v.trim() !== ''));
 }

@@ -11,14 +11,19 @@ export const TELNYX_SIP_DOMAIN = 'sip.telnyx.com';
 
 export interface CallbackUrls {
   dialComplete: string;
+  /** dial-complete for the forward to the fallback number: a miss there goes to voicemail, not round again. */
+  forwardComplete: string;
   voicemail: string;
 }
 
 export function callbackUrls(publicUrl: string, companyId: string): CallbackUrls {
   const base = publicUrl.replace(/\/+$/, '');
   const id = encodeURIComponent(companyId);
-  return { dialComplete: `${base}/telnyx/dial-complete/${id}`, voicemail: `${base}/telnyx/voicemail/${id}` };
+  const dialComplete = `${base}/telnyx/dial-complete/${id}`;
+  return { dialComplete, forwardComplete: `${dialComplete}?step=${FORWARD_STEP}`, voicemail: `${base}/telnyx/voicemail/${id}` };
 }
+
+export const FORWARD_STEP = 'forward';
 
 export const sipUri = (sipUsername: string) => `sip:${sipUsername}@${TELNYX_SIP_DOMAIN}`;
 
@@ -42,22 +47,39 @@ export function voiceDocument(plan: RoutePlan, policy: RoutingPolicy, urls: Call
 /** `DialCallStatus` values Telnyx sends to a `<Dial action>`. */
 export type DialCallStatus = 'completed' | 'busy' | 'no-answer' | 'canceled' | 'failed';
 
-/** After the dial: answered → hang up (the conversation happened); anything else → the fallback. */
-export function dialCompleteDocument(status: string | undefined, policy: RoutingPolicy, urls: CallbackUrls): TexmlDocument {
+/**
+ * After the dial: answered → hang up (the conversation happened); anything else → the fallback, or,
+ * when the dial that missed was already the forward to the fallback number, voicemail.
+ */
+export function dialCompleteDocument(
+  status: string | undefined,
+  policy: RoutingPolicy,
+  urls: CallbackUrls,
+  step?: string | null,
+): TexmlDocument {
   if (status === 'completed') return response(hangup());
+  if (step === FORWARD_STEP) return voicemailDocument(policy, urls);
   return fallbackDocument(policy, urls);
 }
 
 /** Nobody could take the call: voicemail, an external number, or a message and a hangup. */
 export function fallbackDocument(policy: RoutingPolicy, urls: CallbackUrls): TexmlDocument {
-  const greeting = say(policy.voicemailGreeting, { voice: 'alice', language: policy.greetingLanguage });
   if (policy.fallbackKind === 'NUMBER' && policy.fallbackNumber) {
-    return response(dial({ timeout: policy.ringTimeoutSeconds, ringTone: ringToneOf(policy.ringTone) }, number(policy.fallbackNumber)));
+    return response(
+      dial(
+        { action: urls.forwardComplete, method: 'POST', timeout: policy.ringTimeoutSeconds, ringTone: ringToneOf(policy.ringTone) },
+        number(policy.fallbackNumber),
+      ),
+    );
   }
-  if (policy.fallbackKind === 'HANGUP') return response(greeting, hangup());
+  if (policy.fallbackKind === 'HANGUP') return response(greetingOf(policy), hangup());
   // VOICEMAIL, and NUMBER without a number (a misconfiguration must not lose the caller).
+  return voicemailDocument(policy, urls);
+}
+
+export function voicemailDocument(policy: RoutingPolicy, urls: CallbackUrls): TexmlDocument {
   return response(
-    greeting,
+    greetingOf(policy),
     record({
       action: urls.voicemail,
       method: 'POST',
@@ -81,6 +103,10 @@ export const DEFAULT_APOLOGY = 'We are sorry, we cannot take your call right now
 /** The answer when nothing is known (unknown number or company, no configuration reachable). */
 export function apologyDocument(text = DEFAULT_APOLOGY, language = 'en-US'): TexmlDocument {
   return response(say(text, { voice: 'alice', language }), hangup());
+}
+
+function greetingOf(policy: RoutingPolicy) {
+  return say(policy.voicemailGreeting, { voice: 'alice', language: policy.greetingLanguage });
 }
 
 function ringToneOf(value: string): RingTone {

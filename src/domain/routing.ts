@@ -61,6 +61,9 @@ export type RoutePlan =
     }
   | { kind: 'FALLBACK'; fallback: FallbackKind; skipped: SkippedAgent[] };
 
+/** A fixed collation, so the ring order is the same on every host whatever its locale. */
+const DISPLAY_ORDER = new Intl.Collator('en', { sensitivity: 'base' });
+
 /** Why an agent cannot take a call now, or null when it can. Order matters: the first reason wins. */
 export function skipReason(agent: AgentSnapshot, policy: Pick<RoutingPolicy, 'allowUnregisteredSoftphones'>): SkippedAgent | null {
   const skip = (reason: SkipReason, detail: string): SkippedAgent => ({ agentId: agent.id, reason, detail });
@@ -93,7 +96,7 @@ export function decideRoute(
     else routable.push(agent);
   }
   if (routable.length === 0) return { kind: 'FALLBACK', fallback: policy.fallbackKind, skipped };
-  routable.sort((a, b) => a.displayName.localeCompare(b.displayName) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  routable.sort((a, b) => DISPLAY_ORDER.compare(a.displayName, b.displayName) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   return {
     kind: 'RING',
     targets: routable.map((a) => ({ agentId: a.id, sipUsername: a.sipUsername })),

@@ -8,7 +8,8 @@ import { RING_TONES } from './texml.js';
 
 /** A dialable E.164 number, normalized (spaces and dashes removed). */
 export const e164 = z.string().transform((value, ctx) => {
-  const parsed = parsePhoneNumberFromString(value.trim());
+  // extract: false — text around a number is an error, not something to drop silently.
+  const parsed = parsePhoneNumberFromString(value.trim(), { extract: false });
   if (!parsed || !parsed.isValid() || !value.trim().startsWith('+')) {
     ctx.addIssue({ code: 'custom', message: `"${value.slice(0, 40)}" is not a valid E.164 phone number (e.g. +13055550100)` });
     return z.NEVER;
@@ -22,6 +23,10 @@ export const sipUsername = z
   .trim()
   .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{1,63}$/, 'SIP username must be 2-64 letters, digits, dots, underscores or dashes');
 
+/**
+ * An IANA time zone, kept as given: ICU's "canonical" names are the legacy ones (Asia/Kolkata →
+ * Asia/Calcutta), so normalizing would rename what the CRM sent.
+ */
 export const timeZone = z.string().refine(isTimeZone, { message: 'not an IANA time zone (e.g. America/New_York)' });
 
 export function isTimeZone(value: string): boolean {

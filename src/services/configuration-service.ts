@@ -2,8 +2,9 @@
  * What the CRM configures: companies, their routing, agents and phone numbers. Every write goes to
  * the database first, then invalidates the directory so the next call or heartbeat sees it.
  */
-import { Prisma, type Agent, type Company, type PhoneNumber, type RoutingConfig } from '../generated/prisma/client.js';
+import { type Agent, type Company, type PhoneNumber, type RoutingConfig } from '../generated/prisma/client.js';
 import type { Db } from '../infra/db.js';
+import { missingRow, uniqueViolation } from '../infra/db-errors.js';
 import type { AgentStatus, FallbackKind, RoutingMode } from '../domain/routing.js';
 import type { Directory } from './directory.js';
 import { InputError, NotFoundError } from './errors.js';
@@ -92,14 +93,9 @@ export class ConfigurationService {
     try {
       return await fn();
     } catch (err) {
-      if (err instanceof Prisma.PrismaClientKnownRequestError) {
-        if (err.code === 'P2002') {
-          const target = (err.meta?.target as string[] | string | undefined) ?? (err.meta?.driverAdapterError as { cause?: { constraint?: { fields?: string[] } } } | undefined)?.cause?.constraint?.fields;
-          throw new InputError(`${describeUnique(target)} is already in use`);
-        }
-        if (err.code === 'P2025') throw new NotFoundError(`${what} not found`);
-        if (err.code === 'P2003') throw new NotFoundError(`${what} not found`);
-      }
+      const unique = uniqueViolation(err);
+      if (unique) throw new InputError(`${describeUnique(unique)} is already in use`);
+      if (missingRow(err)) throw new NotFoundError(`${what} not found`);
       throw err;
     }
   }
@@ -107,8 +103,8 @@ export class ConfigurationService {
 
 export type { AgentStatus };
 
-function describeUnique(target: string[] | string | undefined): string {
-  const fields = Array.isArray(target) ? target.join(', ') : (target ?? 'value');
+function describeUnique(columns: string[]): string {
+  const fields = columns.join(', ') || 'value';
   if (fields.includes('sipUsername')) return 'this SIP username';
   if (fields.includes('e164')) return 'this phone number';
   return `this ${fields.replace(/"/g, '')}`;

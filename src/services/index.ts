@@ -13,6 +13,8 @@ import { VoicemailService } from './voicemail-service.js';
 /** Everything a resolver or webhook handler may use; built once per app instance. */
 export interface Services {
   config: Config;
+  /** Base URL Telnyx reaches us at (PUBLIC_URL, else the listening address). */
+  publicUrl(): string;
   db: Db;
   clock: Clock;
   logger: Logger;
@@ -25,7 +27,7 @@ export interface Services {
   voicemails: VoicemailService;
 }
 
-export function createServices(deps: Pick<Services, 'config' | 'db' | 'clock' | 'logger' | 'pubsub' | 'tokens'>): Services {
+export function createServices(deps: Pick<Services, 'config' | 'publicUrl' | 'db' | 'clock' | 'logger' | 'pubsub' | 'tokens'>): Services {
   const { config, db, clock, logger, pubsub } = deps;
   const directory = new Directory(db);
   const presence = new PresenceService({
@@ -42,7 +44,7 @@ export function createServices(deps: Pick<Services, 'config' | 'db' | 'clock' | 
     ...deps,
     directory,
     presence,
-    routing: new RoutingService({ presence, publicUrl: config.publicUrl }),
+    routing: new RoutingService({ presence, publicUrl: deps.publicUrl }),
     configuration: new ConfigurationService({ db, directory, presence }),
     voicemails: new VoicemailService({ db, pubsub }),
   };

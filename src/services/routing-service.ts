@@ -15,7 +15,7 @@ export interface RoutingDecision {
 }
 
 export class RoutingService {
-  constructor(private readonly deps: { presence: PresenceService; publicUrl: string }) {}
+  constructor(private readonly deps: { presence: PresenceService; publicUrl: () => string }) {}
 
   snapshot(company: DirectoryCompany): AgentSnapshot[] {
     return company.agents.map((a) => ({
@@ -31,7 +31,7 @@ export class RoutingService {
 
   decide(company: DirectoryCompany, call: CallContext, now: number): RoutingDecision {
     const plan = decideRoute(company.policy, this.snapshot(company), call, now);
-    const texml = renderTexml(voiceDocument(plan, company.policy, callbackUrls(this.deps.publicUrl, company.id)));
+    const texml = renderTexml(voiceDocument(plan, company.policy, callbackUrls(this.deps.publicUrl(), company.id)));
     return { company, plan, texml };
   }
 }

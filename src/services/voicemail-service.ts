@@ -2,7 +2,8 @@
  * Voicemails arrive twice from Telnyx (the <Record action> and the recording status callback), and
  * either may be retried: one row per call, published once, whichever comes first.
  */
-import { Prisma, type Voicemail } from '../generated/prisma/client.js';
+import type { Voicemail } from '../generated/prisma/client.js';
+import { uniqueViolation } from '../infra/db-errors.js';
 import type { Db } from '../infra/db.js';
 import type { PubSub } from '../infra/pubsub.js';
 
@@ -29,7 +30,7 @@ export class VoicemailService {
       return { voicemail, created: true };
     } catch (err) {
       // The other callback won the race.
-      if (err instanceof Prisma.PrismaClientKnownRequestError && err.code === 'P2002') {
+      if (uniqueViolation(err)) {
         const row = await this.deps.db.voicemail.findUniqueOrThrow({ where: key });
         return { voicemail: await this.fillIn(row, vm), created: false };
       }

@@ -76,7 +76,7 @@ export async function handleTelnyxWebhook(
       route === 'status'
         ? response()
         : known && route !== 'voicemail'
-          ? fallbackDocument(known.policy, callbackUrls(services.config.publicUrl, known.id))
+          ? fallbackDocument(known.policy, callbackUrls(services.publicUrl(), known.id))
           : route === 'voicemail'
             ? voicemailStoredDocument()
             : apologyDocument();
@@ -94,7 +94,7 @@ async function handle(
   company: DirectoryCompany,
   params: URLSearchParams,
 ): Promise<{ doc: TexmlDocument | string; outcome: string }> {
-  const urls = callbackUrls(services.config.publicUrl, company.id);
+  const urls = callbackUrls(services.publicUrl(), company.id);
   switch (route) {
     case 'voice': {
       const decision = services.routing.decide(company, { from: params.get('From'), to: params.get('To') }, services.clock.now());
@@ -103,7 +103,8 @@ async function handle(
     }
     case 'dial-complete': {
       const status = params.get('DialCallStatus') ?? undefined;
-      return { doc: dialCompleteDocument(status, company.policy, urls), outcome: `dial-${status ?? 'unknown'}` };
+      const step = params.get('step');
+      return { doc: dialCompleteDocument(status, company.policy, urls, step), outcome: `dial-${step ?? 'agents'}-${status ?? 'unknown'}` };
     }
     case 'voicemail': {
       const recordingUrl = params.get('RecordingUrl');

@@ -1,0 +1,264 @@
+import { describe, it, expect } from 'vitest';
+import { ConfigError, loadConfig, type Config } from '../../src/config.js';
+
+const ALL_VARS = [
+  'PORT',
+  'HOST',
+  'DATABASE_URL',
+  'DATA_DIR',
+  'REDIS_URL',
+  'PUBLIC_URL',
+  'PRESENCE_TTL_MS',
+  'HEARTBEAT_INTERVAL_MS',
+  'SOCKET_GRACE_MS',
+  'ADMIN_API_KEY',
+  'JWT_SECRET',
+  'TELNYX_PUBLIC_KEY',
+  'LOG_LEVEL',
+  'NODE_ENV',
+  'SEED_DEMO',
+] as const;
+
+const ADMIN_KEY = 'k'.repeat(16);
+const JWT = 's'.repeat(32);
+const PG = 'postgresql://user:pw@db:5432/voice';
+
+/** Calls loadConfig and returns the ConfigError it throws (fails the test if it does not throw one). */
+function configError(env: Record<string, string | undefined>): ConfigError {
+  try {
+    loadConfig(env);
+  } catch (err) {
+    expect(err).toBeInstanceOf(ConfigError);
+    expect((err as Error).name).toBe('ConfigError');
+    return err as ConfigError;
+  }
+  throw new Error(`expected loadConfig(${JSON.stringify(env)}) to throw a ConfigError`);
+}
+
+/** The variable names the error lists, one per "  NAME: message" line (or "  NAME (...)"). */
+function namedVariables(err: Error): string[] {
+  return [...err.message.matchAll(/^ {2}([A-Z_]+)\b/gm)].map((m) => m[1]!);
+}
+
+describe('loadConfig defaults', () => {
+  const DEFAULTS: Config = {
+    port: 4000,
+    host: '0.0.0.0',
+    databaseUrl: undefined,
+    dataDir: './.data',
+    redisUrl: undefined,
+    // Unset = null: the app falls back to the address the server actually listens on (src/app.ts).
+    publicUrl: null,
+    presenceTtlMs: 30_000,
+    heartbeatIntervalMs: 10_000,
+    socketGraceMs: 5_000,
+    adminApiKey: undefined,
+    jwtSecret: undefined,
+    telnyxPublicKey: undefined,
+    logLevel: 'info',
+    production: false,
+    seedDemo: true,
+  };
+
+  it('an empty environment gives the documented defaults', () => {
+    expect(loadConfig({})).toEqual(DEFAULTS);
+  });
+
+  it('every variable set to the empty string counts as unset', () => {
+    const env = Object.fromEntries(ALL_VARS.map((k) => [k, '']));
+    expect(loadConfig(env)).toEqual(DEFAULTS);
+  });
+
+  it('undefined values count as unset', () => {
+    const env = Object.fromEntries(ALL_VARS.map((k) => [k, undefined]));
+    expect(loadConfig(env)).toEqual(DEFAULTS);
+  });
+
+  it('an empty NODE_ENV is not production even when secrets are missing', () => {
+    expect(loadConfig({ NODE_ENV: '' }).production).toBe(false);
+  });
+
+  it('unrelated variables are ignored', () => {
+    expect(loadConfig({ PATH: '/usr/bin', HOME: '/root', SOMETHING_ELSE: 'x' })).toEqual(DEFAULTS);
+  });
+
+  it('PORT is read, and without PUBLIC_URL the public URL is left to the listener (null)', () => {
+    const c = loadConfig({ PORT: '8080' });
+    expect(c.port).toBe(8080);
+    expect(c.publicUrl).toBeNull();
+  });
+
+  it('reads every variable', () => {
+    const c = loadConfig({
+      PORT: '5000',
+      HOST: '127.0.0.1',
+      DATABASE_URL: PG,
+      DATA_DIR: '/var/lib/voice',
+      REDIS_URL: 'redis://cache:6379',
+      PUBLIC_URL: 'https://voice.example.com',
+      PRESENCE_TTL_MS: '20000',
+      HEARTBEAT_INTERVAL_MS: '5000',
+      SOCKET_GRACE_MS: '0',
+      ADMIN_API_KEY: ADMIN_KEY,
+      JWT_SECRET: JWT,
+      TELNYX_PUBLIC_KEY: 'pubkey',
+      LOG_LEVEL: 'debug',
+      NODE_ENV: 'production',
+      SEED_DEMO: 'true',
+    });
+    expect(c).toEqual({
+      port: 5000,
+      host: '127.0.0.1',
+      databaseUrl: PG,
+      dataDir: '/var/lib/voice',
+      redisUrl: 'redis://cache:6379',
+      publicUrl: 'https://voice.example.com',
+      presenceTtlMs: 20_000,
+      heartbeatIntervalMs: 5_000,
+      socketGraceMs: 0,
+      adminApiKey: ADMIN_KEY,
+      jwtSecret: JWT,
+      telnyxPublicKey: 'pubkey',
+      logLevel: 'debug',
+      production: true,
+      seedDemo: true,
+    } satisfies Config);
+  });
+});
+
+describe('seedDemo', () => {
+  it.each<[string, Record<string, string>, boolean]>([
+    ['no DATABASE_URL (embedded PGlite)', {}, true],
+    ['DATABASE_URL postgresql://', { DATABASE_URL: PG }, false],
+    ['DATABASE_URL postgres://', { DATABASE_URL: 'postgres://db/voice' }, false],
+    ['empty DATABASE_URL counts as unset', { DATABASE_URL: '' }, true],
+    ['SEED_DEMO=true overrides a DATABASE_URL', { DATABASE_URL: PG, SEED_DEMO: 'true' }, true],
+    ['SEED_DEMO=1 overrides a DATABASE_URL', { DATABASE_URL: PG, SEED_DEMO: '1' }, true],
+    ['SEED_DEMO=false overrides the embedded default', { SEED_DEMO: 'false' }, false],
+    ['SEED_DEMO=0 overrides the embedded default', { SEED_DEMO: '0' }, false],
+    ['empty SEED_DEMO falls back to the default', { DATABASE_URL: PG, SEED_DEMO: '' }, false],
+  ])('%s → %s', (_name, env, expected) => {
+    expect(loadConfig(env).seedDemo).toBe(expected);
+  });
+});
+
+describe('PUBLIC_URL', () => {
+  it.each([
+    ['https://voice.example.com', 'https://voice.example.com'],
+    ['https://voice.example.com/', 'https://voice.example.com'],
+    ['https://voice.example.com///', 'https://voice.example.com'],
+    ['https://example.com/voice/', 'https://example.com/voice'],
+    ['http://10.0.0.5:4000/', 'http://10.0.0.5:4000'],
+  ])('%s → %s', (input, expected) => {
+    expect(loadConfig({ PUBLIC_URL: input }).publicUrl).toBe(expected);
+  });
+
+  it('is independent of PORT', () => {
+    expect(loadConfig({ PORT: '9000', PUBLIC_URL: 'https://voice.example.com/' }).publicUrl).toBe('https://voice.example.com');
+  });
+});
+
+describe('invalid values', () => {
+  it.each<[Record<string, string>, string]>([
+    [{ PORT: 'abc' }, 'PORT'],
+    [{ PORT: '70000' }, 'PORT'],
+    [{ PORT: '-1' }, 'PORT'],
+    [{ PORT: '80.5' }, 'PORT'],
+    [{ DATABASE_URL: 'mysql://x' }, 'DATABASE_URL'],
+    [{ DATABASE_URL: 'localhost:5432' }, 'DATABASE_URL'],
+    [{ PUBLIC_URL: 'not a url' }, 'PUBLIC_URL'],
+    [{ PUBLIC_URL: 'voice.example.com' }, 'PUBLIC_URL'],
+    [{ PRESENCE_TTL_MS: '5' }, 'PRESENCE_TTL_MS'],
+    [{ PRESENCE_TTL_MS: 'abc' }, 'PRESENCE_TTL_MS'],
+    [{ PRESENCE_TTL_MS: '600001' }, 'PRESENCE_TTL_MS'],
+    [{ HEARTBEAT_INTERVAL_MS: '499' }, 'HEARTBEAT_INTERVAL_MS'],
+    [{ SOCKET_GRACE_MS: '-5' }, 'SOCKET_GRACE_MS'],
+    [{ ADMIN_API_KEY: 'short' }, 'ADMIN_API_KEY'],
+    [{ JWT_SECRET: 'x'.repeat(31) }, 'JWT_SECRET'],
+    [{ LOG_LEVEL: 'verbose' }, 'LOG_LEVEL'],
+    [{ SEED_DEMO: 'yes' }, 'SEED_DEMO'],
+  ])('%j → ConfigError naming %s', (env, variable) => {
+    const err = configError(env);
+    expect(err.message).toContain(variable);
+    expect(namedVariables(err)).toEqual([variable]);
+  });
+
+  it('reports every invalid variable at once', () => {
+    const err = configError({ PORT: 'abc', DATABASE_URL: 'mysql://x', LOG_LEVEL: 'loud' });
+    expect(namedVariables(err).sort()).toEqual(['DATABASE_URL', 'LOG_LEVEL', 'PORT']);
+  });
+
+  it('does not echo secret values in the error message', () => {
+    const err = configError({ ADMIN_API_KEY: 'tooShortSecret', JWT_SECRET: 'alsoTooShortSecret' });
+    expect(err.message).not.toContain('tooShortSecret');
+    expect(err.message).not.toContain('alsoTooShortSecret');
+  });
+});
+
+describe('HEARTBEAT_INTERVAL_MS must be shorter than PRESENCE_TTL_MS', () => {
+  it.each<[Record<string, string>, string]>([
+    [{ HEARTBEAT_INTERVAL_MS: '30000' }, 'equal to the default TTL'],
+    [{ HEARTBEAT_INTERVAL_MS: '45000' }, 'longer than the default TTL'],
+    [{ PRESENCE_TTL_MS: '10000' }, 'default heartbeat equal to a shorter TTL'],
+    [{ PRESENCE_TTL_MS: '5000', HEARTBEAT_INTERVAL_MS: '6000' }, 'both set, heartbeat longer'],
+  ])('%j (%s) → ConfigError naming both variables', (env) => {
+    const err = configError(env);
+    expect(err.message).toContain('HEARTBEAT_INTERVAL_MS');
+    expect(err.message).toContain('PRESENCE_TTL_MS');
+  });
+
+  it('one millisecond shorter is accepted', () => {
+    const c = loadConfig({ PRESENCE_TTL_MS: '10000', HEARTBEAT_INTERVAL_MS: '9999' });
+    expect(c.presenceTtlMs).toBe(10_000);
+    expect(c.heartbeatIntervalMs).toBe(9_999);
+  });
+});
+
+describe('NODE_ENV=production', () => {
+  it.each<[string, Record<string, string>]>([
+    ['neither secret', {}],
+    ['only ADMIN_API_KEY', { ADMIN_API_KEY: ADMIN_KEY }],
+    ['only JWT_SECRET', { JWT_SECRET: JWT }],
+    ['both empty strings', { ADMIN_API_KEY: '', JWT_SECRET: '' }],
+  ])('fails with %s', (_name, env) => {
+    const err = configError({ NODE_ENV: 'production', ...env });
+    expect(err.message).toContain('ADMIN_API_KEY');
+    expect(err.message).toContain('JWT_SECRET');
+  });
+
+  it('fails naming the secret that is too short', () => {
+    const err = configError({ NODE_ENV: 'production', ADMIN_API_KEY: 'short', JWT_SECRET: JWT });
+    expect(namedVariables(err)).toEqual(['ADMIN_API_KEY']);
+  });
+
+  it('succeeds with both secrets and reports production', () => {
+    const c = loadConfig({ NODE_ENV: 'production', ADMIN_API_KEY: ADMIN_KEY, JWT_SECRET: JWT });
+    expect(c.production).toBe(true);
+    expect(c.adminApiKey).toBe(ADMIN_KEY);
+    expect(c.jwtSecret).toBe(JWT);
+  });
+
+  it.each(['development', 'test', 'staging', 'Production'])('NODE_ENV=%s is not production and needs no secrets', (nodeEnv) => {
+    expect(loadConfig({ NODE_ENV: nodeEnv }).production).toBe(false);
+  });
+});
+
+describe('blank and unsafe values', () => {
+  // `PORT=" "` would coerce to Number(" ") === 0, a random port.
+  it('a whitespace-only PORT is rejected or treated as unset, not port 0', () => {
+    let port: number | undefined;
+    try {
+      port = loadConfig({ PORT: ' ' }).port;
+    } catch (err) {
+      expect(err).toBeInstanceOf(ConfigError);
+      return;
+    }
+    expect(port).toBe(4000);
+  });
+
+  // z.url() accepts any scheme; PUBLIC_URL becomes the base of every TeXML action URL Telnyx must fetch.
+  it('PUBLIC_URL must be http(s)', () => {
+    expect(() => loadConfig({ PUBLIC_URL: 'javascript:alert(1)' })).toThrow(ConfigError);
+    expect(() => loadConfig({ PUBLIC_URL: 'ftp://voice.example.com' })).toThrow(ConfigError);
+  });
+});

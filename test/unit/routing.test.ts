@@ -1,0 +1,480 @@
+import { describe, it, expect } from 'vitest';
+import {
+  decideRoute,
+  skipReason,
+  type AgentSnapshot,
+  type AgentStatus,
+  type FallbackKind,
+  type RoutePlan,
+  type RoutingPolicy,
+  type SkipReason,
+} from '../../src/domain/routing.js';
+
+// ---------------------------------------------------------------------------------------------
+// Fixtures
+// ---------------------------------------------------------------------------------------------
+
+function policy(overrides: Partial<RoutingPolicy> = {}): RoutingPolicy {
+  return {
+    mode: 'AUTO',
+    ringTimeoutSeconds: 25,
+    ringTone: 'us',
+    fallbackKind: 'VOICEMAIL',
+    fallbackNumber: null,
+    voicemailGreeting: 'Please leave a message.',
+    voicemailMaxSeconds: 120,
+    greetingLanguage: 'en-US',
+    allowUnregisteredSoftphones: false,
+    ...overrides,
+  };
+}
+
+/** A routable agent unless overridden: enabled, AVAILABLE, lease alive, registered, not on a call. */
+function agent(id: string, overrides: Partial<AgentSnapshot> = {}): AgentSnapshot {
+  return {
+    id,
+    displayName: `Agent ${id}`,
+    sipUsername: `sip_${id}`,
+    enabled: true,
+    status: 'AVAILABLE',
+    statusReason: null,
+    liveness: { sipRegistered: true, onCall: false },
+    ...overrides,
+  };
+}
+
+const CALL = { from: '+13055550100', to: '+13055550199' };
+const NOW = 1_700_000_000_000;
+
+function ring(plan: RoutePlan): Extract<RoutePlan, { kind: 'RING' }> {
+  if (plan.kind !== 'RING') throw new Error(`expected RING, got ${JSON.stringify(plan)}`);
+  return plan;
+}
+function fallback(plan: RoutePlan): Extract<RoutePlan, { kind: 'FALLBACK' }> {
+  if (plan.kind !== 'FALLBACK') throw new Error(`expected FALLBACK, got ${JSON.stringify(plan)}`);
+  return plan;
+}
+
+// Independent statement of the spec (ARCHITECTURE.md "Routing semantics"): routable = enabled, lease
+// alive, SIP registered (unless allowed), AVAILABLE, not on a call.
+function isRoutable(a: AgentSnapshot, allowUnregistered: boolean): boolean {
+  return (
+    a.enabled &&
+    a.liveness !== null &&
+    (a.liveness.sipRegistered || allowUnregistered) &&
+    a.status === 'AVAILABLE' &&
+    !a.liveness.onCall
+  );
+}
+
+// ---------------------------------------------------------------------------------------------
+// AUTO: 0 / 1 / 2+ routable agents
+// ---------------------------------------------------------------------------------------------
+
+describe('decideRoute AUTO by number of routable agents', () => {
+  it('falls back when the company has no agents at all', () => {
+    const plan = fallback(decideRoute(policy(), [], CALL, NOW));
+    expect(plan).toEqual({ kind: 'FALLBACK', fallback: 'VOICEMAIL', skipped: [] });
+  });
+
+  it.each([1, 2, 3, 7, 50])('rings all %i routable agents at once, in one plan', (count) => {
+    const agents = Array.from({ length: count }, (_, i) => agent(`a${String(i).padStart(3, '0')}`));
+    const plan = ring(decideRoute(policy(), agents, CALL, NOW));
+    expect(plan.targets).toHaveLength(count);
+    expect(plan.targets).toEqual(agents.map((a) => ({ agentId: a.id, sipUsername: a.sipUsername })));
+    expect(plan.skipped).toEqual([]);
+  });
+
+  it('one routable agent: the single target is that agent with its SIP username', () => {
+    const plan = ring(decideRoute(policy(), [agent('solo', { sipUsername: 'solo.agent_1' })], CALL, NOW));
+    expect(plan.targets).toEqual([{ agentId: 'solo', sipUsername: 'solo.agent_1' }]);
+  });
+
+  it.each([5, 25, 120])('the RING plan timeout is the policy ring timeout (%i s)', (seconds) => {
+    const plan = ring(decideRoute(policy({ ringTimeoutSeconds: seconds }), [agent('a'), agent('b')], CALL, NOW));
+    expect(plan.timeoutSeconds).toBe(seconds);
+  });
+
+  it.each<FallbackKind>(['VOICEMAIL', 'NUMBER', 'HANGUP'])('FALLBACK carries the policy fallback kind %s', (kind) => {
+    const empty = fallback(decideRoute(policy({ fallbackKind: kind }), [], CALL, NOW));
+    expect(empty.fallback).toBe(kind);
+    const allSkipped = fallback(
+      decideRoute(policy({ fallbackKind: kind }), [agent('x', { enabled: false }), agent('y', { liveness: null })], CALL, NOW),
+    );
+    expect(allSkipped.fallback).toBe(kind);
+    expect(allSkipped.skipped.map((s) => s.reason)).toEqual(['DISABLED', 'OFFLINE']);
+  });
+
+  it('ignores the call context and the time (same plan for any caller or instant)', () => {
+    const agents = [agent('a'), agent('b', { status: 'ON_BREAK' }), agent('c', { liveness: null })];
+    const base = decideRoute(policy(), agents, CALL, NOW);
+    expect(decideRoute(policy(), agents, {}, 0)).toEqual(base);
+    expect(decideRoute(policy(), agents, { from: null, to: null }, NOW + 86_400_000)).toEqual(base);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// Skip reasons
+// ---------------------------------------------------------------------------------------------
+
+interface SkipCase {
+  name: string;
+  agent: Partial<AgentSnapshot>;
+  allowUnregistered?: boolean;
+  reason: SkipReason;
+  detail: RegExp;
+}
+
+const SKIP_CASES: SkipCase[] = [
+  { name: 'disabled', agent: { enabled: false }, reason: 'DISABLED', detail: /disabled/i },
+  { name: 'offline (liveness null)', agent: { liveness: null }, reason: 'OFFLINE', detail: /offline/i },
+  {
+    name: 'offline even when unregistered softphones are allowed',
+    agent: { liveness: null },
+    allowUnregistered: true,
+    reason: 'OFFLINE',
+    detail: /offline/i,
+  },
+  {
+    name: 'not registered with Telnyx',
+    agent: { liveness: { sipRegistered: false, onCall: false } },
+    reason: 'NOT_REGISTERED',
+    detail: /not registered/i,
+  },
+  {
+    name: 'on break with a reason',
+    agent: { status: 'ON_BREAK', statusReason: 'lunch' },
+    reason: 'ON_BREAK',
+    detail: /^on break: lunch$/,
+  },
+  {
+    name: 'on break with a reason containing punctuation',
+    agent: { status: 'ON_BREAK', statusReason: 'doctor @ 3pm: back soon' },
+    reason: 'ON_BREAK',
+    detail: /doctor @ 3pm: back soon/,
+  },
+  { name: 'on break without a reason', agent: { status: 'ON_BREAK', statusReason: null }, reason: 'ON_BREAK', detail: /^on break$/ },
+  { name: 'on break with an empty reason', agent: { status: 'ON_BREAK', statusReason: '' }, reason: 'ON_BREAK', detail: /^on break$/ },
+  { name: 'in wrap-up', agent: { status: 'WRAP_UP' }, reason: 'WRAP_UP', detail: /wrap-up/i },
+  { name: 'already on a call', agent: { liveness: { sipRegistered: true, onCall: true } }, reason: 'ON_CALL', detail: /on a call/i },
+  {
+    name: 'on a call while unregistered softphones are allowed',
+    agent: { liveness: { sipRegistered: false, onCall: true } },
+    allowUnregistered: true,
+    reason: 'ON_CALL',
+    detail: /on a call/i,
+  },
+];
+
+describe('skip reasons', () => {
+  it.each(SKIP_CASES)('$name → $reason', ({ agent: overrides, allowUnregistered = false, reason, detail }) => {
+    const a = agent('skip-me', overrides);
+    const p = policy({ allowUnregisteredSoftphones: allowUnregistered });
+
+    const direct = skipReason(a, p);
+    expect(direct).not.toBeNull();
+    expect(direct!.agentId).toBe('skip-me');
+    expect(direct!.reason).toBe(reason);
+    expect(direct!.detail).toMatch(detail);
+    expect(direct!.detail).not.toMatch(/null|undefined/);
+
+    // Through decideRoute: the only agent is skipped, so the call falls back and reports why.
+    const plan = fallback(decideRoute(p, [a], CALL, NOW));
+    expect(plan.skipped).toEqual([direct]);
+  });
+
+  it('a routable agent has no skip reason', () => {
+    expect(skipReason(agent('ok'), policy())).toBeNull();
+  });
+
+  it('an unregistered softphone is routable when the policy allows unregistered softphones', () => {
+    const a = agent('unreg', { liveness: { sipRegistered: false, onCall: false } });
+    expect(skipReason(a, { allowUnregisteredSoftphones: true })).toBeNull();
+    expect(skipReason(a, { allowUnregisteredSoftphones: false })?.reason).toBe('NOT_REGISTERED');
+    expect(ring(decideRoute(policy({ allowUnregisteredSoftphones: true }), [a], CALL, NOW)).targets).toEqual([
+      { agentId: 'unreg', sipUsername: 'sip_unreg' },
+    ]);
+  });
+
+  it('a status reason on an AVAILABLE agent does not make it skipped', () => {
+    expect(skipReason(agent('a', { statusReason: 'lunch' }), policy())).toBeNull();
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// Reason precedence: disabled > offline > not registered > on break > wrap-up > on call
+// ---------------------------------------------------------------------------------------------
+
+describe('reason precedence', () => {
+  const offline = { liveness: null };
+  const unregistered = { liveness: { sipRegistered: false, onCall: false } };
+  const unregisteredOnCall = { liveness: { sipRegistered: false, onCall: true } };
+  const onCall = { liveness: { sipRegistered: true, onCall: true } };
+
+  const cases: [string, Partial<AgentSnapshot>, boolean, SkipReason][] = [
+    ['disabled beats offline', { enabled: false, ...offline }, false, 'DISABLED'],
+    ['disabled beats not registered', { enabled: false, ...unregistered }, false, 'DISABLED'],
+    ['disabled beats on break', { enabled: false, status: 'ON_BREAK', statusReason: 'lunch' }, false, 'DISABLED'],
+    ['disabled beats wrap-up', { enabled: false, status: 'WRAP_UP' }, false, 'DISABLED'],
+    ['disabled beats on call', { enabled: false, ...onCall }, false, 'DISABLED'],
+    ['disabled beats everything at once', { enabled: false, ...offline, status: 'ON_BREAK' }, true, 'DISABLED'],
+    ['offline beats on break', { ...offline, status: 'ON_BREAK' }, false, 'OFFLINE'],
+    ['offline beats wrap-up', { ...offline, status: 'WRAP_UP' }, false, 'OFFLINE'],
+    ['not registered beats on break', { ...unregistered, status: 'ON_BREAK' }, false, 'NOT_REGISTERED'],
+    ['not registered beats wrap-up', { ...unregistered, status: 'WRAP_UP' }, false, 'NOT_REGISTERED'],
+    ['not registered beats on call', unregisteredOnCall, false, 'NOT_REGISTERED'],
+    ['on break beats on call', { ...onCall, status: 'ON_BREAK' }, false, 'ON_BREAK'],
+    ['wrap-up beats on call', { ...onCall, status: 'WRAP_UP' }, false, 'WRAP_UP'],
+    ['allowed-unregistered on break is reported as on break', { ...unregistered, status: 'ON_BREAK' }, true, 'ON_BREAK'],
+    ['allowed-unregistered in wrap-up is reported as wrap-up', { ...unregistered, status: 'WRAP_UP' }, true, 'WRAP_UP'],
+  ];
+
+  it.each(cases)('%s', (_name, overrides, allowUnregistered, expected) => {
+    expect(skipReason(agent('p', overrides), { allowUnregisteredSoftphones: allowUnregistered })?.reason).toBe(expected);
+  });
+
+  // Exhaustive: every combination of the inputs that matter, checked against the ordered rule list.
+  const RULES: [SkipReason, (a: AgentSnapshot, allowUnregistered: boolean) => boolean][] = [
+    ['DISABLED', (a) => !a.enabled],
+    ['OFFLINE', (a) => a.liveness === null],
+    ['NOT_REGISTERED', (a, allow) => !a.liveness!.sipRegistered && !allow],
+    ['ON_BREAK', (a) => a.status === 'ON_BREAK'],
+    ['WRAP_UP', (a) => a.status === 'WRAP_UP'],
+    ['ON_CALL', (a) => a.liveness!.onCall],
+  ];
+
+  it('matches the ordered rule list for every combination of inputs (72 combinations)', () => {
+    const livenesses: AgentSnapshot['liveness'][] = [
+      null,
+      { sipRegistered: true, onCall: false },
+      { sipRegistered: true, onCall: true },
+      { sipRegistered: false, onCall: false },
+      { sipRegistered: false, onCall: true },
+    ];
+    let checked = 0;
+    for (const enabled of [true, false])
+      for (const liveness of livenesses)
+        for (const status of ['AVAILABLE', 'ON_BREAK', 'WRAP_UP'] as AgentStatus[])
+          for (const allow of [true, false]) {
+            const a = agent('combo', { enabled, liveness, status });
+            const expected = RULES.find(([, applies]) => applies(a, allow))?.[0] ?? null;
+            const actual = skipReason(a, { allowUnregisteredSoftphones: allow });
+            expect({ enabled, liveness, status, allow, reason: actual?.reason ?? null }).toEqual({
+              enabled,
+              liveness,
+              status,
+              allow,
+              reason: expected,
+            });
+            expect(actual === null).toBe(isRoutable(a, allow));
+            checked++;
+          }
+    expect(checked).toBe(2 * 5 * 3 * 2);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// Mixed sets and ordering
+// ---------------------------------------------------------------------------------------------
+
+describe('mixed agent sets', () => {
+  it('rings exactly the routable agents, sorted by display name, and skips the rest with their reasons', () => {
+    const agents = [
+      agent('id-carol', { displayName: 'Carol' }),
+      agent('id-dave', { displayName: 'Dave', enabled: false }),
+      agent('id-alice', { displayName: 'Alice' }),
+      agent('id-erin', { displayName: 'Erin', liveness: null }),
+      agent('id-frank', { displayName: 'Frank', status: 'ON_BREAK', statusReason: 'coffee' }),
+      agent('id-bob', { displayName: 'Bob' }),
+      agent('id-gina', { displayName: 'Gina', status: 'WRAP_UP' }),
+      agent('id-hank', { displayName: 'Hank', liveness: { sipRegistered: true, onCall: true } }),
+      agent('id-ivy', { displayName: 'Ivy', liveness: { sipRegistered: false, onCall: false } }),
+    ];
+    const plan = ring(decideRoute(policy({ ringTimeoutSeconds: 18 }), agents, CALL, NOW));
+    expect(plan.targets).toEqual([
+      { agentId: 'id-alice', sipUsername: 'sip_id-alice' },
+      { agentId: 'id-bob', sipUsername: 'sip_id-bob' },
+      { agentId: 'id-carol', sipUsername: 'sip_id-carol' },
+    ]);
+    expect(plan.timeoutSeconds).toBe(18);
+    const skipped = Object.fromEntries(plan.skipped.map((s) => [s.agentId, s.reason]));
+    expect(skipped).toEqual({
+      'id-dave': 'DISABLED',
+      'id-erin': 'OFFLINE',
+      'id-frank': 'ON_BREAK',
+      'id-gina': 'WRAP_UP',
+      'id-hank': 'ON_CALL',
+      'id-ivy': 'NOT_REGISTERED',
+    });
+    expect(plan.skipped).toHaveLength(6);
+    expect(plan.skipped.find((s) => s.agentId === 'id-frank')!.detail).toContain('coffee');
+  });
+
+  it('allowing unregistered softphones moves only the unregistered-but-otherwise-available agent into the ring', () => {
+    const agents = [
+      agent('b', { displayName: 'B', liveness: { sipRegistered: false, onCall: false } }),
+      agent('a', { displayName: 'A' }),
+      agent('c', { displayName: 'C', liveness: { sipRegistered: false, onCall: true } }),
+      agent('d', { displayName: 'D', liveness: null }),
+    ];
+    const strict = ring(decideRoute(policy(), agents, CALL, NOW));
+    expect(strict.targets.map((t) => t.agentId)).toEqual(['a']);
+    const lenient = ring(decideRoute(policy({ allowUnregisteredSoftphones: true }), agents, CALL, NOW));
+    expect(lenient.targets.map((t) => t.agentId)).toEqual(['a', 'b']);
+    expect(lenient.skipped.map((s) => [s.agentId, s.reason])).toEqual([
+      ['c', 'ON_CALL'],
+      ['d', 'OFFLINE'],
+    ]);
+  });
+
+  it('orders targets by display name, then by id for equal names, whatever the input order', () => {
+    const agents = [
+      agent('z-2', { displayName: 'Sam' }),
+      agent('b-9', { displayName: 'Zoe' }),
+      agent('a-1', { displayName: 'Sam' }),
+      agent('m-5', { displayName: 'Ann' }),
+      agent('c-3', { displayName: 'Sam' }),
+    ];
+    const expected = ['m-5', 'a-1', 'c-3', 'z-2', 'b-9'];
+    for (const order of [agents, [...agents].reverse(), [agents[2]!, agents[4]!, agents[0]!, agents[3]!, agents[1]!]]) {
+      expect(ring(decideRoute(policy(), order, CALL, NOW)).targets.map((t) => t.agentId)).toEqual(expected);
+    }
+  });
+
+  it('does not mutate the input array or the agents', () => {
+    const agents = [
+      agent('3', { displayName: 'Charlie' }),
+      agent('1', { displayName: 'Alpha', status: 'ON_BREAK', statusReason: 'lunch' }),
+      agent('2', { displayName: 'Bravo' }),
+      agent('0', { displayName: 'Aaron' }),
+    ];
+    const snapshot = structuredClone(agents);
+    const frozen = Object.freeze(agents.map((a) => Object.freeze({ ...a, liveness: a.liveness && Object.freeze({ ...a.liveness }) })));
+    // A frozen array throws on an in-place sort, so this also proves no in-place reordering happened.
+    const plan = ring(decideRoute(policy(), frozen, CALL, NOW));
+    expect(plan.targets.map((t) => t.agentId)).toEqual(['0', '2', '3']);
+    expect(frozen.map((a) => a.id)).toEqual(['3', '1', '2', '0']);
+    // And with an ordinary mutable array.
+    decideRoute(policy(), agents, CALL, NOW);
+    expect(agents).toEqual(snapshot);
+  });
+
+  it('returns a fresh plan each time: mutating one plan does not affect the next', () => {
+    const agents = [agent('a'), agent('b', { enabled: false })];
+    const first = ring(decideRoute(policy(), agents, CALL, NOW));
+    first.targets.pop();
+    first.skipped.pop();
+    const second = ring(decideRoute(policy(), agents, CALL, NOW));
+    expect(second.targets).toHaveLength(1);
+    expect(second.skipped).toHaveLength(1);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// Property-style check over random agent sets
+// ---------------------------------------------------------------------------------------------
+
+/** mulberry32: small, fast, deterministic PRNG so failures reproduce from the seed. */
+function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+describe('property: invariants over random agent sets', () => {
+  const SEED = 0xc0ffee;
+  const ITERATIONS = 4000;
+  // A small name pool forces display-name ties so the id tie-break is exercised.
+  const NAMES = ['Ana', 'ana', 'Bea', 'Bea', 'Carlos', 'Émile', 'Zed', 'Ñoño', ''];
+  const STATUSES: AgentStatus[] = ['AVAILABLE', 'AVAILABLE', 'ON_BREAK', 'WRAP_UP'];
+
+  function randomAgents(rand: () => number, iteration: number): AgentSnapshot[] {
+    const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)]!;
+    const count = Math.floor(rand() * 13); // 0..12
+    return Array.from({ length: count }, (_, i) => {
+      const id = `${iteration}-${Math.floor(rand() * 1000)}-${i}`; // unique within the set
+      return {
+        id,
+        displayName: pick(NAMES),
+        sipUsername: `u${id}`,
+        enabled: rand() < 0.85,
+        status: pick(STATUSES),
+        statusReason: rand() < 0.5 ? null : pick(['lunch', 'meeting', '']),
+        liveness: rand() < 0.2 ? null : { sipRegistered: rand() < 0.75, onCall: rand() < 0.2 },
+      };
+    });
+  }
+
+  function shuffled<T>(xs: readonly T[], rand: () => number): T[] {
+    const out = [...xs];
+    for (let i = out.length - 1; i > 0; i--) {
+      const j = Math.floor(rand() * (i + 1));
+      [out[i], out[j]] = [out[j]!, out[i]!];
+    }
+    return out;
+  }
+
+  it(`holds for ${ITERATIONS} random sets (seed ${SEED})`, () => {
+    const rand = mulberry32(SEED);
+    const seen = { ring: 0, fallback: 0, multi: 0 };
+    for (let iteration = 0; iteration < ITERATIONS; iteration++) {
+      const agents = randomAgents(rand, iteration);
+      const kinds: FallbackKind[] = ['VOICEMAIL', 'NUMBER', 'HANGUP'];
+      const p = policy({
+        allowUnregisteredSoftphones: rand() < 0.5,
+        ringTimeoutSeconds: 5 + Math.floor(rand() * 116),
+        fallbackKind: kinds[Math.floor(rand() * 3)]!,
+      });
+      const ctx = `iteration ${iteration}: ${JSON.stringify({ agents, allow: p.allowUnregisteredSoftphones })}`;
+      const plan = decideRoute(p, agents, CALL, NOW);
+
+      const targetIds = plan.kind === 'RING' ? plan.targets.map((t) => t.agentId) : [];
+      const skippedIds = plan.skipped.map((s) => s.agentId);
+      const allIds = agents.map((a) => a.id);
+      const routableIds = agents.filter((a) => isRoutable(a, p.allowUnregisteredSoftphones)).map((a) => a.id);
+
+      // targets ∪ skipped = all agents, and they are disjoint (each agent exactly once).
+      expect([...targetIds, ...skippedIds].sort(), ctx).toEqual([...allIds].sort());
+      expect(new Set([...targetIds, ...skippedIds]).size, ctx).toBe(allIds.length);
+      // RING iff at least one routable agent; targets are exactly the routable agents.
+      expect(plan.kind, ctx).toBe(routableIds.length > 0 ? 'RING' : 'FALLBACK');
+      expect([...targetIds].sort(), ctx).toEqual([...routableIds].sort());
+
+      // Every skipped entry carries the agent's own reason.
+      for (const s of plan.skipped) {
+        const a = agents.find((x) => x.id === s.agentId)!;
+        expect(s, ctx).toEqual(skipReason(a, p));
+      }
+
+      if (plan.kind === 'RING') {
+        seen.ring++;
+        if (plan.targets.length > 1) seen.multi++;
+        expect(plan.timeoutSeconds, ctx).toBe(p.ringTimeoutSeconds);
+        // Each target dials that agent's SIP username.
+        for (const t of plan.targets) expect(t.sipUsername, ctx).toBe(agents.find((a) => a.id === t.agentId)!.sipUsername);
+        // Sorted by display name, then id.
+        for (let i = 1; i < plan.targets.length; i++) {
+          const prev = agents.find((a) => a.id === plan.targets[i - 1]!.agentId)!;
+          const cur = agents.find((a) => a.id === plan.targets[i]!.agentId)!;
+          const byName = new Intl.Collator('en', { sensitivity: 'base' }).compare(prev.displayName, cur.displayName);
+          expect(byName < 0 || (byName === 0 && prev.id < cur.id), ctx).toBe(true);
+        }
+        // Input order does not matter: a shuffled copy rings the same agents in the same order.
+        const again = decideRoute(p, shuffled(agents, rand), CALL, NOW);
+        expect(again.kind === 'RING' ? again.targets : null, ctx).toEqual(plan.targets);
+      } else {
+        seen.fallback++;
+        expect(plan.fallback, ctx).toBe(p.fallbackKind);
+      }
+    }
+    // The generator actually exercised every branch.
+    expect(seen.ring).toBeGreaterThan(ITERATIONS / 10);
+    expect(seen.fallback).toBeGreaterThan(ITERATIONS / 10);
+    expect(seen.multi).toBeGreaterThan(ITERATIONS / 20);
+  });
+});
