@@ -17,6 +17,19 @@ export interface MigrationResult {
   alreadyApplied: number;
 }
 
+const LOCK_ID = 727274; // any constant shared by every instance of this service
+
+const BOOKKEEPING_TABLE = `CREATE TABLE IF NOT EXISTS "_prisma_migrations" (
+  "id" VARCHAR(36) PRIMARY KEY NOT NULL,
+  "checksum" VARCHAR(64) NOT NULL,
+  "finished_at" TIMESTAMPTZ,
+  "migration_name" VARCHAR(255) NOT NULL,
+  "logs" TEXT,
+  "rolled_back_at" TIMESTAMPTZ,
+  "started_at" TIMESTAMPTZ NOT NULL DEFAULT now(),
+  "applied_steps_count" INTEGER NOT NULL DEFAULT 0
+)`;
+
 export class MigrationError extends Error {
   override name = 'MigrationError';
 }
@@ -44,16 +57,11 @@ export async function migrate(
 ): Promise<MigrationResult> {
   const log = opts.log ?? (() => {});
   const migrations = opts.migrations ?? (await readMigrations());
-  await db.exec(`CREATE TABLE IF NOT EXISTS "_prisma_migrations" (
-    "id" VARCHAR(36) PRIMARY KEY NOT NULL,
-    "checksum" VARCHAR(64) NOT NULL,
-    "finished_at" TIMESTAMPTZ,
-    "migration_name" VARCHAR(255) NOT NULL,
-    "logs" TEXT,
-    "rolled_back_at" TIMESTAMPTZ,
-    "started_at" TIMESTAMPTZ NOT NULL DEFAULT now(),
-    "applied_steps_count" INTEGER NOT NULL DEFAULT 0
-  )`);
+  // Instances starting together race on CREATE TABLE IF NOT EXISTS too: serialize on an advisory lock.
+  await db.transaction(async (tx) => {
+    await tx.query(`SELECT pg_advisory_xact_lock(${LOCK_ID})`);
+    await tx.exec(BOOKKEEPING_TABLE);
+  });
   const rows = await db.query<{ migration_name: string; checksum: string; finished_at: unknown }>(
     `SELECT migration_name, checksum, finished_at FROM "_prisma_migrations" WHERE rolled_back_at IS NULL`,
   );
@@ -70,8 +78,7 @@ export async function migrate(
     log(`applying migration ${m.name}`);
     try {
       await db.transaction(async (tx) => {
-        // A concurrent starter (another instance) may be migrating too: serialize on an advisory lock.
-        await tx.query('SELECT pg_advisory_xact_lock(727274)');
+        await tx.query(`SELECT pg_advisory_xact_lock(${LOCK_ID})`);
         const again = await tx.query(
           `SELECT 1 FROM "_prisma_migrations" WHERE migration_name = $1 AND finished_at IS NOT NULL AND rolled_back_at IS NULL`,
           [m.name],

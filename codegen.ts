@@ -1,0 +1,18 @@
+// GraphQL Code Generator: typed documents for web/ from the printed schema.
+// `npm run codegen` writes web/src/gql; `npm run codegen:check` fails when they are out of date.
+import type { CodegenConfig } from '@graphql-codegen/cli';
+
+const config: CodegenConfig = {
+  schema: 'schema.graphql',
+  documents: ['web/src/**/*.ts', '!web/src/gql/**'],
+  ignoreNoDocuments: false,
+  generates: {
+    'web/src/gql/': {
+      preset: 'client',
+      config: { useTypeImports: true, enumsAsTypes: true, scalars: { DateTime: 'string' } },
+      presetConfig: { fragmentMasking: false },
+    },
+  },
+};
+
+export default config;
