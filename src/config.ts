@@ -18,6 +18,7 @@ const EnvSchema = z.object({
   PRESENCE_TTL_MS: z.coerce.number().int().min(1000).max(600_000).default(30_000),
   HEARTBEAT_INTERVAL_MS: z.coerce.number().int().min(500).max(300_000).default(10_000),
   SOCKET_GRACE_MS: z.coerce.number().int().min(0).max(120_000).default(5_000),
+  WEBHOOK_DEADLINE_MS: z.coerce.number().int().min(50).max(10_000).default(2_000),
   ADMIN_API_KEY: z.string().min(16, 'ADMIN_API_KEY must be at least 16 characters').optional(),
   JWT_SECRET: z.string().min(32, 'JWT_SECRET must be at least 32 characters').optional(),
   TELNYX_PUBLIC_KEY: z.string().optional(),
@@ -42,6 +43,8 @@ export interface Config {
   presenceTtlMs: number;
   heartbeatIntervalMs: number;
   socketGraceMs: number;
+  /** A Telnyx webhook answers within this long, from what is known, whatever the database does. */
+  webhookDeadlineMs: number;
   adminApiKey: string | undefined;
   jwtSecret: string | undefined;
   telnyxPublicKey: string | undefined;
@@ -81,6 +84,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     presenceTtlMs: e.PRESENCE_TTL_MS,
     heartbeatIntervalMs: e.HEARTBEAT_INTERVAL_MS,
     socketGraceMs: e.SOCKET_GRACE_MS,
+    webhookDeadlineMs: e.WEBHOOK_DEADLINE_MS,
     adminApiKey: e.ADMIN_API_KEY,
     jwtSecret: e.JWT_SECRET,
     telnyxPublicKey: e.TELNYX_PUBLIC_KEY,

@@ -47,6 +47,7 @@ export function policyOf(routing: RoutingConfig | null): RoutingPolicy {
 export class Directory {
   private companies = new Map<string, Promise<DirectoryCompany | null>>();
   private agentCompany = new Map<string, string>();
+  private lastLoaded = new Map<string, DirectoryCompany>();
   private numbers = new Map<string, Promise<string | null>>();
 
   constructor(private readonly db: Db) {}
@@ -63,11 +64,12 @@ export class Directory {
     return entry;
   }
 
-  /** The company a cached company promise already resolved to, without waiting (for fault paths). */
-  async cachedCompany(companyId: string): Promise<DirectoryCompany | null | undefined> {
-    const entry = this.companies.get(companyId);
-    if (!entry) return undefined;
-    return entry.catch(() => undefined);
+  /**
+   * The last successfully loaded version of a company, without waiting: what the webhooks route with
+   * when the database is down or slow. Kept across invalidations on purpose (stale beats nothing).
+   */
+  lastKnown(companyId: string): DirectoryCompany | undefined {
+    return this.lastLoaded.get(companyId);
   }
 
   async agent(agentId: string): Promise<{ agent: DirectoryAgent; company: DirectoryCompany } | null> {
@@ -112,8 +114,13 @@ export class Directory {
         },
       },
     });
-    if (!row) return null;
+    if (!row) {
+      this.lastLoaded.delete(companyId);
+      return null;
+    }
     for (const a of row.agents) this.agentCompany.set(a.id, companyId);
-    return { id: row.id, name: row.name, timeZone: row.timeZone, policy: policyOf(row.routing), agents: row.agents };
+    const company = { id: row.id, name: row.name, timeZone: row.timeZone, policy: policyOf(row.routing), agents: row.agents };
+    this.lastLoaded.set(companyId, company);
+    return company;
   }
 }

@@ -29,9 +29,6 @@ export interface WebhookResponse {
   body: string;
 }
 
-/** Longest Telnyx may wait for TeXML before we answer from what we have. */
-export const DEFAULT_WEBHOOK_DEADLINE_MS = 2000;
-
 type Route = 'voice' | 'dial-complete' | 'voicemail' | 'status';
 const ROUTE = /^\/telnyx\/(voice|dial-complete|voicemail|status)(?:\/([^/]+))?\/?$/;
 
@@ -39,11 +36,7 @@ export function isTelnyxPath(path: string): boolean {
   return path === '/telnyx' || path.startsWith('/telnyx/');
 }
 
-export async function handleTelnyxWebhook(
-  services: Services,
-  req: WebhookRequest,
-  opts: { deadlineMs?: number } = {},
-): Promise<WebhookResponse> {
+export async function handleTelnyxWebhook(services: Services, req: WebhookRequest): Promise<WebhookResponse> {
   const started = performance.now();
   const log = services.logger;
   const match = ROUTE.exec(req.path);
@@ -55,33 +48,37 @@ export async function handleTelnyxWebhook(
   let companyId: string | null = match[2] ? safeDecode(match[2]) : null;
   const params = formParams(req);
   const callSid = params.get('CallSid') ?? undefined;
-  let company: DirectoryCompany | null | undefined;
+  const elapsed = () => round(performance.now() - started);
+  const deadline = started + services.config.webhookDeadlineMs;
+  let company: DirectoryCompany | undefined;
   try {
-    const result = await withDeadline(opts.deadlineMs ?? DEFAULT_WEBHOOK_DEADLINE_MS, async () => {
-      if (!companyId) companyId = await services.directory.companyIdForNumber(normalizeNumber(params.get('To')));
-      if (!companyId) return { doc: apologyDocument(), outcome: 'unknown-number' };
-      company = await services.directory.company(companyId);
-      if (!company) return { doc: apologyDocument(), outcome: 'unknown-company' };
-      return handle(services, route, company, params);
-    });
-    log.info(
-      { route, companyId, callSid, outcome: result.outcome, ms: round(performance.now() - started) },
-      'telnyx webhook',
-    );
+    // Who is called: from the path, else the number. A slow or failing database falls back to the
+    // last known configuration; with none, the caller hears an apology.
+    try {
+      if (!companyId) companyId = await withDeadline(deadline, services.directory.companyIdForNumber(normalizeNumber(params.get('To'))));
+      company = companyId ? ((await withDeadline(deadline, services.directory.company(companyId))) ?? undefined) : undefined;
+      if (!company) {
+        log.info({ route, companyId, callSid, ms: elapsed() }, companyId ? 'telnyx webhook: unknown company' : 'telnyx webhook: unknown number');
+        return texml(route === 'status' ? response() : apologyDocument());
+      }
+    } catch (err) {
+      company = companyId ? services.directory.lastKnown(companyId) : undefined;
+      log.error({ err, route, companyId, callSid, ms: elapsed(), cached: !!company }, 'telnyx webhook: configuration unavailable');
+      if (!company) return texml(route === 'status' ? response() : apologyDocument());
+    }
+    const result = await withDeadline(deadline, handle(services, route, company, params));
+    log.info({ route, companyId, callSid, outcome: result.outcome, ms: elapsed() }, 'telnyx webhook');
     return texml(result.doc);
   } catch (err) {
     // The company's own fallback if we know it, else a spoken apology; either way valid TeXML.
-    const known = company ?? (companyId ? await services.directory.cachedCompany(companyId) : undefined);
+    // A voicemail that could not be stored is logged with its parameters so it can be recovered.
     const doc =
-      route === 'status'
-        ? response()
-        : known && route !== 'voicemail'
-          ? fallbackDocument(known.policy, callbackUrls(services.publicUrl(), known.id))
-          : route === 'voicemail'
-            ? voicemailStoredDocument()
-            : apologyDocument();
+      route === 'status' ? response()
+      : route === 'voicemail' ? voicemailStoredDocument()
+      : company ? fallbackDocument(company.policy, callbackUrls(services.publicUrl(), company.id))
+      : apologyDocument();
     log.error(
-      { err, route, companyId, callSid, params: route === 'voicemail' ? Object.fromEntries(params) : undefined, ms: round(performance.now() - started) },
+      { err, route, companyId, callSid, params: route === 'voicemail' ? Object.fromEntries(params) : undefined, ms: elapsed() },
       'telnyx webhook failed; answered with the fallback',
     );
     return texml(doc);
@@ -151,13 +148,15 @@ class DeadlineExceeded extends Error {
   override name = 'DeadlineExceeded';
 }
 
-async function withDeadline<T>(ms: number, fn: () => Promise<T>): Promise<T> {
+/** `work`, or a DeadlineExceeded rejection at epoch-ms-like `deadline` (performance.now() scale). */
+async function withDeadline<T>(deadline: number, work: Promise<T>): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new DeadlineExceeded(`no answer within ${ms} ms`)), ms);
+  const ms = Math.max(0, deadline - performance.now());
+  const expired = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new DeadlineExceeded(`no answer within the webhook deadline`)), ms);
   });
   try {
-    return await Promise.race([fn(), deadline]);
+    return await Promise.race([work, expired]);
   } finally {
     clearTimeout(timer);
   }

@@ -1,0 +1,136 @@
+/**
+ * Telnyx always gets valid TeXML, whatever the database does: closed, or so slow that a query would
+ * outlast Telnyx's patience. And a heartbeat in steady state costs the database nothing.
+ */
+import pg from 'pg';
+import { XMLValidator } from 'fast-xml-parser';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openDatabase, type Database } from '../../src/infra/db.js';
+import { freshPostgres, postgresAvailable, startServer, type TestServer } from '../support/harness.js';
+
+function expectValidTexml(res: { status: number; body: string }) {
+  expect(res.status).toBe(200);
+  expect(res.body.startsWith('<?xml version="1.0" encoding="UTF-8"?><Response>')).toBe(true);
+  expect(XMLValidator.validate(res.body)).toBe(true);
+}
+
+async function setUpCompany(server: TestServer) {
+  const { createCompany } = await server.admin(`mutation { createCompany(input: { name: "Faulty", routing: { allowUnregisteredSoftphones: true } }) { id } }`);
+  const companyId: string = createCompany.id;
+  const { createAgent } = await server.admin(`mutation($c: ID!) { createAgent(input: { companyId: $c, displayName: "Ana", sipUsername: "ana.faulty" }) { id } }`, { c: companyId });
+  const { issueAgentToken } = await server.admin(`mutation($a: ID!) { issueAgentToken(agentId: $a) { token } }`, { a: createAgent.id });
+  return { companyId, agentId: createAgent.id as string, agentToken: issueAgentToken.token as string };
+}
+
+describe('a database that stops answering (embedded PGlite closed)', () => {
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startServer();
+  });
+  afterAll(async () => {
+    await server.app.stop();
+  });
+
+  it('keeps routing known companies from the cache and answers everything else with valid TeXML', async () => {
+    const { companyId, agentToken } = await setUpCompany(server);
+    await server.gql(`mutation { heartbeat(input: { sipRegistered: false }) { nextHeartbeatInMs } }`, {}, agentToken);
+    const before = await server.webhook(`/telnyx/voice/${companyId}`, { To: '+13055550100' });
+    expect(before.body).toContain('<Sip>sip:ana.faulty@sip.telnyx.com</Sip>');
+
+    await server.database.close();
+
+    const cached = await server.webhook(`/telnyx/voice/${companyId}`, { To: '+13055550100', CallSid: 'during-outage' });
+    expectValidTexml(cached);
+    expect(cached.body).toContain('<Sip>sip:ana.faulty@sip.telnyx.com</Sip>');
+    for (const [path, params] of [
+      ['/telnyx/voice/never-seen-company', {}],
+      ['/telnyx/voice', { To: '+13055550199' }],
+      [`/telnyx/voicemail/${companyId}`, { CallSid: 'vm-outage', RecordingUrl: 'https://x/r.mp3', RecordingStatus: 'completed' }],
+      [`/telnyx/dial-complete/${companyId}`, { DialCallStatus: 'no-answer' }],
+    ] as const) {
+      const res = await server.webhook(path, params);
+      expectValidTexml(res);
+    }
+  });
+});
+
+const hasPostgres = await postgresAvailable();
+
+describe.runIf(hasPostgres)('a database too slow to wait for (Postgres, table locked)', () => {
+  let server: TestServer;
+  let database: Database;
+  let drop: () => Promise<void>;
+  let url: string;
+  beforeAll(async () => {
+    const pgdb = await freshPostgres();
+    url = pgdb.url;
+    drop = pgdb.drop;
+    database = await openDatabase({ databaseUrl: pgdb.url, dataDir: 'memory://' });
+    server = await startServer({ database, env: { WEBHOOK_DEADLINE_MS: '500' } });
+  });
+  afterAll(async () => {
+    await server?.close();
+    await database?.close();
+    await drop?.();
+  });
+
+  it('answers within the deadline: from the last known config, else with an apology; correct again after', async () => {
+    const { companyId } = await setUpCompany(server);
+    server.app.services.directory.invalidateCompany(companyId); // seen before, not cached now
+    const unseen = await database.prisma.company.create({ data: { name: 'Never routed here' } });
+    const locker = new pg.Client({ connectionString: url });
+    await locker.connect();
+    await locker.query('BEGIN');
+    await locker.query('LOCK TABLE "Company" IN ACCESS EXCLUSIVE MODE');
+    try {
+      for (const [id, expected] of [
+        [companyId, '<Record'], // nobody online → the company's voicemail, from its last known config
+        [unseen.id, '<Hangup/>'], // nothing known → apology and hang up
+      ] as const) {
+        const started = Date.now();
+        const res = await server.webhook(`/telnyx/voice/${id}`, { To: '+13055550100' });
+        const elapsed = Date.now() - started;
+        expectValidTexml(res);
+        expect(res.body).toContain(expected);
+        expect(elapsed).toBeGreaterThanOrEqual(450);
+        expect(elapsed).toBeLessThan(1500);
+      }
+    } finally {
+      await locker.query('ROLLBACK');
+      await locker.end();
+    }
+    const after = await server.webhook(`/telnyx/voice/${unseen.id}`, { To: '+13055550100' });
+    expect(after.body).toContain('<Record'); // the database answers again: its real config (voicemail)
+  });
+});
+
+describe('database cost of presence', () => {
+  it('writes nothing for steady-state heartbeats: one last-seen write when the agent comes online', async () => {
+    const database = await openDatabase({ dataDir: 'memory://' });
+    const operations: string[] = [];
+    const counted = database.prisma.$extends({
+      query: {
+        async $allOperations({ model, operation, args, query }) {
+          operations.push(`${model ?? 'raw'}.${operation}`);
+          return query(args);
+        },
+      },
+    });
+    const server = await startServer({ database: { ...database, prisma: counted as unknown as Database['prisma'] } });
+    try {
+      const { agentToken } = await setUpCompany(server);
+      operations.length = 0;
+      const beat = () => server.gql(`mutation { heartbeat(input: { sipRegistered: true }) { presence { online } } }`, {}, agentToken);
+      const first = await beat();
+      expect(first.data.heartbeat.presence.online).toBe(true);
+      await new Promise((r) => setTimeout(r, 50)); // the online transition's last-seen write is fire-and-forget
+      expect(operations).toEqual(['Agent.update']);
+      operations.length = 0;
+      for (let i = 0; i < 200; i++) expect((await beat()).data.heartbeat.presence.online).toBe(true);
+      expect(operations).toEqual([]);
+    } finally {
+      await server.close();
+      await database.close();
+    }
+  });
+});
