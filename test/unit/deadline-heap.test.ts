@@ -1,17 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { seededRandom } from '../support/random.js';
 import { DeadlineHeap } from '../../src/presence/deadline-heap.js';
 
-/** mulberry32: small seeded PRNG so a failure reproduces. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+
 
 function drain<K>(h: DeadlineHeap<K>): { key: K; deadline: number }[] {
   const out: { key: K; deadline: number }[] = [];
@@ -32,7 +23,7 @@ describe('DeadlineHeap', () => {
 
   it('pops in nondecreasing deadline order', () => {
     const h = new DeadlineHeap<number>();
-    const rnd = prng(7);
+    const rnd = seededRandom(7);
     for (let i = 0; i < 500; i++) h.set(i, Math.floor(rnd() * 100)); // many duplicates
     const out = drain(h);
     expect(out).toHaveLength(500);
@@ -89,7 +80,7 @@ describe('DeadlineHeap', () => {
 
   it('matches a naive reference over thousands of random operations', () => {
     for (const seed of [1, 2, 3, 42, 1234]) {
-      const rnd = prng(seed);
+      const rnd = seededRandom(seed);
       const h = new DeadlineHeap<number>();
       const ref = new Map<number, number>();
       const refMin = (): number | undefined => {

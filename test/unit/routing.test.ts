@@ -1,4 +1,5 @@
 import { describe, it, expect } from 'vitest';
+import { seededRandom } from '../support/random.js';
 import {
   decideRoute,
   skipReason,
@@ -374,17 +375,7 @@ describe('mixed agent sets', () => {
 // Property-style check over random agent sets
 // ---------------------------------------------------------------------------------------------
 
-/** mulberry32: small, fast, deterministic PRNG so failures reproduce from the seed. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+
 
 describe('property: invariants over random agent sets', () => {
   const SEED = 0xc0ffee;
@@ -420,7 +411,7 @@ describe('property: invariants over random agent sets', () => {
   }
 
   it(`holds for ${ITERATIONS} random sets (seed ${SEED})`, () => {
-    const rand = mulberry32(SEED);
+    const rand = seededRandom(SEED);
     const seen = { ring: 0, fallback: 0, multi: 0 };
     for (let iteration = 0; iteration < ITERATIONS; iteration++) {
       const agents = randomAgents(rand, iteration);

@@ -1,4 +1,5 @@
 import { describe, it, expect } from 'vitest';
+import { seededRandom } from '../support/random.js';
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import {
   ATTRIBUTES,
@@ -345,19 +346,8 @@ describe('programming errors', () => {
 });
 
 describe('property: any string renders to well-formed XML', () => {
-  // mulberry32: tiny seeded PRNG so failures reproduce.
-  function mulberry32(seed: number): () => number {
-    let a = seed >>> 0;
-    return () => {
-      a = (a + 0x6d2b79f5) >>> 0;
-      let t = a;
-      t = Math.imul(t ^ (t >>> 15), t | 1);
-      t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-      return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-    };
-  }
 
-  const random = mulberry32(0xc0ffee);
+  const random = seededRandom(0xc0ffee);
   const int = (max: number) => Math.floor(random() * max);
   const pools: (() => string)[] = [
     () => String.fromCharCode(0x20 + int(0x5f)), // printable ASCII
