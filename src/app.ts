@@ -19,8 +19,11 @@ import type { Logger } from './infra/logger.js';
 import { createInMemoryPubSub, type PubSub } from './infra/pubsub.js';
 import type { Context } from './graphql/context.js';
 import { schema } from './graphql/schema.js';
+import { GRAPHQL_LIMITS, hardeningPlugins } from './graphql/hardening.js';
 import { createServices, type Services } from './services/index.js';
+import { TelnyxSignatureVerifier } from './telnyx/signature.js';
 import { handleTelnyxWebhook, isTelnyxPath } from './telnyx/webhooks.js';
+import { TEXML_CONTENT_TYPE } from './domain/texml.js';
 
 export interface AppDeps {
   config: Config & { jwtSecret: string };
@@ -41,20 +44,23 @@ export interface App {
 
 /** Webhook bodies are a few hundred bytes; anything past this is dropped, not buffered. */
 const MAX_WEBHOOK_BODY_BYTES = 256 * 1024;
+const REFUSED_TEXML = '<?xml version="1.0" encoding="UTF-8"?><Response><Hangup/></Response>';
 const WEB_INDEX = new URL('../web/index.html', import.meta.url);
 
 export function buildApp(deps: AppDeps): App {
   const { config, logger } = deps;
   const clock = deps.clock ?? systemClock;
-  const tokens = new TokenService({ jwtSecret: config.jwtSecret, adminApiKey: config.adminApiKey });
+  const tokens = new TokenService({ jwtSecret: config.jwtSecret, previousJwtSecret: config.jwtSecretPrevious, adminApiKey: config.adminApiKey });
   let listeningUrl = `http://localhost:${config.port}`;
   const publicUrl = () => config.publicUrl ?? listeningUrl;
   const services = createServices({ config, publicUrl, db: deps.database.prisma, clock, logger, pubsub: deps.pubsub ?? createInMemoryPubSub(), tokens });
 
+  const verifier = config.telnyxPublicKey ? new TelnyxSignatureVerifier({ publicKey: config.telnyxPublicKey }) : null;
+
   const viewerFor = async (credential: string | null): Promise<Viewer | null> => {
     if (!credential) return null;
     try {
-      return await tokens.authenticate(credential);
+      return await services.authenticator.authenticate(credential);
     } catch (err) {
       throw new GraphQLError(err instanceof AuthError ? err.message : 'invalid credentials', {
         extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } },
@@ -65,6 +71,7 @@ export function buildApp(deps: AppDeps): App {
   const yoga = createYoga<{ extra?: { viewer?: Viewer | null } }, Context>({
     schema,
     graphqlEndpoint: '/graphql',
+    plugins: hardeningPlugins({ introspection: !config.production }),
     landingPage: false,
     graphiql: config.production ? false : { subscriptionsProtocol: 'WS', title: 'Curbe Voice GraphQL' },
     // GraphQLErrors (auth, validation, ours) keep their message; anything else is "Unexpected error.".
@@ -84,14 +91,15 @@ export function buildApp(deps: AppDeps): App {
 
   const server = createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0] ?? '/';
-    if (isTelnyxPath(path)) return void serveWebhook(services, req, res);
+    if (isTelnyxPath(path)) return void serveWebhook(services, verifier, req, res);
     if (path === '/healthz') return void sendText(res, 200, 'ok\n');
     if (path === '/' || path === '/index.html') return void serveFile(res, WEB_INDEX, 'text/html; charset=utf-8');
+    if (!withinBodyLimit(req, res, GRAPHQL_LIMITS.maxBodyBytes)) return;
     return void yoga(req, res);
   });
 
-  const wss = new WebSocketServer({ server, path: yoga.graphqlEndpoint });
-  type WsExtra = { viewer?: Viewer | null };
+  const wss = new WebSocketServer({ server, path: yoga.graphqlEndpoint, maxPayload: GRAPHQL_LIMITS.maxBodyBytes });
+  type WsExtra = { viewer?: Viewer | null; endSession?: () => void };
   const ws = useServer<Record<string, unknown> | undefined, WsExtra>(
     {
       execute: (args) => (args.rootValue as { execute: (a: ExecutionArgs) => unknown }).execute(args) as never,
@@ -100,10 +108,14 @@ export function buildApp(deps: AppDeps): App {
         const params = ctx.connectionParams ?? {};
         const credential = credentialFrom(params.authorization ?? params.Authorization ?? params.token);
         try {
-          const viewer = credential ? await tokens.authenticate(credential) : null;
+          const viewer = credential ? await services.authenticator.authenticate(credential) : null;
           if (!viewer) return false;
           ctx.extra.viewer = viewer;
-          if (viewer.role === 'agent') services.presence.attachSocket(viewer.agentId, viewer.companyId);
+          if (viewer.role === 'agent') {
+            services.presence.attachSocket(viewer.agentId, viewer.companyId);
+            const socket = ctx.extra.socket;
+            ctx.extra.endSession = services.sessions.add(viewer.agentId, (code, reason) => socket.close(code, reason));
+          }
           return true;
         } catch {
           return false; // 4403 Forbidden
@@ -111,6 +123,7 @@ export function buildApp(deps: AppDeps): App {
       },
       onClose: (ctx) => {
         const viewer = ctx.extra.viewer;
+        ctx.extra.endSession?.();
         if (viewer?.role === 'agent') services.presence.detachSocket(viewer.agentId);
       },
       onSubscribe: async (ctx, _id, payload) => {
@@ -150,8 +163,10 @@ export function buildApp(deps: AppDeps): App {
   return {
     services,
     server,
-    start(port = config.port, host = config.host) {
-      return new Promise((resolve, reject) => {
+    async start(port = config.port, host = config.host) {
+      const restored = await services.presence.restoreLeases();
+      if (restored > 0) logger.info({ restored }, 'presence leases restored from the previous run');
+      return new Promise<string>((resolve, reject) => {
         server.once('error', reject);
         server.listen(port, host, () => {
           server.off('error', reject);
@@ -163,18 +178,36 @@ export function buildApp(deps: AppDeps): App {
       });
     },
     async stop() {
-      services.presence.stop();
+      // Hand leases over first: closing sockets would otherwise start each agent's offline grace.
+      const handedOver = await services.presence.handOver().catch((err) => (logger.warn({ err }, 'presence hand-over failed'), 0));
+      logger.info({ handedOver }, 'stopping: presence leases handed over');
+      server.close();
       await ws.dispose();
       wss.close();
       for (const s of sockets) s.destroy();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await new Promise<void>((resolve) => (server.listening ? server.close(() => resolve()) : resolve()));
     },
   };
 }
 
-async function serveWebhook(services: Services, req: IncomingMessage, res: ServerResponse): Promise<void> {
+async function serveWebhook(
+  services: Services,
+  verifier: TelnyxSignatureVerifier | null,
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<void> {
   try {
-    const body = await readBody(req, MAX_WEBHOOK_BODY_BYTES);
+    const raw = await readBody(req, MAX_WEBHOOK_BODY_BYTES);
+    if (verifier) {
+      const verdict = verifier.verify(raw ?? Buffer.alloc(0), req.headers, services.clock.now());
+      if (!verdict.ok) {
+        // Logged without the body: an unsigned request may carry anything.
+        services.logger.warn({ path: req.url?.split('?')[0], reason: verdict.reason }, 'telnyx webhook refused: signature');
+        res.writeHead(403, { 'content-type': TEXML_CONTENT_TYPE }).end(REFUSED_TEXML);
+        return;
+      }
+    }
+    const body = raw ? raw.toString('utf8') : '';
     const url = new URL(req.url ?? '/', 'http://localhost');
     const answer = await handleTelnyxWebhook(services, {
       method: req.method ?? 'GET',
@@ -192,8 +225,30 @@ async function serveWebhook(services: Services, req: IncomingMessage, res: Serve
   }
 }
 
-/** The body as text, or '' when it exceeds `limit` (the route then answers from the path alone). */
-function readBody(req: IncomingMessage, limit: number): Promise<string> {
+/**
+ * Refuses (413) a body over `limit`: up front from Content-Length, or, for a chunked body, by
+ * cutting the connection once the bytes read pass the limit.
+ */
+function withinBodyLimit(req: IncomingMessage, res: ServerResponse, limit: number): boolean {
+  const declared = Number(req.headers['content-length']);
+  if (Number.isFinite(declared) && declared > limit) {
+    res.writeHead(413, { 'content-type': 'application/json', connection: 'close' });
+    res.end(JSON.stringify({ errors: [{ message: `Request body is larger than ${limit} bytes`, extensions: { code: 'PAYLOAD_TOO_LARGE' } }] }));
+    req.resume();
+    return false;
+  }
+  if (req.headers['transfer-encoding']) {
+    let seen = 0;
+    req.on('data', (chunk: Buffer) => {
+      seen += chunk.length;
+      if (seen > limit) req.destroy();
+    });
+  }
+  return true;
+}
+
+/** The raw body, or null when it exceeds `limit` (the route then answers from the path alone). */
+function readBody(req: IncomingMessage, limit: number): Promise<Buffer | null> {
   return new Promise((resolve) => {
     const chunks: Buffer[] = [];
     let size = 0;
@@ -203,8 +258,8 @@ function readBody(req: IncomingMessage, limit: number): Promise<string> {
       if (size > limit) tooLarge = true;
       else chunks.push(chunk);
     });
-    req.on('end', () => resolve(tooLarge ? '' : Buffer.concat(chunks).toString('utf8')));
-    req.on('error', () => resolve(''));
+    req.on('end', () => resolve(tooLarge ? null : Buffer.concat(chunks)));
+    req.on('error', () => resolve(null));
   });
 }
 

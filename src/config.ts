@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { parseTelnyxPublicKey } from './telnyx/signature.js';
 
 /**
  * Environment configuration. Every variable is optional so that `npm start` on a fresh machine runs the
@@ -18,10 +19,15 @@ const EnvSchema = z.object({
   PRESENCE_TTL_MS: z.coerce.number().int().min(1000).max(600_000).default(30_000),
   HEARTBEAT_INTERVAL_MS: z.coerce.number().int().min(500).max(300_000).default(10_000),
   SOCKET_GRACE_MS: z.coerce.number().int().min(0).max(120_000).default(5_000),
+  HEARTBEAT_MAX_PER_MINUTE: z.coerce.number().int().min(1).max(1_000_000).optional(),
   WEBHOOK_DEADLINE_MS: z.coerce.number().int().min(50).max(10_000).default(2_000),
   ADMIN_API_KEY: z.string().min(16, 'ADMIN_API_KEY must be at least 16 characters').optional(),
   JWT_SECRET: z.string().min(32, 'JWT_SECRET must be at least 32 characters').optional(),
-  TELNYX_PUBLIC_KEY: z.string().optional(),
+  JWT_SECRET_PREVIOUS: z.string().min(32, 'JWT_SECRET_PREVIOUS must be at least 32 characters').optional(),
+  TELNYX_PUBLIC_KEY: z
+    .string()
+    .refine(isTelnyxPublicKey, 'TELNYX_PUBLIC_KEY must be the base64 Ed25519 public key from the Telnyx portal (32 bytes)')
+    .optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   NODE_ENV: z.string().default('development'),
   SEED_DEMO: z
@@ -43,10 +49,14 @@ export interface Config {
   presenceTtlMs: number;
   heartbeatIntervalMs: number;
   socketGraceMs: number;
+  /** Heartbeats one agent may send per minute (burst of 10) before getting RATE_LIMITED. */
+  heartbeatMaxPerMinute: number;
   /** A Telnyx webhook answers within this long, from what is known, whatever the database does. */
   webhookDeadlineMs: number;
   adminApiKey: string | undefined;
   jwtSecret: string | undefined;
+  /** The secret before the last rotation: its tokens are still accepted, never issued. */
+  jwtSecretPrevious: string | undefined;
   telnyxPublicKey: string | undefined;
   logLevel: Env['LOG_LEVEL'];
   production: boolean;
@@ -85,8 +95,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     heartbeatIntervalMs: e.HEARTBEAT_INTERVAL_MS,
     socketGraceMs: e.SOCKET_GRACE_MS,
     webhookDeadlineMs: e.WEBHOOK_DEADLINE_MS,
+    // Default: three times the advertised rate (a softphone reconnecting or reporting call state), at least 30.
+    heartbeatMaxPerMinute: e.HEARTBEAT_MAX_PER_MINUTE ?? Math.max(30, Math.ceil((3 * 60_000) / e.HEARTBEAT_INTERVAL_MS)),
     adminApiKey: e.ADMIN_API_KEY,
     jwtSecret: e.JWT_SECRET,
+    jwtSecretPrevious: e.JWT_SECRET_PREVIOUS,
     telnyxPublicKey: e.TELNYX_PUBLIC_KEY,
     logLevel: e.LOG_LEVEL,
     production,
@@ -97,4 +110,13 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
 /** `FOO=` (or only blanks) in a shell means "not set", not "set to the empty string". */
 function stripEmpty(env: Record<string, string | undefined>) {
   return Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v.trim() !== ''));
+}
+
+function isTelnyxPublicKey(value: string): boolean {
+  try {
+    parseTelnyxPublicKey(value);
+    return true;
+  } catch {
+    return false;
+  }
 }

@@ -10,6 +10,9 @@ export type Viewer =
   | { role: 'supervisor'; companyId: string }
   | { role: 'agent'; companyId: string; agentId: string };
 
+/** What a verified token says; agent tokens also carry the agent's token version (revocation). */
+export type TokenClaims = Exclude<Viewer, { role: 'admin' }> & { tokenVersion?: number };
+
 export type TokenRole = 'agent' | 'supervisor';
 
 const ISSUER = 'curbe-voice';
@@ -21,17 +24,22 @@ export class AuthError extends Error {
 
 export class TokenService {
   private readonly key: Uint8Array;
+  /** Still accepted, never used to sign: rotating JWT_SECRET keeps tokens alive until they expire. */
+  private readonly previousKey: Uint8Array | null;
   private readonly adminKeyDigest: Buffer | null;
 
-  constructor(opts: { jwtSecret: string; adminApiKey: string | undefined }) {
+  constructor(opts: { jwtSecret: string; previousJwtSecret?: string | undefined; adminApiKey: string | undefined }) {
     this.key = new TextEncoder().encode(opts.jwtSecret);
+    this.previousKey = opts.previousJwtSecret ? new TextEncoder().encode(opts.previousJwtSecret) : null;
     this.adminKeyDigest = opts.adminApiKey ? digest(opts.adminApiKey) : null;
   }
 
-  async issue(viewer: Exclude<Viewer, { role: 'admin' }>, ttlSeconds: number, now = Date.now()): Promise<{ token: string; expiresAt: Date }> {
+  async issue(viewer: TokenClaims, ttlSeconds: number, now = Date.now()): Promise<{ token: string; expiresAt: Date }> {
     const iat = Math.floor(now / 1000);
     const exp = iat + ttlSeconds;
-    const jwt = new SignJWT({ role: viewer.role, cid: viewer.companyId })
+    const claims: Record<string, unknown> = { role: viewer.role, cid: viewer.companyId };
+    if (viewer.role === 'agent') claims.ver = viewer.tokenVersion ?? 0;
+    const jwt = new SignJWT(claims)
       .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
       .setIssuer(ISSUER)
       .setAudience(AUDIENCE)
@@ -41,14 +49,24 @@ export class TokenService {
     return { token: await jwt.sign(this.key), expiresAt: new Date(exp * 1000) };
   }
 
-  /** The viewer for a credential: the admin API key or a token. Throws AuthError when it is invalid. */
-  async authenticate(credential: string): Promise<Viewer> {
+  /**
+   * The claims of a credential: the admin API key or a token signed with the current or previous
+   * secret. Throws AuthError when it is invalid. Agent tokens still need the revocation check
+   * (Authenticator), which knows the agent's current token version.
+   */
+  async authenticate(credential: string): Promise<Viewer | TokenClaims> {
     if (this.adminKeyDigest && timingSafeEqual(digest(credential), this.adminKeyDigest)) return { role: 'admin' };
     try {
-      const { payload } = await jwtVerify(credential, this.key, { issuer: ISSUER, audience: AUDIENCE, algorithms: ['HS256'] });
+      const options = { issuer: ISSUER, audience: AUDIENCE, algorithms: ['HS256'] };
+      const { payload } = await jwtVerify(credential, this.key, options).catch((err) => {
+        if (this.previousKey && err instanceof joseErrors.JWSSignatureVerificationFailed) return jwtVerify(credential, this.previousKey, options);
+        throw err;
+      });
       const cid = payload.cid;
       if (typeof cid !== 'string' || typeof payload.sub !== 'string') throw new AuthError('malformed token');
-      if (payload.role === 'agent') return { role: 'agent', companyId: cid, agentId: payload.sub };
+      if (payload.role === 'agent') {
+        return { role: 'agent', companyId: cid, agentId: payload.sub, tokenVersion: typeof payload.ver === 'number' ? payload.ver : 0 };
+      }
       if (payload.role === 'supervisor') return { role: 'supervisor', companyId: cid };
       throw new AuthError('malformed token');
     } catch (err) {

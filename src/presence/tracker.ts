@@ -29,7 +29,7 @@ export interface AgentLiveness {
   sockets: number;
 }
 
-export type TransitionCause = 'heartbeat' | 'lease-expired' | 'socket-closed' | 'unregistered' | 'removed';
+export type TransitionCause = 'heartbeat' | 'restored' | 'lease-expired' | 'socket-closed' | 'unregistered' | 'removed';
 
 export interface PresenceTransition {
   agentId: string;
@@ -144,6 +144,38 @@ export class PresenceTracker {
     const view = this.view(e);
     this.rearm();
     return view;
+  }
+
+  /**
+   * Re-creates a lease that a previous process held at shutdown: live until `leaseExpiresAt` unless a
+   * heartbeat renews it, so a restart neither drops online agents nor keeps ghosts past their lease.
+   * Ignored when the lease has already ended or the agent is already known.
+   */
+  restore(
+    agent: { agentId: string; companyId: string; allowUnregistered: boolean },
+    state: { sipRegistered: boolean; lastSeenAt: number; leaseExpiresAt: number },
+  ): void {
+    this.drain();
+    const now = this.clock.now();
+    if (state.leaseExpiresAt <= now || this.agents.has(agent.agentId)) return;
+    const e = this.create(agent.agentId, agent.companyId);
+    e.live = true;
+    e.sipRegistered = state.sipRegistered;
+    e.allowUnregistered = agent.allowUnregistered;
+    e.lastSeenAt = state.lastSeenAt;
+    e.persistedSeenAt = state.lastSeenAt; // already in the database
+    e.leaseExpiresAt = state.leaseExpiresAt;
+    this.heap.set(e.agentId, e.leaseExpiresAt);
+    if (this.computeOnline(e)) this.transition(e, true, 'restored', now);
+    this.rearm();
+  }
+
+  /** Every live agent, for a graceful shutdown that hands the leases to the next process. */
+  liveAgents(): AgentLiveness[] {
+    this.drain();
+    const out: AgentLiveness[] = [];
+    for (const e of this.agents.values()) if (e.live) out.push(this.view(e));
+    return out;
   }
 
   attachSocket(agentId: string, companyId: string): void {

@@ -9,6 +9,7 @@ import type { AgentStatus, FallbackKind, RoutingMode } from '../domain/routing.j
 import type { Directory } from './directory.js';
 import { InputError, NotFoundError } from './errors.js';
 import type { PresenceService } from './presence-service.js';
+import type { AgentSessions } from '../auth/sessions.js';
 
 export interface RoutingConfigPatch {
   mode?: RoutingMode | null;
@@ -23,7 +24,7 @@ export interface RoutingConfigPatch {
 }
 
 export class ConfigurationService {
-  constructor(private readonly deps: { db: Db; directory: Directory; presence: PresenceService }) {}
+  constructor(private readonly deps: { db: Db; directory: Directory; presence: PresenceService; sessions: AgentSessions }) {}
 
   async createCompany(input: { name: string; timeZone?: string | null; routing?: RoutingConfigPatch | null }): Promise<Company> {
     const routing = definedOnly(input.routing ?? {});
@@ -64,10 +65,26 @@ export class ConfigurationService {
   }
 
   async updateAgent(id: string, input: { displayName?: string | null; sipUsername?: string | null; enabled?: boolean | null }): Promise<Agent> {
-    const agent = await this.write(() => this.deps.db.agent.update({ where: { id }, data: definedOnly(input) }), 'agent');
+    const data = definedOnly(input);
+    // Disabling revokes every token the agent holds: re-enabling does not bring them back.
+    const revoke = data.enabled === false ? { tokenVersion: { increment: 1 } } : {};
+    const agent = await this.write(() => this.deps.db.agent.update({ where: { id }, data: { ...data, ...revoke } }), 'agent');
     this.deps.directory.invalidateCompany(agent.companyId);
-    if (!agent.enabled) this.deps.presence.forget(agent.id);
+    if (!agent.enabled) this.endSessions(agent.id);
     return agent;
+  }
+
+  /** Every token issued to the agent stops working now; its open connections are closed. */
+  async revokeAgentTokens(id: string): Promise<Agent> {
+    const agent = await this.write(() => this.deps.db.agent.update({ where: { id }, data: { tokenVersion: { increment: 1 } } }), 'agent');
+    this.deps.directory.invalidateCompany(agent.companyId);
+    this.endSessions(agent.id);
+    return agent;
+  }
+
+  private endSessions(agentId: string) {
+    this.deps.presence.forget(agentId);
+    this.deps.sessions.closeAgent(agentId, 'tokens revoked');
   }
 
   async createPhoneNumber(input: { companyId: string; e164: string; label?: string | null }): Promise<PhoneNumber> {

@@ -16,6 +16,7 @@ export interface DirectoryAgent {
   status: AgentStatus;
   statusReason: string | null;
   lastSeenAt: Date | null;
+  tokenVersion: number;
 }
 
 export interface DirectoryCompany {
@@ -109,7 +110,7 @@ export class Directory {
       include: {
         routing: true,
         agents: {
-          select: { id: true, companyId: true, displayName: true, sipUsername: true, enabled: true, status: true, statusReason: true, lastSeenAt: true },
+          select: { id: true, companyId: true, displayName: true, sipUsername: true, enabled: true, status: true, statusReason: true, lastSeenAt: true, tokenVersion: true },
           orderBy: { createdAt: 'asc' },
         },
       },

@@ -27,3 +27,10 @@ export class ForbiddenError extends AppError {
     super(message, 'FORBIDDEN');
   }
 }
+
+export class RateLimitedError extends AppError {
+  constructor(message: string, retryAfterMs: number) {
+    super(message, 'RATE_LIMITED');
+    Object.assign(this.extensions, { retryAfterMs });
+  }
+}

@@ -1,4 +1,6 @@
 import type { Config } from '../config.js';
+import { Authenticator } from '../auth/authenticator.js';
+import { AgentSessions } from '../auth/sessions.js';
 import type { TokenService } from '../auth/tokens.js';
 import type { Clock } from '../domain/clock.js';
 import type { Db } from '../infra/db.js';
@@ -25,6 +27,9 @@ export interface Services {
   routing: RoutingService;
   configuration: ConfigurationService;
   voicemails: VoicemailService;
+  authenticator: Authenticator;
+  /** Open graphql-ws connections per agent (closed when its tokens are revoked). */
+  sessions: AgentSessions;
 }
 
 export function createServices(deps: Pick<Services, 'config' | 'publicUrl' | 'db' | 'clock' | 'logger' | 'pubsub' | 'tokens'>): Services {
@@ -39,13 +44,17 @@ export function createServices(deps: Pick<Services, 'config' | 'publicUrl' | 'db
     ttlMs: config.presenceTtlMs,
     heartbeatIntervalMs: config.heartbeatIntervalMs,
     socketGraceMs: config.socketGraceMs,
+    heartbeatMaxPerMinute: config.heartbeatMaxPerMinute,
   });
+  const sessions = new AgentSessions();
   return {
     ...deps,
+    sessions,
+    authenticator: new Authenticator({ tokens: deps.tokens, directory }),
     directory,
     presence,
     routing: new RoutingService({ presence, publicUrl: deps.publicUrl }),
-    configuration: new ConfigurationService({ db, directory, presence }),
+    configuration: new ConfigurationService({ db, directory, presence, sessions }),
     voicemails: new VoicemailService({ db, pubsub }),
   };
 }

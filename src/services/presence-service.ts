@@ -11,7 +11,8 @@ import type { Logger } from '../infra/logger.js';
 import type { PubSub } from '../infra/pubsub.js';
 import { PresenceTracker, type AgentLiveness, type HeartbeatReport, type PresenceTransition, type TransitionCause } from '../presence/tracker.js';
 import type { Directory, DirectoryAgent, DirectoryCompany } from './directory.js';
-import { NotFoundError, InputError } from './errors.js';
+import { NotFoundError, InputError, RateLimitedError } from './errors.js';
+import { TokenBuckets } from '../domain/rate-limit.js';
 
 export interface AgentPresence {
   agentId: string;
@@ -49,6 +50,7 @@ const BUSY_CALL_STATES = new Set(['ringing', 'trying', 'early', 'active', 'held'
 
 export class PresenceService {
   readonly tracker: PresenceTracker;
+  private readonly heartbeatBudget: TokenBuckets;
 
   constructor(
     private readonly deps: {
@@ -60,8 +62,10 @@ export class PresenceService {
       ttlMs: number;
       heartbeatIntervalMs: number;
       socketGraceMs: number;
+      heartbeatMaxPerMinute: number;
     },
   ) {
+    this.heartbeatBudget = new TokenBuckets({ capacity: 10, perMinute: deps.heartbeatMaxPerMinute });
     this.tracker = new PresenceTracker({
       clock: deps.clock,
       ttlMs: deps.ttlMs,
@@ -76,6 +80,8 @@ export class PresenceService {
     const found = await this.deps.directory.agent(agentId);
     if (!found || !found.agent.enabled) throw new NotFoundError('agent not found or disabled');
     const { agent, company } = found;
+    const waitMs = this.heartbeatBudget.take(agentId, this.deps.clock.now());
+    if (waitMs > 0) throw new RateLimitedError(`too many heartbeats; retry in ${waitMs} ms`, waitMs);
     const liveness = this.tracker.heartbeat(
       { agentId, companyId: company.id, allowUnregistered: company.policy.allowUnregisteredSoftphones },
       report,
@@ -151,11 +157,53 @@ export class PresenceService {
     });
   }
 
+  /**
+   * Graceful shutdown: persist every live lease so the next process can restore it, then stop the
+   * tracker (no offline events for agents that are only waiting for the restart).
+   */
+  async handOver(): Promise<number> {
+    const live = this.tracker.liveAgents();
+    this.tracker.stop();
+    await Promise.all(
+      live.map((l) =>
+        this.deps.db.agent
+          .update({
+            where: { id: l.agentId },
+            data: { lastSeenAt: new Date(l.lastSeenAt), presenceLeaseExpiresAt: new Date(l.leaseExpiresAt), presenceSipRegistered: l.sipRegistered },
+          })
+          .catch((err) => this.deps.logger.warn({ err, agentId: l.agentId }, 'could not hand over a presence lease')),
+      ),
+    );
+    return live.length;
+  }
+
+  /** At start: the leases a previous process handed over, still running, come back; then they are cleared. */
+  async restoreLeases(): Promise<number> {
+    const now = this.deps.clock.now();
+    const rows = await this.deps.db.agent.findMany({
+      where: { presenceLeaseExpiresAt: { gt: new Date(now) }, enabled: true },
+      select: { id: true, lastSeenAt: true, presenceLeaseExpiresAt: true, presenceSipRegistered: true },
+    });
+    let restored = 0;
+    for (const row of rows) {
+      const found = await this.deps.directory.agent(row.id);
+      if (!found) continue;
+      this.tracker.restore(
+        { agentId: row.id, companyId: found.company.id, allowUnregistered: found.company.policy.allowUnregisteredSoftphones },
+        { sipRegistered: row.presenceSipRegistered, lastSeenAt: row.lastSeenAt?.getTime() ?? now, leaseExpiresAt: row.presenceLeaseExpiresAt!.getTime() },
+      );
+      restored++;
+    }
+    await this.deps.db.agent.updateMany({ where: { presenceLeaseExpiresAt: { not: null } }, data: { presenceLeaseExpiresAt: null } });
+    return restored;
+  }
+
   stop(): void {
     this.tracker.stop();
   }
 
   private async onTransition(t: PresenceTransition): Promise<void> {
+    if (!t.online) this.heartbeatBudget.forget(t.agentId);
     try {
       const company = await this.deps.directory.company(t.companyId);
       const agent = company?.agents.find((a) => a.id === t.agentId);

@@ -6,7 +6,7 @@ import pg from 'pg';
 import { XMLValidator } from 'fast-xml-parser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase, type Database } from '../../src/infra/db.js';
-import { freshPostgres, postgresAvailable, startServer, type TestServer } from '../support/harness.js';
+import { freshPostgres, PG_URL, postgresAvailable, startServer, type TestServer } from '../support/harness.js';
 
 function expectValidTexml(res: { status: number; body: string }) {
   expect(res.status).toBe(200);
@@ -14,10 +14,10 @@ function expectValidTexml(res: { status: number; body: string }) {
   expect(XMLValidator.validate(res.body)).toBe(true);
 }
 
-async function setUpCompany(server: TestServer) {
+async function setUpCompany(server: TestServer, sipUsername = 'ana.faulty') {
   const { createCompany } = await server.admin(`mutation { createCompany(input: { name: "Faulty", routing: { allowUnregisteredSoftphones: true } }) { id } }`);
   const companyId: string = createCompany.id;
-  const { createAgent } = await server.admin(`mutation($c: ID!) { createAgent(input: { companyId: $c, displayName: "Ana", sipUsername: "ana.faulty" }) { id } }`, { c: companyId });
+  const { createAgent } = await server.admin(`mutation($c: ID!, $s: String!) { createAgent(input: { companyId: $c, displayName: "Ana", sipUsername: $s }) { id } }`, { c: companyId, s: sipUsername });
   const { issueAgentToken } = await server.admin(`mutation($a: ID!) { issueAgentToken(agentId: $a) { token } }`, { a: createAgent.id });
   return { companyId, agentId: createAgent.id as string, agentToken: issueAgentToken.token as string };
 }
@@ -102,6 +102,41 @@ describe.runIf(hasPostgres)('a database too slow to wait for (Postgres, table lo
     const after = await server.webhook(`/telnyx/voice/${unseen.id}`, { To: '+13055550100' });
     expect(after.body).toContain('<Record'); // the database answers again: its real config (voicemail)
   });
+
+  it('keeps answering while Postgres refuses every connection, and recovers by itself', async () => {
+    const { companyId, agentToken } = await setUpCompany(server, 'ana.outage');
+    await server.gql(`mutation { heartbeat(input: { sipRegistered: false }) { nextHeartbeatInMs } }`, {}, agentToken);
+    const dbName = new URL(url).pathname.slice(1);
+    const admin = new pg.Client({ connectionString: PG_URL });
+    await admin.connect();
+    try {
+      // The database goes away for this service: no new connections, existing ones killed.
+      await admin.query(`ALTER DATABASE ${dbName} ALLOW_CONNECTIONS false`);
+      await admin.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()`, [dbName]);
+      const ring = await server.webhook(`/telnyx/voice/${companyId}`, { To: '+13055550100', CallSid: 'pg-down-1' });
+      expectValidTexml(ring);
+      expect(ring.body).toContain('<Sip>sip:ana.outage@sip.telnyx.com</Sip>'); // routed from memory
+      for (const [path, params] of [
+        ['/telnyx/voice/unknown-while-down', {}],
+        ['/telnyx/voice', { To: '+13055550177' }],
+        [`/telnyx/voicemail/${companyId}`, { CallSid: 'pg-down-vm', RecordingUrl: 'https://x/r.mp3', RecordingStatus: 'completed' }],
+        [`/telnyx/dial-complete/${companyId}`, { DialCallStatus: 'busy' }],
+      ] as const) {
+        const started = Date.now();
+        expectValidTexml(await server.webhook(path, params));
+        expect(Date.now() - started).toBeLessThan(1500);
+      }
+      // Heartbeats need no database either.
+      const beat = await server.gql(`mutation { heartbeat(input: { sipRegistered: false }) { presence { online } } }`, {}, agentToken);
+      expect(beat.data.heartbeat.presence.online).toBe(true);
+    } finally {
+      await admin.query(`ALTER DATABASE ${dbName} ALLOW_CONNECTIONS true`);
+      await admin.end();
+    }
+    // Back: writes work again through the same pool.
+    const created = await server.admin(`mutation { createCompany(input: { name: "After the outage" }) { id } }`);
+    expect(created.createCompany.id).toBeTruthy();
+  });
 });
 
 describe('database cost of presence', () => {
@@ -116,7 +151,10 @@ describe('database cost of presence', () => {
         },
       },
     });
-    const server = await startServer({ database: { ...database, prisma: counted as unknown as Database['prisma'] } });
+    const server = await startServer({
+      database: { ...database, prisma: counted as unknown as Database['prisma'] },
+      env: { HEARTBEAT_MAX_PER_MINUTE: '1000000' }, // this test hammers on purpose
+    });
     try {
       const { agentToken } = await setUpCompany(server);
       operations.length = 0;

@@ -47,10 +47,20 @@ builder.mutationFields((t) => ({
       const found = await ctx.services.directory.agent(String(args.agentId));
       if (!found || !found.agent.enabled) throw new NotFoundError('agent not found or disabled');
       return ctx.services.tokens.issue(
-        { role: 'agent', agentId: found.agent.id, companyId: found.company.id },
+        { role: 'agent', agentId: found.agent.id, companyId: found.company.id, tokenVersion: found.agent.tokenVersion },
         args.expiresInSeconds ?? 12 * 3600,
         ctx.services.clock.now(),
       );
+    },
+  }),
+  revokeAgentTokens: t.field({
+    type: 'Boolean',
+    description: "Every token issued to the agent stops working at once; its open connections close (4403). Issue a new token to let it back in.",
+    args: { agentId: t.arg.id({ required: true }) },
+    authScopes: async (_root, args, ctx) => ({ supervisorOf: await companyOfAgent(ctx, String(args.agentId)) }),
+    resolve: async (_root, args, ctx) => {
+      await ctx.services.configuration.revokeAgentTokens(String(args.agentId));
+      return true;
     },
   }),
   issueSupervisorToken: t.field({

@@ -34,6 +34,7 @@ const PresenceCauseEnum = builder.enumType('PresenceCause', {
   values: {
     SNAPSHOT: { description: 'State at subscription time.' },
     HEARTBEAT: { description: 'A heartbeat brought the agent online.' },
+    RESTORED: { description: 'After a restart: the lease the agent held at shutdown, until it heartbeats again or the lease ends.' },
     LEASE_EXPIRED: { description: 'No heartbeat within the presence TTL.' },
     SOCKET_CLOSED: { description: "The agent's connection closed and did not come back within the grace." },
     UNREGISTERED: { description: 'The softphone reported it is not registered with Telnyx.' },

@@ -34,6 +34,8 @@ export type PresenceCause =
   | 'LEASE_EXPIRED'
   /** The agent was disabled. */
   | 'REMOVED'
+  /** After a restart: the lease the agent held at shutdown, until it heartbeats again or the lease ends. */
+  | 'RESTORED'
   /** State at subscription time. */
   | 'SNAPSHOT'
   /** The agent's connection closed and did not come back within the grace. */

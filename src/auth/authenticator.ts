@@ -1,0 +1,21 @@
+/**
+ * From a credential to the viewer the API acts for. Token signatures are checked by TokenService;
+ * here agent tokens are also checked against the agent as it is now (it exists, is enabled, belongs
+ * to the token's company, and the token's version was not revoked). The directory is cached, so this
+ * costs no database read in steady state.
+ */
+import type { Directory } from '../services/directory.js';
+import { AuthError, type TokenService, type Viewer } from './tokens.js';
+
+export class Authenticator {
+  constructor(private readonly deps: { tokens: TokenService; directory: Directory }) {}
+
+  async authenticate(credential: string): Promise<Viewer> {
+    const claims = await this.deps.tokens.authenticate(credential);
+    if (claims.role !== 'agent') return claims;
+    const found = await this.deps.directory.agent(claims.agentId);
+    if (!found || !found.agent.enabled || found.company.id !== claims.companyId) throw new AuthError('agent disabled or removed');
+    if (found.agent.tokenVersion !== (('tokenVersion' in claims ? claims.tokenVersion : 0) ?? 0)) throw new AuthError('token revoked');
+    return { role: 'agent', companyId: claims.companyId, agentId: claims.agentId };
+  }
+}
