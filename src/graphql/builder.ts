@@ -9,7 +9,9 @@ import type { Context } from './context.js';
 
 /**
  * Scopes: `admin` is the CRM's API key; `supervisorOf(companyId)` admits the admin and that company's
- * supervisors; `agentOf(companyId)` admits that company's agents; `agent` any authenticated agent.
+ * supervisors; `memberOf(companyId)` also its agents; `self(agentId)` only that agent; `agent` any agent.
+ * Root fields check the ids they are given; every object type checks again the company of the row it
+ * returns, so a resolver that fetched the wrong row still cannot hand it out.
  */
 export interface AuthScopes {
   authenticated: boolean;
@@ -17,6 +19,8 @@ export interface AuthScopes {
   agent: boolean;
   supervisorOf: string;
   memberOf: string;
+  /** The calling agent itself. */
+  self: string;
 }
 
 export const builder = new SchemaBuilder<{
@@ -37,6 +41,7 @@ export const builder = new SchemaBuilder<{
       supervisorOf: (companyId) => viewer?.role === 'admin' || (viewer?.role === 'supervisor' && viewer.companyId === companyId),
       memberOf: (companyId) =>
         viewer?.role === 'admin' || ((viewer?.role === 'supervisor' || viewer?.role === 'agent') && viewer.companyId === companyId),
+      self: (agentId) => viewer?.role === 'agent' && viewer.agentId === agentId,
     }),
     unauthorizedError: (_parent, _ctx, _info, result) =>
       new GraphQLError(result.message === 'Unauthorized' ? 'Not authorized' : result.message, { extensions: { code: 'FORBIDDEN' } }),

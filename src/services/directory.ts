@@ -45,6 +45,16 @@ export function policyOf(routing: RoutingConfig | null): RoutingPolicy {
   return policy;
 }
 
+/** Bounds on what the directory holds; past them the oldest entries go (they reload on demand). */
+export const MAX_CACHED_COMPANIES = 50_000;
+export const MAX_CACHED_NUMBERS = 200_000;
+
+function remember<K, V>(map: Map<K, V>, key: K, value: V, max: number): void {
+  map.delete(key); // re-insert at the end: Map order is the eviction order
+  map.set(key, value);
+  if (map.size > max) map.delete(map.keys().next().value as K);
+}
+
 export class Directory {
   private companies = new Map<string, Promise<DirectoryCompany | null>>();
   private agentCompany = new Map<string, string>();
@@ -58,9 +68,10 @@ export class Directory {
     let entry = this.companies.get(companyId);
     if (!entry) {
       entry = this.load(companyId);
-      this.companies.set(companyId, entry);
-      // A failed load (database down) must not be cached: the next call tries again.
-      entry.catch(() => this.companies.get(companyId) === entry && this.companies.delete(companyId));
+      remember(this.companies, companyId, entry, MAX_CACHED_COMPANIES);
+      // Neither a failure (database down) nor a miss is kept: a stranger's made-up ids must not fill memory.
+      const forget = () => this.companies.get(companyId) === entry && this.companies.delete(companyId);
+      entry.then((c) => c === null && forget(), forget);
     }
     return entry;
   }
@@ -90,10 +101,16 @@ export class Directory {
     let entry = this.numbers.get(e164);
     if (!entry) {
       entry = this.db.phoneNumber.findUnique({ where: { e164 }, select: { companyId: true } }).then((r) => r?.companyId ?? null);
-      this.numbers.set(e164, entry);
-      entry.catch(() => this.numbers.get(e164) === entry && this.numbers.delete(e164));
+      remember(this.numbers, e164, entry, MAX_CACHED_NUMBERS);
+      const forget = () => this.numbers.get(e164) === entry && this.numbers.delete(e164);
+      entry.then((id) => id === null && forget(), forget);
     }
     return entry;
+  }
+
+  /** How many entries each cache holds (for tests and metrics). */
+  get cacheSizes() {
+    return { companies: this.companies.size, numbers: this.numbers.size, lastLoaded: this.lastLoaded.size };
   }
 
   invalidateCompany(companyId: string): void {
@@ -121,7 +138,7 @@ export class Directory {
     }
     for (const a of row.agents) this.agentCompany.set(a.id, companyId);
     const company = { id: row.id, name: row.name, timeZone: row.timeZone, policy: policyOf(row.routing), agents: row.agents };
-    this.lastLoaded.set(companyId, company);
+    remember(this.lastLoaded, companyId, company, MAX_CACHED_COMPANIES);
     return company;
   }
 }

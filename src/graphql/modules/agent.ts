@@ -5,6 +5,7 @@ import { companyOfAgent, requireCompany } from './common.js';
 import { AgentPresenceRef, AgentStatusEnum } from './presence.js';
 
 builder.prismaObject('Agent', {
+  authScopes: (agent) => ({ supervisorOf: agent.companyId, self: agent.id }),
   fields: (t) => ({
     id: t.exposeID('id'),
     companyId: t.exposeID('companyId'),

@@ -5,6 +5,7 @@ import { requireCompany } from './common.js';
 import { RoutingConfigInput, RoutingConfigRef } from './routing.js';
 
 builder.prismaObject('Company', {
+  authScopes: (company) => ({ supervisorOf: company.id }),
   fields: (t) => ({
     id: t.exposeID('id'),
     name: t.exposeString('name'),

@@ -3,6 +3,7 @@ import { builder } from '../builder.js';
 import { e164 } from '../../domain/validation.js';
 
 builder.prismaObject('PhoneNumber', {
+  authScopes: (n) => ({ supervisorOf: n.companyId }),
   fields: (t) => ({
     id: t.exposeID('id'),
     e164: t.exposeString('e164'),

@@ -14,6 +14,7 @@ export const AgentStatusEnum = builder.enumType('AgentStatus', {
 
 export const AgentPresenceRef = builder.objectRef<AgentPresence>('AgentPresence').implement({
   description: 'An agent as routing sees it right now.',
+  authScopes: (p) => ({ supervisorOf: p.companyId, self: p.agentId }),
   fields: (t) => ({
     agentId: t.exposeID('agentId'),
     companyId: t.exposeID('companyId'),

@@ -18,6 +18,7 @@ export const FallbackKindEnum = builder.enumType('FallbackKind', {
 });
 
 export const RoutingConfigRef = builder.objectRef<RoutingPolicy & { companyId: string }>('RoutingConfig').implement({
+  authScopes: (c) => ({ supervisorOf: c.companyId }),
   fields: (t) => ({
     companyId: t.exposeID('companyId'),
     mode: t.expose('mode', { type: RoutingModeEnum }),

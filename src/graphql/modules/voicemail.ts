@@ -4,6 +4,7 @@ import { builder } from '../builder.js';
 import { requireCompany } from './common.js';
 
 builder.prismaObject('Voicemail', {
+  authScopes: (vm) => ({ supervisorOf: vm.companyId }),
   fields: (t) => ({
     id: t.exposeID('id'),
     companyId: t.exposeID('companyId'),
