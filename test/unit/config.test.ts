@@ -1,5 +1,9 @@
+import { generateKeyPairSync } from 'node:crypto';
 import { describe, it, expect } from 'vitest';
 import { ConfigError, loadConfig, type Config } from '../../src/config.js';
+
+// A real Ed25519 public key (raw 32 bytes, base64), as the Telnyx portal shows it.
+const TELNYX_KEY = generateKeyPairSync('ed25519').publicKey.export({ format: 'der', type: 'spki' }).subarray(-32).toString('base64');
 
 const ALL_VARS = [
   'PORT',
@@ -106,7 +110,7 @@ describe('loadConfig defaults', () => {
       HEARTBEAT_MAX_PER_MINUTE: '120',
       ADMIN_API_KEY: ADMIN_KEY,
       JWT_SECRET: JWT,
-      TELNYX_PUBLIC_KEY: 'pubkey',
+      TELNYX_PUBLIC_KEY: TELNYX_KEY,
       LOG_LEVEL: 'debug',
       NODE_ENV: 'production',
       SEED_DEMO: 'true',
@@ -126,7 +130,7 @@ describe('loadConfig defaults', () => {
       adminApiKey: ADMIN_KEY,
       jwtSecret: JWT,
       jwtSecretPrevious: undefined,
-      telnyxPublicKey: 'pubkey',
+      telnyxPublicKey: TELNYX_KEY,
       logLevel: 'debug',
       production: true,
       seedDemo: true,
@@ -268,5 +272,14 @@ describe('blank and unsafe values', () => {
   it('PUBLIC_URL must be http(s)', () => {
     expect(() => loadConfig({ PUBLIC_URL: 'javascript:alert(1)' })).toThrow(ConfigError);
     expect(() => loadConfig({ PUBLIC_URL: 'ftp://voice.example.com' })).toThrow(ConfigError);
+  });
+});
+
+describe('TELNYX_PUBLIC_KEY', () => {
+  it('refuses a value that is not an Ed25519 public key, naming the variable', () => {
+    for (const bad of ['pubkey', 'AAAA', Buffer.alloc(31).toString('base64')]) {
+      expect(() => loadConfig({ TELNYX_PUBLIC_KEY: bad })).toThrow(/TELNYX_PUBLIC_KEY/);
+    }
+    expect(loadConfig({ TELNYX_PUBLIC_KEY: TELNYX_KEY }).telnyxPublicKey).toBe(TELNYX_KEY);
   });
 });

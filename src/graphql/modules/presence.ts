@@ -46,6 +46,7 @@ const PresenceCauseEnum = builder.enumType('PresenceCause', {
 
 const PresenceEventRef = builder.objectRef<PresenceEvent>('PresenceEvent').implement({
   description: 'One change of one agent (or, with snapshot: true, its state when the subscription began).',
+  authScopes: (e) => ({ supervisorOf: e.presence.companyId }),
   fields: (t) => ({
     agentId: t.id({ resolve: (e) => e.presence.agentId }),
     online: t.boolean({ resolve: (e) => e.presence.online }),

@@ -65,6 +65,7 @@ const SkippedAgentRef = builder.objectRef<{ presence: AgentPresence; reason: Ski
 });
 
 type Preview = {
+  companyId: string;
   decision: 'RING' | 'FALLBACK';
   fallback: RoutingPolicy['fallbackKind'] | null;
   ringTimeoutSeconds: number | null;
@@ -76,6 +77,7 @@ type Preview = {
 
 const RoutePreviewRef = builder.objectRef<Preview>('RoutePreview').implement({
   description: 'What the next call would get, and why each other agent would not ring.',
+  authScopes: (p) => ({ supervisorOf: p.companyId }),
   fields: (t) => ({
     decision: t.expose('decision', { type: RouteDecisionEnum }),
     targets: t.field({ type: [AgentPresenceRef], description: 'Agents that would ring, in order.', resolve: (p) => p.targets }),
@@ -98,6 +100,7 @@ builder.queryField('routePreview', (t) =>
       const { plan, texml } = ctx.services.routing.decide(company, { from: args.from, to: args.to }, now);
       const presence = new Map(ctx.services.presence.presenceOf(company).map((p) => [p.agentId, p]));
       return {
+        companyId: company.id,
         decision: plan.kind,
         fallback: plan.kind === 'FALLBACK' ? plan.fallback : null,
         ringTimeoutSeconds: plan.kind === 'RING' ? plan.timeoutSeconds : null,
