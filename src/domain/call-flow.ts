@@ -14,13 +14,20 @@ export interface CallbackUrls {
   /** dial-complete for the forward to the fallback number: a miss there goes to voicemail, not round again. */
   forwardComplete: string;
   voicemail: string;
+  /** Per-agent call progress (<Sip statusCallback>): who answered, when the call ended. */
+  status: string;
 }
 
 export function callbackUrls(publicUrl: string, companyId: string): CallbackUrls {
   const base = publicUrl.replace(/\/+$/, '');
   const id = encodeURIComponent(companyId);
   const dialComplete = `${base}/telnyx/dial-complete/${id}`;
-  return { dialComplete, forwardComplete: `${dialComplete}?step=${FORWARD_STEP}`, voicemail: `${base}/telnyx/voicemail/${id}` };
+  return {
+    dialComplete,
+    forwardComplete: `${dialComplete}?step=${FORWARD_STEP}`,
+    voicemail: `${base}/telnyx/voicemail/${id}`,
+    status: `${base}/telnyx/status/${id}`,
+  };
 }
 
 export const FORWARD_STEP = 'forward';
@@ -29,7 +36,12 @@ export const sipUri = (sipUsername: string) => `sip:${sipUsername}@${TELNYX_SIP_
 
 /** The answer to an inbound call: ring the plan's agents, or go straight to the fallback. */
 export function voiceDocument(plan: RoutePlan, policy: RoutingPolicy, urls: CallbackUrls): TexmlDocument {
-  if (plan.kind === 'FALLBACK') return fallbackDocument(policy, urls);
+  if (plan.kind === 'FALLBACK') {
+    if (plan.reason === 'AFTER_HOURS') {
+      return fallbackDocument({ ...policy, fallbackKind: policy.afterHoursKind, voicemailGreeting: policy.afterHoursGreeting }, urls);
+    }
+    return fallbackDocument(policy, urls);
+  }
   return response(
     dial(
       {
@@ -39,7 +51,9 @@ export function voiceDocument(plan: RoutePlan, policy: RoutingPolicy, urls: Call
         ringTone: ringToneOf(policy.ringTone),
         answerOnBridge: true,
       },
-      ...plan.targets.map((t) => sip(sipUri(t.sipUsername))),
+      ...plan.targets.map((t) =>
+        sip(sipUri(t.sipUsername), { statusCallback: urls.status, statusCallbackEvent: 'initiated ringing answered completed', statusCallbackMethod: 'POST' }),
+      ),
     ),
   );
 }

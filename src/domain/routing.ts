@@ -4,8 +4,11 @@
  * every rule is tested by table, and `routePreview` shows exactly what the voice route would do.
  */
 
+import { evaluateHours, type BusinessHours } from './business-hours.js';
+import { nextHuntStep, type Candidate, type Strategy } from './strategies.js';
+
 export type AgentStatus = 'AVAILABLE' | 'ON_BREAK' | 'WRAP_UP';
-export type RoutingMode = 'AUTO';
+export type RoutingMode = 'AUTO' | Strategy;
 export type FallbackKind = 'VOICEMAIL' | 'NUMBER' | 'HANGUP';
 
 export interface RoutingPolicy {
@@ -18,6 +21,15 @@ export interface RoutingPolicy {
   voicemailMaxSeconds: number;
   greetingLanguage: string;
   allowUnregisteredSoftphones: boolean;
+  progressiveStepSeconds: number;
+  maxHuntSeconds: number;
+  wrapUpSeconds: number;
+  autoPauseAfterMisses: number;
+  /** null = always open. */
+  businessHours: BusinessHours | null;
+  afterHoursKind: FallbackKind;
+  afterHoursGreeting: string;
+  roundRobinLast: string | null;
 }
 
 /** What the routing decision needs to know about one agent, right now. */
@@ -30,6 +42,20 @@ export interface AgentSnapshot {
   statusReason: string | null;
   /** Live presence; null when the agent's lease is not alive. */
   liveness: { sipRegistered: boolean; onCall: boolean } | null;
+  tier: number;
+  position: number;
+  lastCallEndedAt: number | null;
+  callsToday: number;
+  /** The call this agent is being offered right now (reserved), or null. */
+  reservedFor: string | null;
+}
+
+/** Where a call is in its hunt: which agents were offered and for how long it has rung. */
+export interface HuntContext {
+  callSid: string;
+  offered: readonly string[];
+  elapsedSeconds: number;
+  random: () => number;
 }
 
 export interface CallContext {
@@ -37,7 +63,7 @@ export interface CallContext {
   to?: string | null;
 }
 
-export type SkipReason = 'DISABLED' | 'OFFLINE' | 'NOT_REGISTERED' | 'ON_BREAK' | 'WRAP_UP' | 'ON_CALL';
+export type SkipReason = 'DISABLED' | 'OFFLINE' | 'NOT_REGISTERED' | 'ON_BREAK' | 'WRAP_UP' | 'ON_CALL' | 'RESERVED' | 'ALREADY_OFFERED';
 
 export interface SkippedAgent {
   agentId: string;
@@ -57,9 +83,16 @@ export type RoutePlan =
       /** One target: ring that agent. Several: ring them at once, first to answer wins. */
       targets: RingTarget[];
       timeoutSeconds: number;
+      /** Priority tier this step rings (1 for AUTO). */
+      tier: number;
+      /** Whether the targets are reserved for this call (every strategy but AUTO). */
+      reserve: boolean;
       skipped: SkippedAgent[];
     }
-  | { kind: 'FALLBACK'; fallback: FallbackKind; skipped: SkippedAgent[] };
+  | { kind: 'FALLBACK'; fallback: FallbackKind; reason: FallbackReason; skipped: SkippedAgent[] };
+
+/** NO_AGENTS: nobody routable; HUNT_EXHAUSTED: everyone was offered (or maxHuntSeconds ran out); AFTER_HOURS: closed. */
+export type FallbackReason = 'NO_AGENTS' | 'HUNT_EXHAUSTED' | 'AFTER_HOURS';
 
 /** A fixed collation, so the ring order is the same on every host whatever its locale. */
 const DISPLAY_ORDER = new Intl.Collator('en', { sensitivity: 'base' });
@@ -79,15 +112,63 @@ export function skipReason(agent: AgentSnapshot, policy: Pick<RoutingPolicy, 'al
 }
 
 /**
- * AUTO (the seed's rule): nobody routable → fallback; one → ring that agent; two or more → ring them
- * all at once. Targets come in a stable order (display name, then id) so plans are reproducible.
+ * The routing decision for one step of a call. First business hours, then who is routable; AUTO
+ * (the seed's rule) rings everyone routable at once, every other mode hunts step by step
+ * (`nextHuntStep`), skipping agents reserved for another call.
  */
 export function decideRoute(
   policy: RoutingPolicy,
   agents: readonly AgentSnapshot[],
-  _call: CallContext,
-  _now: number,
+  call: CallContext,
+  now: number,
+  hunt: HuntContext = { callSid: '', offered: [], elapsedSeconds: 0, random: Math.random },
 ): RoutePlan {
+  if (policy.businessHours) {
+    const hours = evaluateHours(policy.businessHours, now);
+    if (!hours.open) return { kind: 'FALLBACK', fallback: policy.afterHoursKind, reason: 'AFTER_HOURS', skipped: [] };
+  }
+  if (policy.mode === 'AUTO') return decideAuto(policy, agents, call, now);
+  const skipped: SkippedAgent[] = [];
+  const candidates: Candidate[] = [];
+  for (const agent of agents) {
+    const reason = skipReason(agent, policy);
+    if (reason) skipped.push(reason);
+    else if (agent.reservedFor !== null && agent.reservedFor !== hunt.callSid) {
+      skipped.push({ agentId: agent.id, reason: 'RESERVED', detail: 'ringing for another call' });
+    } else candidates.push({ agentId: agent.id, displayName: agent.displayName, tier: agent.tier, position: agent.position, lastCallEndedAt: agent.lastCallEndedAt, callsToday: agent.callsToday });
+  }
+  const step = nextHuntStep(
+    { strategy: policy.mode, ringTimeoutSeconds: policy.ringTimeoutSeconds, progressiveStepSeconds: policy.progressiveStepSeconds, maxHuntSeconds: policy.maxHuntSeconds },
+    candidates,
+    { offered: hunt.offered, elapsedSeconds: hunt.elapsedSeconds, roundRobinLast: policy.roundRobinLast },
+    hunt.random,
+  );
+  if (!step) {
+    const reason: FallbackReason = candidates.length === 0 && hunt.offered.length === 0 ? 'NO_AGENTS' : 'HUNT_EXHAUSTED';
+    return { kind: 'FALLBACK', fallback: policy.fallbackKind, reason, skipped };
+  }
+  const bySip = new Map(agents.map((a) => [a.id, a.sipUsername]));
+  const ringing = new Set(step.targets);
+  for (const c of candidates) {
+    if (!ringing.has(c.agentId) && hunt.offered.includes(c.agentId) && policy.mode !== 'PROGRESSIVE') {
+      skipped.push({ agentId: c.agentId, reason: 'ALREADY_OFFERED', detail: 'already offered this call' });
+    }
+  }
+  return {
+    kind: 'RING',
+    targets: step.targets.map((agentId) => ({ agentId, sipUsername: bySip.get(agentId)! })),
+    timeoutSeconds: step.timeoutSeconds,
+    tier: step.tier,
+    reserve: true,
+    skipped,
+  };
+}
+
+/**
+ * AUTO (the seed's rule): nobody routable → fallback; one → ring that agent; two or more → ring them
+ * all at once. Targets come in a stable order (display name, then id) so plans are reproducible.
+ */
+function decideAuto(policy: RoutingPolicy, agents: readonly AgentSnapshot[], _call: CallContext, _now: number): RoutePlan {
   const skipped: SkippedAgent[] = [];
   const routable: AgentSnapshot[] = [];
   for (const agent of agents) {
@@ -95,12 +176,14 @@ export function decideRoute(
     if (reason) skipped.push(reason);
     else routable.push(agent);
   }
-  if (routable.length === 0) return { kind: 'FALLBACK', fallback: policy.fallbackKind, skipped };
+  if (routable.length === 0) return { kind: 'FALLBACK', fallback: policy.fallbackKind, reason: 'NO_AGENTS', skipped };
   routable.sort((a, b) => DISPLAY_ORDER.compare(a.displayName, b.displayName) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   return {
     kind: 'RING',
     targets: routable.map((a) => ({ agentId: a.id, sipUsername: a.sipUsername })),
     timeoutSeconds: policy.ringTimeoutSeconds,
+    tier: 1,
+    reserve: false,
     skipped,
   };
 }

@@ -6,6 +6,8 @@ import { type Agent, type Company, type PhoneNumber, type RoutingConfig } from '
 import type { Db } from '../infra/db.js';
 import { missingRow, uniqueViolation } from '../infra/db-errors.js';
 import type { AgentStatus, FallbackKind, RoutingMode } from '../domain/routing.js';
+import type { BusinessHours } from '../domain/business-hours.js';
+import { Prisma } from '../generated/prisma/client.js';
 import type { Directory } from './directory.js';
 import { InputError, NotFoundError } from './errors.js';
 import type { PresenceService } from './presence-service.js';
@@ -21,13 +23,21 @@ export interface RoutingConfigPatch {
   voicemailMaxSeconds?: number | null;
   greetingLanguage?: string | null;
   allowUnregisteredSoftphones?: boolean | null;
+  progressiveStepSeconds?: number | null;
+  maxHuntSeconds?: number | null;
+  wrapUpSeconds?: number | null;
+  autoPauseAfterMisses?: number | null;
+  businessHours?: BusinessHours | null;
+  clearBusinessHours?: boolean | null;
+  afterHoursKind?: FallbackKind | null;
+  afterHoursGreeting?: string | null;
 }
 
 export class ConfigurationService {
   constructor(private readonly deps: { db: Db; directory: Directory; presence: PresenceService; sessions: AgentSessions }) {}
 
   async createCompany(input: { name: string; timeZone?: string | null; routing?: RoutingConfigPatch | null }): Promise<Company> {
-    const routing = definedOnly(input.routing ?? {});
+    const routing = routingData(input.routing ?? {});
     checkFallback(routing);
     return this.deps.db.company.create({
       data: { name: input.name, ...(input.timeZone ? { timeZone: input.timeZone } : {}), routing: { create: routing } },
@@ -41,7 +51,7 @@ export class ConfigurationService {
   }
 
   async updateRoutingConfig(companyId: string, patch: RoutingConfigPatch): Promise<RoutingConfig> {
-    const data = definedOnly(patch);
+    const data = routingData(patch);
     const current = await this.deps.db.routingConfig.findUnique({ where: { companyId } });
     if (!current && !(await this.deps.db.company.findUnique({ where: { id: companyId }, select: { id: true } }))) {
       throw new NotFoundError('company not found');
@@ -55,16 +65,19 @@ export class ConfigurationService {
     return routing;
   }
 
-  async createAgent(input: { companyId: string; displayName: string; sipUsername: string }): Promise<Agent> {
+  async createAgent(input: { companyId: string; displayName: string; sipUsername: string; tier?: number | null; position?: number | null }): Promise<Agent> {
     const agent = await this.write(
-      () => this.deps.db.agent.create({ data: { companyId: input.companyId, displayName: input.displayName, sipUsername: input.sipUsername } }),
+      () => this.deps.db.agent.create({ data: definedOnly(input) as { companyId: string; displayName: string; sipUsername: string } }),
       'company',
     );
     this.deps.directory.invalidateCompany(input.companyId);
     return agent;
   }
 
-  async updateAgent(id: string, input: { displayName?: string | null; sipUsername?: string | null; enabled?: boolean | null }): Promise<Agent> {
+  async updateAgent(
+    id: string,
+    input: { displayName?: string | null; sipUsername?: string | null; enabled?: boolean | null; tier?: number | null; position?: number | null },
+  ): Promise<Agent> {
     const data = definedOnly(input);
     // Disabling revokes every token the agent holds: re-enabling does not bring them back.
     const revoke = data.enabled === false ? { tokenVersion: { increment: 1 } } : {};
@@ -136,4 +149,13 @@ function checkFallback(c: { fallbackKind?: FallbackKind | null | undefined; fall
 /** GraphQL sends null for "not given" on optional input fields; Prisma needs them left out. */
 function definedOnly<T extends object>(input: T): { [K in keyof T]?: Exclude<T[K], null> } {
   return Object.fromEntries(Object.entries(input).filter(([, v]) => v !== null && v !== undefined)) as never;
+}
+
+/** The Prisma data for a routing patch: unset fields left out, the schedule stored as JSON (or cleared). */
+function routingData(patch: RoutingConfigPatch) {
+  const { businessHours, clearBusinessHours, ...rest } = definedOnly(patch);
+  return {
+    ...rest,
+    ...(clearBusinessHours ? { businessHours: Prisma.DbNull } : businessHours ? { businessHours: businessHours as unknown as Prisma.InputJsonValue } : {}),
+  };
 }

@@ -5,6 +5,7 @@
  */
 import type { Db } from '../infra/db.js';
 import type { AgentStatus, RoutingPolicy } from '../domain/routing.js';
+import type { BusinessHours } from '../domain/business-hours.js';
 import type { RoutingConfig } from '../generated/prisma/client.js';
 
 export interface DirectoryAgent {
@@ -17,6 +18,9 @@ export interface DirectoryAgent {
   statusReason: string | null;
   lastSeenAt: Date | null;
   tokenVersion: number;
+  tier: number;
+  position: number;
+  lastCallEndedAt: Date | null;
 }
 
 export interface DirectoryCompany {
@@ -37,12 +41,21 @@ export const DEFAULT_POLICY: RoutingPolicy = {
   voicemailMaxSeconds: 120,
   greetingLanguage: 'en-US',
   allowUnregisteredSoftphones: false,
+  progressiveStepSeconds: 10,
+  maxHuntSeconds: 120,
+  wrapUpSeconds: 0,
+  autoPauseAfterMisses: 0,
+  businessHours: null,
+  afterHoursKind: 'VOICEMAIL',
+  afterHoursGreeting: 'We are closed right now. Please leave a message after the tone.',
+  roundRobinLast: null,
 };
 
 export function policyOf(routing: RoutingConfig | null): RoutingPolicy {
   if (!routing) return DEFAULT_POLICY;
-  const { companyId: _c, updatedAt: _u, ...policy } = routing;
-  return policy;
+  const { companyId: _c, updatedAt: _u, businessHours, ...policy } = routing;
+  // Stored only through updateRoutingConfig, which validates it (validateHours).
+  return { ...policy, businessHours: (businessHours ?? null) as unknown as BusinessHours | null };
 }
 
 /** Bounds on what the directory holds; past them the oldest entries go (they reload on demand). */
@@ -127,7 +140,7 @@ export class Directory {
       include: {
         routing: true,
         agents: {
-          select: { id: true, companyId: true, displayName: true, sipUsername: true, enabled: true, status: true, statusReason: true, lastSeenAt: true, tokenVersion: true },
+          select: { id: true, companyId: true, displayName: true, sipUsername: true, enabled: true, status: true, statusReason: true, lastSeenAt: true, tokenVersion: true, tier: true, position: true, lastCallEndedAt: true },
           orderBy: { createdAt: 'asc' },
         },
       },

@@ -9,7 +9,7 @@ import type { PubSub } from '../infra/pubsub.js';
 import { ConfigurationService } from './configuration-service.js';
 import { Directory } from './directory.js';
 import { PresenceService } from './presence-service.js';
-import { RoutingService } from './routing-service.js';
+import { CallService } from './call-service.js';
 import { VoicemailService } from './voicemail-service.js';
 
 /** Everything a resolver or webhook handler may use; built once per app instance. */
@@ -24,7 +24,7 @@ export interface Services {
   tokens: TokenService;
   directory: Directory;
   presence: PresenceService;
-  routing: RoutingService;
+  calls: CallService;
   configuration: ConfigurationService;
   voicemails: VoicemailService;
   authenticator: Authenticator;
@@ -53,7 +53,7 @@ export function createServices(deps: Pick<Services, 'config' | 'publicUrl' | 'db
     authenticator: new Authenticator({ tokens: deps.tokens, directory }),
     directory,
     presence,
-    routing: new RoutingService({ presence, publicUrl: deps.publicUrl }),
+    calls: new CallService({ db, directory, presence, clock, logger, publicUrl: deps.publicUrl }),
     configuration: new ConfigurationService({ db, directory, presence, sessions }),
     voicemails: new VoicemailService({ db, pubsub }),
   };

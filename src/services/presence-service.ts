@@ -29,7 +29,7 @@ export interface AgentPresence {
   activeCalls: number;
 }
 
-export type PresenceCause = TransitionCause | 'status' | 'snapshot';
+export type PresenceCause = TransitionCause | 'status' | 'call' | 'snapshot';
 
 export interface PresenceEvent {
   at: Date;
@@ -51,6 +51,8 @@ const BUSY_CALL_STATES = new Set(['ringing', 'trying', 'early', 'active', 'held'
 export class PresenceService {
   readonly tracker: PresenceTracker;
   private readonly heartbeatBudget: TokenBuckets;
+  /** Calls the agent is on according to Telnyx's status callbacks (set by the call service). */
+  private callActivity: (agentId: string) => number = () => 0;
 
   constructor(
     private readonly deps: {
@@ -123,6 +125,22 @@ export class PresenceService {
     const presence = this.view(fresh.agent, this.tracker.get(agentId));
     this.publish({ at: new Date(this.deps.clock.now()), cause: 'status', snapshot: false, presence });
     return presence;
+  }
+
+  setCallActivity(fn: (agentId: string) => number): void {
+    this.callActivity = fn;
+  }
+
+  /** Publish the agent's current presence (its calls changed). */
+  refresh(agentId: string): void {
+    void this.deps.directory.agent(agentId).then(
+      (found) => {
+        if (!found) return;
+        const presence = this.view(found.agent, this.tracker.get(agentId));
+        this.publish({ at: new Date(this.deps.clock.now()), cause: 'call', snapshot: false, presence });
+      },
+      (err) => this.deps.logger.warn({ err, agentId }, 'could not publish a presence refresh'),
+    );
   }
 
   /** The company's routing policy changed: re-evaluate who counts as online. */
@@ -235,7 +253,7 @@ export class PresenceService {
       lastSeen: live ? new Date(live.lastSeenAt) : agent.lastSeenAt,
       leaseExpiresAt: live ? new Date(live.leaseExpiresAt) : null,
       callState: live?.callState ?? null,
-      activeCalls: live && isBusy(live.callState) ? 1 : 0,
+      activeCalls: Math.max(live && isBusy(live.callState) ? 1 : 0, this.callActivity(agent.id)),
     };
   }
 }

@@ -6,11 +6,11 @@
 import {
   apologyDocument,
   callbackUrls,
-  dialCompleteDocument,
   fallbackDocument,
   voicemailStoredDocument,
 } from '../domain/call-flow.js';
 import { renderTexml, response, TEXML_CONTENT_TYPE, type TexmlDocument } from '../domain/texml.js';
+import type { RoutePlan } from '../domain/routing.js';
 import type { DirectoryCompany } from '../services/directory.js';
 import type { Services } from '../services/index.js';
 
@@ -94,14 +94,18 @@ async function handle(
   const urls = callbackUrls(services.publicUrl(), company.id);
   switch (route) {
     case 'voice': {
-      const decision = services.routing.decide(company, { from: params.get('From'), to: params.get('To') }, services.clock.now());
-      const plan = decision.plan;
-      return { doc: decision.texml, outcome: plan.kind === 'RING' ? `ring:${plan.targets.length}` : `fallback:${plan.fallback}` };
+      const { plan, texml } = services.calls.start(company, {
+        callSid: params.get('CallSid'),
+        from: (params.get('From') ?? '').slice(0, 64),
+        to: (params.get('To') ?? '').slice(0, 64),
+      });
+      return { doc: texml, outcome: outcomeOf(plan) };
     }
     case 'dial-complete': {
       const status = params.get('DialCallStatus') ?? undefined;
       const step = params.get('step');
-      return { doc: dialCompleteDocument(status, company.policy, urls, step), outcome: `dial-${step ?? 'agents'}-${status ?? 'unknown'}` };
+      const next = services.calls.dialComplete(company, params.get('CallSid'), status, step);
+      return { doc: next.texml, outcome: `dial-${step ?? 'agents'}-${status ?? 'unknown'}${'plan' in next ? ` → ${outcomeOf(next.plan)}` : ''}` };
     }
     case 'voicemail': {
       const recordingUrl = params.get('RecordingUrl');
@@ -120,9 +124,15 @@ async function handle(
       });
       return { doc: voicemailStoredDocument(), outcome: created ? 'voicemail-stored' : 'voicemail-duplicate' };
     }
-    case 'status':
-      // Call-progress events need no instructions; an empty Response acknowledges them.
-      return { doc: response(), outcome: `status-${params.get('CallStatus') ?? 'unknown'}` };
+    case 'status': {
+      // An agent's leg (<Sip statusCallback>): answered → on a call; completed → free (wrap-up).
+      const outcome = services.calls.agentLegStatus(company, {
+        parentCallSid: params.get('ParentCallSid'),
+        to: params.get('To'),
+        status: params.get('CallStatus'),
+      });
+      return { doc: response(), outcome };
+    }
   }
 }
 
@@ -181,6 +191,10 @@ function safeDecode(segment: string): string {
 function clampInt(value: string | null, min: number, max: number): number {
   const n = Math.round(Number(value));
   return Number.isFinite(n) ? Math.min(max, Math.max(min, n)) : min;
+}
+
+function outcomeOf(plan: RoutePlan): string {
+  return plan.kind === 'RING' ? `ring:${plan.targets.length}` : `fallback:${plan.fallback}:${plan.reason}`;
 }
 
 const round = (ms: number) => Math.round(ms * 100) / 100;

@@ -1,4 +1,5 @@
 import { describe, it, expect } from 'vitest';
+import { AGENT_DEFAULTS, POLICY_DEFAULTS } from '../support/fixtures.js';
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import {
   DEFAULT_APOLOGY,
@@ -86,6 +87,7 @@ function expectNothingAfterDialAction(root: Node): void {
 
 function policy(overrides: Partial<RoutingPolicy> = {}): RoutingPolicy {
   return {
+    ...POLICY_DEFAULTS,
     mode: 'AUTO',
     ringTimeoutSeconds: 22,
     ringTone: 'uk',
@@ -106,6 +108,8 @@ function ringPlan(usernames: string[], timeoutSeconds = 22): RoutePlan {
     kind: 'RING',
     targets: usernames.map((u, i) => ({ agentId: `agent-${i}`, sipUsername: u })),
     timeoutSeconds,
+    tier: 1,
+    reserve: false,
     skipped: [],
   };
 }
@@ -134,6 +138,7 @@ describe('callbackUrls', () => {
       dialComplete: 'https://voice.example.com/telnyx/dial-complete/co_123',
       forwardComplete: 'https://voice.example.com/telnyx/dial-complete/co_123?step=forward',
       voicemail: 'https://voice.example.com/telnyx/voicemail/co_123',
+      status: 'https://voice.example.com/telnyx/status/co_123',
     });
   });
 
@@ -235,6 +240,7 @@ describe('voiceDocument: ringing agents', () => {
       status: 'AVAILABLE',
       statusReason: null,
       liveness: { sipRegistered: true, onCall: false },
+      ...AGENT_DEFAULTS,
       ...extra,
     });
     const p = policy();
@@ -259,7 +265,7 @@ describe('voiceDocument: ringing agents', () => {
 describe('voiceDocument: FALLBACK plans', () => {
   it.each(FALLBACK_KINDS)('a FALLBACK plan renders the %s fallback directly', (kind) => {
     const p = policy({ fallbackKind: kind, fallbackNumber: '+13055550100' });
-    const plan: RoutePlan = { kind: 'FALLBACK', fallback: kind, skipped: [] };
+    const plan: RoutePlan = { kind: 'FALLBACK', fallback: kind, reason: 'NO_AGENTS', skipped: [] };
     expect(renderTexml(voiceDocument(plan, p, URLS))).toBe(renderTexml(fallbackDocument(p, URLS)));
   });
 });
@@ -419,7 +425,7 @@ describe('every call-flow document', () => {
       for (const p of policies) {
         const label = `${companyId}/${p.fallbackKind}/${p.fallbackNumber}/${p.ringTone}`;
         for (const users of [['a'], ['a', 'b'], ['a', 'b', 'c', 'd']]) docs.push([`voice ring ${users.length} ${label}`, voiceDocument(ringPlan(users), p, urls)]);
-        docs.push([`voice fallback ${label}`, voiceDocument({ kind: 'FALLBACK', fallback: p.fallbackKind, skipped: [] }, p, urls)]);
+        docs.push([`voice fallback ${label}`, voiceDocument({ kind: 'FALLBACK', fallback: p.fallbackKind, reason: 'NO_AGENTS', skipped: [] }, p, urls)]);
         for (const status of ['completed', ...DIAL_STATUSES_NOT_ANSWERED]) docs.push([`dial-complete ${status} ${label}`, dialCompleteDocument(status, p, urls)]);
         docs.push([`fallback ${label}`, fallbackDocument(p, urls)]);
       }

@@ -1,4 +1,5 @@
 import { describe, it, expect } from 'vitest';
+import { AGENT_DEFAULTS, POLICY_DEFAULTS } from '../support/fixtures.js';
 import { seededRandom } from '../support/random.js';
 import {
   decideRoute,
@@ -17,6 +18,7 @@ import {
 
 function policy(overrides: Partial<RoutingPolicy> = {}): RoutingPolicy {
   return {
+    ...POLICY_DEFAULTS,
     mode: 'AUTO',
     ringTimeoutSeconds: 25,
     ringTone: 'us',
@@ -40,6 +42,7 @@ function agent(id: string, overrides: Partial<AgentSnapshot> = {}): AgentSnapsho
     status: 'AVAILABLE',
     statusReason: null,
     liveness: { sipRegistered: true, onCall: false },
+    ...AGENT_DEFAULTS,
     ...overrides,
   };
 }
@@ -75,7 +78,7 @@ function isRoutable(a: AgentSnapshot, allowUnregistered: boolean): boolean {
 describe('decideRoute AUTO by number of routable agents', () => {
   it('falls back when the company has no agents at all', () => {
     const plan = fallback(decideRoute(policy(), [], CALL, NOW));
-    expect(plan).toEqual({ kind: 'FALLBACK', fallback: 'VOICEMAIL', skipped: [] });
+    expect(plan).toEqual({ kind: 'FALLBACK', fallback: 'VOICEMAIL', reason: 'NO_AGENTS', skipped: [] });
   });
 
   it.each([1, 2, 3, 7, 50])('rings all %i routable agents at once, in one plan', (count) => {
@@ -397,6 +400,7 @@ describe('property: invariants over random agent sets', () => {
         status: pick(STATUSES),
         statusReason: rand() < 0.5 ? null : pick(['lunch', 'meeting', '']),
         liveness: rand() < 0.2 ? null : { sipRegistered: rand() < 0.75, onCall: rand() < 0.2 },
+        ...AGENT_DEFAULTS,
       };
     });
   }

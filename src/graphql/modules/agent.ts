@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import { builder } from '../builder.js';
 import { displayName, sipUsername, statusReason } from '../../domain/validation.js';
 import { ForbiddenError } from '../../services/errors.js';
@@ -14,6 +15,9 @@ builder.prismaObject('Agent', {
     enabled: t.exposeBoolean('enabled'),
     status: t.expose('status', { type: AgentStatusEnum }),
     statusReason: t.exposeString('statusReason', { nullable: true }),
+    tier: t.exposeInt('tier', { description: 'Priority tier: 1 rings first.' }),
+    position: t.exposeInt('position', { description: 'Order inside the tier.' }),
+    lastCallEndedAt: t.expose('lastCallEndedAt', { type: 'DateTime', nullable: true }),
     company: t.relation('company'),
     presence: t.field({
       type: AgentPresenceRef,
@@ -31,6 +35,8 @@ const CreateAgentInput = builder.inputType('CreateAgentInput', {
     companyId: t.id({ required: true }),
     displayName: t.string({ required: true, validate: displayName }),
     sipUsername: t.string({ required: true, validate: sipUsername }),
+    tier: t.int({ description: 'Priority tier (1-9): 1 rings first; tier 2 only when nobody of tier 1 is left.', validate: z.number().int().min(1).max(9).nullish() }),
+    position: t.int({ description: 'Order inside the tier (0-10000).', validate: z.number().int().min(0).max(10_000).nullish() }),
   }),
 });
 
@@ -39,6 +45,8 @@ const UpdateAgentInput = builder.inputType('UpdateAgentInput', {
     displayName: t.string({ validate: displayName.optional().nullable() }),
     sipUsername: t.string({ validate: sipUsername.optional().nullable() }),
     enabled: t.boolean({ description: 'A disabled agent goes offline at once and is never routed.' }),
+    tier: t.int({ description: 'Priority tier (1-9): 1 rings first; tier 2 only when nobody of tier 1 is left.', validate: z.number().int().min(1).max(9).nullish() }),
+    position: t.int({ description: 'Order inside the tier (0-10000).', validate: z.number().int().min(0).max(10_000).nullish() }),
   }),
 });
 

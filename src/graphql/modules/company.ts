@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { builder } from '../builder.js';
 import { companyName, timeZone } from '../../domain/validation.js';
 import { requireCompany } from './common.js';
-import { RoutingConfigInput, RoutingConfigRef } from './routing.js';
+import { RoutingConfigInput, RoutingConfigRef, routingPatchOf } from './routing.js';
 
 builder.prismaObject('Company', {
   authScopes: (company) => ({ supervisorOf: company.id }),
@@ -59,7 +59,7 @@ builder.mutationFields((t) => ({
     authScopes: { admin: true },
     args: { input: t.arg({ type: CreateCompanyInput, required: true }) },
     resolve: async (query, _root, { input }, ctx) => {
-      const company = await ctx.services.configuration.createCompany(input);
+      const company = await ctx.services.configuration.createCompany({ ...input, routing: input.routing ? routingPatchOf(input.routing) : null });
       return ctx.services.db.company.findUniqueOrThrow({ ...query, where: { id: company.id } });
     },
   }),

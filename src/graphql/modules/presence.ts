@@ -40,7 +40,8 @@ const PresenceCauseEnum = builder.enumType('PresenceCause', {
     SOCKET_CLOSED: { description: "The agent's connection closed and did not come back within the grace." },
     UNREGISTERED: { description: 'The softphone reported it is not registered with Telnyx.' },
     REMOVED: { description: 'The agent was disabled.' },
-    STATUS: { description: 'The agent or a supervisor changed the status.' },
+    STATUS: { description: 'The agent or a supervisor changed the status (or wrap-up / auto-pause did).' },
+    CALL: { description: 'The agent answered or finished a call.' },
   } as const,
 });
 

@@ -1,12 +1,24 @@
 import { builder } from '../builder.js';
+import { z } from 'zod';
 import { e164, language, ringTimeoutSeconds, ringTone, spokenText, voicemailMaxSeconds } from '../../domain/validation.js';
+import { validateHours, WEEKDAYS, type BusinessHours, type Weekday } from '../../domain/business-hours.js';
+import { InputError } from '../../services/errors.js';
 import type { RoutingPolicy, SkipReason } from '../../domain/routing.js';
 import type { AgentPresence } from '../../services/presence-service.js';
 import { requireCompany } from './common.js';
 import { AgentPresenceRef } from './presence.js';
 
 export const RoutingModeEnum = builder.enumType('RoutingMode', {
-  values: { AUTO: { description: '0 routable agents: fallback; 1: ring that agent; 2+: ring them all at once.' } } as const,
+  values: {
+    AUTO: { description: '0 routable agents: fallback; 1: ring that agent; 2+: ring them all at once (no reservations).' },
+    RING_ALL: { description: 'Ring every routable agent of the first tier at once, then the next tier.' },
+    ROUND_ROBIN: { description: 'One agent at a time, starting after the agent the previous call started with.' },
+    LONGEST_IDLE: { description: 'One agent at a time, longest since their last call first.' },
+    FEWEST_CALLS: { description: 'One agent at a time, fewest calls today first.' },
+    RANDOM: { description: 'One agent at a time, in random order.' },
+    SEQUENTIAL: { description: 'One agent at a time, by position (top-down).' },
+    PROGRESSIVE: { description: 'Ring one agent, then add one more every progressiveStepSeconds.' },
+  } as const,
 });
 
 export const FallbackKindEnum = builder.enumType('FallbackKind', {
@@ -30,6 +42,89 @@ export const RoutingConfigRef = builder.objectRef<RoutingPolicy & { companyId: s
     voicemailMaxSeconds: t.exposeInt('voicemailMaxSeconds'),
     greetingLanguage: t.exposeString('greetingLanguage'),
     allowUnregisteredSoftphones: t.exposeBoolean('allowUnregisteredSoftphones'),
+    progressiveStepSeconds: t.exposeInt('progressiveStepSeconds'),
+    maxHuntSeconds: t.exposeInt('maxHuntSeconds'),
+    wrapUpSeconds: t.exposeInt('wrapUpSeconds'),
+    autoPauseAfterMisses: t.exposeInt('autoPauseAfterMisses'),
+    businessHours: t.field({ type: BusinessHoursRef, nullable: true, resolve: (c) => c.businessHours }),
+    afterHoursKind: t.expose('afterHoursKind', { type: FallbackKindEnum }),
+    afterHoursGreeting: t.exposeString('afterHoursGreeting'),
+  }),
+});
+
+const WeekdayEnum = builder.enumType('Weekday', { values: WEEKDAYS });
+
+const TimeRangeRef = builder.objectRef<{ open: string; close: string }>('TimeRange').implement({
+  description: "Local wall-clock 'HH:MM'; a close at or before the open runs past midnight.",
+  fields: (t) => ({ open: t.exposeString('open'), close: t.exposeString('close') }),
+});
+const OpeningHoursRef = builder.objectRef<{ day: Weekday; open: string; close: string }>('OpeningHours').implement({
+  fields: (t) => ({ day: t.expose('day', { type: WeekdayEnum }), open: t.exposeString('open'), close: t.exposeString('close') }),
+});
+const ClosureRef = builder.objectRef<{ date: string; name?: string; ranges?: { open: string; close: string }[] }>('Closure').implement({
+  description: 'A holiday or closure (local date). With ranges: special hours that day instead of the weekly ones.',
+  fields: (t) => ({
+    date: t.exposeString('date'),
+    name: t.string({ nullable: true, resolve: (c) => c.name ?? null }),
+    ranges: t.field({ type: [TimeRangeRef], resolve: (c) => c.ranges ?? [] }),
+  }),
+});
+const BusinessHoursRef = builder.objectRef<BusinessHours>('BusinessHours').implement({
+  fields: (t) => ({
+    timeZone: t.exposeString('timeZone'),
+    weekly: t.field({
+      type: [OpeningHoursRef],
+      resolve: (h) => WEEKDAYS.flatMap((day) => (h.weekly[day] ?? []).map((r) => ({ day, ...r }))),
+    }),
+    closures: t.field({ type: [ClosureRef], resolve: (h) => h.closures }),
+  }),
+});
+
+const TimeRangeInput = builder.inputType('TimeRangeInput', {
+  fields: (t) => ({ open: t.string({ required: true }), close: t.string({ required: true }) }),
+});
+const OpeningHoursInput = builder.inputType('OpeningHoursInput', {
+  fields: (t) => ({ day: t.field({ type: WeekdayEnum, required: true }), open: t.string({ required: true }), close: t.string({ required: true }) }),
+});
+const ClosureInput = builder.inputType('ClosureInput', {
+  fields: (t) => ({
+    date: t.string({ required: true, description: 'YYYY-MM-DD in the schedule time zone.' }),
+    name: t.string({ validate: z.string().max(80).optional().nullable() }),
+    ranges: t.field({ type: [TimeRangeInput], description: 'Special hours that day; none = closed all day.' }),
+  }),
+});
+
+type BusinessHoursInputShape = {
+  timeZone: string;
+  weekly: { day: Weekday; open: string; close: string }[];
+  closures?: { date: string; name?: string | null; ranges?: { open: string; close: string }[] | null }[] | null;
+};
+
+/** The schedule as stored, from its GraphQL input; every problem reported at once, nothing saved. */
+function toBusinessHours(input: BusinessHoursInputShape): BusinessHours {
+  const weekly: BusinessHours['weekly'] = {};
+  for (const r of input.weekly) (weekly[r.day] ??= []).push({ open: r.open, close: r.close });
+  const hours: BusinessHours = {
+    timeZone: input.timeZone,
+    weekly,
+    closures: (input.closures ?? []).map((c) => ({ date: c.date, ...(c.name ? { name: c.name } : {}), ...(c.ranges?.length ? { ranges: c.ranges } : {}) })),
+  };
+  const problems = validateHours(hours);
+  if (problems.length > 0) throw new InputError(`Validation error: input.businessHours: ${problems.join('; ')}`);
+  return hours;
+}
+
+/** A RoutingConfigInput as the configuration service takes it. */
+export function routingPatchOf<T extends { businessHours?: BusinessHoursInputShape | null }>(input: T) {
+  return { ...input, businessHours: input.businessHours ? toBusinessHours(input.businessHours) : null };
+}
+
+const BusinessHoursInput = builder.inputType('BusinessHoursInput', {
+  description: 'Weekly opening hours and closures in an IANA time zone; correct across DST changes.',
+  fields: (t) => ({
+    timeZone: t.string({ required: true }),
+    weekly: t.field({ type: [OpeningHoursInput], required: true }),
+    closures: t.field({ type: [ClosureInput] }),
   }),
 });
 
@@ -45,7 +140,23 @@ export const RoutingConfigInput = builder.inputType('RoutingConfigInput', {
     voicemailMaxSeconds: t.int({ validate: voicemailMaxSeconds.optional().nullable() }),
     greetingLanguage: t.string({ description: 'BCP-47 language of prompts, e.g. en-US, es-MX.', validate: language.optional().nullable() }),
     allowUnregisteredSoftphones: t.boolean({ description: 'Route to agents whose Telnyx client is not registered (demo, tests).' }),
+    progressiveStepSeconds: t.int({ description: 'PROGRESSIVE: seconds between adding one more agent (5-120).', validate: z.number().int().min(5).max(120).nullish() }),
+    maxHuntSeconds: t.int({ description: 'Longest a hunt rings before the fallback (10-600).', validate: z.number().int().min(10).max(600).nullish() }),
+    wrapUpSeconds: t.int({ description: 'Seconds in WRAP_UP after a call, then AVAILABLE (0-3600, 0 = none).', validate: z.number().int().min(0).max(3600).nullish() }),
+    autoPauseAfterMisses: t.int({ description: 'Missed offers in a row that put an agent ON_BREAK (0 = never, up to 20).', validate: z.number().int().min(0).max(20).nullish() }),
+    businessHours: t.field({ type: BusinessHoursInput, description: 'Opening hours; see clearBusinessHours to remove them.' }),
+    clearBusinessHours: t.boolean({ description: 'Remove the schedule: always open.' }),
+    afterHoursKind: t.field({ type: FallbackKindEnum, description: 'What callers get outside business hours.' }),
+    afterHoursGreeting: t.string({ validate: spokenText.nullish() }),
   }),
+});
+
+const FallbackReasonEnum = builder.enumType('FallbackReason', {
+  values: {
+    NO_AGENTS: { description: 'Nobody routable.' },
+    HUNT_EXHAUSTED: { description: 'Every agent was offered, or maxHuntSeconds ran out.' },
+    AFTER_HOURS: { description: 'Outside business hours or on a closure.' },
+  } as const,
 });
 
 const RouteDecisionEnum = builder.enumType('RouteDecision', {
@@ -53,7 +164,7 @@ const RouteDecisionEnum = builder.enumType('RouteDecision', {
 });
 
 const SkipReasonEnum = builder.enumType('SkipReason', {
-  values: ['DISABLED', 'OFFLINE', 'NOT_REGISTERED', 'ON_BREAK', 'WRAP_UP', 'ON_CALL'] as const satisfies readonly SkipReason[],
+  values: ['DISABLED', 'OFFLINE', 'NOT_REGISTERED', 'ON_BREAK', 'WRAP_UP', 'ON_CALL', 'RESERVED', 'ALREADY_OFFERED'] as const satisfies readonly SkipReason[],
 });
 
 const SkippedAgentRef = builder.objectRef<{ presence: AgentPresence; reason: SkipReason; detail: string }>('SkippedAgent').implement({
@@ -68,6 +179,7 @@ type Preview = {
   companyId: string;
   decision: 'RING' | 'FALLBACK';
   fallback: RoutingPolicy['fallbackKind'] | null;
+  fallbackReason: 'NO_AGENTS' | 'HUNT_EXHAUSTED' | 'AFTER_HOURS' | null;
   ringTimeoutSeconds: number | null;
   targets: AgentPresence[];
   skipped: { presence: AgentPresence; reason: SkipReason; detail: string }[];
@@ -83,6 +195,7 @@ const RoutePreviewRef = builder.objectRef<Preview>('RoutePreview').implement({
     targets: t.field({ type: [AgentPresenceRef], description: 'Agents that would ring, in order.', resolve: (p) => p.targets }),
     ringTimeoutSeconds: t.exposeInt('ringTimeoutSeconds', { nullable: true }),
     fallback: t.expose('fallback', { type: FallbackKindEnum, nullable: true }),
+    fallbackReason: t.expose('fallbackReason', { type: FallbackReasonEnum, nullable: true }),
     skipped: t.field({ type: [SkippedAgentRef], resolve: (p) => p.skipped }),
     texml: t.exposeString('texml', { description: 'The exact TeXML the voice webhook would answer.' }),
     at: t.expose('at', { type: 'DateTime' }),
@@ -97,12 +210,13 @@ builder.queryField('routePreview', (t) =>
     resolve: async (_root, args, ctx) => {
       const company = await requireCompany(ctx, String(args.companyId));
       const now = ctx.services.clock.now();
-      const { plan, texml } = ctx.services.routing.decide(company, { from: args.from, to: args.to }, now);
+      const { plan, texml } = ctx.services.calls.preview(company, { from: args.from, to: args.to });
       const presence = new Map(ctx.services.presence.presenceOf(company).map((p) => [p.agentId, p]));
       return {
         companyId: company.id,
         decision: plan.kind,
         fallback: plan.kind === 'FALLBACK' ? plan.fallback : null,
+        fallbackReason: plan.kind === 'FALLBACK' ? plan.reason : null,
         ringTimeoutSeconds: plan.kind === 'RING' ? plan.timeoutSeconds : null,
         targets: plan.kind === 'RING' ? plan.targets.map((t) => presence.get(t.agentId)!) : [],
         skipped: plan.skipped.map((s) => ({ presence: presence.get(s.agentId)!, reason: s.reason, detail: s.detail })),
@@ -119,7 +233,7 @@ builder.mutationField('updateRoutingConfig', (t) =>
     args: { companyId: t.arg.id({ required: true }), input: t.arg({ type: RoutingConfigInput, required: true }) },
     authScopes: (_root, args) => ({ supervisorOf: String(args.companyId) }),
     resolve: async (_root, { companyId, input }, ctx) => {
-      await ctx.services.configuration.updateRoutingConfig(String(companyId), input);
+      await ctx.services.configuration.updateRoutingConfig(String(companyId), routingPatchOf(input));
       const company = await requireCompany(ctx, String(companyId));
       return { companyId: company.id, ...company.policy };
     },

@@ -28,6 +28,8 @@ export type HeartbeatInput = {
 };
 
 export type PresenceCause =
+  /** The agent answered or finished a call. */
+  | 'CALL'
   /** A heartbeat brought the agent online. */
   | 'HEARTBEAT'
   /** No heartbeat within the presence TTL. */
@@ -40,7 +42,7 @@ export type PresenceCause =
   | 'SNAPSHOT'
   /** The agent's connection closed and did not come back within the grace. */
   | 'SOCKET_CLOSED'
-  /** The agent or a supervisor changed the status. */
+  /** The agent or a supervisor changed the status (or wrap-up / auto-pause did). */
   | 'STATUS'
   /** The softphone reported it is not registered with Telnyx. */
   | 'UNREGISTERED';
@@ -60,11 +62,13 @@ export type SetAgentStatusInput = {
 };
 
 export type SkipReason =
+  | 'ALREADY_OFFERED'
   | 'DISABLED'
   | 'NOT_REGISTERED'
   | 'OFFLINE'
   | 'ON_BREAK'
   | 'ON_CALL'
+  | 'RESERVED'
   | 'WRAP_UP';
 
 export type HeartbeatMutationVariables = Exact<{

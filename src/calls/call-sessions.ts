@@ -1,0 +1,219 @@
+/**
+ * Calls in progress, in memory: the hunt state each inbound call needs between Telnyx's webhooks
+ * (who was offered, how long it has rung, who answered) and the reservations that keep one agent
+ * from being offered two calls at once. Every reservation ends with its call's outcome or by its own
+ * deadline, whichever comes first, so an agent can never stay stuck "reserved" (mod_callcenter's
+ * failure mode, research/routing.md §1.8).
+ */
+import type { Clock, TimerHandle } from '../domain/clock.js';
+import { DeadlineHeap } from '../presence/deadline-heap.js';
+
+export type CallOutcome = 'ANSWERED' | 'VOICEMAIL' | 'FORWARDED' | 'AFTER_HOURS' | 'ABANDONED' | 'HUNG_UP';
+
+export interface CallSession {
+  callSid: string;
+  companyId: string;
+  from: string;
+  to: string;
+  startedAt: number;
+  /** Every agent offered so far, in order. */
+  offered: string[];
+  /** The agents the current step is ringing. */
+  ringing: string[];
+  /** Seconds rung in completed steps. */
+  elapsedSeconds: number;
+  /** When the current step started ringing (epoch ms), or null between steps. */
+  stepStartedAt: number | null;
+  /** Seconds the current step rings. */
+  stepTimeoutSeconds: number;
+  answeredBy: string | null;
+  answeredAt: number | null;
+  /** Caller language chosen in the IVR (or from the called number), e.g. 'es'. */
+  language: string | null;
+  endedAt: number | null;
+  outcome: CallOutcome | null;
+}
+
+export interface CallSessionsOptions {
+  clock: Clock;
+  /** A session nobody hears about for this long is dropped (a call cannot outlive Telnyx's 4 h limit). */
+  sessionTtlMs?: number;
+  /** Extra seconds a reservation outlives its step's ring timeout, for Telnyx's webhook latency. */
+  reservationGraceMs?: number;
+  onReservationExpired?: (agentId: string, callSid: string) => void;
+  onSessionExpired?: (session: CallSession) => void;
+}
+
+export class CallSessions {
+  private readonly sessions = new Map<string, CallSession>();
+  /** agentId → callSid of the call it is reserved for. */
+  private readonly reservations = new Map<string, string>();
+  private readonly deadlines = new DeadlineHeap<string>(); // 'r:<agentId>' and 's:<callSid>'
+  private timer: TimerHandle | undefined;
+  private timerAt = Infinity;
+  private readonly sessionTtlMs: number;
+  private readonly reservationGraceMs: number;
+
+  constructor(private readonly opts: CallSessionsOptions) {
+    this.sessionTtlMs = opts.sessionTtlMs ?? 4 * 3600_000;
+    this.reservationGraceMs = opts.reservationGraceMs ?? 10_000;
+  }
+
+  start(init: { callSid: string; companyId: string; from: string; to: string }): CallSession {
+    this.expireDue();
+    const existing = this.sessions.get(init.callSid);
+    if (existing) return existing; // Telnyx retried the voice webhook
+    const session: CallSession = {
+      ...init,
+      startedAt: this.opts.clock.now(),
+      offered: [],
+      ringing: [],
+      elapsedSeconds: 0,
+      stepStartedAt: null,
+      stepTimeoutSeconds: 0,
+      answeredBy: null,
+      answeredAt: null,
+      language: null,
+      endedAt: null,
+      outcome: null,
+    };
+    this.sessions.set(init.callSid, session);
+    this.schedule(`s:${init.callSid}`, session.startedAt + this.sessionTtlMs);
+    return session;
+  }
+
+  get(callSid: string): CallSession | undefined {
+    this.expireDue();
+    return this.sessions.get(callSid);
+  }
+
+  /** Calls of a company still in progress. */
+  active(companyId: string): CallSession[] {
+    this.expireDue();
+    return [...this.sessions.values()].filter((s) => s.companyId === companyId && s.endedAt === null);
+  }
+
+  isReserved(agentId: string): boolean {
+    this.expireDue();
+    return this.reservations.has(agentId);
+  }
+
+  reservedFor(agentId: string): string | undefined {
+    this.expireDue();
+    return this.reservations.get(agentId);
+  }
+
+  /**
+   * Starts a ringing step: the targets are offered and reserved for this call until the step's
+   * timeout (plus grace) unless an outcome releases them first. Targets already reserved for another
+   * call are dropped (the caller filtered them; this closes the race between two webhooks).
+   */
+  ring(callSid: string, targets: string[], timeoutSeconds: number, opts: { reserve: boolean }): string[] {
+    this.expireDue();
+    const session = this.sessions.get(callSid);
+    if (!session) return [];
+    const now = this.opts.clock.now();
+    const granted = opts.reserve ? targets.filter((a) => (this.reservations.get(a) ?? callSid) === callSid) : targets;
+    for (const agentId of granted) {
+      if (!session.offered.includes(agentId)) session.offered.push(agentId);
+      if (opts.reserve) {
+        this.reservations.set(agentId, callSid);
+        this.schedule(`r:${agentId}`, now + timeoutSeconds * 1000 + this.reservationGraceMs);
+      }
+    }
+    session.ringing = granted;
+    session.stepStartedAt = now;
+    session.stepTimeoutSeconds = timeoutSeconds;
+    return granted;
+  }
+
+  /** The current step ended unanswered: its seconds count, its reservations end. Returns who it rang. */
+  stepMissed(callSid: string): string[] {
+    this.expireDue();
+    const session = this.sessions.get(callSid);
+    if (!session) return [];
+    const rang = session.ringing;
+    if (session.stepStartedAt !== null) {
+      const rung = Math.min(session.stepTimeoutSeconds, (this.opts.clock.now() - session.stepStartedAt) / 1000);
+      session.elapsedSeconds += Math.max(0, rung);
+    }
+    session.stepStartedAt = null;
+    session.ringing = [];
+    this.releaseCall(callSid);
+    return rang;
+  }
+
+  answered(callSid: string, agentId: string | null): void {
+    const session = this.sessions.get(callSid);
+    if (!session || session.answeredAt !== null) return;
+    session.answeredBy = agentId;
+    session.answeredAt = this.opts.clock.now();
+    session.ringing = [];
+    this.releaseCall(callSid);
+  }
+
+  end(callSid: string, outcome: CallOutcome): CallSession | undefined {
+    const session = this.sessions.get(callSid);
+    if (!session) return undefined;
+    this.releaseCall(callSid);
+    if (session.endedAt === null) {
+      session.endedAt = this.opts.clock.now();
+      session.outcome = outcome;
+    }
+    // Keep the ended session briefly: late webhooks (recording, status) still find it.
+    this.schedule(`s:${callSid}`, session.endedAt + 60_000);
+    return session;
+  }
+
+  stop(): void {
+    if (this.timer) this.opts.clock.clearTimer(this.timer);
+    this.timer = undefined;
+  }
+
+  private releaseCall(callSid: string): void {
+    for (const [agentId, sid] of this.reservations) {
+      if (sid === callSid) {
+        this.reservations.delete(agentId);
+        this.deadlines.delete(`r:${agentId}`);
+      }
+    }
+  }
+
+  private schedule(key: string, at: number): void {
+    this.deadlines.set(key, at);
+    this.rearm();
+  }
+
+  private expireDue(): void {
+    const now = this.opts.clock.now();
+    for (let top = this.deadlines.peek(); top && top.deadline <= now; top = this.deadlines.peek()) {
+      this.deadlines.pop();
+      if (top.key.startsWith('r:')) {
+        const agentId = top.key.slice(2);
+        const callSid = this.reservations.get(agentId);
+        this.reservations.delete(agentId);
+        if (callSid) this.opts.onReservationExpired?.(agentId, callSid);
+      } else {
+        const callSid = top.key.slice(2);
+        const session = this.sessions.get(callSid);
+        this.sessions.delete(callSid);
+        this.releaseCall(callSid);
+        if (session && session.endedAt === null) this.opts.onSessionExpired?.(session);
+      }
+    }
+  }
+
+  private rearm(): void {
+    const top = this.deadlines.peek();
+    if (!top) return;
+    if (this.timer && this.timerAt <= top.deadline) return;
+    if (this.timer) this.opts.clock.clearTimer(this.timer);
+    this.timerAt = top.deadline;
+    this.timer = this.opts.clock.setTimer(top.deadline, () => {
+      this.timer = undefined;
+      this.timerAt = Infinity;
+      this.expireDue();
+      this.rearm();
+    });
+  }
+}

@@ -1,0 +1,263 @@
+/**
+ * Calls as they happen: starts and continues each call's hunt (reserving the agents it offers),
+ * follows Telnyx's per-agent status callbacks (ringing, answered, completed), puts agents into
+ * wrap-up and back, pauses agents that keep missing offers, and keeps the call log.
+ */
+import { randomInt } from 'node:crypto';
+import { callbackUrls, dialCompleteDocument, voiceDocument } from '../domain/call-flow.js';
+import type { Clock, TimerHandle } from '../domain/clock.js';
+import { localParts } from '../domain/business-hours.js';
+import { decideRoute, type AgentSnapshot, type CallContext, type RoutePlan } from '../domain/routing.js';
+import { renderTexml, response, hangup } from '../domain/texml.js';
+import { CallSessions, type CallOutcome, type CallSession } from '../calls/call-sessions.js';
+import type { Db } from '../infra/db.js';
+import type { Logger } from '../infra/logger.js';
+import type { Directory, DirectoryCompany } from './directory.js';
+import type { PresenceService } from './presence-service.js';
+
+export interface CallDecision {
+  plan: RoutePlan;
+  texml: string;
+}
+
+/** Per agent, what the hunt strategies need that is not configuration. */
+interface AgentCallStats {
+  callsToday: number;
+  day: string;
+  consecutiveMisses: number;
+  onCallSid: string | null;
+}
+
+export class CallService {
+  readonly sessions: CallSessions;
+  private readonly stats = new Map<string, AgentCallStats>();
+  private readonly wrapUps = new Map<string, TimerHandle>();
+  private readonly random: () => number;
+
+  constructor(
+    private readonly deps: {
+      db: Db;
+      directory: Directory;
+      presence: PresenceService;
+      clock: Clock;
+      logger: Logger;
+      publicUrl: () => string;
+      random?: () => number;
+    },
+  ) {
+    this.random = deps.random ?? (() => randomInt(0, 2 ** 32) / 2 ** 32);
+    deps.presence.setCallActivity((agentId) => (this.stats.get(agentId)?.onCallSid ? 1 : 0));
+    this.sessions = new CallSessions({
+      clock: deps.clock,
+      onReservationExpired: (agentId, callSid) => deps.logger.info({ agentId, callSid }, 'reservation expired'),
+    });
+  }
+
+  /** What routing sees of every agent of the company right now. */
+  snapshot(company: DirectoryCompany): AgentSnapshot[] {
+    const now = this.deps.clock.now();
+    return company.agents.map((a) => {
+      const liveness = this.deps.presence.liveness(a.id);
+      const stats = this.statsOf(a.id, company, now);
+      return {
+        id: a.id,
+        displayName: a.displayName,
+        sipUsername: a.sipUsername,
+        enabled: a.enabled,
+        status: a.status,
+        statusReason: a.statusReason,
+        liveness: liveness && { ...liveness, onCall: liveness.onCall || stats.onCallSid !== null },
+        tier: a.tier,
+        position: a.position,
+        lastCallEndedAt: a.lastCallEndedAt?.getTime() ?? null,
+        callsToday: stats.callsToday,
+        reservedFor: this.sessions.reservedFor(a.id) ?? null,
+      };
+    });
+  }
+
+  /** The plan a call arriving now would get (routePreview); reserves nothing. */
+  preview(company: DirectoryCompany, call: CallContext): CallDecision {
+    const plan = decideRoute(company.policy, this.snapshot(company), call, this.deps.clock.now(), {
+      callSid: '',
+      offered: [],
+      elapsedSeconds: 0,
+      random: this.random,
+    });
+    return { plan, texml: renderTexml(voiceDocument(plan, company.policy, this.urls(company))) };
+  }
+
+  /** An inbound call: start its hunt. A retried webhook for the same CallSid continues the same call. */
+  start(company: DirectoryCompany, call: { callSid: string | null; from: string; to: string }): CallDecision {
+    if (!call.callSid) return this.preview(company, call); // nothing to track without a CallSid
+    const existing = this.sessions.get(call.callSid);
+    const session = existing ?? this.sessions.start({ callSid: call.callSid, companyId: company.id, from: call.from, to: call.to });
+    if (!existing) this.logCallStarted(session);
+    return this.step(company, session);
+  }
+
+  /** `<Dial action>`: the step ended. Answered → hang up; otherwise the next step or the fallback. */
+  dialComplete(company: DirectoryCompany, callSid: string | null, status: string | undefined, step: string | null): CallDecision | { texml: string } {
+    const session = callSid ? this.sessions.get(callSid) : undefined;
+    if (status === 'completed') {
+      if (session) {
+        this.sessions.answered(session.callSid, session.answeredBy);
+        this.finish(session, 'ANSWERED');
+      }
+      return { texml: renderTexml(response(hangup())) };
+    }
+    if (!session || step) {
+      // No hunt to continue (AUTO, a restart, or the forward to the fallback number missed).
+      if (session) this.finish(session, step ? 'VOICEMAIL' : 'VOICEMAIL');
+      return { texml: renderTexml(dialCompleteDocument(status, company.policy, this.urls(company), step)) };
+    }
+    for (const agentId of this.sessions.stepMissed(session.callSid)) this.missed(company, agentId);
+    return this.step(company, session);
+  }
+
+  /** `<Sip statusCallback>`: one agent's leg of a call. */
+  agentLegStatus(company: DirectoryCompany, params: { parentCallSid: string | null; to: string | null; status: string | null }): string {
+    const agent = agentBySipUri(company, params.to);
+    if (!agent) return 'unknown-agent';
+    const stats = this.statsOf(agent.id, company, this.deps.clock.now());
+    const status = (params.status ?? '').toLowerCase();
+    if (status === 'in-progress' || status === 'answered') {
+      stats.onCallSid = params.parentCallSid ?? 'unknown';
+      stats.consecutiveMisses = 0;
+      if (params.parentCallSid) this.sessions.answered(params.parentCallSid, agent.id);
+      this.deps.presence.refresh(agent.id);
+      return 'agent-answered';
+    }
+    if (status === 'completed' && stats.onCallSid !== null) {
+      stats.onCallSid = null;
+      stats.callsToday++;
+      void this.callEnded(company, agent.id);
+      return 'agent-call-ended';
+    }
+    return `agent-${status || 'unknown'}`;
+  }
+
+  stop(): void {
+    this.sessions.stop();
+    for (const t of this.wrapUps.values()) this.deps.clock.clearTimer(t);
+    this.wrapUps.clear();
+  }
+
+  private step(company: DirectoryCompany, session: CallSession): CallDecision {
+    const plan = decideRoute(company.policy, this.snapshot(company), { from: session.from, to: session.to }, this.deps.clock.now(), {
+      callSid: session.callSid,
+      offered: session.offered,
+      elapsedSeconds: session.elapsedSeconds,
+      random: this.random,
+    });
+    if (plan.kind === 'RING') {
+      const first = session.offered.length === 0;
+      this.sessions.ring(session.callSid, plan.targets.map((t) => t.agentId), plan.timeoutSeconds, { reserve: plan.reserve });
+      if (first && company.policy.mode === 'ROUND_ROBIN') void this.rememberRoundRobin(company, plan.targets[0]!.agentId);
+    } else {
+      this.finish(session, plan.reason === 'AFTER_HOURS' ? 'AFTER_HOURS' : plan.fallback === 'NUMBER' ? 'FORWARDED' : 'VOICEMAIL');
+    }
+    return { plan, texml: renderTexml(voiceDocument(plan, company.policy, this.urls(company))) };
+  }
+
+  private missed(company: DirectoryCompany, agentId: string): void {
+    const stats = this.statsOf(agentId, company, this.deps.clock.now());
+    stats.consecutiveMisses++;
+    const limit = company.policy.autoPauseAfterMisses;
+    if (limit > 0 && stats.consecutiveMisses >= limit) {
+      stats.consecutiveMisses = 0;
+      this.deps.logger.info({ agentId, misses: limit }, 'agent auto-paused after missed offers');
+      void this.deps.presence
+        .setStatus(agentId, 'ON_BREAK', `missed ${limit} calls in a row`)
+        .catch((err) => this.deps.logger.error({ err, agentId }, 'could not auto-pause an agent'));
+    }
+  }
+
+  private async callEnded(company: DirectoryCompany, agentId: string): Promise<void> {
+    try {
+      await this.deps.db.agent.update({ where: { id: agentId }, data: { lastCallEndedAt: new Date(this.deps.clock.now()) } });
+      this.deps.directory.invalidateCompany(company.id);
+      const wrapUp = company.policy.wrapUpSeconds;
+      if (wrapUp > 0) {
+        await this.deps.presence.setStatus(agentId, 'WRAP_UP', null);
+        const previous = this.wrapUps.get(agentId);
+        if (previous) this.deps.clock.clearTimer(previous);
+        this.wrapUps.set(
+          agentId,
+          this.deps.clock.setTimer(this.deps.clock.now() + wrapUp * 1000, () => {
+            this.wrapUps.delete(agentId);
+            void this.endWrapUp(agentId);
+          }),
+        );
+      } else {
+        this.deps.presence.refresh(agentId);
+      }
+    } catch (err) {
+      this.deps.logger.error({ err, agentId }, 'could not record the end of a call');
+    }
+  }
+
+  /** Back to AVAILABLE, unless someone changed the status meanwhile (a break is not undone). */
+  private async endWrapUp(agentId: string): Promise<void> {
+    try {
+      const found = await this.deps.directory.agent(agentId);
+      if (found?.agent.status === 'WRAP_UP') await this.deps.presence.setStatus(agentId, 'AVAILABLE', null);
+    } catch (err) {
+      this.deps.logger.error({ err, agentId }, 'could not end wrap-up');
+    }
+  }
+
+  private finish(session: CallSession, outcome: CallOutcome): void {
+    const ended = this.sessions.end(session.callSid, outcome);
+    if (!ended) return;
+    void this.deps.db.callLog
+      .updateMany({
+        where: { companyId: ended.companyId, callSid: ended.callSid },
+        data: {
+          endedAt: new Date(ended.endedAt ?? this.deps.clock.now()),
+          answeredAt: ended.answeredAt ? new Date(ended.answeredAt) : null,
+          answeredAgentId: ended.answeredBy,
+          offeredAgentIds: ended.offered,
+          outcome: ended.outcome,
+        },
+      })
+      .catch((err) => this.deps.logger.error({ err, callSid: ended.callSid }, 'could not update the call log'));
+  }
+
+  private logCallStarted(session: CallSession): void {
+    void this.deps.db.callLog
+      .create({
+        data: { companyId: session.companyId, callSid: session.callSid, from: session.from, to: session.to, startedAt: new Date(session.startedAt), offeredAgentIds: [] },
+      })
+      .catch((err) => this.deps.logger.error({ err, callSid: session.callSid }, 'could not write the call log'));
+  }
+
+  private async rememberRoundRobin(company: DirectoryCompany, agentId: string): Promise<void> {
+    company.policy.roundRobinLast = agentId; // the cached policy: the next call sees it at once
+    try {
+      await this.deps.db.routingConfig.update({ where: { companyId: company.id }, data: { roundRobinLast: agentId } });
+    } catch (err) {
+      this.deps.logger.warn({ err, companyId: company.id }, 'could not persist the round-robin position');
+    }
+  }
+
+  /** Calls today are counted per local day of the company. */
+  private statsOf(agentId: string, company: DirectoryCompany, now: number): AgentCallStats {
+    const p = localParts(now, company.timeZone);
+    const day = `${p.year}-${p.month}-${p.day}`;
+    let stats = this.stats.get(agentId);
+    if (!stats) this.stats.set(agentId, (stats = { callsToday: 0, day, consecutiveMisses: 0, onCallSid: null }));
+    if (stats.day !== day) Object.assign(stats, { day, callsToday: 0 });
+    return stats;
+  }
+
+  private urls(company: DirectoryCompany) {
+    return callbackUrls(this.deps.publicUrl(), company.id);
+  }
+
+}
+
+function agentBySipUri(company: DirectoryCompany, uri: string | null) {
+  const user = (uri ?? '').replace(/^sips?:/i, '').split('@')[0];
+  return user ? company.agents.find((a) => a.sipUsername === user) : undefined;
+}
