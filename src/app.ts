@@ -24,6 +24,10 @@ import { createServices, type Services } from './services/index.js';
 import { TelnyxSignatureVerifier } from './telnyx/signature.js';
 import { handleTelnyxWebhook, isTelnyxPath } from './telnyx/webhooks.js';
 import { TEXML_CONTENT_TYPE } from './domain/texml.js';
+import { observabilityPlugin } from './graphql/observability.js';
+import { requestIdFor } from './infra/logger.js';
+import { countingPresenceTransitions, createMetrics, isRoutingRoute, routingOutcomeLabel, webhookRouteLabel, type Metrics } from './infra/metrics.js';
+import { Readiness } from './infra/readiness.js';
 
 export interface AppDeps {
   config: Config & { jwtSecret: string };
@@ -35,6 +39,10 @@ export interface AppDeps {
 
 export interface App {
   services: Services;
+  /** This instance's Prometheus registry and instruments (/metrics). */
+  metrics: Metrics;
+  /** /readyz: register a check for each dependency the instance cannot serve without. */
+  readiness: Readiness;
   server: Server;
   /** Listen on `port` (0 = any free port); resolves with the base URL. */
   start(port?: number, host?: string): Promise<string>;
@@ -53,7 +61,11 @@ export function buildApp(deps: AppDeps): App {
   const tokens = new TokenService({ jwtSecret: config.jwtSecret, previousJwtSecret: config.jwtSecretPrevious, adminApiKey: config.adminApiKey });
   let listeningUrl = `http://localhost:${config.port}`;
   const publicUrl = () => config.publicUrl ?? listeningUrl;
-  const services = createServices({ config, publicUrl, db: deps.database.prisma, clock, logger, pubsub: deps.pubsub ?? createInMemoryPubSub(), tokens });
+  const metrics = createMetrics();
+  const pubsub = countingPresenceTransitions(deps.pubsub ?? createInMemoryPubSub(), metrics);
+  const services = createServices({ config, publicUrl, db: deps.database.prisma, clock, logger, pubsub, tokens });
+  const readiness = new Readiness();
+  readiness.register('database', () => deps.database.prisma.$queryRaw`SELECT 1`);
 
   const verifier = config.telnyxPublicKey ? new TelnyxSignatureVerifier({ publicKey: config.telnyxPublicKey }) : null;
 
@@ -71,7 +83,7 @@ export function buildApp(deps: AppDeps): App {
   const yoga = createYoga<{ extra?: { viewer?: Viewer | null } }, Context>({
     schema,
     graphqlEndpoint: '/graphql',
-    plugins: hardeningPlugins({ introspection: !config.production }),
+    plugins: [...hardeningPlugins({ introspection: !config.production }), observabilityPlugin(metrics, logger)],
     landingPage: false,
     graphiql: config.production ? false : { subscriptionsProtocol: 'WS', title: 'Curbe Voice GraphQL' },
     // GraphQLErrors (auth, validation, ours) keep their message; anything else is "Unexpected error.".
@@ -90,9 +102,14 @@ export function buildApp(deps: AppDeps): App {
   });
 
   const server = createServer((req, res) => {
+    const requestId = requestIdFor(req.headers['x-request-id']);
+    req.headers['x-request-id'] = requestId; // Yoga's context reads it from the request
+    res.setHeader('x-request-id', requestId);
     const path = (req.url ?? '/').split('?')[0] ?? '/';
-    if (isTelnyxPath(path)) return void serveWebhook(services, verifier, req, res);
+    if (isTelnyxPath(path)) return void serveWebhook({ ...services, logger: logger.child({ requestId }) }, metrics, verifier, req, res);
     if (path === '/healthz') return void sendText(res, 200, 'ok\n');
+    if (path === '/readyz') return void serveReadiness(readiness, res, logger);
+    if (path === '/metrics') return void serveMetrics(metrics, res);
     if (path === '/' || path === '/index.html') return void serveFile(res, WEB_INDEX, 'text/html; charset=utf-8');
     if (!withinBodyLimit(req, res, GRAPHQL_LIMITS.maxBodyBytes)) return;
     return void yoga(req, res);
@@ -162,6 +179,8 @@ export function buildApp(deps: AppDeps): App {
 
   return {
     services,
+    metrics,
+    readiness,
     server,
     async start(port = config.port, host = config.host) {
       const restored = await services.presence.restoreLeases();
@@ -178,6 +197,7 @@ export function buildApp(deps: AppDeps): App {
       });
     },
     async stop() {
+      readiness.drain();
       // Hand leases over first: closing sockets would otherwise start each agent's offline grace.
       const handedOver = await services.presence.handOver().catch((err) => (logger.warn({ err }, 'presence hand-over failed'), 0));
       logger.info({ handedOver }, 'stopping: presence leases handed over');
@@ -192,10 +212,14 @@ export function buildApp(deps: AppDeps): App {
 
 async function serveWebhook(
   services: Services,
+  metrics: Metrics,
   verifier: TelnyxSignatureVerifier | null,
   req: IncomingMessage,
   res: ServerResponse,
 ): Promise<void> {
+  const route = webhookRouteLabel(req.url?.split('?')[0] ?? '');
+  const endTimer = metrics.webhookSeconds.startTimer({ route });
+  res.once('close', () => endTimer({ status: String(res.statusCode) }));
   try {
     const raw = await readBody(req, MAX_WEBHOOK_BODY_BYTES);
     if (verifier) {
@@ -217,6 +241,7 @@ async function serveWebhook(
       body,
     });
     res.writeHead(answer.status, answer.headers).end(answer.body);
+    if (isRoutingRoute(route) && answer.status === 200) metrics.routingDecisions.inc({ outcome: routingOutcomeLabel(answer.outcome) });
   } catch (err) {
     // handleTelnyxWebhook does not throw; this guards the socket layer (e.g. a client that vanished).
     services.logger.error({ err }, 'webhook transport error');
@@ -261,6 +286,22 @@ function readBody(req: IncomingMessage, limit: number): Promise<Buffer | null> {
     req.on('end', () => resolve(tooLarge ? null : Buffer.concat(chunks)));
     req.on('error', () => resolve(null));
   });
+}
+
+async function serveReadiness(readiness: Readiness, res: ServerResponse, logger: Logger) {
+  const report = await readiness.report();
+  if (!report.ready) logger.warn({ reason: report.reason, checks: report.checks }, 'not ready');
+  const body = { status: report.ready ? 'ready' : 'not ready', reason: report.reason, checks: report.checks };
+  res.writeHead(report.ready ? 200 : 503, { 'content-type': 'application/json', 'cache-control': 'no-store' }).end(JSON.stringify(body));
+}
+
+async function serveMetrics(metrics: Metrics, res: ServerResponse) {
+  try {
+    const text = await metrics.registry.metrics();
+    res.writeHead(200, { 'content-type': metrics.registry.contentType }).end(text);
+  } catch {
+    sendText(res, 500, 'metrics unavailable\n');
+  }
 }
 
 function sendText(res: ServerResponse, status: number, text: string) {

@@ -27,6 +27,8 @@ export interface WebhookResponse {
   status: number;
   headers: Record<string, string>;
   body: string;
+  /** What a routed call step decided (the log line's outcome), for metrics; absent on apologies and error fallbacks. */
+  outcome?: string;
 }
 
 type Route = 'voice' | 'dial-complete' | 'voicemail' | 'status';
@@ -68,7 +70,7 @@ export async function handleTelnyxWebhook(services: Services, req: WebhookReques
     }
     const result = await withDeadline(deadline, handle(services, route, company, params));
     log.info({ route, companyId, callSid, outcome: result.outcome, ms: elapsed() }, 'telnyx webhook');
-    return texml(result.doc);
+    return { ...texml(result.doc), outcome: result.outcome };
   } catch (err) {
     // The company's own fallback if we know it, else a spoken apology; either way valid TeXML.
     // A voicemail that could not be stored is logged with its parameters so it can be recovered.

@@ -9,7 +9,7 @@ import WebSocket from 'ws';
 import { buildApp, type App } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
 import { openDatabase, type Database } from '../../src/infra/db.js';
-import { createLogger } from '../../src/infra/logger.js';
+import { createLogger, type Logger } from '../../src/infra/logger.js';
 
 export const ADMIN_KEY = 'test-admin-key-0123456789';
 export const PG_URL = process.env.PG_TEST_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
@@ -25,7 +25,7 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
-export async function startServer(opts: { env?: Record<string, string>; database?: Database } = {}): Promise<TestServer> {
+export async function startServer(opts: { env?: Record<string, string>; database?: Database; logger?: Logger } = {}): Promise<TestServer> {
   const config = loadConfig({
     ADMIN_API_KEY: ADMIN_KEY,
     JWT_SECRET: randomBytes(32).toString('hex'),
@@ -37,7 +37,7 @@ export async function startServer(opts: { env?: Record<string, string>; database
   });
   const database = opts.database ?? (await openDatabase(config));
   await database.migrate();
-  const app = buildApp({ config: { ...config, jwtSecret: config.jwtSecret! }, database, logger: createLogger(config.logLevel) });
+  const app = buildApp({ config: { ...config, jwtSecret: config.jwtSecret! }, database, logger: opts.logger ?? createLogger(config.logLevel) });
   const url = await app.start(0, '127.0.0.1');
   const clients: Client[] = [];
 

@@ -1,0 +1,106 @@
+/**
+ * Prometheus metrics. One registry per app instance (tests run several servers in one process), the
+ * default process metrics included. Labels are small closed sets: never a company, agent or call id
+ * (cardinality, and /metrics must not leak one tenant's activity to whoever scrapes it).
+ */
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { PubSub } from './pubsub.js';
+import type { PresenceEvent } from '../services/presence-service.js';
+
+export type Transport = 'http' | 'ws';
+
+export interface Metrics {
+  registry: Registry;
+  heartbeats: Counter<'transport'>;
+  presenceTransitions: Counter<'to' | 'cause'>;
+  routingDecisions: Counter<'outcome'>;
+  webhookSeconds: Histogram<'route' | 'status'>;
+  activeSubscriptions: Gauge<'transport'>;
+}
+
+export function createMetrics(opts: { defaultMetrics?: boolean } = {}): Metrics {
+  const registry = new Registry();
+  if (opts.defaultMetrics ?? true) collectDefaultMetrics({ register: registry });
+  const registers = [registry];
+  return {
+    registry,
+    heartbeats: new Counter({
+      name: 'curbe_heartbeats_total',
+      help: 'Heartbeats accepted, by transport (GraphQL over HTTP or graphql-ws).',
+      labelNames: ['transport'],
+      registers,
+    }),
+    presenceTransitions: new Counter({
+      name: 'curbe_presence_transitions_total',
+      help: 'Agents going online or offline, by the state they went to and why.',
+      labelNames: ['to', 'cause'],
+      registers,
+    }),
+    routingDecisions: new Counter({
+      name: 'curbe_routing_decisions_total',
+      help: 'What the voice, language and dial-complete webhooks decided for a call.',
+      labelNames: ['outcome'],
+      registers,
+    }),
+    webhookSeconds: new Histogram({
+      name: 'curbe_webhook_duration_seconds',
+      help: 'Telnyx webhook latency from request to TeXML written, by route.',
+      labelNames: ['route', 'status'],
+      // Decisions are in-memory (sub-millisecond); the tail is the database and WEBHOOK_DEADLINE_MS.
+      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      registers,
+    }),
+    activeSubscriptions: new Gauge({
+      name: 'curbe_active_subscriptions',
+      help: 'GraphQL subscriptions open now, by transport (graphql-ws or SSE over HTTP).',
+      labelNames: ['transport'],
+      registers,
+    }),
+  };
+}
+
+const WEBHOOK_ROUTES = new Set(['voice', 'language', 'dial-complete', 'voicemail', 'status']);
+
+/** The route label of a Telnyx webhook path (/telnyx/voice/abc → voice); anything else is "unknown". */
+export function webhookRouteLabel(path: string): string {
+  const segment = path.split('/')[2] ?? '';
+  return WEBHOOK_ROUTES.has(segment) ? segment : 'unknown';
+}
+
+/** Routes whose outcome is a routing decision (status callbacks and voicemail are bookkeeping). */
+export function isRoutingRoute(route: string): boolean {
+  return route === 'voice' || route === 'language' || route === 'dial-complete';
+}
+
+/**
+ * The outcome label of a webhook's log outcome: "ring:3:widened" → ring, "hold:20s:…" → hold,
+ * "fallback:voicemail:AFTER_HOURS" → after-hours, "fallback:…:NO_AGENTS" → fallback,
+ * "dial-agents-no-answer → ring:2" → ring (what the step led to), undefined → unrouted (apology or
+ * the error fallback).
+ */
+export function routingOutcomeLabel(outcome: string | undefined): string {
+  if (!outcome) return 'unrouted';
+  const decided = outcome.split(' → ').at(-1) ?? outcome;
+  const [kind = 'other', , reason] = decided.split(':');
+  if (kind === 'fallback' && reason === 'AFTER_HOURS') return 'after-hours';
+  return /^[a-z-]{1,32}$/.test(kind) ? kind : 'other';
+}
+
+const SNAPSHOT_OR_UPDATE = new Set(['status', 'call', 'snapshot']);
+
+/**
+ * The same pub/sub, counting the presence transitions published through it (online/offline and
+ * why); status and call updates on the same topic are not transitions.
+ */
+export function countingPresenceTransitions(pubsub: PubSub, metrics: Metrics): PubSub {
+  const publish = ((topic: string, ...args: unknown[]) => {
+    if (topic === 'presence:changed') {
+      const event = args[1] as PresenceEvent;
+      if (!SNAPSHOT_OR_UPDATE.has(event.cause)) {
+        metrics.presenceTransitions.inc({ to: event.presence.online ? 'online' : 'offline', cause: event.cause });
+      }
+    }
+    return (pubsub.publish as (topic: string, ...args: unknown[]) => void)(topic, ...args);
+  }) as PubSub['publish'];
+  return { ...pubsub, publish };
+}
