@@ -30,6 +30,8 @@ export interface CallSession {
   answeredAt: number | null;
   /** Caller language chosen in the IVR (or from the called number), e.g. 'es'. */
   language: string | null;
+  /** The language menu was played (or skipped); it is never asked twice. */
+  menuDone: boolean;
   endedAt: number | null;
   outcome: CallOutcome | null;
 }
@@ -74,6 +76,7 @@ export class CallSessions {
       answeredBy: null,
       answeredAt: null,
       language: null,
+      menuDone: false,
       endedAt: null,
       outcome: null,
     };
@@ -85,6 +88,12 @@ export class CallSessions {
   get(callSid: string): CallSession | undefined {
     this.expireDue();
     return this.sessions.get(callSid);
+  }
+
+  /** Calls of a company known here: in progress, and those ended in the last minute. */
+  all(companyId: string): CallSession[] {
+    this.expireDue();
+    return [...this.sessions.values()].filter((s) => s.companyId === companyId);
   }
 
   /** Calls of a company still in progress. */
@@ -141,6 +150,14 @@ export class CallSessions {
     session.ringing = [];
     this.releaseCall(callSid);
     return rang;
+  }
+
+  /** The caller's language menu choice (null: no or unknown key); routing asks for it from now on. */
+  chooseLanguage(callSid: string, language: string | null): void {
+    const session = this.sessions.get(callSid);
+    if (!session) return;
+    session.language = language;
+    session.menuDone = true;
   }
 
   answered(callSid: string, agentId: string | null): void {

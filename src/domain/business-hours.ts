@@ -498,3 +498,9 @@ function hhmm(minutes: number): string {
   if (minutes === 1440) return '24:00';
   return `${String(Math.floor(minutes / 60)).padStart(2, '0')}:${String(minutes % 60).padStart(2, '0')}`;
 }
+
+/** The first instant of the local day holding `instant` (midnight, or the end of a DST gap at midnight). */
+export function startOfLocalDay(instant: number, timeZone: string): number {
+  const p = localParts(instant, timeZone);
+  return new ZoneClock(formatterFor(timeZone)).firstInstant(utcMs(p.year, p.month, p.day));
+}

@@ -5,11 +5,16 @@
  * after such a Dial: what follows a missed dial is decided by `dialCompleteDocument`.
  */
 import type { RoutePlan, RoutingPolicy } from './routing.js';
-import { dial, hangup, number, record, response, say, sip, type TexmlDocument, type RingTone, RING_TONES } from './texml.js';
+import type { LanguageMenuOption } from './skills.js';
+import { dial, gather, hangup, number, pause, record, redirect, response, say, sip, type TexmlDocument, type RingTone, RING_TONES } from './texml.js';
 
 export const TELNYX_SIP_DOMAIN = 'sip.telnyx.com';
 
 export interface CallbackUrls {
+  /** The voice route itself: a held call (WAIT) is redirected back here to be decided again. */
+  voice: string;
+  /** Where the language menu's `<Gather>` posts the caller's key (or nothing, on timeout). */
+  language: string;
   dialComplete: string;
   /** dial-complete for the forward to the fallback number: a miss there goes to voicemail, not round again. */
   forwardComplete: string;
@@ -23,11 +28,21 @@ export function callbackUrls(publicUrl: string, companyId: string): CallbackUrls
   const id = encodeURIComponent(companyId);
   const dialComplete = `${base}/telnyx/dial-complete/${id}`;
   return {
+    voice: `${base}/telnyx/voice/${id}`,
+    language: `${base}/telnyx/language/${id}`,
     dialComplete,
     forwardComplete: `${dialComplete}?step=${FORWARD_STEP}`,
     voicemail: `${base}/telnyx/voicemail/${id}`,
     status: `${base}/telnyx/status/${id}`,
   };
+}
+
+/** `To` may arrive as +1..., 1..., or a SIP URI's user part; numbers are stored as E.164. */
+export function calledNumber(value: string | null): string {
+  if (!value) return '';
+  const user = value.replace(/^sips?:/i, '').split('@')[0] ?? '';
+  const digits = user.replace(/[^\d+]/g, '');
+  return digits.startsWith('+') ? digits : `+${digits}`;
 }
 
 export const FORWARD_STEP = 'forward';
@@ -42,6 +57,7 @@ export function voiceDocument(plan: RoutePlan, policy: RoutingPolicy, urls: Call
     }
     return fallbackDocument(policy, urls);
   }
+  if (plan.kind === 'WAIT') return holdDocument(plan.seconds, policy, urls);
   return response(
     dial(
       {
@@ -55,6 +71,37 @@ export function voiceDocument(plan: RoutePlan, policy: RoutingPolicy, urls: Call
         sip(sipUri(t.sipUsername), { statusCallback: urls.status, statusCallbackEvent: 'initiated ringing answered completed', statusCallbackMethod: 'POST' }),
       ),
     ),
+  );
+}
+
+/** Longest single `<Pause>` while holding; the call is decided again after each (Telnyx allows 1-180). */
+export const HOLD_STEP_SECONDS = 20;
+export const HOLD_PROMPT = 'Please stay on the line; we are finding someone to help you.';
+
+/** Hold the caller (nobody with the right skill yet), then ask the voice route again. */
+export function holdDocument(seconds: number, policy: RoutingPolicy, urls: CallbackUrls): TexmlDocument {
+  return response(
+    say(HOLD_PROMPT, { voice: 'alice', language: policy.greetingLanguage }),
+    pause({ length: Math.min(HOLD_STEP_SECONDS, Math.max(1, Math.ceil(seconds))) }),
+    redirect(urls.voice, { method: 'POST' }),
+  );
+}
+
+/** Seconds the language menu waits for a key. */
+export const MENU_TIMEOUT_SECONDS = 6;
+
+/**
+ * The language menu: every option's prompt in its own language ("For English, press 1", "Para
+ * español, oprima 2"). No key within the timeout → the redirect posts without Digits and the call is
+ * routed without a language requirement.
+ */
+export function languageMenuDocument(options: readonly LanguageMenuOption[], urls: CallbackUrls): TexmlDocument {
+  return response(
+    gather(
+      { action: urls.language, method: 'POST', input: 'dtmf', numDigits: 1, timeout: MENU_TIMEOUT_SECONDS, validDigits: options.map((o) => o.digit).join('') },
+      ...options.map((o) => say(o.prompt, { voice: 'alice', language: o.language })),
+    ),
+    redirect(urls.language, { method: 'POST' }),
   );
 }
 

@@ -5,6 +5,7 @@
  */
 
 import { evaluateHours, type BusinessHours } from './business-hours.js';
+import { describeSkills, matchesSkills, type LanguageMenuOption, type SkillExpression, type Skills } from './skills.js';
 import { nextHuntStep, type Candidate, type Strategy } from './strategies.js';
 
 export type AgentStatus = 'AVAILABLE' | 'ON_BREAK' | 'WRAP_UP';
@@ -30,6 +31,10 @@ export interface RoutingPolicy {
   afterHoursKind: FallbackKind;
   afterHoursGreeting: string;
   roundRobinLast: string | null;
+  /** Asked before routing when not empty; the caller's choice becomes a required skill. */
+  languageMenu: LanguageMenuOption[];
+  /** Seconds from the call's start after which a skill requirement nobody can meet is dropped; null = fallback. */
+  widenAfterSeconds: number | null;
 }
 
 /** What the routing decision needs to know about one agent, right now. */
@@ -46,6 +51,7 @@ export interface AgentSnapshot {
   position: number;
   lastCallEndedAt: number | null;
   callsToday: number;
+  skills: Skills;
   /** The call this agent is being offered right now (reserved), or null. */
   reservedFor: string | null;
 }
@@ -61,9 +67,13 @@ export interface HuntContext {
 export interface CallContext {
   from?: string | null;
   to?: string | null;
+  /** Skills the call needs (the number's and the caller's menu choice), or none. */
+  requiredSkills?: SkillExpression | null;
+  /** Seconds since the call arrived (widening counts from here). */
+  ageSeconds?: number;
 }
 
-export type SkipReason = 'DISABLED' | 'OFFLINE' | 'NOT_REGISTERED' | 'ON_BREAK' | 'WRAP_UP' | 'ON_CALL' | 'RESERVED' | 'ALREADY_OFFERED';
+export type SkipReason = 'DISABLED' | 'OFFLINE' | 'NOT_REGISTERED' | 'ON_BREAK' | 'WRAP_UP' | 'ON_CALL' | 'LACKS_SKILL' | 'RESERVED' | 'ALREADY_OFFERED';
 
 export interface SkippedAgent {
   agentId: string;
@@ -87,8 +97,12 @@ export type RoutePlan =
       tier: number;
       /** Whether the targets are reserved for this call (every strategy but AUTO). */
       reserve: boolean;
+      /** The call's skill requirement was dropped after widenAfterSeconds. */
+      widened: boolean;
       skipped: SkippedAgent[];
     }
+  /** Nobody with the required skill is free yet, but others are: hold, then decide again. */
+  | { kind: 'WAIT'; seconds: number; reason: 'SKILL_WIDENING'; skipped: SkippedAgent[] }
   | { kind: 'FALLBACK'; fallback: FallbackKind; reason: FallbackReason; skipped: SkippedAgent[] };
 
 /** NO_AGENTS: nobody routable; HUNT_EXHAUSTED: everyone was offered (or maxHuntSeconds ran out); AFTER_HOURS: closed. */
@@ -115,6 +129,10 @@ export function skipReason(agent: AgentSnapshot, policy: Pick<RoutingPolicy, 'al
  * The routing decision for one step of a call. First business hours, then who is routable; AUTO
  * (the seed's rule) rings everyone routable at once, every other mode hunts step by step
  * (`nextHuntStep`), skipping agents reserved for another call.
+ *
+ * A skill requirement filters agents; when nobody with it is left, the call widens to everyone once
+ * it is `widenAfterSeconds` old (holding the caller until then if widening would find someone), or
+ * goes to the fallback when the company does not widen.
  */
 export function decideRoute(
   policy: RoutingPolicy,
@@ -127,18 +145,56 @@ export function decideRoute(
     const hours = evaluateHours(policy.businessHours, now);
     if (!hours.open) return { kind: 'FALLBACK', fallback: policy.afterHoursKind, reason: 'AFTER_HOURS', skipped: [] };
   }
-  if (policy.mode === 'AUTO') return decideAuto(policy, agents, call, now);
+  const required = call.requiredSkills ?? null;
+  if (!required) return decideFor(policy, agents, null, hunt);
+  const age = call.ageSeconds ?? 0;
+  const widenAfter = policy.widenAfterSeconds;
+  if (widenAfter !== null && age >= widenAfter) return { ...decideFor(policy, agents, null, hunt), ...widenedFlag };
+  const skilled = decideFor(policy, agents, required, hunt);
+  if (skilled.kind !== 'FALLBACK' || widenAfter === null) return skilled;
+  if (decideFor(policy, agents, null, hunt).kind !== 'RING') return skilled;
+  return { kind: 'WAIT', seconds: Math.max(1, Math.ceil(widenAfter - age)), reason: 'SKILL_WIDENING', skipped: skilled.skipped };
+}
+
+const widenedFlag = { widened: true } as const;
+
+/** The decision with one skill requirement (or none) applied. */
+function decideFor(policy: RoutingPolicy, agents: readonly AgentSnapshot[], required: SkillExpression | null, hunt: HuntContext): Exclude<RoutePlan, { kind: 'WAIT' }> {
   const skipped: SkippedAgent[] = [];
-  const candidates: Candidate[] = [];
+  const routable: AgentSnapshot[] = [];
+  const hunting = policy.mode !== 'AUTO';
   for (const agent of agents) {
-    const reason = skipReason(agent, policy);
+    const reason = skipReason(agent, policy) ?? lacksSkill(agent, required);
     if (reason) skipped.push(reason);
-    else if (agent.reservedFor !== null && agent.reservedFor !== hunt.callSid) {
+    else if (hunting && agent.reservedFor !== null && agent.reservedFor !== hunt.callSid) {
       skipped.push({ agentId: agent.id, reason: 'RESERVED', detail: 'ringing for another call' });
-    } else candidates.push({ agentId: agent.id, displayName: agent.displayName, tier: agent.tier, position: agent.position, lastCallEndedAt: agent.lastCallEndedAt, callsToday: agent.callsToday });
+    } else routable.push(agent);
   }
+  return hunting ? decideHunt(policy, agents, routable, skipped, hunt) : decideAuto(policy, routable, skipped);
+}
+
+function lacksSkill(agent: AgentSnapshot, required: SkillExpression | null): SkippedAgent | null {
+  if (!required || matchesSkills(required, agent.skills)) return null;
+  return { agentId: agent.id, reason: 'LACKS_SKILL', detail: `lacks skill ${describeSkills(required)}` };
+}
+
+function decideHunt(
+  policy: RoutingPolicy,
+  agents: readonly AgentSnapshot[],
+  routable: readonly AgentSnapshot[],
+  skipped: SkippedAgent[],
+  hunt: HuntContext,
+): Exclude<RoutePlan, { kind: 'WAIT' }> {
+  const candidates: Candidate[] = routable.map((a) => ({
+    agentId: a.id,
+    displayName: a.displayName,
+    tier: a.tier,
+    position: a.position,
+    lastCallEndedAt: a.lastCallEndedAt,
+    callsToday: a.callsToday,
+  }));
   const step = nextHuntStep(
-    { strategy: policy.mode, ringTimeoutSeconds: policy.ringTimeoutSeconds, progressiveStepSeconds: policy.progressiveStepSeconds, maxHuntSeconds: policy.maxHuntSeconds },
+    { strategy: policy.mode as Strategy, ringTimeoutSeconds: policy.ringTimeoutSeconds, progressiveStepSeconds: policy.progressiveStepSeconds, maxHuntSeconds: policy.maxHuntSeconds },
     candidates,
     { offered: hunt.offered, elapsedSeconds: hunt.elapsedSeconds, roundRobinLast: policy.roundRobinLast },
     hunt.random,
@@ -160,6 +216,7 @@ export function decideRoute(
     timeoutSeconds: step.timeoutSeconds,
     tier: step.tier,
     reserve: true,
+    widened: false,
     skipped,
   };
 }
@@ -168,14 +225,7 @@ export function decideRoute(
  * AUTO (the seed's rule): nobody routable → fallback; one → ring that agent; two or more → ring them
  * all at once. Targets come in a stable order (display name, then id) so plans are reproducible.
  */
-function decideAuto(policy: RoutingPolicy, agents: readonly AgentSnapshot[], _call: CallContext, _now: number): RoutePlan {
-  const skipped: SkippedAgent[] = [];
-  const routable: AgentSnapshot[] = [];
-  for (const agent of agents) {
-    const reason = skipReason(agent, policy);
-    if (reason) skipped.push(reason);
-    else routable.push(agent);
-  }
+function decideAuto(policy: RoutingPolicy, routable: AgentSnapshot[], skipped: SkippedAgent[]): Exclude<RoutePlan, { kind: 'WAIT' }> {
   if (routable.length === 0) return { kind: 'FALLBACK', fallback: policy.fallbackKind, reason: 'NO_AGENTS', skipped };
   routable.sort((a, b) => DISPLAY_ORDER.compare(a.displayName, b.displayName) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   return {
@@ -184,6 +234,7 @@ function decideAuto(policy: RoutingPolicy, agents: readonly AgentSnapshot[], _ca
     timeoutSeconds: policy.ringTimeoutSeconds,
     tier: 1,
     reserve: false,
+    widened: false,
     skipped,
   };
 }

@@ -6,6 +6,7 @@ import './modules/company.js';
 import './modules/agent.js';
 import './modules/phone-number.js';
 import './modules/voicemail.js';
+import './modules/stats.js';
 import './modules/auth.js';
 
 export const schema = builder.toSchema({ sortSchema: true });

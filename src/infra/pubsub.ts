@@ -9,6 +9,8 @@ import type { Voicemail } from '../generated/prisma/client.js';
 export type Topics = {
   'presence:changed': [companyId: string, event: PresenceEvent];
   'voicemail:received': [companyId: string, voicemail: Voicemail];
+  /** A call of the company started, rang, was answered or ended (live statistics listen). */
+  'calls:changed': [companyId: string, callSid: string];
 };
 
 export type PubSub = ReturnType<typeof createPubSub<Topics>>;

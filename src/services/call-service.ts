@@ -4,20 +4,28 @@
  * wrap-up and back, pauses agents that keep missing offers, and keeps the call log.
  */
 import { randomInt } from 'node:crypto';
-import { callbackUrls, dialCompleteDocument, voiceDocument } from '../domain/call-flow.js';
+import { callbackUrls, calledNumber, dialCompleteDocument, languageMenuDocument, voiceDocument } from '../domain/call-flow.js';
 import type { Clock, TimerHandle } from '../domain/clock.js';
 import { localParts } from '../domain/business-hours.js';
 import { decideRoute, type AgentSnapshot, type CallContext, type RoutePlan } from '../domain/routing.js';
+import { allOf, menuChoice, skillsNamed, type SkillExpression } from '../domain/skills.js';
 import { renderTexml, response, hangup } from '../domain/texml.js';
 import { CallSessions, type CallOutcome, type CallSession } from '../calls/call-sessions.js';
 import type { Db } from '../infra/db.js';
 import type { Logger } from '../infra/logger.js';
+import type { PubSub } from '../infra/pubsub.js';
 import type { Directory, DirectoryCompany } from './directory.js';
 import type { PresenceService } from './presence-service.js';
 
 export interface CallDecision {
   plan: RoutePlan;
   texml: string;
+}
+
+/** What a webhook answers for a call step: the TeXML and a short outcome for the log line. */
+export interface CallStep {
+  texml: string;
+  outcome: string;
 }
 
 /** Per agent, what the hunt strategies need that is not configuration. */
@@ -41,6 +49,7 @@ export class CallService {
       presence: PresenceService;
       clock: Clock;
       logger: Logger;
+      pubsub: PubSub;
       publicUrl: () => string;
       random?: () => number;
     },
@@ -71,14 +80,19 @@ export class CallService {
         position: a.position,
         lastCallEndedAt: a.lastCallEndedAt?.getTime() ?? null,
         callsToday: stats.callsToday,
+        skills: a.skills,
         reservedFor: this.sessions.reservedFor(a.id) ?? null,
       };
     });
   }
 
-  /** The plan a call arriving now would get (routePreview); reserves nothing. */
-  preview(company: DirectoryCompany, call: CallContext): CallDecision {
-    const plan = decideRoute(company.policy, this.snapshot(company), call, this.deps.clock.now(), {
+  /**
+   * The plan a call would get (routePreview): now, or at another instant with today's agents; with
+   * the skills of the number called unless `call.requiredSkills` says otherwise. Reserves nothing.
+   */
+  preview(company: DirectoryCompany, call: CallContext, at = this.deps.clock.now()): CallDecision {
+    const requiredSkills = call.requiredSkills !== undefined ? call.requiredSkills : numberSkillsOf(company, call.to);
+    const plan = decideRoute(company.policy, this.snapshot(company), { ...call, requiredSkills }, at, {
       callSid: '',
       offered: [],
       elapsedSeconds: 0,
@@ -87,32 +101,53 @@ export class CallService {
     return { plan, texml: renderTexml(voiceDocument(plan, company.policy, this.urls(company))) };
   }
 
-  /** An inbound call: start its hunt. A retried webhook for the same CallSid continues the same call. */
-  start(company: DirectoryCompany, call: { callSid: string | null; from: string; to: string }): CallDecision {
-    if (!call.callSid) return this.preview(company, call); // nothing to track without a CallSid
+  /**
+   * An inbound call: the language menu first when the company has one (and the number does not
+   * already say which language), then the hunt. A retried or redirected webhook for the same CallSid
+   * continues the same call.
+   */
+  start(company: DirectoryCompany, call: { callSid: string | null; from: string; to: string }): CallStep {
+    if (!call.callSid) return stepOf(this.preview(company, call)); // nothing to track without a CallSid
     const existing = this.sessions.get(call.callSid);
     const session = existing ?? this.sessions.start({ callSid: call.callSid, companyId: company.id, from: call.from, to: call.to });
-    if (!existing) this.logCallStarted(session);
-    return this.step(company, session);
+    if (!existing) {
+      this.logCallStarted(session);
+      this.changed(session);
+    }
+    if (!session.menuDone && needsMenu(company, session.to)) {
+      this.sessions.chooseLanguage(session.callSid, null); // asked once, whatever the caller does
+      return { texml: renderTexml(languageMenuDocument(company.policy.languageMenu, this.urls(company))), outcome: 'language-menu' };
+    }
+    return stepOf(this.step(company, session));
+  }
+
+  /** The language menu's `<Gather action>`: the caller's key (or none) becomes a required skill. */
+  languageChosen(company: DirectoryCompany, call: { callSid: string | null; from: string; to: string; digits: string | null }): CallStep {
+    if (!call.callSid) return stepOf(this.preview(company, call));
+    const session = this.sessions.get(call.callSid) ?? this.sessions.start({ callSid: call.callSid, companyId: company.id, from: call.from, to: call.to });
+    const language = menuChoice(company.policy.languageMenu, call.digits);
+    this.sessions.chooseLanguage(session.callSid, language);
+    const next = stepOf(this.step(company, session));
+    return { ...next, outcome: `language-${language ?? 'none'} → ${next.outcome}` };
   }
 
   /** `<Dial action>`: the step ended. Answered → hang up; otherwise the next step or the fallback. */
-  dialComplete(company: DirectoryCompany, callSid: string | null, status: string | undefined, step: string | null): CallDecision | { texml: string } {
+  dialComplete(company: DirectoryCompany, callSid: string | null, status: string | undefined, step: string | null): CallStep {
     const session = callSid ? this.sessions.get(callSid) : undefined;
     if (status === 'completed') {
       if (session) {
         this.sessions.answered(session.callSid, session.answeredBy);
         this.finish(session, 'ANSWERED');
       }
-      return { texml: renderTexml(response(hangup())) };
+      return { texml: renderTexml(response(hangup())), outcome: 'answered' };
     }
     if (!session || step) {
       // No hunt to continue (AUTO, a restart, or the forward to the fallback number missed).
-      if (session) this.finish(session, step ? 'VOICEMAIL' : 'VOICEMAIL');
-      return { texml: renderTexml(dialCompleteDocument(status, company.policy, this.urls(company), step)) };
+      if (session) this.finish(session, 'VOICEMAIL');
+      return { texml: renderTexml(dialCompleteDocument(status, company.policy, this.urls(company), step)), outcome: 'fallback' };
     }
     for (const agentId of this.sessions.stepMissed(session.callSid)) this.missed(company, agentId);
-    return this.step(company, session);
+    return stepOf(this.step(company, session));
   }
 
   /** `<Sip statusCallback>`: one agent's leg of a call. */
@@ -124,7 +159,10 @@ export class CallService {
     if (status === 'in-progress' || status === 'answered') {
       stats.onCallSid = params.parentCallSid ?? 'unknown';
       stats.consecutiveMisses = 0;
-      if (params.parentCallSid) this.sessions.answered(params.parentCallSid, agent.id);
+      if (params.parentCallSid) {
+        this.sessions.answered(params.parentCallSid, agent.id);
+        this.deps.pubsub.publish('calls:changed', company.id, params.parentCallSid);
+      }
       this.deps.presence.refresh(agent.id);
       return 'agent-answered';
     }
@@ -143,8 +181,16 @@ export class CallService {
     this.wrapUps.clear();
   }
 
+  /** The skills this call needs: its number's, and the language the caller chose. */
+  private requirementOf(company: DirectoryCompany, session: CallSession): SkillExpression | null {
+    const language: SkillExpression | null = session.language ? { op: 'has', skill: session.language, cmp: '>=', level: 1 } : null;
+    return allOf(numberSkillsOf(company, session.to), language);
+  }
+
   private step(company: DirectoryCompany, session: CallSession): CallDecision {
-    const plan = decideRoute(company.policy, this.snapshot(company), { from: session.from, to: session.to }, this.deps.clock.now(), {
+    const now = this.deps.clock.now();
+    const call: CallContext = { from: session.from, to: session.to, requiredSkills: this.requirementOf(company, session), ageSeconds: (now - session.startedAt) / 1000 };
+    const plan = decideRoute(company.policy, this.snapshot(company), call, now, {
       callSid: session.callSid,
       offered: session.offered,
       elapsedSeconds: session.elapsedSeconds,
@@ -154,7 +200,8 @@ export class CallService {
       const first = session.offered.length === 0;
       this.sessions.ring(session.callSid, plan.targets.map((t) => t.agentId), plan.timeoutSeconds, { reserve: plan.reserve });
       if (first && company.policy.mode === 'ROUND_ROBIN') void this.rememberRoundRobin(company, plan.targets[0]!.agentId);
-    } else {
+      this.changed(session);
+    } else if (plan.kind === 'FALLBACK') {
       this.finish(session, plan.reason === 'AFTER_HOURS' ? 'AFTER_HOURS' : plan.fallback === 'NUMBER' ? 'FORWARDED' : 'VOICEMAIL');
     }
     return { plan, texml: renderTexml(voiceDocument(plan, company.policy, this.urls(company))) };
@@ -210,6 +257,7 @@ export class CallService {
   private finish(session: CallSession, outcome: CallOutcome): void {
     const ended = this.sessions.end(session.callSid, outcome);
     if (!ended) return;
+    this.changed(ended);
     void this.deps.db.callLog
       .updateMany({
         where: { companyId: ended.companyId, callSid: ended.callSid },
@@ -251,10 +299,44 @@ export class CallService {
     return stats;
   }
 
+  private changed(session: CallSession): void {
+    this.deps.pubsub.publish('calls:changed', session.companyId, session.callSid);
+  }
+
   private urls(company: DirectoryCompany) {
     return callbackUrls(this.deps.publicUrl(), company.id);
   }
 
+}
+
+function stepOf(decision: CallDecision): CallStep {
+  return { texml: decision.texml, outcome: outcomeOf(decision.plan) };
+}
+
+export function outcomeOf(plan: RoutePlan): string {
+  switch (plan.kind) {
+    case 'RING':
+      return `ring:${plan.targets.length}${plan.widened ? ':widened' : ''}`;
+    case 'WAIT':
+      return `hold:${plan.seconds}s:${plan.reason}`;
+    case 'FALLBACK':
+      return `fallback:${plan.fallback}:${plan.reason}`;
+  }
+}
+
+/** The skill requirement of the number called, if it has one. */
+function numberSkillsOf(company: DirectoryCompany, to: string | null | undefined): SkillExpression | null {
+  return (to && company.numberSkills.get(calledNumber(to))) || null;
+}
+
+/** Ask for the language unless there is no menu or the number's requirement already names a menu skill. */
+function needsMenu(company: DirectoryCompany, to: string): boolean {
+  const menu = company.policy.languageMenu;
+  if (menu.length === 0) return false;
+  const numberSkills = numberSkillsOf(company, to);
+  if (!numberSkills) return true;
+  const named = skillsNamed(numberSkills);
+  return !menu.some((o) => named.has(o.skill));
 }
 
 function agentBySipUri(company: DirectoryCompany, uri: string | null) {

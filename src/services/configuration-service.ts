@@ -7,6 +7,7 @@ import type { Db } from '../infra/db.js';
 import { missingRow, uniqueViolation } from '../infra/db-errors.js';
 import type { AgentStatus, FallbackKind, RoutingMode } from '../domain/routing.js';
 import type { BusinessHours } from '../domain/business-hours.js';
+import type { LanguageMenuOption, Skills } from '../domain/skills.js';
 import { Prisma } from '../generated/prisma/client.js';
 import type { Directory } from './directory.js';
 import { InputError, NotFoundError } from './errors.js';
@@ -31,20 +32,36 @@ export interface RoutingConfigPatch {
   clearBusinessHours?: boolean | null;
   afterHoursKind?: FallbackKind | null;
   afterHoursGreeting?: string | null;
+  /** An empty list removes the menu. */
+  languageMenu?: LanguageMenuOption[] | null;
+  widenAfterSeconds?: number | null;
+  /** Never widen: a skill nobody can meet goes to the fallback. */
+  clearWidening?: boolean | null;
 }
+
+type CompanyFields = { name?: string | null; timeZone?: string | null; breakReasons?: string[] | null };
+type AgentFields = {
+  displayName?: string | null;
+  sipUsername?: string | null;
+  enabled?: boolean | null;
+  tier?: number | null;
+  position?: number | null;
+  skills?: Skills | null;
+  telnyxCredentialId?: string | null;
+};
+type NumberFields = { companyId?: string | null; label?: string | null; requiredSkills?: string | null };
 
 export class ConfigurationService {
   constructor(private readonly deps: { db: Db; directory: Directory; presence: PresenceService; sessions: AgentSessions }) {}
 
-  async createCompany(input: { name: string; timeZone?: string | null; routing?: RoutingConfigPatch | null }): Promise<Company> {
-    const routing = routingData(input.routing ?? {});
+  async createCompany(input: CompanyFields & { name: string; routing?: RoutingConfigPatch | null }): Promise<Company> {
+    const { routing: patch, ...fields } = input;
+    const routing = routingData(patch ?? {});
     checkFallback(routing);
-    return this.deps.db.company.create({
-      data: { name: input.name, ...(input.timeZone ? { timeZone: input.timeZone } : {}), routing: { create: routing } },
-    });
+    return this.deps.db.company.create({ data: { ...definedOnly(fields), name: input.name, routing: { create: routing } } });
   }
 
-  async updateCompany(id: string, input: { name?: string | null; timeZone?: string | null }): Promise<Company> {
+  async updateCompany(id: string, input: CompanyFields): Promise<Company> {
     const company = await this.write(() => this.deps.db.company.update({ where: { id }, data: definedOnly(input) }), 'company');
     this.deps.directory.invalidateCompany(id);
     return company;
@@ -65,7 +82,7 @@ export class ConfigurationService {
     return routing;
   }
 
-  async createAgent(input: { companyId: string; displayName: string; sipUsername: string; tier?: number | null; position?: number | null }): Promise<Agent> {
+  async createAgent(input: AgentFields & { companyId: string; displayName: string; sipUsername: string }): Promise<Agent> {
     const agent = await this.write(
       () => this.deps.db.agent.create({ data: definedOnly(input) as { companyId: string; displayName: string; sipUsername: string } }),
       'company',
@@ -74,10 +91,7 @@ export class ConfigurationService {
     return agent;
   }
 
-  async updateAgent(
-    id: string,
-    input: { displayName?: string | null; sipUsername?: string | null; enabled?: boolean | null; tier?: number | null; position?: number | null },
-  ): Promise<Agent> {
+  async updateAgent(id: string, input: AgentFields): Promise<Agent> {
     const data = definedOnly(input);
     // Disabling revokes every token the agent holds: re-enabling does not bring them back.
     const revoke = data.enabled === false ? { tokenVersion: { increment: 1 } } : {};
@@ -100,22 +114,29 @@ export class ConfigurationService {
     this.deps.sessions.closeAgent(agentId, 'tokens revoked');
   }
 
-  async createPhoneNumber(input: { companyId: string; e164: string; label?: string | null }): Promise<PhoneNumber> {
-    const number = await this.write(() => this.deps.db.phoneNumber.create({ data: definedOnly(input) as typeof input & { label?: string } }), 'company');
-    this.deps.directory.invalidateNumbers();
+  async createPhoneNumber(input: NumberFields & { companyId: string; e164: string }): Promise<PhoneNumber> {
+    const number = await this.write(() => this.deps.db.phoneNumber.create({ data: numberData(input) as typeof input & { label?: string } }), 'company');
+    this.numbersChanged(number.companyId);
     return number;
   }
 
-  async updatePhoneNumber(id: string, input: { companyId?: string | null; label?: string | null }): Promise<PhoneNumber> {
-    const number = await this.write(() => this.deps.db.phoneNumber.update({ where: { id }, data: definedOnly(input) }), 'phone number');
-    this.deps.directory.invalidateNumbers();
+  async updatePhoneNumber(id: string, input: NumberFields): Promise<PhoneNumber> {
+    const before = await this.deps.db.phoneNumber.findUnique({ where: { id }, select: { companyId: true } });
+    const number = await this.write(() => this.deps.db.phoneNumber.update({ where: { id }, data: numberData(input) }), 'phone number');
+    this.numbersChanged(number.companyId, before?.companyId);
     return number;
   }
 
   async deletePhoneNumber(id: string): Promise<PhoneNumber> {
     const number = await this.write(() => this.deps.db.phoneNumber.delete({ where: { id } }), 'phone number');
-    this.deps.directory.invalidateNumbers();
+    this.numbersChanged(number.companyId);
     return number;
+  }
+
+  /** Numbers route calls (the number map) and carry skill requirements (the company's cache). */
+  private numbersChanged(...companyIds: (string | undefined)[]) {
+    this.deps.directory.invalidateNumbers();
+    for (const id of companyIds) if (id) this.deps.directory.invalidateCompany(id);
   }
 
   /** Turns Prisma's constraint errors into messages a CRM developer can act on. */
@@ -151,11 +172,19 @@ function definedOnly<T extends object>(input: T): { [K in keyof T]?: Exclude<T[K
   return Object.fromEntries(Object.entries(input).filter(([, v]) => v !== null && v !== undefined)) as never;
 }
 
-/** The Prisma data for a routing patch: unset fields left out, the schedule stored as JSON (or cleared). */
+/** An empty requiredSkills removes the requirement. */
+function numberData<T extends NumberFields>(input: T) {
+  const { requiredSkills, ...rest } = definedOnly(input);
+  return { ...rest, ...(requiredSkills !== undefined ? { requiredSkills: requiredSkills.trim() || null } : {}) };
+}
+
+/** The Prisma data for a routing patch: unset fields left out, JSON fields stored (or cleared). */
 function routingData(patch: RoutingConfigPatch) {
-  const { businessHours, clearBusinessHours, ...rest } = definedOnly(patch);
+  const { businessHours, clearBusinessHours, languageMenu, clearWidening, ...rest } = definedOnly(patch);
   return {
     ...rest,
     ...(clearBusinessHours ? { businessHours: Prisma.DbNull } : businessHours ? { businessHours: businessHours as unknown as Prisma.InputJsonValue } : {}),
+    ...(languageMenu ? { languageMenu: languageMenu.length > 0 ? (languageMenu as unknown as Prisma.InputJsonValue) : Prisma.DbNull } : {}),
+    ...(clearWidening ? { widenAfterSeconds: null } : {}),
   };
 }

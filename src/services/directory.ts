@@ -6,6 +6,7 @@
 import type { Db } from '../infra/db.js';
 import type { AgentStatus, RoutingPolicy } from '../domain/routing.js';
 import type { BusinessHours } from '../domain/business-hours.js';
+import { parseSkillExpression, type LanguageMenuOption, type SkillExpression, type Skills } from '../domain/skills.js';
 import type { RoutingConfig } from '../generated/prisma/client.js';
 
 export interface DirectoryAgent {
@@ -21,6 +22,7 @@ export interface DirectoryAgent {
   tier: number;
   position: number;
   lastCallEndedAt: Date | null;
+  skills: Skills;
 }
 
 export interface DirectoryCompany {
@@ -29,6 +31,10 @@ export interface DirectoryCompany {
   timeZone: string;
   policy: RoutingPolicy;
   agents: DirectoryAgent[];
+  /** Break reasons agents may pick; empty = any. */
+  breakReasons: string[];
+  /** Skill requirements of the company's numbers that have one, by E.164. */
+  numberSkills: Map<string, SkillExpression>;
 }
 
 export const DEFAULT_POLICY: RoutingPolicy = {
@@ -49,13 +55,19 @@ export const DEFAULT_POLICY: RoutingPolicy = {
   afterHoursKind: 'VOICEMAIL',
   afterHoursGreeting: 'We are closed right now. Please leave a message after the tone.',
   roundRobinLast: null,
+  languageMenu: [],
+  widenAfterSeconds: null,
 };
 
 export function policyOf(routing: RoutingConfig | null): RoutingPolicy {
   if (!routing) return DEFAULT_POLICY;
-  const { companyId: _c, updatedAt: _u, businessHours, ...policy } = routing;
-  // Stored only through updateRoutingConfig, which validates it (validateHours).
-  return { ...policy, businessHours: (businessHours ?? null) as unknown as BusinessHours | null };
+  const { companyId: _c, updatedAt: _u, businessHours, languageMenu, ...policy } = routing;
+  // Stored only through updateRoutingConfig, which validates both (validateHours, validateLanguageMenu).
+  return {
+    ...policy,
+    businessHours: (businessHours ?? null) as unknown as BusinessHours | null,
+    languageMenu: (languageMenu ?? []) as unknown as LanguageMenuOption[],
+  };
 }
 
 /** Bounds on what the directory holds; past them the oldest entries go (they reload on demand). */
@@ -140,9 +152,10 @@ export class Directory {
       include: {
         routing: true,
         agents: {
-          select: { id: true, companyId: true, displayName: true, sipUsername: true, enabled: true, status: true, statusReason: true, lastSeenAt: true, tokenVersion: true, tier: true, position: true, lastCallEndedAt: true },
+          select: { id: true, companyId: true, displayName: true, sipUsername: true, enabled: true, status: true, statusReason: true, lastSeenAt: true, tokenVersion: true, tier: true, position: true, lastCallEndedAt: true, skills: true },
           orderBy: { createdAt: 'asc' },
         },
+        numbers: { where: { requiredSkills: { not: null } }, select: { e164: true, requiredSkills: true } },
       },
     });
     if (!row) {
@@ -150,7 +163,20 @@ export class Directory {
       return null;
     }
     for (const a of row.agents) this.agentCompany.set(a.id, companyId);
-    const company = { id: row.id, name: row.name, timeZone: row.timeZone, policy: policyOf(row.routing), agents: row.agents };
+    const numberSkills = new Map<string, SkillExpression>();
+    for (const n of row.numbers) {
+      const parsed = parseSkillExpression(n.requiredSkills ?? '');
+      if (parsed.ok) numberSkills.set(n.e164, parsed.expression); // validated on write; a bad one is ignored
+    }
+    const company: DirectoryCompany = {
+      id: row.id,
+      name: row.name,
+      timeZone: row.timeZone,
+      policy: policyOf(row.routing),
+      agents: row.agents.map((a) => ({ ...a, skills: (a.skills ?? {}) as Skills })),
+      breakReasons: row.breakReasons,
+      numberSkills,
+    };
     remember(this.lastLoaded, companyId, company, MAX_CACHED_COMPANIES);
     return company;
   }

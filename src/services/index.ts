@@ -6,10 +6,14 @@ import type { Clock } from '../domain/clock.js';
 import type { Db } from '../infra/db.js';
 import type { Logger } from '../infra/logger.js';
 import type { PubSub } from '../infra/pubsub.js';
+import type { MultiInstance } from '../infra/multi-instance.js';
+import { RedisPresenceLeases } from '../presence/redis-leases.js';
+import { shareDirectoryInvalidations } from './directory-sync.js';
 import { ConfigurationService } from './configuration-service.js';
 import { Directory } from './directory.js';
 import { PresenceService } from './presence-service.js';
 import { CallService } from './call-service.js';
+import { StatsService } from './stats-service.js';
 import { VoicemailService } from './voicemail-service.js';
 
 /** Everything a resolver or webhook handler may use; built once per app instance. */
@@ -25,6 +29,7 @@ export interface Services {
   directory: Directory;
   presence: PresenceService;
   calls: CallService;
+  stats: StatsService;
   configuration: ConfigurationService;
   voicemails: VoicemailService;
   authenticator: Authenticator;
@@ -32,9 +37,12 @@ export interface Services {
   sessions: AgentSessions;
 }
 
-export function createServices(deps: Pick<Services, 'config' | 'publicUrl' | 'db' | 'clock' | 'logger' | 'pubsub' | 'tokens'>): Services {
-  const { config, db, clock, logger, pubsub } = deps;
+export function createServices(
+  deps: Pick<Services, 'config' | 'publicUrl' | 'db' | 'clock' | 'logger' | 'pubsub' | 'tokens'> & { multiInstance?: MultiInstance | null },
+): Services {
+  const { config, db, clock, logger, pubsub, multiInstance: shared, ...rest } = deps;
   const directory = new Directory(db);
+  if (shared) shareDirectoryInvalidations(directory, shared.redis, logger);
   const presence = new PresenceService({
     db,
     directory,
@@ -45,15 +53,26 @@ export function createServices(deps: Pick<Services, 'config' | 'publicUrl' | 'db
     heartbeatIntervalMs: config.heartbeatIntervalMs,
     socketGraceMs: config.socketGraceMs,
     heartbeatMaxPerMinute: config.heartbeatMaxPerMinute,
+    ...(shared && {
+      sharedLeases: (options) => new RedisPresenceLeases({ ...options, redis: shared.redis, logger }),
+      subscribed: shared.subscribed,
+    }),
   });
   const sessions = new AgentSessions();
+  const calls = new CallService({ db, directory, presence, clock, logger, pubsub, publicUrl: deps.publicUrl });
   return {
-    ...deps,
+    ...rest,
+    config,
+    db,
+    clock,
+    logger,
+    pubsub,
     sessions,
     authenticator: new Authenticator({ tokens: deps.tokens, directory }),
     directory,
     presence,
-    calls: new CallService({ db, directory, presence, clock, logger, publicUrl: deps.publicUrl }),
+    calls,
+    stats: new StatsService({ db, directory, presence, calls, pubsub, clock, logger }),
     configuration: new ConfigurationService({ db, directory, presence, sessions }),
     voicemails: new VoicemailService({ db, pubsub }),
   };

@@ -6,11 +6,11 @@
 import {
   apologyDocument,
   callbackUrls,
+  calledNumber,
   fallbackDocument,
   voicemailStoredDocument,
 } from '../domain/call-flow.js';
 import { renderTexml, response, TEXML_CONTENT_TYPE, type TexmlDocument } from '../domain/texml.js';
-import type { RoutePlan } from '../domain/routing.js';
 import type { DirectoryCompany } from '../services/directory.js';
 import type { Services } from '../services/index.js';
 
@@ -31,8 +31,8 @@ export interface WebhookResponse {
   outcome?: string;
 }
 
-type Route = 'voice' | 'dial-complete' | 'voicemail' | 'status';
-const ROUTE = /^\/telnyx\/(voice|dial-complete|voicemail|status)(?:\/([^/]+))?\/?$/;
+type Route = 'voice' | 'language' | 'dial-complete' | 'voicemail' | 'status';
+const ROUTE = /^\/telnyx\/(voice|language|dial-complete|voicemail|status)(?:\/([^/]+))?\/?$/;
 
 export function isTelnyxPath(path: string): boolean {
   return path === '/telnyx' || path.startsWith('/telnyx/');
@@ -57,7 +57,7 @@ export async function handleTelnyxWebhook(services: Services, req: WebhookReques
     // Who is called: from the path, else the number. A slow or failing database falls back to the
     // last known configuration; with none, the caller hears an apology.
     try {
-      if (!companyId) companyId = await withDeadline(deadline, services.directory.companyIdForNumber(normalizeNumber(params.get('To'))));
+      if (!companyId) companyId = await withDeadline(deadline, services.directory.companyIdForNumber(calledNumber(params.get('To'))));
       company = companyId ? ((await withDeadline(deadline, services.directory.company(companyId))) ?? undefined) : undefined;
       if (!company) {
         log.info({ route, companyId, callSid, ms: elapsed() }, companyId ? 'telnyx webhook: unknown company' : 'telnyx webhook: unknown number');
@@ -96,18 +96,18 @@ async function handle(
   const urls = callbackUrls(services.publicUrl(), company.id);
   switch (route) {
     case 'voice': {
-      const { plan, texml } = services.calls.start(company, {
-        callSid: params.get('CallSid'),
-        from: (params.get('From') ?? '').slice(0, 64),
-        to: (params.get('To') ?? '').slice(0, 64),
-      });
-      return { doc: texml, outcome: outcomeOf(plan) };
+      const { texml, outcome } = services.calls.start(company, callOf(params));
+      return { doc: texml, outcome };
+    }
+    case 'language': {
+      const { texml, outcome } = services.calls.languageChosen(company, { ...callOf(params), digits: params.get('Digits') });
+      return { doc: texml, outcome };
     }
     case 'dial-complete': {
       const status = params.get('DialCallStatus') ?? undefined;
       const step = params.get('step');
       const next = services.calls.dialComplete(company, params.get('CallSid'), status, step);
-      return { doc: next.texml, outcome: `dial-${step ?? 'agents'}-${status ?? 'unknown'}${'plan' in next ? ` → ${outcomeOf(next.plan)}` : ''}` };
+      return { doc: next.texml, outcome: `dial-${step ?? 'agents'}-${status ?? 'unknown'} → ${next.outcome}` };
     }
     case 'voicemail': {
       const recordingUrl = params.get('RecordingUrl');
@@ -136,6 +136,10 @@ async function handle(
       return { doc: response(), outcome };
     }
   }
+}
+
+function callOf(params: URLSearchParams) {
+  return { callSid: params.get('CallSid'), from: (params.get('From') ?? '').slice(0, 64), to: (params.get('To') ?? '').slice(0, 64) };
 }
 
 /** Form body (POST) over query string (GET, or extras on a POST). */
@@ -174,14 +178,6 @@ async function withDeadline<T>(deadline: number, work: Promise<T>): Promise<T> {
   }
 }
 
-/** `To` may arrive as +1..., 1..., or a SIP URI's user part; numbers are stored as E.164. */
-function normalizeNumber(value: string | null): string {
-  if (!value) return '';
-  const user = value.replace(/^sips?:/i, '').split('@')[0] ?? '';
-  const digits = user.replace(/[^\d+]/g, '');
-  return digits.startsWith('+') ? digits : `+${digits}`;
-}
-
 function safeDecode(segment: string): string {
   try {
     return decodeURIComponent(segment);
@@ -195,8 +191,5 @@ function clampInt(value: string | null, min: number, max: number): number {
   return Number.isFinite(n) ? Math.min(max, Math.max(min, n)) : min;
 }
 
-function outcomeOf(plan: RoutePlan): string {
-  return plan.kind === 'RING' ? `ring:${plan.targets.length}` : `fallback:${plan.fallback}:${plan.reason}`;
-}
 
 const round = (ms: number) => Math.round(ms * 100) / 100;

@@ -5,7 +5,7 @@
  */
 import { XMLParser } from 'fast-xml-parser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sleep, startServer, subscribe, type TestServer } from '../support/harness.js';
+import { ADMIN_KEY, sleep, startServer, subscribe, type TestServer } from '../support/harness.js';
 
 const parser = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '', isArray: (name) => ['Sip'].includes(name) });
 const dialed = (body: string): string[] => {
@@ -20,9 +20,10 @@ describe('hunting, reservations and agent states', () => {
   });
   afterAll(() => server.close());
 
-  async function company(routing: Record<string, unknown>, agents: { name: string; tier?: number; position?: number }[]) {
-    const { createCompany } = await server.admin(`mutation($r: RoutingConfigInput) { createCompany(input: { name: "Hunt", routing: $r }) { id } }`, {
-      r: { allowUnregisteredSoftphones: true, ...routing },
+  type AgentSpec = { name: string; tier?: number; position?: number; skills?: { name: string; level?: number }[] };
+  async function company(routing: Record<string, unknown>, agents: AgentSpec[], fields: { breakReasons?: string[]; timeZone?: string } = {}) {
+    const { createCompany } = await server.admin(`mutation($i: CreateCompanyInput!) { createCompany(input: $i) { id } }`, {
+      i: { name: 'Hunt', ...fields, routing: { allowUnregisteredSoftphones: true, ...routing } },
     });
     const companyId: string = createCompany.id;
     const ids: Record<string, string> = {};
@@ -30,7 +31,7 @@ describe('hunting, reservations and agent states', () => {
       const sip = `${a.name}.${companyId.slice(-6)}`;
       const { createAgent } = await server.admin(
         `mutation($i: CreateAgentInput!) { createAgent(input: $i) { id } }`,
-        { i: { companyId, displayName: a.name, sipUsername: sip, tier: a.tier ?? 1, position: a.position ?? 0 } },
+        { i: { companyId, displayName: a.name, sipUsername: sip, tier: a.tier ?? 1, position: a.position ?? 0, skills: a.skills ?? [] } },
       );
       const { issueAgentToken } = await server.admin(`mutation($a: ID!) { issueAgentToken(agentId: $a) { token } }`, { a: createAgent.id });
       await server.gql(`mutation { heartbeat(input: { sipRegistered: true }) { nextHeartbeatInMs } }`, {}, issueAgentToken.token);
@@ -38,7 +39,9 @@ describe('hunting, reservations and agent states', () => {
     }
     const { issueSupervisorToken } = await server.admin(`mutation($c: ID!) { issueSupervisorToken(companyId: $c) { token } }`, { c: companyId });
     const sip = (name: string) => `${name}.${companyId.slice(-6)}`;
-    return { companyId, ids, sip, supervisor: issueSupervisorToken.token as string };
+    const supervisor: string = issueSupervisorToken.token;
+    const gql = (query: string, variables: Record<string, unknown> = {}) => server.gql(query, { c: companyId, ...variables }, supervisor);
+    return { companyId, ids, sip, supervisor, gql };
   }
 
   it('hunts one agent at a time by position, tier 1 before tier 2, then voicemail; each agent once', async () => {
@@ -155,5 +158,124 @@ describe('hunting, reservations and agent states', () => {
     const open = await server.gql(`mutation($c: ID!) { updateRoutingConfig(companyId: $c, input: { clearBusinessHours: true }) { businessHours { timeZone } } }`, { c: c.companyId }, c.supervisor);
     expect(open.data.updateRoutingConfig.businessHours).toBeNull();
     expect(dialed((await server.webhook(`/telnyx/voice/${c.companyId}`, { CallSid: 'v3:open', To: '+1' })).body)).toEqual([c.sip('hal')]);
+  });
+
+  it('asks the language menu, then rings only agents with the chosen language; the called number can name it instead', async () => {
+    const c = await company(
+      {
+        mode: 'RING_ALL',
+        languageMenu: [
+          { digit: '1', skill: 'en', prompt: 'For English, press 1.', language: 'en-US' },
+          { digit: '2', skill: 'es', prompt: 'Para español, oprima 2.', language: 'es-US' },
+        ],
+      },
+      [{ name: 'eve', skills: [{ name: 'en', level: 9 }] }, { name: 'sol', skills: [{ name: 'es', level: 8 }, { name: 'en', level: 3 }] }],
+    );
+    const call = { CallSid: 'v3:menu-1', From: '+15551230000', To: '+13055550111' };
+    const menu = await server.webhook(`/telnyx/voice/${c.companyId}`, call);
+    const gather = parser.parse(menu.body).Response.Gather;
+    expect(gather.action).toBe(`${server.url}/telnyx/language/${c.companyId}`);
+    expect(gather.Say.map((s: any) => [s.language, s['#text']])).toEqual([['en-US', 'For English, press 1.'], ['es-US', 'Para español, oprima 2.']]);
+    // A retried voice webhook does not ask twice.
+    const chosen = await server.webhook(`/telnyx/language/${c.companyId}`, { ...call, Digits: '2' });
+    expect(dialed(chosen.body)).toEqual([c.sip('sol')]);
+    await server.webhook(`/telnyx/dial-complete/${c.companyId}`, { ...call, DialCallStatus: 'busy' }); // frees sol's reservation
+    // No key pressed: routed to everyone.
+    const none = { CallSid: 'v3:menu-2', To: '+13055550111' };
+    await server.webhook(`/telnyx/voice/${c.companyId}`, none);
+    expect(dialed((await server.webhook(`/telnyx/language/${c.companyId}`, none)).body).sort()).toEqual([c.sip('eve'), c.sip('sol')].sort());
+    await server.webhook(`/telnyx/dial-complete/${c.companyId}`, { ...none, DialCallStatus: 'completed' });
+    // A Spanish line: no menu, Spanish speakers only.
+    const { createPhoneNumber } = await server.admin(`mutation($c: ID!) { createPhoneNumber(input: { companyId: $c, e164: "+13055550122", requiredSkills: "es>=5" }) { requiredSkills } }`, { c: c.companyId });
+    expect(createPhoneNumber.requiredSkills).toBe('es>=5');
+    const spanish = await server.webhook(`/telnyx/voice`, { CallSid: 'v3:menu-3', To: '+13055550122' });
+    expect(dialed(spanish.body)).toEqual([c.sip('sol')]);
+    const bad = await server.gql(`mutation { updatePhoneNumber(id: "x", input: { requiredSkills: "es &" }) { id } }`, {}, ADMIN_KEY);
+    expect(bad.errors?.[0]?.message).toMatch(/requiredSkills: invalid skill expression "es &"/);
+    // routePreview names the missing skill for every agent left out.
+    const preview = await c.gql(`query($c: ID!) { routePreview(companyId: $c, skills: "es>=9") { decision skipped { agent { displayName } reason detail } } }`);
+    expect(preview.data.routePreview.decision).toBe('FALLBACK');
+    expect(preview.data.routePreview.skipped).toEqual([
+      { agent: { displayName: 'eve' }, reason: 'LACKS_SKILL', detail: 'lacks skill es>=9' },
+      { agent: { displayName: 'sol' }, reason: 'LACKS_SKILL', detail: 'lacks skill es>=9' },
+    ]);
+  });
+
+  it('holds a caller nobody with the skill can take, then widens to everyone after widenAfterSeconds', async () => {
+    const c = await company({ mode: 'SEQUENTIAL', widenAfterSeconds: 1 }, [{ name: 'ray', skills: [{ name: 'en' }] }]);
+    await server.admin(`mutation($c: ID!) { createPhoneNumber(input: { companyId: $c, e164: "+13055550133", requiredSkills: "fr" }) { id } }`, { c: c.companyId });
+    const call = { CallSid: 'v3:widen-1', To: '+13055550133' };
+    const hold = parser.parse((await server.webhook(`/telnyx/voice/${c.companyId}`, call)).body).Response;
+    expect(hold.Pause.length).toBe('1');
+    expect(hold.Redirect['#text']).toBe(`${server.url}/telnyx/voice/${c.companyId}`);
+    const waiting = await c.gql(`query($c: ID!) { companyStats(companyId: $c) { callsWaiting callsRinging longestWaitSeconds } }`);
+    expect(waiting.data.companyStats).toMatchObject({ callsWaiting: 1, callsRinging: 0 });
+    await sleep(1100);
+    expect(dialed((await server.webhook(`/telnyx/voice/${c.companyId}`, call)).body)).toEqual([c.sip('ray')]);
+    const preview = await c.gql(`query($c: ID!) { routePreview(companyId: $c, skills: "fr", waitedSeconds: 0) { decision holdSeconds } }`);
+    expect(preview.data.routePreview).toEqual({ decision: 'FALLBACK', holdSeconds: null }); // ray is reserved for the widened call
+  });
+
+  it('live statistics: agents by state and calls, answered vs missed today, pushed to supervisors', async () => {
+    const c = await company({ mode: 'SEQUENTIAL' }, [{ name: 'sam', position: 1 }, { name: 'tia', position: 2 }], { breakReasons: ['Lunch', 'Training'] });
+    const stats = subscribe(
+      server.ws(c.supervisor),
+      `subscription($c: ID!) { companyStatsChanged(companyId: $c) { agents { available ringing onCall onBreak offline total } callsRinging callsActive answeredToday missedToday averageAnswerSeconds } }`,
+      { c: c.companyId },
+    );
+    const first = await stats.next(() => true);
+    expect(first.companyStatsChanged).toMatchObject({ agents: { available: 2, ringing: 0, total: 2 }, callsRinging: 0, answeredToday: 0 });
+    // Break reasons are the company's codes.
+    const tiaToken = (await server.admin(`mutation($a: ID!) { issueAgentToken(agentId: $a) { token } }`, { a: c.ids.tia })).issueAgentToken.token;
+    const nap = await server.gql(`mutation { setAgentStatus(input: { status: ON_BREAK, reason: "Nap" }) { status } }`, {}, tiaToken);
+    expect(nap.errors?.[0]?.message).toMatch(/must be one of the company's break reasons: Lunch, Training/);
+    const lunch = await server.gql(`mutation { setAgentStatus(input: { status: ON_BREAK, reason: "lunch" }) { status statusReason } }`, {}, tiaToken);
+    expect(lunch.data.setAgentStatus).toEqual({ status: 'ON_BREAK', statusReason: 'lunch' });
+    await stats.next((e) => e.companyStatsChanged.agents.onBreak === 1);
+    // A call rings sam, who answers after a moment.
+    const call = { CallSid: 'v3:stats-1', To: '+1' };
+    expect(dialed((await server.webhook(`/telnyx/voice/${c.companyId}`, call)).body)).toEqual([c.sip('sam')]);
+    await stats.next((e) => e.companyStatsChanged.callsRinging === 1 && e.companyStatsChanged.agents.ringing === 1);
+    const preview = await c.gql(`query($c: ID!) { routePreview(companyId: $c) { skipped { agent { displayName } reason detail } } }`);
+    expect(preview.data.routePreview.skipped).toEqual(
+      expect.arrayContaining([
+        { agent: { displayName: 'sam' }, reason: 'RESERVED', detail: 'ringing for another call' },
+        { agent: { displayName: 'tia' }, reason: 'ON_BREAK', detail: 'on break: lunch' },
+      ]),
+    );
+    await sleep(300);
+    const leg = { ParentCallSid: call.CallSid, CallSid: 'v3:stats-leg', To: `sip:${c.sip('sam')}@sip.telnyx.com` };
+    await server.webhook(`/telnyx/status/${c.companyId}`, { ...leg, CallStatus: 'in-progress' });
+    await stats.next((e) => e.companyStatsChanged.callsActive === 1 && e.companyStatsChanged.agents.onCall === 1);
+    await server.webhook(`/telnyx/dial-complete/${c.companyId}`, { ...call, DialCallStatus: 'completed' });
+    await server.webhook(`/telnyx/status/${c.companyId}`, { ...leg, CallStatus: 'completed' });
+    const answered = await stats.next((e) => e.companyStatsChanged.answeredToday === 1 && e.companyStatsChanged.callsActive === 0);
+    expect(answered.companyStatsChanged.averageAnswerSeconds).toBeGreaterThanOrEqual(0.3);
+    // A second call nobody answers ends in voicemail: missed.
+    const missed = { CallSid: 'v3:stats-2', To: '+1' };
+    await server.webhook(`/telnyx/voice/${c.companyId}`, missed);
+    await server.webhook(`/telnyx/dial-complete/${c.companyId}`, { ...missed, DialCallStatus: 'no-answer' });
+    await stats.next((e) => e.companyStatsChanged.missedToday === 1);
+    const now = await c.gql(`query($c: ID!) { companyStats(companyId: $c) { answeredToday missedToday callsRinging callsActive } }`);
+    expect(now.data.companyStats).toEqual({ answeredToday: 1, missedToday: 1, callsRinging: 0, callsActive: 0 });
+    stats.unsubscribe();
+  });
+
+  it('routePreview at a given time: closed on a holiday in the company time zone, open the next morning', async () => {
+    const c = await company(
+      {
+        mode: 'RING_ALL',
+        businessHours: {
+          timeZone: 'America/New_York',
+          weekly: ['MON', 'TUE', 'WED', 'THU', 'FRI'].map((day) => ({ day, open: '09:00', close: '17:00' })),
+          closures: [{ date: '2026-11-26', name: 'Thanksgiving' }],
+        },
+      },
+      [{ name: 'ola' }],
+    );
+    const at = async (iso: string) => (await c.gql(`query($c: ID!, $at: DateTime) { routePreview(companyId: $c, at: $at) { decision fallbackReason at } }`, { at: iso })).data.routePreview;
+    expect(await at('2026-11-26T15:00:00.000Z')).toEqual({ decision: 'FALLBACK', fallbackReason: 'AFTER_HOURS', at: '2026-11-26T15:00:00.000Z' }); // 10:00 on the holiday
+    expect(await at('2026-11-27T15:00:00.000Z')).toMatchObject({ decision: 'RING' }); // 10:00 the day after
+    expect(await at('2026-11-27T13:59:00.000Z')).toMatchObject({ decision: 'FALLBACK', fallbackReason: 'AFTER_HOURS' }); // 08:59 EST
   });
 });

@@ -10,10 +10,11 @@ const {
 export const POLICY_DEFAULTS = policyRest;
 
 /** An agent's hunt fields at their defaults: tier 1, never called, not reserved. */
-export const AGENT_DEFAULTS: Pick<AgentSnapshot, 'tier' | 'position' | 'lastCallEndedAt' | 'callsToday' | 'reservedFor'> = {
+export const AGENT_DEFAULTS: Pick<AgentSnapshot, 'tier' | 'position' | 'lastCallEndedAt' | 'callsToday' | 'reservedFor' | 'skills'> = {
   tier: 1,
   position: 0,
   lastCallEndedAt: null,
   callsToday: 0,
   reservedFor: null,
+  skills: {},
 };

@@ -3,7 +3,12 @@ import { AGENT_DEFAULTS, POLICY_DEFAULTS } from '../support/fixtures.js';
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import {
   DEFAULT_APOLOGY,
+  HOLD_STEP_SECONDS,
+  MENU_TIMEOUT_SECONDS,
   TELNYX_SIP_DOMAIN,
+  calledNumber,
+  holdDocument,
+  languageMenuDocument,
   apologyDocument,
   callbackUrls,
   dialCompleteDocument,
@@ -110,6 +115,7 @@ function ringPlan(usernames: string[], timeoutSeconds = 22): RoutePlan {
     timeoutSeconds,
     tier: 1,
     reserve: false,
+    widened: false,
     skipped: [],
   };
 }
@@ -135,6 +141,8 @@ const FALLBACK_KINDS: FallbackKind[] = ['VOICEMAIL', 'NUMBER', 'HANGUP'];
 describe('callbackUrls', () => {
   it('builds the dial-complete and voicemail URLs under the public URL', () => {
     expect(callbackUrls(PUBLIC_URL, COMPANY)).toEqual({
+      voice: 'https://voice.example.com/telnyx/voice/co_123',
+      language: 'https://voice.example.com/telnyx/language/co_123',
       dialComplete: 'https://voice.example.com/telnyx/dial-complete/co_123',
       forwardComplete: 'https://voice.example.com/telnyx/dial-complete/co_123?step=forward',
       voicemail: 'https://voice.example.com/telnyx/voicemail/co_123',
@@ -268,6 +276,58 @@ describe('voiceDocument: FALLBACK plans', () => {
     const plan: RoutePlan = { kind: 'FALLBACK', fallback: kind, reason: 'NO_AGENTS', skipped: [] };
     expect(renderTexml(voiceDocument(plan, p, URLS))).toBe(renderTexml(fallbackDocument(p, URLS)));
   });
+});
+
+describe('voiceDocument: WAIT plans (holding for a skill)', () => {
+  it.each([
+    [1, 1],
+    [12.2, 13],
+    [HOLD_STEP_SECONDS, HOLD_STEP_SECONDS],
+    [600, HOLD_STEP_SECONDS],
+  ])('%s s to wait → a prompt, a <Pause length=%i>, then a <Redirect> back to the voice route', (seconds, length) => {
+    const plan: RoutePlan = { kind: 'WAIT', seconds, reason: 'SKILL_WIDENING', skipped: [] };
+    const { root } = parse(voiceDocument(plan, policy({ greetingLanguage: 'es-US' }), URLS));
+    expect(names(root.children)).toEqual(['Say', 'Pause', 'Redirect']);
+    expect(root.children[0]!.attrs.language).toBe('es-US');
+    expect(Number(root.children[1]!.attrs.length)).toBe(length);
+    expect(root.children[2]!.text).toBe(URLS.voice);
+    expect(root.children[2]!.attrs.method).toBe('POST');
+    expect(renderTexml(holdDocument(seconds, policy({ greetingLanguage: 'es-US' }), URLS))).toBe(renderTexml(voiceDocument(plan, policy({ greetingLanguage: 'es-US' }), URLS)));
+  });
+});
+
+describe('languageMenuDocument', () => {
+  const menu = [
+    { digit: '1', skill: 'en', prompt: 'For English, press 1.', language: 'en-US' },
+    { digit: '2', skill: 'es', prompt: 'Para español, oprima 2.', language: 'es-US' },
+  ];
+
+  it('one <Gather> with each prompt in its own language, then a <Redirect> for no input', () => {
+    const { root } = parse(languageMenuDocument(menu, URLS));
+    expect(names(root.children)).toEqual(['Gather', 'Redirect']);
+    const g = root.children[0]!;
+    expect(g.attrs).toMatchObject({ action: URLS.language, method: 'POST', input: 'dtmf', numDigits: '1', timeout: String(MENU_TIMEOUT_SECONDS), validDigits: '12' });
+    expect(g.children.map((c) => [c.name, c.attrs.language, c.text])).toEqual([
+      ['Say', 'en-US', 'For English, press 1.'],
+      ['Say', 'es-US', 'Para español, oprima 2.'],
+    ]);
+    expect(root.children[1]!.text).toBe(URLS.language);
+  });
+
+  it('escapes prompts', () => {
+    const { xml } = parse(languageMenuDocument([{ ...menu[0]!, prompt: 'Press 1 <now> & "smile"' }], URLS));
+    expect(xml).toContain('Press 1 &lt;now&gt; &amp; ');
+  });
+});
+
+describe('calledNumber', () => {
+  it.each([
+    ['+13055550100', '+13055550100'],
+    ['13055550100', '+13055550100'],
+    ['sip:+13055550100@sip.telnyx.com', '+13055550100'],
+    ['+1 (305) 555-0100', '+13055550100'],
+    [null, ''],
+  ])('%j → %j', (raw, e164) => expect(calledNumber(raw)).toBe(e164));
 });
 
 // ---------------------------------------------------------------------------------------------

@@ -464,12 +464,105 @@ describe('property: invariants over random agent sets', () => {
         expect(again.kind === 'RING' ? again.targets : null, ctx).toEqual(plan.targets);
       } else {
         seen.fallback++;
-        expect(plan.fallback, ctx).toBe(p.fallbackKind);
+        expect(plan.kind, ctx).toBe('FALLBACK'); // no skills asked: never WAIT
+        expect(plan.kind === 'FALLBACK' && plan.fallback, ctx).toBe(p.fallbackKind);
       }
     }
     // The generator actually exercised every branch.
     expect(seen.ring).toBeGreaterThan(ITERATIONS / 10);
     expect(seen.fallback).toBeGreaterThan(ITERATIONS / 10);
     expect(seen.multi).toBeGreaterThan(ITERATIONS / 20);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// Skills and widening (research/routing.md §3 TaskRouter expressions; §2.2 Asterisk queue rules:
+// the pool widens with the wait, the call keeps its place)
+// ---------------------------------------------------------------------------------------------
+
+describe('skills: required skill filters, then widens after the wait', () => {
+  const es = { op: 'has', skill: 'es', cmp: '>=', level: 1 } as const;
+  const esExpert = { op: 'has', skill: 'es', cmp: '>=', level: 8 } as const;
+  const team = [
+    agent('ana', { displayName: 'Ana', skills: { es: 9, en: 5 }, position: 1 }),
+    agent('ben', { displayName: 'Ben', skills: { en: 10 }, position: 2 }),
+    agent('cruz', { displayName: 'Cruz', skills: { es: 4 }, position: 3 }),
+  ];
+  const modes = ['AUTO', 'RING_ALL', 'SEQUENTIAL', 'ROUND_ROBIN', 'LONGEST_IDLE', 'FEWEST_CALLS', 'RANDOM', 'PROGRESSIVE'] as const;
+  const hunt = (offered: string[] = []) => ({ callSid: 'c1', offered, elapsedSeconds: 0, random: () => 0 });
+
+  it.each(modes)('%s rings only agents with the skill, and says why the others are skipped', (mode) => {
+    const plan = ring(decideRoute(policy({ mode }), team, { ...CALL, requiredSkills: es }, NOW, hunt()));
+    expect(plan.targets.every((t) => t.agentId === 'ana' || t.agentId === 'cruz')).toBe(true);
+    expect(plan.widened).toBe(false);
+    expect(plan.skipped).toContainEqual({ agentId: 'ben', reason: 'LACKS_SKILL', detail: 'lacks skill es' });
+  });
+
+  it('a level threshold leaves out agents below it', () => {
+    const plan = ring(decideRoute(policy({ mode: 'RING_ALL' }), team, { ...CALL, requiredSkills: esExpert }, NOW, hunt()));
+    expect(plan.targets.map((t) => t.agentId)).toEqual(['ana']);
+    expect(plan.skipped.find((s) => s.agentId === 'cruz')).toMatchObject({ reason: 'LACKS_SKILL', detail: 'lacks skill es>=8' });
+  });
+
+  it('an unavailable agent is skipped for its state first, not for its skills', () => {
+    const onBreak = [agent('ben', { skills: {}, status: 'ON_BREAK', statusReason: 'lunch' })];
+    const plan = decideRoute(policy(), onBreak, { ...CALL, requiredSkills: es }, NOW);
+    expect(plan.skipped).toEqual([{ agentId: 'ben', reason: 'ON_BREAK', detail: 'on break: lunch' }]);
+  });
+
+  it('without widening, nobody with the skill → the fallback (NO_AGENTS)', () => {
+    const plan = fallback(decideRoute(policy({ widenAfterSeconds: null }), [team[1]!], { ...CALL, requiredSkills: es }, NOW));
+    expect(plan.reason).toBe('NO_AGENTS');
+  });
+
+  it('with widening, nobody with the skill → hold until widenAfterSeconds, counted from the call start', () => {
+    const p = policy({ widenAfterSeconds: 30 });
+    const only = [team[1]!];
+    const waits = [0, 10, 29.5].map((age) => decideRoute(p, only, { ...CALL, requiredSkills: es, ageSeconds: age }, NOW));
+    expect(waits.map((w) => (w.kind === 'WAIT' ? w.seconds : w.kind))).toEqual([30, 20, 1]);
+    expect(waits[0]!.skipped).toContainEqual({ agentId: 'ben', reason: 'LACKS_SKILL', detail: 'lacks skill es' });
+    const after = ring(decideRoute(p, only, { ...CALL, requiredSkills: es, ageSeconds: 30 }, NOW));
+    expect(after.targets.map((t) => t.agentId)).toEqual(['ben']);
+    expect(after.widened).toBe(true);
+  });
+
+  it('holding is pointless when widening would find nobody either: straight to the fallback', () => {
+    const offline = [agent('ben', { skills: {}, liveness: null })];
+    expect(fallback(decideRoute(policy({ widenAfterSeconds: 30 }), offline, { ...CALL, requiredSkills: es }, NOW)).reason).toBe('NO_AGENTS');
+  });
+
+  it('a hunt offers the skilled agents first, then widens to the others without offering anyone twice', () => {
+    const p = policy({ mode: 'SEQUENTIAL', widenAfterSeconds: 40 });
+    const call = (ageSeconds: number) => ({ ...CALL, requiredSkills: es, ageSeconds });
+    const offered: string[] = [];
+    const steps: string[] = [];
+    for (const age of [0, 20, 40, 60]) {
+      const plan = decideRoute(p, team, call(age), NOW, hunt(offered));
+      if (plan.kind !== 'RING') {
+        steps.push(plan.kind);
+        break;
+      }
+      steps.push(plan.targets.map((t) => t.agentId).join('+'));
+      offered.push(...plan.targets.map((t) => t.agentId));
+    }
+    // ana and cruz (es) in position order; at 40 s the call widens to ben; then nobody is left.
+    expect(steps).toEqual(['ana', 'cruz', 'ben', 'FALLBACK']);
+  });
+
+  it('a skilled agent missed once and no other skilled agent: hold until widening, then ring the rest', () => {
+    const p = policy({ mode: 'SEQUENTIAL', widenAfterSeconds: 60 });
+    const plan = decideRoute(p, [team[0]!, team[1]!], { ...CALL, requiredSkills: es, ageSeconds: 25 }, NOW, hunt(['ana']));
+    expect(plan).toMatchObject({ kind: 'WAIT', seconds: 35, reason: 'SKILL_WIDENING' });
+  });
+
+  it('closed hours win over skills', () => {
+    const closed = { timeZone: 'UTC', weekly: {}, closures: [] };
+    expect(fallback(decideRoute(policy({ businessHours: closed, widenAfterSeconds: 10 }), team, { ...CALL, requiredSkills: es }, NOW)).reason).toBe('AFTER_HOURS');
+  });
+
+  it('no requirement: skills play no part and nothing ever waits', () => {
+    const plan = ring(decideRoute(policy({ mode: 'RING_ALL', widenAfterSeconds: 10 }), team, CALL, NOW, hunt()));
+    expect(plan.targets).toHaveLength(3);
+    expect(plan.skipped).toEqual([]);
   });
 });

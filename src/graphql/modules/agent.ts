@@ -1,9 +1,40 @@
 import { z } from 'zod';
 import { builder } from '../builder.js';
 import { displayName, sipUsername, statusReason } from '../../domain/validation.js';
-import { ForbiddenError } from '../../services/errors.js';
+import { validateSkills, type Skills } from '../../domain/skills.js';
+import { ForbiddenError, InputError } from '../../services/errors.js';
 import { companyOfAgent, requireCompany } from './common.js';
 import { AgentPresenceRef, AgentStatusEnum } from './presence.js';
+
+const TELNYX_CREDENTIAL_DOC = "Telnyx telephony credential id; the softphone's login token is minted from it.";
+const telnyxCredentialId = z.string().trim().min(1, 'must not be empty').max(100, 'at most 100 characters').nullish();
+
+const AgentSkillRef = builder.objectRef<{ name: string; level: number }>('AgentSkill').implement({
+  description: 'A skill and its level (1-10), e.g. es 8.',
+  fields: (t) => ({ name: t.exposeString('name'), level: t.exposeInt('level') }),
+});
+
+const SkillInput = builder.inputType('SkillInput', {
+  fields: (t) => ({
+    name: t.string({ required: true, description: 'Lower-case a-z, 0-9, _ or -, starting with a letter (e.g. es, billing).' }),
+    level: t.int({ description: '1-10; default 5.' }),
+  }),
+});
+const SKILLS_DOC = "The agent's skills; replaces the whole set (an empty list removes them all).";
+
+/** The skills as stored ({"es": 8}), from their GraphQL input, or a clear error. */
+function toSkills(input: { name: string; level?: number | null }[] | null | undefined): Skills | undefined {
+  if (!input) return undefined;
+  const skills: Record<string, number> = {};
+  for (const s of input) {
+    const name = s.name.trim().toLowerCase();
+    if (name in skills) throw new InputError(`Validation error: input.skills: skill "${name}" is listed twice`);
+    skills[name] = s.level ?? 5;
+  }
+  const problem = validateSkills(skills);
+  if (problem) throw new InputError(`Validation error: input.skills: ${problem}`);
+  return skills;
+}
 
 builder.prismaObject('Agent', {
   authScopes: (agent) => ({ supervisorOf: agent.companyId, self: agent.id }),
@@ -18,6 +49,15 @@ builder.prismaObject('Agent', {
     tier: t.exposeInt('tier', { description: 'Priority tier: 1 rings first.' }),
     position: t.exposeInt('position', { description: 'Order inside the tier.' }),
     lastCallEndedAt: t.expose('lastCallEndedAt', { type: 'DateTime', nullable: true }),
+    skills: t.field({
+      type: [AgentSkillRef],
+      select: { skills: true },
+      resolve: (agent) =>
+        Object.entries((agent.skills ?? {}) as Skills)
+          .map(([name, level]) => ({ name, level }))
+          .sort((a, b) => b.level - a.level || a.name.localeCompare(b.name)),
+    }),
+    telnyxCredentialId: t.exposeString('telnyxCredentialId', { nullable: true, description: TELNYX_CREDENTIAL_DOC }),
     company: t.relation('company'),
     presence: t.field({
       type: AgentPresenceRef,
@@ -37,6 +77,8 @@ const CreateAgentInput = builder.inputType('CreateAgentInput', {
     sipUsername: t.string({ required: true, validate: sipUsername }),
     tier: t.int({ description: 'Priority tier (1-9): 1 rings first; tier 2 only when nobody of tier 1 is left.', validate: z.number().int().min(1).max(9).nullish() }),
     position: t.int({ description: 'Order inside the tier (0-10000).', validate: z.number().int().min(0).max(10_000).nullish() }),
+    telnyxCredentialId: t.string({ description: TELNYX_CREDENTIAL_DOC, validate: telnyxCredentialId }),
+    skills: t.field({ type: [SkillInput], description: SKILLS_DOC }),
   }),
 });
 
@@ -47,6 +89,8 @@ const UpdateAgentInput = builder.inputType('UpdateAgentInput', {
     enabled: t.boolean({ description: 'A disabled agent goes offline at once and is never routed.' }),
     tier: t.int({ description: 'Priority tier (1-9): 1 rings first; tier 2 only when nobody of tier 1 is left.', validate: z.number().int().min(1).max(9).nullish() }),
     position: t.int({ description: 'Order inside the tier (0-10000).', validate: z.number().int().min(0).max(10_000).nullish() }),
+    telnyxCredentialId: t.string({ description: TELNYX_CREDENTIAL_DOC, validate: telnyxCredentialId }),
+    skills: t.field({ type: [SkillInput], description: SKILLS_DOC }),
   }),
 });
 
@@ -75,7 +119,7 @@ builder.mutationFields((t) => ({
     authScopes: (_root, args) => ({ supervisorOf: String(args.input.companyId) }),
     resolve: async (query, _root, { input }, ctx) => {
       await requireCompany(ctx, String(input.companyId));
-      const agent = await ctx.services.configuration.createAgent({ ...input, companyId: String(input.companyId) });
+      const agent = await ctx.services.configuration.createAgent({ ...input, companyId: String(input.companyId), skills: toSkills(input.skills) });
       return ctx.services.db.agent.findUniqueOrThrow({ ...query, where: { id: agent.id } });
     },
   }),
@@ -84,7 +128,7 @@ builder.mutationFields((t) => ({
     args: { id: t.arg.id({ required: true }), input: t.arg({ type: UpdateAgentInput, required: true }) },
     authScopes: async (_root, args, ctx) => ({ supervisorOf: await companyOfAgent(ctx, String(args.id)) }),
     resolve: async (query, _root, { id, input }, ctx) => {
-      await ctx.services.configuration.updateAgent(String(id), input);
+      await ctx.services.configuration.updateAgent(String(id), { ...input, skills: toSkills(input.skills) });
       return ctx.services.db.agent.findUniqueOrThrow({ ...query, where: { id: String(id) } });
     },
   }),
@@ -103,7 +147,18 @@ builder.mutationFields((t) => ({
         (viewer.role === 'supervisor' && viewer.companyId === companyId) ||
         (viewer.role === 'agent' && viewer.agentId === agentId);
       if (!allowed) throw new ForbiddenError();
-      return ctx.services.presence.setStatus(agentId, input.status, input.reason ?? null);
+      const reason = input.reason?.trim() || null;
+      if (input.status === 'ON_BREAK') await checkBreakReason(ctx, companyId, reason);
+      return ctx.services.presence.setStatus(agentId, input.status, reason);
     },
   }),
 }));
+
+/** A company that defines break reason codes accepts only those (case-insensitive, stored as defined). */
+async function checkBreakReason(ctx: Parameters<typeof requireCompany>[0], companyId: string, reason: string | null): Promise<void> {
+  const { breakReasons } = await requireCompany(ctx, companyId);
+  if (breakReasons.length === 0) return;
+  if (!reason || !breakReasons.some((r) => r.toLowerCase() === reason.toLowerCase())) {
+    throw new InputError(`Validation error: input.reason: must be one of the company's break reasons: ${breakReasons.join(', ')}`);
+  }
+}

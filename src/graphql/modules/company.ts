@@ -10,6 +10,7 @@ builder.prismaObject('Company', {
     id: t.exposeID('id'),
     name: t.exposeString('name'),
     timeZone: t.exposeString('timeZone', { description: 'IANA time zone of the company.' }),
+    breakReasons: t.exposeStringList('breakReasons', { description: BREAK_REASONS_DOC }),
     createdAt: t.expose('createdAt', { type: 'DateTime' }),
     agents: t.relation('agents', { query: { orderBy: { createdAt: 'asc' } } }),
     phoneNumbers: t.relation('numbers', { query: { orderBy: { createdAt: 'asc' } } }),
@@ -21,10 +22,18 @@ builder.prismaObject('Company', {
   }),
 });
 
+const BREAK_REASONS_DOC = 'Break reason codes agents pick from (e.g. Lunch, Training); empty = any reason is accepted.';
+const breakReasons = z
+  .array(z.string().trim().min(1, 'a break reason must not be empty').max(40, 'a break reason is at most 40 characters'))
+  .max(20, 'at most 20 break reasons')
+  .refine((list) => new Set(list.map((r) => r.toLowerCase())).size === list.length, 'break reasons must be distinct')
+  .nullish();
+
 const CreateCompanyInput = builder.inputType('CreateCompanyInput', {
   fields: (t) => ({
     name: t.string({ required: true, validate: companyName }),
     timeZone: t.string({ description: 'IANA time zone; default UTC.', validate: timeZone.optional().nullable() }),
+    breakReasons: t.stringList({ description: BREAK_REASONS_DOC, validate: breakReasons }),
     routing: t.field({ type: RoutingConfigInput, description: 'Initial routing; defaults apply to what is left out.' }),
   }),
 });
@@ -33,6 +42,7 @@ const UpdateCompanyInput = builder.inputType('UpdateCompanyInput', {
   fields: (t) => ({
     name: t.string({ validate: companyName.optional().nullable() }),
     timeZone: t.string({ validate: timeZone.optional().nullable() }),
+    breakReasons: t.stringList({ description: `${BREAK_REASONS_DOC} Replaces the list.`, validate: breakReasons }),
   }),
 });
 

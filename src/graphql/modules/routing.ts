@@ -4,6 +4,7 @@ import { e164, language, ringTimeoutSeconds, ringTone, spokenText, voicemailMaxS
 import { validateHours, WEEKDAYS, type BusinessHours, type Weekday } from '../../domain/business-hours.js';
 import { InputError } from '../../services/errors.js';
 import type { RoutingPolicy, SkipReason } from '../../domain/routing.js';
+import { parseSkillExpression, validateLanguageMenu, type LanguageMenuOption, type SkillExpression } from '../../domain/skills.js';
 import type { AgentPresence } from '../../services/presence-service.js';
 import { requireCompany } from './common.js';
 import { AgentPresenceRef } from './presence.js';
@@ -49,6 +50,30 @@ export const RoutingConfigRef = builder.objectRef<RoutingPolicy & { companyId: s
     businessHours: t.field({ type: BusinessHoursRef, nullable: true, resolve: (c) => c.businessHours }),
     afterHoursKind: t.expose('afterHoursKind', { type: FallbackKindEnum }),
     afterHoursGreeting: t.exposeString('afterHoursGreeting'),
+    languageMenu: t.field({ type: [LanguageMenuOptionRef], description: 'Asked before routing; empty = no menu.', resolve: (c) => c.languageMenu }),
+    widenAfterSeconds: t.exposeInt('widenAfterSeconds', {
+      nullable: true,
+      description: 'Seconds after which a call whose skill nobody can meet rings everyone; null = it goes to the fallback.',
+    }),
+  }),
+});
+
+const LanguageMenuOptionRef = builder.objectRef<LanguageMenuOption>('LanguageMenuOption').implement({
+  description: 'Press `digit` for `skill`; `prompt` is spoken in `language` ("Para español, oprima 2").',
+  fields: (t) => ({
+    digit: t.exposeString('digit'),
+    skill: t.exposeString('skill'),
+    prompt: t.exposeString('prompt'),
+    language: t.exposeString('language'),
+  }),
+});
+
+const LanguageMenuOptionInput = builder.inputType('LanguageMenuOptionInput', {
+  fields: (t) => ({
+    digit: t.string({ required: true, description: 'One key: 0-9, * or #.' }),
+    skill: t.string({ required: true, description: 'The skill the call then requires, e.g. es.' }),
+    prompt: t.string({ required: true, description: 'What the caller hears for this option.' }),
+    language: t.string({ required: true, description: 'BCP-47 language of the prompt, e.g. es-US.' }),
   }),
 });
 
@@ -114,9 +139,27 @@ function toBusinessHours(input: BusinessHoursInputShape): BusinessHours {
   return hours;
 }
 
+function toLanguageMenu(options: LanguageMenuOption[]): LanguageMenuOption[] {
+  const menu = options.map((o) => ({ ...o, skill: o.skill.trim().toLowerCase(), prompt: o.prompt.trim() }));
+  const problem = validateLanguageMenu(menu);
+  if (problem) throw new InputError(`Validation error: input.languageMenu: ${problem}`);
+  return menu;
+}
+
 /** A RoutingConfigInput as the configuration service takes it. */
-export function routingPatchOf<T extends { businessHours?: BusinessHoursInputShape | null }>(input: T) {
-  return { ...input, businessHours: input.businessHours ? toBusinessHours(input.businessHours) : null };
+export function routingPatchOf<T extends { businessHours?: BusinessHoursInputShape | null; languageMenu?: LanguageMenuOption[] | null }>(input: T) {
+  return {
+    ...input,
+    businessHours: input.businessHours ? toBusinessHours(input.businessHours) : null,
+    languageMenu: input.languageMenu ? toLanguageMenu(input.languageMenu) : null,
+  };
+}
+
+/** A skill expression argument, parsed, or a clear error naming the argument. */
+export function skillExpressionArg(name: string, text: string): SkillExpression {
+  const parsed = parseSkillExpression(text);
+  if (!parsed.ok) throw new InputError(`Validation error: ${name}: ${parsed.error}`);
+  return parsed.expression;
 }
 
 const BusinessHoursInput = builder.inputType('BusinessHoursInput', {
@@ -148,6 +191,15 @@ export const RoutingConfigInput = builder.inputType('RoutingConfigInput', {
     clearBusinessHours: t.boolean({ description: 'Remove the schedule: always open.' }),
     afterHoursKind: t.field({ type: FallbackKindEnum, description: 'What callers get outside business hours.' }),
     afterHoursGreeting: t.string({ validate: spokenText.nullish() }),
+    languageMenu: t.field({
+      type: [LanguageMenuOptionInput],
+      description: 'The language menu (up to 9 options); an empty list removes it. The choice becomes a required skill.',
+    }),
+    widenAfterSeconds: t.int({
+      description: 'Seconds from the start of a call after which a skill nobody can meet is dropped (0-3600).',
+      validate: z.number().int().min(0).max(3600).nullish(),
+    }),
+    clearWidening: t.boolean({ description: 'Never widen: a skill nobody can meet goes to the fallback.' }),
   }),
 });
 
@@ -160,11 +212,15 @@ const FallbackReasonEnum = builder.enumType('FallbackReason', {
 });
 
 const RouteDecisionEnum = builder.enumType('RouteDecision', {
-  values: { RING: { description: 'Ring the targets (all at once).' }, FALLBACK: { description: 'Go to the fallback.' } } as const,
+  values: {
+    RING: { description: 'Ring the targets (all at once).' },
+    WAIT: { description: 'Hold the caller: nobody with the required skill yet, widening after widenAfterSeconds.' },
+    FALLBACK: { description: 'Go to the fallback.' },
+  } as const,
 });
 
 const SkipReasonEnum = builder.enumType('SkipReason', {
-  values: ['DISABLED', 'OFFLINE', 'NOT_REGISTERED', 'ON_BREAK', 'WRAP_UP', 'ON_CALL', 'RESERVED', 'ALREADY_OFFERED'] as const satisfies readonly SkipReason[],
+  values: ['DISABLED', 'OFFLINE', 'NOT_REGISTERED', 'ON_BREAK', 'WRAP_UP', 'ON_CALL', 'LACKS_SKILL', 'RESERVED', 'ALREADY_OFFERED'] as const satisfies readonly SkipReason[],
 });
 
 const SkippedAgentRef = builder.objectRef<{ presence: AgentPresence; reason: SkipReason; detail: string }>('SkippedAgent').implement({
@@ -177,7 +233,9 @@ const SkippedAgentRef = builder.objectRef<{ presence: AgentPresence; reason: Ski
 
 type Preview = {
   companyId: string;
-  decision: 'RING' | 'FALLBACK';
+  decision: 'RING' | 'WAIT' | 'FALLBACK';
+  holdSeconds: number | null;
+  widened: boolean;
   fallback: RoutingPolicy['fallbackKind'] | null;
   fallbackReason: 'NO_AGENTS' | 'HUNT_EXHAUSTED' | 'AFTER_HOURS' | null;
   ringTimeoutSeconds: number | null;
@@ -194,6 +252,8 @@ const RoutePreviewRef = builder.objectRef<Preview>('RoutePreview').implement({
     decision: t.expose('decision', { type: RouteDecisionEnum }),
     targets: t.field({ type: [AgentPresenceRef], description: 'Agents that would ring, in order.', resolve: (p) => p.targets }),
     ringTimeoutSeconds: t.exposeInt('ringTimeoutSeconds', { nullable: true }),
+    holdSeconds: t.exposeInt('holdSeconds', { nullable: true, description: 'WAIT: seconds until the call widens to agents without the skill.' }),
+    widened: t.exposeBoolean('widened', { description: 'The skill requirement was dropped (the call waited widenAfterSeconds).' }),
     fallback: t.expose('fallback', { type: FallbackKindEnum, nullable: true }),
     fallbackReason: t.expose('fallbackReason', { type: FallbackReasonEnum, nullable: true }),
     skipped: t.field({ type: [SkippedAgentRef], resolve: (p) => p.skipped }),
@@ -205,12 +265,21 @@ const RoutePreviewRef = builder.objectRef<Preview>('RoutePreview').implement({
 builder.queryField('routePreview', (t) =>
   t.field({
     type: RoutePreviewRef,
-    args: { companyId: t.arg.id({ required: true }), from: t.arg.string(), to: t.arg.string() },
+    description: "The plan for a hypothetical call now (or at `at`, with the agents' current presence), and why each other agent would not ring.",
+    args: {
+      companyId: t.arg.id({ required: true }),
+      from: t.arg.string(),
+      to: t.arg.string({ description: "The number called: its skill requirement applies unless `skills` is given." }),
+      at: t.arg({ type: 'DateTime', description: 'When the call arrives (business hours are evaluated then). Default: now.' }),
+      skills: t.arg.string({ description: 'Skill expression the call requires, e.g. "es" or "billing>=5 & (en | es)"; "" = none.' }),
+      waitedSeconds: t.arg.int({ description: 'How long the call has already waited (widening).', validate: z.number().int().min(0).max(86_400).nullish() }),
+    },
     authScopes: (_root, args) => ({ supervisorOf: String(args.companyId) }),
     resolve: async (_root, args, ctx) => {
       const company = await requireCompany(ctx, String(args.companyId));
-      const now = ctx.services.clock.now();
-      const { plan, texml } = ctx.services.calls.preview(company, { from: args.from, to: args.to });
+      const now = args.at ? args.at.getTime() : ctx.services.clock.now();
+      const requiredSkills = args.skills == null ? undefined : args.skills.trim() === '' ? null : skillExpressionArg('skills', args.skills);
+      const { plan, texml } = ctx.services.calls.preview(company, { from: args.from, to: args.to, requiredSkills, ageSeconds: args.waitedSeconds ?? 0 }, now);
       const presence = new Map(ctx.services.presence.presenceOf(company).map((p) => [p.agentId, p]));
       return {
         companyId: company.id,
@@ -218,6 +287,8 @@ builder.queryField('routePreview', (t) =>
         fallback: plan.kind === 'FALLBACK' ? plan.fallback : null,
         fallbackReason: plan.kind === 'FALLBACK' ? plan.reason : null,
         ringTimeoutSeconds: plan.kind === 'RING' ? plan.timeoutSeconds : null,
+        holdSeconds: plan.kind === 'WAIT' ? plan.seconds : null,
+        widened: plan.kind === 'RING' && plan.widened,
         targets: plan.kind === 'RING' ? plan.targets.map((t) => presence.get(t.agentId)!) : [],
         skipped: plan.skipped.map((s) => ({ presence: presence.get(s.agentId)!, reason: s.reason, detail: s.detail })),
         texml,
