@@ -8,6 +8,7 @@ import { callbackUrls, calledNumber, dialCompleteDocument, languageMenuDocument,
 import type { Clock, TimerHandle } from '../domain/clock.js';
 import { localParts } from '../domain/business-hours.js';
 import { decideRoute, type AgentSnapshot, type CallContext, type RoutePlan } from '../domain/routing.js';
+import { newActivity, onActivity, onDay, type ActivityEffect, type ActivityEvent, type AgentActivity } from '../domain/agent-activity.js';
 import { allOf, menuChoice, skillsNamed, type SkillExpression } from '../domain/skills.js';
 import { renderTexml, response, hangup } from '../domain/texml.js';
 import { CallSessions, type CallOutcome, type CallSession } from '../calls/call-sessions.js';
@@ -28,17 +29,10 @@ export interface CallStep {
   outcome: string;
 }
 
-/** Per agent, what the hunt strategies need that is not configuration. */
-interface AgentCallStats {
-  callsToday: number;
-  day: string;
-  consecutiveMisses: number;
-  onCallSid: string | null;
-}
-
 export class CallService {
   readonly sessions: CallSessions;
-  private readonly stats = new Map<string, AgentCallStats>();
+  /** Per agent: calls today, misses in a row, the call it is on, wrap-up (src/domain/agent-activity.ts). */
+  private readonly activity = new Map<string, AgentActivity>();
   private readonly wrapUps = new Map<string, TimerHandle>();
   private readonly random: () => number;
 
@@ -55,7 +49,7 @@ export class CallService {
     },
   ) {
     this.random = deps.random ?? (() => randomInt(0, 2 ** 32) / 2 ** 32);
-    deps.presence.setCallActivity((agentId) => (this.stats.get(agentId)?.onCallSid ? 1 : 0));
+    deps.presence.setCallActivity((agentId) => (this.activity.get(agentId)?.onCallSid ? 1 : 0));
     this.sessions = new CallSessions({
       clock: deps.clock,
       onReservationExpired: (agentId, callSid) => deps.logger.info({ agentId, callSid }, 'reservation expired'),
@@ -67,7 +61,7 @@ export class CallService {
     const now = this.deps.clock.now();
     return company.agents.map((a) => {
       const liveness = this.deps.presence.liveness(a.id);
-      const stats = this.statsOf(a.id, company, now);
+      const activity = this.activityOf(a.id, company, now);
       return {
         id: a.id,
         displayName: a.displayName,
@@ -75,11 +69,11 @@ export class CallService {
         enabled: a.enabled,
         status: a.status,
         statusReason: a.statusReason,
-        liveness: liveness && { ...liveness, onCall: liveness.onCall || stats.onCallSid !== null },
+        liveness: liveness && { ...liveness, onCall: liveness.onCall || activity.onCallSid !== null },
         tier: a.tier,
         position: a.position,
         lastCallEndedAt: a.lastCallEndedAt?.getTime() ?? null,
-        callsToday: stats.callsToday,
+        callsToday: activity.callsToday,
         skills: a.skills,
         reservedFor: this.sessions.reservedFor(a.id) ?? null,
       };
@@ -146,7 +140,7 @@ export class CallService {
       if (session) this.finish(session, 'VOICEMAIL');
       return { texml: renderTexml(dialCompleteDocument(status, company.policy, this.urls(company), step)), outcome: 'fallback' };
     }
-    for (const agentId of this.sessions.stepMissed(session.callSid)) this.missed(company, agentId);
+    for (const agentId of this.sessions.stepMissed(session.callSid)) this.apply(company, agentId, { kind: 'missed' });
     return stepOf(this.step(company, session));
   }
 
@@ -154,24 +148,16 @@ export class CallService {
   agentLegStatus(company: DirectoryCompany, params: { parentCallSid: string | null; to: string | null; status: string | null }): string {
     const agent = agentBySipUri(company, params.to);
     if (!agent) return 'unknown-agent';
-    const stats = this.statsOf(agent.id, company, this.deps.clock.now());
     const status = (params.status ?? '').toLowerCase();
     if (status === 'in-progress' || status === 'answered') {
-      stats.onCallSid = params.parentCallSid ?? 'unknown';
-      stats.consecutiveMisses = 0;
       if (params.parentCallSid) {
         this.sessions.answered(params.parentCallSid, agent.id);
         this.deps.pubsub.publish('calls:changed', company.id, params.parentCallSid);
       }
-      this.deps.presence.refresh(agent.id);
+      this.apply(company, agent.id, { kind: 'answered', callSid: params.parentCallSid ?? 'unknown' });
       return 'agent-answered';
     }
-    if (status === 'completed' && stats.onCallSid !== null) {
-      stats.onCallSid = null;
-      stats.callsToday++;
-      void this.callEnded(company, agent.id);
-      return 'agent-call-ended';
-    }
+    if (status === 'completed') return this.apply(company, agent.id, { kind: 'ended' }) ? 'agent-call-ended' : 'agent-completed';
     return `agent-${status || 'unknown'}`;
   }
 
@@ -207,50 +193,53 @@ export class CallService {
     return { plan, texml: renderTexml(voiceDocument(plan, company.policy, this.urls(company))) };
   }
 
-  private missed(company: DirectoryCompany, agentId: string): void {
-    const stats = this.statsOf(agentId, company, this.deps.clock.now());
-    stats.consecutiveMisses++;
-    const limit = company.policy.autoPauseAfterMisses;
-    if (limit > 0 && stats.consecutiveMisses >= limit) {
-      stats.consecutiveMisses = 0;
-      this.deps.logger.info({ agentId, misses: limit }, 'agent auto-paused after missed offers');
-      void this.deps.presence
-        .setStatus(agentId, 'ON_BREAK', `missed ${limit} calls in a row`)
-        .catch((err) => this.deps.logger.error({ err, agentId }, 'could not auto-pause an agent'));
-    }
+  /** Feeds one event to the agent's activity and carries out what it asks for. True if anything changed. */
+  private apply(company: DirectoryCompany, agentId: string, event: ActivityEvent): boolean {
+    const now = this.deps.clock.now();
+    const before = this.activityOf(agentId, company, now);
+    const { state, effects } = onActivity(before, event, company.policy, now);
+    this.activity.set(agentId, state);
+    for (const effect of effects) void this.carryOut(company, agentId, effect);
+    return state !== before;
   }
 
-  private async callEnded(company: DirectoryCompany, agentId: string): Promise<void> {
+  private async carryOut(company: DirectoryCompany, agentId: string, effect: ActivityEffect): Promise<void> {
+    const { presence, logger, clock } = this.deps;
     try {
-      await this.deps.db.agent.update({ where: { id: agentId }, data: { lastCallEndedAt: new Date(this.deps.clock.now()) } });
-      this.deps.directory.invalidateCompany(company.id);
-      const wrapUp = company.policy.wrapUpSeconds;
-      if (wrapUp > 0) {
-        await this.deps.presence.setStatus(agentId, 'WRAP_UP', null);
-        const previous = this.wrapUps.get(agentId);
-        if (previous) this.deps.clock.clearTimer(previous);
-        this.wrapUps.set(
-          agentId,
-          this.deps.clock.setTimer(this.deps.clock.now() + wrapUp * 1000, () => {
-            this.wrapUps.delete(agentId);
-            void this.endWrapUp(agentId);
-          }),
-        );
-      } else {
-        this.deps.presence.refresh(agentId);
+      switch (effect.kind) {
+        case 'pause':
+          logger.info({ agentId, reason: effect.reason }, 'agent auto-paused after missed offers');
+          await presence.setStatus(agentId, 'ON_BREAK', effect.reason);
+          break;
+        case 'call-ended':
+          await this.deps.db.agent.update({ where: { id: agentId }, data: { lastCallEndedAt: new Date(effect.at) } });
+          this.deps.directory.invalidateCompany(company.id);
+          break;
+        case 'start-wrap-up': {
+          await presence.setStatus(agentId, 'WRAP_UP', null);
+          const previous = this.wrapUps.get(agentId);
+          if (previous) clock.clearTimer(previous);
+          this.wrapUps.set(
+            agentId,
+            clock.setTimer(effect.until, () => {
+              this.wrapUps.delete(agentId);
+              this.apply(company, agentId, { kind: 'wrap-up-due', until: effect.until });
+            }),
+          );
+          break;
+        }
+        case 'end-wrap-up': {
+          // Back to AVAILABLE unless someone changed the status meanwhile (a break is not undone).
+          const found = await this.deps.directory.agent(agentId);
+          if (found?.agent.status === 'WRAP_UP') await presence.setStatus(agentId, 'AVAILABLE', null);
+          break;
+        }
+        case 'presence-changed':
+          presence.refresh(agentId);
+          break;
       }
     } catch (err) {
-      this.deps.logger.error({ err, agentId }, 'could not record the end of a call');
-    }
-  }
-
-  /** Back to AVAILABLE, unless someone changed the status meanwhile (a break is not undone). */
-  private async endWrapUp(agentId: string): Promise<void> {
-    try {
-      const found = await this.deps.directory.agent(agentId);
-      if (found?.agent.status === 'WRAP_UP') await this.deps.presence.setStatus(agentId, 'AVAILABLE', null);
-    } catch (err) {
-      this.deps.logger.error({ err, agentId }, 'could not end wrap-up');
+      logger.error({ err, agentId, effect: effect.kind }, 'could not apply an agent activity change');
     }
   }
 
@@ -290,13 +279,13 @@ export class CallService {
   }
 
   /** Calls today are counted per local day of the company. */
-  private statsOf(agentId: string, company: DirectoryCompany, now: number): AgentCallStats {
+  private activityOf(agentId: string, company: DirectoryCompany, now: number): AgentActivity {
     const p = localParts(now, company.timeZone);
     const day = `${p.year}-${p.month}-${p.day}`;
-    let stats = this.stats.get(agentId);
-    if (!stats) this.stats.set(agentId, (stats = { callsToday: 0, day, consecutiveMisses: 0, onCallSid: null }));
-    if (stats.day !== day) Object.assign(stats, { day, callsToday: 0 });
-    return stats;
+    const current = this.activity.get(agentId);
+    const activity = current ? onDay(current, day) : newActivity(day);
+    if (activity !== current) this.activity.set(agentId, activity);
+    return activity;
   }
 
   private changed(session: CallSession): void {

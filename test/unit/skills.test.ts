@@ -97,6 +97,7 @@ describe('skill expressions: parse and match', () => {
           : e.terms.some((t) => reference(t, s));
     fc.assert(
       fc.property(expr, skills, (e, s) => {
+        fc.pre(describeSkills(e).length <= 200); // longer ones are refused (tested above)
         const reparsed = parse(describeSkills(e));
         expect(matchesSkills(reparsed, s)).toBe(reference(e, s));
         expect(matchesSkills(e, s)).toBe(reference(e, s));
