@@ -17,6 +17,7 @@ import { systemClock, type Clock } from './domain/clock.js';
 import type { Database } from './infra/db.js';
 import type { Logger } from './infra/logger.js';
 import { createInMemoryPubSub, type PubSub } from './infra/pubsub.js';
+import { joinInstances } from './infra/multi-instance.js';
 import type { Context } from './graphql/context.js';
 import { schema } from './graphql/schema.js';
 import { GRAPHQL_LIMITS, hardeningPlugins } from './graphql/hardening.js';
@@ -62,8 +63,10 @@ export function buildApp(deps: AppDeps): App {
   let listeningUrl = `http://localhost:${config.port}`;
   const publicUrl = () => config.publicUrl ?? listeningUrl;
   const metrics = createMetrics();
-  const pubsub = countingPresenceTransitions(deps.pubsub ?? createInMemoryPubSub(), metrics);
-  const services = createServices({ config, publicUrl, db: deps.database.prisma, clock, logger, pubsub, tokens });
+  // REDIS_URL: presence, events, reservations and calls shared with the other instances.
+  const multiInstance = config.redisUrl ? joinInstances({ redisUrl: config.redisUrl, keyPrefix: config.redisKeyPrefix, logger }) : null;
+  const pubsub = countingPresenceTransitions(deps.pubsub ?? multiInstance?.pubsub ?? createInMemoryPubSub(), metrics);
+  const services = createServices({ config, publicUrl, db: deps.database.prisma, clock, logger, pubsub, tokens, multiInstance });
   const readiness = new Readiness();
   readiness.register('database', () => deps.database.prisma.$queryRaw`SELECT 1`);
 
@@ -206,6 +209,7 @@ export function buildApp(deps: AppDeps): App {
       wss.close();
       for (const s of sockets) s.destroy();
       await new Promise<void>((resolve) => (server.listening ? server.close(() => resolve()) : resolve()));
+      await multiInstance?.close();
     },
   };
 }

@@ -14,7 +14,9 @@ const EnvSchema = z.object({
     .regex(/^postgres(ql)?:\/\//, 'DATABASE_URL must be a postgresql:// URL (unset it for the embedded PGlite)')
     .optional(),
   DATA_DIR: z.string().default('./.data'),
-  REDIS_URL: z.string().optional(),
+  REDIS_URL: z.string().regex(/^rediss?:\/\//, 'REDIS_URL must be a redis:// or rediss:// URL (unset it for one instance)').optional(),
+  REDIS_KEY_PREFIX: z.string().regex(/^[A-Za-z0-9:_.-]{1,64}$/, 'REDIS_KEY_PREFIX must be 1-64 letters, digits or : _ . -').default('curbe-voice'),
+  DATABASE_POOL_MAX: z.coerce.number().int().min(1).max(500).default(10),
   PUBLIC_URL: z.url({ protocol: /^https?$/, message: 'PUBLIC_URL must be an http(s) URL such as https://voice.example.com' }).optional(),
   PRESENCE_TTL_MS: z.coerce.number().int().min(1000).max(600_000).default(30_000),
   HEARTBEAT_INTERVAL_MS: z.coerce.number().int().min(500).max(300_000).default(10_000),
@@ -43,7 +45,12 @@ export interface Config {
   host: string;
   databaseUrl: string | undefined;
   dataDir: string;
+  /** Set: several instances share presence, events, reservations and calls through this Redis. */
   redisUrl: string | undefined;
+  /** Every Redis key and channel starts with it; instances of one deployment must agree. */
+  redisKeyPrefix: string;
+  /** Postgres connections this instance may open (pg pool max). */
+  databasePoolMax: number;
   /** Base for TeXML action URLs; null = the address the server listens on. */
   publicUrl: string | null;
   presenceTtlMs: number;
@@ -90,6 +97,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     databaseUrl: e.DATABASE_URL,
     dataDir: e.DATA_DIR,
     redisUrl: e.REDIS_URL,
+    redisKeyPrefix: e.REDIS_KEY_PREFIX,
+    databasePoolMax: e.DATABASE_POOL_MAX,
     publicUrl: e.PUBLIC_URL ? e.PUBLIC_URL.replace(/\/+$/, '') : null,
     presenceTtlMs: e.PRESENCE_TTL_MS,
     heartbeatIntervalMs: e.HEARTBEAT_INTERVAL_MS,

@@ -9,7 +9,8 @@ import type { AgentStatus } from '../domain/routing.js';
 import type { Db } from '../infra/db.js';
 import type { Logger } from '../infra/logger.js';
 import type { PubSub } from '../infra/pubsub.js';
-import { PresenceTracker, type AgentLiveness, type HeartbeatReport, type PresenceTransition, type TransitionCause } from '../presence/tracker.js';
+import { PresenceTracker, type AgentLiveness, type HeartbeatReport, type PresenceTrackerOptions, type PresenceTransition, type TransitionCause } from '../presence/tracker.js';
+import type { PresenceLeases, SharedPresenceLeases } from '../presence/leases.js';
 import type { Directory, DirectoryAgent, DirectoryCompany } from './directory.js';
 import { NotFoundError, InputError, RateLimitedError } from './errors.js';
 import { TokenBuckets } from '../domain/rate-limit.js';
@@ -49,7 +50,9 @@ export interface HeartbeatResult {
 const BUSY_CALL_STATES = new Set(['ringing', 'trying', 'early', 'active', 'held', 'answering']);
 
 export class PresenceService {
-  readonly tracker: PresenceTracker;
+  /** In memory (one instance) or shared through Redis (several). */
+  readonly tracker: PresenceLeases;
+  private readonly shared: SharedPresenceLeases | null;
   private readonly heartbeatBudget: TokenBuckets;
   /** Calls the agent is on according to Telnyx's status callbacks (set by the call service). */
   private callActivity: (agentId: string) => number = () => 0;
@@ -65,17 +68,23 @@ export class PresenceService {
       heartbeatIntervalMs: number;
       socketGraceMs: number;
       heartbeatMaxPerMinute: number;
+      /** Multi-instance mode: builds the shared lease store instead of the in-memory tracker. */
+      sharedLeases?: (opts: PresenceTrackerOptions) => SharedPresenceLeases;
+      /** Resolves once this instance receives a topic's cross-instance events (multi-instance mode). */
+      subscribed?: (topic: 'presence:changed', companyId: string) => Promise<void>;
     },
   ) {
     this.heartbeatBudget = new TokenBuckets({ capacity: 10, perMinute: deps.heartbeatMaxPerMinute });
-    this.tracker = new PresenceTracker({
+    const options: PresenceTrackerOptions = {
       clock: deps.clock,
       ttlMs: deps.ttlMs,
       socketGraceMs: deps.socketGraceMs,
       onTransition: (t) => void this.onTransition(t),
       persistLastSeen: (agentId, at) => deps.db.agent.update({ where: { id: agentId }, data: { lastSeenAt: new Date(at) } }),
       onError: (err) => deps.logger.warn({ err }, 'could not persist last-seen'),
-    });
+    };
+    this.shared = deps.sharedLeases?.(options) ?? null;
+    this.tracker = this.shared ?? new PresenceTracker(options);
   }
 
   async heartbeat(agentId: string, report: HeartbeatReport): Promise<HeartbeatResult> {
@@ -84,7 +93,7 @@ export class PresenceService {
     const { agent, company } = found;
     const waitMs = this.heartbeatBudget.take(agentId, this.deps.clock.now());
     if (waitMs > 0) throw new RateLimitedError(`too many heartbeats; retry in ${waitMs} ms`, waitMs);
-    const liveness = this.tracker.heartbeat(
+    const liveness = await this.tracker.heartbeat(
       { agentId, companyId: company.id, allowUnregistered: company.policy.allowUnregisteredSoftphones },
       report,
     );
@@ -165,6 +174,8 @@ export class PresenceService {
       const live = source[Symbol.asyncIterator]();
       let pending = live.next(); // starts listening before the snapshot is read
       void stop.then(() => live.return?.()); // ends the pending next() when the subscriber leaves
+      // Across instances the listening starts once Redis confirms the SUBSCRIBE; only then is the snapshot safe.
+      await this.deps.subscribed?.('presence:changed', company.id);
       const at = new Date(this.deps.clock.now());
       for (const presence of this.presenceOf(company)) await push({ at, cause: 'snapshot', snapshot: true, presence });
       for (let result = await pending; !result.done; result = await pending) {
@@ -180,6 +191,8 @@ export class PresenceService {
    * tracker (no offline events for agents that are only waiting for the restart).
    */
   async handOver(): Promise<number> {
+    // Shared leases stay in Redis: the other instances keep them running.
+    if (this.shared) return this.shared.handOver();
     const live = this.tracker.liveAgents();
     this.tracker.stop();
     await Promise.all(
@@ -197,6 +210,7 @@ export class PresenceService {
 
   /** At start: the leases a previous process handed over, still running, come back; then they are cleared. */
   async restoreLeases(): Promise<number> {
+    await this.shared?.start();
     const now = this.deps.clock.now();
     const rows = await this.deps.db.agent.findMany({
       where: { presenceLeaseExpiresAt: { gt: new Date(now) }, enabled: true },
@@ -206,7 +220,7 @@ export class PresenceService {
     for (const row of rows) {
       const found = await this.deps.directory.agent(row.id);
       if (!found) continue;
-      this.tracker.restore(
+      await this.tracker.restore(
         { agentId: row.id, companyId: found.company.id, allowUnregistered: found.company.policy.allowUnregisteredSoftphones },
         { sipRegistered: row.presenceSipRegistered, lastSeenAt: row.lastSeenAt?.getTime() ?? now, leaseExpiresAt: row.presenceLeaseExpiresAt!.getTime() },
       );

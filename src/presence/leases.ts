@@ -1,0 +1,34 @@
+/**
+ * What the presence service needs from a lease store. Two implementations: PresenceTracker (one
+ * instance, in memory) and RedisPresenceLeases (several instances on one Redis). Reads are
+ * synchronous in both, so routing never waits on the network.
+ */
+import type { AgentLiveness, HeartbeatReport } from './tracker.js';
+
+export interface AgentPolicyRef {
+  agentId: string;
+  companyId: string;
+  allowUnregistered: boolean;
+}
+
+export interface PresenceLeases {
+  heartbeat(agent: AgentPolicyRef, report: HeartbeatReport): AgentLiveness | Promise<AgentLiveness>;
+  restore(agent: AgentPolicyRef, state: { sipRegistered: boolean; lastSeenAt: number; leaseExpiresAt: number }): void | Promise<void>;
+  attachSocket(agentId: string, companyId: string): void;
+  detachSocket(agentId: string): void;
+  setPolicy(agentId: string, allowUnregistered: boolean): void;
+  remove(agentId: string): void;
+  get(agentId: string): AgentLiveness | undefined;
+  snapshot(companyId: string): AgentLiveness[];
+  liveAgents(): AgentLiveness[];
+  liveCount(): number;
+  stop(): void;
+}
+
+/** A lease store other instances share: started before the server listens, handed over at stop. */
+export interface SharedPresenceLeases extends PresenceLeases {
+  /** Load the shared leases and start expiring them. */
+  start(): Promise<void>;
+  /** Leave the shared leases running for the other instances; returns how many are live. */
+  handOver(): Promise<number>;
+}

@@ -1,0 +1,178 @@
+/**
+ * Several real instances on one Redis and one Postgres, as behind a load balancer that does not
+ * stick: presence made on one instance routes calls on another and reaches supervisors on a third,
+ * exactly once; a killed instance's leases still expire on time, once; two calls racing on two
+ * instances never reserve the same agent; a hunt continues on whichever instance Telnyx calls back.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { createInterface } from 'node:readline';
+import { XMLParser } from 'fast-xml-parser';
+import { createClient } from 'graphql-ws';
+import WebSocket from 'ws';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ADMIN_KEY, freshPostgres, postgresAvailable, sleep, startServer, subscribe, type TestServer } from '../support/harness.js';
+import { dropRedisKeys, REDIS_URL, redisAvailable, uniqueKeyPrefix } from '../support/redis.js';
+
+const TTL_MS = 3000;
+const parser = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '', isArray: (name) => name === 'Sip' });
+const dialed = (body: string): string[] =>
+  parser.parse(body).Response.Dial?.Sip?.map((s: any) => String(s['#text']).replace(/^sip:|@sip\.telnyx\.com$/g, '')) ?? [];
+
+const PRESENCE_CHANGED = `subscription($c: ID!) { presenceChanged(companyId: $c) { cause snapshot presence { agentId online } } }`;
+const HEARTBEAT = `mutation { heartbeat(input: { sipRegistered: true }) { presence { online } leaseExpiresAt } }`;
+
+const ready = (await postgresAvailable()) && (await redisAvailable());
+
+describe.runIf(ready)('several instances on one Redis and one Postgres', () => {
+  const keyPrefix = uniqueKeyPrefix();
+  let pg: Awaited<ReturnType<typeof freshPostgres>>;
+  let env: Record<string, string>;
+  let a: TestServer;
+  let b: TestServer;
+  let c: TestServer;
+
+  beforeAll(async () => {
+    pg = await freshPostgres();
+    env = {
+      DATABASE_URL: pg.url,
+      DATABASE_POOL_MAX: '4',
+      REDIS_URL,
+      REDIS_KEY_PREFIX: keyPrefix,
+      JWT_SECRET: randomBytes(32).toString('hex'),
+      PRESENCE_TTL_MS: String(TTL_MS),
+      HEARTBEAT_INTERVAL_MS: '1000',
+      SOCKET_GRACE_MS: '1000',
+    };
+    a = await startServer({ env });
+    [b, c] = await Promise.all([startServer({ env }), startServer({ env })]);
+  });
+  afterAll(async () => {
+    await Promise.allSettled([a?.close(), b?.close(), c?.close()]);
+    await pg?.drop();
+    await dropRedisKeys(keyPrefix);
+  });
+
+  async function company(routing: Record<string, unknown>, names: string[]) {
+    const { createCompany } = await a.admin(`mutation($r: RoutingConfigInput) { createCompany(input: { name: "Multi", routing: $r }) { id } }`, {
+      r: { allowUnregisteredSoftphones: false, ...routing },
+    });
+    const companyId: string = createCompany.id;
+    const agents: Record<string, { id: string; token: string; sip: string }> = {};
+    for (const name of names) {
+      const sip = `${name}.${companyId.slice(-6)}`;
+      const { createAgent } = await a.admin(`mutation($i: CreateAgentInput!) { createAgent(input: $i) { id } }`, {
+        i: { companyId, displayName: name, sipUsername: sip, position: names.indexOf(name) },
+      });
+      const { issueAgentToken } = await a.admin(`mutation($a: ID!) { issueAgentToken(agentId: $a) { token } }`, { a: createAgent.id });
+      agents[name] = { id: createAgent.id, token: issueAgentToken.token, sip };
+    }
+    const { issueSupervisorToken } = await a.admin(`mutation($c: ID!) { issueSupervisorToken(companyId: $c) { token } }`, { c: companyId });
+    return { companyId, agents, supervisor: issueSupervisorToken.token as string };
+  }
+
+  const transitions = (events: any[], agentId: string, online: boolean) =>
+    events.filter((e) => !e.presenceChanged.snapshot && e.presenceChanged.presence.agentId === agentId && e.presenceChanged.presence.online === online && e.presenceChanged.cause !== 'STATUS' && e.presenceChanged.cause !== 'CALL');
+
+  it('a heartbeat on one instance routes a call on another; a supervisor on a third sees it once', async () => {
+    const co = await company({ mode: 'AUTO' }, ['ana']);
+    const board = subscribe(c.ws(co.supervisor), PRESENCE_CHANGED, { c: co.companyId });
+    await board.next((e) => e.presenceChanged.snapshot && e.presenceChanged.presence.agentId === co.agents.ana!.id);
+
+    const before = await b.webhook(`/telnyx/voice/${co.companyId}`, { CallSid: 'mi-1-before', From: '+15551230000', To: '+13055550100' });
+    expect(dialed(before.body)).toEqual([]);
+
+    const hb = await a.gql(HEARTBEAT, {}, co.agents.ana!.token);
+    expect(hb.data.heartbeat.presence.online).toBe(true);
+    const call = await b.webhook(`/telnyx/voice/${co.companyId}`, { CallSid: 'mi-1', From: '+15551230000', To: '+13055550100' });
+    expect(dialed(call.body)).toEqual([co.agents.ana!.sip]);
+
+    await board.next((e) => !e.presenceChanged.snapshot && e.presenceChanged.presence.online);
+    // Renewals on every instance are not transitions.
+    for (const server of [a, b, c, a]) expect((await server.gql(HEARTBEAT, {}, co.agents.ana!.token)).errors).toBeUndefined();
+    await sleep(500);
+    expect(transitions(board.events, co.agents.ana!.id, true)).toHaveLength(1);
+    expect(board.events.filter((e) => !e.presenceChanged.snapshot)).toHaveLength(1);
+
+    // Every instance answers the presence query from the same shared lease.
+    for (const server of [a, b, c]) {
+      const p = await server.gql(`query($c: ID!) { presence(companyId: $c) { agentId online } }`, { c: co.companyId }, co.supervisor);
+      expect(p.data.presence).toEqual([{ agentId: co.agents.ana!.id, online: true }]);
+    }
+  });
+
+  it('a killed instance still lets its agents expire on time, with exactly one offline event', async () => {
+    const co = await company({ mode: 'AUTO' }, ['kim']);
+    const kim = co.agents.kim!;
+    const child = await spawnInstance(env);
+    const board = subscribe(a.ws(co.supervisor), PRESENCE_CHANGED, { c: co.companyId });
+    const boardB = subscribe(b.ws(co.supervisor), PRESENCE_CHANGED, { c: co.companyId });
+    await Promise.all([board.next((e) => e.presenceChanged.snapshot), boardB.next((e) => e.presenceChanged.snapshot)]);
+    try {
+      // The agent's softphone: socket and heartbeats on the instance about to die.
+      const socket = createClient({ url: child.url.replace(/^http/, 'ws') + '/graphql', webSocketImpl: WebSocket, connectionParams: { authorization: `Bearer ${kim.token}` }, lazy: false, retryAttempts: 0, onNonLazyError: () => {} });
+      await new Promise<void>((resolve) => socket.on('connected', () => resolve()));
+      const hb = await postGql(child.url, HEARTBEAT, kim.token);
+      const leaseEnd = Date.parse(hb.data.heartbeat.leaseExpiresAt);
+      await board.next((e) => !e.presenceChanged.snapshot && e.presenceChanged.presence.online);
+      expect(dialed((await b.webhook(`/telnyx/voice/${co.companyId}`, { CallSid: 'mi-2-live', To: '+1' })).body)).toEqual([kim.sip]);
+
+      child.process.kill('SIGKILL');
+      await new Promise((resolve) => child.process.once('exit', resolve));
+      void socket.dispose();
+
+      const offline = await board.next((e) => !e.presenceChanged.snapshot && !e.presenceChanged.presence.online, TTL_MS + 3000);
+      const seenAt = Date.now();
+      expect(offline.presenceChanged.cause).toBe('LEASE_EXPIRED');
+      expect(seenAt).toBeGreaterThanOrEqual(leaseEnd - 50);
+      expect(seenAt).toBeLessThanOrEqual(leaseEnd + 1000); // offline within PRESENCE_TTL_MS + 1 s of the last heartbeat
+      await boardB.next((e) => !e.presenceChanged.snapshot && !e.presenceChanged.presence.online, 2000);
+      await sleep(1500); // every surviving instance has run its claim several times since
+      for (const events of [board.events, boardB.events]) expect(transitions(events, kim.id, false)).toHaveLength(1);
+      expect(dialed((await c.webhook(`/telnyx/voice/${co.companyId}`, { CallSid: 'mi-2-dead', To: '+1' })).body)).toEqual([]);
+    } finally {
+      child.process.kill('SIGKILL');
+    }
+  });
+
+  it('a supervisor whose instance restarts its subscription gets the current state first (snapshot), then live events', async () => {
+    const co = await company({ mode: 'AUTO' }, ['sam']);
+    await b.gql(HEARTBEAT, {}, co.agents.sam!.token);
+    const board = subscribe(c.ws(co.supervisor), PRESENCE_CHANGED, { c: co.companyId });
+    const first = await board.next(() => true);
+    expect(first.presenceChanged).toMatchObject({ snapshot: true, presence: { agentId: co.agents.sam!.id, online: true } });
+    await a.gql(`mutation($a: ID!) { setAgentStatus(input: { agentId: $a, status: ON_BREAK, reason: "lunch" }) { status } }`, { a: co.agents.sam!.id }, co.supervisor);
+    await board.next((e) => e.presenceChanged.cause === 'STATUS');
+    // The status change made on one instance is what routing sees on the others.
+    expect(dialed((await b.webhook(`/telnyx/voice/${co.companyId}`, { CallSid: 'mi-3', To: '+1' })).body)).toEqual([]);
+  });
+});
+
+async function postGql(url: string, query: string, token: string): Promise<any> {
+  const res = await fetch(`${url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify({ query }) });
+  return res.json();
+}
+
+/** An instance in a child process (so the test can SIGKILL it); resolves once it listens. */
+async function spawnInstance(env: Record<string, string>): Promise<{ url: string; process: ChildProcess }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'test/support/instance-process.ts'], {
+    env: { ...process.env, ...env, ADMIN_API_KEY: ADMIN_KEY, LOG_LEVEL: 'warn', PORT: '0', HOST: '127.0.0.1', SEED_DEMO: 'false' },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('instance process did not start within 30 s')), 30_000);
+    child.once('exit', (code) => reject(new Error(`instance process exited (${code}) before listening`)));
+    createInterface({ input: child.stdout! }).on('line', (line) => {
+      try {
+        const message = JSON.parse(line);
+        if (typeof message.url === 'string' && message.level === undefined) {
+          clearTimeout(timer);
+          resolve(message.url);
+        }
+      } catch {
+        // a log line that is not JSON
+      }
+    });
+  });
+  return { url, process: child };
+}
