@@ -73,7 +73,7 @@ export interface CallContext {
   ageSeconds?: number;
 }
 
-export type SkipReason = 'DISABLED' | 'OFFLINE' | 'NOT_REGISTERED' | 'ON_BREAK' | 'WRAP_UP' | 'ON_CALL' | 'LACKS_SKILL' | 'RESERVED' | 'ALREADY_OFFERED';
+export type SkipReason = 'CLOSED' | 'DISABLED' | 'OFFLINE' | 'NOT_REGISTERED' | 'ON_BREAK' | 'WRAP_UP' | 'ON_CALL' | 'LACKS_SKILL' | 'RESERVED' | 'ALREADY_OFFERED';
 
 export interface SkippedAgent {
   agentId: string;
@@ -143,7 +143,11 @@ export function decideRoute(
 ): RoutePlan {
   if (policy.businessHours) {
     const hours = evaluateHours(policy.businessHours, now);
-    if (!hours.open) return { kind: 'FALLBACK', fallback: policy.afterHoursKind, reason: 'AFTER_HOURS', skipped: [] };
+    if (!hours.open) {
+      const detail = hours.reason === 'HOLIDAY' ? `closed: ${hours.holiday ?? 'holiday'}` : 'outside business hours';
+      const skipped = agents.map((a): SkippedAgent => ({ agentId: a.id, reason: 'CLOSED', detail }));
+      return { kind: 'FALLBACK', fallback: policy.afterHoursKind, reason: 'AFTER_HOURS', skipped };
+    }
   }
   const required = call.requiredSkills ?? null;
   if (!required) return decideFor(policy, agents, null, hunt);

@@ -273,8 +273,14 @@ describe('hunting, reservations and agent states', () => {
       },
       [{ name: 'ola' }],
     );
-    const at = async (iso: string) => (await c.gql(`query($c: ID!, $at: DateTime) { routePreview(companyId: $c, at: $at) { decision fallbackReason at } }`, { at: iso })).data.routePreview;
-    expect(await at('2026-11-26T15:00:00.000Z')).toEqual({ decision: 'FALLBACK', fallbackReason: 'AFTER_HOURS', at: '2026-11-26T15:00:00.000Z' }); // 10:00 on the holiday
+    const at = async (iso: string) =>
+      (await c.gql(`query($c: ID!, $at: DateTime) { routePreview(companyId: $c, at: $at) { decision fallbackReason at skipped { reason detail } } }`, { at: iso })).data.routePreview;
+    expect(await at('2026-11-26T15:00:00.000Z')).toEqual({
+      decision: 'FALLBACK',
+      fallbackReason: 'AFTER_HOURS',
+      at: '2026-11-26T15:00:00.000Z',
+      skipped: [{ reason: 'CLOSED', detail: 'closed: Thanksgiving' }],
+    }); // 10:00 on the holiday
     expect(await at('2026-11-27T15:00:00.000Z')).toMatchObject({ decision: 'RING' }); // 10:00 the day after
     expect(await at('2026-11-27T13:59:00.000Z')).toMatchObject({ decision: 'FALLBACK', fallbackReason: 'AFTER_HOURS' }); // 08:59 EST
   });

@@ -566,3 +566,18 @@ describe('skills: required skill filters, then widens after the wait', () => {
     expect(plan.skipped).toEqual([]);
   });
 });
+
+describe('business hours in the plan', () => {
+  const team = [agent('ana'), agent('ben', { liveness: null })];
+  it('closed: every agent is listed with the reason, the holiday named', () => {
+    const holiday = { timeZone: 'UTC', weekly: { MON: [{ open: '00:00', close: '24:00' }] }, closures: [{ date: '2023-11-14', name: 'Staff day' }] };
+    const plan = fallback(decideRoute(policy({ businessHours: holiday, afterHoursKind: 'HANGUP' }), team, CALL, NOW)); // NOW is 2023-11-14
+    expect(plan).toMatchObject({ fallback: 'HANGUP', reason: 'AFTER_HOURS' });
+    expect(plan.skipped).toEqual([
+      { agentId: 'ana', reason: 'CLOSED', detail: 'closed: Staff day' },
+      { agentId: 'ben', reason: 'CLOSED', detail: 'closed: Staff day' },
+    ]);
+    const weekend = { timeZone: 'UTC', weekly: { SAT: [{ open: '09:00', close: '17:00' }] }, closures: [] };
+    expect(fallback(decideRoute(policy({ businessHours: weekend }), team, CALL, NOW)).skipped[0]!.detail).toBe('outside business hours');
+  });
+});

@@ -220,7 +220,7 @@ const RouteDecisionEnum = builder.enumType('RouteDecision', {
 });
 
 const SkipReasonEnum = builder.enumType('SkipReason', {
-  values: ['DISABLED', 'OFFLINE', 'NOT_REGISTERED', 'ON_BREAK', 'WRAP_UP', 'ON_CALL', 'LACKS_SKILL', 'RESERVED', 'ALREADY_OFFERED'] as const satisfies readonly SkipReason[],
+  values: ['CLOSED', 'DISABLED', 'OFFLINE', 'NOT_REGISTERED', 'ON_BREAK', 'WRAP_UP', 'ON_CALL', 'LACKS_SKILL', 'RESERVED', 'ALREADY_OFFERED'] as const satisfies readonly SkipReason[],
 });
 
 const SkippedAgentRef = builder.objectRef<{ presence: AgentPresence; reason: SkipReason; detail: string }>('SkippedAgent').implement({
