@@ -25,7 +25,7 @@ const parser = new XMLParser({ ignoreAttributes: false, parseTagValue: false, pa
 // ---------------------------------------------------------------------------------------------
 
 type Method = 'GET' | 'POST' | 'PUT' | 'DELETE' | 'PATCH';
-type KnownRoute = 'voice' | 'dial-complete' | 'voicemail' | 'status';
+type KnownRoute = 'voice' | 'language' | 'dial-complete' | 'voicemail' | 'status';
 
 /** Where the company id comes from: one of the real companies (resolved at run time), or a literal. */
 type IdChoice = { kind: 'real'; index: 0 | 1 } | { kind: 'literal'; value: string; encode: boolean };
@@ -163,7 +163,7 @@ const targetArb: fc.Arbitrary<Target> = fc.oneof(
     weight: 9,
     arbitrary: fc
       .record({
-        route: fc.constantFrom<KnownRoute>('voice', 'dial-complete', 'voicemail', 'status'),
+        route: fc.constantFrom<KnownRoute>('voice', 'language', 'dial-complete', 'voicemail', 'status'),
         id: fc.option(idArb, { freq: 8, nil: null }),
         trailingSlash: fc.boolean(),
       })
@@ -244,7 +244,7 @@ function getQueryFrom(recipe: BodyRecipe): string {
 }
 
 const isTelnyxPath = (p: string) => p === '/telnyx' || p.startsWith('/telnyx/');
-const KNOWN = /^\/telnyx\/(voice|dial-complete|voicemail|status)(?:\/([^/]+))?\/?$/;
+const KNOWN = /^\/telnyx\/(voice|language|dial-complete|voicemail|status)(?:\/([^/]+))?\/?$/;
 /** Whether the path, as the server receives it, names a webhook route (only `voice` may omit the company). */
 function isKnownRoute(pathname: string): boolean {
   const m = KNOWN.exec(pathname);
