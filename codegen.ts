@@ -9,7 +9,8 @@ const config: CodegenConfig = {
   generates: {
     'web/src/gql/': {
       preset: 'client',
-      config: { useTypeImports: true, enumsAsTypes: true, scalars: { DateTime: 'string' } },
+      // Documents as strings: graphql-ws sends text, so the browser bundle needs no GraphQL parser.
+      config: { useTypeImports: true, enumsAsTypes: true, scalars: { DateTime: 'string' }, documentMode: 'string' },
       presetConfig: { fragmentMasking: false },
     },
   },

@@ -4,7 +4,7 @@
  * so tests start as many instances as they like on free ports.
  */
 import { randomUUID } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { GraphQLError, parse, validate, type ExecutionArgs } from 'graphql';
@@ -25,6 +25,7 @@ import { createServices, type Services } from './services/index.js';
 import { TelnyxSignatureVerifier } from './telnyx/signature.js';
 import { handleTelnyxWebhook, isTelnyxPath } from './telnyx/webhooks.js';
 import { TEXML_CONTENT_TYPE } from './domain/texml.js';
+import { createStaticHandler } from './http/static-files.js';
 import { observabilityPlugin } from './graphql/observability.js';
 import { requestIdFor } from './infra/logger.js';
 import { countingPresenceTransitions, createMetrics, isRoutingRoute, routingOutcomeLabel, webhookRouteLabel, type Metrics } from './infra/metrics.js';
@@ -36,6 +37,8 @@ export interface AppDeps {
   logger: Logger;
   clock?: Clock;
   pubsub?: PubSub;
+  /** The built web app (default web/dist); tests point it at their own build. */
+  webRoot?: string;
 }
 
 export interface App {
@@ -54,7 +57,9 @@ export interface App {
 /** Webhook bodies are a few hundred bytes; anything past this is dropped, not buffered. */
 const MAX_WEBHOOK_BODY_BYTES = 256 * 1024;
 const REFUSED_TEXML = '<?xml version="1.0" encoding="UTF-8"?><Response><Hangup/></Response>';
-const WEB_INDEX = new URL('../web/index.html', import.meta.url);
+const WEB_ROOT = fileURLToPath(new URL('../web/dist', import.meta.url));
+const WEB_NOT_BUILT =
+  '<!doctype html><meta charset="utf-8"><title>Curbe Voice</title><p>The web app is not built yet: run <code>npm run build:web</code> (npm start does it). The API is on <a href="/graphql">/graphql</a>.</p>';
 
 export function buildApp(deps: AppDeps): App {
   const { config, logger } = deps;
@@ -104,6 +109,8 @@ export function buildApp(deps: AppDeps): App {
     },
   });
 
+  const serveStatic = createStaticHandler({ root: deps.webRoot ?? WEB_ROOT, notBuilt: WEB_NOT_BUILT });
+
   const server = createServer((req, res) => {
     const requestId = requestIdFor(req.headers['x-request-id']);
     req.headers['x-request-id'] = requestId; // Yoga's context reads it from the request
@@ -113,7 +120,7 @@ export function buildApp(deps: AppDeps): App {
     if (path === '/healthz') return void sendText(res, 200, 'ok\n');
     if (path === '/readyz') return void serveReadiness(readiness, res, logger);
     if (path === '/metrics') return void serveMetrics(metrics, res);
-    if (path === '/' || path === '/index.html') return void serveFile(res, WEB_INDEX, 'text/html; charset=utf-8');
+    if ((req.method === 'GET' || req.method === 'HEAD') && path !== yoga.graphqlEndpoint) return void serveStatic(req, res, path);
     if (!withinBodyLimit(req, res, GRAPHQL_LIMITS.maxBodyBytes)) return;
     return void yoga(req, res);
   });
@@ -310,12 +317,4 @@ async function serveMetrics(metrics: Metrics, res: ServerResponse) {
 
 function sendText(res: ServerResponse, status: number, text: string) {
   res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8' }).end(text);
-}
-
-async function serveFile(res: ServerResponse, file: URL, type: string) {
-  try {
-    res.writeHead(200, { 'content-type': type }).end(await readFile(file));
-  } catch {
-    sendText(res, 404, 'not found\n');
-  }
 }

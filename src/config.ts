@@ -30,6 +30,9 @@ const EnvSchema = z.object({
     .string()
     .refine(isTelnyxPublicKey, 'TELNYX_PUBLIC_KEY must be the base64 Ed25519 public key from the Telnyx portal (32 bytes)')
     .optional(),
+  TELNYX_API_KEY: z.string().min(10, 'TELNYX_API_KEY must be a Telnyx API v2 key (KEY…)').optional(),
+  TELNYX_API_BASE_URL: z.url({ protocol: /^https?$/, message: 'TELNYX_API_BASE_URL must be an http(s) URL' }).default('https://api.telnyx.com/v2'),
+  TELNYX_WEBRTC_HOST: z.url({ protocol: /^wss?$/, message: 'TELNYX_WEBRTC_HOST must be a ws:// or wss:// URL' }).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   NODE_ENV: z.string().default('development'),
   SEED_DEMO: z
@@ -65,6 +68,11 @@ export interface Config {
   /** The secret before the last rotation: its tokens are still accepted, never issued. */
   jwtSecretPrevious: string | undefined;
   telnyxPublicKey: string | undefined;
+  /** Mints softphone login tokens; without it softphones run unregistered (demo mode). */
+  telnyxApiKey: string | undefined;
+  telnyxApiBaseUrl: string;
+  /** Overrides the SDK's signalling server (wss://rtc.telnyx.com); tests point it at a fake. */
+  telnyxWebrtcHost: string | undefined;
   logLevel: Env['LOG_LEVEL'];
   production: boolean;
   /** Seed the demo company on start (default: only for the embedded database). */
@@ -110,6 +118,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     jwtSecret: e.JWT_SECRET,
     jwtSecretPrevious: e.JWT_SECRET_PREVIOUS,
     telnyxPublicKey: e.TELNYX_PUBLIC_KEY,
+    telnyxApiKey: e.TELNYX_API_KEY,
+    telnyxApiBaseUrl: e.TELNYX_API_BASE_URL.replace(/\/+$/, ''),
+    telnyxWebrtcHost: e.TELNYX_WEBRTC_HOST,
     logLevel: e.LOG_LEVEL,
     production,
     seedDemo: e.SEED_DEMO ?? !e.DATABASE_URL,

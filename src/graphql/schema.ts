@@ -8,5 +8,6 @@ import './modules/phone-number.js';
 import './modules/voicemail.js';
 import './modules/stats.js';
 import './modules/auth.js';
+import './modules/softphone.js';
 
 export const schema = builder.toSchema({ sortSchema: true });

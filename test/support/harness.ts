@@ -25,7 +25,7 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
-export async function startServer(opts: { env?: Record<string, string>; database?: Database; logger?: Logger } = {}): Promise<TestServer> {
+export async function startServer(opts: { env?: Record<string, string>; database?: Database; logger?: Logger; webRoot?: string } = {}): Promise<TestServer> {
   const config = loadConfig({
     ADMIN_API_KEY: ADMIN_KEY,
     JWT_SECRET: randomBytes(32).toString('hex'),
@@ -37,7 +37,7 @@ export async function startServer(opts: { env?: Record<string, string>; database
   });
   const database = opts.database ?? (await openDatabase(config));
   await database.migrate();
-  const app = buildApp({ config: { ...config, jwtSecret: config.jwtSecret! }, database, logger: opts.logger ?? createLogger(config.logLevel) });
+  const app = buildApp({ config: { ...config, jwtSecret: config.jwtSecret! }, database, logger: opts.logger ?? createLogger(config.logLevel), webRoot: opts.webRoot });
   const url = await app.start(0, '127.0.0.1');
   const clients: Client[] = [];
 

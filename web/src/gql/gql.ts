@@ -1,6 +1,7 @@
 /* eslint-disable */
 import * as types from './graphql';
-import type { TypedDocumentNode as DocumentNode } from '@graphql-typed-document-node/core';
+
+
 
 /**
  * Map of all GraphQL operations in the project.
@@ -14,51 +15,90 @@ import type { TypedDocumentNode as DocumentNode } from '@graphql-typed-document-
  * Learn more about it here: https://the-guild.dev/graphql/codegen/plugins/presets/preset-client#reducing-bundle-size
  */
 type Documents = {
-    "\n  mutation Heartbeat($input: HeartbeatInput!) {\n    heartbeat(input: $input) {\n      nextHeartbeatInMs\n      leaseExpiresAt\n      presence {\n        agentId\n        online\n        status\n        statusReason\n      }\n    }\n  }\n": typeof types.HeartbeatDocument,
+    "\n  query Viewer {\n    viewer {\n      role\n      companyId\n      agentId\n    }\n  }\n": typeof types.ViewerDocument,
+    "\n  query Softphone {\n    softphone {\n      agentId\n      companyId\n      displayName\n      sipUsername\n      telnyxConfigured\n      loginToken\n      websocketHost\n      heartbeatIntervalMs\n      registrationRequired\n      message\n    }\n  }\n": typeof types.SoftphoneDocument,
+    "\n  mutation Heartbeat($input: HeartbeatInput!) {\n    heartbeat(input: $input) {\n      nextHeartbeatInMs\n      leaseExpiresAt\n      presence {\n        agentId\n        online\n        sipRegistered\n        status\n        statusReason\n        callState\n      }\n    }\n  }\n": typeof types.HeartbeatDocument,
+    "\n  mutation ReportCallState($input: CallStateInput!) {\n    reportCallState(input: $input) {\n      agentId\n      online\n      status\n      statusReason\n    }\n  }\n": typeof types.ReportCallStateDocument,
     "\n  mutation SetAgentStatus($input: SetAgentStatusInput!) {\n    setAgentStatus(input: $input) {\n      agentId\n      status\n      statusReason\n      online\n    }\n  }\n": typeof types.SetAgentStatusDocument,
-    "\n  subscription PresenceChanged($companyId: ID!) {\n    presenceChanged(companyId: $companyId) {\n      at\n      cause\n      snapshot\n      presence {\n        agentId\n        displayName\n        online\n        sipRegistered\n        status\n        statusReason\n        lastSeen\n        activeCalls\n      }\n    }\n  }\n": typeof types.PresenceChangedDocument,
-    "\n  query RoutePreview($companyId: ID!) {\n    routePreview(companyId: $companyId) {\n      decision\n      fallback\n      targets {\n        agentId\n        displayName\n      }\n      skipped {\n        agent {\n          agentId\n          displayName\n        }\n        reason\n        detail\n      }\n    }\n  }\n": typeof types.RoutePreviewDocument,
+    "\n  subscription PresenceChanged($companyId: ID!) {\n    presenceChanged(companyId: $companyId) {\n      at\n      cause\n      snapshot\n      presence {\n        agentId\n        displayName\n        sipUsername\n        online\n        sipRegistered\n        status\n        statusReason\n        lastSeen\n        callState\n        activeCalls\n      }\n    }\n  }\n": typeof types.PresenceChangedDocument,
+    "\n  fragment BoardRouting on RoutingConfig {\n    mode\n    ringTimeoutSeconds\n    fallbackKind\n    fallbackNumber\n    allowUnregisteredSoftphones\n  }\n": typeof types.BoardRoutingFragmentDoc,
+    "\n  query BoardCompany($companyId: ID!) {\n    company(id: $companyId) {\n      id\n      name\n      timeZone\n      routing {\n        ...BoardRouting\n      }\n    }\n  }\n": typeof types.BoardCompanyDocument,
+    "\n  mutation UpdateRoutingConfig($companyId: ID!, $input: RoutingConfigInput!) {\n    updateRoutingConfig(companyId: $companyId, input: $input) {\n      ...BoardRouting\n    }\n  }\n": typeof types.UpdateRoutingConfigDocument,
+    "\n  query RoutePreview($companyId: ID!) {\n    routePreview(companyId: $companyId) {\n      at\n      decision\n      fallback\n      fallbackReason\n      ringTimeoutSeconds\n      targets {\n        agentId\n        displayName\n      }\n      skipped {\n        agent {\n          agentId\n          displayName\n        }\n        reason\n        detail\n      }\n    }\n  }\n": typeof types.RoutePreviewDocument,
+    "\n  fragment VoicemailFields on Voicemail {\n    id\n    from\n    to\n    durationSeconds\n    recordingUrl\n    createdAt\n  }\n": typeof types.VoicemailFieldsFragmentDoc,
+    "\n  query Voicemails($companyId: ID!) {\n    voicemails(companyId: $companyId, first: 50) {\n      ...VoicemailFields\n    }\n  }\n": typeof types.VoicemailsDocument,
+    "\n  subscription VoicemailReceived($companyId: ID!) {\n    voicemailReceived(companyId: $companyId) {\n      ...VoicemailFields\n    }\n  }\n": typeof types.VoicemailReceivedDocument,
 };
 const documents: Documents = {
-    "\n  mutation Heartbeat($input: HeartbeatInput!) {\n    heartbeat(input: $input) {\n      nextHeartbeatInMs\n      leaseExpiresAt\n      presence {\n        agentId\n        online\n        status\n        statusReason\n      }\n    }\n  }\n": types.HeartbeatDocument,
+    "\n  query Viewer {\n    viewer {\n      role\n      companyId\n      agentId\n    }\n  }\n": types.ViewerDocument,
+    "\n  query Softphone {\n    softphone {\n      agentId\n      companyId\n      displayName\n      sipUsername\n      telnyxConfigured\n      loginToken\n      websocketHost\n      heartbeatIntervalMs\n      registrationRequired\n      message\n    }\n  }\n": types.SoftphoneDocument,
+    "\n  mutation Heartbeat($input: HeartbeatInput!) {\n    heartbeat(input: $input) {\n      nextHeartbeatInMs\n      leaseExpiresAt\n      presence {\n        agentId\n        online\n        sipRegistered\n        status\n        statusReason\n        callState\n      }\n    }\n  }\n": types.HeartbeatDocument,
+    "\n  mutation ReportCallState($input: CallStateInput!) {\n    reportCallState(input: $input) {\n      agentId\n      online\n      status\n      statusReason\n    }\n  }\n": types.ReportCallStateDocument,
     "\n  mutation SetAgentStatus($input: SetAgentStatusInput!) {\n    setAgentStatus(input: $input) {\n      agentId\n      status\n      statusReason\n      online\n    }\n  }\n": types.SetAgentStatusDocument,
-    "\n  subscription PresenceChanged($companyId: ID!) {\n    presenceChanged(companyId: $companyId) {\n      at\n      cause\n      snapshot\n      presence {\n        agentId\n        displayName\n        online\n        sipRegistered\n        status\n        statusReason\n        lastSeen\n        activeCalls\n      }\n    }\n  }\n": types.PresenceChangedDocument,
-    "\n  query RoutePreview($companyId: ID!) {\n    routePreview(companyId: $companyId) {\n      decision\n      fallback\n      targets {\n        agentId\n        displayName\n      }\n      skipped {\n        agent {\n          agentId\n          displayName\n        }\n        reason\n        detail\n      }\n    }\n  }\n": types.RoutePreviewDocument,
+    "\n  subscription PresenceChanged($companyId: ID!) {\n    presenceChanged(companyId: $companyId) {\n      at\n      cause\n      snapshot\n      presence {\n        agentId\n        displayName\n        sipUsername\n        online\n        sipRegistered\n        status\n        statusReason\n        lastSeen\n        callState\n        activeCalls\n      }\n    }\n  }\n": types.PresenceChangedDocument,
+    "\n  fragment BoardRouting on RoutingConfig {\n    mode\n    ringTimeoutSeconds\n    fallbackKind\n    fallbackNumber\n    allowUnregisteredSoftphones\n  }\n": types.BoardRoutingFragmentDoc,
+    "\n  query BoardCompany($companyId: ID!) {\n    company(id: $companyId) {\n      id\n      name\n      timeZone\n      routing {\n        ...BoardRouting\n      }\n    }\n  }\n": types.BoardCompanyDocument,
+    "\n  mutation UpdateRoutingConfig($companyId: ID!, $input: RoutingConfigInput!) {\n    updateRoutingConfig(companyId: $companyId, input: $input) {\n      ...BoardRouting\n    }\n  }\n": types.UpdateRoutingConfigDocument,
+    "\n  query RoutePreview($companyId: ID!) {\n    routePreview(companyId: $companyId) {\n      at\n      decision\n      fallback\n      fallbackReason\n      ringTimeoutSeconds\n      targets {\n        agentId\n        displayName\n      }\n      skipped {\n        agent {\n          agentId\n          displayName\n        }\n        reason\n        detail\n      }\n    }\n  }\n": types.RoutePreviewDocument,
+    "\n  fragment VoicemailFields on Voicemail {\n    id\n    from\n    to\n    durationSeconds\n    recordingUrl\n    createdAt\n  }\n": types.VoicemailFieldsFragmentDoc,
+    "\n  query Voicemails($companyId: ID!) {\n    voicemails(companyId: $companyId, first: 50) {\n      ...VoicemailFields\n    }\n  }\n": types.VoicemailsDocument,
+    "\n  subscription VoicemailReceived($companyId: ID!) {\n    voicemailReceived(companyId: $companyId) {\n      ...VoicemailFields\n    }\n  }\n": types.VoicemailReceivedDocument,
 };
 
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
- *
- *
- * @example
- * ```ts
- * const query = graphql(`query GetUser($id: ID!) { user(id: $id) { name } }`);
- * ```
- *
- * The query argument is unknown!
- * Please regenerate the types.
  */
-export function graphql(source: string): unknown;
+export function graphql(source: "\n  query Viewer {\n    viewer {\n      role\n      companyId\n      agentId\n    }\n  }\n"): typeof import('./graphql').ViewerDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query Softphone {\n    softphone {\n      agentId\n      companyId\n      displayName\n      sipUsername\n      telnyxConfigured\n      loginToken\n      websocketHost\n      heartbeatIntervalMs\n      registrationRequired\n      message\n    }\n  }\n"): typeof import('./graphql').SoftphoneDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation Heartbeat($input: HeartbeatInput!) {\n    heartbeat(input: $input) {\n      nextHeartbeatInMs\n      leaseExpiresAt\n      presence {\n        agentId\n        online\n        sipRegistered\n        status\n        statusReason\n        callState\n      }\n    }\n  }\n"): typeof import('./graphql').HeartbeatDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation ReportCallState($input: CallStateInput!) {\n    reportCallState(input: $input) {\n      agentId\n      online\n      status\n      statusReason\n    }\n  }\n"): typeof import('./graphql').ReportCallStateDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation SetAgentStatus($input: SetAgentStatusInput!) {\n    setAgentStatus(input: $input) {\n      agentId\n      status\n      statusReason\n      online\n    }\n  }\n"): typeof import('./graphql').SetAgentStatusDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  subscription PresenceChanged($companyId: ID!) {\n    presenceChanged(companyId: $companyId) {\n      at\n      cause\n      snapshot\n      presence {\n        agentId\n        displayName\n        sipUsername\n        online\n        sipRegistered\n        status\n        statusReason\n        lastSeen\n        callState\n        activeCalls\n      }\n    }\n  }\n"): typeof import('./graphql').PresenceChangedDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  fragment BoardRouting on RoutingConfig {\n    mode\n    ringTimeoutSeconds\n    fallbackKind\n    fallbackNumber\n    allowUnregisteredSoftphones\n  }\n"): typeof import('./graphql').BoardRoutingFragmentDoc;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query BoardCompany($companyId: ID!) {\n    company(id: $companyId) {\n      id\n      name\n      timeZone\n      routing {\n        ...BoardRouting\n      }\n    }\n  }\n"): typeof import('./graphql').BoardCompanyDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation UpdateRoutingConfig($companyId: ID!, $input: RoutingConfigInput!) {\n    updateRoutingConfig(companyId: $companyId, input: $input) {\n      ...BoardRouting\n    }\n  }\n"): typeof import('./graphql').UpdateRoutingConfigDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query RoutePreview($companyId: ID!) {\n    routePreview(companyId: $companyId) {\n      at\n      decision\n      fallback\n      fallbackReason\n      ringTimeoutSeconds\n      targets {\n        agentId\n        displayName\n      }\n      skipped {\n        agent {\n          agentId\n          displayName\n        }\n        reason\n        detail\n      }\n    }\n  }\n"): typeof import('./graphql').RoutePreviewDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  fragment VoicemailFields on Voicemail {\n    id\n    from\n    to\n    durationSeconds\n    recordingUrl\n    createdAt\n  }\n"): typeof import('./graphql').VoicemailFieldsFragmentDoc;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query Voicemails($companyId: ID!) {\n    voicemails(companyId: $companyId, first: 50) {\n      ...VoicemailFields\n    }\n  }\n"): typeof import('./graphql').VoicemailsDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  subscription VoicemailReceived($companyId: ID!) {\n    voicemailReceived(companyId: $companyId) {\n      ...VoicemailFields\n    }\n  }\n"): typeof import('./graphql').VoicemailReceivedDocument;
 
-/**
- * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
- */
-export function graphql(source: "\n  mutation Heartbeat($input: HeartbeatInput!) {\n    heartbeat(input: $input) {\n      nextHeartbeatInMs\n      leaseExpiresAt\n      presence {\n        agentId\n        online\n        status\n        statusReason\n      }\n    }\n  }\n"): (typeof documents)["\n  mutation Heartbeat($input: HeartbeatInput!) {\n    heartbeat(input: $input) {\n      nextHeartbeatInMs\n      leaseExpiresAt\n      presence {\n        agentId\n        online\n        status\n        statusReason\n      }\n    }\n  }\n"];
-/**
- * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
- */
-export function graphql(source: "\n  mutation SetAgentStatus($input: SetAgentStatusInput!) {\n    setAgentStatus(input: $input) {\n      agentId\n      status\n      statusReason\n      online\n    }\n  }\n"): (typeof documents)["\n  mutation SetAgentStatus($input: SetAgentStatusInput!) {\n    setAgentStatus(input: $input) {\n      agentId\n      status\n      statusReason\n      online\n    }\n  }\n"];
-/**
- * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
- */
-export function graphql(source: "\n  subscription PresenceChanged($companyId: ID!) {\n    presenceChanged(companyId: $companyId) {\n      at\n      cause\n      snapshot\n      presence {\n        agentId\n        displayName\n        online\n        sipRegistered\n        status\n        statusReason\n        lastSeen\n        activeCalls\n      }\n    }\n  }\n"): (typeof documents)["\n  subscription PresenceChanged($companyId: ID!) {\n    presenceChanged(companyId: $companyId) {\n      at\n      cause\n      snapshot\n      presence {\n        agentId\n        displayName\n        online\n        sipRegistered\n        status\n        statusReason\n        lastSeen\n        activeCalls\n      }\n    }\n  }\n"];
-/**
- * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
- */
-export function graphql(source: "\n  query RoutePreview($companyId: ID!) {\n    routePreview(companyId: $companyId) {\n      decision\n      fallback\n      targets {\n        agentId\n        displayName\n      }\n      skipped {\n        agent {\n          agentId\n          displayName\n        }\n        reason\n        detail\n      }\n    }\n  }\n"): (typeof documents)["\n  query RoutePreview($companyId: ID!) {\n    routePreview(companyId: $companyId) {\n      decision\n      fallback\n      targets {\n        agentId\n        displayName\n      }\n      skipped {\n        agent {\n          agentId\n          displayName\n        }\n        reason\n        detail\n      }\n    }\n  }\n"];
 
 export function graphql(source: string) {
   return (documents as any)[source] ?? {};
 }
-
-export type DocumentType<TDocumentNode extends DocumentNode<any, any>> = TDocumentNode extends DocumentNode<  infer TType,  any>  ? TType  : never;

@@ -3,7 +3,7 @@
 type Exact<T extends { [key: string]: unknown }> = { [K in keyof T]: T[K] };
 /** Internal type. DO NOT USE DIRECTLY. */
 export type Incremental<T> = T | { [P in keyof T]?: P extends ' $fragmentName' | '__typename' ? T[P] : never };
-import type { TypedDocumentNode as DocumentNode } from '@graphql-typed-document-node/core';
+import type { DocumentTypeDecoration } from '@graphql-typed-document-node/core';
 export type AgentStatus =
   /** Ready to take calls. */
   | 'AVAILABLE'
@@ -11,6 +11,28 @@ export type AgentStatus =
   | 'ON_BREAK'
   /** Finishing the previous call; not offered calls. */
   | 'WRAP_UP';
+
+/** Weekly opening hours and closures in an IANA time zone; correct across DST changes. */
+export type BusinessHoursInput = {
+  closures?: Array<ClosureInput> | null | undefined;
+  timeZone: string;
+  weekly: Array<OpeningHoursInput>;
+};
+
+export type CallStateInput = {
+  /** The softphone call state: idle, ringing, answering, active, held... */
+  callState: string;
+  /** Whether the Telnyx client is registered (SDK `ready`). */
+  sipRegistered: boolean;
+};
+
+export type ClosureInput = {
+  /** YYYY-MM-DD in the schedule time zone. */
+  date: string;
+  name?: string | null | undefined;
+  /** Special hours that day; none = closed all day. */
+  ranges?: Array<TimeRangeInput> | null | undefined;
+};
 
 export type FallbackKind =
   /** Say the greeting and hang up. */
@@ -20,11 +42,36 @@ export type FallbackKind =
   /** Say the greeting and record a message. */
   | 'VOICEMAIL';
 
+export type FallbackReason =
+  /** Outside business hours or on a closure. */
+  | 'AFTER_HOURS'
+  /** Every agent was offered, or maxHuntSeconds ran out. */
+  | 'HUNT_EXHAUSTED'
+  /** Nobody routable. */
+  | 'NO_AGENTS';
+
 export type HeartbeatInput = {
   /** The softphone call state (idle, ringing, active, held...). */
   callState?: string | null | undefined;
   /** Whether the Telnyx client is registered (SDK `ready`). */
   sipRegistered: boolean;
+};
+
+export type LanguageMenuOptionInput = {
+  /** One key: 0-9, * or #. */
+  digit: string;
+  /** BCP-47 language of the prompt, e.g. es-US. */
+  language: string;
+  /** What the caller hears for this option. */
+  prompt: string;
+  /** The skill the call then requires, e.g. es. */
+  skill: string;
+};
+
+export type OpeningHoursInput = {
+  close: string;
+  day: Weekday;
+  open: string;
 };
 
 export type PresenceCause =
@@ -47,11 +94,75 @@ export type PresenceCause =
   /** The softphone reported it is not registered with Telnyx. */
   | 'UNREGISTERED';
 
+export type Role =
+  | 'ADMIN'
+  | 'AGENT'
+  | 'SUPERVISOR';
+
 export type RouteDecision =
   /** Go to the fallback. */
   | 'FALLBACK'
   /** Ring the targets (all at once). */
-  | 'RING';
+  | 'RING'
+  /** Hold the caller: nobody with the required skill yet, widening after widenAfterSeconds. */
+  | 'WAIT';
+
+/** Fields left out (or null) keep their current value. */
+export type RoutingConfigInput = {
+  afterHoursGreeting?: string | null | undefined;
+  /** What callers get outside business hours. */
+  afterHoursKind?: FallbackKind | null | undefined;
+  /** Route to agents whose Telnyx client is not registered (demo, tests). */
+  allowUnregisteredSoftphones?: boolean | null | undefined;
+  /** Missed offers in a row that put an agent ON_BREAK (0 = never, up to 20). */
+  autoPauseAfterMisses?: number | null | undefined;
+  /** Opening hours; see clearBusinessHours to remove them. */
+  businessHours?: BusinessHoursInput | null | undefined;
+  /** Remove the schedule: always open. */
+  clearBusinessHours?: boolean | null | undefined;
+  /** Never widen: a skill nobody can meet goes to the fallback. */
+  clearWidening?: boolean | null | undefined;
+  fallbackKind?: FallbackKind | null | undefined;
+  /** E.164 number for fallbackKind NUMBER. */
+  fallbackNumber?: string | null | undefined;
+  /** BCP-47 language of prompts, e.g. en-US, es-MX. */
+  greetingLanguage?: string | null | undefined;
+  /** The language menu (up to 9 options); an empty list removes it. The choice becomes a required skill. */
+  languageMenu?: Array<LanguageMenuOptionInput> | null | undefined;
+  /** Longest a hunt rings before the fallback (10-600). */
+  maxHuntSeconds?: number | null | undefined;
+  mode?: RoutingMode | null | undefined;
+  /** PROGRESSIVE: seconds between adding one more agent (5-120). */
+  progressiveStepSeconds?: number | null | undefined;
+  /** Seconds a <Dial> rings (5-120). */
+  ringTimeoutSeconds?: number | null | undefined;
+  /** Ringback tone the caller hears (Telnyx ringTone, e.g. us, uk, es, mx). */
+  ringTone?: string | null | undefined;
+  voicemailGreeting?: string | null | undefined;
+  voicemailMaxSeconds?: number | null | undefined;
+  /** Seconds from the start of a call after which a skill nobody can meet is dropped (0-3600). */
+  widenAfterSeconds?: number | null | undefined;
+  /** Seconds in WRAP_UP after a call, then AVAILABLE (0-3600, 0 = none). */
+  wrapUpSeconds?: number | null | undefined;
+};
+
+export type RoutingMode =
+  /** 0 routable agents: fallback; 1: ring that agent; 2+: ring them all at once (no reservations). */
+  | 'AUTO'
+  /** One agent at a time, fewest calls today first. */
+  | 'FEWEST_CALLS'
+  /** One agent at a time, longest since their last call first. */
+  | 'LONGEST_IDLE'
+  /** Ring one agent, then add one more every progressiveStepSeconds. */
+  | 'PROGRESSIVE'
+  /** One agent at a time, in random order. */
+  | 'RANDOM'
+  /** Ring every routable agent of the first tier at once, then the next tier. */
+  | 'RING_ALL'
+  /** One agent at a time, starting after the agent the previous call started with. */
+  | 'ROUND_ROBIN'
+  /** One agent at a time, by position (top-down). */
+  | 'SEQUENTIAL';
 
 export type SetAgentStatusInput = {
   /** Defaults to the calling agent. Supervisors name an agent of their company. */
@@ -63,7 +174,9 @@ export type SetAgentStatusInput = {
 
 export type SkipReason =
   | 'ALREADY_OFFERED'
+  | 'CLOSED'
   | 'DISABLED'
+  | 'LACKS_SKILL'
   | 'NOT_REGISTERED'
   | 'OFFLINE'
   | 'ON_BREAK'
@@ -71,12 +184,43 @@ export type SkipReason =
   | 'RESERVED'
   | 'WRAP_UP';
 
+export type TimeRangeInput = {
+  close: string;
+  open: string;
+};
+
+export type Weekday =
+  | 'FRI'
+  | 'MON'
+  | 'SAT'
+  | 'SUN'
+  | 'THU'
+  | 'TUE'
+  | 'WED';
+
+export type ViewerQueryVariables = Exact<{ [key: string]: never; }>;
+
+
+export type ViewerQuery = { viewer: { role: Role, companyId: string | null, agentId: string | null } | null };
+
+export type SoftphoneQueryVariables = Exact<{ [key: string]: never; }>;
+
+
+export type SoftphoneQuery = { softphone: { agentId: string, companyId: string, displayName: string, sipUsername: string, telnyxConfigured: boolean, loginToken: string | null, websocketHost: string | null, heartbeatIntervalMs: number, registrationRequired: boolean, message: string | null } };
+
 export type HeartbeatMutationVariables = Exact<{
   input: HeartbeatInput;
 }>;
 
 
-export type HeartbeatMutation = { heartbeat: { nextHeartbeatInMs: number, leaseExpiresAt: string, presence: { agentId: string, online: boolean, status: AgentStatus, statusReason: string | null } } };
+export type HeartbeatMutation = { heartbeat: { nextHeartbeatInMs: number, leaseExpiresAt: string, presence: { agentId: string, online: boolean, sipRegistered: boolean, status: AgentStatus, statusReason: string | null, callState: string | null } } };
+
+export type ReportCallStateMutationVariables = Exact<{
+  input: CallStateInput;
+}>;
+
+
+export type ReportCallStateMutation = { reportCallState: { agentId: string, online: boolean, status: AgentStatus, statusReason: string | null } };
 
 export type SetAgentStatusMutationVariables = Exact<{
   input: SetAgentStatusInput;
@@ -90,17 +234,246 @@ export type PresenceChangedSubscriptionVariables = Exact<{
 }>;
 
 
-export type PresenceChangedSubscription = { presenceChanged: { at: string, cause: PresenceCause, snapshot: boolean, presence: { agentId: string, displayName: string, online: boolean, sipRegistered: boolean, status: AgentStatus, statusReason: string | null, lastSeen: string | null, activeCalls: number } } };
+export type PresenceChangedSubscription = { presenceChanged: { at: string, cause: PresenceCause, snapshot: boolean, presence: { agentId: string, displayName: string, sipUsername: string, online: boolean, sipRegistered: boolean, status: AgentStatus, statusReason: string | null, lastSeen: string | null, callState: string | null, activeCalls: number } } };
+
+export type BoardRoutingFragment = { mode: RoutingMode, ringTimeoutSeconds: number, fallbackKind: FallbackKind, fallbackNumber: string | null, allowUnregisteredSoftphones: boolean };
+
+export type BoardCompanyQueryVariables = Exact<{
+  companyId: string | number;
+}>;
+
+
+export type BoardCompanyQuery = { company: { id: string, name: string, timeZone: string, routing: { mode: RoutingMode, ringTimeoutSeconds: number, fallbackKind: FallbackKind, fallbackNumber: string | null, allowUnregisteredSoftphones: boolean } } | null };
+
+export type UpdateRoutingConfigMutationVariables = Exact<{
+  companyId: string | number;
+  input: RoutingConfigInput;
+}>;
+
+
+export type UpdateRoutingConfigMutation = { updateRoutingConfig: { mode: RoutingMode, ringTimeoutSeconds: number, fallbackKind: FallbackKind, fallbackNumber: string | null, allowUnregisteredSoftphones: boolean } };
 
 export type RoutePreviewQueryVariables = Exact<{
   companyId: string | number;
 }>;
 
 
-export type RoutePreviewQuery = { routePreview: { decision: RouteDecision, fallback: FallbackKind | null, targets: Array<{ agentId: string, displayName: string }>, skipped: Array<{ reason: SkipReason, detail: string, agent: { agentId: string, displayName: string } }> } };
+export type RoutePreviewQuery = { routePreview: { at: string, decision: RouteDecision, fallback: FallbackKind | null, fallbackReason: FallbackReason | null, ringTimeoutSeconds: number | null, targets: Array<{ agentId: string, displayName: string }>, skipped: Array<{ reason: SkipReason, detail: string, agent: { agentId: string, displayName: string } }> } };
+
+export type VoicemailFieldsFragment = { id: string, from: string, to: string, durationSeconds: number, recordingUrl: string, createdAt: string };
+
+export type VoicemailsQueryVariables = Exact<{
+  companyId: string | number;
+}>;
 
 
-export const HeartbeatDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"Heartbeat"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"input"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"HeartbeatInput"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"heartbeat"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"input"},"value":{"kind":"Variable","name":{"kind":"Name","value":"input"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"nextHeartbeatInMs"}},{"kind":"Field","name":{"kind":"Name","value":"leaseExpiresAt"}},{"kind":"Field","name":{"kind":"Name","value":"presence"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"agentId"}},{"kind":"Field","name":{"kind":"Name","value":"online"}},{"kind":"Field","name":{"kind":"Name","value":"status"}},{"kind":"Field","name":{"kind":"Name","value":"statusReason"}}]}}]}}]}}]} as unknown as DocumentNode<HeartbeatMutation, HeartbeatMutationVariables>;
-export const SetAgentStatusDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"SetAgentStatus"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"input"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"SetAgentStatusInput"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"setAgentStatus"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"input"},"value":{"kind":"Variable","name":{"kind":"Name","value":"input"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"agentId"}},{"kind":"Field","name":{"kind":"Name","value":"status"}},{"kind":"Field","name":{"kind":"Name","value":"statusReason"}},{"kind":"Field","name":{"kind":"Name","value":"online"}}]}}]}}]} as unknown as DocumentNode<SetAgentStatusMutation, SetAgentStatusMutationVariables>;
-export const PresenceChangedDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"subscription","name":{"kind":"Name","value":"PresenceChanged"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"companyId"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"ID"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"presenceChanged"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"companyId"},"value":{"kind":"Variable","name":{"kind":"Name","value":"companyId"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"at"}},{"kind":"Field","name":{"kind":"Name","value":"cause"}},{"kind":"Field","name":{"kind":"Name","value":"snapshot"}},{"kind":"Field","name":{"kind":"Name","value":"presence"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"agentId"}},{"kind":"Field","name":{"kind":"Name","value":"displayName"}},{"kind":"Field","name":{"kind":"Name","value":"online"}},{"kind":"Field","name":{"kind":"Name","value":"sipRegistered"}},{"kind":"Field","name":{"kind":"Name","value":"status"}},{"kind":"Field","name":{"kind":"Name","value":"statusReason"}},{"kind":"Field","name":{"kind":"Name","value":"lastSeen"}},{"kind":"Field","name":{"kind":"Name","value":"activeCalls"}}]}}]}}]}}]} as unknown as DocumentNode<PresenceChangedSubscription, PresenceChangedSubscriptionVariables>;
-export const RoutePreviewDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"RoutePreview"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"companyId"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"ID"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"routePreview"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"companyId"},"value":{"kind":"Variable","name":{"kind":"Name","value":"companyId"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"decision"}},{"kind":"Field","name":{"kind":"Name","value":"fallback"}},{"kind":"Field","name":{"kind":"Name","value":"targets"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"agentId"}},{"kind":"Field","name":{"kind":"Name","value":"displayName"}}]}},{"kind":"Field","name":{"kind":"Name","value":"skipped"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"agent"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"agentId"}},{"kind":"Field","name":{"kind":"Name","value":"displayName"}}]}},{"kind":"Field","name":{"kind":"Name","value":"reason"}},{"kind":"Field","name":{"kind":"Name","value":"detail"}}]}}]}}]}}]} as unknown as DocumentNode<RoutePreviewQuery, RoutePreviewQueryVariables>;
+export type VoicemailsQuery = { voicemails: Array<{ id: string, from: string, to: string, durationSeconds: number, recordingUrl: string, createdAt: string }> };
+
+export type VoicemailReceivedSubscriptionVariables = Exact<{
+  companyId: string | number;
+}>;
+
+
+export type VoicemailReceivedSubscription = { voicemailReceived: { id: string, from: string, to: string, durationSeconds: number, recordingUrl: string, createdAt: string } };
+
+export class TypedDocumentString<TResult, TVariables>
+  extends String
+  implements DocumentTypeDecoration<TResult, TVariables>
+{
+  __apiType?: NonNullable<DocumentTypeDecoration<TResult, TVariables>['__apiType']>;
+  private value: string;
+  public __meta__?: Record<string, any> | undefined;
+
+  constructor(value: string, __meta__?: Record<string, any> | undefined) {
+    super(value);
+    this.value = value;
+    this.__meta__ = __meta__;
+  }
+
+  override toString(): string & DocumentTypeDecoration<TResult, TVariables> {
+    return this.value;
+  }
+}
+export const BoardRoutingFragmentDoc = new TypedDocumentString(`
+    fragment BoardRouting on RoutingConfig {
+  mode
+  ringTimeoutSeconds
+  fallbackKind
+  fallbackNumber
+  allowUnregisteredSoftphones
+}
+    `, {"fragmentName":"BoardRouting"}) as unknown as TypedDocumentString<BoardRoutingFragment, unknown>;
+export const VoicemailFieldsFragmentDoc = new TypedDocumentString(`
+    fragment VoicemailFields on Voicemail {
+  id
+  from
+  to
+  durationSeconds
+  recordingUrl
+  createdAt
+}
+    `, {"fragmentName":"VoicemailFields"}) as unknown as TypedDocumentString<VoicemailFieldsFragment, unknown>;
+export const ViewerDocument = new TypedDocumentString(`
+    query Viewer {
+  viewer {
+    role
+    companyId
+    agentId
+  }
+}
+    `) as unknown as TypedDocumentString<ViewerQuery, ViewerQueryVariables>;
+export const SoftphoneDocument = new TypedDocumentString(`
+    query Softphone {
+  softphone {
+    agentId
+    companyId
+    displayName
+    sipUsername
+    telnyxConfigured
+    loginToken
+    websocketHost
+    heartbeatIntervalMs
+    registrationRequired
+    message
+  }
+}
+    `) as unknown as TypedDocumentString<SoftphoneQuery, SoftphoneQueryVariables>;
+export const HeartbeatDocument = new TypedDocumentString(`
+    mutation Heartbeat($input: HeartbeatInput!) {
+  heartbeat(input: $input) {
+    nextHeartbeatInMs
+    leaseExpiresAt
+    presence {
+      agentId
+      online
+      sipRegistered
+      status
+      statusReason
+      callState
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<HeartbeatMutation, HeartbeatMutationVariables>;
+export const ReportCallStateDocument = new TypedDocumentString(`
+    mutation ReportCallState($input: CallStateInput!) {
+  reportCallState(input: $input) {
+    agentId
+    online
+    status
+    statusReason
+  }
+}
+    `) as unknown as TypedDocumentString<ReportCallStateMutation, ReportCallStateMutationVariables>;
+export const SetAgentStatusDocument = new TypedDocumentString(`
+    mutation SetAgentStatus($input: SetAgentStatusInput!) {
+  setAgentStatus(input: $input) {
+    agentId
+    status
+    statusReason
+    online
+  }
+}
+    `) as unknown as TypedDocumentString<SetAgentStatusMutation, SetAgentStatusMutationVariables>;
+export const PresenceChangedDocument = new TypedDocumentString(`
+    subscription PresenceChanged($companyId: ID!) {
+  presenceChanged(companyId: $companyId) {
+    at
+    cause
+    snapshot
+    presence {
+      agentId
+      displayName
+      sipUsername
+      online
+      sipRegistered
+      status
+      statusReason
+      lastSeen
+      callState
+      activeCalls
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<PresenceChangedSubscription, PresenceChangedSubscriptionVariables>;
+export const BoardCompanyDocument = new TypedDocumentString(`
+    query BoardCompany($companyId: ID!) {
+  company(id: $companyId) {
+    id
+    name
+    timeZone
+    routing {
+      ...BoardRouting
+    }
+  }
+}
+    fragment BoardRouting on RoutingConfig {
+  mode
+  ringTimeoutSeconds
+  fallbackKind
+  fallbackNumber
+  allowUnregisteredSoftphones
+}`) as unknown as TypedDocumentString<BoardCompanyQuery, BoardCompanyQueryVariables>;
+export const UpdateRoutingConfigDocument = new TypedDocumentString(`
+    mutation UpdateRoutingConfig($companyId: ID!, $input: RoutingConfigInput!) {
+  updateRoutingConfig(companyId: $companyId, input: $input) {
+    ...BoardRouting
+  }
+}
+    fragment BoardRouting on RoutingConfig {
+  mode
+  ringTimeoutSeconds
+  fallbackKind
+  fallbackNumber
+  allowUnregisteredSoftphones
+}`) as unknown as TypedDocumentString<UpdateRoutingConfigMutation, UpdateRoutingConfigMutationVariables>;
+export const RoutePreviewDocument = new TypedDocumentString(`
+    query RoutePreview($companyId: ID!) {
+  routePreview(companyId: $companyId) {
+    at
+    decision
+    fallback
+    fallbackReason
+    ringTimeoutSeconds
+    targets {
+      agentId
+      displayName
+    }
+    skipped {
+      agent {
+        agentId
+        displayName
+      }
+      reason
+      detail
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<RoutePreviewQuery, RoutePreviewQueryVariables>;
+export const VoicemailsDocument = new TypedDocumentString(`
+    query Voicemails($companyId: ID!) {
+  voicemails(companyId: $companyId, first: 50) {
+    ...VoicemailFields
+  }
+}
+    fragment VoicemailFields on Voicemail {
+  id
+  from
+  to
+  durationSeconds
+  recordingUrl
+  createdAt
+}`) as unknown as TypedDocumentString<VoicemailsQuery, VoicemailsQueryVariables>;
+export const VoicemailReceivedDocument = new TypedDocumentString(`
+    subscription VoicemailReceived($companyId: ID!) {
+  voicemailReceived(companyId: $companyId) {
+    ...VoicemailFields
+  }
+}
+    fragment VoicemailFields on Voicemail {
+  id
+  from
+  to
+  durationSeconds
+  recordingUrl
+  createdAt
+}`) as unknown as TypedDocumentString<VoicemailReceivedSubscription, VoicemailReceivedSubscriptionVariables>;

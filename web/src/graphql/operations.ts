@@ -1,6 +1,33 @@
 // The operations the softphone and the supervisor board use, typed by codegen (web/src/gql).
 import { graphql } from '../gql';
 
+export const ViewerQuery = graphql(`
+  query Viewer {
+    viewer {
+      role
+      companyId
+      agentId
+    }
+  }
+`);
+
+export const SoftphoneQuery = graphql(`
+  query Softphone {
+    softphone {
+      agentId
+      companyId
+      displayName
+      sipUsername
+      telnyxConfigured
+      loginToken
+      websocketHost
+      heartbeatIntervalMs
+      registrationRequired
+      message
+    }
+  }
+`);
+
 export const HeartbeatMutation = graphql(`
   mutation Heartbeat($input: HeartbeatInput!) {
     heartbeat(input: $input) {
@@ -9,9 +36,22 @@ export const HeartbeatMutation = graphql(`
       presence {
         agentId
         online
+        sipRegistered
         status
         statusReason
+        callState
       }
+    }
+  }
+`);
+
+export const ReportCallStateMutation = graphql(`
+  mutation ReportCallState($input: CallStateInput!) {
+    reportCallState(input: $input) {
+      agentId
+      online
+      status
+      statusReason
     }
   }
 `);
@@ -36,13 +76,46 @@ export const PresenceChangedSubscription = graphql(`
       presence {
         agentId
         displayName
+        sipUsername
         online
         sipRegistered
         status
         statusReason
         lastSeen
+        callState
         activeCalls
       }
+    }
+  }
+`);
+
+export const BoardRoutingFragment = graphql(`
+  fragment BoardRouting on RoutingConfig {
+    mode
+    ringTimeoutSeconds
+    fallbackKind
+    fallbackNumber
+    allowUnregisteredSoftphones
+  }
+`);
+
+export const BoardCompanyQuery = graphql(`
+  query BoardCompany($companyId: ID!) {
+    company(id: $companyId) {
+      id
+      name
+      timeZone
+      routing {
+        ...BoardRouting
+      }
+    }
+  }
+`);
+
+export const UpdateRoutingConfigMutation = graphql(`
+  mutation UpdateRoutingConfig($companyId: ID!, $input: RoutingConfigInput!) {
+    updateRoutingConfig(companyId: $companyId, input: $input) {
+      ...BoardRouting
     }
   }
 `);
@@ -50,8 +123,11 @@ export const PresenceChangedSubscription = graphql(`
 export const RoutePreviewQuery = graphql(`
   query RoutePreview($companyId: ID!) {
     routePreview(companyId: $companyId) {
+      at
       decision
       fallback
+      fallbackReason
+      ringTimeoutSeconds
       targets {
         agentId
         displayName
@@ -64,6 +140,33 @@ export const RoutePreviewQuery = graphql(`
         reason
         detail
       }
+    }
+  }
+`);
+
+export const VoicemailFieldsFragment = graphql(`
+  fragment VoicemailFields on Voicemail {
+    id
+    from
+    to
+    durationSeconds
+    recordingUrl
+    createdAt
+  }
+`);
+
+export const VoicemailsQuery = graphql(`
+  query Voicemails($companyId: ID!) {
+    voicemails(companyId: $companyId, first: 50) {
+      ...VoicemailFields
+    }
+  }
+`);
+
+export const VoicemailReceivedSubscription = graphql(`
+  subscription VoicemailReceived($companyId: ID!) {
+    voicemailReceived(companyId: $companyId) {
+      ...VoicemailFields
     }
   }
 `);

@@ -1,0 +1,70 @@
+import { z } from 'zod';
+import { builder } from '../builder.js';
+import { ForbiddenError, NotFoundError } from '../../services/errors.js';
+import { softphoneSetup, type SoftphoneSetup } from '../../telnyx/softphone-setup.js';
+import { AgentPresenceRef } from './presence.js';
+
+const SoftphoneRef = builder.objectRef<SoftphoneSetup>('Softphone').implement({
+  description: "What the calling agent's browser softphone needs to start.",
+  fields: (t) => ({
+    agentId: t.exposeID('agentId'),
+    companyId: t.exposeID('companyId'),
+    displayName: t.exposeString('displayName'),
+    sipUsername: t.exposeString('sipUsername'),
+    telnyxConfigured: t.exposeBoolean('telnyxConfigured', { description: 'The server has a Telnyx API key and this agent a telephony credential.' }),
+    loginToken: t.exposeString('loginToken', { nullable: true, description: 'A Telnyx WebRTC login JWT minted for this agent now (valid 24 h); null when it could not be minted.' }),
+    websocketHost: t.exposeString('websocketHost', { nullable: true, description: "Signalling server for the SDK's `host` option; null = Telnyx's default." }),
+    heartbeatIntervalMs: t.exposeInt('heartbeatIntervalMs'),
+    registrationRequired: t.exposeBoolean('registrationRequired', { description: 'The company routes only to softphones registered with Telnyx.' }),
+    message: t.exposeString('message', { nullable: true, description: 'A plain sentence for the agent when Telnyx is missing or failing.' }),
+  }),
+});
+
+builder.queryField('softphone', (t) =>
+  t.field({
+    type: SoftphoneRef,
+    description: "The calling agent's softphone setup (agent token only). Mints a Telnyx login token on each call.",
+    authScopes: { agent: true },
+    resolve: async (_root, _args, ctx) => {
+      if (ctx.viewer?.role !== 'agent') throw new ForbiddenError();
+      const { agentId } = ctx.viewer;
+      const found = await ctx.services.directory.agent(agentId);
+      const row = await ctx.services.db.agent.findUnique({ where: { id: agentId }, select: { telnyxCredentialId: true } });
+      if (!found || !row || !found.agent.enabled) throw new NotFoundError('agent not found or disabled');
+      const { agent, company } = found;
+      return softphoneSetup(
+        ctx.services.config,
+        { id: agent.id, companyId: company.id, displayName: agent.displayName, sipUsername: agent.sipUsername, telnyxCredentialId: row.telnyxCredentialId },
+        company.policy.allowUnregisteredSoftphones,
+      );
+    },
+  }),
+);
+
+const CallStateInput = builder.inputType('CallStateInput', {
+  fields: (t) => ({
+    callState: t.string({
+      required: true,
+      description: 'The softphone call state: idle, ringing, answering, active, held...',
+      validate: z.string().min(1).max(32).regex(/^[a-z_-]+$/i, 'letters, dashes and underscores'),
+    }),
+    sipRegistered: t.boolean({ required: true, description: 'Whether the Telnyx client is registered (SDK `ready`).' }),
+  }),
+});
+
+builder.mutationField('reportCallState', (t) =>
+  t.field({
+    type: AgentPresenceRef,
+    description: "The calling agent's softphone call state changed: counts as a heartbeat and is published to the board at once.",
+    authScopes: { agent: true },
+    args: { input: t.arg({ type: CallStateInput, required: true }) },
+    resolve: async (_root, { input }, ctx) => {
+      if (ctx.viewer?.role !== 'agent') throw new ForbiddenError();
+      const { agentId } = ctx.viewer;
+      const result = await ctx.services.presence.heartbeat(agentId, { sipRegistered: input.sipRegistered, callState: input.callState });
+      // A heartbeat publishes only online/offline transitions; a call state change must reach the board too.
+      ctx.services.presence.refresh(agentId);
+      return result.presence;
+    },
+  }),
+);

@@ -1,0 +1,102 @@
+// One graphql-ws connection per page: queries, mutations and subscriptions share it, it carries the
+// agent's socket presence, and it reconnects forever with capped backoff (except when refused).
+import { createClient, type Client } from 'graphql-ws';
+import type { TypedDocumentString } from './gql/graphql';
+
+export type ConnectionState = 'connecting' | 'connected' | 'reconnecting' | 'refused';
+
+export class GraphQLRequestError extends Error {
+  constructor(
+    message: string,
+    readonly code: string | undefined,
+  ) {
+    super(message);
+  }
+}
+
+export interface Api {
+  request<R, V>(doc: TypedDocumentString<R, V>, variables: V): Promise<R>;
+  subscribe<R, V>(doc: TypedDocumentString<R, V>, variables: V, onData: (data: R) => void, onError?: (err: unknown) => void): () => void;
+  onState(listener: (state: ConnectionState, detail?: string) => void): void;
+  dispose(): void;
+}
+
+/** Close codes after which retrying cannot help: the token is bad, expired or revoked. */
+const REFUSED_CODES = new Set([4401, 4403]);
+
+export function retryDelayMs(attempt: number, random = Math.random): number {
+  return Math.min(10_000, 500 * 2 ** attempt) * (0.75 + random() * 0.5);
+}
+
+export function connect(token: string): Api {
+  const listeners: ((state: ConnectionState, detail?: string) => void)[] = [];
+  let state: ConnectionState = 'connecting';
+  const emit = (next: ConnectionState, detail?: string) => {
+    state = next;
+    for (const l of listeners) l(next, detail);
+  };
+  const url = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/graphql`;
+  const client: Client = createClient({
+    url,
+    connectionParams: { authorization: `Bearer ${token}` },
+    lazy: false,
+    keepAlive: 15_000,
+    retryAttempts: Number.POSITIVE_INFINITY,
+    shouldRetry: (event) => !(isCloseEvent(event) && REFUSED_CODES.has(event.code)),
+    retryWait: (retries) => new Promise((resolve) => setTimeout(resolve, retryDelayMs(retries))),
+    onNonLazyError: () => {},
+    on: {
+      connected: () => emit('connected'),
+      closed: (event) => {
+        if (isCloseEvent(event) && REFUSED_CODES.has(event.code)) emit('refused', event.reason || 'sign-in refused');
+        else if (state !== 'refused') emit('reconnecting');
+      },
+    },
+  });
+
+  return {
+    request(doc, variables) {
+      return new Promise((resolve, reject) => {
+        let result: unknown;
+        client.subscribe(
+          { query: doc.toString(), variables: variables as Record<string, unknown> },
+          {
+            next: (msg) => {
+              if (msg.errors?.length) {
+                const first = msg.errors[0]!;
+                reject(new GraphQLRequestError(first.message, (first.extensions as { code?: string } | undefined)?.code));
+              } else result = msg.data;
+            },
+            error: (err) => reject(err instanceof Error ? err : new Error(describeError(err))),
+            complete: () => resolve(result as never),
+          },
+        );
+      });
+    },
+    subscribe(doc, variables, onData, onError) {
+      return client.subscribe(
+        { query: doc.toString(), variables: variables as Record<string, unknown> },
+        {
+          next: (msg) => (msg.data ? onData(msg.data as never) : onError?.(msg.errors)),
+          error: (err) => onError?.(err),
+          complete: () => {},
+        },
+      );
+    },
+    onState(listener) {
+      listeners.push(listener);
+      listener(state);
+    },
+    dispose: () => void client.dispose(),
+  };
+}
+
+function isCloseEvent(value: unknown): value is CloseEvent {
+  return typeof value === 'object' && value !== null && 'code' in value && typeof (value as CloseEvent).code === 'number';
+}
+
+function describeError(err: unknown): string {
+  if (isCloseEvent(err)) return `connection closed (${err.code}${err.reason ? `: ${err.reason}` : ''})`;
+  if (Array.isArray(err)) return err.map((e) => (e as { message?: string }).message ?? String(e)).join('; ');
+  return 'the server cannot be reached';
+}
