@@ -187,6 +187,49 @@ export class CallSessions {
     this.timer = undefined;
   }
 
+  // Multi-instance mode moves one call and one company's reservations in from Redis before a webhook
+  // is handled and back out after it (src/calls/shared-call-state.ts).
+
+  /** A copy of the call's session and when it may be forgotten (epoch ms), or undefined. */
+  exportSession(callSid: string): { session: CallSession; until: number } | undefined {
+    this.expireDue();
+    const session = this.sessions.get(callSid);
+    const until = this.deadlines.deadlineOf(`s:${callSid}`);
+    return session && until !== undefined ? { session: structuredClone(session), until } : undefined;
+  }
+
+  /** Replaces this instance's copy of a call with the shared one. */
+  importSession(session: CallSession, until: number): void {
+    this.sessions.set(session.callSid, session);
+    this.schedule(`s:${session.callSid}`, until);
+  }
+
+  /** The reservations of these agents, each with its deadline. */
+  exportReservations(agentIds: Iterable<string>): { agentId: string; callSid: string; until: number }[] {
+    this.expireDue();
+    const out: { agentId: string; callSid: string; until: number }[] = [];
+    for (const agentId of agentIds) {
+      const callSid = this.reservations.get(agentId);
+      const until = this.deadlines.deadlineOf(`r:${agentId}`);
+      if (callSid !== undefined && until !== undefined) out.push({ agentId, callSid, until });
+    }
+    return out;
+  }
+
+  /** Makes these agents' reservations exactly `shared` (others' reservations are untouched). */
+  importReservations(agentIds: Iterable<string>, shared: { agentId: string; callSid: string; until: number }[]): void {
+    for (const agentId of agentIds) {
+      this.reservations.delete(agentId);
+      this.deadlines.delete(`r:${agentId}`);
+    }
+    const now = this.opts.clock.now();
+    for (const r of shared) {
+      if (r.until <= now) continue;
+      this.reservations.set(r.agentId, r.callSid);
+      this.schedule(`r:${r.agentId}`, r.until);
+    }
+  }
+
   private releaseCall(callSid: string): void {
     for (const [agentId, sid] of this.reservations) {
       if (sid === callSid) {

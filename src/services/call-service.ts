@@ -12,6 +12,7 @@ import { newActivity, onActivity, onDay, type ActivityEffect, type ActivityEvent
 import { allOf, menuChoice, skillsNamed, type SkillExpression } from '../domain/skills.js';
 import { renderTexml, response, hangup } from '../domain/texml.js';
 import { CallSessions, type CallOutcome, type CallSession } from '../calls/call-sessions.js';
+import type { SharedCallState } from '../calls/shared-call-state.js';
 import type { Db } from '../infra/db.js';
 import type { Logger } from '../infra/logger.js';
 import type { PubSub } from '../infra/pubsub.js';
@@ -46,6 +47,8 @@ export class CallService {
       pubsub: PubSub;
       publicUrl: () => string;
       random?: () => number;
+      /** Multi-instance mode: call state shared through Redis (webhooks of one call land anywhere). */
+      sharedState?: SharedCallState;
     },
   ) {
     this.random = deps.random ?? (() => randomInt(0, 2 ** 32) / 2 ** 32);
@@ -95,12 +98,29 @@ export class CallService {
     return { plan, texml: renderTexml(voiceDocument(plan, company.policy, this.urls(company))) };
   }
 
+  // The webhooks' entry points: each runs under the shared call state in multi-instance mode.
+  start(company: DirectoryCompany, call: { callSid: string | null; from: string; to: string }): Promise<CallStep> {
+    return this.withSharedState(company, call.callSid, () => this.startHere(company, call));
+  }
+
+  languageChosen(company: DirectoryCompany, call: { callSid: string | null; from: string; to: string; digits: string | null }): Promise<CallStep> {
+    return this.withSharedState(company, call.callSid, () => this.languageChosenHere(company, call));
+  }
+
+  dialComplete(company: DirectoryCompany, callSid: string | null, status: string | undefined, step: string | null): Promise<CallStep> {
+    return this.withSharedState(company, callSid, () => this.dialCompleteHere(company, callSid, status, step));
+  }
+
+  agentLegStatus(company: DirectoryCompany, params: { parentCallSid: string | null; to: string | null; status: string | null }): Promise<string> {
+    return this.withSharedState(company, params.parentCallSid, () => this.agentLegStatusHere(company, params));
+  }
+
   /**
    * An inbound call: the language menu first when the company has one (and the number does not
    * already say which language), then the hunt. A retried or redirected webhook for the same CallSid
    * continues the same call.
    */
-  start(company: DirectoryCompany, call: { callSid: string | null; from: string; to: string }): CallStep {
+  private startHere(company: DirectoryCompany, call: { callSid: string | null; from: string; to: string }): CallStep {
     if (!call.callSid) return stepOf(this.preview(company, call)); // nothing to track without a CallSid
     const existing = this.sessions.get(call.callSid);
     const session = existing ?? this.sessions.start({ callSid: call.callSid, companyId: company.id, from: call.from, to: call.to });
@@ -116,7 +136,7 @@ export class CallService {
   }
 
   /** The language menu's `<Gather action>`: the caller's key (or none) becomes a required skill. */
-  languageChosen(company: DirectoryCompany, call: { callSid: string | null; from: string; to: string; digits: string | null }): CallStep {
+  private languageChosenHere(company: DirectoryCompany, call: { callSid: string | null; from: string; to: string; digits: string | null }): CallStep {
     if (!call.callSid) return stepOf(this.preview(company, call));
     const session = this.sessions.get(call.callSid) ?? this.sessions.start({ callSid: call.callSid, companyId: company.id, from: call.from, to: call.to });
     const language = menuChoice(company.policy.languageMenu, call.digits);
@@ -126,7 +146,7 @@ export class CallService {
   }
 
   /** `<Dial action>`: the step ended. Answered → hang up; otherwise the next step or the fallback. */
-  dialComplete(company: DirectoryCompany, callSid: string | null, status: string | undefined, step: string | null): CallStep {
+  private dialCompleteHere(company: DirectoryCompany, callSid: string | null, status: string | undefined, step: string | null): CallStep {
     const session = callSid ? this.sessions.get(callSid) : undefined;
     if (status === 'completed') {
       if (session) {
@@ -145,7 +165,7 @@ export class CallService {
   }
 
   /** `<Sip statusCallback>`: one agent's leg of a call. */
-  agentLegStatus(company: DirectoryCompany, params: { parentCallSid: string | null; to: string | null; status: string | null }): string {
+  private agentLegStatusHere(company: DirectoryCompany, params: { parentCallSid: string | null; to: string | null; status: string | null }): string {
     const agent = agentBySipUri(company, params.to);
     if (!agent) return 'unknown-agent';
     const status = (params.status ?? '').toLowerCase();
@@ -223,7 +243,7 @@ export class CallService {
             agentId,
             clock.setTimer(effect.until, () => {
               this.wrapUps.delete(agentId);
-              this.apply(company, agentId, { kind: 'wrap-up-due', until: effect.until });
+              void this.withSharedState(company, null, () => this.apply(company, agentId, { kind: 'wrap-up-due', until: effect.until }));
             }),
           );
           break;
@@ -286,6 +306,13 @@ export class CallService {
     const activity = current ? onDay(current, day) : newActivity(day);
     if (activity !== current) this.activity.set(agentId, activity);
     return activity;
+  }
+
+  private async withSharedState<T>(company: DirectoryCompany, callSid: string | null, work: () => T): Promise<T> {
+    const shared = this.deps.sharedState;
+    if (!shared) return work();
+    const scope = { companyId: company.id, callSid, agentIds: company.agents.map((a) => a.id), sessions: this.sessions, activity: this.activity };
+    return shared.run(scope, work);
   }
 
   private changed(session: CallSession): void {

@@ -8,6 +8,7 @@ import type { Logger } from '../infra/logger.js';
 import type { PubSub } from '../infra/pubsub.js';
 import type { MultiInstance } from '../infra/multi-instance.js';
 import { RedisPresenceLeases } from '../presence/redis-leases.js';
+import { RedisCallState } from '../calls/shared-call-state.js';
 import { shareDirectoryInvalidations } from './directory-sync.js';
 import { ConfigurationService } from './configuration-service.js';
 import { Directory } from './directory.js';
@@ -59,7 +60,16 @@ export function createServices(
     }),
   });
   const sessions = new AgentSessions();
-  const calls = new CallService({ db, directory, presence, clock, logger, pubsub, publicUrl: deps.publicUrl });
+  const calls = new CallService({
+    db,
+    directory,
+    presence,
+    clock,
+    logger,
+    pubsub,
+    publicUrl: deps.publicUrl,
+    ...(shared && { sharedState: new RedisCallState({ redis: shared.redis, clock, logger }) }),
+  });
   return {
     ...rest,
     config,

@@ -96,17 +96,17 @@ async function handle(
   const urls = callbackUrls(services.publicUrl(), company.id);
   switch (route) {
     case 'voice': {
-      const { texml, outcome } = services.calls.start(company, callOf(params));
+      const { texml, outcome } = await services.calls.start(company, callOf(params));
       return { doc: texml, outcome };
     }
     case 'language': {
-      const { texml, outcome } = services.calls.languageChosen(company, { ...callOf(params), digits: params.get('Digits') });
+      const { texml, outcome } = await services.calls.languageChosen(company, { ...callOf(params), digits: params.get('Digits') });
       return { doc: texml, outcome };
     }
     case 'dial-complete': {
       const status = params.get('DialCallStatus') ?? undefined;
       const step = params.get('step');
-      const next = services.calls.dialComplete(company, params.get('CallSid'), status, step);
+      const next = await services.calls.dialComplete(company, params.get('CallSid'), status, step);
       return { doc: next.texml, outcome: `dial-${step ?? 'agents'}-${status ?? 'unknown'} → ${next.outcome}` };
     }
     case 'voicemail': {
@@ -128,7 +128,7 @@ async function handle(
     }
     case 'status': {
       // An agent's leg (<Sip statusCallback>): answered → on a call; completed → free (wrap-up).
-      const outcome = services.calls.agentLegStatus(company, {
+      const outcome = await services.calls.agentLegStatus(company, {
         parentCallSid: params.get('ParentCallSid'),
         to: params.get('To'),
         status: params.get('CallStatus'),

@@ -146,6 +146,58 @@ describe.runIf(ready)('several instances on one Redis and one Postgres', () => {
     // The status change made on one instance is what routing sees on the others.
     expect(dialed((await b.webhook(`/telnyx/voice/${co.companyId}`, { CallSid: 'mi-3', To: '+1' })).body)).toEqual([]);
   });
+
+  it('two calls racing on two instances never reserve the same agent (one agent, one call at a time)', async () => {
+    const co = await company({ mode: 'SEQUENTIAL', ringTimeoutSeconds: 20 }, ['solo']);
+    await a.gql(HEARTBEAT, {}, co.agents.solo!.token);
+    for (let round = 0; round < 8; round++) {
+      const [one, two] = await Promise.all([
+        a.webhook(`/telnyx/voice/${co.companyId}`, { CallSid: `race-${round}-a`, From: '+15551230000', To: '+13055550100' }),
+        b.webhook(`/telnyx/voice/${co.companyId}`, { CallSid: `race-${round}-b`, From: '+15551230001', To: '+13055550100' }),
+      ]);
+      const rang = [dialed(one.body), dialed(two.body)];
+      expect(rang.filter((r) => r.length > 0), `round ${round}`).toEqual([[co.agents.solo!.sip]]);
+      // A third call on the third instance finds the agent reserved too.
+      expect(dialed((await c.webhook(`/telnyx/voice/${co.companyId}`, { CallSid: `race-${round}-c`, To: '+13055550100' })).body)).toEqual([]);
+      // The caller who got the agent hangs up (on yet another instance): the reservation ends with the call.
+      const winner = rang[0]!.length > 0 ? `race-${round}-a` : `race-${round}-b`;
+      await c.webhook(`/telnyx/dial-complete/${co.companyId}`, { CallSid: winner, DialCallStatus: 'canceled' });
+    }
+  });
+
+  it("a hunt continues on whichever instance Telnyx calls back: dial-complete on another instance offers the next agent, never the same one twice", async () => {
+    const co = await company({ mode: 'SEQUENTIAL', ringTimeoutSeconds: 15 }, ['ana', 'ben', 'cy']);
+    for (const name of ['ana', 'ben', 'cy']) await c.gql(HEARTBEAT, {}, co.agents[name]!.token);
+    const call = { CallSid: 'hunt-across', From: '+15551230000', To: '+13055550100' };
+    const first = await a.webhook(`/telnyx/voice/${co.companyId}`, call);
+    expect(dialed(first.body)).toEqual([co.agents.ana!.sip]);
+    const second = await b.webhook(`/telnyx/dial-complete/${co.companyId}`, { ...call, DialCallStatus: 'no-answer' });
+    expect(dialed(second.body)).toEqual([co.agents.ben!.sip]);
+    // While ben rings for this call, a new call on another instance does not get ben.
+    const other = await a.webhook(`/telnyx/voice/${co.companyId}`, { CallSid: 'hunt-other', To: '+13055550100' });
+    expect(dialed(other.body)).toEqual([co.agents.ana!.sip]);
+    const third = await c.webhook(`/telnyx/dial-complete/${co.companyId}`, { ...call, DialCallStatus: 'busy' });
+    expect(dialed(third.body)).toEqual([co.agents.cy!.sip]);
+    const last = await a.webhook(`/telnyx/dial-complete/${co.companyId}`, { ...call, DialCallStatus: 'no-answer' });
+    expect(dialed(last.body)).toEqual([]);
+    expect(last.body).toContain('<Record'); // every agent offered once → voicemail
+    await sleep(200);
+    const log = await a.database.prisma.callLog.findFirst({ where: { companyId: co.companyId, callSid: 'hunt-across' } });
+    expect(log).toMatchObject({ outcome: 'VOICEMAIL', offeredAgentIds: [co.agents.ana!.id, co.agents.ben!.id, co.agents.cy!.id] });
+  });
+
+  it('status callbacks on another instance put the agent on a call for every instance', async () => {
+    const co = await company({ mode: 'AUTO' }, ['eve']);
+    await a.gql(HEARTBEAT, {}, co.agents.eve!.token);
+    const call = { CallSid: 'status-across', From: '+15551230000', To: '+13055550100' };
+    expect(dialed((await a.webhook(`/telnyx/voice/${co.companyId}`, call)).body)).toEqual([co.agents.eve!.sip]);
+    await b.webhook(`/telnyx/status/${co.companyId}`, { ParentCallSid: call.CallSid, To: `sip:${co.agents.eve!.sip}@sip.telnyx.com`, CallStatus: 'answered' });
+    await c.webhook(`/telnyx/dial-complete/${co.companyId}`, { ...call, DialCallStatus: 'completed' });
+    // On a call (learned on b): a new call on c does not ring eve.
+    expect(dialed((await c.webhook(`/telnyx/voice/${co.companyId}`, { CallSid: 'status-next', To: '+13055550100' })).body)).toEqual([]);
+    await a.webhook(`/telnyx/status/${co.companyId}`, { ParentCallSid: call.CallSid, To: `sip:${co.agents.eve!.sip}@sip.telnyx.com`, CallStatus: 'completed' });
+    expect(dialed((await b.webhook(`/telnyx/voice/${co.companyId}`, { CallSid: 'status-after', To: '+13055550100' })).body)).toEqual([co.agents.eve!.sip]);
+  });
 });
 
 async function postGql(url: string, query: string, token: string): Promise<any> {
