@@ -6,6 +6,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { createServer, connect, type AddressInfo, type Socket } from 'node:net';
 import { createInterface } from 'node:readline';
 import { XMLParser } from 'fast-xml-parser';
 import { createClient } from 'graphql-ws';
@@ -198,7 +199,76 @@ describe.runIf(ready)('several instances on one Redis and one Postgres', () => {
     await a.webhook(`/telnyx/status/${co.companyId}`, { ParentCallSid: call.CallSid, To: `sip:${co.agents.eve!.sip}@sip.telnyx.com`, CallStatus: 'completed' });
     expect(dialed((await b.webhook(`/telnyx/voice/${co.companyId}`, { CallSid: 'status-after', To: '+13055550100' })).body)).toEqual([co.agents.eve!.sip]);
   });
+
+  it('an instance that loses Redis keeps answering from its local view, and catches up by itself when Redis returns', async () => {
+    const proxy = await tcpProxy(new URL(REDIS_URL));
+    // A longer lease on this instance, so the outage and the reconnect fit well inside it.
+    const x = await startServer({ env: { ...env, REDIS_URL: `redis://127.0.0.1:${proxy.port}`, PRESENCE_TTL_MS: '6000' } });
+    try {
+      const co = await company({ mode: 'AUTO' }, ['dee']);
+      const dee = co.agents.dee!;
+      const board = subscribe(a.ws(co.supervisor), PRESENCE_CHANGED, { c: co.companyId });
+      await board.next((e) => e.presenceChanged.snapshot);
+      const t0 = Date.now();
+      await x.gql(HEARTBEAT, {}, dee.token);
+      await board.next((e) => !e.presenceChanged.snapshot && e.presenceChanged.presence.online);
+
+      proxy.cut();
+      await sleep(1000);
+      // Degraded: the heartbeat is still accepted, calls are still routed from what this instance knows.
+      const hb = await x.gql(HEARTBEAT, {}, dee.token);
+      expect(hb.errors).toBeUndefined();
+      expect(hb.data.heartbeat.presence.online).toBe(true);
+      const during = await x.webhook(`/telnyx/voice/${co.companyId}`, { CallSid: 'outage-1', To: '+13055550100' });
+      expect(during.status).toBe(200);
+      expect(during.body.startsWith('<?xml')).toBe(true);
+      expect(dialed(during.body)).toEqual([dee.sip]);
+
+      proxy.restore();
+      // Past the first lease (t0 + 6 s): alive only because the heartbeat made during the outage was replayed.
+      await sleep(Math.max(0, t0 + 6500 - Date.now()));
+      expect(dialed((await b.webhook(`/telnyx/voice/${co.companyId}`, { CallSid: 'outage-2', To: '+13055550100' })).body)).toEqual([dee.sip]);
+      expect(transitions(board.events, dee.id, false)).toHaveLength(0); // no flap
+      // And this instance hears the others again: a status change made on a reaches routing on x.
+      await a.gql(`mutation($a: ID!) { setAgentStatus(input: { agentId: $a, status: ON_BREAK, reason: "coffee" }) { status } }`, { a: dee.id }, co.supervisor);
+      await sleep(200);
+      expect(dialed((await x.webhook(`/telnyx/voice/${co.companyId}`, { CallSid: 'outage-3', To: '+13055550100' })).body)).toEqual([]);
+    } finally {
+      await x.close();
+      proxy.close();
+    }
+  });
 });
+
+/** A TCP proxy to Redis that the test can cut (every connection dropped, new ones refused) and restore. */
+async function tcpProxy(target: URL) {
+  const sockets = new Set<Socket>();
+  const server = createServer((client) => {
+    const upstream = connect(Number(target.port || 6379), target.hostname);
+    for (const s of [client, upstream]) {
+      sockets.add(s);
+      s.on('close', () => sockets.delete(s));
+      s.on('error', () => {});
+    }
+    client.pipe(upstream).pipe(client);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as AddressInfo).port;
+  return {
+    port,
+    cut() {
+      server.close();
+      for (const s of sockets) s.destroy();
+    },
+    restore() {
+      server.listen(port, '127.0.0.1');
+    },
+    close() {
+      server.close();
+      for (const s of sockets) s.destroy();
+    },
+  };
+}
 
 async function postGql(url: string, query: string, token: string): Promise<any> {
   const res = await fetch(`${url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify({ query }) });

@@ -1,0 +1,50 @@
+import { describe, expect, it } from 'vitest';
+import { LeaseMirror, type LeaseState } from '../../src/presence/lease-mirror.js';
+import { parseWithDates, stringifyWithDates } from '../../src/infra/redis-pubsub.js';
+
+const live = (a: string, v: number, dl: number, extra: Partial<LeaseState> = {}): LeaseState => ({ a, v, c: 'co', on: true, sip: true, cs: '', seen: dl - 3000, dl, n: 0, ...extra });
+const gone = (a: string, v: number): LeaseState => ({ a, v });
+
+describe('LeaseMirror (multi-instance presence reads)', () => {
+  it('keeps the newest version when a script result and its echo interleave', () => {
+    const m = new LeaseMirror();
+    m.apply(live('ana', 5, 10_000), 0);
+    m.apply(gone('ana', 6), 0);
+    m.apply(live('ana', 5, 10_000), 0); // the echo of v5 arrives after v6 was applied locally
+    expect(m.get('ana', 0)).toBeUndefined();
+    m.apply(live('ana', 7, 12_000), 0);
+    expect(m.get('ana', 0)).toMatchObject({ agentId: 'ana', companyId: 'co', online: true, leaseExpiresAt: 12_000 });
+  });
+
+  it('counts a lease only until its deadline, even if the expiry message never arrives', () => {
+    const m = new LeaseMirror();
+    m.apply(live('ben', 1, 10_000), 0);
+    expect(m.get('ben', 9_999)?.live).toBe(true);
+    expect(m.get('ben', 10_000)).toBeUndefined();
+    expect(m.snapshot('co', 10_000)).toEqual([]);
+  });
+
+  it('a resync replaces what it is newer than and drops leases it no longer holds', () => {
+    const m = new LeaseMirror();
+    m.apply(live('ana', 3, 10_000), 0);
+    m.apply(live('cy', 9, 10_000), 0); // newer than the snapshot: kept
+    m.resync(8, [live('ben', 0, 11_000)], 0);
+    expect(m.snapshot('co', 0).map((l) => l.agentId).sort()).toEqual(['ben', 'cy']);
+  });
+
+  it('prunes tombstones after a while, not live leases', () => {
+    const m = new LeaseMirror();
+    m.apply(gone('ana', 4), 0);
+    m.apply(live('ben', 5, 99_000), 0);
+    m.prune(1);
+    m.apply(live('ana', 2, 99_000), 2); // after pruning an old version is accepted again (nothing newer is known)
+    expect(m.live(2).map((l) => l.agentId).sort()).toEqual(['ana', 'ben']);
+  });
+});
+
+describe('event serialisation across instances', () => {
+  it('keeps Dates as Dates', () => {
+    const event = { at: new Date(1_700_000_000_000), presence: { lastSeen: new Date(5), leaseExpiresAt: null, name: 'x' } };
+    expect(parseWithDates(stringifyWithDates(event))).toEqual(event);
+  });
+});
