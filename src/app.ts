@@ -74,6 +74,12 @@ export function buildApp(deps: AppDeps): App {
   const services = createServices({ config, publicUrl, db: deps.database.prisma, clock, logger, pubsub, tokens, multiInstance });
   const readiness = new Readiness();
   readiness.register('database', () => deps.database.prisma.$queryRaw`SELECT 1`);
+  if (multiInstance) {
+    // Not ready without Redis, so a load balancer prefers instances that have it; this one still answers what reaches it (degraded).
+    readiness.register('redis', () => {
+      if (!multiInstance.redis.healthy()) throw new Error('redis unavailable: degraded to the local view');
+    });
+  }
 
   const verifier = config.telnyxPublicKey ? new TelnyxSignatureVerifier({ publicKey: config.telnyxPublicKey }) : null;
 

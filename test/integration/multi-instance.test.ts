@@ -223,12 +223,16 @@ describe.runIf(ready)('several instances on one Redis and one Postgres', () => {
       expect(during.status).toBe(200);
       expect(during.body.startsWith('<?xml')).toBe(true);
       expect(dialed(during.body)).toEqual([dee.sip]);
+      const notReady = await fetch(`${x.url}/readyz`);
+      expect(notReady.status).toBe(503); // a load balancer prefers the instances that still have Redis
+      expect(await notReady.text()).toContain('redis');
 
       proxy.restore();
       // Past the first lease (t0 + 6 s): alive only because the heartbeat made during the outage was replayed.
       await sleep(Math.max(0, t0 + 6500 - Date.now()));
       expect(dialed((await b.webhook(`/telnyx/voice/${co.companyId}`, { CallSid: 'outage-2', To: '+13055550100' })).body)).toEqual([dee.sip]);
       expect(transitions(board.events, dee.id, false)).toHaveLength(0); // no flap
+      expect((await fetch(`${x.url}/readyz`)).status).toBe(200);
       // And this instance hears the others again: a status change made on a reaches routing on x.
       await a.gql(`mutation($a: ID!) { setAgentStatus(input: { agentId: $a, status: ON_BREAK, reason: "coffee" }) { status } }`, { a: dee.id }, co.supervisor);
       await sleep(200);
