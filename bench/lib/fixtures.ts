@@ -1,0 +1,64 @@
+/**
+ * The benchmark population: `agents` agents spread over companies of `agentsPerCompany`, with
+ * deterministic ids so the server and the load generator agree without exchanging 100k rows.
+ * Seeded with multi-row inserts (createMany in chunks), not one GraphQL call per row.
+ */
+import type { Db } from '../../src/infra/db.js';
+
+export interface Population {
+  agents: number;
+  agentsPerCompany: number;
+}
+
+export const companyCount = (p: Population) => Math.ceil(p.agents / p.agentsPerCompany);
+export const companyId = (index: number) => `bench-co-${index}`;
+export const agentId = (index: number) => `bench-ag-${index}`;
+export const companyOfAgent = (p: Population, agentIndex: number) => Math.floor(agentIndex / p.agentsPerCompany);
+
+/** Rows per INSERT: well under Postgres's 65,535 bind parameters for the widest row. */
+const CHUNK = 5_000;
+
+export async function seedPopulation(db: Db, p: Population): Promise<void> {
+  const companies = companyCount(p);
+  for (let start = 0; start < companies; start += CHUNK) {
+    const data = [];
+    for (let c = start; c < Math.min(companies, start + CHUNK); c++) data.push({ id: companyId(c), name: `Bench company ${c}` });
+    await db.company.createMany({ data });
+  }
+  for (let start = 0; start < p.agents; start += CHUNK) {
+    const data = [];
+    for (let a = start; a < Math.min(p.agents, start + CHUNK); a++) {
+      data.push({ id: agentId(a), companyId: companyId(companyOfAgent(p, a)), displayName: `Agent ${a}`, sipUsername: `bench.ag.${a}` });
+    }
+    await db.agent.createMany({ data });
+  }
+}
+
+const WRITE_OPERATIONS = new Set(['create', 'createMany', 'createManyAndReturn', 'update', 'updateMany', 'updateManyAndReturn', 'upsert', 'delete', 'deleteMany']);
+
+/**
+ * The same Prisma client, counting write statements (model writes and $executeRaw), so a benchmark
+ * can report database writes per 1,000 heartbeats on either engine.
+ */
+export function countingWrites(db: Db): { db: Db; writes: () => number } {
+  let writes = 0;
+  const counted = db.$extends({
+    query: {
+      $allModels: {
+        $allOperations({ operation, args, query }) {
+          if (WRITE_OPERATIONS.has(operation)) writes++;
+          return query(args);
+        },
+      },
+      $executeRaw({ args, query }) {
+        writes++;
+        return query(args);
+      },
+      $executeRawUnsafe({ args, query }) {
+        writes++;
+        return query(args);
+      },
+    },
+  });
+  return { db: counted as unknown as Db, writes: () => writes };
+}

@@ -1,0 +1,152 @@
+/** The benchmark's results, as JSON (bench/results/latest.json), a console table and docs/BENCHMARKS.md. */
+import type { LoadResult } from '../load-process.js';
+import type { Machine } from './machine.js';
+import type { BenchSettings } from './settings.js';
+import { ratio, type LatencySummary } from './stats.js';
+
+export const HEARTBEAT_GOAL_PER_SECOND = 10_000;
+
+export interface HeartbeatRow {
+  agents: number;
+  design: 'ours' | 'baseline';
+  transport: 'http' | 'ws';
+  perSecond: number;
+  p50Ms: number;
+  p99Ms: number;
+  errors: number;
+  serverCpuPercent: number;
+  generatorCpuPercent: number;
+  dbWritesPer1000: number | null;
+}
+
+type ServerSide = { server: { cpuPercent: number; writes: number } };
+
+export interface BenchResults {
+  generatedAt: string;
+  settings: BenchSettings;
+  machine: Machine;
+  heartbeats: HeartbeatRow[];
+  memory: { agents: number; liveAgents: number | null; heapBytesPerAgent: number; rssBytesPerAgent: number }[];
+  warmup: { agents: number; seedMs: number; perSecond: number; errors: number; dbWritesPer1000: number }[];
+  texml: {
+    companies: number;
+    agents: number;
+    ours: LoadResult & ServerSide;
+    ceiling: (LoadResult & ServerSide) | null;
+    ratioToCeiling: number | null;
+    dbWritesPer1000: number;
+  } | null;
+  offline: (LoadResult & { ttlMs: number; overshootMs: LatencySummary }) | null;
+  fanout: LoadResult | null;
+}
+
+/** Our heartbeats/s over the seed design's, per population (HTTP against HTTP). */
+export function baselineRatios(r: BenchResults): { agents: number; transport: string; ratio: number | null }[] {
+  return r.heartbeats
+    .filter((h) => h.design === 'ours')
+    .map((h) => ({ agents: h.agents, transport: h.transport, ratio: ratio(h.perSecond, r.heartbeats.find((b) => b.design === 'baseline' && b.agents === h.agents)?.perSecond) }));
+}
+
+const n = (x: number | null | undefined) => (x == null || Number.isNaN(x) ? '–' : x.toLocaleString('en-US'));
+const x = (r: number | null) => (r == null ? '–' : `${r}×`);
+
+function table(header: string[], rows: (string | number)[][]): string {
+  return [`| ${header.join(' | ')} |`, `|${header.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
+}
+
+function heartbeatTable(r: BenchResults): string {
+  return table(
+    ['agents', 'design', 'transport', 'heartbeats/s', 'p50 ms', 'p99 ms', 'errors', 'server CPU', 'generator CPU', 'DB writes / 1,000 hb'],
+    r.heartbeats.map((h) => [n(h.agents), h.design === 'ours' ? 'ours' : 'seed (1 UPDATE/hb)', h.transport === 'ws' ? 'graphql-ws' : 'HTTP', n(h.perSecond), n(h.p50Ms), n(h.p99Ms), n(h.errors), `${h.serverCpuPercent}%`, `${h.generatorCpuPercent}%`, n(h.dbWritesPer1000)]),
+  );
+}
+
+function summaryRows(r: BenchResults): (string | number)[][] {
+  const rows: (string | number)[][] = [];
+  for (const b of baselineRatios(r)) rows.push([`heartbeats/s vs the seed design, ${n(b.agents)} agents (${b.transport === 'ws' ? 'graphql-ws' : 'HTTP'} vs its HTTP)`, x(b.ratio)]);
+  const t = r.texml;
+  if (t) {
+    rows.push([`TeXML decisions/s, ${n(t.companies)} companies / ${n(t.agents)} agents (p50 / p99 ms)`, `${n(t.ours.perSecond)} (${t.ours.latencyMs.p50} / ${t.ours.latencyMs.p99})`]);
+    if (t.ceiling) rows.push(['bare node:http, fixed TeXML body: req/s (p50 / p99 ms)', `${n(t.ceiling.perSecond)} (${t.ceiling.latencyMs.p50} / ${t.ceiling.latencyMs.p99})`]);
+    rows.push(['TeXML decisions vs the ceiling', x(t.ratioToCeiling)]);
+    rows.push(['calls that rang agents / DB writes per 1,000 decisions', `${n(t.ours.notes?.rang)} of ${n(t.ours.count)} / ${n(t.dbWritesPer1000)}`]);
+  }
+  if (r.offline) {
+    rows.push([`offline detection: last heartbeat → supervisor event, TTL ${n(r.offline.ttlMs)} ms (p50 / p99 / max ms)`, `${r.offline.latencyMs.p50} / ${r.offline.latencyMs.p99} / ${r.offline.latencyMs.max} (${n(r.offline.latencyMs.count)} agents, ${r.offline.errors} missed)`]);
+    rows.push(['  … beyond the TTL (p50 / p99 / max ms)', `${r.offline.overshootMs.p50} / ${r.offline.overshootMs.p99} / ${r.offline.overshootMs.max}`]);
+  }
+  if (r.fanout) {
+    rows.push([`fan-out: heartbeat → ${n(r.fanout.notes?.subscribers)} supervisors (p50 / p99 / max ms)`, `${r.fanout.latencyMs.p50} / ${r.fanout.latencyMs.p99} / ${r.fanout.latencyMs.max} (${n(r.fanout.latencyMs.count)} deliveries, ${r.fanout.errors} missed)`]);
+  }
+  for (const m of r.memory) rows.push([`memory per live agent, ${n(m.agents)} agents (heap / RSS bytes)`, `${n(m.heapBytesPerAgent)} / ${n(m.rssBytesPerAgent)}`]);
+  for (const w of r.warmup) rows.push([`seed ${n(w.agents)} agents / first heartbeat of each (cold directory)`, `${n(w.seedMs)} ms / ${n(w.perSecond)} hb/s, ${n(w.dbWritesPer1000)} DB writes per 1,000`]);
+  return rows;
+}
+
+export function goalVerdict(r: BenchResults): string {
+  const largest = Math.max(...r.heartbeats.map((h) => h.agents));
+  const best = Math.max(0, ...r.heartbeats.filter((h) => h.design === 'ours' && h.agents === largest).map((h) => h.perSecond));
+  const met = best >= HEARTBEAT_GOAL_PER_SECOND;
+  return `Goal: ${n(HEARTBEAT_GOAL_PER_SECOND)} heartbeats/s with ${n(largest)} agents per 2-core instance — best measured ${n(best)}/s: ${met ? 'met' : 'not met'}${r.settings.quick ? ' (quick run: sizes are not the goal\'s)' : ''}.`;
+}
+
+function machineLine(r: BenchResults): string {
+  const m = r.machine;
+  return `${m.cpuModel}, ${m.cores} cores, ${m.memoryGb} GB, Node ${m.node}, ${m.platform}; database: ${m.database}; load average ${m.loadAverage.atStart.join(' ')} at start, ${m.loadAverage.atEnd?.join(' ') ?? '?'} at end; server and generator ${m.pinned ? 'pinned to cores 0 and 1 (taskset)' : 'not pinned'}`;
+}
+
+export function renderTable(r: BenchResults): string {
+  return [`\n${machineLine(r)}\n`, heartbeatTable(r), '', table(['scenario', 'result'], summaryRows(r)), '', goalVerdict(r)].join('\n');
+}
+
+export function renderMarkdown(r: BenchResults, notes: string): string {
+  const s = r.settings;
+  return `# Benchmarks
+
+Generated by \`npm run bench\` from \`bench/results/latest.json\` (${r.generatedAt}). Do not edit by hand:
+re-run the benchmark; hand-written analysis lives in \`bench/notes.md\` and is appended below.
+
+**Machine:** ${machineLine(r)}.
+
+${goalVerdict(r)}
+
+## Heartbeats
+
+Closed loop: ${s.concurrency} requests in flight for ${s.durationMs / 1000} s per row, each heartbeat from the
+next agent in turn (over graphql-ws: the first ${n(s.wsSockets)} agents' sockets carry the load; every
+agent was made live by one HTTP heartbeat first). "seed" is the original draft's design: a plain
+node:http endpoint (standing in for Express) doing one Prisma \`UPDATE\` per heartbeat plus a 30 s
+sweep, without authentication (which flatters it), on the same database, measured the same way.
+
+${heartbeatTable(r)}
+
+## Everything else
+
+${table(['scenario', 'result'], summaryRows(r))}
+
+## How it is measured
+
+- \`bench/run.ts\` starts the service (\`bench/server-process.ts\`: \`buildApp\` on a freshly seeded database,
+  the same code as \`npm start\`) and the load generator (\`bench/load-process.ts\`) as **separate processes**,
+  ${r.machine.pinned ? 'pinned to separate cores with `taskset -c 0` and `-c 1`' : 'unpinned (taskset not available)'}; the database server is not pinned.
+  The generator runs a closed loop with a bounded number of requests in flight over keep-alive sockets, so
+  it never builds an unbounded backlog, and it reports its own CPU share: a generator near 100% means the
+  figure is a floor for the server, not its limit. The server reports its own CPU time for each window.
+- Population: ${n(s.agentsPerCompany)} agents per company, seeded with multi-row inserts (\`createMany\` in chunks of 5,000);
+  agent tokens minted in the generator with the server's JWT secret (HS256), not via GraphQL.
+- Throughput runs use \`PRESENCE_TTL_MS=600000\` (the warmed-up population stays live across phases) and
+  \`HEARTBEAT_MAX_PER_MINUTE=1000000\` (the loop heartbeats each agent far more often than a softphone's 6 a minute).
+- TeXML: \`POST /telnyx/voice/<companyId>\` with a new CallSid each time, round-robin over every company,
+  against the same generator aimed at a bare node:http server answering a fixed TeXML body (the ceiling).
+- Offline detection: ${n(s.offlineAgents)} agents heartbeat once and fall silent with \`PRESENCE_TTL_MS=${s.offlineTtlMs}\`; a
+  supervisor's graphql-ws subscription times each offline event from the heartbeat's send. The seed's design
+  detects offline 30–60 s after the last heartbeat (30 s TTL checked by a 30 s sweep; not measured).
+- Fan-out: ${n(s.fanoutSubscribers)} supervisor sockets subscribe to one company's \`presenceChanged\`; ${s.fanoutTriggers} agents come online one at a time;
+  each delivery is timed from the heartbeat's send.
+- Memory per agent: heap and RSS after a full GC, before and after every agent's first heartbeat, divided by
+  the agents (directory cache, tracker lease, rate-limit bucket: all an online agent costs).
+- Database writes: Prisma write operations counted by a client extension in the server process.
+- Figures are from one run on a machine that other work may share (see the load average): compare
+  ratios within a run, not absolute numbers across runs.
+${notes ? `\n${notes.trim()}\n` : ''}`;
+}

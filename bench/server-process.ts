@@ -1,0 +1,148 @@
+/**
+ * The process under test, started by bench/run.ts (pinned to its own core when taskset exists):
+ *   app      — the real service (buildApp) on a seeded database, LOG_LEVEL=warn;
+ *   baseline — the seed's design: a plain node:http endpoint (standing in for Express) doing one
+ *              Prisma update per heartbeat, plus the 30 s offline sweep, on the same kind of database;
+ *   ceiling  — a bare node:http server answering a fixed TeXML body (what HTTP alone costs here).
+ * It reports its own CPU time and database writes for a window the orchestrator marks.
+ */
+import { writeFile } from 'node:fs/promises';
+import { createServer, type Server } from 'node:http';
+import { Session } from 'node:inspector/promises';
+import type { AddressInfo } from 'node:net';
+import { buildApp, type App } from '../src/app.js';
+import { loadConfig } from '../src/config.js';
+import { openDatabase, type Database, type Db } from '../src/infra/db.js';
+import { createLogger } from '../src/infra/logger.js';
+import { countingWrites, seedPopulation, type Population } from './lib/fixtures.js';
+import { serve } from './lib/rpc.js';
+
+export type ServerMode = 'app' | 'baseline' | 'ceiling';
+
+export interface StartParams {
+  mode: ServerMode;
+  databaseUrl?: string;
+  population?: Population;
+  jwtSecret: string;
+  env?: Record<string, string>;
+}
+
+export const CEILING_TEXML = '<?xml version="1.0" encoding="UTF-8"?><Response><Dial timeout="25" ringTone="us"><Sip>sip:bench.ag.0@sip.telnyx.com</Sip></Dial></Response>';
+const BASELINE_SWEEP_MS = 30_000;
+
+let database: Database | null = null;
+let app: App | null = null;
+let plain: Server | null = null;
+let writes = () => 0;
+let window = { cpu: process.cpuUsage(), at: performance.now(), writes: 0 };
+
+async function start(params: StartParams) {
+  const seedStarted = performance.now();
+  if (params.mode !== 'ceiling') {
+    database = await openDatabase({ databaseUrl: params.databaseUrl, dataDir: 'memory://' });
+    await database.migrate();
+    if (params.population) await seedPopulation(database.prisma, params.population);
+  }
+  const seedMs = Math.round(performance.now() - seedStarted);
+  let url: string;
+  if (params.mode === 'app') {
+    const config = loadConfig({ JWT_SECRET: params.jwtSecret, ADMIN_API_KEY: 'bench-admin-key-0123456789', DATA_DIR: 'memory://', LOG_LEVEL: 'warn', ...params.env });
+    const counted = countingWrites(database!.prisma);
+    writes = counted.writes;
+    app = buildApp({ config: { ...config, jwtSecret: params.jwtSecret }, database: { ...database!, prisma: counted.db }, logger: createLogger(config.logLevel) });
+    url = await app.start(0, '127.0.0.1');
+  } else {
+    const counted = params.mode === 'baseline' ? countingWrites(database!.prisma) : null;
+    if (counted) writes = counted.writes;
+    plain = params.mode === 'baseline' ? baselineServer(counted!.db) : ceilingServer();
+    url = await listen(plain);
+  }
+  return { url, seedMs, pid: process.pid };
+}
+
+/** The seed's heartbeat route and cron, as written in its draft (no auth there; that flatters it). */
+function baselineServer(db: Db): Server {
+  const sweep = setInterval(() => {
+    const cutoff = new Date(Date.now() - BASELINE_SWEEP_MS);
+    void db.agent.updateMany({ where: { lastSeenAt: { lt: cutoff } }, data: { presenceSipRegistered: false } }).catch(() => {});
+  }, BASELINE_SWEEP_MS);
+  sweep.unref();
+  return createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', async () => {
+      try {
+        const { agentId, companyId } = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { agentId: string; companyId: string };
+        await db.agent.update({ where: { id: agentId, companyId }, data: { presenceSipRegistered: true, lastSeenAt: new Date() } });
+        res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}');
+      } catch {
+        res.writeHead(500, { 'content-type': 'application/json' }).end('{"ok":false}');
+      }
+    });
+  });
+}
+
+function ceilingServer(): Server {
+  return createServer((req, res) => {
+    req.resume();
+    req.on('end', () => res.writeHead(200, { 'content-type': 'application/xml; charset=utf-8' }).end(CEILING_TEXML));
+  });
+}
+
+function listen(server: Server): Promise<string> {
+  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(`http://127.0.0.1:${(server.address() as AddressInfo).port}`)));
+}
+
+let profiler: { session: Session; file: string } | null = null;
+
+async function startProfile(file: string) {
+  const session = new Session();
+  session.connect();
+  await session.post('Profiler.enable');
+  await session.post('Profiler.start');
+  profiler = { session, file };
+}
+
+async function stopProfile() {
+  if (!profiler) return;
+  const { profile } = await profiler.session.post('Profiler.stop');
+  await writeFile(profiler.file, JSON.stringify(profile));
+  profiler.session.disconnect();
+  profiler = null;
+}
+
+function collectGarbage() {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  if (!gc) throw new Error('start the server process with --expose-gc');
+  gc();
+  gc();
+}
+
+serve({
+  start,
+  /** Starts a measurement window; with `profileTo`, a V8 CPU profile of just this window is written there. */
+  async mark(params: { profileTo?: string } = {}) {
+    if (params.profileTo) await startProfile(params.profileTo);
+    window = { cpu: process.cpuUsage(), at: performance.now(), writes: writes() };
+    return null;
+  },
+  /** CPU share and database writes since mark(). */
+  async measure() {
+    await stopProfile();
+    const cpu = process.cpuUsage(window.cpu);
+    const wallMs = performance.now() - window.at;
+    const cpuMs = (cpu.user + cpu.system) / 1000;
+    return { wallMs: Math.round(wallMs), cpuMs: Math.round(cpuMs), cpuPercent: Math.round((cpuMs / wallMs) * 100), writes: writes() - window.writes };
+  },
+  /** Memory after a full collection. */
+  memory() {
+    collectGarbage();
+    const m = process.memoryUsage();
+    return { heapUsed: m.heapUsed, rss: m.rss, external: m.external, liveAgents: app?.services.presence.tracker.liveAgents().length ?? null };
+  },
+  /** Exits without the presence hand-over (it would write every live lease: 100k updates). */
+  stop() {
+    setImmediate(() => process.exit(0));
+    return null;
+  },
+});

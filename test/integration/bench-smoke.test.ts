@@ -1,0 +1,50 @@
+/**
+ * Keeps the benchmark from rotting: the whole harness (server, baseline and ceiling processes, the
+ * load generator, every scenario, the report) runs at a tiny size on PGlite. Asserts that it works
+ * and reports sane shapes; never how fast anything is.
+ */
+import { describe, expect, it } from 'vitest';
+import { renderMarkdown, renderTable } from '../../bench/lib/report.js';
+import { settingsFor } from '../../bench/lib/settings.js';
+import { runBench } from '../../bench/run.js';
+
+describe('npm run bench, at a tiny size', () => {
+  it('runs every scenario end to end and renders the report', { timeout: 120_000 }, async () => {
+    const settings = {
+      ...settingsFor(true),
+      sizes: [40],
+      durationMs: 300,
+      concurrency: 4,
+      wsSockets: 4,
+      fanoutSubscribers: 3,
+      fanoutTriggers: 2,
+      offlineAgents: 3,
+      offlineTtlMs: 1000,
+    };
+    const results = await runBench({ settings, database: 'pglite', pin: false, log: () => {} });
+
+    expect(results.heartbeats.map((h) => `${h.design}/${h.transport}`)).toEqual(['ours/http', 'ours/ws', 'baseline/http']);
+    for (const h of results.heartbeats) {
+      expect(h.errors).toBe(0);
+      expect(h.perSecond).toBeGreaterThan(0);
+    }
+    expect(results.heartbeats.find((h) => h.design === 'baseline')!.dbWritesPer1000).toBe(1000);
+    expect(results.warmup[0]).toMatchObject({ agents: 40, errors: 0 });
+    expect(results.memory[0]!.liveAgents).toBe(40);
+    expect(results.texml).toMatchObject({ companies: 4, agents: 40 });
+    expect(results.texml!.ours.errors).toBe(0);
+    expect(results.texml!.ceiling!.errors).toBe(0);
+    expect(results.texml!.ratioToCeiling).toBeGreaterThan(0);
+    expect(results.offline).toMatchObject({ errors: 0, ttlMs: 1000 });
+    expect(results.offline!.latencyMs.count).toBe(3);
+    expect(results.offline!.latencyMs.p50).toBeGreaterThanOrEqual(900); // never before the lease could end
+    expect(results.fanout).toMatchObject({ errors: 0 });
+    expect(results.fanout!.latencyMs.count).toBe(3 * 2);
+
+    expect(renderTable(results)).toContain('| 40 | ours | HTTP |');
+    const doc = renderMarkdown(results, '## Where the time goes\n\nnotes');
+    expect(doc).toContain('**Machine:**');
+    expect(doc).toContain('TeXML decisions vs the ceiling');
+    expect(doc.trim().endsWith('notes')).toBe(true);
+  });
+});

@@ -1,0 +1,42 @@
+import { describe, expect, it } from 'vitest';
+import { percentile, ratio, Samples, summarize } from '../../bench/lib/stats.js';
+import { packageOf } from '../../bench/profile-summary.js';
+
+describe('benchmark statistics', () => {
+  it('takes nearest-rank percentiles', () => {
+    const hundred = Float64Array.from({ length: 100 }, (_, i) => i + 1);
+    expect(percentile(hundred, 0.5)).toBe(50);
+    expect(percentile(hundred, 0.99)).toBe(99);
+    expect(percentile(hundred, 1)).toBe(100);
+    expect(percentile(hundred, 0)).toBe(1);
+    expect(percentile([7], 0.99)).toBe(7);
+    expect(percentile([], 0.5)).toBeNaN();
+  });
+
+  it('summarizes unsorted samples', () => {
+    const samples = new Samples();
+    for (const v of [5, 1, 4, 2, 3]) samples.push(v);
+    expect(summarize(samples.values())).toEqual({ count: 5, p50: 3, p90: 5, p99: 5, max: 5, mean: 3 });
+  });
+
+  it('grows its sample buffer without losing values', () => {
+    const samples = new Samples();
+    for (let i = 0; i < 5000; i++) samples.push(i);
+    expect(samples.length).toBe(5000);
+    expect(samples.values()[4999]).toBe(4999);
+  });
+
+  it('gives ratios only between two real figures', () => {
+    expect(ratio(300, 100)).toBe(3);
+    expect(ratio(1, 3)).toBe(0.33);
+    expect(ratio(1, 0)).toBeNull();
+    expect(ratio(null, 3)).toBeNull();
+  });
+
+  it('charges profile frames to their package', () => {
+    expect(packageOf('file:///w/node_modules/@prisma/client/runtime/client.js')).toBe('@prisma/client');
+    expect(packageOf('file:///w/node_modules/jose/dist/x.js')).toBe('jose');
+    expect(packageOf('file:///w/src/app.ts')).toBe('curbe (src/)');
+    expect(packageOf('node:internal/crypto/util')).toBe('node internals / native');
+  });
+});
