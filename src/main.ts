@@ -54,9 +54,21 @@ async function printDemo(app: ReturnType<typeof buildApp>, url: string, created:
   const day = 24 * 3600;
   const supervisor = await tokens.issue({ role: 'supervisor', companyId: DEMO.companyId }, day);
   const agent = await tokens.issue({ role: 'agent', companyId: DEMO.companyId, agentId: DEMO.agents[0].id }, day);
+  // One softphone link per demo agent (open each in its own tab), each with a fresh token.
+  const softphones = await Promise.all(
+    DEMO.agents.map(async (a) => {
+      const found = await app.services.directory.agent(a.id);
+      const issued = await tokens.issue({ role: 'agent', companyId: DEMO.companyId, agentId: a.id, tokenVersion: found?.agent.tokenVersion }, day);
+      return `    Softphone, ${a.displayName}:`.padEnd(34) + `${url}/#/agent?token=${issued.token}`;
+    }),
+  );
   const lines = [
     '',
     `Curbe Voice is running at ${url}  (demo company "${DEMO.companyId}" ${created ? 'created' : 'already present'})`,
+    '',
+    '  Open in a browser (no Telnyx account needed: the demo company routes to unregistered softphones):',
+    `    Supervisor board:`.padEnd(34) + `${url}/#/board?token=${supervisor.token}`,
+    ...softphones,
     '',
     `  GraphiQL:          ${url}/graphql`,
     `  Admin API key:     ${adminKey}${secretsFile ? `   (kept in ${secretsFile})` : ''}`,

@@ -250,6 +250,15 @@ describe.runIf(chromiumAvailable())('web client in Chromium against a fake Telny
     await item.waitFor({ timeout: 10_000 });
     expect(await item.getByRole('link', { name: 'Open recording' }).getAttribute('href')).toBe(recordingUrl);
     expect(await item.locator('audio').getAttribute('src')).toBe(recordingUrl);
+    // Company figures, live from companyStatsChanged, match the server's: Ana is the one offline.
+    const figures = async () => {
+      const { companyStats: s } = await server.admin(`query($id: ID!) { companyStats(companyId: $id) { agents { available offline total } } }`, { id: companyId });
+      return { available: `${s.agents.available}/${s.agents.total}`, offline: String(s.agents.offline) };
+    };
+    await expect
+      .poll(async () => ({ available: await board.locator('[data-stat="available"] .tile-value').textContent(), offline: await board.locator('[data-stat="offline"] .tile-value').textContent() }), { timeout: 10_000 })
+      .toEqual(await figures());
+    expect((await figures()).offline).toBe('1');
     await screenshot(board, 'supervisor-board');
   });
 });

@@ -1,7 +1,7 @@
 // One graphql-ws connection per page: queries, mutations and subscriptions share it, it carries the
 // agent's socket presence, and it reconnects forever with capped backoff (except when refused).
 import { createClient, type Client } from 'graphql-ws';
-import type { TypedDocumentString } from './gql/graphql';
+import type { TypedDocumentString } from './gql/graphql.js';
 
 export type ConnectionState = 'connecting' | 'connected' | 'reconnecting' | 'refused';
 
@@ -15,11 +15,13 @@ export class GraphQLRequestError extends Error {
 }
 
 export interface Api {
-  request<R, V>(doc: TypedDocumentString<R, V>, variables: V): Promise<R>;
+  request<R, V>(doc: TypedDocumentString<R, V>, variables: V, timeoutMs?: number): Promise<R>;
   subscribe<R, V>(doc: TypedDocumentString<R, V>, variables: V, onData: (data: R) => void, onError?: (err: unknown) => void): () => void;
   onState(listener: (state: ConnectionState, detail?: string) => void): void;
   dispose(): void;
 }
+
+const REQUEST_TIMEOUT_MS = 15_000;
 
 /** Close codes after which retrying cannot help: the token is bad, expired or revoked. */
 const REFUSED_CODES = new Set([4401, 4403]);
@@ -55,10 +57,12 @@ export function connect(token: string): Api {
   });
 
   return {
-    request(doc, variables) {
+    request(doc, variables, timeoutMs = REQUEST_TIMEOUT_MS) {
       return new Promise((resolve, reject) => {
         let result: unknown;
-        client.subscribe(
+        // A request caught by a dropped socket is retried on reconnect; never wait on it forever.
+        const timer = setTimeout(() => (cancel(), reject(new Error('the server did not answer in time'))), timeoutMs);
+        const cancel = client.subscribe(
           { query: doc.toString(), variables: variables as Record<string, unknown> },
           {
             next: (msg) => {
@@ -67,8 +71,8 @@ export function connect(token: string): Api {
                 reject(new GraphQLRequestError(first.message, (first.extensions as { code?: string } | undefined)?.code));
               } else result = msg.data;
             },
-            error: (err) => reject(err instanceof Error ? err : new Error(describeError(err))),
-            complete: () => resolve(result as never),
+            error: (err) => (clearTimeout(timer), reject(err instanceof Error ? err : new Error(describeError(err)))),
+            complete: () => (clearTimeout(timer), resolve(result as never)),
           },
         );
       });

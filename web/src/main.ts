@@ -1,7 +1,7 @@
 // Entry: #/agent → softphone, #/board → supervisor board, anything else → sign-in.
 import './styles.css';
-import { h, replace } from './dom';
-import { currentView, forgetToken, takeToken } from './session';
+import { h, replace } from './dom.js';
+import { currentView, forgetToken, takeToken } from './session.js';
 
 const root = document.getElementById('app')!;
 
@@ -49,7 +49,7 @@ async function start() {
     location.reload();
   };
   if (view === 'agent') {
-    const { mountSoftphone } = await import('./softphone/softphone');
+    const { mountSoftphone } = await import('./softphone/softphone.js');
     return mountSoftphone(root, token, signOut);
   }
   const viewer = await viewerOf(token).catch(() => null);
@@ -57,7 +57,7 @@ async function start() {
     forgetToken(view);
     return signIn('This supervisor link is not valid (expired or revoked). Ask for a new one.');
   }
-  const { mountBoard } = await import('./board/board');
+  const { mountBoard } = await import('./board/board.js');
   return mountBoard(root, token, viewer.companyId, signOut);
 }
 

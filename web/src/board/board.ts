@@ -1,20 +1,22 @@
 // The supervisor board: live agent grid (presenceChanged), who would ring now (routePreview),
 // routing form (updateRoutingConfig) and voicemails arriving live (voicemailReceived).
-import { connect, type ConnectionState } from '../api';
-import { h, replace } from '../dom';
-import { formatDuration, statusLabel, timeOfDay } from '../format';
-import type { RoutePreviewQuery as PreviewData, VoicemailsQuery as VoicemailsData } from '../gql/graphql';
+import { connect, type ConnectionState } from '../api.js';
+import { h, replace } from '../dom.js';
+import { formatDuration, statusLabel, timeOfDay } from '../format.js';
+import type { RoutePreviewQuery as PreviewData, VoicemailsQuery as VoicemailsData } from '../gql/graphql.js';
 import {
   BoardCompanyQuery,
+  CompanyStatsChangedSubscription,
   PresenceChangedSubscription,
   RoutePreviewQuery,
   UpdateRoutingConfigMutation,
   VoicemailReceivedSubscription,
   VoicemailsQuery,
-} from '../graphql/operations';
-import { serverLabel } from '../softphone/state';
-import { applyPresenceEvent, sortRows, type AgentRow } from './presence-model';
-import { FALLBACKS, ROUTING_MODES, validateRoutingForm, type RoutingFormValues } from './routing-form';
+} from '../graphql/operations.js';
+import { serverLabel } from '../softphone/state.js';
+import { applyPresenceEvent, sortRows, type AgentRow } from './presence-model.js';
+import { renderStats } from './stats.js';
+import { FALLBACKS, ROUTING_MODES, validateRoutingForm, type RoutingFormValues } from './routing-form.js';
 
 type Voicemail = VoicemailsData['voicemails'][number];
 
@@ -41,6 +43,7 @@ export async function mountBoard(root: HTMLElement, token: string, companyId: st
   const preview = h('div', { class: 'preview', id: 'route-preview' }, h('p', { class: 'muted' }, 'Loading…'));
   const voicemailList = h('ul', { class: 'voicemails', id: 'voicemails' });
   const form = routingForm();
+  const stats = h('section', { class: 'stats', id: 'company-stats', 'aria-label': 'Company statistics', hidden: true });
 
   replace(
     root,
@@ -48,6 +51,7 @@ export async function mountBoard(root: HTMLElement, token: string, companyId: st
     h(
       'main',
       { class: 'board' },
+      stats,
       h('section', { class: 'card agents-card' }, h('div', { class: 'card-head' }, h('h2', {}, 'Agents'), counts), grid),
       h(
         'div',
@@ -112,6 +116,9 @@ export async function mountBoard(root: HTMLElement, token: string, companyId: st
       el.textContent = sinceText({ since: Number(el.dataset.since), sinceApprox: el.dataset.approx === 'true' });
     }
   }, 1000);
+
+  // --- company figures (hidden until the first arrives)
+  api.subscribe(CompanyStatsChangedSubscription, { companyId }, ({ companyStatsChanged }) => renderStats(stats, companyStatsChanged));
 
   // --- who would ring now
   async function refreshPreview() {

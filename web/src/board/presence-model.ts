@@ -1,6 +1,6 @@
 // The board's live picture of the agents, folded from presenceChanged events (pure).
-import { isOnCall } from '../format';
-import type { PresenceChangedSubscription } from '../gql/graphql';
+import { isOnCall } from '../format.js';
+import type { PresenceChangedSubscription } from '../gql/graphql.js';
 
 export interface AgentRow {
   agentId: string;

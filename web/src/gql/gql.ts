@@ -28,6 +28,8 @@ type Documents = {
     "\n  fragment VoicemailFields on Voicemail {\n    id\n    from\n    to\n    durationSeconds\n    recordingUrl\n    createdAt\n  }\n": typeof types.VoicemailFieldsFragmentDoc,
     "\n  query Voicemails($companyId: ID!) {\n    voicemails(companyId: $companyId, first: 50) {\n      ...VoicemailFields\n    }\n  }\n": typeof types.VoicemailsDocument,
     "\n  subscription VoicemailReceived($companyId: ID!) {\n    voicemailReceived(companyId: $companyId) {\n      ...VoicemailFields\n    }\n  }\n": typeof types.VoicemailReceivedDocument,
+    "\n  fragment CompanyStatsFields on CompanyStats {\n    at\n    agents {\n      available\n      onCall\n      ringing\n      onBreak\n      wrapUp\n      offline\n      total\n    }\n    callsWaiting\n    callsRinging\n    callsActive\n    longestWaitSeconds\n    answeredToday\n    missedToday\n    averageAnswerSeconds\n  }\n": typeof types.CompanyStatsFieldsFragmentDoc,
+    "\n  subscription CompanyStatsChanged($companyId: ID!) {\n    companyStatsChanged(companyId: $companyId) {\n      ...CompanyStatsFields\n    }\n  }\n": typeof types.CompanyStatsChangedDocument,
 };
 const documents: Documents = {
     "\n  query Viewer {\n    viewer {\n      role\n      companyId\n      agentId\n    }\n  }\n": types.ViewerDocument,
@@ -43,6 +45,8 @@ const documents: Documents = {
     "\n  fragment VoicemailFields on Voicemail {\n    id\n    from\n    to\n    durationSeconds\n    recordingUrl\n    createdAt\n  }\n": types.VoicemailFieldsFragmentDoc,
     "\n  query Voicemails($companyId: ID!) {\n    voicemails(companyId: $companyId, first: 50) {\n      ...VoicemailFields\n    }\n  }\n": types.VoicemailsDocument,
     "\n  subscription VoicemailReceived($companyId: ID!) {\n    voicemailReceived(companyId: $companyId) {\n      ...VoicemailFields\n    }\n  }\n": types.VoicemailReceivedDocument,
+    "\n  fragment CompanyStatsFields on CompanyStats {\n    at\n    agents {\n      available\n      onCall\n      ringing\n      onBreak\n      wrapUp\n      offline\n      total\n    }\n    callsWaiting\n    callsRinging\n    callsActive\n    longestWaitSeconds\n    answeredToday\n    missedToday\n    averageAnswerSeconds\n  }\n": types.CompanyStatsFieldsFragmentDoc,
+    "\n  subscription CompanyStatsChanged($companyId: ID!) {\n    companyStatsChanged(companyId: $companyId) {\n      ...CompanyStatsFields\n    }\n  }\n": types.CompanyStatsChangedDocument,
 };
 
 /**
@@ -97,6 +101,14 @@ export function graphql(source: "\n  query Voicemails($companyId: ID!) {\n    vo
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "\n  subscription VoicemailReceived($companyId: ID!) {\n    voicemailReceived(companyId: $companyId) {\n      ...VoicemailFields\n    }\n  }\n"): typeof import('./graphql').VoicemailReceivedDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  fragment CompanyStatsFields on CompanyStats {\n    at\n    agents {\n      available\n      onCall\n      ringing\n      onBreak\n      wrapUp\n      offline\n      total\n    }\n    callsWaiting\n    callsRinging\n    callsActive\n    longestWaitSeconds\n    answeredToday\n    missedToday\n    averageAnswerSeconds\n  }\n"): typeof import('./graphql').CompanyStatsFieldsFragmentDoc;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  subscription CompanyStatsChanged($companyId: ID!) {\n    companyStatsChanged(companyId: $companyId) {\n      ...CompanyStatsFields\n    }\n  }\n"): typeof import('./graphql').CompanyStatsChangedDocument;
 
 
 export function graphql(source: string) {

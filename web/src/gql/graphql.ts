@@ -276,6 +276,15 @@ export type VoicemailReceivedSubscriptionVariables = Exact<{
 
 export type VoicemailReceivedSubscription = { voicemailReceived: { id: string, from: string, to: string, durationSeconds: number, recordingUrl: string, createdAt: string } };
 
+export type CompanyStatsFieldsFragment = { at: string, callsWaiting: number, callsRinging: number, callsActive: number, longestWaitSeconds: number, answeredToday: number, missedToday: number, averageAnswerSeconds: number | null, agents: { available: number, onCall: number, ringing: number, onBreak: number, wrapUp: number, offline: number, total: number } };
+
+export type CompanyStatsChangedSubscriptionVariables = Exact<{
+  companyId: string | number;
+}>;
+
+
+export type CompanyStatsChangedSubscription = { companyStatsChanged: { at: string, callsWaiting: number, callsRinging: number, callsActive: number, longestWaitSeconds: number, answeredToday: number, missedToday: number, averageAnswerSeconds: number | null, agents: { available: number, onCall: number, ringing: number, onBreak: number, wrapUp: number, offline: number, total: number } } };
+
 export class TypedDocumentString<TResult, TVariables>
   extends String
   implements DocumentTypeDecoration<TResult, TVariables>
@@ -313,6 +322,27 @@ export const VoicemailFieldsFragmentDoc = new TypedDocumentString(`
   createdAt
 }
     `, {"fragmentName":"VoicemailFields"}) as unknown as TypedDocumentString<VoicemailFieldsFragment, unknown>;
+export const CompanyStatsFieldsFragmentDoc = new TypedDocumentString(`
+    fragment CompanyStatsFields on CompanyStats {
+  at
+  agents {
+    available
+    onCall
+    ringing
+    onBreak
+    wrapUp
+    offline
+    total
+  }
+  callsWaiting
+  callsRinging
+  callsActive
+  longestWaitSeconds
+  answeredToday
+  missedToday
+  averageAnswerSeconds
+}
+    `, {"fragmentName":"CompanyStatsFields"}) as unknown as TypedDocumentString<CompanyStatsFieldsFragment, unknown>;
 export const ViewerDocument = new TypedDocumentString(`
     query Viewer {
   viewer {
@@ -477,3 +507,28 @@ export const VoicemailReceivedDocument = new TypedDocumentString(`
   recordingUrl
   createdAt
 }`) as unknown as TypedDocumentString<VoicemailReceivedSubscription, VoicemailReceivedSubscriptionVariables>;
+export const CompanyStatsChangedDocument = new TypedDocumentString(`
+    subscription CompanyStatsChanged($companyId: ID!) {
+  companyStatsChanged(companyId: $companyId) {
+    ...CompanyStatsFields
+  }
+}
+    fragment CompanyStatsFields on CompanyStats {
+  at
+  agents {
+    available
+    onCall
+    ringing
+    onBreak
+    wrapUp
+    offline
+    total
+  }
+  callsWaiting
+  callsRinging
+  callsActive
+  longestWaitSeconds
+  answeredToday
+  missedToday
+  averageAnswerSeconds
+}`) as unknown as TypedDocumentString<CompanyStatsChangedSubscription, CompanyStatsChangedSubscriptionVariables>;

@@ -1,5 +1,5 @@
 // The operations the softphone and the supervisor board use, typed by codegen (web/src/gql).
-import { graphql } from '../gql';
+import { graphql } from '../gql/index.js';
 
 export const ViewerQuery = graphql(`
   query Viewer {
@@ -167,6 +167,36 @@ export const VoicemailReceivedSubscription = graphql(`
   subscription VoicemailReceived($companyId: ID!) {
     voicemailReceived(companyId: $companyId) {
       ...VoicemailFields
+    }
+  }
+`);
+
+export const CompanyStatsFieldsFragment = graphql(`
+  fragment CompanyStatsFields on CompanyStats {
+    at
+    agents {
+      available
+      onCall
+      ringing
+      onBreak
+      wrapUp
+      offline
+      total
+    }
+    callsWaiting
+    callsRinging
+    callsActive
+    longestWaitSeconds
+    answeredToday
+    missedToday
+    averageAnswerSeconds
+  }
+`);
+
+export const CompanyStatsChangedSubscription = graphql(`
+  subscription CompanyStatsChanged($companyId: ID!) {
+    companyStatsChanged(companyId: $companyId) {
+      ...CompanyStatsFields
     }
   }
 `);

@@ -1,12 +1,12 @@
 // The agent's softphone: sign-in by token, Telnyx registration, heartbeats from a Worker clock over
 // the open graphql-ws socket, status picker and the call card.
-import { connect, GraphQLRequestError, type ConnectionState } from '../api';
-import { h, replace } from '../dom';
-import { formatDuration, statusLabel } from '../format';
-import type { SoftphoneQuery as SoftphoneData } from '../gql/graphql';
-import { HeartbeatMutation, ReportCallStateMutation, SetAgentStatusMutation, SoftphoneQuery } from '../graphql/operations';
-import { heartbeatPlan, reportedCallState, serverLabel, telnyxLabel, type TelnyxState } from './state';
-import { openLine, type CallView, type Line } from './telnyx-line';
+import { connect, GraphQLRequestError, type ConnectionState } from '../api.js';
+import { h, replace } from '../dom.js';
+import { formatDuration, statusLabel } from '../format.js';
+import type { SoftphoneQuery as SoftphoneData } from '../gql/graphql.js';
+import { HeartbeatMutation, ReportCallStateMutation, SetAgentStatusMutation, SoftphoneQuery } from '../graphql/operations.js';
+import { heartbeatPlan, reportedCallState, serverLabel, telnyxLabel, type TelnyxState } from './state.js';
+import { openLine, type CallView, type Line } from './telnyx-line.js';
 
 type Setup = SoftphoneData['softphone'];
 
@@ -77,11 +77,23 @@ export function mountSoftphone(root: HTMLElement, token: string, signOut: () => 
     const telnyx = telnyxLabel(s.telnyx, s.setup?.telnyxConfigured ?? false);
     replace(pills, pill(server.text, server.tone, 'server-state'), pill(telnyx.text, telnyx.tone, 'telnyx-state'));
     agentName.textContent = s.setup ? `${s.setup.displayName} · ${s.setup.sipUsername}` : 'Softphone';
-    const messages = [s.server === 'refused' ? 'This sign-in link is no longer valid. Ask your supervisor for a new one.' : '', s.setup?.message ?? '', s.telnyxDetail, s.beatError].filter(Boolean);
+    const serverMessage =
+      s.server === 'refused'
+        ? 'This sign-in link is no longer valid. Ask your supervisor for a new one.'
+        : s.server === 'reconnecting'
+          ? 'The Curbe server cannot be reached. Reconnecting automatically; calls are not routed to you until it is back.'
+          : '';
+    const messages = [serverMessage, s.setup?.message ?? '', s.telnyxDetail, s.beatError].filter(Boolean);
     notice.hidden = messages.length === 0;
     replace(notice, ...messages.map((m) => h('p', {}, m)));
-    presenceDot.className = `dot ${s.online ? 'ok' : 'off'}`;
-    presenceText.textContent = s.online ? `Online · ${statusLabel(s.status, s.statusReason)}` : 'Offline';
+    // Without the server the last known presence is stale: say so instead of showing it.
+    const connected = s.server === 'connected';
+    presenceDot.className = `dot ${!connected ? 'warn' : s.online ? 'ok' : 'off'}`;
+    presenceText.textContent = !connected
+      ? 'Presence unknown'
+      : s.online
+        ? `Online · ${s.call?.state === 'active' ? 'On call' : statusLabel(s.status, s.statusReason)}`
+        : 'Offline';
     root.dataset.online = String(s.online);
     root.dataset.heartbeats = String(s.beats);
     root.dataset.telnyx = s.telnyx;

@@ -1,7 +1,7 @@
 // The Telnyx WebRTC client behind a small interface: registration state and one call at a time.
 // The SDK is loaded on demand so the supervisor board never downloads it.
 import type { Call, TelnyxRTC } from '@telnyx/webrtc';
-import type { TelnyxState } from './state';
+import type { TelnyxState } from './state.js';
 
 export interface CallView {
   id: string;
