@@ -27,6 +27,23 @@ const CONTENT_TYPES: Record<string, string> = {
 };
 
 const IMMUTABLE = 'public, max-age=31536000, immutable';
+/**
+ * The app's own scripts only (tokens live in sessionStorage: no XSS foothold); WebSockets to this
+ * server and to Telnyx's signalling host (any, so TELNYX_WEBRTC_HOST works); voicemail recordings
+ * from Telnyx's https storage.
+ */
+const CONTENT_SECURITY_POLICY = [
+  "default-src 'self'",
+  "script-src 'self'",
+  "style-src 'self'",
+  "img-src 'self' data:",
+  "media-src 'self' https: blob:",
+  "connect-src 'self' ws: wss: https:",
+  "worker-src 'self'",
+  "object-src 'none'",
+  "base-uri 'none'",
+  "frame-ancestors 'none'",
+].join('; ');
 const REVALIDATE = 'no-cache';
 
 export type StaticTarget =
@@ -83,7 +100,7 @@ export function createStaticHandler(opts: { root: string; notBuilt: string }) {
       'content-length': info.size,
       'cache-control': cacheControlFor(target.relative),
       'x-content-type-options': 'nosniff',
-      ...(target.relative === 'index.html' ? { 'referrer-policy': 'no-referrer' } : {}),
+      ...(target.relative === 'index.html' ? { 'referrer-policy': 'no-referrer', 'content-security-policy': CONTENT_SECURITY_POLICY } : {}),
     });
     if (req.method === 'HEAD') return void res.end();
     createReadStream(file)
