@@ -39,9 +39,11 @@ export function connectRedis(url: string, opts: { keyPrefix: string; logger: Log
   let ready = false;
   let everReady = false;
   let closing = false;
+  let announcedDown = false;
 
   command.on('ready', () => {
     ready = true;
+    announcedDown = false;
     if (everReady) {
       log.warn('redis reachable again: leaving degraded mode, resynchronising');
       for (const fn of recovered) fn();
@@ -51,8 +53,9 @@ export function connectRedis(url: string, opts: { keyPrefix: string; logger: Log
   const down = (err?: Error) => {
     if (closing) return;
     // One warning per outage, not one per reconnect attempt.
-    if (ready || !everReady) log.warn({ err: err?.message }, 'redis unavailable: degraded mode (local presence view, local call state); retrying');
+    if (!announcedDown) log.warn({ err: err?.message }, 'redis unavailable: degraded mode (local presence view, local call state); retrying');
     ready = false;
+    announcedDown = true;
   };
   command.on('error', down);
   command.on('close', () => down());
