@@ -62,6 +62,7 @@ const PRESENCE_FIELDS = 'agentId companyId displayName sipUsername online status
 const ROUTING_FIELDS =
   'companyId mode ringTimeoutSeconds ringTone fallbackKind fallbackNumber voicemailGreeting voicemailMaxSeconds greetingLanguage allowUnregisteredSoftphones';
 const COMPANY_FIELDS = `id name timeZone agents { id sipUsername displayName } phoneNumbers { id e164 } routing { companyId fallbackKind }`;
+const STATS_FIELDS = 'companyId at agents { available ringing onCall onBreak offline total } callsWaiting callsRinging callsActive answeredToday missedToday averageAnswerSeconds';
 const VOICEMAIL_FIELDS = 'id companyId callSid from to recordingUrl durationSeconds createdAt';
 
 const B = (w: World) => w.b;
@@ -117,6 +118,15 @@ const MATRIX: Record<string, Entry> = {
       expect(ids).toEqual(t.w.a.agents.map((a) => a.id).sort());
       t.expectNoLeak(JSON.stringify(res.data), "A's own route preview", ['B number e164']);
     },
+  },
+  'Query.companyStats': {
+    attacks: [
+      {
+        name: "B's live statistics",
+        document: `query($c: ID!) { companyStats(companyId: $c) { ${STATS_FIELDS} } }`,
+        variables: (w) => ({ c: B(w).companyId }),
+      },
+    ],
   },
   'Query.viewer': {
     attacks: [],
@@ -305,6 +315,15 @@ const MATRIX: Record<string, Entry> = {
         // PresenceEvent has no object-level guard: without `presence { }` only the root check protects B.
         name: "B's presence events, event fields only",
         document: `subscription($c: ID!) { presenceChanged(companyId: $c) { agentId online status cause snapshot at } }`,
+        variables: (w) => ({ c: B(w).companyId }),
+      },
+    ],
+  },
+  'Subscription.companyStatsChanged': {
+    attacks: [
+      {
+        name: "B's live statistics, pushed",
+        document: `subscription($c: ID!) { companyStatsChanged(companyId: $c) { ${STATS_FIELDS} } }`,
         variables: (w) => ({ c: B(w).companyId }),
       },
     ],
