@@ -126,4 +126,11 @@ describe.runIf(chromiumAvailable())('demo without a Telnyx account, in Chromium'
     const call = await server.webhook('/telnyx/voice', { To: DEMO.number, From: '+15551230000', CallSid: 'demo-e2e-1' });
     expect(call.body).toContain(`sip:${DEMO.agents[0].sipUsername}@sip.telnyx.com`);
   });
+
+  it('a revoked sign-in is said plainly, the softphone stops, and the board shows the agent offline', async () => {
+    await server.admin(`mutation($id: ID!) { revokeAgentTokens(agentId: $id) }`, { id: DEMO.agents[0].id });
+    await agent.locator('#server-state', { hasText: 'Sign-in refused' }).waitFor({ timeout: 10_000 });
+    expect(await agent.locator('.notice').textContent()).toContain('This sign-in link is no longer valid');
+    await board.locator(`article[data-agent-id="${DEMO.agents[0].id}"][data-online="false"]`).waitFor({ timeout: 10_000 });
+  });
 });

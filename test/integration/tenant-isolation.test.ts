@@ -148,6 +148,27 @@ const MATRIX: Record<string, Entry> = {
       }
     },
   },
+  'Query.softphone': {
+    // No argument names an agent; an admin has no softphone either, so there is no admin control read.
+    attacks: [],
+    behaviour: async (t) => {
+      const doc = `{ softphone { agentId companyId displayName sipUsername telnyxConfigured loginToken registrationRequired message } }`;
+      for (const actor of ACTORS) {
+        for (const transport of transportsFor(actor, 'query')) {
+          const out = await t.run(transport, actor, doc, {});
+          const label = `softphone as ${actor} over ${transport}`;
+          if (actor === 'agentA1') {
+            expect(out.errors, label).toEqual([]);
+            expect(out.fieldData, label).toEqual([expect.objectContaining({ agentId: t.w.a.agents[0]!.id, companyId: t.w.a.companyId })]);
+          } else {
+            expect(out.errors.length, label).toBeGreaterThan(0);
+            expect(out.fieldData, label).toEqual([]);
+          }
+          t.expectNoLeak(out.text, label);
+        }
+      }
+    },
+  },
   'Query.voicemails': {
     attacks: [{ name: "B's voicemails", document: `query($c: ID!) { voicemails(companyId: $c, first: 50) { ${VOICEMAIL_FIELDS} } }`, variables: (w) => ({ c: B(w).companyId }) }],
   },
@@ -221,6 +242,27 @@ const MATRIX: Record<string, Entry> = {
       const after = await t.state();
       expect(after).toEqual(before);
       expect(Date.parse((await t.lastSeen(t.w.a.companyId, a1.id))!)).toBeGreaterThan(Date.parse(lastSeenBefore!));
+    },
+  },
+  'Mutation.reportCallState': {
+    // Like heartbeat: it acts only on the calling agent, so the attacks are callers that are not agents.
+    attacks: [
+      {
+        name: 'a call state without an agent token',
+        document: `mutation { reportCallState(input: { callState: "idle", sipRegistered: true }) { ${PRESENCE_FIELDS} } }`,
+        actors: ['supervisorA', 'anonymous'],
+      },
+    ],
+    behaviour: async (t) => {
+      const a1 = t.w.a.agents[0]!;
+      const doc = `mutation { reportCallState(input: { callState: "idle", sipRegistered: true }) { ${PRESENCE_FIELDS} } }`;
+      for (const transport of transportsFor('agentA1', 'mutation')) {
+        const out = await t.run(transport, 'agentA1', doc, {});
+        const label = `reportCallState as agent A1 over ${transport}`;
+        expect(out.errors, label).toEqual([]);
+        expect(out.fieldData, label).toEqual([expect.objectContaining({ agentId: a1.id, companyId: t.w.a.companyId, online: true })]);
+        t.expectNoLeak(out.text, label);
+      }
     },
   },
   'Mutation.issueAgentToken': {

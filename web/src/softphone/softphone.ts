@@ -229,7 +229,10 @@ export function mountSoftphone(root: HTMLElement, token: string, signOut: () => 
           const wasReady = s.telnyx === 'ready';
           s.telnyx = state;
           s.telnyxDetail = state === 'ready' ? '' : detail ? `Telnyx: ${detail}` : '';
-          if (state === 'failed') telnyxRetry = setTimeout(() => void startTelnyx(), TELNYX_RETRY_MS);
+          if (state === 'failed') {
+            clearTimeout(telnyxRetry);
+            telnyxRetry = setTimeout(() => void startTelnyx(), TELNYX_RETRY_MS);
+          }
           render();
           if (state === 'ready' || wasReady) void beat(true);
         },
@@ -252,6 +255,12 @@ export function mountSoftphone(root: HTMLElement, token: string, signOut: () => 
     if (state === 'connected') {
       if (!s.setup) void startTelnyx();
       else void beat();
+    }
+    // A revoked or expired sign-in: stop ringing and heartbeating this browser altogether.
+    if (state === 'refused') {
+      clearTimeout(telnyxRetry);
+      clock.postMessage({ stop: true });
+      void line?.disconnect().catch(() => {});
     }
   });
   setInterval(renderClock, 1000);
