@@ -23,6 +23,8 @@ export interface StartParams {
   mode: ServerMode;
   databaseUrl?: string;
   population?: Population;
+  /** The orchestrator already seeded the population into databaseUrl. */
+  seeded?: boolean;
   jwtSecret: string;
   env?: Record<string, string>;
 }
@@ -41,7 +43,7 @@ async function start(params: StartParams) {
   if (params.mode !== 'ceiling') {
     database = await openDatabase({ databaseUrl: params.databaseUrl, dataDir: 'memory://' });
     await database.migrate();
-    if (params.population) await seedPopulation(database.prisma, params.population);
+    if (params.population && !params.seeded) await seedPopulation(database.prisma, params.population);
   }
   const seedMs = Math.round(performance.now() - seedStarted);
   let url: string;
