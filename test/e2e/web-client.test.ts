@@ -227,6 +227,10 @@ describe.runIf(chromiumAvailable())('web client in Chromium against a fake Telny
     const unchanged = await server.admin(`query($id: ID!) { company(id: $id) { routing { ringTimeoutSeconds fallbackKind } } }`, { id: companyId });
     expect(unchanged.company.routing).toEqual({ ringTimeoutSeconds: 20, fallbackKind: 'VOICEMAIL' });
 
+    // Well-formed but not a real number: the browser lets it through, the server refuses, the form says why.
+    await board.locator('#fallback-number').fill('+10005550123');
+    await board.getByRole('button', { name: 'Save routing' }).click();
+    await expect.poll(() => board.locator('#routing-message').textContent(), { timeout: 10_000 }).toContain('is not a valid E.164 phone number');
     await board.locator('#fallback-number').fill('+1 305 555 0123');
     await board.locator('#routing-mode').selectOption('RING_ALL');
     await board.getByRole('button', { name: 'Save routing' }).click();

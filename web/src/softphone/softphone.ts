@@ -105,8 +105,9 @@ export function mountSoftphone(root: HTMLElement, token: string, signOut: () => 
   }
 
   function renderClock() {
-    const age = s.lastBeatAt ? formatDuration(Date.now() - s.lastBeatAt) : '—';
-    beatText.textContent = s.lastBeatAt ? `heartbeat every ${Math.round(s.intervalMs / 1000)} s · last ${age} ago` : 'no heartbeat yet';
+    const ageMs = Date.now() - s.lastBeatAt;
+    const last = ageMs < 1500 ? 'just now' : `${formatDuration(ageMs)} ago`;
+    beatText.textContent = s.lastBeatAt ? `heartbeat every ${Math.round(s.intervalMs / 1000)} s · last ${last}` : 'no heartbeat yet';
     const timer = callCard.querySelector('.call-timer');
     if (timer && s.callStartedAt) timer.textContent = formatDuration(Date.now() - s.callStartedAt);
   }
