@@ -1,0 +1,62 @@
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { AuthError, MAX_VERIFIED_TOKENS, TokenService } from '../../src/auth/tokens.js';
+
+const SECRET = 'unit-test-secret-unit-test-secret-0123';
+const tokens = () => new TokenService({ jwtSecret: SECRET, adminApiKey: 'admin-key-0123456789' });
+const agent = { role: 'agent' as const, companyId: 'co', agentId: 'ag', tokenVersion: 3 };
+
+afterEach(() => vi.useRealTimers());
+
+describe('TokenService', () => {
+  it('verifies a token once and answers repeats from memory, with the same claims', async () => {
+    const service = tokens();
+    const { token } = await service.issue(agent, 600);
+    expect(await service.authenticate(token)).toEqual(agent);
+    const again = await service.authenticate(token);
+    expect(again).toEqual(agent);
+    (again as { agentId: string }).agentId = 'mutated'; // callers get a copy
+    expect(await service.authenticate(token)).toEqual(agent);
+  });
+
+  it('a remembered token stops working when it expires', async () => {
+    vi.useFakeTimers({ now: Date.UTC(2026, 10, 24, 12, 0, 0), toFake: ['Date'] });
+    const service = tokens();
+    const { token } = await service.issue(agent, 60);
+    await service.authenticate(token);
+    vi.setSystemTime(Date.UTC(2026, 10, 24, 12, 0, 59));
+    expect(await service.authenticate(token)).toEqual(agent);
+    vi.setSystemTime(Date.UTC(2026, 10, 24, 12, 1, 0));
+    await expect(service.authenticate(token)).rejects.toThrow(new AuthError('token expired'));
+    await expect(service.authenticate(token)).rejects.toThrow(AuthError); // and stays refused
+  });
+
+  it('a token with another payload under a remembered signature is refused', async () => {
+    const service = tokens();
+    const { token } = await service.issue(agent, 600);
+    await service.authenticate(token);
+    const [header, payload, signature] = token.split('.');
+    const claims = JSON.parse(Buffer.from(payload!, 'base64url').toString());
+    const forged = [header, Buffer.from(JSON.stringify({ ...claims, cid: 'other' })).toString('base64url'), signature].join('.');
+    await expect(service.authenticate(forged)).rejects.toThrow(new AuthError('invalid credentials'));
+  });
+
+  it('a token signed with another secret is refused; the previous secret is accepted during rotation', async () => {
+    const old = new TokenService({ jwtSecret: 'old-secret-old-secret-old-secret-0123', adminApiKey: undefined });
+    const { token } = await old.issue(agent, 600);
+    await expect(tokens().authenticate(token)).rejects.toThrow(AuthError);
+    const rotated = new TokenService({ jwtSecret: SECRET, previousJwtSecret: 'old-secret-old-secret-old-secret-0123', adminApiKey: undefined });
+    expect(await rotated.authenticate(token)).toEqual(agent);
+  });
+
+  it(`remembers at most ${MAX_VERIFIED_TOKENS} tokens, forgetting the oldest (which still verify)`, async () => {
+    const service = tokens();
+    const first = (await service.issue(agent, 600)).token;
+    await service.authenticate(first);
+    const cache = (service as unknown as { verified: Map<string, unknown> }).verified;
+    for (let i = 0; cache.size < MAX_VERIFIED_TOKENS; i++) cache.set(`filler-${i}`, { claims: agent, expiresAt: Infinity });
+    await service.authenticate((await service.issue({ ...agent, agentId: 'new' }, 600)).token);
+    expect(cache.size).toBe(MAX_VERIFIED_TOKENS);
+    expect(cache.has(first)).toBe(false);
+    expect(await service.authenticate(first)).toEqual(agent);
+  });
+});
