@@ -14,6 +14,7 @@ import type { PresenceLeases, SharedPresenceLeases } from '../presence/leases.js
 import type { Directory, DirectoryAgent, DirectoryCompany } from './directory.js';
 import { NotFoundError, InputError, RateLimitedError } from './errors.js';
 import { TokenBuckets } from '../domain/rate-limit.js';
+import { LastSeenWriter } from './last-seen-writer.js';
 
 export interface AgentPresence {
   agentId: string;
@@ -54,6 +55,8 @@ export class PresenceService {
   readonly tracker: PresenceLeases;
   private readonly shared: SharedPresenceLeases | null;
   private readonly heartbeatBudget: TokenBuckets;
+  /** Last-seen times go to the database in batches (src/services/last-seen-writer.ts). */
+  readonly lastSeen: LastSeenWriter;
   /** Calls the agent is on according to Telnyx's status callbacks (set by the call service). */
   private callActivity: (agentId: string) => number = () => 0;
 
@@ -74,13 +77,14 @@ export class PresenceService {
       subscribed?: (topic: 'presence:changed', companyId: string) => Promise<void>;
     },
   ) {
+    this.lastSeen = new LastSeenWriter({ db: deps.db, clock: deps.clock, logger: deps.logger });
     this.heartbeatBudget = new TokenBuckets({ capacity: 10, perMinute: deps.heartbeatMaxPerMinute });
     const options: PresenceTrackerOptions = {
       clock: deps.clock,
       ttlMs: deps.ttlMs,
       socketGraceMs: deps.socketGraceMs,
       onTransition: (t) => void this.onTransition(t),
-      persistLastSeen: (agentId, at) => deps.db.agent.update({ where: { id: agentId }, data: { lastSeenAt: new Date(at) } }),
+      persistLastSeen: (agentId, at) => this.lastSeen.write(agentId, at),
       onError: (err) => deps.logger.warn({ err }, 'could not persist last-seen'),
     };
     this.shared = deps.sharedLeases?.(options) ?? null;
@@ -192,9 +196,14 @@ export class PresenceService {
    */
   async handOver(): Promise<number> {
     // Shared leases stay in Redis: the other instances keep them running.
-    if (this.shared) return this.shared.handOver();
+    if (this.shared) {
+      const handedOver = await this.shared.handOver();
+      await this.lastSeen.flush();
+      return handedOver;
+    }
     const live = this.tracker.liveAgents();
     this.tracker.stop();
+    await this.lastSeen.flush();
     await Promise.all(
       live.map((l) =>
         this.deps.db.agent
@@ -232,6 +241,7 @@ export class PresenceService {
 
   stop(): void {
     this.tracker.stop();
+    void this.lastSeen.stop();
   }
 
   private async onTransition(t: PresenceTransition): Promise<void> {

@@ -1,0 +1,64 @@
+/**
+ * Batched last-seen writes on both engines: thousands of agents in a few statements, times stored
+ * as UTC whatever the session time zone, and an older time never overwriting a newer one.
+ */
+import pg from 'pg';
+import { describe, expect, it } from 'vitest';
+import { systemClock } from '../../src/domain/clock.js';
+import { openDatabase, type Database } from '../../src/infra/db.js';
+import { createLogger } from '../../src/infra/logger.js';
+import { LastSeenWriter } from '../../src/services/last-seen-writer.js';
+import { freshPostgres, postgresAvailable } from '../support/harness.js';
+
+async function engines() {
+  const list: { name: string; open: () => Promise<{ database: Database; cleanup: () => Promise<void> }> }[] = [
+    { name: 'PGlite', open: async () => { const database = await openDatabase({ dataDir: 'memory://' }); return { database, cleanup: () => database.close() }; } },
+  ];
+  if (await postgresAvailable()) {
+    list.push({
+      name: 'Postgres in a non-UTC session time zone',
+      open: async () => {
+        const fresh = await freshPostgres();
+        const admin = new pg.Client({ connectionString: fresh.url });
+        await admin.connect();
+        await admin.query(`ALTER DATABASE ${new URL(fresh.url).pathname.slice(1)} SET timezone TO 'America/New_York'`);
+        await admin.end();
+        const database = await openDatabase({ databaseUrl: fresh.url, dataDir: 'memory://' });
+        return { database, cleanup: async () => (await database.close(), await fresh.drop()) };
+      },
+    });
+  }
+  return list;
+}
+
+describe.each(await engines())('LastSeenWriter on $name', ({ open }) => {
+  it('writes 12,000 agents in 3 statements, as UTC, never going backwards', async () => {
+    const { database, cleanup } = await open();
+    try {
+      await database.migrate(() => {});
+      const db = database.prisma;
+      await db.company.create({ data: { id: 'co', name: 'Batch' } });
+      const ids = Array.from({ length: 12_000 }, (_, i) => `agent-${i}`);
+      await db.agent.createMany({ data: ids.map((id) => ({ id, companyId: 'co', displayName: id, sipUsername: id })) });
+      const writer = new LastSeenWriter({ db, clock: systemClock, logger: createLogger('silent'), maxBatch: 5_000, flushIntervalMs: 60_000 });
+      const t0 = Date.UTC(2026, 10, 24, 12, 0, 0, 123);
+      // Below maxBatch nothing is written until the flush; at maxBatch a batch goes at once.
+      for (const [i, id] of ids.slice(0, 4_999).entries()) writer.write(id, t0 + i);
+      expect(writer.written.statements).toBe(0);
+      for (const [i, id] of ids.slice(4_999).entries()) writer.write(id, t0 + 4_999 + i);
+      await writer.flush();
+      expect(writer.written).toEqual({ statements: 3, rows: 12_000 });
+      const sample = await db.agent.findMany({ where: { id: { in: ['agent-0', 'agent-11999'] } }, orderBy: { id: 'asc' } });
+      expect(sample.map((a) => a.lastSeenAt?.toISOString())).toEqual([new Date(t0).toISOString(), new Date(t0 + 11_999).toISOString()]);
+      // An older time (a late flush from before) does not overwrite a newer one; a newer one does.
+      writer.write('agent-0', t0 - 60_000);
+      writer.write('agent-1', t0 + 60_000);
+      await writer.flush();
+      const [a0, a1] = await db.agent.findMany({ where: { id: { in: ['agent-0', 'agent-1'] } }, orderBy: { id: 'asc' } });
+      expect(a0!.lastSeenAt!.getTime()).toBe(t0);
+      expect(a1!.lastSeenAt!.getTime()).toBe(t0 + 60_000);
+    } finally {
+      await cleanup();
+    }
+  }, 60_000);
+});
