@@ -217,6 +217,7 @@ export function buildApp(deps: AppDeps): App {
       // Hand leases over first: closing sockets would otherwise start each agent's offline grace.
       const handedOver = await services.presence.handOver().catch((err) => (logger.warn({ err }, 'presence hand-over failed'), 0));
       logger.info({ handedOver }, 'stopping: presence leases handed over');
+      await services.calls.log.flush(); // the call log entries still waiting
       server.close();
       await ws.dispose();
       wss.close();

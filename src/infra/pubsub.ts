@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { createPubSub } from 'graphql-yoga';
 import type { PresenceEvent } from '../services/presence-service.js';
 import type { Voicemail } from '../generated/prisma/client.js';
@@ -16,5 +17,8 @@ export type Topics = {
 export type PubSub = ReturnType<typeof createPubSub<Topics>>;
 
 export function createInMemoryPubSub(): PubSub {
-  return createPubSub<Topics>();
+  // One listener per subscriber of a company's topic: a thousand supervisors is normal, not a leak.
+  const eventTarget = new EventTarget();
+  setMaxListeners(0, eventTarget);
+  return createPubSub<Topics>({ eventTarget });
 }

@@ -17,6 +17,7 @@ import type { Db } from '../infra/db.js';
 import type { Logger } from '../infra/logger.js';
 import type { PubSub } from '../infra/pubsub.js';
 import type { Directory, DirectoryCompany } from './directory.js';
+import { CallLogWriter } from './call-log-writer.js';
 import type { PresenceService } from './presence-service.js';
 
 export interface CallDecision {
@@ -32,6 +33,8 @@ export interface CallStep {
 
 export class CallService {
   readonly sessions: CallSessions;
+  /** The call log, written in batches behind the calls. */
+  readonly log: CallLogWriter;
   /** Per agent: calls today, misses in a row, the call it is on, wrap-up (src/domain/agent-activity.ts). */
   private readonly activity = new Map<string, AgentActivity>();
   private readonly wrapUps = new Map<string, TimerHandle>();
@@ -52,6 +55,7 @@ export class CallService {
     },
   ) {
     this.random = deps.random ?? (() => randomInt(0, 2 ** 32) / 2 ** 32);
+    this.log = new CallLogWriter({ db: deps.db, clock: deps.clock, logger: deps.logger });
     deps.presence.setCallActivity((agentId) => (this.activity.get(agentId)?.onCallSid ? 1 : 0));
     this.sessions = new CallSessions({
       clock: deps.clock,
@@ -182,6 +186,7 @@ export class CallService {
   }
 
   stop(): void {
+    void this.log.flush();
     this.sessions.stop();
     for (const t of this.wrapUps.values()) this.deps.clock.clearTimer(t);
     this.wrapUps.clear();
@@ -267,26 +272,22 @@ export class CallService {
     const ended = this.sessions.end(session.callSid, outcome);
     if (!ended) return;
     this.changed(ended);
-    void this.deps.db.callLog
-      .updateMany({
-        where: { companyId: ended.companyId, callSid: ended.callSid },
-        data: {
-          endedAt: new Date(ended.endedAt ?? this.deps.clock.now()),
-          answeredAt: ended.answeredAt ? new Date(ended.answeredAt) : null,
-          answeredAgentId: ended.answeredBy,
-          offeredAgentIds: ended.offered,
-          outcome: ended.outcome,
-        },
-      })
-      .catch((err) => this.deps.logger.error({ err, callSid: ended.callSid }, 'could not update the call log'));
+    this.log.ended({
+      companyId: ended.companyId,
+      callSid: ended.callSid,
+      from: ended.from,
+      to: ended.to,
+      startedAt: ended.startedAt,
+      endedAt: ended.endedAt ?? this.deps.clock.now(),
+      answeredAt: ended.answeredAt,
+      answeredAgentId: ended.answeredBy,
+      offeredAgentIds: ended.offered,
+      outcome: ended.outcome,
+    });
   }
 
   private logCallStarted(session: CallSession): void {
-    void this.deps.db.callLog
-      .create({
-        data: { companyId: session.companyId, callSid: session.callSid, from: session.from, to: session.to, startedAt: new Date(session.startedAt), offeredAgentIds: [] },
-      })
-      .catch((err) => this.deps.logger.error({ err, callSid: session.callSid }, 'could not write the call log'));
+    this.log.started({ companyId: session.companyId, callSid: session.callSid, from: session.from, to: session.to, startedAt: session.startedAt });
   }
 
   private async rememberRoundRobin(company: DirectoryCompany, agentId: string): Promise<void> {

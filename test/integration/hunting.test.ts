@@ -61,7 +61,7 @@ describe('hunting, reservations and agent states', () => {
       if (i === 2) expect(next.body).toContain('<Record');
     }
     expect(order).toEqual([[c.sip('ana')], [c.sip('ben')], [c.sip('carla')], []]);
-    await sleep(100);
+    await server.app.services.calls.log.flush();
     const log = await server.database.prisma.callLog.findFirst({ where: { companyId: c.companyId, callSid: 'v3:hunt-1' } });
     expect(log).toMatchObject({ outcome: 'VOICEMAIL', offeredAgentIds: [c.ids.ana, c.ids.ben, c.ids.carla], answeredAgentId: null });
   });
@@ -99,7 +99,7 @@ describe('hunting, reservations and agent states', () => {
     expect(wrap.data.routePreview.skipped).toEqual([{ reason: 'WRAP_UP' }]);
     const back = await events.next((e) => e.presenceChanged.cause === 'STATUS' && e.presenceChanged.status === 'AVAILABLE', 3000);
     expect(back.presenceChanged.status).toBe('AVAILABLE');
-    await sleep(100);
+    await server.app.services.calls.log.flush();
     const log = await server.database.prisma.callLog.findFirst({ where: { companyId: c.companyId, callSid: 'v3:wrap-1' } });
     expect(log).toMatchObject({ outcome: 'ANSWERED', answeredAgentId: c.ids.wendy });
     expect(log!.answeredAt).not.toBeNull();

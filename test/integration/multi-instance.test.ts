@@ -182,7 +182,7 @@ describe.runIf(ready)('several instances on one Redis and one Postgres', () => {
     const last = await a.webhook(`/telnyx/dial-complete/${co.companyId}`, { ...call, DialCallStatus: 'no-answer' });
     expect(dialed(last.body)).toEqual([]);
     expect(last.body).toContain('<Record'); // every agent offered once → voicemail
-    await sleep(200);
+    await a.app.services.calls.log.flush();
     const log = await a.database.prisma.callLog.findFirst({ where: { companyId: co.companyId, callSid: 'hunt-across' } });
     expect(log).toMatchObject({ outcome: 'VOICEMAIL', offeredAgentIds: [co.agents.ana!.id, co.agents.ben!.id, co.agents.cy!.id] });
   });

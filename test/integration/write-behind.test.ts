@@ -1,12 +1,14 @@
 /**
- * Batched last-seen writes on both engines: thousands of agents in a few statements, times stored
- * as UTC whatever the session time zone, and an older time never overwriting a newer one.
+ * Writes behind the hot paths, on both engines: last-seen times for thousands of agents in a few
+ * statements (UTC whatever the session time zone, never backwards), and the call log as upserts whose
+ * start and end may arrive in either order, from different instances.
  */
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { systemClock } from '../../src/domain/clock.js';
 import { openDatabase, type Database } from '../../src/infra/db.js';
 import { createLogger } from '../../src/infra/logger.js';
+import { CallLogWriter } from '../../src/services/call-log-writer.js';
 import { LastSeenWriter } from '../../src/services/last-seen-writer.js';
 import { freshPostgres, postgresAvailable } from '../support/harness.js';
 
@@ -57,6 +59,47 @@ describe.each(await engines())('LastSeenWriter on $name', ({ open }) => {
       const [a0, a1] = await db.agent.findMany({ where: { id: { in: ['agent-0', 'agent-1'] } }, orderBy: { id: 'asc' } });
       expect(a0!.lastSeenAt!.getTime()).toBe(t0);
       expect(a1!.lastSeenAt!.getTime()).toBe(t0 + 60_000);
+    } finally {
+      await cleanup();
+    }
+  }, 60_000);
+
+  it('call log: start and end in either order, from two writers, make one complete row; retries do not duplicate', async () => {
+    const { database, cleanup } = await open();
+    try {
+      await database.migrate(() => {});
+      const db = database.prisma;
+      await db.company.create({ data: { id: 'co', name: 'Calls' } });
+      const options = { db, clock: systemClock, logger: createLogger('silent'), flushIntervalMs: 60_000 };
+      const [one, two] = [new CallLogWriter(options), new CallLogWriter(options)];
+      const t0 = Date.UTC(2026, 10, 24, 15, 0, 0);
+      const start = (callSid: string) => ({ companyId: 'co', callSid, from: '+15551230000', to: '+13055550100', startedAt: t0 });
+      const end = (callSid: string) => ({
+        ...start(callSid),
+        endedAt: t0 + 60_000,
+        answeredAt: t0 + 7_000,
+        answeredAgentId: 'ana',
+        offeredAgentIds: ['ben', 'ana'],
+        outcome: 'ANSWERED',
+      });
+      // a: start then end on one writer, in one batch. b: end written (instance 2) before the start (instance 1).
+      one.started(start('a'));
+      one.ended(end('a'));
+      two.ended(end('b'));
+      await two.flush();
+      one.started(start('b'));
+      one.started(start('b')); // Telnyx retried the voice webhook
+      one.started(start('c')); // still ringing
+      one.started({ ...start('gone'), companyId: 'deleted-company' }); // skipped, not failing the batch
+      await one.flush();
+      const rows = await db.callLog.findMany({ orderBy: { callSid: 'asc' } });
+      expect(rows.map((r) => r.callSid)).toEqual(['a', 'b', 'c']);
+      for (const r of rows.slice(0, 2)) {
+        expect(r).toMatchObject({ outcome: 'ANSWERED', answeredAgentId: 'ana', offeredAgentIds: ['ben', 'ana'] });
+        expect([r.startedAt.getTime(), r.answeredAt?.getTime(), r.endedAt?.getTime()]).toEqual([t0, t0 + 7_000, t0 + 60_000]);
+      }
+      expect(rows[2]).toMatchObject({ outcome: null, endedAt: null, offeredAgentIds: [] });
+      expect([one.written.statements, two.written.statements]).toEqual([1, 1]); // one statement per flush
     } finally {
       await cleanup();
     }

@@ -1,0 +1,93 @@
+/**
+ * The call log, written behind the calls: a call's start and its end are gathered per call and
+ * written in batches (one statement per flush), so answering Telnyx never waits on the database
+ * and a busy minute costs a few statements, not two per call.
+ *
+ * Every row is an upsert keyed by (company, CallSid): a start inserts the row if it is new; an end
+ * inserts it whole, or fills in the outcome. So the order in which two instances write a call's start
+ * and end does not matter, and Telnyx's retries never duplicate a call.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Clock } from '../domain/clock.js';
+import type { Db } from '../infra/db.js';
+import type { Logger } from '../infra/logger.js';
+import { WriteBehind } from '../infra/write-behind.js';
+
+export interface CallLogEntry {
+  companyId: string;
+  callSid: string;
+  from: string;
+  to: string;
+  startedAt: number;
+  /** The rest is known when the call ends. */
+  endedAt?: number;
+  answeredAt?: number | null;
+  answeredAgentId?: string | null;
+  offeredAgentIds?: string[];
+  outcome?: string | null;
+}
+
+const iso = (ms: number | null | undefined) => (ms == null ? null : new Date(ms).toISOString());
+
+export class CallLogWriter {
+  private readonly batches: WriteBehind<CallLogEntry>;
+
+  constructor(deps: { db: Db; clock: Clock; logger: Logger; flushIntervalMs?: number; maxBatch?: number }) {
+    this.batches = new WriteBehind<CallLogEntry>({
+      clock: deps.clock,
+      logger: deps.logger,
+      what: 'call log entries',
+      flushIntervalMs: deps.flushIntervalMs ?? 500,
+      maxBatch: deps.maxBatch ?? 1_000,
+      merge: (waiting, next) => ({ ...waiting, ...next }),
+      write: (rows) => {
+        const json = JSON.stringify(
+          rows.map((r) => ({
+            id: randomUUID(),
+            companyId: r.companyId,
+            callSid: r.callSid,
+            from: r.from,
+            to: r.to,
+            // Prisma's DateTime is timestamp(3) in UTC; an ISO string cast to timestamp keeps its UTC wall time.
+            startedAt: iso(r.startedAt),
+            endedAt: iso(r.endedAt),
+            answeredAt: iso(r.answeredAt),
+            answeredAgentId: r.answeredAgentId ?? null,
+            offeredAgentIds: r.offeredAgentIds ?? [],
+            outcome: r.outcome ?? null,
+          })),
+        );
+        // Rows of companies deleted meanwhile are skipped (the foreign key would fail the batch).
+        return deps.db.$executeRaw`
+          INSERT INTO "CallLog" ("id", "companyId", "callSid", "from", "to", "startedAt", "endedAt", "answeredAt", "answeredAgentId", "offeredAgentIds", "outcome")
+          SELECT v."id", v."companyId", v."callSid", v."from", v."to", v."startedAt", v."endedAt", v."answeredAt", v."answeredAgentId", v."offeredAgentIds", v."outcome"
+          FROM jsonb_to_recordset(${json}::jsonb) AS v(
+            "id" text, "companyId" text, "callSid" text, "from" text, "to" text, "startedAt" timestamp(3), "endedAt" timestamp(3),
+            "answeredAt" timestamp(3), "answeredAgentId" text, "offeredAgentIds" text[], "outcome" text)
+          WHERE EXISTS (SELECT 1 FROM "Company" c WHERE c."id" = v."companyId")
+          ON CONFLICT ("companyId", "callSid") DO UPDATE SET
+            "endedAt" = COALESCE(EXCLUDED."endedAt", "CallLog"."endedAt"),
+            "answeredAt" = COALESCE(EXCLUDED."answeredAt", "CallLog"."answeredAt"),
+            "answeredAgentId" = COALESCE(EXCLUDED."answeredAgentId", "CallLog"."answeredAgentId"),
+            "offeredAgentIds" = CASE WHEN cardinality(EXCLUDED."offeredAgentIds") > 0 THEN EXCLUDED."offeredAgentIds" ELSE "CallLog"."offeredAgentIds" END,
+            "outcome" = COALESCE(EXCLUDED."outcome", "CallLog"."outcome")`;
+      },
+    });
+  }
+
+  get written() {
+    return this.batches.written;
+  }
+
+  started(entry: CallLogEntry): void {
+    this.batches.put(`${entry.companyId}\u0000${entry.callSid}`, entry);
+  }
+
+  ended(entry: Required<CallLogEntry>): void {
+    this.batches.put(`${entry.companyId}\u0000${entry.callSid}`, entry);
+  }
+
+  flush(): Promise<void> {
+    return this.batches.flush();
+  }
+}
