@@ -132,6 +132,7 @@ export function buildApp(deps: AppDeps): App {
   });
 
   const wss = new WebSocketServer({ server, path: yoga.graphqlEndpoint, maxPayload: GRAPHQL_LIMITS.maxBodyBytes });
+  wss.on('connection', coalesceFrames);
   type WsExtra = { viewer?: Viewer | null; endSession?: () => void };
   const ws = useServer<Record<string, unknown> | undefined, WsExtra>(
     {
@@ -325,3 +326,28 @@ async function serveMetrics(metrics: Metrics, res: ServerResponse) {
 function sendText(res: ServerResponse, status: number, text: string) {
   res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8' }).end(text);
 }
+
+/**
+ * graphql-ws answers every operation with two frames (`next`, then `complete`), each its own write
+ * syscall: a sixth of a heartbeat's CPU. Corking the socket until the event loop's next turn sends
+ * them (and anything else queued meanwhile) in one write.
+ */
+function coalesceFrames(socket: import('ws').WebSocket): void {
+  const raw = (socket as unknown as { _socket?: import('node:net').Socket })._socket;
+  if (!raw || typeof raw.cork !== 'function') return;
+  const send = socket.send.bind(socket) as (...args: unknown[]) => void;
+  let corked = false;
+  const uncork = () => {
+    corked = false;
+    raw.uncork();
+  };
+  socket.send = ((...args: unknown[]) => {
+    if (!corked && !raw.destroyed) {
+      corked = true;
+      raw.cork();
+      setImmediate(uncork);
+    }
+    send(...args);
+  }) as typeof socket.send;
+}
+
