@@ -20,6 +20,16 @@ import type { Directory, DirectoryCompany } from './directory.js';
 import { CallLogWriter } from './call-log-writer.js';
 import type { PresenceService } from './presence-service.js';
 
+/** What Telnyx's status callbacks say: an agent's leg (ParentCallSid set) or the inbound call itself. */
+export interface CallStatusParams {
+  callSid?: string | null;
+  parentCallSid: string | null;
+  to: string | null;
+  status: string | null;
+}
+
+const CALL_ENDED = new Set(['completed', 'busy', 'no-answer', 'canceled', 'failed']);
+
 export interface CallDecision {
   plan: RoutePlan;
   texml: string;
@@ -115,8 +125,8 @@ export class CallService {
     return this.withSharedState(company, callSid, () => this.dialCompleteHere(company, callSid, status, step));
   }
 
-  agentLegStatus(company: DirectoryCompany, params: { parentCallSid: string | null; to: string | null; status: string | null }): Promise<string> {
-    return this.withSharedState(company, params.parentCallSid, () => this.agentLegStatusHere(company, params));
+  agentLegStatus(company: DirectoryCompany, params: CallStatusParams): Promise<string> {
+    return this.withSharedState(company, params.parentCallSid ?? params.callSid ?? null, () => this.agentLegStatusHere(company, params));
   }
 
   /**
@@ -169,10 +179,17 @@ export class CallService {
   }
 
   /** `<Sip statusCallback>`: one agent's leg of a call. */
-  private agentLegStatusHere(company: DirectoryCompany, params: { parentCallSid: string | null; to: string | null; status: string | null }): string {
+  private agentLegStatusHere(company: DirectoryCompany, params: CallStatusParams): string {
+    const status = (params.status ?? '').toLowerCase();
+    // The inbound call itself ended (the caller hung up, or Telnyx's call-level status callback):
+    // a call still ringing or waiting is abandoned, an answered one is over.
+    const inbound = !params.parentCallSid && params.callSid ? this.sessions.get(params.callSid) : undefined;
+    if (inbound && inbound.endedAt === null && CALL_ENDED.has(status)) {
+      this.finish(inbound, inbound.answeredAt !== null ? 'ANSWERED' : 'ABANDONED');
+      return 'call-ended';
+    }
     const agent = agentBySipUri(company, params.to);
     if (!agent) return 'unknown-agent';
-    const status = (params.status ?? '').toLowerCase();
     if (status === 'in-progress' || status === 'answered') {
       if (params.parentCallSid) {
         this.sessions.answered(params.parentCallSid, agent.id);

@@ -128,7 +128,9 @@ async function handle(
     }
     case 'status': {
       // An agent's leg (<Sip statusCallback>): answered → on a call; completed → free (wrap-up).
+      // Without ParentCallSid: the inbound call's own progress (its end closes the call).
       const outcome = await services.calls.agentLegStatus(company, {
+        callSid: params.get('CallSid'),
         parentCallSid: params.get('ParentCallSid'),
         to: params.get('To'),
         status: params.get('CallStatus'),

@@ -105,6 +105,21 @@ describe('hunting, reservations and agent states', () => {
     expect(log!.answeredAt).not.toBeNull();
   });
 
+  it('a caller who hangs up while agents ring: the call ends as abandoned, its reservation and statistics with it', async () => {
+    const c = await company({ mode: 'SEQUENTIAL' }, [{ name: 'una' }]);
+    const call = { CallSid: 'v3:gone-1', From: '+15551230000', To: '+1' };
+    expect(dialed((await server.webhook(`/telnyx/voice/${c.companyId}`, call)).body)).toEqual([c.sip('una')]);
+    expect((await c.gql(`query($c: ID!) { companyStats(companyId: $c) { callsRinging } }`)).data.companyStats.callsRinging).toBe(1);
+    // Telnyx's call-level status callback (no ParentCallSid): the inbound call completed.
+    await server.webhook(`/telnyx/status/${c.companyId}`, { ...call, CallStatus: 'completed' });
+    const after = await c.gql(`query($c: ID!) { companyStats(companyId: $c) { callsRinging callsWaiting missedToday } routePreview(companyId: $c) { targets { displayName } } }`);
+    expect(after.data.companyStats).toEqual({ callsRinging: 0, callsWaiting: 0, missedToday: 1 });
+    expect(after.data.routePreview.targets).toEqual([{ displayName: 'una' }]); // no longer reserved
+    await server.app.services.calls.log.flush();
+    const log = await server.database.prisma.callLog.findFirst({ where: { companyId: c.companyId, callSid: 'v3:gone-1' } });
+    expect(log).toMatchObject({ outcome: 'ABANDONED', offeredAgentIds: [c.ids.una], answeredAgentId: null });
+  });
+
   it('pauses an agent after N missed offers in a row, with the reason shown to supervisors', async () => {
     const c = await company({ mode: 'ROUND_ROBIN', autoPauseAfterMisses: 2 }, [{ name: 'mia' }]);
     const events = subscribe(server.ws(c.supervisor), `subscription($c: ID!) { presenceChanged(companyId: $c) { status presence { statusReason } } }`, { c: c.companyId });
