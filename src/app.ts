@@ -202,6 +202,7 @@ export function buildApp(deps: AppDeps): App {
     async start(port = config.port, host = config.host) {
       const restored = await services.presence.restoreLeases();
       if (restored > 0) logger.info({ restored }, 'presence leases restored from the previous run');
+      void services.calls.sweepWrapUps(); // wrap-ups a previous run (or a dead instance) left behind
       return new Promise<string>((resolve, reject) => {
         server.once('error', reject);
         server.listen(port, host, () => {
@@ -219,6 +220,7 @@ export function buildApp(deps: AppDeps): App {
       const handedOver = await services.presence.handOver().catch((err) => (logger.warn({ err }, 'presence hand-over failed'), 0));
       logger.info({ handedOver }, 'stopping: presence leases handed over');
       await services.calls.log.flush(); // the call log entries still waiting
+      services.calls.stop();
       server.close();
       await ws.dispose();
       wss.close();

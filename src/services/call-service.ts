@@ -48,6 +48,7 @@ export class CallService {
   /** Per agent: calls today, misses in a row, the call it is on, wrap-up (src/domain/agent-activity.ts). */
   private readonly activity = new Map<string, AgentActivity>();
   private readonly wrapUps = new Map<string, TimerHandle>();
+  private sweepTimer: TimerHandle | undefined;
   private readonly random: () => number;
 
   constructor(
@@ -202,7 +203,34 @@ export class CallService {
     return `agent-${status || 'unknown'}`;
   }
 
+  /**
+   * Wrap-ups whose timer was lost (the process restarted, or the instance that ran it died) end here:
+   * every agent still WRAP_UP longer than its company's wrapUpSeconds (+5 s) goes back to AVAILABLE.
+   * Runs now and then every `everyMs` until stop(); returns how many agents it released this time.
+   */
+  async sweepWrapUps(everyMs = 15_000): Promise<number> {
+    const { clock, db, logger } = this.deps;
+    if (this.sweepTimer) clock.clearTimer(this.sweepTimer);
+    this.sweepTimer = clock.setTimer(clock.now() + everyMs, () => void this.sweepWrapUps(everyMs));
+    try {
+      const now = new Date(clock.now()).toISOString();
+      const stuck = await db.$queryRaw<{ id: string }[]>`
+        SELECT a."id" FROM "Agent" a LEFT JOIN "RoutingConfig" r ON r."companyId" = a."companyId"
+        WHERE a."status" = 'WRAP_UP' AND a."updatedAt" + make_interval(secs => COALESCE(r."wrapUpSeconds", 0) + 5) < ${now}::timestamp(3)`;
+      for (const { id } of stuck) {
+        if (this.wrapUps.has(id)) continue; // this instance's own timer will end it
+        await this.deps.presence.setStatus(id, 'AVAILABLE', null);
+      }
+      if (stuck.length > 0) logger.info({ agents: stuck.length }, 'ended wrap-ups whose timer was lost');
+      return stuck.length;
+    } catch (err) {
+      logger.warn({ err }, 'could not sweep wrap-ups');
+      return 0;
+    }
+  }
+
   stop(): void {
+    if (this.sweepTimer) this.deps.clock.clearTimer(this.sweepTimer);
     void this.log.flush();
     this.sessions.stop();
     for (const t of this.wrapUps.values()) this.deps.clock.clearTimer(t);

@@ -120,6 +120,19 @@ describe('hunting, reservations and agent states', () => {
     expect(log).toMatchObject({ outcome: 'ABANDONED', offeredAgentIds: [c.ids.una], answeredAgentId: null });
   });
 
+  it('ends a wrap-up whose timer was lost (a restart, a dead instance) on the next sweep', async () => {
+    const c = await company({ mode: 'RING_ALL', wrapUpSeconds: 1 }, [{ name: 'vic' }, { name: 'wes' }]);
+    const db = server.database.prisma;
+    const longAgo = new Date(Date.now() - 60_000);
+    // vic: in wrap-up for a minute with no timer anywhere; wes: wrap-up that just started.
+    await db.$executeRaw`UPDATE "Agent" SET "status" = 'WRAP_UP', "updatedAt" = ${longAgo} WHERE "id" = ${c.ids.vic}`;
+    await db.agent.update({ where: { id: c.ids.wes }, data: { status: 'WRAP_UP' } });
+    server.app.services.directory.invalidateCompany(c.companyId);
+    expect(await server.app.services.calls.sweepWrapUps()).toBe(1);
+    const statuses = await db.agent.findMany({ where: { companyId: c.companyId }, orderBy: { displayName: 'asc' }, select: { status: true } });
+    expect(statuses.map((a) => a.status)).toEqual(['AVAILABLE', 'WRAP_UP']);
+  });
+
   it('pauses an agent after N missed offers in a row, with the reason shown to supervisors', async () => {
     const c = await company({ mode: 'ROUND_ROBIN', autoPauseAfterMisses: 2 }, [{ name: 'mia' }]);
     const events = subscribe(server.ws(c.supervisor), `subscription($c: ID!) { presenceChanged(companyId: $c) { status presence { statusReason } } }`, { c: c.companyId });
