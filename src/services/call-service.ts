@@ -6,7 +6,7 @@
 import { randomInt } from 'node:crypto';
 import { callbackUrls, calledNumber, dialCompleteDocument, languageMenuDocument, voiceDocument } from '../domain/call-flow.js';
 import type { Clock, TimerHandle } from '../domain/clock.js';
-import { localParts } from '../domain/business-hours.js';
+import { localParts, startOfLocalDay } from '../domain/business-hours.js';
 import { decideRoute, type AgentSnapshot, type CallContext, type RoutePlan } from '../domain/routing.js';
 import { newActivity, onActivity, onDay, type ActivityEffect, type ActivityEvent, type AgentActivity } from '../domain/agent-activity.js';
 import { allOf, menuChoice, skillsNamed, type SkillExpression } from '../domain/skills.js';
@@ -49,6 +49,8 @@ export class CallService {
   private readonly activity = new Map<string, AgentActivity>();
   private readonly wrapUps = new Map<string, TimerHandle>();
   private sweepTimer: TimerHandle | undefined;
+  /** Company-days whose calls today were read back from the call log (FEWEST_CALLS after a restart). */
+  private readonly callsTodayLoaded = new Set<string>();
   private readonly random: () => number;
 
   constructor(
@@ -356,9 +358,40 @@ export class CallService {
 
   private async withSharedState<T>(company: DirectoryCompany, callSid: string | null, work: () => T): Promise<T> {
     const shared = this.deps.sharedState;
-    if (!shared) return work();
+    if (!shared) {
+      if (company.policy.mode === 'FEWEST_CALLS') await this.loadCallsToday(company);
+      return work();
+    }
     const scope = { companyId: company.id, callSid, agentIds: company.agents.map((a) => a.id), sessions: this.sessions, activity: this.activity };
     return shared.run(scope, work);
+  }
+
+  /**
+   * FEWEST_CALLS counts each agent's answered calls today. Counted in memory as calls end; after a
+   * restart the first call of the company reads today's count back from the call log (once a day).
+   */
+  private async loadCallsToday(company: DirectoryCompany): Promise<void> {
+    const now = this.deps.clock.now();
+    const day = this.activityOf(company.agents[0]?.id ?? '', company, now).day;
+    const key = `${company.id}\u0000${day}`;
+    if (this.callsTodayLoaded.has(key)) return;
+    try {
+      const since = new Date(startOfLocalDay(now, company.timeZone));
+      const rows = await this.deps.db.callLog.groupBy({
+        by: ['answeredAgentId'],
+        where: { companyId: company.id, startedAt: { gte: since }, answeredAgentId: { not: null }, endedAt: { not: null } },
+        _count: { _all: true },
+      });
+      for (const row of rows) {
+        if (!row.answeredAgentId) continue;
+        const activity = this.activityOf(row.answeredAgentId, company, now);
+        if (row._count._all > activity.callsToday) this.activity.set(row.answeredAgentId, { ...activity, callsToday: row._count._all });
+      }
+      this.callsTodayLoaded.add(key);
+      if (this.callsTodayLoaded.size > 100_000) this.callsTodayLoaded.clear(); // old days; reloading is harmless
+    } catch (err) {
+      this.deps.logger.warn({ err, companyId: company.id }, "could not read today's calls back from the call log");
+    }
   }
 
   private changed(session: CallSession): void {

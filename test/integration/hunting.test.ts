@@ -133,6 +133,20 @@ describe('hunting, reservations and agent states', () => {
     expect(statuses.map((a) => a.status)).toEqual(['AVAILABLE', 'WRAP_UP']);
   });
 
+  it('fewest calls after a restart: today\'s answered calls are read back from the call log', async () => {
+    const c = await company({ mode: 'FEWEST_CALLS' }, [{ name: 'xia', position: 1 }, { name: 'yan', position: 2 }]);
+    // What a previous run logged today: xia answered three calls, yan one; one of yesterday's is not today.
+    const now = Date.now();
+    const row = (i: number, agent: string, startedAt: number) => ({
+      companyId: c.companyId, callSid: `v3:before-${i}`, from: '+1', to: '+1', startedAt: new Date(startedAt),
+      answeredAt: new Date(startedAt + 1000), endedAt: new Date(startedAt + 2000), answeredAgentId: agent, offeredAgentIds: [agent], outcome: 'ANSWERED',
+    });
+    await server.database.prisma.callLog.createMany({
+      data: [row(1, c.ids.xia!, now - 3000), row(2, c.ids.xia!, now - 2000), row(3, c.ids.xia!, now - 1000), row(4, c.ids.yan!, now - 1000), row(5, c.ids.yan!, now - 3 * 86_400_000), row(6, c.ids.yan!, now - 3 * 86_400_000)],
+    });
+    expect(dialed((await server.webhook(`/telnyx/voice/${c.companyId}`, { CallSid: 'v3:fewest-1', To: '+1' })).body)).toEqual([c.sip('yan')]);
+  });
+
   it('pauses an agent after N missed offers in a row, with the reason shown to supervisors', async () => {
     const c = await company({ mode: 'ROUND_ROBIN', autoPauseAfterMisses: 2 }, [{ name: 'mia' }]);
     const events = subscribe(server.ws(c.supervisor), `subscription($c: ID!) { presenceChanged(companyId: $c) { status presence { statusReason } } }`, { c: c.companyId });
