@@ -172,9 +172,12 @@ function decideFor(policy: RoutingPolicy, agents: readonly AgentSnapshot[], requ
     if (reason) skipped.push(reason);
     else if (hunting && agent.reservedFor !== null && agent.reservedFor !== hunt.callSid) {
       skipped.push({ agentId: agent.id, reason: 'RESERVED', detail: 'ringing for another call' });
+    } else if (!hunting && hunt.offered.includes(agent.id)) {
+      // AUTO rings everyone once: a missed ring-all goes to the fallback, never round again.
+      skipped.push({ agentId: agent.id, reason: 'ALREADY_OFFERED', detail: 'already offered this call' });
     } else routable.push(agent);
   }
-  return hunting ? decideHunt(policy, agents, routable, skipped, hunt) : decideAuto(policy, routable, skipped);
+  return hunting ? decideHunt(policy, agents, routable, skipped, hunt) : decideAuto(policy, routable, skipped, hunt.offered.length > 0);
 }
 
 function lacksSkill(agent: AgentSnapshot, required: SkillExpression | null): SkippedAgent | null {
@@ -229,8 +232,8 @@ function decideHunt(
  * AUTO (the seed's rule): nobody routable → fallback; one → ring that agent; two or more → ring them
  * all at once. Targets come in a stable order (display name, then id) so plans are reproducible.
  */
-function decideAuto(policy: RoutingPolicy, routable: AgentSnapshot[], skipped: SkippedAgent[]): Exclude<RoutePlan, { kind: 'WAIT' }> {
-  if (routable.length === 0) return { kind: 'FALLBACK', fallback: policy.fallbackKind, reason: 'NO_AGENTS', skipped };
+function decideAuto(policy: RoutingPolicy, routable: AgentSnapshot[], skipped: SkippedAgent[], rangBefore: boolean): Exclude<RoutePlan, { kind: 'WAIT' }> {
+  if (routable.length === 0) return { kind: 'FALLBACK', fallback: policy.fallbackKind, reason: rangBefore ? 'HUNT_EXHAUSTED' : 'NO_AGENTS', skipped };
   routable.sort((a, b) => DISPLAY_ORDER.compare(a.displayName, b.displayName) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   return {
     kind: 'RING',

@@ -147,6 +147,19 @@ describe('hunting, reservations and agent states', () => {
     expect(dialed((await server.webhook(`/telnyx/voice/${c.companyId}`, { CallSid: 'v3:fewest-1', To: '+1' })).body)).toEqual([c.sip('yan')]);
   });
 
+  it('AUTO (the default) rings everyone once: a missed ring-all with a CallSid goes to voicemail, not round again', async () => {
+    const c = await company({ mode: 'AUTO' }, [{ name: 'zoe' }, { name: 'zak' }]);
+    const call = { CallSid: 'v3:auto-1', From: '+15551230000', To: '+1' };
+    expect(dialed((await server.webhook(`/telnyx/voice/${c.companyId}`, call)).body).sort()).toEqual([c.sip('zak'), c.sip('zoe')].sort());
+    const missed = await server.webhook(`/telnyx/dial-complete/${c.companyId}`, { ...call, DialCallStatus: 'no-answer' });
+    expect(dialed(missed.body)).toEqual([]);
+    expect(missed.body).toContain('<Record');
+    await server.app.services.calls.log.flush();
+    const log = await server.database.prisma.callLog.findFirst({ where: { companyId: c.companyId, callSid: call.CallSid } });
+    expect(log).toMatchObject({ outcome: 'VOICEMAIL' });
+    expect([...log!.offeredAgentIds].sort()).toEqual([c.ids.zak, c.ids.zoe].sort());
+  });
+
   it('pauses an agent after N missed offers in a row, with the reason shown to supervisors', async () => {
     const c = await company({ mode: 'ROUND_ROBIN', autoPauseAfterMisses: 2 }, [{ name: 'mia' }]);
     const events = subscribe(server.ws(c.supervisor), `subscription($c: ID!) { presenceChanged(companyId: $c) { status presence { statusReason } } }`, { c: c.companyId });

@@ -581,3 +581,25 @@ describe('business hours in the plan', () => {
     expect(fallback(decideRoute(policy({ businessHours: weekend }), team, CALL, NOW)).skipped[0]!.detail).toBe('outside business hours');
   });
 });
+
+describe('AUTO after a missed ring-all', () => {
+  const team = [agent('ana', { skills: { es: 5 } }), agent('ben')];
+  const hunt = (offered: string[]) => ({ callSid: 'c1', offered, elapsedSeconds: 25, random: () => 0 });
+
+  it('goes to the fallback, never ringing the same agents round again', () => {
+    const plan = fallback(decideRoute(policy(), team, CALL, NOW, hunt(['ana', 'ben'])));
+    expect(plan.reason).toBe('HUNT_EXHAUSTED');
+    expect(plan.skipped.map((s) => s.reason)).toEqual(['ALREADY_OFFERED', 'ALREADY_OFFERED']);
+  });
+
+  it('rings an agent who came online after the first ring, once', () => {
+    expect(ring(decideRoute(policy(), team, CALL, NOW, hunt(['ana']))).targets.map((t) => t.agentId)).toEqual(['ben']);
+  });
+
+  it('with a skill: the skilled agents missed, then the call widens to the others once it is old enough', () => {
+    const es = { op: 'has', skill: 'es', cmp: '>=', level: 1 } as const;
+    const p = policy({ widenAfterSeconds: 30 });
+    expect(decideRoute(p, team, { ...CALL, requiredSkills: es, ageSeconds: 25 }, NOW, hunt(['ana']))).toMatchObject({ kind: 'WAIT', seconds: 5 });
+    expect(ring(decideRoute(p, team, { ...CALL, requiredSkills: es, ageSeconds: 30 }, NOW, hunt(['ana']))).targets.map((t) => t.agentId)).toEqual(['ben']);
+  });
+});
