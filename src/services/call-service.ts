@@ -172,9 +172,10 @@ export class CallService {
       }
       return { texml: renderTexml(response(hangup())), outcome: 'answered' };
     }
-    if (!session || step) {
-      // No hunt to continue (AUTO, a restart, or the forward to the fallback number missed).
-      if (session) this.finish(session, 'VOICEMAIL');
+    if (!session || step || session.endedAt !== null) {
+      // No hunt to continue: a restart, the forward to the fallback number missed, or a call that has
+      // already ended (the caller hung up while it rang): the fallback, and nobody is offered again.
+      if (session && session.endedAt === null) this.finish(session, 'VOICEMAIL');
       return { texml: renderTexml(dialCompleteDocument(status, company.policy, this.urls(company), step)), outcome: 'fallback' };
     }
     for (const agentId of this.sessions.stepMissed(session.callSid)) this.apply(company, agentId, { kind: 'missed' });

@@ -106,7 +106,7 @@ describe('hunting, reservations and agent states', () => {
   });
 
   it('a caller who hangs up while agents ring: the call ends as abandoned, its reservation and statistics with it', async () => {
-    const c = await company({ mode: 'SEQUENTIAL' }, [{ name: 'una' }]);
+    const c = await company({ mode: 'SEQUENTIAL' }, [{ name: 'una', position: 1 }, { name: 'uli', position: 2 }]);
     const call = { CallSid: 'v3:gone-1', From: '+15551230000', To: '+1' };
     expect(dialed((await server.webhook(`/telnyx/voice/${c.companyId}`, call)).body)).toEqual([c.sip('una')]);
     expect((await c.gql(`query($c: ID!) { companyStats(companyId: $c) { callsRinging } }`)).data.companyStats.callsRinging).toBe(1);
@@ -118,6 +118,11 @@ describe('hunting, reservations and agent states', () => {
     await server.app.services.calls.log.flush();
     const log = await server.database.prisma.callLog.findFirst({ where: { companyId: c.companyId, callSid: 'v3:gone-1' } });
     expect(log).toMatchObject({ outcome: 'ABANDONED', offeredAgentIds: [c.ids.una], answeredAgentId: null });
+    // Telnyx's <Dial action> for that dead call arrives afterwards: nobody is offered again or charged a miss.
+    const late = await server.webhook(`/telnyx/dial-complete/${c.companyId}`, { ...call, DialCallStatus: 'canceled' });
+    expect(dialed(late.body)).toEqual([]);
+    const still = await c.gql(`query($c: ID!) { routePreview(companyId: $c) { targets { displayName } } }`);
+    expect(still.data.routePreview.targets).toEqual([{ displayName: 'una' }]);
   });
 
   it('ends a wrap-up whose timer was lost (a restart, a dead instance) on the next sweep', async () => {
