@@ -8,6 +8,9 @@
 import type { Clock, TimerHandle } from '../domain/clock.js';
 import { DeadlineHeap } from '../presence/deadline-heap.js';
 
+/** How long an ended call stays here: late webhooks still find it, and live statistics count it. */
+export const ENDED_SESSION_RETENTION_MS = 60_000;
+
 export type CallOutcome = 'ANSWERED' | 'VOICEMAIL' | 'FORWARDED' | 'AFTER_HOURS' | 'ABANDONED' | 'HUNG_UP';
 
 export interface CallSession {
@@ -178,7 +181,7 @@ export class CallSessions {
       session.outcome = outcome;
     }
     // Keep the ended session briefly: late webhooks (recording, status) still find it.
-    this.schedule(`s:${callSid}`, session.endedAt + 60_000);
+    this.schedule(`s:${callSid}`, session.endedAt + ENDED_SESSION_RETENTION_MS);
     return session;
   }
 

@@ -105,8 +105,12 @@ export function languageMenuDocument(options: readonly LanguageMenuOption[], url
   );
 }
 
-/** `DialCallStatus` values Telnyx sends to a `<Dial action>`. */
-export type DialCallStatus = 'completed' | 'busy' | 'no-answer' | 'canceled' | 'failed';
+/**
+ * How a call or a dial ended: Telnyx's `DialCallStatus` for a `<Dial action>`, and the final
+ * `CallStatus` of a status callback (research/telnyx.md §2.4).
+ */
+export const CALL_END_STATUSES = ['completed', 'busy', 'no-answer', 'canceled', 'failed'] as const;
+export type DialCallStatus = (typeof CALL_END_STATUSES)[number];
 
 /**
  * After the dial: answered → hang up (the conversation happened); anything else → the fallback, or,

@@ -153,14 +153,15 @@ export function decideRoute(
   if (!required) return decideFor(policy, agents, null, hunt);
   const age = call.ageSeconds ?? 0;
   const widenAfter = policy.widenAfterSeconds;
-  if (widenAfter !== null && age >= widenAfter) return { ...decideFor(policy, agents, null, hunt), ...widenedFlag };
+  if (widenAfter !== null && age >= widenAfter) {
+    const widened = decideFor(policy, agents, null, hunt);
+    return widened.kind === 'RING' ? { ...widened, widened: true } : widened;
+  }
   const skilled = decideFor(policy, agents, required, hunt);
   if (skilled.kind !== 'FALLBACK' || widenAfter === null) return skilled;
   if (decideFor(policy, agents, null, hunt).kind !== 'RING') return skilled;
   return { kind: 'WAIT', seconds: Math.max(1, Math.ceil(widenAfter - age)), reason: 'SKILL_WIDENING', skipped: skilled.skipped };
 }
-
-const widenedFlag = { widened: true } as const;
 
 /** The decision with one skill requirement (or none) applied. */
 function decideFor(policy: RoutingPolicy, agents: readonly AgentSnapshot[], required: SkillExpression | null, hunt: HuntContext): Exclude<RoutePlan, { kind: 'WAIT' }> {

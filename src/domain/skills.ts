@@ -21,6 +21,11 @@ export const MIN_SKILL_LEVEL = 1;
 export const MAX_SKILL_LEVEL = 10;
 const MAX_EXPRESSION_LENGTH = 200;
 
+/** "Has `skill` at any level" (a bare name in an expression; the caller's menu choice). */
+export function hasSkill(skill: string): SkillExpression {
+  return { op: 'has', skill, cmp: '>=', level: MIN_SKILL_LEVEL };
+}
+
 export type ParseResult = { ok: true; expression: SkillExpression } | { ok: false; error: string };
 
 export function parseSkillExpression(text: string): ParseResult {
@@ -63,7 +68,7 @@ export function parseSkillExpression(text: string): ParseResult {
       if (!Number.isInteger(level) || level < 0 || level > MAX_SKILL_LEVEL) fail(`the level after "${token}${cmp}" must be a whole number 0-${MAX_SKILL_LEVEL}`);
       return { op: 'has', skill: token, cmp, level };
     }
-    return { op: 'has', skill: token, cmp: '>=', level: MIN_SKILL_LEVEL };
+    return hasSkill(token);
   };
   try {
     const expression = parseOr();

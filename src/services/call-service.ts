@@ -4,12 +4,12 @@
  * wrap-up and back, pauses agents that keep missing offers, and keeps the call log.
  */
 import { randomInt } from 'node:crypto';
-import { callbackUrls, calledNumber, dialCompleteDocument, languageMenuDocument, voiceDocument } from '../domain/call-flow.js';
+import { CALL_END_STATUSES, callbackUrls, calledNumber, dialCompleteDocument, languageMenuDocument, voiceDocument } from '../domain/call-flow.js';
 import type { Clock, TimerHandle } from '../domain/clock.js';
 import { localParts, startOfLocalDay } from '../domain/business-hours.js';
 import { decideRoute, type AgentSnapshot, type CallContext, type RoutePlan } from '../domain/routing.js';
 import { newActivity, onActivity, onDay, type ActivityEffect, type ActivityEvent, type AgentActivity } from '../domain/agent-activity.js';
-import { allOf, menuChoice, skillsNamed, type SkillExpression } from '../domain/skills.js';
+import { allOf, hasSkill, menuChoice, skillsNamed, type SkillExpression } from '../domain/skills.js';
 import { renderTexml, response, hangup } from '../domain/texml.js';
 import { CallSessions, type CallOutcome, type CallSession } from '../calls/call-sessions.js';
 import type { SharedCallState } from '../calls/shared-call-state.js';
@@ -28,7 +28,7 @@ export interface CallStatusParams {
   status: string | null;
 }
 
-const CALL_ENDED = new Set(['completed', 'busy', 'no-answer', 'canceled', 'failed']);
+const CALL_ENDED = new Set<string>(CALL_END_STATUSES);
 
 export interface CallDecision {
   plan: RoutePlan;
@@ -78,10 +78,10 @@ export class CallService {
 
   /** What routing sees of every agent of the company right now. */
   snapshot(company: DirectoryCompany): AgentSnapshot[] {
-    const now = this.deps.clock.now();
+    const day = dayOf(company, this.deps.clock.now()); // once per decision: Intl is not free
     return company.agents.map((a) => {
       const liveness = this.deps.presence.liveness(a.id);
-      const activity = this.activityOf(a.id, company, now);
+      const activity = this.activityOf(a.id, day);
       return {
         id: a.id,
         displayName: a.displayName,
@@ -242,8 +242,7 @@ export class CallService {
 
   /** The skills this call needs: its number's, and the language the caller chose. */
   private requirementOf(company: DirectoryCompany, session: CallSession): SkillExpression | null {
-    const language: SkillExpression | null = session.language ? { op: 'has', skill: session.language, cmp: '>=', level: 1 } : null;
-    return allOf(numberSkillsOf(company, session.to), language);
+    return allOf(numberSkillsOf(company, session.to), session.language ? hasSkill(session.language) : null);
   }
 
   private step(company: DirectoryCompany, session: CallSession): CallDecision {
@@ -269,7 +268,7 @@ export class CallService {
   /** Feeds one event to the agent's activity and carries out what it asks for. True if anything changed. */
   private apply(company: DirectoryCompany, agentId: string, event: ActivityEvent): boolean {
     const now = this.deps.clock.now();
-    const before = this.activityOf(agentId, company, now);
+    const before = this.activityOf(agentId, dayOf(company, now));
     const { state, effects } = onActivity(before, event, company.policy, now);
     this.activity.set(agentId, state);
     for (const effect of effects) void this.carryOut(company, agentId, effect);
@@ -347,10 +346,8 @@ export class CallService {
     }
   }
 
-  /** Calls today are counted per local day of the company. */
-  private activityOf(agentId: string, company: DirectoryCompany, now: number): AgentActivity {
-    const p = localParts(now, company.timeZone);
-    const day = `${p.year}-${p.month}-${p.day}`;
+  /** The agent's activity on `day` (calls today start again on a new local day of the company). */
+  private activityOf(agentId: string, day: string): AgentActivity {
     const current = this.activity.get(agentId);
     const activity = current ? onDay(current, day) : newActivity(day);
     if (activity !== current) this.activity.set(agentId, activity);
@@ -373,7 +370,7 @@ export class CallService {
    */
   private async loadCallsToday(company: DirectoryCompany): Promise<void> {
     const now = this.deps.clock.now();
-    const day = this.activityOf(company.agents[0]?.id ?? '', company, now).day;
+    const day = dayOf(company, now);
     const key = `${company.id}\u0000${day}`;
     if (this.callsTodayLoaded.has(key)) return;
     try {
@@ -385,7 +382,7 @@ export class CallService {
       });
       for (const row of rows) {
         if (!row.answeredAgentId) continue;
-        const activity = this.activityOf(row.answeredAgentId, company, now);
+        const activity = this.activityOf(row.answeredAgentId, day);
         if (row._count._all > activity.callsToday) this.activity.set(row.answeredAgentId, { ...activity, callsToday: row._count._all });
       }
       this.callsTodayLoaded.add(key);
@@ -403,6 +400,12 @@ export class CallService {
     return callbackUrls(this.deps.publicUrl(), company.id);
   }
 
+}
+
+/** The company's local day (calls today are counted per local day). */
+function dayOf(company: DirectoryCompany, now: number): string {
+  const p = localParts(now, company.timeZone);
+  return `${p.year}-${p.month}-${p.day}`;
 }
 
 function stepOf(decision: CallDecision): CallStep {

@@ -6,6 +6,7 @@
 import { Repeater } from 'graphql-yoga';
 import { startOfLocalDay } from '../domain/business-hours.js';
 import type { Clock } from '../domain/clock.js';
+import { ENDED_SESSION_RETENTION_MS } from '../calls/call-sessions.js';
 import { companyStats, type CompanyStats, type LoggedCall } from '../domain/stats.js';
 import type { Db } from '../infra/db.js';
 import type { Logger } from '../infra/logger.js';
@@ -19,6 +20,9 @@ export interface CompanyStatsView extends CompanyStats {
   at: Date;
 }
 
+/** Today's call log is read again after this long (must stay below the sessions' retention). */
+export const LOGGED_CALLS_TTL_MS = ENDED_SESSION_RETENTION_MS / 2;
+
 /** At most one pushed update per company per this many ms. */
 export const STATS_PUSH_INTERVAL_MS = 250;
 
@@ -27,21 +31,37 @@ export class StatsService {
     private readonly deps: { db: Db; directory: Directory; presence: PresenceService; calls: CallService; pubsub: PubSub; clock: Clock; logger: Logger },
   ) {}
 
+  /** Today's call log per company, shared by every query and subscriber (see loggedToday). */
+  private readonly logged = new Map<string, { since: number; fetchedAt: number; rows: Promise<Map<string, LoggedCall>> }>();
+
   async stats(company: DirectoryCompany): Promise<CompanyStatsView> {
     const now = this.deps.clock.now();
     const sessions = this.deps.calls.sessions.all(company.id);
-    const since = new Date(startOfLocalDay(now, company.timeZone));
-    const rows = await this.deps.db.callLog.findMany({
-      where: { companyId: company.id, startedAt: { gte: since } },
-      select: { callSid: true, startedAt: true, answeredAt: true, outcome: true },
-    });
-    // The call log is written when a call ends; the sessions in memory are fresher for their calls.
-    const today = new Map<string, LoggedCall>(
-      rows.map((r) => [r.callSid, { startedAt: r.startedAt.getTime(), answeredAt: r.answeredAt?.getTime() ?? null, outcome: r.outcome }]),
-    );
-    for (const s of sessions) if (s.startedAt >= since.getTime()) today.set(s.callSid, { startedAt: s.startedAt, answeredAt: s.answeredAt, outcome: s.outcome });
+    const since = startOfLocalDay(now, company.timeZone);
+    // The sessions in memory are fresher than the call log for their calls.
+    const today = new Map(await this.loggedToday(company.id, since, now));
+    for (const s of sessions) if (s.startedAt >= since) today.set(s.callSid, { startedAt: s.startedAt, answeredAt: s.answeredAt, outcome: s.outcome });
     const agents = this.deps.presence.presenceOf(company).map((p) => ({ agentId: p.agentId, online: p.online, status: p.status, onCall: p.activeCalls > 0 || p.callState === 'active' }));
     return { companyId: company.id, at: new Date(now), ...companyStats(agents, sessions, [...today.values()], now) };
+  }
+
+  /**
+   * Today's call log rows, read at most every LOGGED_CALLS_TTL_MS per company however many
+   * supervisors watch. Exact with the sessions laid over it: a call that ended since the read is
+   * still among the sessions (kept ENDED_SESSION_RETENTION_MS, longer than the TTL plus the log's
+   * flush), and one that ended before it was already in the log.
+   */
+  private loggedToday(companyId: string, since: number, now: number): Promise<Map<string, LoggedCall>> {
+    const cached = this.logged.get(companyId);
+    if (cached && cached.since === since && now - cached.fetchedAt < LOGGED_CALLS_TTL_MS) return cached.rows;
+    const rows = this.deps.db.callLog
+      .findMany({ where: { companyId, startedAt: { gte: new Date(since) } }, select: { callSid: true, startedAt: true, answeredAt: true, outcome: true } })
+      .then((found) => new Map(found.map((r) => [r.callSid, { startedAt: r.startedAt.getTime(), answeredAt: r.answeredAt?.getTime() ?? null, outcome: r.outcome }])));
+    const entry = { since, fetchedAt: now, rows };
+    this.logged.set(companyId, entry);
+    rows.catch(() => this.logged.get(companyId) === entry && this.logged.delete(companyId)); // a failed read is not kept
+    if (this.logged.size > 10_000) this.logged.delete(this.logged.keys().next().value as string);
+    return rows;
   }
 
   /** The figures now, then again after every change (at most every STATS_PUSH_INTERVAL_MS). */

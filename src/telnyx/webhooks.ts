@@ -93,7 +93,6 @@ async function handle(
   company: DirectoryCompany,
   params: URLSearchParams,
 ): Promise<{ doc: TexmlDocument | string; outcome: string }> {
-  const urls = callbackUrls(services.publicUrl(), company.id);
   switch (route) {
     case 'voice': {
       const { texml, outcome } = await services.calls.start(company, callOf(params));

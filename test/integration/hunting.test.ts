@@ -4,7 +4,7 @@
  * missed offers, business hours, and the call log.
  */
 import { XMLParser } from 'fast-xml-parser';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ADMIN_KEY, sleep, startServer, subscribe, type TestServer } from '../support/harness.js';
 
 const parser = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '', isArray: (name) => ['Sip'].includes(name) });
@@ -318,6 +318,16 @@ describe('hunting, reservations and agent states', () => {
     await stats.next((e) => e.companyStatsChanged.missedToday === 1);
     const now = await c.gql(`query($c: ID!) { companyStats(companyId: $c) { answeredToday missedToday callsRinging callsActive } }`);
     expect(now.data.companyStats).toEqual({ answeredToday: 1, missedToday: 1, callsRinging: 0, callsActive: 0 });
+    // Many supervisors, one read: today's call log is read once and shared, not once per subscriber.
+    const reads = vi.spyOn(server.database.prisma.callLog, 'findMany');
+    try {
+      const company = (await server.app.services.directory.company(c.companyId))!;
+      const views = await Promise.all(Array.from({ length: 50 }, () => server.app.services.stats.stats(company)));
+      expect(new Set(views.map((v) => `${v.answeredToday}/${v.missedToday}`))).toEqual(new Set(['1/1']));
+      expect(reads.mock.calls.length).toBeLessThanOrEqual(1);
+    } finally {
+      reads.mockRestore();
+    }
     stats.unsubscribe();
   });
 
