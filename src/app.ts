@@ -222,6 +222,7 @@ export function buildApp(deps: AppDeps): App {
       const handedOver = await services.presence.handOver().catch((err) => (logger.warn({ err }, 'presence hand-over failed'), 0));
       logger.info({ handedOver }, 'stopping: presence leases handed over');
       await services.calls.log.flush(); // the call log entries still waiting
+      await services.presence.lastSeen.stop(); // and no retries after this
       services.calls.stop();
       services.voicemails.outbox.stop();
       server.close();

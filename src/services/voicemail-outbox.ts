@@ -14,6 +14,12 @@ import type { Clock, TimerHandle } from '../domain/clock.js';
 import { missingRow } from '../infra/db-errors.js';
 import type { Logger } from '../infra/logger.js';
 
+/**
+ * Voicemails the outbox holds at most: past it a callback is refused (Telnyx retries it later), so a
+ * long outage, or a flood of callbacks for made-up companies, cannot fill the disk.
+ */
+export const MAX_OUTBOX_ENTRIES = 10_000;
+
 export interface OutboxEntry<T> {
   id: string;
   queuedAt: number;
@@ -31,6 +37,8 @@ export interface VoicemailOutboxOptions<T> {
   describe: (item: T) => Record<string, unknown>;
   retryBaseMs?: number;
   retryMaxMs?: number;
+  /** Default MAX_OUTBOX_ENTRIES. */
+  maxEntries?: number;
 }
 
 export class VoicemailOutbox<T> {
@@ -60,7 +68,8 @@ export class VoicemailOutbox<T> {
       try {
         text = await readFile(this.file, 'utf8');
       } catch (err) {
-        if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+        // Calls are still routed without it; a voicemail that then cannot be queued gets 429 (Telnyx retries).
+        if ((err as NodeJS.ErrnoException).code !== 'ENOENT') this.opts.logger.error({ err, file: this.file }, 'voicemail outbox unreadable: check DATA_DIR');
       }
       const known = new Set(this.entries.map((e) => e.id));
       for (const line of text.split('\n')) {
@@ -82,6 +91,7 @@ export class VoicemailOutbox<T> {
 
   /** Durably queues `item` (resolves once it is on disk); throws if it cannot be kept. */
   async enqueue(item: T): Promise<void> {
+    if (this.entries.length >= (this.opts.maxEntries ?? MAX_OUTBOX_ENTRIES)) throw new Error(`the voicemail outbox is full (${this.entries.length} waiting)`);
     const entry: OutboxEntry<T> = { id: randomUUID(), queuedAt: this.opts.clock.now(), item };
     if (this.file) {
       const file = this.file;

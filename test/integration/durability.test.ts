@@ -4,7 +4,7 @@
  * lands (and reaches the board) when the database returns, also after a restart. Call-log entries
  * made during the outage land too.
  */
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
@@ -152,5 +152,22 @@ describe.runIf(hasPostgres)('Postgres away (TCP proxy cut): nothing lost', () =>
     );
     expect(rows).toEqual([{ callSid: 'log-during', outcome: 'VOICEMAIL' }]);
     await until(async () => lines, (l) => l.some((x) => x.msg === 'call log entries written again' && x.rows >= 1));
+  }, 60_000);
+
+  it('a voicemail that can be neither stored nor queued is not acknowledged: 429 with valid TeXML, so Telnyx retries', async () => {
+    const notADirectory = path.join(dataDir, 'a-file');
+    await writeFile(notADirectory, 'the outbox cannot live under a file');
+    const server = await startServer({ env: { DATABASE_URL: proxy.through(pgdb.url), DATA_DIR: notADirectory, WEBHOOK_DEADLINE_MS: '1000' } });
+    servers.push(server);
+    const { companyId } = await setUpCompany(server);
+    proxy.cut();
+    try {
+      const res = await server.webhook(`/telnyx/voicemail/${companyId}`, { CallSid: 'vm-nowhere', RecordingUrl: 'https://x/n.mp3', RecordingStatus: 'completed' });
+      expect(res.status).toBe(429);
+      expect(res.body.startsWith('<?xml version="1.0" encoding="UTF-8"?><Response>')).toBe(true);
+      expect(XMLValidator.validate(res.body)).toBe(true);
+    } finally {
+      proxy.restore();
+    }
   }, 60_000);
 });
