@@ -164,11 +164,13 @@ builder.mutationFields((t) => ({
       if (!found) throw new NotFoundError('agent not found');
       const previous = await ctx.services.calls.clearAgentCall(found.company, agentId);
       const viewer = ctx.viewer!;
-      // The audit line: who forced what, and the state it replaced.
-      ctx.services.logger.info(
-        { audit: 'clear-agent-call', by: viewer.role, companyId: found.company.id, agentId, previous, requestId: ctx.requestId },
-        previous ? 'audit: agent freed from its call by hand' : 'audit: agent freed by hand (was not on a call)',
-      );
+      // The audit line: who forced what, and the state it replaced; and its row (best effort: the
+      // database may be the very thing that is failing, and the line is already written).
+      const audit = { audit: 'clear-agent-call', by: viewer.role, companyId: found.company.id, agentId, previous, requestId: ctx.requestId };
+      ctx.services.logger.info(audit, previous ? 'audit: agent freed from its call by hand' : 'audit: agent freed by hand (was not on a call)');
+      await ctx.services.db.auditEvent
+        .create({ data: { companyId: found.company.id, actor: viewer.role, action: 'clear-agent-call', agentId, detail: { previous, requestId: ctx.requestId } } })
+        .catch((err: unknown) => ctx.services.logger.warn({ err, ...audit }, 'audit row not written (the log line stands)'));
       return ctx.services.presence.presenceOf({ ...found.company, agents: [found.agent] })[0]!;
     },
   }),
