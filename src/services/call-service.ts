@@ -233,7 +233,12 @@ export class CallService {
     const stale = [...this.activity].filter(([, a]) => isStaleCall(a, this.deps.clock.now(), maxMs)).map(([agentId]) => agentId);
     let freed = 0;
     for (const agentId of stale) {
-      const found = await this.deps.directory.agent(agentId).catch(() => null);
+      let found: Awaited<ReturnType<Directory['agent']>>;
+      try {
+        found = await this.deps.directory.agent(agentId);
+      } catch {
+        continue; // the database is away: the next sweep tries again
+      }
       if (!found) {
         this.activity.delete(agentId); // an agent that no longer exists
         continue;
