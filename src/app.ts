@@ -28,7 +28,7 @@ import { TEXML_CONTENT_TYPE } from './domain/texml.js';
 import { createStaticHandler } from './http/static-files.js';
 import { observabilityPlugin } from './graphql/observability.js';
 import { requestIdFor } from './infra/logger.js';
-import { countingPresenceTransitions, createMetrics, isRoutingRoute, routingOutcomeLabel, webhookRouteLabel, type Metrics } from './infra/metrics.js';
+import { countingPresenceTransitions, createMetrics, isRoutingRoute, observeWaitingWrites, routingOutcomeLabel, webhookRouteLabel, type Metrics } from './infra/metrics.js';
 import { Readiness } from './infra/readiness.js';
 
 export interface AppDeps {
@@ -72,6 +72,7 @@ export function buildApp(deps: AppDeps): App {
   const multiInstance = config.redisUrl ? joinInstances({ redisUrl: config.redisUrl, keyPrefix: config.redisKeyPrefix, logger }) : null;
   const pubsub = countingPresenceTransitions(deps.pubsub ?? multiInstance?.pubsub ?? createInMemoryPubSub(), metrics);
   const services = createServices({ config, publicUrl, db: deps.database.prisma, clock, logger, pubsub, tokens, multiInstance });
+  observeWaitingWrites(metrics, services);
   const readiness = new Readiness();
   readiness.register('database', () => deps.database.prisma.$queryRaw`SELECT 1`);
   if (multiInstance) {
@@ -203,6 +204,7 @@ export function buildApp(deps: AppDeps): App {
       const restored = await services.presence.restoreLeases();
       if (restored > 0) logger.info({ restored }, 'presence leases restored from the previous run');
       void services.calls.sweepWrapUps(); // wrap-ups a previous run (or a dead instance) left behind
+      await services.voicemails.outbox.start(); // voicemails a previous run queued while the database was away
       return new Promise<string>((resolve, reject) => {
         server.once('error', reject);
         server.listen(port, host, () => {
@@ -220,7 +222,9 @@ export function buildApp(deps: AppDeps): App {
       const handedOver = await services.presence.handOver().catch((err) => (logger.warn({ err }, 'presence hand-over failed'), 0));
       logger.info({ handedOver }, 'stopping: presence leases handed over');
       await services.calls.log.flush(); // the call log entries still waiting
+      await services.presence.lastSeen.stop(); // and no retries after this
       services.calls.stop();
+      services.voicemails.outbox.stop();
       server.close();
       await ws.dispose();
       wss.close();

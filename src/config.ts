@@ -23,6 +23,18 @@ const EnvSchema = z.object({
   SOCKET_GRACE_MS: z.coerce.number().int().min(0).max(120_000).default(5_000),
   HEARTBEAT_MAX_PER_MINUTE: z.coerce.number().int().min(1).max(1_000_000).optional(),
   WEBHOOK_DEADLINE_MS: z.coerce.number().int().min(50).max(10_000).default(2_000),
+  WRITE_BEHIND_MAX_WAITING_ROWS: z.coerce
+    .number({ message: 'WRITE_BEHIND_MAX_WAITING_ROWS must be a number of rows' })
+    .int()
+    .min(1_000, 'WRITE_BEHIND_MAX_WAITING_ROWS must be at least 1000')
+    .max(10_000_000, 'WRITE_BEHIND_MAX_WAITING_ROWS must be at most 10000000')
+    .default(100_000),
+  AGENT_CALL_MAX_SECONDS: z.coerce
+    .number({ message: 'AGENT_CALL_MAX_SECONDS must be a number of seconds' })
+    .int()
+    .min(60, 'AGENT_CALL_MAX_SECONDS must be at least 60')
+    .max(172_800, 'AGENT_CALL_MAX_SECONDS must be at most 172800 (48 h)')
+    .default(14_400),
   ADMIN_API_KEY: z.string().min(16, 'ADMIN_API_KEY must be at least 16 characters').optional(),
   JWT_SECRET: z.string().min(32, 'JWT_SECRET must be at least 32 characters').optional(),
   JWT_SECRET_PREVIOUS: z.string().min(32, 'JWT_SECRET_PREVIOUS must be at least 32 characters').optional(),
@@ -63,6 +75,10 @@ export interface Config {
   heartbeatMaxPerMinute: number;
   /** A Telnyx webhook answers within this long, from what is known, whatever the database does. */
   webhookDeadlineMs: number;
+  /** Call-log / last-seen rows kept per writer while the database is away; past it the oldest are dropped. */
+  writeBehindMaxWaitingRows: number;
+  /** An agent on a call with no leg event for this long is freed by the sweep. */
+  agentCallMaxSeconds: number;
   adminApiKey: string | undefined;
   jwtSecret: string | undefined;
   /** The secret before the last rotation: its tokens are still accepted, never issued. */
@@ -112,6 +128,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     heartbeatIntervalMs: e.HEARTBEAT_INTERVAL_MS,
     socketGraceMs: e.SOCKET_GRACE_MS,
     webhookDeadlineMs: e.WEBHOOK_DEADLINE_MS,
+    writeBehindMaxWaitingRows: e.WRITE_BEHIND_MAX_WAITING_ROWS,
+    agentCallMaxSeconds: e.AGENT_CALL_MAX_SECONDS,
     // Default: three times the advertised rate (a softphone reconnecting or reporting call state), at least 30.
     heartbeatMaxPerMinute: e.HEARTBEAT_MAX_PER_MINUTE ?? Math.max(30, Math.ceil((3 * 60_000) / e.HEARTBEAT_INTERVAL_MS)),
     adminApiKey: e.ADMIN_API_KEY,

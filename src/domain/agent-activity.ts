@@ -13,6 +13,11 @@ export interface AgentActivity {
   consecutiveMisses: number;
   /** The call the agent is on, per Telnyx's status callbacks; null when free. */
   onCallSid: string | null;
+  /**
+   * When the last leg event of that call arrived (epoch ms). Absent in state stored by an older
+   * version: such a call counts as stale at once.
+   */
+  callEventAt?: number | null;
   /** When the current wrap-up ends (epoch ms), or null. */
   wrapUpEndsAt: number | null;
 }
@@ -29,8 +34,13 @@ export type ActivityEvent =
   | { kind: 'missed' }
   /** The agent's leg was answered. */
   | { kind: 'answered'; callSid: string }
-  /** The agent's leg ended after being answered. */
-  | { kind: 'ended' }
+  /**
+   * The agent's leg ended after being answered, or (with `callSid`) the inbound call it belongs to
+   * ended: an agent now on another call is left alone.
+   */
+  | { kind: 'ended'; callSid?: string }
+  /** Freed without a call's end: a supervisor forced it, or no leg event came within the bound. */
+  | { kind: 'cleared' }
   /** The wrap-up timer set for `until` fired. */
   | { kind: 'wrap-up-due'; until: number };
 
@@ -43,7 +53,15 @@ export type ActivityEffect =
   | { kind: 'call-ended'; at: number };
 
 export function newActivity(day: string): AgentActivity {
-  return { day, callsToday: 0, consecutiveMisses: 0, onCallSid: null, wrapUpEndsAt: null };
+  return { day, callsToday: 0, consecutiveMisses: 0, onCallSid: null, callEventAt: null, wrapUpEndsAt: null };
+}
+
+/**
+ * On a call with no leg event for `maxMs`: nothing live is behind it any more (a lost completed
+ * callback, a dead instance). Telnyx's own limit on a call's length is 4 hours.
+ */
+export function isStaleCall(state: AgentActivity, now: number, maxMs: number): boolean {
+  return state.onCallSid !== null && (state.callEventAt ?? 0) + maxMs <= now;
 }
 
 /** A new local day resets the day's count (nothing else). */
@@ -61,14 +79,18 @@ export function onActivity(state: AgentActivity, event: ActivityEvent, rules: Ac
       return { state: { ...state, consecutiveMisses: misses }, effects: [] };
     }
     case 'answered':
-      return { state: { ...state, onCallSid: event.callSid, consecutiveMisses: 0, wrapUpEndsAt: null }, effects: [{ kind: 'presence-changed' }] };
+      return { state: { ...state, onCallSid: event.callSid, callEventAt: now, consecutiveMisses: 0, wrapUpEndsAt: null }, effects: [{ kind: 'presence-changed' }] };
     case 'ended': {
       if (state.onCallSid === null) return { state, effects: [] }; // a leg that never connected, or a repeat
-      const ended = { ...state, onCallSid: null, callsToday: state.callsToday + 1 };
+      if (event.callSid !== undefined && event.callSid !== state.onCallSid) return { state, effects: [] }; // on another call now
+      const ended = { ...state, onCallSid: null, callEventAt: null, callsToday: state.callsToday + 1 };
       if (rules.wrapUpSeconds <= 0) return { state: ended, effects: [{ kind: 'call-ended', at: now }, { kind: 'presence-changed' }] };
       const until = now + rules.wrapUpSeconds * 1000;
       return { state: { ...ended, wrapUpEndsAt: until }, effects: [{ kind: 'call-ended', at: now }, { kind: 'start-wrap-up', until }] };
     }
+    case 'cleared':
+      if (state.onCallSid === null) return { state, effects: [] };
+      return { state: { ...state, onCallSid: null, callEventAt: null }, effects: [{ kind: 'presence-changed' }] };
     case 'wrap-up-due':
       // Only the timer of the current wrap-up counts (a call answered since then ended it, or started another).
       if (state.wrapUpEndsAt === null || state.wrapUpEndsAt !== event.until) return { state, effects: [] };

@@ -104,3 +104,50 @@ export function countingPresenceTransitions(pubsub: PubSub, metrics: Metrics): P
   }) as PubSub['publish'];
   return { ...pubsub, publish };
 }
+
+/** What waits for the database, as the services see it (read at scrape time). */
+export interface WaitingWrites {
+  calls: { log: { what: string; waiting: number; dropped: number } };
+  presence: { lastSeen: { what: string; waiting: number; dropped: number } };
+  voicemails: { outbox: { waiting: number } };
+}
+
+/**
+ * Rows waiting for the database per write-behind (`what`), rows dropped past the bound, and
+ * voicemails waiting in the outbox: read from the services when /metrics is scraped.
+ */
+export function observeWaitingWrites(metrics: Metrics, services: WaitingWrites): void {
+  const registers = [metrics.registry];
+  const writers = () => [services.calls.log, services.presence.lastSeen];
+  new Gauge({
+    name: 'curbe_write_behind_waiting_rows',
+    help: 'Rows (call log, last-seen times) not yet in the database: batched, or kept while it is away.',
+    labelNames: ['what'],
+    registers,
+    collect() {
+      for (const w of writers()) this.set({ what: w.what }, w.waiting);
+    },
+  });
+  const countedDrops = new Map<string, number>();
+  new Counter({
+    name: 'curbe_write_behind_dropped_rows_total',
+    help: 'Rows dropped because more than WRITE_BEHIND_MAX_WAITING_ROWS waited for the database.',
+    labelNames: ['what'],
+    registers,
+    collect() {
+      for (const w of writers()) {
+        const delta = w.dropped - (countedDrops.get(w.what) ?? 0);
+        this.inc({ what: w.what }, Math.max(0, delta));
+        countedDrops.set(w.what, w.dropped);
+      }
+    },
+  });
+  new Gauge({
+    name: 'curbe_voicemail_outbox_waiting',
+    help: 'Voicemails queued on disk because the database was unavailable, not yet stored.',
+    registers,
+    collect() {
+      this.set(services.voicemails.outbox.waiting);
+    },
+  });
+}

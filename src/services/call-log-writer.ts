@@ -32,13 +32,15 @@ const iso = (ms: number | null | undefined) => (ms == null ? null : new Date(ms)
 export class CallLogWriter {
   private readonly batches: WriteBehind<CallLogEntry>;
 
-  constructor(deps: { db: Db; clock: Clock; logger: Logger; flushIntervalMs?: number; maxBatch?: number }) {
+  constructor(deps: { db: Db; clock: Clock; logger: Logger; flushIntervalMs?: number; maxBatch?: number; maxWaitingRows?: number | undefined; retryMaxMs?: number }) {
     this.batches = new WriteBehind<CallLogEntry>({
       clock: deps.clock,
       logger: deps.logger,
       what: 'call log entries',
       flushIntervalMs: deps.flushIntervalMs ?? 500,
       maxBatch: deps.maxBatch ?? 1_000,
+      maxWaitingRows: deps.maxWaitingRows,
+      retryMaxMs: deps.retryMaxMs,
       merge: (waiting, next) => ({ ...waiting, ...next }),
       write: (rows) => {
         const json = JSON.stringify(
@@ -79,6 +81,20 @@ export class CallLogWriter {
     return this.batches.written;
   }
 
+  /** Rows not in the database yet (kept while it is away). */
+  get waiting(): number {
+    return this.batches.waiting;
+  }
+
+  /** Rows dropped past the bound since start. */
+  get dropped(): number {
+    return this.batches.dropped;
+  }
+
+  get what(): string {
+    return this.batches.what;
+  }
+
   started(entry: CallLogEntry): void {
     this.batches.put(`${entry.companyId}\u0000${entry.callSid}`, entry);
   }
@@ -89,5 +105,10 @@ export class CallLogWriter {
 
   flush(): Promise<void> {
     return this.batches.flush();
+  }
+
+  /** A last flush, then no more retries. */
+  stop(): Promise<void> {
+    return this.batches.stop();
   }
 }

@@ -8,7 +8,7 @@ import { CALL_END_STATUSES, callbackUrls, calledNumber, dialCompleteDocument, la
 import type { Clock, TimerHandle } from '../domain/clock.js';
 import { localParts, startOfLocalDay } from '../domain/business-hours.js';
 import { decideRoute, type AgentSnapshot, type CallContext, type RoutePlan } from '../domain/routing.js';
-import { newActivity, onActivity, onDay, type ActivityEffect, type ActivityEvent, type AgentActivity } from '../domain/agent-activity.js';
+import { isStaleCall, newActivity, onActivity, onDay, type ActivityEffect, type ActivityEvent, type AgentActivity } from '../domain/agent-activity.js';
 import { allOf, hasSkill, menuChoice, skillsNamed, type SkillExpression } from '../domain/skills.js';
 import { renderTexml, response, hangup } from '../domain/texml.js';
 import { CallSessions, type CallOutcome, type CallSession } from '../calls/call-sessions.js';
@@ -29,6 +29,8 @@ export interface CallStatusParams {
 }
 
 const CALL_ENDED = new Set<string>(CALL_END_STATUSES);
+/** Telnyx ends a call after 4 hours at most. */
+export const DEFAULT_AGENT_CALL_MAX_MS = 4 * 3600_000;
 
 export interface CallDecision {
   plan: RoutePlan;
@@ -65,10 +67,14 @@ export class CallService {
       random?: () => number;
       /** Multi-instance mode: call state shared through Redis (webhooks of one call land anywhere). */
       sharedState?: SharedCallState;
+      /** An agent on a call with no leg event for this long is freed by the sweep (AGENT_CALL_MAX_SECONDS). */
+      agentCallMaxMs?: number;
+      /** Call-log rows that may wait for the database before the oldest are dropped. */
+      maxWaitingRows?: number;
     },
   ) {
     this.random = deps.random ?? (() => randomInt(0, 2 ** 32) / 2 ** 32);
-    this.log = new CallLogWriter({ db: deps.db, clock: deps.clock, logger: deps.logger });
+    this.log = new CallLogWriter({ db: deps.db, clock: deps.clock, logger: deps.logger, maxWaitingRows: deps.maxWaitingRows });
     deps.presence.setCallActivity((agentId) => (this.activity.get(agentId)?.onCallSid ? 1 : 0));
     this.sessions = new CallSessions({
       clock: deps.clock,
@@ -187,10 +193,12 @@ export class CallService {
     const status = (params.status ?? '').toLowerCase();
     // The inbound call itself ended (the caller hung up, or Telnyx's call-level status callback):
     // a call still ringing or waiting is abandoned, an answered one is over.
-    const inbound = !params.parentCallSid && params.callSid ? this.sessions.get(params.callSid) : undefined;
-    if (inbound && inbound.endedAt === null && CALL_ENDED.has(status)) {
-      this.finish(inbound, inbound.answeredAt !== null ? 'ANSWERED' : 'ABANDONED');
-      return 'call-ended';
+    if (!params.parentCallSid && params.callSid && CALL_ENDED.has(status)) {
+      const inbound = this.sessions.get(params.callSid);
+      if (inbound && inbound.endedAt === null) this.finish(inbound, inbound.answeredAt !== null ? 'ANSWERED' : 'ABANDONED');
+      // Every agent still on this call is free now, whether or not its leg's completed callback comes.
+      const freed = this.freeAgentsOf(company, params.callSid);
+      if (inbound || freed > 0) return freed > 0 ? `call-ended:freed-${freed}` : 'call-ended';
     }
     const agent = agentBySipUri(company, params.to);
     if (!agent) return 'unknown-agent';
@@ -206,6 +214,61 @@ export class CallService {
     return `agent-${status || 'unknown'}`;
   }
 
+  /** The agents of the company on `callSid` end that call (as if their legs completed). */
+  private freeAgentsOf(company: DirectoryCompany, callSid: string): number {
+    let freed = 0;
+    for (const agent of company.agents) {
+      if (this.activity.get(agent.id)?.onCallSid !== callSid) continue;
+      if (this.apply(company, agent.id, { kind: 'ended', callSid })) freed++;
+    }
+    return freed;
+  }
+
+  /**
+   * Agents "on call" with no leg event past AGENT_CALL_MAX_SECONDS are freed (nothing live is behind
+   * them). Checked again under the shared state: another instance may have freed them meanwhile.
+   */
+  async freeStaleCalls(): Promise<number> {
+    const maxMs = this.deps.agentCallMaxMs ?? DEFAULT_AGENT_CALL_MAX_MS;
+    const stale = [...this.activity].filter(([, a]) => isStaleCall(a, this.deps.clock.now(), maxMs)).map(([agentId]) => agentId);
+    let freed = 0;
+    for (const agentId of stale) {
+      let found: Awaited<ReturnType<Directory['agent']>>;
+      try {
+        found = await this.deps.directory.agent(agentId);
+      } catch {
+        continue; // the database is away: the next sweep tries again
+      }
+      if (!found) {
+        this.activity.delete(agentId); // an agent that no longer exists
+        continue;
+      }
+      const company = found.company;
+      const done = await this.withSharedState(company, null, () => {
+        const current = this.activity.get(agentId);
+        if (!current || !isStaleCall(current, this.deps.clock.now(), maxMs)) return false;
+        this.deps.logger.info({ agentId, companyId: company.id, callSid: current.onCallSid, lastLegEventAt: current.callEventAt ?? null }, 'agent freed: no leg event past the bound');
+        return this.apply(company, agentId, { kind: 'cleared' });
+      });
+      if (done) freed++;
+    }
+    if (freed > 0) this.deps.logger.info({ agents: freed, maxSeconds: maxMs / 1000 }, 'freed agents on a call with no leg event past the bound');
+    return freed;
+  }
+
+  /**
+   * A supervisor (or the admin) frees an agent the service believes is on a call. Returns the state
+   * it had, for the audit line; null when it was not on a call.
+   */
+  async clearAgentCall(company: DirectoryCompany, agentId: string): Promise<{ onCallSid: string; lastLegEventAt: number | null } | null> {
+    return this.withSharedState(company, null, () => {
+      const before = this.activity.get(agentId);
+      if (!before?.onCallSid) return null;
+      this.apply(company, agentId, { kind: 'cleared' });
+      return { onCallSid: before.onCallSid, lastLegEventAt: before.callEventAt ?? null };
+    });
+  }
+
   /**
    * Wrap-ups whose timer was lost (the process restarted, or the instance that ran it died) end here:
    * every agent still WRAP_UP longer than its company's wrapUpSeconds (+5 s) goes back to AVAILABLE.
@@ -215,6 +278,7 @@ export class CallService {
     const { clock, db, logger } = this.deps;
     if (this.sweepTimer) clock.clearTimer(this.sweepTimer);
     this.sweepTimer = clock.setTimer(clock.now() + everyMs, () => void this.sweepWrapUps(everyMs));
+    await this.freeStaleCalls().catch((err) => logger.warn({ err }, 'could not free stale agent calls'));
     try {
       const now = new Date(clock.now()).toISOString();
       const stuck = await db.$queryRaw<{ id: string }[]>`
@@ -234,7 +298,7 @@ export class CallService {
 
   stop(): void {
     if (this.sweepTimer) this.deps.clock.clearTimer(this.sweepTimer);
-    void this.log.flush();
+    void this.log.stop();
     this.sessions.stop();
     for (const t of this.wrapUps.values()) this.deps.clock.clearTimer(t);
     this.wrapUps.clear();

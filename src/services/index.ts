@@ -54,6 +54,7 @@ export function createServices(
     heartbeatIntervalMs: config.heartbeatIntervalMs,
     socketGraceMs: config.socketGraceMs,
     heartbeatMaxPerMinute: config.heartbeatMaxPerMinute,
+    maxWaitingRows: config.writeBehindMaxWaitingRows,
     ...(shared && {
       sharedLeases: (options) => new RedisPresenceLeases({ ...options, redis: shared.redis, logger }),
       subscribed: shared.subscribed,
@@ -68,6 +69,8 @@ export function createServices(
     logger,
     pubsub,
     publicUrl: deps.publicUrl,
+    agentCallMaxMs: config.agentCallMaxSeconds * 1000,
+    maxWaitingRows: config.writeBehindMaxWaitingRows,
     ...(shared && { sharedState: new RedisCallState({ redis: shared.redis, clock, logger }) }),
   });
   return {
@@ -84,6 +87,6 @@ export function createServices(
     calls,
     stats: new StatsService({ db, directory, presence, calls, pubsub, clock, logger }),
     configuration: new ConfigurationService({ db, directory, presence, sessions }),
-    voicemails: new VoicemailService({ db, pubsub }),
+    voicemails: new VoicemailService({ db, pubsub, clock, logger, dataDir: config.dataDir }),
   };
 }

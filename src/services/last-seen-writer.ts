@@ -14,13 +14,15 @@ type LastSeen = { agentId: string; at: number };
 export class LastSeenWriter {
   private readonly batches: WriteBehind<LastSeen>;
 
-  constructor(deps: { db: Db; clock: Clock; logger: Logger; flushIntervalMs?: number; maxBatch?: number }) {
+  constructor(deps: { db: Db; clock: Clock; logger: Logger; flushIntervalMs?: number; maxBatch?: number; maxWaitingRows?: number | undefined; retryMaxMs?: number }) {
     this.batches = new WriteBehind<LastSeen>({
       clock: deps.clock,
       logger: deps.logger,
       what: 'last-seen times',
       flushIntervalMs: deps.flushIntervalMs ?? 5_000,
       maxBatch: deps.maxBatch ?? 5_000,
+      maxWaitingRows: deps.maxWaitingRows,
+      retryMaxMs: deps.retryMaxMs,
       merge: (waiting, next) => (next.at > waiting.at ? next : waiting),
       write: (rows) => {
         const ids = rows.map((r) => r.agentId);
@@ -38,6 +40,20 @@ export class LastSeenWriter {
     return this.batches.written;
   }
 
+  /** Rows not in the database yet (kept while it is away). */
+  get waiting(): number {
+    return this.batches.waiting;
+  }
+
+  /** Rows dropped past the bound since start. */
+  get dropped(): number {
+    return this.batches.dropped;
+  }
+
+  get what(): string {
+    return this.batches.what;
+  }
+
   write(agentId: string, at: number): void {
     this.batches.put(agentId, { agentId, at });
   }
@@ -47,6 +63,6 @@ export class LastSeenWriter {
   }
 
   stop(): Promise<void> {
-    return this.batches.flush();
+    return this.batches.stop();
   }
 }

@@ -75,9 +75,11 @@ export class PresenceService {
       sharedLeases?: (opts: PresenceTrackerOptions) => SharedPresenceLeases;
       /** Resolves once this instance receives a topic's cross-instance events (multi-instance mode). */
       subscribed?: (topic: 'presence:changed', companyId: string) => Promise<void>;
+      /** Last-seen rows that may wait for the database before the oldest are dropped. */
+      maxWaitingRows?: number;
     },
   ) {
-    this.lastSeen = new LastSeenWriter({ db: deps.db, clock: deps.clock, logger: deps.logger });
+    this.lastSeen = new LastSeenWriter({ db: deps.db, clock: deps.clock, logger: deps.logger, maxWaitingRows: deps.maxWaitingRows });
     this.heartbeatBudget = new TokenBuckets({ capacity: 10, perMinute: deps.heartbeatMaxPerMinute });
     const options: PresenceTrackerOptions = {
       clock: deps.clock,

@@ -2,10 +2,13 @@
  * Voicemails arrive twice from Telnyx (the <Record action> and the recording status callback), and
  * either may be retried: one row per call, published once, whichever comes first.
  */
+import type { Clock } from '../domain/clock.js';
 import type { Voicemail } from '../generated/prisma/client.js';
 import { uniqueViolation } from '../infra/db-errors.js';
 import type { Db } from '../infra/db.js';
+import type { Logger } from '../infra/logger.js';
 import type { PubSub } from '../infra/pubsub.js';
+import { VoicemailOutbox } from './voicemail-outbox.js';
 
 export interface RecordedVoicemail {
   companyId: string;
@@ -17,7 +20,18 @@ export interface RecordedVoicemail {
 }
 
 export class VoicemailService {
-  constructor(private readonly deps: { db: Db; pubsub: PubSub }) {}
+  /** Voicemails that could not be stored when they came, waiting for the database (durably). */
+  readonly outbox: VoicemailOutbox<RecordedVoicemail>;
+
+  constructor(private readonly deps: { db: Db; pubsub: PubSub; clock: Clock; logger: Logger; dataDir: string }) {
+    this.outbox = new VoicemailOutbox<RecordedVoicemail>({
+      dataDir: deps.dataDir,
+      clock: deps.clock,
+      logger: deps.logger.child({ component: 'voicemail-outbox' }),
+      store: (vm) => this.record(vm),
+      describe: (vm) => ({ companyId: vm.companyId, callSid: vm.callSid }),
+    });
+  }
 
   /** Stores the voicemail; returns it and whether it was new (and so published). */
   async record(vm: RecordedVoicemail): Promise<{ voicemail: Voicemail; created: boolean }> {

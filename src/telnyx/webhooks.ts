@@ -1,5 +1,6 @@
 /**
- * The REST routes Telnyx calls. Each answers HTTP 200 with a valid TeXML `<Response>` on every path:
+ * The REST routes Telnyx calls. Each answers HTTP 200 with a valid TeXML `<Response>` on every path
+ * (one exception: a voicemail that can be neither stored nor queued gets 429, so Telnyx retries it):
  * unknown company or number, database down or slow, a bug — the caller hears an apology or the
  * company's fallback, and a log line says why. Nothing here may throw to the HTTP layer.
  */
@@ -13,6 +14,7 @@ import {
 import { renderTexml, response, TEXML_CONTENT_TYPE, type TexmlDocument } from '../domain/texml.js';
 import type { DirectoryCompany } from '../services/directory.js';
 import type { Services } from '../services/index.js';
+import type { RecordedVoicemail } from '../services/voicemail-service.js';
 
 export interface WebhookRequest {
   method: string;
@@ -66,14 +68,22 @@ export async function handleTelnyxWebhook(services: Services, req: WebhookReques
     } catch (err) {
       company = companyId ? services.directory.lastKnown(companyId) : undefined;
       log.error({ err, route, companyId, callSid, ms: elapsed(), cached: !!company }, 'telnyx webhook: configuration unavailable');
-      if (!company) return texml(route === 'status' ? response() : apologyDocument());
+      if (!company) {
+        // A voicemail for a company we cannot look up now still waits for the database (the drainer
+        // drops it if the company turns out not to exist).
+        const vm = route === 'voicemail' && companyId ? voicemailOf(companyId, params) : null;
+        if (vm) return await queueVoicemail(services, vm, err);
+        return texml(route === 'status' ? response() : apologyDocument());
+      }
     }
     const result = await withDeadline(deadline, handle(services, route, company, params));
     log.info({ route, companyId, callSid, outcome: result.outcome, ms: elapsed() }, 'telnyx webhook');
     return { ...texml(result.doc), outcome: result.outcome };
   } catch (err) {
+    // A voicemail that could not be stored (the database away, or past the deadline) waits in the outbox.
+    const vm = route === 'voicemail' && (company?.id ?? companyId) ? voicemailOf((company?.id ?? companyId)!, params) : null;
+    if (vm) return await queueVoicemail(services, vm, err);
     // The company's own fallback if we know it, else a spoken apology; either way valid TeXML.
-    // A voicemail that could not be stored is logged with its parameters so it can be recovered.
     const doc =
       route === 'status' ? response()
       : route === 'voicemail' ? voicemailStoredDocument()
@@ -109,20 +119,10 @@ async function handle(
       return { doc: next.texml, outcome: `dial-${step ?? 'agents'}-${status ?? 'unknown'} → ${next.outcome}` };
     }
     case 'voicemail': {
-      const recordingUrl = params.get('RecordingUrl');
-      const recordingStatus = params.get('RecordingStatus');
-      const callSid = params.get('CallSid');
-      if (!recordingUrl || !callSid || (recordingStatus && recordingStatus !== 'completed')) {
-        return { doc: voicemailStoredDocument(), outcome: 'voicemail-ignored' };
-      }
-      const { created } = await services.voicemails.record({
-        companyId: company.id,
-        callSid: callSid.slice(0, 200),
-        from: (params.get('From') ?? '').slice(0, 64),
-        to: (params.get('To') ?? '').slice(0, 64),
-        recordingUrl: recordingUrl.slice(0, 2000),
-        durationSeconds: clampInt(params.get('RecordingDuration'), 0, 86_400),
-      });
+      const vm = voicemailOf(company.id, params);
+      if (!vm) return { doc: voicemailStoredDocument(), outcome: 'voicemail-ignored' };
+      // Past the deadline this goes on: if it lands after all, the outbox's copy is a harmless duplicate.
+      const { created } = await services.voicemails.record(vm);
       return { doc: voicemailStoredDocument(), outcome: created ? 'voicemail-stored' : 'voicemail-duplicate' };
     }
     case 'status': {
@@ -136,6 +136,41 @@ async function handle(
       });
       return { doc: response(), outcome };
     }
+  }
+}
+
+/** The voicemail a recording callback carries, or null when there is nothing to store (yet). */
+function voicemailOf(companyId: string, params: URLSearchParams): RecordedVoicemail | null {
+  const recordingUrl = params.get('RecordingUrl');
+  const recordingStatus = params.get('RecordingStatus');
+  const callSid = params.get('CallSid');
+  if (!recordingUrl || !callSid || (recordingStatus && recordingStatus !== 'completed')) return null;
+  return {
+    companyId,
+    callSid: callSid.slice(0, 200),
+    from: (params.get('From') ?? '').slice(0, 64),
+    to: (params.get('To') ?? '').slice(0, 64),
+    recordingUrl: recordingUrl.slice(0, 2000),
+    durationSeconds: clampInt(params.get('RecordingDuration'), 0, 86_400),
+  };
+}
+
+/**
+ * The voicemail could not be stored now: into the outbox (on disk) and 200, so Telnyx does not
+ * retry what we already hold. If even the outbox fails, the answer must not be a 2xx (that would
+ * tell Telnyx the callback was taken, and the voicemail would be lost): 429 "try again later", still
+ * valid TeXML, and a 4xx because no webhook path here answers 5xx. Storing it is its retry's job.
+ */
+async function queueVoicemail(services: Services, vm: RecordedVoicemail, cause: unknown): Promise<WebhookResponse> {
+  const log = services.logger;
+  const fields = { companyId: vm.companyId, callSid: vm.callSid, cause: (cause as Error)?.message ?? String(cause) };
+  try {
+    await services.voicemails.outbox.enqueue(vm);
+    log.warn({ ...fields, waiting: services.voicemails.outbox.waiting }, 'voicemail queued in the outbox: database unavailable');
+    return { ...texml(voicemailStoredDocument()), outcome: 'voicemail-queued' };
+  } catch (err) {
+    log.error({ ...fields, err }, 'voicemail neither stored nor queued: asking Telnyx to retry');
+    return { ...texml(voicemailStoredDocument(), 429), outcome: 'voicemail-retry' };
   }
 }
 

@@ -200,6 +200,28 @@ describe.runIf(ready)('several instances on one Redis and one Postgres', () => {
     expect(dialed((await b.webhook(`/telnyx/voice/${co.companyId}`, { CallSid: 'status-after', To: '+13055550100' })).body)).toEqual([co.agents.eve!.sip]);
   });
 
+  it("an agent whose leg's completed callback never comes is freed for every instance: by the call's end, or by a supervisor on any instance", async () => {
+    const co = await company({ mode: 'AUTO' }, ['fay']);
+    const fay = co.agents.fay!;
+    await a.gql(HEARTBEAT, {}, fay.token);
+    const answered = async (callSid: string) => {
+      expect(dialed((await a.webhook(`/telnyx/voice/${co.companyId}`, { CallSid: callSid, To: '+13055550100' })).body)).toEqual([fay.sip]);
+      await b.webhook(`/telnyx/status/${co.companyId}`, { ParentCallSid: callSid, To: `sip:${fay.sip}@sip.telnyx.com`, CallStatus: 'answered' });
+      await a.webhook(`/telnyx/dial-complete/${co.companyId}`, { CallSid: callSid, DialCallStatus: 'completed' });
+      expect(dialed((await c.webhook(`/telnyx/voice/${co.companyId}`, { CallSid: `${callSid}-busy`, To: '+13055550100' })).body)).toEqual([]);
+    };
+    await answered('stuck-across-1');
+    // The inbound call's own status callback, on a third instance: fay is free everywhere.
+    await c.webhook(`/telnyx/status/${co.companyId}`, { CallSid: 'stuck-across-1', To: '+13055550100', CallStatus: 'completed' });
+    expect(dialed((await a.webhook(`/telnyx/voice/${co.companyId}`, { CallSid: 'stuck-across-1-after', To: '+13055550100' })).body)).toEqual([fay.sip]);
+    await a.webhook(`/telnyx/dial-complete/${co.companyId}`, { CallSid: 'stuck-across-1-after', DialCallStatus: 'no-answer' });
+
+    await answered('stuck-across-2');
+    const cleared = await postGql(c.url, `mutation { clearAgentCall(agentId: "${fay.id}") { activeCalls } }`, co.supervisor);
+    expect(cleared).toEqual({ data: { clearAgentCall: { activeCalls: 0 } } });
+    expect(dialed((await b.webhook(`/telnyx/voice/${co.companyId}`, { CallSid: 'stuck-across-2-after', To: '+13055550100' })).body)).toEqual([fay.sip]);
+  });
+
   it('an instance that loses Redis keeps answering from its local view, and catches up by itself when Redis returns', async () => {
     const proxy = await tcpProxy(new URL(REDIS_URL));
     // A longer lease on this instance, so the outage and the reconnect fit well inside it.

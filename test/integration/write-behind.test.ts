@@ -11,6 +11,7 @@ import { createLogger } from '../../src/infra/logger.js';
 import { CallLogWriter } from '../../src/services/call-log-writer.js';
 import { LastSeenWriter } from '../../src/services/last-seen-writer.js';
 import { freshPostgres, postgresAvailable } from '../support/harness.js';
+import { hostAndPort, tcpProxy } from '../support/tcp-proxy.js';
 
 async function engines() {
   const list: { name: string; open: () => Promise<{ database: Database; cleanup: () => Promise<void> }> }[] = [
@@ -102,6 +103,81 @@ describe.each(await engines())('LastSeenWriter on $name', ({ open }) => {
       expect([one.written.statements, two.written.statements]).toEqual([1, 1]); // one statement per flush
     } finally {
       await cleanup();
+    }
+  }, 60_000);
+});
+
+describe.runIf(await postgresAvailable())('the call log while Postgres is away (TCP proxy cut)', () => {
+  it('keeps failed batches and retries them until they land; past the bound the oldest rows are dropped, logged and counted', async () => {
+    const fresh = await freshPostgres();
+    const proxy = await tcpProxy(hostAndPort(fresh.url, 5432));
+    const database = await openDatabase({ databaseUrl: proxy.through(fresh.url), dataDir: 'memory://' });
+    const lines: Record<string, any>[] = [];
+    const logger = createLogger('info', {}, { write: (line: string) => void lines.push(JSON.parse(line)) });
+    const writer = new CallLogWriter({ db: database.prisma, clock: systemClock, logger, flushIntervalMs: 60_000, maxWaitingRows: 3, retryMaxMs: 500 });
+    try {
+      await database.migrate(() => {});
+      await database.prisma.company.create({ data: { id: 'co', name: 'Outage' } });
+      const t0 = Date.UTC(2026, 10, 24, 15, 0, 0);
+      const start = (callSid: string) => ({ companyId: 'co', callSid, from: '+15551230000', to: '+13055550100', startedAt: t0 });
+      proxy.cut();
+      writer.started(start('c1'));
+      writer.started(start('c2'));
+      await writer.flush(); // fails: both kept
+      expect(writer.waiting).toBe(2);
+      expect(lines.filter((l) => l.msg === 'could not write call log entries: keeping them and retrying')).toHaveLength(1);
+      writer.ended({ ...start('c1'), endedAt: t0 + 5_000, answeredAt: null, answeredAgentId: null, offeredAgentIds: [], outcome: 'ABANDONED' }); // merged into c1's waiting start
+      for (const sid of ['c3', 'c4', 'c5']) writer.started(start(sid)); // 5 waiting, bound 3: c1 and c2 go
+      expect(writer.waiting).toBe(3);
+      expect(writer.dropped).toBe(2);
+      expect(lines.some((l) => l.msg === 'too many call log entries waiting: dropped the oldest' && l.bound === 3)).toBe(true);
+      await writer.flush(); // still away: one line per outage, not per retry
+      expect(lines.filter((l) => l.msg === 'could not write call log entries: keeping them and retrying')).toHaveLength(1);
+
+      proxy.restore();
+      // No flush from here: the retry lands by itself.
+      for (const giveUp = Date.now() + 20_000; writer.waiting > 0; ) {
+        if (Date.now() > giveUp) throw new Error(`still waiting: ${writer.waiting}`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      const rows = await database.prisma.callLog.findMany({ orderBy: { callSid: 'asc' } });
+      expect(rows.map((r) => r.callSid)).toEqual(['c3', 'c4', 'c5']);
+      expect(lines.some((l) => l.msg === 'call log entries written again' && l.rows === 3 && l.dropped === 2)).toBe(true);
+    } finally {
+      await writer.stop();
+      proxy.close();
+      await database.close();
+      await fresh.drop();
+    }
+  }, 60_000);
+
+  it('a value that waits is merged with newer ones for the same key (last-seen never goes backwards)', async () => {
+    const fresh = await freshPostgres();
+    const proxy = await tcpProxy(hostAndPort(fresh.url, 5432));
+    const database = await openDatabase({ databaseUrl: proxy.through(fresh.url), dataDir: 'memory://' });
+    const writer = new LastSeenWriter({ db: database.prisma, clock: systemClock, logger: createLogger('silent'), flushIntervalMs: 60_000, retryMaxMs: 500 });
+    try {
+      await database.migrate(() => {});
+      await database.prisma.company.create({ data: { id: 'co', name: 'Seen' } });
+      await database.prisma.agent.create({ data: { id: 'ana', companyId: 'co', displayName: 'Ana', sipUsername: 'ana' } });
+      const t0 = Date.UTC(2026, 10, 24, 12, 0, 0);
+      proxy.cut();
+      writer.write('ana', t0 + 2_000);
+      await writer.flush();
+      writer.write('ana', t0 + 1_000); // older: the waiting newer time wins
+      expect(writer.waiting).toBe(1);
+      proxy.restore();
+      for (const giveUp = Date.now() + 20_000; writer.waiting > 0; ) {
+        if (Date.now() > giveUp) throw new Error(`still waiting: ${writer.waiting}`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      const ana = await database.prisma.agent.findUniqueOrThrow({ where: { id: 'ana' } });
+      expect(ana.lastSeenAt!.getTime()).toBe(t0 + 2_000);
+    } finally {
+      await writer.stop();
+      proxy.close();
+      await database.close();
+      await fresh.drop();
     }
   }, 60_000);
 });

@@ -8,6 +8,7 @@ import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
 import { buildApp, type App } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
+import type { Clock } from '../../src/domain/clock.js';
 import { openDatabase, type Database } from '../../src/infra/db.js';
 import { createLogger, type Logger } from '../../src/infra/logger.js';
 
@@ -25,7 +26,7 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
-export async function startServer(opts: { env?: Record<string, string>; database?: Database; logger?: Logger; webRoot?: string } = {}): Promise<TestServer> {
+export async function startServer(opts: { env?: Record<string, string>; database?: Database; logger?: Logger; webRoot?: string; clock?: Clock } = {}): Promise<TestServer> {
   const config = loadConfig({
     ADMIN_API_KEY: ADMIN_KEY,
     JWT_SECRET: randomBytes(32).toString('hex'),
@@ -37,7 +38,7 @@ export async function startServer(opts: { env?: Record<string, string>; database
   });
   const database = opts.database ?? (await openDatabase(config));
   await database.migrate();
-  const app = buildApp({ config: { ...config, jwtSecret: config.jwtSecret! }, database, logger: opts.logger ?? createLogger(config.logLevel), webRoot: opts.webRoot });
+  const app = buildApp({ config: { ...config, jwtSecret: config.jwtSecret! }, database, logger: opts.logger ?? createLogger(config.logLevel), webRoot: opts.webRoot, clock: opts.clock });
   const url = await app.start(0, '127.0.0.1');
   const clients: Client[] = [];
 

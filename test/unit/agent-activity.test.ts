@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/domain/clock.js';
-import { newActivity, onActivity, onDay, type ActivityEffect, type ActivityEvent, type ActivityRules, type AgentActivity } from '../../src/domain/agent-activity.js';
+import { isStaleCall, newActivity, onActivity, onDay, type ActivityEffect, type ActivityEvent, type ActivityRules, type AgentActivity } from '../../src/domain/agent-activity.js';
 
 /**
  * The call service's loop in miniature: events go through the pure reducer; a wrap-up effect sets a
@@ -117,5 +117,36 @@ describe('calls today', () => {
     const s = { ...newActivity('2026-1-5'), callsToday: 7, consecutiveMisses: 2 };
     expect(onDay(s, '2026-1-5')).toBe(s);
     expect(onDay(s, '2026-1-6')).toEqual({ ...s, day: '2026-1-6', callsToday: 0 });
+  });
+});
+
+describe('stuck "on call" states', () => {
+  const rules: ActivityRules = { autoPauseAfterMisses: 0, wrapUpSeconds: 0 };
+  const onCall = (callSid: string, at: number) => onActivity(newActivity('2026-1-5'), { kind: 'answered', callSid }, rules, at).state;
+
+  it("the inbound call's end frees an agent on that call, counted as a call; one now on another call is left alone", () => {
+    const ended = onActivity(onCall('c1', 1_000), { kind: 'ended', callSid: 'c1' }, rules, 2_000);
+    expect(ended.state).toMatchObject({ onCallSid: null, callEventAt: null, callsToday: 1 });
+    expect(ended.effects.map((e) => e.kind)).toEqual(['call-ended', 'presence-changed']);
+    const other = onCall('c2', 1_000);
+    expect(onActivity(other, { kind: 'ended', callSid: 'c1' }, rules, 2_000)).toEqual({ state: other, effects: [] });
+  });
+
+  it('clearing frees the agent without counting a call or starting a wrap-up; a free agent is unchanged', () => {
+    const cleared = onActivity(onCall('c1', 1_000), { kind: 'cleared' }, { ...rules, wrapUpSeconds: 30 }, 2_000);
+    expect(cleared.state).toMatchObject({ onCallSid: null, callEventAt: null, callsToday: 0, wrapUpEndsAt: null });
+    expect(cleared.effects).toEqual([{ kind: 'presence-changed' }]);
+    const free = newActivity('2026-1-5');
+    expect(onActivity(free, { kind: 'cleared' }, rules, 2_000)).toEqual({ state: free, effects: [] });
+  });
+
+  it('a call is stale once no leg event came for the bound (state from an older version: at once)', () => {
+    const t0 = Date.UTC(2026, 0, 5, 15, 0, 0);
+    const s = onCall('c1', t0);
+    expect(isStaleCall(s, t0 + 59_999, 60_000)).toBe(false);
+    expect(isStaleCall(s, t0 + 60_000, 60_000)).toBe(true);
+    expect(isStaleCall(newActivity('2026-1-5'), t0 + 1e9, 60_000)).toBe(false);
+    const { callEventAt: _, ...older } = s;
+    expect(isStaleCall(older, t0 + 1, 60_000)).toBe(true);
   });
 });

@@ -64,6 +64,8 @@ describe('loadConfig defaults', () => {
     heartbeatIntervalMs: 10_000,
     socketGraceMs: 5_000,
     webhookDeadlineMs: 2_000,
+    writeBehindMaxWaitingRows: 100_000,
+    agentCallMaxSeconds: 14_400,
     heartbeatMaxPerMinute: 30,
     adminApiKey: undefined,
     jwtSecret: undefined,
@@ -119,6 +121,8 @@ describe('loadConfig defaults', () => {
       HEARTBEAT_INTERVAL_MS: '5000',
       SOCKET_GRACE_MS: '0',
       WEBHOOK_DEADLINE_MS: '800',
+      WRITE_BEHIND_MAX_WAITING_ROWS: '5000',
+      AGENT_CALL_MAX_SECONDS: '7200',
       HEARTBEAT_MAX_PER_MINUTE: '120',
       ADMIN_API_KEY: ADMIN_KEY,
       JWT_SECRET: JWT,
@@ -143,6 +147,8 @@ describe('loadConfig defaults', () => {
       heartbeatIntervalMs: 5_000,
       socketGraceMs: 0,
       webhookDeadlineMs: 800,
+      writeBehindMaxWaitingRows: 5_000,
+      agentCallMaxSeconds: 7_200,
       heartbeatMaxPerMinute: 120,
       adminApiKey: ADMIN_KEY,
       jwtSecret: JWT,
@@ -212,6 +218,10 @@ describe('invalid values', () => {
     [{ TELNYX_WEBRTC_HOST: 'https://rtc.telnyx.com' }, 'TELNYX_WEBRTC_HOST'],
     [{ TELNYX_API_KEY: 'short' }, 'TELNYX_API_KEY'],
     [{ SEED_DEMO: 'yes' }, 'SEED_DEMO'],
+    [{ WRITE_BEHIND_MAX_WAITING_ROWS: '10' }, 'WRITE_BEHIND_MAX_WAITING_ROWS'],
+    [{ WRITE_BEHIND_MAX_WAITING_ROWS: 'lots' }, 'WRITE_BEHIND_MAX_WAITING_ROWS'],
+    [{ AGENT_CALL_MAX_SECONDS: '59' }, 'AGENT_CALL_MAX_SECONDS'],
+    [{ AGENT_CALL_MAX_SECONDS: '172801' }, 'AGENT_CALL_MAX_SECONDS'],
   ])('%j → ConfigError naming %s', (env, variable) => {
     const err = configError(env);
     expect(err.message).toContain(variable);

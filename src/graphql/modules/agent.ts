@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { builder } from '../builder.js';
 import { displayName, sipUsername, statusReason } from '../../domain/validation.js';
 import { validateSkills, type Skills } from '../../domain/skills.js';
-import { ForbiddenError, InputError } from '../../services/errors.js';
+import { ForbiddenError, InputError, NotFoundError } from '../../services/errors.js';
 import { companyOfAgent, requireCompany } from './common.js';
 import { AgentPresenceRef, AgentStatusEnum } from './presence.js';
 
@@ -150,6 +150,28 @@ builder.mutationFields((t) => ({
       const reason = input.reason?.trim() || null;
       if (input.status === 'ON_BREAK') await checkBreakReason(ctx, companyId, reason);
       return ctx.services.presence.setStatus(agentId, input.status, reason);
+    },
+  }),
+  clearAgentCall: t.field({
+    type: AgentPresenceRef,
+    description:
+      'Frees an agent the service believes is on a call (a lost status callback) so it is routed again. Supervisors of its company and the admin; audited.',
+    args: { agentId: t.arg.id({ required: true }) },
+    authScopes: async (_root, args, ctx) => ({ supervisorOf: await companyOfAgent(ctx, String(args.agentId)) }),
+    resolve: async (_root, args, ctx) => {
+      const agentId = String(args.agentId);
+      const found = await ctx.services.directory.agent(agentId);
+      if (!found) throw new NotFoundError('agent not found');
+      const previous = await ctx.services.calls.clearAgentCall(found.company, agentId);
+      const viewer = ctx.viewer!;
+      // The audit line: who forced what, and the state it replaced; and its row (best effort: the
+      // database may be the very thing that is failing, and the line is already written).
+      const audit = { audit: 'clear-agent-call', by: viewer.role, companyId: found.company.id, agentId, previous, requestId: ctx.requestId };
+      ctx.services.logger.info(audit, previous ? 'audit: agent freed from its call by hand' : 'audit: agent freed by hand (was not on a call)');
+      await ctx.services.db.auditEvent
+        .create({ data: { companyId: found.company.id, actor: viewer.role, action: 'clear-agent-call', agentId, detail: { previous, requestId: ctx.requestId } } })
+        .catch((err: unknown) => ctx.services.logger.warn({ err, ...audit }, 'audit row not written (the log line stands)'));
+      return ctx.services.presence.presenceOf({ ...found.company, agents: [found.agent] })[0]!;
     },
   }),
 }));
