@@ -26,6 +26,7 @@ import { TelnyxSignatureVerifier } from './telnyx/signature.js';
 import { handleTelnyxWebhook, isTelnyxPath } from './telnyx/webhooks.js';
 import { TEXML_CONTENT_TYPE } from './domain/texml.js';
 import { createStaticHandler } from './http/static-files.js';
+import { corsFor } from './http/cors.js';
 import { observabilityPlugin } from './graphql/observability.js';
 import { requestIdFor } from './infra/logger.js';
 import { countingPresenceTransitions, createMetrics, isRoutingRoute, observeWaitingWrites, routingOutcomeLabel, webhookRouteLabel, type Metrics } from './infra/metrics.js';
@@ -98,6 +99,7 @@ export function buildApp(deps: AppDeps): App {
   const yoga = createYoga<{ extra?: { viewer?: Viewer | null } }, Context>({
     schema,
     graphqlEndpoint: '/graphql',
+    cors: corsFor(config.corsOrigins),
     plugins: [...hardeningPlugins({ introspection: !config.production }), observabilityPlugin(metrics, logger)],
     landingPage: false,
     graphiql: config.production ? false : { subscriptionsProtocol: 'WS', title: 'Curbe Voice GraphQL' },

@@ -47,6 +47,19 @@ const EnvSchema = z.object({
   TELNYX_WEBRTC_HOST: z.url({ protocol: /^wss?$/, message: 'TELNYX_WEBRTC_HOST must be a ws:// or wss:// URL' }).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   NODE_ENV: z.string().default('development'),
+  CORS_ORIGINS: z
+    .string()
+    .transform((value, ctx) => {
+      const origins = value.split(',').map((o) => o.trim()).filter(Boolean);
+      for (const origin of origins) {
+        if (!isOrigin(origin)) {
+          ctx.addIssue({ code: 'custom', message: `"${origin.slice(0, 80)}" is not an origin such as https://crm.example.com (lower-case scheme, host and optional port; no path or trailing slash)` });
+          return z.NEVER;
+        }
+      }
+      return origins;
+    })
+    .optional(),
   SEED_DEMO: z
     .enum(['true', 'false', '1', '0'])
     .optional()
@@ -91,8 +104,10 @@ export interface Config {
   telnyxWebrtcHost: string | undefined;
   logLevel: Env['LOG_LEVEL'];
   production: boolean;
-  /** Seed the demo company on start (default: only for the embedded database). */
+  /** Seed the demo company on start (default: only for the embedded database, never in production). */
   seedDemo: boolean;
+  /** Browser origins allowed to call the API cross-origin (with credentials); empty = same-origin only. */
+  corsOrigins: string[];
 }
 
 export class ConfigError extends Error {
@@ -114,6 +129,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const production = e.NODE_ENV === 'production';
   if (production && (!e.ADMIN_API_KEY || !e.JWT_SECRET)) {
     throw new ConfigError('Invalid configuration:\n  ADMIN_API_KEY and JWT_SECRET are required when NODE_ENV=production');
+  }
+  // The demo prints the admin key and long-lived tokens to the log: never in production.
+  if (production && e.SEED_DEMO) {
+    throw new ConfigError('Invalid configuration:\n  SEED_DEMO must not be true when NODE_ENV=production (the demo prints the admin key and tokens); unset it');
   }
   return {
     port: e.PORT,
@@ -141,13 +160,24 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     telnyxWebrtcHost: e.TELNYX_WEBRTC_HOST,
     logLevel: e.LOG_LEVEL,
     production,
-    seedDemo: e.SEED_DEMO ?? !e.DATABASE_URL,
+    seedDemo: e.SEED_DEMO ?? (!e.DATABASE_URL && !production),
+    corsOrigins: e.CORS_ORIGINS ?? [],
   };
 }
 
 /** `FOO=` (or only blanks) in a shell means "not set", not "set to the empty string". */
 function stripEmpty(env: Record<string, string | undefined>) {
   return Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v.trim() !== ''));
+}
+
+/** An origin as browsers send it: http(s), host, optional port; no path, query or trailing slash. */
+function isOrigin(value: string): boolean {
+  try {
+    const url = new URL(value);
+    return (url.protocol === 'https:' || url.protocol === 'http:') && url.origin === value;
+  } catch {
+    return false;
+  }
 }
 
 function isTelnyxPublicKey(value: string): boolean {

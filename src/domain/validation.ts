@@ -24,6 +24,23 @@ export const sipUsername = z
   .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{1,63}$/, 'SIP username must be 2-64 letters, digits, dots, underscores or dashes');
 
 /**
+ * Telnyx telephony credential ids are UUIDs. Checked before any id is stored or put into a Telnyx
+ * API path, so a crafted value ("../../numbers", "x?y") can never reach another endpoint.
+ */
+const TELNYX_CREDENTIAL_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+export function isTelnyxCredentialId(value: string): boolean {
+  return TELNYX_CREDENTIAL_ID.test(value);
+}
+
+/** Lower-cased (ids compare equal however they were typed); "" means "remove the credential". */
+export const telnyxCredentialId = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .refine((v) => v === '' || isTelnyxCredentialId(v), 'must be a Telnyx telephony credential id: a UUID such as 6a09cdc3-8948-47f0-aa62-74ac943d6c58 ("" removes it)');
+
+/**
  * An IANA time zone, kept as given: ICU's "canonical" names are the legacy ones (Asia/Kolkata →
  * Asia/Calcutta), so normalizing would rename what the CRM sent.
  */

@@ -10,7 +10,9 @@ import type { BusinessHours } from '../domain/business-hours.js';
 import type { LanguageMenuOption, Skills } from '../domain/skills.js';
 import { Prisma } from '../generated/prisma/client.js';
 import type { Directory } from './directory.js';
-import { InputError, NotFoundError } from './errors.js';
+import { AppError, InputError, NotFoundError } from './errors.js';
+import { checkForwardNumber } from '../domain/dial-safety.js';
+import type { CredentialLookup } from '../telnyx/credential-lookup.js';
 import type { PresenceService } from './presence-service.js';
 import type { AgentSessions } from '../auth/sessions.js';
 
@@ -47,17 +49,28 @@ type AgentFields = {
   tier?: number | null;
   position?: number | null;
   skills?: Skills | null;
+  /** A validated credential id; "" removes the agent's credential. */
   telnyxCredentialId?: string | null;
 };
 type NumberFields = { companyId?: string | null; label?: string | null; requiredSkills?: string | null };
 
 export class ConfigurationService {
-  constructor(private readonly deps: { db: Db; directory: Directory; presence: PresenceService; sessions: AgentSessions }) {}
+  constructor(
+    private readonly deps: {
+      db: Db;
+      directory: Directory;
+      presence: PresenceService;
+      sessions: AgentSessions;
+      /** Asks Telnyx whether a telephony credential exists; absent without TELNYX_API_KEY. */
+      lookupCredential?: (credentialId: string) => Promise<CredentialLookup>;
+    },
+  ) {}
 
   async createCompany(input: CompanyFields & { name: string; routing?: RoutingConfigPatch | null }): Promise<Company> {
     const { routing: patch, ...fields } = input;
     const routing = routingData(patch ?? {});
     checkFallback(routing);
+    if (routing.fallbackNumber) await this.checkForwardNumber(null, routing.fallbackNumber, 'input.routing.fallbackNumber');
     return this.deps.db.company.create({ data: { ...definedOnly(fields), name: input.name, routing: { create: routing } } });
   }
 
@@ -74,7 +87,11 @@ export class ConfigurationService {
       throw new NotFoundError('company not found');
     }
     // Validate the combination the company would end up with, not just the patch.
-    checkFallback({ fallbackKind: data.fallbackKind ?? current?.fallbackKind, fallbackNumber: data.fallbackNumber ?? current?.fallbackNumber });
+    const fallbackNumber = data.fallbackNumber ?? current?.fallbackNumber;
+    checkFallback({ fallbackKind: data.fallbackKind ?? current?.fallbackKind, fallbackNumber });
+    // The number calls would be forwarded to, checked whenever what forwards to it changes.
+    const forwardingChanged = data.fallbackNumber !== undefined || data.fallbackKind !== undefined || data.afterHoursKind !== undefined;
+    if (fallbackNumber && forwardingChanged) await this.checkForwardNumber(companyId, fallbackNumber, 'input.fallbackNumber');
     const routing = await this.deps.db.routingConfig.upsert({ where: { companyId }, create: { companyId, ...data }, update: data });
     this.deps.directory.invalidateCompany(companyId);
     const company = await this.deps.directory.company(companyId);
@@ -83,8 +100,9 @@ export class ConfigurationService {
   }
 
   async createAgent(input: AgentFields & { companyId: string; displayName: string; sipUsername: string }): Promise<Agent> {
+    await this.checkCredential(input.telnyxCredentialId);
     const agent = await this.write(
-      () => this.deps.db.agent.create({ data: definedOnly(input) as { companyId: string; displayName: string; sipUsername: string } }),
+      () => this.deps.db.agent.create({ data: agentData(input) as { companyId: string; displayName: string; sipUsername: string } }),
       'company',
     );
     this.deps.directory.invalidateCompany(input.companyId);
@@ -92,7 +110,11 @@ export class ConfigurationService {
   }
 
   async updateAgent(id: string, input: AgentFields): Promise<Agent> {
-    const data = definedOnly(input);
+    const data = agentData(input);
+    if (data.telnyxCredentialId) {
+      const current = await this.deps.db.agent.findUnique({ where: { id }, select: { telnyxCredentialId: true } });
+      if (current?.telnyxCredentialId !== data.telnyxCredentialId) await this.checkCredential(data.telnyxCredentialId);
+    }
     // Disabling revokes every token the agent holds: re-enabling does not bring them back.
     const revoke = data.enabled === false ? { tokenVersion: { increment: 1 } } : {};
     const agent = await this.write(() => this.deps.db.agent.update({ where: { id }, data: { ...data, ...revoke } }), 'agent');
@@ -133,6 +155,28 @@ export class ConfigurationService {
     return number;
   }
 
+  /**
+   * A credential is linked only if Telnyx knows it (when an API key is configured); nothing is saved
+   * when Telnyx cannot be asked. That it is not linked to another agent is the database's unique index.
+   */
+  private async checkCredential(credentialId: string | null | undefined): Promise<void> {
+    if (!credentialId || !this.deps.lookupCredential) return;
+    const found = await this.deps.lookupCredential(credentialId);
+    if (found.ok) return;
+    const message = `Validation error: input.telnyxCredentialId: ${found.message}`;
+    throw found.reason === 'NOT_FOUND' ? new InputError(message) : new AppError(message, 'TELNYX_UNAVAILABLE');
+  }
+
+  /** The company's own numbers and whether another tenant owns `number` are looked up; the rule is pure. */
+  private async checkForwardNumber(companyId: string | null, number: string, field: string): Promise<void> {
+    const numbers = await this.deps.db.phoneNumber.findMany({ where: { OR: [{ e164: number }, ...(companyId ? [{ companyId }] : [])] }, select: { e164: true, companyId: true } });
+    const check = checkForwardNumber(number, {
+      ownNumbers: numbers.filter((n) => n.companyId === companyId).map((n) => n.e164),
+      belongsToAnotherTenant: numbers.some((n) => n.e164 === number && n.companyId !== companyId),
+    });
+    if (!check.ok) throw new InputError(`Validation error: ${field}: ${check.message}`);
+  }
+
   /** Numbers route calls (the number map) and carry skill requirements (the company's cache). */
   private numbersChanged(...companyIds: (string | undefined)[]) {
     this.deps.directory.invalidateNumbers();
@@ -145,7 +189,7 @@ export class ConfigurationService {
       return await fn();
     } catch (err) {
       const unique = uniqueViolation(err);
-      if (unique) throw new InputError(`${describeUnique(unique)} is already in use`);
+      if (unique) throw new InputError(describeUnique(unique));
       if (missingRow(err)) throw new NotFoundError(`${what} not found`);
       throw err;
     }
@@ -154,11 +198,22 @@ export class ConfigurationService {
 
 export type { AgentStatus };
 
+/**
+ * SIP usernames and Telnyx credentials are unique across all companies (sip:<username>@sip.telnyx.com
+ * is global): the message is the same whoever holds the value, so it reveals nothing about other tenants.
+ */
 function describeUnique(columns: string[]): string {
   const fields = columns.join(', ') || 'value';
-  if (fields.includes('sipUsername')) return 'this SIP username';
-  if (fields.includes('e164')) return 'this phone number';
-  return `this ${fields.replace(/"/g, '')}`;
+  if (fields.includes('sipUsername')) return 'Validation error: input.sipUsername: this SIP username is not available; choose another';
+  if (fields.includes('telnyxCredentialId')) return 'Validation error: input.telnyxCredentialId: this Telnyx credential is not available';
+  if (fields.includes('e164')) return 'this phone number is already in use';
+  return `this ${fields.replace(/"/g, '')} is already in use`;
+}
+
+/** Agent fields for Prisma: unset ones left out, "" for the credential removes it. */
+function agentData(input: AgentFields) {
+  const { telnyxCredentialId, ...rest } = definedOnly(input);
+  return { ...rest, ...(telnyxCredentialId !== undefined ? { telnyxCredentialId: telnyxCredentialId || null } : {}) };
 }
 
 function checkFallback(c: { fallbackKind?: FallbackKind | null | undefined; fallbackNumber?: string | null | undefined }) {

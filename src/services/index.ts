@@ -16,6 +16,7 @@ import { PresenceService } from './presence-service.js';
 import { CallService } from './call-service.js';
 import { StatsService } from './stats-service.js';
 import { VoicemailService } from './voicemail-service.js';
+import { lookupTelephonyCredential, type CredentialLookup } from '../telnyx/credential-lookup.js';
 
 /** Everything a resolver or webhook handler may use; built once per app instance. */
 export interface Services {
@@ -86,7 +87,14 @@ export function createServices(
     presence,
     calls,
     stats: new StatsService({ db, directory, presence, calls, pubsub, clock, logger }),
-    configuration: new ConfigurationService({ db, directory, presence, sessions }),
+    configuration: new ConfigurationService({ db, directory, presence, sessions, lookupCredential: credentialLookupFor(config) }),
     voicemails: new VoicemailService({ db, pubsub, clock, logger, dataDir: config.dataDir }),
   };
+}
+
+/** With an API key, a credential linked to an agent must exist on the Telnyx account. */
+function credentialLookupFor(config: Config): ((credentialId: string) => Promise<CredentialLookup>) | undefined {
+  const apiKey = config.telnyxApiKey;
+  if (!apiKey) return undefined;
+  return (credentialId) => lookupTelephonyCredential({ apiKey, baseUrl: config.telnyxApiBaseUrl, credentialId });
 }

@@ -4,6 +4,8 @@
  * stays on the server; the browser only ever sees the short-lived token.
  */
 
+import { isTelnyxCredentialId } from '../domain/validation.js';
+
 export type MintResult = { ok: true; token: string } | { ok: false; message: string };
 
 export interface MintRequest {
@@ -18,8 +20,12 @@ export interface MintRequest {
 const DEFAULT_TIMEOUT_MS = 5000;
 
 export async function mintLoginToken(req: MintRequest): Promise<MintResult> {
+  // Checked again here (ids stored before validation existed): only a UUID ever goes into the path.
+  if (!isTelnyxCredentialId(req.credentialId)) {
+    return { ok: false, message: 'The Telnyx credential assigned to you is not a valid telephony credential id; an admin must set telnyxCredentialId again.' };
+  }
   const timeoutMs = req.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-  const url = `${req.baseUrl}/telephony_credentials/${encodeURIComponent(req.credentialId)}/token`;
+  const url = `${req.baseUrl}/telephony_credentials/${req.credentialId}/token`;
   let status: number;
   let body: string;
   try {
@@ -31,7 +37,7 @@ export async function mintLoginToken(req: MintRequest): Promise<MintResult> {
     status = res.status;
     body = await res.text();
   } catch (err) {
-    return { ok: false, message: unreachableMessage(err, timeoutMs) };
+    return { ok: false, message: `${unreachableMessage(err, timeoutMs)}; retrying shortly.` };
   }
   return interpretTokenResponse(status, body, req.credentialId);
 }
@@ -49,9 +55,10 @@ export function interpretTokenResponse(status: number, body: string, credentialI
   return { ok: false, message: `Telnyx could not issue a login token (HTTP ${status}); retrying shortly.` };
 }
 
-function unreachableMessage(err: unknown, timeoutMs: number): string {
+/** Why a request to Telnyx got no answer, in a few words (no trailing period). */
+export function unreachableMessage(err: unknown, timeoutMs: number): string {
   const e = err as { name?: string; cause?: { code?: string } };
-  if (e?.name === 'TimeoutError') return `Telnyx did not answer within ${timeoutMs / 1000} s; retrying shortly.`;
+  if (e?.name === 'TimeoutError') return `Telnyx did not answer within ${timeoutMs / 1000} s`;
   const code = e?.cause?.code ? ` (${e.cause.code})` : '';
-  return `Telnyx cannot be reached${code}; retrying shortly.`;
+  return `Telnyx cannot be reached${code}`;
 }

@@ -3,6 +3,7 @@
  * @telnyx/webrtc SDK talking to a local fake of Telnyx (REST token minting + JSON-RPC WebSocket).
  * One company requires registered softphones, so "online" here means the SDK reached `ready`.
  */
+import { randomUUID } from 'node:crypto';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildWebApp, captureConsole, chromiumAvailable, launchChromium, screenshot } from '../support/browser.js';
@@ -57,7 +58,7 @@ describe.runIf(chromiumAvailable())('web client in Chromium against a fake Telny
     });
     companyId = created.createCompany.id;
     for (const [key, name] of [['ana', 'Ana García'], ['ben', 'Ben Carter'], ['chloe', 'Chloé Martin']] as const) {
-      const credentialId = `cred-${key}`;
+      const credentialId = randomUUID();
       const { createAgent } = await server.admin(`mutation($input: CreateAgentInput!) { createAgent(input: $input) { id telnyxCredentialId } }`, {
         input: { companyId, displayName: name, sipUsername: `nw.${key}`, telnyxCredentialId: credentialId },
       });

@@ -278,7 +278,7 @@ describe.each(await engines())('core flow on $name', ({ open }) => {
     const needsNumber = await server.gql(`mutation($c: ID!) { updateRoutingConfig(companyId: $c, input: { fallbackKind: NUMBER }) { fallbackKind } }`, { c: otherCompanyId }, otherSupervisorToken);
     expect(needsNumber.errors?.[0]?.message).toMatch(/fallbackNumber is required/);
     const dupSip = await server.gql(`mutation($c: ID!) { createAgent(input: { companyId: $c, displayName: "Dup", sipUsername: "ana.acme" }) { id } }`, { c: companyId }, supervisorToken);
-    expect(dupSip.errors?.[0]?.message).toMatch(/SIP username is already in use/);
+    expect(dupSip.errors?.[0]?.message).toBe('Validation error: input.sipUsername: this SIP username is not available; choose another');
     const badTz = await server.gql(`mutation { createCompany(input: { name: "T", timeZone: "Mars/Olympus" }) { id } }`, {}, 'test-admin-key-0123456789');
     expect(badTz.errors?.[0]?.message).toMatch(/IANA/);
     const cfg = await server.gql(`query($c: ID!) { company(id: $c) { routing { ringTimeoutSeconds fallbackKind } agents { sipUsername } } }`, { c: companyId }, supervisorToken);

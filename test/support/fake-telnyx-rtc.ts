@@ -1,7 +1,8 @@
 /**
  * A local stand-in for Telnyx, on one port:
  * - REST: `POST /v2/telephony_credentials/:id/token` mints a login token (text/plain, 201), as
- *   api.telnyx.com does; `failWith(status)` / `failWith('reset')` make it fail.
+ *   api.telnyx.com does; `GET /v2/telephony_credentials/:id` answers 200 with the credential (404
+ *   for ids passed to `forgetCredential`); `failWith(status)` / `failWith('reset')` make both fail.
  * - WebSocket: the JSON-RPC ("Verto") dialect @telnyx/webrtc speaks (research/telnyx.md §5.4):
  *   login → result + telnyx_rtc.clientReady → gatewayState REGED; answers ping, answer, bye, modify,
  *   info; pushes inbound invites and remote hang-ups; records every frame each client sent.
@@ -33,7 +34,11 @@ export interface FakeTelnyx {
   websocketUrl: string;
   sessions: RtcSession[];
   mintRequests: { credentialId: string; authorization: string | undefined }[];
+  /** Every `GET /telephony_credentials/:id` received (the existence check when an agent is linked). */
+  lookupRequests: { credentialId: string; authorization: string | undefined }[];
   failWith(mode: number | 'reset' | null): void;
+  /** The account has no such credential from now on: GET answers 404. */
+  forgetCredential(credentialId: string): void;
   /** The open session logged in with `credentialId`'s token (waits for it). */
   session(credentialId: string, timeoutMs?: number): Promise<RtcSession>;
   /** Resolves with the first message matching `predicate` that the session sent. */
@@ -62,10 +67,22 @@ async function until<T>(check: () => T | undefined, timeoutMs: number, what: str
 export async function startFakeTelnyx(): Promise<FakeTelnyx> {
   const sessions: RtcSession[] = [];
   const mintRequests: FakeTelnyx['mintRequests'] = [];
+  const lookupRequests: FakeTelnyx['lookupRequests'] = [];
+  const forgotten = new Set<string>();
   let failure: number | 'reset' | null = null;
   let serverId = 1000;
 
   const http: Server = createServer((req, res) => {
+    const lookup = /^\/v2\/telephony_credentials\/([^/]+)$/.exec(req.url ?? '');
+    if (req.method === 'GET' && lookup) {
+      const credentialId = decodeURIComponent(lookup[1]!);
+      lookupRequests.push({ credentialId, authorization: req.headers.authorization });
+      if (failure === 'reset') return void req.socket.destroy();
+      if (failure) return void res.writeHead(failure, { 'content-type': 'application/json' }).end('{"errors":[{"title":"fake failure"}]}');
+      if (forgotten.has(credentialId)) return void res.writeHead(404, { 'content-type': 'application/json' }).end('{"errors":[{"code":"10005","title":"Resource not found"}]}');
+      const data = { id: credentialId, record_type: 'credential', name: `fake ${credentialId}`, sip_username: `gencred${credentialId.slice(0, 8)}`, expired: false };
+      return void res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ data }));
+    }
     const m = /^\/v2\/telephony_credentials\/([^/]+)\/token$/.exec(req.url ?? '');
     if (req.method !== 'POST' || !m) return void res.writeHead(404).end();
     const credentialId = decodeURIComponent(m[1]!);
@@ -113,8 +130,12 @@ export async function startFakeTelnyx(): Promise<FakeTelnyx> {
     websocketUrl: `ws://127.0.0.1:${port}`,
     sessions,
     mintRequests,
+    lookupRequests,
     failWith(mode) {
       failure = mode;
+    },
+    forgetCredential(credentialId) {
+      forgotten.add(credentialId);
     },
     session(credentialId, timeoutMs = 20_000) {
       return until(() => [...sessions].reverse().find((s) => !s.closed && s.credentialId === credentialId && s.received.some((m) => m.method === 'telnyx_rtc.gatewayState')), timeoutMs, `a registered session for ${credentialId}`);

@@ -26,6 +26,7 @@ const ALL_VARS = [
   'LOG_LEVEL',
   'NODE_ENV',
   'SEED_DEMO',
+  'CORS_ORIGINS',
 ] as const;
 
 const ADMIN_KEY = 'k'.repeat(16);
@@ -77,6 +78,7 @@ describe('loadConfig defaults', () => {
     logLevel: 'info',
     production: false,
     seedDemo: true,
+    corsOrigins: [],
   };
 
   it('an empty environment gives the documented defaults', () => {
@@ -132,7 +134,8 @@ describe('loadConfig defaults', () => {
       TELNYX_WEBRTC_HOST: 'ws://127.0.0.1:9000',
       LOG_LEVEL: 'debug',
       NODE_ENV: 'production',
-      SEED_DEMO: 'true',
+      SEED_DEMO: 'false',
+      CORS_ORIGINS: 'https://crm.example.com, http://localhost:5173',
     });
     expect(c).toEqual({
       port: 5000,
@@ -159,7 +162,8 @@ describe('loadConfig defaults', () => {
       telnyxWebrtcHost: 'ws://127.0.0.1:9000',
       logLevel: 'debug',
       production: true,
-      seedDemo: true,
+      seedDemo: false,
+      corsOrigins: ['https://crm.example.com', 'http://localhost:5173'],
     } satisfies Config);
   });
 });
@@ -175,9 +179,38 @@ describe('seedDemo', () => {
     ['SEED_DEMO=false overrides the embedded default', { SEED_DEMO: 'false' }, false],
     ['SEED_DEMO=0 overrides the embedded default', { SEED_DEMO: '0' }, false],
     ['empty SEED_DEMO falls back to the default', { DATABASE_URL: PG, SEED_DEMO: '' }, false],
+    ['production with the embedded database does not seed by default', { NODE_ENV: 'production', ADMIN_API_KEY: ADMIN_KEY, JWT_SECRET: JWT }, false],
+    ['SEED_DEMO=false is accepted in production', { NODE_ENV: 'production', ADMIN_API_KEY: ADMIN_KEY, JWT_SECRET: JWT, SEED_DEMO: 'false' }, false],
   ])('%s → %s', (_name, env, expected) => {
     expect(loadConfig(env).seedDemo).toBe(expected);
   });
+});
+
+describe('the demo seed refuses production', () => {
+  it.each(['true', '1'])('SEED_DEMO=%s with NODE_ENV=production → ConfigError naming SEED_DEMO (it prints the admin key)', (value) => {
+    const err = configError({ NODE_ENV: 'production', ADMIN_API_KEY: ADMIN_KEY, JWT_SECRET: JWT, SEED_DEMO: value, DATABASE_URL: PG });
+    expect(namedVariables(err)).toEqual(['SEED_DEMO']);
+    expect(err.message).toMatch(/SEED_DEMO must not be true when NODE_ENV=production/);
+  });
+});
+
+describe('CORS_ORIGINS', () => {
+  it.each<[string, string[]]>([
+    ['https://crm.example.com', ['https://crm.example.com']],
+    [' https://a.example.com ,https://b.example.com:8443,, ', ['https://a.example.com', 'https://b.example.com:8443']],
+    ['http://localhost:5173', ['http://localhost:5173']],
+  ])('%j → %j', (value, expected) => {
+    expect(loadConfig({ CORS_ORIGINS: value }).corsOrigins).toEqual(expected);
+  });
+
+  it.each(['*', 'crm.example.com', 'https://crm.example.com/', 'https://crm.example.com/app', 'ftp://crm.example.com', 'https://CRM.example.com', 'https://ok.example.com,null'])(
+    '%j → ConfigError naming CORS_ORIGINS',
+    (value) => {
+      const err = configError({ CORS_ORIGINS: value });
+      expect(namedVariables(err)).toEqual(['CORS_ORIGINS']);
+      expect(err.message).toMatch(/is not an origin such as https:\/\/crm\.example\.com/);
+    },
+  );
 });
 
 describe('PUBLIC_URL', () => {

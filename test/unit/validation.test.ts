@@ -11,6 +11,7 @@ import {
   sipUsername,
   spokenText,
   statusReason,
+  telnyxCredentialId,
   timeZone,
   tokenTtlSeconds,
   voicemailMaxSeconds,
@@ -181,4 +182,21 @@ describe('other shared rules', () => {
   ])('%s trims surrounding whitespace', (_name, schema) => {
     expect(accepts(schema, '  hello  ')).toBe('hello');
   });
+});
+
+describe('telnyxCredentialId', () => {
+  it.each([
+    ['6a09cdc3-8948-47f0-aa62-74ac943d6c58', '6a09cdc3-8948-47f0-aa62-74ac943d6c58'],
+    ['  6A09CDC3-8948-47F0-AA62-74AC943D6C58 ', '6a09cdc3-8948-47f0-aa62-74ac943d6c58'],
+    ['', ''],
+  ])('%j → %j', (input, expected) => {
+    expect(accepts(telnyxCredentialId, input)).toBe(expected);
+  });
+
+  it.each(['cred-dana', '../../phone_numbers', '6a09cdc3-8948-47f0-aa62-74ac943d6c58/../x', '6a09cdc3-8948-47f0-aa62-74ac943d6c58?x', '6a09cdc38948-47f0-aa62-74ac943d6c58', 'g a09cdc3-8948-47f0-aa62-74ac943d6c58', '%2e%2e'])(
+    '%j is refused with a message saying what an id looks like',
+    (input) => {
+      expect(rejects(telnyxCredentialId, input)).toEqual([expect.stringMatching(/^must be a Telnyx telephony credential id: a UUID/)]);
+    },
+  );
 });

@@ -102,7 +102,7 @@ describe('Telnyx token minting, the pure half', () => {
   });
 
   const config = { telnyxApiKey: 'KEY0123456789', telnyxApiBaseUrl: 'https://api.telnyx.com/v2', telnyxWebrtcHost: undefined, heartbeatIntervalMs: 10_000 };
-  const agent = { id: 'a1', companyId: 'c1', displayName: 'Ana', sipUsername: 'ana', telnyxCredentialId: 'cred-1' };
+  const agent = { id: 'a1', companyId: 'c1', displayName: 'Ana', sipUsername: 'ana', telnyxCredentialId: '6a09cdc3-8948-47f0-aa62-74ac943d6c58' };
   it('a minted token is handed over with no message', () => {
     const setup = describeSoftphone(config, agent, false, { ok: true, token: 'jwt' });
     expect(setup).toMatchObject({ telnyxConfigured: true, loginToken: 'jwt', websocketHost: null, registrationRequired: true, message: null });

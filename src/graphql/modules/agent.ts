@@ -1,13 +1,14 @@
 import { z } from 'zod';
 import { builder } from '../builder.js';
-import { displayName, sipUsername, statusReason } from '../../domain/validation.js';
+import { displayName, sipUsername, statusReason, telnyxCredentialId as credentialIdRule } from '../../domain/validation.js';
 import { validateSkills, type Skills } from '../../domain/skills.js';
 import { ForbiddenError, InputError, NotFoundError } from '../../services/errors.js';
 import { companyOfAgent, requireCompany } from './common.js';
 import { AgentPresenceRef, AgentStatusEnum } from './presence.js';
 
-const TELNYX_CREDENTIAL_DOC = "Telnyx telephony credential id; the softphone's login token is minted from it.";
-const telnyxCredentialId = z.string().trim().min(1, 'must not be empty').max(100, 'at most 100 characters').nullish();
+const TELNYX_CREDENTIAL_DOC =
+  "Telnyx telephony credential id (a UUID); the softphone's login token is minted from it. Linked to one agent at most; with TELNYX_API_KEY set it must exist on the Telnyx account. \"\" removes it.";
+const telnyxCredentialId = credentialIdRule.nullish();
 
 const AgentSkillRef = builder.objectRef<{ name: string; level: number }>('AgentSkill').implement({
   description: 'A skill and its level (1-10), e.g. es 8.',

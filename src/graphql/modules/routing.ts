@@ -178,7 +178,11 @@ export const RoutingConfigInput = builder.inputType('RoutingConfigInput', {
     ringTimeoutSeconds: t.int({ description: 'Seconds a <Dial> rings (5-120).', validate: ringTimeoutSeconds.optional().nullable() }),
     ringTone: t.string({ description: 'Ringback tone the caller hears (Telnyx ringTone, e.g. us, uk, es, mx).', validate: ringTone.optional().nullable() }),
     fallbackKind: t.field({ type: FallbackKindEnum }),
-    fallbackNumber: t.string({ description: 'E.164 number for fallbackKind NUMBER.', validate: e164.optional().nullable() }),
+    fallbackNumber: t.string({
+      description:
+        "E.164 number for fallbackKind (and afterHoursKind) NUMBER. Refused: premium-rate, shared-cost and similar numbers, destinations known for revenue share fraud, the company's own numbers and numbers of other companies here.",
+      validate: e164.optional().nullable(),
+    }),
     voicemailGreeting: t.string({ validate: spokenText.optional().nullable() }),
     voicemailMaxSeconds: t.int({ validate: voicemailMaxSeconds.optional().nullable() }),
     greetingLanguage: t.string({ description: 'BCP-47 language of prompts, e.g. en-US, es-MX.', validate: language.optional().nullable() }),

@@ -123,7 +123,7 @@ export type RoutingConfigInput = {
   /** Never widen: a skill nobody can meet goes to the fallback. */
   clearWidening?: boolean | null | undefined;
   fallbackKind?: FallbackKind | null | undefined;
-  /** E.164 number for fallbackKind NUMBER. */
+  /** E.164 number for fallbackKind (and afterHoursKind) NUMBER. Refused: premium-rate, shared-cost and similar numbers, destinations known for revenue share fraud, the company's own numbers and numbers of other companies here. */
   fallbackNumber?: string | null | undefined;
   /** BCP-47 language of prompts, e.g. en-US, es-MX. */
   greetingLanguage?: string | null | undefined;
