@@ -97,7 +97,10 @@ export function buildApp(deps: AppDeps): App {
   const yoga = createYoga<{ extra?: { viewer?: Viewer | null } }, Context>({
     schema,
     graphqlEndpoint: '/graphql',
-    plugins: [...hardeningPlugins({ introspection: !config.production }), observabilityPlugin(metrics, logger)],
+    plugins: [
+      ...hardeningPlugins({ introspection: !config.production, limits: { ...config.graphqlLimits, hideSuggestions: config.production } }),
+      observabilityPlugin(metrics, logger),
+    ],
     landingPage: false,
     graphiql: config.production ? false : { subscriptionsProtocol: 'WS', title: 'Curbe Voice GraphQL' },
     // GraphQLErrors (auth, validation, ours) keep their message; anything else is "Unexpected error.".

@@ -35,6 +35,11 @@ const EnvSchema = z.object({
   TELNYX_WEBRTC_HOST: z.url({ protocol: /^wss?$/, message: 'TELNYX_WEBRTC_HOST must be a ws:// or wss:// URL' }).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   NODE_ENV: z.string().default('development'),
+  GRAPHQL_MAX_COST: z.coerce.number().int().min(100, 'GRAPHQL_MAX_COST must be at least 100').max(10_000_000).default(50_000),
+  GRAPHQL_MAX_RESULT_NODES: z.coerce.number().int().min(100, 'GRAPHQL_MAX_RESULT_NODES must be at least 100').max(10_000_000).default(100_000),
+  GRAPHQL_MAX_RESULT_BYTES: z.coerce.number().int().min(10_000, 'GRAPHQL_MAX_RESULT_BYTES must be at least 10000').max(100_000_000).default(4 * 1024 * 1024),
+  // At most the largest page of agents the API returns (agents(first: 2000)).
+  MAX_AGENTS_PER_COMPANY: z.coerce.number().int().min(1).max(2000, 'MAX_AGENTS_PER_COMPANY must be at most 2000').default(2000),
   SEED_DEMO: z
     .enum(['true', 'false', '1', '0'])
     .optional()
@@ -77,6 +82,10 @@ export interface Config {
   production: boolean;
   /** Seed the demo company on start (default: only for the embedded database). */
   seedDemo: boolean;
+  /** Per GraphQL operation: estimated cost, and the size of its result (values, JSON bytes). */
+  graphqlLimits: { maxCost: number; maxResultNodes: number; maxResultBytes: number };
+  /** Agents one company may have (createAgent refuses past it). */
+  maxAgentsPerCompany: number;
 }
 
 export class ConfigError extends Error {
@@ -124,6 +133,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     logLevel: e.LOG_LEVEL,
     production,
     seedDemo: e.SEED_DEMO ?? !e.DATABASE_URL,
+    graphqlLimits: { maxCost: e.GRAPHQL_MAX_COST, maxResultNodes: e.GRAPHQL_MAX_RESULT_NODES, maxResultBytes: e.GRAPHQL_MAX_RESULT_BYTES },
+    maxAgentsPerCompany: e.MAX_AGENTS_PER_COMPANY,
   };
 }
 

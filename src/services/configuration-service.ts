@@ -10,7 +10,7 @@ import type { BusinessHours } from '../domain/business-hours.js';
 import type { LanguageMenuOption, Skills } from '../domain/skills.js';
 import { Prisma } from '../generated/prisma/client.js';
 import type { Directory } from './directory.js';
-import { InputError, NotFoundError } from './errors.js';
+import { AppError, InputError, NotFoundError } from './errors.js';
 import type { PresenceService } from './presence-service.js';
 import type { AgentSessions } from '../auth/sessions.js';
 
@@ -52,7 +52,9 @@ type AgentFields = {
 type NumberFields = { companyId?: string | null; label?: string | null; requiredSkills?: string | null };
 
 export class ConfigurationService {
-  constructor(private readonly deps: { db: Db; directory: Directory; presence: PresenceService; sessions: AgentSessions }) {}
+  constructor(
+    private readonly deps: { db: Db; directory: Directory; presence: PresenceService; sessions: AgentSessions; maxAgentsPerCompany?: number },
+  ) {}
 
   async createCompany(input: CompanyFields & { name: string; routing?: RoutingConfigPatch | null }): Promise<Company> {
     const { routing: patch, ...fields } = input;
@@ -82,11 +84,21 @@ export class ConfigurationService {
     return routing;
   }
 
+  /** Refused past MAX_AGENTS_PER_COMPANY: every agent is a row each listing, preview and routing decision walks. */
   async createAgent(input: AgentFields & { companyId: string; displayName: string; sipUsername: string }): Promise<Agent> {
+    const max = this.deps.maxAgentsPerCompany ?? Infinity;
+    const count = () => this.deps.db.agent.count({ where: { companyId: input.companyId } });
+    const full = () => new AppError(`A company has at most ${max} agents (MAX_AGENTS_PER_COMPANY): this one is full.`, 'LIMIT_REACHED');
+    if ((await count()) >= max) throw full();
     const agent = await this.write(
       () => this.deps.db.agent.create({ data: definedOnly(input) as { companyId: string; displayName: string; sipUsername: string } }),
       'company',
     );
+    // Creates racing past the check above: the ones that overshoot are undone (no transaction needed).
+    if ((await count()) > max) {
+      await this.deps.db.agent.delete({ where: { id: agent.id } }).catch(() => undefined);
+      throw full();
+    }
     this.deps.directory.invalidateCompany(input.companyId);
     return agent;
   }

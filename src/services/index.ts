@@ -83,7 +83,7 @@ export function createServices(
     presence,
     calls,
     stats: new StatsService({ db, directory, presence, calls, pubsub, clock, logger }),
-    configuration: new ConfigurationService({ db, directory, presence, sessions }),
+    configuration: new ConfigurationService({ db, directory, presence, sessions, maxAgentsPerCompany: config.maxAgentsPerCompany }),
     voicemails: new VoicemailService({ db, pubsub }),
   };
 }

@@ -75,6 +75,8 @@ describe('loadConfig defaults', () => {
     logLevel: 'info',
     production: false,
     seedDemo: true,
+    graphqlLimits: { maxCost: 50_000, maxResultNodes: 100_000, maxResultBytes: 4 * 1024 * 1024 },
+    maxAgentsPerCompany: 2000,
   };
 
   it('an empty environment gives the documented defaults', () => {
@@ -129,6 +131,10 @@ describe('loadConfig defaults', () => {
       LOG_LEVEL: 'debug',
       NODE_ENV: 'production',
       SEED_DEMO: 'true',
+      GRAPHQL_MAX_COST: '20000',
+      GRAPHQL_MAX_RESULT_NODES: '30000',
+      GRAPHQL_MAX_RESULT_BYTES: '1000000',
+      MAX_AGENTS_PER_COMPANY: '500',
     });
     expect(c).toEqual({
       port: 5000,
@@ -154,6 +160,8 @@ describe('loadConfig defaults', () => {
       logLevel: 'debug',
       production: true,
       seedDemo: true,
+      graphqlLimits: { maxCost: 20_000, maxResultNodes: 30_000, maxResultBytes: 1_000_000 },
+      maxAgentsPerCompany: 500,
     } satisfies Config);
   });
 });
