@@ -61,7 +61,9 @@ export function operationLimitsPlugin(limits: OperationLimits): Plugin {
         cost: costErrors(args, limits.maxCost),
         cycle: aggregateCycle(args.schema, args.document, args.operationName ?? null),
       };
-      if (!usesVariableFirst(args.document, firstFromVariables)) {
+      // Not kept: a verdict that depends on this request's variables (`first: $n`, or their coercion errors).
+      const onlyCost = verdict.cost.every((e) => e.extensions.code === 'QUERY_TOO_COMPLEX');
+      if (onlyCost && !usesVariableFirst(args.document, firstFromVariables)) {
         let byName = verdicts.get(args.document);
         if (!byName) verdicts.set(args.document, (byName = new Map()));
         byName.set(key, verdict);

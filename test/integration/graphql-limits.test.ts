@@ -298,5 +298,8 @@ describe('field suggestions', () => {
     const result = await prod.gql(enumTypo, { s: 'AVAILABL' }, ADMIN_KEY);
     expect(result.errors?.[0]?.message).toMatch(/AVAILABL/);
     expect(JSON.stringify(result.errors)).not.toMatch(/Did you mean/);
+    // The same document with valid variables is judged afresh (the refusal above was about its variables).
+    const valid = await prod.gql(enumTypo, { s: 'AVAILABLE' }, ADMIN_KEY);
+    expect(valid.errors?.[0]?.message).toMatch(/agentId is required/);
   });
 });
