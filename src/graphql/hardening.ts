@@ -2,7 +2,8 @@
  * Limits that protect the API from expensive or abusive documents, applied the same way over HTTP
  * and graphql-ws: they run as validation rules (and a parse limit) inside Yoga's envelop pipeline,
  * which the graphql-ws onSubscribe reuses. Rules report errors instead of throwing, so a rejected
- * subscription never closes the socket that carries the others.
+ * subscription never closes the socket that carries the others. The cost, cycle and result-size
+ * limits need the request's variables and viewer: operation-limits.ts applies them around execution.
  */
 import { maxAliasesRule } from '@escape.tech/graphql-armor-max-aliases';
 import { maxDepthRule } from '@escape.tech/graphql-armor-max-depth';
