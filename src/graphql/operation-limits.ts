@@ -29,7 +29,7 @@ import {
 import { handleStreamOrSingleExecutionResult, type Plugin } from 'graphql-yoga';
 
 export interface OperationLimits {
-  /** Highest estimated cost an operation may have. */
+  /** Highest estimated cost an operation may have (the admin's is ADMIN_COST_FACTOR times it). */
   maxCost: number;
   /** Values (objects, list items, scalars) one result may hold. */
   maxResultNodes: number;
@@ -39,11 +39,20 @@ export interface OperationLimits {
   hideSuggestions: boolean;
 }
 
+/**
+ * The admin (the CRM, holding the platform's key) reads across companies, e.g. every company with its
+ * agents: a budget this many times larger. Tenants' tokens get the plain limit.
+ */
+export const ADMIN_COST_FACTOR = 10;
+
 /** Types that stand for one of the aggregates: one of them nested inside itself is a cycle. */
 const AGGREGATES = new Set(['Company', 'Agent', 'PhoneNumber', 'Voicemail']);
 
 interface Verdict {
-  cost: GraphQLError[];
+  /** The estimate (the highest of the document's operations when none is named). */
+  cost: number;
+  /** The variables' coercion errors, when the estimate could not be made. */
+  invalid: readonly GraphQLError[];
   cycle: GraphQLError | null;
 }
 
@@ -57,20 +66,20 @@ export function operationLimitsPlugin(limits: OperationLimits): Plugin {
     const key = args.operationName ?? '';
     let verdict = verdicts.get(args.document)?.get(key);
     if (!verdict) {
-      verdict = {
-        cost: costErrors(args, limits.maxCost),
-        cycle: aggregateCycle(args.schema, args.document, args.operationName ?? null),
-      };
+      verdict = { ...estimate(args), cycle: aggregateCycle(args.schema, args.document, args.operationName ?? null) };
       // Not kept: a verdict that depends on this request's variables (`first: $n`, or their coercion errors).
-      const onlyCost = verdict.cost.every((e) => e.extensions.code === 'QUERY_TOO_COMPLEX');
-      if (onlyCost && !usesVariableFirst(args.document, firstFromVariables)) {
+      if (verdict.invalid.length === 0 && !usesVariableFirst(args.document, firstFromVariables)) {
         let byName = verdicts.get(args.document);
         if (!byName) verdicts.set(args.document, (byName = new Map()));
         byName.set(key, verdict);
       }
     }
-    const viewer = (args.contextValue as { viewer?: { role?: string } | null } | undefined)?.viewer;
-    return verdict.cycle && viewer?.role !== 'admin' ? [...verdict.cost, verdict.cycle] : verdict.cost;
+    if (verdict.invalid.length > 0) return [...verdict.invalid];
+    const admin = (args.contextValue as { viewer?: { role?: string } | null } | undefined)?.viewer?.role === 'admin';
+    const maxCost = admin ? limits.maxCost * ADMIN_COST_FACTOR : limits.maxCost;
+    const refused = verdict.cost > maxCost ? [overCost(verdict.cost, maxCost)] : [];
+    if (verdict.cycle && !admin) refused.push(verdict.cycle);
+    return refused;
   };
 
   const checkResult = ({ result, setResult }: { result: ExecutionResult; setResult: (r: ExecutionResult) => void }) => {
@@ -105,24 +114,26 @@ export function operationLimitsPlugin(limits: OperationLimits): Plugin {
   };
 }
 
-/** The cost limit's errors for this operation (or its variables' errors), from Pothos' estimate. */
-function costErrors(args: ExecutionArgs, maxCost: number): GraphQLError[] {
+/** Pothos' estimate of the operation, from the schema's field costs and the request's variables. */
+function estimate(args: ExecutionArgs): { cost: number; invalid: readonly GraphQLError[] } {
+  let cost = 0;
   const rule = createComplexityRule({
     context: {},
     variableValues: (args.variableValues ?? {}) as Record<string, unknown>,
     operationName: args.operationName ?? undefined,
-    validate: ({ complexity }, report) => {
-      if (complexity <= maxCost) return;
-      report(
-        new GraphQLError(
-          `Query cost ${complexity} is over the limit of ${maxCost}: a list counts its selection once per item it may return ` +
-            '(its `first`); ask for fewer items or fields.',
-          { extensions: { code: 'QUERY_TOO_COMPLEX', cost: complexity, maxCost } },
-        ),
-      );
-    },
+    validate: () => {},
+    onResult: ({ complexity }) => void (cost = Math.max(cost, complexity)),
   });
-  return [...validate(args.schema, args.document, [rule])];
+  const invalid = validate(args.schema, args.document, [rule]);
+  return { cost, invalid };
+}
+
+function overCost(cost: number, maxCost: number): GraphQLError {
+  return new GraphQLError(
+    `Query cost ${cost} is over the limit of ${maxCost}: a list counts its selection once per item it may return ` +
+      '(its `first`); ask for fewer items or fields.',
+    { extensions: { code: 'QUERY_TOO_COMPLEX', cost, maxCost } },
+  );
 }
 
 /** Whether any `first` argument in the document takes a variable (then the cost depends on it). */
