@@ -100,7 +100,10 @@ export function buildApp(deps: AppDeps): App {
     schema,
     graphqlEndpoint: '/graphql',
     cors: corsFor(config.corsOrigins),
-    plugins: [...hardeningPlugins({ introspection: !config.production }), observabilityPlugin(metrics, logger)],
+    plugins: [
+      ...hardeningPlugins({ introspection: !config.production, limits: { ...config.graphqlLimits, hideSuggestions: config.production } }),
+      observabilityPlugin(metrics, logger),
+    ],
     landingPage: false,
     graphiql: config.production ? false : { subscriptionsProtocol: 'WS', title: 'Curbe Voice GraphQL' },
     // GraphQLErrors (auth, validation, ours) keep their message; anything else is "Unexpected error.".

@@ -60,6 +60,11 @@ const EnvSchema = z.object({
       return origins;
     })
     .optional(),
+  GRAPHQL_MAX_COST: z.coerce.number().int().min(100, 'GRAPHQL_MAX_COST must be at least 100').max(10_000_000).default(50_000),
+  GRAPHQL_MAX_RESULT_NODES: z.coerce.number().int().min(100, 'GRAPHQL_MAX_RESULT_NODES must be at least 100').max(10_000_000).default(100_000),
+  GRAPHQL_MAX_RESULT_BYTES: z.coerce.number().int().min(10_000, 'GRAPHQL_MAX_RESULT_BYTES must be at least 10000').max(100_000_000).default(4 * 1024 * 1024),
+  // At most the largest page of agents the API returns (agents(first: 2000)).
+  MAX_AGENTS_PER_COMPANY: z.coerce.number().int().min(1).max(2000, 'MAX_AGENTS_PER_COMPANY must be at most 2000').default(2000),
   SEED_DEMO: z
     .enum(['true', 'false', '1', '0'])
     .optional()
@@ -108,6 +113,10 @@ export interface Config {
   seedDemo: boolean;
   /** Browser origins allowed to call the API cross-origin (with credentials); empty = same-origin only. */
   corsOrigins: string[];
+  /** Per GraphQL operation: estimated cost, and the size of its result (values, JSON bytes). */
+  graphqlLimits: { maxCost: number; maxResultNodes: number; maxResultBytes: number };
+  /** Agents one company may have (createAgent refuses past it). */
+  maxAgentsPerCompany: number;
 }
 
 export class ConfigError extends Error {
@@ -162,6 +171,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     production,
     seedDemo: e.SEED_DEMO ?? (!e.DATABASE_URL && !production),
     corsOrigins: e.CORS_ORIGINS ?? [],
+    graphqlLimits: { maxCost: e.GRAPHQL_MAX_COST, maxResultNodes: e.GRAPHQL_MAX_RESULT_NODES, maxResultBytes: e.GRAPHQL_MAX_RESULT_BYTES },
+    maxAgentsPerCompany: e.MAX_AGENTS_PER_COMPANY,
   };
 }
 

@@ -399,6 +399,11 @@ function holidayAt(schedule: Compiled, clock: ZoneClock, today: number, now: num
 // Validation
 // ---------------------------------------------------------------------------------------------
 
+/** Time ranges one day (or one closure) may have; with MAX_CLOSURES, the bounds of the API's cost estimate. */
+export const MAX_RANGES_PER_DAY = 12;
+/** Closures one schedule may list (more than a year of days). */
+export const MAX_CLOSURES = 400;
+
 /** Validation for the API: returns a list of human-readable problems (empty = valid): bad HH:MM, bad date, unknown zone, duplicate closure dates, overlapping ranges on a day. */
 export function validateHours(hours: BusinessHours): string[] {
   const problems: string[] = [];
@@ -415,6 +420,7 @@ export function validateHours(hours: BusinessHours): string[] {
       problems.push(`${where}: must be a list of time ranges`);
       return [];
     }
+    if (ranges.length > MAX_RANGES_PER_DAY) problems.push(`${where}: at most ${MAX_RANGES_PER_DAY} time ranges a day`);
     const valid: Array<{ r: MinuteRange; range: TimeRange }> = [];
     ranges.forEach((range: TimeRange, i) => {
       if (typeof range !== 'object' || range === null) {
@@ -472,6 +478,7 @@ export function validateHours(hours: BusinessHours): string[] {
   if (!Array.isArray(hours.closures)) {
     problems.push('closures: must be a list');
   } else {
+    if (hours.closures.length > MAX_CLOSURES) problems.push(`closures: at most ${MAX_CLOSURES} closures`);
     const seen = new Map<number, number>();
     hours.closures.forEach((closure, i) => {
       const where = `closures[${i}]`;

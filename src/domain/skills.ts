@@ -19,6 +19,10 @@ export type SkillExpression =
 export const SKILL_NAME = /^[a-z][a-z0-9_-]{0,31}$/;
 export const MIN_SKILL_LEVEL = 1;
 export const MAX_SKILL_LEVEL = 10;
+/** Skills one agent may have (also the bound the API's cost estimate uses for an agent's skill list). */
+export const MAX_SKILLS_PER_AGENT = 50;
+/** Options of a language menu (also its bound in the API's cost estimate). */
+export const MAX_LANGUAGE_MENU_OPTIONS = 9;
 const MAX_EXPRESSION_LENGTH = 200;
 
 /** "Has `skill` at any level" (a bare name in an expression; the caller's menu choice). */
@@ -119,7 +123,7 @@ export function skillsNamed(expression: SkillExpression): Set<string> {
 /** Why an agent's skills object is not valid, or null. */
 export function validateSkills(skills: Record<string, unknown>): string | null {
   const names = Object.keys(skills);
-  if (names.length > 50) return 'an agent has at most 50 skills';
+  if (names.length > MAX_SKILLS_PER_AGENT) return `an agent has at most ${MAX_SKILLS_PER_AGENT} skills`;
   for (const name of names) {
     if (!SKILL_NAME.test(name)) return `"${name}" is not a skill name (lower-case a-z, 0-9, _ or -, starting with a letter, up to 32)`;
     const level = skills[name];
@@ -141,7 +145,7 @@ export interface LanguageMenuOption {
 
 /** Why a language menu is not valid, or null. */
 export function validateLanguageMenu(options: readonly LanguageMenuOption[]): string | null {
-  if (options.length > 9) return 'a language menu has at most 9 options';
+  if (options.length > MAX_LANGUAGE_MENU_OPTIONS) return `a language menu has at most ${MAX_LANGUAGE_MENU_OPTIONS} options`;
   const digits = new Set<string>();
   for (const o of options) {
     if (!/^[0-9*#]$/.test(o.digit)) return `menu digit "${o.digit}" must be one key: 0-9, * or #`;

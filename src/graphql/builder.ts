@@ -1,4 +1,5 @@
 import SchemaBuilder from '@pothos/core';
+import ComplexityPlugin from '@pothos/plugin-complexity';
 import PrismaPlugin from '@pothos/plugin-prisma';
 import ScopeAuthPlugin from '@pothos/plugin-scope-auth';
 import ValidationPlugin from '@pothos/plugin-validation';
@@ -30,8 +31,11 @@ export const builder = new SchemaBuilder<{
   DefaultFieldNullability: false;
   Scalars: { DateTime: { Input: Date; Output: Date } };
 }>({
-  plugins: [ScopeAuthPlugin, ValidationPlugin, PrismaPlugin],
+  plugins: [ScopeAuthPlugin, ValidationPlugin, PrismaPlugin, ComplexityPlugin],
   defaultFieldNullability: false,
+  // Each field's cost (lists: their bound) is recorded on the schema; hardening.ts enforces the limit
+  // once per operation before it runs, over every transport, so the plugin's own resolver check is off.
+  complexity: { disabled: true, defaultComplexity: 1, defaultListMultiplier: 10 },
   scopeAuth: {
     authorizeOnSubscribe: true,
     authScopes: ({ viewer }) => ({

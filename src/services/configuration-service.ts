@@ -63,6 +63,7 @@ export class ConfigurationService {
       sessions: AgentSessions;
       /** Asks Telnyx whether a telephony credential exists; absent without TELNYX_API_KEY. */
       lookupCredential?: (credentialId: string) => Promise<CredentialLookup>;
+      maxAgentsPerCompany?: number;
     },
   ) {}
 
@@ -99,12 +100,22 @@ export class ConfigurationService {
     return routing;
   }
 
+  /** Refused past MAX_AGENTS_PER_COMPANY: every agent is a row each listing, preview and routing decision walks. */
   async createAgent(input: AgentFields & { companyId: string; displayName: string; sipUsername: string }): Promise<Agent> {
+    const max = this.deps.maxAgentsPerCompany ?? Infinity;
+    const count = () => this.deps.db.agent.count({ where: { companyId: input.companyId } });
+    const full = () => new AppError(`A company has at most ${max} agents (MAX_AGENTS_PER_COMPANY): this one is full.`, 'LIMIT_REACHED');
+    if ((await count()) >= max) throw full();
     await this.checkCredential(input.telnyxCredentialId);
     const agent = await this.write(
       () => this.deps.db.agent.create({ data: agentData(input) as { companyId: string; displayName: string; sipUsername: string } }),
       'company',
     );
+    // Creates racing past the check above: the ones that overshoot are undone (no transaction needed).
+    if ((await count()) > max) {
+      await this.deps.db.agent.delete({ where: { id: agent.id } }).catch(() => undefined);
+      throw full();
+    }
     this.deps.directory.invalidateCompany(input.companyId);
     return agent;
   }

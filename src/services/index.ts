@@ -87,7 +87,14 @@ export function createServices(
     presence,
     calls,
     stats: new StatsService({ db, directory, presence, calls, pubsub, clock, logger }),
-    configuration: new ConfigurationService({ db, directory, presence, sessions, lookupCredential: credentialLookupFor(config) }),
+    configuration: new ConfigurationService({
+      db,
+      directory,
+      presence,
+      sessions,
+      lookupCredential: credentialLookupFor(config),
+      maxAgentsPerCompany: config.maxAgentsPerCompany,
+    }),
     voicemails: new VoicemailService({ db, pubsub, clock, logger, dataDir: config.dataDir }),
   };
 }

@@ -77,7 +77,7 @@ const MATRIX: Record<string, Entry> = {
     attacks: [{ name: "B's agents", document: `query($c: ID!) { agents(companyId: $c) { ${AGENT_FIELDS} } }`, variables: (w) => ({ c: B(w).companyId }) }],
   },
   'Query.companies': {
-    attacks: [{ name: 'every company (admin only)', document: `query { companies { ${COMPANY_FIELDS} } }` }],
+    attacks: [{ name: 'every company (admin only)', document: `query { companies(first: 10) { ${COMPANY_FIELDS} } }` }],
   },
   'Query.company': {
     attacks: [{ name: 'B by id', document: `query($c: ID!) { company(id: $c) { ${COMPANY_FIELDS} routing { ${ROUTING_FIELDS} } } }`, variables: (w) => ({ c: B(w).companyId }) }],

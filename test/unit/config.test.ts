@@ -79,6 +79,8 @@ describe('loadConfig defaults', () => {
     production: false,
     seedDemo: true,
     corsOrigins: [],
+    graphqlLimits: { maxCost: 50_000, maxResultNodes: 100_000, maxResultBytes: 4 * 1024 * 1024 },
+    maxAgentsPerCompany: 2000,
   };
 
   it('an empty environment gives the documented defaults', () => {
@@ -136,6 +138,10 @@ describe('loadConfig defaults', () => {
       NODE_ENV: 'production',
       SEED_DEMO: 'false',
       CORS_ORIGINS: 'https://crm.example.com, http://localhost:5173',
+      GRAPHQL_MAX_COST: '20000',
+      GRAPHQL_MAX_RESULT_NODES: '30000',
+      GRAPHQL_MAX_RESULT_BYTES: '1000000',
+      MAX_AGENTS_PER_COMPANY: '500',
     });
     expect(c).toEqual({
       port: 5000,
@@ -164,6 +170,8 @@ describe('loadConfig defaults', () => {
       production: true,
       seedDemo: false,
       corsOrigins: ['https://crm.example.com', 'http://localhost:5173'],
+      graphqlLimits: { maxCost: 20_000, maxResultNodes: 30_000, maxResultBytes: 1_000_000 },
+      maxAgentsPerCompany: 500,
     } satisfies Config);
   });
 });

@@ -5,6 +5,7 @@ import { validateSkills, type Skills } from '../../domain/skills.js';
 import { ForbiddenError, InputError, NotFoundError } from '../../services/errors.js';
 import { companyOfAgent, requireCompany } from './common.js';
 import { AgentPresenceRef, AgentStatusEnum } from './presence.js';
+import { costOfCapped, costOfFirst, firstArg, FIXED_LIST_BOUNDS, LIST_BOUNDS } from '../list-bounds.js';
 
 const TELNYX_CREDENTIAL_DOC =
   "Telnyx telephony credential id (a UUID); the softphone's login token is minted from it. Linked to one agent at most; with TELNYX_API_KEY set it must exist on the Telnyx account. \"\" removes it.";
@@ -52,6 +53,7 @@ builder.prismaObject('Agent', {
     lastCallEndedAt: t.expose('lastCallEndedAt', { type: 'DateTime', nullable: true }),
     skills: t.field({
       type: [AgentSkillRef],
+      complexity: costOfCapped(FIXED_LIST_BOUNDS.skills),
       select: { skills: true },
       resolve: (agent) =>
         Object.entries((agent.skills ?? {}) as Skills)
@@ -106,10 +108,17 @@ const SetAgentStatusInput = builder.inputType('SetAgentStatusInput', {
 builder.queryField('agents', (t) =>
   t.prismaField({
     type: ['Agent'],
-    args: { companyId: t.arg.id({ required: true }) },
+    description: 'Oldest first.',
+    args: { companyId: t.arg.id({ required: true }), first: t.arg.int(firstArg(LIST_BOUNDS.agents)) },
+    complexity: costOfFirst(LIST_BOUNDS.agents),
     authScopes: (_root, args) => ({ supervisorOf: String(args.companyId) }),
     resolve: (query, _root, args, ctx) =>
-      ctx.services.db.agent.findMany({ ...query, where: { companyId: String(args.companyId) }, orderBy: { createdAt: 'asc' } }),
+      ctx.services.db.agent.findMany({
+        ...query,
+        where: { companyId: String(args.companyId) },
+        orderBy: { createdAt: 'asc' },
+        take: args.first ?? LIST_BOUNDS.agents.default,
+      }),
   }),
 );
 

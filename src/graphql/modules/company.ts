@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { builder } from '../builder.js';
 import { companyName, timeZone } from '../../domain/validation.js';
 import { requireCompany } from './common.js';
+import { costOfFirst, firstArg, LIST_BOUNDS } from '../list-bounds.js';
 import { RoutingConfigInput, RoutingConfigRef, routingPatchOf } from './routing.js';
 
 builder.prismaObject('Company', {
@@ -12,8 +13,18 @@ builder.prismaObject('Company', {
     timeZone: t.exposeString('timeZone', { description: 'IANA time zone of the company.' }),
     breakReasons: t.exposeStringList('breakReasons', { description: BREAK_REASONS_DOC }),
     createdAt: t.expose('createdAt', { type: 'DateTime' }),
-    agents: t.relation('agents', { query: { orderBy: { createdAt: 'asc' } } }),
-    phoneNumbers: t.relation('numbers', { query: { orderBy: { createdAt: 'asc' } } }),
+    agents: t.relation('agents', {
+      description: 'Oldest first.',
+      args: { first: t.arg.int(firstArg(LIST_BOUNDS.agents)) },
+      complexity: costOfFirst(LIST_BOUNDS.agents),
+      query: (args) => ({ orderBy: { createdAt: 'asc' }, take: args.first ?? LIST_BOUNDS.agents.default }),
+    }),
+    phoneNumbers: t.relation('numbers', {
+      description: 'Oldest first.',
+      args: { first: t.arg.int(firstArg(LIST_BOUNDS.phoneNumbers)) },
+      complexity: costOfFirst(LIST_BOUNDS.phoneNumbers),
+      query: (args) => ({ orderBy: { createdAt: 'asc' }, take: args.first ?? LIST_BOUNDS.phoneNumbers.default }),
+    }),
     routing: t.field({
       type: RoutingConfigRef,
       select: { id: true },
@@ -58,8 +69,10 @@ builder.queryFields((t) => ({
     type: ['Company'],
     description: 'Every company (admin only).',
     authScopes: { admin: true },
-    args: { first: t.arg.int({ defaultValue: 100, validate: z.number().int().min(1).max(1000) }) },
-    resolve: (query, _root, args, ctx) => ctx.services.db.company.findMany({ ...query, orderBy: { createdAt: 'asc' }, take: args.first ?? 100 }),
+    args: { first: t.arg.int(firstArg(LIST_BOUNDS.companies)) },
+    complexity: costOfFirst(LIST_BOUNDS.companies),
+    resolve: (query, _root, args, ctx) =>
+      ctx.services.db.company.findMany({ ...query, orderBy: { createdAt: 'asc' }, take: args.first ?? LIST_BOUNDS.companies.default }),
   }),
 }));
 

@@ -3,6 +3,7 @@ import { builder } from '../builder.js';
 import type { AgentPresence, PresenceEvent } from '../../services/presence-service.js';
 import { ForbiddenError } from '../../services/errors.js';
 import { requireCompany } from './common.js';
+import { costOfFirst, firstArg, firstOf, LIST_BOUNDS } from '../list-bounds.js';
 
 export const AgentStatusEnum = builder.enumType('AgentStatus', {
   values: {
@@ -95,9 +96,11 @@ builder.mutationField('heartbeat', (t) =>
 builder.queryField('presence', (t) =>
   t.field({
     type: [AgentPresenceRef],
-    args: { companyId: t.arg.id({ required: true }) },
+    args: { companyId: t.arg.id({ required: true }), first: t.arg.int(firstArg(LIST_BOUNDS.agents)) },
+    complexity: costOfFirst(LIST_BOUNDS.agents),
     authScopes: (_root, args) => ({ supervisorOf: String(args.companyId) }),
-    resolve: async (_root, args, ctx) => ctx.services.presence.presenceOf(await requireCompany(ctx, String(args.companyId))),
+    resolve: async (_root, args, ctx) =>
+      firstOf(ctx.services.presence.presenceOf(await requireCompany(ctx, String(args.companyId))), args.first, LIST_BOUNDS.agents),
   }),
 );
 

@@ -8,6 +8,7 @@ import { parseSkillExpression, validateLanguageMenu, type LanguageMenuOption, ty
 import type { AgentPresence } from '../../services/presence-service.js';
 import { requireCompany } from './common.js';
 import { AgentPresenceRef } from './presence.js';
+import { costOfCapped, costOfFirst, firstArg, firstOf, FIXED_LIST_BOUNDS, LIST_BOUNDS } from '../list-bounds.js';
 
 export const RoutingModeEnum = builder.enumType('RoutingMode', {
   values: {
@@ -50,7 +51,12 @@ export const RoutingConfigRef = builder.objectRef<RoutingPolicy & { companyId: s
     businessHours: t.field({ type: BusinessHoursRef, nullable: true, resolve: (c) => c.businessHours }),
     afterHoursKind: t.expose('afterHoursKind', { type: FallbackKindEnum }),
     afterHoursGreeting: t.exposeString('afterHoursGreeting'),
-    languageMenu: t.field({ type: [LanguageMenuOptionRef], description: 'Asked before routing; empty = no menu.', resolve: (c) => c.languageMenu }),
+    languageMenu: t.field({
+      type: [LanguageMenuOptionRef],
+      description: 'Asked before routing; empty = no menu.',
+      complexity: costOfCapped(FIXED_LIST_BOUNDS.languageMenu),
+      resolve: (c) => c.languageMenu,
+    }),
     widenAfterSeconds: t.exposeInt('widenAfterSeconds', {
       nullable: true,
       description: 'Seconds after which a call whose skill nobody can meet rings everyone; null = it goes to the fallback.',
@@ -91,7 +97,7 @@ const ClosureRef = builder.objectRef<{ date: string; name?: string; ranges?: { o
   fields: (t) => ({
     date: t.exposeString('date'),
     name: t.string({ nullable: true, resolve: (c) => c.name ?? null }),
-    ranges: t.field({ type: [TimeRangeRef], resolve: (c) => c.ranges ?? [] }),
+    ranges: t.field({ type: [TimeRangeRef], complexity: costOfCapped(FIXED_LIST_BOUNDS.ranges), resolve: (c) => c.ranges ?? [] }),
   }),
 });
 const BusinessHoursRef = builder.objectRef<BusinessHours>('BusinessHours').implement({
@@ -99,9 +105,10 @@ const BusinessHoursRef = builder.objectRef<BusinessHours>('BusinessHours').imple
     timeZone: t.exposeString('timeZone'),
     weekly: t.field({
       type: [OpeningHoursRef],
+      complexity: costOfCapped(FIXED_LIST_BOUNDS.weekly),
       resolve: (h) => WEEKDAYS.flatMap((day) => (h.weekly[day] ?? []).map((r) => ({ day, ...r }))),
     }),
-    closures: t.field({ type: [ClosureRef], resolve: (h) => h.closures }),
+    closures: t.field({ type: [ClosureRef], complexity: costOfCapped(FIXED_LIST_BOUNDS.closures), resolve: (h) => h.closures }),
   }),
 });
 
@@ -254,17 +261,38 @@ const RoutePreviewRef = builder.objectRef<Preview>('RoutePreview').implement({
   authScopes: (p) => ({ supervisorOf: p.companyId }),
   fields: (t) => ({
     decision: t.expose('decision', { type: RouteDecisionEnum }),
-    targets: t.field({ type: [AgentPresenceRef], description: 'Agents that would ring, in order.', resolve: (p) => p.targets }),
+    targets: t.field({
+      type: [AgentPresenceRef],
+      description: 'Agents that would ring, in order.',
+      args: { first: t.arg.int(firstArg(LIST_BOUNDS.agents)) },
+      complexity: costOfFirst(LIST_BOUNDS.agents),
+      resolve: (p, args) => firstOf(p.targets, args.first, LIST_BOUNDS.agents),
+    }),
     ringTimeoutSeconds: t.exposeInt('ringTimeoutSeconds', { nullable: true }),
     holdSeconds: t.exposeInt('holdSeconds', { nullable: true, description: 'WAIT: seconds until the call widens to agents without the skill.' }),
     widened: t.exposeBoolean('widened', { description: 'The skill requirement was dropped (the call waited widenAfterSeconds).' }),
     fallback: t.expose('fallback', { type: FallbackKindEnum, nullable: true }),
     fallbackReason: t.expose('fallbackReason', { type: FallbackReasonEnum, nullable: true }),
-    skipped: t.field({ type: [SkippedAgentRef], resolve: (p) => p.skipped }),
+    skipped: t.field({
+      type: [SkippedAgentRef],
+      args: { first: t.arg.int(firstArg(LIST_BOUNDS.agents)) },
+      complexity: costOfFirst(LIST_BOUNDS.agents),
+      resolve: (p, args) => firstOf(p.skipped, args.first, LIST_BOUNDS.agents),
+    }),
     texml: t.exposeString('texml', { description: 'The exact TeXML the voice webhook would answer.' }),
     at: t.expose('at', { type: 'DateTime' }),
   }),
 });
+
+// Business hours turn `at` into local calendar days and search forward for the next opening: near the
+// ends of the Date range (±8.64e15 ms) that runs off it. Four-digit years are plenty for a preview.
+const PREVIEW_EARLIEST = new Date('1970-01-01T00:00:00.000Z');
+const PREVIEW_LATEST = new Date('9999-12-31T23:59:59.999Z');
+const previewInstant = z
+  .date()
+  .min(PREVIEW_EARLIEST, 'must be on or after 1970-01-01T00:00:00Z')
+  .max(PREVIEW_LATEST, 'must be on or before 9999-12-31T23:59:59Z')
+  .nullish();
 
 builder.queryField('routePreview', (t) =>
   t.field({
@@ -274,7 +302,11 @@ builder.queryField('routePreview', (t) =>
       companyId: t.arg.id({ required: true }),
       from: t.arg.string(),
       to: t.arg.string({ description: "The number called: its skill requirement applies unless `skills` is given." }),
-      at: t.arg({ type: 'DateTime', description: 'When the call arrives (business hours are evaluated then). Default: now.' }),
+      at: t.arg({
+        type: 'DateTime',
+        description: 'When the call arrives (business hours are evaluated then), between 1970-01-01 and 9999-12-31 UTC. Default: now.',
+        validate: previewInstant,
+      }),
       skills: t.arg.string({ description: 'Skill expression the call requires, e.g. "es" or "billing>=5 & (en | es)"; "" = none.' }),
       waitedSeconds: t.arg.int({ description: 'How long the call has already waited (widening).', validate: z.number().int().min(0).max(86_400).nullish() }),
     },

@@ -1,7 +1,7 @@
-import { z } from 'zod';
 import type { Voicemail } from '../../generated/prisma/client.js';
 import { builder } from '../builder.js';
 import { requireCompany } from './common.js';
+import { costOfFirst, firstArg, LIST_BOUNDS } from '../list-bounds.js';
 
 builder.prismaObject('Voicemail', {
   authScopes: (vm) => ({ supervisorOf: vm.companyId }),
@@ -21,10 +21,16 @@ builder.queryField('voicemails', (t) =>
   t.prismaField({
     type: ['Voicemail'],
     description: 'Newest first.',
-    args: { companyId: t.arg.id({ required: true }), first: t.arg.int({ defaultValue: 50, validate: z.number().int().min(1).max(500) }) },
+    args: { companyId: t.arg.id({ required: true }), first: t.arg.int(firstArg(LIST_BOUNDS.voicemails)) },
+    complexity: costOfFirst(LIST_BOUNDS.voicemails),
     authScopes: (_root, args) => ({ supervisorOf: String(args.companyId) }),
     resolve: (query, _root, args, ctx) =>
-      ctx.services.db.voicemail.findMany({ ...query, where: { companyId: String(args.companyId) }, orderBy: { createdAt: 'desc' }, take: args.first ?? 50 }),
+      ctx.services.db.voicemail.findMany({
+        ...query,
+        where: { companyId: String(args.companyId) },
+        orderBy: { createdAt: 'desc' },
+        take: args.first ?? LIST_BOUNDS.voicemails.default,
+      }),
   }),
 );
 

@@ -1,0 +1,57 @@
+/**
+ * Every list the API returns is bounded, and the cost estimate (hardening.ts) multiplies the cost of
+ * a list's selection by that bound. Lists that grow with a tenant's data take a `first` argument
+ * (default and maximum below); lists whose size the write side caps (skills, menu, schedule) use
+ * that cap.
+ */
+import { z } from 'zod';
+import { MAX_CLOSURES, MAX_RANGES_PER_DAY } from '../domain/business-hours.js';
+import { MAX_LANGUAGE_MENU_OPTIONS, MAX_SKILLS_PER_AGENT } from '../domain/skills.js';
+
+export interface ListBound {
+  /** Items returned when `first` is left out. */
+  default: number;
+  /** The largest `first` accepted. */
+  max: number;
+}
+
+export const LIST_BOUNDS = {
+  /** Company.agents, agents(companyId), presence, routePreview's targets and skipped. */
+  agents: { default: 100, max: 2000 },
+  phoneNumbers: { default: 100, max: 1000 },
+  voicemails: { default: 50, max: 500 },
+  companies: { default: 100, max: 1000 },
+} as const satisfies Record<string, ListBound>;
+
+/** Lists capped where they are written: their cap is their bound. */
+export const FIXED_LIST_BOUNDS = {
+  skills: MAX_SKILLS_PER_AGENT,
+  languageMenu: MAX_LANGUAGE_MENU_OPTIONS,
+  weekly: 7 * MAX_RANGES_PER_DAY,
+  closures: MAX_CLOSURES,
+  ranges: MAX_RANGES_PER_DAY,
+} as const;
+
+/** Options of a `first: Int` argument: its default, its maximum (a clear validation error) and its doc. */
+export function firstArg(bound: ListBound) {
+  return {
+    defaultValue: bound.default,
+    description: `How many to return: ${bound.default} unless given, at most ${bound.max}.`,
+    validate: z.number().int().min(1, 'must be at least 1').max(bound.max, `must be at most ${bound.max}`),
+  };
+}
+
+/** The cost of a list with a `first` argument: its selection counts `first` times. */
+export function costOfFirst(bound: ListBound) {
+  return (args: { first?: number | null }) => ({ field: 1, multiplier: args.first ?? bound.default });
+}
+
+/** The cost of a list capped on the write side: its selection counts `cap` times. */
+export function costOfCapped(cap: number) {
+  return { field: 1, multiplier: cap };
+}
+
+/** The first `first` items of an in-memory list. */
+export function firstOf<T>(items: readonly T[], first: number | null | undefined, bound: ListBound): T[] {
+  return items.slice(0, first ?? bound.default);
+}
