@@ -4,16 +4,15 @@
  * exactly once; a killed instance's leases still expire on time, once; two calls racing on two
  * instances never reserve the same agent; a hunt continues on whichever instance Telnyx calls back.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createServer, connect, type AddressInfo, type Socket } from 'node:net';
-import { createInterface } from 'node:readline';
 import { XMLParser } from 'fast-xml-parser';
 import { createClient } from 'graphql-ws';
 import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ADMIN_KEY, freshPostgres, postgresAvailable, sleep, startServer, subscribe, type TestServer } from '../support/harness.js';
+import { freshPostgres, postgresAvailable, sleep, startServer, subscribe, type TestServer } from '../support/harness.js';
 import { dropRedisKeys, REDIS_URL, redisAvailable, uniqueKeyPrefix } from '../support/redis.js';
+import { spawnInstance } from '../support/spawn-instance.js';
 
 const TTL_MS = 3000;
 const parser = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '', isArray: (name) => name === 'Sip' });
@@ -299,28 +298,4 @@ async function tcpProxy(target: URL) {
 async function postGql(url: string, query: string, token: string): Promise<any> {
   const res = await fetch(`${url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify({ query }) });
   return res.json();
-}
-
-/** An instance in a child process (so the test can SIGKILL it); resolves once it listens. */
-async function spawnInstance(env: Record<string, string>): Promise<{ url: string; process: ChildProcess }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'test/support/instance-process.ts'], {
-    env: { ...process.env, ...env, ADMIN_API_KEY: ADMIN_KEY, LOG_LEVEL: 'warn', PORT: '0', HOST: '127.0.0.1', SEED_DEMO: 'false' },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('instance process did not start within 30 s')), 30_000);
-    child.once('exit', (code) => reject(new Error(`instance process exited (${code}) before listening`)));
-    createInterface({ input: child.stdout! }).on('line', (line) => {
-      try {
-        const message = JSON.parse(line);
-        if (typeof message.url === 'string' && message.level === undefined) {
-          clearTimeout(timer);
-          resolve(message.url);
-        }
-      } catch {
-        // a log line that is not JSON
-      }
-    });
-  });
-  return { url, process: child };
 }
