@@ -132,6 +132,33 @@ describe.runIf(ready)('replay cache shared by instances and kept across restarts
     }
   });
 
+  it('a signed hunt continues on another instance through our URLs; a URL without MAC is bound by the call shared in Redis', async () => {
+    const env = { DATABASE_URL: pg.url, REDIS_URL, REDIS_KEY_PREFIX: keyPrefix, JWT_SECRET: randomBytes(32).toString('hex'), TELNYX_PUBLIC_KEY, PRESENCE_TTL_MS: '600000', HEARTBEAT_INTERVAL_MS: '10000' };
+    const a = await startServer({ env });
+    const b = await startServer({ env });
+    const c = await startServer({ env }); // never sees the call before its status callback
+    try {
+      const co = await company(a, 'Across', '+13055550162', { mode: 'SEQUENTIAL' }, ['cai', 'cid']);
+      const other = await company(a, 'Other', '+13055550163', {}, []);
+      const call = { CallSid: 'v3:across-1', From: '+15551230000', To: co.number };
+      const voice = await post(`${a.url}/telnyx/voice`, call);
+      expect(voice.body).toContain(`sip:${co.sips[0]}@sip.telnyx.com`);
+      const onB = (url: string) => url.replace(a.url, b.url);
+      const next = await post(onB(attribute(voice.body, 'action')), { ...call, DialCallStatus: 'no-answer' });
+      expect(next.status).toBe(200);
+      expect(next.body).toContain(`sip:${co.sips[1]}@sip.telnyx.com`);
+      // The portal-style status URL carries no MAC: the call's company comes from Redis, even on an
+      // instance that has never seen the call.
+      const leg = { CallSid: 'v3:across-leg', ParentCallSid: call.CallSid, To: `sip:${co.sips[1]}@sip.telnyx.com`, CallStatus: 'ringing' };
+      const aimed = await post(`${c.url}/telnyx/status/${other.companyId}`, leg);
+      expect(aimed.status).toBe(403);
+      expectTexml(aimed);
+      expect((await post(`${c.url}/telnyx/status/${co.companyId}`, leg)).status).toBe(200);
+    } finally {
+      await Promise.allSettled([a.close(), b.close(), c.close()]);
+    }
+  });
+
   it('a request accepted before a restart is refused after it (same DATA_DIR journal)', async () => {
     const env = { DATA_DIR: dir, JWT_SECRET: randomBytes(32).toString('hex'), TELNYX_PUBLIC_KEY };
     const database = await openDatabase({ databaseUrl: pg.url, dataDir: 'memory://' });
