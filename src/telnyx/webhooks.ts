@@ -176,7 +176,8 @@ type Bound = { ok: true; companyId: string | null; step: string | null } | { ok:
 
 /**
  * Signed mode: the company and step a handler may use. A URL with our MAC (one our TeXML emitted)
- * names them; the call's session must then agree (checked under the call's lock, ForeignCallError).
+ * names them, and the signed body must not name another company (its call's session, or its `To`
+ * number; the session is checked again under the call's lock, ForeignCallError).
  * Without a valid MAC (the portal's voice or status URL, or an edited URL) the company comes from
  * the signed body — the session of its CallSid (ParentCallSid for an agent's leg), else the owner of
  * its `To` number — the step from the session, and a path company that disagrees is refused.
@@ -190,10 +191,15 @@ async function boundTarget(
   deadline: number,
 ): Promise<Bound> {
   const urlStep = query.get('step');
-  if (services.callbackSigner?.verify(route, pathCompanyId, urlStep, query.get(CALLBACK_MAC_PARAM))) {
+  const macValid = services.callbackSigner?.verify(route, pathCompanyId, urlStep, query.get(CALLBACK_MAC_PARAM)) ?? false;
+  const bodyCompanyId = await withDeadline(deadline, companyFromBody(services, params)).catch(() => null);
+  if (macValid) {
+    // One of our URLs, but maybe not this call's: a body that names another company's call or number is refused.
+    if (bodyCompanyId !== null && bodyCompanyId !== pathCompanyId) {
+      return { ok: false, reason: "the signed body is another company's call than the URL names", bodyCompanyId };
+    }
     return { ok: true, companyId: pathCompanyId, step: urlStep };
   }
-  const bodyCompanyId = await withDeadline(deadline, companyFromBody(services, params)).catch(() => null);
   if (pathCompanyId !== null && pathCompanyId !== bodyCompanyId) {
     return { ok: false, reason: 'the URL names another company than the signed body (no valid URL MAC)', bodyCompanyId };
   }

@@ -241,13 +241,16 @@ describe('signed mode: only what the signature covers is used', () => {
     expect(queried.body).toContain(`sip:${x.sips[0]}@sip.telnyx.com`);
     expect(queried.body).not.toContain(y.sips[0]);
 
-    // Y's own emitted (MAC'd) dial-complete URL with X's call in the body → 403 (the call is X's).
+    // Y's own emitted (MAC'd) dial-complete URL with X's call in the body → 403 (the call is X's),
+    // and so with a call not seen yet whose signed `To` is X's number.
     const yVoice = await post(`${server.url}/telnyx/voice`, { CallSid: 'v3:y-1', From: '+15551230000', To: y.number });
     const yDialComplete = attribute(yVoice.body, 'action');
-    const crossed = await post(yDialComplete, { ...call, DialCallStatus: 'no-answer' });
-    expect(crossed.status).toBe(403);
-    expectTexml(crossed);
-    await log.waitFor((l) => l.msg === 'telnyx webhook refused: the call belongs to another company than its URL' && l.callSid === call.CallSid);
+    for (const body of [{ ...call, DialCallStatus: 'no-answer' }, { CallSid: 'v3:aim-new', From: '+15551230000', To: x.number, DialCallStatus: 'no-answer' }]) {
+      const crossed = await post(yDialComplete, body);
+      expect(crossed.status).toBe(403);
+      expectTexml(crossed);
+      await log.waitFor((l) => l.msg === "telnyx webhook refused: the signed body is another company's call than the URL names" && l.callSid === body.CallSid);
+    }
 
     // `step=forward` added to X's own URL breaks its MAC: the step comes from the call (not forwarded),
     // so a missed agent dial continues the hunt instead of jumping to voicemail.
