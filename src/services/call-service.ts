@@ -204,8 +204,8 @@ export class CallService {
   /** `<Dial action>`: the step ended. Answered → hang up; otherwise the next step or the fallback. */
   private dialCompleteHere(company: DirectoryCompany, callSid: string | null, status: string | undefined, urlStep: string | null): CallStep {
     const session = callSid ? this.sessions.get(callSid) : undefined;
-    // A dial that ends after the call was forwarded is the forward's own dial, whatever the URL says:
-    // the session knows (a URL without a trusted step must not send the caller round again).
+    // A dial that ends after the call was forwarded is the forward's own dial: when the URL has no
+    // (trusted) step, the session says so, so the caller is not sent round the forward again.
     const step = urlStep ?? (session?.outcome === 'FORWARDED' ? FORWARD_STEP : null);
     if (status === 'completed') {
       if (session) {
