@@ -261,6 +261,19 @@ describe('signed mode: only what the signature covers is used', () => {
     expect(stepped.body).not.toContain('<Record');
   });
 
+  it('a URL without MAC takes the step from the call: a forwarded call whose forward missed goes to voicemail', async () => {
+    const call = { CallSid: 'v3:fwd-1', From: '+15551230000', To: x.number };
+    let answer = await post(`${server.url}/telnyx/voice`, call);
+    // Miss every agent offered (how many depends on who earlier tests left reserved) until the forward.
+    for (let i = 0; i < 4 && !answer.body.includes('<Number>'); i++) {
+      answer = await post(attribute(answer.body, 'action'), { ...call, DialCallStatus: 'no-answer' });
+    }
+    expect(answer.body).toContain('<Number>+13055550199</Number>');
+    const plain = await post(`${server.url}/telnyx/dial-complete/${x.companyId}`, { ...call, DialCallStatus: 'no-answer' });
+    expect(plain.status).toBe(200);
+    expect(plain.body).toContain('<Record');
+  });
+
   it('refuses JSON (or any non-form) bodies and GET requests with 4xx TeXML and a log line', async () => {
     const params = { CallSid: 'v3:json-1', From: '+15551230000', To: x.number };
     const json = JSON.stringify(params);
