@@ -157,7 +157,18 @@ export class JournaledReplayCache implements ReplayStore {
   }
 }
 
-/** Claims in Redis, shared by every instance; the local store when Redis does not answer. */
+/** A claim waits at most this long for Redis (the webhook's answer is due within WEBHOOK_DEADLINE_MS). */
+const REDIS_CLAIM_WAIT_MS = 250;
+
+function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`redis did not answer within ${ms} ms`)), ms);
+  });
+  return Promise.race([work, late]).finally(() => clearTimeout(timer));
+}
+
+/** Claims in Redis, shared by every instance; the local store when Redis does not answer (in time). */
 export class RedisReplayStore implements ReplayStore {
   private degraded = false;
 
@@ -170,7 +181,7 @@ export class RedisReplayStore implements ReplayStore {
     const ttl = Math.max(1, Math.ceil(expiresAt - clock.now()));
     if (redis.healthy()) {
       try {
-        const set = await redis.command.set(`${redis.prefix}webhook-replay:${key}`, '1', 'PX', ttl, 'NX');
+        const set = await withTimeout(redis.command.set(`${redis.prefix}webhook-replay:${key}`, '1', 'PX', ttl, 'NX'), REDIS_CLAIM_WAIT_MS);
         if (this.degraded) this.deps.logger.info('webhook replay cache: back on redis');
         this.degraded = false;
         return set === 'OK';

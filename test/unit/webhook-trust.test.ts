@@ -69,6 +69,16 @@ describe('replay store on Redis', () => {
   });
 });
 
+describe('replay store on a Redis that does not answer', () => {
+  it('decides locally instead of holding the webhook', async () => {
+    const clock = new ManualClock();
+    const redis = { healthy: () => true, prefix: '{t}:', command: { set: () => new Promise(() => {}) } } as unknown as SharedRedis;
+    const store = new RedisReplayStore({ redis, fallback: new MemoryReplayCache(clock), clock, logger });
+    expect(await store.claim(KEY(1), clock.now() + 1000)).toBe(true);
+    expect(await store.claim(KEY(1), clock.now() + 1000)).toBe(false);
+  });
+});
+
 describe('callback URL MACs', () => {
   const signer = new CallbackUrlSigner(['s'.repeat(40)]);
   const mac = (route: string, companyId: string, step: string | null) => signer.mac(route, companyId, step);
