@@ -23,13 +23,14 @@ import { schema } from './graphql/schema.js';
 import { GRAPHQL_LIMITS, hardeningPlugins } from './graphql/hardening.js';
 import { createServices, type Services } from './services/index.js';
 import { TelnyxSignatureVerifier } from './telnyx/signature.js';
-import { handleTelnyxWebhook, isTelnyxPath } from './telnyx/webhooks.js';
-import { TEXML_CONTENT_TYPE } from './domain/texml.js';
+import { isTelnyxPath } from './telnyx/webhooks.js';
+import { createReplayStore, MemoryReplayCache } from './telnyx/replay-store.js';
+import { HTTP_SERVER_LIMITS, serveWebhook } from './http/webhook-endpoint.js';
 import { createStaticHandler } from './http/static-files.js';
 import { corsFor } from './http/cors.js';
 import { observabilityPlugin } from './graphql/observability.js';
 import { requestIdFor } from './infra/logger.js';
-import { countingPresenceTransitions, createMetrics, isRoutingRoute, observeWaitingWrites, routingOutcomeLabel, webhookRouteLabel, type Metrics } from './infra/metrics.js';
+import { countingPresenceTransitions, createMetrics, observeWaitingWrites, type Metrics } from './infra/metrics.js';
 import { Readiness } from './infra/readiness.js';
 
 export interface AppDeps {
@@ -55,9 +56,6 @@ export interface App {
   stop(): Promise<void>;
 }
 
-/** Webhook bodies are a few hundred bytes; anything past this is dropped, not buffered. */
-const MAX_WEBHOOK_BODY_BYTES = 256 * 1024;
-const REFUSED_TEXML = '<?xml version="1.0" encoding="UTF-8"?><Response><Hangup/></Response>';
 const WEB_ROOT = fileURLToPath(new URL('../web/dist', import.meta.url));
 const WEB_NOT_BUILT =
   '<!doctype html><meta charset="utf-8"><title>Curbe Voice</title><p>The web app is not built yet: run <code>npm run build:web</code> (npm start does it). The API is on <a href="/graphql">/graphql</a>.</p>';
@@ -84,6 +82,8 @@ export function buildApp(deps: AppDeps): App {
   }
 
   const verifier = config.telnyxPublicKey ? new TelnyxSignatureVerifier({ publicKey: config.telnyxPublicKey }) : null;
+  // Accepted signatures, remembered for their window across instances (Redis) and restarts (DATA_DIR journal).
+  const replay = verifier ? createReplayStore({ dataDir: config.dataDir, redis: multiInstance?.redis ?? null, clock, logger }) : new MemoryReplayCache(clock);
 
   const viewerFor = async (credential: string | null): Promise<Viewer | null> => {
     if (!credential) return null;
@@ -123,12 +123,12 @@ export function buildApp(deps: AppDeps): App {
 
   const serveStatic = createStaticHandler({ root: deps.webRoot ?? WEB_ROOT, notBuilt: WEB_NOT_BUILT });
 
-  const server = createServer((req, res) => {
+  const server = createServer({ ...HTTP_SERVER_LIMITS }, (req, res) => {
     const requestId = requestIdFor(req.headers['x-request-id']);
     req.headers['x-request-id'] = requestId; // Yoga's context reads it from the request
     res.setHeader('x-request-id', requestId);
     const path = (req.url ?? '/').split('?')[0] ?? '/';
-    if (isTelnyxPath(path)) return void serveWebhook({ ...services, logger: logger.child({ requestId }) }, metrics, verifier, req, res);
+    if (isTelnyxPath(path)) return void serveWebhook({ services: { ...services, logger: logger.child({ requestId }) }, metrics, verifier, replay }, req, res);
     if (path === '/healthz') return void sendText(res, 200, 'ok\n');
     if (path === '/readyz') return void serveReadiness(readiness, res, logger);
     if (path === '/metrics') return void serveMetrics(metrics, res);
@@ -235,49 +235,10 @@ export function buildApp(deps: AppDeps): App {
       wss.close();
       for (const s of sockets) s.destroy();
       await new Promise<void>((resolve) => (server.listening ? server.close(() => resolve()) : resolve()));
+      replay.close();
       await multiInstance?.close();
     },
   };
-}
-
-async function serveWebhook(
-  services: Services,
-  metrics: Metrics,
-  verifier: TelnyxSignatureVerifier | null,
-  req: IncomingMessage,
-  res: ServerResponse,
-): Promise<void> {
-  const route = webhookRouteLabel(req.url?.split('?')[0] ?? '');
-  const endTimer = metrics.webhookSeconds.startTimer({ route });
-  res.once('close', () => endTimer({ status: String(res.statusCode) }));
-  try {
-    const raw = await readBody(req, MAX_WEBHOOK_BODY_BYTES);
-    if (verifier) {
-      const verdict = verifier.verify(raw ?? Buffer.alloc(0), req.headers, services.clock.now());
-      if (!verdict.ok) {
-        // Logged without the body: an unsigned request may carry anything.
-        services.logger.warn({ path: req.url?.split('?')[0], reason: verdict.reason }, 'telnyx webhook refused: signature');
-        res.writeHead(403, { 'content-type': TEXML_CONTENT_TYPE }).end(REFUSED_TEXML);
-        return;
-      }
-    }
-    const body = raw ? raw.toString('utf8') : '';
-    const url = new URL(req.url ?? '/', 'http://localhost');
-    const answer = await handleTelnyxWebhook(services, {
-      method: req.method ?? 'GET',
-      path: url.pathname,
-      query: url.searchParams,
-      contentType: req.headers['content-type'],
-      body,
-    });
-    res.writeHead(answer.status, answer.headers).end(answer.body);
-    if (isRoutingRoute(route) && answer.status === 200) metrics.routingDecisions.inc({ outcome: routingOutcomeLabel(answer.outcome) });
-  } catch (err) {
-    // handleTelnyxWebhook does not throw; this guards the socket layer (e.g. a client that vanished).
-    services.logger.error({ err }, 'webhook transport error');
-    if (!res.headersSent) res.writeHead(200, { 'content-type': 'application/xml; charset=utf-8' });
-    res.end('<?xml version="1.0" encoding="UTF-8"?><Response><Hangup/></Response>');
-  }
 }
 
 /**
@@ -300,22 +261,6 @@ function withinBodyLimit(req: IncomingMessage, res: ServerResponse, limit: numbe
     });
   }
   return true;
-}
-
-/** The raw body, or null when it exceeds `limit` (the route then answers from the path alone). */
-function readBody(req: IncomingMessage, limit: number): Promise<Buffer | null> {
-  return new Promise((resolve) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    let tooLarge = false;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > limit) tooLarge = true;
-      else chunks.push(chunk);
-    });
-    req.on('end', () => resolve(tooLarge ? null : Buffer.concat(chunks)));
-    req.on('error', () => resolve(null));
-  });
 }
 
 async function serveReadiness(readiness: Readiness, res: ServerResponse, logger: Logger) {

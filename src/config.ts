@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { parseTelnyxPublicKey } from './telnyx/signature.js';
+import { DEFAULT_RECORDING_URL_ALLOWLIST, parseRecordingAllowList, type RecordingUrlRule } from './telnyx/recording-url.js';
 
 /**
  * Environment configuration. Every variable is optional so that `npm start` on a fresh machine runs the
@@ -35,6 +36,13 @@ const EnvSchema = z.object({
     .min(60, 'AGENT_CALL_MAX_SECONDS must be at least 60')
     .max(172_800, 'AGENT_CALL_MAX_SECONDS must be at most 172800 (48 h)')
     .default(14_400),
+  WEBHOOK_BODY_TIMEOUT_MS: z.coerce
+    .number({ message: 'WEBHOOK_BODY_TIMEOUT_MS must be a number of milliseconds' })
+    .int()
+    .min(100, 'WEBHOOK_BODY_TIMEOUT_MS must be at least 100')
+    .max(60_000, 'WEBHOOK_BODY_TIMEOUT_MS must be at most 60000')
+    .default(5_000),
+  RECORDING_URL_ALLOWLIST: z.string().default(DEFAULT_RECORDING_URL_ALLOWLIST),
   ADMIN_API_KEY: z.string().min(16, 'ADMIN_API_KEY must be at least 16 characters').optional(),
   JWT_SECRET: z.string().min(32, 'JWT_SECRET must be at least 32 characters').optional(),
   JWT_SECRET_PREVIOUS: z.string().min(32, 'JWT_SECRET_PREVIOUS must be at least 32 characters').optional(),
@@ -97,6 +105,10 @@ export interface Config {
   writeBehindMaxWaitingRows: number;
   /** An agent on a call with no leg event for this long is freed by the sweep. */
   agentCallMaxSeconds: number;
+  /** A webhook whose body has not fully arrived this long after its headers is cut (408). */
+  webhookBodyTimeoutMs: number;
+  /** Where a voicemail's RecordingUrl may point (https on Telnyx's recording hosts by default). */
+  recordingUrlRules: RecordingUrlRule[];
   adminApiKey: string | undefined;
   jwtSecret: string | undefined;
   /** The secret before the last rotation: its tokens are still accepted, never issued. */
@@ -136,6 +148,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     );
   }
   const production = e.NODE_ENV === 'production';
+  let recordingUrlRules: RecordingUrlRule[];
+  try {
+    recordingUrlRules = parseRecordingAllowList(e.RECORDING_URL_ALLOWLIST, { production });
+  } catch (err) {
+    throw new ConfigError(`Invalid configuration:\n  RECORDING_URL_ALLOWLIST: ${(err as Error).message}`);
+  }
   if (production && (!e.ADMIN_API_KEY || !e.JWT_SECRET)) {
     throw new ConfigError('Invalid configuration:\n  ADMIN_API_KEY and JWT_SECRET are required when NODE_ENV=production');
   }
@@ -158,6 +176,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     webhookDeadlineMs: e.WEBHOOK_DEADLINE_MS,
     writeBehindMaxWaitingRows: e.WRITE_BEHIND_MAX_WAITING_ROWS,
     agentCallMaxSeconds: e.AGENT_CALL_MAX_SECONDS,
+    webhookBodyTimeoutMs: e.WEBHOOK_BODY_TIMEOUT_MS,
+    recordingUrlRules,
     // Default: three times the advertised rate (a softphone reconnecting or reporting call state), at least 30.
     heartbeatMaxPerMinute: e.HEARTBEAT_MAX_PER_MINUTE ?? Math.max(30, Math.ceil((3 * 60_000) / e.HEARTBEAT_INTERVAL_MS)),
     adminApiKey: e.ADMIN_API_KEY,

@@ -41,6 +41,8 @@ export interface CallStateScope {
 export interface SharedCallState {
   /** Runs `work` with the call's and company's shared state loaded, then stores what it changed. */
   run<T>(scope: CallStateScope, work: () => T): Promise<T>;
+  /** The company a call belongs to, from the shared copy (no lock: a read), or null if unknown or unreachable. */
+  companyOfCall(callSid: string): Promise<string | null>;
 }
 
 export class RedisCallState implements SharedCallState {
@@ -66,6 +68,15 @@ export class RedisCallState implements SharedCallState {
       return result;
     } finally {
       if (token !== null) await UNLOCK.run(this.deps.redis.command, [lock], [token]).catch(() => {}); // else it lapses by itself
+    }
+  }
+
+  async companyOfCall(callSid: string): Promise<string | null> {
+    try {
+      const call = await this.deps.redis.command.get(this.key(`call:${callSid}`));
+      return call ? ((JSON.parse(call) as { session: CallSession }).session.companyId ?? null) : null;
+    } catch {
+      return null;
     }
   }
 

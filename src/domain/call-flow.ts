@@ -23,17 +23,29 @@ export interface CallbackUrls {
   status: string;
 }
 
-export function callbackUrls(publicUrl: string, companyId: string): CallbackUrls {
+/**
+ * A callback URL's MAC (src/telnyx/callback-mac.ts) over its route, company and step; set only when
+ * webhooks must be signed, because Telnyx's signature does not cover the URL.
+ */
+export type CallbackMac = (route: string, companyId: string, step: string | null) => string;
+
+export function callbackUrls(publicUrl: string, companyId: string, mac?: CallbackMac): CallbackUrls {
   const base = publicUrl.replace(/\/+$/, '');
   const id = encodeURIComponent(companyId);
-  const dialComplete = `${base}/telnyx/dial-complete/${id}`;
+  const url = (route: string, step: string | null = null) => {
+    const query = new URLSearchParams();
+    if (step !== null) query.set('step', step);
+    if (mac) query.set('mac', mac(route, companyId, step));
+    const search = query.toString();
+    return `${base}/telnyx/${route}/${id}${search ? `?${search}` : ''}`;
+  };
   return {
-    voice: `${base}/telnyx/voice/${id}`,
-    language: `${base}/telnyx/language/${id}`,
-    dialComplete,
-    forwardComplete: `${dialComplete}?step=${FORWARD_STEP}`,
-    voicemail: `${base}/telnyx/voicemail/${id}`,
-    status: `${base}/telnyx/status/${id}`,
+    voice: url('voice'),
+    language: url('language'),
+    dialComplete: url('dial-complete'),
+    forwardComplete: url('dial-complete', FORWARD_STEP),
+    voicemail: url('voicemail'),
+    status: url('status'),
   };
 }
 

@@ -4,7 +4,7 @@
  * wrap-up and back, pauses agents that keep missing offers, and keeps the call log.
  */
 import { randomInt } from 'node:crypto';
-import { CALL_END_STATUSES, callbackUrls, calledNumber, dialCompleteDocument, languageMenuDocument, voiceDocument } from '../domain/call-flow.js';
+import { CALL_END_STATUSES, callbackUrls, calledNumber, dialCompleteDocument, FORWARD_STEP, languageMenuDocument, voiceDocument } from '../domain/call-flow.js';
 import type { Clock, TimerHandle } from '../domain/clock.js';
 import { localParts, startOfLocalDay } from '../domain/business-hours.js';
 import { decideRoute, type AgentSnapshot, type CallContext, type RoutePlan } from '../domain/routing.js';
@@ -13,6 +13,7 @@ import { allOf, hasSkill, menuChoice, skillsNamed, type SkillExpression } from '
 import { renderTexml, response, hangup } from '../domain/texml.js';
 import { CallSessions, type CallOutcome, type CallSession } from '../calls/call-sessions.js';
 import type { SharedCallState } from '../calls/shared-call-state.js';
+import type { CallbackUrlSigner } from '../telnyx/callback-mac.js';
 import type { Db } from '../infra/db.js';
 import type { Logger } from '../infra/logger.js';
 import type { PubSub } from '../infra/pubsub.js';
@@ -31,6 +32,20 @@ export interface CallStatusParams {
 const CALL_ENDED = new Set<string>(CALL_END_STATUSES);
 /** Telnyx ends a call after 4 hours at most. */
 export const DEFAULT_AGENT_CALL_MAX_MS = 4 * 3600_000;
+
+/**
+ * A signed webhook about a call that belongs to another company than the one it was sent for: the
+ * signature covers the body (the CallSid) but not the URL (the company), so the URL was re-aimed.
+ */
+export class ForeignCallError extends Error {
+  override name = 'ForeignCallError';
+  constructor(
+    readonly callSid: string,
+    readonly callCompanyId: string,
+  ) {
+    super('the call belongs to another company');
+  }
+}
 
 export interface CallDecision {
   plan: RoutePlan;
@@ -71,6 +86,11 @@ export class CallService {
       agentCallMaxMs?: number;
       /** Call-log rows that may wait for the database before the oldest are dropped. */
       maxWaitingRows?: number;
+      /**
+       * Set when webhooks must be signed: callback URLs carry a MAC (src/telnyx/callback-mac.ts), and a
+       * webhook about a call of another company is refused (ForeignCallError) instead of acted on.
+       */
+      callbackSigner?: CallbackUrlSigner;
     },
   ) {
     this.random = deps.random ?? (() => randomInt(0, 2 ** 32) / 2 ** 32);
@@ -123,19 +143,38 @@ export class CallService {
 
   // The webhooks' entry points: each runs under the shared call state in multi-instance mode.
   start(company: DirectoryCompany, call: { callSid: string | null; from: string; to: string }): Promise<CallStep> {
-    return this.withSharedState(company, call.callSid, () => this.startHere(company, call));
+    return this.withSharedState(company, call.callSid, this.ownCall(company, call.callSid, () => this.startHere(company, call)));
   }
 
   languageChosen(company: DirectoryCompany, call: { callSid: string | null; from: string; to: string; digits: string | null }): Promise<CallStep> {
-    return this.withSharedState(company, call.callSid, () => this.languageChosenHere(company, call));
+    return this.withSharedState(company, call.callSid, this.ownCall(company, call.callSid, () => this.languageChosenHere(company, call)));
   }
 
+  /** step: the URL's `step` (null = the agents' hunt, or, if the call was forwarded, that forward). */
   dialComplete(company: DirectoryCompany, callSid: string | null, status: string | undefined, step: string | null): Promise<CallStep> {
-    return this.withSharedState(company, callSid, () => this.dialCompleteHere(company, callSid, status, step));
+    return this.withSharedState(company, callSid, this.ownCall(company, callSid, () => this.dialCompleteHere(company, callSid, status, step)));
   }
 
   agentLegStatus(company: DirectoryCompany, params: CallStatusParams): Promise<string> {
-    return this.withSharedState(company, params.parentCallSid ?? params.callSid ?? null, () => this.agentLegStatusHere(company, params));
+    const callSid = params.parentCallSid ?? params.callSid ?? null;
+    return this.withSharedState(company, callSid, this.ownCall(company, callSid, () => this.agentLegStatusHere(company, params)));
+  }
+
+  /** The company a call in progress (or just ended) belongs to, as far as this instance can tell. */
+  async companyOfCall(callSid: string): Promise<string | null> {
+    const local = this.sessions.get(callSid);
+    if (local) return local.companyId;
+    return (await this.deps.sharedState?.companyOfCall(callSid)) ?? null;
+  }
+
+  /** In signed mode, `work` runs only if the call (loaded with the shared state) is this company's. */
+  private ownCall<T>(company: DirectoryCompany, callSid: string | null, work: () => T): () => T {
+    if (!this.deps.callbackSigner || !callSid) return work;
+    return () => {
+      const session = this.sessions.get(callSid);
+      if (session && session.companyId !== company.id) throw new ForeignCallError(callSid, session.companyId);
+      return work();
+    };
   }
 
   /**
@@ -169,8 +208,11 @@ export class CallService {
   }
 
   /** `<Dial action>`: the step ended. Answered → hang up; otherwise the next step or the fallback. */
-  private dialCompleteHere(company: DirectoryCompany, callSid: string | null, status: string | undefined, step: string | null): CallStep {
+  private dialCompleteHere(company: DirectoryCompany, callSid: string | null, status: string | undefined, urlStep: string | null): CallStep {
     const session = callSid ? this.sessions.get(callSid) : undefined;
+    // A dial that ends after the call was forwarded is the forward's own dial: when the URL has no
+    // (trusted) step, the session says so, so the caller is not sent round the forward again.
+    const step = urlStep ?? (session?.outcome === 'FORWARDED' ? FORWARD_STEP : null);
     if (status === 'completed') {
       if (session) {
         this.sessions.answered(session.callSid, session.answeredBy);
@@ -460,8 +502,10 @@ export class CallService {
     this.deps.pubsub.publish('calls:changed', session.companyId, session.callSid);
   }
 
-  private urls(company: DirectoryCompany) {
-    return callbackUrls(this.deps.publicUrl(), company.id);
+  /** The callback URLs of this company's TeXML (each with its MAC when webhooks must be signed). */
+  urls(company: DirectoryCompany) {
+    const signer = this.deps.callbackSigner;
+    return callbackUrls(this.deps.publicUrl(), company.id, signer && ((route, companyId, step) => signer.mac(route, companyId, step)));
   }
 
 }

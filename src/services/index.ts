@@ -9,6 +9,7 @@ import type { PubSub } from '../infra/pubsub.js';
 import type { MultiInstance } from '../infra/multi-instance.js';
 import { RedisPresenceLeases } from '../presence/redis-leases.js';
 import { RedisCallState } from '../calls/shared-call-state.js';
+import { CallbackUrlSigner } from '../telnyx/callback-mac.js';
 import { shareDirectoryInvalidations } from './directory-sync.js';
 import { ConfigurationService } from './configuration-service.js';
 import { Directory } from './directory.js';
@@ -31,6 +32,8 @@ export interface Services {
   directory: Directory;
   presence: PresenceService;
   calls: CallService;
+  /** Set when webhooks must be signed (TELNYX_PUBLIC_KEY): MACs our callback URLs, since Telnyx signs only bodies. */
+  callbackSigner: CallbackUrlSigner | null;
   stats: StatsService;
   configuration: ConfigurationService;
   voicemails: VoicemailService;
@@ -62,6 +65,7 @@ export function createServices(
     }),
   });
   const sessions = new AgentSessions();
+  const callbackSigner = config.telnyxPublicKey && config.jwtSecret ? new CallbackUrlSigner([config.jwtSecret, config.jwtSecretPrevious]) : null;
   const calls = new CallService({
     db,
     directory,
@@ -72,6 +76,7 @@ export function createServices(
     publicUrl: deps.publicUrl,
     agentCallMaxMs: config.agentCallMaxSeconds * 1000,
     maxWaitingRows: config.writeBehindMaxWaitingRows,
+    ...(callbackSigner && { callbackSigner }),
     ...(shared && { sharedState: new RedisCallState({ redis: shared.redis, clock, logger }) }),
   });
   return {
@@ -86,6 +91,7 @@ export function createServices(
     directory,
     presence,
     calls,
+    callbackSigner,
     stats: new StatsService({ db, directory, presence, calls, pubsub, clock, logger }),
     configuration: new ConfigurationService({
       db,

@@ -21,6 +21,15 @@ export type SignatureFailure =
 
 export type SignatureResult = { ok: true } | { ok: false; reason: SignatureFailure };
 
+/**
+ * The pure part of verification: headers, window and signature, nothing remembered. An accepted
+ * request comes with the key a replay cache must claim (`${ts}|${canonical signature}`) and the
+ * epoch ms after which it would be refused as stale anyway (so the cache may forget it then).
+ */
+export type SignatureCheck =
+  | { ok: true; replayKey: string; expiresAt: number }
+  | { ok: false; reason: Exclude<SignatureFailure, 'replayed'> };
+
 export const SIGNATURE_TOLERANCE_SECONDS = 300;
 export const DEFAULT_REPLAY_CACHE_SIZE = 100_000;
 
@@ -141,7 +150,7 @@ export class TelnyxSignatureVerifier {
   private readonly key: KeyObject;
   private readonly toleranceMs: number;
   private readonly replayCacheSize: number;
-  /** `${ts}|${canonical base64 signature}` → ts (seconds). Map keeps insertion order for eviction. */
+  /** `${ts}|${canonical base64 signature}` → when it leaves the window (epoch ms). Map keeps insertion order for eviction. */
   private readonly seen = new Map<string, number>();
 
   constructor(opts: { publicKey: KeyObject | string; toleranceSeconds?: number; replayCacheSize?: number }) {
@@ -173,8 +182,27 @@ export class TelnyxSignatureVerifier {
    * (a caller bug — failing open on NaN would skip the time window).
    */
   verify(rawBody: Buffer | string, headers: HeaderSource, now: number): SignatureResult {
-    if (!Number.isFinite(now)) throw new RangeError(`now must be a finite epoch-ms number, got ${now}`);
+    const checked = this.check(rawBody, headers, now);
     this.evictExpired(now);
+    if (!checked.ok) return checked;
+    // verify() is synchronous, so check-then-insert cannot interleave with another request.
+    if (this.seen.has(checked.replayKey)) return fail('replayed');
+    while (this.seen.size >= this.replayCacheSize) {
+      const oldest = this.seen.keys().next();
+      if (oldest.done) break;
+      this.seen.delete(oldest.value);
+    }
+    this.seen.set(checked.replayKey, checked.expiresAt);
+    return { ok: true };
+  }
+
+  /**
+   * Timestamp window and signature only: pure (nothing is remembered), synchronous and fast. The
+   * caller claims `replayKey` in a replay store (src/telnyx/replay-store.ts), shared between
+   * instances and across restarts; verify() above is the same check with a per-process cache.
+   */
+  check(rawBody: Buffer | string, headers: HeaderSource, now: number): SignatureCheck {
+    if (!Number.isFinite(now)) throw new RangeError(`now must be a finite epoch-ms number, got ${now}`);
 
     const ts = readHeader(headers, TIMESTAMP_HEADER);
     const sigText = readHeader(headers, SIGNATURE_HEADER);
@@ -202,18 +230,9 @@ export class TelnyxSignatureVerifier {
     }
     if (!valid) return fail('bad-signature');
 
-    // Checked only after the signature is valid, so a forged request can neither poison nor probe the
-    // cache. The canonical re-encoding is the key, so re-spelling the base64 cannot dodge it.
-    // verify() is synchronous, so check-then-insert cannot interleave with another request.
-    const cacheKey = `${ts}|${signature.toString('base64')}`;
-    if (this.seen.has(cacheKey)) return fail('replayed');
-    while (this.seen.size >= this.replayCacheSize) {
-      const oldest = this.seen.keys().next();
-      if (oldest.done) break;
-      this.seen.delete(oldest.value);
-    }
-    this.seen.set(cacheKey, tsSeconds);
-    return { ok: true };
+    // Only a valid signature yields a key, so a forged request can neither poison nor probe a cache.
+    // The canonical re-encoding is the key, so re-spelling the base64 cannot dodge it.
+    return { ok: true, replayKey: `${ts}|${signature.toString('base64')}`, expiresAt: tsSeconds * 1000 + this.toleranceMs };
   }
 
   /**
@@ -223,13 +242,13 @@ export class TelnyxSignatureVerifier {
    * the one ahead of it expires (or the size cap evicts it).
    */
   private evictExpired(now: number): void {
-    for (const [key, tsSeconds] of this.seen) {
-      if (now - tsSeconds * 1000 <= this.toleranceMs) break;
+    for (const [key, expiresAt] of this.seen) {
+      if (now <= expiresAt) break;
       this.seen.delete(key);
     }
   }
 }
 
-function fail(reason: SignatureFailure): SignatureResult {
+function fail<R extends SignatureFailure>(reason: R): { ok: false; reason: R } {
   return { ok: false, reason };
 }

@@ -6,7 +6,6 @@
  */
 import {
   apologyDocument,
-  callbackUrls,
   calledNumber,
   fallbackDocument,
   voicemailStoredDocument,
@@ -15,6 +14,9 @@ import { renderTexml, response, TEXML_CONTENT_TYPE, type TexmlDocument } from '.
 import type { DirectoryCompany } from '../services/directory.js';
 import type { Services } from '../services/index.js';
 import type { RecordedVoicemail } from '../services/voicemail-service.js';
+import { ForeignCallError } from '../services/call-service.js';
+import { CALLBACK_MAC_PARAM } from './callback-mac.js';
+import { checkRecordingUrl } from './recording-url.js';
 
 export interface WebhookRequest {
   method: string;
@@ -23,6 +25,12 @@ export interface WebhookRequest {
   query: URLSearchParams;
   contentType: string | undefined;
   body: string;
+  /**
+   * The body's signature was verified (TELNYX_PUBLIC_KEY set). Then only the body is trusted: the
+   * parameters come from it alone, and the route's company and step only from a URL carrying our MAC
+   * (else from the body: the call's session or the called number).
+   */
+  signed?: boolean;
 }
 
 export interface WebhookResponse {
@@ -42,6 +50,7 @@ export function isTelnyxPath(path: string): boolean {
 
 export async function handleTelnyxWebhook(services: Services, req: WebhookRequest): Promise<WebhookResponse> {
   const started = performance.now();
+  const deadline = started + services.config.webhookDeadlineMs;
   const log = services.logger;
   const match = ROUTE.exec(req.path);
   if (!match || (match[1] !== 'voice' && !match[2])) {
@@ -49,11 +58,21 @@ export async function handleTelnyxWebhook(services: Services, req: WebhookReques
     return texml(apologyDocument(), 404);
   }
   const route = match[1] as Route;
-  let companyId: string | null = match[2] ? safeDecode(match[2]) : null;
-  const params = formParams(req);
+  const pathCompanyId: string | null = match[2] ? safeDecode(match[2]) : null;
+  let companyId: string | null = pathCompanyId;
+  const params = req.signed ? bodyParams(req) : formParams(req);
+  let step = req.query.get('step');
+  if (req.signed) {
+    const bound = await boundTarget(services, route, pathCompanyId, req.query, params, deadline);
+    if (!bound.ok) {
+      log.warn({ route, pathCompanyId, bodyCompanyId: bound.bodyCompanyId, callSid: params.get('CallSid') ?? undefined }, `telnyx webhook refused: ${bound.reason}`);
+      return texml(REFUSED_DOCUMENT, 403);
+    }
+    companyId = bound.companyId;
+    step = bound.step;
+  }
   const callSid = params.get('CallSid') ?? undefined;
   const elapsed = () => round(performance.now() - started);
-  const deadline = started + services.config.webhookDeadlineMs;
   let company: DirectoryCompany | undefined;
   try {
     // Who is called: from the path, else the number. A slow or failing database falls back to the
@@ -71,23 +90,27 @@ export async function handleTelnyxWebhook(services: Services, req: WebhookReques
       if (!company) {
         // A voicemail for a company we cannot look up now still waits for the database (the drainer
         // drops it if the company turns out not to exist).
-        const vm = route === 'voicemail' && companyId ? voicemailOf(companyId, params) : null;
-        if (vm) return await queueVoicemail(services, vm, err);
+        const vm = route === 'voicemail' && companyId ? voicemailOf(services, companyId, params) : null;
+        if (vm && 'voicemail' in vm) return await queueVoicemail(services, vm.voicemail, err);
         return texml(route === 'status' ? response() : apologyDocument());
       }
     }
-    const result = await withDeadline(deadline, handle(services, route, company, params));
+    const result = await withDeadline(deadline, handle(services, route, company, params, step));
     log.info({ route, companyId, callSid, outcome: result.outcome, ms: elapsed() }, 'telnyx webhook');
     return { ...texml(result.doc), outcome: result.outcome };
   } catch (err) {
+    if (err instanceof ForeignCallError) {
+      log.warn({ route, companyId, callSid, callCompanyId: err.callCompanyId }, 'telnyx webhook refused: the call belongs to another company than its URL');
+      return texml(REFUSED_DOCUMENT, 403);
+    }
     // A voicemail that could not be stored (the database away, or past the deadline) waits in the outbox.
-    const vm = route === 'voicemail' && (company?.id ?? companyId) ? voicemailOf((company?.id ?? companyId)!, params) : null;
-    if (vm) return await queueVoicemail(services, vm, err);
+    const vm = route === 'voicemail' && (company?.id ?? companyId) ? voicemailOf(services, (company?.id ?? companyId)!, params) : null;
+    if (vm && 'voicemail' in vm) return await queueVoicemail(services, vm.voicemail, err);
     // The company's own fallback if we know it, else a spoken apology; either way valid TeXML.
     const doc =
       route === 'status' ? response()
       : route === 'voicemail' ? voicemailStoredDocument()
-      : company ? fallbackDocument(company.policy, callbackUrls(services.publicUrl(), company.id))
+      : company ? fallbackDocument(company.policy, services.calls.urls(company))
       : apologyDocument();
     log.error(
       { err, route, companyId, callSid, params: route === 'voicemail' ? Object.fromEntries(params) : undefined, ms: elapsed() },
@@ -102,6 +125,7 @@ async function handle(
   route: Route,
   company: DirectoryCompany,
   params: URLSearchParams,
+  step: string | null,
 ): Promise<{ doc: TexmlDocument | string; outcome: string }> {
   switch (route) {
     case 'voice': {
@@ -114,15 +138,14 @@ async function handle(
     }
     case 'dial-complete': {
       const status = params.get('DialCallStatus') ?? undefined;
-      const step = params.get('step');
       const next = await services.calls.dialComplete(company, params.get('CallSid'), status, step);
       return { doc: next.texml, outcome: `dial-${step ?? 'agents'}-${status ?? 'unknown'} → ${next.outcome}` };
     }
     case 'voicemail': {
-      const vm = voicemailOf(company.id, params);
-      if (!vm) return { doc: voicemailStoredDocument(), outcome: 'voicemail-ignored' };
+      const vm = voicemailOf(services, company.id, params);
+      if (!('voicemail' in vm)) return { doc: voicemailStoredDocument(), outcome: vm.outcome };
       // Past the deadline this goes on: if it lands after all, the outbox's copy is a harmless duplicate.
-      const { created } = await services.voicemails.record(vm);
+      const { created } = await services.voicemails.record(vm.voicemail);
       return { doc: voicemailStoredDocument(), outcome: created ? 'voicemail-stored' : 'voicemail-duplicate' };
     }
     case 'status': {
@@ -140,18 +163,33 @@ async function handle(
 }
 
 /** The voicemail a recording callback carries, or null when there is nothing to store (yet). */
-function voicemailOf(companyId: string, params: URLSearchParams): RecordedVoicemail | null {
+/**
+ * The voicemail a recording callback describes, or why none is stored: not finished yet, or a
+ * RecordingUrl supervisors must not be sent to (only https on RECORDING_URL_ALLOWLIST's hosts).
+ */
+function voicemailOf(
+  services: Services,
+  companyId: string,
+  params: URLSearchParams,
+): { voicemail: RecordedVoicemail } | { outcome: 'voicemail-ignored' | 'voicemail-refused-url' } {
   const recordingUrl = params.get('RecordingUrl');
   const recordingStatus = params.get('RecordingStatus');
   const callSid = params.get('CallSid');
-  if (!recordingUrl || !callSid || (recordingStatus && recordingStatus !== 'completed')) return null;
+  if (!recordingUrl || !callSid || (recordingStatus && recordingStatus !== 'completed')) return { outcome: 'voicemail-ignored' };
+  const verdict = checkRecordingUrl(recordingUrl, services.config.recordingUrlRules);
+  if (!verdict.ok) {
+    services.logger.warn({ companyId, callSid: callSid.slice(0, 200), reason: verdict.reason }, 'voicemail not stored: RecordingUrl refused');
+    return { outcome: 'voicemail-refused-url' };
+  }
   return {
-    companyId,
-    callSid: callSid.slice(0, 200),
-    from: (params.get('From') ?? '').slice(0, 64),
-    to: (params.get('To') ?? '').slice(0, 64),
-    recordingUrl: recordingUrl.slice(0, 2000),
-    durationSeconds: clampInt(params.get('RecordingDuration'), 0, 86_400),
+    voicemail: {
+      companyId,
+      callSid: callSid.slice(0, 200),
+      from: (params.get('From') ?? '').slice(0, 64),
+      to: (params.get('To') ?? '').slice(0, 64),
+      recordingUrl,
+      durationSeconds: clampInt(params.get('RecordingDuration'), 0, 86_400),
+    },
   };
 }
 
@@ -178,6 +216,57 @@ function callOf(params: URLSearchParams) {
   return { callSid: params.get('CallSid'), from: (params.get('From') ?? '').slice(0, 64), to: (params.get('To') ?? '').slice(0, 64) };
 }
 
+type Bound = { ok: true; companyId: string | null; step: string | null } | { ok: false; reason: string; bodyCompanyId?: string | null };
+
+/**
+ * Signed mode: the company and step a handler may use. A URL with our MAC (one our TeXML emitted)
+ * names them, and the signed body must not name another company (its call's session, or its `To`
+ * number; the session is checked again under the call's lock, ForeignCallError).
+ * Without a valid MAC (the portal's voice or status URL, or an edited URL) the company comes from
+ * the signed body — the session of its CallSid (ParentCallSid for an agent's leg), else the owner of
+ * its `To` number — the step from the session, and a path company that disagrees is refused.
+ */
+async function boundTarget(
+  services: Services,
+  route: Route,
+  pathCompanyId: string | null,
+  query: URLSearchParams,
+  params: URLSearchParams,
+  deadline: number,
+): Promise<Bound> {
+  const urlStep = query.get('step');
+  const macValid = services.callbackSigner?.verify(route, pathCompanyId, urlStep, query.get(CALLBACK_MAC_PARAM)) ?? false;
+  const bodyCompanyId = await withDeadline(deadline, companyFromBody(services, params)).catch(() => null);
+  if (macValid) {
+    // One of our URLs, but maybe not this call's: a body that names another company's call or number is refused.
+    if (bodyCompanyId !== null && bodyCompanyId !== pathCompanyId) {
+      return { ok: false, reason: "the signed body is another company's call than the URL names", bodyCompanyId };
+    }
+    return { ok: true, companyId: pathCompanyId, step: urlStep };
+  }
+  if (pathCompanyId !== null && pathCompanyId !== bodyCompanyId) {
+    return { ok: false, reason: 'the URL names another company than the signed body (no valid URL MAC)', bodyCompanyId };
+  }
+  return { ok: true, companyId: bodyCompanyId, step: null };
+}
+
+async function companyFromBody(services: Services, params: URLSearchParams): Promise<string | null> {
+  const callSid = params.get('ParentCallSid') || params.get('CallSid');
+  try {
+    const fromCall = callSid ? await services.calls.companyOfCall(callSid) : null;
+    if (fromCall) return fromCall;
+    const to = calledNumber(params.get('To'));
+    return to.length > 1 ? await services.directory.companyIdForNumber(to) : null;
+  } catch {
+    return null; // the database is away: the number cannot be looked up, so nothing is bound
+  }
+}
+
+/** Signed mode: the form body only; the query string is not covered by the signature. */
+function bodyParams(req: WebhookRequest): URLSearchParams {
+  return new URLSearchParams(req.body);
+}
+
 /** Form body (POST) over query string (GET, or extras on a POST). */
 function formParams(req: WebhookRequest): URLSearchParams {
   const params = new URLSearchParams(req.query);
@@ -187,6 +276,9 @@ function formParams(req: WebhookRequest): URLSearchParams {
   }
   return params;
 }
+
+/** What a refused webhook gets: still valid TeXML, so a misrouted call ends cleanly. */
+export const REFUSED_DOCUMENT = '<?xml version="1.0" encoding="UTF-8"?><Response><Hangup/></Response>';
 
 function texml(doc: TexmlDocument | string, status = 200): WebhookResponse {
   return {

@@ -246,7 +246,7 @@ describe.runIf(chromiumAvailable())('web client in Chromium against a fake Telny
   });
 
   it('a voicemail arrives on the board live, with a playback link', async () => {
-    const recordingUrl = 'https://example.com/recordings/e2e-vm-1.mp3';
+    const recordingUrl = 'https://api.telnyx.com/v2/recordings/e2e-vm-1.mp3';
     const res = await server.webhook(`/telnyx/voicemail/${companyId}`, {
       CallSid: 'e2e-vm-1', From: '+15559870000', To: '+13055550100', RecordingUrl: recordingUrl, RecordingDuration: '42', RecordingStatus: 'completed',
     });

@@ -183,7 +183,7 @@ describe.each(await engines())('core flow on $name', ({ open }) => {
     const otherSup = server.ws(otherSupervisorToken);
     const otherReceived = subscribe(otherSup, `subscription($c: ID!) { voicemailReceived(companyId: $c) { callSid } }`, { c: otherCompanyId });
     await sleep(200); // let both subscriptions register
-    const params = { CallSid: 'v3:vm1', From: '+15551230000', To: '+13055550142', RecordingUrl: 'https://files.example/rec.mp3?sig=a&b=c', RecordingDuration: '17', RecordingStatus: 'completed' };
+    const params = { CallSid: 'v3:vm1', From: '+15551230000', To: '+13055550142', RecordingUrl: 'https://s3.amazonaws.com/telephony-recorder-prod/acct/vm1.mp3?X-Amz-Signature=a&b=c', RecordingDuration: '17', RecordingStatus: 'completed' };
     const first = await server.webhook(`/telnyx/voicemail/${companyId}`, params);
     expect(parseTexml(first.body)).toEqual({ Hangup: '' });
     // Telnyx retries, and the recording status callback arrives too: still one voicemail.

@@ -35,6 +35,8 @@ describe('signed Telnyx webhooks (TELNYX_PUBLIC_KEY set)', () => {
   beforeAll(async () => {
     server = await startServer({ env: { TELNYX_PUBLIC_KEY: rawKey } });
     ({ companyId } = await companyWithAgent(server));
+    // Signed mode binds /telnyx/voice/:companyId to the signed `To`: the number must be the company's.
+    await server.admin(`mutation($c: ID!) { createPhoneNumber(input: { companyId: $c, e164: "+13055550100" }) { e164 } }`, { c: companyId });
   });
   afterAll(() => server.close());
 

@@ -457,7 +457,7 @@ describe('tenant isolation: every root field, attacked from company A against co
     const voicemail = {
       callSid: `v3:${key}-voicemail-callsid-1`,
       from: key === 'alpha' ? '+15550001111' : '+15550009911',
-      recordingUrl: `https://recordings.example/${key}-secret-recording.mp3`,
+      recordingUrl: `https://api.telnyx.com/v2/recordings/${key}-secret-recording.mp3`,
     };
     const vm = await server.webhook(`/telnyx/voicemail/${companyId}`, {
       CallSid: voicemail.callSid,

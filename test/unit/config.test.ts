@@ -1,6 +1,7 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { describe, it, expect } from 'vitest';
 import { ConfigError, loadConfig, type Config } from '../../src/config.js';
+import { DEFAULT_RECORDING_URL_ALLOWLIST, parseRecordingAllowList } from '../../src/telnyx/recording-url.js';
 
 // A real Ed25519 public key (raw 32 bytes, base64), as the Telnyx portal shows it.
 const TELNYX_KEY = generateKeyPairSync('ed25519').publicKey.export({ format: 'der', type: 'spki' }).subarray(-32).toString('base64');
@@ -67,6 +68,8 @@ describe('loadConfig defaults', () => {
     webhookDeadlineMs: 2_000,
     writeBehindMaxWaitingRows: 100_000,
     agentCallMaxSeconds: 14_400,
+    webhookBodyTimeoutMs: 5_000,
+    recordingUrlRules: parseRecordingAllowList(DEFAULT_RECORDING_URL_ALLOWLIST, { production: false }),
     heartbeatMaxPerMinute: 30,
     adminApiKey: undefined,
     jwtSecret: undefined,
@@ -158,6 +161,8 @@ describe('loadConfig defaults', () => {
       webhookDeadlineMs: 800,
       writeBehindMaxWaitingRows: 5_000,
       agentCallMaxSeconds: 7_200,
+      webhookBodyTimeoutMs: 5_000,
+      recordingUrlRules: parseRecordingAllowList(DEFAULT_RECORDING_URL_ALLOWLIST, { production: true }),
       heartbeatMaxPerMinute: 120,
       adminApiKey: ADMIN_KEY,
       jwtSecret: JWT,
@@ -355,5 +360,24 @@ describe('TELNYX_PUBLIC_KEY', () => {
       expect(() => loadConfig({ TELNYX_PUBLIC_KEY: bad })).toThrow(/TELNYX_PUBLIC_KEY/);
     }
     expect(loadConfig({ TELNYX_PUBLIC_KEY: TELNYX_KEY }).telnyxPublicKey).toBe(TELNYX_KEY);
+  });
+});
+
+describe('webhook body timeout and recording URL allow-list', () => {
+  it('reads WEBHOOK_BODY_TIMEOUT_MS and refuses nonsense, naming the variable', () => {
+    expect(loadConfig({ WEBHOOK_BODY_TIMEOUT_MS: '1500' }).webhookBodyTimeoutMs).toBe(1500);
+    expect(namedVariables(configError({ WEBHOOK_BODY_TIMEOUT_MS: '0' }))).toEqual(['WEBHOOK_BODY_TIMEOUT_MS']);
+    expect(namedVariables(configError({ WEBHOOK_BODY_TIMEOUT_MS: 'soon' }))).toEqual(['WEBHOOK_BODY_TIMEOUT_MS']);
+  });
+
+  it('allows a local simulator host outside production only, and never http in production', () => {
+    const local = loadConfig({ RECORDING_URL_ALLOWLIST: 'http://127.0.0.1:9999/media/,*.telnyx.com' });
+    expect(local.recordingUrlRules.map((r) => r.text)).toEqual(['http://127.0.0.1:9999/media/', '*.telnyx.com']);
+    const prod = { NODE_ENV: 'production', ADMIN_API_KEY: ADMIN_KEY, JWT_SECRET: JWT };
+    for (const list of ['http://127.0.0.1:9999/media/', 'http://media.example.com', 'localhost:9999', '127.0.0.1', 'ftp://x.example']) {
+      const err = configError({ ...prod, RECORDING_URL_ALLOWLIST: list });
+      expect(err.message, list).toMatch(/RECORDING_URL_ALLOWLIST: /);
+    }
+    expect(loadConfig({ ...prod, RECORDING_URL_ALLOWLIST: 'recordings.example.com/voice/' }).recordingUrlRules).toHaveLength(1);
   });
 });
