@@ -22,6 +22,19 @@ const EnvSchema = z.object({
   HEARTBEAT_INTERVAL_MS: z.coerce.number().int().min(500).max(300_000).default(10_000),
   SOCKET_GRACE_MS: z.coerce.number().int().min(0).max(120_000).default(5_000),
   HEARTBEAT_MAX_PER_MINUTE: z.coerce.number().int().min(1).max(1_000_000).optional(),
+  SOFTPHONE_TOKENS_PER_HOUR: z.coerce.number({ message: 'SOFTPHONE_TOKENS_PER_HOUR must be a whole number' }).int().min(1).max(10_000).default(30),
+  STATUS_CHANGES_PER_MINUTE: z.coerce.number({ message: 'STATUS_CHANGES_PER_MINUTE must be a whole number' }).int().min(1).max(10_000).default(60),
+  AUTH_FAILURES_PER_MINUTE: z.coerce.number({ message: 'AUTH_FAILURES_PER_MINUTE must be a whole number' }).int().min(1).max(100_000).default(20),
+  WS_MAX_SUBSCRIPTIONS_PER_SOCKET: z.coerce.number({ message: 'WS_MAX_SUBSCRIPTIONS_PER_SOCKET must be a whole number' }).int().min(1).max(10_000).default(50),
+  WS_MAX_SOCKETS_PER_AGENT: z.coerce.number({ message: 'WS_MAX_SOCKETS_PER_AGENT must be a whole number' }).int().min(1).max(1_000).default(5),
+  WS_MAX_SOCKETS_PER_SUPERVISOR_TOKEN: z.coerce.number({ message: 'WS_MAX_SOCKETS_PER_SUPERVISOR_TOKEN must be a whole number' }).int().min(1).max(10_000).default(20),
+  WS_MAX_PINGS_PER_MINUTE: z.coerce.number({ message: 'WS_MAX_PINGS_PER_MINUTE must be a whole number' }).int().min(1).max(100_000).default(60),
+  TRUST_PROXY: z.coerce
+    .number({ message: 'TRUST_PROXY must be the number of proxies in front of the service (0 = none)' })
+    .int('TRUST_PROXY must be the number of proxies in front of the service (0 = none)')
+    .min(0, 'TRUST_PROXY must be 0 or more')
+    .max(10, 'TRUST_PROXY must be at most 10')
+    .default(0),
   WEBHOOK_DEADLINE_MS: z.coerce.number().int().min(50).max(10_000).default(2_000),
   ADMIN_API_KEY: z.string().min(16, 'ADMIN_API_KEY must be at least 16 characters').optional(),
   JWT_SECRET: z.string().min(32, 'JWT_SECRET must be at least 32 characters').optional(),
@@ -59,8 +72,21 @@ export interface Config {
   presenceTtlMs: number;
   heartbeatIntervalMs: number;
   socketGraceMs: number;
-  /** Heartbeats one agent may send per minute (burst of 10) before getting RATE_LIMITED. */
+  /** Heartbeats one agent may send per minute (all instances together) before getting RATE_LIMITED. */
   heartbeatMaxPerMinute: number;
+  /** Per-principal limits (src/auth/limits.ts); the socket caps hold per instance. */
+  limits: {
+    softphoneTokensPerHour: number;
+    statusChangesPerMinute: number;
+    /** Failed authentications per source address before its attempts get RATE_LIMITED. */
+    authFailuresPerMinute: number;
+    wsMaxSubscriptionsPerSocket: number;
+    wsMaxSocketsPerAgent: number;
+    wsMaxSocketsPerSupervisorToken: number;
+    wsPingsPerMinute: number;
+  };
+  /** Proxies in front of the service: the source address is taken that many hops from the right of X-Forwarded-For (0 = the socket's address). */
+  trustProxyHops: number;
   /** A Telnyx webhook answers within this long, from what is known, whatever the database does. */
   webhookDeadlineMs: number;
   adminApiKey: string | undefined;
@@ -114,6 +140,16 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     webhookDeadlineMs: e.WEBHOOK_DEADLINE_MS,
     // Default: three times the advertised rate (a softphone reconnecting or reporting call state), at least 30.
     heartbeatMaxPerMinute: e.HEARTBEAT_MAX_PER_MINUTE ?? Math.max(30, Math.ceil((3 * 60_000) / e.HEARTBEAT_INTERVAL_MS)),
+    limits: {
+      softphoneTokensPerHour: e.SOFTPHONE_TOKENS_PER_HOUR,
+      statusChangesPerMinute: e.STATUS_CHANGES_PER_MINUTE,
+      authFailuresPerMinute: e.AUTH_FAILURES_PER_MINUTE,
+      wsMaxSubscriptionsPerSocket: e.WS_MAX_SUBSCRIPTIONS_PER_SOCKET,
+      wsMaxSocketsPerAgent: e.WS_MAX_SOCKETS_PER_AGENT,
+      wsMaxSocketsPerSupervisorToken: e.WS_MAX_SOCKETS_PER_SUPERVISOR_TOKEN,
+      wsPingsPerMinute: e.WS_MAX_PINGS_PER_MINUTE,
+    },
+    trustProxyHops: e.TRUST_PROXY,
     adminApiKey: e.ADMIN_API_KEY,
     jwtSecret: e.JWT_SECRET,
     jwtSecretPrevious: e.JWT_SECRET_PREVIOUS,

@@ -1,6 +1,8 @@
 import type { Config } from '../config.js';
 import { Authenticator } from '../auth/authenticator.js';
-import { AgentSessions } from '../auth/sessions.js';
+import { Sessions } from '../auth/sessions.js';
+import { Limits } from '../auth/limits.js';
+import { createRevocationBus, type RevocationBus } from '../auth/revocation.js';
 import type { TokenService } from '../auth/tokens.js';
 import type { Clock } from '../domain/clock.js';
 import type { Db } from '../infra/db.js';
@@ -34,8 +36,12 @@ export interface Services {
   configuration: ConfigurationService;
   voicemails: VoicemailService;
   authenticator: Authenticator;
-  /** Open graphql-ws connections per agent (closed when its tokens are revoked). */
-  sessions: AgentSessions;
+  /** Open graphql-ws sockets and SSE streams of token viewers (closed on revocation and at expiry). */
+  sessions: Sessions;
+  /** Ends the connections of revoked tokens on every instance. */
+  revocations: RevocationBus;
+  /** Per-principal rate limits, shared through Redis in multi-instance mode. */
+  limits: Limits;
 }
 
 export function createServices(
@@ -44,6 +50,7 @@ export function createServices(
   const { config, db, clock, logger, pubsub, multiInstance: shared, ...rest } = deps;
   const directory = new Directory(db);
   if (shared) shareDirectoryInvalidations(directory, shared.redis, logger);
+  const limits = new Limits(config, shared ? { redis: shared.redis.command, prefix: shared.redis.prefix } : null);
   const presence = new PresenceService({
     db,
     directory,
@@ -53,13 +60,21 @@ export function createServices(
     ttlMs: config.presenceTtlMs,
     heartbeatIntervalMs: config.heartbeatIntervalMs,
     socketGraceMs: config.socketGraceMs,
-    heartbeatMaxPerMinute: config.heartbeatMaxPerMinute,
+    heartbeatLimit: limits.heartbeat,
     ...(shared && {
       sharedLeases: (options) => new RedisPresenceLeases({ ...options, redis: shared.redis, logger }),
       subscribed: shared.subscribed,
     }),
   });
-  const sessions = new AgentSessions();
+  const sessions = new Sessions();
+  const authenticator = new Authenticator({ tokens: deps.tokens, directory });
+  const revocations = createRevocationBus({
+    sessions,
+    forgetAgent: (agentId) => presence.forget(agentId),
+    admits: (credential) => authenticator.authenticate(credential).then(() => true, () => false),
+    logger,
+    redis: shared?.redis,
+  });
   const calls = new CallService({
     db,
     directory,
@@ -78,12 +93,14 @@ export function createServices(
     logger,
     pubsub,
     sessions,
-    authenticator: new Authenticator({ tokens: deps.tokens, directory }),
+    revocations,
+    limits,
+    authenticator,
     directory,
     presence,
     calls,
     stats: new StatsService({ db, directory, presence, calls, pubsub, clock, logger }),
-    configuration: new ConfigurationService({ db, directory, presence, sessions }),
+    configuration: new ConfigurationService({ db, directory, presence, revocations }),
     voicemails: new VoicemailService({ db, pubsub }),
   };
 }
