@@ -6,6 +6,7 @@
  * limited (the rates across instances); failed authentications are limited per source and logged.
  */
 import { randomBytes } from 'node:crypto';
+import { connect, createServer, type AddressInfo, type Socket } from 'node:net';
 import type { Client } from 'graphql-ws';
 import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -243,10 +244,11 @@ describe.runIf(ready)('two instances on one Redis and one Postgres', () => {
   let pg: Awaited<ReturnType<typeof freshPostgres>>;
   let a: TestServer;
   let b: TestServer;
+  let env: Record<string, string>;
 
   beforeAll(async () => {
     pg = await freshPostgres();
-    const env = {
+    env = {
       DATABASE_URL: pg.url,
       DATABASE_POOL_MAX: '4',
       REDIS_URL,
@@ -338,4 +340,55 @@ describe.runIf(ready)('two instances on one Redis and one Postgres', () => {
     expect(limited.errors?.[0]).toMatchObject({ extensions: { code: 'RATE_LIMITED' } });
     expect(limited.errors?.[0]?.extensions.retryAfterMs).toBeGreaterThan(60_000); // the hour's window
   });
+
+  it('an instance that missed a revocation while cut off from Redis closes the revoked socket when Redis returns', async () => {
+    const proxy = await tcpProxy(new URL(REDIS_URL));
+    const x = await startServer({ env: { ...env, REDIS_URL: `redis://127.0.0.1:${proxy.port}` } });
+    try {
+      const co = await company(a);
+      const socket = x.ws(co.agent.token);
+      const end = closed(socket);
+      await connected(socket);
+      proxy.cut();
+      // X knows it lost Redis (its readiness says so) before the revocation is published elsewhere.
+      while ((await fetch(`${x.url}/readyz`)).status !== 503) await new Promise((r) => setTimeout(r, 50));
+      expect((await a.gql(`mutation($a: ID!) { revokeAgentTokens(agentId: $a) }`, { a: co.agent.id }, co.supervisor)).errors).toBeUndefined();
+      proxy.restore();
+      const { code, reason } = await end;
+      expect({ code, reason }).toEqual({ code: 4403, reason: 'tokens revoked' });
+    } finally {
+      await x.close();
+      proxy.close();
+    }
+  });
 });
+
+/** A TCP proxy to Redis that the test can cut (every connection dropped, new ones refused) and restore. */
+async function tcpProxy(target: URL) {
+  const sockets = new Set<Socket>();
+  const server = createServer((client) => {
+    const upstream = connect(Number(target.port || 6379), target.hostname);
+    for (const s of [client, upstream]) {
+      sockets.add(s);
+      s.on('close', () => sockets.delete(s));
+      s.on('error', () => {});
+    }
+    client.pipe(upstream).pipe(client);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as AddressInfo).port;
+  return {
+    port,
+    cut() {
+      server.close();
+      for (const s of sockets) s.destroy();
+    },
+    restore() {
+      server.listen(port, '127.0.0.1');
+    },
+    close() {
+      server.close();
+      for (const s of sockets) s.destroy();
+    },
+  };
+}
