@@ -89,7 +89,7 @@ export function buildApp(deps: AppDeps): App {
   const gate = new AuthGate({ authenticator: services.authenticator, failures: services.limits.authFailure, logger, trustProxyHops: config.trustProxyHops });
   const viewerFor = async (credential: string | null, req: IncomingMessage | undefined): Promise<Viewer | null> => {
     try {
-      return await gate.authenticate(credential, gate.sourceOf(req), 'http');
+      return await gate.authenticate(credential, req, 'http');
     } catch (err) {
       const refusal = err instanceof AuthRefused ? err.refusal : ({ code: 'UNAUTHENTICATED', message: 'invalid credentials' } as const);
       if (refusal.code === 'RATE_LIMITED') {

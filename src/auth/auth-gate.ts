@@ -45,12 +45,16 @@ export class AuthGate {
     return chain[chain.length - hops] ?? chain[0] ?? peer;
   }
 
-  /** The viewer for a credential (null when there is none), or AuthRefused. */
-  async authenticate(credential: string | null, source: string, via: 'http' | 'graphql-ws'): Promise<Viewer | null> {
+  /**
+   * The viewer for a credential (null when there is none), or AuthRefused. `source` is the client's
+   * address, or the request to read it from, only when an attempt fails (successes are the hot path).
+   */
+  async authenticate(credential: string | null, from: string | IncomingMessage | undefined, via: 'http' | 'graphql-ws'): Promise<Viewer | null> {
     if (!credential) return null;
     try {
       return await this.deps.authenticator.authenticate(credential);
     } catch (err) {
+      const source = typeof from === 'string' ? from : this.sourceOf(from);
       const reason = err instanceof AuthError ? err.message : 'invalid credentials';
       if (!(err instanceof AuthError)) this.deps.logger.warn({ err, source, via }, 'authentication error');
       const retryAfterMs = await this.deps.failures.take(source);

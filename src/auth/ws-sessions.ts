@@ -51,7 +51,7 @@ export function graphqlWsSessions(deps: { services: Services; gate: AuthGate }) 
       const { socket, request } = ctx.extra;
       let viewer: Viewer | null;
       try {
-        viewer = await gate.authenticate(credential, gate.sourceOf(request), 'graphql-ws');
+        viewer = await gate.authenticate(credential, request, 'graphql-ws');
       } catch (err) {
         if (err instanceof AuthRefused && err.refusal.code === 'RATE_LIMITED') socket.close(CLOSE_RATE_LIMITED, err.message);
         return false; // 4403 Forbidden (unless closed above)
