@@ -14,7 +14,7 @@ import type { GraphQLError } from 'graphql';
 import type { Services } from '../services/index.js';
 import { RateLimitedError } from '../services/errors.js';
 import { AuthRefused, type AuthGate } from './auth-gate.js';
-import { CLOSE_RATE_LIMITED } from './sessions.js';
+import { CLOSE_RATE_LIMITED, CLOSE_UNAUTHORIZED } from './sessions.js';
 import { credentialFrom, type Viewer } from './tokens.js';
 
 export type WsExtra = { socket: WebSocket; request: IncomingMessage; viewer?: Viewer | null; credential?: string | null; endSession?: () => void };
@@ -54,6 +54,8 @@ export function graphqlWsSessions(deps: { services: Services; gate: AuthGate }) 
         viewer = await gate.authenticate(credential, request, 'graphql-ws');
       } catch (err) {
         if (err instanceof AuthRefused && err.refusal.code === 'RATE_LIMITED') socket.close(CLOSE_RATE_LIMITED, err.message);
+        // An expired token gets the same close as a socket whose token expires while open: "sign in again".
+        else if (err instanceof AuthRefused && err.refusal.message === 'token expired') socket.close(CLOSE_UNAUTHORIZED, 'token expired');
         return false; // 4403 Forbidden (unless closed above)
       }
       if (!viewer) return false;

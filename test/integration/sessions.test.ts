@@ -107,6 +107,8 @@ describe('expiry: open connections end when their token expires', () => {
     expect({ code, reason }).toEqual({ code: 4401, reason: 'token expired' });
     expect(at).toBeGreaterThanOrEqual(short.expiresAt.getTime() - 20);
     expect(at).toBeLessThan(short.expiresAt.getTime() + 1000);
+    // Connecting with the expired token: the same 4401 (sign in again), not a generic 4403.
+    expect(await closed(server.ws(short.token))).toMatchObject({ code: 4401, reason: 'token expired' });
   });
 
   it("a supervisor's socket and SSE stream end at expiry (the stream with a last UNAUTHENTICATED error)", async () => {
