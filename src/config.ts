@@ -6,6 +6,16 @@ import { parseTelnyxPublicKey } from './telnyx/signature.js';
  * embedded default (PGlite in ./.data, in-memory presence and pub/sub, a generated admin key and JWT
  * secret kept in the data folder). README.md documents each knob.
  */
+/** A per-principal limit: a whole number from 1 to `max`, with a message naming the variable. */
+function limitKnob(name: string, max: number, fallback: number) {
+  return z.coerce
+    .number({ error: `${name} must be a whole number` })
+    .int(`${name} must be a whole number`)
+    .min(1, `${name} must be at least 1`)
+    .max(max, `${name} must be at most ${max}`)
+    .default(fallback);
+}
+
 const EnvSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(4000),
   HOST: z.string().default('0.0.0.0'),
@@ -22,15 +32,15 @@ const EnvSchema = z.object({
   HEARTBEAT_INTERVAL_MS: z.coerce.number().int().min(500).max(300_000).default(10_000),
   SOCKET_GRACE_MS: z.coerce.number().int().min(0).max(120_000).default(5_000),
   HEARTBEAT_MAX_PER_MINUTE: z.coerce.number().int().min(1).max(1_000_000).optional(),
-  SOFTPHONE_TOKENS_PER_HOUR: z.coerce.number({ message: 'SOFTPHONE_TOKENS_PER_HOUR must be a whole number' }).int().min(1).max(10_000).default(30),
-  STATUS_CHANGES_PER_MINUTE: z.coerce.number({ message: 'STATUS_CHANGES_PER_MINUTE must be a whole number' }).int().min(1).max(10_000).default(60),
-  AUTH_FAILURES_PER_MINUTE: z.coerce.number({ message: 'AUTH_FAILURES_PER_MINUTE must be a whole number' }).int().min(1).max(100_000).default(20),
-  WS_MAX_SUBSCRIPTIONS_PER_SOCKET: z.coerce.number({ message: 'WS_MAX_SUBSCRIPTIONS_PER_SOCKET must be a whole number' }).int().min(1).max(10_000).default(50),
-  WS_MAX_SOCKETS_PER_AGENT: z.coerce.number({ message: 'WS_MAX_SOCKETS_PER_AGENT must be a whole number' }).int().min(1).max(1_000).default(5),
-  WS_MAX_SOCKETS_PER_SUPERVISOR_TOKEN: z.coerce.number({ message: 'WS_MAX_SOCKETS_PER_SUPERVISOR_TOKEN must be a whole number' }).int().min(1).max(10_000).default(20),
-  WS_MAX_PINGS_PER_MINUTE: z.coerce.number({ message: 'WS_MAX_PINGS_PER_MINUTE must be a whole number' }).int().min(1).max(100_000).default(60),
+  SOFTPHONE_TOKENS_PER_HOUR: limitKnob('SOFTPHONE_TOKENS_PER_HOUR', 10_000, 30),
+  STATUS_CHANGES_PER_MINUTE: limitKnob('STATUS_CHANGES_PER_MINUTE', 10_000, 60),
+  AUTH_FAILURES_PER_MINUTE: limitKnob('AUTH_FAILURES_PER_MINUTE', 100_000, 20),
+  WS_MAX_SUBSCRIPTIONS_PER_SOCKET: limitKnob('WS_MAX_SUBSCRIPTIONS_PER_SOCKET', 10_000, 50),
+  WS_MAX_SOCKETS_PER_AGENT: limitKnob('WS_MAX_SOCKETS_PER_AGENT', 1_000, 5),
+  WS_MAX_SOCKETS_PER_SUPERVISOR_TOKEN: limitKnob('WS_MAX_SOCKETS_PER_SUPERVISOR_TOKEN', 10_000, 20),
+  WS_MAX_PINGS_PER_MINUTE: limitKnob('WS_MAX_PINGS_PER_MINUTE', 100_000, 60),
   TRUST_PROXY: z.coerce
-    .number({ message: 'TRUST_PROXY must be the number of proxies in front of the service (0 = none)' })
+    .number({ error: 'TRUST_PROXY must be the number of proxies in front of the service (0 = none)' })
     .int('TRUST_PROXY must be the number of proxies in front of the service (0 = none)')
     .min(0, 'TRUST_PROXY must be 0 or more')
     .max(10, 'TRUST_PROXY must be at most 10')

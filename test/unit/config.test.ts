@@ -248,6 +248,15 @@ describe('invalid values', () => {
     [{ TELNYX_WEBRTC_HOST: 'https://rtc.telnyx.com' }, 'TELNYX_WEBRTC_HOST'],
     [{ TELNYX_API_KEY: 'short' }, 'TELNYX_API_KEY'],
     [{ SEED_DEMO: 'yes' }, 'SEED_DEMO'],
+    [{ SOFTPHONE_TOKENS_PER_HOUR: '0' }, 'SOFTPHONE_TOKENS_PER_HOUR'],
+    [{ STATUS_CHANGES_PER_MINUTE: 'many' }, 'STATUS_CHANGES_PER_MINUTE'],
+    [{ AUTH_FAILURES_PER_MINUTE: '2.5' }, 'AUTH_FAILURES_PER_MINUTE'],
+    [{ WS_MAX_SUBSCRIPTIONS_PER_SOCKET: '10001' }, 'WS_MAX_SUBSCRIPTIONS_PER_SOCKET'],
+    [{ WS_MAX_SOCKETS_PER_AGENT: '-1' }, 'WS_MAX_SOCKETS_PER_AGENT'],
+    [{ WS_MAX_SOCKETS_PER_SUPERVISOR_TOKEN: 'abc' }, 'WS_MAX_SOCKETS_PER_SUPERVISOR_TOKEN'],
+    [{ WS_MAX_PINGS_PER_MINUTE: '0' }, 'WS_MAX_PINGS_PER_MINUTE'],
+    [{ TRUST_PROXY: 'yes' }, 'TRUST_PROXY'],
+    [{ TRUST_PROXY: '11' }, 'TRUST_PROXY'],
   ])('%j → ConfigError naming %s', (env, variable) => {
     const err = configError(env);
     expect(err.message).toContain(variable);
