@@ -11,7 +11,10 @@ import { GraphQLError, parse, validate, type ExecutionArgs } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import { createYoga } from 'graphql-yoga';
 import { WebSocketServer } from 'ws';
-import { AuthError, credentialFrom, TokenService, type Viewer } from './auth/tokens.js';
+import { credentialFrom, TokenService, type Viewer } from './auth/tokens.js';
+import { AuthGate, AuthRefused } from './auth/auth-gate.js';
+import { graphqlWsSessions, type WsExtra } from './auth/ws-sessions.js';
+import { streamSessionsPlugin } from './auth/stream-sessions.js';
 import type { Config } from './config.js';
 import { systemClock, type Clock } from './domain/clock.js';
 import type { Database } from './infra/db.js';
@@ -85,24 +88,28 @@ export function buildApp(deps: AppDeps): App {
   // Accepted signatures, remembered for their window across instances (Redis) and restarts (DATA_DIR journal).
   const replay = verifier ? createReplayStore({ dataDir: config.dataDir, redis: multiInstance?.redis ?? null, clock, logger }) : new MemoryReplayCache(clock);
 
-  const viewerFor = async (credential: string | null): Promise<Viewer | null> => {
-    if (!credential) return null;
+  const gate = new AuthGate({ authenticator: services.authenticator, failures: services.limits.authFailure, logger, trustProxyHops: config.trustProxyHops });
+  const viewerFor = async (credential: string | null, req: IncomingMessage | undefined): Promise<Viewer | null> => {
     try {
-      return await services.authenticator.authenticate(credential);
+      return await gate.authenticate(credential, req, 'http');
     } catch (err) {
-      throw new GraphQLError(err instanceof AuthError ? err.message : 'invalid credentials', {
-        extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } },
-      });
+      const refusal = err instanceof AuthRefused ? err.refusal : ({ code: 'UNAUTHENTICATED', message: 'invalid credentials' } as const);
+      if (refusal.code === 'RATE_LIMITED') {
+        const http = { status: 429, headers: { 'retry-after': String(Math.ceil(refusal.retryAfterMs / 1000)) } };
+        throw new GraphQLError(refusal.message, { extensions: { code: 'RATE_LIMITED', retryAfterMs: refusal.retryAfterMs, http } });
+      }
+      throw new GraphQLError(refusal.message, { extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } } });
     }
   };
 
-  const yoga = createYoga<{ extra?: { viewer?: Viewer | null } }, Context>({
+  const yoga = createYoga<{ req?: IncomingMessage; extra?: { viewer?: Viewer | null; credential?: string | null } }, Context>({
     schema,
     graphqlEndpoint: '/graphql',
     cors: corsFor(config.corsOrigins),
     plugins: [
       ...hardeningPlugins({ introspection: !config.production, limits: { ...config.graphqlLimits, hideSuggestions: config.production } }),
       observabilityPlugin(metrics, logger),
+      streamSessionsPlugin(services.sessions),
     ],
     landingPage: false,
     graphiql: config.production ? false : { subscriptionsProtocol: 'WS', title: 'Curbe Voice GraphQL' },
@@ -114,10 +121,12 @@ export function buildApp(deps: AppDeps): App {
       warn: (...args) => logger.warn({ args }, 'yoga'),
       error: (...args) => logger.error({ args: args.map(String) }, 'yoga error'),
     },
-    context: async ({ request, extra }) => {
+    context: async ({ request, req, extra }) => {
       // graphql-ws connections were authenticated once in onConnect; HTTP requests carry a header.
-      const viewer = extra?.viewer !== undefined ? extra.viewer : await viewerFor(credentialFrom(request?.headers.get('authorization')));
-      return { viewer, services, requestId: request?.headers.get('x-request-id') ?? randomUUID() };
+      const overWebSocket = extra?.viewer !== undefined;
+      const credential = overWebSocket ? (extra.credential ?? null) : credentialFrom(request?.headers.get('authorization'));
+      const viewer = overWebSocket ? (extra.viewer ?? null) : await viewerFor(credential, req);
+      return { viewer, services, requestId: request?.headers.get('x-request-id') ?? randomUUID(), overWebSocket, credential };
     },
   });
 
@@ -138,35 +147,19 @@ export function buildApp(deps: AppDeps): App {
   });
 
   const wss = new WebSocketServer({ server, path: yoga.graphqlEndpoint, maxPayload: GRAPHQL_LIMITS.maxBodyBytes });
-  wss.on('connection', coalesceFrames);
-  type WsExtra = { viewer?: Viewer | null; endSession?: () => void };
-  const ws = useServer<Record<string, unknown> | undefined, WsExtra>(
+  // Authentication, socket caps, expiry/revocation and ping limits: src/auth/ws-sessions.ts.
+  const wsSessions = graphqlWsSessions({ services, gate });
+  wss.on('connection', (socket) => (coalesceFrames(socket), wsSessions.watch(socket)));
+  const ws = useServer<Record<string, unknown> | undefined, Omit<WsExtra, 'socket' | 'request'>>(
     {
       execute: (args) => (args.rootValue as { execute: (a: ExecutionArgs) => unknown }).execute(args) as never,
       subscribe: (args) => (args.rootValue as { subscribe: (a: ExecutionArgs) => unknown }).subscribe(args) as never,
-      onConnect: async (ctx) => {
-        const params = ctx.connectionParams ?? {};
-        const credential = credentialFrom(params.authorization ?? params.Authorization ?? params.token);
-        try {
-          const viewer = credential ? await services.authenticator.authenticate(credential) : null;
-          if (!viewer) return false;
-          ctx.extra.viewer = viewer;
-          if (viewer.role === 'agent') {
-            services.presence.attachSocket(viewer.agentId, viewer.companyId);
-            const socket = ctx.extra.socket;
-            ctx.extra.endSession = services.sessions.add(viewer.agentId, (code, reason) => socket.close(code, reason));
-          }
-          return true;
-        } catch {
-          return false; // 4403 Forbidden
-        }
-      },
-      onClose: (ctx) => {
-        const viewer = ctx.extra.viewer;
-        ctx.extra.endSession?.();
-        if (viewer?.role === 'agent') services.presence.detachSocket(viewer.agentId);
-      },
+      onConnect: (ctx) => wsSessions.onConnect(ctx),
+      onClose: (ctx) => wsSessions.onClose(ctx),
+      onPing: (ctx) => wsSessions.onPing(ctx),
       onSubscribe: async (ctx, _id, payload) => {
+        const refused = wsSessions.operationRefused(ctx);
+        if (refused) return refused;
         const { schema, execute, subscribe, contextFactory, parse: yogaParse, validate: yogaValidate } = yoga.getEnveloped({
           ...ctx,
           req: ctx.extra.request,

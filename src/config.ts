@@ -7,6 +7,16 @@ import { DEFAULT_RECORDING_URL_ALLOWLIST, parseRecordingAllowList, type Recordin
  * embedded default (PGlite in ./.data, in-memory presence and pub/sub, a generated admin key and JWT
  * secret kept in the data folder). README.md documents each knob.
  */
+/** A per-principal limit: a whole number from 1 to `max`, with a message naming the variable. */
+function limitKnob(name: string, max: number, fallback: number) {
+  return z.coerce
+    .number({ error: `${name} must be a whole number` })
+    .int(`${name} must be a whole number`)
+    .min(1, `${name} must be at least 1`)
+    .max(max, `${name} must be at most ${max}`)
+    .default(fallback);
+}
+
 const EnvSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(4000),
   HOST: z.string().default('0.0.0.0'),
@@ -23,6 +33,19 @@ const EnvSchema = z.object({
   HEARTBEAT_INTERVAL_MS: z.coerce.number().int().min(500).max(300_000).default(10_000),
   SOCKET_GRACE_MS: z.coerce.number().int().min(0).max(120_000).default(5_000),
   HEARTBEAT_MAX_PER_MINUTE: z.coerce.number().int().min(1).max(1_000_000).optional(),
+  SOFTPHONE_TOKENS_PER_HOUR: limitKnob('SOFTPHONE_TOKENS_PER_HOUR', 10_000, 30),
+  STATUS_CHANGES_PER_MINUTE: limitKnob('STATUS_CHANGES_PER_MINUTE', 10_000, 60),
+  AUTH_FAILURES_PER_MINUTE: limitKnob('AUTH_FAILURES_PER_MINUTE', 100_000, 20),
+  WS_MAX_SUBSCRIPTIONS_PER_SOCKET: limitKnob('WS_MAX_SUBSCRIPTIONS_PER_SOCKET', 10_000, 50),
+  WS_MAX_SOCKETS_PER_AGENT: limitKnob('WS_MAX_SOCKETS_PER_AGENT', 1_000, 5),
+  WS_MAX_SOCKETS_PER_SUPERVISOR_TOKEN: limitKnob('WS_MAX_SOCKETS_PER_SUPERVISOR_TOKEN', 10_000, 20),
+  WS_MAX_PINGS_PER_MINUTE: limitKnob('WS_MAX_PINGS_PER_MINUTE', 100_000, 60),
+  TRUST_PROXY: z.coerce
+    .number({ error: 'TRUST_PROXY must be the number of proxies in front of the service (0 = none)' })
+    .int('TRUST_PROXY must be the number of proxies in front of the service (0 = none)')
+    .min(0, 'TRUST_PROXY must be 0 or more')
+    .max(10, 'TRUST_PROXY must be at most 10')
+    .default(0),
   WEBHOOK_DEADLINE_MS: z.coerce.number().int().min(50).max(10_000).default(2_000),
   WRITE_BEHIND_MAX_WAITING_ROWS: z.coerce
     .number({ message: 'WRITE_BEHIND_MAX_WAITING_ROWS must be a number of rows' })
@@ -97,8 +120,21 @@ export interface Config {
   presenceTtlMs: number;
   heartbeatIntervalMs: number;
   socketGraceMs: number;
-  /** Heartbeats one agent may send per minute (burst of 10) before getting RATE_LIMITED. */
+  /** Heartbeats one agent may send per minute (all instances together) before getting RATE_LIMITED. */
   heartbeatMaxPerMinute: number;
+  /** Per-principal limits (src/auth/limits.ts); the socket caps hold per instance. */
+  limits: {
+    softphoneTokensPerHour: number;
+    statusChangesPerMinute: number;
+    /** Failed authentications per source address before its attempts get RATE_LIMITED. */
+    authFailuresPerMinute: number;
+    wsMaxSubscriptionsPerSocket: number;
+    wsMaxSocketsPerAgent: number;
+    wsMaxSocketsPerSupervisorToken: number;
+    wsPingsPerMinute: number;
+  };
+  /** Proxies in front of the service: the source address is taken that many hops from the right of X-Forwarded-For (0 = the socket's address). */
+  trustProxyHops: number;
   /** A Telnyx webhook answers within this long, from what is known, whatever the database does. */
   webhookDeadlineMs: number;
   /** Call-log / last-seen rows kept per writer while the database is away; past it the oldest are dropped. */
@@ -180,6 +216,16 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     recordingUrlRules,
     // Default: three times the advertised rate (a softphone reconnecting or reporting call state), at least 30.
     heartbeatMaxPerMinute: e.HEARTBEAT_MAX_PER_MINUTE ?? Math.max(30, Math.ceil((3 * 60_000) / e.HEARTBEAT_INTERVAL_MS)),
+    limits: {
+      softphoneTokensPerHour: e.SOFTPHONE_TOKENS_PER_HOUR,
+      statusChangesPerMinute: e.STATUS_CHANGES_PER_MINUTE,
+      authFailuresPerMinute: e.AUTH_FAILURES_PER_MINUTE,
+      wsMaxSubscriptionsPerSocket: e.WS_MAX_SUBSCRIPTIONS_PER_SOCKET,
+      wsMaxSocketsPerAgent: e.WS_MAX_SOCKETS_PER_AGENT,
+      wsMaxSocketsPerSupervisorToken: e.WS_MAX_SOCKETS_PER_SUPERVISOR_TOKEN,
+      wsPingsPerMinute: e.WS_MAX_PINGS_PER_MINUTE,
+    },
+    trustProxyHops: e.TRUST_PROXY,
     adminApiKey: e.ADMIN_API_KEY,
     jwtSecret: e.JWT_SECRET,
     jwtSecretPrevious: e.JWT_SECRET_PREVIOUS,

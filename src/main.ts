@@ -52,7 +52,8 @@ async function main() {
 async function printDemo(app: ReturnType<typeof buildApp>, url: string, created: boolean, adminKey: string, secretsFile: string | null) {
   const tokens = app.services.tokens;
   const day = 24 * 3600;
-  const supervisor = await tokens.issue({ role: 'supervisor', companyId: DEMO.companyId }, day);
+  const demoCompany = await app.services.directory.company(DEMO.companyId);
+  const supervisor = await tokens.issue({ role: 'supervisor', companyId: DEMO.companyId, tokenVersion: demoCompany?.supervisorTokenVersion }, day);
   const agent = await tokens.issue({ role: 'agent', companyId: DEMO.companyId, agentId: DEMO.agents[0].id }, day);
   // One softphone link per demo agent (open each in its own tab), each with a fresh token.
   const softphones = await Promise.all(

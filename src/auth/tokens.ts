@@ -5,13 +5,23 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { SignJWT, jwtVerify, errors as joseErrors } from 'jose';
 
-export type Viewer =
+/** Who a credential belongs to. */
+export type Principal =
   | { role: 'admin' }
   | { role: 'supervisor'; companyId: string }
   | { role: 'agent'; companyId: string; agentId: string };
 
-/** What a verified token says; agent tokens also carry the agent's token version (revocation). */
-export type TokenClaims = Exclude<Viewer, { role: 'admin' }> & { tokenVersion?: number };
+/**
+ * The principal a request or connection acts for. Token viewers carry their token's expiry (epoch
+ * ms): open sockets and streams end then. The admin API key does not expire.
+ */
+export type Viewer = { role: 'admin' } | (Exclude<Principal, { role: 'admin' }> & { expiresAt: number });
+
+/** What a token is issued for; both roles carry a token version (revocation: agent's or company's). */
+export type TokenClaims = Exclude<Principal, { role: 'admin' }> & { tokenVersion?: number };
+
+/** What a verified token says: its claims and its expiry. */
+export type VerifiedToken = TokenClaims & { expiresAt: number };
 
 export type TokenRole = 'agent' | 'supervisor';
 
@@ -47,7 +57,7 @@ export class TokenService {
     const iat = Math.floor(now / 1000);
     const exp = iat + ttlSeconds;
     const claims: Record<string, unknown> = { role: viewer.role, cid: viewer.companyId };
-    if (viewer.role === 'agent') claims.ver = viewer.tokenVersion ?? 0;
+    claims.ver = viewer.tokenVersion ?? 0;
     const jwt = new SignJWT(claims)
       .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
       .setIssuer(ISSUER)
@@ -60,21 +70,21 @@ export class TokenService {
 
   /**
    * The claims of a credential: the admin API key or a token signed with the current or previous
-   * secret. Throws AuthError when it is invalid. Agent tokens still need the revocation check
-   * (Authenticator), which knows the agent's current token version.
+   * secret. Throws AuthError when it is invalid. Tokens still need the revocation check
+   * (Authenticator), which knows the agent's or company's current token version.
    */
-  async authenticate(credential: string): Promise<Viewer | TokenClaims> {
+  async authenticate(credential: string): Promise<{ role: 'admin' } | VerifiedToken> {
     if (this.adminKeyDigest && timingSafeEqual(digest(credential), this.adminKeyDigest)) return { role: 'admin' };
     const known = this.verified.get(credential);
     if (known) {
-      if (Date.now() < known.expiresAt) return { ...known.claims };
+      if (Date.now() < known.expiresAt) return { ...known.claims, expiresAt: known.expiresAt };
       this.verified.delete(credential);
       throw new AuthError('token expired');
     }
     const claims = await this.verify(credential);
     this.verified.set(credential, claims);
     if (this.verified.size > MAX_VERIFIED_TOKENS) this.verified.delete(this.verified.keys().next().value as string);
-    return { ...claims.claims };
+    return { ...claims.claims, expiresAt: claims.expiresAt };
   }
 
   private async verify(credential: string): Promise<{ claims: TokenClaims; expiresAt: number }> {
@@ -87,11 +97,10 @@ export class TokenService {
       const cid = payload.cid;
       if (typeof cid !== 'string' || typeof payload.sub !== 'string' || typeof payload.exp !== 'number') throw new AuthError('malformed token');
       const expiresAt = payload.exp * 1000;
-      if (payload.role === 'agent') {
-        const tokenVersion = typeof payload.ver === 'number' ? payload.ver : 0;
-        return { claims: { role: 'agent', companyId: cid, agentId: payload.sub, tokenVersion }, expiresAt };
-      }
-      if (payload.role === 'supervisor') return { claims: { role: 'supervisor', companyId: cid }, expiresAt };
+      // Tokens issued before versions existed carry none: version 0, the column's default.
+      const tokenVersion = typeof payload.ver === 'number' ? payload.ver : 0;
+      if (payload.role === 'agent') return { claims: { role: 'agent', companyId: cid, agentId: payload.sub, tokenVersion }, expiresAt };
+      if (payload.role === 'supervisor') return { claims: { role: 'supervisor', companyId: cid, tokenVersion }, expiresAt };
       throw new AuthError('malformed token');
     } catch (err) {
       if (err instanceof AuthError) throw err;

@@ -6,4 +6,8 @@ export interface Context {
   services: Services;
   /** Set for graphql-ws connections authenticated as an agent (socket presence). */
   requestId: string;
+  /** True over graphql-ws (the socket itself ends at expiry or revocation); false over HTTP/SSE. */
+  overWebSocket?: boolean;
+  /** The credential the viewer was authenticated from (SSE streams register it for revocation re-checks). */
+  credential?: string | null;
 }

@@ -14,7 +14,7 @@ import { AppError, InputError, NotFoundError } from './errors.js';
 import { checkForwardNumber } from '../domain/dial-safety.js';
 import type { CredentialLookup } from '../telnyx/credential-lookup.js';
 import type { PresenceService } from './presence-service.js';
-import type { AgentSessions } from '../auth/sessions.js';
+import type { RevocationBus } from '../auth/revocation.js';
 
 export interface RoutingConfigPatch {
   mode?: RoutingMode | null;
@@ -60,7 +60,7 @@ export class ConfigurationService {
       db: Db;
       directory: Directory;
       presence: PresenceService;
-      sessions: AgentSessions;
+      revocations: RevocationBus;
       /** Asks Telnyx whether a telephony credential exists; absent without TELNYX_API_KEY. */
       lookupCredential?: (credentialId: string) => Promise<CredentialLookup>;
       maxAgentsPerCompany?: number;
@@ -134,7 +134,7 @@ export class ConfigurationService {
     return agent;
   }
 
-  /** Every token issued to the agent stops working now; its open connections are closed. */
+  /** Every token issued to the agent stops working now; its open connections are closed on every instance. */
   async revokeAgentTokens(id: string): Promise<Agent> {
     const agent = await this.write(() => this.deps.db.agent.update({ where: { id }, data: { tokenVersion: { increment: 1 } } }), 'agent');
     this.deps.directory.invalidateCompany(agent.companyId);
@@ -142,9 +142,20 @@ export class ConfigurationService {
     return agent;
   }
 
+  /** Every supervisor token of the company stops working now; their open connections are closed on every instance. */
+  async revokeSupervisorTokens(companyId: string): Promise<Company> {
+    const company = await this.write(
+      () => this.deps.db.company.update({ where: { id: companyId }, data: { supervisorTokenVersion: { increment: 1 } } }),
+      'company',
+    );
+    this.deps.directory.invalidateCompany(companyId); // published before the revocation: see RevocationBus
+    this.deps.revocations.revokeSupervisors(companyId);
+    return company;
+  }
+
+  /** After the directory invalidation, so every instance refuses the tokens before their sockets close. */
   private endSessions(agentId: string) {
-    this.deps.presence.forget(agentId);
-    this.deps.sessions.closeAgent(agentId, 'tokens revoked');
+    this.deps.revocations.revokeAgent(agentId);
   }
 
   async createPhoneNumber(input: NumberFields & { companyId: string; e164: string }): Promise<PhoneNumber> {

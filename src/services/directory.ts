@@ -33,6 +33,8 @@ export interface DirectoryCompany {
   agents: DirectoryAgent[];
   /** Break reasons agents may pick; empty = any. */
   breakReasons: string[];
+  /** Supervisor tokens carry the version they were issued with; a bump revokes them all. */
+  supervisorTokenVersion: number;
   /** Skill requirements of the company's numbers that have one, by E.164. */
   numberSkills: Map<string, SkillExpression>;
 }
@@ -175,6 +177,7 @@ export class Directory {
       policy: policyOf(row.routing),
       agents: row.agents.map((a) => ({ ...a, skills: (a.skills ?? {}) as Skills })),
       breakReasons: row.breakReasons,
+      supervisorTokenVersion: row.supervisorTokenVersion,
       numberSkills,
     };
     remember(this.lastLoaded, companyId, company, MAX_CACHED_COMPANIES);

@@ -1,6 +1,8 @@
 import type { Config } from '../config.js';
 import { Authenticator } from '../auth/authenticator.js';
-import { AgentSessions } from '../auth/sessions.js';
+import { Sessions } from '../auth/sessions.js';
+import { Limits } from '../auth/limits.js';
+import { createRevocationBus, type RevocationBus } from '../auth/revocation.js';
 import type { TokenService } from '../auth/tokens.js';
 import type { Clock } from '../domain/clock.js';
 import type { Db } from '../infra/db.js';
@@ -38,8 +40,12 @@ export interface Services {
   configuration: ConfigurationService;
   voicemails: VoicemailService;
   authenticator: Authenticator;
-  /** Open graphql-ws connections per agent (closed when its tokens are revoked). */
-  sessions: AgentSessions;
+  /** Open graphql-ws sockets and SSE streams of token viewers (closed on revocation and at expiry). */
+  sessions: Sessions;
+  /** Ends the connections of revoked tokens on every instance. */
+  revocations: RevocationBus;
+  /** Per-principal rate limits, shared through Redis in multi-instance mode. */
+  limits: Limits;
 }
 
 export function createServices(
@@ -48,6 +54,7 @@ export function createServices(
   const { config, db, clock, logger, pubsub, multiInstance: shared, ...rest } = deps;
   const directory = new Directory(db);
   if (shared) shareDirectoryInvalidations(directory, shared.redis, logger);
+  const limits = new Limits(config, shared ? { redis: shared.redis.command, prefix: shared.redis.prefix } : null);
   const presence = new PresenceService({
     db,
     directory,
@@ -57,14 +64,22 @@ export function createServices(
     ttlMs: config.presenceTtlMs,
     heartbeatIntervalMs: config.heartbeatIntervalMs,
     socketGraceMs: config.socketGraceMs,
-    heartbeatMaxPerMinute: config.heartbeatMaxPerMinute,
+    heartbeatLimit: limits.heartbeat,
     maxWaitingRows: config.writeBehindMaxWaitingRows,
     ...(shared && {
       sharedLeases: (options) => new RedisPresenceLeases({ ...options, redis: shared.redis, logger }),
       subscribed: shared.subscribed,
     }),
   });
-  const sessions = new AgentSessions();
+  const sessions = new Sessions();
+  const authenticator = new Authenticator({ tokens: deps.tokens, directory });
+  const revocations = createRevocationBus({
+    sessions,
+    forgetAgent: (agentId) => presence.forget(agentId),
+    admits: (credential) => authenticator.authenticate(credential).then(() => true, () => false),
+    logger,
+    redis: shared?.redis,
+  });
   const callbackSigner = config.telnyxPublicKey && config.jwtSecret ? new CallbackUrlSigner([config.jwtSecret, config.jwtSecretPrevious]) : null;
   const calls = new CallService({
     db,
@@ -87,7 +102,9 @@ export function createServices(
     logger,
     pubsub,
     sessions,
-    authenticator: new Authenticator({ tokens: deps.tokens, directory }),
+    revocations,
+    limits,
+    authenticator,
     directory,
     presence,
     calls,
@@ -97,7 +114,7 @@ export function createServices(
       db,
       directory,
       presence,
-      sessions,
+      revocations,
       lookupCredential: credentialLookupFor(config),
       maxAgentsPerCompany: config.maxAgentsPerCompany,
     }),

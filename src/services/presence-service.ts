@@ -13,7 +13,7 @@ import { PresenceTracker, type AgentLiveness, type HeartbeatReport, type Presenc
 import type { PresenceLeases, SharedPresenceLeases } from '../presence/leases.js';
 import type { Directory, DirectoryAgent, DirectoryCompany } from './directory.js';
 import { NotFoundError, InputError, RateLimitedError } from './errors.js';
-import { TokenBuckets } from '../domain/rate-limit.js';
+import type { Limit } from '../auth/limits.js';
 import { LastSeenWriter } from './last-seen-writer.js';
 
 export interface AgentPresence {
@@ -54,7 +54,6 @@ export class PresenceService {
   /** In memory (one instance) or shared through Redis (several). */
   readonly tracker: PresenceLeases;
   private readonly shared: SharedPresenceLeases | null;
-  private readonly heartbeatBudget: TokenBuckets;
   /** Last-seen times go to the database in batches (src/services/last-seen-writer.ts). */
   readonly lastSeen: LastSeenWriter;
   /** Calls the agent is on according to Telnyx's status callbacks (set by the call service). */
@@ -70,7 +69,8 @@ export class PresenceService {
       ttlMs: number;
       heartbeatIntervalMs: number;
       socketGraceMs: number;
-      heartbeatMaxPerMinute: number;
+      /** Heartbeats per agent, shared by every instance in multi-instance mode (src/auth/limits.ts). */
+      heartbeatLimit: Pick<Limit, 'take'>;
       /** Multi-instance mode: builds the shared lease store instead of the in-memory tracker. */
       sharedLeases?: (opts: PresenceTrackerOptions) => SharedPresenceLeases;
       /** Resolves once this instance receives a topic's cross-instance events (multi-instance mode). */
@@ -80,7 +80,6 @@ export class PresenceService {
     },
   ) {
     this.lastSeen = new LastSeenWriter({ db: deps.db, clock: deps.clock, logger: deps.logger, maxWaitingRows: deps.maxWaitingRows });
-    this.heartbeatBudget = new TokenBuckets({ capacity: 10, perMinute: deps.heartbeatMaxPerMinute });
     const options: PresenceTrackerOptions = {
       clock: deps.clock,
       ttlMs: deps.ttlMs,
@@ -97,7 +96,7 @@ export class PresenceService {
     const found = await this.deps.directory.agent(agentId);
     if (!found || !found.agent.enabled) throw new NotFoundError('agent not found or disabled');
     const { agent, company } = found;
-    const waitMs = this.heartbeatBudget.take(agentId, this.deps.clock.now());
+    const waitMs = await this.deps.heartbeatLimit.take(agentId);
     if (waitMs > 0) throw new RateLimitedError(`too many heartbeats; retry in ${waitMs} ms`, waitMs);
     const liveness = await this.tracker.heartbeat(
       { agentId, companyId: company.id, allowUnregistered: company.policy.allowUnregisteredSoftphones },
@@ -247,7 +246,6 @@ export class PresenceService {
   }
 
   private async onTransition(t: PresenceTransition): Promise<void> {
-    if (!t.online) this.heartbeatBudget.forget(t.agentId);
     try {
       const company = await this.deps.directory.company(t.companyId);
       const agent = company?.agents.find((a) => a.id === t.agentId);

@@ -127,6 +127,23 @@ describe.runIf(chromiumAvailable())('demo without a Telnyx account, in Chromium'
     expect(call.body).toContain(`sip:${DEMO.agents[0].sipUsername}@sip.telnyx.com`);
   });
 
+  it('an expired session says "sign in again" on the softphone and the board, instead of reconnecting', async () => {
+    const issue = (viewer: Parameters<typeof server.app.services.tokens.issue>[0]) => server.app.services.tokens.issue(viewer, 4);
+    const softphoneToken = await issue({ role: 'agent', companyId: DEMO.companyId, agentId: DEMO.agents[1].id });
+    const boardToken = await issue({ role: 'supervisor', companyId: DEMO.companyId });
+    const context = agent.context();
+    const [expiringAgent, expiringBoard] = await Promise.all([context.newPage(), context.newPage()]);
+    try {
+      await expiringAgent.goto(`${server.url}/#/agent?token=${softphoneToken.token}`);
+      await expiringBoard.goto(`${server.url}/#/board?token=${boardToken.token}`);
+      await expiringAgent.locator('#server-state', { hasText: 'Session expired — sign in again' }).waitFor({ timeout: 10_000 });
+      expect(await expiringAgent.locator('.notice').textContent()).toContain('Your session expired: sign in again');
+      await expiringBoard.locator('#live-state', { hasText: 'Session expired — sign in again' }).waitFor({ timeout: 10_000 });
+    } finally {
+      await Promise.all([expiringAgent.close(), expiringBoard.close()]);
+    }
+  });
+
   it('a revoked sign-in is said plainly, the softphone stops, and the board shows the agent offline', async () => {
     await server.admin(`mutation($id: ID!) { revokeAgentTokens(agentId: $id) }`, { id: DEMO.agents[0].id });
     await agent.locator('#server-state', { hasText: 'Sign-in refused' }).waitFor({ timeout: 10_000 });

@@ -280,6 +280,9 @@ const MATRIX: Record<string, Entry> = {
       { name: "B2's tokens", document: `mutation($a: ID!) { revokeAgentTokens(agentId: $a) }`, variables: (w) => ({ a: B(w).agents[1]!.id }) },
     ],
   },
+  'Mutation.revokeSupervisorTokens': {
+    attacks: [{ name: "B's supervisor tokens", document: `mutation($c: ID!) { revokeSupervisorTokens(companyId: $c) }`, variables: (w) => ({ c: B(w).companyId }) }],
+  },
   'Mutation.setAgentStatus': {
     attacks: [
       {

@@ -4,18 +4,20 @@ import { AuthError, MAX_VERIFIED_TOKENS, TokenService } from '../../src/auth/tok
 const SECRET = 'unit-test-secret-unit-test-secret-0123';
 const tokens = () => new TokenService({ jwtSecret: SECRET, adminApiKey: 'admin-key-0123456789' });
 const agent = { role: 'agent' as const, companyId: 'co', agentId: 'ag', tokenVersion: 3 };
+/** What authenticate answers: the claims and the token's expiry (epoch ms). */
+const withExpiry = { ...agent, expiresAt: expect.any(Number) };
 
 afterEach(() => vi.useRealTimers());
 
 describe('TokenService', () => {
   it('verifies a token once and answers repeats from memory, with the same claims', async () => {
     const service = tokens();
-    const { token } = await service.issue(agent, 600);
-    expect(await service.authenticate(token)).toEqual(agent);
+    const { token, expiresAt } = await service.issue(agent, 600);
+    expect(await service.authenticate(token)).toEqual({ ...agent, expiresAt: expiresAt.getTime() });
     const again = await service.authenticate(token);
-    expect(again).toEqual(agent);
+    expect(again).toEqual(withExpiry);
     (again as { agentId: string }).agentId = 'mutated'; // callers get a copy
-    expect(await service.authenticate(token)).toEqual(agent);
+    expect(await service.authenticate(token)).toEqual(withExpiry);
   });
 
   it('a remembered token stops working when it expires', async () => {
@@ -24,10 +26,18 @@ describe('TokenService', () => {
     const { token } = await service.issue(agent, 60);
     await service.authenticate(token);
     vi.setSystemTime(Date.UTC(2026, 10, 24, 12, 0, 59));
-    expect(await service.authenticate(token)).toEqual(agent);
+    expect(await service.authenticate(token)).toEqual(withExpiry);
     vi.setSystemTime(Date.UTC(2026, 10, 24, 12, 1, 0));
     await expect(service.authenticate(token)).rejects.toThrow(new AuthError('token expired'));
     await expect(service.authenticate(token)).rejects.toThrow(AuthError); // and stays refused
+  });
+
+  it('supervisor tokens carry their company\'s token version (0 when issued without one)', async () => {
+    const service = tokens();
+    const versioned = await service.issue({ role: 'supervisor', companyId: 'co', tokenVersion: 2 }, 600);
+    expect(await service.authenticate(versioned.token)).toEqual({ role: 'supervisor', companyId: 'co', tokenVersion: 2, expiresAt: versioned.expiresAt.getTime() });
+    const plain = await service.issue({ role: 'supervisor', companyId: 'co' }, 600);
+    expect(await service.authenticate(plain.token)).toMatchObject({ role: 'supervisor', tokenVersion: 0 });
   });
 
   it('a token with another payload under a remembered signature is refused', async () => {
@@ -45,7 +55,7 @@ describe('TokenService', () => {
     const { token } = await old.issue(agent, 600);
     await expect(tokens().authenticate(token)).rejects.toThrow(AuthError);
     const rotated = new TokenService({ jwtSecret: SECRET, previousJwtSecret: 'old-secret-old-secret-old-secret-0123', adminApiKey: undefined });
-    expect(await rotated.authenticate(token)).toEqual(agent);
+    expect(await rotated.authenticate(token)).toEqual(withExpiry);
   });
 
   it(`remembers at most ${MAX_VERIFIED_TOKENS} tokens, forgetting the oldest (which still verify)`, async () => {
@@ -57,6 +67,6 @@ describe('TokenService', () => {
     await service.authenticate((await service.issue({ ...agent, agentId: 'new' }, 600)).token);
     expect(cache.size).toBe(MAX_VERIFIED_TOKENS);
     expect(cache.has(first)).toBe(false);
-    expect(await service.authenticate(first)).toEqual(agent);
+    expect(await service.authenticate(first)).toEqual(withExpiry);
   });
 });

@@ -6,7 +6,7 @@ import { retryDelayMs } from '../../web/src/api.js';
 import { applyPresenceEvent, sortRows, type AgentRow, type PresenceEventData } from '../../web/src/board/presence-model.js';
 import { validateRoutingForm } from '../../web/src/board/routing-form.js';
 import { formatDuration } from '../../web/src/format.js';
-import { heartbeatPlan, reportedCallState } from '../../web/src/softphone/state.js';
+import { heartbeatPlan, reportedCallState, serverLabel } from '../../web/src/softphone/state.js';
 
 describe('heartbeatPlan', () => {
   it.each([
@@ -18,6 +18,14 @@ describe('heartbeatPlan', () => {
     [{ serverConnected: true, telnyx: 'failed', registrationRequired: false }, { send: true, sipRegistered: false }],
   ] as const)('%j → %j', (inputs, plan) => {
     expect(heartbeatPlan(inputs)).toEqual(plan);
+  });
+});
+
+describe('serverLabel', () => {
+  it('tells an expired session (sign in again) apart from a refused one and from reconnecting', () => {
+    expect(serverLabel('expired')).toEqual({ text: 'Session expired — sign in again', tone: 'bad' });
+    expect(serverLabel('refused')).toEqual({ text: 'Sign-in refused', tone: 'bad' });
+    expect(serverLabel('reconnecting').text).toMatch(/reconnecting/);
   });
 });
 

@@ -3,7 +3,8 @@
 import { createClient, type Client } from 'graphql-ws';
 import type { TypedDocumentString } from './gql/graphql.js';
 
-export type ConnectionState = 'connecting' | 'connected' | 'reconnecting' | 'refused';
+/** `expired`: the token reached its expiry (4401); `refused`: revoked, disabled or over a limit. Neither reconnects. */
+export type ConnectionState = 'connecting' | 'connected' | 'reconnecting' | 'refused' | 'expired';
 
 export class GraphQLRequestError extends Error {
   constructor(
@@ -23,8 +24,9 @@ export interface Api {
 
 const REQUEST_TIMEOUT_MS = 15_000;
 
-/** Close codes after which retrying cannot help: the token is bad, expired or revoked. */
-const REFUSED_CODES = new Set([4401, 4403]);
+/** Close codes after which retrying cannot help: the token expired (4401) or was revoked (4403), or a limit was hit (4429). */
+const REFUSED_CODES = new Set([4401, 4403, 4429]);
+const EXPIRED_CODE = 4401;
 
 export function retryDelayMs(attempt: number, random = Math.random): number {
   return Math.min(10_000, 500 * 2 ** attempt) * (0.75 + random() * 0.5);
@@ -50,8 +52,9 @@ export function connect(token: string): Api {
     on: {
       connected: () => emit('connected'),
       closed: (event) => {
-        if (isCloseEvent(event) && REFUSED_CODES.has(event.code)) emit('refused', event.reason || 'sign-in refused');
-        else if (state !== 'refused') emit('reconnecting');
+        if (isCloseEvent(event) && event.code === EXPIRED_CODE) emit('expired', event.reason || 'token expired');
+        else if (isCloseEvent(event) && REFUSED_CODES.has(event.code)) emit('refused', event.reason || 'sign-in refused');
+        else if (state !== 'refused' && state !== 'expired') emit('reconnecting');
       },
     },
   });

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { builder } from '../builder.js';
 import { displayName, sipUsername, statusReason, telnyxCredentialId as credentialIdRule } from '../../domain/validation.js';
 import { validateSkills, type Skills } from '../../domain/skills.js';
-import { ForbiddenError, InputError, NotFoundError } from '../../services/errors.js';
+import { ForbiddenError, InputError, NotFoundError, RateLimitedError } from '../../services/errors.js';
 import { companyOfAgent, requireCompany } from './common.js';
 import { AgentPresenceRef, AgentStatusEnum } from './presence.js';
 import { costOfCapped, costOfFirst, firstArg, FIXED_LIST_BOUNDS, LIST_BOUNDS } from '../list-bounds.js';
@@ -144,7 +144,8 @@ builder.mutationFields((t) => ({
   }),
   setAgentStatus: t.field({
     type: AgentPresenceRef,
-    description: 'An agent sets its own status; a supervisor sets the status of an agent of its company.',
+    description:
+      'An agent sets its own status; a supervisor sets the status of an agent of its company. Rate-limited per agent and per company\'s supervisors (STATUS_CHANGES_PER_MINUTE): past it, RATE_LIMITED with retryAfterMs.',
     args: { input: t.arg({ type: SetAgentStatusInput, required: true }) },
     authScopes: { authenticated: true },
     resolve: async (_root, { input }, ctx) => {
@@ -157,6 +158,11 @@ builder.mutationFields((t) => ({
         (viewer.role === 'supervisor' && viewer.companyId === companyId) ||
         (viewer.role === 'agent' && viewer.agentId === agentId);
       if (!allowed) throw new ForbiddenError();
+      // Per principal (the agent, or the company's supervisors), all instances together; the CRM's admin key is not limited.
+      if (viewer.role !== 'admin') {
+        const waitMs = await ctx.services.limits.statusChange.take(viewer.role === 'agent' ? `agent:${viewer.agentId}` : `supervisor:${viewer.companyId}`);
+        if (waitMs > 0) throw new RateLimitedError(`too many status changes; retry in ${Math.ceil(waitMs / 1000)} s`, waitMs);
+      }
       const reason = input.reason?.trim() || null;
       if (input.status === 'ON_BREAK') await checkBreakReason(ctx, companyId, reason);
       return ctx.services.presence.setStatus(agentId, input.status, reason);

@@ -5,13 +5,20 @@ import { companyOfAgent, requireCompany } from './common.js';
 
 const RoleEnum = builder.enumType('Role', { values: ['ADMIN', 'SUPERVISOR', 'AGENT'] as const });
 
-const ViewerRef = builder.objectRef<{ role: 'ADMIN' | 'SUPERVISOR' | 'AGENT'; companyId: string | null; agentId: string | null }>('Viewer').implement({
-  fields: (t) => ({
-    role: t.expose('role', { type: RoleEnum }),
-    companyId: t.exposeID('companyId', { nullable: true }),
-    agentId: t.exposeID('agentId', { nullable: true }),
-  }),
-});
+const ViewerRef = builder
+  .objectRef<{ role: 'ADMIN' | 'SUPERVISOR' | 'AGENT'; companyId: string | null; agentId: string | null; expiresAt: Date | null }>('Viewer')
+  .implement({
+    fields: (t) => ({
+      role: t.expose('role', { type: RoleEnum }),
+      companyId: t.exposeID('companyId', { nullable: true }),
+      agentId: t.exposeID('agentId', { nullable: true }),
+      expiresAt: t.expose('expiresAt', {
+        type: 'DateTime',
+        nullable: true,
+        description: "When the token expires: open connections end then (graphql-ws 4401, SSE streams complete). Null for the admin API key.",
+      }),
+    }),
+  });
 
 const IssuedTokenRef = builder.objectRef<{ token: string; expiresAt: Date }>('IssuedToken').implement({
   fields: (t) => ({
@@ -32,6 +39,7 @@ builder.queryField('viewer', (t) =>
         role: v.role.toUpperCase() as 'ADMIN' | 'SUPERVISOR' | 'AGENT',
         companyId: v.role === 'admin' ? null : v.companyId,
         agentId: v.role === 'agent' ? v.agentId : null,
+        expiresAt: v.role === 'admin' ? null : new Date(v.expiresAt),
       };
     },
   }),
@@ -63,6 +71,17 @@ builder.mutationFields((t) => ({
       return true;
     },
   }),
+  revokeSupervisorTokens: t.field({
+    type: 'Boolean',
+    description:
+      "Every supervisor token of the company stops working at once, on every instance; their open connections close (4403) and SSE streams end. Issue a new token to let supervisors back in. Admin, or the company's own supervisor.",
+    args: { companyId: t.arg.id({ required: true }) },
+    authScopes: (_root, args) => ({ supervisorOf: String(args.companyId) }),
+    resolve: async (_root, args, ctx) => {
+      await ctx.services.configuration.revokeSupervisorTokens(String(args.companyId));
+      return true;
+    },
+  }),
   issueSupervisorToken: t.field({
     type: IssuedTokenRef,
     description: "A token for a company's supervisor board (default 12 hours). Admin only.",
@@ -70,7 +89,8 @@ builder.mutationFields((t) => ({
     authScopes: { admin: true },
     resolve: async (_root, args, ctx) => {
       const company = await requireCompany(ctx, String(args.companyId));
-      return ctx.services.tokens.issue({ role: 'supervisor', companyId: company.id }, args.expiresInSeconds ?? 12 * 3600, ctx.services.clock.now());
+      const claims = { role: 'supervisor' as const, companyId: company.id, tokenVersion: company.supervisorTokenVersion };
+      return ctx.services.tokens.issue(claims, args.expiresInSeconds ?? 12 * 3600, ctx.services.clock.now());
     },
   }),
 }));

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { builder } from '../builder.js';
-import { ForbiddenError, NotFoundError } from '../../services/errors.js';
+import { ForbiddenError, NotFoundError, RateLimitedError } from '../../services/errors.js';
 import { softphoneSetup, type SoftphoneSetup } from '../../telnyx/softphone-setup.js';
 import { AgentPresenceRef } from './presence.js';
 
@@ -23,11 +23,14 @@ const SoftphoneRef = builder.objectRef<SoftphoneSetup>('Softphone').implement({
 builder.queryField('softphone', (t) =>
   t.field({
     type: SoftphoneRef,
-    description: "The calling agent's softphone setup (agent token only). Mints a Telnyx login token on each call.",
+    description:
+      "The calling agent's softphone setup (agent token only). Mints a Telnyx login token on each call, so it is rate-limited per agent (SOFTPHONE_TOKENS_PER_HOUR, all instances together): past it, RATE_LIMITED with retryAfterMs.",
     authScopes: { agent: true },
     resolve: async (_root, _args, ctx) => {
       if (ctx.viewer?.role !== 'agent') throw new ForbiddenError();
       const { agentId } = ctx.viewer;
+      const waitMs = await ctx.services.limits.softphoneToken.take(agentId);
+      if (waitMs > 0) throw new RateLimitedError(`too many softphone login tokens; retry in ${Math.ceil(waitMs / 1000)} s`, waitMs);
       const found = await ctx.services.directory.agent(agentId);
       const row = await ctx.services.db.agent.findUnique({ where: { id: agentId }, select: { telnyxCredentialId: true } });
       if (!found || !row || !found.agent.enabled) throw new NotFoundError('agent not found or disabled');

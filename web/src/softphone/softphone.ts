@@ -78,7 +78,9 @@ export function mountSoftphone(root: HTMLElement, token: string, signOut: () => 
     replace(pills, pill(server.text, server.tone, 'server-state'), pill(telnyx.text, telnyx.tone, 'telnyx-state'));
     agentName.textContent = s.setup ? `${s.setup.displayName} · ${s.setup.sipUsername}` : 'Softphone';
     const serverMessage =
-      s.server === 'refused'
+      s.server === 'expired'
+        ? 'Your session expired: sign in again with a new link from your supervisor.'
+        : s.server === 'refused'
         ? 'This sign-in link is no longer valid. Ask your supervisor for a new one.'
         : s.server === 'reconnecting'
           ? 'The Curbe server cannot be reached. Reconnecting automatically; calls are not routed to you until it is back.'
@@ -258,7 +260,7 @@ export function mountSoftphone(root: HTMLElement, token: string, signOut: () => 
       else void beat();
     }
     // A revoked or expired sign-in: stop ringing and heartbeating this browser altogether.
-    if (state === 'refused') {
+    if (state === 'refused' || state === 'expired') {
       clearTimeout(telnyxRetry);
       clock.postMessage({ stop: true });
       void line?.disconnect().catch(() => {});

@@ -45,6 +45,7 @@ export function telnyxLabel(state: TelnyxState, configured: boolean): { text: st
 export function serverLabel(state: string): { text: string; tone: 'ok' | 'warn' | 'bad' } {
   if (state === 'connected') return { text: 'Server connected', tone: 'ok' };
   if (state === 'refused') return { text: 'Sign-in refused', tone: 'bad' };
+  if (state === 'expired') return { text: 'Session expired — sign in again', tone: 'bad' };
   if (state === 'connecting') return { text: 'Connecting to server…', tone: 'warn' };
   return { text: 'Server unreachable — reconnecting…', tone: 'bad' };
 }

@@ -1,0 +1,3 @@
+-- AlterTable
+ALTER TABLE "Company" ADD COLUMN     "supervisorTokenVersion" INTEGER NOT NULL DEFAULT 0;
+
