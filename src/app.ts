@@ -32,6 +32,7 @@ import { HTTP_SERVER_LIMITS, serveWebhook } from './http/webhook-endpoint.js';
 import { createStaticHandler } from './http/static-files.js';
 import { corsFor } from './http/cors.js';
 import { observabilityPlugin } from './graphql/observability.js';
+import { subscriptionQuotaPlugin } from './graphql/subscription-quota.js';
 import { requestIdFor } from './infra/logger.js';
 import { countingPresenceTransitions, createMetrics, observeWaitingWrites, type Metrics } from './infra/metrics.js';
 import { Readiness } from './infra/readiness.js';
@@ -110,6 +111,8 @@ export function buildApp(deps: AppDeps): App {
       ...hardeningPlugins({ introspection: !config.production, limits: { ...config.graphqlLimits, hideSuggestions: config.production } }),
       observabilityPlugin(metrics, logger),
       streamSessionsPlugin(services.sessions),
+      // Last: it counts a subscription only once every earlier plugin has let it through.
+      subscriptionQuotaPlugin(config.limits.maxSubscriptionsPerCompany),
     ],
     landingPage: false,
     graphiql: config.production ? false : { subscriptionsProtocol: 'WS', title: 'Curbe Voice GraphQL' },

@@ -40,6 +40,7 @@ const EnvSchema = z.object({
   WS_MAX_SOCKETS_PER_AGENT: limitKnob('WS_MAX_SOCKETS_PER_AGENT', 1_000, 5),
   WS_MAX_SOCKETS_PER_SUPERVISOR_TOKEN: limitKnob('WS_MAX_SOCKETS_PER_SUPERVISOR_TOKEN', 10_000, 20),
   WS_MAX_PINGS_PER_MINUTE: limitKnob('WS_MAX_PINGS_PER_MINUTE', 100_000, 60),
+  MAX_SUBSCRIPTIONS_PER_COMPANY: limitKnob('MAX_SUBSCRIPTIONS_PER_COMPANY', 100_000, 100),
   TRUST_PROXY: z.coerce
     .number({ error: 'TRUST_PROXY must be the number of proxies in front of the service (0 = none)' })
     .int('TRUST_PROXY must be the number of proxies in front of the service (0 = none)')
@@ -132,6 +133,8 @@ export interface Config {
     wsMaxSocketsPerAgent: number;
     wsMaxSocketsPerSupervisorToken: number;
     wsPingsPerMinute: number;
+    /** Live subscriptions one company's supervisors may hold open on this instance (both transports). */
+    maxSubscriptionsPerCompany: number;
   };
   /** Proxies in front of the service: the source address is taken that many hops from the right of X-Forwarded-For (0 = the socket's address). */
   trustProxyHops: number;
@@ -224,6 +227,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       wsMaxSocketsPerAgent: e.WS_MAX_SOCKETS_PER_AGENT,
       wsMaxSocketsPerSupervisorToken: e.WS_MAX_SOCKETS_PER_SUPERVISOR_TOKEN,
       wsPingsPerMinute: e.WS_MAX_PINGS_PER_MINUTE,
+      maxSubscriptionsPerCompany: e.MAX_SUBSCRIPTIONS_PER_COMPANY,
     },
     trustProxyHops: e.TRUST_PROXY,
     adminApiKey: e.ADMIN_API_KEY,

@@ -35,6 +35,7 @@ const ALL_VARS = [
   'WS_MAX_SOCKETS_PER_AGENT',
   'WS_MAX_SOCKETS_PER_SUPERVISOR_TOKEN',
   'WS_MAX_PINGS_PER_MINUTE',
+  'MAX_SUBSCRIPTIONS_PER_COMPANY',
   'TRUST_PROXY',
 ] as const;
 
@@ -87,6 +88,7 @@ describe('loadConfig defaults', () => {
       wsMaxSocketsPerAgent: 5,
       wsMaxSocketsPerSupervisorToken: 20,
       wsPingsPerMinute: 60,
+      maxSubscriptionsPerCompany: 100,
     },
     trustProxyHops: 0,
     adminApiKey: undefined,
@@ -156,6 +158,7 @@ describe('loadConfig defaults', () => {
       WS_MAX_SOCKETS_PER_AGENT: '14',
       WS_MAX_SOCKETS_PER_SUPERVISOR_TOKEN: '15',
       WS_MAX_PINGS_PER_MINUTE: '16',
+      MAX_SUBSCRIPTIONS_PER_COMPANY: '40',
       TRUST_PROXY: '1',
       ADMIN_API_KEY: ADMIN_KEY,
       JWT_SECRET: JWT,
@@ -198,6 +201,7 @@ describe('loadConfig defaults', () => {
         wsMaxSocketsPerAgent: 14,
         wsMaxSocketsPerSupervisorToken: 15,
         wsPingsPerMinute: 16,
+        maxSubscriptionsPerCompany: 40,
       },
       trustProxyHops: 1,
       adminApiKey: ADMIN_KEY,
@@ -311,6 +315,7 @@ describe('invalid values', () => {
     [{ WS_MAX_SOCKETS_PER_AGENT: '-1' }, 'WS_MAX_SOCKETS_PER_AGENT'],
     [{ WS_MAX_SOCKETS_PER_SUPERVISOR_TOKEN: 'abc' }, 'WS_MAX_SOCKETS_PER_SUPERVISOR_TOKEN'],
     [{ WS_MAX_PINGS_PER_MINUTE: '0' }, 'WS_MAX_PINGS_PER_MINUTE'],
+    [{ MAX_SUBSCRIPTIONS_PER_COMPANY: '0' }, 'MAX_SUBSCRIPTIONS_PER_COMPANY'],
     [{ TRUST_PROXY: 'yes' }, 'TRUST_PROXY'],
     [{ TRUST_PROXY: '11' }, 'TRUST_PROXY'],
   ])('%j → ConfigError naming %s', (env, variable) => {
