@@ -162,8 +162,8 @@ export async function runBench(opts: BenchOptions): Promise<BenchResults> {
     const population: Population = { agents: 2 * settings.agentsPerCompany * 5, agentsPerCompany: settings.agentsPerCompany * 5 };
     await generator.call('prepare', { jwtSecret, population, agentTokens: true });
     const ttl = settings.offlineTtlMs;
-    // The fan-out opens all its supervisor sockets with one token: lift the per-token socket cap for it.
-    const presenceEnv = { PRESENCE_TTL_MS: String(ttl), HEARTBEAT_INTERVAL_MS: String(ttl / 2), HEARTBEAT_MAX_PER_MINUTE: '1000000', WS_MAX_SOCKETS_PER_SUPERVISOR_TOKEN: '10000', LOG_LEVEL: 'warn' };
+    // The fan-out opens all its supervisor sockets with one token to one company: lift the per-token socket cap and the company's subscription quota for it.
+    const presenceEnv = { PRESENCE_TTL_MS: String(ttl), HEARTBEAT_INTERVAL_MS: String(ttl / 2), HEARTBEAT_MAX_PER_MINUTE: '1000000', WS_MAX_SOCKETS_PER_SUPERVISOR_TOKEN: '10000', MAX_SUBSCRIPTIONS_PER_COMPANY: '100000', LOG_LEVEL: 'warn' };
     await withServer(opts, { mode: 'app', population, jwtSecret, env: presenceEnv }, async (_server, url) => {
       results.offline = await generator.call('offline', { url, company: 0, agents: settings.offlineAgents, ttlMs: ttl });
       results.fanout = await generator.call('fanout', { url, company: 1, subscribers: settings.fanoutSubscribers, triggers: settings.fanoutTriggers });

@@ -40,7 +40,7 @@ async function until<T>(read: () => Promise<T>, done: (value: T) => boolean, tim
 /** Voicemails until the board hears one: its subscription is live from then on. */
 async function boardListening(server: TestServer, companyId: string, board: ReturnType<typeof subscribe>) {
   for (let i = 0; ; i++) {
-    await server.webhook(`/telnyx/voicemail/${companyId}`, { CallSid: `vm-warmup-${i}`, RecordingUrl: 'https://x/w.mp3', RecordingStatus: 'completed' });
+    await server.webhook(`/telnyx/voicemail/${companyId}`, { CallSid: `vm-warmup-${i}`, RecordingUrl: 'https://api.telnyx.com/media/w.mp3', RecordingStatus: 'completed' });
     try {
       return await board.next((e: any) => e.voicemailReceived.callSid === `vm-warmup-${i}`, 1_000);
     } catch (err) {
@@ -103,7 +103,7 @@ describe.runIf(hasPostgres)('Postgres away (TCP proxy cut): nothing lost', () =>
       CallSid: 'vm-during',
       From: '+15551230000',
       To: '+13055550100',
-      RecordingUrl: 'https://x/during.mp3',
+      RecordingUrl: 'https://api.telnyx.com/media/during.mp3',
       RecordingDuration: '17',
       RecordingStatus: 'completed',
     });
@@ -115,9 +115,9 @@ describe.runIf(hasPostgres)('Postgres away (TCP proxy cut): nothing lost', () =>
 
     proxy.restore();
     const received = await board.next((e) => e.voicemailReceived.callSid === 'vm-during', 20_000);
-    expect(received.voicemailReceived).toEqual({ callSid: 'vm-during', recordingUrl: 'https://x/during.mp3', durationSeconds: 17 });
+    expect(received.voicemailReceived).toEqual({ callSid: 'vm-during', recordingUrl: 'https://api.telnyx.com/media/during.mp3', durationSeconds: 17 });
     expect((await voicemailRows(companyId)).filter((r) => r.callSid === 'vm-during')).toEqual([
-      { callSid: 'vm-during', recordingUrl: 'https://x/during.mp3', durationSeconds: 17 },
+      { callSid: 'vm-during', recordingUrl: 'https://api.telnyx.com/media/during.mp3', durationSeconds: 17 },
     ]);
     await until(async () => (await (await fetch(`${server.url}/metrics`)).text()), (m) => /^curbe_voicemail_outbox_waiting 0$/m.test(m));
     expect(board.events.filter((e) => e.voicemailReceived.callSid === 'vm-during')).toHaveLength(1);
@@ -134,7 +134,7 @@ describe.runIf(hasPostgres)('Postgres away (TCP proxy cut): nothing lost', () =>
     await locker.query('LOCK TABLE "Voicemail" IN ACCESS EXCLUSIVE MODE');
     try {
       const started = Date.now();
-      const res = await server.webhook(`/telnyx/voicemail/${companyId}`, { CallSid: 'vm-slow', RecordingUrl: 'https://x/slow.mp3', RecordingStatus: 'completed' });
+      const res = await server.webhook(`/telnyx/voicemail/${companyId}`, { CallSid: 'vm-slow', RecordingUrl: 'https://api.telnyx.com/media/slow.mp3', RecordingStatus: 'completed' });
       expectValidTexml(res);
       expect(Date.now() - started).toBeLessThan(2_500); // the 1 s deadline, and the outbox's fsync
       expect(server.app.services.voicemails.outbox.waiting).toBe(1);
@@ -152,7 +152,7 @@ describe.runIf(hasPostgres)('Postgres away (TCP proxy cut): nothing lost', () =>
     const first = await start();
     const { companyId } = await setUpCompany(first);
     proxy.cut();
-    const res = await first.webhook(`/telnyx/voicemail/${companyId}`, { CallSid: 'vm-restart', RecordingUrl: 'https://x/restart.mp3', RecordingStatus: 'completed' });
+    const res = await first.webhook(`/telnyx/voicemail/${companyId}`, { CallSid: 'vm-restart', RecordingUrl: 'https://api.telnyx.com/media/restart.mp3', RecordingStatus: 'completed' });
     expectValidTexml(res);
     await first.close();
     servers.splice(servers.indexOf(first), 1);
@@ -163,7 +163,7 @@ describe.runIf(hasPostgres)('Postgres away (TCP proxy cut): nothing lost', () =>
     proxy.restore();
     await start(); // a new process on the same DATA_DIR
     const rows = await until(() => voicemailRows(companyId), (r) => r.length > 0);
-    expect(rows).toEqual([{ callSid: 'vm-restart', recordingUrl: 'https://x/restart.mp3', durationSeconds: 0 }]);
+    expect(rows).toEqual([{ callSid: 'vm-restart', recordingUrl: 'https://api.telnyx.com/media/restart.mp3', durationSeconds: 0 }]);
   }, 60_000);
 
   it('call-log entries made while the database is away land when it returns', async () => {
@@ -196,7 +196,7 @@ describe.runIf(hasPostgres)('Postgres away (TCP proxy cut): nothing lost', () =>
     const { companyId } = await setUpCompany(server);
     proxy.cut();
     try {
-      const res = await server.webhook(`/telnyx/voicemail/${companyId}`, { CallSid: 'vm-nowhere', RecordingUrl: 'https://x/n.mp3', RecordingStatus: 'completed' });
+      const res = await server.webhook(`/telnyx/voicemail/${companyId}`, { CallSid: 'vm-nowhere', RecordingUrl: 'https://api.telnyx.com/media/n.mp3', RecordingStatus: 'completed' });
       expect(res.status).toBe(429);
       expect(res.body.startsWith('<?xml version="1.0" encoding="UTF-8"?><Response>')).toBe(true);
       expect(XMLValidator.validate(res.body)).toBe(true);

@@ -5,13 +5,13 @@
  * instances never reserve the same agent; a hunt continues on whichever instance Telnyx calls back.
  */
 import { randomBytes } from 'node:crypto';
-import { createServer, connect, type AddressInfo, type Socket } from 'node:net';
 import { XMLParser } from 'fast-xml-parser';
 import { createClient } from 'graphql-ws';
 import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freshPostgres, postgresAvailable, sleep, startServer, subscribe, type TestServer } from '../support/harness.js';
 import { dropRedisKeys, REDIS_URL, redisAvailable, uniqueKeyPrefix } from '../support/redis.js';
+import { hostAndPort, tcpProxy } from '../support/tcp-proxy.js';
 import { spawnInstance } from '../support/spawn-instance.js';
 
 const TTL_MS = 3000;
@@ -222,7 +222,7 @@ describe.runIf(ready)('several instances on one Redis and one Postgres', () => {
   });
 
   it('an instance that loses Redis keeps answering from its local view, and catches up by itself when Redis returns', async () => {
-    const proxy = await tcpProxy(new URL(REDIS_URL));
+    const proxy = await tcpProxy(hostAndPort(REDIS_URL, 6379));
     // A longer lease on this instance, so the outage and the reconnect fit well inside it.
     const x = await startServer({ env: { ...env, REDIS_URL: `redis://127.0.0.1:${proxy.port}`, PRESENCE_TTL_MS: '6000' } });
     try {
@@ -264,36 +264,6 @@ describe.runIf(ready)('several instances on one Redis and one Postgres', () => {
     }
   });
 });
-
-/** A TCP proxy to Redis that the test can cut (every connection dropped, new ones refused) and restore. */
-async function tcpProxy(target: URL) {
-  const sockets = new Set<Socket>();
-  const server = createServer((client) => {
-    const upstream = connect(Number(target.port || 6379), target.hostname);
-    for (const s of [client, upstream]) {
-      sockets.add(s);
-      s.on('close', () => sockets.delete(s));
-      s.on('error', () => {});
-    }
-    client.pipe(upstream).pipe(client);
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as AddressInfo).port;
-  return {
-    port,
-    cut() {
-      server.close();
-      for (const s of sockets) s.destroy();
-    },
-    restore() {
-      server.listen(port, '127.0.0.1');
-    },
-    close() {
-      server.close();
-      for (const s of sockets) s.destroy();
-    },
-  };
-}
 
 async function postGql(url: string, query: string, token: string): Promise<any> {
   const res = await fetch(`${url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify({ query }) });

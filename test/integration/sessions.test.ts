@@ -6,7 +6,6 @@
  * limited (the rates across instances); failed authentications are limited per source and logged.
  */
 import { randomBytes } from 'node:crypto';
-import { connect, createServer, type AddressInfo, type Socket } from 'node:net';
 import type { Client } from 'graphql-ws';
 import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -14,6 +13,7 @@ import { TokenService } from '../../src/auth/tokens.js';
 import { createLogger } from '../../src/infra/logger.js';
 import { freshPostgres, postgresAvailable, startServer, subscribe, type TestServer } from '../support/harness.js';
 import { dropRedisKeys, REDIS_URL, redisAvailable, uniqueKeyPrefix } from '../support/redis.js';
+import { hostAndPort, tcpProxy } from '../support/tcp-proxy.js';
 
 const HEARTBEAT = `mutation { heartbeat(input: { sipRegistered: true }) { presence { online } } }`;
 const PRESENCE = `subscription($c: ID!) { presenceChanged(companyId: $c) { agentId online snapshot } }`;
@@ -141,10 +141,41 @@ describe('per-socket and per-token limits (one instance)', () => {
         WS_MAX_PINGS_PER_MINUTE: '5',
         AUTH_FAILURES_PER_MINUTE: '3',
         STATUS_CHANGES_PER_MINUTE: '3',
+        MAX_SUBSCRIPTIONS_PER_COMPANY: '4',
       },
     });
   });
   afterAll(() => server.close());
+
+  it("bounds a company's live subscriptions over graphql-ws and SSE together; another company is not affected; an ended one frees a place", async () => {
+    const co = await company(server);
+    const client = server.ws(co.supervisor);
+    const subs = [0, 1, 2].map(() => subscribe(client, PRESENCE, { c: co.companyId }));
+    for (const s of subs) await s.next((e) => e.presenceChanged.snapshot);
+    const fourth = await sse(server.url, PRESENCE, { c: co.companyId }, co.supervisor);
+    fourth.ended.catch(() => {}); // it stays open until the server stops
+    await fourth.started;
+    expect(fourth.payloads[0].data.presenceChanged.snapshot).toBe(true);
+    // The fifth, over either transport, is refused before it runs (no snapshot).
+    const fifth = await sse(server.url, PRESENCE, { c: co.companyId }, co.supervisor);
+    const { payloads } = await fifth.ended;
+    expect(payloads).toHaveLength(1);
+    expect(payloads[0].errors[0]).toMatchObject({ extensions: { code: 'RATE_LIMITED' } });
+    expect(payloads[0].errors[0].message).toMatch(/too many live subscriptions for this company \(at most 4/);
+    const other = await company(server);
+    const theirs = subscribe(server.ws(other.supervisor), PRESENCE, { c: other.companyId });
+    await theirs.next((e) => e.presenceChanged.snapshot);
+    subs[0]!.unsubscribe();
+    // The place frees once the server has ended that subscription; the same socket asks until it is admitted.
+    for (let attempt = 0; ; attempt++) {
+      const again = new Promise<boolean>((resolve) =>
+        client.subscribe({ query: PRESENCE, variables: { c: co.companyId } }, { next: (r) => resolve(!r.errors), error: () => resolve(false), complete: () => resolve(false) }),
+      );
+      if (await again) break;
+      expect(attempt).toBeLessThan(50);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  });
 
   it('refuses a subscription past the per-socket maximum with RATE_LIMITED; the others keep running', async () => {
     const co = await company(server);
@@ -344,7 +375,7 @@ describe.runIf(ready)('two instances on one Redis and one Postgres', () => {
   });
 
   it('an instance that missed a revocation while cut off from Redis closes the revoked socket when Redis returns', async () => {
-    const proxy = await tcpProxy(new URL(REDIS_URL));
+    const proxy = await tcpProxy(hostAndPort(REDIS_URL, 6379));
     const x = await startServer({ env: { ...env, REDIS_URL: `redis://127.0.0.1:${proxy.port}` } });
     try {
       const co = await company(a);
@@ -365,32 +396,3 @@ describe.runIf(ready)('two instances on one Redis and one Postgres', () => {
   });
 });
 
-/** A TCP proxy to Redis that the test can cut (every connection dropped, new ones refused) and restore. */
-async function tcpProxy(target: URL) {
-  const sockets = new Set<Socket>();
-  const server = createServer((client) => {
-    const upstream = connect(Number(target.port || 6379), target.hostname);
-    for (const s of [client, upstream]) {
-      sockets.add(s);
-      s.on('close', () => sockets.delete(s));
-      s.on('error', () => {});
-    }
-    client.pipe(upstream).pipe(client);
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as AddressInfo).port;
-  return {
-    port,
-    cut() {
-      server.close();
-      for (const s of sockets) s.destroy();
-    },
-    restore() {
-      server.listen(port, '127.0.0.1');
-    },
-    close() {
-      server.close();
-      for (const s of sockets) s.destroy();
-    },
-  };
-}

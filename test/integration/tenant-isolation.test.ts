@@ -283,6 +283,11 @@ const MATRIX: Record<string, Entry> = {
   'Mutation.revokeSupervisorTokens': {
     attacks: [{ name: "B's supervisor tokens", document: `mutation($c: ID!) { revokeSupervisorTokens(companyId: $c) }`, variables: (w) => ({ c: B(w).companyId }) }],
   },
+  'Mutation.clearAgentCall': {
+    attacks: [
+      { name: 'B1 freed from its call', document: `mutation($a: ID!) { clearAgentCall(agentId: $a) { ${PRESENCE_FIELDS} } }`, variables: (w) => ({ a: B(w).agents[0]!.id }) },
+    ],
+  },
   'Mutation.setAgentStatus': {
     attacks: [
       {
