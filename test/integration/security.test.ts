@@ -207,8 +207,9 @@ describe('restart', () => {
   afterAll(() => rm(dir, { recursive: true, force: true }));
 
   it('keeps configuration and online agents across a graceful restart, and expires the ones never heard from again', async () => {
-    const TTL = 2000;
-    const env = { DATA_DIR: dir, PRESENCE_TTL_MS: String(TTL), HEARTBEAT_INTERVAL_MS: '500', JWT_SECRET: 'r'.repeat(40) };
+    // Long enough that the restart (PGlite reopened, migrations checked) ends well inside the lease on a busy machine.
+    const TTL = 6000;
+    const env = { DATA_DIR: dir, PRESENCE_TTL_MS: String(TTL), HEARTBEAT_INTERVAL_MS: '1500', JWT_SECRET: 'r'.repeat(40) };
     let database = await openDatabase({ dataDir: dir });
     let server = await startServer({ env, database });
     const a = await companyWithAgent(server);
@@ -228,7 +229,7 @@ describe('restart', () => {
       const ring = await server.webhook(`/telnyx/voice/${a.companyId}`, { To: '+13055550100' });
       expect(ring.body).toContain(`sip:${a.sip}@sip.telnyx.com`);
       // Agent a heartbeats to the new instance; b never does and goes offline when its lease ends.
-      const keep = setInterval(() => void server.gql(HEARTBEAT, {}, a.agentToken), 400);
+      const keep = setInterval(() => void server.gql(HEARTBEAT, {}, a.agentToken), 1000);
       try {
         const gone = await supervisor.next((e) => !e.presenceChanged.snapshot && e.presenceChanged.agentId === b.agentId && !e.presenceChanged.online, TTL + 3000);
         expect(gone.presenceChanged.cause).toBe('LEASE_EXPIRED');
