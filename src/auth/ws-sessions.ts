@@ -33,16 +33,15 @@ export function graphqlWsSessions(deps: { services: Services; gate: AuthGate }) 
     if (!id) socketIds.set(socket, (id = String(++nextSocketId)));
     return id;
   };
-  const countPing = (socket: WebSocket) => {
-    void services.limits.ping.take(idOf(socket)).then((waitMs) => {
-      if (waitMs > 0) socket.close(CLOSE_RATE_LIMITED, 'too many pings');
-    });
+  const countPing = async (socket: WebSocket): Promise<void> => {
+    const waitMs = await services.limits.ping.take(idOf(socket));
+    if (waitMs > 0) socket.close(CLOSE_RATE_LIMITED, 'too many pings');
   };
 
   return {
     /** WebSocket-level pings (answered by ws itself) count against the same per-socket budget. */
     watch(socket: WebSocket): void {
-      socket.on('ping', () => countPing(socket));
+      socket.on('ping', () => void countPing(socket));
     },
 
     async onConnect(ctx: Ctx): Promise<boolean> {
@@ -80,8 +79,9 @@ export function graphqlWsSessions(deps: { services: Services; gate: AuthGate }) 
       if (viewer?.role === 'agent') services.presence.detachSocket(viewer.agentId);
     },
 
-    onPing(ctx: Ctx): void {
-      countPing(ctx.extra.socket);
+    /** Awaited by graphql-ws before it answers: a ping over the budget closes the socket instead of getting its pong. */
+    onPing(ctx: Ctx): Promise<void> {
+      return countPing(ctx.extra.socket);
     },
 
     /** Errors refusing a new operation when the socket already has its maximum open (this one included). */

@@ -200,8 +200,8 @@ describe('the whole service stays responsive while one tenant attacks within its
 
     expect(outcomes.get('executed') ?? 0).toBe(0);
     expect(outcomes.get('QUERY_TOO_COMPLEX') ?? 0).toBeGreaterThan(20);
-    expect(health.length).toBeGreaterThan(20);
-    expect(webhooks.length).toBeGreaterThan(10);
+    expect(health.length).toBeGreaterThan(10);
+    expect(webhooks.length).toBeGreaterThan(5);
     // Every call of the other tenant was answered with its routing (not a fallback), inside the deadline.
     for (const w of webhooks) {
       expect(w.status).toBe(200);

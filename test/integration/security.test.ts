@@ -246,5 +246,5 @@ describe('restart', () => {
       await server.close();
       await database.close();
     }
-  });
+  }, 60_000); // two starts of an embedded database and a lease of 6 s
 });

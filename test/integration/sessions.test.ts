@@ -236,7 +236,7 @@ describe('per-socket and per-token limits (one instance)', () => {
       await acked;
       for (let i = 0; i < 20; i++) flood === 'graphql-ws' ? socket.send(JSON.stringify({ type: 'ping' })) : socket.ping();
       expect(await end, flood).toEqual({ code: 4429, reason: 'too many pings' });
-      expect(messages.filter((m) => m.type === 'pong').length).toBeLessThan(20);
+      expect(messages.filter((m) => m.type === 'pong').length).toBeLessThanOrEqual(5); // the budget; the rest get no answer
     }
   });
 
