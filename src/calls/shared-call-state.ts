@@ -14,17 +14,16 @@
  * is not seen by the other instances), and a log line says so.
  */
 import { randomUUID } from 'node:crypto';
-import type { AgentActivity } from '../domain/agent-activity.js';
 import type { Clock } from '../domain/clock.js';
 import type { Logger } from '../infra/logger.js';
 import { RedisScript, type SharedRedis } from '../infra/redis.js';
+import type { SharedAgentActivity } from './agent-activity-store.js';
 import type { CallSession, CallSessions } from './call-sessions.js';
 
 /** The lock outlives any sane webhook; if its holder dies the next call waits at most this long. */
 const LOCK_TTL_MS = 3000;
 /** Inside the default 2 s webhook deadline, leaving time to decide and answer. */
 const LOCK_WAIT_MS = 1200;
-const ACTIVITY_TTL_MS = 2 * 24 * 3600_000;
 
 const UNLOCK = new RedisScript(`if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`);
 
@@ -34,8 +33,6 @@ export interface CallStateScope {
   callSid: string | null;
   /** The company's agents: their reservations and activity come along. */
   agentIds: string[];
-  sessions: CallSessions;
-  activity: Map<string, AgentActivity>;
 }
 
 export interface SharedCallState {
@@ -48,7 +45,17 @@ export interface SharedCallState {
 export class RedisCallState implements SharedCallState {
   private readonly log: Logger;
 
-  constructor(private readonly deps: { redis: SharedRedis; clock: Clock; logger: Logger }) {
+  constructor(
+    private readonly deps: {
+      redis: SharedRedis;
+      clock: Clock;
+      logger: Logger;
+      /** This instance's calls and reservations, loaded from and stored to Redis around each webhook. */
+      sessions: CallSessions;
+      /** The agents' call activity (src/calls/agent-activity-store.ts), loaded and stored alongside. */
+      activity: SharedAgentActivity;
+    },
+  ) {
     this.log = deps.logger.child({ component: 'call-state' });
   }
 
@@ -96,43 +103,36 @@ export class RedisCallState implements SharedCallState {
 
   private async load(scope: CallStateScope): Promise<void> {
     const { command } = this.deps.redis;
-    const [call, reservations, activity] = await Promise.all([
+    const { sessions } = this.deps;
+    const [call, reservations] = await Promise.all([
       scope.callSid ? command.get(this.key(`call:${scope.callSid}`)) : Promise.resolve(null),
       command.hgetall(this.key(`reservations:${scope.companyId}`)),
-      command.hgetall(this.key(`activity:${scope.companyId}`)),
+      this.deps.activity.load(scope.companyId),
     ]);
     if (call) {
       const stored = JSON.parse(call) as { session: CallSession; until: number };
-      scope.sessions.importSession(stored.session, stored.until);
+      sessions.importSession(stored.session, stored.until);
     }
-    scope.sessions.importReservations(
+    sessions.importReservations(
       scope.agentIds,
       Object.entries(reservations).map(([agentId, value]) => ({ agentId, ...(JSON.parse(value) as { callSid: string; until: number }) })),
     );
-    for (const [agentId, value] of Object.entries(activity)) scope.activity.set(agentId, JSON.parse(value) as AgentActivity);
   }
 
   private async save(scope: CallStateScope): Promise<void> {
     const now = this.deps.clock.now();
     const tx = this.deps.redis.command.multi();
-    const call = scope.callSid ? scope.sessions.exportSession(scope.callSid) : undefined;
+    const { sessions } = this.deps;
+    const call = scope.callSid ? sessions.exportSession(scope.callSid) : undefined;
     if (call) tx.set(this.key(`call:${call.session.callSid}`), JSON.stringify(call), 'PX', Math.max(1, call.until - now));
     const reservationsKey = this.key(`reservations:${scope.companyId}`);
-    const reservations = scope.sessions.exportReservations(scope.agentIds);
+    const reservations = sessions.exportReservations(scope.agentIds);
     tx.del(reservationsKey);
     if (reservations.length > 0) {
       tx.hset(reservationsKey, Object.fromEntries(reservations.map((r) => [r.agentId, JSON.stringify({ callSid: r.callSid, until: r.until })])));
       tx.pexpire(reservationsKey, Math.max(1, Math.max(...reservations.map((r) => r.until)) - now));
     }
-    const activity = scope.agentIds.flatMap((id) => {
-      const a = scope.activity.get(id);
-      return a ? [[id, JSON.stringify(a)] as const] : [];
-    });
-    if (activity.length > 0) {
-      const activityKey = this.key(`activity:${scope.companyId}`);
-      tx.hset(activityKey, Object.fromEntries(activity));
-      tx.pexpire(activityKey, ACTIVITY_TTL_MS);
-    }
+    this.deps.activity.stage(tx, scope.companyId, scope.agentIds);
     const results = await tx.exec();
     const failed = results?.find(([err]) => err);
     if (failed) throw failed[0];

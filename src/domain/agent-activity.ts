@@ -2,8 +2,8 @@
  * What an agent's calls do to its state, pure: consecutive missed offers (auto-pause, as TaskRouter's
  * TimeoutActivitySid and app_queue's autopause do, research/routing.md §2-§3), being on a call, calls
  * today (per company-local day, for FEWEST_CALLS), and wrap-up after a call that ends by itself.
- * The call service keeps one of these per agent, feeds it events with the time, and carries out the
- * effects it returns (status changes, timers).
+ * src/calls/agent-activity-keeper.ts keeps one of these per agent (in the AgentActivityStore), feeds
+ * it events with the time, and carries out the effects it returns (status changes, timers).
  */
 
 export interface AgentActivity {

@@ -87,7 +87,8 @@ export async function serveWebhook(deps: WebhookEndpointDeps, req: IncomingMessa
       signed: verifier !== null,
     });
     res.writeHead(answer.status, answer.headers).end(answer.body);
-    if (isRoutingRoute(route) && answer.status === 200) metrics.routingDecisions.inc({ outcome: routingOutcomeLabel(answer.outcome) });
+    const label = isRoutingRoute(route) && answer.status === 200 ? routingOutcomeLabel(answer.outcome) : null;
+    if (label) metrics.routingDecisions.inc({ outcome: label });
   } catch (err) {
     // handleTelnyxWebhook does not throw; this guards the socket layer (e.g. a client that vanished).
     log.error({ err }, 'webhook transport error');

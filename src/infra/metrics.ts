@@ -4,6 +4,7 @@
  * (cardinality, and /metrics must not leak one tenant's activity to whoever scrapes it).
  */
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { decidedStep, isCallStepOutcome, type WebhookOutcome } from '../domain/webhook-outcome.js';
 import type { PubSub } from './pubsub.js';
 import type { PresenceEvent } from '../services/presence-service.js';
 
@@ -72,18 +73,29 @@ export function isRoutingRoute(route: string): boolean {
   return route === 'voice' || route === 'language' || route === 'dial-complete';
 }
 
+/** The closed set of routing decision labels (curbe_routing_decisions_total{outcome}). */
+export type RoutingOutcomeLabel = 'ring' | 'hold' | 'fallback' | 'after-hours' | 'language-menu' | 'answered' | 'unrouted';
+
 /**
- * The outcome label of a webhook's log outcome: "ring:3:widened" → ring, "hold:20s:…" → hold,
- * "fallback:voicemail:AFTER_HOURS" → after-hours, "fallback:…:NO_AGENTS" → fallback,
- * "dial-agents-no-answer → ring:2" → ring (what the step led to), undefined → unrouted (apology or
- * the error fallback).
+ * The metrics label of a webhook's outcome: what the step finally decided (a language choice or a
+ * dial's end count as the step they led to); no outcome → unrouted (an apology or the error
+ * fallback). Status callbacks and voicemails are bookkeeping, not routing decisions: null.
  */
-export function routingOutcomeLabel(outcome: string | undefined): string {
+export function routingOutcomeLabel(outcome: WebhookOutcome | undefined): RoutingOutcomeLabel | null {
   if (!outcome) return 'unrouted';
-  const decided = outcome.split(' → ').at(-1) ?? outcome;
-  const [kind = 'other', , reason] = decided.split(':');
-  if (kind === 'fallback' && reason === 'AFTER_HOURS') return 'after-hours';
-  return /^[a-z-]{1,32}$/.test(kind) ? kind : 'other';
+  if (!isCallStepOutcome(outcome)) return null;
+  const decided = decidedStep(outcome);
+  switch (decided.kind) {
+    case 'ring':
+    case 'hold':
+    case 'language-menu':
+    case 'answered':
+      return decided.kind;
+    case 'fallback':
+      return decided.reason === 'AFTER_HOURS' ? 'after-hours' : 'fallback';
+    case 'hunt-over':
+      return 'fallback';
+  }
 }
 
 const SNAPSHOT_OR_UPDATE = new Set(['status', 'call', 'snapshot']);

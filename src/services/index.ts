@@ -11,6 +11,8 @@ import type { PubSub } from '../infra/pubsub.js';
 import type { MultiInstance } from '../infra/multi-instance.js';
 import { RedisPresenceLeases } from '../presence/redis-leases.js';
 import { RedisCallState } from '../calls/shared-call-state.js';
+import { InMemoryAgentActivityStore, RedisAgentActivityStore } from '../calls/agent-activity-store.js';
+import { CallSessions } from '../calls/call-sessions.js';
 import { CallbackUrlSigner } from '../telnyx/callback-mac.js';
 import { shareDirectoryInvalidations } from './directory-sync.js';
 import { ConfigurationService } from './configuration-service.js';
@@ -55,6 +57,9 @@ export function createServices(
   const directory = new Directory(db);
   if (shared) shareDirectoryInvalidations(directory, shared.redis, logger);
   const limits = new Limits(config, shared ? { redis: shared.redis.command, prefix: shared.redis.prefix } : null);
+  // Each agent's call activity: the call modules write it, presence reads it (activeCalls).
+  const sharedActivity = shared ? new RedisAgentActivityStore(shared.redis) : null;
+  const activity = sharedActivity ?? new InMemoryAgentActivityStore();
   const presence = new PresenceService({
     db,
     directory,
@@ -66,6 +71,7 @@ export function createServices(
     socketGraceMs: config.socketGraceMs,
     heartbeatLimit: limits.heartbeat,
     maxWaitingRows: config.writeBehindMaxWaitingRows,
+    callActivity: activity,
     ...(shared && {
       sharedLeases: (options) => new RedisPresenceLeases({ ...options, redis: shared.redis, logger }),
       subscribed: shared.subscribed,
@@ -81,6 +87,10 @@ export function createServices(
     redis: shared?.redis,
   });
   const callbackSigner = config.telnyxPublicKey && config.jwtSecret ? new CallbackUrlSigner([config.jwtSecret, config.jwtSecretPrevious]) : null;
+  const callSessions = new CallSessions({
+    clock,
+    onReservationExpired: (agentId, callSid) => logger.info({ agentId, callSid }, 'reservation expired'),
+  });
   const calls = new CallService({
     db,
     directory,
@@ -89,10 +99,12 @@ export function createServices(
     logger,
     pubsub,
     publicUrl: deps.publicUrl,
+    sessions: callSessions,
+    activity,
     agentCallMaxMs: config.agentCallMaxSeconds * 1000,
     maxWaitingRows: config.writeBehindMaxWaitingRows,
     ...(callbackSigner && { callbackSigner }),
-    ...(shared && { sharedState: new RedisCallState({ redis: shared.redis, clock, logger }) }),
+    ...(shared && sharedActivity && { sharedState: new RedisCallState({ redis: shared.redis, clock, logger, sessions: callSessions, activity: sharedActivity }) }),
   });
   return {
     ...rest,

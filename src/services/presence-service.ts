@@ -15,6 +15,7 @@ import type { Directory, DirectoryAgent, DirectoryCompany } from './directory.js
 import { NotFoundError, InputError, RateLimitedError } from './errors.js';
 import type { Limit } from '../auth/limits.js';
 import { LastSeenWriter } from './last-seen-writer.js';
+import type { AgentCallActivity } from '../calls/agent-activity-store.js';
 
 export interface AgentPresence {
   agentId: string;
@@ -56,8 +57,6 @@ export class PresenceService {
   private readonly shared: SharedPresenceLeases | null;
   /** Last-seen times go to the database in batches (src/services/last-seen-writer.ts). */
   readonly lastSeen: LastSeenWriter;
-  /** Calls the agent is on according to Telnyx's status callbacks (set by the call service). */
-  private callActivity: (agentId: string) => number = () => 0;
 
   constructor(
     private readonly deps: {
@@ -77,6 +76,8 @@ export class PresenceService {
       subscribed?: (topic: 'presence:changed', companyId: string) => Promise<void>;
       /** Last-seen rows that may wait for the database before the oldest are dropped. */
       maxWaitingRows?: number;
+      /** Calls each agent is on according to Telnyx's status callbacks (src/calls/agent-activity-store.ts). */
+      callActivity?: AgentCallActivity;
     },
   ) {
     this.lastSeen = new LastSeenWriter({ db: deps.db, clock: deps.clock, logger: deps.logger, maxWaitingRows: deps.maxWaitingRows });
@@ -139,10 +140,6 @@ export class PresenceService {
     const presence = this.view(fresh.agent, this.tracker.get(agentId));
     this.publish({ at: new Date(this.deps.clock.now()), cause: 'status', snapshot: false, presence });
     return presence;
-  }
-
-  setCallActivity(fn: (agentId: string) => number): void {
-    this.callActivity = fn;
   }
 
   /** Publish the agent's current presence (its calls changed). */
@@ -277,7 +274,7 @@ export class PresenceService {
       lastSeen: live ? new Date(live.lastSeenAt) : agent.lastSeenAt,
       leaseExpiresAt: live ? new Date(live.leaseExpiresAt) : null,
       callState: live?.callState ?? null,
-      activeCalls: Math.max(live && isBusy(live.callState) ? 1 : 0, this.callActivity(agent.id)),
+      activeCalls: Math.max(live && isBusy(live.callState) ? 1 : 0, this.deps.callActivity?.activeCalls(agent.id) ?? 0),
     };
   }
 }

@@ -14,7 +14,8 @@ import { renderTexml, response, TEXML_CONTENT_TYPE, type TexmlDocument } from '.
 import type { DirectoryCompany } from '../services/directory.js';
 import type { Services } from '../services/index.js';
 import type { RecordedVoicemail } from '../services/voicemail-service.js';
-import { ForeignCallError } from '../services/call-service.js';
+import { ForeignCallError } from '../calls/call-scope.js';
+import { describeOutcome, type VoicemailOutcome, type WebhookOutcome } from '../domain/webhook-outcome.js';
 import { CALLBACK_MAC_PARAM } from './callback-mac.js';
 import { checkRecordingUrl } from './recording-url.js';
 
@@ -37,8 +38,8 @@ export interface WebhookResponse {
   status: number;
   headers: Record<string, string>;
   body: string;
-  /** What a routed call step decided (the log line's outcome), for metrics; absent on apologies and error fallbacks. */
-  outcome?: string;
+  /** What the handler did (the log line's outcome, and the metrics label); absent on apologies and error fallbacks. */
+  outcome?: WebhookOutcome;
 }
 
 type Route = 'voice' | 'language' | 'dial-complete' | 'voicemail' | 'status';
@@ -96,7 +97,7 @@ export async function handleTelnyxWebhook(services: Services, req: WebhookReques
       }
     }
     const result = await withDeadline(deadline, handle(services, route, company, params, step));
-    log.info({ route, companyId, callSid, outcome: result.outcome, ms: elapsed() }, 'telnyx webhook');
+    log.info({ route, companyId, callSid, outcome: describeOutcome(result.outcome), ms: elapsed() }, 'telnyx webhook');
     return { ...texml(result.doc), outcome: result.outcome };
   } catch (err) {
     if (err instanceof ForeignCallError) {
@@ -126,7 +127,7 @@ async function handle(
   company: DirectoryCompany,
   params: URLSearchParams,
   step: string | null,
-): Promise<{ doc: TexmlDocument | string; outcome: string }> {
+): Promise<{ doc: TexmlDocument | string; outcome: WebhookOutcome }> {
   switch (route) {
     case 'voice': {
       const { texml, outcome } = await services.calls.start(company, callOf(params));
@@ -138,15 +139,15 @@ async function handle(
     }
     case 'dial-complete': {
       const status = params.get('DialCallStatus') ?? undefined;
-      const next = await services.calls.dialComplete(company, params.get('CallSid'), status, step);
-      return { doc: next.texml, outcome: `dial-${step ?? 'agents'}-${status ?? 'unknown'} → ${next.outcome}` };
+      const { texml, outcome } = await services.calls.dialComplete(company, params.get('CallSid'), status, step);
+      return { doc: texml, outcome };
     }
     case 'voicemail': {
       const vm = voicemailOf(services, company.id, params);
       if (!('voicemail' in vm)) return { doc: voicemailStoredDocument(), outcome: vm.outcome };
       // Past the deadline this goes on: if it lands after all, the outbox's copy is a harmless duplicate.
       const { created } = await services.voicemails.record(vm.voicemail);
-      return { doc: voicemailStoredDocument(), outcome: created ? 'voicemail-stored' : 'voicemail-duplicate' };
+      return { doc: voicemailStoredDocument(), outcome: voicemailOutcome(created ? 'stored' : 'duplicate') };
     }
     case 'status': {
       // An agent's leg (<Sip statusCallback>): answered → on a call; completed → free (wrap-up).
@@ -162,7 +163,8 @@ async function handle(
   }
 }
 
-/** The voicemail a recording callback carries, or null when there is nothing to store (yet). */
+const voicemailOutcome = (result: VoicemailOutcome['result']): VoicemailOutcome => ({ kind: 'voicemail', result });
+
 /**
  * The voicemail a recording callback describes, or why none is stored: not finished yet, or a
  * RecordingUrl supervisors must not be sent to (only https on RECORDING_URL_ALLOWLIST's hosts).
@@ -171,15 +173,15 @@ function voicemailOf(
   services: Services,
   companyId: string,
   params: URLSearchParams,
-): { voicemail: RecordedVoicemail } | { outcome: 'voicemail-ignored' | 'voicemail-refused-url' } {
+): { voicemail: RecordedVoicemail } | { outcome: VoicemailOutcome } {
   const recordingUrl = params.get('RecordingUrl');
   const recordingStatus = params.get('RecordingStatus');
   const callSid = params.get('CallSid');
-  if (!recordingUrl || !callSid || (recordingStatus && recordingStatus !== 'completed')) return { outcome: 'voicemail-ignored' };
+  if (!recordingUrl || !callSid || (recordingStatus && recordingStatus !== 'completed')) return { outcome: voicemailOutcome('ignored') };
   const verdict = checkRecordingUrl(recordingUrl, services.config.recordingUrlRules);
   if (!verdict.ok) {
     services.logger.warn({ companyId, callSid: callSid.slice(0, 200), reason: verdict.reason }, 'voicemail not stored: RecordingUrl refused');
-    return { outcome: 'voicemail-refused-url' };
+    return { outcome: voicemailOutcome('refused-url') };
   }
   return {
     voicemail: {
@@ -205,10 +207,10 @@ async function queueVoicemail(services: Services, vm: RecordedVoicemail, cause: 
   try {
     await services.voicemails.outbox.enqueue(vm);
     log.warn({ ...fields, waiting: services.voicemails.outbox.waiting }, 'voicemail queued in the outbox: database unavailable');
-    return { ...texml(voicemailStoredDocument()), outcome: 'voicemail-queued' };
+    return { ...texml(voicemailStoredDocument()), outcome: voicemailOutcome('queued') };
   } catch (err) {
     log.error({ ...fields, err }, 'voicemail neither stored nor queued: asking Telnyx to retry');
-    return { ...texml(voicemailStoredDocument(), 429), outcome: 'voicemail-retry' };
+    return { ...texml(voicemailStoredDocument(), 429), outcome: voicemailOutcome('retry') };
   }
 }
 

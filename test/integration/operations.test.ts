@@ -59,12 +59,19 @@ describe('metrics and request ids', () => {
     const ring = await server.webhook(`/telnyx/voice/${companyId}`, { To: '+13055550100', CallSid: 'ops-1' });
     expect(ring.body).toContain('<Sip');
     await server.webhook('/telnyx/voice/no-such-company', { CallSid: 'ops-2' });
+    // The dial's end counts as what it led to; a status callback is bookkeeping, not a routing decision.
+    await server.webhook(`/telnyx/dial-complete/${companyId}`, { CallSid: 'ops-1', DialCallStatus: 'completed' });
+    await server.webhook(`/telnyx/status/${companyId}`, { CallSid: 'ops-1', CallStatus: 'completed' });
 
     expect(await sample(server, 'curbe_heartbeats_total{transport="http"}')).toBe(3);
     expect(await sample(server, 'curbe_heartbeats_total{transport="ws"}')).toBe(1);
     expect(await sample(server, 'curbe_presence_transitions_total{to="online",cause="heartbeat"}')).toBe(1);
     expect(await sample(server, 'curbe_routing_decisions_total{outcome="ring"}')).toBe(1);
     expect(await sample(server, 'curbe_routing_decisions_total{outcome="unrouted"}')).toBe(1);
+    expect(await sample(server, 'curbe_routing_decisions_total{outcome="answered"}')).toBe(1);
+    expect(await sample(server, 'curbe_webhook_duration_seconds_count{route="status",status="200"}')).toBe(1);
+    const routed = logs.lines.filter((l) => l.msg === 'telnyx webhook' && l.callSid === 'ops-1').map((l) => [l.route, l.outcome]);
+    expect(routed).toEqual([['voice', 'ring:1'], ['dial-complete', 'dial-agents-completed → answered'], ['status', 'call-ended']]);
     expect(await sample(server, 'curbe_webhook_duration_seconds_count{route="voice",status="200"}')).toBe(2);
 
     board.unsubscribe();

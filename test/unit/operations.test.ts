@@ -2,26 +2,49 @@ import { parse } from 'graphql';
 import { describe, expect, it } from 'vitest';
 import { heartbeatFieldsIn } from '../../src/graphql/observability.js';
 import { requestIdFor } from '../../src/infra/logger.js';
-import { routingOutcomeLabel, webhookRouteLabel } from '../../src/infra/metrics.js';
+import { describeOutcome, routingOutcome, type CallStepOutcome, type WebhookOutcome } from '../../src/domain/webhook-outcome.js';
+import { routingOutcomeLabel, webhookRouteLabel, type RoutingOutcomeLabel } from '../../src/infra/metrics.js';
 import { Readiness } from '../../src/infra/readiness.js';
 
-describe('metric labels', () => {
-  it.each([
-    ['ring:3', 'ring'],
-    ['ring:1:widened', 'ring'],
-    ['hold:20s:SKILL_WIDENING', 'hold'],
-    ['fallback:voicemail:NO_AGENTS', 'fallback'],
-    ['fallback:forward:AFTER_HOURS', 'after-hours'],
-    ['language-menu', 'language-menu'],
-    ['language-es → ring:2', 'ring'],
-    ['dial-agents-completed → answered', 'answered'],
-    ['dial-agents-no-answer → fallback:voicemail:HUNT_EXHAUSTED', 'fallback'],
-    [undefined, 'unrouted'],
-    ['Weird Outcome!', 'other'],
-  ])('routing outcome %s → %s', (outcome, label) => {
+describe('webhook outcomes', () => {
+  // Outcomes as the handlers produce them (src/calls/hunting.ts, status-callbacks.ts, src/telnyx/webhooks.ts).
+  const ring2: CallStepOutcome = { kind: 'ring', agents: 2, widened: false };
+  const exhausted: CallStepOutcome = { kind: 'fallback', fallback: 'VOICEMAIL', reason: 'HUNT_EXHAUSTED' };
+  const cases: [WebhookOutcome | undefined, string | undefined, RoutingOutcomeLabel | null][] = [
+    [{ kind: 'ring', agents: 3, widened: false }, 'ring:3', 'ring'],
+    [{ kind: 'ring', agents: 1, widened: true }, 'ring:1:widened', 'ring'],
+    [{ kind: 'hold', seconds: 20, reason: 'SKILL_WIDENING' }, 'hold:20s:SKILL_WIDENING', 'hold'],
+    [{ kind: 'fallback', fallback: 'VOICEMAIL', reason: 'NO_AGENTS' }, 'fallback:VOICEMAIL:NO_AGENTS', 'fallback'],
+    [{ kind: 'fallback', fallback: 'NUMBER', reason: 'AFTER_HOURS' }, 'fallback:NUMBER:AFTER_HOURS', 'after-hours'],
+    [{ kind: 'language-menu' }, 'language-menu', 'language-menu'],
+    [{ kind: 'language-chosen', language: 'es', next: ring2 }, 'language-es → ring:2', 'ring'],
+    [{ kind: 'language-chosen', language: null, next: { kind: 'fallback', fallback: 'HANGUP', reason: 'AFTER_HOURS' } }, 'language-none → fallback:HANGUP:AFTER_HOURS', 'after-hours'],
+    [{ kind: 'dial-ended', step: null, status: 'completed', next: { kind: 'answered' } }, 'dial-agents-completed → answered', 'answered'],
+    [{ kind: 'dial-ended', step: null, status: 'no-answer', next: exhausted }, 'dial-agents-no-answer → fallback:VOICEMAIL:HUNT_EXHAUSTED', 'fallback'],
+    [{ kind: 'dial-ended', step: 'forward', status: null, next: { kind: 'hunt-over' } }, 'dial-forward-unknown → fallback', 'fallback'],
+    [{ kind: 'call-ended', freed: 2 }, 'call-ended:freed-2', null],
+    [{ kind: 'call-ended', freed: 0 }, 'call-ended', null],
+    [{ kind: 'agent-completed', freed: true }, 'agent-call-ended', null],
+    [{ kind: 'agent-completed', freed: false }, 'agent-completed', null],
+    [{ kind: 'agent-status', status: 'ringing' }, 'agent-ringing', null],
+    [{ kind: 'agent-status', status: '' }, 'agent-unknown', null],
+    [{ kind: 'unknown-agent' }, 'unknown-agent', null],
+    [{ kind: 'voicemail', result: 'refused-url' }, 'voicemail-refused-url', null],
+    [undefined, undefined, 'unrouted'],
+  ];
+
+  it.each(cases)('%j is logged as %s and counted as %s', (outcome, line, label) => {
+    if (outcome) expect(describeOutcome(outcome)).toBe(line);
     expect(routingOutcomeLabel(outcome)).toBe(label);
   });
 
+  it('takes the outcome of a routing plan as decided', () => {
+    expect(routingOutcome({ kind: 'WAIT', seconds: 5, reason: 'SKILL_WIDENING', skipped: [] })).toEqual({ kind: 'hold', seconds: 5, reason: 'SKILL_WIDENING' });
+    expect(routingOutcome({ kind: 'FALLBACK', fallback: 'NUMBER', reason: 'NO_AGENTS', skipped: [] })).toEqual({ kind: 'fallback', fallback: 'NUMBER', reason: 'NO_AGENTS' });
+  });
+});
+
+describe('metric labels', () => {
   it('labels webhook routes from a closed set', () => {
     expect(webhookRouteLabel('/telnyx/voice')).toBe('voice');
     expect(webhookRouteLabel('/telnyx/dial-complete/co_1')).toBe('dial-complete');

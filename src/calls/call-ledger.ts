@@ -1,0 +1,47 @@
+/**
+ * A call's beginning and end as the rest of the service sees them: the call log (written in batches
+ * behind the calls) and the `calls:changed` event the live views follow.
+ */
+import type { Clock } from '../domain/clock.js';
+import type { PubSub } from '../infra/pubsub.js';
+import type { CallLogWriter } from '../services/call-log-writer.js';
+import type { CallOutcome, CallSession, CallSessions } from './call-sessions.js';
+
+export class CallLedger {
+  constructor(
+    private readonly deps: {
+      sessions: CallSessions;
+      log: CallLogWriter;
+      pubsub: PubSub;
+      clock: Clock;
+    },
+  ) {}
+
+  started(session: CallSession): void {
+    this.deps.log.started({ companyId: session.companyId, callSid: session.callSid, from: session.from, to: session.to, startedAt: session.startedAt });
+    this.changed(session);
+  }
+
+  /** Ends the call with `outcome` (once: a call already ended stays as it ended). */
+  finish(session: CallSession, outcome: CallOutcome): void {
+    const ended = this.deps.sessions.end(session.callSid, outcome);
+    if (!ended) return;
+    this.changed(ended);
+    this.deps.log.ended({
+      companyId: ended.companyId,
+      callSid: ended.callSid,
+      from: ended.from,
+      to: ended.to,
+      startedAt: ended.startedAt,
+      endedAt: ended.endedAt ?? this.deps.clock.now(),
+      answeredAt: ended.answeredAt,
+      answeredAgentId: ended.answeredBy,
+      offeredAgentIds: ended.offered,
+      outcome: ended.outcome,
+    });
+  }
+
+  changed(session: Pick<CallSession, 'companyId' | 'callSid'>): void {
+    this.deps.pubsub.publish('calls:changed', session.companyId, session.callSid);
+  }
+}

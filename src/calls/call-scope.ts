@@ -1,0 +1,118 @@
+/**
+ * Where each piece of call work runs: under the company's shared call state in multi-instance mode
+ * (src/calls/shared-call-state.ts), else here after reading today's calls back once (FEWEST_CALLS
+ * after a restart); in signed mode only for a call of the company the webhook was sent for. Also the
+ * agents' activity "as of today" (calls today start again on a new local day of the company).
+ */
+import { newActivity, onDay, type AgentActivity } from '../domain/agent-activity.js';
+import { localParts, startOfLocalDay } from '../domain/business-hours.js';
+import type { Clock } from '../domain/clock.js';
+import type { Db } from '../infra/db.js';
+import type { Logger } from '../infra/logger.js';
+import type { DirectoryCompany } from '../services/directory.js';
+import type { AgentActivityStore } from './agent-activity-store.js';
+import type { CallSessions } from './call-sessions.js';
+import type { SharedCallState } from './shared-call-state.js';
+
+/**
+ * A signed webhook about a call that belongs to another company than the one it was sent for: the
+ * signature covers the body (the CallSid) but not the URL (the company), so the URL was re-aimed.
+ */
+export class ForeignCallError extends Error {
+  override name = 'ForeignCallError';
+  constructor(
+    readonly callSid: string,
+    readonly callCompanyId: string,
+  ) {
+    super('the call belongs to another company');
+  }
+}
+
+/** The company's local day (calls today are counted per local day). */
+export function dayOf(company: DirectoryCompany, now: number): string {
+  const p = localParts(now, company.timeZone);
+  return `${p.year}-${p.month}-${p.day}`;
+}
+
+export class CallScope {
+  /** Company-days whose calls today were read back from the call log (FEWEST_CALLS after a restart). */
+  private readonly callsTodayLoaded = new Set<string>();
+
+  constructor(
+    private readonly deps: {
+      db: Db;
+      clock: Clock;
+      logger: Logger;
+      sessions: CallSessions;
+      activity: AgentActivityStore;
+      /** Multi-instance mode: call state shared through Redis (webhooks of one call land anywhere). */
+      sharedState?: SharedCallState;
+      /** Signed mode: a webhook about another company's call is refused (ForeignCallError). */
+      refuseForeignCalls: boolean;
+    },
+  ) {}
+
+  /** Runs `work` with the company's (and the call's) state current: shared in multi-instance mode. */
+  async run<T>(company: DirectoryCompany, callSid: string | null, work: () => T): Promise<T> {
+    const shared = this.deps.sharedState;
+    if (!shared) {
+      if (company.policy.mode === 'FEWEST_CALLS') await this.loadCallsToday(company);
+      return work();
+    }
+    return shared.run({ companyId: company.id, callSid, agentIds: company.agents.map((a) => a.id) }, work);
+  }
+
+  /** A webhook's work on a call: under run(), and in signed mode only if the call is this company's. */
+  runOwnCall<T>(company: DirectoryCompany, callSid: string | null, work: () => T): Promise<T> {
+    if (!this.deps.refuseForeignCalls || !callSid) return this.run(company, callSid, work);
+    return this.run(company, callSid, () => {
+      const session = this.deps.sessions.get(callSid);
+      if (session && session.companyId !== company.id) throw new ForeignCallError(callSid, session.companyId);
+      return work();
+    });
+  }
+
+  /** The company a call in progress (or just ended) belongs to, as far as this instance can tell. */
+  async companyOfCall(callSid: string): Promise<string | null> {
+    const local = this.deps.sessions.get(callSid);
+    if (local) return local.companyId;
+    return (await this.deps.sharedState?.companyOfCall(callSid)) ?? null;
+  }
+
+  /** The agent's activity on `day` (calls today start again on a new local day of the company). */
+  activityOf(agentId: string, day: string): AgentActivity {
+    const { activity: store } = this.deps;
+    const current = store.get(agentId);
+    const activity = current ? onDay(current, day) : newActivity(day);
+    if (activity !== current) store.set(agentId, activity);
+    return activity;
+  }
+
+  /**
+   * FEWEST_CALLS counts each agent's answered calls today. Counted in memory as calls end; after a
+   * restart the first call of the company reads today's count back from the call log (once a day).
+   */
+  private async loadCallsToday(company: DirectoryCompany): Promise<void> {
+    const now = this.deps.clock.now();
+    const day = dayOf(company, now);
+    const key = `${company.id}\u0000${day}`;
+    if (this.callsTodayLoaded.has(key)) return;
+    try {
+      const since = new Date(startOfLocalDay(now, company.timeZone));
+      const rows = await this.deps.db.callLog.groupBy({
+        by: ['answeredAgentId'],
+        where: { companyId: company.id, startedAt: { gte: since }, answeredAgentId: { not: null }, endedAt: { not: null } },
+        _count: { _all: true },
+      });
+      for (const row of rows) {
+        if (!row.answeredAgentId) continue;
+        const activity = this.activityOf(row.answeredAgentId, day);
+        if (row._count._all > activity.callsToday) this.deps.activity.set(row.answeredAgentId, { ...activity, callsToday: row._count._all });
+      }
+      this.callsTodayLoaded.add(key);
+      if (this.callsTodayLoaded.size > 100_000) this.callsTodayLoaded.clear(); // old days; reloading is harmless
+    } catch (err) {
+      this.deps.logger.warn({ err, companyId: company.id }, "could not read today's calls back from the call log");
+    }
+  }
+}

@@ -1,0 +1,228 @@
+/**
+ * The hunt: an inbound call (the voice webhook), the language menu's answer, and each `<Dial>`'s end
+ * (dial-complete) decide the call's next step with the pure routing of src/domain/routing.ts,
+ * reserving the agents it offers. Each answers TeXML and a typed outcome (src/domain/webhook-outcome.ts).
+ */
+import { randomInt } from 'node:crypto';
+import { calledNumber, callbackUrls, dialCompleteDocument, FORWARD_STEP, languageMenuDocument, voiceDocument } from '../domain/call-flow.js';
+import type { Clock } from '../domain/clock.js';
+import { decideRoute, type AgentSnapshot, type CallContext, type RoutePlan } from '../domain/routing.js';
+import { allOf, hasSkill, menuChoice, skillsNamed, type SkillExpression } from '../domain/skills.js';
+import { hangup, renderTexml, response } from '../domain/texml.js';
+import { routingOutcome, type CallStepOutcome } from '../domain/webhook-outcome.js';
+import type { Db } from '../infra/db.js';
+import type { Logger } from '../infra/logger.js';
+import type { DirectoryCompany } from '../services/directory.js';
+import type { CallbackUrlSigner } from '../telnyx/callback-mac.js';
+import type { AgentActivityKeeper } from './agent-activity-keeper.js';
+import type { CallLedger } from './call-ledger.js';
+import { dayOf, type CallScope } from './call-scope.js';
+import type { CallSession, CallSessions } from './call-sessions.js';
+
+export interface CallDecision {
+  plan: RoutePlan;
+  texml: string;
+}
+
+/** What a webhook answers for a call step: the TeXML and what it decided. */
+export interface CallStep {
+  texml: string;
+  outcome: CallStepOutcome;
+}
+
+/** An inbound call as a webhook describes it (no CallSid: nothing to track, a preview answers). */
+export interface InboundCall {
+  callSid: string | null;
+  from: string;
+  to: string;
+}
+
+/** What routing needs of presence: whether the agent's softphone is alive and busy. */
+export interface AgentLiveness {
+  liveness(agentId: string): { sipRegistered: boolean; onCall: boolean } | null;
+}
+
+export class Hunting {
+  private readonly random: () => number;
+
+  constructor(
+    private readonly deps: {
+      db: Db;
+      clock: Clock;
+      logger: Logger;
+      presence: AgentLiveness;
+      sessions: CallSessions;
+      scope: CallScope;
+      ledger: CallLedger;
+      agents: AgentActivityKeeper;
+      publicUrl: () => string;
+      random?: () => number;
+      /** Signed mode: callback URLs carry a MAC (src/telnyx/callback-mac.ts). */
+      callbackSigner?: CallbackUrlSigner;
+    },
+  ) {
+    this.random = deps.random ?? (() => randomInt(0, 2 ** 32) / 2 ** 32);
+  }
+
+  /** What routing sees of every agent of the company right now. */
+  snapshot(company: DirectoryCompany): AgentSnapshot[] {
+    const { presence, scope, sessions, clock } = this.deps;
+    const day = dayOf(company, clock.now()); // once per decision: Intl is not free
+    return company.agents.map((a) => {
+      const liveness = presence.liveness(a.id);
+      const activity = scope.activityOf(a.id, day);
+      return {
+        id: a.id,
+        displayName: a.displayName,
+        sipUsername: a.sipUsername,
+        enabled: a.enabled,
+        status: a.status,
+        statusReason: a.statusReason,
+        liveness: liveness && { ...liveness, onCall: liveness.onCall || activity.onCallSid !== null },
+        tier: a.tier,
+        position: a.position,
+        lastCallEndedAt: a.lastCallEndedAt?.getTime() ?? null,
+        callsToday: activity.callsToday,
+        skills: a.skills,
+        reservedFor: sessions.reservedFor(a.id) ?? null,
+      };
+    });
+  }
+
+  /**
+   * The plan a call would get (routePreview): now, or at another instant with today's agents; with
+   * the skills of the number called unless `call.requiredSkills` says otherwise. Reserves nothing.
+   */
+  preview(company: DirectoryCompany, call: CallContext, at = this.deps.clock.now()): CallDecision {
+    const requiredSkills = call.requiredSkills !== undefined ? call.requiredSkills : numberSkillsOf(company, call.to);
+    const plan = decideRoute(company.policy, this.snapshot(company), { ...call, requiredSkills }, at, {
+      callSid: '',
+      offered: [],
+      elapsedSeconds: 0,
+      random: this.random,
+    });
+    return { plan, texml: renderTexml(voiceDocument(plan, company.policy, this.urls(company))) };
+  }
+
+  /**
+   * An inbound call: the language menu first when the company has one (and the number does not
+   * already say which language), then the hunt. A retried or redirected webhook for the same CallSid
+   * continues the same call.
+   */
+  start(company: DirectoryCompany, call: InboundCall): CallStep {
+    if (!call.callSid) return stepOf(this.preview(company, call)); // nothing to track without a CallSid
+    const { sessions, ledger } = this.deps;
+    const existing = sessions.get(call.callSid);
+    const session = existing ?? sessions.start({ callSid: call.callSid, companyId: company.id, from: call.from, to: call.to });
+    if (!existing) ledger.started(session);
+    if (!session.menuDone && needsMenu(company, session.to)) {
+      sessions.chooseLanguage(session.callSid, null); // asked once, whatever the caller does
+      return { texml: renderTexml(languageMenuDocument(company.policy.languageMenu, this.urls(company))), outcome: { kind: 'language-menu' } };
+    }
+    return stepOf(this.step(company, session));
+  }
+
+  /** The language menu's `<Gather action>`: the caller's key (or none) becomes a required skill. */
+  languageChosen(company: DirectoryCompany, call: InboundCall & { digits: string | null }): CallStep {
+    if (!call.callSid) return stepOf(this.preview(company, call));
+    const { sessions } = this.deps;
+    const session = sessions.get(call.callSid) ?? sessions.start({ callSid: call.callSid, companyId: company.id, from: call.from, to: call.to });
+    const language = menuChoice(company.policy.languageMenu, call.digits);
+    sessions.chooseLanguage(session.callSid, language);
+    const next = stepOf(this.step(company, session));
+    return { texml: next.texml, outcome: { kind: 'language-chosen', language, next: next.outcome } };
+  }
+
+  /**
+   * `<Dial action>`: the step ended. Answered → hang up; otherwise the next step or the fallback.
+   * `urlStep`: the URL's `step` (null = the agents' hunt, or, if the call was forwarded, that forward).
+   */
+  dialComplete(company: DirectoryCompany, callSid: string | null, status: string | undefined, urlStep: string | null): CallStep {
+    const step = this.dialEnded(company, callSid, status, urlStep);
+    return { texml: step.texml, outcome: { kind: 'dial-ended', step: urlStep, status: status ?? null, next: step.outcome } };
+  }
+
+  private dialEnded(company: DirectoryCompany, callSid: string | null, status: string | undefined, urlStep: string | null): CallStep {
+    const { sessions, ledger, agents } = this.deps;
+    const session = callSid ? sessions.get(callSid) : undefined;
+    // A dial that ends after the call was forwarded is the forward's own dial: when the URL has no
+    // (trusted) step, the session says so, so the caller is not sent round the forward again.
+    const step = urlStep ?? (session?.outcome === 'FORWARDED' ? FORWARD_STEP : null);
+    if (status === 'completed') {
+      if (session) {
+        sessions.answered(session.callSid, session.answeredBy);
+        ledger.finish(session, 'ANSWERED');
+      }
+      return { texml: renderTexml(response(hangup())), outcome: { kind: 'answered' } };
+    }
+    if (!session || step || session.endedAt !== null) {
+      // No hunt to continue: a restart, the forward to the fallback number missed, or a call that has
+      // already ended (the caller hung up while it rang): the fallback, and nobody is offered again.
+      if (session && session.endedAt === null) ledger.finish(session, 'VOICEMAIL');
+      return { texml: renderTexml(dialCompleteDocument(status, company.policy, this.urls(company), step)), outcome: { kind: 'hunt-over' } };
+    }
+    for (const agentId of sessions.stepMissed(session.callSid)) agents.apply(company, agentId, { kind: 'missed' });
+    return stepOf(this.step(company, session));
+  }
+
+  /** The callback URLs of this company's TeXML (each with its MAC when webhooks must be signed). */
+  urls(company: DirectoryCompany) {
+    const signer = this.deps.callbackSigner;
+    return callbackUrls(this.deps.publicUrl(), company.id, signer && ((route, companyId, step) => signer.mac(route, companyId, step)));
+  }
+
+  /** The next step of the call's hunt: ring (reserving), hold, or the fallback (which ends the call). */
+  private step(company: DirectoryCompany, session: CallSession): CallDecision {
+    const { clock, sessions, ledger } = this.deps;
+    const now = clock.now();
+    const call: CallContext = { from: session.from, to: session.to, requiredSkills: requirementOf(company, session), ageSeconds: (now - session.startedAt) / 1000 };
+    const plan = decideRoute(company.policy, this.snapshot(company), call, now, {
+      callSid: session.callSid,
+      offered: session.offered,
+      elapsedSeconds: session.elapsedSeconds,
+      random: this.random,
+    });
+    if (plan.kind === 'RING') {
+      const first = session.offered.length === 0;
+      sessions.ring(session.callSid, plan.targets.map((t) => t.agentId), plan.timeoutSeconds, { reserve: plan.reserve });
+      if (first && company.policy.mode === 'ROUND_ROBIN') void this.rememberRoundRobin(company, plan.targets[0]!.agentId);
+      ledger.changed(session);
+    } else if (plan.kind === 'FALLBACK') {
+      ledger.finish(session, plan.reason === 'AFTER_HOURS' ? 'AFTER_HOURS' : plan.fallback === 'NUMBER' ? 'FORWARDED' : 'VOICEMAIL');
+    }
+    return { plan, texml: renderTexml(voiceDocument(plan, company.policy, this.urls(company))) };
+  }
+
+  private async rememberRoundRobin(company: DirectoryCompany, agentId: string): Promise<void> {
+    company.policy.roundRobinLast = agentId; // the cached policy: the next call sees it at once
+    try {
+      await this.deps.db.routingConfig.update({ where: { companyId: company.id }, data: { roundRobinLast: agentId } });
+    } catch (err) {
+      this.deps.logger.warn({ err, companyId: company.id }, 'could not persist the round-robin position');
+    }
+  }
+}
+
+function stepOf(decision: CallDecision): CallStep {
+  return { texml: decision.texml, outcome: routingOutcome(decision.plan) };
+}
+
+/** The skills this call needs: its number's, and the language the caller chose. */
+function requirementOf(company: DirectoryCompany, session: CallSession): SkillExpression | null {
+  return allOf(numberSkillsOf(company, session.to), session.language ? hasSkill(session.language) : null);
+}
+
+/** The skill requirement of the number called, if it has one. */
+function numberSkillsOf(company: DirectoryCompany, to: string | null | undefined): SkillExpression | null {
+  return (to && company.numberSkills.get(calledNumber(to))) || null;
+}
+
+/** Ask for the language unless there is no menu or the number's requirement already names a menu skill. */
+function needsMenu(company: DirectoryCompany, to: string): boolean {
+  const menu = company.policy.languageMenu;
+  if (menu.length === 0) return false;
+  const numberSkills = numberSkillsOf(company, to);
+  if (!numberSkills) return true;
+  const named = skillsNamed(numberSkills);
+  return !menu.some((o) => named.has(o.skill));
+}

@@ -1,0 +1,21 @@
+import { describe, expect, it } from 'vitest';
+import { newActivity } from '../../src/domain/agent-activity.js';
+import { InMemoryAgentActivityStore, type AgentCallActivity } from '../../src/calls/agent-activity-store.js';
+
+describe('agent activity store (in memory)', () => {
+  it('keeps each agent\'s activity and tells presence how many calls it is on', () => {
+    const store = new InMemoryAgentActivityStore();
+    const presenceView: AgentCallActivity = store; // what the presence service is handed
+    expect(presenceView.activeCalls('ana')).toBe(0);
+    store.set('ana', { ...newActivity('2026-1-5'), onCallSid: 'v3:1', callEventAt: 1000 });
+    store.set('ben', newActivity('2026-1-5'));
+    expect(presenceView.activeCalls('ana')).toBe(1);
+    expect(presenceView.activeCalls('ben')).toBe(0);
+    expect(store.entries().map(([id]) => id).sort()).toEqual(['ana', 'ben']);
+    store.set('ana', { ...store.get('ana')!, onCallSid: null });
+    expect(presenceView.activeCalls('ana')).toBe(0);
+    store.delete('ben');
+    expect(store.get('ben')).toBeUndefined();
+    expect(store.entries().map(([id]) => id)).toEqual(['ana']);
+  });
+});
