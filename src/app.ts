@@ -19,7 +19,9 @@ import type { Config } from './config.js';
 import { systemClock, type Clock } from './domain/clock.js';
 import type { Database } from './infra/db.js';
 import type { Logger } from './infra/logger.js';
-import { createInMemoryPubSub, type PubSub } from './infra/pubsub.js';
+import { createInMemoryPubSub } from './infra/pubsub.js';
+import type { PubSub, Topics } from './services/topics.js';
+import type { PresenceEvent } from './services/presence-service.js';
 import { joinInstances } from './infra/multi-instance.js';
 import type { Context } from './graphql/context.js';
 import { schema } from './graphql/schema.js';
@@ -34,7 +36,7 @@ import { corsFor } from './http/cors.js';
 import { observabilityPlugin } from './graphql/observability.js';
 import { subscriptionQuotaPlugin } from './graphql/subscription-quota.js';
 import { requestIdFor } from './infra/logger.js';
-import { countingPresenceTransitions, createMetrics, observeWaitingWrites, type Metrics } from './infra/metrics.js';
+import { createMetrics, observeWaitingWrites, type Metrics } from './infra/metrics.js';
 import { Readiness } from './infra/readiness.js';
 
 export interface AppDeps {
@@ -72,9 +74,11 @@ export function buildApp(deps: AppDeps): App {
   const publicUrl = () => config.publicUrl ?? listeningUrl;
   const metrics = createMetrics();
   // REDIS_URL: presence, events, reservations and calls shared with the other instances.
-  const multiInstance = config.redisUrl ? joinInstances({ redisUrl: config.redisUrl, keyPrefix: config.redisKeyPrefix, logger }) : null;
-  const pubsub = countingPresenceTransitions(deps.pubsub ?? multiInstance?.pubsub ?? createInMemoryPubSub(), metrics);
-  const services = createServices({ config, publicUrl, db: deps.database.prisma, clock, logger, pubsub, tokens, multiInstance });
+  const multiInstance = config.redisUrl ? joinInstances<Topics>({ redisUrl: config.redisUrl, keyPrefix: config.redisKeyPrefix, logger }) : null;
+  const pubsub = deps.pubsub ?? multiInstance?.pubsub ?? createInMemoryPubSub<Topics>();
+  const onPresenceTransition = (event: PresenceEvent) =>
+    metrics.presenceTransitions.inc({ to: event.presence.online ? 'online' : 'offline', cause: event.cause });
+  const services = createServices({ config, publicUrl, db: deps.database.prisma, clock, logger, pubsub, tokens, multiInstance, onPresenceTransition });
   observeWaitingWrites(metrics, services);
   const readiness = new Readiness();
   readiness.register('database', () => deps.database.prisma.$queryRaw`SELECT 1`);

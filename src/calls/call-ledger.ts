@@ -3,7 +3,7 @@
  * behind the calls) and the `calls:changed` event the live views follow.
  */
 import type { Clock } from '../domain/clock.js';
-import type { PubSub } from '../infra/pubsub.js';
+import type { PubSub } from '../services/topics.js';
 import type { CallLogWriter } from '../services/call-log-writer.js';
 import type { CallOutcome, CallSession, CallSessions } from './call-sessions.js';
 

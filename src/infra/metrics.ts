@@ -5,8 +5,6 @@
  */
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { decidedStep, isCallStepOutcome, type WebhookOutcome } from '../domain/webhook-outcome.js';
-import type { PubSub } from './pubsub.js';
-import type { PresenceEvent } from '../services/presence-service.js';
 
 export type Transport = 'http' | 'ws';
 
@@ -96,25 +94,6 @@ export function routingOutcomeLabel(outcome: WebhookOutcome | undefined): Routin
     case 'hunt-over':
       return 'fallback';
   }
-}
-
-const SNAPSHOT_OR_UPDATE = new Set(['status', 'call', 'snapshot']);
-
-/**
- * The same pub/sub, counting the presence transitions published through it (online/offline and
- * why); status and call updates on the same topic are not transitions.
- */
-export function countingPresenceTransitions(pubsub: PubSub, metrics: Metrics): PubSub {
-  const publish = ((topic: string, ...args: unknown[]) => {
-    if (topic === 'presence:changed') {
-      const event = args[1] as PresenceEvent;
-      if (!SNAPSHOT_OR_UPDATE.has(event.cause)) {
-        metrics.presenceTransitions.inc({ to: event.presence.online ? 'online' : 'offline', cause: event.cause });
-      }
-    }
-    return (pubsub.publish as (topic: string, ...args: unknown[]) => void)(topic, ...args);
-  }) as PubSub['publish'];
-  return { ...pubsub, publish };
 }
 
 /** What waits for the database, as the services see it (read at scrape time). */

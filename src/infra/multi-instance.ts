@@ -3,19 +3,19 @@
  * readiness hook for subscribers, built once per app and closed with it.
  */
 import type { Logger } from './logger.js';
-import type { PubSub } from './pubsub.js';
+import type { PubSubOf, TopicMap } from './pubsub.js';
 import { connectRedis, type SharedRedis } from './redis.js';
 import { createRedisPubSub, type RedisPubSub } from './redis-pubsub.js';
 
-export interface MultiInstance {
+export interface MultiInstance<T extends TopicMap> {
   redis: SharedRedis;
-  pubsub: PubSub;
-  subscribed: RedisPubSub['subscribed'];
+  pubsub: PubSubOf<T>;
+  subscribed: RedisPubSub<T>['subscribed'];
   close(): Promise<void>;
 }
 
-export function joinInstances(opts: { redisUrl: string; keyPrefix: string; logger: Logger }): MultiInstance {
+export function joinInstances<T extends TopicMap>(opts: { redisUrl: string; keyPrefix: string; logger: Logger }): MultiInstance<T> {
   const redis = connectRedis(opts.redisUrl, { keyPrefix: opts.keyPrefix, logger: opts.logger });
-  const events = createRedisPubSub({ publisher: redis.command, subscriber: redis.subscriber, channelPrefix: redis.prefix + 'events:', logger: opts.logger });
+  const events = createRedisPubSub<T>({ publisher: redis.command, subscriber: redis.subscriber, channelPrefix: redis.prefix + 'events:', logger: opts.logger });
   return { redis, pubsub: events.pubsub, subscribed: events.subscribed, close: () => redis.close() };
 }

@@ -1,24 +1,18 @@
 import { setMaxListeners } from 'node:events';
 import { createPubSub } from 'graphql-yoga';
-import type { PresenceEvent } from '../services/presence-service.js';
-import type { Voicemail } from '../generated/prisma/client.js';
 
 /**
- * Typed topics, each keyed by company id so a subscriber only ever receives its own company's events.
- * In-memory for one instance; REDIS_URL switches to a Redis event target (several instances).
+ * Topic name → [company id, payload]: every topic is keyed by company, so a subscriber only ever
+ * receives its own company's events. The topics themselves belong to the services (src/services/topics.ts).
  */
-export type Topics = {
-  'presence:changed': [companyId: string, event: PresenceEvent];
-  'voicemail:received': [companyId: string, voicemail: Voicemail];
-  /** A call of the company started, rang, was answered or ended (live statistics listen). */
-  'calls:changed': [companyId: string, callSid: string];
-};
+export type TopicMap = Record<string, [companyId: string, payload: unknown]>;
 
-export type PubSub = ReturnType<typeof createPubSub<Topics>>;
+export type PubSubOf<T extends TopicMap> = ReturnType<typeof createPubSub<T>>;
 
-export function createInMemoryPubSub(): PubSub {
+/** One instance's pub/sub; REDIS_URL switches to the Redis event target (src/infra/redis-pubsub.ts). */
+export function createInMemoryPubSub<T extends TopicMap>(): PubSubOf<T> {
   // One listener per subscriber of a company's topic: a thousand supervisors is normal, not a leak.
   const eventTarget = new EventTarget();
   setMaxListeners(0, eventTarget);
-  return createPubSub<Topics>({ eventTarget });
+  return createPubSub<T>({ eventTarget });
 }

@@ -10,18 +10,18 @@
 import { createPubSub } from 'graphql-yoga';
 import type { Redis } from 'ioredis';
 import type { Logger } from './logger.js';
-import type { PubSub, Topics } from './pubsub.js';
+import type { PubSubOf, TopicMap } from './pubsub.js';
 
 type Listener = (event: CustomEvent) => void;
 type ListenerArg = Listener | { handleEvent: Listener } | null;
 
-export interface RedisPubSub {
-  pubsub: PubSub;
+export interface RedisPubSub<T extends TopicMap> {
+  pubsub: PubSubOf<T>;
   /** Resolves once this instance's SUBSCRIBE for `topic:id` is active (or after `timeoutMs`, degraded). */
-  subscribed(topic: keyof Topics, id: string, timeoutMs?: number): Promise<void>;
+  subscribed(topic: keyof T & string, id: string, timeoutMs?: number): Promise<void>;
 }
 
-export function createRedisPubSub(opts: { publisher: Redis; subscriber: Redis; channelPrefix: string; logger: Logger }): RedisPubSub {
+export function createRedisPubSub<T extends TopicMap>(opts: { publisher: Redis; subscriber: Redis; channelPrefix: string; logger: Logger }): RedisPubSub<T> {
   const { publisher, subscriber, channelPrefix, logger } = opts;
   const listeners = new Map<string, Set<Listener>>();
   const subscribing = new Map<string, Promise<unknown>>();
@@ -78,7 +78,7 @@ export function createRedisPubSub(opts: { publisher: Redis; subscriber: Redis; c
   };
 
   return {
-    pubsub: createPubSub<Topics>({ eventTarget: eventTarget as never }),
+    pubsub: createPubSub<T>({ eventTarget: eventTarget as never }),
     async subscribed(topic, id, timeoutMs = 2000) {
       const pending = subscribing.get(`${topic}:${id}`);
       if (!pending) return;

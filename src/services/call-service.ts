@@ -9,7 +9,7 @@ import type { CallContext } from '../domain/routing.js';
 import type { StatusOutcome } from '../domain/webhook-outcome.js';
 import type { Db } from '../infra/db.js';
 import type { Logger } from '../infra/logger.js';
-import type { PubSub } from '../infra/pubsub.js';
+import type { PubSub } from './topics.js';
 import { AgentActivityKeeper, type AgentStatusWriter } from '../calls/agent-activity-keeper.js';
 import type { AgentActivityStore } from '../calls/agent-activity-store.js';
 import { CallLedger } from '../calls/call-ledger.js';

@@ -7,8 +7,7 @@ import type { TokenService } from '../auth/tokens.js';
 import type { Clock } from '../domain/clock.js';
 import type { Db } from '../infra/db.js';
 import type { Logger } from '../infra/logger.js';
-import type { PubSub } from '../infra/pubsub.js';
-import type { MultiInstance } from '../infra/multi-instance.js';
+import type { PubSub, SharedInstances } from './topics.js';
 import { RedisPresenceLeases } from '../presence/redis-leases.js';
 import { RedisCallState } from '../calls/shared-call-state.js';
 import { InMemoryAgentActivityStore, RedisAgentActivityStore } from '../calls/agent-activity-store.js';
@@ -17,7 +16,7 @@ import { CallbackUrlSigner } from '../telnyx/callback-mac.js';
 import { shareDirectoryInvalidations } from './directory-sync.js';
 import { ConfigurationService } from './configuration-service.js';
 import { Directory } from './directory.js';
-import { PresenceService } from './presence-service.js';
+import { PresenceService, type PresenceEvent } from './presence-service.js';
 import { CallService } from './call-service.js';
 import { StatsService } from './stats-service.js';
 import { VoicemailService } from './voicemail-service.js';
@@ -51,9 +50,13 @@ export interface Services {
 }
 
 export function createServices(
-  deps: Pick<Services, 'config' | 'publicUrl' | 'db' | 'clock' | 'logger' | 'pubsub' | 'tokens'> & { multiInstance?: MultiInstance | null },
+  deps: Pick<Services, 'config' | 'publicUrl' | 'db' | 'clock' | 'logger' | 'pubsub' | 'tokens'> & {
+    multiInstance?: SharedInstances | null;
+    /** Every presence transition this instance publishes (for metrics). */
+    onPresenceTransition?: (event: PresenceEvent) => void;
+  },
 ): Services {
-  const { config, db, clock, logger, pubsub, multiInstance: shared, ...rest } = deps;
+  const { config, db, clock, logger, pubsub, multiInstance: shared, onPresenceTransition, ...rest } = deps;
   const directory = new Directory(db);
   if (shared) shareDirectoryInvalidations(directory, shared.redis, logger);
   const limits = new Limits(config, shared ? { redis: shared.redis.command, prefix: shared.redis.prefix } : null);
@@ -72,6 +75,7 @@ export function createServices(
     heartbeatLimit: limits.heartbeat,
     maxWaitingRows: config.writeBehindMaxWaitingRows,
     callActivity: activity,
+    ...(onPresenceTransition && { onTransition: onPresenceTransition }),
     ...(shared && {
       sharedLeases: (options) => new RedisPresenceLeases({ ...options, redis: shared.redis, logger }),
       subscribed: shared.subscribed,

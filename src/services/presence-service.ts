@@ -8,7 +8,8 @@ import type { Clock } from '../domain/clock.js';
 import type { AgentStatus } from '../domain/routing.js';
 import type { Db } from '../infra/db.js';
 import type { Logger } from '../infra/logger.js';
-import type { PubSub } from '../infra/pubsub.js';
+import type { PubSub } from './topics.js';
+import type { AgentPresence, PresenceEvent } from './presence-events.js';
 import { PresenceTracker, type AgentLiveness, type HeartbeatReport, type PresenceTrackerOptions, type PresenceTransition, type TransitionCause } from '../presence/tracker.js';
 import type { PresenceLeases, SharedPresenceLeases } from '../presence/leases.js';
 import type { Directory, DirectoryAgent, DirectoryCompany } from './directory.js';
@@ -17,30 +18,7 @@ import type { Limit } from '../auth/limits.js';
 import { LastSeenWriter } from './last-seen-writer.js';
 import type { AgentCallActivity } from '../calls/agent-activity-store.js';
 
-export interface AgentPresence {
-  agentId: string;
-  companyId: string;
-  displayName: string;
-  sipUsername: string;
-  online: boolean;
-  sipRegistered: boolean;
-  status: AgentStatus;
-  statusReason: string | null;
-  lastSeen: Date | null;
-  leaseExpiresAt: Date | null;
-  callState: string | null;
-  activeCalls: number;
-}
-
-export type PresenceCause = TransitionCause | 'status' | 'call' | 'snapshot';
-
-export interface PresenceEvent {
-  at: Date;
-  cause: PresenceCause;
-  /** True for the events that describe the state at subscription time. */
-  snapshot: boolean;
-  presence: AgentPresence;
-}
+export type { AgentPresence, PresenceCause, PresenceEvent } from './presence-events.js';
 
 export interface HeartbeatResult {
   presence: AgentPresence;
@@ -78,6 +56,8 @@ export class PresenceService {
       maxWaitingRows?: number;
       /** Calls each agent is on according to Telnyx's status callbacks (src/calls/agent-activity-store.ts). */
       callActivity?: AgentCallActivity;
+      /** Told of every online/offline transition this instance publishes (the metrics count them). */
+      onTransition?: (event: PresenceEvent) => void;
     },
   ) {
     this.lastSeen = new LastSeenWriter({ db: deps.db, clock: deps.clock, logger: deps.logger, maxWaitingRows: deps.maxWaitingRows });
@@ -250,7 +230,9 @@ export class PresenceService {
       agent.lastSeenAt = new Date(t.lastSeenAt);
       const presence = this.view(agent, this.tracker.get(t.agentId));
       this.deps.logger.info({ agentId: t.agentId, companyId: t.companyId, online: t.online, cause: t.cause }, 'presence transition');
-      this.publish({ at: new Date(t.at), cause: t.cause, snapshot: false, presence });
+      const event: PresenceEvent = { at: new Date(t.at), cause: t.cause, snapshot: false, presence };
+      this.publish(event);
+      this.deps.onTransition?.(event);
     } catch (err) {
       this.deps.logger.error({ err, agentId: t.agentId }, 'could not publish a presence transition');
     }

@@ -10,7 +10,7 @@ import { ENDED_SESSION_RETENTION_MS } from '../calls/call-sessions.js';
 import { companyStats, type CompanyStats, type LoggedCall } from '../domain/stats.js';
 import type { Db } from '../infra/db.js';
 import type { Logger } from '../infra/logger.js';
-import type { PubSub } from '../infra/pubsub.js';
+import type { PubSub } from './topics.js';
 import type { CallService } from './call-service.js';
 import type { Directory, DirectoryCompany } from './directory.js';
 import type { PresenceService } from './presence-service.js';

@@ -7,7 +7,7 @@ import type { Voicemail } from '../generated/prisma/client.js';
 import { uniqueViolation } from '../infra/db-errors.js';
 import type { Db } from '../infra/db.js';
 import type { Logger } from '../infra/logger.js';
-import type { PubSub } from '../infra/pubsub.js';
+import type { PubSub } from './topics.js';
 import { VoicemailOutbox } from './voicemail-outbox.js';
 
 export interface RecordedVoicemail {

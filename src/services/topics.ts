@@ -1,0 +1,20 @@
+/**
+ * What the services publish to subscribers, by topic; in memory for one instance, through Redis for
+ * several (src/infra/pubsub.ts, src/infra/redis-pubsub.ts).
+ */
+import type { Voicemail } from '../generated/prisma/client.js';
+import type { MultiInstance } from '../infra/multi-instance.js';
+import type { PubSubOf } from '../infra/pubsub.js';
+import type { PresenceEvent } from './presence-events.js';
+
+export type Topics = {
+  'presence:changed': [companyId: string, event: PresenceEvent];
+  'voicemail:received': [companyId: string, voicemail: Voicemail];
+  /** A call of the company started, rang, was answered or ended (live statistics listen). */
+  'calls:changed': [companyId: string, callSid: string];
+};
+
+export type PubSub = PubSubOf<Topics>;
+
+/** The other instances, when REDIS_URL is set. */
+export type SharedInstances = MultiInstance<Topics>;
