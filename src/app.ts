@@ -28,7 +28,7 @@ import { schema } from './graphql/schema.js';
 import { GRAPHQL_LIMITS, hardeningPlugins } from './graphql/hardening.js';
 import { createServices, type Services } from './services/index.js';
 import { TelnyxSignatureVerifier } from './telnyx/signature.js';
-import { isTelnyxPath } from './telnyx/webhooks.js';
+import { isTelnyxPath } from './domain/telnyx-routes.js';
 import { createReplayStore, MemoryReplayCache } from './telnyx/replay-store.js';
 import { HTTP_SERVER_LIMITS, serveWebhook } from './http/webhook-endpoint.js';
 import { createStaticHandler } from './http/static-files.js';

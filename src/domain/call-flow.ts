@@ -6,6 +6,7 @@
  */
 import type { RoutePlan, RoutingPolicy } from './routing.js';
 import type { LanguageMenuOption } from './skills.js';
+import { telnyxPath, type TelnyxRoute } from './telnyx-routes.js';
 import { dial, gather, hangup, number, pause, record, redirect, response, say, sip, type TexmlDocument, type RingTone, RING_TONES } from './texml.js';
 
 export const TELNYX_SIP_DOMAIN = 'sip.telnyx.com';
@@ -27,17 +28,16 @@ export interface CallbackUrls {
  * A callback URL's MAC (src/telnyx/callback-mac.ts) over its route, company and step; set only when
  * webhooks must be signed, because Telnyx's signature does not cover the URL.
  */
-export type CallbackMac = (route: string, companyId: string, step: string | null) => string;
+export type CallbackMac = (route: TelnyxRoute, companyId: string, step: string | null) => string;
 
 export function callbackUrls(publicUrl: string, companyId: string, mac?: CallbackMac): CallbackUrls {
   const base = publicUrl.replace(/\/+$/, '');
-  const id = encodeURIComponent(companyId);
-  const url = (route: string, step: string | null = null) => {
+  const url = (route: TelnyxRoute, step: string | null = null) => {
     const query = new URLSearchParams();
     if (step !== null) query.set('step', step);
     if (mac) query.set('mac', mac(route, companyId, step));
     const search = query.toString();
-    return `${base}/telnyx/${route}/${id}${search ? `?${search}` : ''}`;
+    return `${base}${telnyxPath(route, companyId)}${search ? `?${search}` : ''}`;
   };
   return {
     voice: url('voice'),

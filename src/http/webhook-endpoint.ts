@@ -9,7 +9,8 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { TEXML_CONTENT_TYPE } from '../domain/texml.js';
-import { isRoutingRoute, routingOutcomeLabel, webhookRouteLabel, type Metrics } from '../infra/metrics.js';
+import { routingOutcomeLabel, type Metrics } from '../infra/metrics.js';
+import { isRoutingRoute, telnyxRouteLabel } from '../domain/telnyx-routes.js';
 import type { Services } from '../services/index.js';
 import type { ReplayStore } from '../telnyx/replay-store.js';
 import type { TelnyxSignatureVerifier } from '../telnyx/signature.js';
@@ -39,7 +40,7 @@ export async function serveWebhook(deps: WebhookEndpointDeps, req: IncomingMessa
   const { services, metrics, verifier } = deps;
   const log = services.logger;
   const path = req.url?.split('?')[0] ?? '';
-  const route = webhookRouteLabel(path);
+  const route = telnyxRouteLabel(path);
   const endTimer = metrics.webhookSeconds.startTimer({ route });
   res.once('close', () => endTimer({ status: String(res.statusCode) }));
   const refuse = (status: number, fields: Record<string, unknown>, message: string, close = false) => {

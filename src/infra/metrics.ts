@@ -58,19 +58,6 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}): Metrics 
   };
 }
 
-const WEBHOOK_ROUTES = new Set(['voice', 'language', 'dial-complete', 'voicemail', 'status']);
-
-/** The route label of a Telnyx webhook path (/telnyx/voice/abc → voice); anything else is "unknown". */
-export function webhookRouteLabel(path: string): string {
-  const segment = path.split('/')[2] ?? '';
-  return WEBHOOK_ROUTES.has(segment) ? segment : 'unknown';
-}
-
-/** Routes whose outcome is a routing decision (status callbacks and voicemail are bookkeeping). */
-export function isRoutingRoute(route: string): boolean {
-  return route === 'voice' || route === 'language' || route === 'dial-complete';
-}
-
 /** The closed set of routing decision labels (curbe_routing_decisions_total{outcome}). */
 export type RoutingOutcomeLabel = 'ring' | 'hold' | 'fallback' | 'after-hours' | 'language-menu' | 'answered' | 'unrouted';
 

@@ -4,6 +4,7 @@
  * unknown company or number, database down or slow, a bug — the caller hears an apology or the
  * company's fallback, and a log line says why. Nothing here may throw to the HTTP layer.
  */
+import { parseTelnyxPath, type TelnyxRoute } from '../domain/telnyx-routes.js';
 import {
   apologyDocument,
   calledNumber,
@@ -42,24 +43,17 @@ export interface WebhookResponse {
   outcome?: WebhookOutcome;
 }
 
-type Route = 'voice' | 'language' | 'dial-complete' | 'voicemail' | 'status';
-const ROUTE = /^\/telnyx\/(voice|language|dial-complete|voicemail|status)(?:\/([^/]+))?\/?$/;
-
-export function isTelnyxPath(path: string): boolean {
-  return path === '/telnyx' || path.startsWith('/telnyx/');
-}
 
 export async function handleTelnyxWebhook(services: Services, req: WebhookRequest): Promise<WebhookResponse> {
   const started = performance.now();
   const deadline = started + services.config.webhookDeadlineMs;
   const log = services.logger;
-  const match = ROUTE.exec(req.path);
-  if (!match || (match[1] !== 'voice' && !match[2])) {
+  const match = parseTelnyxPath(req.path);
+  if (!match) {
     log.warn({ path: req.path }, 'telnyx webhook: unknown route');
     return texml(apologyDocument(), 404);
   }
-  const route = match[1] as Route;
-  const pathCompanyId: string | null = match[2] ? safeDecode(match[2]) : null;
+  const { route, companyId: pathCompanyId } = match;
   let companyId: string | null = pathCompanyId;
   const params = req.signed ? bodyParams(req) : formParams(req);
   let step = req.query.get('step');
@@ -123,7 +117,7 @@ export async function handleTelnyxWebhook(services: Services, req: WebhookReques
 
 async function handle(
   services: Services,
-  route: Route,
+  route: TelnyxRoute,
   company: DirectoryCompany,
   params: URLSearchParams,
   step: string | null,
@@ -230,7 +224,7 @@ type Bound = { ok: true; companyId: string | null; step: string | null } | { ok:
  */
 async function boundTarget(
   services: Services,
-  route: Route,
+  route: TelnyxRoute,
   pathCompanyId: string | null,
   query: URLSearchParams,
   params: URLSearchParams,
@@ -305,14 +299,6 @@ async function withDeadline<T>(deadline: number, work: Promise<T>): Promise<T> {
     return await Promise.race([work, expired]);
   } finally {
     clearTimeout(timer);
-  }
-}
-
-function safeDecode(segment: string): string {
-  try {
-    return decodeURIComponent(segment);
-  } catch {
-    return segment;
   }
 }
 

@@ -3,7 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { heartbeatFieldsIn } from '../../src/graphql/observability.js';
 import { requestIdFor } from '../../src/infra/logger.js';
 import { describeOutcome, routingOutcome, type CallStepOutcome, type WebhookOutcome } from '../../src/domain/webhook-outcome.js';
-import { routingOutcomeLabel, webhookRouteLabel, type RoutingOutcomeLabel } from '../../src/infra/metrics.js';
+import { routingOutcomeLabel, type RoutingOutcomeLabel } from '../../src/infra/metrics.js';
+import { isRoutingRoute, parseTelnyxPath, telnyxPath, telnyxRouteLabel } from '../../src/domain/telnyx-routes.js';
 import { Readiness } from '../../src/infra/readiness.js';
 
 describe('webhook outcomes', () => {
@@ -46,9 +47,18 @@ describe('webhook outcomes', () => {
 
 describe('metric labels', () => {
   it('labels webhook routes from a closed set', () => {
-    expect(webhookRouteLabel('/telnyx/voice')).toBe('voice');
-    expect(webhookRouteLabel('/telnyx/dial-complete/co_1')).toBe('dial-complete');
-    expect(webhookRouteLabel('/telnyx/../etc')).toBe('unknown');
+    expect(telnyxRouteLabel('/telnyx/voice')).toBe('voice');
+    expect(telnyxRouteLabel('/telnyx/dial-complete/co_1')).toBe('dial-complete');
+    expect(telnyxRouteLabel('/telnyx/../etc')).toBe('unknown');
+  });
+
+  it('parses and builds Telnyx paths from the one route table', () => {
+    expect(parseTelnyxPath('/telnyx/voice')).toEqual({ route: 'voice', companyId: null });
+    expect(parseTelnyxPath(telnyxPath('dial-complete', 'co 1/x'))).toEqual({ route: 'dial-complete', companyId: 'co 1/x' });
+    expect(parseTelnyxPath('/telnyx/status')).toBeNull(); // only voice finds its company from To
+    expect(parseTelnyxPath('/telnyx/unknown/co_1')).toBeNull();
+    expect(['voice', 'language', 'dial-complete'].every(isRoutingRoute)).toBe(true);
+    expect(isRoutingRoute('status') || isRoutingRoute('voicemail')).toBe(false);
   });
 
   it('counts heartbeat root fields of the executed mutation only', () => {

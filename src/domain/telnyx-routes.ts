@@ -1,0 +1,53 @@
+/**
+ * The Telnyx webhook routes, in one place: the router parses request paths with it, the metrics label
+ * requests by it, and the TeXML builder makes callback URLs from it. Pure.
+ *
+ * `/telnyx/<route>/<companyId>`; only `voice` may come without a company (it is found from `To`).
+ */
+export const TELNYX_ROUTES = ['voice', 'language', 'dial-complete', 'voicemail', 'status'] as const;
+
+export type TelnyxRoute = (typeof TELNYX_ROUTES)[number];
+
+export const TELNYX_PATH_PREFIX = '/telnyx';
+
+/** Routes whose answer is a routing decision; status callbacks and voicemails are bookkeeping. */
+const ROUTING_ROUTES: ReadonlySet<TelnyxRoute> = new Set<TelnyxRoute>(['voice', 'language', 'dial-complete']);
+
+const PATTERN = new RegExp(`^${TELNYX_PATH_PREFIX}/(${TELNYX_ROUTES.join('|')})(?:/([^/]+))?/?$`);
+
+export function isTelnyxPath(path: string): boolean {
+  return path === TELNYX_PATH_PREFIX || path.startsWith(`${TELNYX_PATH_PREFIX}/`);
+}
+
+/** The route and company a path names, or null for a path that is no Telnyx route. */
+export function parseTelnyxPath(path: string): { route: TelnyxRoute; companyId: string | null } | null {
+  const match = PATTERN.exec(path);
+  if (!match) return null;
+  const route = match[1] as TelnyxRoute;
+  const companyId = match[2] ? safeDecode(match[2]) : null;
+  if (!companyId && route !== 'voice') return null;
+  return { route, companyId };
+}
+
+/** The path of a route for a company, e.g. /telnyx/dial-complete/acme. */
+export function telnyxPath(route: TelnyxRoute, companyId: string): string {
+  return `${TELNYX_PATH_PREFIX}/${route}/${encodeURIComponent(companyId)}`;
+}
+
+/** The metrics label of a path: its route (with or without a company), else "unknown". */
+export function telnyxRouteLabel(path: string): TelnyxRoute | 'unknown' {
+  const segment = path.split('/')[2] ?? '';
+  return (TELNYX_ROUTES as readonly string[]).includes(segment) ? (segment as TelnyxRoute) : 'unknown';
+}
+
+export function isRoutingRoute(route: string): route is TelnyxRoute {
+  return ROUTING_ROUTES.has(route as TelnyxRoute);
+}
+
+function safeDecode(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
+}
