@@ -1,0 +1,70 @@
+/**
+ * GraphQL over HTTP and SSE (Yoga): the schema with its limits, sessions and observability plugins,
+ * and the viewer of each request from its Authorization header. graphql-ws reuses this Yoga's
+ * envelop pipeline (src/http/graphql-ws.ts), so every plugin applies to both transports.
+ */
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import { GraphQLError } from 'graphql';
+import { createYoga } from 'graphql-yoga';
+import { credentialFrom, type Viewer } from '../auth/tokens.js';
+import { AuthRefused, type AuthGate } from '../auth/auth-gate.js';
+import { streamSessionsPlugin } from '../auth/stream-sessions.js';
+import type { Config } from '../config.js';
+import type { Context } from '../graphql/context.js';
+import { schema } from '../graphql/schema.js';
+import { hardeningPlugins } from '../graphql/hardening.js';
+import { observabilityPlugin } from '../graphql/observability.js';
+import { subscriptionQuotaPlugin } from '../graphql/subscription-quota.js';
+import type { Logger } from '../infra/logger.js';
+import type { Metrics } from '../infra/metrics.js';
+import type { Services } from '../services/index.js';
+import { corsFor } from './cors.js';
+
+export type GraphqlHttp = ReturnType<typeof createGraphqlHttp>;
+
+export function createGraphqlHttp(deps: { config: Config; services: Services; metrics: Metrics; logger: Logger; gate: AuthGate }) {
+  const { config, services, metrics, logger, gate } = deps;
+  const viewerFor = async (credential: string | null, req: IncomingMessage | undefined): Promise<Viewer | null> => {
+    try {
+      return await gate.authenticate(credential, req, 'http');
+    } catch (err) {
+      const refusal = err instanceof AuthRefused ? err.refusal : ({ code: 'UNAUTHENTICATED', message: 'invalid credentials' } as const);
+      if (refusal.code === 'RATE_LIMITED') {
+        const http = { status: 429, headers: { 'retry-after': String(Math.ceil(refusal.retryAfterMs / 1000)) } };
+        throw new GraphQLError(refusal.message, { extensions: { code: 'RATE_LIMITED', retryAfterMs: refusal.retryAfterMs, http } });
+      }
+      throw new GraphQLError(refusal.message, { extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } } });
+    }
+  };
+
+  return createYoga<{ req?: IncomingMessage; extra?: { viewer?: Viewer | null; credential?: string | null } }, Context>({
+    schema,
+    graphqlEndpoint: '/graphql',
+    cors: corsFor(config.corsOrigins),
+    plugins: [
+      ...hardeningPlugins({ introspection: !config.production, limits: { ...config.graphqlLimits, hideSuggestions: config.production } }),
+      observabilityPlugin(metrics, logger),
+      streamSessionsPlugin(services.sessions),
+      // Last: it counts a subscription only once every earlier plugin has let it through.
+      subscriptionQuotaPlugin(config.limits.maxSubscriptionsPerCompany),
+    ],
+    landingPage: false,
+    graphiql: config.production ? false : { subscriptionsProtocol: 'WS', title: 'Curbe Voice GraphQL' },
+    // GraphQLErrors (auth, validation, ours) keep their message; anything else is "Unexpected error.".
+    maskedErrors: { isDev: false },
+    logging: {
+      debug: (...args) => logger.debug({ args }, 'yoga'),
+      info: (...args) => logger.info({ args }, 'yoga'),
+      warn: (...args) => logger.warn({ args }, 'yoga'),
+      error: (...args) => logger.error({ args: args.map(String) }, 'yoga error'),
+    },
+    context: async ({ request, req, extra }) => {
+      // graphql-ws connections were authenticated once in onConnect; HTTP requests carry a header.
+      const overWebSocket = extra?.viewer !== undefined;
+      const credential = overWebSocket ? (extra.credential ?? null) : credentialFrom(request?.headers.get('authorization'));
+      const viewer = overWebSocket ? (extra.viewer ?? null) : await viewerFor(credential, req);
+      return { viewer, services, requestId: request?.headers.get('x-request-id') ?? randomUUID(), overWebSocket, credential };
+    },
+  });
+}

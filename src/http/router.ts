@@ -1,0 +1,30 @@
+/**
+ * The HTTP edge's one route table: every request is matched against it in order, and its first match
+ * serves it. The table is data, so the routes a deployment answers can be read in one place
+ * (src/app.ts builds it); graphql-ws upgrades on the GraphQL path are handled by src/http/graphql-ws.ts.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { requestIdFor } from '../infra/logger.js';
+
+export interface HttpRoute {
+  /** For logs and readers: voice webhooks, healthz, graphql… */
+  name: string;
+  matches(path: string, method: string): boolean;
+  serve(req: IncomingMessage, res: ServerResponse, ctx: { path: string; requestId: string }): void | Promise<void>;
+}
+
+export function routeRequests(routes: readonly HttpRoute[]) {
+  return (req: IncomingMessage, res: ServerResponse): void => {
+    const requestId = requestIdFor(req.headers['x-request-id']);
+    req.headers['x-request-id'] = requestId; // Yoga's context reads it from the request
+    res.setHeader('x-request-id', requestId);
+    const path = (req.url ?? '/').split('?')[0] ?? '/';
+    const method = req.method ?? 'GET';
+    const route = routes.find((r) => r.matches(path, method));
+    if (!route) {
+      res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' }).end('not found\n');
+      return;
+    }
+    void route.serve(req, res, { path, requestId });
+  };
+}
