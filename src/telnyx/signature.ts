@@ -1,5 +1,5 @@
 /**
- * Telnyx webhook signature verification (research/telnyx.md §3).
+ * Telnyx webhook signature verification (docs/TELNYX.md §Signatures).
  *
  * Telnyx signs the bytes `${telnyx-timestamp}|${raw body}` with Ed25519 and sends
  * `telnyx-signature-ed25519` (base64, 64 bytes) and `telnyx-timestamp` (unix seconds). We check the
