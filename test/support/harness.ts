@@ -156,6 +156,7 @@ export async function postgresAvailable(): Promise<boolean> {
   }
 }
 
+/** Not for a test's waits: wait for an event (`subscribe().next`) or a state (`waitFor`) instead. */
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
