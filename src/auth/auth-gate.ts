@@ -8,6 +8,7 @@
  * UNAUTHENTICATED, and its failures are logged once when it crosses the limit, not one by one.
  */
 import type { IncomingMessage } from 'node:http';
+import { LRUCache } from 'lru-cache';
 import type { Logger } from '../infra/logger.js';
 import type { Authenticator } from './authenticator.js';
 import type { Limit } from './limits.js';
@@ -26,7 +27,8 @@ export class AuthRefused extends Error {
 const MAX_REMEMBERED_SOURCES = 10_000;
 
 export class AuthGate {
-  private readonly loggedBlocks = new Map<string, number>();
+  /** Each entry lives until its source's window ends (ttl); the least recently blocked go past the bound. */
+  private readonly loggedBlocks = new LRUCache<string, true>({ max: MAX_REMEMBERED_SOURCES });
 
   constructor(
     private readonly deps: { authenticator: Pick<Authenticator, 'authenticate'>; failures: Pick<Limit, 'take'>; logger: Logger; trustProxyHops: number },
@@ -68,10 +70,8 @@ export class AuthGate {
   }
 
   private logBlocked(source: string, via: string, reason: string, retryAfterMs: number): void {
-    const now = Date.now();
-    if ((this.loggedBlocks.get(source) ?? 0) > now) return;
-    if (this.loggedBlocks.size >= MAX_REMEMBERED_SOURCES) this.loggedBlocks.clear();
-    this.loggedBlocks.set(source, now + retryAfterMs);
+    if (this.loggedBlocks.has(source)) return;
+    this.loggedBlocks.set(source, true, { ttl: Math.max(1, retryAfterMs) });
     this.deps.logger.warn({ source, via, reason, retryAfterMs }, 'authentication failed: too many failures from this source, refused until its window ends');
   }
 }

@@ -4,6 +4,7 @@
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { SignJWT, jwtVerify, errors as joseErrors } from 'jose';
+import { LRUCache } from 'lru-cache';
 
 /** Who a credential belongs to. */
 export type Principal =
@@ -32,7 +33,7 @@ export class AuthError extends Error {
   override name = 'AuthError';
 }
 
-/** Verified tokens remembered (full token → claims until exp); past it the oldest are forgotten. */
+/** Verified tokens remembered (full token → claims until exp); past it the least recently used are forgotten. */
 export const MAX_VERIFIED_TOKENS = 250_000;
 
 export class TokenService {
@@ -40,8 +41,9 @@ export class TokenService {
    * Checking an HS256 signature costs about a third of a heartbeat's CPU; a token seen before is
    * looked up instead, keyed by the whole token (never a part of it) and only until it expires.
    * Revocation is unaffected: the Authenticator checks the agent's token version on every request.
+   * Each entry's ttl ends at its token's expiry (lru-cache then stops returning it).
    */
-  private readonly verified = new Map<string, { claims: TokenClaims; expiresAt: number }>();
+  private readonly verified = new LRUCache<string, { claims: TokenClaims; expiresAt: number }>({ max: MAX_VERIFIED_TOKENS });
   private readonly key: Uint8Array;
   /** Still accepted, never used to sign: rotating JWT_SECRET keeps tokens alive until they expire. */
   private readonly previousKey: Uint8Array | null;
@@ -76,14 +78,10 @@ export class TokenService {
   async authenticate(credential: string): Promise<{ role: 'admin' } | VerifiedToken> {
     if (this.adminKeyDigest && timingSafeEqual(digest(credential), this.adminKeyDigest)) return { role: 'admin' };
     const known = this.verified.get(credential);
-    if (known) {
-      if (Date.now() < known.expiresAt) return { ...known.claims, expiresAt: known.expiresAt };
-      this.verified.delete(credential);
-      throw new AuthError('token expired');
-    }
-    const claims = await this.verify(credential);
-    this.verified.set(credential, claims);
-    if (this.verified.size > MAX_VERIFIED_TOKENS) this.verified.delete(this.verified.keys().next().value as string);
+    // The wall clock decides, as jose does (lru-cache's ttl runs on the monotonic clock).
+    if (known && Date.now() < known.expiresAt) return { ...known.claims, expiresAt: known.expiresAt };
+    const claims = await this.verify(credential); // past its expiry: AuthError('token expired')
+    this.verified.set(credential, claims, { ttl: Math.max(1, claims.expiresAt - Date.now()) });
     return { ...claims.claims, expiresAt: claims.expiresAt };
   }
 

@@ -1,6 +1,6 @@
 /**
  * What an agent's calls do to its state, pure: consecutive missed offers (auto-pause, as TaskRouter's
- * TimeoutActivitySid and app_queue's autopause do, research/routing.md §2-§3), being on a call, calls
+ * TimeoutActivitySid and app_queue's autopause do, docs/ROUTING.md §Agent states), being on a call, calls
  * today (per company-local day, for FEWEST_CALLS), and wrap-up after a call that ends by itself.
  * src/calls/agent-activity-keeper.ts keeps one of these per agent (in the AgentActivityStore), feeds
  * it events with the time, and carries out the effects it returns (status changes, timers).

@@ -119,7 +119,7 @@ export function languageMenuDocument(options: readonly LanguageMenuOption[], url
 
 /**
  * How a call or a dial ended: Telnyx's `DialCallStatus` for a `<Dial action>`, and the final
- * `CallStatus` of a status callback (research/telnyx.md §2.4).
+ * `CallStatus` of a status callback (docs/TELNYX.md §Webhooks).
  */
 export const CALL_END_STATUSES = ['completed', 'busy', 'no-answer', 'canceled', 'failed'] as const;
 export type DialCallStatus = (typeof CALL_END_STATUSES)[number];

@@ -1,7 +1,7 @@
 /**
  * Skills-based routing, pure. Agents carry skills with levels 1-10 ({"es": 8, "billing": 3}); a call
  * may require a skill expression (from the number called and/or the caller's choice in the language
- * menu). The grammar is TaskRouter's idea made small (research/routing.md §3):
+ * menu). The grammar is TaskRouter's idea made small (docs/ROUTING.md §Skills):
  *
  *   expr   := and ( '|' and )*
  *   and    := atom ( '&' atom )*

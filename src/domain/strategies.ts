@@ -6,13 +6,13 @@
  * agents already offered and the seconds already spent, so the whole hunt is one pure function of
  * (policy, candidates, state, random). Nothing here reads a clock, a database or `Math.random`.
  *
- * Anchors (see /work/shared/research/routing.md):
+ * Anchors (docs/ROUTING.md §Strategies):
  * - Tiers are always the primary sort key, like mod_callcenter `level` (every strategy orders by
- *   `level, …`, §1.2) and Asterisk penalties (penalty·1,000,000 dominates the metric, §2.1). A higher tier
+ *   `level, …`) and Asterisk penalties (penalty·1,000,000 dominates the metric). A higher tier
  *   is rung only when no agent of a lower tier is left to offer (no escalation while agents remain).
  * - Inside a tier, `position` then `agentId` break every tie (mod_callcenter `…, position`).
  * - An agent who missed the call is not offered it again (Aircall longest idle: "calls are not looped
- *   back", §4.1), except that ring-progressively keeps ringing the agents it already added (§1.2).
+ *   back"), except that ring-progressively keeps ringing the agents it already added (mod_callcenter).
  *
  * This module complements the AUTO decision in `routing.ts` (which rings everyone routable at once);
  * the candidate list it receives is already filtered to routable agents.

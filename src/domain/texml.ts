@@ -1,5 +1,5 @@
 /**
- * Builder and renderer for Telnyx TeXML documents (research/telnyx.md §1). Pure: no I/O.
+ * Builder and renderer for Telnyx TeXML documents (docs/TELNYX.md §TeXML). Pure: no I/O.
  *
  * Telnyx silently ignores unknown or mis-cased attributes, so a typo (the draft's `ringback="us-ring"`)
  * degrades a call without any error. The renderer therefore emits only attribute names from the

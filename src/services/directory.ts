@@ -3,6 +3,7 @@
  * loaded from the database on a miss. Heartbeats and inbound calls read it without touching the
  * database in steady state; every write through the API invalidates the company it changed.
  */
+import { LRUCache } from 'lru-cache';
 import type { Db } from '../infra/db.js';
 import type { AgentStatus, RoutingPolicy } from '../domain/routing.js';
 import type { BusinessHours } from '../domain/business-hours.js';
@@ -72,21 +73,15 @@ export function policyOf(routing: RoutingConfig | null): RoutingPolicy {
   };
 }
 
-/** Bounds on what the directory holds; past them the oldest entries go (they reload on demand). */
+/** Bounds on what the directory holds; past them the least recently used go (they reload on demand). */
 export const MAX_CACHED_COMPANIES = 50_000;
 export const MAX_CACHED_NUMBERS = 200_000;
 
-function remember<K, V>(map: Map<K, V>, key: K, value: V, max: number): void {
-  map.delete(key); // re-insert at the end: Map order is the eviction order
-  map.set(key, value);
-  if (map.size > max) map.delete(map.keys().next().value as K);
-}
-
 export class Directory {
-  private companies = new Map<string, Promise<DirectoryCompany | null>>();
+  private companies = new LRUCache<string, Promise<DirectoryCompany | null>>({ max: MAX_CACHED_COMPANIES });
   private agentCompany = new Map<string, string>();
-  private lastLoaded = new Map<string, DirectoryCompany>();
-  private numbers = new Map<string, Promise<string | null>>();
+  private lastLoaded = new LRUCache<string, DirectoryCompany>({ max: MAX_CACHED_COMPANIES });
+  private numbers = new LRUCache<string, Promise<string | null>>({ max: MAX_CACHED_NUMBERS });
 
   constructor(private readonly db: Db) {}
 
@@ -95,9 +90,9 @@ export class Directory {
     let entry = this.companies.get(companyId);
     if (!entry) {
       entry = this.load(companyId);
-      remember(this.companies, companyId, entry, MAX_CACHED_COMPANIES);
+      this.companies.set(companyId, entry);
       // Neither a failure (database down) nor a miss is kept: a stranger's made-up ids must not fill memory.
-      const forget = () => this.companies.get(companyId) === entry && this.companies.delete(companyId);
+      const forget = () => this.companies.peek(companyId) === entry && this.companies.delete(companyId);
       entry.then((c) => c === null && forget(), forget);
     }
     return entry;
@@ -128,8 +123,8 @@ export class Directory {
     let entry = this.numbers.get(e164);
     if (!entry) {
       entry = this.db.phoneNumber.findUnique({ where: { e164 }, select: { companyId: true } }).then((r) => r?.companyId ?? null);
-      remember(this.numbers, e164, entry, MAX_CACHED_NUMBERS);
-      const forget = () => this.numbers.get(e164) === entry && this.numbers.delete(e164);
+      this.numbers.set(e164, entry);
+      const forget = () => this.numbers.peek(e164) === entry && this.numbers.delete(e164);
       entry.then((id) => id === null && forget(), forget);
     }
     return entry;
@@ -180,7 +175,7 @@ export class Directory {
       supervisorTokenVersion: row.supervisorTokenVersion,
       numberSkills,
     };
-    remember(this.lastLoaded, companyId, company, MAX_CACHED_COMPANIES);
+    this.lastLoaded.set(companyId, company);
     return company;
   }
 }

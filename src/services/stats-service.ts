@@ -4,6 +4,7 @@
  * a burst of heartbeats or a busy minute costs one computation per interval, not one per event).
  */
 import { Repeater } from 'graphql-yoga';
+import { LRUCache } from 'lru-cache';
 import { startOfLocalDay } from '../domain/business-hours.js';
 import type { Clock } from '../domain/clock.js';
 import { ENDED_SESSION_RETENTION_MS } from '../calls/call-sessions.js';
@@ -23,6 +24,9 @@ export interface CompanyStatsView extends CompanyStats {
 /** Today's call log is read again after this long (must stay below the sessions' retention). */
 export const LOGGED_CALLS_TTL_MS = ENDED_SESSION_RETENTION_MS / 2;
 
+/** Companies whose call log of today is kept in memory at once. */
+const MAX_LOGGED_COMPANIES = 10_000;
+
 /** At most one pushed update per company per this many ms. */
 export const STATS_PUSH_INTERVAL_MS = 250;
 
@@ -31,8 +35,11 @@ export class StatsService {
     private readonly deps: { db: Db; directory: Directory; presence: PresenceService; calls: CallService; pubsub: PubSub; clock: Clock; logger: Logger },
   ) {}
 
-  /** Today's call log per company, shared by every query and subscriber (see loggedToday). */
-  private readonly logged = new Map<string, { since: number; fetchedAt: number; rows: Promise<Map<string, LoggedCall>> }>();
+  /**
+   * Today's call log per company, shared by every query and subscriber (see loggedToday); the least
+   * recently read companies go past the bound. Freshness is judged by the injected clock, not a ttl.
+   */
+  private readonly logged = new LRUCache<string, { since: number; fetchedAt: number; rows: Promise<Map<string, LoggedCall>> }>({ max: MAX_LOGGED_COMPANIES });
 
   async stats(company: DirectoryCompany): Promise<CompanyStatsView> {
     const now = this.deps.clock.now();
@@ -59,8 +66,7 @@ export class StatsService {
       .then((found) => new Map(found.map((r) => [r.callSid, { startedAt: r.startedAt.getTime(), answeredAt: r.answeredAt?.getTime() ?? null, outcome: r.outcome }])));
     const entry = { since, fetchedAt: now, rows };
     this.logged.set(companyId, entry);
-    rows.catch(() => this.logged.get(companyId) === entry && this.logged.delete(companyId)); // a failed read is not kept
-    if (this.logged.size > 10_000) this.logged.delete(this.logged.keys().next().value as string);
+    rows.catch(() => this.logged.peek(companyId) === entry && this.logged.delete(companyId)); // a failed read is not kept
     return rows;
   }
 

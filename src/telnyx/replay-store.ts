@@ -18,6 +18,7 @@ import path from 'node:path';
 import type { Clock } from '../domain/clock.js';
 import type { Logger } from '../infra/logger.js';
 import type { SharedRedis } from '../infra/redis.js';
+import { ExpiringKeys } from './replay-cache.js';
 import { DEFAULT_REPLAY_CACHE_SIZE } from './signature.js';
 
 export interface ReplayStore {
@@ -29,15 +30,16 @@ export const REPLAY_JOURNAL_FILE = 'webhook-replay.log';
 /** A key is `${digits}|${base64}`: nothing that could break a journal line. */
 const JOURNAL_KEY = /^[0-9]{1,12}\|[A-Za-z0-9+/=]{1,100}$/;
 
-/** Keys in memory until they expire; bounded (oldest evicted first). */
+/** Keys in memory until they expire; bounded (the least recently added evicted first). */
 export class MemoryReplayCache implements ReplayStore {
-  /** key → expires at (epoch ms); insertion order ≈ expiry order, so eviction stops early. */
-  private readonly seen = new Map<string, number>();
+  private readonly seen: ExpiringKeys;
 
   constructor(
     private readonly clock: Clock,
-    private readonly maxEntries = DEFAULT_REPLAY_CACHE_SIZE,
-  ) {}
+    maxEntries = DEFAULT_REPLAY_CACHE_SIZE,
+  ) {
+    this.seen = new ExpiringKeys(maxEntries);
+  }
 
   get size(): number {
     return this.seen.size;
@@ -50,18 +52,10 @@ export class MemoryReplayCache implements ReplayStore {
   /** Synchronous claim (the journal and the Redis fallback build on it). */
   claimNow(key: string, expiresAt: number): boolean {
     const now = this.clock.now();
-    for (const [k, until] of this.seen) {
-      if (until >= now) break;
-      this.seen.delete(k);
-    }
+    this.seen.forgetExpired(now);
     if (expiresAt < now) return false; // already out of the window: the signature check refuses it anyway
-    if (this.seen.has(key)) return false;
-    while (this.seen.size >= this.maxEntries) {
-      const oldest = this.seen.keys().next();
-      if (oldest.done) break;
-      this.seen.delete(oldest.value);
-    }
-    this.seen.set(key, expiresAt);
+    if (this.seen.holds(key, now)) return false;
+    this.seen.remember(key, expiresAt);
     return true;
   }
 

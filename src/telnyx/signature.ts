@@ -1,5 +1,5 @@
 /**
- * Telnyx webhook signature verification (research/telnyx.md §3).
+ * Telnyx webhook signature verification (docs/TELNYX.md §Signatures).
  *
  * Telnyx signs the bytes `${telnyx-timestamp}|${raw body}` with Ed25519 and sends
  * `telnyx-signature-ed25519` (base64, 64 bytes) and `telnyx-timestamp` (unix seconds). We check the
@@ -9,6 +9,7 @@
  * Time is injected: `verify` takes `now` (epoch ms) so tests drive it by hand (see domain/clock.ts).
  */
 import { createPublicKey, KeyObject, verify as cryptoVerify } from 'node:crypto';
+import { ExpiringKeys } from './replay-cache.js';
 
 export type SignatureFailure =
   | 'missing-headers'
@@ -150,8 +151,8 @@ export class TelnyxSignatureVerifier {
   private readonly key: KeyObject;
   private readonly toleranceMs: number;
   private readonly replayCacheSize: number;
-  /** `${ts}|${canonical base64 signature}` → when it leaves the window (epoch ms). Map keeps insertion order for eviction. */
-  private readonly seen = new Map<string, number>();
+  /** `${ts}|${canonical base64 signature}` → when it leaves the window; made on the first verify() (the app only calls check()). */
+  private seen: ExpiringKeys | null = null;
 
   constructor(opts: { publicKey: KeyObject | string; toleranceSeconds?: number; replayCacheSize?: number }) {
     this.key =
@@ -170,7 +171,7 @@ export class TelnyxSignatureVerifier {
 
   /** How many accepted requests the replay cache currently remembers (for tests and metrics). */
   get replayCacheEntries(): number {
-    return this.seen.size;
+    return this.seen?.size ?? 0;
   }
 
   /**
@@ -183,16 +184,13 @@ export class TelnyxSignatureVerifier {
    */
   verify(rawBody: Buffer | string, headers: HeaderSource, now: number): SignatureResult {
     const checked = this.check(rawBody, headers, now);
-    this.evictExpired(now);
+    const seen = (this.seen ??= new ExpiringKeys(this.replayCacheSize));
+    // Such a request would be refused as stale before reaching the cache: no point remembering it.
+    seen.forgetExpired(now);
     if (!checked.ok) return checked;
     // verify() is synchronous, so check-then-insert cannot interleave with another request.
-    if (this.seen.has(checked.replayKey)) return fail('replayed');
-    while (this.seen.size >= this.replayCacheSize) {
-      const oldest = this.seen.keys().next();
-      if (oldest.done) break;
-      this.seen.delete(oldest.value);
-    }
-    this.seen.set(checked.replayKey, checked.expiresAt);
+    if (seen.holds(checked.replayKey, now)) return fail('replayed');
+    seen.remember(checked.replayKey, checked.expiresAt);
     return { ok: true };
   }
 
@@ -233,19 +231,6 @@ export class TelnyxSignatureVerifier {
     // Only a valid signature yields a key, so a forged request can neither poison nor probe a cache.
     // The canonical re-encoding is the key, so re-spelling the base64 cannot dodge it.
     return { ok: true, replayKey: `${ts}|${signature.toString('base64')}`, expiresAt: tsSeconds * 1000 + this.toleranceMs };
-  }
-
-  /**
-   * Drops entries whose timestamp has left the window: such a request would be rejected as stale
-   * before reaching the cache, so remembering it is pointless. Entries arrive in roughly timestamp
-   * order, so stopping at the first live one is cheap; a stray out-of-order entry just lingers until
-   * the one ahead of it expires (or the size cap evicts it).
-   */
-  private evictExpired(now: number): void {
-    for (const [key, expiresAt] of this.seen) {
-      if (now <= expiresAt) break;
-      this.seen.delete(key);
-    }
   }
 }
 

@@ -6,7 +6,7 @@
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase, type Database } from '../../src/infra/db.js';
-import { freshPostgres, postgresAvailable, sleep, startServer, subscribe, type TestServer } from '../support/harness.js';
+import { freshPostgres, postgresAvailable, startServer, subscribe, voicemailsUntilHeard, waitFor, type TestServer } from '../support/harness.js';
 
 const TTL_MS = 1500;
 const GRACE_MS = 400;
@@ -182,20 +182,29 @@ describe.each(await engines())('core flow on $name', ({ open }) => {
     const received = subscribe(supervisor, `subscription($c: ID!) { voicemailReceived(companyId: $c) { callSid from to recordingUrl durationSeconds } }`, { c: companyId });
     const otherSup = server.ws(otherSupervisorToken);
     const otherReceived = subscribe(otherSup, `subscription($c: ID!) { voicemailReceived(companyId: $c) { callSid } }`, { c: otherCompanyId });
-    await sleep(200); // let both subscriptions register
     const params = { CallSid: 'v3:vm1', From: '+15551230000', To: '+13055550142', RecordingUrl: 'https://s3.amazonaws.com/telephony-recorder-prod/acct/vm1.mp3?X-Amz-Signature=a&b=c', RecordingDuration: '17', RecordingStatus: 'completed' };
+    // Both subscriptions are live once each has heard a voicemail of its own company.
+    const leave = (tag: string) => ({ tag, From: params.From, To: params.To, RecordingUrl: params.RecordingUrl });
+    const warmUp = await voicemailsUntilHeard(server, companyId, received, leave('v3:vm-warm-up'));
+    const otherLeft = await voicemailsUntilHeard(server, otherCompanyId, otherReceived, leave('v3:vm-other'));
     const first = await server.webhook(`/telnyx/voicemail/${companyId}`, params);
     expect(parseTexml(first.body)).toEqual({ Hangup: '' });
     // Telnyx retries, and the recording status callback arrives too: still one voicemail.
     await server.webhook(`/telnyx/voicemail/${companyId}`, params);
     await server.webhook(`/telnyx/voicemail/${companyId}`, { CallSid: 'v3:vm1', RecordingUrl: params.RecordingUrl, RecordingStatus: 'completed' });
-    const event = await received.next(() => true);
+    const event = await received.next((e) => e.voicemailReceived.callSid === 'v3:vm1');
     expect(event.voicemailReceived).toEqual({ callSid: 'v3:vm1', from: '+15551230000', to: '+13055550142', recordingUrl: params.RecordingUrl, durationSeconds: 17 });
-    await sleep(200);
-    expect(received.events).toHaveLength(1);
-    expect(otherReceived.events).toHaveLength(0);
+    // A later voicemail on each board: a duplicate of vm1, or a leak to the other company, would have come before it.
+    await server.webhook(`/telnyx/voicemail/${companyId}`, { ...params, CallSid: 'v3:vm1-after' });
+    await server.webhook(`/telnyx/voicemail/${otherCompanyId}`, { ...params, CallSid: 'v3:vm-other-after' });
+    otherLeft.push('v3:vm-other-after');
+    await received.next((e) => e.voicemailReceived.callSid === 'v3:vm1-after');
+    await otherReceived.next((e) => e.voicemailReceived.callSid === 'v3:vm-other-after');
+    const callSids = (events: any[]) => events.map((e) => e.voicemailReceived.callSid);
+    expect(callSids(received.events).filter((sid) => !warmUp.includes(sid))).toEqual(['v3:vm1', 'v3:vm1-after']);
+    expect(callSids(otherReceived.events).filter((sid) => !otherLeft.includes(sid))).toEqual([]);
     const list = await server.gql(`query($c: ID!) { voicemails(companyId: $c) { callSid } }`, { c: companyId }, supervisorToken);
-    expect(list.data.voicemails).toEqual([{ callSid: 'v3:vm1' }]);
+    expect(list.data.voicemails.map((v: { callSid: string }) => v.callSid).sort()).toEqual([...warmUp, 'v3:vm1', 'v3:vm1-after'].sort());
   });
 
   it('refuses cross-company access and lets agents heartbeat only as themselves', async () => {
@@ -230,7 +239,7 @@ describe.each(await engines())('core flow on $name', ({ open }) => {
 
     // Subscriptions: another company's events are refused, over graphql-ws.
     const sub = subscribe(server.ws(supervisorToken), PRESENCE_SUB, { companyId: b });
-    await sleep(300);
+    await waitFor(() => sub.errors.length, (n) => n > 0, { what: 'the refusal of the subscription' }); // refused: it ends there
     expect(sub.events.some((e) => e?.presenceChanged)).toBe(false);
     expect(JSON.stringify(sub.errors)).toMatch(/not authorized/i);
     // A socket without credentials is closed with 4403.

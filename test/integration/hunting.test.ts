@@ -5,7 +5,8 @@
  */
 import { XMLParser } from 'fast-xml-parser';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { ADMIN_KEY, sleep, startServer, subscribe, type TestServer } from '../support/harness.js';
+import { ADMIN_KEY, startServer, subscribe, type TestServer } from '../support/harness.js';
+import { SkippingClock } from '../support/skipping-clock.js';
 
 const parser = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '', isArray: (name) => ['Sip'].includes(name) });
 const dialed = (body: string): string[] => {
@@ -15,8 +16,10 @@ const dialed = (body: string): string[] => {
 
 describe('hunting, reservations and agent states', () => {
   let server: TestServer;
+  /** Real time, which two tests move forward instead of waiting for it. */
+  const clock = new SkippingClock();
   beforeAll(async () => {
-    server = await startServer({ env: { PRESENCE_TTL_MS: '600000' } });
+    server = await startServer({ env: { PRESENCE_TTL_MS: '600000' }, clock });
   });
   afterAll(() => server.close());
 
@@ -270,7 +273,7 @@ describe('hunting, reservations and agent states', () => {
     expect(hold.Redirect['#text']).toBe(`${server.url}/telnyx/voice/${c.companyId}`);
     const waiting = await c.gql(`query($c: ID!) { companyStats(companyId: $c) { callsWaiting callsRinging longestWaitSeconds } }`);
     expect(waiting.data.companyStats).toMatchObject({ callsWaiting: 1, callsRinging: 0 });
-    await sleep(1100);
+    clock.advance(1100); // past widenAfterSeconds
     expect(dialed((await server.webhook(`/telnyx/voice/${c.companyId}`, call)).body)).toEqual([c.sip('ray')]);
     const preview = await c.gql(`query($c: ID!) { routePreview(companyId: $c, skills: "fr", waitedSeconds: 0) { decision holdSeconds } }`);
     expect(preview.data.routePreview).toEqual({ decision: 'FALLBACK', holdSeconds: null }); // ray is reserved for the widened call
@@ -303,7 +306,7 @@ describe('hunting, reservations and agent states', () => {
         { agent: { displayName: 'tia' }, reason: 'ON_BREAK', detail: 'on break: lunch' },
       ]),
     );
-    await sleep(300);
+    clock.advance(300); // sam answers 0.3 s after the call started ringing
     const leg = { ParentCallSid: call.CallSid, CallSid: 'v3:stats-leg', To: `sip:${c.sip('sam')}@sip.telnyx.com` };
     await server.webhook(`/telnyx/status/${c.companyId}`, { ...leg, CallStatus: 'in-progress' });
     await stats.next((e) => e.companyStatsChanged.callsActive === 1 && e.companyStatsChanged.agents.onCall === 1);

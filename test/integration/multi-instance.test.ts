@@ -9,7 +9,7 @@ import { XMLParser } from 'fast-xml-parser';
 import { createClient } from 'graphql-ws';
 import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freshPostgres, postgresAvailable, sleep, startServer, subscribe, type TestServer } from '../support/harness.js';
+import { freshPostgres, postgresAvailable, startServer, subscribe, waitFor, type TestServer } from '../support/harness.js';
 import { dropRedisKeys, REDIS_URL, redisAvailable, uniqueKeyPrefix } from '../support/redis.js';
 import { hostAndPort, tcpProxy } from '../support/tcp-proxy.js';
 import { spawnInstance } from '../support/spawn-instance.js';
@@ -76,7 +76,7 @@ describe.runIf(ready)('several instances on one Redis and one Postgres', () => {
 
   it('a heartbeat on one instance routes a call on another; a supervisor on a third sees it once', async () => {
     const co = await company({ mode: 'AUTO' }, ['ana']);
-    const board = subscribe(c.ws(co.supervisor), PRESENCE_CHANGED, { c: co.companyId });
+    const board = subscribe(c.ws(co.supervisor), `subscription($c: ID!) { presenceChanged(companyId: $c) { cause snapshot presence { agentId online statusReason } } }`, { c: co.companyId });
     await board.next((e) => e.presenceChanged.snapshot && e.presenceChanged.presence.agentId === co.agents.ana!.id);
 
     const before = await b.webhook(`/telnyx/voice/${co.companyId}`, { CallSid: 'mi-1-before', From: '+15551230000', To: '+13055550100' });
@@ -90,9 +90,15 @@ describe.runIf(ready)('several instances on one Redis and one Postgres', () => {
     await board.next((e) => !e.presenceChanged.snapshot && e.presenceChanged.presence.online);
     // Renewals on every instance are not transitions.
     for (const server of [a, b, c, a]) expect((await server.gql(HEARTBEAT, {}, co.agents.ana!.token)).errors).toBeUndefined();
-    await sleep(500);
+    // Then a status change through each instance: what a renewal there published would have arrived before it.
+    for (const [name, server] of [['a', a], ['b', b], ['c', c]] as const) {
+      const reason = `after renewals on ${name}`;
+      await server.gql(`mutation($a: ID!, $r: String) { setAgentStatus(input: { agentId: $a, status: ON_BREAK, reason: $r }) { status } }`, { a: co.agents.ana!.id, r: reason }, co.supervisor);
+      await board.next((e) => e.presenceChanged.cause === 'STATUS' && e.presenceChanged.presence.statusReason === reason);
+    }
     expect(transitions(board.events, co.agents.ana!.id, true)).toHaveLength(1);
-    expect(board.events.filter((e) => !e.presenceChanged.snapshot)).toHaveLength(1);
+    expect(board.events.filter((e) => !e.presenceChanged.snapshot && e.presenceChanged.cause !== 'STATUS')).toHaveLength(1);
+    expect(board.events.filter((e) => e.presenceChanged.cause === 'STATUS')).toHaveLength(3); // the markers only
 
     // Every instance answers the presence query from the same shared lease.
     for (const server of [a, b, c]) {
@@ -102,7 +108,7 @@ describe.runIf(ready)('several instances on one Redis and one Postgres', () => {
   });
 
   it('a killed instance still lets its agents expire on time, with exactly one offline event', async () => {
-    const co = await company({ mode: 'AUTO' }, ['kim']);
+    const co = await company({ mode: 'AUTO' }, ['kim', 'lou']);
     const kim = co.agents.kim!;
     const child = await spawnInstance(env);
     const board = subscribe(a.ws(co.supervisor), PRESENCE_CHANGED, { c: co.companyId });
@@ -127,7 +133,11 @@ describe.runIf(ready)('several instances on one Redis and one Postgres', () => {
       expect(seenAt).toBeGreaterThanOrEqual(leaseEnd - 50);
       expect(seenAt).toBeLessThanOrEqual(leaseEnd + 1000); // offline within PRESENCE_TTL_MS + 1 s of the last heartbeat
       await boardB.next((e) => !e.presenceChanged.snapshot && !e.presenceChanged.presence.online, 2000);
-      await sleep(1500); // every surviving instance has run its claim several times since
+      // A later lease, ended through the same claims: every surviving instance has claimed many times since kim's.
+      const lou = co.agents.lou!;
+      await a.gql(HEARTBEAT, {}, lou.token);
+      const louOffline = (e: any) => !e.presenceChanged.snapshot && e.presenceChanged.presence.agentId === lou.id && !e.presenceChanged.presence.online;
+      await Promise.all([board.next(louOffline, TTL_MS + 3000), boardB.next(louOffline, TTL_MS + 3000)]);
       for (const events of [board.events, boardB.events]) expect(transitions(events, kim.id, false)).toHaveLength(1);
       expect(dialed((await c.webhook(`/telnyx/voice/${co.companyId}`, { CallSid: 'mi-2-dead', To: '+1' })).body)).toEqual([]);
     } finally {
@@ -223,19 +233,26 @@ describe.runIf(ready)('several instances on one Redis and one Postgres', () => {
 
   it('an instance that loses Redis keeps answering from its local view, and catches up by itself when Redis returns', async () => {
     const proxy = await tcpProxy(hostAndPort(REDIS_URL, 6379));
-    // A longer lease on this instance, so the outage and the reconnect fit well inside it.
-    const x = await startServer({ env: { ...env, REDIS_URL: `redis://127.0.0.1:${proxy.port}`, PRESENCE_TTL_MS: '6000' } });
+    // A longer lease on this instance (8 s), so the outage and the reconnect fit well inside it.
+    const x = await startServer({ env: { ...env, REDIS_URL: `redis://127.0.0.1:${proxy.port}`, PRESENCE_TTL_MS: '8000' } });
     try {
       const co = await company({ mode: 'AUTO' }, ['dee']);
       const dee = co.agents.dee!;
+      // Markers in a company of their own (they never ring dee's calls): pip's lease on a (3 s) ends
+      // part-way through dee's first one; mo's, taken on x just after dee's, ends just after it.
+      const marks = await company({ mode: 'AUTO' }, ['pip', 'mo']);
       const board = subscribe(a.ws(co.supervisor), PRESENCE_CHANGED, { c: co.companyId });
-      await board.next((e) => e.presenceChanged.snapshot);
-      const t0 = Date.now();
+      const marksBoard = subscribe(a.ws(marks.supervisor), PRESENCE_CHANGED, { c: marks.companyId });
+      await Promise.all([board.next((e) => e.presenceChanged.snapshot), marksBoard.next((e) => e.presenceChanged.snapshot)]);
+      const leaseEnded = (agentId: string) => (e: any) => !e.presenceChanged.snapshot && e.presenceChanged.presence.agentId === agentId && !e.presenceChanged.presence.online;
       await x.gql(HEARTBEAT, {}, dee.token);
       await board.next((e) => !e.presenceChanged.snapshot && e.presenceChanged.presence.online);
+      await x.gql(HEARTBEAT, {}, marks.agents.mo!.token);
+      await a.gql(HEARTBEAT, {}, marks.agents.pip!.token);
 
       proxy.cut();
-      await sleep(1000);
+      await waitFor(async () => (await fetch(`${x.url}/readyz`)).status, (status) => status === 503, { what: 'x noticing the outage' });
+      await marksBoard.next(leaseEnded(marks.agents.pip!.id), TTL_MS + 3000);
       // Degraded: the heartbeat is still accepted, calls are still routed from what this instance knows.
       const hb = await x.gql(HEARTBEAT, {}, dee.token);
       expect(hb.errors).toBeUndefined();
@@ -249,14 +266,15 @@ describe.runIf(ready)('several instances on one Redis and one Postgres', () => {
       expect(await notReady.text()).toContain('redis');
 
       proxy.restore();
-      // Past the first lease (t0 + 6 s): alive only because the heartbeat made during the outage was replayed.
-      await sleep(Math.max(0, t0 + 6500 - Date.now()));
+      // Past dee's first lease (mo's ended after it): alive only because the heartbeat made during the outage was replayed.
+      await marksBoard.next(leaseEnded(marks.agents.mo!.id), 15_000);
       expect(dialed((await b.webhook(`/telnyx/voice/${co.companyId}`, { CallSid: 'outage-2', To: '+13055550100' })).body)).toEqual([dee.sip]);
       expect(transitions(board.events, dee.id, false)).toHaveLength(0); // no flap
       expect((await fetch(`${x.url}/readyz`)).status).toBe(200);
       // And this instance hears the others again: a status change made on a reaches routing on x.
       await a.gql(`mutation($a: ID!) { setAgentStatus(input: { agentId: $a, status: ON_BREAK, reason: "coffee" }) { status } }`, { a: dee.id }, co.supervisor);
-      await sleep(200);
+      const preview = `query($c: ID!) { routePreview(companyId: $c) { skipped { reason } } }`;
+      await waitFor(async () => (await x.gql(preview, { c: co.companyId }, co.supervisor)).data?.routePreview.skipped, (skipped: any[]) => skipped?.some((s) => s.reason === 'ON_BREAK'), { what: "x seeing a's status change" });
       expect(dialed((await x.webhook(`/telnyx/voice/${co.companyId}`, { CallSid: 'outage-3', To: '+13055550100' })).body)).toEqual([]);
     } finally {
       await x.close();

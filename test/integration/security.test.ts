@@ -10,7 +10,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TokenService } from '../../src/auth/tokens.js';
 import { openDatabase } from '../../src/infra/db.js';
-import { ADMIN_KEY, sleep, startServer, subscribe, type TestServer } from '../support/harness.js';
+import { ADMIN_KEY, connected, startServer, subscribe, waitFor, type TestServer } from '../support/harness.js';
 
 async function companyWithAgent(server: TestServer, opts: { allowUnregistered?: boolean } = {}) {
   const { createCompany } = await server.admin(
@@ -98,8 +98,9 @@ describe('tokens: expiry, rotation, revocation', () => {
     const { agentId, agentToken, supervisorToken } = await companyWithAgent(server);
     const ws = server.ws(agentToken);
     const closed = new Promise<number>((resolve) => ws.on('closed', (e: any) => resolve(e.code)));
+    const open = connected(ws);
     expect((await server.gql(HEARTBEAT, {}, agentToken)).data.heartbeat.presence.online).toBe(true);
-    await sleep(100); // the socket is connected (lazy: false)
+    await open; // acknowledged: the server holds the socket for this agent
 
     await server.gql(`mutation($a: ID!) { updateAgent(id: $a, input: { enabled: false }) { enabled } }`, { a: agentId }, supervisorToken);
     expect(await closed).toBe(4403);
@@ -172,7 +173,7 @@ describe('GraphQL limits on HTTP and graphql-ws alike', () => {
       c: (await prod.admin(`mutation { createCompany(input: { name: "P" }) { id } }`)).createCompany.id,
     });
     const sub = subscribe(prod.ws(issueSupervisorToken.token), introspect);
-    await sleep(300);
+    await waitFor(() => sub.errors.length, (n) => n > 0, { what: 'the refusal over graphql-ws' });
     expect(JSON.stringify(sub.errors)).toMatch(/introspection/i);
   });
 
@@ -182,8 +183,7 @@ describe('GraphQL limits on HTTP and graphql-ws alike', () => {
     await live.next((e) => e.presenceChanged.snapshot);
     for (const bad of [deep, aliases, tokens, 'subscription { nope }', '{ broken']) {
       const rejected = subscribe(client, bad);
-      await sleep(100);
-      expect(rejected.errors.length, bad.slice(0, 30)).toBeGreaterThan(0);
+      await waitFor(() => rejected.errors.length, (n) => n > 0, { what: `the refusal of ${bad.slice(0, 30)}` });
     }
     const { agentToken } = await companyWithAgentIn(server, companyId);
     await server.gql(HEARTBEAT, {}, agentToken);

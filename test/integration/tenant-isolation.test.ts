@@ -13,7 +13,7 @@ import type { Client } from 'graphql-ws';
 import { isDeepStrictEqual } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { schema } from '../../src/graphql/schema.js';
-import { ADMIN_KEY, sleep, startServer, subscribe, type TestServer } from '../support/harness.js';
+import { ADMIN_KEY, startServer, subscribe, voicemailsUntilHeard, waitFor, type TestServer } from '../support/harness.js';
 
 // ---------------------------------------------------------------------------------------------
 // The world both tenants live in
@@ -229,8 +229,9 @@ const MATRIX: Record<string, Entry> = {
       const before = await t.state();
       const lastSeenBefore = await t.lastSeen(t.w.a.companyId, a1.id);
       const doc = `mutation { heartbeat(input: { sipRegistered: true, callState: "idle" }) { nextHeartbeatInMs leaseExpiresAt presence { ${PRESENCE_FIELDS} } } }`;
+      // lastSeen has ms resolution: the heartbeats below come after lastSeenBefore's millisecond.
+      await waitFor(() => Date.now(), (now) => now > Date.parse(lastSeenBefore!), { what: 'the clock passing the last heartbeat' });
       for (const transport of transportsFor('agentA1', 'mutation')) {
-        await sleep(5); // lastSeen has ms resolution
         const out = await t.run(transport, 'agentA1', doc, {});
         const label = `heartbeat as agent A1 over ${transport}`;
         expect(out.errors, label).toEqual([]);
@@ -531,8 +532,11 @@ describe('tenant isolation: every root field, attacked from company A against co
     return (sockets[actor] ??= server.ws(tokenOf(actor)!));
   }
 
-  /** One operation over graphql-ws: every message until complete, an error, or (subscriptions) `settleMs`. */
-  function overWs(client: Client, query: string, variables: Record<string, unknown>, settleMs?: number) {
+  /**
+   * One operation over graphql-ws: every message until complete or an error. A subscription that is
+   * still open after 5 s was not refused: that is the failure reported.
+   */
+  function overWs(client: Client, query: string, variables: Record<string, unknown>) {
     return new Promise<{ payloads: any[]; failure: unknown }>((resolve) => {
       const payloads: any[] = [];
       let done = false;
@@ -544,15 +548,16 @@ describe('tenant isolation: every root field, attacked from company A against co
         unsubscribe();
         resolve({ payloads, failure });
       };
-      const timer = setTimeout(() => finish(settleMs === undefined ? new Error('no answer within 5 s') : undefined), settleMs ?? 5000);
+      const timer = setTimeout(() => finish(new Error('no answer within 5 s (a subscription still open was not refused)')), 5000);
       unsubscribe = client.subscribe({ query, variables }, { next: (m) => void payloads.push(m), error: (e) => finish(e ?? 'error'), complete: () => finish(undefined) });
     });
   }
 
-  /** A subscription over Server-Sent Events: every event until complete or `settleMs`. */
-  async function overSse(query: string, variables: Record<string, unknown>, token: string | undefined, settleMs = 600) {
+  /** A subscription over Server-Sent Events: every event until complete; `open` if it is still going after 5 s (not refused). */
+  async function overSse(query: string, variables: Record<string, unknown>, token: string | undefined) {
     const abort = new AbortController();
-    const timer = setTimeout(() => abort.abort(), settleMs);
+    let open = false;
+    const timer = setTimeout(() => ((open = true), abort.abort()), 5000);
     let raw = '';
     let status = 0;
     try {
@@ -572,20 +577,20 @@ describe('tenant isolation: every root field, attacked from company A against co
         if (/event: complete/.test(raw)) break;
       }
     } catch {
-      // aborted after settleMs: what arrived so far is the answer
+      // aborted after 5 s: `open` says so
     } finally {
       clearTimeout(timer);
       abort.abort();
     }
     // A refusal before the stream starts comes back as one JSON body.
-    if (raw.trimStart().startsWith('{')) return { status, raw, payloads: [JSON.parse(raw)] };
+    if (raw.trimStart().startsWith('{')) return { status, raw, open, payloads: [JSON.parse(raw)] };
     const payloads = raw
       .split('\n')
       .filter((l) => l.startsWith('data:'))
       .map((l) => l.slice(5).trim())
       .filter((l) => l.startsWith('{'))
       .map((l) => JSON.parse(l));
-    return { status, raw, payloads };
+    return { status, raw, open, payloads };
   }
 
   function describeFailure(failure: unknown): { message: string; code: string }[] {
@@ -613,10 +618,11 @@ describe('tenant isolation: every root field, attacked from company A against co
       return outcomeOf(field, [res], undefined, JSON.stringify(res));
     }
     if (transport === 'sse') {
-      const { raw, payloads } = await overSse(query, variables, tokenOf(actor));
-      return outcomeOf(field, payloads, payloads.length === 0 && raw === '' ? new Error('no SSE answer') : undefined, raw);
+      const { raw, payloads, open } = await overSse(query, variables, tokenOf(actor));
+      const failure = open ? new Error('SSE subscription still open after 5 s: not refused') : payloads.length === 0 && raw === '' ? new Error('no SSE answer') : undefined;
+      return outcomeOf(field, payloads, failure, raw);
     }
-    const { payloads, failure } = await overWs(socketOf(actor), query, variables, kind === 'subscription' ? 600 : undefined);
+    const { payloads, failure } = await overWs(socketOf(actor), query, variables);
     return outcomeOf(field, payloads, failure);
   }
 
@@ -774,7 +780,12 @@ describe('tenant isolation: every root field, attacked from company A against co
     await aBare.next((e) => e.presenceChanged.snapshot && e.presenceChanged.agentId === a2.id);
     expect(aPresence.events.map((e) => e.presenceChanged.agentId)).toEqual([a1.id, a2.id]);
     expect(aBare.events.map((e) => e.presenceChanged.agentId)).toEqual([a1.id, a2.id]);
-    await sleep(200);
+    // Every attack has had its answer, and each voicemail subscription is live (it heard one of its own company).
+    await waitFor(() => attacks.filter((attack) => attack.errors.length === 0).length, (n) => n === 0, { what: 'a refusal for every attack' });
+    const leave = (t: Tenant, tag: string) => ({ tag, From: t.voicemail.from, To: t.number.e164, RecordingUrl: t.voicemail.recordingUrl });
+    const aLeft = await voicemailsUntilHeard(server, w.a.companyId, aVoicemail, leave(w.a, 'v3:alpha-warm-up'));
+    const bLeft = await voicemailsUntilHeard(server, w.b.companyId, bVoicemail, leave(w.b, 'v3:bravo-warm-up'));
+    const callSids = (events: any[]) => events.map((e) => e.voicemailReceived.callSid);
 
     // B's events: an agent comes online, a supervisor pauses another, a voicemail arrives.
     const beat = await http(`mutation { heartbeat(input: { sipRegistered: true }) { presence { agentId online } } }`, {}, b2.token);
@@ -793,15 +804,29 @@ describe('tenant isolation: every root field, attacked from company A against co
     // They flowed: supervisor B receives each one.
     await bPresence.next((e) => !e.presenceChanged.snapshot && e.presenceChanged.agentId === b2.id && e.presenceChanged.online && e.presenceChanged.cause === 'HEARTBEAT');
     await bPresence.next((e) => e.presenceChanged.agentId === b1.id && e.presenceChanged.cause === 'STATUS' && e.presenceChanged.status === 'ON_BREAK');
-    expect((await bVoicemail.next(() => true)).voicemailReceived).toMatchObject({ callSid: 'v3:bravo-live-voicemail', companyId: w.b.companyId });
-    await sleep(400);
+    expect((await bVoicemail.next((e) => e.voicemailReceived.callSid === 'v3:bravo-live-voicemail')).voicemailReceived).toMatchObject({ callSid: 'v3:bravo-live-voicemail', companyId: w.b.companyId });
+
+    // A's own events after B's: A's subscriptions are live (their silence about B means something), and
+    // anything of B reaching them would have arrived before these.
+    const a2Online = (e: any) => !e.presenceChanged.snapshot && e.presenceChanged.agentId === a2.id && e.presenceChanged.online;
+    await http(`mutation { heartbeat(input: { sipRegistered: true }) { presence { online } } }`, {}, a2.token);
+    await Promise.all([aPresence.next(a2Online), aBare.next(a2Online)]);
+    await server.webhook(`/telnyx/voicemail/${w.a.companyId}`, {
+      CallSid: 'v3:alpha-live-voicemail',
+      From: w.a.voicemail.from,
+      To: w.a.number.e164,
+      RecordingUrl: w.a.voicemail.recordingUrl,
+      RecordingDuration: '5',
+      RecordingStatus: 'completed',
+    });
+    expect((await aVoicemail.next((e) => e.voicemailReceived.callSid === 'v3:alpha-live-voicemail')).voicemailReceived.callSid).toBe('v3:alpha-live-voicemail');
 
     // A's legitimate subscriptions got nothing of B; the attacks got no event at all.
     for (const sub of [aPresence, aBare]) {
       expect(sub.errors, "A's own presence subscription got errors: B's events reaching it?").toEqual([]);
-      expect(sub.events.map((e) => e?.presenceChanged?.agentId), "A's own presence subscription: the snapshot, and nothing since").toEqual([a1.id, a2.id]);
+      expect(sub.events.map((e) => e?.presenceChanged?.agentId), "A's own presence subscription: the snapshot, then only A2 coming online").toEqual([a1.id, a2.id, a2.id]);
     }
-    expect(aVoicemail.events, "A's own voicemail subscription received B's voicemail").toEqual([]);
+    expect(callSids(aVoicemail.events).filter((sid) => !aLeft.includes(sid)), "A's own voicemail subscription received B's voicemail").toEqual(['v3:alpha-live-voicemail']);
     expect(aVoicemail.errors, "A's own voicemail subscription got errors: B's voicemail reaching it?").toEqual([]);
     expectNoLeak(JSON.stringify([aPresence.events, aBare.events, aVoicemail.events]), "A's own subscriptions");
     for (const [i, attack] of attacks.entries()) {
@@ -811,19 +836,12 @@ describe('tenant isolation: every root field, attacked from company A against co
       expectNoLeak(JSON.stringify([attack.events, attack.errors]), label);
     }
 
-    // A's subscriptions are live (their silence above means something): A's own events arrive, and B sees none of them.
-    await http(`mutation { heartbeat(input: { sipRegistered: true }) { presence { online } } }`, {}, a2.token);
-    await aPresence.next((e) => !e.presenceChanged.snapshot && e.presenceChanged.agentId === a2.id && e.presenceChanged.online);
-    await server.webhook(`/telnyx/voicemail/${w.a.companyId}`, {
-      CallSid: 'v3:alpha-live-voicemail',
-      From: w.a.voicemail.from,
-      To: w.a.number.e164,
-      RecordingUrl: w.a.voicemail.recordingUrl,
-      RecordingDuration: '5',
-      RecordingStatus: 'completed',
-    });
-    expect((await aVoicemail.next(() => true)).voicemailReceived.callSid).toBe('v3:alpha-live-voicemail');
-    await sleep(300);
+    // B sees none of A's: B's own events after A's come first through B's subscriptions.
+    await http(`mutation($a: ID!) { setAgentStatus(input: { agentId: $a, status: AVAILABLE }) { status } }`, { a: b1.id }, w.b.supervisorToken);
+    await server.webhook(`/telnyx/voicemail/${w.b.companyId}`, { CallSid: 'v3:bravo-after', From: w.b.voicemail.from, To: w.b.number.e164, RecordingUrl: w.b.voicemail.recordingUrl, RecordingDuration: '4', RecordingStatus: 'completed' });
+    await bPresence.next((e) => e.presenceChanged.agentId === b1.id && e.presenceChanged.cause === 'STATUS' && e.presenceChanged.status === 'AVAILABLE');
+    await bVoicemail.next((e) => e.voicemailReceived.callSid === 'v3:bravo-after');
+    expect(callSids(bVoicemail.events).filter((sid) => !bLeft.includes(sid))).toEqual(['v3:bravo-live-voicemail', 'v3:bravo-after']);
     const bText = JSON.stringify([bPresence.events, bVoicemail.events]);
     for (const value of [w.a.companyId, a1.id, a2.id, a1.sipUsername, a2.sipUsername, 'v3:alpha-live-voicemail']) expect(bText.includes(value), `B's subscriptions show ${value}`).toBe(false);
     for (const s of [...attacks, aPresence, aBare, aVoicemail, bPresence, bVoicemail]) s.unsubscribe();

@@ -3,7 +3,7 @@
  * - REST: `POST /v2/telephony_credentials/:id/token` mints a login token (text/plain, 201), as
  *   api.telnyx.com does; `GET /v2/telephony_credentials/:id` answers 200 with the credential (404
  *   for ids passed to `forgetCredential`); `failWith(status)` / `failWith('reset')` make both fail.
- * - WebSocket: the JSON-RPC ("Verto") dialect @telnyx/webrtc speaks (research/telnyx.md §5.4):
+ * - WebSocket: the JSON-RPC ("Verto") dialect @telnyx/webrtc speaks (docs/TELNYX.md §Signalling):
  *   login → result + telnyx_rtc.clientReady → gatewayState REGED; answers ping, answer, bye, modify,
  *   info; pushes inbound invites and remote hang-ups; records every frame each client sent.
  */

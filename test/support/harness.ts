@@ -156,4 +156,57 @@ export async function postgresAvailable(): Promise<boolean> {
   }
 }
 
+/** Not for a test's waits: wait for an event (`subscribe().next`) or a state (`waitFor`) instead. */
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Polls `read` until `done` says yes, for a state no event tells of (a socket connected, an instance
+ * degraded); fails with the last value seen after `timeoutMs`.
+ */
+export async function waitFor<T>(read: () => T | Promise<T>, done: (value: T) => boolean = Boolean, opts: { timeoutMs?: number; what?: string } = {}): Promise<T> {
+  const timeoutMs = opts.timeoutMs ?? 5000;
+  const giveUp = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await read();
+    if (done(value)) return value;
+    if (Date.now() > giveUp) throw new Error(`${opts.what ?? 'condition'} not met within ${timeoutMs} ms; last value ${JSON.stringify(value)}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+/** Resolves when the graphql-ws client has its connection acknowledged (call before the first await). */
+export function connected(client: Client): Promise<void> {
+  return new Promise((resolve) => {
+    const off = client.on('connected', () => (off(), resolve()));
+  });
+}
+
+/**
+ * A voicemailReceived subscription has no snapshot, so nothing says when it is registered: voicemails
+ * are left (one more every 250 ms) until `board` hears one of them; it is live from then on. Returns
+ * the CallSids left, all of them stored (a voicemail left before the subscription was live is not
+ * delivered, but it is kept).
+ */
+export async function voicemailsUntilHeard(
+  server: TestServer,
+  companyId: string,
+  board: { next(predicate: (e: any) => boolean, timeoutMs?: number): Promise<unknown> },
+  voicemail: { tag: string; From: string; To: string; RecordingUrl: string },
+): Promise<string[]> {
+  const sent: string[] = [];
+  const heard = (e: any) => sent.includes(e?.voicemailReceived?.callSid);
+  for (let i = 0; i < 40; i++) {
+    const CallSid = `${voicemail.tag}-${i}`;
+    sent.push(CallSid);
+    const { tag: _tag, ...params } = voicemail;
+    const res = await server.webhook(`/telnyx/voicemail/${companyId}`, { ...params, CallSid, RecordingDuration: '3', RecordingStatus: 'completed' });
+    if (res.status !== 200) throw new Error(`voicemail webhook answered ${res.status}`);
+    try {
+      await board.next(heard, 250);
+      return sent;
+    } catch {
+      // not live yet: leave another one
+    }
+  }
+  throw new Error(`the voicemail subscription of ${companyId} heard none of ${sent.length} voicemails`);
+}

@@ -34,3 +34,15 @@ describe('AuthGate.authenticate', () => {
     await expect(limited.authenticate('bad', 'x', 'http')).rejects.toMatchObject({ refusal: { code: 'RATE_LIMITED', retryAfterMs: 5000 } });
   });
 });
+
+describe('AuthGate blocked-source log', () => {
+  it('logs a source crossing the limit once per window, each source on its own', async () => {
+    const lines: string[] = [];
+    const logger = { warn: (_: unknown, msg: string) => void lines.push(msg) } as unknown as ReturnType<typeof createLogger>;
+    const limited = new AuthGate({ authenticator: { authenticate: async () => Promise.reject(new Error('boom')) }, failures: { take: async () => 60_000 }, logger, trustProxyHops: 0 });
+    for (const source of ['10.0.0.1', '10.0.0.1', '10.0.0.1', '10.0.0.2']) {
+      await expect(limited.authenticate('bad', source, 'http')).rejects.toMatchObject({ refusal: { code: 'RATE_LIMITED' } });
+    }
+    expect(lines.filter((l) => l.startsWith('authentication failed: too many failures'))).toHaveLength(2);
+  });
+});

@@ -476,8 +476,8 @@ describe('property: invariants over random agent sets', () => {
 });
 
 // ---------------------------------------------------------------------------------------------
-// Skills and widening (research/routing.md §3 TaskRouter expressions; §2.2 Asterisk queue rules:
-// the pool widens with the wait, the call keeps its place)
+// Skills and widening (docs/ROUTING.md §Skills: TaskRouter expressions; Asterisk queue rules, where
+// the pool widens with the wait and the call keeps its place)
 // ---------------------------------------------------------------------------------------------
 
 describe('skills: required skill filters, then widens after the wait', () => {

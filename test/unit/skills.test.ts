@@ -19,8 +19,8 @@ function parse(text: string): SkillExpression {
   return r.expression;
 }
 
-// Modelled on TaskRouter's TargetWorkers expressions (research/routing.md §3: `HAS`, `AND`, `OR`,
-// `>=` on numeric levels) and Five9's per-user skill levels (§6).
+// Modelled on TaskRouter's TargetWorkers expressions (`HAS`, `AND`, `OR`, `>=` on numeric levels) and
+// Five9's per-user skill levels (docs/ROUTING.md §Skills).
 describe('skill expressions: parse and match', () => {
   const ana = { es: 9, en: 4, billing: 2 };
   const ben = { en: 10 };

@@ -11,9 +11,9 @@ import {
   type Strategy,
 } from '../../src/domain/strategies.js';
 
-// Anchors: /work/shared/research/routing.md §1.2 (mod_callcenter ORDER BY per strategy), §2.1–2.2
-// (Asterisk app_queue strategies, penalty dominates), §3.1 (TaskRouter default = longest unoccupied),
-// §4.1 (Aircall longest idle: "calls are not looped back").
+// Anchors (docs/ROUTING.md §Strategies): mod_callcenter's ORDER BY per strategy, Asterisk app_queue's
+// strategies (penalty dominates), TaskRouter's default (longest unoccupied), Aircall's longest idle
+// ("calls are not looped back").
 
 // ---------------------------------------------------------------------------------------------
 // Fixtures and helpers

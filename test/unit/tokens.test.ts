@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { AuthError, MAX_VERIFIED_TOKENS, TokenService } from '../../src/auth/tokens.js';
+import type { LRUCache } from 'lru-cache';
 
 const SECRET = 'unit-test-secret-unit-test-secret-0123';
 const tokens = () => new TokenService({ jwtSecret: SECRET, adminApiKey: 'admin-key-0123456789' });
@@ -58,11 +59,11 @@ describe('TokenService', () => {
     expect(await rotated.authenticate(token)).toEqual(withExpiry);
   });
 
-  it(`remembers at most ${MAX_VERIFIED_TOKENS} tokens, forgetting the oldest (which still verify)`, async () => {
+  it(`remembers at most ${MAX_VERIFIED_TOKENS} tokens, forgetting the least recently used (which still verify)`, async () => {
     const service = tokens();
     const first = (await service.issue(agent, 600)).token;
     await service.authenticate(first);
-    const cache = (service as unknown as { verified: Map<string, unknown> }).verified;
+    const cache = (service as unknown as { verified: LRUCache<string, object> }).verified;
     for (let i = 0; cache.size < MAX_VERIFIED_TOKENS; i++) cache.set(`filler-${i}`, { claims: agent, expiresAt: Infinity });
     await service.authenticate((await service.issue({ ...agent, agentId: 'new' }, 600)).token);
     expect(cache.size).toBe(MAX_VERIFIED_TOKENS);

@@ -1,5 +1,5 @@
 // The heartbeat clock lives in a dedicated Worker: Chrome throttles chained timers of a hidden tab's
-// page to once a minute (research/routing.md §5.2), not a worker's. The page only reacts to
+// page to once a minute (docs/ROUTING.md §Browser heartbeats), not a worker's. The page only reacts to
 // 'tick' messages, and message delivery is not throttled.
 let timer: ReturnType<typeof setTimeout> | undefined;
 let intervalMs = 10_000;

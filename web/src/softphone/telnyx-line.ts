@@ -26,7 +26,7 @@ export interface LineEvents {
 
 export async function openLine(opts: { loginToken: string; host: string | null; remoteAudio: HTMLAudioElement }, events: LineEvents): Promise<Line> {
   const { TelnyxRTC: Client } = await import('@telnyx/webrtc');
-  // `host` is a runtime option missing from IClientOptions (research/telnyx.md §5.1).
+  // `host` is a runtime option missing from IClientOptions (docs/TELNYX.md §WebRTC SDK).
   const options = { login_token: opts.loginToken, enableCallReports: false, ...(opts.host ? { host: opts.host } : {}) };
   const client: TelnyxRTC = new Client(options as ConstructorParameters<typeof Client>[0]);
   client.remoteElement = opts.remoteAudio;
