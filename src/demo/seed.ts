@@ -22,6 +22,7 @@ export async function seedDemo(db: Db): Promise<{ created: boolean }> {
       id: DEMO.companyId,
       name: 'Curbe Demo',
       timeZone: 'America/New_York',
+      breakReasons: ['Lunch', 'Meeting', 'Training', 'Personal'],
       routing: {
         create: {
           allowUnregisteredSoftphones: true,
