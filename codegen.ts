@@ -6,6 +6,9 @@ const config: CodegenConfig = {
   schema: 'schema.graphql',
   documents: ['web/src/**/*.ts', '!web/src/gql/**'],
   ignoreNoDocuments: false,
+  // Imports with a .js extension, so the generated files also typecheck under the server's NodeNext
+  // resolution (unit tests import the web controllers, which import these).
+  emitLegacyCommonJSImports: false,
   generates: {
     'web/src/gql/': {
       preset: 'client',

@@ -8,6 +8,7 @@ import type { Db } from '../infra/db.js';
 export const DEMO = {
   companyId: 'demo',
   number: '+13055550100',
+  breakReasons: ['Lunch', 'Meeting', 'Training', 'Personal'],
   agents: [
     { id: 'demo-ana', displayName: 'Ana García', sipUsername: 'demo.ana' },
     { id: 'demo-ben', displayName: 'Ben Carter', sipUsername: 'demo.ben' },
@@ -22,6 +23,7 @@ export async function seedDemo(db: Db): Promise<{ created: boolean }> {
       id: DEMO.companyId,
       name: 'Curbe Demo',
       timeZone: 'America/New_York',
+      breakReasons: [...DEMO.breakReasons],
       routing: {
         create: {
           allowUnregisteredSoftphones: true,

@@ -96,6 +96,9 @@ describe.runIf(chromiumAvailable())('demo without a Telnyx account, in Chromium'
   it('the status picker puts the agent on a break with a reason, and the board follows live', async () => {
     await agent.locator('#break-reason').waitFor({ state: 'hidden' });
     await agent.getByRole('button', { name: 'Break' }).click();
+    await agent.locator('#break-reason').waitFor({ state: 'visible' });
+    // Exactly the company's reasons, from the server, in its order.
+    expect(await agent.locator('#break-reason option').allTextContents()).toEqual(DEMO.breakReasons);
     await agent.locator('#break-reason').selectOption('Lunch');
     await expect.poll(() => agent.locator('#presence-state').textContent(), { timeout: 5_000 }).toBe('Online · Break · Lunch');
     const card = board.locator(`article.break[data-agent-id="${DEMO.agents[0].id}"]`);

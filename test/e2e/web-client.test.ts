@@ -14,6 +14,7 @@ const HEARTBEAT_MS = 1000;
 const TTL_MS = 3000;
 const GRACE_MS = 500;
 const API_KEY = 'KEY_e2e_0123456789';
+const BREAK_REASONS = ['Coaching', 'Lunch'];
 const PRESENCE_SUB = `subscription($companyId: ID!) { presenceChanged(companyId: $companyId) { agentId online at cause snapshot presence { callState } } }`;
 
 describe.runIf(chromiumAvailable())('web client in Chromium against a fake Telnyx', () => {
@@ -54,7 +55,7 @@ describe.runIf(chromiumAvailable())('web client in Chromium against a fake Telny
       },
     });
     const created = await server.admin(`mutation($input: CreateCompanyInput!) { createCompany(input: $input) { id } }`, {
-      input: { name: 'Northwind Support', routing: { allowUnregisteredSoftphones: false, ringTimeoutSeconds: 20 } },
+      input: { name: 'Northwind Support', breakReasons: BREAK_REASONS, routing: { allowUnregisteredSoftphones: false, ringTimeoutSeconds: 20 } },
     });
     companyId = created.createCompany.id;
     for (const [key, name] of [['ana', 'Ana García'], ['ben', 'Ben Carter'], ['chloe', 'Chloé Martin']] as const) {
@@ -215,6 +216,39 @@ describe.runIf(chromiumAvailable())('web client in Chromium against a fake Telny
     expect(await ben.locator('#telnyx-state').textContent()).toContain('reconnecting');
     await ben.locator('#app[data-telnyx="ready"]').waitFor({ timeout: 20_000 });
     expect((await fake.session(agents.ben.credentialId)).socket).not.toBe(session.socket);
+  });
+
+  it("the softphone's status picker offers exactly the company's break reasons; the board puts an agent on a break and back, and the softphone follows", async () => {
+    const ben = agents.ben.page!;
+    const benCard = agentCard('ben');
+    const presenceOfBen = async () => {
+      const { presence: all } = await server.admin(`query($id: ID!) { presence(companyId: $id) { agentId status statusReason } }`, { id: companyId });
+      return all.find((p: { agentId: string }) => p.agentId === agents.ben.id);
+    };
+    await ben.getByRole('button', { name: 'Break' }).click();
+    const reasons = ben.locator('#break-reason');
+    await reasons.waitFor({ state: 'visible' });
+    expect(await reasons.locator('option').allTextContents()).toEqual(BREAK_REASONS);
+    await reasons.selectOption('Lunch');
+    await expect.poll(() => ben.locator('#presence-state').textContent(), { timeout: 5_000 }).toBe('Online · Break · Lunch');
+    await ben.getByRole('button', { name: 'Available' }).click();
+    await board.locator(`article.available[data-agent-id="${agents.ben.id}"]`).waitFor({ timeout: 5_000 });
+
+    // The supervisor's picker on the agent's card: the same list, from the company.
+    const picker = benCard.locator('select.status-select');
+    expect(await picker.locator('option').allTextContents()).toEqual(['Available', ...BREAK_REASONS.map((r) => `Break · ${r}`), 'Wrap-up']);
+    await picker.selectOption({ label: 'Break · Coaching' });
+    await board.locator(`article.break[data-agent-id="${agents.ben.id}"]`).waitFor({ timeout: 5_000 });
+    expect(await benCard.locator('.state-badge').textContent()).toBe('Break · Coaching');
+    expect(await presenceOfBen()).toMatchObject({ status: 'ON_BREAK', statusReason: 'Coaching' });
+    // The agent's softphone learns it from its next heartbeat.
+    await expect.poll(() => ben.locator('#presence-state').textContent(), { timeout: 5_000 }).toBe('Online · Break · Coaching');
+    await screenshot(board, 'supervisor-board-agent-on-break');
+
+    await picker.selectOption('AVAILABLE');
+    await board.locator(`article.available[data-agent-id="${agents.ben.id}"]`).waitFor({ timeout: 5_000 });
+    expect(await presenceOfBen()).toMatchObject({ status: 'AVAILABLE', statusReason: null });
+    await expect.poll(() => ben.locator('#presence-state').textContent(), { timeout: 5_000 }).toBe('Online · Available');
   });
 
   it('routing form: validation messages, then a saved config; "who would ring now" lists the online agents', async () => {

@@ -240,4 +240,14 @@ describe('softphone setup without Telnyx (the demo)', () => {
     expect(data.softphone).toMatchObject({ telnyxConfigured: false, loginToken: null, websocketHost: null, registrationRequired: false });
     expect(data.softphone.message).toMatch(/Telnyx is not configured on this server.*You still show as online/);
   });
+
+  it("carries the company's break reasons, which the agent cannot read on Company, and follows a change to them", async () => {
+    const agent = await companyWithAgent(server, { allowUnregistered: true });
+    const reasons = async () => (await server.gql(`{ softphone { breakReasons } }`, {}, agent.token)).data.softphone.breakReasons;
+    expect(await reasons()).toEqual([]);
+    const company = await server.gql(`query($id: ID!) { company(id: $id) { breakReasons } }`, { id: agent.companyId }, agent.token);
+    expect(company.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+    await server.admin(`mutation($id: ID!) { updateCompany(id: $id, input: { breakReasons: ["Lunch", "Coaching"] }) { id } }`, { id: agent.companyId });
+    expect(await reasons()).toEqual(['Lunch', 'Coaching']);
+  });
 });

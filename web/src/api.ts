@@ -18,7 +18,8 @@ export class GraphQLRequestError extends Error {
 export interface Api {
   request<R, V>(doc: TypedDocumentString<R, V>, variables: V, timeoutMs?: number): Promise<R>;
   subscribe<R, V>(doc: TypedDocumentString<R, V>, variables: V, onData: (data: R) => void, onError?: (err: unknown) => void): () => void;
-  onState(listener: (state: ConnectionState, detail?: string) => void): void;
+  /** Calls `listener` with the state now and on every change; returns the unsubscribe. */
+  onState(listener: (state: ConnectionState, detail?: string) => void): () => void;
   dispose(): void;
 }
 
@@ -93,9 +94,27 @@ export function connect(token: string): Api {
     onState(listener) {
       listeners.push(listener);
       listener(state);
+      return () => {
+        const at = listeners.indexOf(listener);
+        if (at >= 0) listeners.splice(at, 1);
+      };
     },
     dispose: () => void client.dispose(),
   };
+}
+
+/** One typed operation over HTTP, before any socket is opened (sign-in checks which view a token opens). */
+export async function requestOverHttp<R, V>(doc: TypedDocumentString<R, V>, variables: V, token: string, fetchImpl: typeof fetch = fetch): Promise<R> {
+  const res = await fetchImpl('/graphql', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+    body: JSON.stringify({ query: doc.toString(), variables }),
+  });
+  const body = (await res.json().catch(() => null)) as { data?: R; errors?: { message: string; extensions?: { code?: string } }[] } | null;
+  const first = body?.errors?.[0];
+  if (first) throw new GraphQLRequestError(first.message, first.extensions?.code);
+  if (!body?.data) throw new Error(`the server answered ${res.status} without data`);
+  return body.data;
 }
 
 function isCloseEvent(value: unknown): value is CloseEvent {

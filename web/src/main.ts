@@ -1,18 +1,16 @@
 // Entry: #/agent → softphone, #/board → supervisor board, anything else → sign-in.
 import './styles.css';
 import { h, replace } from './dom.js';
+import { requestOverHttp } from './api.js';
+import type { ViewerQuery } from './gql/graphql.js';
+import { ViewerQuery as ViewerDocument } from './graphql/operations.js';
 import { currentView, forgetToken, takeToken } from './session.js';
 
 const root = document.getElementById('app')!;
 
-async function viewerOf(token: string): Promise<{ role: string; companyId: string | null } | null> {
-  const res = await fetch('/graphql', {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-    body: JSON.stringify({ query: '{ viewer { role companyId } }' }),
-  });
-  const body = (await res.json().catch(() => null)) as { data?: { viewer: { role: string; companyId: string | null } | null } } | null;
-  return body?.data?.viewer ?? null;
+/** Which view a token opens (agent or supervisor), through the typed ViewerQuery; null when it is not valid. */
+async function viewerOf(token: string): Promise<ViewerQuery['viewer']> {
+  return (await requestOverHttp(ViewerDocument, {}, token)).viewer;
 }
 
 function signIn(message = '') {
@@ -43,14 +41,18 @@ async function start() {
   if (view === 'home') return signIn();
   const token = takeToken(view);
   if (!token) return signIn();
+  let unmount: (() => void) | undefined;
   const signOut = () => {
+    // Heartbeats and the socket stop first, so the agent goes offline at once rather than at lease expiry.
+    unmount?.();
     forgetToken(view);
     location.hash = '#/';
     location.reload();
   };
   if (view === 'agent') {
     const { mountSoftphone } = await import('./softphone/softphone.js');
-    return mountSoftphone(root, token, signOut);
+    unmount = mountSoftphone(root, token, signOut);
+    return;
   }
   const viewer = await viewerOf(token).catch(() => null);
   if (!viewer?.companyId) {
@@ -58,7 +60,7 @@ async function start() {
     return signIn('This supervisor link is not valid (expired or revoked). Ask for a new one.');
   }
   const { mountBoard } = await import('./board/board.js');
-  return mountBoard(root, token, viewer.companyId, signOut);
+  unmount = mountBoard(root, token, viewer.companyId, signOut);
 }
 
 window.addEventListener('hashchange', () => location.reload());

@@ -4,7 +4,10 @@ import { ForbiddenError, NotFoundError, RateLimitedError } from '../../services/
 import { softphoneSetup, type SoftphoneSetup } from '../../telnyx/softphone-setup.js';
 import { AgentPresenceRef } from './presence.js';
 
-const SoftphoneRef = builder.objectRef<SoftphoneSetup>('Softphone').implement({
+/** The setup plus the company's break reasons: the agent cannot read its Company, and its status picker needs them. */
+type SoftphoneView = SoftphoneSetup & { breakReasons: string[] };
+
+const SoftphoneRef = builder.objectRef<SoftphoneView>('Softphone').implement({
   description: "What the calling agent's browser softphone needs to start.",
   fields: (t) => ({
     agentId: t.exposeID('agentId'),
@@ -17,6 +20,9 @@ const SoftphoneRef = builder.objectRef<SoftphoneSetup>('Softphone').implement({
     heartbeatIntervalMs: t.exposeInt('heartbeatIntervalMs'),
     registrationRequired: t.exposeBoolean('registrationRequired', { description: 'The company routes only to softphones registered with Telnyx.' }),
     message: t.exposeString('message', { nullable: true, description: 'A plain sentence for the agent when Telnyx is missing or failing.' }),
+    breakReasons: t.exposeStringList('breakReasons', {
+      description: "The company's break reasons, the only ones setAgentStatus accepts; empty = the company defines none (a break needs no reason).",
+    }),
   }),
 });
 
@@ -35,11 +41,12 @@ builder.queryField('softphone', (t) =>
       const row = await ctx.services.db.agent.findUnique({ where: { id: agentId }, select: { telnyxCredentialId: true } });
       if (!found || !row || !found.agent.enabled) throw new NotFoundError('agent not found or disabled');
       const { agent, company } = found;
-      return softphoneSetup(
+      const setup = await softphoneSetup(
         ctx.services.config,
         { id: agent.id, companyId: company.id, displayName: agent.displayName, sipUsername: agent.sipUsername, telnyxCredentialId: row.telnyxCredentialId },
         company.policy.allowUnregisteredSoftphones,
       );
+      return { ...setup, breakReasons: company.breakReasons };
     },
   }),
 );

@@ -1,20 +1,31 @@
 // Routing configuration form: the rules the server enforces, checked before sending (pure).
-export const ROUTING_MODES: { value: string; label: string }[] = [
-  { value: 'AUTO', label: 'Auto — ring everyone online at once' },
-  { value: 'RING_ALL', label: 'Ring all (by tier)' },
-  { value: 'ROUND_ROBIN', label: 'Round robin' },
-  { value: 'LONGEST_IDLE', label: 'Longest idle' },
-  { value: 'FEWEST_CALLS', label: 'Fewest calls today' },
-  { value: 'SEQUENTIAL', label: 'Sequential (top-down)' },
-  { value: 'PROGRESSIVE', label: 'Progressive' },
-  { value: 'RANDOM', label: 'Random' },
-];
+import type { FallbackKind, RoutingMode } from '../gql/graphql.js';
 
-export const FALLBACKS: { value: string; label: string }[] = [
-  { value: 'VOICEMAIL', label: 'Voicemail' },
-  { value: 'NUMBER', label: 'Forward to a number' },
-  { value: 'HANGUP', label: 'Greeting, then hang up' },
-];
+/**
+ * A label for every value of the schema's RoutingMode enum: the Record makes a mode added to the
+ * schema (then `npm run codegen`) a type error here until it has a label, so the form offers exactly
+ * the server's modes.
+ */
+const ROUTING_MODE_LABELS: Record<RoutingMode, string> = {
+  AUTO: 'Auto — ring everyone online at once',
+  RING_ALL: 'Ring all (by tier)',
+  ROUND_ROBIN: 'Round robin',
+  LONGEST_IDLE: 'Longest idle',
+  FEWEST_CALLS: 'Fewest calls today',
+  SEQUENTIAL: 'Sequential (top-down)',
+  PROGRESSIVE: 'Progressive',
+  RANDOM: 'Random',
+};
+
+export const ROUTING_MODES: { value: RoutingMode; label: string }[] = Object.entries(ROUTING_MODE_LABELS).map(([value, label]) => ({ value: value as RoutingMode, label }));
+
+const FALLBACK_LABELS: Record<FallbackKind, string> = {
+  VOICEMAIL: 'Voicemail',
+  NUMBER: 'Forward to a number',
+  HANGUP: 'Greeting, then hang up',
+};
+
+export const FALLBACKS: { value: FallbackKind; label: string }[] = Object.entries(FALLBACK_LABELS).map(([value, label]) => ({ value: value as FallbackKind, label }));
 
 export interface RoutingFormValues {
   mode: string;
@@ -25,7 +36,7 @@ export interface RoutingFormValues {
 }
 
 export type RoutingFormResult =
-  | { ok: true; input: { mode: string; ringTimeoutSeconds: number; fallbackKind: string; fallbackNumber?: string; allowUnregisteredSoftphones: boolean } }
+  | { ok: true; input: { mode: RoutingMode; ringTimeoutSeconds: number; fallbackKind: FallbackKind; fallbackNumber?: string; allowUnregisteredSoftphones: boolean } }
   | { ok: false; errors: Partial<Record<keyof RoutingFormValues, string>> };
 
 export function validateRoutingForm(v: RoutingFormValues): RoutingFormResult {
@@ -38,13 +49,14 @@ export function validateRoutingForm(v: RoutingFormValues): RoutingFormResult {
   if (v.fallbackKind === 'NUMBER' && !number) errors.fallbackNumber = 'Enter the number to forward to.';
   else if (number && !/^\+[1-9]\d{6,14}$/.test(number)) errors.fallbackNumber = 'Use international format, e.g. +13055550123.';
   if (!ROUTING_MODES.some((m) => m.value === v.mode)) errors.mode = 'Pick a routing mode.';
+  if (!FALLBACKS.some((f) => f.value === v.fallbackKind)) errors.fallbackKind = 'Pick what happens when nobody answers.';
   if (Object.keys(errors).length > 0) return { ok: false, errors };
   return {
     ok: true,
     input: {
-      mode: v.mode,
+      mode: v.mode as RoutingMode,
       ringTimeoutSeconds: ring,
-      fallbackKind: v.fallbackKind,
+      fallbackKind: v.fallbackKind as FallbackKind,
       ...(number ? { fallbackNumber: number } : {}),
       allowUnregisteredSoftphones: v.allowUnregisteredSoftphones,
     },

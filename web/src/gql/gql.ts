@@ -1,5 +1,5 @@
 /* eslint-disable */
-import * as types from './graphql';
+import * as types from './graphql.js';
 
 
 
@@ -16,13 +16,13 @@ import * as types from './graphql';
  */
 type Documents = {
     "\n  query Viewer {\n    viewer {\n      role\n      companyId\n      agentId\n    }\n  }\n": typeof types.ViewerDocument,
-    "\n  query Softphone {\n    softphone {\n      agentId\n      companyId\n      displayName\n      sipUsername\n      telnyxConfigured\n      loginToken\n      websocketHost\n      heartbeatIntervalMs\n      registrationRequired\n      message\n    }\n  }\n": typeof types.SoftphoneDocument,
+    "\n  query Softphone {\n    softphone {\n      agentId\n      companyId\n      displayName\n      sipUsername\n      telnyxConfigured\n      loginToken\n      websocketHost\n      heartbeatIntervalMs\n      registrationRequired\n      message\n      breakReasons\n    }\n  }\n": typeof types.SoftphoneDocument,
     "\n  mutation Heartbeat($input: HeartbeatInput!) {\n    heartbeat(input: $input) {\n      nextHeartbeatInMs\n      leaseExpiresAt\n      presence {\n        agentId\n        online\n        sipRegistered\n        status\n        statusReason\n        callState\n      }\n    }\n  }\n": typeof types.HeartbeatDocument,
     "\n  mutation ReportCallState($input: CallStateInput!) {\n    reportCallState(input: $input) {\n      agentId\n      online\n      status\n      statusReason\n    }\n  }\n": typeof types.ReportCallStateDocument,
     "\n  mutation SetAgentStatus($input: SetAgentStatusInput!) {\n    setAgentStatus(input: $input) {\n      agentId\n      status\n      statusReason\n      online\n    }\n  }\n": typeof types.SetAgentStatusDocument,
     "\n  subscription PresenceChanged($companyId: ID!) {\n    presenceChanged(companyId: $companyId) {\n      at\n      cause\n      snapshot\n      presence {\n        agentId\n        displayName\n        sipUsername\n        online\n        sipRegistered\n        status\n        statusReason\n        lastSeen\n        callState\n        activeCalls\n      }\n    }\n  }\n": typeof types.PresenceChangedDocument,
     "\n  fragment BoardRouting on RoutingConfig {\n    mode\n    ringTimeoutSeconds\n    fallbackKind\n    fallbackNumber\n    allowUnregisteredSoftphones\n  }\n": typeof types.BoardRoutingFragmentDoc,
-    "\n  query BoardCompany($companyId: ID!) {\n    company(id: $companyId) {\n      id\n      name\n      timeZone\n      routing {\n        ...BoardRouting\n      }\n    }\n  }\n": typeof types.BoardCompanyDocument,
+    "\n  query BoardCompany($companyId: ID!) {\n    company(id: $companyId) {\n      id\n      name\n      timeZone\n      breakReasons\n      routing {\n        ...BoardRouting\n      }\n    }\n  }\n": typeof types.BoardCompanyDocument,
     "\n  mutation UpdateRoutingConfig($companyId: ID!, $input: RoutingConfigInput!) {\n    updateRoutingConfig(companyId: $companyId, input: $input) {\n      ...BoardRouting\n    }\n  }\n": typeof types.UpdateRoutingConfigDocument,
     "\n  query RoutePreview($companyId: ID!) {\n    routePreview(companyId: $companyId) {\n      at\n      decision\n      fallback\n      fallbackReason\n      ringTimeoutSeconds\n      targets {\n        agentId\n        displayName\n      }\n      skipped {\n        agent {\n          agentId\n          displayName\n        }\n        reason\n        detail\n      }\n    }\n  }\n": typeof types.RoutePreviewDocument,
     "\n  fragment VoicemailFields on Voicemail {\n    id\n    from\n    to\n    durationSeconds\n    recordingUrl\n    createdAt\n  }\n": typeof types.VoicemailFieldsFragmentDoc,
@@ -33,13 +33,13 @@ type Documents = {
 };
 const documents: Documents = {
     "\n  query Viewer {\n    viewer {\n      role\n      companyId\n      agentId\n    }\n  }\n": types.ViewerDocument,
-    "\n  query Softphone {\n    softphone {\n      agentId\n      companyId\n      displayName\n      sipUsername\n      telnyxConfigured\n      loginToken\n      websocketHost\n      heartbeatIntervalMs\n      registrationRequired\n      message\n    }\n  }\n": types.SoftphoneDocument,
+    "\n  query Softphone {\n    softphone {\n      agentId\n      companyId\n      displayName\n      sipUsername\n      telnyxConfigured\n      loginToken\n      websocketHost\n      heartbeatIntervalMs\n      registrationRequired\n      message\n      breakReasons\n    }\n  }\n": types.SoftphoneDocument,
     "\n  mutation Heartbeat($input: HeartbeatInput!) {\n    heartbeat(input: $input) {\n      nextHeartbeatInMs\n      leaseExpiresAt\n      presence {\n        agentId\n        online\n        sipRegistered\n        status\n        statusReason\n        callState\n      }\n    }\n  }\n": types.HeartbeatDocument,
     "\n  mutation ReportCallState($input: CallStateInput!) {\n    reportCallState(input: $input) {\n      agentId\n      online\n      status\n      statusReason\n    }\n  }\n": types.ReportCallStateDocument,
     "\n  mutation SetAgentStatus($input: SetAgentStatusInput!) {\n    setAgentStatus(input: $input) {\n      agentId\n      status\n      statusReason\n      online\n    }\n  }\n": types.SetAgentStatusDocument,
     "\n  subscription PresenceChanged($companyId: ID!) {\n    presenceChanged(companyId: $companyId) {\n      at\n      cause\n      snapshot\n      presence {\n        agentId\n        displayName\n        sipUsername\n        online\n        sipRegistered\n        status\n        statusReason\n        lastSeen\n        callState\n        activeCalls\n      }\n    }\n  }\n": types.PresenceChangedDocument,
     "\n  fragment BoardRouting on RoutingConfig {\n    mode\n    ringTimeoutSeconds\n    fallbackKind\n    fallbackNumber\n    allowUnregisteredSoftphones\n  }\n": types.BoardRoutingFragmentDoc,
-    "\n  query BoardCompany($companyId: ID!) {\n    company(id: $companyId) {\n      id\n      name\n      timeZone\n      routing {\n        ...BoardRouting\n      }\n    }\n  }\n": types.BoardCompanyDocument,
+    "\n  query BoardCompany($companyId: ID!) {\n    company(id: $companyId) {\n      id\n      name\n      timeZone\n      breakReasons\n      routing {\n        ...BoardRouting\n      }\n    }\n  }\n": types.BoardCompanyDocument,
     "\n  mutation UpdateRoutingConfig($companyId: ID!, $input: RoutingConfigInput!) {\n    updateRoutingConfig(companyId: $companyId, input: $input) {\n      ...BoardRouting\n    }\n  }\n": types.UpdateRoutingConfigDocument,
     "\n  query RoutePreview($companyId: ID!) {\n    routePreview(companyId: $companyId) {\n      at\n      decision\n      fallback\n      fallbackReason\n      ringTimeoutSeconds\n      targets {\n        agentId\n        displayName\n      }\n      skipped {\n        agent {\n          agentId\n          displayName\n        }\n        reason\n        detail\n      }\n    }\n  }\n": types.RoutePreviewDocument,
     "\n  fragment VoicemailFields on Voicemail {\n    id\n    from\n    to\n    durationSeconds\n    recordingUrl\n    createdAt\n  }\n": types.VoicemailFieldsFragmentDoc,
@@ -52,63 +52,63 @@ const documents: Documents = {
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "\n  query Viewer {\n    viewer {\n      role\n      companyId\n      agentId\n    }\n  }\n"): typeof import('./graphql').ViewerDocument;
+export function graphql(source: "\n  query Viewer {\n    viewer {\n      role\n      companyId\n      agentId\n    }\n  }\n"): typeof import('./graphql.js').ViewerDocument;
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "\n  query Softphone {\n    softphone {\n      agentId\n      companyId\n      displayName\n      sipUsername\n      telnyxConfigured\n      loginToken\n      websocketHost\n      heartbeatIntervalMs\n      registrationRequired\n      message\n    }\n  }\n"): typeof import('./graphql').SoftphoneDocument;
+export function graphql(source: "\n  query Softphone {\n    softphone {\n      agentId\n      companyId\n      displayName\n      sipUsername\n      telnyxConfigured\n      loginToken\n      websocketHost\n      heartbeatIntervalMs\n      registrationRequired\n      message\n      breakReasons\n    }\n  }\n"): typeof import('./graphql.js').SoftphoneDocument;
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "\n  mutation Heartbeat($input: HeartbeatInput!) {\n    heartbeat(input: $input) {\n      nextHeartbeatInMs\n      leaseExpiresAt\n      presence {\n        agentId\n        online\n        sipRegistered\n        status\n        statusReason\n        callState\n      }\n    }\n  }\n"): typeof import('./graphql').HeartbeatDocument;
+export function graphql(source: "\n  mutation Heartbeat($input: HeartbeatInput!) {\n    heartbeat(input: $input) {\n      nextHeartbeatInMs\n      leaseExpiresAt\n      presence {\n        agentId\n        online\n        sipRegistered\n        status\n        statusReason\n        callState\n      }\n    }\n  }\n"): typeof import('./graphql.js').HeartbeatDocument;
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "\n  mutation ReportCallState($input: CallStateInput!) {\n    reportCallState(input: $input) {\n      agentId\n      online\n      status\n      statusReason\n    }\n  }\n"): typeof import('./graphql').ReportCallStateDocument;
+export function graphql(source: "\n  mutation ReportCallState($input: CallStateInput!) {\n    reportCallState(input: $input) {\n      agentId\n      online\n      status\n      statusReason\n    }\n  }\n"): typeof import('./graphql.js').ReportCallStateDocument;
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "\n  mutation SetAgentStatus($input: SetAgentStatusInput!) {\n    setAgentStatus(input: $input) {\n      agentId\n      status\n      statusReason\n      online\n    }\n  }\n"): typeof import('./graphql').SetAgentStatusDocument;
+export function graphql(source: "\n  mutation SetAgentStatus($input: SetAgentStatusInput!) {\n    setAgentStatus(input: $input) {\n      agentId\n      status\n      statusReason\n      online\n    }\n  }\n"): typeof import('./graphql.js').SetAgentStatusDocument;
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "\n  subscription PresenceChanged($companyId: ID!) {\n    presenceChanged(companyId: $companyId) {\n      at\n      cause\n      snapshot\n      presence {\n        agentId\n        displayName\n        sipUsername\n        online\n        sipRegistered\n        status\n        statusReason\n        lastSeen\n        callState\n        activeCalls\n      }\n    }\n  }\n"): typeof import('./graphql').PresenceChangedDocument;
+export function graphql(source: "\n  subscription PresenceChanged($companyId: ID!) {\n    presenceChanged(companyId: $companyId) {\n      at\n      cause\n      snapshot\n      presence {\n        agentId\n        displayName\n        sipUsername\n        online\n        sipRegistered\n        status\n        statusReason\n        lastSeen\n        callState\n        activeCalls\n      }\n    }\n  }\n"): typeof import('./graphql.js').PresenceChangedDocument;
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "\n  fragment BoardRouting on RoutingConfig {\n    mode\n    ringTimeoutSeconds\n    fallbackKind\n    fallbackNumber\n    allowUnregisteredSoftphones\n  }\n"): typeof import('./graphql').BoardRoutingFragmentDoc;
+export function graphql(source: "\n  fragment BoardRouting on RoutingConfig {\n    mode\n    ringTimeoutSeconds\n    fallbackKind\n    fallbackNumber\n    allowUnregisteredSoftphones\n  }\n"): typeof import('./graphql.js').BoardRoutingFragmentDoc;
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "\n  query BoardCompany($companyId: ID!) {\n    company(id: $companyId) {\n      id\n      name\n      timeZone\n      routing {\n        ...BoardRouting\n      }\n    }\n  }\n"): typeof import('./graphql').BoardCompanyDocument;
+export function graphql(source: "\n  query BoardCompany($companyId: ID!) {\n    company(id: $companyId) {\n      id\n      name\n      timeZone\n      breakReasons\n      routing {\n        ...BoardRouting\n      }\n    }\n  }\n"): typeof import('./graphql.js').BoardCompanyDocument;
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "\n  mutation UpdateRoutingConfig($companyId: ID!, $input: RoutingConfigInput!) {\n    updateRoutingConfig(companyId: $companyId, input: $input) {\n      ...BoardRouting\n    }\n  }\n"): typeof import('./graphql').UpdateRoutingConfigDocument;
+export function graphql(source: "\n  mutation UpdateRoutingConfig($companyId: ID!, $input: RoutingConfigInput!) {\n    updateRoutingConfig(companyId: $companyId, input: $input) {\n      ...BoardRouting\n    }\n  }\n"): typeof import('./graphql.js').UpdateRoutingConfigDocument;
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "\n  query RoutePreview($companyId: ID!) {\n    routePreview(companyId: $companyId) {\n      at\n      decision\n      fallback\n      fallbackReason\n      ringTimeoutSeconds\n      targets {\n        agentId\n        displayName\n      }\n      skipped {\n        agent {\n          agentId\n          displayName\n        }\n        reason\n        detail\n      }\n    }\n  }\n"): typeof import('./graphql').RoutePreviewDocument;
+export function graphql(source: "\n  query RoutePreview($companyId: ID!) {\n    routePreview(companyId: $companyId) {\n      at\n      decision\n      fallback\n      fallbackReason\n      ringTimeoutSeconds\n      targets {\n        agentId\n        displayName\n      }\n      skipped {\n        agent {\n          agentId\n          displayName\n        }\n        reason\n        detail\n      }\n    }\n  }\n"): typeof import('./graphql.js').RoutePreviewDocument;
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "\n  fragment VoicemailFields on Voicemail {\n    id\n    from\n    to\n    durationSeconds\n    recordingUrl\n    createdAt\n  }\n"): typeof import('./graphql').VoicemailFieldsFragmentDoc;
+export function graphql(source: "\n  fragment VoicemailFields on Voicemail {\n    id\n    from\n    to\n    durationSeconds\n    recordingUrl\n    createdAt\n  }\n"): typeof import('./graphql.js').VoicemailFieldsFragmentDoc;
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "\n  query Voicemails($companyId: ID!) {\n    voicemails(companyId: $companyId, first: 50) {\n      ...VoicemailFields\n    }\n  }\n"): typeof import('./graphql').VoicemailsDocument;
+export function graphql(source: "\n  query Voicemails($companyId: ID!) {\n    voicemails(companyId: $companyId, first: 50) {\n      ...VoicemailFields\n    }\n  }\n"): typeof import('./graphql.js').VoicemailsDocument;
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "\n  subscription VoicemailReceived($companyId: ID!) {\n    voicemailReceived(companyId: $companyId) {\n      ...VoicemailFields\n    }\n  }\n"): typeof import('./graphql').VoicemailReceivedDocument;
+export function graphql(source: "\n  subscription VoicemailReceived($companyId: ID!) {\n    voicemailReceived(companyId: $companyId) {\n      ...VoicemailFields\n    }\n  }\n"): typeof import('./graphql.js').VoicemailReceivedDocument;
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "\n  fragment CompanyStatsFields on CompanyStats {\n    at\n    agents {\n      available\n      onCall\n      ringing\n      onBreak\n      wrapUp\n      offline\n      total\n    }\n    callsWaiting\n    callsRinging\n    callsActive\n    longestWaitSeconds\n    answeredToday\n    missedToday\n    averageAnswerSeconds\n  }\n"): typeof import('./graphql').CompanyStatsFieldsFragmentDoc;
+export function graphql(source: "\n  fragment CompanyStatsFields on CompanyStats {\n    at\n    agents {\n      available\n      onCall\n      ringing\n      onBreak\n      wrapUp\n      offline\n      total\n    }\n    callsWaiting\n    callsRinging\n    callsActive\n    longestWaitSeconds\n    answeredToday\n    missedToday\n    averageAnswerSeconds\n  }\n"): typeof import('./graphql.js').CompanyStatsFieldsFragmentDoc;
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "\n  subscription CompanyStatsChanged($companyId: ID!) {\n    companyStatsChanged(companyId: $companyId) {\n      ...CompanyStatsFields\n    }\n  }\n"): typeof import('./graphql').CompanyStatsChangedDocument;
+export function graphql(source: "\n  subscription CompanyStatsChanged($companyId: ID!) {\n    companyStatsChanged(companyId: $companyId) {\n      ...CompanyStatsFields\n    }\n  }\n"): typeof import('./graphql.js').CompanyStatsChangedDocument;
 
 
 export function graphql(source: string) {

@@ -206,7 +206,7 @@ export type ViewerQuery = { viewer: { role: Role, companyId: string | null, agen
 export type SoftphoneQueryVariables = Exact<{ [key: string]: never; }>;
 
 
-export type SoftphoneQuery = { softphone: { agentId: string, companyId: string, displayName: string, sipUsername: string, telnyxConfigured: boolean, loginToken: string | null, websocketHost: string | null, heartbeatIntervalMs: number, registrationRequired: boolean, message: string | null } };
+export type SoftphoneQuery = { softphone: { agentId: string, companyId: string, displayName: string, sipUsername: string, telnyxConfigured: boolean, loginToken: string | null, websocketHost: string | null, heartbeatIntervalMs: number, registrationRequired: boolean, message: string | null, breakReasons: Array<string> } };
 
 export type HeartbeatMutationVariables = Exact<{
   input: HeartbeatInput;
@@ -243,7 +243,7 @@ export type BoardCompanyQueryVariables = Exact<{
 }>;
 
 
-export type BoardCompanyQuery = { company: { id: string, name: string, timeZone: string, routing: { mode: RoutingMode, ringTimeoutSeconds: number, fallbackKind: FallbackKind, fallbackNumber: string | null, allowUnregisteredSoftphones: boolean } } | null };
+export type BoardCompanyQuery = { company: { id: string, name: string, timeZone: string, breakReasons: Array<string>, routing: { mode: RoutingMode, ringTimeoutSeconds: number, fallbackKind: FallbackKind, fallbackNumber: string | null, allowUnregisteredSoftphones: boolean } } | null };
 
 export type UpdateRoutingConfigMutationVariables = Exact<{
   companyId: string | number;
@@ -365,6 +365,7 @@ export const SoftphoneDocument = new TypedDocumentString(`
     heartbeatIntervalMs
     registrationRequired
     message
+    breakReasons
   }
 }
     `) as unknown as TypedDocumentString<SoftphoneQuery, SoftphoneQueryVariables>;
@@ -431,6 +432,7 @@ export const BoardCompanyDocument = new TypedDocumentString(`
     id
     name
     timeZone
+    breakReasons
     routing {
       ...BoardRouting
     }

@@ -24,6 +24,7 @@ export const SoftphoneQuery = graphql(`
       heartbeatIntervalMs
       registrationRequired
       message
+      breakReasons
     }
   }
 `);
@@ -105,6 +106,7 @@ export const BoardCompanyQuery = graphql(`
       id
       name
       timeZone
+      breakReasons
       routing {
         ...BoardRouting
       }
