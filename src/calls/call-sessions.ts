@@ -3,7 +3,7 @@
  * (who was offered, how long it has rung, who answered) and the reservations that keep one agent
  * from being offered two calls at once. Every reservation ends with its call's outcome or by its own
  * deadline, whichever comes first, so an agent can never stay stuck "reserved" (mod_callcenter's
- * failure mode, research/routing.md §1.8).
+ * failure mode, docs/ROUTING.md §Reservations).
  */
 import type { Clock, TimerHandle } from '../domain/clock.js';
 import { DeadlineHeap } from '../presence/deadline-heap.js';
