@@ -30,7 +30,12 @@ let tokens = new TokenService({ jwtSecret: 'x'.repeat(32), adminApiKey: undefine
 let agentTokens: string[] = [];
 
 /** Runs `op` from `concurrency` loops until `durationMs` has passed; op resolves true on success. */
-async function closedLoop(concurrency: number, durationMs: number, op: (seq: number) => Promise<boolean>, notes?: Record<string, number>): Promise<LoadResult> {
+async function closedLoop(
+  concurrency: number,
+  durationMs: number,
+  op: (seq: number) => Promise<boolean>,
+  notes?: Record<string, number>,
+): Promise<LoadResult> {
   const samples = new Samples();
   let errors = 0;
   let seq = 0;
@@ -149,7 +154,11 @@ serve({
         params.durationMs,
         async (seq) => {
           const body = `CallSid=bench-${run}-${seq}&From=%2B15550001111&To=%2B15550002222&CallStatus=ringing`;
-          const answer = await client.post(`/telnyx/voice/${companyId(seq % params.companies)}`, { 'content-type': 'application/x-www-form-urlencoded' }, body);
+          const answer = await client.post(
+            `/telnyx/voice/${companyId(seq % params.companies)}`,
+            { 'content-type': 'application/x-www-form-urlencoded' },
+            body,
+          );
           if (answer.body.includes('<Dial')) notes.rang++;
           return answer.status === 200 && answer.body.startsWith('<?xml');
         },
@@ -267,4 +276,3 @@ serve({
     return null;
   },
 });
-

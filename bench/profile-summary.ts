@@ -5,8 +5,16 @@
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 
-interface ProfileNode { id: number; callFrame: { functionName: string; url: string; lineNumber: number }; children?: number[] }
-interface Profile { nodes: ProfileNode[]; samples: number[]; timeDeltas: number[] }
+interface ProfileNode {
+  id: number;
+  callFrame: { functionName: string; url: string; lineNumber: number };
+  children?: number[];
+}
+interface Profile {
+  nodes: ProfileNode[];
+  samples: number[];
+  timeDeltas: number[];
+}
 
 /** node_modules/<pkg> (scoped too), our src/ files, or node's own internals. */
 export function packageOf(url: string): string {
@@ -52,7 +60,8 @@ async function main() {
   }
   const show = (title: string, m: Map<string, number>) => {
     console.log(`\n${title} (busy ${Math.round(total / 1000)} ms)`);
-    for (const [k, us] of [...m].sort((a, b) => b[1] - a[1]).slice(0, top)) console.log(`${((us / total) * 100).toFixed(1).padStart(5)}%  ${k}`);
+    for (const [k, us] of [...m].sort((a, b) => b[1] - a[1]).slice(0, top))
+      console.log(`${((us / total) * 100).toFixed(1).padStart(5)}%  ${k}`);
   };
   show('self time by package', byPackage);
   show('self time by package, node internals charged to their caller', byOwner);

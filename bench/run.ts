@@ -23,8 +23,17 @@ import type { StartParams } from './server-process.js';
 const NOTES = new URL('./notes.md', import.meta.url);
 const DOC = new URL('../docs/BENCHMARKS.md', import.meta.url);
 
-interface ServerWindow { wallMs: number; cpuMs: number; cpuPercent: number; writes: number }
-interface Memory { heapUsed: number; rss: number; liveAgents: number | null }
+interface ServerWindow {
+  wallMs: number;
+  cpuMs: number;
+  cpuPercent: number;
+  writes: number;
+}
+interface Memory {
+  heapUsed: number;
+  rss: number;
+  liveAgents: number | null;
+}
 
 export interface BenchOptions {
   settings: BenchSettings;
@@ -39,7 +48,14 @@ const PROFILES = fileURLToPath(new URL('./results/profiles/', import.meta.url));
 
 /** One process per role; server on core 0, generator on core 1 when pinning. */
 function spawnPeer(script: string, name: string, core: number | null): Peer {
-  const node = [process.execPath, '--expose-gc', '--max-old-space-size=8192', '--import', 'tsx', fileURLToPath(new URL(script, import.meta.url))];
+  const node = [
+    process.execPath,
+    '--expose-gc',
+    '--max-old-space-size=8192',
+    '--import',
+    'tsx',
+    fileURLToPath(new URL(script, import.meta.url)),
+  ];
   const [command, ...args] = core === null ? node : ['taskset', '-c', String(core), ...node];
   return new Peer(spawn(command!, args, { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }), name);
 }
@@ -55,7 +71,11 @@ async function withDatabase<T>(kind: BenchOptions['database'], work: (databaseUr
 }
 
 /** Starts a server process in `mode`, runs `work` against it, always stops it. */
-async function withServer<T>(opts: BenchOptions, params: Omit<StartParams, 'databaseUrl'>, work: (server: Peer, url: string, seedMs: number) => Promise<T>): Promise<T> {
+async function withServer<T>(
+  opts: BenchOptions,
+  params: Omit<StartParams, 'databaseUrl'>,
+  work: (server: Peer, url: string, seedMs: number) => Promise<T>,
+): Promise<T> {
   return withDatabase(params.mode === 'ceiling' ? 'pglite' : opts.database, async (databaseUrl) => {
     // Seeded from here when the database is a server of its own, so the service's heap holds no
     // leftovers of 100k inserted rows when memory per agent is measured.
@@ -71,7 +91,11 @@ async function withServer<T>(opts: BenchOptions, params: Omit<StartParams, 'data
     const server = spawnPeer('./server-process.ts', `server(${params.mode})`, opts.pin ? 0 : null);
     try {
       await server.ready;
-      const { url, seedMs } = await server.call<{ url: string; seedMs: number }>('start', { ...params, databaseUrl, seeded: seededMs !== null });
+      const { url, seedMs } = await server.call<{ url: string; seedMs: number }>('start', {
+        ...params,
+        databaseUrl,
+        seeded: seededMs !== null,
+      });
       return await work(server, url, seededMs ?? seedMs);
     } finally {
       await server.call('stop').catch(() => {});
@@ -81,13 +105,22 @@ async function withServer<T>(opts: BenchOptions, params: Omit<StartParams, 'data
 }
 
 /** Runs `load` while the server measures its own CPU and database writes (and profiles, when `profileAs`). */
-async function measured(server: Peer, load: () => Promise<LoadResult>, profileAs?: string): Promise<{ load: LoadResult; server: ServerWindow }> {
+async function measured(
+  server: Peer,
+  load: () => Promise<LoadResult>,
+  profileAs?: string,
+): Promise<{ load: LoadResult; server: ServerWindow }> {
   await server.call('mark', profileAs ? { profileTo: `${PROFILES}${profileAs}.cpuprofile` } : {});
   const result = await load();
   return { load: result, server: await server.call<ServerWindow>('measure') };
 }
 
-function heartbeatRow(agents: number, design: HeartbeatRow['design'], transport: HeartbeatRow['transport'], m: { load: LoadResult; server: ServerWindow }): HeartbeatRow {
+function heartbeatRow(
+  agents: number,
+  design: HeartbeatRow['design'],
+  transport: HeartbeatRow['transport'],
+  m: { load: LoadResult; server: ServerWindow },
+): HeartbeatRow {
   return {
     agents,
     design,
@@ -106,8 +139,21 @@ export async function runBench(opts: BenchOptions): Promise<BenchResults> {
   const { settings } = opts;
   const log = opts.log ?? ((line: string) => console.error(line));
   const jwtSecret = randomBytes(32).toString('hex');
-  const machine = describeMachine(opts.database === 'postgres' ? `PostgreSQL (${await postgresVersion()}) on this machine` : 'PGlite (in memory, in the server process)', opts.pin);
-  const results: BenchResults = { generatedAt: new Date().toISOString(), settings, machine, heartbeats: [], memory: [], warmup: [], texml: null, offline: null, fanout: null };
+  const machine = describeMachine(
+    opts.database === 'postgres' ? `PostgreSQL (${await postgresVersion()}) on this machine` : 'PGlite (in memory, in the server process)',
+    opts.pin,
+  );
+  const results: BenchResults = {
+    generatedAt: new Date().toISOString(),
+    settings,
+    machine,
+    heartbeats: [],
+    memory: [],
+    warmup: [],
+    texml: null,
+    offline: null,
+    fanout: null,
+  };
   const generator = spawnPeer('./load-process.ts', 'generator', opts.pin ? 1 : null);
   await generator.ready;
   const { concurrency, durationMs } = settings;
@@ -123,7 +169,13 @@ export async function runBench(opts: BenchOptions): Promise<BenchResults> {
         const empty = await server.call<Memory>('memory');
         const warm = await measured(server, () => generator.call('warmup', { url, concurrency }));
         const full = await server.call<Memory>('memory');
-        results.warmup.push({ agents, seedMs, perSecond: warm.load.perSecond, errors: warm.load.errors, dbWritesPer1000: round2((warm.server.writes / Math.max(1, warm.load.count)) * 1000) });
+        results.warmup.push({
+          agents,
+          seedMs,
+          perSecond: warm.load.perSecond,
+          errors: warm.load.errors,
+          dbWritesPer1000: round2((warm.server.writes / Math.max(1, warm.load.count)) * 1000),
+        });
         results.memory.push({
           agents,
           liveAgents: full.liveAgents,
@@ -131,27 +183,73 @@ export async function runBench(opts: BenchOptions): Promise<BenchResults> {
           rssBytesPerAgent: Math.round((full.rss - empty.rss) / agents),
         });
         log(`· ${agents} agents: heartbeats over HTTP`);
-        results.heartbeats.push(heartbeatRow(agents, 'ours', 'http', await measured(server, () => generator.call('httpHeartbeats', { url, concurrency, durationMs }), profileAs(`heartbeats-http-${agents}`))));
+        results.heartbeats.push(
+          heartbeatRow(
+            agents,
+            'ours',
+            'http',
+            await measured(
+              server,
+              () => generator.call('httpHeartbeats', { url, concurrency, durationMs }),
+              profileAs(`heartbeats-http-${agents}`),
+            ),
+          ),
+        );
         log(`· ${agents} agents: heartbeats over graphql-ws`);
         const sockets = Math.min(agents, settings.wsSockets);
-        results.heartbeats.push(heartbeatRow(agents, 'ours', 'ws', await measured(server, () => generator.call('wsHeartbeats', { url, sockets, concurrency, durationMs }), profileAs(`heartbeats-ws-${agents}`))));
+        results.heartbeats.push(
+          heartbeatRow(
+            agents,
+            'ours',
+            'ws',
+            await measured(
+              server,
+              () => generator.call('wsHeartbeats', { url, sockets, concurrency, durationMs }),
+              profileAs(`heartbeats-ws-${agents}`),
+            ),
+          ),
+        );
         if (agents === largest) {
           log(`· ${agents} agents: TeXML decisions`);
           const companies = companyCount(population);
-          const ours = await measured(server, () => generator.call('texml', { url, concurrency, durationMs, companies }), profileAs(`texml-${agents}`));
-          results.texml = { companies, agents, ours: { ...ours.load, server: ours.server }, ceiling: null, ratioToCeiling: null, dbWritesPer1000: round2((ours.server.writes / Math.max(1, ours.load.count)) * 1000) };
+          const ours = await measured(
+            server,
+            () => generator.call('texml', { url, concurrency, durationMs, companies }),
+            profileAs(`texml-${agents}`),
+          );
+          results.texml = {
+            companies,
+            agents,
+            ours: { ...ours.load, server: ours.server },
+            ceiling: null,
+            ratioToCeiling: null,
+            dbWritesPer1000: round2((ours.server.writes / Math.max(1, ours.load.count)) * 1000),
+          };
         }
       });
       log(`· ${agents} agents: the seed's design (one UPDATE per heartbeat)`);
       await generator.call('prepare', { jwtSecret, population, agentTokens: false });
       await withServer(opts, { mode: 'baseline', population, jwtSecret }, async (server, url) => {
-        results.heartbeats.push(heartbeatRow(agents, 'baseline', 'http', await measured(server, () => generator.call('baselineHeartbeats', { url, concurrency, durationMs }), profileAs(`seed-heartbeats-${agents}`))));
+        results.heartbeats.push(
+          heartbeatRow(
+            agents,
+            'baseline',
+            'http',
+            await measured(
+              server,
+              () => generator.call('baselineHeartbeats', { url, concurrency, durationMs }),
+              profileAs(`seed-heartbeats-${agents}`),
+            ),
+          ),
+        );
       });
     }
 
     log('· ceiling: bare node:http, fixed TeXML');
     await withServer(opts, { mode: 'ceiling', jwtSecret }, async (server, url) => {
-      const ceiling = await measured(server, () => generator.call('texml', { url, concurrency, durationMs, companies: results.texml?.companies ?? 1 }));
+      const ceiling = await measured(server, () =>
+        generator.call('texml', { url, concurrency, durationMs, companies: results.texml?.companies ?? 1 }),
+      );
       if (results.texml) {
         results.texml.ceiling = { ...ceiling.load, server: ceiling.server };
         results.texml.ratioToCeiling = ratio(results.texml.ours.perSecond, ceiling.load.perSecond);
@@ -163,10 +261,22 @@ export async function runBench(opts: BenchOptions): Promise<BenchResults> {
     await generator.call('prepare', { jwtSecret, population, agentTokens: true });
     const ttl = settings.offlineTtlMs;
     // The fan-out opens all its supervisor sockets with one token to one company: lift the per-token socket cap and the company's subscription quota for it.
-    const presenceEnv = { PRESENCE_TTL_MS: String(ttl), HEARTBEAT_INTERVAL_MS: String(ttl / 2), HEARTBEAT_MAX_PER_MINUTE: '1000000', WS_MAX_SOCKETS_PER_SUPERVISOR_TOKEN: '10000', MAX_SUBSCRIPTIONS_PER_COMPANY: '100000', LOG_LEVEL: 'warn' };
+    const presenceEnv = {
+      PRESENCE_TTL_MS: String(ttl),
+      HEARTBEAT_INTERVAL_MS: String(ttl / 2),
+      HEARTBEAT_MAX_PER_MINUTE: '1000000',
+      WS_MAX_SOCKETS_PER_SUPERVISOR_TOKEN: '10000',
+      MAX_SUBSCRIPTIONS_PER_COMPANY: '100000',
+      LOG_LEVEL: 'warn',
+    };
     await withServer(opts, { mode: 'app', population, jwtSecret, env: presenceEnv }, async (_server, url) => {
       results.offline = await generator.call('offline', { url, company: 0, agents: settings.offlineAgents, ttlMs: ttl });
-      results.fanout = await generator.call('fanout', { url, company: 1, subscribers: settings.fanoutSubscribers, triggers: settings.fanoutTriggers });
+      results.fanout = await generator.call('fanout', {
+        url,
+        company: 1,
+        subscribers: settings.fanoutSubscribers,
+        triggers: settings.fanoutTriggers,
+      });
     });
   } finally {
     await generator.call('stop').catch(() => {});
@@ -209,12 +319,22 @@ async function main() {
   }
   const quick = argv.includes('--quick');
   const dbArg = argv[argv.indexOf('--db') + 1];
-  const database = argv.includes('--db') ? (dbArg === 'pglite' ? 'pglite' : 'postgres') : (await postgresReachable()) ? 'postgres' : 'pglite';
-  if (database === 'pglite') console.error(`PostgreSQL is not reachable at ${PG_URL}: using PGlite (the baseline's per-heartbeat UPDATE suffers most from that).`);
+  const database = argv.includes('--db')
+    ? dbArg === 'pglite'
+      ? 'pglite'
+      : 'postgres'
+    : (await postgresReachable())
+      ? 'postgres'
+      : 'pglite';
+  if (database === 'pglite')
+    console.error(`PostgreSQL is not reachable at ${PG_URL}: using PGlite (the baseline's per-heartbeat UPDATE suffers most from that).`);
   const started = performance.now();
   const profile = argv.includes('--profile');
   const results = await runBench({ settings: settingsFor(quick), database, pin: canPin(), profile });
-  if (profile) console.error(`CPU profiles of the server processes: ${PROFILES} (one per measured window: open in Chrome DevTools, or npx tsx bench/profile-summary.ts FILE)`);
+  if (profile)
+    console.error(
+      `CPU profiles of the server processes: ${PROFILES} (one per measured window: open in Chrome DevTools, or npx tsx bench/profile-summary.ts FILE)`,
+    );
   const notes = await readFile(NOTES, 'utf8').catch(() => '');
   process.stdout.write(renderTable(results) + '\n');
   await mkdir(new URL('./results/', import.meta.url), { recursive: true });
@@ -225,7 +345,9 @@ async function main() {
     await mkdir(new URL('../docs/', import.meta.url), { recursive: true });
     await writeFile(DOC, renderMarkdown(results, notes));
   }
-  console.error(`done in ${Math.round((performance.now() - started) / 1000)} s: ${fileURLToPath(resultsFile)}${quick ? ' (quick run: docs/BENCHMARKS.md left as it is)' : ' and docs/BENCHMARKS.md'}`);
+  console.error(
+    `done in ${Math.round((performance.now() - started) / 1000)} s: ${fileURLToPath(resultsFile)}${quick ? ' (quick run: docs/BENCHMARKS.md left as it is)' : ' and docs/BENCHMARKS.md'}`,
+  );
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {

@@ -29,7 +29,8 @@ export interface StartParams {
   env?: Record<string, string>;
 }
 
-export const CEILING_TEXML = '<?xml version="1.0" encoding="UTF-8"?><Response><Dial timeout="25" ringTone="us"><Sip>sip:bench.ag.0@sip.telnyx.com</Sip></Dial></Response>';
+export const CEILING_TEXML =
+  '<?xml version="1.0" encoding="UTF-8"?><Response><Dial timeout="25" ringTone="us"><Sip>sip:bench.ag.0@sip.telnyx.com</Sip></Dial></Response>';
 const BASELINE_SWEEP_MS = 30_000;
 
 let database: Database | null = null;
@@ -48,10 +49,20 @@ async function start(params: StartParams) {
   const seedMs = Math.round(performance.now() - seedStarted);
   let url: string;
   if (params.mode === 'app') {
-    const config = loadConfig({ JWT_SECRET: params.jwtSecret, ADMIN_API_KEY: 'bench-admin-key-0123456789', DATA_DIR: 'memory://', LOG_LEVEL: 'warn', ...params.env });
+    const config = loadConfig({
+      JWT_SECRET: params.jwtSecret,
+      ADMIN_API_KEY: 'bench-admin-key-0123456789',
+      DATA_DIR: 'memory://',
+      LOG_LEVEL: 'warn',
+      ...params.env,
+    });
     const counted = countingWrites(database!.prisma);
     writes = counted.writes;
-    app = buildApp({ config: { ...config, jwtSecret: params.jwtSecret }, database: { ...database!, prisma: counted.db }, logger: createLogger(config.logLevel) });
+    app = buildApp({
+      config: { ...config, jwtSecret: params.jwtSecret },
+      database: { ...database!, prisma: counted.db },
+      logger: createLogger(config.logLevel),
+    });
     url = await app.start(0, '127.0.0.1');
   } else {
     const counted = params.mode === 'baseline' ? countingWrites(database!.prisma) : null;
@@ -92,7 +103,9 @@ function ceilingServer(): Server {
 }
 
 function listen(server: Server): Promise<string> {
-  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(`http://127.0.0.1:${(server.address() as AddressInfo).port}`)));
+  return new Promise((resolve) =>
+    server.listen(0, '127.0.0.1', () => resolve(`http://127.0.0.1:${(server.address() as AddressInfo).port}`)),
+  );
 }
 
 let profiler: { session: Session; file: string } | null = null;
@@ -134,13 +147,23 @@ serve({
     const cpu = process.cpuUsage(window.cpu);
     const wallMs = performance.now() - window.at;
     const cpuMs = (cpu.user + cpu.system) / 1000;
-    return { wallMs: Math.round(wallMs), cpuMs: Math.round(cpuMs), cpuPercent: Math.round((cpuMs / wallMs) * 100), writes: writes() - window.writes };
+    return {
+      wallMs: Math.round(wallMs),
+      cpuMs: Math.round(cpuMs),
+      cpuPercent: Math.round((cpuMs / wallMs) * 100),
+      writes: writes() - window.writes,
+    };
   },
   /** Memory after a full collection. */
   memory() {
     collectGarbage();
     const m = process.memoryUsage();
-    return { heapUsed: m.heapUsed, rss: m.rss, external: m.external, liveAgents: app?.services.presence.tracker.liveAgents().length ?? null };
+    return {
+      heapUsed: m.heapUsed,
+      rss: m.rss,
+      external: m.external,
+      liveAgents: app?.services.presence.tracker.liveAgents().length ?? null,
+    };
   },
   /** Exits without the presence hand-over (it would write every live lease: 100k updates). */
   stop() {

@@ -61,16 +61,32 @@ const WEB_NOT_BUILT =
 export function buildApp(deps: AppDeps): App {
   const { config, logger } = deps;
   const clock = deps.clock ?? systemClock;
-  const tokens = new TokenService({ jwtSecret: config.jwtSecret, previousJwtSecret: config.jwtSecretPrevious, adminApiKey: config.adminApiKey });
+  const tokens = new TokenService({
+    jwtSecret: config.jwtSecret,
+    previousJwtSecret: config.jwtSecretPrevious,
+    adminApiKey: config.adminApiKey,
+  });
   let listeningUrl = `http://localhost:${config.port}`;
   const publicUrl = () => config.publicUrl ?? listeningUrl;
   const metrics = createMetrics();
   // REDIS_URL: presence, events, reservations and calls shared with the other instances.
-  const multiInstance = config.redisUrl ? joinInstances<Topics>({ redisUrl: config.redisUrl, keyPrefix: config.redisKeyPrefix, logger }) : null;
+  const multiInstance = config.redisUrl
+    ? joinInstances<Topics>({ redisUrl: config.redisUrl, keyPrefix: config.redisKeyPrefix, logger })
+    : null;
   const pubsub = deps.pubsub ?? multiInstance?.pubsub ?? createInMemoryPubSub<Topics>();
   const onPresenceTransition = (event: PresenceEvent) =>
     metrics.presenceTransitions.inc({ to: event.presence.online ? 'online' : 'offline', cause: event.cause });
-  const services = createServices({ config, publicUrl, db: deps.database.prisma, clock, logger, pubsub, tokens, multiInstance, onPresenceTransition });
+  const services = createServices({
+    config,
+    publicUrl,
+    db: deps.database.prisma,
+    clock,
+    logger,
+    pubsub,
+    tokens,
+    multiInstance,
+    onPresenceTransition,
+  });
   observeWaitingWrites(metrics, services);
   const readiness = new Readiness();
   readiness.register('database', () => deps.database.prisma.$queryRaw`SELECT 1`);
@@ -83,9 +99,16 @@ export function buildApp(deps: AppDeps): App {
 
   const verifier = config.telnyxPublicKey ? new TelnyxSignatureVerifier({ publicKey: config.telnyxPublicKey }) : null;
   // Accepted signatures, remembered for their window across instances (Redis) and restarts (DATA_DIR journal).
-  const replay = verifier ? createReplayStore({ dataDir: config.dataDir, redis: multiInstance?.redis ?? null, clock, logger }) : new MemoryReplayCache(clock);
+  const replay = verifier
+    ? createReplayStore({ dataDir: config.dataDir, redis: multiInstance?.redis ?? null, clock, logger })
+    : new MemoryReplayCache(clock);
 
-  const gate = new AuthGate({ authenticator: services.authenticator, failures: services.limits.authFailure, logger, trustProxyHops: config.trustProxyHops });
+  const gate = new AuthGate({
+    authenticator: services.authenticator,
+    failures: services.limits.authFailure,
+    logger,
+    trustProxyHops: config.trustProxyHops,
+  });
   const yoga = createGraphqlHttp({ config, services, metrics, logger, gate });
 
   const serveStatic = createStaticHandler({ root: deps.webRoot ?? WEB_ROOT, notBuilt: WEB_NOT_BUILT });
@@ -95,7 +118,8 @@ export function buildApp(deps: AppDeps): App {
     {
       name: 'telnyx webhooks',
       matches: (path) => isTelnyxPath(path),
-      serve: (req, res, { requestId }) => serveWebhook({ services: { ...services, logger: logger.child({ requestId }) }, metrics, verifier, replay }, req, res),
+      serve: (req, res, { requestId }) =>
+        serveWebhook({ services: { ...services, logger: logger.child({ requestId }) }, metrics, verifier, replay }, req, res),
     },
     { name: 'healthz', matches: (path) => path === '/healthz', serve: (_req, res) => sendText(res, 200, 'ok\n') },
     { name: 'readyz', matches: (path) => path === '/readyz', serve: (_req, res) => serveReadiness(readiness, res, logger) },

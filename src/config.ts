@@ -25,8 +25,14 @@ const EnvSchema = z.object({
     .regex(/^postgres(ql)?:\/\//, 'DATABASE_URL must be a postgresql:// URL (unset it for the embedded PGlite)')
     .optional(),
   DATA_DIR: z.string().default('./.data'),
-  REDIS_URL: z.string().regex(/^rediss?:\/\//, 'REDIS_URL must be a redis:// or rediss:// URL (unset it for one instance)').optional(),
-  REDIS_KEY_PREFIX: z.string().regex(/^[A-Za-z0-9:_.-]{1,64}$/, 'REDIS_KEY_PREFIX must be 1-64 letters, digits or : _ . -').default('curbe-voice'),
+  REDIS_URL: z
+    .string()
+    .regex(/^rediss?:\/\//, 'REDIS_URL must be a redis:// or rediss:// URL (unset it for one instance)')
+    .optional(),
+  REDIS_KEY_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9:_.-]{1,64}$/, 'REDIS_KEY_PREFIX must be 1-64 letters, digits or : _ . -')
+    .default('curbe-voice'),
   DATABASE_POOL_MAX: z.coerce.number().int().min(1).max(500).default(10),
   PUBLIC_URL: z.url({ protocol: /^https?$/, message: 'PUBLIC_URL must be an http(s) URL such as https://voice.example.com' }).optional(),
   PRESENCE_TTL_MS: z.coerce.number().int().min(1000).max(600_000).default(30_000),
@@ -75,17 +81,25 @@ const EnvSchema = z.object({
     .refine(isTelnyxPublicKey, 'TELNYX_PUBLIC_KEY must be the base64 Ed25519 public key from the Telnyx portal (32 bytes)')
     .optional(),
   TELNYX_API_KEY: z.string().min(10, 'TELNYX_API_KEY must be a Telnyx API v2 key (KEY…)').optional(),
-  TELNYX_API_BASE_URL: z.url({ protocol: /^https?$/, message: 'TELNYX_API_BASE_URL must be an http(s) URL' }).default('https://api.telnyx.com/v2'),
+  TELNYX_API_BASE_URL: z
+    .url({ protocol: /^https?$/, message: 'TELNYX_API_BASE_URL must be an http(s) URL' })
+    .default('https://api.telnyx.com/v2'),
   TELNYX_WEBRTC_HOST: z.url({ protocol: /^wss?$/, message: 'TELNYX_WEBRTC_HOST must be a ws:// or wss:// URL' }).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   NODE_ENV: z.string().default('development'),
   CORS_ORIGINS: z
     .string()
     .transform((value, ctx) => {
-      const origins = value.split(',').map((o) => o.trim()).filter(Boolean);
+      const origins = value
+        .split(',')
+        .map((o) => o.trim())
+        .filter(Boolean);
       for (const origin of origins) {
         if (!isOrigin(origin)) {
-          ctx.addIssue({ code: 'custom', message: `"${origin.slice(0, 80)}" is not an origin such as https://crm.example.com (lower-case scheme, host and optional port; no path or trailing slash)` });
+          ctx.addIssue({
+            code: 'custom',
+            message: `"${origin.slice(0, 80)}" is not an origin such as https://crm.example.com (lower-case scheme, host and optional port; no path or trailing slash)`,
+          });
           return z.NEVER;
         }
       }
@@ -93,8 +107,18 @@ const EnvSchema = z.object({
     })
     .optional(),
   GRAPHQL_MAX_COST: z.coerce.number().int().min(100, 'GRAPHQL_MAX_COST must be at least 100').max(10_000_000).default(50_000),
-  GRAPHQL_MAX_RESULT_NODES: z.coerce.number().int().min(100, 'GRAPHQL_MAX_RESULT_NODES must be at least 100').max(10_000_000).default(100_000),
-  GRAPHQL_MAX_RESULT_BYTES: z.coerce.number().int().min(10_000, 'GRAPHQL_MAX_RESULT_BYTES must be at least 10000').max(100_000_000).default(4 * 1024 * 1024),
+  GRAPHQL_MAX_RESULT_NODES: z.coerce
+    .number()
+    .int()
+    .min(100, 'GRAPHQL_MAX_RESULT_NODES must be at least 100')
+    .max(10_000_000)
+    .default(100_000),
+  GRAPHQL_MAX_RESULT_BYTES: z.coerce
+    .number()
+    .int()
+    .min(10_000, 'GRAPHQL_MAX_RESULT_BYTES must be at least 10000')
+    .max(100_000_000)
+    .default(4 * 1024 * 1024),
   // At most the largest page of agents the API returns (agents(first: 2000)).
   MAX_AGENTS_PER_COMPANY: z.coerce.number().int().min(1).max(2000, 'MAX_AGENTS_PER_COMPANY must be at most 2000').default(2000),
   SEED_DEMO: z
@@ -198,7 +222,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   }
   // The demo prints the admin key and long-lived tokens to the log: never in production.
   if (production && e.SEED_DEMO) {
-    throw new ConfigError('Invalid configuration:\n  SEED_DEMO must not be true when NODE_ENV=production (the demo prints the admin key and tokens); unset it');
+    throw new ConfigError(
+      'Invalid configuration:\n  SEED_DEMO must not be true when NODE_ENV=production (the demo prints the admin key and tokens); unset it',
+    );
   }
   return {
     port: e.PORT,

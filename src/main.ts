@@ -53,13 +53,19 @@ async function printDemo(app: ReturnType<typeof buildApp>, url: string, created:
   const tokens = app.services.tokens;
   const day = 24 * 3600;
   const demoCompany = await app.services.directory.company(DEMO.companyId);
-  const supervisor = await tokens.issue({ role: 'supervisor', companyId: DEMO.companyId, tokenVersion: demoCompany?.supervisorTokenVersion }, day);
+  const supervisor = await tokens.issue(
+    { role: 'supervisor', companyId: DEMO.companyId, tokenVersion: demoCompany?.supervisorTokenVersion },
+    day,
+  );
   const agent = await tokens.issue({ role: 'agent', companyId: DEMO.companyId, agentId: DEMO.agents[0].id }, day);
   // One softphone link per demo agent (open each in its own tab), each with a fresh token.
   const softphones = await Promise.all(
     DEMO.agents.map(async (a) => {
       const found = await app.services.directory.agent(a.id);
-      const issued = await tokens.issue({ role: 'agent', companyId: DEMO.companyId, agentId: a.id, tokenVersion: found?.agent.tokenVersion }, day);
+      const issued = await tokens.issue(
+        { role: 'agent', companyId: DEMO.companyId, agentId: a.id, tokenVersion: found?.agent.tokenVersion },
+        day,
+      );
       return `    Softphone, ${a.displayName}:`.padEnd(34) + `${url}/#/agent?token=${issued.token}`;
     }),
   );

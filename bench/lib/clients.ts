@@ -26,7 +26,14 @@ export class HttpClient {
   post(path: string, headers: Record<string, string>, body: string): Promise<HttpAnswer> {
     return new Promise((resolve, reject) => {
       const req = request(
-        { host: this.host, port: this.port, path, method: 'POST', agent: this.agent, headers: { ...headers, 'content-length': Buffer.byteLength(body) } },
+        {
+          host: this.host,
+          port: this.port,
+          path,
+          method: 'POST',
+          agent: this.agent,
+          headers: { ...headers, 'content-length': Buffer.byteLength(body) },
+        },
         (res) => {
           let text = '';
           res.setEncoding('utf8');
@@ -67,7 +74,7 @@ export class GraphqlSocket {
         const op = msg.id ? this.operations.get(msg.id) : undefined;
         if (!op) return;
         if (msg.type === 'next') op.next(msg.payload);
-        else if (msg.type === 'error') (op.next({ errors: msg.payload }), op.done());
+        else if (msg.type === 'error') op.next({ errors: msg.payload }), op.done();
         else if (msg.type === 'complete') op.done();
       });
     });
@@ -81,7 +88,12 @@ export class GraphqlSocket {
   request(query: string, variables: Record<string, unknown> = {}): Promise<any> {
     return new Promise((resolve) => {
       let result: any;
-      this.start(query, variables, (payload) => (result = payload), () => resolve(result));
+      this.start(
+        query,
+        variables,
+        (payload) => (result = payload),
+        () => resolve(result),
+      );
     });
   }
 

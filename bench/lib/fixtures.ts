@@ -34,7 +34,17 @@ export async function seedPopulation(db: Db, p: Population): Promise<void> {
   }
 }
 
-const WRITE_OPERATIONS = new Set(['create', 'createMany', 'createManyAndReturn', 'update', 'updateMany', 'updateManyAndReturn', 'upsert', 'delete', 'deleteMany']);
+const WRITE_OPERATIONS = new Set([
+  'create',
+  'createMany',
+  'createManyAndReturn',
+  'update',
+  'updateMany',
+  'updateManyAndReturn',
+  'upsert',
+  'delete',
+  'deleteMany',
+]);
 
 /**
  * The same Prisma client, counting write statements (model writes and $executeRaw), so a benchmark

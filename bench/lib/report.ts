@@ -44,7 +44,11 @@ export interface BenchResults {
 export function baselineRatios(r: BenchResults): { agents: number; transport: string; ratio: number | null }[] {
   return r.heartbeats
     .filter((h) => h.design === 'ours')
-    .map((h) => ({ agents: h.agents, transport: h.transport, ratio: ratio(h.perSecond, r.heartbeats.find((b) => b.design === 'baseline' && b.agents === h.agents)?.perSecond) }));
+    .map((h) => ({
+      agents: h.agents,
+      transport: h.transport,
+      ratio: ratio(h.perSecond, r.heartbeats.find((b) => b.design === 'baseline' && b.agents === h.agents)?.perSecond),
+    }));
 }
 
 const n = (x: number | null | undefined) => (x == null || Number.isNaN(x) ? '–' : x.toLocaleString('en-US'));
@@ -57,29 +61,68 @@ function table(header: string[], rows: (string | number)[][]): string {
 function heartbeatTable(r: BenchResults): string {
   return table(
     ['agents', 'design', 'transport', 'heartbeats/s', 'p50 ms', 'p99 ms', 'errors', 'server CPU', 'generator CPU', 'DB writes / 1,000 hb'],
-    r.heartbeats.map((h) => [n(h.agents), h.design === 'ours' ? 'ours' : 'seed (1 UPDATE/hb)', h.transport === 'ws' ? 'graphql-ws' : 'HTTP', n(h.perSecond), n(h.p50Ms), n(h.p99Ms), n(h.errors), `${h.serverCpuPercent}%`, `${h.generatorCpuPercent}%`, n(h.dbWritesPer1000)]),
+    r.heartbeats.map((h) => [
+      n(h.agents),
+      h.design === 'ours' ? 'ours' : 'seed (1 UPDATE/hb)',
+      h.transport === 'ws' ? 'graphql-ws' : 'HTTP',
+      n(h.perSecond),
+      n(h.p50Ms),
+      n(h.p99Ms),
+      n(h.errors),
+      `${h.serverCpuPercent}%`,
+      `${h.generatorCpuPercent}%`,
+      n(h.dbWritesPer1000),
+    ]),
   );
 }
 
 function summaryRows(r: BenchResults): (string | number)[][] {
   const rows: (string | number)[][] = [];
-  for (const b of baselineRatios(r)) rows.push([`heartbeats/s vs the seed design, ${n(b.agents)} agents (${b.transport === 'ws' ? 'graphql-ws' : 'HTTP'} vs its HTTP)`, x(b.ratio)]);
+  for (const b of baselineRatios(r))
+    rows.push([
+      `heartbeats/s vs the seed design, ${n(b.agents)} agents (${b.transport === 'ws' ? 'graphql-ws' : 'HTTP'} vs its HTTP)`,
+      x(b.ratio),
+    ]);
   const t = r.texml;
   if (t) {
-    rows.push([`TeXML decisions/s, ${n(t.companies)} companies / ${n(t.agents)} agents (p50 / p99 ms)`, `${n(t.ours.perSecond)} (${t.ours.latencyMs.p50} / ${t.ours.latencyMs.p99})`]);
-    if (t.ceiling) rows.push(['bare node:http, fixed TeXML body: req/s (p50 / p99 ms)', `${n(t.ceiling.perSecond)} (${t.ceiling.latencyMs.p50} / ${t.ceiling.latencyMs.p99})`]);
+    rows.push([
+      `TeXML decisions/s, ${n(t.companies)} companies / ${n(t.agents)} agents (p50 / p99 ms)`,
+      `${n(t.ours.perSecond)} (${t.ours.latencyMs.p50} / ${t.ours.latencyMs.p99})`,
+    ]);
+    if (t.ceiling)
+      rows.push([
+        'bare node:http, fixed TeXML body: req/s (p50 / p99 ms)',
+        `${n(t.ceiling.perSecond)} (${t.ceiling.latencyMs.p50} / ${t.ceiling.latencyMs.p99})`,
+      ]);
     rows.push(['TeXML decisions vs the ceiling', x(t.ratioToCeiling)]);
-    rows.push(['calls that rang agents / DB writes per 1,000 decisions', `${n(t.ours.notes?.rang)} of ${n(t.ours.count)} / ${n(t.dbWritesPer1000)}`]);
+    rows.push([
+      'calls that rang agents / DB writes per 1,000 decisions',
+      `${n(t.ours.notes?.rang)} of ${n(t.ours.count)} / ${n(t.dbWritesPer1000)}`,
+    ]);
   }
   if (r.offline) {
-    rows.push([`offline detection: last heartbeat → supervisor event, TTL ${n(r.offline.ttlMs)} ms (p50 / p99 / max ms)`, `${r.offline.latencyMs.p50} / ${r.offline.latencyMs.p99} / ${r.offline.latencyMs.max} (${n(r.offline.latencyMs.count)} agents, ${r.offline.errors} missed)`]);
-    rows.push(['  … beyond the TTL (p50 / p99 / max ms)', `${r.offline.overshootMs.p50} / ${r.offline.overshootMs.p99} / ${r.offline.overshootMs.max}`]);
+    rows.push([
+      `offline detection: last heartbeat → supervisor event, TTL ${n(r.offline.ttlMs)} ms (p50 / p99 / max ms)`,
+      `${r.offline.latencyMs.p50} / ${r.offline.latencyMs.p99} / ${r.offline.latencyMs.max} (${n(r.offline.latencyMs.count)} agents, ${r.offline.errors} missed)`,
+    ]);
+    rows.push([
+      '  … beyond the TTL (p50 / p99 / max ms)',
+      `${r.offline.overshootMs.p50} / ${r.offline.overshootMs.p99} / ${r.offline.overshootMs.max}`,
+    ]);
   }
   if (r.fanout) {
-    rows.push([`fan-out: heartbeat → ${n(r.fanout.notes?.subscribers)} supervisors (p50 / p99 / max ms)`, `${r.fanout.latencyMs.p50} / ${r.fanout.latencyMs.p99} / ${r.fanout.latencyMs.max} (${n(r.fanout.latencyMs.count)} deliveries, ${r.fanout.errors} missed)`]);
+    rows.push([
+      `fan-out: heartbeat → ${n(r.fanout.notes?.subscribers)} supervisors (p50 / p99 / max ms)`,
+      `${r.fanout.latencyMs.p50} / ${r.fanout.latencyMs.p99} / ${r.fanout.latencyMs.max} (${n(r.fanout.latencyMs.count)} deliveries, ${r.fanout.errors} missed)`,
+    ]);
   }
-  for (const m of r.memory) rows.push([`memory per live agent, ${n(m.agents)} agents (heap / RSS bytes)`, `${n(m.heapBytesPerAgent)} / ${n(m.rssBytesPerAgent)}`]);
-  for (const w of r.warmup) rows.push([`seed ${n(w.agents)} agents / first heartbeat of each (cold directory)`, `${n(w.seedMs)} ms / ${n(w.perSecond)} hb/s, ${n(w.dbWritesPer1000)} DB writes per 1,000`]);
+  for (const m of r.memory)
+    rows.push([`memory per live agent, ${n(m.agents)} agents (heap / RSS bytes)`, `${n(m.heapBytesPerAgent)} / ${n(m.rssBytesPerAgent)}`]);
+  for (const w of r.warmup)
+    rows.push([
+      `seed ${n(w.agents)} agents / first heartbeat of each (cold directory)`,
+      `${n(w.seedMs)} ms / ${n(w.perSecond)} hb/s, ${n(w.dbWritesPer1000)} DB writes per 1,000`,
+    ]);
   return rows;
 }
 
@@ -87,7 +130,7 @@ export function goalVerdict(r: BenchResults): string {
   const largest = Math.max(...r.heartbeats.map((h) => h.agents));
   const best = Math.max(0, ...r.heartbeats.filter((h) => h.design === 'ours' && h.agents === largest).map((h) => h.perSecond));
   const met = best >= HEARTBEAT_GOAL_PER_SECOND;
-  return `Goal: ${n(HEARTBEAT_GOAL_PER_SECOND)} heartbeats/s with ${n(largest)} agents per 2-core instance — best measured ${n(best)}/s: ${met ? 'met' : 'not met'}${r.settings.quick ? ' (quick run: sizes are not the goal\'s)' : ''}.`;
+  return `Goal: ${n(HEARTBEAT_GOAL_PER_SECOND)} heartbeats/s with ${n(largest)} agents per 2-core instance — best measured ${n(best)}/s: ${met ? 'met' : 'not met'}${r.settings.quick ? " (quick run: sizes are not the goal's)" : ''}.`;
 }
 
 function machineLine(r: BenchResults): string {

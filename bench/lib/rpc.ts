@@ -5,8 +5,16 @@
 import type { ChildProcess } from 'node:child_process';
 
 type Handler = (params: any) => unknown;
-interface Request { rpc: number; method: string; params: unknown }
-interface Reply { rpc: number; result?: unknown; error?: string }
+interface Request {
+  rpc: number;
+  method: string;
+  params: unknown;
+}
+interface Reply {
+  rpc: number;
+  result?: unknown;
+  error?: string;
+}
 
 /** In a child: answer the orchestrator's calls with `handlers`. */
 export function serve(handlers: Record<string, Handler>): void {
@@ -31,7 +39,10 @@ export class Peer {
   private readonly pending = new Map<number, { resolve: (v: any) => void; reject: (e: Error) => void }>();
   readonly ready: Promise<void>;
 
-  constructor(readonly child: ChildProcess, readonly name: string) {
+  constructor(
+    readonly child: ChildProcess,
+    readonly name: string,
+  ) {
     let markReady!: () => void;
     this.ready = new Promise((resolve, reject) => {
       markReady = resolve;

@@ -17,8 +17,30 @@ export interface BenchSettings {
 
 export function settingsFor(quick: boolean): BenchSettings {
   return quick
-    ? { quick, sizes: [500, 2_000], agentsPerCompany: 10, durationMs: 1_500, concurrency: 32, wsSockets: 100, fanoutSubscribers: 100, fanoutTriggers: 5, offlineAgents: 20, offlineTtlMs: 1_000 }
-    : { quick, sizes: [10_000, 100_000], agentsPerCompany: 10, durationMs: 10_000, concurrency: 32, wsSockets: 2_000, fanoutSubscribers: 1_000, fanoutTriggers: 20, offlineAgents: 50, offlineTtlMs: 2_000 };
+    ? {
+        quick,
+        sizes: [500, 2_000],
+        agentsPerCompany: 10,
+        durationMs: 1_500,
+        concurrency: 32,
+        wsSockets: 100,
+        fanoutSubscribers: 100,
+        fanoutTriggers: 5,
+        offlineAgents: 20,
+        offlineTtlMs: 1_000,
+      }
+    : {
+        quick,
+        sizes: [10_000, 100_000],
+        agentsPerCompany: 10,
+        durationMs: 10_000,
+        concurrency: 32,
+        wsSockets: 2_000,
+        fanoutSubscribers: 1_000,
+        fanoutTriggers: 20,
+        offlineAgents: 50,
+        offlineTtlMs: 2_000,
+      };
 }
 
 /**

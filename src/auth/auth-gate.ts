@@ -31,7 +31,12 @@ export class AuthGate {
   private readonly loggedBlocks = new LRUCache<string, true>({ max: MAX_REMEMBERED_SOURCES });
 
   constructor(
-    private readonly deps: { authenticator: Pick<Authenticator, 'authenticate'>; failures: Pick<Limit, 'take'>; logger: Logger; trustProxyHops: number },
+    private readonly deps: {
+      authenticator: Pick<Authenticator, 'authenticate'>;
+      failures: Pick<Limit, 'take'>;
+      logger: Logger;
+      trustProxyHops: number;
+    },
   ) {}
 
   /**
@@ -43,7 +48,10 @@ export class AuthGate {
     const hops = this.deps.trustProxyHops;
     const header = req?.headers['x-forwarded-for'];
     if (hops === 0 || !header) return peer;
-    const chain = (Array.isArray(header) ? header.join(',') : header).split(',').map((s) => s.trim()).filter(Boolean);
+    const chain = (Array.isArray(header) ? header.join(',') : header)
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
     return chain[chain.length - hops] ?? chain[0] ?? peer;
   }
 
@@ -51,7 +59,11 @@ export class AuthGate {
    * The viewer for a credential (null when there is none), or AuthRefused. `source` is the client's
    * address, or the request to read it from, only when an attempt fails (successes are the hot path).
    */
-  async authenticate(credential: string | null, from: string | IncomingMessage | undefined, via: 'http' | 'graphql-ws'): Promise<Viewer | null> {
+  async authenticate(
+    credential: string | null,
+    from: string | IncomingMessage | undefined,
+    via: 'http' | 'graphql-ws',
+  ): Promise<Viewer | null> {
     if (!credential) return null;
     try {
       return await this.deps.authenticator.authenticate(credential);
@@ -62,7 +74,11 @@ export class AuthGate {
       const retryAfterMs = await this.deps.failures.take(source);
       if (retryAfterMs > 0) {
         this.logBlocked(source, via, reason, retryAfterMs);
-        throw new AuthRefused({ code: 'RATE_LIMITED', message: `too many failed authentications; retry in ${Math.ceil(retryAfterMs / 1000)} s`, retryAfterMs });
+        throw new AuthRefused({
+          code: 'RATE_LIMITED',
+          message: `too many failed authentications; retry in ${Math.ceil(retryAfterMs / 1000)} s`,
+          retryAfterMs,
+        });
       }
       this.deps.logger.warn({ source, via, reason }, 'authentication failed');
       throw new AuthRefused({ code: 'UNAUTHENTICATED', message: reason });
@@ -72,6 +88,9 @@ export class AuthGate {
   private logBlocked(source: string, via: string, reason: string, retryAfterMs: number): void {
     if (this.loggedBlocks.has(source)) return;
     this.loggedBlocks.set(source, true, { ttl: Math.max(1, retryAfterMs) });
-    this.deps.logger.warn({ source, via, reason, retryAfterMs }, 'authentication failed: too many failures from this source, refused until its window ends');
+    this.deps.logger.warn(
+      { source, via, reason, retryAfterMs },
+      'authentication failed: too many failures from this source, refused until its window ends',
+    );
   }
 }

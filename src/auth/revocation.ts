@@ -45,7 +45,8 @@ export function createRevocationBus(deps: {
     }
   };
 
-  if (!redis) return { revokeAgent: (agent) => applyLocally({ agent }), revokeSupervisors: (supervisorsOf) => applyLocally({ supervisorsOf }) };
+  if (!redis)
+    return { revokeAgent: (agent) => applyLocally({ agent }), revokeSupervisors: (supervisorsOf) => applyLocally({ supervisorsOf }) };
 
   const channel = redis.prefix + 'revocations';
   const origin = redis.instanceId;
@@ -56,19 +57,25 @@ export function createRevocationBus(deps: {
       const message = JSON.parse(text) as Revocation & { origin: string };
       if (message.origin === origin) return;
       if ('agent' in message && typeof message.agent === 'string') applyLocally({ agent: message.agent });
-      else if ('supervisorsOf' in message && typeof message.supervisorsOf === 'string') applyLocally({ supervisorsOf: message.supervisorsOf });
+      else if ('supervisorsOf' in message && typeof message.supervisorsOf === 'string')
+        applyLocally({ supervisorsOf: message.supervisorsOf });
     } catch {
       logger.warn({ channel }, 'unreadable revocation dropped');
     }
   });
   // Revocations published while this instance was cut off are lost: re-check what is still open.
   redis.onRecovered(() => {
-    void sessions.recheck(deps.admits).then((ended) => ended > 0 && logger.warn({ ended }, 'connections closed after a redis outage: their tokens were revoked meanwhile'));
+    void sessions
+      .recheck(deps.admits)
+      .then((ended) => ended > 0 && logger.warn({ ended }, 'connections closed after a redis outage: their tokens were revoked meanwhile'));
   });
   const announce = (r: Revocation) => {
     applyLocally(r);
     redis.command.publish(channel, JSON.stringify({ ...r, origin })).catch((err: Error) => {
-      logger.warn({ err: err.message, ...r }, 'revocation not shared (redis unavailable): the other instances re-check their connections when it returns');
+      logger.warn(
+        { err: err.message, ...r },
+        'revocation not shared (redis unavailable): the other instances re-check their connections when it returns',
+      );
     });
   };
   return { revokeAgent: (agent) => announce({ agent }), revokeSupervisors: (supervisorsOf) => announce({ supervisorsOf }) };

@@ -24,7 +24,13 @@ export interface OpenSession {
 /** setTimeout takes at most 2^31-1 ms (~24.8 days); supervisor tokens live up to 90 days. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
-type Entry = OpenSession & { agentId: string | null; companyId: string; tokenKey: string; credential: string | null; timer: NodeJS.Timeout | null };
+type Entry = OpenSession & {
+  agentId: string | null;
+  companyId: string;
+  tokenKey: string;
+  credential: string | null;
+  timer: NodeJS.Timeout | null;
+};
 
 export class Sessions {
   private readonly byAgent = new Map<string, Set<Entry>>();
@@ -109,11 +115,14 @@ export class Sessions {
   private expireAt(entry: Entry, expiresAt: number): void {
     const left = expiresAt - this.now();
     if (left <= 0) return void queueMicrotask(() => entry.close(CLOSE_UNAUTHORIZED, 'token expired'));
-    entry.timer = setTimeout(() => {
-      entry.timer = null;
-      if (left > MAX_TIMER_MS) this.expireAt(entry, expiresAt);
-      else entry.close(CLOSE_UNAUTHORIZED, 'token expired');
-    }, Math.min(left, MAX_TIMER_MS));
+    entry.timer = setTimeout(
+      () => {
+        entry.timer = null;
+        if (left > MAX_TIMER_MS) this.expireAt(entry, expiresAt);
+        else entry.close(CLOSE_UNAUTHORIZED, 'token expired');
+      },
+      Math.min(left, MAX_TIMER_MS),
+    );
     entry.timer.unref();
   }
 }
@@ -128,6 +137,9 @@ function closeAll(set: Set<Entry> | undefined, code: number, reason: string): nu
 /** Agents are limited across all their tokens; supervisors per token (a digest, never the token). */
 function tokenKeyOf(viewer: Exclude<Viewer, { role: 'admin' }>, credential: string | null): string {
   if (viewer.role === 'agent') return `agent:${viewer.agentId}`;
-  const digest = createHash('sha256').update(credential ?? '').digest('base64url').slice(0, 22);
+  const digest = createHash('sha256')
+    .update(credential ?? '')
+    .digest('base64url')
+    .slice(0, 22);
   return `supervisor:${viewer.companyId}:${digest}`;
 }

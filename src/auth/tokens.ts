@@ -89,11 +89,13 @@ export class TokenService {
     try {
       const options = { issuer: ISSUER, audience: AUDIENCE, algorithms: ['HS256'] };
       const { payload } = await jwtVerify(credential, this.key, options).catch((err) => {
-        if (this.previousKey && err instanceof joseErrors.JWSSignatureVerificationFailed) return jwtVerify(credential, this.previousKey, options);
+        if (this.previousKey && err instanceof joseErrors.JWSSignatureVerificationFailed)
+          return jwtVerify(credential, this.previousKey, options);
         throw err;
       });
       const cid = payload.cid;
-      if (typeof cid !== 'string' || typeof payload.sub !== 'string' || typeof payload.exp !== 'number') throw new AuthError('malformed token');
+      if (typeof cid !== 'string' || typeof payload.sub !== 'string' || typeof payload.exp !== 'number')
+        throw new AuthError('malformed token');
       const expiresAt = payload.exp * 1000;
       // Tokens issued before versions existed carry none: version 0, the column's default.
       const tokenVersion = typeof payload.ver === 'number' ? payload.ver : 0;

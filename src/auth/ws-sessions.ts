@@ -17,7 +17,13 @@ import { AuthRefused, type AuthGate } from './auth-gate.js';
 import { CLOSE_RATE_LIMITED, CLOSE_UNAUTHORIZED } from './sessions.js';
 import { credentialFrom, type Viewer } from './tokens.js';
 
-export type WsExtra = { socket: WebSocket; request: IncomingMessage; viewer?: Viewer | null; credential?: string | null; endSession?: () => void };
+export type WsExtra = {
+  socket: WebSocket;
+  request: IncomingMessage;
+  viewer?: Viewer | null;
+  credential?: string | null;
+  endSession?: () => void;
+};
 type Ctx = WsContext<Record<string, unknown> | undefined, WsExtra>;
 
 /** A hint for operation caps: nothing frees up on a timer, so "try again shortly". */
@@ -60,14 +66,23 @@ export function graphqlWsSessions(deps: { services: Services; gate: AuthGate }) 
       if (!viewer) return false;
       const cap = viewer.role === 'agent' ? limits.wsMaxSocketsPerAgent : limits.wsMaxSocketsPerSupervisorToken;
       if (viewer.role !== 'admin' && services.sessions.socketCount(viewer, credential) >= cap) {
-        services.logger.warn({ role: viewer.role, companyId: viewer.companyId, cap }, 'graphql-ws connection refused: too many open sockets for this token');
-        socket.close(CLOSE_RATE_LIMITED, `too many open connections for this ${viewer.role === 'agent' ? 'agent' : 'token'} (at most ${cap})`);
+        services.logger.warn(
+          { role: viewer.role, companyId: viewer.companyId, cap },
+          'graphql-ws connection refused: too many open sockets for this token',
+        );
+        socket.close(
+          CLOSE_RATE_LIMITED,
+          `too many open connections for this ${viewer.role === 'agent' ? 'agent' : 'token'} (at most ${cap})`,
+        );
         return false;
       }
       ctx.extra.viewer = viewer;
       ctx.extra.credential = credential;
       if (viewer.role === 'agent') services.presence.attachSocket(viewer.agentId, viewer.companyId);
-      ctx.extra.endSession = services.sessions.open(viewer, credential, { kind: 'socket', close: (code, reason) => socket.close(code, reason) });
+      ctx.extra.endSession = services.sessions.open(viewer, credential, {
+        kind: 'socket',
+        close: (code, reason) => socket.close(code, reason),
+      });
       return true;
     },
 
@@ -88,7 +103,12 @@ export function graphqlWsSessions(deps: { services: Services; gate: AuthGate }) 
     operationRefused(ctx: Ctx): GraphQLError[] | null {
       const open = Object.keys(ctx.subscriptions).length;
       if (open <= limits.wsMaxSubscriptionsPerSocket) return null;
-      return [new RateLimitedError(`too many operations open on this connection (at most ${limits.wsMaxSubscriptionsPerSocket})`, RETRY_OPERATIONS_MS)];
+      return [
+        new RateLimitedError(
+          `too many operations open on this connection (at most ${limits.wsMaxSubscriptionsPerSocket})`,
+          RETRY_OPERATIONS_MS,
+        ),
+      ];
     },
   };
 }

@@ -18,7 +18,13 @@ export class CallLedger {
   ) {}
 
   started(session: CallSession): void {
-    this.deps.log.started({ companyId: session.companyId, callSid: session.callSid, from: session.from, to: session.to, startedAt: session.startedAt });
+    this.deps.log.started({
+      companyId: session.companyId,
+      callSid: session.callSid,
+      from: session.from,
+      to: session.to,
+      startedAt: session.startedAt,
+    });
     this.changed(session);
   }
 

@@ -107,7 +107,8 @@ export class CallScope {
       for (const row of rows) {
         if (!row.answeredAgentId) continue;
         const activity = this.activityOf(row.answeredAgentId, day);
-        if (row._count._all > activity.callsToday) this.deps.activity.set(row.answeredAgentId, { ...activity, callsToday: row._count._all });
+        if (row._count._all > activity.callsToday)
+          this.deps.activity.set(row.answeredAgentId, { ...activity, callsToday: row._count._all });
       }
       this.callsTodayLoaded.add(key);
       if (this.callsTodayLoaded.size > 100_000) this.callsTodayLoaded.clear(); // old days; reloading is harmless

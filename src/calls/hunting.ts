@@ -4,7 +4,14 @@
  * reserving the agents it offers. Each answers TeXML and a typed outcome (src/domain/webhook-outcome.ts).
  */
 import { randomInt } from 'node:crypto';
-import { calledNumber, callbackUrls, dialCompleteDocument, FORWARD_STEP, languageMenuDocument, voiceDocument } from '../domain/call-flow.js';
+import {
+  calledNumber,
+  callbackUrls,
+  dialCompleteDocument,
+  FORWARD_STEP,
+  languageMenuDocument,
+  voiceDocument,
+} from '../domain/call-flow.js';
 import type { Clock } from '../domain/clock.js';
 import { decideRoute, type AgentSnapshot, type CallContext, type RoutePlan } from '../domain/routing.js';
 import { allOf, hasSkill, menuChoice, skillsNamed, type SkillExpression } from '../domain/skills.js';
@@ -117,7 +124,10 @@ export class Hunting {
     if (!existing) ledger.started(session);
     if (!session.menuDone && needsMenu(company, session.to)) {
       sessions.chooseLanguage(session.callSid, null); // asked once, whatever the caller does
-      return { texml: renderTexml(languageMenuDocument(company.policy.languageMenu, this.urls(company))), outcome: { kind: 'language-menu' } };
+      return {
+        texml: renderTexml(languageMenuDocument(company.policy.languageMenu, this.urls(company))),
+        outcome: { kind: 'language-menu' },
+      };
     }
     return stepOf(this.step(company, session));
   }
@@ -126,7 +136,8 @@ export class Hunting {
   languageChosen(company: DirectoryCompany, call: InboundCall & { digits: string | null }): CallStep {
     if (!call.callSid) return stepOf(this.preview(company, call));
     const { sessions } = this.deps;
-    const session = sessions.get(call.callSid) ?? sessions.start({ callSid: call.callSid, companyId: company.id, from: call.from, to: call.to });
+    const session =
+      sessions.get(call.callSid) ?? sessions.start({ callSid: call.callSid, companyId: company.id, from: call.from, to: call.to });
     const language = menuChoice(company.policy.languageMenu, call.digits);
     sessions.chooseLanguage(session.callSid, language);
     const next = stepOf(this.step(company, session));
@@ -175,7 +186,12 @@ export class Hunting {
   private step(company: DirectoryCompany, session: CallSession): CallDecision {
     const { clock, sessions, ledger } = this.deps;
     const now = clock.now();
-    const call: CallContext = { from: session.from, to: session.to, requiredSkills: requirementOf(company, session), ageSeconds: (now - session.startedAt) / 1000 };
+    const call: CallContext = {
+      from: session.from,
+      to: session.to,
+      requiredSkills: requirementOf(company, session),
+      ageSeconds: (now - session.startedAt) / 1000,
+    };
     const plan = decideRoute(company.policy, this.snapshot(company), call, now, {
       callSid: session.callSid,
       offered: session.offered,
@@ -184,7 +200,12 @@ export class Hunting {
     });
     if (plan.kind === 'RING') {
       const first = session.offered.length === 0;
-      sessions.ring(session.callSid, plan.targets.map((t) => t.agentId), plan.timeoutSeconds, { reserve: plan.reserve });
+      sessions.ring(
+        session.callSid,
+        plan.targets.map((t) => t.agentId),
+        plan.timeoutSeconds,
+        { reserve: plan.reserve },
+      );
       if (first && company.policy.mode === 'ROUND_ROBIN') void this.rememberRoundRobin(company, plan.targets[0]!.agentId);
       ledger.changed(session);
     } else if (plan.kind === 'FALLBACK') {

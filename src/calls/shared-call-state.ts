@@ -64,7 +64,11 @@ export class RedisCallState implements SharedCallState {
     let token: string | null = null;
     try {
       token = await this.acquire(lock);
-      if (token === null) this.log.warn({ companyId: scope.companyId, callSid: scope.callSid, waitedMs: LOCK_WAIT_MS }, 'company call lock not had in time: decided from the local view');
+      if (token === null)
+        this.log.warn(
+          { companyId: scope.companyId, callSid: scope.callSid, waitedMs: LOCK_WAIT_MS },
+          'company call lock not had in time: decided from the local view',
+        );
       else await this.load(scope);
     } catch (err) {
       this.degraded(err, scope, 'call state not loaded: decided from the local view');
@@ -129,7 +133,10 @@ export class RedisCallState implements SharedCallState {
     const reservations = sessions.exportReservations(scope.agentIds);
     tx.del(reservationsKey);
     if (reservations.length > 0) {
-      tx.hset(reservationsKey, Object.fromEntries(reservations.map((r) => [r.agentId, JSON.stringify({ callSid: r.callSid, until: r.until })])));
+      tx.hset(
+        reservationsKey,
+        Object.fromEntries(reservations.map((r) => [r.agentId, JSON.stringify({ callSid: r.callSid, until: r.until })])),
+      );
       tx.pexpire(reservationsKey, Math.max(1, Math.max(...reservations.map((r) => r.until)) - now));
     }
     this.deps.activity.stage(tx, scope.companyId, scope.agentIds);

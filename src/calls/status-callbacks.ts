@@ -82,7 +82,10 @@ export class StatusCallbacks {
   async freeStaleCalls(): Promise<number> {
     const { activity, clock, logger, scope, agents } = this.deps;
     const maxMs = this.deps.agentCallMaxMs ?? DEFAULT_AGENT_CALL_MAX_MS;
-    const stale = activity.entries().filter(([, a]) => isStaleCall(a, clock.now(), maxMs)).map(([agentId]) => agentId);
+    const stale = activity
+      .entries()
+      .filter(([, a]) => isStaleCall(a, clock.now(), maxMs))
+      .map(([agentId]) => agentId);
     let freed = 0;
     for (const agentId of stale) {
       let found: Awaited<ReturnType<Directory['agent']>>;
@@ -99,7 +102,10 @@ export class StatusCallbacks {
       const done = await scope.run(company, null, () => {
         const current = activity.get(agentId);
         if (!current || !isStaleCall(current, clock.now(), maxMs)) return false;
-        logger.info({ agentId, companyId: company.id, callSid: current.onCallSid, lastLegEventAt: current.callEventAt ?? null }, 'agent freed: no leg event past the bound');
+        logger.info(
+          { agentId, companyId: company.id, callSid: current.onCallSid, lastLegEventAt: current.callEventAt ?? null },
+          'agent freed: no leg event past the bound',
+        );
         return agents.apply(company, agentId, { kind: 'cleared' });
       });
       if (done) freed++;

@@ -69,7 +69,12 @@ export function onDay(state: AgentActivity, day: string): AgentActivity {
   return state.day === day ? state : { ...state, day, callsToday: 0 };
 }
 
-export function onActivity(state: AgentActivity, event: ActivityEvent, rules: ActivityRules, now: number): { state: AgentActivity; effects: ActivityEffect[] } {
+export function onActivity(
+  state: AgentActivity,
+  event: ActivityEvent,
+  rules: ActivityRules,
+  now: number,
+): { state: AgentActivity; effects: ActivityEffect[] } {
   switch (event.kind) {
     case 'missed': {
       const misses = state.consecutiveMisses + 1;
@@ -79,14 +84,23 @@ export function onActivity(state: AgentActivity, event: ActivityEvent, rules: Ac
       return { state: { ...state, consecutiveMisses: misses }, effects: [] };
     }
     case 'answered':
-      return { state: { ...state, onCallSid: event.callSid, callEventAt: now, consecutiveMisses: 0, wrapUpEndsAt: null }, effects: [{ kind: 'presence-changed' }] };
+      return {
+        state: { ...state, onCallSid: event.callSid, callEventAt: now, consecutiveMisses: 0, wrapUpEndsAt: null },
+        effects: [{ kind: 'presence-changed' }],
+      };
     case 'ended': {
       if (state.onCallSid === null) return { state, effects: [] }; // a leg that never connected, or a repeat
       if (event.callSid !== undefined && event.callSid !== state.onCallSid) return { state, effects: [] }; // on another call now
       const ended = { ...state, onCallSid: null, callEventAt: null, callsToday: state.callsToday + 1 };
       if (rules.wrapUpSeconds <= 0) return { state: ended, effects: [{ kind: 'call-ended', at: now }, { kind: 'presence-changed' }] };
       const until = now + rules.wrapUpSeconds * 1000;
-      return { state: { ...ended, wrapUpEndsAt: until }, effects: [{ kind: 'call-ended', at: now }, { kind: 'start-wrap-up', until }] };
+      return {
+        state: { ...ended, wrapUpEndsAt: until },
+        effects: [
+          { kind: 'call-ended', at: now },
+          { kind: 'start-wrap-up', until },
+        ],
+      };
     }
     case 'cleared':
       if (state.onCallSid === null) return { state, effects: [] };

@@ -369,13 +369,7 @@ export function evaluateHours(hours: BusinessHours, now: number): HoursStatus {
   return closed(schedule, clock, today, now, null);
 }
 
-function closed(
-  schedule: Compiled,
-  clock: ZoneClock,
-  today: number,
-  now: number,
-  opensAt: number | null,
-): HoursStatus {
+function closed(schedule: Compiled, clock: ZoneClock, today: number, now: number, opensAt: number | null): HoursStatus {
   const holiday = holidayAt(schedule, clock, today, now);
   if (!holiday) return { open: false, reason: 'OUTSIDE_HOURS', opensAt };
   return holiday.name === undefined

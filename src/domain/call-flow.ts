@@ -7,7 +7,21 @@
 import type { RoutePlan, RoutingPolicy } from './routing.js';
 import type { LanguageMenuOption } from './skills.js';
 import { telnyxPath, type TelnyxRoute } from './telnyx-routes.js';
-import { dial, gather, hangup, number, pause, record, redirect, response, say, sip, type TexmlDocument, type RingTone, RING_TONES } from './texml.js';
+import {
+  dial,
+  gather,
+  hangup,
+  number,
+  pause,
+  record,
+  redirect,
+  response,
+  say,
+  sip,
+  type TexmlDocument,
+  type RingTone,
+  RING_TONES,
+} from './texml.js';
 
 export const TELNYX_SIP_DOMAIN = 'sip.telnyx.com';
 
@@ -80,7 +94,11 @@ export function voiceDocument(plan: RoutePlan, policy: RoutingPolicy, urls: Call
         answerOnBridge: true,
       },
       ...plan.targets.map((t) =>
-        sip(sipUri(t.sipUsername), { statusCallback: urls.status, statusCallbackEvent: 'initiated ringing answered completed', statusCallbackMethod: 'POST' }),
+        sip(sipUri(t.sipUsername), {
+          statusCallback: urls.status,
+          statusCallbackEvent: 'initiated ringing answered completed',
+          statusCallbackMethod: 'POST',
+        }),
       ),
     ),
   );
@@ -110,7 +128,14 @@ export const MENU_TIMEOUT_SECONDS = 6;
 export function languageMenuDocument(options: readonly LanguageMenuOption[], urls: CallbackUrls): TexmlDocument {
   return response(
     gather(
-      { action: urls.language, method: 'POST', input: 'dtmf', numDigits: 1, timeout: MENU_TIMEOUT_SECONDS, validDigits: options.map((o) => o.digit).join('') },
+      {
+        action: urls.language,
+        method: 'POST',
+        input: 'dtmf',
+        numDigits: 1,
+        timeout: MENU_TIMEOUT_SECONDS,
+        validDigits: options.map((o) => o.digit).join(''),
+      },
       ...options.map((o) => say(o.prompt, { voice: 'alice', language: o.language })),
     ),
     redirect(urls.language, { method: 'POST' }),

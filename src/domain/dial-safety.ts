@@ -17,7 +17,13 @@ import { parsePhoneNumberFromString, type NumberType } from 'libphonenumber-js/m
  * UK 084x), "personal numbers" (UK 070, charged like premium and a known fraud vehicle), universal
  * access numbers (charged at special rates in several countries) and pagers.
  */
-export const DENIED_NUMBER_TYPES: ReadonlySet<NumberType> = new Set<NumberType>(['PREMIUM_RATE', 'SHARED_COST', 'PERSONAL_NUMBER', 'UAN', 'PAGER']);
+export const DENIED_NUMBER_TYPES: ReadonlySet<NumberType> = new Set<NumberType>([
+  'PREMIUM_RATE',
+  'SHARED_COST',
+  'PERSONAL_NUMBER',
+  'UAN',
+  'PAGER',
+]);
 
 /**
  * Destinations known for international revenue share fraud. Carriers and the fraud reports of
@@ -111,9 +117,14 @@ export function checkForwardNumber(number: string, facts: ForwardNumberFacts): F
 
   const type = parsed.getType();
   if (type && DENIED_NUMBER_TYPES.has(type)) {
-    return { ok: false, problem: 'DENIED_TYPE', message: `${e164} is ${TYPE_NAMES[type]}; calls cannot be forwarded to premium-rate, shared-cost or similar numbers` };
+    return {
+      ok: false,
+      problem: 'DENIED_TYPE',
+      message: `${e164} is ${TYPE_NAMES[type]}; calls cannot be forwarded to premium-rate, shared-cost or similar numbers`,
+    };
   }
-  const destination = (parsed.country && IRSF_REGIONS[parsed.country]) || (!parsed.country && IRSF_CALLING_CODES[parsed.countryCallingCode]);
+  const destination =
+    (parsed.country && IRSF_REGIONS[parsed.country]) || (!parsed.country && IRSF_CALLING_CODES[parsed.countryCallingCode]);
   if (destination) {
     return {
       ok: false,
@@ -122,7 +133,11 @@ export function checkForwardNumber(number: string, facts: ForwardNumberFacts): F
     };
   }
   if (facts.ownNumbers.some((own) => sameNumber(own, e164))) {
-    return { ok: false, problem: 'OWN_NUMBER', message: `${e164} is one of this company's own numbers; forwarding to it would call the company again (a loop)` };
+    return {
+      ok: false,
+      problem: 'OWN_NUMBER',
+      message: `${e164} is one of this company's own numbers; forwarding to it would call the company again (a loop)`,
+    };
   }
   // Neutral on purpose: it must not tell a supervisor that another company uses the number.
   if (facts.belongsToAnotherTenant) return { ok: false, problem: 'OTHER_TENANT', message: `${e164} cannot be used as a forwarding number` };

@@ -73,7 +73,17 @@ export interface CallContext {
   ageSeconds?: number;
 }
 
-export type SkipReason = 'CLOSED' | 'DISABLED' | 'OFFLINE' | 'NOT_REGISTERED' | 'ON_BREAK' | 'WRAP_UP' | 'ON_CALL' | 'LACKS_SKILL' | 'RESERVED' | 'ALREADY_OFFERED';
+export type SkipReason =
+  | 'CLOSED'
+  | 'DISABLED'
+  | 'OFFLINE'
+  | 'NOT_REGISTERED'
+  | 'ON_BREAK'
+  | 'WRAP_UP'
+  | 'ON_CALL'
+  | 'LACKS_SKILL'
+  | 'RESERVED'
+  | 'ALREADY_OFFERED';
 
 export interface SkippedAgent {
   agentId: string;
@@ -164,7 +174,12 @@ export function decideRoute(
 }
 
 /** The decision with one skill requirement (or none) applied. */
-function decideFor(policy: RoutingPolicy, agents: readonly AgentSnapshot[], required: SkillExpression | null, hunt: HuntContext): Exclude<RoutePlan, { kind: 'WAIT' }> {
+function decideFor(
+  policy: RoutingPolicy,
+  agents: readonly AgentSnapshot[],
+  required: SkillExpression | null,
+  hunt: HuntContext,
+): Exclude<RoutePlan, { kind: 'WAIT' }> {
   const skipped: SkippedAgent[] = [];
   const routable: AgentSnapshot[] = [];
   const hunting = policy.mode !== 'AUTO';
@@ -202,7 +217,12 @@ function decideHunt(
     callsToday: a.callsToday,
   }));
   const step = nextHuntStep(
-    { strategy: policy.mode as Strategy, ringTimeoutSeconds: policy.ringTimeoutSeconds, progressiveStepSeconds: policy.progressiveStepSeconds, maxHuntSeconds: policy.maxHuntSeconds },
+    {
+      strategy: policy.mode as Strategy,
+      ringTimeoutSeconds: policy.ringTimeoutSeconds,
+      progressiveStepSeconds: policy.progressiveStepSeconds,
+      maxHuntSeconds: policy.maxHuntSeconds,
+    },
     candidates,
     { offered: hunt.offered, elapsedSeconds: hunt.elapsedSeconds, roundRobinLast: policy.roundRobinLast },
     hunt.random,
@@ -233,8 +253,14 @@ function decideHunt(
  * AUTO (the seed's rule): nobody routable → fallback; one → ring that agent; two or more → ring them
  * all at once. Targets come in a stable order (display name, then id) so plans are reproducible.
  */
-function decideAuto(policy: RoutingPolicy, routable: AgentSnapshot[], skipped: SkippedAgent[], rangBefore: boolean): Exclude<RoutePlan, { kind: 'WAIT' }> {
-  if (routable.length === 0) return { kind: 'FALLBACK', fallback: policy.fallbackKind, reason: rangBefore ? 'HUNT_EXHAUSTED' : 'NO_AGENTS', skipped };
+function decideAuto(
+  policy: RoutingPolicy,
+  routable: AgentSnapshot[],
+  skipped: SkippedAgent[],
+  rangBefore: boolean,
+): Exclude<RoutePlan, { kind: 'WAIT' }> {
+  if (routable.length === 0)
+    return { kind: 'FALLBACK', fallback: policy.fallbackKind, reason: rangBefore ? 'HUNT_EXHAUSTED' : 'NO_AGENTS', skipped };
   routable.sort((a, b) => DISPLAY_ORDER.compare(a.displayName, b.displayName) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   return {
     kind: 'RING',

@@ -34,7 +34,11 @@ export type ParseResult = { ok: true; expression: SkillExpression } | { ok: fals
 
 export function parseSkillExpression(text: string): ParseResult {
   if (text.length > MAX_EXPRESSION_LENGTH) return { ok: false, error: `a skill expression is at most ${MAX_EXPRESSION_LENGTH} characters` };
-  const tokens = text.toLowerCase().match(/\s*(>=|[()&|>=]|[a-z0-9_-]+|\S)/g)?.map((t) => t.trim()) ?? [];
+  const tokens =
+    text
+      .toLowerCase()
+      .match(/\s*(>=|[()&|>=]|[a-z0-9_-]+|\S)/g)
+      ?.map((t) => t.trim()) ?? [];
   if (tokens.length === 0) return { ok: false, error: 'the skill expression is empty' };
   let i = 0;
   const fail = (why: string): never => {
@@ -69,7 +73,8 @@ export function parseSkillExpression(text: string): ParseResult {
     if (cmp === '>=' || cmp === '>' || cmp === '=') {
       i++;
       const level = Number(tokens[i++]);
-      if (!Number.isInteger(level) || level < 0 || level > MAX_SKILL_LEVEL) fail(`the level after "${token}${cmp}" must be a whole number 0-${MAX_SKILL_LEVEL}`);
+      if (!Number.isInteger(level) || level < 0 || level > MAX_SKILL_LEVEL)
+        fail(`the level after "${token}${cmp}" must be a whole number 0-${MAX_SKILL_LEVEL}`);
       return { op: 'has', skill: token, cmp, level };
     }
     return hasSkill(token);
@@ -88,7 +93,11 @@ export function matchesSkills(expression: SkillExpression, skills: Skills): bool
     case 'has': {
       const level = skills[expression.skill] ?? 0;
       if (level === 0) return false;
-      return expression.cmp === '>=' ? level >= expression.level : expression.cmp === '>' ? level > expression.level : level === expression.level;
+      return expression.cmp === '>='
+        ? level >= expression.level
+        : expression.cmp === '>'
+          ? level > expression.level
+          : level === expression.level;
     }
     case 'and':
       return expression.terms.every((t) => matchesSkills(t, skills));
@@ -107,7 +116,9 @@ export function allOf(...expressions: (SkillExpression | null)[]): SkillExpressi
 export function describeSkills(expression: SkillExpression): string {
   switch (expression.op) {
     case 'has':
-      return expression.cmp === '>=' && expression.level === MIN_SKILL_LEVEL ? expression.skill : `${expression.skill}${expression.cmp}${expression.level}`;
+      return expression.cmp === '>=' && expression.level === MIN_SKILL_LEVEL
+        ? expression.skill
+        : `${expression.skill}${expression.cmp}${expression.level}`;
     case 'and':
       return expression.terms.map((t) => (t.op === 'or' ? `(${describeSkills(t)})` : describeSkills(t))).join(' & ');
     case 'or':
@@ -151,7 +162,8 @@ export function validateLanguageMenu(options: readonly LanguageMenuOption[]): st
     if (!/^[0-9*#]$/.test(o.digit)) return `menu digit "${o.digit}" must be one key: 0-9, * or #`;
     if (digits.has(o.digit)) return `menu digit ${o.digit} is used twice`;
     digits.add(o.digit);
-    if (!SKILL_NAME.test(o.skill)) return `menu skill "${o.skill}" is not a skill name (lower-case a-z, 0-9, _ or -, starting with a letter)`;
+    if (!SKILL_NAME.test(o.skill))
+      return `menu skill "${o.skill}" is not a skill name (lower-case a-z, 0-9, _ or -, starting with a letter)`;
     if (!o.prompt.trim() || o.prompt.length > 300) return `the prompt for digit ${o.digit} must be 1-300 characters`;
     if (!/^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$/.test(o.language)) return `"${o.language}" is not a BCP-47 language tag (e.g. en-US, es-US)`;
   }

@@ -55,7 +55,12 @@ export interface CompanyStats {
 /** Call log outcomes that count as answered / missed / after hours. */
 const MISSED = new Set(['VOICEMAIL', 'FORWARDED', 'ABANDONED', 'HUNG_UP']);
 
-export function companyStats(agents: readonly AgentStateInput[], calls: readonly CallInput[], today: readonly LoggedCall[], now: number): CompanyStats {
+export function companyStats(
+  agents: readonly AgentStateInput[],
+  calls: readonly CallInput[],
+  today: readonly LoggedCall[],
+  now: number,
+): CompanyStats {
   const ringingAgents = new Set<string>();
   let callsWaiting = 0;
   let callsRinging = 0;

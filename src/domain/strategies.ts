@@ -123,7 +123,11 @@ function drawIndex(length: number, random: () => number): number {
  * One tier's candidates (already in the fixed order) ordered for a strategy.
  * RANDOM draws without replacement, one `random()` per draw while two or more are left.
  */
-function orderTier(strategy: Strategy, tier: readonly Candidate[], ctx: { roundRobinLast: string | null; random: () => number }): Candidate[] {
+function orderTier(
+  strategy: Strategy,
+  tier: readonly Candidate[],
+  ctx: { roundRobinLast: string | null; random: () => number },
+): Candidate[] {
   switch (strategy) {
     case 'RING_ALL':
     case 'SEQUENTIAL':
@@ -200,7 +204,12 @@ function stepSeconds(seconds: number): number {
  * - The timeout is min(step, remaining) where the remaining budget is rounded down, so the sum of
  *   the steps never exceeds `maxHuntSeconds`.
  */
-export function nextHuntStep(policy: HuntPolicy, candidates: readonly Candidate[], state: HuntState, random: () => number): HuntStep | null {
+export function nextHuntStep(
+  policy: HuntPolicy,
+  candidates: readonly Candidate[],
+  state: HuntState,
+  random: () => number,
+): HuntStep | null {
   const elapsed = Number.isFinite(state.elapsedSeconds) ? Math.max(0, state.elapsedSeconds) : 0;
   const budget = Math.floor(policy.maxHuntSeconds - elapsed);
   if (!(budget >= MIN_STEP_SECONDS)) return null;
@@ -233,7 +242,9 @@ export function nextHuntStep(policy: HuntPolicy, candidates: readonly Candidate[
       break;
     default: {
       // The rotation of ROUND_ROBIN depends on the whole tier, offered agents included.
-      const next = orderTier(policy.strategy, tierAll, { roundRobinLast: state.roundRobinLast, random }).find((c) => !offered.has(c.agentId));
+      const next = orderTier(policy.strategy, tierAll, { roundRobinLast: state.roundRobinLast, random }).find(
+        (c) => !offered.has(c.agentId),
+      );
       targets = [next!];
     }
   }

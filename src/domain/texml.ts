@@ -11,8 +11,46 @@ export const TEXML_CONTENT_TYPE = 'application/xml; charset=utf-8';
 
 /** Ringback tones `<Dial ringTone>` accepts; anything else would silently fall back to `us`. */
 export const RING_TONES = [
-  'at', 'au', 'bg', 'br', 'be', 'ch', 'cl', 'cn', 'cz', 'de', 'dk', 'ee', 'es', 'fi', 'fr', 'gr', 'hu', 'il', 'in', 'it',
-  'lt', 'jp', 'mx', 'my', 'nl', 'no', 'nz', 'ph', 'pl', 'pt', 'ru', 'se', 'sg', 'th', 'tw', 've', 'za', 'us', 'us-old', 'uk',
+  'at',
+  'au',
+  'bg',
+  'br',
+  'be',
+  'ch',
+  'cl',
+  'cn',
+  'cz',
+  'de',
+  'dk',
+  'ee',
+  'es',
+  'fi',
+  'fr',
+  'gr',
+  'hu',
+  'il',
+  'in',
+  'it',
+  'lt',
+  'jp',
+  'mx',
+  'my',
+  'nl',
+  'no',
+  'nz',
+  'ph',
+  'pl',
+  'pt',
+  'ru',
+  'se',
+  'sg',
+  'th',
+  'tw',
+  've',
+  'za',
+  'us',
+  'us-old',
+  'uk',
 ] as const;
 export type RingTone = (typeof RING_TONES)[number];
 
@@ -22,22 +60,60 @@ const MACHINE_DETECTION_ATTRIBUTES = ['machineDetection', 'detectionMode', 'mach
 /** The runtime whitelist, per element, in rendering order. The TS attribute types are checked against it below. */
 export const ATTRIBUTES = {
   Dial: [
-    'action', 'method', 'callerId', 'fromDisplayName', 'hangupOnStar', 'timeout', 'timeLimit', 'record',
-    'recordingChannels', 'recordMaxLength', 'recordingStatusCallback', 'recordingStatusCallbackMethod',
-    'recordingStatusCallbackEvent', 'sendRecordingUrl', 'ringTone', 'audioUrl', 'answerOnBridge', 'passDiversionHeader',
+    'action',
+    'method',
+    'callerId',
+    'fromDisplayName',
+    'hangupOnStar',
+    'timeout',
+    'timeLimit',
+    'record',
+    'recordingChannels',
+    'recordMaxLength',
+    'recordingStatusCallback',
+    'recordingStatusCallbackMethod',
+    'recordingStatusCallbackEvent',
+    'sendRecordingUrl',
+    'ringTone',
+    'audioUrl',
+    'answerOnBridge',
+    'passDiversionHeader',
   ],
   Sip: ['username', 'password', ...CALL_TARGET_ATTRIBUTES, ...MACHINE_DETECTION_ATTRIBUTES],
   Number: [...CALL_TARGET_ATTRIBUTES, 'sendDigits', ...MACHINE_DETECTION_ATTRIBUTES],
   Say: ['voice', 'language', 'loop'],
   Play: ['loop', 'digits'],
   Record: [
-    'action', 'method', 'finishOnKey', 'timeout', 'maxLength', 'playBeep', 'trim', 'channels', 'recordingStatusCallback',
-    'recordingStatusCallbackMethod', 'recordingStatusCallbackEvent', 'format', 'transcription', 'transcriptionCallback',
-    'transcriptionEngine', 'transcriptionLanguage',
+    'action',
+    'method',
+    'finishOnKey',
+    'timeout',
+    'maxLength',
+    'playBeep',
+    'trim',
+    'channels',
+    'recordingStatusCallback',
+    'recordingStatusCallbackMethod',
+    'recordingStatusCallbackEvent',
+    'format',
+    'transcription',
+    'transcriptionCallback',
+    'transcriptionEngine',
+    'transcriptionLanguage',
   ],
   Gather: [
-    'action', 'method', 'input', 'timeout', 'finishOnKey', 'numDigits', 'minDigits', 'maxDigits', 'validDigits',
-    'language', 'speechTimeout', 'hints',
+    'action',
+    'method',
+    'input',
+    'timeout',
+    'finishOnKey',
+    'numDigits',
+    'minDigits',
+    'maxDigits',
+    'validDigits',
+    'language',
+    'speechTimeout',
+    'hints',
   ],
   Hangup: [],
   Reject: ['reason'],
@@ -110,7 +186,7 @@ export type DialAttributes = {
 };
 export type SipAttributes = { username?: string; password?: string } & CallTarget & MachineDetection;
 export type NumberAttributes = CallTarget & { sendDigits?: string } & MachineDetection;
-export type SayAttributes = { voice?: string; language?: string; /** 0–10, 0 = forever. */ loop?: number };
+export type SayAttributes = { voice?: string; language?: string /** 0–10, 0 = forever. */; loop?: number };
 export type PlayAttributes = { loop?: number; digits?: string };
 export type RecordAttributes = {
   action?: string;
@@ -151,14 +227,24 @@ export type RedirectAttributes = { method?: HttpMethod };
 export type HangupAttributes = Record<never, never>;
 
 export type AttributeMap = {
-  Dial: DialAttributes; Sip: SipAttributes; Number: NumberAttributes; Say: SayAttributes; Play: PlayAttributes;
-  Record: RecordAttributes; Gather: GatherAttributes; Hangup: HangupAttributes; Reject: RejectAttributes;
-  Pause: PauseAttributes; Redirect: RedirectAttributes;
+  Dial: DialAttributes;
+  Sip: SipAttributes;
+  Number: NumberAttributes;
+  Say: SayAttributes;
+  Play: PlayAttributes;
+  Record: RecordAttributes;
+  Gather: GatherAttributes;
+  Hangup: HangupAttributes;
+  Reject: RejectAttributes;
+  Pause: PauseAttributes;
+  Redirect: RedirectAttributes;
 };
 
 // Compile-time guard: each attribute type has exactly the names of its runtime whitelist entry.
 type SameNames<N extends ElementName> = [keyof AttributeMap[N]] extends [AttributeName<N>]
-  ? [AttributeName<N>] extends [keyof AttributeMap[N]] ? true : false
+  ? [AttributeName<N>] extends [keyof AttributeMap[N]]
+    ? true
+    : false
   : false;
 type AssertAll<T extends { [N in ElementName]: true }> = T;
 export type AttributeTypesMatchWhitelist = AssertAll<{ [N in ElementName]: SameNames<N> }>;
@@ -311,7 +397,14 @@ function isElement(node: unknown, allowed: readonly ElementName[]): node is Texm
 // XML 1.0 Char production: everything else (NUL, most C0 controls, lone surrogates, U+FFFE/U+FFFF) is removed.
 const ILLEGAL_XML_CHARS = /[^\t\n\r\u0020-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/gu;
 const ESCAPES: Readonly<Record<string, string>> = {
-  '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;', '\t': '&#9;', '\n': '&#10;', '\r': '&#13;',
+  '&': '&amp;',
+  '<': '&lt;',
+  '>': '&gt;',
+  '"': '&quot;',
+  "'": '&apos;',
+  '\t': '&#9;',
+  '\n': '&#10;',
+  '\r': '&#13;',
 };
 // Parsers normalize raw whitespace in attributes to spaces and raw CR in text to LF; char refs survive both.
 const ATTRIBUTE_SPECIALS = /[&<>"'\t\n\r]/g;

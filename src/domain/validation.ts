@@ -38,7 +38,10 @@ export const telnyxCredentialId = z
   .string()
   .trim()
   .toLowerCase()
-  .refine((v) => v === '' || isTelnyxCredentialId(v), 'must be a Telnyx telephony credential id: a UUID such as 6a09cdc3-8948-47f0-aa62-74ac943d6c58 ("" removes it)');
+  .refine(
+    (v) => v === '' || isTelnyxCredentialId(v),
+    'must be a Telnyx telephony credential id: a UUID such as 6a09cdc3-8948-47f0-aa62-74ac943d6c58 ("" removes it)',
+  );
 
 /**
  * An IANA time zone, kept as given: ICU's "canonical" names are the legacy ones (Asia/Kolkata →
@@ -64,4 +67,8 @@ export const spokenText = z.string().trim().min(1, 'must not be empty').max(1000
 export const language = z.string().regex(/^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$/, 'a BCP-47 language tag such as en-US or es-MX');
 export const voicemailMaxSeconds = z.number().int().min(5, 'at least 5 seconds').max(3600, 'at most 3600 seconds');
 export const statusReason = z.string().trim().min(1, 'must not be empty').max(60, 'at most 60 characters');
-export const tokenTtlSeconds = z.number().int().min(60, 'at least 60 seconds').max(90 * 24 * 3600, 'at most 90 days');
+export const tokenTtlSeconds = z
+  .number()
+  .int()
+  .min(60, 'at least 60 seconds')
+  .max(90 * 24 * 3600, 'at most 90 days');

@@ -89,7 +89,16 @@ export function decidedStep(outcome: CallStepOutcome): Exclude<CallStepOutcome, 
   return outcome.kind === 'language-chosen' || outcome.kind === 'dial-ended' ? decidedStep(outcome.next) : outcome;
 }
 
-const CALL_STEP_KINDS = new Set<string>(['ring', 'hold', 'fallback', 'language-menu', 'language-chosen', 'dial-ended', 'answered', 'hunt-over']);
+const CALL_STEP_KINDS = new Set<string>([
+  'ring',
+  'hold',
+  'fallback',
+  'language-menu',
+  'language-chosen',
+  'dial-ended',
+  'answered',
+  'hunt-over',
+]);
 
 export function isCallStepOutcome(outcome: WebhookOutcome): outcome is CallStepOutcome {
   return CALL_STEP_KINDS.has(outcome.kind);

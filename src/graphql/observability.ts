@@ -35,7 +35,8 @@ export function observabilityPlugin(metrics: Metrics, logger: Logger): Plugin {
           if (heartbeats > 0 && !errors?.length) metrics.heartbeats.inc({ transport }, heartbeats);
           const line = { requestId, transport, operationName: args.operationName ?? undefined, ms: round(performance.now() - started) };
           // Heartbeats are the bulk of the traffic: their success lines stay at debug.
-          if (errors?.length) logger.info({ ...line, errors: errors.map((e) => e.extensions?.code ?? e.message) }, 'graphql operation failed');
+          if (errors?.length)
+            logger.info({ ...line, errors: errors.map((e) => e.extensions?.code ?? e.message) }, 'graphql operation failed');
           else logger.debug(line, 'graphql operation');
         },
       };

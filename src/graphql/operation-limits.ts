@@ -88,11 +88,14 @@ export function operationLimitsPlugin(limits: OperationLimits): Plugin {
       setResult({ data: null, errors: [tooLarge] });
       return;
     }
-    if (limits.hideSuggestions && result.errors?.some(hasSuggestion)) setResult({ ...result, errors: result.errors.map(withoutSuggestion) });
+    if (limits.hideSuggestions && result.errors?.some(hasSuggestion))
+      setResult({ ...result, errors: result.errors.map(withoutSuggestion) });
   };
 
   // The estimate coerces the variables first, so its errors can be theirs (with suggestions).
-  const refusal = (errors: GraphQLError[]): ExecutionResult => ({ errors: limits.hideSuggestions ? errors.map(withoutSuggestion) : errors });
+  const refusal = (errors: GraphQLError[]): ExecutionResult => ({
+    errors: limits.hideSuggestions ? errors.map(withoutSuggestion) : errors,
+  });
 
   return {
     onValidate() {
@@ -160,7 +163,12 @@ function aggregateCycle(schema: GraphQLSchema, document: DocumentNode, operation
   for (const def of document.definitions) if (def.kind === Kind.FRAGMENT_DEFINITION) fragments.set(def.name.value, def);
   const walked = new Set<string>();
 
-  const walk = (selectionSet: SelectionSetNode, type: GraphQLCompositeType, inside: readonly string[], path: readonly string[]): GraphQLError | null => {
+  const walk = (
+    selectionSet: SelectionSetNode,
+    type: GraphQLCompositeType,
+    inside: readonly string[],
+    path: readonly string[],
+  ): GraphQLError | null => {
     for (const selection of selectionSet.selections) {
       let found: GraphQLError | null = null;
       if (selection.kind === Kind.FIELD) {

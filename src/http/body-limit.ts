@@ -8,7 +8,9 @@ export function withinBodyLimit(req: IncomingMessage, res: ServerResponse, limit
   const declared = Number(req.headers['content-length']);
   if (Number.isFinite(declared) && declared > limit) {
     res.writeHead(413, { 'content-type': 'application/json', connection: 'close' });
-    res.end(JSON.stringify({ errors: [{ message: `Request body is larger than ${limit} bytes`, extensions: { code: 'PAYLOAD_TOO_LARGE' } }] }));
+    res.end(
+      JSON.stringify({ errors: [{ message: `Request body is larger than ${limit} bytes`, extensions: { code: 'PAYLOAD_TOO_LARGE' } }] }),
+    );
     req.resume();
     return false;
   }

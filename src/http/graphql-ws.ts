@@ -13,7 +13,9 @@ import { GRAPHQL_LIMITS } from '../graphql/hardening.js';
 import type { Services } from '../services/index.js';
 import type { GraphqlHttp } from './graphql-http.js';
 
-export function attachGraphqlWs(deps: { server: Server; yoga: GraphqlHttp; services: Services; gate: AuthGate }): { close(): Promise<void> } {
+export function attachGraphqlWs(deps: { server: Server; yoga: GraphqlHttp; services: Services; gate: AuthGate }): {
+  close(): Promise<void>;
+} {
   const { server, yoga, services, gate } = deps;
   const wss = new WebSocketServer({ server, path: yoga.graphqlEndpoint, maxPayload: GRAPHQL_LIMITS.maxBodyBytes });
   // Authentication, socket caps, expiry/revocation and ping limits: src/auth/ws-sessions.ts.
@@ -29,7 +31,14 @@ export function attachGraphqlWs(deps: { server: Server; yoga: GraphqlHttp; servi
       onSubscribe: async (ctx, _id, payload) => {
         const refused = wsSessions.operationRefused(ctx);
         if (refused) return refused;
-        const { schema, execute, subscribe, contextFactory, parse: yogaParse, validate: yogaValidate } = yoga.getEnveloped({
+        const {
+          schema,
+          execute,
+          subscribe,
+          contextFactory,
+          parse: yogaParse,
+          validate: yogaValidate,
+        } = yoga.getEnveloped({
           ...ctx,
           req: ctx.extra.request,
           socket: ctx.extra.socket,
@@ -86,4 +95,3 @@ function coalesceFrames(socket: import('ws').WebSocket): void {
     send(...args);
   }) as typeof socket.send;
 }
-

@@ -46,9 +46,7 @@ const CONTENT_SECURITY_POLICY = [
 ].join('; ');
 const REVALIDATE = 'no-cache';
 
-export type StaticTarget =
-  | { kind: 'file'; relative: string; fallback: boolean }
-  | { kind: 'refused'; status: 400 | 404 };
+export type StaticTarget = { kind: 'file'; relative: string; fallback: boolean } | { kind: 'refused'; status: 400 | 404 };
 
 /**
  * The pure half: which file under the root a URL path names. Rejects encoded separators, NUL and
@@ -86,7 +84,8 @@ export function createStaticHandler(opts: { root: string; notBuilt: string }) {
   const root = resolve(opts.root);
   return async function serveStatic(req: IncomingMessage, res: ServerResponse, urlPath: string): Promise<void> {
     const target = resolveStaticPath(urlPath);
-    if (target.kind === 'refused') return void send(res, target.status, 'text/plain; charset=utf-8', target.status === 400 ? 'bad request\n' : 'not found\n');
+    if (target.kind === 'refused')
+      return void send(res, target.status, 'text/plain; charset=utf-8', target.status === 400 ? 'bad request\n' : 'not found\n');
     const file = join(root, target.relative);
     // Belt and braces: the resolved path must still be inside the root.
     if (file !== root && !file.startsWith(root + sep)) return void send(res, 400, 'text/plain; charset=utf-8', 'bad request\n');

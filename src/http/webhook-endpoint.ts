@@ -56,16 +56,29 @@ export async function serveWebhook(deps: WebhookEndpointDeps, req: IncomingMessa
       // Checked before reading anything: nothing the signature cannot cover is ever used.
       if (req.method !== 'POST') {
         req.resume();
-        return refuse(405, {}, 'telnyx webhook refused: signatures are required, so only POST is accepted (a GET\'s query string is not signed): set the TeXML application\'s and callbacks\' method to POST');
+        return refuse(
+          405,
+          {},
+          "telnyx webhook refused: signatures are required, so only POST is accepted (a GET's query string is not signed): set the TeXML application's and callbacks' method to POST",
+        );
       }
       if (!isFormContentType(req.headers['content-type'])) {
         req.resume();
-        return refuse(415, { contentType: String(req.headers['content-type'] ?? '').slice(0, 100) }, 'telnyx webhook refused: signed webhooks must be application/x-www-form-urlencoded');
+        return refuse(
+          415,
+          { contentType: String(req.headers['content-type'] ?? '').slice(0, 100) },
+          'telnyx webhook refused: signed webhooks must be application/x-www-form-urlencoded',
+        );
       }
     }
     const body = await readBody(req, MAX_WEBHOOK_BODY_BYTES, services.config.webhookBodyTimeoutMs);
     if (body.kind === 'timeout') {
-      return refuse(408, { timeoutMs: services.config.webhookBodyTimeoutMs }, 'telnyx webhook refused: the body did not arrive in time', true);
+      return refuse(
+        408,
+        { timeoutMs: services.config.webhookBodyTimeoutMs },
+        'telnyx webhook refused: the body did not arrive in time',
+        true,
+      );
     }
     if (body.kind === 'error') {
       if (!res.headersSent) res.writeHead(400, { 'content-type': TEXML_CONTENT_TYPE }).end(REFUSED_DOCUMENT);
@@ -76,7 +89,8 @@ export async function serveWebhook(deps: WebhookEndpointDeps, req: IncomingMessa
       const verdict = verifier.check(raw ?? Buffer.alloc(0), req.headers, services.clock.now());
       // Logged without the body: an unsigned request may carry anything.
       if (!verdict.ok) return refuse(403, { reason: verdict.reason }, 'telnyx webhook refused: signature');
-      if (!(await deps.replay.claim(verdict.replayKey, verdict.expiresAt))) return refuse(403, { reason: 'replayed' }, 'telnyx webhook refused: signature');
+      if (!(await deps.replay.claim(verdict.replayKey, verdict.expiresAt)))
+        return refuse(403, { reason: 'replayed' }, 'telnyx webhook refused: signature');
     }
     const url = new URL(req.url ?? '/', 'http://localhost');
     const answer = await handleTelnyxWebhook(services, {

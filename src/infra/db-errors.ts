@@ -10,13 +10,17 @@ export function uniqueViolation(err: unknown): string[] | null {
     const target = err.meta?.target;
     if (Array.isArray(target)) return target.map(String);
     if (typeof target === 'string') return [target];
-    const fields = (err.meta?.driverAdapterError as { cause?: { constraint?: { fields?: string[] } } } | undefined)?.cause?.constraint?.fields;
+    const fields = (err.meta?.driverAdapterError as { cause?: { constraint?: { fields?: string[] } } } | undefined)?.cause?.constraint
+      ?.fields;
     return fields ?? [];
   }
   const cause = (err as { name?: string; cause?: { code?: string; detail?: string } } | null)?.cause;
   if ((err as Error | null)?.name === 'DriverAdapterError' && cause?.code === '23505') {
     const columns = /Key \(([^)]*)\)=/.exec(cause.detail ?? '')?.[1] ?? '';
-    return columns.split(',').map((c) => c.trim().replace(/"/g, '')).filter(Boolean);
+    return columns
+      .split(',')
+      .map((c) => c.trim().replace(/"/g, ''))
+      .filter(Boolean);
   }
   return null;
 }

@@ -24,7 +24,11 @@ export interface Database {
  * One schema, two engines: a real Postgres when DATABASE_URL is set, otherwise PGlite (Postgres
  * compiled to WASM) in `dataDir/pglite`, or purely in memory when dataDir is `memory://`.
  */
-export async function openDatabase(opts: { databaseUrl?: string | undefined; dataDir: string; databasePoolMax?: number }): Promise<Database> {
+export async function openDatabase(opts: {
+  databaseUrl?: string | undefined;
+  dataDir: string;
+  databasePoolMax?: number;
+}): Promise<Database> {
   if (opts.databaseUrl) {
     // Per instance: N instances open up to N × DATABASE_POOL_MAX connections (mind Postgres' max_connections).
     const pool = new pg.Pool({ connectionString: opts.databaseUrl, max: opts.databasePoolMax ?? 10 });

@@ -16,6 +16,11 @@ export interface MultiInstance<T extends TopicMap> {
 
 export function joinInstances<T extends TopicMap>(opts: { redisUrl: string; keyPrefix: string; logger: Logger }): MultiInstance<T> {
   const redis = connectRedis(opts.redisUrl, { keyPrefix: opts.keyPrefix, logger: opts.logger });
-  const events = createRedisPubSub<T>({ publisher: redis.command, subscriber: redis.subscriber, channelPrefix: redis.prefix + 'events:', logger: opts.logger });
+  const events = createRedisPubSub<T>({
+    publisher: redis.command,
+    subscriber: redis.subscriber,
+    channelPrefix: redis.prefix + 'events:',
+    logger: opts.logger,
+  });
   return { redis, pubsub: events.pubsub, subscribed: events.subscribed, close: () => redis.close() };
 }

@@ -21,7 +21,12 @@ export interface RedisPubSub<T extends TopicMap> {
   subscribed(topic: keyof T & string, id: string, timeoutMs?: number): Promise<void>;
 }
 
-export function createRedisPubSub<T extends TopicMap>(opts: { publisher: Redis; subscriber: Redis; channelPrefix: string; logger: Logger }): RedisPubSub<T> {
+export function createRedisPubSub<T extends TopicMap>(opts: {
+  publisher: Redis;
+  subscriber: Redis;
+  channelPrefix: string;
+  logger: Logger;
+}): RedisPubSub<T> {
   const { publisher, subscriber, channelPrefix, logger } = opts;
   const listeners = new Map<string, Set<Listener>>();
   const subscribing = new Map<string, Promise<unknown>>();
@@ -99,6 +104,8 @@ export function stringifyWithDates(value: unknown): string {
 
 export function parseWithDates(text: string): unknown {
   return JSON.parse(text, (_key, v) =>
-    v !== null && typeof v === 'object' && !Array.isArray(v) && typeof v.$date === 'number' && Object.keys(v).length === 1 ? new Date(v.$date) : v,
+    v !== null && typeof v === 'object' && !Array.isArray(v) && typeof v.$date === 'number' && Object.keys(v).length === 1
+      ? new Date(v.$date)
+      : v,
   );
 }

@@ -53,7 +53,8 @@ export function connectRedis(url: string, opts: { keyPrefix: string; logger: Log
   const down = (err?: Error) => {
     if (closing) return;
     // One warning per outage, not one per reconnect attempt.
-    if (!announcedDown) log.warn({ err: err?.message }, 'redis unavailable: degraded mode (local presence view, local call state); retrying');
+    if (!announcedDown)
+      log.warn({ err: err?.message }, 'redis unavailable: degraded mode (local presence view, local call state); retrying');
     ready = false;
     announcedDown = true;
   };

@@ -13,9 +13,16 @@ export interface Secrets {
  * JWT_SECRET and ADMIN_API_KEY when the environment does not set them (the embedded default): made
  * once and kept in the data folder, so tokens and the key survive restarts. Production sets both.
  */
-export async function resolveSecrets(opts: { jwtSecret?: string | undefined; adminApiKey?: string | undefined; dataDir: string }): Promise<Secrets> {
+export async function resolveSecrets(opts: {
+  jwtSecret?: string | undefined;
+  adminApiKey?: string | undefined;
+  dataDir: string;
+}): Promise<Secrets> {
   if (opts.jwtSecret && opts.adminApiKey) return { jwtSecret: opts.jwtSecret, adminApiKey: opts.adminApiKey, file: null };
-  const generate = () => ({ jwtSecret: randomBytes(32).toString('base64url'), adminApiKey: `admin_${randomBytes(18).toString('base64url')}` });
+  const generate = () => ({
+    jwtSecret: randomBytes(32).toString('base64url'),
+    adminApiKey: `admin_${randomBytes(18).toString('base64url')}`,
+  });
   if (opts.dataDir === 'memory://') return { ...generate(), ...defined(opts), file: null };
   const file = path.resolve(opts.dataDir, 'secrets.json');
   let stored: { jwtSecret: string; adminApiKey: string };

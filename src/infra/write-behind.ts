@@ -86,7 +86,11 @@ export class WriteBehind<V> {
     this.stopped = true;
     if (this.timer) this.opts.clock.clearTimer(this.timer);
     this.timer = undefined;
-    if (this.pending.size > 0) this.opts.logger.error({ rows: this.pending.size, what: this.opts.what }, `stopping with ${this.opts.what} not written: they are lost`);
+    if (this.pending.size > 0)
+      this.opts.logger.error(
+        { rows: this.pending.size, what: this.opts.what },
+        `stopping with ${this.opts.what} not written: they are lost`,
+      );
   }
 
   private onTimer(): void {
@@ -111,7 +115,10 @@ export class WriteBehind<V> {
       }
     }
     if (this.failures > 0 && rows.length > 0) {
-      this.opts.logger.info({ rows: rows.length, attempts: this.failures, dropped: this.droppedThisOutage, what: this.opts.what }, `${this.opts.what} written again`);
+      this.opts.logger.info(
+        { rows: rows.length, attempts: this.failures, dropped: this.droppedThisOutage, what: this.opts.what },
+        `${this.opts.what} written again`,
+      );
       this.failures = 0;
       this.droppedThisOutage = 0;
       if (this.pending.size > 0) void this.flush(); // what came in meanwhile
@@ -129,7 +136,10 @@ export class WriteBehind<V> {
     this.bound();
     this.failures++;
     if (this.failures === 1) {
-      this.opts.logger.warn({ err, rows: this.pending.size, what: this.opts.what }, `could not write ${this.opts.what}: keeping them and retrying`);
+      this.opts.logger.warn(
+        { err, rows: this.pending.size, what: this.opts.what },
+        `could not write ${this.opts.what}: keeping them and retrying`,
+      );
     }
     if (this.stopped) return;
     const base = this.opts.retryBaseMs ?? 500;
@@ -146,7 +156,10 @@ export class WriteBehind<V> {
     for (let i = 0; i < excess; i++) this.pending.delete(keys.next().value as string);
     this.dropped += excess;
     if (this.droppedThisOutage === 0) {
-      this.opts.logger.error({ bound: this.maxWaitingRows, dropped: excess, what: this.opts.what }, `too many ${this.opts.what} waiting: dropped the oldest`);
+      this.opts.logger.error(
+        { bound: this.maxWaitingRows, dropped: excess, what: this.opts.what },
+        `too many ${this.opts.what} waiting: dropped the oldest`,
+      );
     }
     this.droppedThisOutage += excess;
   }

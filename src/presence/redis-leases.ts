@@ -275,7 +275,10 @@ export class RedisPresenceLeases implements PresenceLeases {
   /** Socket counts that could not be written (Redis away); re-asserted on recovery. */
   private readonly unsyncedSockets = new Set<string>();
   /** Heartbeats answered locally while Redis was away, replayed on recovery (latest per agent). */
-  private readonly unsyncedHeartbeats = new Map<string, { agent: AgentPolicyRef; report: HeartbeatReport; seenAt: number; expiresAt: number }>();
+  private readonly unsyncedHeartbeats = new Map<
+    string,
+    { agent: AgentPolicyRef; report: HeartbeatReport; seenAt: number; expiresAt: number }
+  >();
   private timer: TimerHandle | undefined;
   private stopped = false;
   private started = false;
@@ -340,7 +343,10 @@ export class RedisPresenceLeases implements PresenceLeases {
 
   async restore(agent: AgentPolicyRef, state: { sipRegistered: boolean; lastSeenAt: number; leaseExpiresAt: number }): Promise<void> {
     try {
-      await this.run(HEARTBEAT, heartbeatArgs(agent, { sipRegistered: state.sipRegistered }, state.lastSeenAt, state.leaseExpiresAt, this.persistIntervalMs, true));
+      await this.run(
+        HEARTBEAT,
+        heartbeatArgs(agent, { sipRegistered: state.sipRegistered }, state.lastSeenAt, state.leaseExpiresAt, this.persistIntervalMs, true),
+      );
     } catch (err) {
       this.degraded(err, 'a handed-over lease was not restored');
     }
@@ -419,7 +425,11 @@ export class RedisPresenceLeases implements PresenceLeases {
   }
 
   private async run(script: RedisScript, args: (string | number)[]): Promise<ScriptResult> {
-    const raw = await script.run(this.redis.command, [this.redis.prefix + 'deadlines'], [this.redis.prefix, this.now(), this.redis.instanceId, ...args]);
+    const raw = await script.run(
+      this.redis.command,
+      [this.redis.prefix + 'deadlines'],
+      [this.redis.prefix, this.now(), this.redis.instanceId, ...args],
+    );
     const out = JSON.parse(String(raw)) as ScriptResult;
     this.absorb(out);
     return out;
@@ -430,7 +440,15 @@ export class RedisPresenceLeases implements PresenceLeases {
     const now = this.now();
     for (const s of list(out.s)) this.mirror.apply(s, now);
     for (const t of list(out.t)) {
-      const transition: PresenceTransition = { agentId: t.a, companyId: t.c, online: t.on, sipRegistered: t.sip, at: t.at, lastSeenAt: t.seen, cause: t.cause };
+      const transition: PresenceTransition = {
+        agentId: t.a,
+        companyId: t.c,
+        online: t.on,
+        sipRegistered: t.sip,
+        at: t.at,
+        lastSeenAt: t.seen,
+        cause: t.cause,
+      };
       try {
         this.opts.onTransition(transition);
       } catch (err) {
@@ -499,7 +517,15 @@ export class RedisPresenceLeases implements PresenceLeases {
         }
         // Ordered after the subscriber's own resubscribe: from here on no sync message is missed.
         await this.redis.subscriber.subscribe(this.redis.prefix + 'sync');
-        const snap = JSON.parse(String(await SNAPSHOT.run(this.redis.command, [this.redis.prefix + 'deadlines'], [this.redis.prefix, this.now(), this.redis.instanceId]))) as {
+        const snap = JSON.parse(
+          String(
+            await SNAPSHOT.run(
+              this.redis.command,
+              [this.redis.prefix + 'deadlines'],
+              [this.redis.prefix, this.now(), this.redis.instanceId],
+            ),
+          ),
+        ) as {
           v: number;
           s: LeaseState[] | Record<string, never>;
         };
@@ -550,7 +576,14 @@ export class RedisPresenceLeases implements PresenceLeases {
   }
 }
 
-function heartbeatArgs(agent: AgentPolicyRef, report: HeartbeatReport, seenAt: number, expiresAt: number, persistIntervalMs: number, restore: boolean) {
+function heartbeatArgs(
+  agent: AgentPolicyRef,
+  report: HeartbeatReport,
+  seenAt: number,
+  expiresAt: number,
+  persistIntervalMs: number,
+  restore: boolean,
+) {
   const callState = report.callState === undefined ? '' : report.callState === null ? '-' : `=${report.callState}`;
   return [
     agent.agentId,

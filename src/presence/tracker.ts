@@ -109,10 +109,7 @@ export class PresenceTracker {
     this.onError = opts.onError;
   }
 
-  heartbeat(
-    agent: { agentId: string; companyId: string; allowUnregistered: boolean },
-    report: HeartbeatReport,
-  ): AgentLiveness {
+  heartbeat(agent: { agentId: string; companyId: string; allowUnregistered: boolean }, report: HeartbeatReport): AgentLiveness {
     this.drain();
     const now = this.clock.now();
     let e = this.agents.get(agent.agentId);
@@ -298,8 +295,7 @@ export class PresenceTracker {
   }
 
   private expire(e: Entry, now: number): void {
-    const cause: TransitionCause =
-      e.graceDeadline !== null && e.graceDeadline < e.leaseExpiresAt ? 'socket-closed' : 'lease-expired';
+    const cause: TransitionCause = e.graceDeadline !== null && e.graceDeadline < e.leaseExpiresAt ? 'socket-closed' : 'lease-expired';
     const wasOnline = e.online;
     e.live = false;
     e.graceDeadline = null;
@@ -374,9 +370,7 @@ export class PresenceTracker {
   }
 
   private deadlineOf(e: Entry): number {
-    return e.sockets === 0 && e.graceDeadline !== null
-      ? Math.min(e.leaseExpiresAt, e.graceDeadline)
-      : e.leaseExpiresAt;
+    return e.sockets === 0 && e.graceDeadline !== null ? Math.min(e.leaseExpiresAt, e.graceDeadline) : e.leaseExpiresAt;
   }
 
   private transition(e: Entry, online: boolean, cause: TransitionCause, at: number): void {

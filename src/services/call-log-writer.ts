@@ -32,7 +32,15 @@ const iso = (ms: number | null | undefined) => (ms == null ? null : new Date(ms)
 export class CallLogWriter {
   private readonly batches: WriteBehind<CallLogEntry>;
 
-  constructor(deps: { db: Db; clock: Clock; logger: Logger; flushIntervalMs?: number; maxBatch?: number; maxWaitingRows?: number | undefined; retryMaxMs?: number }) {
+  constructor(deps: {
+    db: Db;
+    clock: Clock;
+    logger: Logger;
+    flushIntervalMs?: number;
+    maxBatch?: number;
+    maxWaitingRows?: number | undefined;
+    retryMaxMs?: number;
+  }) {
     this.batches = new WriteBehind<CallLogEntry>({
       clock: deps.clock,
       logger: deps.logger,

@@ -35,49 +35,71 @@ export class CallService {
   private readonly hunting: Hunting;
   private readonly statusCallbacks: StatusCallbacks;
 
-  constructor(
-    deps: {
-      db: Db;
-      directory: Directory;
-      presence: AgentLiveness & AgentStatusWriter;
-      clock: Clock;
-      logger: Logger;
-      pubsub: PubSub;
-      publicUrl: () => string;
-      /** This instance's calls in progress and their reservations. */
-      sessions: CallSessions;
-      /** Each agent's call activity: in memory, or mirrored through Redis with the shared call state. */
-      activity: AgentActivityStore;
-      random?: () => number;
-      /** Multi-instance mode: call state shared through Redis (webhooks of one call land anywhere). */
-      sharedState?: SharedCallState;
-      /** An agent on a call with no leg event for this long is freed by the sweep (AGENT_CALL_MAX_SECONDS). */
-      agentCallMaxMs?: number;
-      /** Call-log rows that may wait for the database before the oldest are dropped. */
-      maxWaitingRows?: number;
-      /**
-       * Set when webhooks must be signed: callback URLs carry a MAC (src/telnyx/callback-mac.ts), and a
-       * webhook about a call of another company is refused (ForeignCallError) instead of acted on.
-       */
-      callbackSigner?: CallbackUrlSigner;
-    },
-  ) {
+  constructor(deps: {
+    db: Db;
+    directory: Directory;
+    presence: AgentLiveness & AgentStatusWriter;
+    clock: Clock;
+    logger: Logger;
+    pubsub: PubSub;
+    publicUrl: () => string;
+    /** This instance's calls in progress and their reservations. */
+    sessions: CallSessions;
+    /** Each agent's call activity: in memory, or mirrored through Redis with the shared call state. */
+    activity: AgentActivityStore;
+    random?: () => number;
+    /** Multi-instance mode: call state shared through Redis (webhooks of one call land anywhere). */
+    sharedState?: SharedCallState;
+    /** An agent on a call with no leg event for this long is freed by the sweep (AGENT_CALL_MAX_SECONDS). */
+    agentCallMaxMs?: number;
+    /** Call-log rows that may wait for the database before the oldest are dropped. */
+    maxWaitingRows?: number;
+    /**
+     * Set when webhooks must be signed: callback URLs carry a MAC (src/telnyx/callback-mac.ts), and a
+     * webhook about a call of another company is refused (ForeignCallError) instead of acted on.
+     */
+    callbackSigner?: CallbackUrlSigner;
+  }) {
     const { db, directory, presence, clock, logger, pubsub, sessions, activity } = deps;
     this.sessions = sessions;
     this.log = new CallLogWriter({ db, clock, logger, maxWaitingRows: deps.maxWaitingRows });
-    const scope = new CallScope({ db, clock, logger, sessions, activity, sharedState: deps.sharedState, refuseForeignCalls: !!deps.callbackSigner });
+    const scope = new CallScope({
+      db,
+      clock,
+      logger,
+      sessions,
+      activity,
+      sharedState: deps.sharedState,
+      refuseForeignCalls: !!deps.callbackSigner,
+    });
     const ledger = new CallLedger({ sessions, log: this.log, pubsub, clock });
     const agents = new AgentActivityKeeper({ db, directory, presence, clock, logger, activity, scope });
     this.scope = scope;
     this.agents = agents;
     this.hunting = new Hunting({
-      db, clock, logger, presence, sessions, scope, ledger, agents,
+      db,
+      clock,
+      logger,
+      presence,
+      sessions,
+      scope,
+      ledger,
+      agents,
       publicUrl: deps.publicUrl,
       random: deps.random,
       callbackSigner: deps.callbackSigner,
     });
     this.statusCallbacks = new StatusCallbacks({
-      db, directory, presence, clock, logger, sessions, activity, scope, ledger, agents,
+      db,
+      directory,
+      presence,
+      clock,
+      logger,
+      sessions,
+      activity,
+      scope,
+      ledger,
+      agents,
       agentCallMaxMs: deps.agentCallMaxMs,
     });
   }

@@ -159,7 +159,10 @@ export class ConfigurationService {
   }
 
   async createPhoneNumber(input: NumberFields & { companyId: string; e164: string }): Promise<PhoneNumber> {
-    const number = await this.write(() => this.deps.db.phoneNumber.create({ data: numberData(input) as typeof input & { label?: string } }), 'company');
+    const number = await this.write(
+      () => this.deps.db.phoneNumber.create({ data: numberData(input) as typeof input & { label?: string } }),
+      'company',
+    );
     this.numbersChanged(number.companyId);
     return number;
   }
@@ -191,7 +194,10 @@ export class ConfigurationService {
 
   /** The company's own numbers and whether another tenant owns `number` are looked up; the rule is pure. */
   private async checkForwardNumber(companyId: string | null, number: string, field: string): Promise<void> {
-    const numbers = await this.deps.db.phoneNumber.findMany({ where: { OR: [{ e164: number }, ...(companyId ? [{ companyId }] : [])] }, select: { e164: true, companyId: true } });
+    const numbers = await this.deps.db.phoneNumber.findMany({
+      where: { OR: [{ e164: number }, ...(companyId ? [{ companyId }] : [])] },
+      select: { e164: true, companyId: true },
+    });
     const check = checkForwardNumber(number, {
       ownNumbers: numbers.filter((n) => n.companyId === companyId).map((n) => n.e164),
       belongsToAnotherTenant: numbers.some((n) => n.e164 === number && n.companyId !== companyId),
@@ -260,7 +266,11 @@ function routingData(patch: RoutingConfigPatch) {
   const { businessHours, clearBusinessHours, languageMenu, clearWidening, ...rest } = definedOnly(patch);
   return {
     ...rest,
-    ...(clearBusinessHours ? { businessHours: Prisma.DbNull } : businessHours ? { businessHours: businessHours as unknown as Prisma.InputJsonValue } : {}),
+    ...(clearBusinessHours
+      ? { businessHours: Prisma.DbNull }
+      : businessHours
+        ? { businessHours: businessHours as unknown as Prisma.InputJsonValue }
+        : {}),
     ...(languageMenu ? { languageMenu: languageMenu.length > 0 ? (languageMenu as unknown as Prisma.InputJsonValue) : Prisma.DbNull } : {}),
     ...(clearWidening ? { widenAfterSeconds: null } : {}),
   };

@@ -17,7 +17,10 @@ export function shareDirectoryInvalidations(directory: Directory, redis: SharedR
 
   const announce = (message: { company?: string; numbers?: true }) => {
     redis.command.publish(channel, JSON.stringify({ ...message, origin })).catch((err: Error) => {
-      logger.warn({ err: err.message, ...message }, 'directory invalidation not shared (redis unavailable); other instances resync on reconnect');
+      logger.warn(
+        { err: err.message, ...message },
+        'directory invalidation not shared (redis unavailable); other instances resync on reconnect',
+      );
     });
   };
   directory.invalidateCompany = (companyId: string) => {
@@ -31,7 +34,10 @@ export function shareDirectoryInvalidations(directory: Directory, redis: SharedR
   const company = directory.company.bind(directory);
   directory.company = (companyId: string) => {
     const found = company(companyId);
-    found.then((c) => c && loaded.add(companyId), () => {}); // only real companies: made-up ids must not fill memory
+    found.then(
+      (c) => c && loaded.add(companyId),
+      () => {},
+    ); // only real companies: made-up ids must not fill memory
     return found;
   };
 

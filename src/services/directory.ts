@@ -149,7 +149,21 @@ export class Directory {
       include: {
         routing: true,
         agents: {
-          select: { id: true, companyId: true, displayName: true, sipUsername: true, enabled: true, status: true, statusReason: true, lastSeenAt: true, tokenVersion: true, tier: true, position: true, lastCallEndedAt: true, skills: true },
+          select: {
+            id: true,
+            companyId: true,
+            displayName: true,
+            sipUsername: true,
+            enabled: true,
+            status: true,
+            statusReason: true,
+            lastSeenAt: true,
+            tokenVersion: true,
+            tier: true,
+            position: true,
+            lastCallEndedAt: true,
+            skills: true,
+          },
           orderBy: { createdAt: 'asc' },
         },
         numbers: { where: { requiredSkills: { not: null } }, select: { e164: true, requiredSkills: true } },

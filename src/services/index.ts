@@ -86,11 +86,16 @@ export function createServices(
   const revocations = createRevocationBus({
     sessions,
     forgetAgent: (agentId) => presence.forget(agentId),
-    admits: (credential) => authenticator.authenticate(credential).then(() => true, () => false),
+    admits: (credential) =>
+      authenticator.authenticate(credential).then(
+        () => true,
+        () => false,
+      ),
     logger,
     redis: shared?.redis,
   });
-  const callbackSigner = config.telnyxPublicKey && config.jwtSecret ? new CallbackUrlSigner([config.jwtSecret, config.jwtSecretPrevious]) : null;
+  const callbackSigner =
+    config.telnyxPublicKey && config.jwtSecret ? new CallbackUrlSigner([config.jwtSecret, config.jwtSecretPrevious]) : null;
   const callSessions = new CallSessions({
     clock,
     onReservationExpired: (agentId, callSid) => logger.info({ agentId, callSid }, 'reservation expired'),
@@ -108,7 +113,10 @@ export function createServices(
     agentCallMaxMs: config.agentCallMaxSeconds * 1000,
     maxWaitingRows: config.writeBehindMaxWaitingRows,
     ...(callbackSigner && { callbackSigner }),
-    ...(shared && sharedActivity && { sharedState: new RedisCallState({ redis: shared.redis, clock, logger, sessions: callSessions, activity: sharedActivity }) }),
+    ...(shared &&
+      sharedActivity && {
+        sharedState: new RedisCallState({ redis: shared.redis, clock, logger, sessions: callSessions, activity: sharedActivity }),
+      }),
   });
   return {
     ...rest,

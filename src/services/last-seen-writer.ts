@@ -14,7 +14,15 @@ type LastSeen = { agentId: string; at: number };
 export class LastSeenWriter {
   private readonly batches: WriteBehind<LastSeen>;
 
-  constructor(deps: { db: Db; clock: Clock; logger: Logger; flushIntervalMs?: number; maxBatch?: number; maxWaitingRows?: number | undefined; retryMaxMs?: number }) {
+  constructor(deps: {
+    db: Db;
+    clock: Clock;
+    logger: Logger;
+    flushIntervalMs?: number;
+    maxBatch?: number;
+    maxWaitingRows?: number | undefined;
+    retryMaxMs?: number;
+  }) {
     this.batches = new WriteBehind<LastSeen>({
       clock: deps.clock,
       logger: deps.logger,

@@ -10,7 +10,14 @@ import type { Db } from '../infra/db.js';
 import type { Logger } from '../infra/logger.js';
 import type { PubSub } from './topics.js';
 import type { AgentPresence, PresenceEvent } from './presence-events.js';
-import { PresenceTracker, type AgentLiveness, type HeartbeatReport, type PresenceTrackerOptions, type PresenceTransition, type TransitionCause } from '../presence/tracker.js';
+import {
+  PresenceTracker,
+  type AgentLiveness,
+  type HeartbeatReport,
+  type PresenceTrackerOptions,
+  type PresenceTransition,
+  type TransitionCause,
+} from '../presence/tracker.js';
 import type { PresenceLeases, SharedPresenceLeases } from '../presence/leases.js';
 import type { Directory, DirectoryAgent, DirectoryCompany } from './directory.js';
 import { NotFoundError, InputError, RateLimitedError } from './errors.js';
@@ -187,7 +194,11 @@ export class PresenceService {
         this.deps.db.agent
           .update({
             where: { id: l.agentId },
-            data: { lastSeenAt: new Date(l.lastSeenAt), presenceLeaseExpiresAt: new Date(l.leaseExpiresAt), presenceSipRegistered: l.sipRegistered },
+            data: {
+              lastSeenAt: new Date(l.lastSeenAt),
+              presenceLeaseExpiresAt: new Date(l.leaseExpiresAt),
+              presenceSipRegistered: l.sipRegistered,
+            },
           })
           .catch((err) => this.deps.logger.warn({ err, agentId: l.agentId }, 'could not hand over a presence lease')),
       ),
@@ -209,7 +220,11 @@ export class PresenceService {
       if (!found) continue;
       await this.tracker.restore(
         { agentId: row.id, companyId: found.company.id, allowUnregistered: found.company.policy.allowUnregisteredSoftphones },
-        { sipRegistered: row.presenceSipRegistered, lastSeenAt: row.lastSeenAt?.getTime() ?? now, leaseExpiresAt: row.presenceLeaseExpiresAt!.getTime() },
+        {
+          sipRegistered: row.presenceSipRegistered,
+          lastSeenAt: row.lastSeenAt?.getTime() ?? now,
+          leaseExpiresAt: row.presenceLeaseExpiresAt!.getTime(),
+        },
       );
       restored++;
     }

@@ -32,14 +32,24 @@ export const STATS_PUSH_INTERVAL_MS = 250;
 
 export class StatsService {
   constructor(
-    private readonly deps: { db: Db; directory: Directory; presence: PresenceService; calls: CallService; pubsub: PubSub; clock: Clock; logger: Logger },
+    private readonly deps: {
+      db: Db;
+      directory: Directory;
+      presence: PresenceService;
+      calls: CallService;
+      pubsub: PubSub;
+      clock: Clock;
+      logger: Logger;
+    },
   ) {}
 
   /**
    * Today's call log per company, shared by every query and subscriber (see loggedToday); the least
    * recently read companies go past the bound. Freshness is judged by the injected clock, not a ttl.
    */
-  private readonly logged = new LRUCache<string, { since: number; fetchedAt: number; rows: Promise<Map<string, LoggedCall>> }>({ max: MAX_LOGGED_COMPANIES });
+  private readonly logged = new LRUCache<string, { since: number; fetchedAt: number; rows: Promise<Map<string, LoggedCall>> }>({
+    max: MAX_LOGGED_COMPANIES,
+  });
 
   async stats(company: DirectoryCompany): Promise<CompanyStatsView> {
     const now = this.deps.clock.now();
@@ -47,8 +57,11 @@ export class StatsService {
     const since = startOfLocalDay(now, company.timeZone);
     // The sessions in memory are fresher than the call log for their calls.
     const today = new Map(await this.loggedToday(company.id, since, now));
-    for (const s of sessions) if (s.startedAt >= since) today.set(s.callSid, { startedAt: s.startedAt, answeredAt: s.answeredAt, outcome: s.outcome });
-    const agents = this.deps.presence.presenceOf(company).map((p) => ({ agentId: p.agentId, online: p.online, status: p.status, onCall: p.activeCalls > 0 || p.callState === 'active' }));
+    for (const s of sessions)
+      if (s.startedAt >= since) today.set(s.callSid, { startedAt: s.startedAt, answeredAt: s.answeredAt, outcome: s.outcome });
+    const agents = this.deps.presence
+      .presenceOf(company)
+      .map((p) => ({ agentId: p.agentId, online: p.online, status: p.status, onCall: p.activeCalls > 0 || p.callState === 'active' }));
     return { companyId: company.id, at: new Date(now), ...companyStats(agents, sessions, [...today.values()], now) };
   }
 
@@ -62,8 +75,19 @@ export class StatsService {
     const cached = this.logged.get(companyId);
     if (cached && cached.since === since && now - cached.fetchedAt < LOGGED_CALLS_TTL_MS) return cached.rows;
     const rows = this.deps.db.callLog
-      .findMany({ where: { companyId, startedAt: { gte: new Date(since) } }, select: { callSid: true, startedAt: true, answeredAt: true, outcome: true } })
-      .then((found) => new Map(found.map((r) => [r.callSid, { startedAt: r.startedAt.getTime(), answeredAt: r.answeredAt?.getTime() ?? null, outcome: r.outcome }])));
+      .findMany({
+        where: { companyId, startedAt: { gte: new Date(since) } },
+        select: { callSid: true, startedAt: true, answeredAt: true, outcome: true },
+      })
+      .then(
+        (found) =>
+          new Map(
+            found.map((r) => [
+              r.callSid,
+              { startedAt: r.startedAt.getTime(), answeredAt: r.answeredAt?.getTime() ?? null, outcome: r.outcome },
+            ]),
+          ),
+      );
     const entry = { since, fetchedAt: now, rows };
     this.logged.set(companyId, entry);
     rows.catch(() => this.logged.peek(companyId) === entry && this.logged.delete(companyId)); // a failed read is not kept

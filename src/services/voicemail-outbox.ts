@@ -69,7 +69,8 @@ export class VoicemailOutbox<T> {
         text = await readFile(this.file, 'utf8');
       } catch (err) {
         // Calls are still routed without it; a voicemail that then cannot be queued gets 429 (Telnyx retries).
-        if ((err as NodeJS.ErrnoException).code !== 'ENOENT') this.opts.logger.error({ err, file: this.file }, 'voicemail outbox unreadable: check DATA_DIR');
+        if ((err as NodeJS.ErrnoException).code !== 'ENOENT')
+          this.opts.logger.error({ err, file: this.file }, 'voicemail outbox unreadable: check DATA_DIR');
       }
       const known = new Set(this.entries.map((e) => e.id));
       for (const line of text.split('\n')) {
@@ -91,7 +92,8 @@ export class VoicemailOutbox<T> {
 
   /** Durably queues `item` (resolves once it is on disk); throws if it cannot be kept. */
   async enqueue(item: T): Promise<void> {
-    if (this.entries.length >= (this.opts.maxEntries ?? MAX_OUTBOX_ENTRIES)) throw new Error(`the voicemail outbox is full (${this.entries.length} waiting)`);
+    if (this.entries.length >= (this.opts.maxEntries ?? MAX_OUTBOX_ENTRIES))
+      throw new Error(`the voicemail outbox is full (${this.entries.length} waiting)`);
     const entry: OutboxEntry<T> = { id: randomUUID(), queuedAt: this.opts.clock.now(), item };
     if (this.file) {
       const file = this.file;
@@ -127,11 +129,15 @@ export class VoicemailOutbox<T> {
         try {
           await this.opts.store(entry.item);
           landed++;
-          this.opts.logger.info({ ...this.opts.describe(entry.item), waitedMs: this.opts.clock.now() - entry.queuedAt }, 'voicemail from the outbox stored');
+          this.opts.logger.info(
+            { ...this.opts.describe(entry.item), waitedMs: this.opts.clock.now() - entry.queuedAt },
+            'voicemail from the outbox stored',
+          );
         } catch (err) {
           if (!missingRow(err)) {
             this.failures++;
-            if (this.failures === 1) this.opts.logger.warn({ err, waiting: this.entries.length }, 'voicemail outbox: database still unavailable, retrying');
+            if (this.failures === 1)
+              this.opts.logger.warn({ err, waiting: this.entries.length }, 'voicemail outbox: database still unavailable, retrying');
             this.schedule(this.delay());
             return;
           }
@@ -145,7 +151,10 @@ export class VoicemailOutbox<T> {
     } finally {
       this.draining = false;
       if (this.entries.length > 0 && !this.timer) this.schedule(this.delay()); // queued while the loop was ending
-      if (landed > 0) await this.rewrite().catch((err) => this.opts.logger.warn({ err }, 'voicemail outbox: could not compact the file (entries are idempotent)'));
+      if (landed > 0)
+        await this.rewrite().catch((err) =>
+          this.opts.logger.warn({ err }, 'voicemail outbox: could not compact the file (entries are idempotent)'),
+        );
     }
   }
 

@@ -41,6 +41,9 @@ export class CallbackUrlSigner {
 
   private macWith(key: Buffer, route: string, companyId: string, step: string | null): Buffer {
     // NUL never occurs in a route, an id or a step we emit, so the fields cannot run into each other.
-    return createHmac('sha256', key).update(`${route}\u0000${companyId}\u0000${step ?? ''}`).digest().subarray(0, MAC_BYTES);
+    return createHmac('sha256', key)
+      .update(`${route}\u0000${companyId}\u0000${step ?? ''}`)
+      .digest()
+      .subarray(0, MAC_BYTES);
   }
 }

@@ -21,7 +21,8 @@ const DEFAULT_TIMEOUT_MS = 5000;
 
 export async function lookupTelephonyCredential(req: CredentialLookupRequest): Promise<CredentialLookup> {
   // Only a UUID ever goes into the path.
-  if (!isTelnyxCredentialId(req.credentialId)) return { ok: false, reason: 'NOT_FOUND', message: 'is not a Telnyx telephony credential id (a UUID)' };
+  if (!isTelnyxCredentialId(req.credentialId))
+    return { ok: false, reason: 'NOT_FOUND', message: 'is not a Telnyx telephony credential id (a UUID)' };
   const timeoutMs = req.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   let status: number;
   try {
@@ -42,7 +43,11 @@ export function interpretCredentialLookup(status: number): CredentialLookup {
   if (status === 200) return { ok: true };
   if (status === 404) return { ok: false, reason: 'NOT_FOUND', message: 'Telnyx has no telephony credential with this id (HTTP 404)' };
   if (status === 401 || status === 403) {
-    return { ok: false, reason: 'UNAVAILABLE', message: checkFailed(`Telnyx refused the server's API key (HTTP ${status}); check TELNYX_API_KEY.`) };
+    return {
+      ok: false,
+      reason: 'UNAVAILABLE',
+      message: checkFailed(`Telnyx refused the server's API key (HTTP ${status}); check TELNYX_API_KEY.`),
+    };
   }
   return { ok: false, reason: 'UNAVAILABLE', message: checkFailed(`Telnyx could not be asked (HTTP ${status}).`) };
 }

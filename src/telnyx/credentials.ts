@@ -22,7 +22,10 @@ const DEFAULT_TIMEOUT_MS = 5000;
 export async function mintLoginToken(req: MintRequest): Promise<MintResult> {
   // Checked again here (ids stored before validation existed): only a UUID ever goes into the path.
   if (!isTelnyxCredentialId(req.credentialId)) {
-    return { ok: false, message: 'The Telnyx credential assigned to you is not a valid telephony credential id; an admin must set telnyxCredentialId again.' };
+    return {
+      ok: false,
+      message: 'The Telnyx credential assigned to you is not a valid telephony credential id; an admin must set telnyxCredentialId again.',
+    };
   }
   const timeoutMs = req.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const url = `${req.baseUrl}/telephony_credentials/${req.credentialId}/token`;
@@ -49,8 +52,10 @@ export function interpretTokenResponse(status: number, body: string, credentialI
     if (/^[\w-]+\.[\w-]+\.[\w-]+$/.test(token)) return { ok: true, token };
     return { ok: false, message: 'Telnyx answered without a login token; try again shortly.' };
   }
-  if (status === 401 || status === 403) return { ok: false, message: `Telnyx refused the server's API key (HTTP ${status}); check TELNYX_API_KEY.` };
-  if (status === 404) return { ok: false, message: `Telnyx has no telephony credential "${credentialId}" (HTTP 404); check the agent's telnyxCredentialId.` };
+  if (status === 401 || status === 403)
+    return { ok: false, message: `Telnyx refused the server's API key (HTTP ${status}); check TELNYX_API_KEY.` };
+  if (status === 404)
+    return { ok: false, message: `Telnyx has no telephony credential "${credentialId}" (HTTP 404); check the agent's telnyxCredentialId.` };
   if (status === 429) return { ok: false, message: 'Telnyx is rate limiting token requests (HTTP 429); retrying shortly.' };
   return { ok: false, message: `Telnyx could not issue a login token (HTTP ${status}); retrying shortly.` };
 }

@@ -49,8 +49,15 @@ export function parseRecordingAllowList(text: string, opts: { production: boolea
     if (url.username || url.password || url.search || url.hash) throw new Error(`"${entry}": no credentials, query or fragment`);
     const host = wildcard ? `*.${url.hostname.slice('wildcard.'.length)}` : url.hostname;
     if (opts.production && url.protocol !== 'https:') throw new Error(`"${entry}": http is not allowed when NODE_ENV=production`);
-    if (opts.production && LOCAL_HOST.test(url.hostname)) throw new Error(`"${entry}": a local host is not allowed when NODE_ENV=production`);
-    rules.push({ protocol: url.protocol as 'https:' | 'http:', host, port: url.port, pathPrefix: url.pathname === '/' ? '' : url.pathname, text: entry });
+    if (opts.production && LOCAL_HOST.test(url.hostname))
+      throw new Error(`"${entry}": a local host is not allowed when NODE_ENV=production`);
+    rules.push({
+      protocol: url.protocol as 'https:' | 'http:',
+      host,
+      port: url.port,
+      pathPrefix: url.pathname === '/' ? '' : url.pathname,
+      text: entry,
+    });
   }
   return rules;
 }
@@ -76,7 +83,10 @@ export function checkRecordingUrl(value: string, rules: readonly RecordingUrlRul
       url.pathname.startsWith(rule.pathPrefix),
   );
   if (!allowed) {
-    return { ok: false, reason: url.protocol === 'https:' ? `host ${host} is not an allowed recording host` : `scheme ${url.protocol} is not https` };
+    return {
+      ok: false,
+      reason: url.protocol === 'https:' ? `host ${host} is not an allowed recording host` : `scheme ${url.protocol} is not https`,
+    };
   }
   return { ok: true };
 }

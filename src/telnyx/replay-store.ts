@@ -195,7 +195,7 @@ export class RedisReplayStore implements ReplayStore {
     this.degraded = true;
     this.deps.logger.warn(
       { err: (err as Error)?.message ?? String(err) },
-      'webhook replay cache: redis unavailable, using this instance\'s local cache (replays sent to another instance are not seen until redis returns)',
+      "webhook replay cache: redis unavailable, using this instance's local cache (replays sent to another instance are not seen until redis returns)",
     );
   }
 }

@@ -44,9 +44,7 @@ export class InvalidPublicKeyError extends Error {
   }
 }
 
-export type HeaderSource =
-  | { get(name: string): string | null }
-  | Record<string, string | string[] | undefined>;
+export type HeaderSource = { get(name: string): string | null } | Record<string, string | string[] | undefined>;
 
 // DER prefix of an Ed25519 SubjectPublicKeyInfo: SEQUENCE { SEQUENCE { OID 1.3.101.112 }, BIT STRING (33) }.
 // Prepending it to the raw 32-byte key lets node:crypto import it without any extra dependency.
@@ -82,9 +80,7 @@ function assertEd25519Public(key: KeyObject): KeyObject {
     throw new InvalidPublicKeyError(`Telnyx public key: expected a public key, got a ${key.type} key`);
   }
   if (key.asymmetricKeyType !== 'ed25519') {
-    throw new InvalidPublicKeyError(
-      `Telnyx public key: expected an Ed25519 key, got ${key.asymmetricKeyType ?? 'an unknown key type'}`,
-    );
+    throw new InvalidPublicKeyError(`Telnyx public key: expected an Ed25519 key, got ${key.asymmetricKeyType ?? 'an unknown key type'}`);
   }
   return key;
 }
@@ -119,8 +115,7 @@ export function parseTelnyxPublicKey(value: string): KeyObject {
     return spkiFromRaw(bytes.subarray(SPKI_ED25519_PREFIX.length));
   }
   throw new InvalidPublicKeyError(
-    `Telnyx public key: expected base64 of a 32-byte Ed25519 key (or its ${spkiBytes}-byte SPKI form), ` +
-      `got ${bytes.length} bytes`,
+    `Telnyx public key: expected base64 of a 32-byte Ed25519 key (or its ${spkiBytes}-byte SPKI form), ` + `got ${bytes.length} bytes`,
   );
 }
 
@@ -136,9 +131,7 @@ function readHeader(headers: HeaderSource, name: string): string | undefined {
       const comma = value.indexOf(',');
       return (comma === -1 ? value : value.slice(0, comma)).trim();
     }
-    const raw = Object.prototype.hasOwnProperty.call(headers, name)
-      ? (headers as Record<string, unknown>)[name]
-      : undefined;
+    const raw = Object.prototype.hasOwnProperty.call(headers, name) ? (headers as Record<string, unknown>)[name] : undefined;
     const first: unknown = Array.isArray(raw) ? raw[0] : raw;
     return typeof first === 'string' ? first.trim() : undefined;
   } catch {
@@ -155,8 +148,7 @@ export class TelnyxSignatureVerifier {
   private seen: ExpiringKeys | null = null;
 
   constructor(opts: { publicKey: KeyObject | string; toleranceSeconds?: number; replayCacheSize?: number }) {
-    this.key =
-      typeof opts.publicKey === 'string' ? parseTelnyxPublicKey(opts.publicKey) : assertEd25519Public(opts.publicKey);
+    this.key = typeof opts.publicKey === 'string' ? parseTelnyxPublicKey(opts.publicKey) : assertEd25519Public(opts.publicKey);
     const tolerance = opts.toleranceSeconds ?? SIGNATURE_TOLERANCE_SECONDS;
     if (!Number.isFinite(tolerance) || tolerance < 0) {
       throw new RangeError(`toleranceSeconds must be a non-negative finite number, got ${tolerance}`);

@@ -41,7 +41,12 @@ export async function softphoneSetup(
 }
 
 /** The pure decision: `minted` is null when no token was asked for (no API key or no credential). */
-export function describeSoftphone(config: TelnyxConfig, agent: SoftphoneAgent, allowUnregistered: boolean, minted: MintResult | null): SoftphoneSetup {
+export function describeSoftphone(
+  config: TelnyxConfig,
+  agent: SoftphoneAgent,
+  allowUnregistered: boolean,
+  minted: MintResult | null,
+): SoftphoneSetup {
   const telnyxConfigured = !!config.telnyxApiKey && !!agent.telnyxCredentialId;
   const presenceNote = allowUnregistered
     ? 'You still show as online: your company allows unregistered softphones (demo mode).'

@@ -5,12 +5,7 @@
  * company's fallback, and a log line says why. Nothing here may throw to the HTTP layer.
  */
 import { parseTelnyxPath, type TelnyxRoute } from '../domain/telnyx-routes.js';
-import {
-  apologyDocument,
-  calledNumber,
-  fallbackDocument,
-  voicemailStoredDocument,
-} from '../domain/call-flow.js';
+import { apologyDocument, calledNumber, fallbackDocument, voicemailStoredDocument } from '../domain/call-flow.js';
 import { renderTexml, response, TEXML_CONTENT_TYPE, type TexmlDocument } from '../domain/texml.js';
 import type { DirectoryCompany } from '../services/directory.js';
 import type { Services } from '../services/index.js';
@@ -43,7 +38,6 @@ export interface WebhookResponse {
   outcome?: WebhookOutcome;
 }
 
-
 export async function handleTelnyxWebhook(services: Services, req: WebhookRequest): Promise<WebhookResponse> {
   const started = performance.now();
   const deadline = started + services.config.webhookDeadlineMs;
@@ -60,7 +54,10 @@ export async function handleTelnyxWebhook(services: Services, req: WebhookReques
   if (req.signed) {
     const bound = await boundTarget(services, route, pathCompanyId, req.query, params, deadline);
     if (!bound.ok) {
-      log.warn({ route, pathCompanyId, bodyCompanyId: bound.bodyCompanyId, callSid: params.get('CallSid') ?? undefined }, `telnyx webhook refused: ${bound.reason}`);
+      log.warn(
+        { route, pathCompanyId, bodyCompanyId: bound.bodyCompanyId, callSid: params.get('CallSid') ?? undefined },
+        `telnyx webhook refused: ${bound.reason}`,
+      );
       return texml(REFUSED_DOCUMENT, 403);
     }
     companyId = bound.companyId;
@@ -76,7 +73,10 @@ export async function handleTelnyxWebhook(services: Services, req: WebhookReques
       if (!companyId) companyId = await withDeadline(deadline, services.directory.companyIdForNumber(calledNumber(params.get('To'))));
       company = companyId ? ((await withDeadline(deadline, services.directory.company(companyId))) ?? undefined) : undefined;
       if (!company) {
-        log.info({ route, companyId, callSid, ms: elapsed() }, companyId ? 'telnyx webhook: unknown company' : 'telnyx webhook: unknown number');
+        log.info(
+          { route, companyId, callSid, ms: elapsed() },
+          companyId ? 'telnyx webhook: unknown company' : 'telnyx webhook: unknown number',
+        );
         return texml(route === 'status' ? response() : apologyDocument());
       }
     } catch (err) {
@@ -95,7 +95,10 @@ export async function handleTelnyxWebhook(services: Services, req: WebhookReques
     return { ...texml(result.doc), outcome: result.outcome };
   } catch (err) {
     if (err instanceof ForeignCallError) {
-      log.warn({ route, companyId, callSid, callCompanyId: err.callCompanyId }, 'telnyx webhook refused: the call belongs to another company than its URL');
+      log.warn(
+        { route, companyId, callSid, callCompanyId: err.callCompanyId },
+        'telnyx webhook refused: the call belongs to another company than its URL',
+      );
       return texml(REFUSED_DOCUMENT, 403);
     }
     // A voicemail that could not be stored (the database away, or past the deadline) waits in the outbox.
@@ -103,10 +106,13 @@ export async function handleTelnyxWebhook(services: Services, req: WebhookReques
     if (vm && 'voicemail' in vm) return await queueVoicemail(services, vm.voicemail, err);
     // The company's own fallback if we know it, else a spoken apology; either way valid TeXML.
     const doc =
-      route === 'status' ? response()
-      : route === 'voicemail' ? voicemailStoredDocument()
-      : company ? fallbackDocument(company.policy, services.calls.urls(company))
-      : apologyDocument();
+      route === 'status'
+        ? response()
+        : route === 'voicemail'
+          ? voicemailStoredDocument()
+          : company
+            ? fallbackDocument(company.policy, services.calls.urls(company))
+            : apologyDocument();
     log.error(
       { err, route, companyId, callSid, params: route === 'voicemail' ? Object.fromEntries(params) : undefined, ms: elapsed() },
       'telnyx webhook failed; answered with the fallback',
@@ -174,7 +180,10 @@ function voicemailOf(
   if (!recordingUrl || !callSid || (recordingStatus && recordingStatus !== 'completed')) return { outcome: voicemailOutcome('ignored') };
   const verdict = checkRecordingUrl(recordingUrl, services.config.recordingUrlRules);
   if (!verdict.ok) {
-    services.logger.warn({ companyId, callSid: callSid.slice(0, 200), reason: verdict.reason }, 'voicemail not stored: RecordingUrl refused');
+    services.logger.warn(
+      { companyId, callSid: callSid.slice(0, 200), reason: verdict.reason },
+      'voicemail not stored: RecordingUrl refused',
+    );
     return { outcome: voicemailOutcome('refused-url') };
   }
   return {
@@ -306,6 +315,5 @@ function clampInt(value: string | null, min: number, max: number): number {
   const n = Math.round(Number(value));
   return Number.isFinite(n) ? Math.min(max, Math.max(min, n)) : min;
 }
-
 
 const round = (ms: number) => Math.round(ms * 100) / 100;

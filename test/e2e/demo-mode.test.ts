@@ -63,7 +63,8 @@ describe.runIf(chromiumAvailable())('demo without a Telnyx account, in Chromium'
     server = await startServer({ webRoot, env: { HEARTBEAT_INTERVAL_MS: '1000', PRESENCE_TTL_MS: '4000', SOCKET_GRACE_MS: '1000' } });
     await seedDemo(server.database.prisma);
     proxy = await startCuttableProxy(server.url);
-    const token = async (m: string, v: Record<string, unknown>) => Object.values(await server.admin<Record<string, { token: string }>>(m, v))[0]!.token;
+    const token = async (m: string, v: Record<string, unknown>) =>
+      Object.values(await server.admin<Record<string, { token: string }>>(m, v))[0]!.token;
     const agentToken = await token(`mutation($id: ID!) { issueAgentToken(agentId: $id) { token } }`, { id: DEMO.agents[0].id });
     const supervisorToken = await token(`mutation($id: ID!) { issueSupervisorToken(companyId: $id) { token } }`, { id: DEMO.companyId });
     browser = await launchChromium();
@@ -83,13 +84,19 @@ describe.runIf(chromiumAvailable())('demo without a Telnyx account, in Chromium'
   });
 
   it('says plainly that Telnyx is not configured, and still heartbeats the agent online', async () => {
-    await expect.poll(() => agent.locator('.notice').textContent(), { timeout: 15_000 }).toContain('Telnyx is not configured on this server');
+    await expect
+      .poll(() => agent.locator('.notice').textContent(), { timeout: 15_000 })
+      .toContain('Telnyx is not configured on this server');
     expect(await agent.locator('.notice').textContent()).toContain('You still show as online');
     expect(await agent.locator('#telnyx-state').textContent()).toBe('Telnyx not configured');
     await agent.locator('#app[data-online="true"]').waitFor({ timeout: 10_000 });
-    await expect.poll(() => agent.locator('#app').getAttribute('data-heartbeats').then(Number), { timeout: 10_000 }).toBeGreaterThanOrEqual(3);
+    await expect
+      .poll(() => agent.locator('#app').getAttribute('data-heartbeats').then(Number), { timeout: 10_000 })
+      .toBeGreaterThanOrEqual(3);
     await board.locator(`article[data-agent-id="${DEMO.agents[0].id}"][data-online="true"]`).waitFor({ timeout: 10_000 });
-    await expect.poll(() => board.locator('#route-preview .targets li').allTextContents(), { timeout: 5_000 }).toEqual([DEMO.agents[0].displayName]);
+    await expect
+      .poll(() => board.locator('#route-preview .targets li').allTextContents(), { timeout: 5_000 })
+      .toEqual([DEMO.agents[0].displayName]);
     await screenshot(agent, 'agent-softphone-demo-mode');
   });
 
@@ -120,7 +127,9 @@ describe.runIf(chromiumAvailable())('demo without a Telnyx account, in Chromium'
     await proxy.restore();
     // The client retries with capped backoff (at most ~12.5 s apart).
     await agent.locator('#server-state', { hasText: 'Server connected' }).waitFor({ timeout: 30_000 });
-    await expect.poll(() => agent.locator('#app').getAttribute('data-heartbeats').then(Number), { timeout: 10_000 }).toBeGreaterThan(before);
+    await expect
+      .poll(() => agent.locator('#app').getAttribute('data-heartbeats').then(Number), { timeout: 10_000 })
+      .toBeGreaterThan(before);
     await board.locator(`article[data-agent-id="${DEMO.agents[0].id}"][data-online="true"]`).waitFor({ timeout: 10_000 });
     expect(await agent.locator('#presence-state').textContent()).toBe('Online · Available');
   });

@@ -55,19 +55,33 @@ describe.runIf(chromiumAvailable())('web client in Chromium against a fake Telny
       },
     });
     const created = await server.admin(`mutation($input: CreateCompanyInput!) { createCompany(input: $input) { id } }`, {
-      input: { name: 'Northwind Support', breakReasons: BREAK_REASONS, routing: { allowUnregisteredSoftphones: false, ringTimeoutSeconds: 20 } },
+      input: {
+        name: 'Northwind Support',
+        breakReasons: BREAK_REASONS,
+        routing: { allowUnregisteredSoftphones: false, ringTimeoutSeconds: 20 },
+      },
     });
     companyId = created.createCompany.id;
-    for (const [key, name] of [['ana', 'Ana García'], ['ben', 'Ben Carter'], ['chloe', 'Chloé Martin']] as const) {
+    for (const [key, name] of [
+      ['ana', 'Ana García'],
+      ['ben', 'Ben Carter'],
+      ['chloe', 'Chloé Martin'],
+    ] as const) {
       const credentialId = randomUUID();
-      const { createAgent } = await server.admin(`mutation($input: CreateAgentInput!) { createAgent(input: $input) { id telnyxCredentialId } }`, {
-        input: { companyId, displayName: name, sipUsername: `nw.${key}`, telnyxCredentialId: credentialId },
-      });
+      const { createAgent } = await server.admin(
+        `mutation($input: CreateAgentInput!) { createAgent(input: $input) { id telnyxCredentialId } }`,
+        {
+          input: { companyId, displayName: name, sipUsername: `nw.${key}`, telnyxCredentialId: credentialId },
+        },
+      );
       expect(createAgent.telnyxCredentialId).toBe(credentialId);
-      const { issueAgentToken } = await server.admin(`mutation($id: ID!) { issueAgentToken(agentId: $id) { token } }`, { id: createAgent.id });
+      const { issueAgentToken } = await server.admin(`mutation($id: ID!) { issueAgentToken(agentId: $id) { token } }`, {
+        id: createAgent.id,
+      });
       agents[key] = { id: createAgent.id, token: issueAgentToken.token, credentialId };
     }
-    supervisorToken = (await server.admin(`mutation($id: ID!) { issueSupervisorToken(companyId: $id) { token } }`, { id: companyId })).issueSupervisorToken.token;
+    supervisorToken = (await server.admin(`mutation($id: ID!) { issueSupervisorToken(companyId: $id) { token } }`, { id: companyId }))
+      .issueSupervisorToken.token;
     presence = subscribe<any>(server.ws(supervisorToken), PRESENCE_SUB, { companyId });
     browser = await launchChromium();
     context = await browser.newContext({ viewport: { width: 1280, height: 860 } });
@@ -99,10 +113,15 @@ describe.runIf(chromiumAvailable())('web client in Chromium against a fake Telny
     expect(fake.mintRequests.find((r) => r.credentialId === agents.ana.credentialId)?.authorization).toBe(`Bearer ${API_KEY}`);
     expect(session.received.find((m) => m.method === 'login')?.params?.login_token).toMatch(/^fake\./);
     await ana.locator('#app[data-telnyx="ready"]').waitFor({ timeout: 20_000 });
-    await expect.poll(() => ana.locator('#app').getAttribute('data-heartbeats').then(Number), { timeout: 10_000 }).toBeGreaterThanOrEqual(2);
+    await expect
+      .poll(() => ana.locator('#app').getAttribute('data-heartbeats').then(Number), { timeout: 10_000 })
+      .toBeGreaterThanOrEqual(2);
     await expect.poll(() => ana.locator('#telnyx-state').textContent()).toContain('Registered');
 
-    const online = await presence.next((e) => e.presenceChanged.agentId === agents.ana.id && e.presenceChanged.online && !e.presenceChanged.snapshot, 10_000);
+    const online = await presence.next(
+      (e) => e.presenceChanged.agentId === agents.ana.id && e.presenceChanged.online && !e.presenceChanged.snapshot,
+      10_000,
+    );
     await agentCard('ana').and(board.locator('[data-online="true"]')).waitFor({ timeout: 5_000 });
     const renderedAt = Number(await agentCard('ana').getAttribute('data-rendered-at'));
     expect(renderedAt - Date.parse(online.presenceChanged.at)).toBeLessThan(1000);
@@ -116,7 +135,9 @@ describe.runIf(chromiumAvailable())('web client in Chromium against a fake Telny
 
     const closedAt = Date.now();
     await agents.ana.page!.close();
-    await agentCard('ana').and(board.locator('[data-online="false"]')).waitFor({ timeout: GRACE_MS + TTL_MS + 5_000 });
+    await agentCard('ana')
+      .and(board.locator('[data-online="false"]'))
+      .waitFor({ timeout: GRACE_MS + TTL_MS + 5_000 });
     expect(Date.now() - closedAt).toBeLessThan(GRACE_MS + TTL_MS + 2_000);
 
     const call = await server.webhook(`/telnyx/voice/${companyId}`, { CallSid: 'e2e-call-1', From: '+15551230000', To: '+13055550100' });
@@ -130,7 +151,14 @@ describe.runIf(chromiumAvailable())('web client in Chromium against a fake Telny
     const session = await fake.session(agents.ben.credentialId);
     const offer = await farEndOffer(ben);
     const callID = 'e2e-call-answer';
-    fake.push(session, 'telnyx_rtc.invite', { callID, sdp: offer, caller_id_name: 'Alice Johnson', caller_id_number: '+15551230000', callee_id_name: 'nw.ben', callee_id_number: 'nw.ben' });
+    fake.push(session, 'telnyx_rtc.invite', {
+      callID,
+      sdp: offer,
+      caller_id_name: 'Alice Johnson',
+      caller_id_number: '+15551230000',
+      callee_id_name: 'nw.ben',
+      callee_id_number: 'nw.ben',
+    });
 
     await ben.locator('#call-card').waitFor({ state: 'visible', timeout: 10_000 });
     expect(await ben.locator('#caller-name').textContent()).toBe('Alice Johnson');
@@ -159,7 +187,12 @@ describe.runIf(chromiumAvailable())('web client in Chromium against a fake Telny
     const ben = agents.ben.page!;
     const session = await fake.session(agents.ben.credentialId);
     const callID = 'e2e-call-decline';
-    fake.push(session, 'telnyx_rtc.invite', { callID, sdp: await farEndOffer(ben), caller_id_name: 'Bob', caller_id_number: '+15557654321' });
+    fake.push(session, 'telnyx_rtc.invite', {
+      callID,
+      sdp: await farEndOffer(ben),
+      caller_id_name: 'Bob',
+      caller_id_number: '+15557654321',
+    });
     await ben.getByRole('button', { name: 'Decline' }).click();
     const bye = await fake.waitFor(session, (m) => m.method === 'telnyx_rtc.bye' && m.params?.dialogParams?.callID === callID);
     expect(bye.params?.cause).toBe('USER_BUSY');
@@ -179,8 +212,10 @@ describe.runIf(chromiumAvailable())('web client in Chromium against a fake Telny
       const realTimeout = window.setTimeout.bind(window);
       const realInterval = window.setInterval.bind(window);
       const throttle = (ms?: number) => (w.__hidden ? Math.max(ms ?? 0, 60_000) : ms);
-      window.setTimeout = ((fn: TimerHandler, ms?: number, ...args: unknown[]) => realTimeout(fn, throttle(ms), ...args)) as typeof setTimeout;
-      window.setInterval = ((fn: TimerHandler, ms?: number, ...args: unknown[]) => realInterval(fn, throttle(ms), ...args)) as typeof setInterval;
+      window.setTimeout = ((fn: TimerHandler, ms?: number, ...args: unknown[]) =>
+        realTimeout(fn, throttle(ms), ...args)) as typeof setTimeout;
+      window.setInterval = ((fn: TimerHandler, ms?: number, ...args: unknown[]) =>
+        realInterval(fn, throttle(ms), ...args)) as typeof setInterval;
     });
     await openSoftphone('chloe', page);
     await page.locator('#app[data-telnyx="ready"]').waitFor({ timeout: 20_000 });
@@ -202,7 +237,9 @@ describe.runIf(chromiumAvailable())('web client in Chromium against a fake Telny
     expect(await page.evaluate(() => (window as unknown as { __pageTicks: number }).__pageTicks)).toBe(0);
     const after = Number(await page.locator('#app').getAttribute('data-heartbeats'));
     expect(after - before).toBeGreaterThanOrEqual(3);
-    const wentOffline = presence.events.some((e) => e.presenceChanged.agentId === agents.chloe.id && !e.presenceChanged.online && Date.parse(e.presenceChanged.at) >= hiddenFrom);
+    const wentOffline = presence.events.some(
+      (e) => e.presenceChanged.agentId === agents.chloe.id && !e.presenceChanged.online && Date.parse(e.presenceChanged.at) >= hiddenFrom,
+    );
     expect(wentOffline).toBe(false);
     const { presence: now } = await server.admin(`query($id: ID!) { presence(companyId: $id) { agentId online } }`, { id: companyId });
     expect(now.find((p: { agentId: string }) => p.agentId === agents.chloe.id).online).toBe(true);
@@ -222,7 +259,9 @@ describe.runIf(chromiumAvailable())('web client in Chromium against a fake Telny
     const ben = agents.ben.page!;
     const benCard = agentCard('ben');
     const presenceOfBen = async () => {
-      const { presence: all } = await server.admin(`query($id: ID!) { presence(companyId: $id) { agentId status statusReason } }`, { id: companyId });
+      const { presence: all } = await server.admin(`query($id: ID!) { presence(companyId: $id) { agentId status statusReason } }`, {
+        id: companyId,
+      });
       return all.find((p: { agentId: string }) => p.agentId === agents.ben.id);
     };
     await ben.getByRole('button', { name: 'Break' }).click();
@@ -259,19 +298,31 @@ describe.runIf(chromiumAvailable())('web client in Chromium against a fake Telny
     await board.locator('#ring-timeout').fill('25');
     await board.getByRole('button', { name: 'Save routing' }).click();
     await expect.poll(() => board.locator('#fallbackNumber-error').textContent()).toContain('Enter the number');
-    const unchanged = await server.admin(`query($id: ID!) { company(id: $id) { routing { ringTimeoutSeconds fallbackKind } } }`, { id: companyId });
+    const unchanged = await server.admin(`query($id: ID!) { company(id: $id) { routing { ringTimeoutSeconds fallbackKind } } }`, {
+      id: companyId,
+    });
     expect(unchanged.company.routing).toEqual({ ringTimeoutSeconds: 20, fallbackKind: 'VOICEMAIL' });
 
     // Well-formed but not a real number: the browser lets it through, the server refuses, the form says why.
     await board.locator('#fallback-number').fill('+10005550123');
     await board.getByRole('button', { name: 'Save routing' }).click();
-    await expect.poll(() => board.locator('#routing-message').textContent(), { timeout: 10_000 }).toContain('is not a valid E.164 phone number');
+    await expect
+      .poll(() => board.locator('#routing-message').textContent(), { timeout: 10_000 })
+      .toContain('is not a valid E.164 phone number');
     await board.locator('#fallback-number').fill('+1 305 555 0123');
     await board.locator('#routing-mode').selectOption('RING_ALL');
     await board.getByRole('button', { name: 'Save routing' }).click();
     await expect.poll(() => board.locator('#routing-message').textContent(), { timeout: 10_000 }).toBe('Saved.');
-    const saved = await server.admin(`query($id: ID!) { company(id: $id) { routing { mode ringTimeoutSeconds fallbackKind fallbackNumber } } }`, { id: companyId });
-    expect(saved.company.routing).toEqual({ mode: 'RING_ALL', ringTimeoutSeconds: 25, fallbackKind: 'NUMBER', fallbackNumber: '+13055550123' });
+    const saved = await server.admin(
+      `query($id: ID!) { company(id: $id) { routing { mode ringTimeoutSeconds fallbackKind fallbackNumber } } }`,
+      { id: companyId },
+    );
+    expect(saved.company.routing).toEqual({
+      mode: 'RING_ALL',
+      ringTimeoutSeconds: 25,
+      fallbackKind: 'NUMBER',
+      fallbackNumber: '+13055550123',
+    });
 
     await expect
       .poll(() => board.locator('#route-preview .targets li').allTextContents(), { timeout: 10_000 })
@@ -282,7 +333,12 @@ describe.runIf(chromiumAvailable())('web client in Chromium against a fake Telny
   it('a voicemail arrives on the board live, with a playback link', async () => {
     const recordingUrl = 'https://api.telnyx.com/v2/recordings/e2e-vm-1.mp3';
     const res = await server.webhook(`/telnyx/voicemail/${companyId}`, {
-      CallSid: 'e2e-vm-1', From: '+15559870000', To: '+13055550100', RecordingUrl: recordingUrl, RecordingDuration: '42', RecordingStatus: 'completed',
+      CallSid: 'e2e-vm-1',
+      From: '+15559870000',
+      To: '+13055550100',
+      RecordingUrl: recordingUrl,
+      RecordingDuration: '42',
+      RecordingStatus: 'completed',
     });
     expect(res.status).toBe(200);
     const item = board.locator('li.voicemail', { hasText: '+15559870000' });
@@ -291,11 +347,20 @@ describe.runIf(chromiumAvailable())('web client in Chromium against a fake Telny
     expect(await item.locator('audio').getAttribute('src')).toBe(recordingUrl);
     // Company figures, live from companyStatsChanged, match the server's: Ana is the one offline.
     const figures = async () => {
-      const { companyStats: s } = await server.admin(`query($id: ID!) { companyStats(companyId: $id) { agents { available offline total } } }`, { id: companyId });
+      const { companyStats: s } = await server.admin(
+        `query($id: ID!) { companyStats(companyId: $id) { agents { available offline total } } }`,
+        { id: companyId },
+      );
       return { available: `${s.agents.available}/${s.agents.total}`, offline: String(s.agents.offline) };
     };
     await expect
-      .poll(async () => ({ available: await board.locator('[data-stat="available"] .tile-value').textContent(), offline: await board.locator('[data-stat="offline"] .tile-value').textContent() }), { timeout: 10_000 })
+      .poll(
+        async () => ({
+          available: await board.locator('[data-stat="available"] .tile-value').textContent(),
+          offline: await board.locator('[data-stat="offline"] .tile-value').textContent(),
+        }),
+        { timeout: 10_000 },
+      )
       .toEqual(await figures());
     expect((await figures()).offline).toBe('1');
     await screenshot(board, 'supervisor-board');

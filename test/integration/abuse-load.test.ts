@@ -101,116 +101,163 @@ describe('the whole service stays responsive while one tenant attacks within its
     await db?.drop();
   });
 
-  it.runIf(pgUp)('healthz and another tenant’s calls are answered in time throughout', async () => {
-    const tag = randomBytes(3).toString('hex');
-    // The victim: a company with a number and an agent online.
-    const { createCompany: victim } = await admin(`mutation { createCompany(input: { name: "Victim", routing: { allowUnregisteredSoftphones: true } }) { id } }`);
-    await admin(`mutation($c: ID!) { createPhoneNumber(input: { companyId: $c, e164: "+13055550177" }) { id } }`, { c: victim.id });
-    const { createAgent: ana } = await admin(`mutation($c: ID!, $s: String!) { createAgent(input: { companyId: $c, displayName: "Ana", sipUsername: $s }) { id } }`, { c: victim.id, s: `v${tag}.ana` });
-    const { issueAgentToken: anaToken } = await admin(`mutation($a: ID!) { issueAgentToken(agentId: $a) { token } }`, { a: ana.id });
-    expect((await gql(`mutation { heartbeat(input: { sipRegistered: true }) { presence { online } } }`, {}, anaToken.token)).data.heartbeat.presence.online).toBe(true);
+  it.runIf(pgUp)(
+    'healthz and another tenant’s calls are answered in time throughout',
+    async () => {
+      const tag = randomBytes(3).toString('hex');
+      // The victim: a company with a number and an agent online.
+      const { createCompany: victim } = await admin(
+        `mutation { createCompany(input: { name: "Victim", routing: { allowUnregisteredSoftphones: true } }) { id } }`,
+      );
+      await admin(`mutation($c: ID!) { createPhoneNumber(input: { companyId: $c, e164: "+13055550177" }) { id } }`, { c: victim.id });
+      const { createAgent: ana } = await admin(
+        `mutation($c: ID!, $s: String!) { createAgent(input: { companyId: $c, displayName: "Ana", sipUsername: $s }) { id } }`,
+        { c: victim.id, s: `v${tag}.ana` },
+      );
+      const { issueAgentToken: anaToken } = await admin(`mutation($a: ID!) { issueAgentToken(agentId: $a) { token } }`, { a: ana.id });
+      expect(
+        (await gql(`mutation { heartbeat(input: { sipRegistered: true }) { presence { online } } }`, {}, anaToken.token)).data.heartbeat
+          .presence.online,
+      ).toBe(true);
 
-    // The attacker: a company filled to its agent cap by its own supervisor.
-    const { createCompany: attacker } = await admin(`mutation { createCompany(input: { name: "Attacker", routing: { allowUnregisteredSoftphones: false } }) { id } }`);
-    const { issueSupervisorToken: sup } = await admin(`mutation($c: ID!) { issueSupervisorToken(companyId: $c) { token } }`, { c: attacker.id });
-    const agentIds: string[] = [];
-    for (let start = 0; start < MAX_AGENTS; start += 15) {
-      const fields = Array.from({ length: Math.min(15, MAX_AGENTS - start) }, (_, i) => `a${start + i}: createAgent(input: { companyId: $c, displayName: "X", sipUsername: "x${tag}.${start + i}" }) { id }`);
-      const created = await gql(`mutation($c: ID!) { ${fields.join(' ')} }`, { c: attacker.id }, sup.token);
-      expect(created.errors).toBeUndefined();
-      agentIds.push(...Object.values(created.data as Record<string, { id: string }>).map((a) => a.id));
-    }
-    const overCap = await gql(`mutation($c: ID!) { createAgent(input: { companyId: $c, displayName: "One more", sipUsername: "x${tag}.more" }) { id } }`, { c: attacker.id }, sup.token);
-    expect(overCap.errors?.[0]?.message).toMatch(/at most 150 agents/);
-
-    // Sockets: as many as the token may open, each asking for one subscription more than a socket
-    // may hold: the company's quota admits the first ones, the rest are refused; then more sockets,
-    // refused. Raw graphql-transport-ws, so the attacker's own
-    // process only counts what it receives instead of parsing it.
-    const wsUrl = server.url.replace(/^http/, 'ws') + '/graphql';
-    const received = { events: 0, refusals: 0 };
-    const open = (subscriptions: number) =>
-      new Promise<{ socket: WebSocket; code: Promise<number>; send: (op: unknown) => void }>((resolve) => {
-        const socket = new WebSocket(wsUrl, 'graphql-transport-ws');
-        const code = new Promise<number>((r) => socket.on('close', (c) => r(c)));
-        const send = (op: unknown) => socket.readyState === WebSocket.OPEN && socket.send(JSON.stringify(op));
-
-        socket.on('open', () => send({ type: 'connection_init', payload: { authorization: `Bearer ${sup.token}` } }));
-        socket.on('message', (data: Buffer) => {
-          if (data.includes('RATE_LIMITED')) return void received.refusals++;
-          if (data.includes('"type":"next"')) return void received.events++;
-          const message = JSON.parse(data.toString());
-          if (message.type === 'connection_ack') {
-            for (let i = 0; i < subscriptions; i++) send({ id: `s${i}`, type: 'subscribe', payload: { query: PRESENCE, variables: { c: attacker.id } } });
-            resolve({ socket, code, send });
-          }
-        });
-        void code.then(() => resolve({ socket, code, send }));
+      // The attacker: a company filled to its agent cap by its own supervisor.
+      const { createCompany: attacker } = await admin(
+        `mutation { createCompany(input: { name: "Attacker", routing: { allowUnregisteredSoftphones: false } }) { id } }`,
+      );
+      const { issueSupervisorToken: sup } = await admin(`mutation($c: ID!) { issueSupervisorToken(companyId: $c) { token } }`, {
+        c: attacker.id,
       });
-    const sockets = [];
-    for (let i = 0; i < SOCKETS; i++) sockets.push(await open(SUBSCRIPTIONS_PER_SOCKET + 1));
-    const asked = SOCKETS * (SUBSCRIPTIONS_PER_SOCKET + 1);
-    await until(() => received.refusals === asked - SUBSCRIPTIONS_PER_COMPANY && received.events >= SUBSCRIPTIONS_PER_COMPANY * MAX_AGENTS);
-    expect(received.events).toBe(SUBSCRIPTIONS_PER_COMPANY * MAX_AGENTS); // each admitted subscription's snapshot, nothing more
-    const extra = await Promise.all(Array.from({ length: 5 }, () => open(0)));
-    expect(await Promise.all(extra.map((s) => s.code))).toEqual(Array(5).fill(4429));
-
-    // The probes run in a thread of their own, so the attacker's work here does not delay them.
-    const probes = new Worker(PROBES, { eval: true, workerData: { url: server.url, ms: ATTACK_MS, victim: victim.id, tag } });
-    const measured = new Promise<{ health: number[]; webhooks: { ms: number; status: number; body: string }[] }>((resolve, reject) => {
-      probes.once('message', resolve);
-      probes.once('error', reject);
-    });
-
-    // The attack, for ATTACK_MS: aliased cycle queries over HTTP and every socket, agents flapping online.
-    const stopAt = performance.now() + ATTACK_MS;
-    const outcomes = new Map<string, number>();
-    const count = (key: string) => outcomes.set(key, (outcomes.get(key) ?? 0) + 1);
-    const httpAttack = async () => {
-      while (performance.now() < stopAt) {
-        const r = await gql(attack(15), { c: attacker.id }, sup.token);
-        count(r.data ? 'executed' : String(r.errors?.[0]?.extensions?.code));
+      const agentIds: string[] = [];
+      for (let start = 0; start < MAX_AGENTS; start += 15) {
+        const fields = Array.from(
+          { length: Math.min(15, MAX_AGENTS - start) },
+          (_, i) => `a${start + i}: createAgent(input: { companyId: $c, displayName: "X", sipUsername: "x${tag}.${start + i}" }) { id }`,
+        );
+        const created = await gql(`mutation($c: ID!) { ${fields.join(' ')} }`, { c: attacker.id }, sup.token);
+        expect(created.errors).toBeUndefined();
+        agentIds.push(...Object.values(created.data as Record<string, { id: string }>).map((a) => a.id));
       }
-    };
-    const wsAttack = async ({ send }: { send: (op: unknown) => void }) => {
-      for (let n = 0; performance.now() < stopAt; n++) {
-        send({ id: `q${n}`, type: 'subscribe', payload: { query: attack(15), variables: { c: attacker.id } } });
-        await new Promise((r) => setTimeout(r, 50));
-      }
-    };
-    const agentTokens = await Promise.all(agentIds.slice(0, 30).map(async (a) => (await admin(`mutation($a: ID!) { issueAgentToken(agentId: $a) { token } }`, { a })).issueAgentToken.token as string));
-    const flap = async () => {
-      for (let registered = true; performance.now() < stopAt; registered = !registered) {
-        await Promise.all(agentTokens.map((t) => gql(`mutation($r: Boolean!) { heartbeat(input: { sipRegistered: $r }) { nextHeartbeatInMs } }`, { r: registered }, t)));
-      }
-    };
-    await Promise.all([...Array.from({ length: 6 }, httpAttack), ...sockets.map(wsAttack), flap()]);
-    const { health, webhooks } = await measured;
+      const overCap = await gql(
+        `mutation($c: ID!) { createAgent(input: { companyId: $c, displayName: "One more", sipUsername: "x${tag}.more" }) { id } }`,
+        { c: attacker.id },
+        sup.token,
+      );
+      expect(overCap.errors?.[0]?.message).toMatch(/at most 150 agents/);
 
-    health.sort((a, b) => a - b);
-    const hooks = webhooks.map((w) => w.ms).sort((a, b) => a - b);
-    const dialed = (body: string) => body.includes(`v${tag}.ana`);
-    const summary = {
-      attacks: Object.fromEntries(outcomes),
-      subscriptionEvents: received.events,
-      healthz: { n: health.length, p50: Math.round(percentile(health, 50)), p99: Math.round(percentile(health, 99)), max: Math.round(health.at(-1)!) },
-      webhook: { n: hooks.length, p50: Math.round(percentile(hooks, 50)), p99: Math.round(percentile(hooks, 99)), max: Math.round(hooks.at(-1)!) },
-    };
-    console.log(`abuse load: ${JSON.stringify(summary)}`);
+      // Sockets: as many as the token may open, each asking for one subscription more than a socket
+      // may hold: the company's quota admits the first ones, the rest are refused; then more sockets,
+      // refused. Raw graphql-transport-ws, so the attacker's own
+      // process only counts what it receives instead of parsing it.
+      const wsUrl = server.url.replace(/^http/, 'ws') + '/graphql';
+      const received = { events: 0, refusals: 0 };
+      const open = (subscriptions: number) =>
+        new Promise<{ socket: WebSocket; code: Promise<number>; send: (op: unknown) => void }>((resolve) => {
+          const socket = new WebSocket(wsUrl, 'graphql-transport-ws');
+          const code = new Promise<number>((r) => socket.on('close', (c) => r(c)));
+          const send = (op: unknown) => socket.readyState === WebSocket.OPEN && socket.send(JSON.stringify(op));
 
-    expect(outcomes.get('executed') ?? 0).toBe(0);
-    expect(outcomes.get('QUERY_TOO_COMPLEX') ?? 0).toBeGreaterThan(20);
-    expect(health.length).toBeGreaterThan(10);
-    expect(webhooks.length).toBeGreaterThan(5);
-    // Every call of the other tenant was answered with its routing (not a fallback), inside the deadline.
-    for (const w of webhooks) {
-      expect(w.status).toBe(200);
-      expect(dialed(w.body)).toBe(true);
-      expect(w.ms).toBeLessThan(WEBHOOK_DEADLINE_MS);
-    }
-    // Before the limits one such query blocked the event loop for 13 s; now no health check waits long.
-    // (Measured here, on 2 busy cores: p99 ~400 ms; the bound leaves room for a loaded CI machine.)
-    expect(summary.healthz.p99).toBeLessThan(1_000);
-    for (const { socket } of sockets) socket.close();
-  }, 120_000);
+          socket.on('open', () => send({ type: 'connection_init', payload: { authorization: `Bearer ${sup.token}` } }));
+          socket.on('message', (data: Buffer) => {
+            if (data.includes('RATE_LIMITED')) return void received.refusals++;
+            if (data.includes('"type":"next"')) return void received.events++;
+            const message = JSON.parse(data.toString());
+            if (message.type === 'connection_ack') {
+              for (let i = 0; i < subscriptions; i++)
+                send({ id: `s${i}`, type: 'subscribe', payload: { query: PRESENCE, variables: { c: attacker.id } } });
+              resolve({ socket, code, send });
+            }
+          });
+          void code.then(() => resolve({ socket, code, send }));
+        });
+      const sockets = [];
+      for (let i = 0; i < SOCKETS; i++) sockets.push(await open(SUBSCRIPTIONS_PER_SOCKET + 1));
+      const asked = SOCKETS * (SUBSCRIPTIONS_PER_SOCKET + 1);
+      await until(
+        () => received.refusals === asked - SUBSCRIPTIONS_PER_COMPANY && received.events >= SUBSCRIPTIONS_PER_COMPANY * MAX_AGENTS,
+      );
+      expect(received.events).toBe(SUBSCRIPTIONS_PER_COMPANY * MAX_AGENTS); // each admitted subscription's snapshot, nothing more
+      const extra = await Promise.all(Array.from({ length: 5 }, () => open(0)));
+      expect(await Promise.all(extra.map((s) => s.code))).toEqual(Array(5).fill(4429));
+
+      // The probes run in a thread of their own, so the attacker's work here does not delay them.
+      const probes = new Worker(PROBES, { eval: true, workerData: { url: server.url, ms: ATTACK_MS, victim: victim.id, tag } });
+      const measured = new Promise<{ health: number[]; webhooks: { ms: number; status: number; body: string }[] }>((resolve, reject) => {
+        probes.once('message', resolve);
+        probes.once('error', reject);
+      });
+
+      // The attack, for ATTACK_MS: aliased cycle queries over HTTP and every socket, agents flapping online.
+      const stopAt = performance.now() + ATTACK_MS;
+      const outcomes = new Map<string, number>();
+      const count = (key: string) => outcomes.set(key, (outcomes.get(key) ?? 0) + 1);
+      const httpAttack = async () => {
+        while (performance.now() < stopAt) {
+          const r = await gql(attack(15), { c: attacker.id }, sup.token);
+          count(r.data ? 'executed' : String(r.errors?.[0]?.extensions?.code));
+        }
+      };
+      const wsAttack = async ({ send }: { send: (op: unknown) => void }) => {
+        for (let n = 0; performance.now() < stopAt; n++) {
+          send({ id: `q${n}`, type: 'subscribe', payload: { query: attack(15), variables: { c: attacker.id } } });
+          await new Promise((r) => setTimeout(r, 50));
+        }
+      };
+      const agentTokens = await Promise.all(
+        agentIds
+          .slice(0, 30)
+          .map(
+            async (a) =>
+              (await admin(`mutation($a: ID!) { issueAgentToken(agentId: $a) { token } }`, { a })).issueAgentToken.token as string,
+          ),
+      );
+      const flap = async () => {
+        for (let registered = true; performance.now() < stopAt; registered = !registered) {
+          await Promise.all(
+            agentTokens.map((t) =>
+              gql(`mutation($r: Boolean!) { heartbeat(input: { sipRegistered: $r }) { nextHeartbeatInMs } }`, { r: registered }, t),
+            ),
+          );
+        }
+      };
+      await Promise.all([...Array.from({ length: 6 }, httpAttack), ...sockets.map(wsAttack), flap()]);
+      const { health, webhooks } = await measured;
+
+      health.sort((a, b) => a - b);
+      const hooks = webhooks.map((w) => w.ms).sort((a, b) => a - b);
+      const dialed = (body: string) => body.includes(`v${tag}.ana`);
+      const summary = {
+        attacks: Object.fromEntries(outcomes),
+        subscriptionEvents: received.events,
+        healthz: {
+          n: health.length,
+          p50: Math.round(percentile(health, 50)),
+          p99: Math.round(percentile(health, 99)),
+          max: Math.round(health.at(-1)!),
+        },
+        webhook: {
+          n: hooks.length,
+          p50: Math.round(percentile(hooks, 50)),
+          p99: Math.round(percentile(hooks, 99)),
+          max: Math.round(hooks.at(-1)!),
+        },
+      };
+      console.log(`abuse load: ${JSON.stringify(summary)}`);
+
+      expect(outcomes.get('executed') ?? 0).toBe(0);
+      expect(outcomes.get('QUERY_TOO_COMPLEX') ?? 0).toBeGreaterThan(20);
+      expect(health.length).toBeGreaterThan(10);
+      expect(webhooks.length).toBeGreaterThan(5);
+      // Every call of the other tenant was answered with its routing (not a fallback), inside the deadline.
+      for (const w of webhooks) {
+        expect(w.status).toBe(200);
+        expect(dialed(w.body)).toBe(true);
+        expect(w.ms).toBeLessThan(WEBHOOK_DEADLINE_MS);
+      }
+      // Before the limits one such query blocked the event loop for 13 s; now no health check waits long.
+      // (Measured here, on 2 busy cores: p99 ~400 ms; the bound leaves room for a loaded CI machine.)
+      expect(summary.healthz.p99).toBeLessThan(1_000);
+      for (const { socket } of sockets) socket.close();
+    },
+    120_000,
+  );
 });

@@ -6,11 +6,25 @@
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase, type Database } from '../../src/infra/db.js';
-import { freshPostgres, postgresAvailable, startServer, subscribe, voicemailsUntilHeard, waitFor, type TestServer } from '../support/harness.js';
+import {
+  freshPostgres,
+  postgresAvailable,
+  startServer,
+  subscribe,
+  voicemailsUntilHeard,
+  waitFor,
+  type TestServer,
+} from '../support/harness.js';
 
 const TTL_MS = 1500;
 const GRACE_MS = 400;
-const parser = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '', parseTagValue: false, parseAttributeValue: false, isArray: (name) => ['Sip', 'Number'].includes(name) });
+const parser = new XMLParser({
+  ignoreAttributes: false,
+  attributeNamePrefix: '',
+  parseTagValue: false,
+  parseAttributeValue: false,
+  isArray: (name) => ['Sip', 'Number'].includes(name),
+});
 
 function parseTexml(body: string) {
   expect(body.startsWith('<?xml version="1.0" encoding="UTF-8"?>')).toBe(true);
@@ -60,22 +74,35 @@ describe.each(await engines())('core flow on $name', ({ open }) => {
     companyId = created.createCompany.id;
     expect(created.createCompany.routing).toEqual({ ringTimeoutSeconds: 15, fallbackKind: 'VOICEMAIL' });
     otherCompanyId = (await server.admin(`mutation { createCompany(input: { name: "Other Co" }) { id } }`)).createCompany.id;
-    await server.admin(`mutation($c: ID!) { createPhoneNumber(input: { companyId: $c, e164: "+1 305 555 0142" }) { e164 } }`, { c: companyId });
+    await server.admin(`mutation($c: ID!) { createPhoneNumber(input: { companyId: $c, e164: "+1 305 555 0142" }) { e164 } }`, {
+      c: companyId,
+    });
     for (const [key, name, sip] of [
       ['ana', 'Ana <García>', 'ana.acme'],
       ['ben', 'Ben "B" & Co', 'ben.acme'],
     ] as const) {
-      const { createAgent } = await server.admin(
-        `mutation($input: CreateAgentInput!) { createAgent(input: $input) { id } }`,
-        { input: { companyId, displayName: name, sipUsername: sip } },
-      );
-      const { issueAgentToken } = await server.admin(`mutation($id: ID!) { issueAgentToken(agentId: $id) { token expiresAt } }`, { id: createAgent.id });
+      const { createAgent } = await server.admin(`mutation($input: CreateAgentInput!) { createAgent(input: $input) { id } }`, {
+        input: { companyId, displayName: name, sipUsername: sip },
+      });
+      const { issueAgentToken } = await server.admin(`mutation($id: ID!) { issueAgentToken(agentId: $id) { token expiresAt } }`, {
+        id: createAgent.id,
+      });
       agents[key] = { id: createAgent.id, token: issueAgentToken.token };
     }
-    const otherAgent = await server.admin(`mutation($c: ID!) { createAgent(input: { companyId: $c, displayName: "Olga", sipUsername: "olga.other" }) { id } }`, { c: otherCompanyId });
-    agents.olga = { id: otherAgent.createAgent.id, token: (await server.admin(`mutation($id: ID!) { issueAgentToken(agentId: $id) { token } }`, { id: otherAgent.createAgent.id })).issueAgentToken.token };
-    supervisorToken = (await server.admin(`mutation($c: ID!) { issueSupervisorToken(companyId: $c) { token } }`, { c: companyId })).issueSupervisorToken.token;
-    otherSupervisorToken = (await server.admin(`mutation($c: ID!) { issueSupervisorToken(companyId: $c) { token } }`, { c: otherCompanyId })).issueSupervisorToken.token;
+    const otherAgent = await server.admin(
+      `mutation($c: ID!) { createAgent(input: { companyId: $c, displayName: "Olga", sipUsername: "olga.other" }) { id } }`,
+      { c: otherCompanyId },
+    );
+    agents.olga = {
+      id: otherAgent.createAgent.id,
+      token: (await server.admin(`mutation($id: ID!) { issueAgentToken(agentId: $id) { token } }`, { id: otherAgent.createAgent.id }))
+        .issueAgentToken.token,
+    };
+    supervisorToken = (await server.admin(`mutation($c: ID!) { issueSupervisorToken(companyId: $c) { token } }`, { c: companyId }))
+      .issueSupervisorToken.token;
+    otherSupervisorToken = (
+      await server.admin(`mutation($c: ID!) { issueSupervisorToken(companyId: $c) { token } }`, { c: otherCompanyId })
+    ).issueSupervisorToken.token;
   });
 
   afterAll(async () => {
@@ -84,7 +111,11 @@ describe.each(await engines())('core flow on $name', ({ open }) => {
   });
 
   const heartbeatHttp = (token: string, sipRegistered = true) =>
-    server.gql(`mutation($i: HeartbeatInput!) { heartbeat(input: $i) { nextHeartbeatInMs leaseExpiresAt presence { online agentId } } }`, { i: { sipRegistered } }, token);
+    server.gql(
+      `mutation($i: HeartbeatInput!) { heartbeat(input: $i) { nextHeartbeatInMs leaseExpiresAt presence { online agentId } } }`,
+      { i: { sipRegistered } },
+      token,
+    );
 
   it('answers voicemail TeXML when nobody is online, for the company id and for the called number', async () => {
     for (const res of [
@@ -112,11 +143,14 @@ describe.each(await engines())('core flow on $name', ({ open }) => {
     const anaBeat = async () => {
       const result = await new Promise<any>((resolve, reject) => {
         let value: any;
-        anaWs.subscribe({ query: `mutation { heartbeat(input: { sipRegistered: true, callState: "idle" }) { presence { online } nextHeartbeatInMs } }` }, {
-          next: (v) => (value = v),
-          error: reject,
-          complete: () => resolve(value),
-        });
+        anaWs.subscribe(
+          { query: `mutation { heartbeat(input: { sipRegistered: true, callState: "idle" }) { presence { online } nextHeartbeatInMs } }` },
+          {
+            next: (v) => (value = v),
+            error: reject,
+            complete: () => resolve(value),
+          },
+        );
       });
       expect(result.errors).toBeUndefined();
       return result.data.heartbeat;
@@ -127,9 +161,16 @@ describe.each(await engines())('core flow on $name', ({ open }) => {
     expect(ben.data.heartbeat.presence).toEqual({ online: true, agentId: agents.ben!.id });
     await events.next((e) => !e.presenceChanged.snapshot && e.presenceChanged.agentId === agents.ben!.id && e.presenceChanged.online);
 
-    const group = parseTexml((await server.webhook(`/telnyx/voice/${companyId}`, { From: '+15551230000', To: '+13055550142', CallSid: 'v3:g' })).body);
+    const group = parseTexml(
+      (await server.webhook(`/telnyx/voice/${companyId}`, { From: '+15551230000', To: '+13055550142', CallSid: 'v3:g' })).body,
+    );
     expect(group.Dial.Sip.map((s: any) => s['#text'] ?? s)).toEqual(['sip:ana.acme@sip.telnyx.com', 'sip:ben.acme@sip.telnyx.com']);
-    expect(group.Dial).toMatchObject({ action: `${server.url}/telnyx/dial-complete/${companyId}`, timeout: '15', ringTone: 'us', answerOnBridge: 'true' });
+    expect(group.Dial).toMatchObject({
+      action: `${server.url}/telnyx/dial-complete/${companyId}`,
+      timeout: '15',
+      ringTone: 'us',
+      answerOnBridge: 'true',
+    });
     expect(group.Say).toBeUndefined(); // nothing after a <Dial action>
     expect(group.Record).toBeUndefined();
 
@@ -137,13 +178,18 @@ describe.each(await engines())('core flow on $name', ({ open }) => {
     const benLastBeat = Date.now();
     const keepAna = setInterval(() => void anaBeat().catch(() => {}), 400);
     try {
-      const offline = await events.next((e) => !e.presenceChanged.snapshot && e.presenceChanged.agentId === agents.ben!.id && !e.presenceChanged.online, TTL_MS + 3000);
+      const offline = await events.next(
+        (e) => !e.presenceChanged.snapshot && e.presenceChanged.agentId === agents.ben!.id && !e.presenceChanged.online,
+        TTL_MS + 3000,
+      );
       const delay = Date.now() - benLastBeat;
       expect(offline.presenceChanged.cause).toBe('LEASE_EXPIRED');
       expect(delay).toBeGreaterThanOrEqual(TTL_MS - 50);
       expect(delay).toBeLessThanOrEqual(TTL_MS + 1000);
 
-      const single = parseTexml((await server.webhook(`/telnyx/voice/${companyId}`, { From: '+15551230000', To: '+13055550142', CallSid: 'v3:s' })).body);
+      const single = parseTexml(
+        (await server.webhook(`/telnyx/voice/${companyId}`, { From: '+15551230000', To: '+13055550142', CallSid: 'v3:s' })).body,
+      );
       expect(single.Dial.Sip.map((s: any) => s['#text'] ?? s)).toEqual(['sip:ana.acme@sip.telnyx.com']);
     } finally {
       clearInterval(keepAna);
@@ -152,16 +198,23 @@ describe.each(await engines())('core flow on $name', ({ open }) => {
     // Ana closes her softphone: offline after the socket grace, long before her lease would end.
     const closedAt = Date.now();
     await anaWs.dispose();
-    const gone = await events.next((e) => !e.presenceChanged.snapshot && e.presenceChanged.agentId === agents.ana!.id && !e.presenceChanged.online, 3000);
+    const gone = await events.next(
+      (e) => !e.presenceChanged.snapshot && e.presenceChanged.agentId === agents.ana!.id && !e.presenceChanged.online,
+      3000,
+    );
     expect(gone.presenceChanged.cause).toBe('SOCKET_CLOSED');
     expect(Date.now() - closedAt).toBeLessThan(GRACE_MS + 600);
     // Exactly one offline event per transition.
-    expect(events.events.filter((e) => !e.presenceChanged.snapshot && e.presenceChanged.agentId === agents.ben!.id && !e.presenceChanged.online)).toHaveLength(1);
+    expect(
+      events.events.filter((e) => !e.presenceChanged.snapshot && e.presenceChanged.agentId === agents.ben!.id && !e.presenceChanged.online),
+    ).toHaveLength(1);
     events.unsubscribe();
   });
 
   it('answers each DialCallStatus: hang up when answered, the fallback otherwise', async () => {
-    const answered = parseTexml((await server.webhook(`/telnyx/dial-complete/${companyId}`, { DialCallStatus: 'completed', CallSid: 'x' })).body);
+    const answered = parseTexml(
+      (await server.webhook(`/telnyx/dial-complete/${companyId}`, { DialCallStatus: 'completed', CallSid: 'x' })).body,
+    );
     expect(answered).toEqual({ Hangup: '' });
     for (const status of ['busy', 'no-answer', 'canceled', 'failed']) {
       const res = await server.webhook(`/telnyx/dial-complete/${companyId}`, { DialCallStatus: status, CallSid: 'x' });
@@ -171,18 +224,39 @@ describe.each(await engines())('core flow on $name', ({ open }) => {
       expect(r.Record.action).toBe(`${server.url}/telnyx/voicemail/${companyId}`);
     }
     // A forwarding company's fallback is the external number.
-    await server.gql(`mutation($c: ID!) { updateRoutingConfig(companyId: $c, input: { fallbackKind: NUMBER, fallbackNumber: "+34 911 23 45 67" }) { fallbackNumber } }`, { c: companyId }, supervisorToken);
+    await server.gql(
+      `mutation($c: ID!) { updateRoutingConfig(companyId: $c, input: { fallbackKind: NUMBER, fallbackNumber: "+34 911 23 45 67" }) { fallbackNumber } }`,
+      { c: companyId },
+      supervisorToken,
+    );
     const forwarded = parseTexml((await server.webhook(`/telnyx/dial-complete/${companyId}`, { DialCallStatus: 'no-answer' })).body);
     expect(forwarded.Dial.Number).toEqual(['+34911234567']);
-    await server.gql(`mutation($c: ID!) { updateRoutingConfig(companyId: $c, input: { fallbackKind: VOICEMAIL }) { fallbackKind } }`, { c: companyId }, supervisorToken);
+    await server.gql(
+      `mutation($c: ID!) { updateRoutingConfig(companyId: $c, input: { fallbackKind: VOICEMAIL }) { fallbackKind } }`,
+      { c: companyId },
+      supervisorToken,
+    );
   });
 
   it('stores a voicemail once and delivers it to subscribed supervisors', async () => {
     const supervisor = server.ws(supervisorToken);
-    const received = subscribe(supervisor, `subscription($c: ID!) { voicemailReceived(companyId: $c) { callSid from to recordingUrl durationSeconds } }`, { c: companyId });
+    const received = subscribe(
+      supervisor,
+      `subscription($c: ID!) { voicemailReceived(companyId: $c) { callSid from to recordingUrl durationSeconds } }`,
+      { c: companyId },
+    );
     const otherSup = server.ws(otherSupervisorToken);
-    const otherReceived = subscribe(otherSup, `subscription($c: ID!) { voicemailReceived(companyId: $c) { callSid } }`, { c: otherCompanyId });
-    const params = { CallSid: 'v3:vm1', From: '+15551230000', To: '+13055550142', RecordingUrl: 'https://s3.amazonaws.com/telephony-recorder-prod/acct/vm1.mp3?X-Amz-Signature=a&b=c', RecordingDuration: '17', RecordingStatus: 'completed' };
+    const otherReceived = subscribe(otherSup, `subscription($c: ID!) { voicemailReceived(companyId: $c) { callSid } }`, {
+      c: otherCompanyId,
+    });
+    const params = {
+      CallSid: 'v3:vm1',
+      From: '+15551230000',
+      To: '+13055550142',
+      RecordingUrl: 'https://s3.amazonaws.com/telephony-recorder-prod/acct/vm1.mp3?X-Amz-Signature=a&b=c',
+      RecordingDuration: '17',
+      RecordingStatus: 'completed',
+    };
     // Both subscriptions are live once each has heard a voicemail of its own company.
     const leave = (tag: string) => ({ tag, From: params.From, To: params.To, RecordingUrl: params.RecordingUrl });
     const warmUp = await voicemailsUntilHeard(server, companyId, received, leave('v3:vm-warm-up'));
@@ -191,9 +265,19 @@ describe.each(await engines())('core flow on $name', ({ open }) => {
     expect(parseTexml(first.body)).toEqual({ Hangup: '' });
     // Telnyx retries, and the recording status callback arrives too: still one voicemail.
     await server.webhook(`/telnyx/voicemail/${companyId}`, params);
-    await server.webhook(`/telnyx/voicemail/${companyId}`, { CallSid: 'v3:vm1', RecordingUrl: params.RecordingUrl, RecordingStatus: 'completed' });
+    await server.webhook(`/telnyx/voicemail/${companyId}`, {
+      CallSid: 'v3:vm1',
+      RecordingUrl: params.RecordingUrl,
+      RecordingStatus: 'completed',
+    });
     const event = await received.next((e) => e.voicemailReceived.callSid === 'v3:vm1');
-    expect(event.voicemailReceived).toEqual({ callSid: 'v3:vm1', from: '+15551230000', to: '+13055550142', recordingUrl: params.RecordingUrl, durationSeconds: 17 });
+    expect(event.voicemailReceived).toEqual({
+      callSid: 'v3:vm1',
+      from: '+15551230000',
+      to: '+13055550142',
+      recordingUrl: params.RecordingUrl,
+      durationSeconds: 17,
+    });
     // A later voicemail on each board: a duplicate of vm1, or a leak to the other company, would have come before it.
     await server.webhook(`/telnyx/voicemail/${companyId}`, { ...params, CallSid: 'v3:vm1-after' });
     await server.webhook(`/telnyx/voicemail/${otherCompanyId}`, { ...params, CallSid: 'v3:vm-other-after' });
@@ -219,12 +303,28 @@ describe.each(await engines())('core flow on $name', ({ open }) => {
     await denied(`query($c: ID!) { voicemails(companyId: $c) { id } }`, { c: b }, supervisorToken);
     await denied(`query($c: ID!) { company(id: $c) { name } }`, { c: b }, supervisorToken);
     await denied(`query($c: ID!) { agents(companyId: $c) { id } }`, { c: b }, supervisorToken);
-    await denied(`mutation($c: ID!) { updateRoutingConfig(companyId: $c, input: { ringTimeoutSeconds: 30 }) { ringTimeoutSeconds } }`, { c: b }, supervisorToken);
-    await denied(`mutation($c: ID!) { createAgent(input: { companyId: $c, displayName: "X", sipUsername: "x.intruder" }) { id } }`, { c: b }, supervisorToken);
+    await denied(
+      `mutation($c: ID!) { updateRoutingConfig(companyId: $c, input: { ringTimeoutSeconds: 30 }) { ringTimeoutSeconds } }`,
+      { c: b },
+      supervisorToken,
+    );
+    await denied(
+      `mutation($c: ID!) { createAgent(input: { companyId: $c, displayName: "X", sipUsername: "x.intruder" }) { id } }`,
+      { c: b },
+      supervisorToken,
+    );
     await denied(`mutation($a: ID!) { issueAgentToken(agentId: $a) { token } }`, { a: agents.olga!.id }, supervisorToken);
     await denied(`mutation($a: ID!) { updateAgent(id: $a, input: { enabled: false }) { id } }`, { a: agents.olga!.id }, supervisorToken);
-    await denied(`mutation($a: ID!) { setAgentStatus(input: { agentId: $a, status: ON_BREAK }) { status } }`, { a: agents.olga!.id }, supervisorToken);
-    await denied(`mutation($a: ID!) { setAgentStatus(input: { agentId: $a, status: ON_BREAK }) { status } }`, { a: agents.ben!.id }, agents.ana!.token);
+    await denied(
+      `mutation($a: ID!) { setAgentStatus(input: { agentId: $a, status: ON_BREAK }) { status } }`,
+      { a: agents.olga!.id },
+      supervisorToken,
+    );
+    await denied(
+      `mutation($a: ID!) { setAgentStatus(input: { agentId: $a, status: ON_BREAK }) { status } }`,
+      { a: agents.ben!.id },
+      agents.ana!.token,
+    );
     await denied(`query($c: ID!) { presence(companyId: $c) { agentId } }`, { c: companyId }, agents.ana!.token);
     await denied(`mutation { createCompany(input: { name: "Nope" }) { id } }`, {}, supervisorToken);
     await denied(`mutation($c: ID!) { issueSupervisorToken(companyId: $c) { token } }`, { c: companyId }, supervisorToken);
@@ -239,7 +339,11 @@ describe.each(await engines())('core flow on $name', ({ open }) => {
 
     // Subscriptions: another company's events are refused, over graphql-ws.
     const sub = subscribe(server.ws(supervisorToken), PRESENCE_SUB, { companyId: b });
-    await waitFor(() => sub.errors.length, (n) => n > 0, { what: 'the refusal of the subscription' }); // refused: it ends there
+    await waitFor(
+      () => sub.errors.length,
+      (n) => n > 0,
+      { what: 'the refusal of the subscription' },
+    ); // refused: it ends there
     expect(sub.events.some((e) => e?.presenceChanged)).toBe(false);
     expect(JSON.stringify(sub.errors)).toMatch(/not authorized/i);
     // A socket without credentials is closed with 4403.
@@ -266,9 +370,17 @@ describe.each(await engines())('core flow on $name', ({ open }) => {
       supervisorToken,
     );
     expect(preview.data.routePreview.decision).toBe('FALLBACK');
-    expect(preview.data.routePreview.skipped).toContainEqual({ agent: { agentId: agents.ben!.id }, reason: 'ON_BREAK', detail: 'on break: lunch' });
+    expect(preview.data.routePreview.skipped).toContainEqual({
+      agent: { agentId: agents.ben!.id },
+      reason: 'ON_BREAK',
+      detail: 'on break: lunch',
+    });
     // A supervisor puts Ben back: he rings again.
-    await server.gql(`mutation($a: ID!) { setAgentStatus(input: { agentId: $a, status: AVAILABLE }) { status } }`, { a: agents.ben!.id }, supervisorToken);
+    await server.gql(
+      `mutation($a: ID!) { setAgentStatus(input: { agentId: $a, status: AVAILABLE }) { status } }`,
+      { a: agents.ben!.id },
+      supervisorToken,
+    );
     const r = parseTexml((await server.webhook(`/telnyx/voice/${companyId}`, { To: '+13055550142' })).body);
     expect(r.Dial.Sip.map((s: any) => s['#text'] ?? s)).toEqual(['sip:ben.acme@sip.telnyx.com']);
     events.unsubscribe();
@@ -281,16 +393,36 @@ describe.each(await engines())('core flow on $name', ({ open }) => {
       supervisorToken,
     );
     expect(bad.errors?.[0]?.message).toMatch(/ringTimeoutSeconds.*120/);
-    const badNumber = await server.gql(`mutation($c: ID!) { updateRoutingConfig(companyId: $c, input: { fallbackNumber: "12345" }) { fallbackNumber } }`, { c: companyId }, supervisorToken);
+    const badNumber = await server.gql(
+      `mutation($c: ID!) { updateRoutingConfig(companyId: $c, input: { fallbackNumber: "12345" }) { fallbackNumber } }`,
+      { c: companyId },
+      supervisorToken,
+    );
     expect(badNumber.errors?.[0]?.message).toMatch(/fallbackNumber.*E\.164/);
     // Other Co never had a fallback number, so NUMBER alone is incomplete.
-    const needsNumber = await server.gql(`mutation($c: ID!) { updateRoutingConfig(companyId: $c, input: { fallbackKind: NUMBER }) { fallbackKind } }`, { c: otherCompanyId }, otherSupervisorToken);
+    const needsNumber = await server.gql(
+      `mutation($c: ID!) { updateRoutingConfig(companyId: $c, input: { fallbackKind: NUMBER }) { fallbackKind } }`,
+      { c: otherCompanyId },
+      otherSupervisorToken,
+    );
     expect(needsNumber.errors?.[0]?.message).toMatch(/fallbackNumber is required/);
-    const dupSip = await server.gql(`mutation($c: ID!) { createAgent(input: { companyId: $c, displayName: "Dup", sipUsername: "ana.acme" }) { id } }`, { c: companyId }, supervisorToken);
+    const dupSip = await server.gql(
+      `mutation($c: ID!) { createAgent(input: { companyId: $c, displayName: "Dup", sipUsername: "ana.acme" }) { id } }`,
+      { c: companyId },
+      supervisorToken,
+    );
     expect(dupSip.errors?.[0]?.message).toBe('Validation error: input.sipUsername: this SIP username is not available; choose another');
-    const badTz = await server.gql(`mutation { createCompany(input: { name: "T", timeZone: "Mars/Olympus" }) { id } }`, {}, 'test-admin-key-0123456789');
+    const badTz = await server.gql(
+      `mutation { createCompany(input: { name: "T", timeZone: "Mars/Olympus" }) { id } }`,
+      {},
+      'test-admin-key-0123456789',
+    );
     expect(badTz.errors?.[0]?.message).toMatch(/IANA/);
-    const cfg = await server.gql(`query($c: ID!) { company(id: $c) { routing { ringTimeoutSeconds fallbackKind } agents { sipUsername } } }`, { c: companyId }, supervisorToken);
+    const cfg = await server.gql(
+      `query($c: ID!) { company(id: $c) { routing { ringTimeoutSeconds fallbackKind } agents { sipUsername } } }`,
+      { c: companyId },
+      supervisorToken,
+    );
     expect(cfg.data.company.routing).toEqual({ ringTimeoutSeconds: 15, fallbackKind: 'VOICEMAIL' });
     expect(cfg.data.company.agents.map((a: any) => a.sipUsername)).toEqual(['ana.acme', 'ben.acme']);
   });

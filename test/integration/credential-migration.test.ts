@@ -23,7 +23,9 @@ describe('migration: telnyxCredentialId unique', () => {
     expect(at).toBeGreaterThan(0);
     await migrate(database.sql, { migrations: migrations.slice(0, at) });
 
-    await database.sql.exec(`INSERT INTO "Company" ("id", "name", "updatedAt") VALUES ('c-victim', 'Victim', now()), ('c-intruder', 'Intruder', now())`);
+    await database.sql.exec(
+      `INSERT INTO "Company" ("id", "name", "updatedAt") VALUES ('c-victim', 'Victim', now()), ('c-intruder', 'Intruder', now())`,
+    );
     await database.sql.exec(`INSERT INTO "Agent" ("id", "companyId", "displayName", "sipUsername", "telnyxCredentialId", "createdAt", "updatedAt") VALUES
       ('a-owner', 'c-victim', 'Owner', 'owner.sip', '${SHARED}', now() - interval '2 days', now()),
       ('a-copy', 'c-intruder', 'Copy', 'copy.sip', '${SHARED.toUpperCase()}', now() - interval '1 day', now()),
@@ -31,15 +33,17 @@ describe('migration: telnyxCredentialId unique', () => {
       ('a-none', 'c-intruder', 'None', 'none.sip', NULL, now(), now())`);
 
     await migrate(database.sql, { migrations });
-    const rows = await database.sql.query<{ id: string; telnyxCredentialId: string | null }>(`SELECT "id", "telnyxCredentialId" FROM "Agent" ORDER BY "id"`);
+    const rows = await database.sql.query<{ id: string; telnyxCredentialId: string | null }>(
+      `SELECT "id", "telnyxCredentialId" FROM "Agent" ORDER BY "id"`,
+    );
     expect(Object.fromEntries(rows.map((r) => [r.id, r.telnyxCredentialId]))).toEqual({
       'a-owner': SHARED,
       'a-copy': null,
       'a-legacy': 'cred-legacy', // left for the minting path to refuse by format
       'a-none': null,
     });
-    await expect(
-      database.sql.exec(`UPDATE "Agent" SET "telnyxCredentialId" = '${SHARED}' WHERE "id" = 'a-copy'`),
-    ).rejects.toThrow(/unique|duplicate/i);
+    await expect(database.sql.exec(`UPDATE "Agent" SET "telnyxCredentialId" = '${SHARED}' WHERE "id" = 'a-copy'`)).rejects.toThrow(
+      /unique|duplicate/i,
+    );
   });
 });

@@ -40,7 +40,11 @@ async function until<T>(read: () => Promise<T>, done: (value: T) => boolean, tim
 /** Voicemails until the board hears one: its subscription is live from then on. */
 async function boardListening(server: TestServer, companyId: string, board: ReturnType<typeof subscribe>) {
   for (let i = 0; ; i++) {
-    await server.webhook(`/telnyx/voicemail/${companyId}`, { CallSid: `vm-warmup-${i}`, RecordingUrl: 'https://api.telnyx.com/media/w.mp3', RecordingStatus: 'completed' });
+    await server.webhook(`/telnyx/voicemail/${companyId}`, {
+      CallSid: `vm-warmup-${i}`,
+      RecordingUrl: 'https://api.telnyx.com/media/w.mp3',
+      RecordingStatus: 'completed',
+    });
     try {
       return await board.next((e: any) => e.voicemailReceived.callSid === `vm-warmup-${i}`, 1_000);
     } catch (err) {
@@ -74,28 +78,43 @@ describe.runIf(hasPostgres)('Postgres away (TCP proxy cut): nothing lost', () =>
   });
 
   async function start(logger = capturingLogger().logger) {
-    const server = await startServer({ env: { DATABASE_URL: proxy.through(pgdb.url), DATA_DIR: dataDir, WEBHOOK_DEADLINE_MS: '1000' }, logger });
+    const server = await startServer({
+      env: { DATABASE_URL: proxy.through(pgdb.url), DATA_DIR: dataDir, WEBHOOK_DEADLINE_MS: '1000' },
+      logger,
+    });
     servers.push(server);
     return server;
   }
 
   async function setUpCompany(server: TestServer) {
-    const { createCompany } = await server.admin(`mutation { createCompany(input: { name: "Durable", routing: { allowUnregisteredSoftphones: true } }) { id } }`);
+    const { createCompany } = await server.admin(
+      `mutation { createCompany(input: { name: "Durable", routing: { allowUnregisteredSoftphones: true } }) { id } }`,
+    );
     const companyId: string = createCompany.id;
-    const { issueSupervisorToken } = await server.admin(`mutation($c: ID!) { issueSupervisorToken(companyId: $c) { token } }`, { c: companyId });
+    const { issueSupervisorToken } = await server.admin(`mutation($c: ID!) { issueSupervisorToken(companyId: $c) { token } }`, {
+      c: companyId,
+    });
     // Seen once, so the configuration is cached for the outage.
     await server.webhook(`/telnyx/voice/${companyId}`, { To: '+13055550100' });
     return { companyId, supervisor: issueSupervisorToken.token as string };
   }
 
   const voicemailRows = async (companyId: string) =>
-    (await direct.query(`SELECT "callSid", "recordingUrl", "durationSeconds" FROM "Voicemail" WHERE "companyId" = $1 ORDER BY "callSid"`, [companyId])).rows;
+    (
+      await direct.query(`SELECT "callSid", "recordingUrl", "durationSeconds" FROM "Voicemail" WHERE "companyId" = $1 ORDER BY "callSid"`, [
+        companyId,
+      ])
+    ).rows;
 
   it('a voicemail callback during the outage is answered 200 with valid TeXML, stored and published when the database returns', async () => {
     const { logger, lines } = capturingLogger();
     const server = await start(logger);
     const { companyId, supervisor } = await setUpCompany(server);
-    const board = subscribe(server.ws(supervisor), `subscription($c: ID!) { voicemailReceived(companyId: $c) { callSid recordingUrl durationSeconds } }`, { c: companyId });
+    const board = subscribe(
+      server.ws(supervisor),
+      `subscription($c: ID!) { voicemailReceived(companyId: $c) { callSid recordingUrl durationSeconds } }`,
+      { c: companyId },
+    );
     await boardListening(server, companyId, board);
 
     proxy.cut();
@@ -115,18 +134,27 @@ describe.runIf(hasPostgres)('Postgres away (TCP proxy cut): nothing lost', () =>
 
     proxy.restore();
     const received = await board.next((e) => e.voicemailReceived.callSid === 'vm-during', 20_000);
-    expect(received.voicemailReceived).toEqual({ callSid: 'vm-during', recordingUrl: 'https://api.telnyx.com/media/during.mp3', durationSeconds: 17 });
+    expect(received.voicemailReceived).toEqual({
+      callSid: 'vm-during',
+      recordingUrl: 'https://api.telnyx.com/media/during.mp3',
+      durationSeconds: 17,
+    });
     expect((await voicemailRows(companyId)).filter((r) => r.callSid === 'vm-during')).toEqual([
       { callSid: 'vm-during', recordingUrl: 'https://api.telnyx.com/media/during.mp3', durationSeconds: 17 },
     ]);
-    await until(async () => (await (await fetch(`${server.url}/metrics`)).text()), (m) => /^curbe_voicemail_outbox_waiting 0$/m.test(m));
+    await until(
+      async () => await (await fetch(`${server.url}/metrics`)).text(),
+      (m) => /^curbe_voicemail_outbox_waiting 0$/m.test(m),
+    );
     expect(board.events.filter((e) => e.voicemailReceived.callSid === 'vm-during')).toHaveLength(1);
   }, 60_000);
 
   it('a voicemail the database is too slow to store within the deadline is queued, answered in time, and stored once', async () => {
     const server = await start();
     const { companyId, supervisor } = await setUpCompany(server);
-    const board = subscribe(server.ws(supervisor), `subscription($c: ID!) { voicemailReceived(companyId: $c) { callSid } }`, { c: companyId });
+    const board = subscribe(server.ws(supervisor), `subscription($c: ID!) { voicemailReceived(companyId: $c) { callSid } }`, {
+      c: companyId,
+    });
     await boardListening(server, companyId, board);
     const locker = new pg.Client({ connectionString: pgdb.url });
     await locker.connect();
@@ -134,7 +162,11 @@ describe.runIf(hasPostgres)('Postgres away (TCP proxy cut): nothing lost', () =>
     await locker.query('LOCK TABLE "Voicemail" IN ACCESS EXCLUSIVE MODE');
     try {
       const started = Date.now();
-      const res = await server.webhook(`/telnyx/voicemail/${companyId}`, { CallSid: 'vm-slow', RecordingUrl: 'https://api.telnyx.com/media/slow.mp3', RecordingStatus: 'completed' });
+      const res = await server.webhook(`/telnyx/voicemail/${companyId}`, {
+        CallSid: 'vm-slow',
+        RecordingUrl: 'https://api.telnyx.com/media/slow.mp3',
+        RecordingStatus: 'completed',
+      });
       expectValidTexml(res);
       expect(Date.now() - started).toBeLessThan(2_500); // the 1 s deadline, and the outbox's fsync
       expect(server.app.services.voicemails.outbox.waiting).toBe(1);
@@ -143,7 +175,10 @@ describe.runIf(hasPostgres)('Postgres away (TCP proxy cut): nothing lost', () =>
       await locker.end();
     }
     await board.next((e) => e.voicemailReceived.callSid === 'vm-slow', 20_000);
-    await until(async () => server.app.services.voicemails.outbox.waiting, (n) => n === 0);
+    await until(
+      async () => server.app.services.voicemails.outbox.waiting,
+      (n) => n === 0,
+    );
     expect((await voicemailRows(companyId)).filter((r) => r.callSid === 'vm-slow')).toHaveLength(1);
     expect(board.events.filter((e) => e.voicemailReceived.callSid === 'vm-slow')).toHaveLength(1); // the late write and the outbox's: one voicemail
   }, 60_000);
@@ -152,7 +187,11 @@ describe.runIf(hasPostgres)('Postgres away (TCP proxy cut): nothing lost', () =>
     const first = await start();
     const { companyId } = await setUpCompany(first);
     proxy.cut();
-    const res = await first.webhook(`/telnyx/voicemail/${companyId}`, { CallSid: 'vm-restart', RecordingUrl: 'https://api.telnyx.com/media/restart.mp3', RecordingStatus: 'completed' });
+    const res = await first.webhook(`/telnyx/voicemail/${companyId}`, {
+      CallSid: 'vm-restart',
+      RecordingUrl: 'https://api.telnyx.com/media/restart.mp3',
+      RecordingStatus: 'completed',
+    });
     expectValidTexml(res);
     await first.close();
     servers.splice(servers.indexOf(first), 1);
@@ -162,7 +201,10 @@ describe.runIf(hasPostgres)('Postgres away (TCP proxy cut): nothing lost', () =>
 
     proxy.restore();
     await start(); // a new process on the same DATA_DIR
-    const rows = await until(() => voicemailRows(companyId), (r) => r.length > 0);
+    const rows = await until(
+      () => voicemailRows(companyId),
+      (r) => r.length > 0,
+    );
     expect(rows).toEqual([{ callSid: 'vm-restart', recordingUrl: 'https://api.telnyx.com/media/restart.mp3', durationSeconds: 0 }]);
   }, 60_000);
 
@@ -181,22 +223,33 @@ describe.runIf(hasPostgres)('Postgres away (TCP proxy cut): nothing lost', () =>
 
     proxy.restore();
     const rows = await until(
-      async () => (await direct.query(`SELECT "callSid", "outcome" FROM "CallLog" WHERE "companyId" = $1 AND "callSid" = 'log-during'`, [companyId])).rows,
+      async () =>
+        (await direct.query(`SELECT "callSid", "outcome" FROM "CallLog" WHERE "companyId" = $1 AND "callSid" = 'log-during'`, [companyId]))
+          .rows,
       (r) => r.length > 0,
     );
     expect(rows).toEqual([{ callSid: 'log-during', outcome: 'VOICEMAIL' }]);
-    await until(async () => lines, (l) => l.some((x) => x.msg === 'call log entries written again' && x.rows >= 1));
+    await until(
+      async () => lines,
+      (l) => l.some((x) => x.msg === 'call log entries written again' && x.rows >= 1),
+    );
   }, 60_000);
 
   it('a voicemail that can be neither stored nor queued is not acknowledged: 429 with valid TeXML, so Telnyx retries', async () => {
     const notADirectory = path.join(dataDir, 'a-file');
     await writeFile(notADirectory, 'the outbox cannot live under a file');
-    const server = await startServer({ env: { DATABASE_URL: proxy.through(pgdb.url), DATA_DIR: notADirectory, WEBHOOK_DEADLINE_MS: '1000' } });
+    const server = await startServer({
+      env: { DATABASE_URL: proxy.through(pgdb.url), DATA_DIR: notADirectory, WEBHOOK_DEADLINE_MS: '1000' },
+    });
     servers.push(server);
     const { companyId } = await setUpCompany(server);
     proxy.cut();
     try {
-      const res = await server.webhook(`/telnyx/voicemail/${companyId}`, { CallSid: 'vm-nowhere', RecordingUrl: 'https://api.telnyx.com/media/n.mp3', RecordingStatus: 'completed' });
+      const res = await server.webhook(`/telnyx/voicemail/${companyId}`, {
+        CallSid: 'vm-nowhere',
+        RecordingUrl: 'https://api.telnyx.com/media/n.mp3',
+        RecordingStatus: 'completed',
+      });
       expect(res.status).toBe(429);
       expect(res.body.startsWith('<?xml version="1.0" encoding="UTF-8"?><Response>')).toBe(true);
       expect(XMLValidator.validate(res.body)).toBe(true);

@@ -16,14 +16,19 @@ type Gql = Awaited<ReturnType<TestServer['gql']>>;
 /** The first result of one operation over graphql-ws (a result can be all errors and no data). */
 function firstResult(client: Client, query: string, variables: Record<string, unknown>): Promise<ExecutionResult> {
   return new Promise((resolve, reject) => {
-    const stop = client.subscribe({ query, variables }, { next: (r) => (stop(), resolve(r as ExecutionResult)), error: reject, complete: () => {} });
+    const stop = client.subscribe(
+      { query, variables },
+      { next: (r) => (stop(), resolve(r as ExecutionResult)), error: reject, complete: () => {} },
+    );
   });
 }
 const codes = (r: Gql) => (r.errors ?? []).map((e) => e.extensions?.code);
 
 async function companyWithSupervisor(server: TestServer, name = 'Limits') {
   const { createCompany } = await server.admin(`mutation($n: String!) { createCompany(input: { name: $n }) { id } }`, { n: name });
-  const { issueSupervisorToken } = await server.admin(`mutation($c: ID!) { issueSupervisorToken(companyId: $c) { token } }`, { c: createCompany.id });
+  const { issueSupervisorToken } = await server.admin(`mutation($c: ID!) { issueSupervisorToken(companyId: $c) { token } }`, {
+    c: createCompany.id,
+  });
   return { companyId: createCompany.id as string, supervisorToken: issueSupervisorToken.token as string };
 }
 
@@ -32,7 +37,9 @@ async function createAgents(server: TestServer, token: string, companyId: string
   const tag = randomBytes(3).toString('hex');
   for (let start = 0; start < count; start += 15) {
     const batch = Array.from({ length: Math.min(15, count - start) }, (_, i) => start + i);
-    const fields = batch.map((n) => `a${n}: createAgent(input: { companyId: $c, displayName: "Agent ${n}", sipUsername: "l${tag}.${n}" }) { id }`);
+    const fields = batch.map(
+      (n) => `a${n}: createAgent(input: { companyId: $c, displayName: "Agent ${n}", sipUsername: "l${tag}.${n}" }) { id }`,
+    );
     const result = await server.gql(`mutation($c: ID!) { ${fields.join(' ')} }`, { c: companyId }, token);
     expect(result.errors).toBeUndefined();
   }
@@ -107,8 +114,14 @@ describe('one supervisor query cannot take the process down (finding 1)', async 
     expect(JSON.stringify(rejected.errors)).toMatch(/Query cost \d+ is over the limit of 50000/);
     const after = subscribe(client, `{ viewer { role } }`);
     await after.next((e) => e?.viewer?.role === 'SUPERVISOR');
-    const agent = await server.gql(`mutation($c: ID!) { createAgent(input: { companyId: $c, displayName: "Late", sipUsername: "late.joiner" }) { id } }`, { c: companyId }, supervisorToken);
-    const { issueAgentToken } = await server.admin(`mutation($a: ID!) { issueAgentToken(agentId: $a) { token } }`, { a: agent.data.createAgent.id });
+    const agent = await server.gql(
+      `mutation($c: ID!) { createAgent(input: { companyId: $c, displayName: "Late", sipUsername: "late.joiner" }) { id } }`,
+      { c: companyId },
+      supervisorToken,
+    );
+    const { issueAgentToken } = await server.admin(`mutation($a: ID!) { issueAgentToken(agentId: $a) { token } }`, {
+      a: agent.data.createAgent.id,
+    });
     await server.gql(`mutation { heartbeat(input: { sipRegistered: true }) { nextHeartbeatInMs } }`, {}, issueAgentToken.token);
     await live.next((e) => e.presenceChanged.agentId === agent.data.createAgent.id && !e.presenceChanged.snapshot);
   });
@@ -161,7 +174,11 @@ describe('one supervisor query cannot take the process down (finding 1)', async 
     const admin = await server.gql(attack(1), { c: companyId }, ADMIN_KEY);
     expect(codes(admin)).toEqual(['QUERY_TOO_COMPLEX']);
     expect(admin.errors![0]!.message).toMatch(/over the limit of 500000/);
-    const wide = await server.gql(`{ companies(first: 100) { agents(first: 100) { id displayName sipUsername enabled status tier position } } }`, {}, ADMIN_KEY); // cost 70101
+    const wide = await server.gql(
+      `{ companies(first: 100) { agents(first: 100) { id displayName sipUsername enabled status tier position } } }`,
+      {},
+      ADMIN_KEY,
+    ); // cost 70101
     expect(wide.errors).toBeUndefined();
   });
 
@@ -179,7 +196,9 @@ describe('bounded lists, result backstop, agent cap', () => {
   let companyId: string;
   let supervisorToken: string;
   beforeAll(async () => {
-    server = await startServer({ env: { GRAPHQL_MAX_RESULT_NODES: '100', GRAPHQL_MAX_RESULT_BYTES: '10000', MAX_AGENTS_PER_COMPANY: '60' } });
+    server = await startServer({
+      env: { GRAPHQL_MAX_RESULT_NODES: '100', GRAPHQL_MAX_RESULT_BYTES: '10000', MAX_AGENTS_PER_COMPANY: '60' },
+    });
     ({ companyId, supervisorToken } = await companyWithSupervisor(server));
     await createAgents(server, supervisorToken, companyId, 60);
   }, 60_000);
@@ -249,14 +268,18 @@ describe('bounded lists, result backstop, agent cap', () => {
     expect(created.errors).toBeUndefined();
   });
 
-  it("routePreview's `at` is range-checked with a clear error (the largest Date used to be \"Unexpected error\")", async () => {
+  it('routePreview\'s `at` is range-checked with a clear error (the largest Date used to be "Unexpected error")', async () => {
     await server.gql(
       `mutation($c: ID!) { updateRoutingConfig(companyId: $c, input: { businessHours: { timeZone: "America/New_York", weekly: [{ day: MON, open: "09:00", close: "17:00" }] } }) { companyId } }`,
       { c: companyId },
       supervisorToken,
     );
     const preview = (at: string) =>
-      server.gql(`query($c: ID!, $at: DateTime) { routePreview(companyId: $c, at: $at) { decision at } }`, { c: companyId, at }, supervisorToken);
+      server.gql(
+        `query($c: ID!, $at: DateTime) { routePreview(companyId: $c, at: $at) { decision at } }`,
+        { c: companyId, at },
+        supervisorToken,
+      );
     for (const at of ['+275760-09-13T00:00:00.000Z', '-271821-04-20T00:00:00.000Z']) {
       const result = await preview(at);
       expect(result.errors?.[0]?.message).toMatch(/at: must be on or (before 9999-12-31|after 1970-01-01)/);

@@ -38,12 +38,17 @@ describe.runIf(hasPostgres)('migrations on the real Postgres', () => {
     }
     const again = await database.migrate();
     expect(again).toEqual({ applied: [], alreadyApplied: migrations.length });
-    const rows = await database.sql.query<{ migration_name: string }>(`SELECT migration_name FROM "_prisma_migrations" ORDER BY migration_name`);
+    const rows = await database.sql.query<{ migration_name: string }>(
+      `SELECT migration_name FROM "_prisma_migrations" ORDER BY migration_name`,
+    );
     expect(rows.map((r) => r.migration_name)).toEqual(migrations.map((m) => m.name));
   });
 
   it('serves the Prisma client through the pg adapter', async () => {
-    const company = await database.prisma.company.create({ data: { name: 'PG Co', routing: { create: { ringTimeoutSeconds: 30 } } }, include: { routing: true } });
+    const company = await database.prisma.company.create({
+      data: { name: 'PG Co', routing: { create: { ringTimeoutSeconds: 30 } } },
+      include: { routing: true },
+    });
     expect(company.routing?.ringTimeoutSeconds).toBe(30);
     await database.prisma.company.delete({ where: { id: company.id } });
   });
@@ -68,7 +73,13 @@ describe.runIf(hasPostgres)('migrations on the real Postgres', () => {
       await ref.sql.exec(sql);
       await ref.close();
       const dump = async (url: string) => {
-        const { stdout } = await run('pg_dump', ['--schema-only', '--no-owner', '--no-privileges', '--exclude-table=_prisma_migrations', url]);
+        const { stdout } = await run('pg_dump', [
+          '--schema-only',
+          '--no-owner',
+          '--no-privileges',
+          '--exclude-table=_prisma_migrations',
+          url,
+        ]);
         // Columns added by a later migration come last in the table, so compare lines, not their order.
         return stdout
           .split('\n')
@@ -92,7 +103,10 @@ describe('migrations on the embedded PGlite', () => {
     try {
       const first = await database.migrate();
       expect(first.applied.length).toBeGreaterThan(0);
-      const broken = [...(await readMigrations()), { name: '99990101000000_broken', sql: 'CREATE TABLE "Half" (id int); SELECT * FROM missing_table;', checksum: 'x' }];
+      const broken = [
+        ...(await readMigrations()),
+        { name: '99990101000000_broken', sql: 'CREATE TABLE "Half" (id int); SELECT * FROM missing_table;', checksum: 'x' },
+      ];
       await expect(migrate(database.sql, { migrations: broken })).rejects.toThrow(/99990101000000_broken failed/);
       const half = await database.sql.query(`SELECT to_regclass('"Half"') AS t`);
       expect(half[0]).toEqual({ t: null });

@@ -54,9 +54,12 @@ describe.runIf(ready)('several instances on one Redis and one Postgres', () => {
   });
 
   async function company(routing: Record<string, unknown>, names: string[]) {
-    const { createCompany } = await a.admin(`mutation($r: RoutingConfigInput) { createCompany(input: { name: "Multi", routing: $r }) { id } }`, {
-      r: { allowUnregisteredSoftphones: false, ...routing },
-    });
+    const { createCompany } = await a.admin(
+      `mutation($r: RoutingConfigInput) { createCompany(input: { name: "Multi", routing: $r }) { id } }`,
+      {
+        r: { allowUnregisteredSoftphones: false, ...routing },
+      },
+    );
     const companyId: string = createCompany.id;
     const agents: Record<string, { id: string; token: string; sip: string }> = {};
     for (const name of names) {
@@ -72,11 +75,22 @@ describe.runIf(ready)('several instances on one Redis and one Postgres', () => {
   }
 
   const transitions = (events: any[], agentId: string, online: boolean) =>
-    events.filter((e) => !e.presenceChanged.snapshot && e.presenceChanged.presence.agentId === agentId && e.presenceChanged.presence.online === online && e.presenceChanged.cause !== 'STATUS' && e.presenceChanged.cause !== 'CALL');
+    events.filter(
+      (e) =>
+        !e.presenceChanged.snapshot &&
+        e.presenceChanged.presence.agentId === agentId &&
+        e.presenceChanged.presence.online === online &&
+        e.presenceChanged.cause !== 'STATUS' &&
+        e.presenceChanged.cause !== 'CALL',
+    );
 
   it('a heartbeat on one instance routes a call on another; a supervisor on a third sees it once', async () => {
     const co = await company({ mode: 'AUTO' }, ['ana']);
-    const board = subscribe(c.ws(co.supervisor), `subscription($c: ID!) { presenceChanged(companyId: $c) { cause snapshot presence { agentId online statusReason } } }`, { c: co.companyId });
+    const board = subscribe(
+      c.ws(co.supervisor),
+      `subscription($c: ID!) { presenceChanged(companyId: $c) { cause snapshot presence { agentId online statusReason } } }`,
+      { c: co.companyId },
+    );
     await board.next((e) => e.presenceChanged.snapshot && e.presenceChanged.presence.agentId === co.agents.ana!.id);
 
     const before = await b.webhook(`/telnyx/voice/${co.companyId}`, { CallSid: 'mi-1-before', From: '+15551230000', To: '+13055550100' });
@@ -91,9 +105,17 @@ describe.runIf(ready)('several instances on one Redis and one Postgres', () => {
     // Renewals on every instance are not transitions.
     for (const server of [a, b, c, a]) expect((await server.gql(HEARTBEAT, {}, co.agents.ana!.token)).errors).toBeUndefined();
     // Then a status change through each instance: what a renewal there published would have arrived before it.
-    for (const [name, server] of [['a', a], ['b', b], ['c', c]] as const) {
+    for (const [name, server] of [
+      ['a', a],
+      ['b', b],
+      ['c', c],
+    ] as const) {
       const reason = `after renewals on ${name}`;
-      await server.gql(`mutation($a: ID!, $r: String) { setAgentStatus(input: { agentId: $a, status: ON_BREAK, reason: $r }) { status } }`, { a: co.agents.ana!.id, r: reason }, co.supervisor);
+      await server.gql(
+        `mutation($a: ID!, $r: String) { setAgentStatus(input: { agentId: $a, status: ON_BREAK, reason: $r }) { status } }`,
+        { a: co.agents.ana!.id, r: reason },
+        co.supervisor,
+      );
       await board.next((e) => e.presenceChanged.cause === 'STATUS' && e.presenceChanged.presence.statusReason === reason);
     }
     expect(transitions(board.events, co.agents.ana!.id, true)).toHaveLength(1);
@@ -116,7 +138,14 @@ describe.runIf(ready)('several instances on one Redis and one Postgres', () => {
     await Promise.all([board.next((e) => e.presenceChanged.snapshot), boardB.next((e) => e.presenceChanged.snapshot)]);
     try {
       // The agent's softphone: socket and heartbeats on the instance about to die.
-      const socket = createClient({ url: child.url.replace(/^http/, 'ws') + '/graphql', webSocketImpl: WebSocket, connectionParams: { authorization: `Bearer ${kim.token}` }, lazy: false, retryAttempts: 0, onNonLazyError: () => {} });
+      const socket = createClient({
+        url: child.url.replace(/^http/, 'ws') + '/graphql',
+        webSocketImpl: WebSocket,
+        connectionParams: { authorization: `Bearer ${kim.token}` },
+        lazy: false,
+        retryAttempts: 0,
+        onNonLazyError: () => {},
+      });
       await new Promise<void>((resolve) => socket.on('connected', () => resolve()));
       const hb = await postGql(child.url, HEARTBEAT, kim.token);
       const leaseEnd = Date.parse(hb.data.heartbeat.leaseExpiresAt);
@@ -136,7 +165,8 @@ describe.runIf(ready)('several instances on one Redis and one Postgres', () => {
       // A later lease, ended through the same claims: every surviving instance has claimed many times since kim's.
       const lou = co.agents.lou!;
       await a.gql(HEARTBEAT, {}, lou.token);
-      const louOffline = (e: any) => !e.presenceChanged.snapshot && e.presenceChanged.presence.agentId === lou.id && !e.presenceChanged.presence.online;
+      const louOffline = (e: any) =>
+        !e.presenceChanged.snapshot && e.presenceChanged.presence.agentId === lou.id && !e.presenceChanged.presence.online;
       await Promise.all([board.next(louOffline, TTL_MS + 3000), boardB.next(louOffline, TTL_MS + 3000)]);
       for (const events of [board.events, boardB.events]) expect(transitions(events, kim.id, false)).toHaveLength(1);
       expect(dialed((await c.webhook(`/telnyx/voice/${co.companyId}`, { CallSid: 'mi-2-dead', To: '+1' })).body)).toEqual([]);
@@ -151,7 +181,11 @@ describe.runIf(ready)('several instances on one Redis and one Postgres', () => {
     const board = subscribe(c.ws(co.supervisor), PRESENCE_CHANGED, { c: co.companyId });
     const first = await board.next(() => true);
     expect(first.presenceChanged).toMatchObject({ snapshot: true, presence: { agentId: co.agents.sam!.id, online: true } });
-    await a.gql(`mutation($a: ID!) { setAgentStatus(input: { agentId: $a, status: ON_BREAK, reason: "lunch" }) { status } }`, { a: co.agents.sam!.id }, co.supervisor);
+    await a.gql(
+      `mutation($a: ID!) { setAgentStatus(input: { agentId: $a, status: ON_BREAK, reason: "lunch" }) { status } }`,
+      { a: co.agents.sam!.id },
+      co.supervisor,
+    );
     await board.next((e) => e.presenceChanged.cause === 'STATUS');
     // The status change made on one instance is what routing sees on the others.
     expect(dialed((await b.webhook(`/telnyx/voice/${co.companyId}`, { CallSid: 'mi-3', To: '+1' })).body)).toEqual([]);
@@ -166,16 +200,21 @@ describe.runIf(ready)('several instances on one Redis and one Postgres', () => {
         b.webhook(`/telnyx/voice/${co.companyId}`, { CallSid: `race-${round}-b`, From: '+15551230001', To: '+13055550100' }),
       ]);
       const rang = [dialed(one.body), dialed(two.body)];
-      expect(rang.filter((r) => r.length > 0), `round ${round}`).toEqual([[co.agents.solo!.sip]]);
+      expect(
+        rang.filter((r) => r.length > 0),
+        `round ${round}`,
+      ).toEqual([[co.agents.solo!.sip]]);
       // A third call on the third instance finds the agent reserved too.
-      expect(dialed((await c.webhook(`/telnyx/voice/${co.companyId}`, { CallSid: `race-${round}-c`, To: '+13055550100' })).body)).toEqual([]);
+      expect(dialed((await c.webhook(`/telnyx/voice/${co.companyId}`, { CallSid: `race-${round}-c`, To: '+13055550100' })).body)).toEqual(
+        [],
+      );
       // The caller who got the agent hangs up (on yet another instance): the reservation ends with the call.
       const winner = rang[0]!.length > 0 ? `race-${round}-a` : `race-${round}-b`;
       await c.webhook(`/telnyx/dial-complete/${co.companyId}`, { CallSid: winner, DialCallStatus: 'canceled' });
     }
   });
 
-  it("a hunt continues on whichever instance Telnyx calls back: dial-complete on another instance offers the next agent, never the same one twice", async () => {
+  it('a hunt continues on whichever instance Telnyx calls back: dial-complete on another instance offers the next agent, never the same one twice', async () => {
     const co = await company({ mode: 'SEQUENTIAL', ringTimeoutSeconds: 15 }, ['ana', 'ben', 'cy']);
     for (const name of ['ana', 'ben', 'cy']) await c.gql(HEARTBEAT, {}, co.agents[name]!.token);
     const call = { CallSid: 'hunt-across', From: '+15551230000', To: '+13055550100' };
@@ -201,12 +240,22 @@ describe.runIf(ready)('several instances on one Redis and one Postgres', () => {
     await a.gql(HEARTBEAT, {}, co.agents.eve!.token);
     const call = { CallSid: 'status-across', From: '+15551230000', To: '+13055550100' };
     expect(dialed((await a.webhook(`/telnyx/voice/${co.companyId}`, call)).body)).toEqual([co.agents.eve!.sip]);
-    await b.webhook(`/telnyx/status/${co.companyId}`, { ParentCallSid: call.CallSid, To: `sip:${co.agents.eve!.sip}@sip.telnyx.com`, CallStatus: 'answered' });
+    await b.webhook(`/telnyx/status/${co.companyId}`, {
+      ParentCallSid: call.CallSid,
+      To: `sip:${co.agents.eve!.sip}@sip.telnyx.com`,
+      CallStatus: 'answered',
+    });
     await c.webhook(`/telnyx/dial-complete/${co.companyId}`, { ...call, DialCallStatus: 'completed' });
     // On a call (learned on b): a new call on c does not ring eve.
     expect(dialed((await c.webhook(`/telnyx/voice/${co.companyId}`, { CallSid: 'status-next', To: '+13055550100' })).body)).toEqual([]);
-    await a.webhook(`/telnyx/status/${co.companyId}`, { ParentCallSid: call.CallSid, To: `sip:${co.agents.eve!.sip}@sip.telnyx.com`, CallStatus: 'completed' });
-    expect(dialed((await b.webhook(`/telnyx/voice/${co.companyId}`, { CallSid: 'status-after', To: '+13055550100' })).body)).toEqual([co.agents.eve!.sip]);
+    await a.webhook(`/telnyx/status/${co.companyId}`, {
+      ParentCallSid: call.CallSid,
+      To: `sip:${co.agents.eve!.sip}@sip.telnyx.com`,
+      CallStatus: 'completed',
+    });
+    expect(dialed((await b.webhook(`/telnyx/voice/${co.companyId}`, { CallSid: 'status-after', To: '+13055550100' })).body)).toEqual([
+      co.agents.eve!.sip,
+    ]);
   });
 
   it("an agent whose leg's completed callback never comes is freed for every instance: by the call's end, or by a supervisor on any instance", async () => {
@@ -215,20 +264,30 @@ describe.runIf(ready)('several instances on one Redis and one Postgres', () => {
     await a.gql(HEARTBEAT, {}, fay.token);
     const answered = async (callSid: string) => {
       expect(dialed((await a.webhook(`/telnyx/voice/${co.companyId}`, { CallSid: callSid, To: '+13055550100' })).body)).toEqual([fay.sip]);
-      await b.webhook(`/telnyx/status/${co.companyId}`, { ParentCallSid: callSid, To: `sip:${fay.sip}@sip.telnyx.com`, CallStatus: 'answered' });
+      await b.webhook(`/telnyx/status/${co.companyId}`, {
+        ParentCallSid: callSid,
+        To: `sip:${fay.sip}@sip.telnyx.com`,
+        CallStatus: 'answered',
+      });
       await a.webhook(`/telnyx/dial-complete/${co.companyId}`, { CallSid: callSid, DialCallStatus: 'completed' });
-      expect(dialed((await c.webhook(`/telnyx/voice/${co.companyId}`, { CallSid: `${callSid}-busy`, To: '+13055550100' })).body)).toEqual([]);
+      expect(dialed((await c.webhook(`/telnyx/voice/${co.companyId}`, { CallSid: `${callSid}-busy`, To: '+13055550100' })).body)).toEqual(
+        [],
+      );
     };
     await answered('stuck-across-1');
     // The inbound call's own status callback, on a third instance: fay is free everywhere.
     await c.webhook(`/telnyx/status/${co.companyId}`, { CallSid: 'stuck-across-1', To: '+13055550100', CallStatus: 'completed' });
-    expect(dialed((await a.webhook(`/telnyx/voice/${co.companyId}`, { CallSid: 'stuck-across-1-after', To: '+13055550100' })).body)).toEqual([fay.sip]);
+    expect(
+      dialed((await a.webhook(`/telnyx/voice/${co.companyId}`, { CallSid: 'stuck-across-1-after', To: '+13055550100' })).body),
+    ).toEqual([fay.sip]);
     await a.webhook(`/telnyx/dial-complete/${co.companyId}`, { CallSid: 'stuck-across-1-after', DialCallStatus: 'no-answer' });
 
     await answered('stuck-across-2');
     const cleared = await postGql(c.url, `mutation { clearAgentCall(agentId: "${fay.id}") { activeCalls } }`, co.supervisor);
     expect(cleared).toEqual({ data: { clearAgentCall: { activeCalls: 0 } } });
-    expect(dialed((await b.webhook(`/telnyx/voice/${co.companyId}`, { CallSid: 'stuck-across-2-after', To: '+13055550100' })).body)).toEqual([fay.sip]);
+    expect(
+      dialed((await b.webhook(`/telnyx/voice/${co.companyId}`, { CallSid: 'stuck-across-2-after', To: '+13055550100' })).body),
+    ).toEqual([fay.sip]);
   });
 
   it('an instance that loses Redis keeps answering from its local view, and catches up by itself when Redis returns', async () => {
@@ -244,14 +303,19 @@ describe.runIf(ready)('several instances on one Redis and one Postgres', () => {
       const board = subscribe(a.ws(co.supervisor), PRESENCE_CHANGED, { c: co.companyId });
       const marksBoard = subscribe(a.ws(marks.supervisor), PRESENCE_CHANGED, { c: marks.companyId });
       await Promise.all([board.next((e) => e.presenceChanged.snapshot), marksBoard.next((e) => e.presenceChanged.snapshot)]);
-      const leaseEnded = (agentId: string) => (e: any) => !e.presenceChanged.snapshot && e.presenceChanged.presence.agentId === agentId && !e.presenceChanged.presence.online;
+      const leaseEnded = (agentId: string) => (e: any) =>
+        !e.presenceChanged.snapshot && e.presenceChanged.presence.agentId === agentId && !e.presenceChanged.presence.online;
       await x.gql(HEARTBEAT, {}, dee.token);
       await board.next((e) => !e.presenceChanged.snapshot && e.presenceChanged.presence.online);
       await x.gql(HEARTBEAT, {}, marks.agents.mo!.token);
       await a.gql(HEARTBEAT, {}, marks.agents.pip!.token);
 
       proxy.cut();
-      await waitFor(async () => (await fetch(`${x.url}/readyz`)).status, (status) => status === 503, { what: 'x noticing the outage' });
+      await waitFor(
+        async () => (await fetch(`${x.url}/readyz`)).status,
+        (status) => status === 503,
+        { what: 'x noticing the outage' },
+      );
       await marksBoard.next(leaseEnded(marks.agents.pip!.id), TTL_MS + 3000);
       // Degraded: the heartbeat is still accepted, calls are still routed from what this instance knows.
       const hb = await x.gql(HEARTBEAT, {}, dee.token);
@@ -268,13 +332,23 @@ describe.runIf(ready)('several instances on one Redis and one Postgres', () => {
       proxy.restore();
       // Past dee's first lease (mo's ended after it): alive only because the heartbeat made during the outage was replayed.
       await marksBoard.next(leaseEnded(marks.agents.mo!.id), 15_000);
-      expect(dialed((await b.webhook(`/telnyx/voice/${co.companyId}`, { CallSid: 'outage-2', To: '+13055550100' })).body)).toEqual([dee.sip]);
+      expect(dialed((await b.webhook(`/telnyx/voice/${co.companyId}`, { CallSid: 'outage-2', To: '+13055550100' })).body)).toEqual([
+        dee.sip,
+      ]);
       expect(transitions(board.events, dee.id, false)).toHaveLength(0); // no flap
       expect((await fetch(`${x.url}/readyz`)).status).toBe(200);
       // And this instance hears the others again: a status change made on a reaches routing on x.
-      await a.gql(`mutation($a: ID!) { setAgentStatus(input: { agentId: $a, status: ON_BREAK, reason: "coffee" }) { status } }`, { a: dee.id }, co.supervisor);
+      await a.gql(
+        `mutation($a: ID!) { setAgentStatus(input: { agentId: $a, status: ON_BREAK, reason: "coffee" }) { status } }`,
+        { a: dee.id },
+        co.supervisor,
+      );
       const preview = `query($c: ID!) { routePreview(companyId: $c) { skipped { reason } } }`;
-      await waitFor(async () => (await x.gql(preview, { c: co.companyId }, co.supervisor)).data?.routePreview.skipped, (skipped: any[]) => skipped?.some((s) => s.reason === 'ON_BREAK'), { what: "x seeing a's status change" });
+      await waitFor(
+        async () => (await x.gql(preview, { c: co.companyId }, co.supervisor)).data?.routePreview.skipped,
+        (skipped: any[]) => skipped?.some((s) => s.reason === 'ON_BREAK'),
+        { what: "x seeing a's status change" },
+      );
       expect(dialed((await x.webhook(`/telnyx/voice/${co.companyId}`, { CallSid: 'outage-3', To: '+13055550100' })).body)).toEqual([]);
     } finally {
       await x.close();
@@ -284,6 +358,10 @@ describe.runIf(ready)('several instances on one Redis and one Postgres', () => {
 });
 
 async function postGql(url: string, query: string, token: string): Promise<any> {
-  const res = await fetch(`${url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify({ query }) });
+  const res = await fetch(`${url}/graphql`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+    body: JSON.stringify({ query }),
+  });
   return res.json();
 }

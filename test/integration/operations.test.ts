@@ -18,9 +18,14 @@ function capturedLogs() {
 async function setUpCompany(server: TestServer) {
   const { createCompany } = await server.admin(`mutation { createCompany(input: { name: "Ops" }) { id } }`);
   const companyId: string = createCompany.id;
-  const { createAgent } = await server.admin(`mutation($c: ID!) { createAgent(input: { companyId: $c, displayName: "Ana", sipUsername: "ana.ops" }) { id } }`, { c: companyId });
+  const { createAgent } = await server.admin(
+    `mutation($c: ID!) { createAgent(input: { companyId: $c, displayName: "Ana", sipUsername: "ana.ops" }) { id } }`,
+    { c: companyId },
+  );
   const { issueAgentToken } = await server.admin(`mutation($a: ID!) { issueAgentToken(agentId: $a) { token } }`, { a: createAgent.id });
-  const { issueSupervisorToken } = await server.admin(`mutation($c: ID!) { issueSupervisorToken(companyId: $c) { token } }`, { c: companyId });
+  const { issueSupervisorToken } = await server.admin(`mutation($c: ID!) { issueSupervisorToken(companyId: $c) { token } }`, {
+    c: companyId,
+  });
   return { companyId, agentToken: issueAgentToken.token as string, supervisorToken: issueSupervisorToken.token as string };
 }
 
@@ -44,7 +49,9 @@ describe('metrics and request ids', () => {
   it('counts heartbeats by transport, presence transitions, routing decisions, webhook latency and open subscriptions', async () => {
     const { companyId, agentToken, supervisorToken } = await setUpCompany(server);
     const supervisor = server.ws(supervisorToken);
-    const board = subscribe(supervisor, `subscription($c: ID!) { presenceChanged(companyId: $c) { agentId online snapshot } }`, { c: companyId });
+    const board = subscribe(supervisor, `subscription($c: ID!) { presenceChanged(companyId: $c) { agentId online snapshot } }`, {
+      c: companyId,
+    });
     await board.next((e) => e.presenceChanged.snapshot);
     expect(await sample(server, 'curbe_active_subscriptions{transport="ws"}')).toBe(1);
 
@@ -71,7 +78,11 @@ describe('metrics and request ids', () => {
     expect(await sample(server, 'curbe_routing_decisions_total{outcome="answered"}')).toBe(1);
     expect(await sample(server, 'curbe_webhook_duration_seconds_count{route="status",status="200"}')).toBe(1);
     const routed = logs.lines.filter((l) => l.msg === 'telnyx webhook' && l.callSid === 'ops-1').map((l) => [l.route, l.outcome]);
-    expect(routed).toEqual([['voice', 'ring:1'], ['dial-complete', 'dial-agents-completed → answered'], ['status', 'call-ended']]);
+    expect(routed).toEqual([
+      ['voice', 'ring:1'],
+      ['dial-complete', 'dial-agents-completed → answered'],
+      ['status', 'call-ended'],
+    ]);
     expect(await sample(server, 'curbe_webhook_duration_seconds_count{route="voice",status="200"}')).toBe(2);
 
     board.unsubscribe();
@@ -81,14 +92,17 @@ describe('metrics and request ids', () => {
     expect(text).not.toContain(companyId); // no tenant ids in labels
   });
 
-  it('echoes the caller\'s X-Request-Id and logs the webhook and GraphQL lines with it', async () => {
+  it("echoes the caller's X-Request-Id and logs the webhook and GraphQL lines with it", async () => {
     const webhook = await fetch(`${server.url}/telnyx/voice/unknown-co`, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-request-id': 'call-trace-42' },
       body: 'CallSid=trace',
     });
     expect(webhook.headers.get('x-request-id')).toBe('call-trace-42');
-    expect(logs.lines.find((l) => l.requestId === 'call-trace-42')).toMatchObject({ msg: 'telnyx webhook: unknown company', route: 'voice' });
+    expect(logs.lines.find((l) => l.requestId === 'call-trace-42')).toMatchObject({
+      msg: 'telnyx webhook: unknown company',
+      route: 'voice',
+    });
 
     const graphql = await fetch(`${server.url}/graphql`, {
       method: 'POST',

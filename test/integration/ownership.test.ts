@@ -33,10 +33,18 @@ describe.each([
   async function tenant(name: string, number: string): Promise<Tenant> {
     const { createCompany } = await server.admin(`mutation($n: String!) { createCompany(input: { name: $n }) { id } }`, { n: name });
     const companyId = createCompany.id as string;
-    await server.admin(`mutation($c: ID!, $e: String!) { createPhoneNumber(input: { companyId: $c, e164: $e }) { id } }`, { c: companyId, e: number });
+    await server.admin(`mutation($c: ID!, $e: String!) { createPhoneNumber(input: { companyId: $c, e164: $e }) { id } }`, {
+      c: companyId,
+      e: number,
+    });
     const sipUsername = `${name.toLowerCase()}.first.${suffix}`;
-    await server.admin(`mutation($c: ID!, $s: String!) { createAgent(input: { companyId: $c, displayName: "First", sipUsername: $s }) { id } }`, { c: companyId, s: sipUsername });
-    const { issueSupervisorToken } = await server.admin(`mutation($c: ID!) { issueSupervisorToken(companyId: $c) { token } }`, { c: companyId });
+    await server.admin(
+      `mutation($c: ID!, $s: String!) { createAgent(input: { companyId: $c, displayName: "First", sipUsername: $s }) { id } }`,
+      { c: companyId, s: sipUsername },
+    );
+    const { issueSupervisorToken } = await server.admin(`mutation($c: ID!) { issueSupervisorToken(companyId: $c) { token } }`, {
+      c: companyId,
+    });
     return { companyId, supervisor: issueSupervisorToken.token, number, sipUsername };
   }
 
@@ -76,7 +84,11 @@ describe.each([
       });
       // Renaming an existing agent onto a taken username answers the same.
       const { agents } = (await server.gql(`query($c: ID!) { agents(companyId: $c) { id } }`, { c: a.companyId }, a.supervisor)).data!;
-      const rename = await server.gql(`mutation($id: ID!, $s: String!) { updateAgent(id: $id, input: { sipUsername: $s }) { id } }`, { id: agents[0].id, s: b.sipUsername }, a.supervisor);
+      const rename = await server.gql(
+        `mutation($id: ID!, $s: String!) { updateAgent(id: $id, input: { sipUsername: $s }) { id } }`,
+        { id: agents[0].id, s: b.sipUsername },
+        a.supervisor,
+      );
       expect(rename.errors?.[0]?.message).toBe(takenHere.errors?.[0]?.message);
     });
 
@@ -98,13 +110,35 @@ describe.each([
   describe.runIf(run)('the fallback number', () => {
     const UPDATE = `mutation($c: ID!, $input: RoutingConfigInput!) { updateRoutingConfig(companyId: $c, input: $input) { fallbackKind fallbackNumber afterHoursKind } }`;
     const routingOf = async (t: Tenant) =>
-      (await server.gql(`query($c: ID!) { company(id: $c) { routing { fallbackKind fallbackNumber afterHoursKind } } }`, { c: t.companyId }, t.supervisor)).data!.company.routing;
+      (
+        await server.gql(
+          `query($c: ID!) { company(id: $c) { routing { fallbackKind fallbackNumber afterHoursKind } } }`,
+          { c: t.companyId },
+          t.supervisor,
+        )
+      ).data!.company.routing;
 
     it.each([
-      ['a premium-rate number', { fallbackKind: 'NUMBER', fallbackNumber: '+1 900 555 1234' }, /^Validation error: input\.fallbackNumber: \+19005551234 is a premium-rate number/],
-      ['a shared-cost number', { fallbackNumber: '+33 810 12 34 56' }, /^Validation error: input\.fallbackNumber: \+33810123456 is a shared-cost number/],
-      ['an IRSF destination', { fallbackKind: 'NUMBER', fallbackNumber: '+53 7 234 5678' }, /^Validation error: input\.fallbackNumber: calls cannot be forwarded to Cuba \(\+53\): a destination known for international revenue share fraud/],
-      ['a satellite number', { afterHoursKind: 'NUMBER', fallbackNumber: '+870 773 123 456' }, /^Validation error: input\.fallbackNumber: calls cannot be forwarded to Inmarsat/],
+      [
+        'a premium-rate number',
+        { fallbackKind: 'NUMBER', fallbackNumber: '+1 900 555 1234' },
+        /^Validation error: input\.fallbackNumber: \+19005551234 is a premium-rate number/,
+      ],
+      [
+        'a shared-cost number',
+        { fallbackNumber: '+33 810 12 34 56' },
+        /^Validation error: input\.fallbackNumber: \+33810123456 is a shared-cost number/,
+      ],
+      [
+        'an IRSF destination',
+        { fallbackKind: 'NUMBER', fallbackNumber: '+53 7 234 5678' },
+        /^Validation error: input\.fallbackNumber: calls cannot be forwarded to Cuba \(\+53\): a destination known for international revenue share fraud/,
+      ],
+      [
+        'a satellite number',
+        { afterHoursKind: 'NUMBER', fallbackNumber: '+870 773 123 456' },
+        /^Validation error: input\.fallbackNumber: calls cannot be forwarded to Inmarsat/,
+      ],
     ])('%s is refused, naming the field, and nothing changes', async (_name, input, message) => {
       const before = await routingOf(a);
       const res = await server.gql(UPDATE, { c: a.companyId, input }, a.supervisor);
@@ -113,8 +147,14 @@ describe.each([
     });
 
     it("the company's own number is refused as a loop", async () => {
-      const res = await server.gql(UPDATE, { c: a.companyId, input: { fallbackKind: 'NUMBER', fallbackNumber: '+1 (305) 555-0710' } }, a.supervisor);
-      expect(res.errors?.[0]?.message).toBe("Validation error: input.fallbackNumber: +13055550710 is one of this company's own numbers; forwarding to it would call the company again (a loop)");
+      const res = await server.gql(
+        UPDATE,
+        { c: a.companyId, input: { fallbackKind: 'NUMBER', fallbackNumber: '+1 (305) 555-0710' } },
+        a.supervisor,
+      );
+      expect(res.errors?.[0]?.message).toBe(
+        "Validation error: input.fallbackNumber: +13055550710 is one of this company's own numbers; forwarding to it would call the company again (a loop)",
+      );
     });
 
     it("another tenant's number is refused without saying whose it is", async () => {
@@ -126,12 +166,18 @@ describe.each([
     });
 
     it('an ordinary number is accepted; switching the forward on later re-checks the stored number', async () => {
-      const ok = await server.gql(UPDATE, { c: a.companyId, input: { fallbackKind: 'NUMBER', fallbackNumber: '+34 911 23 45 67' } }, a.supervisor);
+      const ok = await server.gql(
+        UPDATE,
+        { c: a.companyId, input: { fallbackKind: 'NUMBER', fallbackNumber: '+34 911 23 45 67' } },
+        a.supervisor,
+      );
       expect(ok.errors).toBeUndefined();
       expect(ok.data.updateRoutingConfig).toMatchObject({ fallbackKind: 'NUMBER', fallbackNumber: '+34911234567' });
       // The number becomes one of the company's own (the admin assigns it): turning after-hours
       // forwarding on now would loop, and is refused.
-      await server.admin(`mutation($c: ID!) { createPhoneNumber(input: { companyId: $c, e164: "+34911234567" }) { id } }`, { c: a.companyId });
+      await server.admin(`mutation($c: ID!) { createPhoneNumber(input: { companyId: $c, e164: "+34911234567" }) { id } }`, {
+        c: a.companyId,
+      });
       const loop = await server.gql(UPDATE, { c: a.companyId, input: { afterHoursKind: 'NUMBER' } }, a.supervisor);
       expect(loop.errors?.[0]?.message).toMatch(/input\.fallbackNumber: \+34911234567 is one of this company's own numbers/);
       // Unrelated settings still save.
@@ -146,8 +192,14 @@ describe.each([
         ADMIN_KEY,
       );
       expect(res.errors?.[0]?.message).toMatch(/^Validation error: input\.routing\.fallbackNumber: \+19005551234 is a premium-rate number/);
-      const taken = await server.gql(`mutation($n: String) { createCompany(input: { name: "Copy Co", routing: { fallbackNumber: $n } }) { id } }`, { n: b.number }, ADMIN_KEY);
-      expect(taken.errors?.[0]?.message).toBe(`Validation error: input.routing.fallbackNumber: ${b.number} cannot be used as a forwarding number`);
+      const taken = await server.gql(
+        `mutation($n: String) { createCompany(input: { name: "Copy Co", routing: { fallbackNumber: $n } }) { id } }`,
+        { n: b.number },
+        ADMIN_KEY,
+      );
+      expect(taken.errors?.[0]?.message).toBe(
+        `Validation error: input.routing.fallbackNumber: ${b.number} cannot be used as a forwarding number`,
+      );
     });
   });
 });

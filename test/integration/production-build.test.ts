@@ -133,7 +133,9 @@ describe.runIf(hasPostgres)('production build: node dist/main.js from production
     }
     const cmd = instructions.find((i) => i.stage === 'runtime' && i.keyword === 'CMD')!;
     expect(JSON.parse(cmd.args)).toEqual(['node', ...nodeScript('start:prod')]);
-    expect(readFileSync(join(ROOT, 'compose.yaml'), 'utf8')).toContain(JSON.stringify(['node', ...nodeScript('db:migrate:prod')]).replace(/,/g, ', '));
+    expect(readFileSync(join(ROOT, 'compose.yaml'), 'utf8')).toContain(
+      JSON.stringify(['node', ...nodeScript('db:migrate:prod')]).replace(/,/g, ', '),
+    );
     expect(instructions.some((i) => i.stage === 'runtime' && i.keyword === 'USER' && i.args !== 'root')).toBe(true);
     expect(instructions.some((i) => i.stage === 'runtime' && i.keyword === 'HEALTHCHECK' && i.args.includes('/healthz'))).toBe(true);
   });
@@ -198,7 +200,9 @@ describe.runIf(hasPostgres)('production build: node dist/main.js from production
       return body.data;
     };
     const { createCompany } = await admin(`mutation { createCompany(input: { name: "Production Co" }) { id } }`);
-    await admin(`mutation($c: ID!) { createPhoneNumber(input: { companyId: $c, e164: "+13055550177" }) { e164 } }`, { c: createCompany.id });
+    await admin(`mutation($c: ID!) { createPhoneNumber(input: { companyId: $c, e164: "+13055550177" }) { e164 } }`, {
+      c: createCompany.id,
+    });
 
     const webhook = await fetch(`${url}/telnyx/voice`, {
       method: 'POST',

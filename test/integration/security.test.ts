@@ -18,10 +18,21 @@ async function companyWithAgent(server: TestServer, opts: { allowUnregistered?: 
     { r: { allowUnregisteredSoftphones: opts.allowUnregistered ?? true } },
   );
   const sip = `sec.${randomBytes(4).toString('hex')}`;
-  const { createAgent } = await server.admin(`mutation($c: ID!, $s: String!) { createAgent(input: { companyId: $c, displayName: "Sam", sipUsername: $s }) { id } }`, { c: createCompany.id, s: sip });
+  const { createAgent } = await server.admin(
+    `mutation($c: ID!, $s: String!) { createAgent(input: { companyId: $c, displayName: "Sam", sipUsername: $s }) { id } }`,
+    { c: createCompany.id, s: sip },
+  );
   const { issueAgentToken } = await server.admin(`mutation($a: ID!) { issueAgentToken(agentId: $a) { token } }`, { a: createAgent.id });
-  const { issueSupervisorToken } = await server.admin(`mutation($c: ID!) { issueSupervisorToken(companyId: $c) { token } }`, { c: createCompany.id });
-  return { companyId: createCompany.id as string, agentId: createAgent.id as string, sip, agentToken: issueAgentToken.token as string, supervisorToken: issueSupervisorToken.token as string };
+  const { issueSupervisorToken } = await server.admin(`mutation($c: ID!) { issueSupervisorToken(companyId: $c) { token } }`, {
+    c: createCompany.id,
+  });
+  return {
+    companyId: createCompany.id as string,
+    agentId: createAgent.id as string,
+    sip,
+    agentToken: issueAgentToken.token as string,
+    supervisorToken: issueSupervisorToken.token as string,
+  };
 }
 
 const HEARTBEAT = `mutation { heartbeat(input: { sipRegistered: true }) { presence { online agentId } } }`;
@@ -36,12 +47,18 @@ describe('signed Telnyx webhooks (TELNYX_PUBLIC_KEY set)', () => {
     server = await startServer({ env: { TELNYX_PUBLIC_KEY: rawKey } });
     ({ companyId } = await companyWithAgent(server));
     // Signed mode binds /telnyx/voice/:companyId to the signed `To`: the number must be the company's.
-    await server.admin(`mutation($c: ID!) { createPhoneNumber(input: { companyId: $c, e164: "+13055550100" }) { e164 } }`, { c: companyId });
+    await server.admin(`mutation($c: ID!) { createPhoneNumber(input: { companyId: $c, e164: "+13055550100" }) { e164 } }`, {
+      c: companyId,
+    });
   });
   afterAll(() => server.close());
 
   const post = (body: string, headers: Record<string, string>) =>
-    fetch(`${server.url}/telnyx/voice/${companyId}`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers }, body });
+    fetch(`${server.url}/telnyx/voice/${companyId}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers },
+      body,
+    });
   const signed = (body: string, ts = Math.floor(Date.now() / 1000), key = privateKey) => ({
     'telnyx-timestamp': String(ts),
     'telnyx-signature-ed25519': sign(null, Buffer.from(`${ts}|${body}`), key).toString('base64'),
@@ -87,9 +104,16 @@ describe('tokens: expiry, rotation, revocation', () => {
     expect((await server.gql(viewer, {}, supervisorToken)).data.viewer).toEqual({ role: 'SUPERVISOR', companyId });
     const old = await new TokenService({ jwtSecret: previous, adminApiKey: undefined }).issue({ role: 'supervisor', companyId }, 3600);
     expect((await server.gql(viewer, {}, old.token)).data.viewer).toEqual({ role: 'SUPERVISOR', companyId });
-    const stranger = await new TokenService({ jwtSecret: randomBytes(32).toString('hex'), adminApiKey: undefined }).issue({ role: 'supervisor', companyId }, 3600);
+    const stranger = await new TokenService({ jwtSecret: randomBytes(32).toString('hex'), adminApiKey: undefined }).issue(
+      { role: 'supervisor', companyId },
+      3600,
+    );
     expect((await server.gql(viewer, {}, stranger.token)).errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
-    const expired = await new TokenService({ jwtSecret: current, adminApiKey: undefined }).issue({ role: 'supervisor', companyId }, 60, Date.now() - 3600_000);
+    const expired = await new TokenService({ jwtSecret: current, adminApiKey: undefined }).issue(
+      { role: 'supervisor', companyId },
+      60,
+      Date.now() - 3600_000,
+    );
     const res = await server.gql(viewer, {}, expired.token);
     expect(res.errors?.[0]).toMatchObject({ message: 'token expired', extensions: { code: 'UNAUTHENTICATED' } });
   });
@@ -105,7 +129,11 @@ describe('tokens: expiry, rotation, revocation', () => {
     await server.gql(`mutation($a: ID!) { updateAgent(id: $a, input: { enabled: false }) { enabled } }`, { a: agentId }, supervisorToken);
     expect(await closed).toBe(4403);
     expect((await server.gql(HEARTBEAT, {}, agentToken)).errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
-    const presence = await server.gql(`query($a: ID!) { agents(companyId: $a) { presence { online } } }`, { a: (await server.gql(`{ viewer { companyId } }`, {}, supervisorToken)).data.viewer.companyId }, supervisorToken);
+    const presence = await server.gql(
+      `query($a: ID!) { agents(companyId: $a) { presence { online } } }`,
+      { a: (await server.gql(`{ viewer { companyId } }`, {}, supervisorToken)).data.viewer.companyId },
+      supervisorToken,
+    );
     expect(presence.data.agents[0].presence.online).toBe(false);
 
     await server.gql(`mutation($a: ID!) { updateAgent(id: $a, input: { enabled: true }) { enabled } }`, { a: agentId }, supervisorToken);
@@ -173,17 +201,27 @@ describe('GraphQL limits on HTTP and graphql-ws alike', () => {
       c: (await prod.admin(`mutation { createCompany(input: { name: "P" }) { id } }`)).createCompany.id,
     });
     const sub = subscribe(prod.ws(issueSupervisorToken.token), introspect);
-    await waitFor(() => sub.errors.length, (n) => n > 0, { what: 'the refusal over graphql-ws' });
+    await waitFor(
+      () => sub.errors.length,
+      (n) => n > 0,
+      { what: 'the refusal over graphql-ws' },
+    );
     expect(JSON.stringify(sub.errors)).toMatch(/introspection/i);
   });
 
   it('a rejected operation on a socket does not end the other subscriptions on it', async () => {
     const client = server.ws(supervisorToken);
-    const live = subscribe(client, `subscription($c: ID!) { presenceChanged(companyId: $c) { agentId online snapshot } }`, { c: companyId });
+    const live = subscribe(client, `subscription($c: ID!) { presenceChanged(companyId: $c) { agentId online snapshot } }`, {
+      c: companyId,
+    });
     await live.next((e) => e.presenceChanged.snapshot);
     for (const bad of [deep, aliases, tokens, 'subscription { nope }', '{ broken']) {
       const rejected = subscribe(client, bad);
-      await waitFor(() => rejected.errors.length, (n) => n > 0, { what: `the refusal of ${bad.slice(0, 30)}` });
+      await waitFor(
+        () => rejected.errors.length,
+        (n) => n > 0,
+        { what: `the refusal of ${bad.slice(0, 30)}` },
+      );
     }
     const { agentToken } = await companyWithAgentIn(server, companyId);
     await server.gql(HEARTBEAT, {}, agentToken);
@@ -194,7 +232,10 @@ describe('GraphQL limits on HTTP and graphql-ws alike', () => {
 
 async function companyWithAgentIn(server: TestServer, companyId: string) {
   const sip = `sec.${randomBytes(4).toString('hex')}`;
-  const { createAgent } = await server.admin(`mutation($c: ID!, $s: String!) { createAgent(input: { companyId: $c, displayName: "Zed", sipUsername: $s }) { id } }`, { c: companyId, s: sip });
+  const { createAgent } = await server.admin(
+    `mutation($c: ID!, $s: String!) { createAgent(input: { companyId: $c, displayName: "Zed", sipUsername: $s }) { id } }`,
+    { c: companyId, s: sip },
+  );
   const { issueAgentToken } = await server.admin(`mutation($a: ID!) { issueAgentToken(agentId: $a) { token } }`, { a: createAgent.id });
   return { agentId: createAgent.id as string, agentToken: issueAgentToken.token as string };
 }
@@ -223,7 +264,11 @@ describe('restart', () => {
     database = await openDatabase({ dataDir: dir });
     server = await startServer({ env, database });
     try {
-      const supervisor = subscribe(server.ws(a.supervisorToken), `subscription($c: ID!) { presenceChanged(companyId: $c) { agentId online cause snapshot } }`, { c: a.companyId });
+      const supervisor = subscribe(
+        server.ws(a.supervisorToken),
+        `subscription($c: ID!) { presenceChanged(companyId: $c) { agentId online cause snapshot } }`,
+        { c: a.companyId },
+      );
       const snap = await supervisor.next((e) => e.presenceChanged.snapshot && e.presenceChanged.agentId === b.agentId);
       expect(snap.presenceChanged.online).toBe(true);
       const ring = await server.webhook(`/telnyx/voice/${a.companyId}`, { To: '+13055550100' });
@@ -231,7 +276,10 @@ describe('restart', () => {
       // Agent a heartbeats to the new instance; b never does and goes offline when its lease ends.
       const keep = setInterval(() => void server.gql(HEARTBEAT, {}, a.agentToken), 1000);
       try {
-        const gone = await supervisor.next((e) => !e.presenceChanged.snapshot && e.presenceChanged.agentId === b.agentId && !e.presenceChanged.online, TTL + 3000);
+        const gone = await supervisor.next(
+          (e) => !e.presenceChanged.snapshot && e.presenceChanged.agentId === b.agentId && !e.presenceChanged.online,
+          TTL + 3000,
+        );
         expect(gone.presenceChanged.cause).toBe('LEASE_EXPIRED');
         expect(Date.now() - heardAt).toBeLessThanOrEqual(TTL + 1000);
         const after = await server.webhook(`/telnyx/voice/${a.companyId}`, { To: '+13055550100' });
@@ -240,7 +288,11 @@ describe('restart', () => {
       } finally {
         clearInterval(keep);
       }
-      const config = await server.gql(`query($c: ID!) { company(id: $c) { name agents { displayName } } }`, { c: a.companyId }, a.supervisorToken);
+      const config = await server.gql(
+        `query($c: ID!) { company(id: $c) { name agents { displayName } } }`,
+        { c: a.companyId },
+        a.supervisorToken,
+      );
       expect(config.data.company).toEqual({ name: 'Sec', agents: [{ displayName: 'Sam' }, { displayName: 'Zed' }] });
     } finally {
       await server.close();

@@ -19,16 +19,22 @@ const HEARTBEAT = `mutation { heartbeat(input: { sipRegistered: true }) { presen
 const PRESENCE = `subscription($c: ID!) { presenceChanged(companyId: $c) { agentId online snapshot } }`;
 
 async function company(server: TestServer, names: string[] = ['ana']) {
-  const { createCompany } = await server.admin(`mutation { createCompany(input: { name: "Sessions", routing: { allowUnregisteredSoftphones: true } }) { id } }`);
+  const { createCompany } = await server.admin(
+    `mutation { createCompany(input: { name: "Sessions", routing: { allowUnregisteredSoftphones: true } }) { id } }`,
+  );
   const companyId: string = createCompany.id;
   const agents: { id: string; token: string; sip: string }[] = [];
   for (const name of names) {
     const sip = `${name}.${randomBytes(4).toString('hex')}`;
-    const { createAgent } = await server.admin(`mutation($i: CreateAgentInput!) { createAgent(input: $i) { id } }`, { i: { companyId, displayName: name, sipUsername: sip } });
+    const { createAgent } = await server.admin(`mutation($i: CreateAgentInput!) { createAgent(input: $i) { id } }`, {
+      i: { companyId, displayName: name, sipUsername: sip },
+    });
     const { issueAgentToken } = await server.admin(`mutation($a: ID!) { issueAgentToken(agentId: $a) { token } }`, { a: createAgent.id });
     agents.push({ id: createAgent.id, token: issueAgentToken.token, sip });
   }
-  const { issueSupervisorToken } = await server.admin(`mutation($c: ID!) { issueSupervisorToken(companyId: $c) { token } }`, { c: companyId });
+  const { issueSupervisorToken } = await server.admin(`mutation($c: ID!) { issueSupervisorToken(companyId: $c) { token } }`, {
+    c: companyId,
+  });
   return { companyId, agent: agents[0]!, agents, supervisor: issueSupervisorToken.token as string };
 }
 
@@ -36,7 +42,9 @@ async function company(server: TestServer, names: string[] = ['ana']) {
 const connected = (client: Client) => new Promise<void>((resolve) => client.on('connected', () => resolve()));
 /** Resolves with the close code and reason of the client's socket. */
 const closed = (client: Client) =>
-  new Promise<{ code: number; reason: string; at: number }>((resolve) => client.on('closed', (e: any) => resolve({ code: e.code, reason: e.reason, at: Date.now() })));
+  new Promise<{ code: number; reason: string; at: number }>((resolve) =>
+    client.on('closed', (e: any) => resolve({ code: e.code, reason: e.reason, at: Date.now() })),
+  );
 
 /** A subscription over Server-Sent Events, read until the server ends the stream. */
 async function sse(url: string, query: string, variables: Record<string, unknown>, token: string) {
@@ -169,7 +177,10 @@ describe('per-socket and per-token limits (one instance)', () => {
     // The place frees once the server has ended that subscription; the same socket asks until it is admitted.
     for (let attempt = 0; ; attempt++) {
       const again = new Promise<boolean>((resolve) =>
-        client.subscribe({ query: PRESENCE, variables: { c: co.companyId } }, { next: (r) => resolve(!r.errors), error: () => resolve(false), complete: () => resolve(false) }),
+        client.subscribe(
+          { query: PRESENCE, variables: { c: co.companyId } },
+          { next: (r) => resolve(!r.errors), error: () => resolve(false), complete: () => resolve(false) },
+        ),
       );
       if (await again) break;
       expect(attempt).toBeLessThan(50);
@@ -182,7 +193,9 @@ describe('per-socket and per-token limits (one instance)', () => {
     const client = server.ws(co.supervisor);
     const subs = [0, 1, 2].map(() => subscribe(client, PRESENCE, { c: co.companyId }));
     for (const s of subs) await s.next((e) => e.presenceChanged.snapshot);
-    const refused = new Promise<any>((resolve) => client.subscribe({ query: PRESENCE, variables: { c: co.companyId } }, { next: () => {}, error: resolve, complete: () => {} }));
+    const refused = new Promise<any>((resolve) =>
+      client.subscribe({ query: PRESENCE, variables: { c: co.companyId } }, { next: () => {}, error: resolve, complete: () => {} }),
+    );
     const errors = await refused;
     expect(errors[0]).toMatchObject({ extensions: { code: 'RATE_LIMITED' } });
     expect(errors[0].message).toMatch(/at most 3/);
@@ -214,7 +227,10 @@ describe('per-socket and per-token limits (one instance)', () => {
     const co = await company(server);
     await Promise.all([connected(server.ws(co.supervisor)), connected(server.ws(co.supervisor))]);
     expect((await closed(server.ws(co.supervisor))).code).toBe(4429);
-    const { issueSupervisorToken } = await server.admin(`mutation($c: ID!) { issueSupervisorToken(companyId: $c, expiresInSeconds: 3600) { token } }`, { c: co.companyId });
+    const { issueSupervisorToken } = await server.admin(
+      `mutation($c: ID!) { issueSupervisorToken(companyId: $c, expiresInSeconds: 3600) { token } }`,
+      { c: co.companyId },
+    );
     await connected(server.ws(issueSupervisorToken.token));
   });
 
@@ -230,7 +246,9 @@ describe('per-socket and per-token limits (one instance)', () => {
           if (m.type === 'connection_ack') resolve();
         }),
       );
-      const end = new Promise<{ code: number; reason: string }>((resolve) => socket.on('close', (code, reason) => resolve({ code, reason: String(reason) })));
+      const end = new Promise<{ code: number; reason: string }>((resolve) =>
+        socket.on('close', (code, reason) => resolve({ code, reason: String(reason) })),
+      );
       await new Promise((resolve) => socket.once('open', resolve));
       socket.send(JSON.stringify({ type: 'connection_init', payload: { authorization: `Bearer ${co.supervisor}` } }));
       await acked;
@@ -300,7 +318,9 @@ describe.runIf(ready)('two instances on one Redis and one Postgres', () => {
   });
 
   const routes = async (server: TestServer, companyId: string, sip: string) =>
-    (await server.webhook(`/telnyx/voice/${companyId}`, { CallSid: `s-${randomBytes(4).toString('hex')}`, To: '+13055550100' })).body.includes(`sip:${sip}@`);
+    (
+      await server.webhook(`/telnyx/voice/${companyId}`, { CallSid: `s-${randomBytes(4).toString('hex')}`, To: '+13055550100' })
+    ).body.includes(`sip:${sip}@`);
 
   for (const how of ['revokeAgentTokens', 'updateAgent enabled: false'] as const) {
     it(`${how} on A closes the agent's socket on B within a second; its heartbeats on B fail and it is routed nowhere`, async () => {
@@ -313,7 +333,9 @@ describe.runIf(ready)('two instances on one Redis and one Postgres', () => {
 
       const t0 = Date.now();
       const mutation =
-        how === 'revokeAgentTokens' ? `mutation($a: ID!) { revokeAgentTokens(agentId: $a) }` : `mutation($a: ID!) { updateAgent(id: $a, input: { enabled: false }) { enabled } }`;
+        how === 'revokeAgentTokens'
+          ? `mutation($a: ID!) { revokeAgentTokens(agentId: $a) }`
+          : `mutation($a: ID!) { updateAgent(id: $a, input: { enabled: false }) { enabled } }`;
       expect((await a.gql(mutation, { a: co.agent.id }, co.supervisor)).errors).toBeUndefined();
       const { code, at } = await end;
       expect(code).toBe(4403);
@@ -339,15 +361,22 @@ describe.runIf(ready)('two instances on one Redis and one Postgres', () => {
     await connected(otherSocket);
 
     const t0 = Date.now();
-    expect((await a.gql(`mutation($c: ID!) { revokeSupervisorTokens(companyId: $c) }`, { c: co.companyId }, co.supervisor)).data.revokeSupervisorTokens).toBe(true);
+    expect(
+      (await a.gql(`mutation($c: ID!) { revokeSupervisorTokens(companyId: $c) }`, { c: co.companyId }, co.supervisor)).data
+        .revokeSupervisorTokens,
+    ).toBe(true);
     const { code, at } = await end;
     expect(code).toBe(4403);
     expect(at - t0).toBeLessThan(1000);
     const { payloads } = await stream.ended;
     expect(payloads.at(-1).errors[0]).toMatchObject({ message: 'tokens revoked', extensions: { code: 'FORBIDDEN' } });
-    for (const server of [a, b]) expect((await server.gql(`{ viewer { role } }`, {}, co.supervisor)).errors?.[0]?.message).toBe('token revoked');
+    for (const server of [a, b])
+      expect((await server.gql(`{ viewer { role } }`, {}, co.supervisor)).errors?.[0]?.message).toBe('token revoked');
     // Another company's supervisor may not revoke this company's tokens; its own socket stayed open.
-    expect((await b.gql(`mutation($c: ID!) { revokeSupervisorTokens(companyId: $c) }`, { c: co.companyId }, other.supervisor)).errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+    expect(
+      (await b.gql(`mutation($c: ID!) { revokeSupervisorTokens(companyId: $c) }`, { c: co.companyId }, other.supervisor)).errors?.[0]
+        ?.extensions?.code,
+    ).toBe('FORBIDDEN');
     expect((await b.gql(`{ viewer { role } }`, {}, other.supervisor)).data.viewer.role).toBe('SUPERVISOR');
     const fresh = await b.admin(`mutation($c: ID!) { issueSupervisorToken(companyId: $c) { token } }`, { c: co.companyId });
     expect((await a.gql(`{ viewer { role } }`, {}, fresh.issueSupervisorToken.token)).data.viewer.role).toBe('SUPERVISOR');
@@ -385,7 +414,9 @@ describe.runIf(ready)('two instances on one Redis and one Postgres', () => {
       proxy.cut();
       // X knows it lost Redis (its readiness says so) before the revocation is published elsewhere.
       while ((await fetch(`${x.url}/readyz`)).status !== 503) await new Promise((r) => setTimeout(r, 50));
-      expect((await a.gql(`mutation($a: ID!) { revokeAgentTokens(agentId: $a) }`, { a: co.agent.id }, co.supervisor)).errors).toBeUndefined();
+      expect(
+        (await a.gql(`mutation($a: ID!) { revokeAgentTokens(agentId: $a) }`, { a: co.agent.id }, co.supervisor)).errors,
+      ).toBeUndefined();
       proxy.restore();
       const { code, reason } = await end;
       expect({ code, reason }).toEqual({ code: 4403, reason: 'tokens revoked' });
@@ -395,4 +426,3 @@ describe.runIf(ready)('two instances on one Redis and one Postgres', () => {
     }
   });
 });
-

@@ -15,9 +15,17 @@ async function companyWithAgent(server: TestServer, opts: { allowUnregistered: b
   const { createCompany } = await server.admin(`mutation($input: CreateCompanyInput!) { createCompany(input: $input) { id } }`, {
     input: { name: 'Softphone Co', routing: { allowUnregisteredSoftphones: opts.allowUnregistered } },
   });
-  const { createAgent } = await server.admin(`mutation($input: CreateAgentInput!) { createAgent(input: $input) { id telnyxCredentialId } }`, {
-    input: { companyId: createCompany.id, displayName: 'Dana Lee', sipUsername: `dana${Math.random().toString(36).slice(2, 8)}`, telnyxCredentialId: opts.credentialId },
-  });
+  const { createAgent } = await server.admin(
+    `mutation($input: CreateAgentInput!) { createAgent(input: $input) { id telnyxCredentialId } }`,
+    {
+      input: {
+        companyId: createCompany.id,
+        displayName: 'Dana Lee',
+        sipUsername: `dana${Math.random().toString(36).slice(2, 8)}`,
+        telnyxCredentialId: opts.credentialId,
+      },
+    },
+  );
   const { issueAgentToken } = await server.admin(`mutation($id: ID!) { issueAgentToken(agentId: $id) { token } }`, { id: createAgent.id });
   return { companyId: createCompany.id as string, agentId: createAgent.id as string, token: issueAgentToken.token as string };
 }
@@ -29,7 +37,12 @@ describe('softphone setup with Telnyx configured', () => {
   beforeAll(async () => {
     fake = await startFakeTelnyx();
     server = await startServer({
-      env: { TELNYX_API_KEY: API_KEY, TELNYX_API_BASE_URL: fake.apiBaseUrl, TELNYX_WEBRTC_HOST: fake.websocketUrl, HEARTBEAT_INTERVAL_MS: '7000' },
+      env: {
+        TELNYX_API_KEY: API_KEY,
+        TELNYX_API_BASE_URL: fake.apiBaseUrl,
+        TELNYX_WEBRTC_HOST: fake.websocketUrl,
+        HEARTBEAT_INTERVAL_MS: '7000',
+      },
     });
   });
   afterAll(async () => {
@@ -64,20 +77,27 @@ describe('softphone setup with Telnyx configured', () => {
     [404, /no telephony credential "[0-9a-f-]{36}" \(HTTP 404\)/],
     [503, /could not issue a login token \(HTTP 503\)/],
     ['reset' as const, /Telnyx cannot be reached/],
-  ])('Telnyx answering %s → no token, a clear message, and (unregistered allowed) the agent still heartbeats online', async (mode, message) => {
-    // Linked while Telnyx answers; then Telnyx fails the minting.
-    const agent = await companyWithAgent(server, { allowUnregistered: true, credentialId: randomUUID() });
-    fake.failWith(mode);
-    const res = await server.gql(SOFTPHONE, {}, agent.token);
-    expect(res.errors).toBeUndefined();
-    expect(res.data.softphone.loginToken).toBeNull();
-    expect(res.data.softphone.telnyxConfigured).toBe(true);
-    expect(res.data.softphone.message).toMatch(message);
-    expect(res.data.softphone.message).toContain('You still show as online');
-    const beat = await server.gql(`mutation { heartbeat(input: { sipRegistered: false }) { presence { online sipRegistered } } }`, {}, agent.token);
-    expect(beat.data.heartbeat.presence).toEqual({ online: true, sipRegistered: false });
-    fake.failWith(null);
-  });
+  ])(
+    'Telnyx answering %s → no token, a clear message, and (unregistered allowed) the agent still heartbeats online',
+    async (mode, message) => {
+      // Linked while Telnyx answers; then Telnyx fails the minting.
+      const agent = await companyWithAgent(server, { allowUnregistered: true, credentialId: randomUUID() });
+      fake.failWith(mode);
+      const res = await server.gql(SOFTPHONE, {}, agent.token);
+      expect(res.errors).toBeUndefined();
+      expect(res.data.softphone.loginToken).toBeNull();
+      expect(res.data.softphone.telnyxConfigured).toBe(true);
+      expect(res.data.softphone.message).toMatch(message);
+      expect(res.data.softphone.message).toContain('You still show as online');
+      const beat = await server.gql(
+        `mutation { heartbeat(input: { sipRegistered: false }) { presence { online sipRegistered } } }`,
+        {},
+        agent.token,
+      );
+      expect(beat.data.heartbeat.presence).toEqual({ online: true, sipRegistered: false });
+      fake.failWith(null);
+    },
+  );
 
   it('an agent without a credential is told so; a company requiring registration keeps it offline', async () => {
     const agent = await companyWithAgent(server, { allowUnregistered: false });
@@ -90,12 +110,22 @@ describe('softphone setup with Telnyx configured', () => {
   it('telnyxCredentialId is validated, set and changed through the agent API', async () => {
     const agent = await companyWithAgent(server, { allowUnregistered: true, credentialId: randomUUID() });
     const second = randomUUID();
-    const updated = await server.admin(`mutation($id: ID!, $c: String) { updateAgent(id: $id, input: { telnyxCredentialId: $c }) { telnyxCredentialId } }`, { id: agent.agentId, c: second.toUpperCase() });
+    const updated = await server.admin(
+      `mutation($id: ID!, $c: String) { updateAgent(id: $id, input: { telnyxCredentialId: $c }) { telnyxCredentialId } }`,
+      { id: agent.agentId, c: second.toUpperCase() },
+    );
     expect(updated.updateAgent.telnyxCredentialId).toBe(second); // stored lower-case, as Telnyx writes it
-    const bad = await server.gql(`mutation($id: ID!) { updateAgent(id: $id, input: { telnyxCredentialId: "${'x'.repeat(101)}" }) { id } }`, { id: agent.agentId }, ADMIN_KEY);
+    const bad = await server.gql(
+      `mutation($id: ID!) { updateAgent(id: $id, input: { telnyxCredentialId: "${'x'.repeat(101)}" }) { id } }`,
+      { id: agent.agentId },
+      ADMIN_KEY,
+    );
     expect(bad.errors?.[0]?.message).toMatch(/input\.telnyxCredentialId: must be a Telnyx telephony credential id: a UUID/);
     // "" removes the credential.
-    const removed = await server.admin(`mutation($id: ID!) { updateAgent(id: $id, input: { telnyxCredentialId: "" }) { telnyxCredentialId } }`, { id: agent.agentId });
+    const removed = await server.admin(
+      `mutation($id: ID!) { updateAgent(id: $id, input: { telnyxCredentialId: "" }) { telnyxCredentialId } }`,
+      { id: agent.agentId },
+    );
     expect(removed.updateAgent.telnyxCredentialId).toBeNull();
   });
 
@@ -103,11 +133,18 @@ describe('softphone setup with Telnyx configured', () => {
     const CREATE = `mutation($input: CreateAgentInput!) { createAgent(input: $input) { id telnyxCredentialId } }`;
     const UPDATE = `mutation($id: ID!, $c: String) { updateAgent(id: $id, input: { telnyxCredentialId: $c }) { id telnyxCredentialId } }`;
     const supervisorOf = async (companyId: string) =>
-      (await server.admin(`mutation($id: ID!) { issueSupervisorToken(companyId: $id) { token } }`, { id: companyId })).issueSupervisorToken.token as string;
-    const credentialOf = async (agentId: string) => (await server.database.prisma.agent.findUniqueOrThrow({ where: { id: agentId } })).telnyxCredentialId;
+      (await server.admin(`mutation($id: ID!) { issueSupervisorToken(companyId: $id) { token } }`, { id: companyId })).issueSupervisorToken
+        .token as string;
+    const credentialOf = async (agentId: string) =>
+      (await server.database.prisma.agent.findUniqueOrThrow({ where: { id: agentId } })).telnyxCredentialId;
     const agentCount = (companyId: string) => server.database.prisma.agent.count({ where: { companyId } });
     const newAgent = (companyId: string, credentialId: string) => ({
-      input: { companyId, displayName: 'Eve', sipUsername: `eve${Math.random().toString(36).slice(2, 8)}`, telnyxCredentialId: credentialId },
+      input: {
+        companyId,
+        displayName: 'Eve',
+        sipUsername: `eve${Math.random().toString(36).slice(2, 8)}`,
+        telnyxCredentialId: credentialId,
+      },
     });
 
     it('a crafted id is refused by format, naming the field, and never reaches Telnyx', async () => {
@@ -115,14 +152,21 @@ describe('softphone setup with Telnyx configured', () => {
       const agent = await companyWithAgent(server, { allowUnregistered: true, credentialId: randomUUID() });
       const supervisor = await supervisorOf(agent.companyId);
       const before = fake.lookupRequests.length + fake.mintRequests.length;
-      for (const crafted of ['cred-dana', '../../phone_numbers', `${randomUUID()}/../../messages`, `${randomUUID()}?x=1`, `${randomUUID()}#`, '%2e%2e%2f']) {
+      for (const crafted of [
+        'cred-dana',
+        '../../phone_numbers',
+        `${randomUUID()}/../../messages`,
+        `${randomUUID()}?x=1`,
+        `${randomUUID()}#`,
+        '%2e%2e%2f',
+      ]) {
         const res = await server.gql(UPDATE, { id: agent.agentId, c: crafted }, supervisor);
         expect(res.errors?.[0]?.message, crafted).toMatch(/input\.telnyxCredentialId: must be a Telnyx telephony credential id: a UUID/);
       }
       expect(fake.lookupRequests.length + fake.mintRequests.length).toBe(before);
     });
 
-    it("a credential linked to one agent cannot be linked to another, in the same company or another one, with one neutral message", async () => {
+    it('a credential linked to one agent cannot be linked to another, in the same company or another one, with one neutral message', async () => {
       fake.failWith(null);
       const credentialId = randomUUID();
       const owner = await companyWithAgent(server, { allowUnregistered: true, credentialId });
@@ -169,31 +213,37 @@ describe('softphone setup with Telnyx configured', () => {
       expect(await credentialOf(agent.agentId)).toBeNull();
     });
 
-    it.each([['reset' as const, /Telnyx cannot be reached/], [503, /HTTP 503/]])(
-      'Telnyx unreachable (%s) → a clear error and nothing saved',
-      async (mode, why) => {
-        const linked = randomUUID();
-        const agent = await companyWithAgent(server, { allowUnregistered: true, credentialId: linked });
-        const supervisor = await supervisorOf(agent.companyId);
-        fake.failWith(mode);
-        try {
-          const created = await server.gql(CREATE, newAgent(agent.companyId, randomUUID()), supervisor);
-          const updated = await server.gql(UPDATE, { id: agent.agentId, c: randomUUID() }, supervisor);
-          for (const res of [created, updated]) {
-            expect(res.errors?.[0]?.extensions?.code).toBe('TELNYX_UNAVAILABLE');
-            expect(res.errors?.[0]?.message).toMatch(/^Validation error: input\.telnyxCredentialId: the credential could not be checked with Telnyx, so nothing was saved/);
-            expect(res.errors?.[0]?.message).toMatch(why);
-          }
-          // The agent's own credential, unchanged, needs no new check: other fields still save.
-          const renamed = await server.gql(`mutation($id: ID!, $c: String) { updateAgent(id: $id, input: { displayName: "Dana L.", telnyxCredentialId: $c }) { displayName } }`, { id: agent.agentId, c: linked }, supervisor);
-          expect(renamed.errors).toBeUndefined();
-        } finally {
-          fake.failWith(null);
+    it.each([
+      ['reset' as const, /Telnyx cannot be reached/],
+      [503, /HTTP 503/],
+    ])('Telnyx unreachable (%s) → a clear error and nothing saved', async (mode, why) => {
+      const linked = randomUUID();
+      const agent = await companyWithAgent(server, { allowUnregistered: true, credentialId: linked });
+      const supervisor = await supervisorOf(agent.companyId);
+      fake.failWith(mode);
+      try {
+        const created = await server.gql(CREATE, newAgent(agent.companyId, randomUUID()), supervisor);
+        const updated = await server.gql(UPDATE, { id: agent.agentId, c: randomUUID() }, supervisor);
+        for (const res of [created, updated]) {
+          expect(res.errors?.[0]?.extensions?.code).toBe('TELNYX_UNAVAILABLE');
+          expect(res.errors?.[0]?.message).toMatch(
+            /^Validation error: input\.telnyxCredentialId: the credential could not be checked with Telnyx, so nothing was saved/,
+          );
+          expect(res.errors?.[0]?.message).toMatch(why);
         }
-        expect(await agentCount(agent.companyId)).toBe(1);
-        expect(await credentialOf(agent.agentId)).toBe(linked);
-      },
-    );
+        // The agent's own credential, unchanged, needs no new check: other fields still save.
+        const renamed = await server.gql(
+          `mutation($id: ID!, $c: String) { updateAgent(id: $id, input: { displayName: "Dana L.", telnyxCredentialId: $c }) { displayName } }`,
+          { id: agent.agentId, c: linked },
+          supervisor,
+        );
+        expect(renamed.errors).toBeUndefined();
+      } finally {
+        fake.failWith(null);
+      }
+      expect(await agentCount(agent.companyId)).toBe(1);
+      expect(await credentialOf(agent.agentId)).toBe(linked);
+    });
 
     it('a stored id that is not a UUID (from before validation) is never put into a Telnyx path when minting', async () => {
       fake.failWith(null);
@@ -211,7 +261,9 @@ describe('softphone setup with Telnyx configured', () => {
 
   it('only an agent token gets a softphone setup', async () => {
     const agent = await companyWithAgent(server, { allowUnregistered: true, credentialId: randomUUID() });
-    const { issueSupervisorToken } = await server.admin(`mutation($id: ID!) { issueSupervisorToken(companyId: $id) { token } }`, { id: agent.companyId });
+    const { issueSupervisorToken } = await server.admin(`mutation($id: ID!) { issueSupervisorToken(companyId: $id) { token } }`, {
+      id: agent.companyId,
+    });
     const res = await server.gql(SOFTPHONE, {}, issueSupervisorToken.token);
     expect(res.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
     expect((await server.gql(SOFTPHONE)).errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
@@ -220,9 +272,17 @@ describe('softphone setup with Telnyx configured', () => {
   it('reportCallState renews the lease and publishes the call state to supervisors at once', async () => {
     const agent = await companyWithAgent(server, { allowUnregistered: true, credentialId: randomUUID() });
     await server.gql(`mutation { heartbeat(input: { sipRegistered: false }) { presence { online } } }`, {}, agent.token);
-    const res = await server.gql(`mutation { reportCallState(input: { callState: "active", sipRegistered: false }) { online activeCalls callState } }`, {}, agent.token);
+    const res = await server.gql(
+      `mutation { reportCallState(input: { callState: "active", sipRegistered: false }) { online activeCalls callState } }`,
+      {},
+      agent.token,
+    );
     expect(res.data.reportCallState).toEqual({ online: true, activeCalls: 1, callState: 'active' });
-    const bad = await server.gql(`mutation { reportCallState(input: { callState: "<script>", sipRegistered: false }) { online } }`, {}, agent.token);
+    const bad = await server.gql(
+      `mutation { reportCallState(input: { callState: "<script>", sipRegistered: false }) { online } }`,
+      {},
+      agent.token,
+    );
     expect(bad.errors?.[0]?.message).toMatch(/letters, dashes and underscores/);
   });
 });
@@ -247,7 +307,9 @@ describe('softphone setup without Telnyx (the demo)', () => {
     expect(await reasons()).toEqual([]);
     const company = await server.gql(`query($id: ID!) { company(id: $id) { breakReasons } }`, { id: agent.companyId }, agent.token);
     expect(company.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
-    await server.admin(`mutation($id: ID!) { updateCompany(id: $id, input: { breakReasons: ["Lunch", "Coaching"] }) { id } }`, { id: agent.companyId });
+    await server.admin(`mutation($id: ID!) { updateCompany(id: $id, input: { breakReasons: ["Lunch", "Coaching"] }) { id } }`, {
+      id: agent.companyId,
+    });
     expect(await reasons()).toEqual(['Lunch', 'Coaching']);
   });
 });

@@ -11,7 +11,11 @@ import { resolveStaticPath } from '../../src/http/static-files.js';
 import { startServer, type TestServer } from '../support/harness.js';
 
 /** A raw GET: fetch() would normalise `..` and encoded slashes before sending them. */
-function rawGet(base: string, path: string, method = 'GET'): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string }> {
+function rawGet(
+  base: string,
+  path: string,
+  method = 'GET',
+): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string }> {
   const { hostname, port } = new URL(base);
   return new Promise((resolve, reject) => {
     const req = request({ hostname, port, path, method }, (res) => {
@@ -78,15 +82,21 @@ describe('static web app', () => {
     expect(missing.status).toBe(404);
   });
 
-  it.each(['/../secret.txt', '/assets/../../secret.txt', '/%2e%2e/secret.txt', '/assets%2f..%2f..%2fsecret.txt', '/..%5csecret.txt', '/%00index.html', '/.env', '/%E0%A4%A'])(
-    'refuses %s without reading outside the root',
-    async (path) => {
-      const res = await rawGet(server.url, path);
-      expect([400, 404]).toContain(res.status);
-      expect(res.body).not.toContain('outside the root');
-      expect(res.body).not.toContain('SECRET');
-    },
-  );
+  it.each([
+    '/../secret.txt',
+    '/assets/../../secret.txt',
+    '/%2e%2e/secret.txt',
+    '/assets%2f..%2f..%2fsecret.txt',
+    '/..%5csecret.txt',
+    '/%00index.html',
+    '/.env',
+    '/%E0%A4%A',
+  ])('refuses %s without reading outside the root', async (path) => {
+    const res = await rawGet(server.url, path);
+    expect([400, 404]).toContain(res.status);
+    expect(res.body).not.toContain('outside the root');
+    expect(res.body).not.toContain('SECRET');
+  });
 
   it('leaves the API, GraphQL and webhooks where they were', async () => {
     expect((await rawGet(server.url, '/healthz')).body).toBe('ok\n');

@@ -15,13 +15,20 @@ const dialed = (body: string): string[] =>
 const PRESENCE = `subscription($c: ID!) { presenceChanged(companyId: $c) { cause snapshot at presence { agentId activeCalls } } }`;
 
 async function company(server: TestServer, name: string) {
-  const { createCompany } = await server.admin(`mutation { createCompany(input: { name: "Stuck", routing: { allowUnregisteredSoftphones: true, mode: RING_ALL } }) { id } }`);
+  const { createCompany } = await server.admin(
+    `mutation { createCompany(input: { name: "Stuck", routing: { allowUnregisteredSoftphones: true, mode: RING_ALL } }) { id } }`,
+  );
   const companyId: string = createCompany.id;
   const sip = `${name}.${companyId.slice(-6)}`;
-  const { createAgent } = await server.admin(`mutation($c: ID!, $s: String!) { createAgent(input: { companyId: $c, displayName: "A", sipUsername: $s }) { id } }`, { c: companyId, s: sip });
+  const { createAgent } = await server.admin(
+    `mutation($c: ID!, $s: String!) { createAgent(input: { companyId: $c, displayName: "A", sipUsername: $s }) { id } }`,
+    { c: companyId, s: sip },
+  );
   const { issueAgentToken } = await server.admin(`mutation($a: ID!) { issueAgentToken(agentId: $a) { token } }`, { a: createAgent.id });
   await server.gql(`mutation { heartbeat(input: { sipRegistered: true }) { nextHeartbeatInMs } }`, {}, issueAgentToken.token);
-  const { issueSupervisorToken } = await server.admin(`mutation($c: ID!) { issueSupervisorToken(companyId: $c) { token } }`, { c: companyId });
+  const { issueSupervisorToken } = await server.admin(`mutation($c: ID!) { issueSupervisorToken(companyId: $c) { token } }`, {
+    c: companyId,
+  });
   const supervisor: string = issueSupervisorToken.token;
   const board = subscribe(server.ws(supervisor), PRESENCE, { c: companyId });
   await board.next((e) => e.presenceChanged.snapshot);
@@ -31,7 +38,12 @@ async function company(server: TestServer, name: string) {
 /** A call the agent answers; its leg's completed callback never comes. */
 async function answeredCall(server: TestServer, co: Awaited<ReturnType<typeof company>>, callSid: string) {
   expect(dialed((await server.webhook(`/telnyx/voice/${co.companyId}`, { CallSid: callSid, To: '+13055550100' })).body)).toEqual([co.sip]);
-  await server.webhook(`/telnyx/status/${co.companyId}`, { ParentCallSid: callSid, CallSid: `${callSid}-leg`, To: `sip:${co.sip}@sip.telnyx.com`, CallStatus: 'in-progress' });
+  await server.webhook(`/telnyx/status/${co.companyId}`, {
+    ParentCallSid: callSid,
+    CallSid: `${callSid}-leg`,
+    To: `sip:${co.sip}@sip.telnyx.com`,
+    CallStatus: 'in-progress',
+  });
   await co.board.next((e) => e.presenceChanged.cause === 'CALL' && e.presenceChanged.presence.activeCalls === 1);
   await server.webhook(`/telnyx/dial-complete/${co.companyId}`, { CallSid: callSid, DialCallStatus: 'completed' });
 }
@@ -54,7 +66,9 @@ describe('stuck "on call" states heal', () => {
     // Telnyx's call-level status callback (no ParentCallSid): the call is over.
     await server.webhook(`/telnyx/status/${co.companyId}`, { CallSid: 'stuck-1', To: '+13055550100', CallStatus: 'completed' });
     await co.board.next(freed);
-    expect(dialed((await server.webhook(`/telnyx/voice/${co.companyId}`, { CallSid: 'stuck-1-next', To: '+13055550100' })).body)).toEqual([co.sip]);
+    expect(dialed((await server.webhook(`/telnyx/voice/${co.companyId}`, { CallSid: 'stuck-1-next', To: '+13055550100' })).body)).toEqual([
+      co.sip,
+    ]);
   });
 
   it('no leg event past AGENT_CALL_MAX_SECONDS: the sweep frees the agent', async () => {
@@ -82,8 +96,12 @@ describe('stuck "on call" states heal', () => {
     const audit = lines.find((l) => l.audit === 'clear-agent-call');
     expect(audit).toMatchObject({ by: 'supervisor', companyId: co.companyId, agentId: co.agentId, previous: { onCallSid: 'stuck-3' } });
     const rows = await server.database.prisma.auditEvent.findMany({ where: { companyId: co.companyId } });
-    expect(rows).toMatchObject([{ actor: 'supervisor', action: 'clear-agent-call', agentId: co.agentId, detail: { previous: { onCallSid: 'stuck-3' } } }]);
+    expect(rows).toMatchObject([
+      { actor: 'supervisor', action: 'clear-agent-call', agentId: co.agentId, detail: { previous: { onCallSid: 'stuck-3' } } },
+    ]);
     expect(await server.database.prisma.auditEvent.count({ where: { companyId: other.companyId } })).toBe(0);
-    expect(dialed((await server.webhook(`/telnyx/voice/${co.companyId}`, { CallSid: 'stuck-3-next', To: '+13055550100' })).body)).toEqual([co.sip]);
+    expect(dialed((await server.webhook(`/telnyx/voice/${co.companyId}`, { CallSid: 'stuck-3-next', To: '+13055550100' })).body)).toEqual([
+      co.sip,
+    ]);
   });
 });

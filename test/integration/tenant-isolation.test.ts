@@ -62,7 +62,8 @@ const PRESENCE_FIELDS = 'agentId companyId displayName sipUsername online status
 const ROUTING_FIELDS =
   'companyId mode ringTimeoutSeconds ringTone fallbackKind fallbackNumber voicemailGreeting voicemailMaxSeconds greetingLanguage allowUnregisteredSoftphones';
 const COMPANY_FIELDS = `id name timeZone agents { id sipUsername displayName } phoneNumbers { id e164 } routing { companyId fallbackKind }`;
-const STATS_FIELDS = 'companyId at agents { available ringing onCall onBreak offline total } callsWaiting callsRinging callsActive answeredToday missedToday averageAnswerSeconds';
+const STATS_FIELDS =
+  'companyId at agents { available ringing onCall onBreak offline total } callsWaiting callsRinging callsActive answeredToday missedToday averageAnswerSeconds';
 const VOICEMAIL_FIELDS = 'id companyId callSid from to recordingUrl durationSeconds createdAt';
 
 const B = (w: World) => w.b;
@@ -74,16 +75,34 @@ const B = (w: World) => w.b;
 const MATRIX: Record<string, Entry> = {
   // ----- Query ---------------------------------------------------------------------------------
   'Query.agents': {
-    attacks: [{ name: "B's agents", document: `query($c: ID!) { agents(companyId: $c) { ${AGENT_FIELDS} } }`, variables: (w) => ({ c: B(w).companyId }) }],
+    attacks: [
+      {
+        name: "B's agents",
+        document: `query($c: ID!) { agents(companyId: $c) { ${AGENT_FIELDS} } }`,
+        variables: (w) => ({ c: B(w).companyId }),
+      },
+    ],
   },
   'Query.companies': {
     attacks: [{ name: 'every company (admin only)', document: `query { companies(first: 10) { ${COMPANY_FIELDS} } }` }],
   },
   'Query.company': {
-    attacks: [{ name: 'B by id', document: `query($c: ID!) { company(id: $c) { ${COMPANY_FIELDS} routing { ${ROUTING_FIELDS} } } }`, variables: (w) => ({ c: B(w).companyId }) }],
+    attacks: [
+      {
+        name: 'B by id',
+        document: `query($c: ID!) { company(id: $c) { ${COMPANY_FIELDS} routing { ${ROUTING_FIELDS} } } }`,
+        variables: (w) => ({ c: B(w).companyId }),
+      },
+    ],
   },
   'Query.presence': {
-    attacks: [{ name: "B's presence", document: `query($c: ID!) { presence(companyId: $c) { ${PRESENCE_FIELDS} } }`, variables: (w) => ({ c: B(w).companyId }) }],
+    attacks: [
+      {
+        name: "B's presence",
+        document: `query($c: ID!) { presence(companyId: $c) { ${PRESENCE_FIELDS} } }`,
+        variables: (w) => ({ c: B(w).companyId }),
+      },
+    ],
   },
   'Query.routePreview': {
     attacks: [
@@ -170,7 +189,13 @@ const MATRIX: Record<string, Entry> = {
     },
   },
   'Query.voicemails': {
-    attacks: [{ name: "B's voicemails", document: `query($c: ID!) { voicemails(companyId: $c, first: 50) { ${VOICEMAIL_FIELDS} } }`, variables: (w) => ({ c: B(w).companyId }) }],
+    attacks: [
+      {
+        name: "B's voicemails",
+        document: `query($c: ID!) { voicemails(companyId: $c, first: 50) { ${VOICEMAIL_FIELDS} } }`,
+        variables: (w) => ({ c: B(w).companyId }),
+      },
+    ],
   },
 
   // ----- Mutation ------------------------------------------------------------------------------
@@ -213,7 +238,9 @@ const MATRIX: Record<string, Entry> = {
     ],
   },
   'Mutation.deletePhoneNumber': {
-    attacks: [{ name: "B's number", document: `mutation($id: ID!) { deletePhoneNumber(id: $id) }`, variables: (w) => ({ id: B(w).number.id }) }],
+    attacks: [
+      { name: "B's number", document: `mutation($id: ID!) { deletePhoneNumber(id: $id) }`, variables: (w) => ({ id: B(w).number.id }) },
+    ],
   },
   'Mutation.heartbeat': {
     // No argument names an agent: the only attacks are callers that are not agents.
@@ -230,13 +257,22 @@ const MATRIX: Record<string, Entry> = {
       const lastSeenBefore = await t.lastSeen(t.w.a.companyId, a1.id);
       const doc = `mutation { heartbeat(input: { sipRegistered: true, callState: "idle" }) { nextHeartbeatInMs leaseExpiresAt presence { ${PRESENCE_FIELDS} } } }`;
       // lastSeen has ms resolution: the heartbeats below come after lastSeenBefore's millisecond.
-      await waitFor(() => Date.now(), (now) => now > Date.parse(lastSeenBefore!), { what: 'the clock passing the last heartbeat' });
+      await waitFor(
+        () => Date.now(),
+        (now) => now > Date.parse(lastSeenBefore!),
+        { what: 'the clock passing the last heartbeat' },
+      );
       for (const transport of transportsFor('agentA1', 'mutation')) {
         const out = await t.run(transport, 'agentA1', doc, {});
         const label = `heartbeat as agent A1 over ${transport}`;
         expect(out.errors, label).toEqual([]);
         expect(out.fieldData, label).toHaveLength(1);
-        expect((out.fieldData[0] as any).presence, label).toMatchObject({ agentId: a1.id, companyId: t.w.a.companyId, sipUsername: a1.sipUsername, online: true });
+        expect((out.fieldData[0] as any).presence, label).toMatchObject({
+          agentId: a1.id,
+          companyId: t.w.a.companyId,
+          sipUsername: a1.sipUsername,
+          online: true,
+        });
         t.expectNoLeak(out.text, label);
       }
       // Only A1 changed: every company, B's presence to the millisecond, A2, and every token are as before.
@@ -268,25 +304,57 @@ const MATRIX: Record<string, Entry> = {
   },
   'Mutation.issueAgentToken': {
     attacks: [
-      { name: "a token for B1", document: `mutation($a: ID!) { issueAgentToken(agentId: $a) { token expiresAt } }`, variables: (w) => ({ a: B(w).agents[0]!.id }) },
-      { name: 'a short token for B2', document: `mutation($a: ID!) { issueAgentToken(agentId: $a, expiresInSeconds: 60) { token } }`, variables: (w) => ({ a: B(w).agents[1]!.id }) },
+      {
+        name: 'a token for B1',
+        document: `mutation($a: ID!) { issueAgentToken(agentId: $a) { token expiresAt } }`,
+        variables: (w) => ({ a: B(w).agents[0]!.id }),
+      },
+      {
+        name: 'a short token for B2',
+        document: `mutation($a: ID!) { issueAgentToken(agentId: $a, expiresInSeconds: 60) { token } }`,
+        variables: (w) => ({ a: B(w).agents[1]!.id }),
+      },
     ],
   },
   'Mutation.issueSupervisorToken': {
-    attacks: [{ name: "B's supervisor token", document: `mutation($c: ID!) { issueSupervisorToken(companyId: $c) { token expiresAt } }`, variables: (w) => ({ c: B(w).companyId }) }],
+    attacks: [
+      {
+        name: "B's supervisor token",
+        document: `mutation($c: ID!) { issueSupervisorToken(companyId: $c) { token expiresAt } }`,
+        variables: (w) => ({ c: B(w).companyId }),
+      },
+    ],
   },
   'Mutation.revokeAgentTokens': {
     attacks: [
-      { name: "B1's tokens", document: `mutation($a: ID!) { revokeAgentTokens(agentId: $a) }`, variables: (w) => ({ a: B(w).agents[0]!.id }) },
-      { name: "B2's tokens", document: `mutation($a: ID!) { revokeAgentTokens(agentId: $a) }`, variables: (w) => ({ a: B(w).agents[1]!.id }) },
+      {
+        name: "B1's tokens",
+        document: `mutation($a: ID!) { revokeAgentTokens(agentId: $a) }`,
+        variables: (w) => ({ a: B(w).agents[0]!.id }),
+      },
+      {
+        name: "B2's tokens",
+        document: `mutation($a: ID!) { revokeAgentTokens(agentId: $a) }`,
+        variables: (w) => ({ a: B(w).agents[1]!.id }),
+      },
     ],
   },
   'Mutation.revokeSupervisorTokens': {
-    attacks: [{ name: "B's supervisor tokens", document: `mutation($c: ID!) { revokeSupervisorTokens(companyId: $c) }`, variables: (w) => ({ c: B(w).companyId }) }],
+    attacks: [
+      {
+        name: "B's supervisor tokens",
+        document: `mutation($c: ID!) { revokeSupervisorTokens(companyId: $c) }`,
+        variables: (w) => ({ c: B(w).companyId }),
+      },
+    ],
   },
   'Mutation.clearAgentCall': {
     attacks: [
-      { name: 'B1 freed from its call', document: `mutation($a: ID!) { clearAgentCall(agentId: $a) { ${PRESENCE_FIELDS} } }`, variables: (w) => ({ a: B(w).agents[0]!.id }) },
+      {
+        name: 'B1 freed from its call',
+        document: `mutation($a: ID!) { clearAgentCall(agentId: $a) { ${PRESENCE_FIELDS} } }`,
+        variables: (w) => ({ a: B(w).agents[0]!.id }),
+      },
     ],
   },
   'Mutation.setAgentStatus': {
@@ -310,7 +378,11 @@ const MATRIX: Record<string, Entry> = {
         document: `mutation($a: ID!) { updateAgent(id: $a, input: { displayName: "pwned" }) { ${AGENT_FIELDS} } }`,
         variables: (w) => ({ a: B(w).agents[0]!.id }),
       },
-      { name: 'B1 disabled', document: `mutation($a: ID!) { updateAgent(id: $a, input: { enabled: false }) { id enabled } }`, variables: (w) => ({ a: B(w).agents[0]!.id }) },
+      {
+        name: 'B1 disabled',
+        document: `mutation($a: ID!) { updateAgent(id: $a, input: { enabled: false }) { id enabled } }`,
+        variables: (w) => ({ a: B(w).agents[0]!.id }),
+      },
       {
         name: "B2's SIP username",
         document: `mutation($a: ID!) { updateAgent(id: $a, input: { sipUsername: "hijacked.sip" }) { id sipUsername } }`,
@@ -326,7 +398,11 @@ const MATRIX: Record<string, Entry> = {
   },
   'Mutation.updateCompany': {
     attacks: [
-      { name: "B's name and zone", document: `mutation($c: ID!) { updateCompany(id: $c, input: { name: "pwned", timeZone: "Europe/Madrid" }) { ${COMPANY_FIELDS} } }`, variables: (w) => ({ c: B(w).companyId }) },
+      {
+        name: "B's name and zone",
+        document: `mutation($c: ID!) { updateCompany(id: $c, input: { name: "pwned", timeZone: "Europe/Madrid" }) { ${COMPANY_FIELDS} } }`,
+        variables: (w) => ({ c: B(w).companyId }),
+      },
     ],
   },
   'Mutation.updatePhoneNumber': {
@@ -336,7 +412,11 @@ const MATRIX: Record<string, Entry> = {
         document: `mutation($id: ID!, $c: ID!) { updatePhoneNumber(id: $id, input: { companyId: $c }) { id e164 companyId company { id name } } }`,
         variables: (w) => ({ id: B(w).number.id, c: w.a.companyId }),
       },
-      { name: "B's number relabelled", document: `mutation($id: ID!) { updatePhoneNumber(id: $id, input: { label: "pwned" }) { id e164 label } }`, variables: (w) => ({ id: B(w).number.id }) },
+      {
+        name: "B's number relabelled",
+        document: `mutation($id: ID!) { updatePhoneNumber(id: $id, input: { label: "pwned" }) { id e164 label } }`,
+        variables: (w) => ({ id: B(w).number.id }),
+      },
     ],
   },
   'Mutation.updateRoutingConfig': {
@@ -381,7 +461,11 @@ const MATRIX: Record<string, Entry> = {
   },
   'Subscription.voicemailReceived': {
     attacks: [
-      { name: "B's voicemails, live", document: `subscription($c: ID!) { voicemailReceived(companyId: $c) { ${VOICEMAIL_FIELDS} } }`, variables: (w) => ({ c: B(w).companyId }) },
+      {
+        name: "B's voicemails, live",
+        document: `subscription($c: ID!) { voicemailReceived(companyId: $c) { ${VOICEMAIL_FIELDS} } }`,
+        variables: (w) => ({ c: B(w).companyId }),
+      },
     ],
   },
 };
@@ -426,7 +510,8 @@ interface Harness {
 
 function rootFieldOf(document: string): { kind: OpKind; fields: string[] } {
   const op = parse(document).definitions.find((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION)!;
-  const kind = op.operation === OperationTypeNode.QUERY ? 'query' : op.operation === OperationTypeNode.MUTATION ? 'mutation' : 'subscription';
+  const kind =
+    op.operation === OperationTypeNode.QUERY ? 'query' : op.operation === OperationTypeNode.MUTATION ? 'mutation' : 'subscription';
   return { kind, fields: op.selectionSet.selections.flatMap((s) => (s.kind === Kind.FIELD ? [s.name.value] : [])) };
 }
 
@@ -448,21 +533,31 @@ describe('tenant isolation: every root field, attacked from company A against co
 
   async function setUpTenant(key: 'alpha' | 'bravo', e164: string): Promise<Tenant> {
     const name = key === 'alpha' ? 'Alpha Isolation Co' : 'Bravo Isolation Co';
-    const { createCompany } = await server.admin(`mutation($n: String!) { createCompany(input: { name: $n, timeZone: "America/New_York" }) { id } }`, { n: name });
+    const { createCompany } = await server.admin(
+      `mutation($n: String!) { createCompany(input: { name: $n, timeZone: "America/New_York" }) { id } }`,
+      { n: name },
+    );
     const companyId: string = createCompany.id;
-    const { createPhoneNumber } = await server.admin(`mutation($c: ID!, $e: String!) { createPhoneNumber(input: { companyId: $c, e164: $e, label: "main" }) { id e164 } }`, {
-      c: companyId,
-      e: e164,
-    });
+    const { createPhoneNumber } = await server.admin(
+      `mutation($c: ID!, $e: String!) { createPhoneNumber(input: { companyId: $c, e164: $e, label: "main" }) { id e164 } }`,
+      {
+        c: companyId,
+        e: e164,
+      },
+    );
     const agents: Tenant['agents'] = [];
     for (const n of [1, 2]) {
       const displayName = `${key === 'alpha' ? 'Alpha' : 'Bravo'} Agent ${n} ${key}-${n}-dn`;
       const sipUsername = `${key}.agent${n}.iso`;
-      const { createAgent } = await server.admin(`mutation($input: CreateAgentInput!) { createAgent(input: $input) { id } }`, { input: { companyId, displayName, sipUsername } });
+      const { createAgent } = await server.admin(`mutation($input: CreateAgentInput!) { createAgent(input: $input) { id } }`, {
+        input: { companyId, displayName, sipUsername },
+      });
       const { issueAgentToken } = await server.admin(`mutation($a: ID!) { issueAgentToken(agentId: $a) { token } }`, { a: createAgent.id });
       agents.push({ id: createAgent.id, displayName, sipUsername, token: issueAgentToken.token });
     }
-    const { issueSupervisorToken } = await server.admin(`mutation($c: ID!) { issueSupervisorToken(companyId: $c) { token } }`, { c: companyId });
+    const { issueSupervisorToken } = await server.admin(`mutation($c: ID!) { issueSupervisorToken(companyId: $c) { token } }`, {
+      c: companyId,
+    });
     const voicemail = {
       callSid: `v3:${key}-voicemail-callsid-1`,
       from: key === 'alpha' ? '+15550001111' : '+15550009911',
@@ -478,9 +573,20 @@ describe('tenant isolation: every root field, attacked from company A against co
     });
     expect(vm.status).toBe(200);
     // Agent 1 of each company heartbeats (online for the whole suite: the TTL is long).
-    const beat = await server.gql(`mutation { heartbeat(input: { sipRegistered: true, callState: "idle" }) { presence { agentId online } } }`, {}, agents[0]!.token);
+    const beat = await server.gql(
+      `mutation { heartbeat(input: { sipRegistered: true, callState: "idle" }) { presence { agentId online } } }`,
+      {},
+      agents[0]!.token,
+    );
     expect(beat.data?.heartbeat.presence).toEqual({ agentId: agents[0]!.id, online: true });
-    return { companyId, name, agents, number: { id: createPhoneNumber.id, e164: createPhoneNumber.e164 }, voicemail, supervisorToken: issueSupervisorToken.token };
+    return {
+      companyId,
+      name,
+      agents,
+      number: { id: createPhoneNumber.id, e164: createPhoneNumber.e164 },
+      voicemail,
+      supervisorToken: issueSupervisorToken.token,
+    };
   }
 
   /** Everything an attack could change, read as admin; plus whether B's tokens still work. */
@@ -549,7 +655,10 @@ describe('tenant isolation: every root field, attacked from company A against co
         resolve({ payloads, failure });
       };
       const timer = setTimeout(() => finish(new Error('no answer within 5 s (a subscription still open was not refused)')), 5000);
-      unsubscribe = client.subscribe({ query, variables }, { next: (m) => void payloads.push(m), error: (e) => finish(e ?? 'error'), complete: () => finish(undefined) });
+      unsubscribe = client.subscribe(
+        { query, variables },
+        { next: (m) => void payloads.push(m), error: (e) => finish(e ?? 'error'), complete: () => finish(undefined) },
+      );
     });
   }
 
@@ -563,7 +672,11 @@ describe('tenant isolation: every root field, attacked from company A against co
     try {
       const res = await fetch(`${server.url}/graphql`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', accept: 'text/event-stream', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+        headers: {
+          'content-type': 'application/json',
+          accept: 'text/event-stream',
+          ...(token ? { authorization: `Bearer ${token}` } : {}),
+        },
         body: JSON.stringify({ query, variables }),
         signal: abort.signal,
       });
@@ -595,15 +708,19 @@ describe('tenant isolation: every root field, attacked from company A against co
 
   function describeFailure(failure: unknown): { message: string; code: string }[] {
     if (failure === undefined) return [];
-    if (Array.isArray(failure)) return failure.map((e: any) => ({ message: String(e?.message), code: String(e?.extensions?.code ?? 'NO_CODE') }));
+    if (Array.isArray(failure))
+      return failure.map((e: any) => ({ message: String(e?.message), code: String(e?.extensions?.code ?? 'NO_CODE') }));
     const close = failure as { code?: unknown; reason?: unknown };
-    if (typeof close.code === 'number') return [{ message: `socket closed ${close.code} ${String(close.reason ?? '')}`, code: `WS_CLOSE_${close.code}` }];
+    if (typeof close.code === 'number')
+      return [{ message: `socket closed ${close.code} ${String(close.reason ?? '')}`, code: `WS_CLOSE_${close.code}` }];
     return [{ message: String((failure as Error)?.message ?? failure), code: 'TRANSPORT' }];
   }
 
   function outcomeOf(field: string, payloads: any[], failure: unknown, raw?: string): Outcome {
     const errors = [
-      ...payloads.flatMap((p) => (p?.errors ?? []).map((e: any) => ({ message: String(e.message), code: String(e.extensions?.code ?? 'NO_CODE') }))),
+      ...payloads.flatMap((p) =>
+        (p?.errors ?? []).map((e: any) => ({ message: String(e.message), code: String(e.extensions?.code ?? 'NO_CODE') })),
+      ),
       ...describeFailure(failure),
     ];
     const fieldData = payloads.map((p) => p?.data?.[field]).filter((v) => v !== null && v !== undefined);
@@ -619,7 +736,11 @@ describe('tenant isolation: every root field, attacked from company A against co
     }
     if (transport === 'sse') {
       const { raw, payloads, open } = await overSse(query, variables, tokenOf(actor));
-      const failure = open ? new Error('SSE subscription still open after 5 s: not refused') : payloads.length === 0 && raw === '' ? new Error('no SSE answer') : undefined;
+      const failure = open
+        ? new Error('SSE subscription still open after 5 s: not refused')
+        : payloads.length === 0 && raw === ''
+          ? new Error('no SSE answer')
+          : undefined;
       return outcomeOf(field, payloads, failure, raw);
     }
     const { payloads, failure } = await overWs(socketOf(actor), query, variables);
@@ -672,7 +793,10 @@ describe('tenant isolation: every root field, attacked from company A against co
     const live = ROOT_FIELDS.map((f) => f.key);
     const missing = live.filter((k) => !(k in MATRIX));
     expect(missing, 'root fields without an isolation entry: add attacks for them to MATRIX').toEqual([]);
-    expect(Object.keys(MATRIX).filter((k) => !live.includes(k)), 'MATRIX entries for fields the schema no longer has').toEqual([]);
+    expect(
+      Object.keys(MATRIX).filter((k) => !live.includes(k)),
+      'MATRIX entries for fields the schema no longer has',
+    ).toEqual([]);
   });
 
   it('every attack document is valid, selects its own root field, and every entry tests something', () => {
@@ -682,7 +806,10 @@ describe('tenant isolation: every root field, attacked from company A against co
       expect(entry.attacks.length > 0 || entry.behaviour !== undefined, `${key}: no attacks and no behaviour`).toBe(true);
       for (const attack of entry.attacks) {
         const label = `${key} / ${attack.name}`;
-        expect(validate(schema, parse(attack.document)).map((e) => e.message), label).toEqual([]);
+        expect(
+          validate(schema, parse(attack.document)).map((e) => e.message),
+          label,
+        ).toEqual([]);
         expect(rootFieldOf(attack.document), label).toEqual({ kind, fields: [field] });
       }
     }
@@ -706,7 +833,11 @@ describe('tenant isolation: every root field, attacked from company A against co
       if (/token|live voicemail/.test(what)) continue;
       expect(text.includes(value), `admin view of B lacks ${what}`).toBe(true);
     }
-    const asB = await http(`query($b: ID!) { agents(companyId: $b) { id } presence(companyId: $b) { agentId online } }`, { b: w.b.companyId }, w.b.supervisorToken);
+    const asB = await http(
+      `query($b: ID!) { agents(companyId: $b) { id } presence(companyId: $b) { agentId online } }`,
+      { b: w.b.companyId },
+      w.b.supervisorToken,
+    );
     expect(asB.errors).toBeUndefined();
     expect(asB.data.agents.map((a: any) => a.id)).toEqual(w.b.agents.map((a) => a.id));
     // And A's credentials are live: A sees its own company.
@@ -727,7 +858,11 @@ describe('tenant isolation: every root field, attacked from company A against co
             const label = `${key} / ${attack.name} as ${actor} over ${transport}`;
             attackCount++;
             const out = await run(transport, actor, attack.document, variables);
-            const accepted = [...REFUSED, ...(attack.alsoAccept?.[actor] ?? []), ...(actor === 'anonymous' && transport === 'ws' ? ['WS_CLOSE_4403'] : [])];
+            const accepted = [
+              ...REFUSED,
+              ...(attack.alsoAccept?.[actor] ?? []),
+              ...(actor === 'anonymous' && transport === 'ws' ? ['WS_CLOSE_4403'] : []),
+            ];
             expect(out.errors.length, `${label}: no error in ${out.text}`).toBeGreaterThan(0);
             for (const e of out.errors) expect(accepted, `${label}: unexpected error ${JSON.stringify(e)}`).toContain(e.code);
             expect(out.fieldData, `${label}: ${field} is not null`).toEqual([]);
@@ -740,7 +875,10 @@ describe('tenant isolation: every root field, attacked from company A against co
           const res = await http(attack.document, variables, ADMIN_KEY);
           expect(res.errors, `${key} / ${attack.name} as admin`).toBeUndefined();
           const text = JSON.stringify(res.data);
-          expect(Object.values(needles).some((n) => text.includes(n)), `${key} / ${attack.name}: the admin answer shows nothing of B`).toBe(true);
+          expect(
+            Object.values(needles).some((n) => text.includes(n)),
+            `${key} / ${attack.name}: the admin answer shows nothing of B`,
+          ).toBe(true);
         }
       }
       if (entry.behaviour) await entry.behaviour(harness);
@@ -781,7 +919,11 @@ describe('tenant isolation: every root field, attacked from company A against co
     expect(aPresence.events.map((e) => e.presenceChanged.agentId)).toEqual([a1.id, a2.id]);
     expect(aBare.events.map((e) => e.presenceChanged.agentId)).toEqual([a1.id, a2.id]);
     // Every attack has had its answer, and each voicemail subscription is live (it heard one of its own company).
-    await waitFor(() => attacks.filter((attack) => attack.errors.length === 0).length, (n) => n === 0, { what: 'a refusal for every attack' });
+    await waitFor(
+      () => attacks.filter((attack) => attack.errors.length === 0).length,
+      (n) => n === 0,
+      { what: 'a refusal for every attack' },
+    );
     const leave = (t: Tenant, tag: string) => ({ tag, From: t.voicemail.from, To: t.number.e164, RecordingUrl: t.voicemail.recordingUrl });
     const aLeft = await voicemailsUntilHeard(server, w.a.companyId, aVoicemail, leave(w.a, 'v3:alpha-warm-up'));
     const bLeft = await voicemailsUntilHeard(server, w.b.companyId, bVoicemail, leave(w.b, 'v3:bravo-warm-up'));
@@ -790,7 +932,11 @@ describe('tenant isolation: every root field, attacked from company A against co
     // B's events: an agent comes online, a supervisor pauses another, a voicemail arrives.
     const beat = await http(`mutation { heartbeat(input: { sipRegistered: true }) { presence { agentId online } } }`, {}, b2.token);
     expect(beat.data.heartbeat.presence).toEqual({ agentId: b2.id, online: true });
-    const paused = await http(`mutation($a: ID!) { setAgentStatus(input: { agentId: $a, status: ON_BREAK, reason: "lunch" }) { status } }`, { a: b1.id }, w.b.supervisorToken);
+    const paused = await http(
+      `mutation($a: ID!) { setAgentStatus(input: { agentId: $a, status: ON_BREAK, reason: "lunch" }) { status } }`,
+      { a: b1.id },
+      w.b.supervisorToken,
+    );
     expect(paused.errors).toBeUndefined();
     const vm = await server.webhook(`/telnyx/voicemail/${w.b.companyId}`, {
       CallSid: 'v3:bravo-live-voicemail',
@@ -802,9 +948,20 @@ describe('tenant isolation: every root field, attacked from company A against co
     });
     expect(vm.status).toBe(200);
     // They flowed: supervisor B receives each one.
-    await bPresence.next((e) => !e.presenceChanged.snapshot && e.presenceChanged.agentId === b2.id && e.presenceChanged.online && e.presenceChanged.cause === 'HEARTBEAT');
-    await bPresence.next((e) => e.presenceChanged.agentId === b1.id && e.presenceChanged.cause === 'STATUS' && e.presenceChanged.status === 'ON_BREAK');
-    expect((await bVoicemail.next((e) => e.voicemailReceived.callSid === 'v3:bravo-live-voicemail')).voicemailReceived).toMatchObject({ callSid: 'v3:bravo-live-voicemail', companyId: w.b.companyId });
+    await bPresence.next(
+      (e) =>
+        !e.presenceChanged.snapshot &&
+        e.presenceChanged.agentId === b2.id &&
+        e.presenceChanged.online &&
+        e.presenceChanged.cause === 'HEARTBEAT',
+    );
+    await bPresence.next(
+      (e) => e.presenceChanged.agentId === b1.id && e.presenceChanged.cause === 'STATUS' && e.presenceChanged.status === 'ON_BREAK',
+    );
+    expect((await bVoicemail.next((e) => e.voicemailReceived.callSid === 'v3:bravo-live-voicemail')).voicemailReceived).toMatchObject({
+      callSid: 'v3:bravo-live-voicemail',
+      companyId: w.b.companyId,
+    });
 
     // A's own events after B's: A's subscriptions are live (their silence about B means something), and
     // anything of B reaching them would have arrived before these.
@@ -819,31 +976,56 @@ describe('tenant isolation: every root field, attacked from company A against co
       RecordingDuration: '5',
       RecordingStatus: 'completed',
     });
-    expect((await aVoicemail.next((e) => e.voicemailReceived.callSid === 'v3:alpha-live-voicemail')).voicemailReceived.callSid).toBe('v3:alpha-live-voicemail');
+    expect((await aVoicemail.next((e) => e.voicemailReceived.callSid === 'v3:alpha-live-voicemail')).voicemailReceived.callSid).toBe(
+      'v3:alpha-live-voicemail',
+    );
 
     // A's legitimate subscriptions got nothing of B; the attacks got no event at all.
     for (const sub of [aPresence, aBare]) {
       expect(sub.errors, "A's own presence subscription got errors: B's events reaching it?").toEqual([]);
-      expect(sub.events.map((e) => e?.presenceChanged?.agentId), "A's own presence subscription: the snapshot, then only A2 coming online").toEqual([a1.id, a2.id, a2.id]);
+      expect(
+        sub.events.map((e) => e?.presenceChanged?.agentId),
+        "A's own presence subscription: the snapshot, then only A2 coming online",
+      ).toEqual([a1.id, a2.id, a2.id]);
     }
-    expect(callSids(aVoicemail.events).filter((sid) => !aLeft.includes(sid)), "A's own voicemail subscription received B's voicemail").toEqual(['v3:alpha-live-voicemail']);
+    expect(
+      callSids(aVoicemail.events).filter((sid) => !aLeft.includes(sid)),
+      "A's own voicemail subscription received B's voicemail",
+    ).toEqual(['v3:alpha-live-voicemail']);
     expect(aVoicemail.errors, "A's own voicemail subscription got errors: B's voicemail reaching it?").toEqual([]);
     expectNoLeak(JSON.stringify([aPresence.events, aBare.events, aVoicemail.events]), "A's own subscriptions");
     for (const [i, attack] of attacks.entries()) {
       const label = `subscription attack #${i}`;
-      expect(attack.events.filter((e: any) => e?.presenceChanged || e?.voicemailReceived), label).toEqual([]);
+      expect(
+        attack.events.filter((e: any) => e?.presenceChanged || e?.voicemailReceived),
+        label,
+      ).toEqual([]);
       expect(JSON.stringify(attack.errors), label).toMatch(/not authorized|forbidden/i);
       expectNoLeak(JSON.stringify([attack.events, attack.errors]), label);
     }
 
     // B sees none of A's: B's own events after A's come first through B's subscriptions.
-    await http(`mutation($a: ID!) { setAgentStatus(input: { agentId: $a, status: AVAILABLE }) { status } }`, { a: b1.id }, w.b.supervisorToken);
-    await server.webhook(`/telnyx/voicemail/${w.b.companyId}`, { CallSid: 'v3:bravo-after', From: w.b.voicemail.from, To: w.b.number.e164, RecordingUrl: w.b.voicemail.recordingUrl, RecordingDuration: '4', RecordingStatus: 'completed' });
-    await bPresence.next((e) => e.presenceChanged.agentId === b1.id && e.presenceChanged.cause === 'STATUS' && e.presenceChanged.status === 'AVAILABLE');
+    await http(
+      `mutation($a: ID!) { setAgentStatus(input: { agentId: $a, status: AVAILABLE }) { status } }`,
+      { a: b1.id },
+      w.b.supervisorToken,
+    );
+    await server.webhook(`/telnyx/voicemail/${w.b.companyId}`, {
+      CallSid: 'v3:bravo-after',
+      From: w.b.voicemail.from,
+      To: w.b.number.e164,
+      RecordingUrl: w.b.voicemail.recordingUrl,
+      RecordingDuration: '4',
+      RecordingStatus: 'completed',
+    });
+    await bPresence.next(
+      (e) => e.presenceChanged.agentId === b1.id && e.presenceChanged.cause === 'STATUS' && e.presenceChanged.status === 'AVAILABLE',
+    );
     await bVoicemail.next((e) => e.voicemailReceived.callSid === 'v3:bravo-after');
     expect(callSids(bVoicemail.events).filter((sid) => !bLeft.includes(sid))).toEqual(['v3:bravo-live-voicemail', 'v3:bravo-after']);
     const bText = JSON.stringify([bPresence.events, bVoicemail.events]);
-    for (const value of [w.a.companyId, a1.id, a2.id, a1.sipUsername, a2.sipUsername, 'v3:alpha-live-voicemail']) expect(bText.includes(value), `B's subscriptions show ${value}`).toBe(false);
+    for (const value of [w.a.companyId, a1.id, a2.id, a1.sipUsername, a2.sipUsername, 'v3:alpha-live-voicemail'])
+      expect(bText.includes(value), `B's subscriptions show ${value}`).toBe(false);
     for (const s of [...attacks, aPresence, aBare, aVoicemail, bPresence, bVoicemail]) s.unsubscribe();
   });
 });

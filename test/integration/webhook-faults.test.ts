@@ -15,9 +15,14 @@ function expectValidTexml(res: { status: number; body: string }) {
 }
 
 async function setUpCompany(server: TestServer, sipUsername = 'ana.faulty') {
-  const { createCompany } = await server.admin(`mutation { createCompany(input: { name: "Faulty", routing: { allowUnregisteredSoftphones: true } }) { id } }`);
+  const { createCompany } = await server.admin(
+    `mutation { createCompany(input: { name: "Faulty", routing: { allowUnregisteredSoftphones: true } }) { id } }`,
+  );
   const companyId: string = createCompany.id;
-  const { createAgent } = await server.admin(`mutation($c: ID!, $s: String!) { createAgent(input: { companyId: $c, displayName: "Ana", sipUsername: $s }) { id } }`, { c: companyId, s: sipUsername });
+  const { createAgent } = await server.admin(
+    `mutation($c: ID!, $s: String!) { createAgent(input: { companyId: $c, displayName: "Ana", sipUsername: $s }) { id } }`,
+    { c: companyId, s: sipUsername },
+  );
   const { issueAgentToken } = await server.admin(`mutation($a: ID!) { issueAgentToken(agentId: $a) { token } }`, { a: createAgent.id });
   return { companyId, agentId: createAgent.id as string, agentToken: issueAgentToken.token as string };
 }
@@ -140,7 +145,7 @@ describe.runIf(hasPostgres)('a database too slow to wait for (Postgres, table lo
 });
 
 describe('database cost of presence', () => {
-  it('writes nothing for steady-state heartbeats: the online transition\'s last-seen goes out in one batched statement', async () => {
+  it("writes nothing for steady-state heartbeats: the online transition's last-seen goes out in one batched statement", async () => {
     const database = await openDatabase({ dataDir: 'memory://' });
     const operations: string[] = [];
     const counted = database.prisma.$extends({

@@ -30,9 +30,7 @@ type KnownRoute = 'voice' | 'language' | 'dial-complete' | 'voicemail' | 'status
 /** Where the company id comes from: one of the real companies (resolved at run time), or a literal. */
 type IdChoice = { kind: 'real'; index: 0 | 1 } | { kind: 'literal'; value: string; encode: boolean };
 
-type Target =
-  | { kind: 'known'; route: KnownRoute; id: IdChoice | null; trailingSlash: boolean }
-  | { kind: 'unknown'; path: string };
+type Target = { kind: 'known'; route: KnownRoute; id: IdChoice | null; trailingSlash: boolean } | { kind: 'unknown'; path: string };
 
 type Entries = [string, string][];
 type BodyRecipe =
@@ -56,20 +54,76 @@ interface RequestSpec {
 }
 
 const TELNYX_KEYS = [
-  'From', 'To', 'CallSid', 'DialCallStatus', 'RecordingUrl', 'RecordingDuration', 'RecordingStatus', 'CallStatus',
-  'step', 'AccountSid', 'Direction', 'CallerName', 'RecordingSid', 'CallControlId',
+  'From',
+  'To',
+  'CallSid',
+  'DialCallStatus',
+  'RecordingUrl',
+  'RecordingDuration',
+  'RecordingStatus',
+  'CallStatus',
+  'step',
+  'AccountSid',
+  'Direction',
+  'CallerName',
+  'RecordingSid',
+  'CallControlId',
 ] as const;
 
 const NASTY = [
-  '', ' ', '<Response>', '</Response>', '<Response><Hangup/></Response>', ']]>', '<![CDATA[x]]>', '&', '&amp;', '&#0;',
-  '&lt;', '"', "'", '<', '>', '<script>alert(1)</script>', "'; DROP TABLE companies; --", '\u0000', 'a\u0000b', '%',
-  '%zz', '%E0%A4%A', '%00', '%FF', '+', '=', '&&==', '\r\n', '\uFFFF', '\uFEFF', '🎉📞', 'résumé', 'مرحبا', '日本語',
-  '<!DOCTYPE x [<!ENTITY a "b">]>', '<?xml version="1.0"?>', 'javascript:alert(1)', 'x'.repeat(5000), '9'.repeat(400),
+  '',
+  ' ',
+  '<Response>',
+  '</Response>',
+  '<Response><Hangup/></Response>',
+  ']]>',
+  '<![CDATA[x]]>',
+  '&',
+  '&amp;',
+  '&#0;',
+  '&lt;',
+  '"',
+  "'",
+  '<',
+  '>',
+  '<script>alert(1)</script>',
+  "'; DROP TABLE companies; --",
+  '\u0000',
+  'a\u0000b',
+  '%',
+  '%zz',
+  '%E0%A4%A',
+  '%00',
+  '%FF',
+  '+',
+  '=',
+  '&&==',
+  '\r\n',
+  '\uFFFF',
+  '\uFEFF',
+  '🎉📞',
+  'résumé',
+  'مرحبا',
+  '日本語',
+  '<!DOCTYPE x [<!ENTITY a "b">]>',
+  '<?xml version="1.0"?>',
+  'javascript:alert(1)',
+  'x'.repeat(5000),
+  '9'.repeat(400),
 ];
 
 const VALUES_BY_KEY: Record<string, readonly string[]> = {
   From: ['+15551230000', 'anonymous', 'sip:alice@example.com', '+1 (555) 123-0000'],
-  To: ['+13055550142', '13055550142', '3055550142', 'sip:+13055550142@sip.telnyx.com', 'sips:13055550142@x', '+13055550143', '+13055550199', '+1 305 555 0142'],
+  To: [
+    '+13055550142',
+    '13055550142',
+    '3055550142',
+    'sip:+13055550142@sip.telnyx.com',
+    'sips:13055550142@x',
+    '+13055550143',
+    '+13055550199',
+    '+1 305 555 0142',
+  ],
   CallSid: ['v3:abc', 'v3:dup', 'CA123', 'v3:' + 'z'.repeat(300)],
   DialCallStatus: ['completed', 'busy', 'no-answer', 'canceled', 'failed', 'COMPLETED', 'in-progress'],
   RecordingUrl: ['https://api.telnyx.com/rec.mp3', 'http://x/y.wav', 'not a url', 'https://x/' + 'r'.repeat(3000)],
@@ -106,14 +160,52 @@ const smallEntriesArb = fc.array(
 );
 
 const junkTextArb = fc.oneof(
-  fc.array(fc.constantFrom('%', '%zz', '%E0%A4%A', '%00', '%C3', '%FF', '%%', '&', '=', '+', 'a', 'From=', 'To=+13055550142', '\u0000', ';', '%ED%A0%80'), { maxLength: 40 }).map((parts) => parts.join('')),
+  fc
+    .array(
+      fc.constantFrom(
+        '%',
+        '%zz',
+        '%E0%A4%A',
+        '%00',
+        '%C3',
+        '%FF',
+        '%%',
+        '&',
+        '=',
+        '+',
+        'a',
+        'From=',
+        'To=+13055550142',
+        '\u0000',
+        ';',
+        '%ED%A0%80',
+      ),
+      { maxLength: 40 },
+    )
+    .map((parts) => parts.join('')),
   fc.string({ unit: 'binary-ascii', maxLength: 200 }),
   fc.string({ unit: 'binary', maxLength: 100 }),
 );
 
-const INVALID_UTF8 = [[0xc3, 0x28], [0xff], [0xfe, 0xff], [0xed, 0xa0, 0x80], [0xf8, 0x88, 0x80, 0x80, 0x80], [0xe0, 0xa4], [0xc0, 0xaf], [0x00], [0x80]];
+const INVALID_UTF8 = [
+  [0xc3, 0x28],
+  [0xff],
+  [0xfe, 0xff],
+  [0xed, 0xa0, 0x80],
+  [0xf8, 0x88, 0x80, 0x80, 0x80],
+  [0xe0, 0xa4],
+  [0xc0, 0xaf],
+  [0x00],
+  [0x80],
+];
 const bytesArb = fc
-  .array(fc.oneof(fc.constantFrom(...INVALID_UTF8), fc.uint8Array({ maxLength: 16 }).map((u) => [...u])), { maxLength: 20 })
+  .array(
+    fc.oneof(
+      fc.constantFrom(...INVALID_UTF8),
+      fc.uint8Array({ maxLength: 16 }).map((u) => [...u]),
+    ),
+    { maxLength: 20 },
+  )
   .map((chunks) => chunks.flat());
 
 const bodyArb: fc.Arbitrary<BodyRecipe> = fc.oneof(
@@ -121,9 +213,19 @@ const bodyArb: fc.Arbitrary<BodyRecipe> = fc.oneof(
   { weight: 10, arbitrary: entriesArb.map((entries) => ({ mode: 'form', entries }) as const) },
   { weight: 4, arbitrary: entriesArb.map((entries) => ({ mode: 'form-raw', entries }) as const) },
   { weight: 3, arbitrary: junkTextArb.map((text) => ({ mode: 'junk', text }) as const) },
-  { weight: 3, arbitrary: fc.record({ prefix: fc.constantFrom('', 'From=', 'To=%2B13055550142&CallSid=', 'RecordingUrl='), bytes: bytesArb }).map((r) => ({ mode: 'bytes', ...r }) as const) },
+  {
+    weight: 3,
+    arbitrary: fc
+      .record({ prefix: fc.constantFrom('', 'From=', 'To=%2B13055550142&CallSid=', 'RecordingUrl='), bytes: bytesArb })
+      .map((r) => ({ mode: 'bytes', ...r }) as const),
+  },
   { weight: 1, arbitrary: entriesArb.map((entries) => ({ mode: 'json', entries }) as const) },
-  { weight: 1, arbitrary: fc.record({ boundary: fc.constantFrom('xyz', '', '--', 'a"b'), junk: junkTextArb }).map((r) => ({ mode: 'multipart', ...r }) as const) },
+  {
+    weight: 1,
+    arbitrary: fc
+      .record({ boundary: fc.constantFrom('xyz', '', '--', 'a"b'), junk: junkTextArb })
+      .map((r) => ({ mode: 'multipart', ...r }) as const),
+  },
   {
     weight: 1,
     arbitrary: fc
@@ -131,7 +233,11 @@ const bodyArb: fc.Arbitrary<BodyRecipe> = fc.oneof(
         entries: smallEntriesArb,
         key: fc.constantFrom('From', 'To', 'RecordingUrl', 'CallSid', 'junk'),
         // Around the 256 KiB limit: some bodies are read, the larger ones dropped.
-        size: fc.oneof(fc.integer({ min: 1, max: 8_000 }), fc.integer({ min: LIMIT_BYTES - 64, max: LIMIT_BYTES + 64 }), fc.integer({ min: 100_000, max: 300 * 1024 })),
+        size: fc.oneof(
+          fc.integer({ min: 1, max: 8_000 }),
+          fc.integer({ min: LIMIT_BYTES - 64, max: LIMIT_BYTES + 64 }),
+          fc.integer({ min: 100_000, max: 300 * 1024 }),
+        ),
         fill: fc.constantFrom('a', '%', '&', '<', '\u0000', 'é'),
       })
       .map((r) => ({ mode: 'huge', ...r }) as const),
@@ -144,18 +250,60 @@ const queryArb: fc.Arbitrary<QueryRecipe> = fc.oneof(
   { weight: 1, arbitrary: junkTextArb.map((text) => ({ mode: 'raw', text }) as const) },
 );
 
-const LITERAL_IDS = ['', '..', '.', '%', '%00', '%E0%A4%A', '%2F', '%2e%2e', 'x'.repeat(5000), 'ünïcødé-日本-🎉', '<script>alert(1)</script>', "'; DROP TABLE companies; --", 'unknown-company', 'cl0000000000000000000000', ' ', '&', ']]>'];
+const LITERAL_IDS = [
+  '',
+  '..',
+  '.',
+  '%',
+  '%00',
+  '%E0%A4%A',
+  '%2F',
+  '%2e%2e',
+  'x'.repeat(5000),
+  'ünïcødé-日本-🎉',
+  '<script>alert(1)</script>',
+  "'; DROP TABLE companies; --",
+  'unknown-company',
+  'cl0000000000000000000000',
+  ' ',
+  '&',
+  ']]>',
+];
 
 const idArb: fc.Arbitrary<IdChoice> = fc.oneof(
   { weight: 5, arbitrary: fc.constantFrom(0 as const, 1 as const).map((index) => ({ kind: 'real', index }) as const) },
-  { weight: 4, arbitrary: fc.record({ value: fc.constantFrom(...LITERAL_IDS), encode: fc.boolean() }).map((r) => ({ kind: 'literal', ...r }) as const) },
-  { weight: 1, arbitrary: fc.record({ value: fc.string({ unit: 'grapheme', maxLength: 30 }), encode: fc.boolean() }).map((r) => ({ kind: 'literal', ...r }) as const) },
+  {
+    weight: 4,
+    arbitrary: fc.record({ value: fc.constantFrom(...LITERAL_IDS), encode: fc.boolean() }).map((r) => ({ kind: 'literal', ...r }) as const),
+  },
+  {
+    weight: 1,
+    arbitrary: fc
+      .record({ value: fc.string({ unit: 'grapheme', maxLength: 30 }), encode: fc.boolean() })
+      .map((r) => ({ kind: 'literal', ...r }) as const),
+  },
 );
 
 const UNKNOWN_PATHS = [
-  '/telnyx', '/telnyx/', '/telnyx/foo', '/telnyx/VOICE', '/telnyx/Voice/abc', '/telnyx/voice/a/b', '/telnyx/status', '/telnyx/voicemail',
-  '/telnyx/dial-complete', '/telnyx/dial-complete/', '/telnyx/voicemail//x', '/telnyx/%', '/telnyx/%zz/voice', '/telnyx/voice%2Fx',
-  '/telnyx/../telnyx/voice', '/telnyx/./status/x', '/telnyx/' + 'y'.repeat(5000), '/telnyx/<Response>', '/telnyx/recording',
+  '/telnyx',
+  '/telnyx/',
+  '/telnyx/foo',
+  '/telnyx/VOICE',
+  '/telnyx/Voice/abc',
+  '/telnyx/voice/a/b',
+  '/telnyx/status',
+  '/telnyx/voicemail',
+  '/telnyx/dial-complete',
+  '/telnyx/dial-complete/',
+  '/telnyx/voicemail//x',
+  '/telnyx/%',
+  '/telnyx/%zz/voice',
+  '/telnyx/voice%2Fx',
+  '/telnyx/../telnyx/voice',
+  '/telnyx/./status/x',
+  '/telnyx/' + 'y'.repeat(5000),
+  '/telnyx/<Response>',
+  '/telnyx/recording',
 ];
 
 const targetArb: fc.Arbitrary<Target> = fc.oneof(
@@ -173,9 +321,20 @@ const targetArb: fc.Arbitrary<Target> = fc.oneof(
 );
 
 const CONTENT_TYPES = [
-  'application/x-www-form-urlencoded', 'application/x-www-form-urlencoded; charset=utf-8', 'application/x-www-form-urlencoded; charset=latin1',
-  'APPLICATION/X-WWW-FORM-URLENCODED', 'application/json', 'text/plain', 'text/plain;charset=UTF-8', 'multipart/form-data; boundary=xyz',
-  'multipart/form-data', 'application/xml', 'application/octet-stream', '', 'garbage', ';;;',
+  'application/x-www-form-urlencoded',
+  'application/x-www-form-urlencoded; charset=utf-8',
+  'application/x-www-form-urlencoded; charset=latin1',
+  'APPLICATION/X-WWW-FORM-URLENCODED',
+  'application/json',
+  'text/plain',
+  'text/plain;charset=UTF-8',
+  'multipart/form-data; boundary=xyz',
+  'multipart/form-data',
+  'application/xml',
+  'application/octet-stream',
+  '',
+  'garbage',
+  ';;;',
 ];
 
 const specArb: fc.Arbitrary<RequestSpec> = fc.record({
@@ -208,7 +367,9 @@ function bodyBytes(recipe: BodyRecipe): Uint8Array<ArrayBuffer> {
     case 'json':
       return utf8.encode(JSON.stringify(Object.fromEntries(recipe.entries)));
     case 'multipart':
-      return utf8.encode(`--${recipe.boundary}\r\nContent-Disposition: form-data; name="From"\r\n\r\n${recipe.junk}\r\n--${recipe.boundary}--`);
+      return utf8.encode(
+        `--${recipe.boundary}\r\nContent-Disposition: form-data; name="From"\r\n\r\n${recipe.junk}\r\n--${recipe.boundary}--`,
+      );
     case 'huge': {
       const head = new URLSearchParams(recipe.entries).toString();
       return utf8.encode(`${head}${head ? '&' : ''}${recipe.key}=${recipe.fill.repeat(recipe.size)}`);
@@ -321,7 +482,10 @@ async function sendAndCheck(server: TestServer, spec: RequestSpec, realIds: read
   expect(text.match(/<Response[\s/>]/g)?.length ?? 0, ctx).toBe(1);
   expect(/(<Response\/>|<\/Response>)$/.test(text), ctx).toBe(true);
   const doc = parser.parse(text) as Record<string, unknown>;
-  expect(Object.keys(doc).filter((k) => k !== '?xml'), ctx).toEqual(['Response']);
+  expect(
+    Object.keys(doc).filter((k) => k !== '?xml'),
+    ctx,
+  ).toEqual(['Response']);
 
   if (text.includes('<Sip ')) stats.ring++;
   else if (text.includes('<Number>')) stats.fallbackNumber++;
@@ -353,16 +517,24 @@ describe('Telnyx webhooks under fuzzing', () => {
       })
     ).createCompany.id;
     fallbackCompany = (
-      await server.admin(createCompany, { input: { name: 'Fuzz Fallback', routing: { fallbackKind: 'NUMBER', fallbackNumber: '+13055550199' } } })
+      await server.admin(createCompany, {
+        input: { name: 'Fuzz Fallback', routing: { fallbackKind: 'NUMBER', fallbackNumber: '+13055550199' } },
+      })
     ).createCompany.id;
-    await server.admin(`mutation($c: ID!) { createPhoneNumber(input: { companyId: $c, e164: "+13055550142" }) { e164 } }`, { c: ringCompany });
-    await server.admin(`mutation($c: ID!) { createPhoneNumber(input: { companyId: $c, e164: "+13055550143" }) { e164 } }`, { c: fallbackCompany });
+    await server.admin(`mutation($c: ID!) { createPhoneNumber(input: { companyId: $c, e164: "+13055550142" }) { e164 } }`, {
+      c: ringCompany,
+    });
+    await server.admin(`mutation($c: ID!) { createPhoneNumber(input: { companyId: $c, e164: "+13055550143" }) { e164 } }`, {
+      c: fallbackCompany,
+    });
 
     const agent = async (companyId: string, displayName: string, sipUsername: string) => {
       const { createAgent } = await server.admin(`mutation($input: CreateAgentInput!) { createAgent(input: $input) { id } }`, {
         input: { companyId, displayName, sipUsername },
       });
-      const { issueAgentToken } = await server.admin(`mutation($id: ID!) { issueAgentToken(agentId: $id) { token } }`, { id: createAgent.id });
+      const { issueAgentToken } = await server.admin(`mutation($id: ID!) { issueAgentToken(agentId: $id) { token } }`, {
+        id: createAgent.id,
+      });
       return issueAgentToken.token as string;
     };
     const heartbeat = async (token: string) => {
@@ -380,61 +552,71 @@ describe('Telnyx webhooks under fuzzing', () => {
     await server?.close();
   });
 
-  it(
-    'answers every one of ≥ 10,000 random requests with 200 (or 404 for an unknown route) and one well-formed <Response>',
-    async () => {
-      const realIds = [ringCompany, fallbackCompany] as const;
-      const stats: Stats = { sent: 0, status200: 0, status404: 0, ring: 0, fallbackNumber: 0, fallbackVoicemail: 0, apology: 0, hangup: 0, empty: 0, oversized: 0 };
-      const started = performance.now();
+  it('answers every one of ≥ 10,000 random requests with 200 (or 404 for an unknown route) and one well-formed <Response>', async () => {
+    const realIds = [ringCompany, fallbackCompany] as const;
+    const stats: Stats = {
+      sent: 0,
+      status200: 0,
+      status404: 0,
+      ring: 0,
+      fallbackNumber: 0,
+      fallbackVoicemail: 0,
+      apology: 0,
+      hangup: 0,
+      empty: 0,
+      oversized: 0,
+    };
+    const started = performance.now();
 
-      // One request at a time…
-      await fc.assert(
-        fc.asyncProperty(specArb, async (spec) => {
-          await sendAndCheck(server, spec, realIds, stats);
-        }),
-        { numRuns: SEQUENTIAL_RUNS, seed: SEED, endOnFailure: true },
-      );
-      // …then batches in flight together (concurrent voicemails with the same CallSid, cache misses racing).
-      await fc.assert(
-        fc.asyncProperty(fc.array(specArb, { minLength: BATCH_SIZE, maxLength: BATCH_SIZE }), async (specs) => {
-          await Promise.all(specs.map((spec) => sendAndCheck(server, spec, realIds, stats)));
-        }),
-        { numRuns: BATCH_RUNS, seed: SEED + 1, endOnFailure: true },
-      );
+    // One request at a time…
+    await fc.assert(
+      fc.asyncProperty(specArb, async (spec) => {
+        await sendAndCheck(server, spec, realIds, stats);
+      }),
+      { numRuns: SEQUENTIAL_RUNS, seed: SEED, endOnFailure: true },
+    );
+    // …then batches in flight together (concurrent voicemails with the same CallSid, cache misses racing).
+    await fc.assert(
+      fc.asyncProperty(fc.array(specArb, { minLength: BATCH_SIZE, maxLength: BATCH_SIZE }), async (specs) => {
+        await Promise.all(specs.map((spec) => sendAndCheck(server, spec, realIds, stats)));
+      }),
+      { numRuns: BATCH_RUNS, seed: SEED + 1, endOnFailure: true },
+    );
 
-      const seconds = (performance.now() - started) / 1000;
-      console.log(`webhook fuzz: seed ${SEED}, ${stats.sent} requests in ${seconds.toFixed(1)} s (${Math.round(stats.sent / seconds)}/s)`, stats);
-      expect(stats.sent).toBeGreaterThanOrEqual(SEQUENTIAL_RUNS + BATCH_RUNS * BATCH_SIZE);
-      // Both routing outcomes and the oversized-body path were exercised.
-      expect(stats.ring).toBeGreaterThan(0);
-      expect(stats.fallbackNumber).toBeGreaterThan(0);
-      expect(stats.fallbackVoicemail).toBeGreaterThan(0);
-      expect(stats.oversized).toBeGreaterThan(0);
+    const seconds = (performance.now() - started) / 1000;
+    console.log(
+      `webhook fuzz: seed ${SEED}, ${stats.sent} requests in ${seconds.toFixed(1)} s (${Math.round(stats.sent / seconds)}/s)`,
+      stats,
+    );
+    expect(stats.sent).toBeGreaterThanOrEqual(SEQUENTIAL_RUNS + BATCH_RUNS * BATCH_SIZE);
+    // Both routing outcomes and the oversized-body path were exercised.
+    expect(stats.ring).toBeGreaterThan(0);
+    expect(stats.fallbackNumber).toBeGreaterThan(0);
+    expect(stats.fallbackVoicemail).toBeGreaterThan(0);
+    expect(stats.oversized).toBeGreaterThan(0);
 
-      // Made-up company ids and numbers leave nothing behind: the caches hold only what exists.
-      const sizes = server.app.services.directory.cacheSizes;
-      expect(sizes.companies).toBeLessThanOrEqual(2);
-      expect(sizes.numbers).toBeLessThanOrEqual(2);
+    // Made-up company ids and numbers leave nothing behind: the caches hold only what exists.
+    const sizes = server.app.services.directory.cacheSizes;
+    expect(sizes.companies).toBeLessThanOrEqual(2);
+    expect(sizes.numbers).toBeLessThanOrEqual(2);
 
-      // Still healthy, and still routing normally.
-      const health = await fetch(`${server.url}/healthz`);
-      expect(health.status).toBe(200);
-      for (const res of [
-        await server.webhook(`/telnyx/voice/${ringCompany}`, { From: '+15551230000', To: '+13055550142', CallSid: 'after-fuzz-1' }),
-        await server.webhook('/telnyx/voice', { From: '+15551230000', To: '+13055550142', CallSid: 'after-fuzz-2' }),
-      ]) {
-        expect(res.status).toBe(200);
-        expect(res.contentType).toMatch(/^application\/xml/);
-        expect(res.body.startsWith(`${DECLARATION}<Response><Dial `)).toBe(true);
-        expect(XMLValidator.validate(res.body)).toBe(true);
-        expect(res.body).toContain('>sip:ana.fuzz@sip.telnyx.com</Sip>');
-        expect(res.body).toContain(`action="${server.url}/telnyx/dial-complete/${ringCompany}"`);
-      }
-      const fallback = await server.webhook(`/telnyx/voice/${fallbackCompany}`, { From: '+15551230000', To: '+13055550143' });
-      expect(fallback.status).toBe(200);
-      expect(fallback.body).toContain('<Number>+13055550199</Number>');
-      expect(XMLValidator.validate(fallback.body)).toBe(true);
-    },
-    120_000,
-  );
+    // Still healthy, and still routing normally.
+    const health = await fetch(`${server.url}/healthz`);
+    expect(health.status).toBe(200);
+    for (const res of [
+      await server.webhook(`/telnyx/voice/${ringCompany}`, { From: '+15551230000', To: '+13055550142', CallSid: 'after-fuzz-1' }),
+      await server.webhook('/telnyx/voice', { From: '+15551230000', To: '+13055550142', CallSid: 'after-fuzz-2' }),
+    ]) {
+      expect(res.status).toBe(200);
+      expect(res.contentType).toMatch(/^application\/xml/);
+      expect(res.body.startsWith(`${DECLARATION}<Response><Dial `)).toBe(true);
+      expect(XMLValidator.validate(res.body)).toBe(true);
+      expect(res.body).toContain('>sip:ana.fuzz@sip.telnyx.com</Sip>');
+      expect(res.body).toContain(`action="${server.url}/telnyx/dial-complete/${ringCompany}"`);
+    }
+    const fallback = await server.webhook(`/telnyx/voice/${fallbackCompany}`, { From: '+15551230000', To: '+13055550143' });
+    expect(fallback.status).toBe(200);
+    expect(fallback.body).toContain('<Number>+13055550199</Number>');
+    expect(XMLValidator.validate(fallback.body)).toBe(true);
+  }, 120_000);
 });

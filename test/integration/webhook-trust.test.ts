@@ -28,7 +28,10 @@ let lastTs = 0;
 function signedHeaders(body: string, ts?: number): Record<string, string> {
   const t = ts ?? Math.max(Math.floor(Date.now() / 1000), lastTs + 1);
   lastTs = Math.max(lastTs, t);
-  return { 'telnyx-timestamp': String(t), 'telnyx-signature-ed25519': sign(null, Buffer.from(`${t}|${body}`), privateKey).toString('base64') };
+  return {
+    'telnyx-timestamp': String(t),
+    'telnyx-signature-ed25519': sign(null, Buffer.from(`${t}|${body}`), privateKey).toString('base64'),
+  };
 }
 
 async function post(url: string, params: Record<string, string>, opts: { headers?: Record<string, string>; contentType?: string } = {}) {
@@ -69,12 +72,18 @@ function logCapture() {
 }
 
 async function company(server: TestServer, name: string, number: string, routing: Record<string, unknown>, agents: string[]) {
-  const { createCompany } = await server.admin(`mutation($n: String!, $r: RoutingConfigInput) { createCompany(input: { name: $n, routing: $r }) { id } }`, {
-    n: name,
-    r: { allowUnregisteredSoftphones: true, ...routing },
-  });
+  const { createCompany } = await server.admin(
+    `mutation($n: String!, $r: RoutingConfigInput) { createCompany(input: { name: $n, routing: $r }) { id } }`,
+    {
+      n: name,
+      r: { allowUnregisteredSoftphones: true, ...routing },
+    },
+  );
   const companyId: string = createCompany.id;
-  await server.admin(`mutation($c: ID!, $e: String!) { createPhoneNumber(input: { companyId: $c, e164: $e }) { e164 } }`, { c: companyId, e: number });
+  await server.admin(`mutation($c: ID!, $e: String!) { createPhoneNumber(input: { companyId: $c, e164: $e }) { e164 } }`, {
+    c: companyId,
+    e: number,
+  });
   const sips: string[] = [];
   for (const [i, agent] of agents.entries()) {
     const sip = `${agent}.${randomBytes(3).toString('hex')}`;
@@ -82,11 +91,17 @@ async function company(server: TestServer, name: string, number: string, routing
       i: { companyId, displayName: agent, sipUsername: sip, position: i + 1 },
     });
     const { issueAgentToken } = await server.admin(`mutation($a: ID!) { issueAgentToken(agentId: $a) { token } }`, { a: createAgent.id });
-    const beat = await server.gql(`mutation { heartbeat(input: { sipRegistered: false }) { presence { online } } }`, {}, issueAgentToken.token);
+    const beat = await server.gql(
+      `mutation { heartbeat(input: { sipRegistered: false }) { presence { online } } }`,
+      {},
+      issueAgentToken.token,
+    );
     expect(beat.data.heartbeat.presence.online).toBe(true);
     sips.push(sip);
   }
-  const { issueSupervisorToken } = await server.admin(`mutation($c: ID!) { issueSupervisorToken(companyId: $c) { token } }`, { c: companyId });
+  const { issueSupervisorToken } = await server.admin(`mutation($c: ID!) { issueSupervisorToken(companyId: $c) { token } }`, {
+    c: companyId,
+  });
   return { companyId, number, sips, supervisor: issueSupervisorToken.token as string };
 }
 
@@ -107,7 +122,13 @@ describe.runIf(ready)('replay cache shared by instances and kept across restarts
   });
 
   it('a request accepted by one instance is refused as a replay by another one sharing Redis', async () => {
-    const env = { DATABASE_URL: pg.url, REDIS_URL, REDIS_KEY_PREFIX: keyPrefix, JWT_SECRET: randomBytes(32).toString('hex'), TELNYX_PUBLIC_KEY };
+    const env = {
+      DATABASE_URL: pg.url,
+      REDIS_URL,
+      REDIS_KEY_PREFIX: keyPrefix,
+      JWT_SECRET: randomBytes(32).toString('hex'),
+      TELNYX_PUBLIC_KEY,
+    };
     const a = await startServer({ env });
     const b = await startServer({ env });
     const { lines, logger, waitFor } = logCapture();
@@ -133,7 +154,15 @@ describe.runIf(ready)('replay cache shared by instances and kept across restarts
   });
 
   it('a signed hunt continues on another instance through our URLs; a URL without MAC is bound by the call shared in Redis', async () => {
-    const env = { DATABASE_URL: pg.url, REDIS_URL, REDIS_KEY_PREFIX: keyPrefix, JWT_SECRET: randomBytes(32).toString('hex'), TELNYX_PUBLIC_KEY, PRESENCE_TTL_MS: '600000', HEARTBEAT_INTERVAL_MS: '10000' };
+    const env = {
+      DATABASE_URL: pg.url,
+      REDIS_URL,
+      REDIS_KEY_PREFIX: keyPrefix,
+      JWT_SECRET: randomBytes(32).toString('hex'),
+      TELNYX_PUBLIC_KEY,
+      PRESENCE_TTL_MS: '600000',
+      HEARTBEAT_INTERVAL_MS: '10000',
+    };
     const a = await startServer({ env });
     const b = await startServer({ env });
     const c = await startServer({ env }); // never sees the call before its status callback
@@ -194,8 +223,14 @@ describe('signed mode: only what the signature covers is used', () => {
   let y: Awaited<ReturnType<typeof company>>;
   beforeAll(async () => {
     log = logCapture();
-    server = await startServer({ env: { TELNYX_PUBLIC_KEY, PRESENCE_TTL_MS: '600000', HEARTBEAT_INTERVAL_MS: '10000' }, logger: log.logger });
-    x = await company(server, 'X', '+13055550170', { mode: 'SEQUENTIAL', fallbackKind: 'NUMBER', fallbackNumber: '+13055550199' }, ['xena', 'xavi']);
+    server = await startServer({
+      env: { TELNYX_PUBLIC_KEY, PRESENCE_TTL_MS: '600000', HEARTBEAT_INTERVAL_MS: '10000' },
+      logger: log.logger,
+    });
+    x = await company(server, 'X', '+13055550170', { mode: 'SEQUENTIAL', fallbackKind: 'NUMBER', fallbackNumber: '+13055550199' }, [
+      'xena',
+      'xavi',
+    ]);
     y = await company(server, 'Y', '+13055550171', { mode: 'SEQUENTIAL' }, ['yuri']);
   });
   afterAll(() => server.close());
@@ -209,7 +244,12 @@ describe('signed mode: only what the signature covers is used', () => {
     const status = attribute(voice.body, 'statusCallback');
     expect(dialComplete).toMatch(new RegExp(`/telnyx/dial-complete/${x.companyId}\\?mac=`));
 
-    const ringing = await post(status, { CallSid: 'v3:leg-1', ParentCallSid: call.CallSid, To: `sip:${x.sips[0]}@sip.telnyx.com`, CallStatus: 'ringing' });
+    const ringing = await post(status, {
+      CallSid: 'v3:leg-1',
+      ParentCallSid: call.CallSid,
+      To: `sip:${x.sips[0]}@sip.telnyx.com`,
+      CallStatus: 'ringing',
+    });
     expect(ringing.status).toBe(200);
     const second = await post(dialComplete, { ...call, DialCallStatus: 'no-answer' });
     expect(second.status).toBe(200);
@@ -220,10 +260,19 @@ describe('signed mode: only what the signature covers is used', () => {
     expect(forwardComplete).toMatch(/\?step=forward&mac=/);
     const voicemail = await post(forwardComplete, { ...call, DialCallStatus: 'no-answer' });
     expect(voicemail.body).toContain('<Record');
-    const stored = await post(attribute(voicemail.body, 'action'), { ...call, RecordingUrl: TELNYX_RECORDING, RecordingDuration: '9', RecordingStatus: 'completed' });
+    const stored = await post(attribute(voicemail.body, 'action'), {
+      ...call,
+      RecordingUrl: TELNYX_RECORDING,
+      RecordingDuration: '9',
+      RecordingStatus: 'completed',
+    });
     expect(stored.status).toBe(200);
     expectTexml(stored);
-    const list = await server.gql(`query($c: ID!) { voicemails(companyId: $c) { callSid recordingUrl } }`, { c: x.companyId }, x.supervisor);
+    const list = await server.gql(
+      `query($c: ID!) { voicemails(companyId: $c) { callSid recordingUrl } }`,
+      { c: x.companyId },
+      x.supervisor,
+    );
     expect(list.data.voicemails).toEqual([{ callSid: call.CallSid, recordingUrl: TELNYX_RECORDING }]);
   });
 
@@ -245,11 +294,17 @@ describe('signed mode: only what the signature covers is used', () => {
     // and so with a call not seen yet whose signed `To` is X's number.
     const yVoice = await post(`${server.url}/telnyx/voice`, { CallSid: 'v3:y-1', From: '+15551230000', To: y.number });
     const yDialComplete = attribute(yVoice.body, 'action');
-    for (const body of [{ ...call, DialCallStatus: 'no-answer' }, { CallSid: 'v3:aim-new', From: '+15551230000', To: x.number, DialCallStatus: 'no-answer' }]) {
+    for (const body of [
+      { ...call, DialCallStatus: 'no-answer' },
+      { CallSid: 'v3:aim-new', From: '+15551230000', To: x.number, DialCallStatus: 'no-answer' },
+    ]) {
       const crossed = await post(yDialComplete, body);
       expect(crossed.status).toBe(403);
       expectTexml(crossed);
-      await log.waitFor((l) => l.msg === "telnyx webhook refused: the signed body is another company's call than the URL names" && l.callSid === body.CallSid);
+      await log.waitFor(
+        (l) =>
+          l.msg === "telnyx webhook refused: the signed body is another company's call than the URL names" && l.callSid === body.CallSid,
+      );
     }
 
     // `step=forward` added to X's own URL breaks its MAC: the step comes from the call (not forwarded),
@@ -284,7 +339,11 @@ describe('signed mode: only what the signature covers is used', () => {
     });
     expect(res.status).toBe(415);
     expectTexml({ body: await res.text() });
-    await log.waitFor((l) => l.msg === 'telnyx webhook refused: signed webhooks must be application/x-www-form-urlencoded' && l.contentType === 'application/json');
+    await log.waitFor(
+      (l) =>
+        l.msg === 'telnyx webhook refused: signed webhooks must be application/x-www-form-urlencoded' &&
+        l.contentType === 'application/json',
+    );
 
     const query = new URLSearchParams(params).toString();
     const get = await fetch(`${server.url}/telnyx/voice?${query}`, { headers: signedHeaders('') });
@@ -300,7 +359,10 @@ describe('voicemail RecordingUrl: https on the allowed recording hosts only', ()
   let co: Awaited<ReturnType<typeof company>>;
   beforeAll(async () => {
     log = logCapture();
-    server = await startServer({ logger: log.logger, env: { RECORDING_URL_ALLOWLIST: '*.telnyx.com,s3.amazonaws.com/telephony-recorder-prod/,http://127.0.0.1:9999/media/' } });
+    server = await startServer({
+      logger: log.logger,
+      env: { RECORDING_URL_ALLOWLIST: '*.telnyx.com,s3.amazonaws.com/telephony-recorder-prod/,http://127.0.0.1:9999/media/' },
+    });
     co = await company(server, 'Rec', '+13055550180', {}, []);
   });
   afterAll(() => server.close());
@@ -317,17 +379,29 @@ describe('voicemail RecordingUrl: https on the allowed recording hosts only', ()
       'not a url',
     ];
     for (const [i, url] of refused.entries()) {
-      const res = await server.webhook(`/telnyx/voicemail/${co.companyId}`, { CallSid: `v3:bad-${i}`, RecordingUrl: url, RecordingStatus: 'completed' });
+      const res = await server.webhook(`/telnyx/voicemail/${co.companyId}`, {
+        CallSid: `v3:bad-${i}`,
+        RecordingUrl: url,
+        RecordingStatus: 'completed',
+      });
       expect(res.status, url).toBe(200);
       expectTexml(res);
       await log.waitFor((l) => l.msg === 'voicemail not stored: RecordingUrl refused' && l.callSid === `v3:bad-${i}`);
     }
     const accepted = [TELNYX_RECORDING, 'https://api.telnyx.com/v2/recordings/abc.mp3', 'http://127.0.0.1:9999/media/sim-1.wav'];
     for (const [i, url] of accepted.entries()) {
-      const res = await server.webhook(`/telnyx/voicemail/${co.companyId}`, { CallSid: `v3:good-${i}`, RecordingUrl: url, RecordingStatus: 'completed' });
+      const res = await server.webhook(`/telnyx/voicemail/${co.companyId}`, {
+        CallSid: `v3:good-${i}`,
+        RecordingUrl: url,
+        RecordingStatus: 'completed',
+      });
       expectTexml(res);
     }
-    const list = await server.gql(`query($c: ID!) { voicemails(companyId: $c) { callSid recordingUrl } }`, { c: co.companyId }, co.supervisor);
+    const list = await server.gql(
+      `query($c: ID!) { voicemails(companyId: $c) { callSid recordingUrl } }`,
+      { c: co.companyId },
+      co.supervisor,
+    );
     expect(list.data.voicemails.map((v: any) => v.recordingUrl).sort()).toEqual([...accepted].sort());
   });
 });
@@ -337,7 +411,9 @@ describe('slow webhook bodies', () => {
   let server: TestServer;
   let co: Awaited<ReturnType<typeof company>>;
   beforeAll(async () => {
-    server = await startServer({ env: { WEBHOOK_BODY_TIMEOUT_MS: String(TIMEOUT_MS), PRESENCE_TTL_MS: '600000', HEARTBEAT_INTERVAL_MS: '10000' } });
+    server = await startServer({
+      env: { WEBHOOK_BODY_TIMEOUT_MS: String(TIMEOUT_MS), PRESENCE_TTL_MS: '600000', HEARTBEAT_INTERVAL_MS: '10000' },
+    });
     co = await company(server, 'Slow', '+13055550190', {}, ['sol']);
   });
   afterAll(() => server.close());
@@ -347,17 +423,22 @@ describe('slow webhook bodies', () => {
     const slow: { socket: Socket; data: string; closedAt: Promise<number> }[] = [];
     const opened = Date.now();
     await Promise.all(
-      Array.from({ length: 200 }, () =>
-        new Promise<void>((resolve, reject) => {
-          const socket = connect(Number(port), '127.0.0.1', () => {
-            // Headers promise 100 bytes; only 3 ever come.
-            socket.write(`POST /telnyx/voice HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 100\r\n\r\nTo=`, () => resolve());
-          });
-          socket.on('error', reject);
-          const entry = { socket, data: '', closedAt: new Promise<number>((r) => socket.once('close', () => r(Date.now()))) };
-          socket.on('data', (d) => (entry.data += d.toString()));
-          slow.push(entry);
-        }),
+      Array.from(
+        { length: 200 },
+        () =>
+          new Promise<void>((resolve, reject) => {
+            const socket = connect(Number(port), '127.0.0.1', () => {
+              // Headers promise 100 bytes; only 3 ever come.
+              socket.write(
+                `POST /telnyx/voice HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 100\r\n\r\nTo=`,
+                () => resolve(),
+              );
+            });
+            socket.on('error', reject);
+            const entry = { socket, data: '', closedAt: new Promise<number>((r) => socket.once('close', () => r(Date.now()))) };
+            socket.on('data', (d) => (entry.data += d.toString()));
+            slow.push(entry);
+          }),
       ),
     );
     const started = Date.now();

@@ -15,7 +15,13 @@ import { hostAndPort, tcpProxy } from '../support/tcp-proxy.js';
 
 async function engines() {
   const list: { name: string; open: () => Promise<{ database: Database; cleanup: () => Promise<void> }> }[] = [
-    { name: 'PGlite', open: async () => { const database = await openDatabase({ dataDir: 'memory://' }); return { database, cleanup: () => database.close() }; } },
+    {
+      name: 'PGlite',
+      open: async () => {
+        const database = await openDatabase({ dataDir: 'memory://' });
+        return { database, cleanup: () => database.close() };
+      },
+    },
   ];
   if (await postgresAvailable()) {
     list.push({
@@ -43,7 +49,13 @@ describe.each(await engines())('LastSeenWriter on $name', ({ open }) => {
       await db.company.create({ data: { id: 'co', name: 'Batch' } });
       const ids = Array.from({ length: 12_000 }, (_, i) => `agent-${i}`);
       await db.agent.createMany({ data: ids.map((id) => ({ id, companyId: 'co', displayName: id, sipUsername: id })) });
-      const writer = new LastSeenWriter({ db, clock: systemClock, logger: createLogger('silent'), maxBatch: 5_000, flushIntervalMs: 60_000 });
+      const writer = new LastSeenWriter({
+        db,
+        clock: systemClock,
+        logger: createLogger('silent'),
+        maxBatch: 5_000,
+        flushIntervalMs: 60_000,
+      });
       const t0 = Date.UTC(2026, 10, 24, 12, 0, 0, 123);
       // Below maxBatch nothing is written until the flush; at maxBatch a batch goes at once.
       for (const [i, id] of ids.slice(0, 4_999).entries()) writer.write(id, t0 + i);
@@ -114,7 +126,14 @@ describe.runIf(await postgresAvailable())('the call log while Postgres is away (
     const database = await openDatabase({ databaseUrl: proxy.through(fresh.url), dataDir: 'memory://' });
     const lines: Record<string, any>[] = [];
     const logger = createLogger('info', {}, { write: (line: string) => void lines.push(JSON.parse(line)) });
-    const writer = new CallLogWriter({ db: database.prisma, clock: systemClock, logger, flushIntervalMs: 60_000, maxWaitingRows: 3, retryMaxMs: 500 });
+    const writer = new CallLogWriter({
+      db: database.prisma,
+      clock: systemClock,
+      logger,
+      flushIntervalMs: 60_000,
+      maxWaitingRows: 3,
+      retryMaxMs: 500,
+    });
     try {
       await database.migrate(() => {});
       await database.prisma.company.create({ data: { id: 'co', name: 'Outage' } });
@@ -126,7 +145,14 @@ describe.runIf(await postgresAvailable())('the call log while Postgres is away (
       await writer.flush(); // fails: both kept
       expect(writer.waiting).toBe(2);
       expect(lines.filter((l) => l.msg === 'could not write call log entries: keeping them and retrying')).toHaveLength(1);
-      writer.ended({ ...start('c1'), endedAt: t0 + 5_000, answeredAt: null, answeredAgentId: null, offeredAgentIds: [], outcome: 'ABANDONED' }); // merged into c1's waiting start
+      writer.ended({
+        ...start('c1'),
+        endedAt: t0 + 5_000,
+        answeredAt: null,
+        answeredAgentId: null,
+        offeredAgentIds: [],
+        outcome: 'ABANDONED',
+      }); // merged into c1's waiting start
       for (const sid of ['c3', 'c4', 'c5']) writer.started(start(sid)); // 5 waiting, bound 3: c1 and c2 go
       expect(writer.waiting).toBe(3);
       expect(writer.dropped).toBe(2);
@@ -155,7 +181,13 @@ describe.runIf(await postgresAvailable())('the call log while Postgres is away (
     const fresh = await freshPostgres();
     const proxy = await tcpProxy(hostAndPort(fresh.url, 5432));
     const database = await openDatabase({ databaseUrl: proxy.through(fresh.url), dataDir: 'memory://' });
-    const writer = new LastSeenWriter({ db: database.prisma, clock: systemClock, logger: createLogger('silent'), flushIntervalMs: 60_000, retryMaxMs: 500 });
+    const writer = new LastSeenWriter({
+      db: database.prisma,
+      clock: systemClock,
+      logger: createLogger('silent'),
+      flushIntervalMs: 60_000,
+      retryMaxMs: 500,
+    });
     try {
       await database.migrate(() => {});
       await database.prisma.company.create({ data: { id: 'co', name: 'Seen' } });

@@ -79,8 +79,17 @@ export async function startFakeTelnyx(): Promise<FakeTelnyx> {
       lookupRequests.push({ credentialId, authorization: req.headers.authorization });
       if (failure === 'reset') return void req.socket.destroy();
       if (failure) return void res.writeHead(failure, { 'content-type': 'application/json' }).end('{"errors":[{"title":"fake failure"}]}');
-      if (forgotten.has(credentialId)) return void res.writeHead(404, { 'content-type': 'application/json' }).end('{"errors":[{"code":"10005","title":"Resource not found"}]}');
-      const data = { id: credentialId, record_type: 'credential', name: `fake ${credentialId}`, sip_username: `gencred${credentialId.slice(0, 8)}`, expired: false };
+      if (forgotten.has(credentialId))
+        return void res
+          .writeHead(404, { 'content-type': 'application/json' })
+          .end('{"errors":[{"code":"10005","title":"Resource not found"}]}');
+      const data = {
+        id: credentialId,
+        record_type: 'credential',
+        name: `fake ${credentialId}`,
+        sip_username: `gencred${credentialId.slice(0, 8)}`,
+        expired: false,
+      };
       return void res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ data }));
     }
     const m = /^\/v2\/telephony_credentials\/([^/]+)\/token$/.exec(req.url ?? '');
@@ -138,7 +147,14 @@ export async function startFakeTelnyx(): Promise<FakeTelnyx> {
       forgotten.add(credentialId);
     },
     session(credentialId, timeoutMs = 20_000) {
-      return until(() => [...sessions].reverse().find((s) => !s.closed && s.credentialId === credentialId && s.received.some((m) => m.method === 'telnyx_rtc.gatewayState')), timeoutMs, `a registered session for ${credentialId}`);
+      return until(
+        () =>
+          [...sessions]
+            .reverse()
+            .find((s) => !s.closed && s.credentialId === credentialId && s.received.some((m) => m.method === 'telnyx_rtc.gatewayState')),
+        timeoutMs,
+        `a registered session for ${credentialId}`,
+      );
     },
     waitFor(session, predicate, timeoutMs = 15_000) {
       return until(() => session.received.find(predicate), timeoutMs, 'a client message');

@@ -3,8 +3,15 @@ import { DEFAULT_POLICY } from '../../src/services/directory.js';
 
 /** The routing fields the AUTO tests do not care about, at the service's defaults. */
 const {
-  mode: _mode, ringTimeoutSeconds: _ring, ringTone: _tone, fallbackKind: _fk, fallbackNumber: _fn,
-  voicemailGreeting: _vg, voicemailMaxSeconds: _vm, greetingLanguage: _gl, allowUnregisteredSoftphones: _au,
+  mode: _mode,
+  ringTimeoutSeconds: _ring,
+  ringTone: _tone,
+  fallbackKind: _fk,
+  fallbackNumber: _fn,
+  voicemailGreeting: _vg,
+  voicemailMaxSeconds: _vm,
+  greetingLanguage: _gl,
+  allowUnregisteredSoftphones: _au,
   ...policyRest
 } = DEFAULT_POLICY;
 export const POLICY_DEFAULTS = policyRest;

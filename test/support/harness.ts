@@ -19,14 +19,24 @@ export interface TestServer {
   url: string;
   app: App;
   database: Database;
-  gql<T = any>(query: string, variables?: Record<string, unknown>, token?: string): Promise<{ data?: T; errors?: { message: string; extensions?: any }[] }>;
+  gql<T = any>(
+    query: string,
+    variables?: Record<string, unknown>,
+    token?: string,
+  ): Promise<{ data?: T; errors?: { message: string; extensions?: any }[] }>;
   admin<T = any>(query: string, variables?: Record<string, unknown>): Promise<T>;
-  webhook(path: string, params: Record<string, string>, init?: { method?: 'GET' | 'POST' }): Promise<{ status: number; contentType: string | null; body: string }>;
+  webhook(
+    path: string,
+    params: Record<string, string>,
+    init?: { method?: 'GET' | 'POST' },
+  ): Promise<{ status: number; contentType: string | null; body: string }>;
   ws(token: string): Client;
   close(): Promise<void>;
 }
 
-export async function startServer(opts: { env?: Record<string, string>; database?: Database; logger?: Logger; webRoot?: string; clock?: Clock } = {}): Promise<TestServer> {
+export async function startServer(
+  opts: { env?: Record<string, string>; database?: Database; logger?: Logger; webRoot?: string; clock?: Clock } = {},
+): Promise<TestServer> {
   const config = loadConfig({
     ADMIN_API_KEY: ADMIN_KEY,
     JWT_SECRET: randomBytes(32).toString('hex'),
@@ -38,7 +48,13 @@ export async function startServer(opts: { env?: Record<string, string>; database
   });
   const database = opts.database ?? (await openDatabase(config));
   await database.migrate();
-  const app = buildApp({ config: { ...config, jwtSecret: config.jwtSecret! }, database, logger: opts.logger ?? createLogger(config.logLevel), webRoot: opts.webRoot, clock: opts.clock });
+  const app = buildApp({
+    config: { ...config, jwtSecret: config.jwtSecret! },
+    database,
+    logger: opts.logger ?? createLogger(config.logLevel),
+    webRoot: opts.webRoot,
+    clock: opts.clock,
+  });
   const url = await app.start(0, '127.0.0.1');
   const clients: Client[] = [];
 
@@ -101,7 +117,7 @@ export function subscribe<T = any>(client: Client, query: string, variables: Rec
         if (msg.errors) errors.push(msg.errors);
         const data = msg.data as T;
         events.push(data);
-        for (const w of [...waiters]) if (w.predicate(data)) (waiters.splice(waiters.indexOf(w), 1), w.resolve(data));
+        for (const w of [...waiters]) if (w.predicate(data)) waiters.splice(waiters.indexOf(w), 1), w.resolve(data);
       },
       error: (err) => errors.push(err),
       complete: () => {},
@@ -115,7 +131,10 @@ export function subscribe<T = any>(client: Client, query: string, variables: Rec
       const seen = events.find(predicate);
       if (seen) return Promise.resolve(seen);
       return new Promise((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`no matching event within ${timeoutMs} ms; got ${JSON.stringify(events)} ${JSON.stringify(errors)}`)), timeoutMs);
+        const timer = setTimeout(
+          () => reject(new Error(`no matching event within ${timeoutMs} ms; got ${JSON.stringify(events)} ${JSON.stringify(errors)}`)),
+          timeoutMs,
+        );
         waiters.push({ predicate, resolve: (e) => (clearTimeout(timer), resolve(e)) });
       });
     },
@@ -163,13 +182,18 @@ export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  * Polls `read` until `done` says yes, for a state no event tells of (a socket connected, an instance
  * degraded); fails with the last value seen after `timeoutMs`.
  */
-export async function waitFor<T>(read: () => T | Promise<T>, done: (value: T) => boolean = Boolean, opts: { timeoutMs?: number; what?: string } = {}): Promise<T> {
+export async function waitFor<T>(
+  read: () => T | Promise<T>,
+  done: (value: T) => boolean = Boolean,
+  opts: { timeoutMs?: number; what?: string } = {},
+): Promise<T> {
   const timeoutMs = opts.timeoutMs ?? 5000;
   const giveUp = Date.now() + timeoutMs;
   for (;;) {
     const value = await read();
     if (done(value)) return value;
-    if (Date.now() > giveUp) throw new Error(`${opts.what ?? 'condition'} not met within ${timeoutMs} ms; last value ${JSON.stringify(value)}`);
+    if (Date.now() > giveUp)
+      throw new Error(`${opts.what ?? 'condition'} not met within ${timeoutMs} ms; last value ${JSON.stringify(value)}`);
     await new Promise((r) => setTimeout(r, 20));
   }
 }
@@ -199,7 +223,12 @@ export async function voicemailsUntilHeard(
     const CallSid = `${voicemail.tag}-${i}`;
     sent.push(CallSid);
     const { tag: _tag, ...params } = voicemail;
-    const res = await server.webhook(`/telnyx/voicemail/${companyId}`, { ...params, CallSid, RecordingDuration: '3', RecordingStatus: 'completed' });
+    const res = await server.webhook(`/telnyx/voicemail/${companyId}`, {
+      ...params,
+      CallSid,
+      RecordingDuration: '3',
+      RecordingStatus: 'completed',
+    });
     if (res.status !== 200) throw new Error(`voicemail webhook answered ${res.status}`);
     try {
       await board.next(heard, 250);

@@ -3,7 +3,7 @@ import { newActivity } from '../../src/domain/agent-activity.js';
 import { InMemoryAgentActivityStore, type AgentCallActivity } from '../../src/calls/agent-activity-store.js';
 
 describe('agent activity store (in memory)', () => {
-  it('keeps each agent\'s activity and tells presence how many calls it is on', () => {
+  it("keeps each agent's activity and tells presence how many calls it is on", () => {
     const store = new InMemoryAgentActivityStore();
     const presenceView: AgentCallActivity = store; // what the presence service is handed
     expect(presenceView.activeCalls('ana')).toBe(0);
@@ -11,7 +11,12 @@ describe('agent activity store (in memory)', () => {
     store.set('ben', newActivity('2026-1-5'));
     expect(presenceView.activeCalls('ana')).toBe(1);
     expect(presenceView.activeCalls('ben')).toBe(0);
-    expect(store.entries().map(([id]) => id).sort()).toEqual(['ana', 'ben']);
+    expect(
+      store
+        .entries()
+        .map(([id]) => id)
+        .sort(),
+    ).toEqual(['ana', 'ben']);
     store.set('ana', { ...store.get('ana')!, onCallSid: null });
     expect(presenceView.activeCalls('ana')).toBe(0);
     store.delete('ben');

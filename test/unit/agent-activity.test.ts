@@ -1,6 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/domain/clock.js';
-import { isStaleCall, newActivity, onActivity, onDay, type ActivityEffect, type ActivityEvent, type ActivityRules, type AgentActivity } from '../../src/domain/agent-activity.js';
+import {
+  isStaleCall,
+  newActivity,
+  onActivity,
+  onDay,
+  type ActivityEffect,
+  type ActivityEvent,
+  type ActivityRules,
+  type AgentActivity,
+} from '../../src/domain/agent-activity.js';
 
 /**
  * The call service's loop in miniature: events go through the pure reducer; a wrap-up effect sets a
@@ -105,7 +114,8 @@ describe('auto-pause after missed offers', () => {
   ] as const)('limit %i, events %s → %s', (limit, events, status, misses) => {
     const a = agentOnAFakeClock({ autoPauseAfterMisses: limit, wrapUpSeconds: 0 });
     let call = 0;
-    for (const e of events) a.send(e === 'M' ? { kind: 'missed' } : e === 'A' ? { kind: 'answered', callSid: `c${++call}` } : { kind: 'ended' });
+    for (const e of events)
+      a.send(e === 'M' ? { kind: 'missed' } : e === 'A' ? { kind: 'answered', callSid: `c${++call}` } : { kind: 'ended' });
     expect(a.view.status).toBe(status);
     expect(a.view.misses).toBe(misses);
     if (status === 'ON_BREAK') expect(a.view.reason).toBe(`missed ${limit} calls in a row`);

@@ -4,8 +4,14 @@ import { AuthGate } from '../../src/auth/auth-gate.js';
 import { createLogger } from '../../src/infra/logger.js';
 
 const gate = (trustProxyHops: number) =>
-  new AuthGate({ authenticator: { authenticate: async () => ({ role: 'admin' }) }, failures: { take: async () => 0 }, logger: createLogger('silent'), trustProxyHops });
-const request = (remoteAddress: string, xff?: string) => ({ socket: { remoteAddress }, headers: xff === undefined ? {} : { 'x-forwarded-for': xff } }) as unknown as IncomingMessage;
+  new AuthGate({
+    authenticator: { authenticate: async () => ({ role: 'admin' }) },
+    failures: { take: async () => 0 },
+    logger: createLogger('silent'),
+    trustProxyHops,
+  });
+const request = (remoteAddress: string, xff?: string) =>
+  ({ socket: { remoteAddress }, headers: xff === undefined ? {} : { 'x-forwarded-for': xff } }) as unknown as IncomingMessage;
 
 describe('AuthGate.sourceOf', () => {
   it('uses the peer address and ignores X-Forwarded-For unless TRUST_PROXY says there are proxies', () => {
@@ -30,7 +36,9 @@ describe('AuthGate.authenticate', () => {
       trustProxyHops: 0,
     });
     expect(await limited.authenticate(null, 'x', 'http')).toBeNull();
-    await expect(limited.authenticate('bad', 'x', 'http')).rejects.toMatchObject({ refusal: { code: 'UNAUTHENTICATED', message: 'invalid credentials' } });
+    await expect(limited.authenticate('bad', 'x', 'http')).rejects.toMatchObject({
+      refusal: { code: 'UNAUTHENTICATED', message: 'invalid credentials' },
+    });
     await expect(limited.authenticate('bad', 'x', 'http')).rejects.toMatchObject({ refusal: { code: 'RATE_LIMITED', retryAfterMs: 5000 } });
   });
 });
@@ -39,7 +47,12 @@ describe('AuthGate blocked-source log', () => {
   it('logs a source crossing the limit once per window, each source on its own', async () => {
     const lines: string[] = [];
     const logger = { warn: (_: unknown, msg: string) => void lines.push(msg) } as unknown as ReturnType<typeof createLogger>;
-    const limited = new AuthGate({ authenticator: { authenticate: async () => Promise.reject(new Error('boom')) }, failures: { take: async () => 60_000 }, logger, trustProxyHops: 0 });
+    const limited = new AuthGate({
+      authenticator: { authenticate: async () => Promise.reject(new Error('boom')) },
+      failures: { take: async () => 60_000 },
+      logger,
+      trustProxyHops: 0,
+    });
     for (const source of ['10.0.0.1', '10.0.0.1', '10.0.0.1', '10.0.0.2']) {
       await expect(limited.authenticate('bad', source, 'http')).rejects.toMatchObject({ refusal: { code: 'RATE_LIMITED' } });
     }

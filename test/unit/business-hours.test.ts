@@ -136,9 +136,24 @@ describe('evaluateHours — across DST changes (offset changes, boundaries stay 
   const nySunday = (ranges: TimeRange[]): BusinessHours => ({ timeZone: 'America/New_York', weekly: { SUN: ranges }, closures: [] });
   runTable([
     // A boundary in the skipped hour (02:00–03:00 does not exist on 2026-03-08) takes the first valid instant after it.
-    ['NY opens 02:30 on spring-forward day → at 03:00 EDT', nySunday([{ open: '02:30', close: '04:00' }]), '2026-03-08T06:59:59Z', closedUntil('2026-03-08T07:00Z')],
-    ['NY 02:30 range open at 03:00 EDT', nySunday([{ open: '02:30', close: '04:00' }]), '2026-03-08T07:00Z', openUntil('2026-03-08T08:00Z')],
-    ['NY closes 02:30 on spring-forward day → at 03:00 EDT', nySunday([{ open: '01:00', close: '02:30' }]), '2026-03-08T06:30Z', openUntil('2026-03-08T07:00Z')],
+    [
+      'NY opens 02:30 on spring-forward day → at 03:00 EDT',
+      nySunday([{ open: '02:30', close: '04:00' }]),
+      '2026-03-08T06:59:59Z',
+      closedUntil('2026-03-08T07:00Z'),
+    ],
+    [
+      'NY 02:30 range open at 03:00 EDT',
+      nySunday([{ open: '02:30', close: '04:00' }]),
+      '2026-03-08T07:00Z',
+      openUntil('2026-03-08T08:00Z'),
+    ],
+    [
+      'NY closes 02:30 on spring-forward day → at 03:00 EDT',
+      nySunday([{ open: '01:00', close: '02:30' }]),
+      '2026-03-08T06:30Z',
+      openUntil('2026-03-08T07:00Z'),
+    ],
     [
       'NY 02:00–02:30 on spring-forward day never happens',
       nySunday([{ open: '02:00', close: '02:30' }]),
@@ -146,9 +161,24 @@ describe('evaluateHours — across DST changes (offset changes, boundaries stay 
       closedUntil('2026-03-15T06:00Z'),
     ],
     // A boundary in the repeated hour (01:00–02:00 happens twice on 2026-11-01) uses the first occurrence.
-    ['NY opens 01:30 on fall-back day → 01:30 EDT', nySunday([{ open: '01:30', close: '05:00' }]), '2026-11-01T05:00Z', closedUntil('2026-11-01T05:30Z')],
-    ['NY 01:30–05:00 lasts 4.5 h on fall-back day', nySunday([{ open: '01:30', close: '05:00' }]), '2026-11-01T05:30Z', openUntil('2026-11-01T10:00Z')],
-    ['NY closes 01:30 (EDT) on fall-back day', nySunday([{ open: '00:00', close: '01:30' }]), '2026-11-01T05:29:59Z', openUntil('2026-11-01T05:30Z')],
+    [
+      'NY opens 01:30 on fall-back day → 01:30 EDT',
+      nySunday([{ open: '01:30', close: '05:00' }]),
+      '2026-11-01T05:00Z',
+      closedUntil('2026-11-01T05:30Z'),
+    ],
+    [
+      'NY 01:30–05:00 lasts 4.5 h on fall-back day',
+      nySunday([{ open: '01:30', close: '05:00' }]),
+      '2026-11-01T05:30Z',
+      openUntil('2026-11-01T10:00Z'),
+    ],
+    [
+      'NY closes 01:30 (EDT) on fall-back day',
+      nySunday([{ open: '00:00', close: '01:30' }]),
+      '2026-11-01T05:29:59Z',
+      openUntil('2026-11-01T05:30Z'),
+    ],
     [
       'NY 00:00–01:30 stays closed through the second 01:00–01:30 (EST)',
       nySunday([{ open: '00:00', close: '01:30' }]),
@@ -233,7 +263,11 @@ describe('evaluateHours — holidays and special hours (New York, EST)', () => {
 
 describe('evaluateHours — 24:00, always closed, always open', () => {
   const lateSaturday: BusinessHours = { timeZone: 'America/New_York', weekly: { SAT: [{ open: '18:00', close: '24:00' }] }, closures: [] };
-  const alwaysOpen: BusinessHours = { timeZone: 'Europe/Madrid', weekly: every(ALL_DAYS, [{ open: '00:00', close: '24:00' }]), closures: [] };
+  const alwaysOpen: BusinessHours = {
+    timeZone: 'Europe/Madrid',
+    weekly: every(ALL_DAYS, [{ open: '00:00', close: '24:00' }]),
+    closures: [],
+  };
   runTable([
     ['Sat 23:59:59 open, closes at midnight', lateSaturday, '2026-01-18T04:59:59Z', openUntil('2026-01-18T05:00Z')],
     ['Sun 00:00 closed', lateSaturday, '2026-01-18T05:00Z', closedUntil('2026-01-24T23:00Z')],
@@ -330,7 +364,11 @@ describe('validateHours', () => {
     ['minute 60', { ...valid, weekly: { TUE: [{ open: '09:00', close: '12:60' }] } }, ['weekly.TUE[0]: close "12:60"']],
     ['close 24:01', { ...valid, weekly: { TUE: [{ open: '09:00', close: '24:01' }] } }, ['weekly.TUE[0]: close "24:01"']],
     ['unknown weekday', { ...valid, weekly: { MONDAY: nineToFive } as BusinessHours['weekly'] }, ['unknown day "MONDAY"']],
-    ['bad HH:MM in special hours', { ...valid, closures: [{ date: '2026-12-24', ranges: [{ open: '09:00', close: '1pm' }] }] }, ['closures[0].ranges[0]: close "1pm"']],
+    [
+      'bad HH:MM in special hours',
+      { ...valid, closures: [{ date: '2026-12-24', ranges: [{ open: '09:00', close: '1pm' }] }] },
+      ['closures[0].ranges[0]: close "1pm"'],
+    ],
     ['not a calendar date', { ...valid, closures: [{ date: '2026-02-30' }] }, ['closures[0]: date "2026-02-30"']],
     ['not zero-padded', { ...valid, closures: [{ date: '2026-1-5' }] }, ['closures[0]: date "2026-1-5"']],
     ['not a date', { ...valid, closures: [{ date: 'tomorrow' }] }, ['closures[0]: date "tomorrow"']],
@@ -342,17 +380,41 @@ describe('validateHours', () => {
     ],
     [
       'overlapping ranges on a day',
-      { ...valid, weekly: { WED: [{ open: '09:00', close: '12:00' }, { open: '11:00', close: '13:00' }] } },
+      {
+        ...valid,
+        weekly: {
+          WED: [
+            { open: '09:00', close: '12:00' },
+            { open: '11:00', close: '13:00' },
+          ],
+        },
+      },
       ['weekly.WED: ranges 09:00–12:00 and 11:00–13:00 overlap'],
     ],
     [
       'a range inside another',
-      { ...valid, weekly: { WED: [{ open: '08:00', close: '18:00' }, { open: '11:00', close: '13:00' }] } },
+      {
+        ...valid,
+        weekly: {
+          WED: [
+            { open: '08:00', close: '18:00' },
+            { open: '11:00', close: '13:00' },
+          ],
+        },
+      },
       ['weekly.WED: ranges 08:00–18:00 and 11:00–13:00 overlap'],
     ],
     [
       'two overnight ranges on a day',
-      { ...valid, weekly: { WED: [{ open: '22:00', close: '02:00' }, { open: '23:00', close: '01:00' }] } },
+      {
+        ...valid,
+        weekly: {
+          WED: [
+            { open: '22:00', close: '02:00' },
+            { open: '23:00', close: '01:00' },
+          ],
+        },
+      },
       ['weekly.WED: ranges 22:00–02:00 and 23:00–01:00 overlap'],
     ],
     [
@@ -367,7 +429,18 @@ describe('validateHours', () => {
     ],
     [
       'overlapping special hours',
-      { ...valid, closures: [{ date: '2026-12-24', ranges: [{ open: '09:00', close: '13:00' }, { open: '12:30', close: '15:00' }] }] },
+      {
+        ...valid,
+        closures: [
+          {
+            date: '2026-12-24',
+            ranges: [
+              { open: '09:00', close: '13:00' },
+              { open: '12:30', close: '15:00' },
+            ],
+          },
+        ],
+      },
       ['closures[0].ranges: ranges 09:00–13:00 and 12:30–15:00 overlap'],
     ],
   ])('reports %s', (_label, hours, expected) => {
@@ -379,7 +452,13 @@ describe('validateHours', () => {
   it('reports every problem at once', () => {
     const problems = validateHours({
       timeZone: 'Nowhere/Special',
-      weekly: { MON: [{ open: '9', close: '17:00' }, { open: '10:00', close: '11:00' }, { open: '10:30', close: '12:00' }] },
+      weekly: {
+        MON: [
+          { open: '9', close: '17:00' },
+          { open: '10:00', close: '11:00' },
+          { open: '10:30', close: '12:00' },
+        ],
+      },
       closures: [{ date: '2026-13-01' }, { date: '2026-05-01' }, { date: '2026-05-01' }],
     });
     expect(problems).toHaveLength(5);

@@ -292,7 +292,9 @@ describe('voiceDocument: WAIT plans (holding for a skill)', () => {
     expect(Number(root.children[1]!.attrs.length)).toBe(length);
     expect(root.children[2]!.text).toBe(URLS.voice);
     expect(root.children[2]!.attrs.method).toBe('POST');
-    expect(renderTexml(holdDocument(seconds, policy({ greetingLanguage: 'es-US' }), URLS))).toBe(renderTexml(voiceDocument(plan, policy({ greetingLanguage: 'es-US' }), URLS)));
+    expect(renderTexml(holdDocument(seconds, policy({ greetingLanguage: 'es-US' }), URLS))).toBe(
+      renderTexml(voiceDocument(plan, policy({ greetingLanguage: 'es-US' }), URLS)),
+    );
   });
 });
 
@@ -306,7 +308,14 @@ describe('languageMenuDocument', () => {
     const { root } = parse(languageMenuDocument(menu, URLS));
     expect(names(root.children)).toEqual(['Gather', 'Redirect']);
     const g = root.children[0]!;
-    expect(g.attrs).toMatchObject({ action: URLS.language, method: 'POST', input: 'dtmf', numDigits: '1', timeout: String(MENU_TIMEOUT_SECONDS), validDigits: '12' });
+    expect(g.attrs).toMatchObject({
+      action: URLS.language,
+      method: 'POST',
+      input: 'dtmf',
+      numDigits: '1',
+      timeout: String(MENU_TIMEOUT_SECONDS),
+      validDigits: '12',
+    });
     expect(g.children.map((c) => [c.name, c.attrs.language, c.text])).toEqual([
       ['Say', 'en-US', 'For English, press 1.'],
       ['Say', 'es-US', 'Para español, oprima 2.'],
@@ -475,18 +484,21 @@ describe('every call-flow document', () => {
     const companies = [COMPANY, 'a b/c?d&e', '"><Hangup/>'];
     const policies = FALLBACK_KINDS.flatMap((kind) =>
       [null, '+13055550100'].flatMap((fallbackNumber) =>
-        ['us', 'us-ring', 'uk'].map((ringTone) =>
-          policy({ fallbackKind: kind, fallbackNumber, ringTone, voicemailGreeting: 'a&b<"x">' }),
-        ),
+        ['us', 'us-ring', 'uk'].map((ringTone) => policy({ fallbackKind: kind, fallbackNumber, ringTone, voicemailGreeting: 'a&b<"x">' })),
       ),
     );
     for (const companyId of companies) {
       const urls = callbackUrls(PUBLIC_URL, companyId);
       for (const p of policies) {
         const label = `${companyId}/${p.fallbackKind}/${p.fallbackNumber}/${p.ringTone}`;
-        for (const users of [['a'], ['a', 'b'], ['a', 'b', 'c', 'd']]) docs.push([`voice ring ${users.length} ${label}`, voiceDocument(ringPlan(users), p, urls)]);
-        docs.push([`voice fallback ${label}`, voiceDocument({ kind: 'FALLBACK', fallback: p.fallbackKind, reason: 'NO_AGENTS', skipped: [] }, p, urls)]);
-        for (const status of ['completed', ...DIAL_STATUSES_NOT_ANSWERED]) docs.push([`dial-complete ${status} ${label}`, dialCompleteDocument(status, p, urls)]);
+        for (const users of [['a'], ['a', 'b'], ['a', 'b', 'c', 'd']])
+          docs.push([`voice ring ${users.length} ${label}`, voiceDocument(ringPlan(users), p, urls)]);
+        docs.push([
+          `voice fallback ${label}`,
+          voiceDocument({ kind: 'FALLBACK', fallback: p.fallbackKind, reason: 'NO_AGENTS', skipped: [] }, p, urls),
+        ]);
+        for (const status of ['completed', ...DIAL_STATUSES_NOT_ANSWERED])
+          docs.push([`dial-complete ${status} ${label}`, dialCompleteDocument(status, p, urls)]);
         docs.push([`fallback ${label}`, fallbackDocument(p, urls)]);
       }
     }

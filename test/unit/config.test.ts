@@ -232,8 +232,16 @@ describe('seedDemo', () => {
     ['SEED_DEMO=false overrides the embedded default', { SEED_DEMO: 'false' }, false],
     ['SEED_DEMO=0 overrides the embedded default', { SEED_DEMO: '0' }, false],
     ['empty SEED_DEMO falls back to the default', { DATABASE_URL: PG, SEED_DEMO: '' }, false],
-    ['production with the embedded database does not seed by default', { NODE_ENV: 'production', ADMIN_API_KEY: ADMIN_KEY, JWT_SECRET: JWT }, false],
-    ['SEED_DEMO=false is accepted in production', { NODE_ENV: 'production', ADMIN_API_KEY: ADMIN_KEY, JWT_SECRET: JWT, SEED_DEMO: 'false' }, false],
+    [
+      'production with the embedded database does not seed by default',
+      { NODE_ENV: 'production', ADMIN_API_KEY: ADMIN_KEY, JWT_SECRET: JWT },
+      false,
+    ],
+    [
+      'SEED_DEMO=false is accepted in production',
+      { NODE_ENV: 'production', ADMIN_API_KEY: ADMIN_KEY, JWT_SECRET: JWT, SEED_DEMO: 'false' },
+      false,
+    ],
   ])('%s → %s', (_name, env, expected) => {
     expect(loadConfig(env).seedDemo).toBe(expected);
   });
@@ -256,14 +264,19 @@ describe('CORS_ORIGINS', () => {
     expect(loadConfig({ CORS_ORIGINS: value }).corsOrigins).toEqual(expected);
   });
 
-  it.each(['*', 'crm.example.com', 'https://crm.example.com/', 'https://crm.example.com/app', 'ftp://crm.example.com', 'https://CRM.example.com', 'https://ok.example.com,null'])(
-    '%j → ConfigError naming CORS_ORIGINS',
-    (value) => {
-      const err = configError({ CORS_ORIGINS: value });
-      expect(namedVariables(err)).toEqual(['CORS_ORIGINS']);
-      expect(err.message).toMatch(/is not an origin such as https:\/\/crm\.example\.com/);
-    },
-  );
+  it.each([
+    '*',
+    'crm.example.com',
+    'https://crm.example.com/',
+    'https://crm.example.com/app',
+    'ftp://crm.example.com',
+    'https://CRM.example.com',
+    'https://ok.example.com,null',
+  ])('%j → ConfigError naming CORS_ORIGINS', (value) => {
+    const err = configError({ CORS_ORIGINS: value });
+    expect(namedVariables(err)).toEqual(['CORS_ORIGINS']);
+    expect(err.message).toMatch(/is not an origin such as https:\/\/crm\.example\.com/);
+  });
 });
 
 describe('PUBLIC_URL', () => {

@@ -2,8 +2,6 @@ import { describe, expect, it } from 'vitest';
 import { seededRandom } from '../support/random.js';
 import { DeadlineHeap } from '../../src/presence/deadline-heap.js';
 
-
-
 function drain<K>(h: DeadlineHeap<K>): { key: K; deadline: number }[] {
   const out: { key: K; deadline: number }[] = [];
   for (let e = h.pop(); e !== undefined; e = h.pop()) out.push(e);
@@ -50,7 +48,16 @@ describe('DeadlineHeap', () => {
 
   it('deletes a middle element and keeps order', () => {
     const h = new DeadlineHeap<string>();
-    for (const [k, d] of [['a', 1], ['b', 2], ['c', 3], ['d', 4], ['e', 5], ['f', 6], ['g', 7]] as const) h.set(k, d);
+    for (const [k, d] of [
+      ['a', 1],
+      ['b', 2],
+      ['c', 3],
+      ['d', 4],
+      ['e', 5],
+      ['f', 6],
+      ['g', 7],
+    ] as const)
+      h.set(k, d);
     expect(h.delete('b')).toBe(true); // an inner node with children
     expect(h.delete('b')).toBe(false);
     expect(h.has('b')).toBe(false);
@@ -62,7 +69,15 @@ describe('DeadlineHeap', () => {
     // Shape: root 0, left subtree large values, right subtree small values; deleting a left-subtree
     // leaf's parent pulls the last (small) element into the left subtree, where it must rise.
     const h = new DeadlineHeap<string>();
-    for (const [k, d] of [['r', 0], ['L', 100], ['R', 1], ['LL', 101], ['LR', 102], ['RL', 2], ['RR', 3]] as const) {
+    for (const [k, d] of [
+      ['r', 0],
+      ['L', 100],
+      ['R', 1],
+      ['LL', 101],
+      ['LR', 102],
+      ['RL', 2],
+      ['RR', 3],
+    ] as const) {
       h.set(k, d);
     }
     h.delete('LL');

@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { checkForwardNumber, DENIED_NUMBER_TYPES, IRSF_CALLING_CODES, IRSF_REGIONS, type ForwardNumberFacts } from '../../src/domain/dial-safety.js';
+import {
+  checkForwardNumber,
+  DENIED_NUMBER_TYPES,
+  IRSF_CALLING_CODES,
+  IRSF_REGIONS,
+  type ForwardNumberFacts,
+} from '../../src/domain/dial-safety.js';
 
 const NONE: ForwardNumberFacts = { ownNumbers: [], belongsToAnotherTenant: false };
 
@@ -94,7 +100,9 @@ describe('checkForwardNumber: the company and the other tenants', () => {
   });
 
   it('the type and destination rules come first (the clearest reason)', () => {
-    expect(checkForwardNumber('+19005551234', { ownNumbers: ['+19005551234'], belongsToAnotherTenant: true })).toMatchObject({ problem: 'DENIED_TYPE' });
+    expect(checkForwardNumber('+19005551234', { ownNumbers: ['+19005551234'], belongsToAnotherTenant: true })).toMatchObject({
+      problem: 'DENIED_TYPE',
+    });
   });
 
   it('text that is not a number is refused', () => {

@@ -2,7 +2,18 @@ import { describe, expect, it } from 'vitest';
 import { LeaseMirror, type LeaseState } from '../../src/presence/lease-mirror.js';
 import { parseWithDates, stringifyWithDates } from '../../src/infra/redis-pubsub.js';
 
-const live = (a: string, v: number, dl: number, extra: Partial<LeaseState> = {}): LeaseState => ({ a, v, c: 'co', on: true, sip: true, cs: '', seen: dl - 3000, dl, n: 0, ...extra });
+const live = (a: string, v: number, dl: number, extra: Partial<LeaseState> = {}): LeaseState => ({
+  a,
+  v,
+  c: 'co',
+  on: true,
+  sip: true,
+  cs: '',
+  seen: dl - 3000,
+  dl,
+  n: 0,
+  ...extra,
+});
 const gone = (a: string, v: number): LeaseState => ({ a, v });
 
 describe('LeaseMirror (multi-instance presence reads)', () => {
@@ -29,7 +40,12 @@ describe('LeaseMirror (multi-instance presence reads)', () => {
     m.apply(live('ana', 3, 10_000), 0);
     m.apply(live('cy', 9, 10_000), 0); // newer than the snapshot: kept
     m.resync(8, [live('ben', 0, 11_000)], 0);
-    expect(m.snapshot('co', 0).map((l) => l.agentId).sort()).toEqual(['ben', 'cy']);
+    expect(
+      m
+        .snapshot('co', 0)
+        .map((l) => l.agentId)
+        .sort(),
+    ).toEqual(['ben', 'cy']);
   });
 
   it('prunes tombstones after a while, not live leases', () => {
@@ -38,7 +54,12 @@ describe('LeaseMirror (multi-instance presence reads)', () => {
     m.apply(live('ben', 5, 99_000), 0);
     m.prune(1);
     m.apply(live('ana', 2, 99_000), 2); // after pruning an old version is accepted again (nothing newer is known)
-    expect(m.live(2).map((l) => l.agentId).sort()).toEqual(['ana', 'ben']);
+    expect(
+      m
+        .live(2)
+        .map((l) => l.agentId)
+        .sort(),
+    ).toEqual(['ana', 'ben']);
   });
 });
 

@@ -19,7 +19,9 @@ const listsOfObjects = Object.values(schema.getTypeMap())
 
 describe('bounded lists', () => {
   it('finds the lists (sanity)', () => {
-    expect(listsOfObjects.map((l) => l.name)).toEqual(expect.arrayContaining(['Company.agents', 'Query.agents', 'Query.presence', 'RoutePreview.skipped']));
+    expect(listsOfObjects.map((l) => l.name)).toEqual(
+      expect.arrayContaining(['Company.agents', 'Query.agents', 'Query.presence', 'RoutePreview.skipped']),
+    );
   });
 
   it.each(listsOfObjects.map((l) => [l.name, l.field] as const))('%s is bounded', (_name, field) => {

@@ -19,9 +19,17 @@ describe('webhook outcomes', () => {
     [{ kind: 'fallback', fallback: 'NUMBER', reason: 'AFTER_HOURS' }, 'fallback:NUMBER:AFTER_HOURS', 'after-hours'],
     [{ kind: 'language-menu' }, 'language-menu', 'language-menu'],
     [{ kind: 'language-chosen', language: 'es', next: ring2 }, 'language-es → ring:2', 'ring'],
-    [{ kind: 'language-chosen', language: null, next: { kind: 'fallback', fallback: 'HANGUP', reason: 'AFTER_HOURS' } }, 'language-none → fallback:HANGUP:AFTER_HOURS', 'after-hours'],
+    [
+      { kind: 'language-chosen', language: null, next: { kind: 'fallback', fallback: 'HANGUP', reason: 'AFTER_HOURS' } },
+      'language-none → fallback:HANGUP:AFTER_HOURS',
+      'after-hours',
+    ],
     [{ kind: 'dial-ended', step: null, status: 'completed', next: { kind: 'answered' } }, 'dial-agents-completed → answered', 'answered'],
-    [{ kind: 'dial-ended', step: null, status: 'no-answer', next: exhausted }, 'dial-agents-no-answer → fallback:VOICEMAIL:HUNT_EXHAUSTED', 'fallback'],
+    [
+      { kind: 'dial-ended', step: null, status: 'no-answer', next: exhausted },
+      'dial-agents-no-answer → fallback:VOICEMAIL:HUNT_EXHAUSTED',
+      'fallback',
+    ],
     [{ kind: 'dial-ended', step: 'forward', status: null, next: { kind: 'hunt-over' } }, 'dial-forward-unknown → fallback', 'fallback'],
     [{ kind: 'call-ended', freed: 2 }, 'call-ended:freed-2', null],
     [{ kind: 'call-ended', freed: 0 }, 'call-ended', null],
@@ -40,8 +48,16 @@ describe('webhook outcomes', () => {
   });
 
   it('takes the outcome of a routing plan as decided', () => {
-    expect(routingOutcome({ kind: 'WAIT', seconds: 5, reason: 'SKILL_WIDENING', skipped: [] })).toEqual({ kind: 'hold', seconds: 5, reason: 'SKILL_WIDENING' });
-    expect(routingOutcome({ kind: 'FALLBACK', fallback: 'NUMBER', reason: 'NO_AGENTS', skipped: [] })).toEqual({ kind: 'fallback', fallback: 'NUMBER', reason: 'NO_AGENTS' });
+    expect(routingOutcome({ kind: 'WAIT', seconds: 5, reason: 'SKILL_WIDENING', skipped: [] })).toEqual({
+      kind: 'hold',
+      seconds: 5,
+      reason: 'SKILL_WIDENING',
+    });
+    expect(routingOutcome({ kind: 'FALLBACK', fallback: 'NUMBER', reason: 'NO_AGENTS', skipped: [] })).toEqual({
+      kind: 'fallback',
+      fallback: 'NUMBER',
+      reason: 'NO_AGENTS',
+    });
   });
 });
 
@@ -63,7 +79,13 @@ describe('metric labels', () => {
 
   it('counts heartbeat root fields of the executed mutation only', () => {
     expect(heartbeatFieldsIn(parse('mutation { heartbeat(input: {sipRegistered: true}) { nextHeartbeatInMs } }'))).toBe(1);
-    expect(heartbeatFieldsIn(parse('mutation { a: heartbeat(input: {sipRegistered: true}) { nextHeartbeatInMs } b: heartbeat(input: {sipRegistered: true}) { nextHeartbeatInMs } }'))).toBe(2);
+    expect(
+      heartbeatFieldsIn(
+        parse(
+          'mutation { a: heartbeat(input: {sipRegistered: true}) { nextHeartbeatInMs } b: heartbeat(input: {sipRegistered: true}) { nextHeartbeatInMs } }',
+        ),
+      ),
+    ).toBe(2);
     expect(heartbeatFieldsIn(parse('query { heartbeat }'))).toBe(0);
     const two = parse('query Q { x } mutation M { heartbeat(input: {sipRegistered: true}) { nextHeartbeatInMs } }');
     expect(heartbeatFieldsIn(two, 'Q')).toBe(0);

@@ -1,10 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
 import { ManualClock } from '../../src/domain/clock.js';
-import {
-  PresenceTracker,
-  type PresenceTrackerOptions,
-  type PresenceTransition,
-} from '../../src/presence/tracker.js';
+import { PresenceTracker, type PresenceTrackerOptions, type PresenceTransition } from '../../src/presence/tracker.js';
 
 const TTL = 30_000;
 const GRACE = 5_000;
@@ -23,7 +19,11 @@ function setup(extra: Partial<PresenceTrackerOptions> = {}) {
     },
     ...extra,
   });
-  const hb = (agentId: string, sipRegistered = true, opts: { companyId?: string; allowUnregistered?: boolean; callState?: string | null } = {}) =>
+  const hb = (
+    agentId: string,
+    sipRegistered = true,
+    opts: { companyId?: string; allowUnregistered?: boolean; callState?: string | null } = {},
+  ) =>
     tracker.heartbeat(
       { agentId, companyId: opts.companyId ?? 'co1', allowUnregistered: opts.allowUnregistered ?? false },
       opts.callState === undefined ? { sipRegistered } : { sipRegistered, callState: opts.callState },
@@ -35,7 +35,16 @@ describe('PresenceTracker: heartbeats and lease expiry', () => {
   it('first heartbeat emits online once; steady heartbeats emit nothing', () => {
     const { clock, t0, events, tracker, hb } = setup();
     const l = hb('a1');
-    expect(l).toMatchObject({ agentId: 'a1', companyId: 'co1', online: true, live: true, sipRegistered: true, lastSeenAt: t0, leaseExpiresAt: t0 + TTL, sockets: 0 });
+    expect(l).toMatchObject({
+      agentId: 'a1',
+      companyId: 'co1',
+      online: true,
+      live: true,
+      sipRegistered: true,
+      lastSeenAt: t0,
+      leaseExpiresAt: t0 + TTL,
+      sockets: 0,
+    });
     expect(events).toEqual([
       { agentId: 'a1', companyId: 'co1', online: true, sipRegistered: true, at: t0, lastSeenAt: t0, cause: 'heartbeat' },
     ]);
@@ -59,7 +68,15 @@ describe('PresenceTracker: heartbeats and lease expiry', () => {
     expect(events).toHaveLength(1);
     clock.advance(1);
     expect(events).toHaveLength(2);
-    expect(events[1]).toEqual({ agentId: 'a1', companyId: 'co1', online: false, sipRegistered: true, at: t + TTL, lastSeenAt: t, cause: 'lease-expired' });
+    expect(events[1]).toEqual({
+      agentId: 'a1',
+      companyId: 'co1',
+      online: false,
+      sipRegistered: true,
+      at: t + TTL,
+      lastSeenAt: t,
+      cause: 'lease-expired',
+    });
     expect(tracker.get('a1')).toBeUndefined();
     expect(tracker.liveCount()).toBe(0);
     expect(tracker.snapshot('co1')).toEqual([]);
@@ -70,7 +87,10 @@ describe('PresenceTracker: heartbeats and lease expiry', () => {
     const { clock, events, tracker, hb } = setup();
     const ids = Array.from({ length: 1000 }, (_, i) => `agent-${i}`);
     // Shuffle deterministically so heartbeat order differs from id order.
-    const order = ids.map((id, i) => ({ id, k: (i * 7919) % 1000 })).sort((a, b) => a.k - b.k).map((x) => x.id);
+    const order = ids
+      .map((id, i) => ({ id, k: (i * 7919) % 1000 }))
+      .sort((a, b) => a.k - b.k)
+      .map((x) => x.id);
     for (const id of order) {
       hb(id);
       expect(clock.pendingTimers()).toBeLessThanOrEqual(1);
@@ -104,7 +124,7 @@ describe('PresenceTracker: heartbeats and lease expiry', () => {
   it('randomized heartbeats: every expiry fires exactly at lastSeenAt + ttl with at most one timer', () => {
     const { clock, events, tracker, hb } = setup();
     let seed = 99;
-    const rnd = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 4294967296);
+    const rnd = () => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 4294967296;
     for (let step = 0; step < 3000; step++) {
       hb(`a${Math.floor(rnd() * 50)}`);
       clock.advance(Math.floor(rnd() * 2000));
@@ -258,7 +278,15 @@ describe('PresenceTracker: registration and policy', () => {
     hb('a1');
     clock.advance(10_000);
     hb('a1', false);
-    expect(events.at(-1)).toEqual({ agentId: 'a1', companyId: 'co1', online: false, sipRegistered: false, at: t0 + 10_000, lastSeenAt: t0 + 10_000, cause: 'unregistered' });
+    expect(events.at(-1)).toEqual({
+      agentId: 'a1',
+      companyId: 'co1',
+      online: false,
+      sipRegistered: false,
+      at: t0 + 10_000,
+      lastSeenAt: t0 + 10_000,
+      cause: 'unregistered',
+    });
     expect(tracker.get('a1')).toMatchObject({ live: true, online: false, sipRegistered: false });
     clock.advance(10_000);
     hb('a1', false); // still unregistered: no new event
@@ -391,7 +419,12 @@ describe('PresenceTracker: companies, remove, stop', () => {
     hb('a2', false, { companyId: 'A' });
     hb('b1', true, { companyId: 'B' });
     tracker.attachSocket('a3', 'A'); // socket only: not live
-    expect(tracker.snapshot('A').map((l) => l.agentId).sort()).toEqual(['a1', 'a2']);
+    expect(
+      tracker
+        .snapshot('A')
+        .map((l) => l.agentId)
+        .sort(),
+    ).toEqual(['a1', 'a2']);
     expect(tracker.snapshot('A').find((l) => l.agentId === 'a2')?.online).toBe(false);
     expect(tracker.snapshot('B').map((l) => l.agentId)).toEqual(['b1']);
     expect(tracker.snapshot('C')).toEqual([]);

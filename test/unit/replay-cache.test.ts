@@ -16,7 +16,10 @@ describe('ExpiringKeys (accepted signatures, on lru-cache)', () => {
     keys.remember('b', 200);
     keys.remember('late', 150); // out of order: lingers behind b
     keys.forgetExpired(160);
-    expect([...keys.entries()]).toEqual([['b', 200], ['late', 150]]);
+    expect([...keys.entries()]).toEqual([
+      ['b', 200],
+      ['late', 150],
+    ]);
     expect(keys.holds('late', 160)).toBe(false); // lingering, but not held
     keys.forgetExpired(201);
     expect(keys.size).toBe(0);

@@ -63,11 +63,7 @@ function fallback(plan: RoutePlan): Extract<RoutePlan, { kind: 'FALLBACK' }> {
 // alive, SIP registered (unless allowed), AVAILABLE, not on a call.
 function isRoutable(a: AgentSnapshot, allowUnregistered: boolean): boolean {
   return (
-    a.enabled &&
-    a.liveness !== null &&
-    (a.liveness.sipRegistered || allowUnregistered) &&
-    a.status === 'AVAILABLE' &&
-    !a.liveness.onCall
+    a.enabled && a.liveness !== null && (a.liveness.sipRegistered || allowUnregistered) && a.status === 'AVAILABLE' && !a.liveness.onCall
   );
 }
 
@@ -378,8 +374,6 @@ describe('mixed agent sets', () => {
 // Property-style check over random agent sets
 // ---------------------------------------------------------------------------------------------
 
-
-
 describe('property: invariants over random agent sets', () => {
   const SEED = 0xc0ffee;
   const ITERATIONS = 4000;
@@ -528,7 +522,9 @@ describe('skills: required skill filters, then widens after the wait', () => {
 
   it('holding is pointless when widening would find nobody either: straight to the fallback', () => {
     const offline = [agent('ben', { skills: {}, liveness: null })];
-    expect(fallback(decideRoute(policy({ widenAfterSeconds: 30 }), offline, { ...CALL, requiredSkills: es }, NOW)).reason).toBe('NO_AGENTS');
+    expect(fallback(decideRoute(policy({ widenAfterSeconds: 30 }), offline, { ...CALL, requiredSkills: es }, NOW)).reason).toBe(
+      'NO_AGENTS',
+    );
   });
 
   it('a hunt offers the skilled agents first, then widens to the others without offering anyone twice', () => {
@@ -557,7 +553,9 @@ describe('skills: required skill filters, then widens after the wait', () => {
 
   it('closed hours win over skills', () => {
     const closed = { timeZone: 'UTC', weekly: {}, closures: [] };
-    expect(fallback(decideRoute(policy({ businessHours: closed, widenAfterSeconds: 10 }), team, { ...CALL, requiredSkills: es }, NOW)).reason).toBe('AFTER_HOURS');
+    expect(
+      fallback(decideRoute(policy({ businessHours: closed, widenAfterSeconds: 10 }), team, { ...CALL, requiredSkills: es }, NOW)).reason,
+    ).toBe('AFTER_HOURS');
   });
 
   it('no requirement: skills play no part and nothing ever waits', () => {
@@ -570,7 +568,11 @@ describe('skills: required skill filters, then widens after the wait', () => {
 describe('business hours in the plan', () => {
   const team = [agent('ana'), agent('ben', { liveness: null })];
   it('closed: every agent is listed with the reason, the holiday named', () => {
-    const holiday = { timeZone: 'UTC', weekly: { MON: [{ open: '00:00', close: '24:00' }] }, closures: [{ date: '2023-11-14', name: 'Staff day' }] };
+    const holiday = {
+      timeZone: 'UTC',
+      weekly: { MON: [{ open: '00:00', close: '24:00' }] },
+      closures: [{ date: '2023-11-14', name: 'Staff day' }],
+    };
     const plan = fallback(decideRoute(policy({ businessHours: holiday, afterHoursKind: 'HANGUP' }), team, CALL, NOW)); // NOW is 2023-11-14
     expect(plan).toMatchObject({ fallback: 'HANGUP', reason: 'AFTER_HOURS' });
     expect(plan.skipped).toEqual([
@@ -599,7 +601,12 @@ describe('AUTO after a missed ring-all', () => {
   it('with a skill: the skilled agents missed, then the call widens to the others once it is old enough', () => {
     const es = { op: 'has', skill: 'es', cmp: '>=', level: 1 } as const;
     const p = policy({ widenAfterSeconds: 30 });
-    expect(decideRoute(p, team, { ...CALL, requiredSkills: es, ageSeconds: 25 }, NOW, hunt(['ana']))).toMatchObject({ kind: 'WAIT', seconds: 5 });
-    expect(ring(decideRoute(p, team, { ...CALL, requiredSkills: es, ageSeconds: 30 }, NOW, hunt(['ana']))).targets.map((t) => t.agentId)).toEqual(['ben']);
+    expect(decideRoute(p, team, { ...CALL, requiredSkills: es, ageSeconds: 25 }, NOW, hunt(['ana']))).toMatchObject({
+      kind: 'WAIT',
+      seconds: 5,
+    });
+    expect(
+      ring(decideRoute(p, team, { ...CALL, requiredSkills: es, ageSeconds: 30 }, NOW, hunt(['ana']))).targets.map((t) => t.agentId),
+    ).toEqual(['ben']);
   });
 });

@@ -43,7 +43,12 @@ describe('skill expressions: parse and match', () => {
   ];
   it.each(table)('%s', (expr, expected) => {
     const e = parse(expr);
-    expect({ ana: matchesSkills(e, ana), ben: matchesSkills(e, ben), chloe: matchesSkills(e, chloe), nobody: matchesSkills(e, nobody) }).toEqual(expected);
+    expect({
+      ana: matchesSkills(e, ana),
+      ben: matchesSkills(e, ben),
+      chloe: matchesSkills(e, chloe),
+      nobody: matchesSkills(e, nobody),
+    }).toEqual(expected);
   });
 
   it.each([
@@ -91,7 +96,8 @@ describe('skill expressions: parse and match', () => {
     const skills = fc.dictionary(fc.constantFrom(...names), fc.integer({ min: 1, max: 10 }));
     const reference = (e: SkillExpression, s: Record<string, number>): boolean =>
       e.op === 'has'
-        ? s[e.skill] !== undefined && (e.cmp === '>=' ? s[e.skill]! >= e.level : e.cmp === '>' ? s[e.skill]! > e.level : s[e.skill] === e.level)
+        ? s[e.skill] !== undefined &&
+          (e.cmp === '>=' ? s[e.skill]! >= e.level : e.cmp === '>' ? s[e.skill]! > e.level : s[e.skill] === e.level)
         : e.op === 'and'
           ? e.terms.every((t) => reference(t, s))
           : e.terms.some((t) => reference(t, s));

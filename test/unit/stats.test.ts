@@ -3,7 +3,13 @@ import { companyStats, type AgentStateInput, type CallInput, type LoggedCall } f
 import { startOfLocalDay } from '../../src/domain/business-hours.js';
 
 const NOW = Date.UTC(2026, 10, 24, 15, 0, 0);
-const agent = (agentId: string, o: Partial<AgentStateInput> = {}): AgentStateInput => ({ agentId, online: true, status: 'AVAILABLE', onCall: false, ...o });
+const agent = (agentId: string, o: Partial<AgentStateInput> = {}): AgentStateInput => ({
+  agentId,
+  online: true,
+  status: 'AVAILABLE',
+  onCall: false,
+  ...o,
+});
 const call = (o: Partial<CallInput> = {}): CallInput => ({ startedAt: NOW - 10_000, ringing: [], answeredAt: null, endedAt: null, ...o });
 
 describe('companyStats: agents by state', () => {

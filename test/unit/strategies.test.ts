@@ -81,7 +81,14 @@ const ids = (cs: readonly Candidate[]): string[] => cs.map((c) => c.agentId);
 // ---------------------------------------------------------------------------------------------
 
 describe('nextHuntStep: the full hunt on a fixed candidate set', () => {
-  const cases: Array<{ name: string; strategy: Strategy; rule: string; roundRobinLast?: string | null; random?: () => number; expected: Array<[string[], number, number]> }> = [
+  const cases: Array<{
+    name: string;
+    strategy: Strategy;
+    rule: string;
+    roundRobinLast?: string | null;
+    random?: () => number;
+    expected: Array<[string[], number, number]>;
+  }> = [
     {
       // mod_callcenter ring-all: `level, position`, every eligible agent at once; next level after.
       name: 'RING_ALL',
@@ -244,7 +251,11 @@ describe('orderCandidates', () => {
   it('keeps the tier as the primary key: a better metric in tier 2 never jumps tier 1 (penalty dominates)', () => {
     const cs = [cand('t2-best', 2, 1, null, 0), cand('t1-worst', 1, 9, 999_999, 99), cand('t3', 3, 1, null, 0)];
     for (const strategy of STRATEGIES) {
-      expect(ids(orderCandidates(strategy, cs, { roundRobinLast: null, random: seededRandom(5) })), strategy).toEqual(['t1-worst', 't2-best', 't3']);
+      expect(ids(orderCandidates(strategy, cs, { roundRobinLast: null, random: seededRandom(5) })), strategy).toEqual([
+        't1-worst',
+        't2-best',
+        't3',
+      ]);
     }
   });
 
@@ -334,7 +345,12 @@ describe('tiers and offers', () => {
 
   it('an agent that became unroutable mid-call (gone from candidates) is not rung again, even by PROGRESSIVE', () => {
     const without = FIXED.filter((c) => c.agentId !== 'a');
-    const step = nextHuntStep(policy('PROGRESSIVE'), without, { offered: ['a', 'b'], elapsedSeconds: 20, roundRobinLast: null }, seededRandom(1));
+    const step = nextHuntStep(
+      policy('PROGRESSIVE'),
+      without,
+      { offered: ['a', 'b'], elapsedSeconds: 20, roundRobinLast: null },
+      seededRandom(1),
+    );
     expect(step).toEqual({ targets: ['b', 'c'], timeoutSeconds: 10, tier: 1 });
   });
 
@@ -354,11 +370,50 @@ describe('tiers and offers', () => {
 
 describe('maxHuntSeconds', () => {
   it.each<[string, HuntPolicy, Array<[string[], number]>]>([
-    ['cuts the last step to what remains', policy('SEQUENTIAL', { ringTimeoutSeconds: 25, maxHuntSeconds: 60 }), [[['a'], 25], [['b'], 25], [['c'], 10]]],
-    ['exactly 5 s left still rings', policy('SEQUENTIAL', { ringTimeoutSeconds: 25, maxHuntSeconds: 55 }), [[['a'], 25], [['b'], 25], [['c'], 5]]],
-    ['fewer than 5 s left ends the hunt (Telnyx Dial minimum)', policy('SEQUENTIAL', { ringTimeoutSeconds: 25, maxHuntSeconds: 54 }), [[['a'], 25], [['b'], 25]]],
-    ['RING_ALL tier 2 is cut', policy('RING_ALL', { ringTimeoutSeconds: 30, maxHuntSeconds: 45 }), [[['a', 'b', 'c', 'd'], 30], [['e', 'f'], 15]]],
-    ['PROGRESSIVE final step is cut', policy('PROGRESSIVE', { ringTimeoutSeconds: 60, progressiveStepSeconds: 10, maxHuntSeconds: 70 }), [[['a'], 10], [['a', 'b'], 10], [['a', 'b', 'c'], 10], [['a', 'b', 'c', 'd'], 40]]],
+    [
+      'cuts the last step to what remains',
+      policy('SEQUENTIAL', { ringTimeoutSeconds: 25, maxHuntSeconds: 60 }),
+      [
+        [['a'], 25],
+        [['b'], 25],
+        [['c'], 10],
+      ],
+    ],
+    [
+      'exactly 5 s left still rings',
+      policy('SEQUENTIAL', { ringTimeoutSeconds: 25, maxHuntSeconds: 55 }),
+      [
+        [['a'], 25],
+        [['b'], 25],
+        [['c'], 5],
+      ],
+    ],
+    [
+      'fewer than 5 s left ends the hunt (Telnyx Dial minimum)',
+      policy('SEQUENTIAL', { ringTimeoutSeconds: 25, maxHuntSeconds: 54 }),
+      [
+        [['a'], 25],
+        [['b'], 25],
+      ],
+    ],
+    [
+      'RING_ALL tier 2 is cut',
+      policy('RING_ALL', { ringTimeoutSeconds: 30, maxHuntSeconds: 45 }),
+      [
+        [['a', 'b', 'c', 'd'], 30],
+        [['e', 'f'], 15],
+      ],
+    ],
+    [
+      'PROGRESSIVE final step is cut',
+      policy('PROGRESSIVE', { ringTimeoutSeconds: 60, progressiveStepSeconds: 10, maxHuntSeconds: 70 }),
+      [
+        [['a'], 10],
+        [['a', 'b'], 10],
+        [['a', 'b', 'c'], 10],
+        [['a', 'b', 'c', 'd'], 40],
+      ],
+    ],
     ['a budget below 5 s rings nothing', policy('RING_ALL', { maxHuntSeconds: 4 }), []],
   ])('%s', (_name, p, expected) => {
     expect(hunt(p, FIXED).map((s) => [s.targets, s.timeoutSeconds])).toEqual(expected);
@@ -377,7 +432,12 @@ describe('maxHuntSeconds', () => {
     [600, 0, 20],
   ])('max %d s, elapsed %d s → %s', (maxHuntSeconds, elapsedSeconds, expected) => {
     for (const strategy of STRATEGIES) {
-      const step = nextHuntStep(policy(strategy, { ringTimeoutSeconds: 20, progressiveStepSeconds: 20, maxHuntSeconds }), FIXED, { offered: [], elapsedSeconds, roundRobinLast: null }, seededRandom(1));
+      const step = nextHuntStep(
+        policy(strategy, { ringTimeoutSeconds: 20, progressiveStepSeconds: 20, maxHuntSeconds }),
+        FIXED,
+        { offered: [], elapsedSeconds, roundRobinLast: null },
+        seededRandom(1),
+      );
       expect(step?.timeoutSeconds ?? null, strategy).toBe(expected);
     }
   });
@@ -428,7 +488,12 @@ describe('ROUND_ROBIN', () => {
     let last: string | null = 'b';
     const updated: string[][] = [];
     for (;;) {
-      const step = nextHuntStep(policy('ROUND_ROBIN'), FIXED, { offered: [...offered], elapsedSeconds: 0, roundRobinLast: last }, seededRandom(1));
+      const step = nextHuntStep(
+        policy('ROUND_ROBIN'),
+        FIXED,
+        { offered: [...offered], elapsedSeconds: 0, roundRobinLast: last },
+        seededRandom(1),
+      );
       if (!step) break;
       updated.push(step.targets);
       if (offered.length === 0) last = step.targets[0]!;
@@ -483,7 +548,9 @@ describe('RANDOM', () => {
   });
 
   it('is deterministic for a given random, and robust to a PRNG returning exactly 1', () => {
-    expect(targetsOf(hunt(policy('RANDOM'), FIXED, { random: seededRandom(5) }))).toEqual(targetsOf(hunt(policy('RANDOM'), FIXED, { random: seededRandom(5) })));
+    expect(targetsOf(hunt(policy('RANDOM'), FIXED, { random: seededRandom(5) }))).toEqual(
+      targetsOf(hunt(policy('RANDOM'), FIXED, { random: seededRandom(5) })),
+    );
     expect(targetsOf(hunt(policy('RANDOM'), FIXED, { random: () => 1 }))).toEqual([['d'], ['c'], ['b'], ['a'], ['f'], ['e']]);
   });
 
@@ -592,7 +659,8 @@ describe('property: random candidate sets and policies', () => {
       for (const s of steps) {
         const fresh = s.targets.filter((t) => !seen.has(t));
         expect(fresh.length, label).toBeGreaterThan(0); // every step offers someone new
-        if (strategy !== 'PROGRESSIVE') expect(fresh, label).toEqual(s.targets); // nobody twice
+        if (strategy !== 'PROGRESSIVE')
+          expect(fresh, label).toEqual(s.targets); // nobody twice
         else {
           expect(fresh.length, label).toBe(1); // one more agent per step
           // …and keeps ringing exactly the ones already added in this tier.

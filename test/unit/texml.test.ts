@@ -62,7 +62,12 @@ function renderAndParse(doc: TexmlDocument): { xml: string; root: Parsed } {
 // Written independently of the module's regex: XML 1.0 `Char`, checked code point by code point.
 function isXmlChar(cp: number): boolean {
   return (
-    cp === 0x9 || cp === 0xa || cp === 0xd || (cp >= 0x20 && cp <= 0xd7ff) || (cp >= 0xe000 && cp <= 0xfffd) || (cp >= 0x10000 && cp <= 0x10ffff)
+    cp === 0x9 ||
+    cp === 0xa ||
+    cp === 0xd ||
+    (cp >= 0x20 && cp <= 0xd7ff) ||
+    (cp >= 0xe000 && cp <= 0xfffd) ||
+    (cp >= 0x10000 && cp <= 0x10ffff)
   );
 }
 function findIllegalChar(s: string): number | undefined {
@@ -276,7 +281,10 @@ describe('clamping documented ranges', () => {
 
 describe('routing documents', () => {
   it('renders a ring group as ordered <Sip> children with their status callbacks', () => {
-    const status = { statusCallback: 'https://api.example.com/status?tenant=t1&leg=1', statusCallbackEvent: 'initiated answered completed' };
+    const status = {
+      statusCallback: 'https://api.example.com/status?tenant=t1&leg=1',
+      statusCallbackEvent: 'initiated answered completed',
+    };
     const { root } = renderAndParse(
       response(
         dial(
@@ -303,7 +311,10 @@ describe('routing documents', () => {
   it('renders a voicemail document whose action URL survives escaping', () => {
     const action = 'https://api.example.com/voicemail?tenant=t1&queue=sales&x="1"';
     const { xml, root } = renderAndParse(
-      response(say('Leave a message after the tone.', { voice: 'alice', language: 'es-MX' }), record({ action, maxLength: 120, playBeep: true })),
+      response(
+        say('Leave a message after the tone.', { voice: 'alice', language: 'es-MX' }),
+        record({ action, maxLength: 120, playBeep: true }),
+      ),
     );
     expect(xml).toContain('action="https://api.example.com/voicemail?tenant=t1&amp;queue=sales&amp;x=&quot;1&quot;"');
     expect(root.children.map((c) => c.name)).toEqual(['Say', 'Record']);
@@ -321,7 +332,9 @@ describe('routing documents', () => {
   });
 
   it('renders reject, pause, redirect and hangup', () => {
-    const xml = renderTexml(response(reject({ reason: 'busy' }), pause({ length: 2 }), redirect('https://x/next', { method: 'GET' }), hangup()));
+    const xml = renderTexml(
+      response(reject({ reason: 'busy' }), pause({ length: 2 }), redirect('https://x/next', { method: 'GET' }), hangup()),
+    );
     expect(xml).toBe(
       `${DECLARATION}<Response><Reject reason="busy"/><Pause length="2"/><Redirect method="GET">https://x/next</Redirect><Hangup/></Response>`,
     );
@@ -346,7 +359,6 @@ describe('programming errors', () => {
 });
 
 describe('property: any string renders to well-formed XML', () => {
-
   const random = seededRandom(0xc0ffee);
   const int = (max: number) => Math.floor(random() * max);
   const pools: (() => string)[] = [

@@ -33,10 +33,15 @@ describe('TokenService', () => {
     await expect(service.authenticate(token)).rejects.toThrow(AuthError); // and stays refused
   });
 
-  it('supervisor tokens carry their company\'s token version (0 when issued without one)', async () => {
+  it("supervisor tokens carry their company's token version (0 when issued without one)", async () => {
     const service = tokens();
     const versioned = await service.issue({ role: 'supervisor', companyId: 'co', tokenVersion: 2 }, 600);
-    expect(await service.authenticate(versioned.token)).toEqual({ role: 'supervisor', companyId: 'co', tokenVersion: 2, expiresAt: versioned.expiresAt.getTime() });
+    expect(await service.authenticate(versioned.token)).toEqual({
+      role: 'supervisor',
+      companyId: 'co',
+      tokenVersion: 2,
+      expiresAt: versioned.expiresAt.getTime(),
+    });
     const plain = await service.issue({ role: 'supervisor', companyId: 'co' }, 600);
     expect(await service.authenticate(plain.token)).toMatchObject({ role: 'supervisor', tokenVersion: 0 });
   });
@@ -55,7 +60,11 @@ describe('TokenService', () => {
     const old = new TokenService({ jwtSecret: 'old-secret-old-secret-old-secret-0123', adminApiKey: undefined });
     const { token } = await old.issue(agent, 600);
     await expect(tokens().authenticate(token)).rejects.toThrow(AuthError);
-    const rotated = new TokenService({ jwtSecret: SECRET, previousJwtSecret: 'old-secret-old-secret-old-secret-0123', adminApiKey: undefined });
+    const rotated = new TokenService({
+      jwtSecret: SECRET,
+      previousJwtSecret: 'old-secret-old-secret-old-secret-0123',
+      adminApiKey: undefined,
+    });
     expect(await rotated.authenticate(token)).toEqual(withExpiry);
   });
 

@@ -81,12 +81,9 @@ describe('e164', () => {
   });
 
   // libphonenumber-js extracts a number from surrounding text by default; we refuse such input.
-  it.each(['+13055550100abc', '+1 305 555 0100 call me', '+13055550100\n<x>'])(
-    'rejects %j (trailing text after the number)',
-    (input) => {
-      rejects(e164, input);
-    },
-  );
+  it.each(['+13055550100abc', '+1 305 555 0100 call me', '+13055550100\n<x>'])('rejects %j (trailing text after the number)', (input) => {
+    rejects(e164, input);
+  });
 });
 
 describe('sipUsername', () => {
@@ -193,10 +190,15 @@ describe('telnyxCredentialId', () => {
     expect(accepts(telnyxCredentialId, input)).toBe(expected);
   });
 
-  it.each(['cred-dana', '../../phone_numbers', '6a09cdc3-8948-47f0-aa62-74ac943d6c58/../x', '6a09cdc3-8948-47f0-aa62-74ac943d6c58?x', '6a09cdc38948-47f0-aa62-74ac943d6c58', 'g a09cdc3-8948-47f0-aa62-74ac943d6c58', '%2e%2e'])(
-    '%j is refused with a message saying what an id looks like',
-    (input) => {
-      expect(rejects(telnyxCredentialId, input)).toEqual([expect.stringMatching(/^must be a Telnyx telephony credential id: a UUID/)]);
-    },
-  );
+  it.each([
+    'cred-dana',
+    '../../phone_numbers',
+    '6a09cdc3-8948-47f0-aa62-74ac943d6c58/../x',
+    '6a09cdc3-8948-47f0-aa62-74ac943d6c58?x',
+    '6a09cdc38948-47f0-aa62-74ac943d6c58',
+    'g a09cdc3-8948-47f0-aa62-74ac943d6c58',
+    '%2e%2e',
+  ])('%j is refused with a message saying what an id looks like', (input) => {
+    expect(rejects(telnyxCredentialId, input)).toEqual([expect.stringMatching(/^must be a Telnyx telephony credential id: a UUID/)]);
+  });
 });

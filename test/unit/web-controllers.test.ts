@@ -27,7 +27,14 @@ const setup = (overrides: Partial<SoftphoneSetup> = {}): SoftphoneSetup => ({
   ...overrides,
 });
 
-const presence = (status = 'AVAILABLE', statusReason: string | null = null) => ({ agentId: 'a1', online: true, sipRegistered: false, status, statusReason, callState: 'idle' });
+const presence = (status = 'AVAILABLE', statusReason: string | null = null) => ({
+  agentId: 'a1',
+  online: true,
+  sipRegistered: false,
+  status,
+  statusReason,
+  callState: 'idle',
+});
 
 /** A stand-in for the graphql-ws connection: answers by operation name and records every request. */
 function fakeApi(answer: (operation: string, variables: any) => unknown) {
@@ -128,7 +135,9 @@ describe('softphone controller', () => {
     expect(c.store.get().error).toBe("Could not change status: Pick one of the company's break reasons: Lunch, Training.");
 
     await c.setStatus('ON_BREAK', 'lunch');
-    expect(api.requests.find((r) => r.operation === 'SetAgentStatus')?.variables).toEqual({ input: { status: 'ON_BREAK', reason: 'Lunch' } });
+    expect(api.requests.find((r) => r.operation === 'SetAgentStatus')?.variables).toEqual({
+      input: { status: 'ON_BREAK', reason: 'Lunch' },
+    });
     expect(c.store.get()).toMatchObject({ status: 'ON_BREAK', statusReason: 'Lunch', error: '' });
     c.dispose();
   });
@@ -138,7 +147,13 @@ describe('board controller', () => {
   beforeEach(() => void vi.useFakeTimers());
   afterEach(() => void vi.useRealTimers());
 
-  const company = { id: 'c1', name: 'Northwind', timeZone: 'UTC', breakReasons: ['Lunch', 'Training'], routing: { mode: 'AUTO', ringTimeoutSeconds: 20, fallbackKind: 'VOICEMAIL', fallbackNumber: null, allowUnregisteredSoftphones: false } };
+  const company = {
+    id: 'c1',
+    name: 'Northwind',
+    timeZone: 'UTC',
+    breakReasons: ['Lunch', 'Training'],
+    routing: { mode: 'AUTO', ringTimeoutSeconds: 20, fallbackKind: 'VOICEMAIL', fallbackNumber: null, allowUnregisteredSoftphones: false },
+  };
   const preview = { at: '', decision: 'RING', fallback: null, fallbackReason: null, ringTimeoutSeconds: 20, targets: [], skipped: [] };
   const boardAnswers = (op: string, v: any): unknown => {
     if (op === 'BoardCompany') return { company };
@@ -152,7 +167,18 @@ describe('board controller', () => {
       at: new Date(0).toISOString(),
       cause: 'heartbeat',
       snapshot: false,
-      presence: { agentId, displayName: 'Ben', sipUsername: 'ben', online: true, sipRegistered: true, status: 'AVAILABLE', statusReason: null, lastSeen: null, callState: 'idle', activeCalls: 0 },
+      presence: {
+        agentId,
+        displayName: 'Ben',
+        sipUsername: 'ben',
+        online: true,
+        sipRegistered: true,
+        status: 'AVAILABLE',
+        statusReason: null,
+        lastSeen: null,
+        callState: 'idle',
+        activeCalls: 0,
+      },
     },
   });
 
@@ -162,7 +188,10 @@ describe('board controller', () => {
     await vi.advanceTimersByTimeAsync(0);
     expect(c.store.get().company?.breakReasons).toEqual(['Lunch', 'Training']);
 
-    expect(await c.setAgentStatus('b1', 'ON_BREAK', 'Nap')).toEqual({ ok: false, message: "Pick one of the company's break reasons: Lunch, Training." });
+    expect(await c.setAgentStatus('b1', 'ON_BREAK', 'Nap')).toEqual({
+      ok: false,
+      message: "Pick one of the company's break reasons: Lunch, Training.",
+    });
     expect(api.requests.some((r) => r.operation === 'SetAgentStatus')).toBe(false);
     expect(await c.setAgentStatus('b1', 'ON_BREAK', 'training')).toEqual({ ok: true });
     expect(await c.setAgentStatus('b1', 'AVAILABLE', 'ignored')).toEqual({ ok: true });
@@ -207,7 +236,7 @@ describe('status choices', () => {
     expect(chooseStatus('WRAP_UP', 'Lunch', ['Lunch'])).toEqual({ ok: true, status: 'WRAP_UP', reason: null });
   });
 
-  it("the picker offers Available, one break per company reason (or a plain break), wrap-up", () => {
+  it('the picker offers Available, one break per company reason (or a plain break), wrap-up', () => {
     expect(statusOptions(['Lunch', 'Training']).map((o) => o.label)).toEqual(['Available', 'Break · Lunch', 'Break · Training', 'Wrap-up']);
     expect(statusOptions([]).map((o) => o.value)).toEqual(['AVAILABLE', 'ON_BREAK:', 'WRAP_UP']);
     expect(statusOptionValue('ON_BREAK', 'lunch', ['Lunch'])).toBe('ON_BREAK:Lunch');

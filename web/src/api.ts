@@ -104,7 +104,12 @@ export function connect(token: string): Api {
 }
 
 /** One typed operation over HTTP, before any socket is opened (sign-in checks which view a token opens). */
-export async function requestOverHttp<R, V>(doc: TypedDocumentString<R, V>, variables: V, token: string, fetchImpl: typeof fetch = fetch): Promise<R> {
+export async function requestOverHttp<R, V>(
+  doc: TypedDocumentString<R, V>,
+  variables: V,
+  token: string,
+  fetchImpl: typeof fetch = fetch,
+): Promise<R> {
   const res = await fetchImpl('/graphql', {
     method: 'POST',
     headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },

@@ -14,7 +14,13 @@ async function viewerOf(token: string): Promise<ViewerQuery['viewer']> {
 }
 
 function signIn(message = '') {
-  const input = h('input', { id: 'token-input', type: 'password', placeholder: 'Paste an agent or supervisor token', autocomplete: 'off', required: true });
+  const input = h('input', {
+    id: 'token-input',
+    type: 'password',
+    placeholder: 'Paste an agent or supervisor token',
+    autocomplete: 'off',
+    required: true,
+  });
   const error = h('p', { class: 'form-message error', role: 'alert' }, message);
   const form = h(
     'form',

@@ -19,11 +19,17 @@ export function chooseStatus(status: AgentStatus, reason: string | null | undefi
 }
 
 /** The options of a status picker: Available, one break per company reason (or a plain break), wrap-up. */
-export function statusOptions(breakReasons: readonly string[]): { value: string; label: string; status: AgentStatus; reason: string | null }[] {
+export function statusOptions(
+  breakReasons: readonly string[],
+): { value: string; label: string; status: AgentStatus; reason: string | null }[] {
   const breaks = breakReasons.length
     ? breakReasons.map((r) => ({ value: `ON_BREAK:${r}`, label: `Break · ${r}`, status: 'ON_BREAK' as const, reason: r }))
     : [{ value: 'ON_BREAK:', label: 'Break', status: 'ON_BREAK' as const, reason: null }];
-  return [{ value: 'AVAILABLE', label: 'Available', status: 'AVAILABLE', reason: null }, ...breaks, { value: 'WRAP_UP', label: 'Wrap-up', status: 'WRAP_UP', reason: null }];
+  return [
+    { value: 'AVAILABLE', label: 'Available', status: 'AVAILABLE', reason: null },
+    ...breaks,
+    { value: 'WRAP_UP', label: 'Wrap-up', status: 'WRAP_UP', reason: null },
+  ];
 }
 
 /** The picker value that shows a status (a break whose reason is not on the list gets a value of its own, not one of the list). */

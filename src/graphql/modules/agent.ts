@@ -8,7 +8,7 @@ import { AgentPresenceRef, AgentStatusEnum } from './presence.js';
 import { costOfCapped, costOfFirst, firstArg, FIXED_LIST_BOUNDS, LIST_BOUNDS } from '../list-bounds.js';
 
 const TELNYX_CREDENTIAL_DOC =
-  "Telnyx telephony credential id (a UUID); the softphone's login token is minted from it. Linked to one agent at most; with TELNYX_API_KEY set it must exist on the Telnyx account. \"\" removes it.";
+  'Telnyx telephony credential id (a UUID); the softphone\'s login token is minted from it. Linked to one agent at most; with TELNYX_API_KEY set it must exist on the Telnyx account. "" removes it.';
 const telnyxCredentialId = credentialIdRule.nullish();
 
 const AgentSkillRef = builder.objectRef<{ name: string; level: number }>('AgentSkill').implement({
@@ -78,7 +78,10 @@ const CreateAgentInput = builder.inputType('CreateAgentInput', {
     companyId: t.id({ required: true }),
     displayName: t.string({ required: true, validate: displayName }),
     sipUsername: t.string({ required: true, validate: sipUsername }),
-    tier: t.int({ description: 'Priority tier (1-9): 1 rings first; tier 2 only when nobody of tier 1 is left.', validate: z.number().int().min(1).max(9).nullish() }),
+    tier: t.int({
+      description: 'Priority tier (1-9): 1 rings first; tier 2 only when nobody of tier 1 is left.',
+      validate: z.number().int().min(1).max(9).nullish(),
+    }),
     position: t.int({ description: 'Order inside the tier (0-10000).', validate: z.number().int().min(0).max(10_000).nullish() }),
     telnyxCredentialId: t.string({ description: TELNYX_CREDENTIAL_DOC, validate: telnyxCredentialId }),
     skills: t.field({ type: [SkillInput], description: SKILLS_DOC }),
@@ -90,7 +93,10 @@ const UpdateAgentInput = builder.inputType('UpdateAgentInput', {
     displayName: t.string({ validate: displayName.optional().nullable() }),
     sipUsername: t.string({ validate: sipUsername.optional().nullable() }),
     enabled: t.boolean({ description: 'A disabled agent goes offline at once and is never routed.' }),
-    tier: t.int({ description: 'Priority tier (1-9): 1 rings first; tier 2 only when nobody of tier 1 is left.', validate: z.number().int().min(1).max(9).nullish() }),
+    tier: t.int({
+      description: 'Priority tier (1-9): 1 rings first; tier 2 only when nobody of tier 1 is left.',
+      validate: z.number().int().min(1).max(9).nullish(),
+    }),
     position: t.int({ description: 'Order inside the tier (0-10000).', validate: z.number().int().min(0).max(10_000).nullish() }),
     telnyxCredentialId: t.string({ description: TELNYX_CREDENTIAL_DOC, validate: telnyxCredentialId }),
     skills: t.field({ type: [SkillInput], description: SKILLS_DOC }),
@@ -129,7 +135,11 @@ builder.mutationFields((t) => ({
     authScopes: (_root, args) => ({ supervisorOf: String(args.input.companyId) }),
     resolve: async (query, _root, { input }, ctx) => {
       await requireCompany(ctx, String(input.companyId));
-      const agent = await ctx.services.configuration.createAgent({ ...input, companyId: String(input.companyId), skills: toSkills(input.skills) });
+      const agent = await ctx.services.configuration.createAgent({
+        ...input,
+        companyId: String(input.companyId),
+        skills: toSkills(input.skills),
+      });
       return ctx.services.db.agent.findUniqueOrThrow({ ...query, where: { id: agent.id } });
     },
   }),
@@ -145,7 +155,7 @@ builder.mutationFields((t) => ({
   setAgentStatus: t.field({
     type: AgentPresenceRef,
     description:
-      'An agent sets its own status; a supervisor sets the status of an agent of its company. Rate-limited per agent and per company\'s supervisors (STATUS_CHANGES_PER_MINUTE): past it, RATE_LIMITED with retryAfterMs.',
+      "An agent sets its own status; a supervisor sets the status of an agent of its company. Rate-limited per agent and per company's supervisors (STATUS_CHANGES_PER_MINUTE): past it, RATE_LIMITED with retryAfterMs.",
     args: { input: t.arg({ type: SetAgentStatusInput, required: true }) },
     authScopes: { authenticated: true },
     resolve: async (_root, { input }, ctx) => {
@@ -160,7 +170,9 @@ builder.mutationFields((t) => ({
       if (!allowed) throw new ForbiddenError();
       // Per principal (the agent, or the company's supervisors), all instances together; the CRM's admin key is not limited.
       if (viewer.role !== 'admin') {
-        const waitMs = await ctx.services.limits.statusChange.take(viewer.role === 'agent' ? `agent:${viewer.agentId}` : `supervisor:${viewer.companyId}`);
+        const waitMs = await ctx.services.limits.statusChange.take(
+          viewer.role === 'agent' ? `agent:${viewer.agentId}` : `supervisor:${viewer.companyId}`,
+        );
         if (waitMs > 0) throw new RateLimitedError(`too many status changes; retry in ${Math.ceil(waitMs / 1000)} s`, waitMs);
       }
       const reason = input.reason?.trim() || null;
@@ -182,10 +194,28 @@ builder.mutationFields((t) => ({
       const viewer = ctx.viewer!;
       // The audit line: who forced what, and the state it replaced; and its row (best effort: the
       // database may be the very thing that is failing, and the line is already written).
-      const audit = { audit: 'clear-agent-call', by: viewer.role, companyId: found.company.id, agentId, previous, requestId: ctx.requestId };
-      ctx.services.logger.info(audit, previous ? 'audit: agent freed from its call by hand' : 'audit: agent freed by hand (was not on a call)');
+      const audit = {
+        audit: 'clear-agent-call',
+        by: viewer.role,
+        companyId: found.company.id,
+        agentId,
+        previous,
+        requestId: ctx.requestId,
+      };
+      ctx.services.logger.info(
+        audit,
+        previous ? 'audit: agent freed from its call by hand' : 'audit: agent freed by hand (was not on a call)',
+      );
       await ctx.services.db.auditEvent
-        .create({ data: { companyId: found.company.id, actor: viewer.role, action: 'clear-agent-call', agentId, detail: { previous, requestId: ctx.requestId } } })
+        .create({
+          data: {
+            companyId: found.company.id,
+            actor: viewer.role,
+            action: 'clear-agent-call',
+            agentId,
+            detail: { previous, requestId: ctx.requestId },
+          },
+        })
         .catch((err: unknown) => ctx.services.logger.warn({ err, ...audit }, 'audit row not written (the log line stands)'));
       return ctx.services.presence.presenceOf({ ...found.company, agents: [found.agent] })[0]!;
     },

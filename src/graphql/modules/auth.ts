@@ -15,14 +15,17 @@ const ViewerRef = builder
       expiresAt: t.expose('expiresAt', {
         type: 'DateTime',
         nullable: true,
-        description: "When the token expires: open connections end then (graphql-ws 4401, SSE streams complete). Null for the admin API key.",
+        description:
+          'When the token expires: open connections end then (graphql-ws 4401, SSE streams complete). Null for the admin API key.',
       }),
     }),
   });
 
 const IssuedTokenRef = builder.objectRef<{ token: string; expiresAt: Date }>('IssuedToken').implement({
   fields: (t) => ({
-    token: t.exposeString('token', { description: 'Send as `Authorization: Bearer <token>` or graphql-ws connectionParams.authorization.' }),
+    token: t.exposeString('token', {
+      description: 'Send as `Authorization: Bearer <token>` or graphql-ws connectionParams.authorization.',
+    }),
     expiresAt: t.expose('expiresAt', { type: 'DateTime' }),
   }),
 });
@@ -63,7 +66,8 @@ builder.mutationFields((t) => ({
   }),
   revokeAgentTokens: t.field({
     type: 'Boolean',
-    description: "Every token issued to the agent stops working at once; its open connections close (4403). Issue a new token to let it back in.",
+    description:
+      'Every token issued to the agent stops working at once; its open connections close (4403). Issue a new token to let it back in.',
     args: { agentId: t.arg.id({ required: true }) },
     authScopes: async (_root, args, ctx) => ({ supervisorOf: await companyOfAgent(ctx, String(args.agentId)) }),
     resolve: async (_root, args, ctx) => {

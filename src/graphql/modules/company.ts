@@ -82,7 +82,10 @@ builder.mutationFields((t) => ({
     authScopes: { admin: true },
     args: { input: t.arg({ type: CreateCompanyInput, required: true }) },
     resolve: async (query, _root, { input }, ctx) => {
-      const company = await ctx.services.configuration.createCompany({ ...input, routing: input.routing ? routingPatchOf(input.routing) : null });
+      const company = await ctx.services.configuration.createCompany({
+        ...input,
+        routing: input.routing ? routingPatchOf(input.routing) : null,
+      });
       return ctx.services.db.company.findUniqueOrThrow({ ...query, where: { id: company.id } });
     },
   }),

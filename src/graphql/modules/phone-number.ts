@@ -49,7 +49,11 @@ builder.mutationFields((t) => ({
     authScopes: { admin: true },
     args: { input: t.arg({ type: CreatePhoneNumberInput, required: true }) },
     resolve: async (query, _root, { input }, ctx) => {
-      const n = await ctx.services.configuration.createPhoneNumber({ ...input, companyId: String(input.companyId), requiredSkills: checkedSkills(input.requiredSkills) });
+      const n = await ctx.services.configuration.createPhoneNumber({
+        ...input,
+        companyId: String(input.companyId),
+        requiredSkills: checkedSkills(input.requiredSkills),
+      });
       return ctx.services.db.phoneNumber.findUniqueOrThrow({ ...query, where: { id: n.id } });
     },
   }),

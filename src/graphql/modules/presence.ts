@@ -21,7 +21,9 @@ export const AgentPresenceRef = builder.objectRef<AgentPresence>('AgentPresence'
     companyId: t.exposeID('companyId'),
     displayName: t.exposeString('displayName'),
     sipUsername: t.exposeString('sipUsername'),
-    online: t.exposeBoolean('online', { description: 'Heartbeat lease alive and softphone registered (or the company allows unregistered).' }),
+    online: t.exposeBoolean('online', {
+      description: 'Heartbeat lease alive and softphone registered (or the company allows unregistered).',
+    }),
     sipRegistered: t.exposeBoolean('sipRegistered'),
     status: t.expose('status', { type: AgentStatusEnum }),
     statusReason: t.exposeString('statusReason', { nullable: true }),
@@ -65,7 +67,12 @@ const HeartbeatInput = builder.inputType('HeartbeatInput', {
     sipRegistered: t.boolean({ required: true, description: 'Whether the Telnyx client is registered (SDK `ready`).' }),
     callState: t.string({
       description: 'The softphone call state (idle, ringing, active, held...).',
-      validate: z.string().max(32).regex(/^[a-z_-]*$/i, 'letters, dashes and underscores').optional().nullable(),
+      validate: z
+        .string()
+        .max(32)
+        .regex(/^[a-z_-]*$/i, 'letters, dashes and underscores')
+        .optional()
+        .nullable(),
     }),
   }),
 });
@@ -76,7 +83,10 @@ const HeartbeatPayloadRef = builder
     fields: (t) => ({
       presence: t.field({ type: AgentPresenceRef, resolve: (p) => p.presence }),
       nextHeartbeatInMs: t.exposeInt('nextHeartbeatInMs', { description: 'Send the next heartbeat within this many ms.' }),
-      leaseExpiresAt: t.expose('leaseExpiresAt', { type: 'DateTime', description: 'Offline at this instant unless a heartbeat renews it.' }),
+      leaseExpiresAt: t.expose('leaseExpiresAt', {
+        type: 'DateTime',
+        description: 'Offline at this instant unless a heartbeat renews it.',
+      }),
     }),
   });
 
@@ -88,7 +98,10 @@ builder.mutationField('heartbeat', (t) =>
     args: { input: t.arg({ type: HeartbeatInput, required: true }) },
     resolve: (_root, { input }, ctx) => {
       if (ctx.viewer?.role !== 'agent') throw new ForbiddenError();
-      return ctx.services.presence.heartbeat(ctx.viewer.agentId, { sipRegistered: input.sipRegistered, callState: input.callState ?? null });
+      return ctx.services.presence.heartbeat(ctx.viewer.agentId, {
+        sipRegistered: input.sipRegistered,
+        callState: input.callState ?? null,
+      });
     },
   }),
 );

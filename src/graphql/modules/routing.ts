@@ -116,7 +116,11 @@ const TimeRangeInput = builder.inputType('TimeRangeInput', {
   fields: (t) => ({ open: t.string({ required: true }), close: t.string({ required: true }) }),
 });
 const OpeningHoursInput = builder.inputType('OpeningHoursInput', {
-  fields: (t) => ({ day: t.field({ type: WeekdayEnum, required: true }), open: t.string({ required: true }), close: t.string({ required: true }) }),
+  fields: (t) => ({
+    day: t.field({ type: WeekdayEnum, required: true }),
+    open: t.string({ required: true }),
+    close: t.string({ required: true }),
+  }),
 });
 const ClosureInput = builder.inputType('ClosureInput', {
   fields: (t) => ({
@@ -139,7 +143,11 @@ function toBusinessHours(input: BusinessHoursInputShape): BusinessHours {
   const hours: BusinessHours = {
     timeZone: input.timeZone,
     weekly,
-    closures: (input.closures ?? []).map((c) => ({ date: c.date, ...(c.name ? { name: c.name } : {}), ...(c.ranges?.length ? { ranges: c.ranges } : {}) })),
+    closures: (input.closures ?? []).map((c) => ({
+      date: c.date,
+      ...(c.name ? { name: c.name } : {}),
+      ...(c.ranges?.length ? { ranges: c.ranges } : {}),
+    })),
   };
   const problems = validateHours(hours);
   if (problems.length > 0) throw new InputError(`Validation error: input.businessHours: ${problems.join('; ')}`);
@@ -154,7 +162,9 @@ function toLanguageMenu(options: LanguageMenuOption[]): LanguageMenuOption[] {
 }
 
 /** A RoutingConfigInput as the configuration service takes it. */
-export function routingPatchOf<T extends { businessHours?: BusinessHoursInputShape | null; languageMenu?: LanguageMenuOption[] | null }>(input: T) {
+export function routingPatchOf<T extends { businessHours?: BusinessHoursInputShape | null; languageMenu?: LanguageMenuOption[] | null }>(
+  input: T,
+) {
   return {
     ...input,
     businessHours: input.businessHours ? toBusinessHours(input.businessHours) : null,
@@ -183,7 +193,10 @@ export const RoutingConfigInput = builder.inputType('RoutingConfigInput', {
   fields: (t) => ({
     mode: t.field({ type: RoutingModeEnum }),
     ringTimeoutSeconds: t.int({ description: 'Seconds a <Dial> rings (5-120).', validate: ringTimeoutSeconds.optional().nullable() }),
-    ringTone: t.string({ description: 'Ringback tone the caller hears (Telnyx ringTone, e.g. us, uk, es, mx).', validate: ringTone.optional().nullable() }),
+    ringTone: t.string({
+      description: 'Ringback tone the caller hears (Telnyx ringTone, e.g. us, uk, es, mx).',
+      validate: ringTone.optional().nullable(),
+    }),
     fallbackKind: t.field({ type: FallbackKindEnum }),
     fallbackNumber: t.string({
       description:
@@ -194,10 +207,22 @@ export const RoutingConfigInput = builder.inputType('RoutingConfigInput', {
     voicemailMaxSeconds: t.int({ validate: voicemailMaxSeconds.optional().nullable() }),
     greetingLanguage: t.string({ description: 'BCP-47 language of prompts, e.g. en-US, es-MX.', validate: language.optional().nullable() }),
     allowUnregisteredSoftphones: t.boolean({ description: 'Route to agents whose Telnyx client is not registered (demo, tests).' }),
-    progressiveStepSeconds: t.int({ description: 'PROGRESSIVE: seconds between adding one more agent (5-120).', validate: z.number().int().min(5).max(120).nullish() }),
-    maxHuntSeconds: t.int({ description: 'Longest a hunt rings before the fallback (10-600).', validate: z.number().int().min(10).max(600).nullish() }),
-    wrapUpSeconds: t.int({ description: 'Seconds in WRAP_UP after a call, then AVAILABLE (0-3600, 0 = none).', validate: z.number().int().min(0).max(3600).nullish() }),
-    autoPauseAfterMisses: t.int({ description: 'Missed offers in a row that put an agent ON_BREAK (0 = never, up to 20).', validate: z.number().int().min(0).max(20).nullish() }),
+    progressiveStepSeconds: t.int({
+      description: 'PROGRESSIVE: seconds between adding one more agent (5-120).',
+      validate: z.number().int().min(5).max(120).nullish(),
+    }),
+    maxHuntSeconds: t.int({
+      description: 'Longest a hunt rings before the fallback (10-600).',
+      validate: z.number().int().min(10).max(600).nullish(),
+    }),
+    wrapUpSeconds: t.int({
+      description: 'Seconds in WRAP_UP after a call, then AVAILABLE (0-3600, 0 = none).',
+      validate: z.number().int().min(0).max(3600).nullish(),
+    }),
+    autoPauseAfterMisses: t.int({
+      description: 'Missed offers in a row that put an agent ON_BREAK (0 = never, up to 20).',
+      validate: z.number().int().min(0).max(20).nullish(),
+    }),
     businessHours: t.field({ type: BusinessHoursInput, description: 'Opening hours; see clearBusinessHours to remove them.' }),
     clearBusinessHours: t.boolean({ description: 'Remove the schedule: always open.' }),
     afterHoursKind: t.field({ type: FallbackKindEnum, description: 'What callers get outside business hours.' }),
@@ -231,7 +256,18 @@ const RouteDecisionEnum = builder.enumType('RouteDecision', {
 });
 
 const SkipReasonEnum = builder.enumType('SkipReason', {
-  values: ['CLOSED', 'DISABLED', 'OFFLINE', 'NOT_REGISTERED', 'ON_BREAK', 'WRAP_UP', 'ON_CALL', 'LACKS_SKILL', 'RESERVED', 'ALREADY_OFFERED'] as const satisfies readonly SkipReason[],
+  values: [
+    'CLOSED',
+    'DISABLED',
+    'OFFLINE',
+    'NOT_REGISTERED',
+    'ON_BREAK',
+    'WRAP_UP',
+    'ON_CALL',
+    'LACKS_SKILL',
+    'RESERVED',
+    'ALREADY_OFFERED',
+  ] as const satisfies readonly SkipReason[],
 });
 
 const SkippedAgentRef = builder.objectRef<{ presence: AgentPresence; reason: SkipReason; detail: string }>('SkippedAgent').implement({
@@ -269,7 +305,10 @@ const RoutePreviewRef = builder.objectRef<Preview>('RoutePreview').implement({
       resolve: (p, args) => firstOf(p.targets, args.first, LIST_BOUNDS.agents),
     }),
     ringTimeoutSeconds: t.exposeInt('ringTimeoutSeconds', { nullable: true }),
-    holdSeconds: t.exposeInt('holdSeconds', { nullable: true, description: 'WAIT: seconds until the call widens to agents without the skill.' }),
+    holdSeconds: t.exposeInt('holdSeconds', {
+      nullable: true,
+      description: 'WAIT: seconds until the call widens to agents without the skill.',
+    }),
     widened: t.exposeBoolean('widened', { description: 'The skill requirement was dropped (the call waited widenAfterSeconds).' }),
     fallback: t.expose('fallback', { type: FallbackKindEnum, nullable: true }),
     fallbackReason: t.expose('fallbackReason', { type: FallbackReasonEnum, nullable: true }),
@@ -297,25 +336,33 @@ const previewInstant = z
 builder.queryField('routePreview', (t) =>
   t.field({
     type: RoutePreviewRef,
-    description: "The plan for a hypothetical call now (or at `at`, with the agents' current presence), and why each other agent would not ring.",
+    description:
+      "The plan for a hypothetical call now (or at `at`, with the agents' current presence), and why each other agent would not ring.",
     args: {
       companyId: t.arg.id({ required: true }),
       from: t.arg.string(),
-      to: t.arg.string({ description: "The number called: its skill requirement applies unless `skills` is given." }),
+      to: t.arg.string({ description: 'The number called: its skill requirement applies unless `skills` is given.' }),
       at: t.arg({
         type: 'DateTime',
         description: 'When the call arrives (business hours are evaluated then), between 1970-01-01 and 9999-12-31 UTC. Default: now.',
         validate: previewInstant,
       }),
       skills: t.arg.string({ description: 'Skill expression the call requires, e.g. "es" or "billing>=5 & (en | es)"; "" = none.' }),
-      waitedSeconds: t.arg.int({ description: 'How long the call has already waited (widening).', validate: z.number().int().min(0).max(86_400).nullish() }),
+      waitedSeconds: t.arg.int({
+        description: 'How long the call has already waited (widening).',
+        validate: z.number().int().min(0).max(86_400).nullish(),
+      }),
     },
     authScopes: (_root, args) => ({ supervisorOf: String(args.companyId) }),
     resolve: async (_root, args, ctx) => {
       const company = await requireCompany(ctx, String(args.companyId));
       const now = args.at ? args.at.getTime() : ctx.services.clock.now();
       const requiredSkills = args.skills == null ? undefined : args.skills.trim() === '' ? null : skillExpressionArg('skills', args.skills);
-      const { plan, texml } = ctx.services.calls.preview(company, { from: args.from, to: args.to, requiredSkills, ageSeconds: args.waitedSeconds ?? 0 }, now);
+      const { plan, texml } = ctx.services.calls.preview(
+        company,
+        { from: args.from, to: args.to, requiredSkills, ageSeconds: args.waitedSeconds ?? 0 },
+        now,
+      );
       const presence = new Map(ctx.services.presence.presenceOf(company).map((p) => [p.agentId, p]));
       return {
         companyId: company.id,

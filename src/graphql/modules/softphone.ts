@@ -14,14 +14,28 @@ const SoftphoneRef = builder.objectRef<SoftphoneView>('Softphone').implement({
     companyId: t.exposeID('companyId'),
     displayName: t.exposeString('displayName'),
     sipUsername: t.exposeString('sipUsername'),
-    telnyxConfigured: t.exposeBoolean('telnyxConfigured', { description: 'The server has a Telnyx API key and this agent a telephony credential.' }),
-    loginToken: t.exposeString('loginToken', { nullable: true, description: 'A Telnyx WebRTC login JWT minted for this agent now (valid 24 h); null when it could not be minted.' }),
-    websocketHost: t.exposeString('websocketHost', { nullable: true, description: "Signalling server for the SDK's `host` option; null = Telnyx's default." }),
+    telnyxConfigured: t.exposeBoolean('telnyxConfigured', {
+      description: 'The server has a Telnyx API key and this agent a telephony credential.',
+    }),
+    loginToken: t.exposeString('loginToken', {
+      nullable: true,
+      description: 'A Telnyx WebRTC login JWT minted for this agent now (valid 24 h); null when it could not be minted.',
+    }),
+    websocketHost: t.exposeString('websocketHost', {
+      nullable: true,
+      description: "Signalling server for the SDK's `host` option; null = Telnyx's default.",
+    }),
     heartbeatIntervalMs: t.exposeInt('heartbeatIntervalMs'),
-    registrationRequired: t.exposeBoolean('registrationRequired', { description: 'The company routes only to softphones registered with Telnyx.' }),
-    message: t.exposeString('message', { nullable: true, description: 'A plain sentence for the agent when Telnyx is missing or failing.' }),
+    registrationRequired: t.exposeBoolean('registrationRequired', {
+      description: 'The company routes only to softphones registered with Telnyx.',
+    }),
+    message: t.exposeString('message', {
+      nullable: true,
+      description: 'A plain sentence for the agent when Telnyx is missing or failing.',
+    }),
     breakReasons: t.exposeStringList('breakReasons', {
-      description: "The company's break reasons, the only ones setAgentStatus accepts; empty = the company defines none (a break needs no reason).",
+      description:
+        "The company's break reasons, the only ones setAgentStatus accepts; empty = the company defines none (a break needs no reason).",
     }),
   }),
 });
@@ -43,7 +57,13 @@ builder.queryField('softphone', (t) =>
       const { agent, company } = found;
       const setup = await softphoneSetup(
         ctx.services.config,
-        { id: agent.id, companyId: company.id, displayName: agent.displayName, sipUsername: agent.sipUsername, telnyxCredentialId: row.telnyxCredentialId },
+        {
+          id: agent.id,
+          companyId: company.id,
+          displayName: agent.displayName,
+          sipUsername: agent.sipUsername,
+          telnyxCredentialId: row.telnyxCredentialId,
+        },
         company.policy.allowUnregisteredSoftphones,
       );
       return { ...setup, breakReasons: company.breakReasons };
@@ -56,7 +76,11 @@ const CallStateInput = builder.inputType('CallStateInput', {
     callState: t.string({
       required: true,
       description: 'The softphone call state: idle, ringing, answering, active, held...',
-      validate: z.string().min(1).max(32).regex(/^[a-z_-]+$/i, 'letters, dashes and underscores'),
+      validate: z
+        .string()
+        .min(1)
+        .max(32)
+        .regex(/^[a-z_-]+$/i, 'letters, dashes and underscores'),
     }),
     sipRegistered: t.boolean({ required: true, description: 'Whether the Telnyx client is registered (SDK `ready`).' }),
   }),

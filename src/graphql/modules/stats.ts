@@ -30,7 +30,10 @@ const CompanyStatsRef = builder.objectRef<CompanyStatsView>('CompanyStats').impl
     answeredToday: t.exposeInt('answeredToday'),
     missedToday: t.exposeInt('missedToday', { description: 'Ended without an agent while open: voicemail, forwarded, abandoned.' }),
     afterHoursToday: t.exposeInt('afterHoursToday'),
-    averageAnswerSeconds: t.exposeFloat('averageAnswerSeconds', { nullable: true, description: "Mean seconds from arrival to answer over today's answered calls." }),
+    averageAnswerSeconds: t.exposeFloat('averageAnswerSeconds', {
+      nullable: true,
+      description: "Mean seconds from arrival to answer over today's answered calls.",
+    }),
   }),
 });
 

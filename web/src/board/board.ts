@@ -17,7 +17,14 @@ export function mountBoard(root: HTMLElement, token: string, companyId: string, 
   replace(
     root,
     topbar.element,
-    h('main', { class: 'board' }, stats.element, agents.element, h('div', { class: 'side' }, preview.element, routing.element), voicemails.element),
+    h(
+      'main',
+      { class: 'board' },
+      stats.element,
+      agents.element,
+      h('div', { class: 'side' }, preview.element, routing.element),
+      voicemails.element,
+    ),
   );
   return () => {
     for (const p of [topbar, stats, agents, preview, routing, voicemails]) p.dispose();

@@ -2,7 +2,13 @@
 // voicemails, and the board's actions (save routing, set an agent's status), as one plain state
 // object that panels subscribe to.
 import type { Api, ConnectionState } from '../api.js';
-import type { AgentStatus, BoardCompanyQuery as CompanyData, CompanyStatsFieldsFragment, RoutePreviewQuery as PreviewData, VoicemailFieldsFragment } from '../gql/graphql.js';
+import type {
+  AgentStatus,
+  BoardCompanyQuery as CompanyData,
+  CompanyStatsFieldsFragment,
+  RoutePreviewQuery as PreviewData,
+  VoicemailFieldsFragment,
+} from '../gql/graphql.js';
 import {
   BoardCompanyQuery,
   CompanyStatsChangedSubscription,
@@ -51,7 +57,11 @@ export interface BoardController {
   dispose(): void;
 }
 
-export function createBoardController(deps: { api: Pick<Api, 'request' | 'subscribe' | 'onState' | 'dispose'>; companyId: string; now?: () => number }): BoardController {
+export function createBoardController(deps: {
+  api: Pick<Api, 'request' | 'subscribe' | 'onState' | 'dispose'>;
+  companyId: string;
+  now?: () => number;
+}): BoardController {
   const { api, companyId } = deps;
   const now = deps.now ?? Date.now;
   const store = createStore<BoardState>({
@@ -100,13 +110,24 @@ export function createBoardController(deps: { api: Pick<Api, 'request' | 'subscr
       clearTimeout(previewTimer);
       previewTimer = setTimeout(() => void refreshPreview(), PREVIEW_SETTLE_MS);
     }),
-    api.subscribe(CompanyStatsChangedSubscription, { companyId }, ({ companyStatsChanged }) => !disposed && store.set({ stats: companyStatsChanged })),
-    api.subscribe(VoicemailReceivedSubscription, { companyId }, ({ voicemailReceived }) => !disposed && addVoicemail(voicemailReceived, true)),
+    api.subscribe(
+      CompanyStatsChangedSubscription,
+      { companyId },
+      ({ companyStatsChanged }) => !disposed && store.set({ stats: companyStatsChanged }),
+    ),
+    api.subscribe(
+      VoicemailReceivedSubscription,
+      { companyId },
+      ({ voicemailReceived }) => !disposed && addVoicemail(voicemailReceived, true),
+    ),
   );
 
   void (async () => {
     try {
-      const [{ company }, { voicemails }] = await Promise.all([api.request(BoardCompanyQuery, { companyId }), api.request(VoicemailsQuery, { companyId })]);
+      const [{ company }, { voicemails }] = await Promise.all([
+        api.request(BoardCompanyQuery, { companyId }),
+        api.request(VoicemailsQuery, { companyId }),
+      ]);
       if (disposed) return;
       store.set({ company: company ?? null });
       for (const v of voicemails) addVoicemail(v, false);

@@ -38,20 +38,35 @@ export function topbarPanel(c: BoardController, signOut: () => void): Panel {
   const d = new Disposer();
   const companyName = h('span', { class: 'who' }, 'Supervisor board');
   const livePill = h('span', { class: 'pill warn', id: 'live-state' });
-  const element = h('header', { class: 'topbar' }, h('div', { class: 'brand' }, h('span', { class: 'logo' }, 'C'), 'Curbe Voice'), companyName, h('div', { class: 'pills' }, livePill), h('button', { type: 'button', class: 'ghost', onclick: signOut }, 'Sign out'));
-  d.add(
-    watch(c, (s) => s.server, (server) => {
-      const label = server === 'connected' ? { text: 'Live', tone: 'ok' } : serverLabel(server);
-      livePill.className = `pill ${label.tone}`;
-      replace(livePill, h('span', { class: 'dot' }), label.text);
-    }),
+  const element = h(
+    'header',
+    { class: 'topbar' },
+    h('div', { class: 'brand' }, h('span', { class: 'logo' }, 'C'), 'Curbe Voice'),
+    companyName,
+    h('div', { class: 'pills' }, livePill),
+    h('button', { type: 'button', class: 'ghost', onclick: signOut }, 'Sign out'),
   );
   d.add(
-    watch(c, (s) => s.company?.name, (name) => {
-      if (!name) return;
-      companyName.textContent = name;
-      document.title = `${name} · Curbe Voice`;
-    }),
+    watch(
+      c,
+      (s) => s.server,
+      (server) => {
+        const label = server === 'connected' ? { text: 'Live', tone: 'ok' } : serverLabel(server);
+        livePill.className = `pill ${label.tone}`;
+        replace(livePill, h('span', { class: 'dot' }), label.text);
+      },
+    ),
+  );
+  d.add(
+    watch(
+      c,
+      (s) => s.company?.name,
+      (name) => {
+        if (!name) return;
+        companyName.textContent = name;
+        document.title = `${name} · Curbe Voice`;
+      },
+    ),
   );
   return { element, dispose: () => d.dispose() };
 }
@@ -59,7 +74,14 @@ export function topbarPanel(c: BoardController, signOut: () => void): Panel {
 /** The company's live figures, hidden until the first arrive. */
 export function statsPanel(c: BoardController): Panel {
   const element = h('section', { class: 'stats', id: 'company-stats', 'aria-label': 'Company statistics', hidden: true });
-  return { element, dispose: watch(c, (s) => s.stats, (stats) => stats && renderStats(element, stats)) };
+  return {
+    element,
+    dispose: watch(
+      c,
+      (s) => s.stats,
+      (stats) => stats && renderStats(element, stats),
+    ),
+  };
 }
 
 const sinceText = (r: Pick<AgentRow, 'since' | 'sinceApprox'>) => `${r.sinceApprox ? '≥ ' : ''}${formatDuration(Date.now() - r.since)}`;
@@ -73,7 +95,13 @@ export function agentsPanel(c: BoardController): Panel {
   const counts = h('span', { class: 'muted', id: 'agent-counts' });
   const message = h('p', { class: 'form-message', id: 'agent-status-message', role: 'status' });
   const grid = h('div', { class: 'agent-grid', id: 'agent-grid' });
-  const element = h('section', { class: 'card agents-card' }, h('div', { class: 'card-head' }, h('h2', {}, 'Agents'), counts), message, grid);
+  const element = h(
+    'section',
+    { class: 'card agents-card' },
+    h('div', { class: 'card-head' }, h('h2', {}, 'Agents'), counts),
+    message,
+    grid,
+  );
   const cards = new Map<string, { el: HTMLElement; update(r: AgentRow, s: BoardState): void }>();
 
   function card(agentId: string) {
@@ -101,15 +129,36 @@ export function agentsPanel(c: BoardController): Panel {
     };
     picker.addEventListener('change', onChange);
     d.add(() => picker.removeEventListener('change', onChange));
-    const el = h('article', { class: 'agent', 'data-agent-id': agentId }, avatar, h('div', { class: 'agent-main' }, name, sip), h('div', { class: 'agent-state' }, badge, since), flags, h('label', { class: 'agent-control' }, picker));
+    const el = h(
+      'article',
+      { class: 'agent', 'data-agent-id': agentId },
+      avatar,
+      h('div', { class: 'agent-main' }, name, sip),
+      h('div', { class: 'agent-state' }, badge, since),
+      flags,
+      h('label', { class: 'agent-control' }, picker),
+    );
     return {
       el,
       update(r: AgentRow, s: BoardState) {
-        const state = !r.online ? 'offline' : r.onCall ? 'oncall' : r.status === 'AVAILABLE' ? 'available' : r.status === 'ON_BREAK' ? 'break' : 'wrapup';
+        const state = !r.online
+          ? 'offline'
+          : r.onCall
+            ? 'oncall'
+            : r.status === 'AVAILABLE'
+              ? 'available'
+              : r.status === 'ON_BREAK'
+                ? 'break'
+                : 'wrapup';
         el.className = `agent ${state}`;
         el.dataset.online = String(r.online);
         el.dataset.renderedAt = String(s.renderedAt.get(r.agentId) ?? '');
-        avatar.textContent = r.displayName.split(/\s+/).map((w) => w[0] ?? '').join('').slice(0, 2).toUpperCase();
+        avatar.textContent = r.displayName
+          .split(/\s+/)
+          .map((w) => w[0] ?? '')
+          .join('')
+          .slice(0, 2)
+          .toUpperCase();
         name.textContent = r.displayName;
         sip.textContent = r.sipUsername;
         badge.textContent = r.online ? (r.onCall ? 'On call' : statusLabel(r.status, r.statusReason)) : 'Offline';
@@ -125,7 +174,9 @@ export function agentsPanel(c: BoardController): Panel {
         if (key !== options) {
           options = key;
           // A status the list does not hold (a reason since removed) still shows, but cannot be picked.
-          const extra = list.some((o) => o.value === current) ? [] : [h('option', { value: current, disabled: true }, statusLabel(r.status, r.statusReason))];
+          const extra = list.some((o) => o.value === current)
+            ? []
+            : [h('option', { value: current, disabled: true }, statusLabel(r.status, r.statusReason))];
           replace(picker, ...list.map((o) => h('option', { value: o.value }, o.label)), ...extra);
         }
         picker.value = current;
@@ -148,7 +199,8 @@ export function agentsPanel(c: BoardController): Panel {
     }),
   );
   d.interval(() => {
-    for (const el of grid.querySelectorAll<HTMLElement>('.since')) el.textContent = sinceText({ since: Number(el.dataset.since), sinceApprox: el.dataset.approx === 'true' });
+    for (const el of grid.querySelectorAll<HTMLElement>('.since'))
+      el.textContent = sinceText({ since: Number(el.dataset.since), sinceApprox: el.dataset.approx === 'true' });
   }, 1000);
   return { element, dispose: () => d.dispose() };
 }
@@ -156,17 +208,50 @@ export function agentsPanel(c: BoardController): Panel {
 /** Who would ring now, refreshed by the controller as presence settles, or by hand. */
 export function previewPanel(c: BoardController): Panel {
   const body = h('div', { class: 'preview', id: 'route-preview' }, h('p', { class: 'muted' }, 'Loading…'));
-  const element = h('section', { class: 'card' }, h('div', { class: 'card-head' }, h('h2', {}, 'Who would ring now'), h('button', { type: 'button', class: 'ghost small', onclick: () => void c.refreshPreview() }, 'Refresh')), body);
+  const element = h(
+    'section',
+    { class: 'card' },
+    h(
+      'div',
+      { class: 'card-head' },
+      h('h2', {}, 'Who would ring now'),
+      h('button', { type: 'button', class: 'ghost small', onclick: () => void c.refreshPreview() }, 'Refresh'),
+    ),
+    body,
+  );
   const render = (p: RoutePreview) => {
     const head =
       p.decision === 'RING'
-        ? h('p', { class: 'decision ring' }, `Rings ${p.targets.length === 1 ? '1 agent' : `${p.targets.length} agents`}${p.ringTimeoutSeconds ? ` for ${p.ringTimeoutSeconds} s` : ''}`)
-        : h('p', { class: 'decision fallback' }, `Nobody rings → ${(p.fallback ?? 'fallback').toLowerCase()}${p.fallbackReason ? ` (${p.fallbackReason.toLowerCase().replace(/_/g, ' ')})` : ''}`);
+        ? h(
+            'p',
+            { class: 'decision ring' },
+            `Rings ${p.targets.length === 1 ? '1 agent' : `${p.targets.length} agents`}${p.ringTimeoutSeconds ? ` for ${p.ringTimeoutSeconds} s` : ''}`,
+          )
+        : h(
+            'p',
+            { class: 'decision fallback' },
+            `Nobody rings → ${(p.fallback ?? 'fallback').toLowerCase()}${p.fallbackReason ? ` (${p.fallbackReason.toLowerCase().replace(/_/g, ' ')})` : ''}`,
+          );
     replace(
       body,
       head,
-      p.targets.length ? h('ol', { class: 'targets' }, ...p.targets.map((t) => h('li', { 'data-agent-id': t.agentId }, t.displayName))) : null,
-      p.skipped.length ? h('ul', { class: 'skipped' }, ...p.skipped.map((s) => h('li', {}, h('span', {}, s.agent.displayName), h('span', { class: 'muted' }, SKIP_LABELS[s.reason] ?? s.reason.toLowerCase())))) : null,
+      p.targets.length
+        ? h('ol', { class: 'targets' }, ...p.targets.map((t) => h('li', { 'data-agent-id': t.agentId }, t.displayName)))
+        : null,
+      p.skipped.length
+        ? h(
+            'ul',
+            { class: 'skipped' },
+            ...p.skipped.map((s) =>
+              h(
+                'li',
+                {},
+                h('span', {}, s.agent.displayName),
+                h('span', { class: 'muted' }, SKIP_LABELS[s.reason] ?? s.reason.toLowerCase()),
+              ),
+            ),
+          )
+        : null,
     );
   };
   const stop = watch(
@@ -185,7 +270,11 @@ export function routingPanel(c: BoardController): Panel {
   const d = new Disposer();
   const mode = h('select', { name: 'mode', id: 'routing-mode' }, ...ROUTING_MODES.map((m) => h('option', { value: m.value }, m.label)));
   const ring = h('input', { name: 'ringTimeoutSeconds', id: 'ring-timeout', type: 'number', inputmode: 'numeric', min: 5, max: 120 });
-  const fallback = h('select', { name: 'fallbackKind', id: 'fallback-kind' }, ...FALLBACKS.map((f) => h('option', { value: f.value }, f.label)));
+  const fallback = h(
+    'select',
+    { name: 'fallbackKind', id: 'fallback-kind' },
+    ...FALLBACKS.map((f) => h('option', { value: f.value }, f.label)),
+  );
   const number = h('input', { name: 'fallbackNumber', id: 'fallback-number', type: 'tel', placeholder: '+13055550123' });
   const unregistered = h('input', { name: 'allowUnregisteredSoftphones', id: 'allow-unregistered', type: 'checkbox' });
   const errors: Record<string, HTMLElement> = {};
@@ -213,7 +302,13 @@ export function routingPanel(c: BoardController): Panel {
   };
   const onSubmit = async (ev: Event) => {
     ev.preventDefault();
-    const values: RoutingFormValues = { mode: mode.value, ringTimeoutSeconds: ring.value, fallbackKind: fallback.value, fallbackNumber: number.value, allowUnregisteredSoftphones: unregistered.checked };
+    const values: RoutingFormValues = {
+      mode: mode.value,
+      ringTimeoutSeconds: ring.value,
+      fallbackKind: fallback.value,
+      fallbackNumber: number.value,
+      allowUnregisteredSoftphones: unregistered.checked,
+    };
     for (const el of Object.values(errors)) el.textContent = '';
     formMessage.className = 'form-message';
     const checked = validateRoutingForm(values);
@@ -233,17 +328,21 @@ export function routingPanel(c: BoardController): Panel {
   // Filled once, when the company first loads: later saves must not overwrite what is being typed.
   let filled = false;
   d.add(
-    watch(c, (s) => s.company, (company) => {
-      if (!company || filled) return;
-      filled = true;
-      const r = company.routing;
-      mode.value = r.mode;
-      ring.value = String(r.ringTimeoutSeconds);
-      fallback.value = r.fallbackKind;
-      number.value = r.fallbackNumber ?? '';
-      unregistered.checked = r.allowUnregisteredSoftphones;
-      syncNumber();
-    }),
+    watch(
+      c,
+      (s) => s.company,
+      (company) => {
+        if (!company || filled) return;
+        filled = true;
+        const r = company.routing;
+        mode.value = r.mode;
+        ring.value = String(r.ringTimeoutSeconds);
+        fallback.value = r.fallbackKind;
+        number.value = r.fallbackNumber ?? '';
+        unregistered.checked = r.allowUnregisteredSoftphones;
+        syncNumber();
+      },
+    ),
   );
   return { element, dispose: () => d.dispose() };
 }
@@ -257,7 +356,12 @@ export function voicemailsPanel(c: BoardController): Panel {
     h(
       'li',
       { class: v.fresh ? 'voicemail fresh' : 'voicemail', 'data-voicemail-id': v.id },
-      h('div', { class: 'vm-main' }, h('strong', {}, v.from || 'Unknown caller'), h('span', { class: 'muted' }, ` → ${v.to} · ${timeOfDay(v.createdAt)} · ${formatDuration(v.durationSeconds * 1000)}`)),
+      h(
+        'div',
+        { class: 'vm-main' },
+        h('strong', {}, v.from || 'Unknown caller'),
+        h('span', { class: 'muted' }, ` → ${v.to} · ${timeOfDay(v.createdAt)} · ${formatDuration(v.durationSeconds * 1000)}`),
+      ),
       h('audio', { controls: true, preload: 'none', src: v.recordingUrl }),
       h('a', { href: v.recordingUrl, target: '_blank', rel: 'noopener noreferrer' }, 'Open recording'),
     );
@@ -268,7 +372,8 @@ export function voicemailsPanel(c: BoardController): Panel {
       if (s.loadError) return replace(list, h('li', { class: 'error' }, s.loadError));
       // Items already shown stay (an audio element mid-playback is not rebuilt).
       const items = s.voicemails.map((v) => shown.get(v.id) ?? shown.set(v.id, item(v)).get(v.id)!);
-      if (items.length === 0 && s.loaded) return replace(list, h('li', { class: 'empty muted' }, 'No voicemail yet. New messages appear here as they arrive.'));
+      if (items.length === 0 && s.loaded)
+        return replace(list, h('li', { class: 'empty muted' }, 'No voicemail yet. New messages appear here as they arrive.'));
       replace(list, ...items);
     },
   );

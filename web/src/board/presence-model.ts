@@ -19,7 +19,8 @@ export interface AgentRow {
 
 export type PresenceEventData = PresenceChangedSubscription['presenceChanged'];
 
-const stateKey = (r: Pick<AgentRow, 'online' | 'status' | 'statusReason' | 'onCall'>) => `${r.online}|${r.status}|${r.statusReason ?? ''}|${r.onCall}`;
+const stateKey = (r: Pick<AgentRow, 'online' | 'status' | 'statusReason' | 'onCall'>) =>
+  `${r.online}|${r.status}|${r.statusReason ?? ''}|${r.onCall}`;
 
 export function applyPresenceEvent(rows: ReadonlyMap<string, AgentRow>, e: PresenceEventData): Map<string, AgentRow> {
   const p = e.presence;

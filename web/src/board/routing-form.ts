@@ -17,7 +17,10 @@ const ROUTING_MODE_LABELS: Record<RoutingMode, string> = {
   RANDOM: 'Random',
 };
 
-export const ROUTING_MODES: { value: RoutingMode; label: string }[] = Object.entries(ROUTING_MODE_LABELS).map(([value, label]) => ({ value: value as RoutingMode, label }));
+export const ROUTING_MODES: { value: RoutingMode; label: string }[] = Object.entries(ROUTING_MODE_LABELS).map(([value, label]) => ({
+  value: value as RoutingMode,
+  label,
+}));
 
 const FALLBACK_LABELS: Record<FallbackKind, string> = {
   VOICEMAIL: 'Voicemail',
@@ -25,7 +28,10 @@ const FALLBACK_LABELS: Record<FallbackKind, string> = {
   HANGUP: 'Greeting, then hang up',
 };
 
-export const FALLBACKS: { value: FallbackKind; label: string }[] = Object.entries(FALLBACK_LABELS).map(([value, label]) => ({ value: value as FallbackKind, label }));
+export const FALLBACKS: { value: FallbackKind; label: string }[] = Object.entries(FALLBACK_LABELS).map(([value, label]) => ({
+  value: value as FallbackKind,
+  label,
+}));
 
 export interface RoutingFormValues {
   mode: string;
@@ -36,7 +42,16 @@ export interface RoutingFormValues {
 }
 
 export type RoutingFormResult =
-  | { ok: true; input: { mode: RoutingMode; ringTimeoutSeconds: number; fallbackKind: FallbackKind; fallbackNumber?: string; allowUnregisteredSoftphones: boolean } }
+  | {
+      ok: true;
+      input: {
+        mode: RoutingMode;
+        ringTimeoutSeconds: number;
+        fallbackKind: FallbackKind;
+        fallbackNumber?: string;
+        allowUnregisteredSoftphones: boolean;
+      };
+    }
   | { ok: false; errors: Partial<Record<keyof RoutingFormValues, string>> };
 
 export function validateRoutingForm(v: RoutingFormValues): RoutingFormResult {

@@ -10,7 +10,12 @@ export function statsTiles(s: CompanyStatsFieldsFragment): { key: string; label:
     { key: 'on-call', label: 'Ringing · on call', value: String(a.onCall + a.ringing), tone: 'call' },
     { key: 'on-break', label: 'Break · wrap-up', value: String(a.onBreak + a.wrapUp), tone: 'break' },
     { key: 'offline', label: 'Offline', value: String(a.offline) },
-    { key: 'waiting', label: 'Calls waiting', value: String(s.callsWaiting + s.callsRinging), tone: s.callsWaiting + s.callsRinging > 0 ? 'warn' : undefined },
+    {
+      key: 'waiting',
+      label: 'Calls waiting',
+      value: String(s.callsWaiting + s.callsRinging),
+      tone: s.callsWaiting + s.callsRinging > 0 ? 'warn' : undefined,
+    },
     { key: 'longest-wait', label: 'Longest wait', value: s.longestWaitSeconds > 0 ? formatDuration(s.longestWaitSeconds * 1000) : '—' },
     { key: 'active', label: 'Active calls', value: String(s.callsActive) },
     { key: 'answered', label: 'Answered today', value: String(s.answeredToday) },
@@ -21,5 +26,15 @@ export function statsTiles(s: CompanyStatsFieldsFragment): { key: string; label:
 
 export function renderStats(el: HTMLElement, s: CompanyStatsFieldsFragment): void {
   el.hidden = false;
-  replace(el, ...statsTiles(s).map((t) => h('div', { class: `tile ${t.tone ?? ''}`, 'data-stat': t.key }, h('span', { class: 'tile-value' }, t.value), h('span', { class: 'tile-label' }, t.label))));
+  replace(
+    el,
+    ...statsTiles(s).map((t) =>
+      h(
+        'div',
+        { class: `tile ${t.tone ?? ''}`, 'data-stat': t.key },
+        h('span', { class: 'tile-value' }, t.value),
+        h('span', { class: 'tile-label' }, t.label),
+      ),
+    ),
+  );
 }

@@ -83,12 +83,20 @@ export function createSoftphoneController(deps: SoftphoneDeps): SoftphoneControl
     if (!disposed) telnyxRetry = setTimeout(() => void startTelnyx(), TELNYX_RETRY_MS);
   };
 
-  const presenceOf = (p: { online: boolean; status: string; statusReason?: string | null }) => ({ online: p.online, status: p.status, statusReason: p.statusReason ?? null });
+  const presenceOf = (p: { online: boolean; status: string; statusReason?: string | null }) => ({
+    online: p.online,
+    status: p.status,
+    statusReason: p.statusReason ?? null,
+  });
 
   async function beat(force = false): Promise<void> {
     const state = s();
     if (disposed || !state.setup) return;
-    const plan = heartbeatPlan({ serverConnected: state.server === 'connected', telnyx: state.telnyx, registrationRequired: state.setup.registrationRequired });
+    const plan = heartbeatPlan({
+      serverConnected: state.server === 'connected',
+      telnyx: state.telnyx,
+      registrationRequired: state.setup.registrationRequired,
+    });
     // One request at a time; a change that arrives meanwhile is sent right after.
     if (inFlight) return void (again ||= force);
     // Losing the registration is reported once, so routing stops at once instead of at lease expiry.
@@ -100,7 +108,9 @@ export function createSoftphoneController(deps: SoftphoneDeps): SoftphoneControl
     try {
       if (callState !== reportedState) {
         // A call state change also reaches the board and routing at once, not only at the next beat.
-        const { reportCallState: p } = await api.request(ReportCallStateMutation, { input: { sipRegistered: send.sipRegistered, callState } });
+        const { reportCallState: p } = await api.request(ReportCallStateMutation, {
+          input: { sipRegistered: send.sipRegistered, callState },
+        });
         reportedState = callState;
         patch = presenceOf(p);
       } else {
@@ -113,7 +123,9 @@ export function createSoftphoneController(deps: SoftphoneDeps): SoftphoneControl
       }
       patch = { ...patch, beats: s().beats + 1, lastBeatAt: now(), error: '' };
     } catch (err) {
-      patch = { error: err instanceof GraphQLRequestError && err.code === 'RATE_LIMITED' ? '' : `Heartbeat failed: ${(err as Error).message}` };
+      patch = {
+        error: err instanceof GraphQLRequestError && err.code === 'RATE_LIMITED' ? '' : `Heartbeat failed: ${(err as Error).message}`,
+      };
     } finally {
       inFlight = false;
     }

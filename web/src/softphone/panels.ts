@@ -16,7 +16,14 @@ export function topbarPanel(c: SoftphoneController, signOut: () => void): Panel 
   const d = new Disposer();
   const agentName = h('span', { class: 'who' }, 'Softphone');
   const pills = h('div', { class: 'pills' });
-  const element = h('header', { class: 'topbar' }, h('div', { class: 'brand' }, h('span', { class: 'logo' }, 'C'), 'Curbe Voice'), agentName, pills, h('button', { type: 'button', class: 'ghost', onclick: signOut }, 'Sign out'));
+  const element = h(
+    'header',
+    { class: 'topbar' },
+    h('div', { class: 'brand' }, h('span', { class: 'logo' }, 'C'), 'Curbe Voice'),
+    agentName,
+    pills,
+    h('button', { type: 'button', class: 'ghost', onclick: signOut }, 'Sign out'),
+  );
   d.add(
     c.store.subscribe((s) => {
       const server = serverLabel(s.server);
@@ -68,7 +75,13 @@ export function presencePanel(c: SoftphoneController): Panel {
     'section',
     { class: 'card presence-card' },
     h('div', { class: 'presence-line' }, dot, text, beatText),
-    h('div', { class: 'status-row' }, h('label', {}, 'Status'), h('div', { class: 'segmented', role: 'group', 'aria-label': 'Status' }, available, onBreak), reasonSelect),
+    h(
+      'div',
+      { class: 'status-row' },
+      h('label', {}, 'Status'),
+      h('div', { class: 'segmented', role: 'group', 'aria-label': 'Status' }, available, onBreak),
+      reasonSelect,
+    ),
   );
 
   let reasonsShown = '';
@@ -83,7 +96,11 @@ export function presencePanel(c: SoftphoneController): Panel {
       // Without the server the last known presence is stale: say so instead of showing it.
       const connected = s.server === 'connected';
       dot.className = `dot ${!connected ? 'warn' : s.online ? 'ok' : 'off'}`;
-      text.textContent = !connected ? 'Presence unknown' : s.online ? `Online · ${s.call?.state === 'active' ? 'On call' : statusLabel(s.status, s.statusReason)}` : 'Offline';
+      text.textContent = !connected
+        ? 'Presence unknown'
+        : s.online
+          ? `Online · ${s.call?.state === 'active' ? 'On call' : statusLabel(s.status, s.statusReason)}`
+          : 'Offline';
       available.classList.toggle('active', s.status === 'AVAILABLE');
       onBreak.classList.toggle('active', s.status === 'ON_BREAK');
       // Exactly the company's reasons, from the server; none defined: a break without a reason.
@@ -105,7 +122,13 @@ export function presencePanel(c: SoftphoneController): Panel {
 export function callPanel(c: SoftphoneController): Panel {
   const d = new Disposer();
   const card = h('section', { class: 'card call-card', id: 'call-card', hidden: true });
-  const idle = h('section', { class: 'card idle-card' }, h('div', { class: 'idle-icon', 'aria-hidden': 'true' }, '☎'), h('p', {}, 'No calls right now.'), h('p', { class: 'muted' }, 'Incoming calls ring here while you are available.'));
+  const idle = h(
+    'section',
+    { class: 'card idle-card' },
+    h('div', { class: 'idle-icon', 'aria-hidden': 'true' }, '☎'),
+    h('p', {}, 'No calls right now.'),
+    h('p', { class: 'muted' }, 'Incoming calls ring here while you are available.'),
+  );
   const element = h('div', { class: 'call-area' }, card, idle);
   const renderTimer = () => {
     const timer = card.querySelector('.call-timer');
@@ -125,7 +148,8 @@ export function callPanel(c: SoftphoneController): Panel {
       if (!call) return replace(card);
       const ringing = call.direction === 'inbound' && ['ringing', 'new'].includes(call.state);
       const caller = call.callerName && call.callerName !== call.callerNumber ? call.callerName : 'Unknown caller';
-      const button = (label: string, cls: string, onclick: () => void, extra: Record<string, string> = {}) => h('button', { type: 'button', class: cls, onclick, ...extra }, label);
+      const button = (label: string, cls: string, onclick: () => void, extra: Record<string, string> = {}) =>
+        h('button', { type: 'button', class: cls, onclick, ...extra }, label);
       replace(
         card,
         h('div', { class: 'call-kind' }, ringing ? 'Incoming call' : call.state === 'active' ? 'On call' : call.state),
@@ -133,11 +157,18 @@ export function callPanel(c: SoftphoneController): Panel {
         h('div', { class: 'caller-number', id: 'caller-number' }, call.callerNumber || 'number withheld'),
         h('div', { class: 'call-timer', id: 'call-timer' }, ringing ? 'ringing…' : formatDuration(Date.now() - s.callStartedAt)),
         ringing
-          ? h('div', { class: 'call-actions' }, button('Answer', 'answer', () => void c.answer()), button('Decline', 'decline', () => void c.hangup()))
+          ? h(
+              'div',
+              { class: 'call-actions' },
+              button('Answer', 'answer', () => void c.answer()),
+              button('Decline', 'decline', () => void c.hangup()),
+            )
           : h(
               'div',
               { class: 'call-actions' },
-              button(call.muted ? 'Unmute' : 'Mute', call.muted ? 'mute on' : 'mute', () => c.toggleMute(), { 'aria-pressed': String(call.muted) }),
+              button(call.muted ? 'Unmute' : 'Mute', call.muted ? 'mute on' : 'mute', () => c.toggleMute(), {
+                'aria-pressed': String(call.muted),
+              }),
               button('Hang up', 'decline', () => void c.hangup()),
             ),
       );

@@ -24,7 +24,10 @@ export interface LineEvents {
   onCall(call: CallView | null): void;
 }
 
-export async function openLine(opts: { loginToken: string; host: string | null; remoteAudio: HTMLAudioElement }, events: LineEvents): Promise<Line> {
+export async function openLine(
+  opts: { loginToken: string; host: string | null; remoteAudio: HTMLAudioElement },
+  events: LineEvents,
+): Promise<Line> {
   const { TelnyxRTC: Client } = await import('@telnyx/webrtc');
   // `host` is a runtime option missing from IClientOptions (docs/TELNYX.md §WebRTC SDK).
   const options = { login_token: opts.loginToken, enableCallReports: false, ...(opts.host ? { host: opts.host } : {}) };
