@@ -314,7 +314,7 @@ async function main() {
     // Re-render docs/BENCHMARKS.md from the last full run (e.g. after editing bench/notes.md).
     const saved = JSON.parse(await readFile(new URL('./results/latest.json', import.meta.url), 'utf8')) as BenchResults;
     await writeFile(DOC, renderMarkdown(saved, await readFile(NOTES, 'utf8').catch(() => '')));
-    process.stdout.write(renderTable(saved) + '\n');
+    process.stdout.write(`${renderTable(saved)}\n`);
     return;
   }
   const quick = argv.includes('--quick');
@@ -336,11 +336,11 @@ async function main() {
       `CPU profiles of the server processes: ${PROFILES} (one per measured window: open in Chrome DevTools, or npx tsx bench/profile-summary.ts FILE)`,
     );
   const notes = await readFile(NOTES, 'utf8').catch(() => '');
-  process.stdout.write(renderTable(results) + '\n');
+  process.stdout.write(`${renderTable(results)}\n`);
   await mkdir(new URL('./results/', import.meta.url), { recursive: true });
   // A quick run never overwrites the committed full-run figures.
   const resultsFile = new URL(quick ? './results/quick.json' : './results/latest.json', import.meta.url);
-  await writeFile(resultsFile, JSON.stringify(results, null, 2) + '\n');
+  await writeFile(resultsFile, `${JSON.stringify(results, null, 2)}\n`);
   if (!quick) {
     await mkdir(new URL('../docs/', import.meta.url), { recursive: true });
     await writeFile(DOC, renderMarkdown(results, notes));

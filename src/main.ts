@@ -9,7 +9,7 @@ import { createLogger } from './infra/logger.js';
 import { resolveSecrets } from './infra/secrets.js';
 
 async function main() {
-  let config;
+  let config: ReturnType<typeof loadConfig>;
   try {
     config = loadConfig();
   } catch (err) {
@@ -66,7 +66,7 @@ async function printDemo(app: ReturnType<typeof buildApp>, url: string, created:
         { role: 'agent', companyId: DEMO.companyId, agentId: a.id, tokenVersion: found?.agent.tokenVersion },
         day,
       );
-      return `    Softphone, ${a.displayName}:`.padEnd(34) + `${url}/#/agent?token=${issued.token}`;
+      return `${`    Softphone, ${a.displayName}:`.padEnd(34)}${url}/#/agent?token=${issued.token}`;
     }),
   );
   const lines = [
@@ -74,7 +74,7 @@ async function printDemo(app: ReturnType<typeof buildApp>, url: string, created:
     `Curbe Voice is running at ${url}  (demo company "${DEMO.companyId}" ${created ? 'created' : 'already present'})`,
     '',
     '  Open in a browser (no Telnyx account needed: the demo company routes to unregistered softphones):',
-    `    Supervisor board:`.padEnd(34) + `${url}/#/board?token=${supervisor.token}`,
+    `${`    Supervisor board:`.padEnd(34)}${url}/#/board?token=${supervisor.token}`,
     ...softphones,
     '',
     `  GraphiQL:          ${url}/graphql`,
@@ -94,7 +94,7 @@ async function printDemo(app: ReturnType<typeof buildApp>, url: string, created:
     `      -d '{"query":"{ routePreview(companyId: \\"${DEMO.companyId}\\") { decision targets { displayName } skipped { agent { displayName } detail } } }"}'`,
     '',
   ];
-  process.stdout.write(lines.join('\n') + '\n');
+  process.stdout.write(`${lines.join('\n')}\n`);
 }
 
 main().catch((err) => {

@@ -62,7 +62,7 @@ export class GraphqlSocket {
   private readonly acknowledged: Promise<void>;
 
   constructor(url: string, token: string) {
-    this.socket = new WebSocket(url.replace(/^http/, 'ws') + '/graphql', 'graphql-transport-ws');
+    this.socket = new WebSocket(`${url.replace(/^http/, 'ws')}/graphql`, 'graphql-transport-ws');
     this.acknowledged = new Promise((resolve, reject) => {
       this.socket.once('open', () => this.send({ type: 'connection_init', payload: { authorization: `Bearer ${token}` } }));
       this.socket.once('error', reject);

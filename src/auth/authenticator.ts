@@ -22,7 +22,7 @@ export class Authenticator {
       return { role: 'supervisor', companyId: claims.companyId, expiresAt: claims.expiresAt };
     }
     const found = await this.deps.directory.agent(claims.agentId);
-    if (!found || !found.agent.enabled || found.company.id !== claims.companyId) throw new AuthError('agent disabled or removed');
+    if (!found?.agent.enabled || found.company.id !== claims.companyId) throw new AuthError('agent disabled or removed');
     if (found.agent.tokenVersion !== version) throw new AuthError('token revoked');
     return { role: 'agent', companyId: claims.companyId, agentId: claims.agentId, expiresAt: claims.expiresAt };
   }

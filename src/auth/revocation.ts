@@ -48,7 +48,7 @@ export function createRevocationBus(deps: {
   if (!redis)
     return { revokeAgent: (agent) => applyLocally({ agent }), revokeSupervisors: (supervisorsOf) => applyLocally({ supervisorsOf }) };
 
-  const channel = redis.prefix + 'revocations';
+  const channel = `${redis.prefix}revocations`;
   const origin = redis.instanceId;
   void redis.subscriber.subscribe(channel).catch(() => {});
   redis.subscriber.on('message', (ch: string, text: string) => {

@@ -10,7 +10,7 @@ import { RING_TONES } from './texml.js';
 export const e164 = z.string().transform((value, ctx) => {
   // extract: false — text around a number is an error, not something to drop silently.
   const parsed = parsePhoneNumberFromString(value.trim(), { extract: false });
-  if (!parsed || !parsed.isValid() || !value.trim().startsWith('+')) {
+  if (!parsed?.isValid() || !value.trim().startsWith('+')) {
     ctx.addIssue({ code: 'custom', message: `"${value.slice(0, 40)}" is not a valid E.164 phone number (e.g. +13055550100)` });
     return z.NEVER;
   }

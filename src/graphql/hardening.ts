@@ -39,7 +39,11 @@ export function hardeningPlugins(opts: { introspection: boolean; limits: Operati
   return [
     // A parse-time limit has no validation context to report to: it throws, and onSubscribe catches it.
     maxTokensPlugin({ n: GRAPHQL_LIMITS.maxTokens, exposeLimits: true }) as unknown as Plugin,
-    { onValidate: ({ addValidationRule }) => rules.forEach((rule) => addValidationRule(rule)) },
+    {
+      onValidate: ({ addValidationRule }) => {
+        for (const rule of rules) addValidationRule(rule);
+      },
+    },
     // Cost (it depends on variables, which Yoga's validation cache does not key on), cycles, result size.
     operationLimitsPlugin(opts.limits),
   ];

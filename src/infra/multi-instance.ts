@@ -19,7 +19,7 @@ export function joinInstances<T extends TopicMap>(opts: { redisUrl: string; keyP
   const events = createRedisPubSub<T>({
     publisher: redis.command,
     subscriber: redis.subscriber,
-    channelPrefix: redis.prefix + 'events:',
+    channelPrefix: `${redis.prefix}events:`,
     logger: opts.logger,
   });
   return { redis, pubsub: events.pubsub, subscribed: events.subscribed, close: () => redis.close() };

@@ -289,7 +289,7 @@ export class RedisPresenceLeases implements PresenceLeases {
     this.log = opts.logger.child({ component: 'presence-leases' });
     this.socketGraceMs = opts.socketGraceMs ?? 5000;
     this.persistIntervalMs = opts.lastSeenPersistIntervalMs ?? 60_000;
-    const channel = this.redis.prefix + 'sync';
+    const channel = `${this.redis.prefix}sync`;
     this.redis.subscriber.on('message', (ch: string, message: string) => {
       if (ch !== channel) return;
       try {
@@ -427,7 +427,7 @@ export class RedisPresenceLeases implements PresenceLeases {
   private async run(script: RedisScript, args: (string | number)[]): Promise<ScriptResult> {
     const raw = await script.run(
       this.redis.command,
-      [this.redis.prefix + 'deadlines'],
+      [`${this.redis.prefix}deadlines`],
       [this.redis.prefix, this.now(), this.redis.instanceId, ...args],
     );
     const out = JSON.parse(String(raw)) as ScriptResult;
@@ -516,12 +516,12 @@ export class RedisPresenceLeases implements PresenceLeases {
           this.unsyncedSockets.delete(agentId);
         }
         // Ordered after the subscriber's own resubscribe: from here on no sync message is missed.
-        await this.redis.subscriber.subscribe(this.redis.prefix + 'sync');
+        await this.redis.subscriber.subscribe(`${this.redis.prefix}sync`);
         const snap = JSON.parse(
           String(
             await SNAPSHOT.run(
               this.redis.command,
-              [this.redis.prefix + 'deadlines'],
+              [`${this.redis.prefix}deadlines`],
               [this.redis.prefix, this.now(), this.redis.instanceId],
             ),
           ),

@@ -235,7 +235,7 @@ export class PresenceTracker {
   get(agentId: string): AgentLiveness | undefined {
     this.drain();
     const e = this.agents.get(agentId);
-    const view = e !== undefined && e.live ? this.view(e) : undefined;
+    const view = e?.live ? this.view(e) : undefined;
     this.rearm();
     return view;
   }
@@ -247,7 +247,7 @@ export class PresenceTracker {
     if (ids !== undefined) {
       for (const id of ids) {
         const e = this.agents.get(id);
-        if (e !== undefined && e.live) out.push(this.view(e));
+        if (e?.live) out.push(this.view(e));
       }
     }
     this.rearm();

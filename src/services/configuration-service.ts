@@ -2,7 +2,7 @@
  * What the CRM configures: companies, their routing, agents and phone numbers. Every write goes to
  * the database first, then invalidates the directory so the next call or heartbeat sees it.
  */
-import { type Agent, type Company, type PhoneNumber, type RoutingConfig } from '../generated/prisma/client.js';
+import type { Agent, Company, PhoneNumber, RoutingConfig } from '../generated/prisma/client.js';
 import type { Db } from '../infra/db.js';
 import { missingRow, uniqueViolation } from '../infra/db-errors.js';
 import type { AgentStatus, FallbackKind, RoutingMode } from '../domain/routing.js';

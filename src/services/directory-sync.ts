@@ -9,7 +9,7 @@ import type { SharedRedis } from '../infra/redis.js';
 import type { Directory } from './directory.js';
 
 export function shareDirectoryInvalidations(directory: Directory, redis: SharedRedis, logger: Logger): void {
-  const channel = redis.prefix + 'directory';
+  const channel = `${redis.prefix}directory`;
   const invalidateLocally = directory.invalidateCompany.bind(directory);
   const invalidateNumbersLocally = directory.invalidateNumbers.bind(directory);
   const loaded = new Set<string>(); // companies this instance has seen, to drop after an outage

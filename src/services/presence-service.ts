@@ -16,7 +16,6 @@ import {
   type HeartbeatReport,
   type PresenceTrackerOptions,
   type PresenceTransition,
-  type TransitionCause,
 } from '../presence/tracker.js';
 import type { PresenceLeases, SharedPresenceLeases } from '../presence/leases.js';
 import type { Directory, DirectoryAgent, DirectoryCompany } from './directory.js';
@@ -82,7 +81,7 @@ export class PresenceService {
 
   async heartbeat(agentId: string, report: HeartbeatReport): Promise<HeartbeatResult> {
     const found = await this.deps.directory.agent(agentId);
-    if (!found || !found.agent.enabled) throw new NotFoundError('agent not found or disabled');
+    if (!found?.agent.enabled) throw new NotFoundError('agent not found or disabled');
     const { agent, company } = found;
     const waitMs = await this.deps.heartbeatLimit.take(agentId);
     if (waitMs > 0) throw new RateLimitedError(`too many heartbeats; retry in ${waitMs} ms`, waitMs);

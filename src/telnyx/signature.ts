@@ -8,7 +8,7 @@
  *
  * Time is injected: `verify` takes `now` (epoch ms) so tests drive it by hand (see domain/clock.ts).
  */
-import { createPublicKey, KeyObject, verify as cryptoVerify } from 'node:crypto';
+import { createPublicKey, type KeyObject, verify as cryptoVerify } from 'node:crypto';
 import { ExpiringKeys } from './replay-cache.js';
 
 export type SignatureFailure =
@@ -131,7 +131,7 @@ function readHeader(headers: HeaderSource, name: string): string | undefined {
       const comma = value.indexOf(',');
       return (comma === -1 ? value : value.slice(0, comma)).trim();
     }
-    const raw = Object.prototype.hasOwnProperty.call(headers, name) ? (headers as Record<string, unknown>)[name] : undefined;
+    const raw = Object.hasOwn(headers, name) ? (headers as Record<string, unknown>)[name] : undefined;
     const first: unknown = Array.isArray(raw) ? raw[0] : raw;
     return typeof first === 'string' ? first.trim() : undefined;
   } catch {

@@ -148,7 +148,7 @@ describe('the whole service stays responsive while one tenant attacks within its
       // may hold: the company's quota admits the first ones, the rest are refused; then more sockets,
       // refused. Raw graphql-transport-ws, so the attacker's own
       // process only counts what it receives instead of parsing it.
-      const wsUrl = server.url.replace(/^http/, 'ws') + '/graphql';
+      const wsUrl = `${server.url.replace(/^http/, 'ws')}/graphql`;
       const received = { events: 0, refusals: 0 };
       const open = (subscriptions: number) =>
         new Promise<{ socket: WebSocket; code: Promise<number>; send: (op: unknown) => void }>((resolve) => {

@@ -334,7 +334,7 @@ describe.each(await engines())('core flow on $name', ({ open }) => {
     expect(own.data.heartbeat.presence.agentId).toBe(agents.olga!.id);
     // Anonymous callers get nothing; a forged token is rejected outright.
     await denied(`query($c: ID!) { presence(companyId: $c) { agentId } }`, { c: companyId }, '');
-    const forged = await server.gql(`{ viewer { role } }`, {}, supervisorToken.slice(0, -4) + 'AAAA');
+    const forged = await server.gql(`{ viewer { role } }`, {}, `${supervisorToken.slice(0, -4)}AAAA`);
     expect(forged.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
 
     // Subscriptions: another company's events are refused, over graphql-ws.

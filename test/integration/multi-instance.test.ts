@@ -139,7 +139,7 @@ describe.runIf(ready)('several instances on one Redis and one Postgres', () => {
     try {
       // The agent's softphone: socket and heartbeats on the instance about to die.
       const socket = createClient({
-        url: child.url.replace(/^http/, 'ws') + '/graphql',
+        url: `${child.url.replace(/^http/, 'ws')}/graphql`,
         webSocketImpl: WebSocket,
         connectionParams: { authorization: `Bearer ${kim.token}` },
         lazy: false,

@@ -69,7 +69,7 @@ async function sse(url: string, query: string, variables: Record<string, unknown
         const block = raw.slice(0, cut);
         raw = raw.slice(cut + 2);
         const data = block.split('\n').find((l) => l.startsWith('data:'));
-        if (data && data.slice(5).trim().startsWith('{')) {
+        if (data?.slice(5).trim().startsWith('{')) {
           payloads.push(JSON.parse(data.slice(5)));
           firstData();
         }
@@ -237,7 +237,7 @@ describe('per-socket and per-token limits (one instance)', () => {
   it('closes a socket that floods pings (graphql-ws pings and WebSocket ping frames) with 4429', async () => {
     const co = await company(server);
     for (const flood of ['graphql-ws', 'frames'] as const) {
-      const socket = new WebSocket(server.url.replace(/^http/, 'ws') + '/graphql', 'graphql-transport-ws');
+      const socket = new WebSocket(`${server.url.replace(/^http/, 'ws')}/graphql`, 'graphql-transport-ws');
       const messages: any[] = [];
       const acked = new Promise<void>((resolve) =>
         socket.on('message', (data) => {

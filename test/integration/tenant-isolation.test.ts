@@ -728,7 +728,7 @@ describe('tenant isolation: every root field, attacked from company A against co
   }
 
   async function run(transport: Transport, actor: Actor, query: string, variables: Record<string, unknown>): Promise<Outcome> {
-    const { kind, fields } = rootFieldOf(query);
+    const { fields } = rootFieldOf(query);
     const field = fields[0]!;
     if (transport === 'http') {
       const res = await http(query, variables, tokenOf(actor));

@@ -87,7 +87,7 @@ export async function startServer(
     },
     ws(token) {
       const client = createClient({
-        url: url.replace(/^http/, 'ws') + '/graphql',
+        url: `${url.replace(/^http/, 'ws')}/graphql`,
         webSocketImpl: WebSocket,
         connectionParams: { authorization: `Bearer ${token}` },
         lazy: false,

@@ -13,4 +13,4 @@ const database = await openDatabase(config);
 await database.migrate();
 const app = buildApp({ config: { ...config, jwtSecret: config.jwtSecret! }, database, logger: createLogger(config.logLevel) });
 const url = await app.start(0, '127.0.0.1');
-process.stdout.write(JSON.stringify({ url }) + '\n');
+process.stdout.write(`${JSON.stringify({ url })}\n`);

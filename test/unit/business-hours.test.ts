@@ -446,7 +446,9 @@ describe('validateHours', () => {
   ])('reports %s', (_label, hours, expected) => {
     const problems = validateHours(hours);
     expect(problems).toHaveLength(expected.length);
-    expected.forEach((fragment, i) => expect(problems[i]).toContain(fragment));
+    expected.forEach((fragment, i) => {
+      expect(problems[i]).toContain(fragment);
+    });
   });
 
   it('reports every problem at once', () => {

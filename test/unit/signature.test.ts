@@ -128,7 +128,7 @@ describe('TelnyxSignatureVerifier: timestamp window', () => {
   );
 
   it('checks the window before the signature (a stale forgery is stale, not bad-signature)', () => {
-    const headers = { ...signed(BODY, NOW_S - 1000), 'telnyx-signature-ed25519': 'A'.repeat(86) + '==' };
+    const headers = { ...signed(BODY, NOW_S - 1000), 'telnyx-signature-ed25519': `${'A'.repeat(86)}==` };
     expect(verifier().verify(BODY, headers, NOW)).toEqual(failed('stale'));
   });
 
@@ -231,7 +231,7 @@ describe('TelnyxSignatureVerifier: malformed signatures', () => {
     // decoded bytes identical, so it must be rejected or replays could dodge the cache.
     const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
     const last = alphabet.indexOf(good[85]!);
-    const respelled = good.slice(0, 85) + alphabet[last | 0x01] + '==';
+    const respelled = `${good.slice(0, 85) + alphabet[last | 0x01]}==`;
     expect(respelled).not.toBe(good);
     expect(Buffer.from(respelled, 'base64').equals(Buffer.from(good, 'base64'))).toBe(true);
     expect(verifier().verify(BODY, withSig(respelled), NOW)).toEqual(failed('malformed-signature'));

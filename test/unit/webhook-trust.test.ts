@@ -15,7 +15,9 @@ const KEY = (n: number) => `${1_767_625_200 + n}|${'A'.repeat(86)}==`;
 
 describe('replay journal (DATA_DIR)', () => {
   const dirs: string[] = [];
-  afterEach(() => dirs.splice(0).forEach((d) => rmSync(d, { recursive: true, force: true })));
+  afterEach(() => {
+    for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+  });
   const journal = () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'replay-unit-'));
     dirs.push(dir);

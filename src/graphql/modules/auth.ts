@@ -56,7 +56,7 @@ builder.mutationFields((t) => ({
     authScopes: async (_root, args, ctx) => ({ supervisorOf: await companyOfAgent(ctx, String(args.agentId)) }),
     resolve: async (_root, args, ctx) => {
       const found = await ctx.services.directory.agent(String(args.agentId));
-      if (!found || !found.agent.enabled) throw new NotFoundError('agent not found or disabled');
+      if (!found?.agent.enabled) throw new NotFoundError('agent not found or disabled');
       return ctx.services.tokens.issue(
         { role: 'agent', agentId: found.agent.id, companyId: found.company.id, tokenVersion: found.agent.tokenVersion },
         args.expiresInSeconds ?? 12 * 3600,

@@ -12,6 +12,7 @@ function schedule() {
   }, intervalMs);
 }
 
+// biome-ignore lint/suspicious/noGlobalAssign: a dedicated worker's global message handler is assigned, by design
 onmessage = (event: MessageEvent<{ intervalMs?: number; stop?: boolean }>) => {
   if (event.data.stop) return void clearTimeout(timer);
   if (event.data.intervalMs) intervalMs = event.data.intervalMs;
