@@ -3,6 +3,9 @@ import { defineConfig } from 'vitest/config';
 
 const require = createRequire(import.meta.url);
 
+/** Measures the service's latency under attack: it runs last and alone, so no other suite shares the cores. */
+const LOAD_TESTS = ['test/integration/abuse-load.test.ts'];
+
 export default defineConfig({
   resolve: {
     // graphql 16 ships CJS (main) and ESM (module) copies. Node loads the CJS one for Yoga and Pothos;
@@ -10,10 +13,13 @@ export default defineConfig({
     alias: [{ find: /^graphql$/, replacement: require.resolve('graphql') }],
   },
   test: {
-    include: ['test/**/*.test.ts'],
     // Integration suites start real servers and databases; two files at a time fits a 2-core machine.
     maxWorkers: 2,
     testTimeout: 30_000,
     hookTimeout: 60_000,
+    projects: [
+      { extends: true, test: { name: 'suites', include: ['test/**/*.test.ts'], exclude: LOAD_TESTS, sequence: { groupOrder: 0 } } },
+      { extends: true, test: { name: 'load', include: LOAD_TESTS, maxWorkers: 1, sequence: { groupOrder: 1 } } },
+    ],
   },
 });
