@@ -1,6 +1,8 @@
 /**
  * Business hours: is a company open at an instant, and when does that change? Pure: time is passed
  * in (epoch ms), the clock is never read. Time-zone conversion uses the built-in Intl API only.
+ * One file on purpose (over 300 lines): evaluation, next-change search and validation share the DST
+ * boundary rules below; split apart, the rules would be stated twice.
  *
  * Model
  * - Hours are local wall-clock times in `timeZone`. A range belongs to the local date it OPENS on.

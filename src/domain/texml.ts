@@ -5,6 +5,9 @@
  * degrades a call without any error. The renderer therefore emits only attribute names from the
  * ATTRIBUTES table below, escapes every value, and clamps documented numeric ranges, so any input
  * (including casts that bypass the types) renders to well-formed XML Telnyx understands.
+ *
+ * One file on purpose (over 300 lines): the attribute table, the builders and the renderer must agree
+ * name for name; most of its length is that table.
  */
 
 export const TEXML_CONTENT_TYPE = 'application/xml; charset=utf-8';

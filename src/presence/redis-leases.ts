@@ -1,5 +1,7 @@
 /**
  * Presence leases shared by every instance through Redis (REDIS_URL).
+ * One file on purpose (over 300 lines): its Lua scripts and the TypeScript that calls them must change
+ * together; most of the length is the scripts.
  *
  * State: one hash per agent (`lease:<id>`: company, live, last reported online, SIP, call state,
  * last seen, lease end, socket grace, and one socket count per instance) and one sorted set

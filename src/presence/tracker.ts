@@ -4,6 +4,9 @@
  * Expiry is event-driven: all live agents sit in one DeadlineHeap keyed by agentId and a single clock
  * timer is armed for the earliest deadline. A heartbeat only moves the agent's heap key. Agents leave
  * memory when their lease expires, so offline agents cost nothing.
+ *
+ * One file on purpose (over 300 lines): leases, socket grace and transitions are one state machine per
+ * agent; split apart, each half would need the other's private state.
  */
 import type { Clock, TimerHandle } from '../domain/clock.js';
 import { DeadlineHeap } from './deadline-heap.js';

@@ -77,11 +77,15 @@ export function policyOf(routing: RoutingConfig | null): RoutingPolicy {
 export const MAX_CACHED_COMPANIES = 50_000;
 export const MAX_CACHED_NUMBERS = 200_000;
 
+/** What a configuration write makes stale: one company, or the number → company map. */
+export type DirectoryChange = { company: string } | { numbers: true };
+
 export class Directory {
   private companies = new LRUCache<string, Promise<DirectoryCompany | null>>({ max: MAX_CACHED_COMPANIES });
   private agentCompany = new Map<string, string>();
   private lastLoaded = new LRUCache<string, DirectoryCompany>({ max: MAX_CACHED_COMPANIES });
   private numbers = new LRUCache<string, Promise<string | null>>({ max: MAX_CACHED_NUMBERS });
+  private readonly changeListeners: ((change: DirectoryChange) => void)[] = [];
 
   constructor(private readonly db: Db) {}
 
@@ -135,12 +139,34 @@ export class Directory {
     return { companies: this.companies.size, numbers: this.numbers.size, lastLoaded: this.lastLoaded.size };
   }
 
+  /** Told of each invalidation made through this instance (src/services/directory-sync.ts shares them). */
+  onChange(listener: (change: DirectoryChange) => void): void {
+    this.changeListeners.push(listener);
+  }
+
   invalidateCompany(companyId: string): void {
-    this.companies.delete(companyId);
+    this.changed({ company: companyId });
   }
 
   invalidateNumbers(): void {
+    this.changed({ numbers: true });
+  }
+
+  /** Drops what a change made elsewhere makes stale; listeners are not told (it is not announced again). */
+  forget(change: DirectoryChange): void {
+    if ('company' in change) this.companies.delete(change.company);
+    else this.numbers.clear();
+  }
+
+  /** Drops every cached company and number (after missing other instances' changes); lastKnown stays. */
+  forgetAll(): void {
+    this.companies.clear();
     this.numbers.clear();
+  }
+
+  private changed(change: DirectoryChange): void {
+    this.forget(change);
+    for (const listener of this.changeListeners) listener(change);
   }
 
   private async load(companyId: string): Promise<DirectoryCompany | null> {

@@ -3,6 +3,9 @@
  * (one exception: a voicemail that can be neither stored nor queued gets 429, so Telnyx retries it):
  * unknown company or number, database down or slow, a bug — the caller hears an apology or the
  * company's fallback, and a log line says why. Nothing here may throw to the HTTP layer.
+ *
+ * One file on purpose (a little over 300 lines): every route's parameter reading and its fallback on
+ * failure belong side by side, so that no route can miss one.
  */
 import { parseTelnyxPath, type TelnyxRoute } from '../domain/telnyx-routes.js';
 import { apologyDocument, calledNumber, fallbackDocument, voicemailStoredDocument } from '../domain/call-flow.js';

@@ -1,3 +1,8 @@
+/**
+ * The routing aggregate in GraphQL: the routing config type and its input, updateRoutingConfig and
+ * routePreview. One file on purpose (over 300 lines): the input's validation and its documentation
+ * describe the same fields and read best side by side.
+ */
 import { builder } from '../builder.js';
 import { z } from 'zod';
 import { e164, language, ringTimeoutSeconds, ringTone, spokenText, voicemailMaxSeconds } from '../../domain/validation.js';
