@@ -164,3 +164,31 @@ export class WriteBehind<V> {
     this.droppedThisOutage += excess;
   }
 }
+
+/** A writer built on a WriteBehind: what it has written, what waits, what was dropped. */
+export abstract class BatchedWriter<V> {
+  protected readonly batches: WriteBehind<V>;
+
+  constructor(opts: WriteBehindOptions<V>) {
+    this.batches = new WriteBehind(opts);
+  }
+
+  /** Statements and rows written (tests, benchmarks). */
+  get written() {
+    return this.batches.written;
+  }
+
+  /** Rows not in the database yet (kept while it is away). */
+  get waiting(): number {
+    return this.batches.waiting;
+  }
+
+  /** Rows dropped past the bound since start. */
+  get dropped(): number {
+    return this.batches.dropped;
+  }
+
+  get what(): string {
+    return this.batches.what;
+  }
+}

@@ -11,7 +11,7 @@ import { randomUUID } from 'node:crypto';
 import type { Clock } from '../domain/clock.js';
 import type { Db } from '../infra/db.js';
 import type { Logger } from '../infra/logger.js';
-import { WriteBehind } from '../infra/write-behind.js';
+import { BatchedWriter } from '../infra/write-behind.js';
 
 export interface CallLogEntry {
   companyId: string;
@@ -29,9 +29,7 @@ export interface CallLogEntry {
 
 const iso = (ms: number | null | undefined) => (ms == null ? null : new Date(ms).toISOString());
 
-export class CallLogWriter {
-  private readonly batches: WriteBehind<CallLogEntry>;
-
+export class CallLogWriter extends BatchedWriter<CallLogEntry> {
   constructor(deps: {
     db: Db;
     clock: Clock;
@@ -41,7 +39,7 @@ export class CallLogWriter {
     maxWaitingRows?: number | undefined;
     retryMaxMs?: number;
   }) {
-    this.batches = new WriteBehind<CallLogEntry>({
+    super({
       clock: deps.clock,
       logger: deps.logger,
       what: 'call log entries',
@@ -83,24 +81,6 @@ export class CallLogWriter {
             "outcome" = COALESCE(EXCLUDED."outcome", "CallLog"."outcome")`;
       },
     });
-  }
-
-  get written() {
-    return this.batches.written;
-  }
-
-  /** Rows not in the database yet (kept while it is away). */
-  get waiting(): number {
-    return this.batches.waiting;
-  }
-
-  /** Rows dropped past the bound since start. */
-  get dropped(): number {
-    return this.batches.dropped;
-  }
-
-  get what(): string {
-    return this.batches.what;
   }
 
   started(entry: CallLogEntry): void {

@@ -7,13 +7,11 @@
 import type { Clock } from '../domain/clock.js';
 import type { Db } from '../infra/db.js';
 import type { Logger } from '../infra/logger.js';
-import { WriteBehind } from '../infra/write-behind.js';
+import { BatchedWriter } from '../infra/write-behind.js';
 
 type LastSeen = { agentId: string; at: number };
 
-export class LastSeenWriter {
-  private readonly batches: WriteBehind<LastSeen>;
-
+export class LastSeenWriter extends BatchedWriter<LastSeen> {
   constructor(deps: {
     db: Db;
     clock: Clock;
@@ -23,7 +21,7 @@ export class LastSeenWriter {
     maxWaitingRows?: number | undefined;
     retryMaxMs?: number;
   }) {
-    this.batches = new WriteBehind<LastSeen>({
+    super({
       clock: deps.clock,
       logger: deps.logger,
       what: 'last-seen times',
@@ -42,24 +40,6 @@ export class LastSeenWriter {
           WHERE a.id = v.id AND (a."lastSeenAt" IS NULL OR a."lastSeenAt" < v.at)`;
       },
     });
-  }
-
-  get written() {
-    return this.batches.written;
-  }
-
-  /** Rows not in the database yet (kept while it is away). */
-  get waiting(): number {
-    return this.batches.waiting;
-  }
-
-  /** Rows dropped past the bound since start. */
-  get dropped(): number {
-    return this.batches.dropped;
-  }
-
-  get what(): string {
-    return this.batches.what;
   }
 
   write(agentId: string, at: number): void {

@@ -4,22 +4,11 @@
  * credential, so a typo or an id from elsewhere is refused before it is stored.
  */
 import { isTelnyxCredentialId } from '../domain/validation.js';
-import { unreachableMessage } from './credentials.js';
+import { type CredentialRequest, DEFAULT_TIMEOUT_MS, unreachableMessage } from './credentials.js';
 
 export type CredentialLookup = { ok: true } | { ok: false; reason: 'NOT_FOUND' | 'UNAVAILABLE'; message: string };
 
-export interface CredentialLookupRequest {
-  apiKey: string;
-  /** e.g. https://api.telnyx.com/v2 (no trailing slash). */
-  baseUrl: string;
-  credentialId: string;
-  timeoutMs?: number;
-  fetch?: typeof fetch;
-}
-
-const DEFAULT_TIMEOUT_MS = 5000;
-
-export async function lookupTelephonyCredential(req: CredentialLookupRequest): Promise<CredentialLookup> {
+export async function lookupTelephonyCredential(req: CredentialRequest): Promise<CredentialLookup> {
   // Only a UUID ever goes into the path.
   if (!isTelnyxCredentialId(req.credentialId))
     return { ok: false, reason: 'NOT_FOUND', message: 'is not a Telnyx telephony credential id (a UUID)' };

@@ -8,7 +8,8 @@ import { isTelnyxCredentialId } from '../domain/validation.js';
 
 export type MintResult = { ok: true; token: string } | { ok: false; message: string };
 
-export interface MintRequest {
+/** One call to Telnyx's REST API about a telephony credential. */
+export interface CredentialRequest {
   apiKey: string;
   /** e.g. https://api.telnyx.com/v2 (no trailing slash). */
   baseUrl: string;
@@ -17,9 +18,9 @@ export interface MintRequest {
   fetch?: typeof fetch;
 }
 
-const DEFAULT_TIMEOUT_MS = 5000;
+export const DEFAULT_TIMEOUT_MS = 5000;
 
-export async function mintLoginToken(req: MintRequest): Promise<MintResult> {
+export async function mintLoginToken(req: CredentialRequest): Promise<MintResult> {
   // Checked again here (ids stored before validation existed): only a UUID ever goes into the path.
   if (!isTelnyxCredentialId(req.credentialId)) {
     return {
