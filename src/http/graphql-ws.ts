@@ -6,7 +6,8 @@
 import type { Server } from 'node:http';
 import { GraphQLError, parse, validate, type ExecutionArgs } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
-import { WebSocketServer } from 'ws';
+import type { Socket } from 'node:net';
+import { WebSocket, WebSocketServer } from 'ws';
 import type { AuthGate } from '../auth/auth-gate.js';
 import { graphqlWsSessions, type WsExtra } from '../auth/ws-sessions.js';
 import { GRAPHQL_LIMITS } from '../graphql/hardening.js';
@@ -17,10 +18,10 @@ export function attachGraphqlWs(deps: { server: Server; yoga: GraphqlHttp; servi
   close(): Promise<void>;
 } {
   const { server, yoga, services, gate } = deps;
-  const wss = new WebSocketServer({ server, path: yoga.graphqlEndpoint, maxPayload: GRAPHQL_LIMITS.maxBodyBytes });
+  const wss = new WebSocketServer({ server, path: yoga.graphqlEndpoint, maxPayload: GRAPHQL_LIMITS.maxBodyBytes, WebSocket: CoalescingWebSocket });
   // Authentication, socket caps, expiry/revocation and ping limits: src/auth/ws-sessions.ts.
   const wsSessions = graphqlWsSessions({ services, gate });
-  wss.on('connection', (socket) => (coalesceFrames(socket), wsSessions.watch(socket)));
+  wss.on('connection', (socket) => wsSessions.watch(socket));
   const ws = useServer<Record<string, unknown> | undefined, Omit<WsExtra, 'socket' | 'request'>>(
     {
       execute: (args) => (args.rootValue as { execute: (a: ExecutionArgs) => unknown }).execute(args) as never,
@@ -74,24 +75,25 @@ export function attachGraphqlWs(deps: { server: Server; yoga: GraphqlHttp; servi
 
 /**
  * graphql-ws answers every operation with two frames (`next`, then `complete`), each its own write
- * syscall: a sixth of a heartbeat's CPU. Corking the socket until the event loop's next turn sends
- * them (and anything else queued meanwhile) in one write.
+ * syscall: a sixth of a heartbeat's CPU. This socket corks its TCP socket at the first send of an
+ * event-loop turn and uncorks it on the next, so those frames (and anything else queued meanwhile)
+ * leave in one write. The server creates every socket of this class (ws's `WebSocket` option).
  */
-function coalesceFrames(socket: import('ws').WebSocket): void {
-  const raw = (socket as unknown as { _socket?: import('node:net').Socket })._socket;
-  if (!raw || typeof raw.cork !== 'function') return;
-  const send = socket.send.bind(socket) as (...args: unknown[]) => void;
-  let corked = false;
-  const uncork = () => {
-    corked = false;
-    raw.uncork();
-  };
-  socket.send = ((...args: unknown[]) => {
-    if (!corked && !raw.destroyed) {
-      corked = true;
+export class CoalescingWebSocket extends WebSocket {
+  private corked = false;
+
+  override send(data: WebSocket.Data, cb?: (err?: Error) => void): void;
+  override send(data: WebSocket.Data, options: Parameters<WebSocket['send']>[1], cb?: (err?: Error) => void): void;
+  override send(...args: [WebSocket.Data, ...unknown[]]): void {
+    const raw = (this as unknown as { _socket?: Socket })._socket;
+    if (raw && !this.corked && !raw.destroyed) {
+      this.corked = true;
       raw.cork();
-      setImmediate(uncork);
+      setImmediate(() => {
+        this.corked = false;
+        raw.uncork();
+      });
     }
-    send(...args);
-  }) as typeof socket.send;
+    Reflect.apply(super.send, this, args);
+  }
 }
