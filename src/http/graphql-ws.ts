@@ -18,7 +18,12 @@ export function attachGraphqlWs(deps: { server: Server; yoga: GraphqlHttp; servi
   close(): Promise<void>;
 } {
   const { server, yoga, services, gate } = deps;
-  const wss = new WebSocketServer({ server, path: yoga.graphqlEndpoint, maxPayload: GRAPHQL_LIMITS.maxBodyBytes, WebSocket: CoalescingWebSocket });
+  const wss = new WebSocketServer({
+    server,
+    path: yoga.graphqlEndpoint,
+    maxPayload: GRAPHQL_LIMITS.maxBodyBytes,
+    WebSocket: CoalescingWebSocket,
+  });
   // Authentication, socket caps, expiry/revocation and ping limits: src/auth/ws-sessions.ts.
   const wsSessions = graphqlWsSessions({ services, gate });
   wss.on('connection', (socket) => wsSessions.watch(socket));
