@@ -20,6 +20,22 @@ module.exports = {
       to: { path: '^src/(services|calls|presence|graphql|http|telnyx|auth)/' },
     },
     {
+      name: 'simulator-is-telnyx',
+      comment:
+        "src/simulator is a fake of Telnyx, written from its documentation: it must not borrow the service's code (that would make it agree with us instead of with Telnyx). Only the Clock type is shared.",
+      severity: 'error',
+      from: { path: '^src/simulator/' },
+      to: { path: '^src/', pathNot: '^src/(simulator/|domain/clock\\.ts$)' },
+    },
+    {
+      name: 'only-the-demo-runs-the-simulator',
+      comment:
+        'The service never depends on the simulator: only the composition root (src/main.ts) and the demo wiring (src/demo) start it.',
+      severity: 'error',
+      from: { path: '^src/', pathNot: '^src/(simulator/|demo/|main\\.ts$)' },
+      to: { path: '^src/simulator/' },
+    },
+    {
       name: 'no-cycles',
       comment: 'Modules that import each other (directly or through others) cannot be understood or changed alone.',
       severity: 'error',

@@ -39,6 +39,8 @@ export interface AppDeps {
   pubsub?: PubSub;
   /** The built web app (default web/dist); tests point it at their own build. */
   webRoot?: string;
+  /** Routes the composition root adds before the web app's catch-all (the demo's /simulator). */
+  routes?: HttpRoute[];
 }
 
 export interface App {
@@ -131,6 +133,7 @@ export function buildApp(deps: AppDeps): App {
         if (withinBodyLimit(req, res, GRAPHQL_LIMITS.maxBodyBytes)) void yoga(req, res);
       },
     },
+    ...(deps.routes ?? []),
     { name: 'web app', matches: (_path, method) => isRead(method), serve: (req, res, { path }) => serveStatic(req, res, path) },
   ];
   const server = createServer({ ...HTTP_SERVER_LIMITS }, routeRequests(routes));

@@ -85,6 +85,8 @@ const EnvSchema = z.object({
     .url({ protocol: /^https?$/, message: 'TELNYX_API_BASE_URL must be an http(s) URL' })
     .default('https://api.telnyx.com/v2'),
   TELNYX_WEBRTC_HOST: z.url({ protocol: /^wss?$/, message: 'TELNYX_WEBRTC_HOST must be a ws:// or wss:// URL' }).optional(),
+  TELNYX_SIMULATOR: z.enum(['auto', 'on', 'off']).default('auto'),
+  TELNYX_SIMULATOR_PORT: z.coerce.number().int().min(0).max(65535).default(0),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   NODE_ENV: z.string().default('development'),
   CORS_ORIGINS: z
@@ -182,6 +184,11 @@ export interface Config {
   telnyxApiBaseUrl: string;
   /** Overrides the SDK's signalling server (wss://rtc.telnyx.com); tests point it at a fake. */
   telnyxWebrtcHost: string | undefined;
+  /**
+   * Run the local Telnyx (src/simulator) in this process and point the Telnyx settings at it: on by
+   * default without a Telnyx account outside production (the demo), never in production.
+   */
+  telnyxSimulator: { enabled: boolean; port: number };
   logLevel: Env['LOG_LEVEL'];
   production: boolean;
   /** Seed the demo company on start (default: only for the embedded database, never in production). */
@@ -226,6 +233,16 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       'Invalid configuration:\n  SEED_DEMO must not be true when NODE_ENV=production (the demo prints the admin key and tokens); unset it',
     );
   }
+  if (e.TELNYX_SIMULATOR === 'on' && production) {
+    throw new ConfigError(
+      'Invalid configuration:\n  TELNYX_SIMULATOR=on is not allowed when NODE_ENV=production (it would fake Telnyx); unset it',
+    );
+  }
+  if (e.TELNYX_SIMULATOR === 'on' && e.TELNYX_API_KEY) {
+    throw new ConfigError(
+      'Invalid configuration:\n  TELNYX_SIMULATOR=on replaces the Telnyx account, but TELNYX_API_KEY is set: unset one of them',
+    );
+  }
   return {
     port: e.PORT,
     host: e.HOST,
@@ -263,6 +280,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     telnyxApiKey: e.TELNYX_API_KEY,
     telnyxApiBaseUrl: e.TELNYX_API_BASE_URL.replace(/\/+$/, ''),
     telnyxWebrtcHost: e.TELNYX_WEBRTC_HOST,
+    telnyxSimulator: {
+      enabled: e.TELNYX_SIMULATOR === 'on' || (e.TELNYX_SIMULATOR === 'auto' && !production && !e.TELNYX_API_KEY),
+      port: e.TELNYX_SIMULATOR_PORT,
+    },
     logLevel: e.LOG_LEVEL,
     production,
     seedDemo: e.SEED_DEMO ?? (!e.DATABASE_URL && !production),

@@ -1,6 +1,8 @@
 /**
- * Composition root: configuration → database (migrated) → app → listen. `npm start` runs this.
+ * Composition root: configuration → database (migrated) → demo seed → local Telnyx (without an
+ * account) → app → listen. `npm start` runs this.
  */
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { buildApp } from './app.js';
 import { ConfigError, loadConfig } from './config.js';
 import { DEMO, seedDemo } from './demo/seed.js';
@@ -25,14 +27,33 @@ async function main() {
   const migration = await database.migrate((line) => logger.info(line));
   logger.info({ db: database.kind, location: database.location, applied: migration.applied.length }, 'database ready');
 
-  const app = buildApp({ config: { ...config, jwtSecret: secrets.jwtSecret, adminApiKey: secrets.adminApiKey }, database, logger });
+  const demoSeed = config.seedDemo ? await seedDemo(database.prisma) : null;
+  // No Telnyx account: the local Telnyx runs here and the Telnyx settings point at it (docs/SIMULATOR.md).
+  const simulator = config.telnyxSimulator.enabled
+    ? await (await import('./demo/local-telnyx-host.js')).startSimulatorHost(config, logger)
+    : null;
+  if (simulator) await simulator.provision(database.prisma);
+  const baseConfig = { ...config, jwtSecret: secrets.jwtSecret, adminApiKey: secrets.adminApiKey };
+  let control: ((req: IncomingMessage, res: ServerResponse, path: string) => Promise<void>) | null = null;
+  const app = buildApp({
+    config: simulator ? simulator.configure(baseConfig) : baseConfig,
+    database,
+    logger,
+    routes: simulator
+      ? [
+          {
+            name: 'local Telnyx control (demo only)',
+            matches: (path) => path === '/simulator' || path.startsWith('/simulator/'),
+            serve: (req, res, { path }) => (control ? control(req, res, path) : void res.writeHead(503).end()),
+          },
+        ]
+      : [],
+  });
   const url = await app.start();
+  if (simulator) control = simulator.control(app.services, database.prisma, () => url);
   logger.info({ url, presenceTtlMs: config.presenceTtlMs, heartbeatIntervalMs: config.heartbeatIntervalMs }, 'listening');
 
-  if (config.seedDemo) {
-    const { created } = await seedDemo(database.prisma);
-    await printDemo(app, url, created, secrets.adminApiKey, secrets.file);
-  }
+  if (demoSeed) await printDemo(app, url, demoSeed.created, secrets.adminApiKey, secrets.file, simulator !== null);
 
   let stopping = false;
   const shutdown = async (signal: string) => {
@@ -42,6 +63,7 @@ async function main() {
     const force = setTimeout(() => process.exit(1), 10_000);
     force.unref();
     await app.stop();
+    await simulator?.close();
     await database.close();
     process.exit(0);
   };
@@ -49,7 +71,14 @@ async function main() {
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
 }
 
-async function printDemo(app: ReturnType<typeof buildApp>, url: string, created: boolean, adminKey: string, secretsFile: string | null) {
+async function printDemo(
+  app: ReturnType<typeof buildApp>,
+  url: string,
+  seeded: boolean,
+  adminKey: string,
+  secretsFile: string | null,
+  simulated: boolean,
+) {
   const tokens = app.services.tokens;
   const day = 24 * 3600;
   const demoCompany = await app.services.directory.company(DEMO.companyId);
@@ -71,9 +100,11 @@ async function printDemo(app: ReturnType<typeof buildApp>, url: string, created:
   );
   const lines = [
     '',
-    `Curbe Voice is running at ${url}  (demo company "${DEMO.companyId}" ${created ? 'created' : 'already present'})`,
+    `Curbe Voice is running at ${url}  (demo company "${DEMO.companyId}" ${seeded ? 'created' : 'already present'})`,
     '',
-    '  Open in a browser (no Telnyx account needed: the demo company routes to unregistered softphones):',
+    simulated
+      ? '  Open in a browser (no Telnyx account needed: a local Telnyx runs in this process and the softphones register to it):'
+      : '  Open in a browser (no Telnyx account needed: the demo company routes to unregistered softphones):',
     `${`    Supervisor board:`.padEnd(34)}${url}/#/board?token=${supervisor.token}`,
     ...softphones,
     '',
@@ -82,12 +113,21 @@ async function printDemo(app: ReturnType<typeof buildApp>, url: string, created:
     `  Supervisor token:  ${supervisor.token}`,
     `  Agent token (${DEMO.agents[0].displayName}): ${agent.token}`,
     '',
-    '  An inbound call as Telnyx would send it (nobody online yet → voicemail TeXML):',
-    `    curl -s -X POST ${url}/telnyx/voice -d 'To=${encodeURIComponent(DEMO.number)}&From=%2B15551230000&CallSid=demo-call-1'`,
-    '',
-    `  Bring ${DEMO.agents[0].displayName} online with a heartbeat, then repeat the curl above (→ <Dial><Sip>):`,
-    `    curl -s ${url}/graphql -H 'content-type: application/json' -H 'authorization: Bearer ${agent.token}' \\`,
-    `      -d '{"query":"mutation { heartbeat(input: {sipRegistered: false}) { presence { online status } nextHeartbeatInMs } }"}'`,
+    ...(simulated
+      ? [
+          '  Place a simulated call: open a softphone above, then click "Simulate a call" on the board, or run',
+          `    npm run simulate -- --to ${DEMO.number} --server ${url}`,
+          '  The softphone rings: answer it, hang up, and watch the board and the call log follow. With nobody',
+          '  online the call ends in voicemail (the last line printed is the call as JSON).',
+        ]
+      : [
+          '  An inbound call as Telnyx would send it (nobody online yet → voicemail TeXML):',
+          `    curl -s -X POST ${url}/telnyx/voice -d 'To=${encodeURIComponent(DEMO.number)}&From=%2B15551230000&CallSid=demo-call-1'`,
+          '',
+          `  Bring ${DEMO.agents[0].displayName} online with a heartbeat, then repeat the curl above (→ <Dial><Sip>):`,
+          `    curl -s ${url}/graphql -H 'content-type: application/json' -H 'authorization: Bearer ${agent.token}' \\`,
+          `      -d '{"query":"mutation { heartbeat(input: {sipRegistered: false}) { presence { online status } nextHeartbeatInMs } }"}'`,
+        ]),
     '',
     '  Who would ring now (supervisor token):',
     `    curl -s ${url}/graphql -H 'content-type: application/json' -H 'authorization: Bearer ${supervisor.token}' \\`,

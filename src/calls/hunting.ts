@@ -166,6 +166,12 @@ export class Hunting {
       }
       return { texml: renderTexml(response(hangup())), outcome: { kind: 'answered' } };
     }
+    if (status === 'canceled') {
+      // The caller hung up while it rang (DialCallStatus canceled): the call is over, and the agents
+      // who were ringing did not miss it, so nobody is offered again and nothing counts against them.
+      if (session && session.endedAt === null) ledger.finish(session, 'ABANDONED');
+      return { texml: renderTexml(response(hangup())), outcome: { kind: 'hunt-over' } };
+    }
     if (!session || step || session.endedAt !== null) {
       // No hunt to continue: a restart, the forward to the fallback number missed, or a call that has
       // already ended (the caller hung up while it rang): the fallback, and nobody is offered again.

@@ -130,7 +130,6 @@ export function languageMenuDocument(options: readonly LanguageMenuOption[], url
     gather(
       {
         action: urls.language,
-        method: 'POST',
         input: 'dtmf',
         numDigits: 1,
         timeout: MENU_TIMEOUT_SECONDS,

@@ -106,7 +106,6 @@ export const ATTRIBUTES = {
   ],
   Gather: [
     'action',
-    'method',
     'input',
     'timeout',
     'finishOnKey',
@@ -211,8 +210,8 @@ export type RecordAttributes = {
   transcriptionLanguage?: string;
 };
 export type GatherAttributes = {
+  /** Requested with the TeXML application's voice method: Gather has no `method` of its own (gather page). */
   action?: string;
-  method?: HttpMethod;
   input?: 'dtmf' | 'speech' | 'dtmf speech';
   timeout?: number;
   finishOnKey?: string;

@@ -57,7 +57,8 @@ export interface SimCredential {
 
 /** The account's credentials and the login tokens minted for them (JWT-like strings, opaque to clients). */
 export interface CredentialStore {
-  create(input: { name?: string; connectionId: string; sipUsername?: string }): SimCredential;
+  /** `id` recreates a credential a previous run of the simulator made (the demo keeps agents' ids). */
+  create(input: { id?: string; name?: string; connectionId: string; sipUsername?: string }): SimCredential;
   get(id: string): SimCredential | undefined;
   list(): SimCredential[];
   remove(id: string): boolean;

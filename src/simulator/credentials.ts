@@ -53,12 +53,13 @@ export class MemoryCredentialStore implements CredentialStore {
     this.secret = options.secret === undefined ? randomBytes(32) : Buffer.from(options.secret);
   }
 
-  create(input: { name?: string; connectionId: string; sipUsername?: string }): SimCredential {
+  create(input: { id?: string; name?: string; connectionId: string; sipUsername?: string }): SimCredential {
     const sipUsername = input.sipUsername ?? this.freshUsername();
     if (this.list().some((c) => c.sipUsername === sipUsername)) throw new Error(`SIP username ${sipUsername} is taken`);
+    if (input.id !== undefined && this.credentials.has(input.id)) throw new Error(`credential ${input.id} exists`);
     const createdAt = new Date(this.clock.now()).toISOString();
     const credential: SimCredential = {
-      id: randomUUID(),
+      id: input.id ?? randomUUID(),
       // Telnyx names an unnamed credential after its creation time ("2020-06-18 21:32:38.917732Z").
       name: input.name ?? createdAt.replace('T', ' '),
       sipUsername,

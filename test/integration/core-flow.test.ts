@@ -216,7 +216,10 @@ describe.each(await engines())('core flow on $name', ({ open }) => {
       (await server.webhook(`/telnyx/dial-complete/${companyId}`, { DialCallStatus: 'completed', CallSid: 'x' })).body,
     );
     expect(answered).toEqual({ Hangup: '' });
-    for (const status of ['busy', 'no-answer', 'canceled', 'failed']) {
+    // canceled: the caller hung up while it rang; there is nobody left to send to voicemail.
+    const canceled = await server.webhook(`/telnyx/dial-complete/${companyId}`, { DialCallStatus: 'canceled', CallSid: 'x' });
+    expect(parseTexml(canceled.body)).toEqual({ Hangup: '' });
+    for (const status of ['busy', 'no-answer', 'failed']) {
       const res = await server.webhook(`/telnyx/dial-complete/${companyId}`, { DialCallStatus: status, CallSid: 'x' });
       expect(res.status).toBe(200);
       const r = parseTexml(res.body);

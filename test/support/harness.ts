@@ -7,7 +7,8 @@ import pg from 'pg';
 import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
 import { buildApp, type App } from '../../src/app.js';
-import { loadConfig } from '../../src/config.js';
+import { type Config, loadConfig } from '../../src/config.js';
+import type { HttpRoute } from '../../src/http/router.js';
 import type { Clock } from '../../src/domain/clock.js';
 import { openDatabase, type Database } from '../../src/infra/db.js';
 import { createLogger, type Logger } from '../../src/infra/logger.js';
@@ -35,9 +36,18 @@ export interface TestServer {
 }
 
 export async function startServer(
-  opts: { env?: Record<string, string>; database?: Database; logger?: Logger; webRoot?: string; clock?: Clock } = {},
+  opts: {
+    env?: Record<string, string>;
+    database?: Database;
+    logger?: Logger;
+    webRoot?: string;
+    clock?: Clock;
+    /** Changes the loaded configuration (the simulator points the Telnyx settings at itself). */
+    configure?: (config: Config) => Config;
+    routes?: HttpRoute[];
+  } = {},
 ): Promise<TestServer> {
-  const config = loadConfig({
+  const loaded = loadConfig({
     ADMIN_API_KEY: ADMIN_KEY,
     JWT_SECRET: randomBytes(32).toString('hex'),
     DATA_DIR: 'memory://',
@@ -46,6 +56,7 @@ export async function startServer(
     HOST: '127.0.0.1',
     ...opts.env,
   });
+  const config = opts.configure ? opts.configure(loaded) : loaded;
   const database = opts.database ?? (await openDatabase(config));
   await database.migrate();
   const app = buildApp({
@@ -54,6 +65,7 @@ export async function startServer(
     logger: opts.logger ?? createLogger(config.logLevel),
     webRoot: opts.webRoot,
     clock: opts.clock,
+    routes: opts.routes,
   });
   const url = await app.start(0, '127.0.0.1');
   const clients: Client[] = [];

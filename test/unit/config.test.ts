@@ -24,6 +24,8 @@ const ALL_VARS = [
   'TELNYX_API_KEY',
   'TELNYX_API_BASE_URL',
   'TELNYX_WEBRTC_HOST',
+  'TELNYX_SIMULATOR',
+  'TELNYX_SIMULATOR_PORT',
   'LOG_LEVEL',
   'NODE_ENV',
   'SEED_DEMO',
@@ -98,6 +100,7 @@ describe('loadConfig defaults', () => {
     telnyxApiKey: undefined,
     telnyxApiBaseUrl: 'https://api.telnyx.com/v2',
     telnyxWebrtcHost: undefined,
+    telnyxSimulator: { enabled: true, port: 0 },
     logLevel: 'info',
     production: false,
     seedDemo: true,
@@ -166,6 +169,8 @@ describe('loadConfig defaults', () => {
       TELNYX_API_KEY: 'KEY0123456789',
       TELNYX_API_BASE_URL: 'http://telnyx.internal/v2/',
       TELNYX_WEBRTC_HOST: 'ws://127.0.0.1:9000',
+      TELNYX_SIMULATOR: 'off',
+      TELNYX_SIMULATOR_PORT: '4010',
       LOG_LEVEL: 'debug',
       NODE_ENV: 'production',
       SEED_DEMO: 'false',
@@ -211,6 +216,7 @@ describe('loadConfig defaults', () => {
       telnyxApiKey: 'KEY0123456789',
       telnyxApiBaseUrl: 'http://telnyx.internal/v2',
       telnyxWebrtcHost: 'ws://127.0.0.1:9000',
+      telnyxSimulator: { enabled: false, port: 4010 },
       logLevel: 'debug',
       production: true,
       seedDemo: false,
@@ -317,6 +323,8 @@ describe('invalid values', () => {
     [{ TELNYX_WEBRTC_HOST: 'https://rtc.telnyx.com' }, 'TELNYX_WEBRTC_HOST'],
     [{ TELNYX_API_KEY: 'short' }, 'TELNYX_API_KEY'],
     [{ SEED_DEMO: 'yes' }, 'SEED_DEMO'],
+    [{ TELNYX_SIMULATOR: 'yes' }, 'TELNYX_SIMULATOR'],
+    [{ TELNYX_SIMULATOR_PORT: '70000' }, 'TELNYX_SIMULATOR_PORT'],
     [{ WRITE_BEHIND_MAX_WAITING_ROWS: '10' }, 'WRITE_BEHIND_MAX_WAITING_ROWS'],
     [{ WRITE_BEHIND_MAX_WAITING_ROWS: 'lots' }, 'WRITE_BEHIND_MAX_WAITING_ROWS'],
     [{ AGENT_CALL_MAX_SECONDS: '59' }, 'AGENT_CALL_MAX_SECONDS'],
@@ -442,5 +450,27 @@ describe('webhook body timeout and recording URL allow-list', () => {
       expect(err.message, list).toMatch(/RECORDING_URL_ALLOWLIST: /);
     }
     expect(loadConfig({ ...prod, RECORDING_URL_ALLOWLIST: 'recordings.example.com/voice/' }).recordingUrlRules).toHaveLength(1);
+  });
+});
+
+describe('TELNYX_SIMULATOR: the local Telnyx in the process', () => {
+  const PROD = { NODE_ENV: 'production', ADMIN_API_KEY: ADMIN_KEY, JWT_SECRET: JWT };
+  it.each<[string, Record<string, string>, boolean]>([
+    ['auto without a Telnyx account outside production: on (the demo)', {}, true],
+    ['auto with a Telnyx account: off', { TELNYX_API_KEY: 'KEY0123456789' }, false],
+    ['auto in production: off', PROD, false],
+    ['off: off', { TELNYX_SIMULATOR: 'off' }, false],
+    ['on with an external database: on', { TELNYX_SIMULATOR: 'on', DATABASE_URL: PG }, true],
+  ])('%s', (_name, env, enabled) => {
+    expect(loadConfig(env).telnyxSimulator.enabled).toBe(enabled);
+  });
+
+  it('on in production is refused: it would fake Telnyx', () => {
+    const err = configError({ ...PROD, TELNYX_SIMULATOR: 'on' });
+    expect(err.message).toMatch(/TELNYX_SIMULATOR=on is not allowed when NODE_ENV=production/);
+  });
+
+  it('on beside a Telnyx account is refused: one or the other', () => {
+    expect(configError({ TELNYX_SIMULATOR: 'on', TELNYX_API_KEY: 'KEY0123456789' }).message).toMatch(/replaces the Telnyx account/);
   });
 });
