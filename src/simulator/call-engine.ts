@@ -248,8 +248,9 @@ export class CallEngine {
     sim.status = 'queued';
     sim.observe = opts.observe;
     this.calls.set(sim.sid, sim);
+    const queued = viewOf(sim, this.deps.account.accountSid); // what "Initiate an outbound call" answers
     void this.runOutbound(sim, input).catch((err) => sim.errors.push(`engine failure: ${(err as Error).stack ?? err}`));
-    return viewOf(sim, this.deps.account.accountSid);
+    return queued;
   }
 
   private async runOutbound(sim: SimCall, input: OutboundCall): Promise<void> {
