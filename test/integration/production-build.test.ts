@@ -218,6 +218,10 @@ describe.runIf(hasPostgres)('production build: node dist/main.js from production
     // Nobody online: the company's voicemail, recorded back to this instance.
     expect(doc.Response.Record.action).toBe(`${url}/telnyx/voicemail/${createCompany.id}`);
 
+    // The local Telnyx never runs in production: no control route (a POST there is no route at all).
+    const simulator = await fetch(`${url}/simulator/calls`, { method: 'POST', body: '{"to":"+13055550177"}' });
+    expect(simulator.status).toBe(404);
+
     const page = await fetch(`${url}/`);
     expect(page.status).toBe(200);
     expect(await page.text()).toContain('<script type="module"');
