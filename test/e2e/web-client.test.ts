@@ -3,11 +3,11 @@
  * @telnyx/webrtc SDK talking to a local fake of Telnyx (REST token minting + JSON-RPC WebSocket).
  * One company requires registered softphones, so "online" here means the SDK reached `ready`.
  */
-import { randomUUID } from 'node:crypto';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildWebApp, captureConsole, chromiumAvailable, launchChromium, screenshot } from '../support/browser.js';
-import { startFakeTelnyx, type FakeTelnyx } from '../support/fake-telnyx-rtc.js';
+import { startTestTelnyx, type TestTelnyx } from '../support/local-telnyx.js';
+import type { LegEvents } from '../../src/simulator/contracts.js';
 import { startServer, subscribe, type TestServer } from '../support/harness.js';
 
 const HEARTBEAT_MS = 1000;
@@ -18,7 +18,7 @@ const BREAK_REASONS = ['Coaching', 'Lunch'];
 const PRESENCE_SUB = `subscription($companyId: ID!) { presenceChanged(companyId: $companyId) { agentId online at cause snapshot presence { callState } } }`;
 
 describe.runIf(chromiumAvailable())('web client in Chromium against a fake Telnyx', () => {
-  let fake: FakeTelnyx;
+  let fake: TestTelnyx;
   let server: TestServer;
   let browser: Browser;
   let context: BrowserContext;
@@ -40,7 +40,7 @@ describe.runIf(chromiumAvailable())('web client in Chromium against a fake Telny
   }
 
   beforeAll(async () => {
-    const [webRoot, fakeTelnyx] = await Promise.all([buildWebApp(), startFakeTelnyx()]);
+    const [webRoot, fakeTelnyx] = await Promise.all([buildWebApp(), startTestTelnyx({ apiKey: API_KEY })]);
     fake = fakeTelnyx;
     server = await startServer({
       webRoot,
@@ -67,7 +67,7 @@ describe.runIf(chromiumAvailable())('web client in Chromium against a fake Telny
       ['ben', 'Ben Carter'],
       ['chloe', 'Chloé Martin'],
     ] as const) {
-      const credentialId = randomUUID();
+      const credentialId = fake.newCredential(`nw.${key}`);
       const { createAgent } = await server.admin(
         `mutation($input: CreateAgentInput!) { createAgent(input: $input) { id telnyxCredentialId } }`,
         {
@@ -110,8 +110,9 @@ describe.runIf(chromiumAvailable())('web client in Chromium against a fake Telny
     const ana = await openSoftphone('ana');
     const session = await fake.session(agents.ana.credentialId);
     // The token came from the server's mint call with its API key; the browser never saw the key.
-    expect(fake.mintRequests.find((r) => r.credentialId === agents.ana.credentialId)?.authorization).toBe(`Bearer ${API_KEY}`);
-    expect(session.received.find((m) => m.method === 'login')?.params?.login_token).toMatch(/^fake\./);
+    expect(fake.mintRequests().find((r) => r.credentialId === agents.ana.credentialId)?.authorization).toBe(`Bearer ${API_KEY}`);
+    const loginToken = session.received.find((m) => m.method === 'login')?.params?.login_token;
+    expect(fake.telnyx.credentials.byToken(String(loginToken))?.id).toBe(agents.ana.credentialId);
     await ana.locator('#app[data-telnyx="ready"]').waitFor({ timeout: 20_000 });
     await expect
       .poll(() => ana.locator('#app').getAttribute('data-heartbeats').then(Number), { timeout: 10_000 })
@@ -146,29 +147,32 @@ describe.runIf(chromiumAvailable())('web client in Chromium against a fake Telny
     expect(call.body).not.toContain('nw.ana');
   });
 
-  it('an inbound invite shows the call card with caller id; Answer sends the answer; the board shows the agent on a call; a remote bye ends it', async () => {
+  it('a call to the agent rings the softphone with caller id; Answer answers the leg; the board shows the agent on a call; the far end hanging up ends it', async () => {
     const ben = agents.ben.page!;
     const session = await fake.session(agents.ben.credentialId);
-    const offer = await farEndOffer(ben);
-    const callID = 'e2e-call-answer';
-    fake.push(session, 'telnyx_rtc.invite', {
-      callID,
-      sdp: offer,
-      caller_id_name: 'Alice Johnson',
-      caller_id_number: '+15551230000',
-      callee_id_name: 'nw.ben',
-      callee_id_number: 'nw.ben',
-    });
+    const { events, heard } = legEvents();
+    const leg = fake.telnyx.gateway.offer(
+      {
+        legSid: 'v3:e2e-call-answer',
+        parentCallSid: null,
+        from: '+15551230000',
+        to: 'sip:nw.ben@sip.telnyx.com',
+        callerName: 'Alice Johnson',
+      },
+      events,
+    );
+    expect(leg).not.toBeNull();
 
     await ben.locator('#call-card').waitFor({ state: 'visible', timeout: 10_000 });
     expect(await ben.locator('#caller-name').textContent()).toBe('Alice Johnson');
     expect(await ben.locator('#caller-number').textContent()).toBe('+15551230000');
+    expect(heard).toEqual(['ringing']);
     await screenshot(ben, 'agent-incoming-call');
 
     await ben.getByRole('button', { name: 'Answer' }).click();
     const answer = await fake.waitFor(session, (m) => m.method === 'telnyx_rtc.answer', 20_000);
-    expect(answer.params?.dialogParams?.callID).toBe(callID);
     expect(answer.params?.sdp).toContain('m=audio');
+    await expect.poll(() => heard, { timeout: 10_000 }).toEqual(['ringing', 'answered']);
     await ben.getByRole('button', { name: 'Hang up' }).waitFor({ timeout: 15_000 });
     await expect.poll(() => ben.locator('#call-timer').textContent(), { timeout: 5_000 }).toMatch(/^0:0[1-9]$/);
     // The softphone reports the call state: routing and the board see the agent busy.
@@ -178,24 +182,26 @@ describe.runIf(chromiumAvailable())('web client in Chromium against a fake Telny
     await screenshot(ben, 'agent-on-call');
     await screenshot(board, 'supervisor-board-on-call');
 
-    fake.push(session, 'telnyx_rtc.bye', { callID, cause: 'NORMAL_CLEARING', causeCode: 16, sipCode: 200, sipReason: 'OK' });
+    leg!.end('completed'); // the caller hung up: Telnyx sends the softphone a bye
     await ben.locator('#call-card').waitFor({ state: 'hidden', timeout: 10_000 });
     await board.locator(`article.available[data-agent-id="${agents.ben.id}"]`).waitFor({ timeout: 5_000 });
   });
 
-  it('Decline on a ringing call sends a bye with USER_BUSY', async () => {
+  it('Decline on a ringing call sends a bye with USER_BUSY: the leg is refused busy', async () => {
     const ben = agents.ben.page!;
     const session = await fake.session(agents.ben.credentialId);
-    const callID = 'e2e-call-decline';
-    fake.push(session, 'telnyx_rtc.invite', {
-      callID,
-      sdp: await farEndOffer(ben),
-      caller_id_name: 'Bob',
-      caller_id_number: '+15557654321',
-    });
+    const { events, heard } = legEvents();
+    fake.telnyx.gateway.offer(
+      { legSid: 'v3:e2e-call-decline', parentCallSid: null, from: '+15557654321', to: 'sip:nw.ben@sip.telnyx.com', callerName: 'Bob' },
+      events,
+    );
     await ben.getByRole('button', { name: 'Decline' }).click();
-    const bye = await fake.waitFor(session, (m) => m.method === 'telnyx_rtc.bye' && m.params?.dialogParams?.callID === callID);
+    const bye = await fake.waitFor(
+      session,
+      (m) => m.method === 'telnyx_rtc.bye' && (m.params as { cause?: string })?.cause === 'USER_BUSY',
+    );
     expect(bye.params?.cause).toBe('USER_BUSY');
+    await expect.poll(() => heard, { timeout: 10_000 }).toEqual(['ringing', 'busy']);
     await ben.locator('#call-card').waitFor({ state: 'hidden' });
   });
 
@@ -367,19 +373,16 @@ describe.runIf(chromiumAvailable())('web client in Chromium against a fake Telny
   });
 });
 
-/** A real SDP offer from a second RTCPeerConnection in the page: the stand-in for Telnyx's media side. */
-async function farEndOffer(page: Page): Promise<string> {
-  return page.evaluate(async () => {
-    const pc = new RTCPeerConnection({ iceServers: [] });
-    pc.addTransceiver('audio', { direction: 'sendrecv' });
-    await pc.setLocalDescription(await pc.createOffer());
-    await new Promise<void>((resolve) => {
-      if (pc.iceGatheringState === 'complete') return resolve();
-      pc.addEventListener('icegatheringstatechange', () => pc.iceGatheringState === 'complete' && resolve());
-      setTimeout(resolve, 3000);
-    });
-    (window as unknown as { farEnd: RTCPeerConnection[] }).farEnd ??= [];
-    (window as unknown as { farEnd: RTCPeerConnection[] }).farEnd.push(pc);
-    return pc.localDescription!.sdp;
-  });
+/** What a leg's far end did, in order, as the engine would hear it. */
+function legEvents(): { events: LegEvents; heard: string[] } {
+  const heard: string[] = [];
+  return {
+    heard,
+    events: {
+      ringing: () => heard.push('ringing'),
+      answered: () => heard.push('answered'),
+      rejected: (reason) => heard.push(reason),
+      hungUp: () => heard.push('hung-up'),
+    },
+  };
 }

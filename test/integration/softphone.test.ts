@@ -1,11 +1,11 @@
 /**
- * Query.softphone against a real server and a real (local) Telnyx HTTP API: the login token is
+ * Query.softphone against a real server and the local Telnyx's REST API (src/simulator): the login token is
  * minted server-side with the API key, and every way Telnyx can fail becomes a plain message while
  * an unregistered softphone keeps heartbeating where the company allows it.
  */
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startFakeTelnyx, type FakeTelnyx } from '../support/fake-telnyx-rtc.js';
+import { startTestTelnyx, type TestTelnyx } from '../support/local-telnyx.js';
 import { ADMIN_KEY, startServer, type TestServer } from '../support/harness.js';
 
 const SOFTPHONE = `{ softphone { agentId displayName sipUsername telnyxConfigured loginToken websocketHost heartbeatIntervalMs registrationRequired message } }`;
@@ -31,11 +31,11 @@ async function companyWithAgent(server: TestServer, opts: { allowUnregistered: b
 }
 
 describe('softphone setup with Telnyx configured', () => {
-  let fake: FakeTelnyx;
+  let fake: TestTelnyx;
   let server: TestServer;
 
   beforeAll(async () => {
-    fake = await startFakeTelnyx();
+    fake = await startTestTelnyx({ apiKey: API_KEY });
     server = await startServer({
       env: {
         TELNYX_API_KEY: API_KEY,
@@ -52,7 +52,7 @@ describe('softphone setup with Telnyx configured', () => {
 
   it('mints a login token for the agent credential with the server API key; the key never reaches the agent', async () => {
     fake.failWith(null);
-    const credentialId = randomUUID();
+    const credentialId = fake.newCredential();
     const agent = await companyWithAgent(server, { allowUnregistered: false, credentialId });
     const res = await server.gql(SOFTPHONE, {}, agent.token);
     expect(res.errors).toBeUndefined();
@@ -65,10 +65,11 @@ describe('softphone setup with Telnyx configured', () => {
       registrationRequired: true,
       message: null,
     });
-    expect(res.data.softphone.loginToken).toMatch(/^fake\./);
-    expect(fake.mintRequests.at(-1)).toEqual({ credentialId, authorization: `Bearer ${API_KEY}` });
+    // A token Telnyx minted for this agent's credential (the softphone logs in with it).
+    expect(fake.telnyx.credentials.byToken(res.data.softphone.loginToken)?.id).toBe(credentialId);
+    expect(fake.mintRequests().at(-1)).toEqual({ credentialId, authorization: `Bearer ${API_KEY}` });
     // Linking it asked Telnyx that the credential exists, with the same key.
-    expect(fake.lookupRequests).toContainEqual({ credentialId, authorization: `Bearer ${API_KEY}` });
+    expect(fake.lookupRequests()).toContainEqual({ credentialId, authorization: `Bearer ${API_KEY}` });
     expect(JSON.stringify(res)).not.toContain(API_KEY);
   });
 
@@ -81,7 +82,7 @@ describe('softphone setup with Telnyx configured', () => {
     'Telnyx answering %s → no token, a clear message, and (unregistered allowed) the agent still heartbeats online',
     async (mode, message) => {
       // Linked while Telnyx answers; then Telnyx fails the minting.
-      const agent = await companyWithAgent(server, { allowUnregistered: true, credentialId: randomUUID() });
+      const agent = await companyWithAgent(server, { allowUnregistered: true, credentialId: fake.newCredential() });
       fake.failWith(mode);
       const res = await server.gql(SOFTPHONE, {}, agent.token);
       expect(res.errors).toBeUndefined();
@@ -108,8 +109,8 @@ describe('softphone setup with Telnyx configured', () => {
   });
 
   it('telnyxCredentialId is validated, set and changed through the agent API', async () => {
-    const agent = await companyWithAgent(server, { allowUnregistered: true, credentialId: randomUUID() });
-    const second = randomUUID();
+    const agent = await companyWithAgent(server, { allowUnregistered: true, credentialId: fake.newCredential() });
+    const second = fake.newCredential();
     const updated = await server.admin(
       `mutation($id: ID!, $c: String) { updateAgent(id: $id, input: { telnyxCredentialId: $c }) { telnyxCredentialId } }`,
       { id: agent.agentId, c: second.toUpperCase() },
@@ -149,9 +150,9 @@ describe('softphone setup with Telnyx configured', () => {
 
     it('a crafted id is refused by format, naming the field, and never reaches Telnyx', async () => {
       fake.failWith(null);
-      const agent = await companyWithAgent(server, { allowUnregistered: true, credentialId: randomUUID() });
+      const agent = await companyWithAgent(server, { allowUnregistered: true, credentialId: fake.newCredential() });
       const supervisor = await supervisorOf(agent.companyId);
-      const before = fake.lookupRequests.length + fake.mintRequests.length;
+      const before = fake.lookupRequests().length + fake.mintRequests().length;
       for (const crafted of [
         'cred-dana',
         '../../phone_numbers',
@@ -163,12 +164,12 @@ describe('softphone setup with Telnyx configured', () => {
         const res = await server.gql(UPDATE, { id: agent.agentId, c: crafted }, supervisor);
         expect(res.errors?.[0]?.message, crafted).toMatch(/input\.telnyxCredentialId: must be a Telnyx telephony credential id: a UUID/);
       }
-      expect(fake.lookupRequests.length + fake.mintRequests.length).toBe(before);
+      expect(fake.lookupRequests().length + fake.mintRequests().length).toBe(before);
     });
 
     it('a credential linked to one agent cannot be linked to another, in the same company or another one, with one neutral message', async () => {
       fake.failWith(null);
-      const credentialId = randomUUID();
+      const credentialId = fake.newCredential();
       const owner = await companyWithAgent(server, { allowUnregistered: true, credentialId });
       const other = await companyWithAgent(server, { allowUnregistered: true });
       const ownSupervisor = await supervisorOf(owner.companyId);
@@ -199,8 +200,7 @@ describe('softphone setup with Telnyx configured', () => {
       fake.failWith(null);
       const agent = await companyWithAgent(server, { allowUnregistered: true });
       const supervisor = await supervisorOf(agent.companyId);
-      const unknown = randomUUID();
-      fake.forgetCredential(unknown);
+      const unknown = randomUUID(); // no credential of the account has this id
       const created = await server.gql(CREATE, newAgent(agent.companyId, unknown), supervisor);
       expect(created.errors?.[0]).toMatchObject({
         message: 'Validation error: input.telnyxCredentialId: Telnyx has no telephony credential with this id (HTTP 404)',
@@ -208,7 +208,7 @@ describe('softphone setup with Telnyx configured', () => {
       });
       const updated = await server.gql(UPDATE, { id: agent.agentId, c: unknown }, supervisor);
       expect(updated.errors?.[0]?.message).toMatch(/no telephony credential with this id/);
-      expect(fake.lookupRequests.filter((r) => r.credentialId === unknown)).toHaveLength(2);
+      expect(fake.lookupRequests().filter((r) => r.credentialId === unknown)).toHaveLength(2);
       expect(await agentCount(agent.companyId)).toBe(1);
       expect(await credentialOf(agent.agentId)).toBeNull();
     });
@@ -217,7 +217,7 @@ describe('softphone setup with Telnyx configured', () => {
       ['reset' as const, /Telnyx cannot be reached/],
       [503, /HTTP 503/],
     ])('Telnyx unreachable (%s) → a clear error and nothing saved', async (mode, why) => {
-      const linked = randomUUID();
+      const linked = fake.newCredential();
       const agent = await companyWithAgent(server, { allowUnregistered: true, credentialId: linked });
       const supervisor = await supervisorOf(agent.companyId);
       fake.failWith(mode);
@@ -251,16 +251,16 @@ describe('softphone setup with Telnyx configured', () => {
       const crafted = '../../phone_numbers';
       await server.database.prisma.agent.update({ where: { id: agent.agentId }, data: { telnyxCredentialId: crafted } });
       server.app.services.directory.invalidateCompany(agent.companyId);
-      const before = fake.mintRequests.length;
+      const before = fake.mintRequests().length;
       const { data } = await server.gql(SOFTPHONE, {}, agent.token);
       expect(data.softphone.loginToken).toBeNull();
       expect(data.softphone.message).toMatch(/not a valid telephony credential id; an admin must set telnyxCredentialId again/);
-      expect(fake.mintRequests.length).toBe(before);
+      expect(fake.mintRequests().length).toBe(before);
     });
   });
 
   it('only an agent token gets a softphone setup', async () => {
-    const agent = await companyWithAgent(server, { allowUnregistered: true, credentialId: randomUUID() });
+    const agent = await companyWithAgent(server, { allowUnregistered: true, credentialId: fake.newCredential() });
     const { issueSupervisorToken } = await server.admin(`mutation($id: ID!) { issueSupervisorToken(companyId: $id) { token } }`, {
       id: agent.companyId,
     });
@@ -270,7 +270,7 @@ describe('softphone setup with Telnyx configured', () => {
   });
 
   it('reportCallState renews the lease and publishes the call state to supervisors at once', async () => {
-    const agent = await companyWithAgent(server, { allowUnregistered: true, credentialId: randomUUID() });
+    const agent = await companyWithAgent(server, { allowUnregistered: true, credentialId: fake.newCredential() });
     await server.gql(`mutation { heartbeat(input: { sipRegistered: false }) { presence { online } } }`, {}, agent.token);
     const res = await server.gql(
       `mutation { reportCallState(input: { callState: "active", sipRegistered: false }) { online activeCalls callState } }`,
