@@ -1,19 +1,24 @@
 // The supervisor board: a DOM-free controller (live presence, figures, route preview, voicemails,
-// routing and status actions) and the panels that show it.
+// routing and status actions) and the panels that show it; in the demo, "Simulate a call".
 import { connect } from '../api.js';
 import { h, replace } from '../dom.js';
 import { createBoardController } from './controller.js';
-import { agentsPanel, previewPanel, routingPanel, statsPanel, topbarPanel, voicemailsPanel } from './panels.js';
+import { agentsPanel, previewPanel, routingPanel, simulatorPanel, statsPanel, topbarPanel, voicemailsPanel } from './panels.js';
+import { createSimulatorController } from './simulator.js';
 
 /** Mounts the board into `root`; the returned function takes it all down again. */
 export function mountBoard(root: HTMLElement, token: string, companyId: string, signOut: () => void): () => void {
-  const controller = createBoardController({ api: connect(token), companyId });
+  const api = connect(token);
+  const controller = createBoardController({ api, companyId });
+  // The demo's local Telnyx only: the panel stays hidden unless GET /simulator answers.
+  const simulator = createSimulatorController({ api, companyId });
   const topbar = topbarPanel(controller, signOut);
   const stats = statsPanel(controller);
   const agents = agentsPanel(controller);
   const preview = previewPanel(controller);
   const routing = routingPanel(controller);
   const voicemails = voicemailsPanel(controller);
+  const simulate = simulatorPanel(simulator);
   replace(
     root,
     topbar.element,
@@ -22,12 +27,13 @@ export function mountBoard(root: HTMLElement, token: string, companyId: string, 
       { class: 'board' },
       stats.element,
       agents.element,
-      h('div', { class: 'side' }, preview.element, routing.element),
+      h('div', { class: 'side' }, simulate.element, preview.element, routing.element),
       voicemails.element,
     ),
   );
   return () => {
-    for (const p of [topbar, stats, agents, preview, routing, voicemails]) p.dispose();
+    for (const p of [topbar, stats, agents, preview, routing, voicemails, simulate]) p.dispose();
+    simulator.dispose();
     controller.dispose();
     replace(root);
   };

@@ -9,6 +9,7 @@ import { Disposer, type Panel } from '../store.js';
 import type { BoardController, BoardState, BoardVoicemail, RoutePreview } from './controller.js';
 import { sortRows, type AgentRow } from './presence-model.js';
 import { FALLBACKS, ROUTING_MODES, validateRoutingForm, type RoutingFormValues } from './routing-form.js';
+import { DEFAULT_CALLER, type SimulatedResult, type SimulatorController } from './simulator.js';
 import { renderStats } from './stats.js';
 
 const SKIP_LABELS: Record<string, string> = {
@@ -378,4 +379,130 @@ export function voicemailsPanel(c: BoardController): Panel {
     },
   );
   return { element, dispose: stop };
+}
+
+const OUTCOME_TONES: Record<string, string> = { ANSWERED: 'ok', VOICEMAIL: 'warn', FORWARDED: 'call' };
+
+function outcomeLine(r: SimulatedResult): HTMLElement {
+  const details = [
+    r.answeredBy ? `answered by ${r.answeredBy}` : null,
+    `lasted ${formatDuration(r.duration * 1000)}`,
+    // The call log's word differs from the wire's only for after-hours calls: say both then.
+    r.heard !== r.outcome ? `heard as ${r.heard}` : null,
+  ].filter(Boolean);
+  return h(
+    'p',
+    { class: 'sim-outcome-line', 'data-call-sid': r.callSid },
+    h('strong', { class: `outcome ${OUTCOME_TONES[r.outcome] ?? 'bad'}`, 'data-outcome': r.outcome }, r.outcome),
+    h('span', { class: 'muted' }, details.join(' · ')),
+  );
+}
+
+/** A step as a supervisor reads it: the webhooks' per-call signature (`?mac=…`) says nothing to them. */
+const readableLine = (line: string) => line.replace(/([?&]mac=)[\w-]+/g, '$1…');
+
+/**
+ * "Simulate a call": only where the server runs the local Telnyx (the demo). Places a call to one of
+ * the company's numbers and shows its steps live, then its outcome; one call at a time.
+ */
+export function simulatorPanel(sim: SimulatorController): Panel {
+  const d = new Disposer();
+  const to = h('select', { id: 'sim-to', name: 'to', required: true });
+  const from = h('input', { id: 'sim-from', name: 'from', type: 'tel', value: DEFAULT_CALLER, autocomplete: 'off', required: true });
+  const digits = h('input', { id: 'sim-digits', name: 'digits', inputmode: 'numeric', placeholder: 'optional', autocomplete: 'off' });
+  const talk = h('input', {
+    id: 'sim-talk',
+    name: 'talkSeconds',
+    type: 'number',
+    inputmode: 'numeric',
+    min: 1,
+    max: 3600,
+    placeholder: '30',
+  });
+  const submit = h('button', { type: 'submit', class: 'primary', id: 'simulate-call' }, 'Simulate a call');
+  const outcome = h('div', { class: 'sim-outcome', id: 'simulate-outcome', role: 'status' });
+  const log = h('ol', {
+    class: 'sim-log',
+    id: 'simulate-log',
+    role: 'log',
+    'aria-live': 'polite',
+    'aria-label': 'Steps of the simulated call',
+  });
+  const field = (label: string, input: HTMLElement) => h('label', { class: 'field' }, h('span', {}, label), input);
+  const form = h(
+    'form',
+    { class: 'sim-form', id: 'simulate-form', novalidate: true },
+    field('Number called', to),
+    field("Caller's number", from),
+    h('div', { class: 'sim-row' }, field('Menu keys', digits), field('Talk time (s)', talk)),
+    h('div', { class: 'form-actions' }, submit),
+  );
+  const element = h(
+    'section',
+    { class: 'card sim-card', id: 'simulator', 'aria-labelledby': 'simulator-title', hidden: true },
+    h(
+      'div',
+      { class: 'card-head' },
+      h('h2', { id: 'simulator-title' }, 'Simulate a call'),
+      h('span', { class: 'muted small-note' }, 'local Telnyx'),
+    ),
+    form,
+    outcome,
+    log,
+  );
+  const onSubmit = (ev: Event) => {
+    ev.preventDefault();
+    void sim.simulate({ to: to.value, from: from.value, digits: digits.value, talkSeconds: talk.value });
+  };
+  form.addEventListener('submit', onSubmit);
+  d.add(() => form.removeEventListener('submit', onSubmit));
+
+  let numbersKey = '';
+  let shownSteps = 0;
+  let shownCall = -1;
+  d.add(
+    sim.store.subscribe((s) => {
+      element.hidden = s.available !== true;
+      if (!s.available) return;
+      const key = s.numbers.map((n) => n.e164).join(',');
+      if (key !== numbersKey) {
+        numbersKey = key;
+        const chosen = to.value;
+        replace(to, ...s.numbers.map((n) => h('option', { value: n.e164 }, n.label ? `${n.e164} · ${n.label}` : n.e164)));
+        if (s.numbers.some((n) => n.e164 === chosen)) to.value = chosen;
+      }
+      submit.disabled = s.running || s.numbers.length === 0;
+      submit.textContent = s.running ? 'Calling…' : 'Simulate a call';
+      form.setAttribute('aria-busy', String(s.running));
+      // A new call starts a new log; within a call only the new steps are appended (the log is live).
+      if (s.calls !== shownCall) {
+        shownCall = s.calls;
+        shownSteps = 0;
+        replace(log);
+      }
+      for (const step of s.steps.slice(shownSteps)) {
+        log.append(
+          h(
+            'li',
+            { 'data-kind': step.kind },
+            h('span', { class: 'sim-at' }, `${step.at.toFixed(1)} s`),
+            h('span', { title: step.line }, readableLine(step.line)),
+          ),
+        );
+      }
+      if (s.steps.length > shownSteps) log.scrollTop = log.scrollHeight;
+      shownSteps = s.steps.length;
+      const problems = s.result?.errors ?? [];
+      replace(
+        outcome,
+        s.numbersError ? h('p', { class: 'error' }, s.numbersError) : null,
+        !s.numbersError && s.numbers.length === 0 ? h('p', { class: 'muted' }, 'This company has no phone number to call yet.') : null,
+        s.running && s.steps.length === 0 ? h('p', { class: 'muted' }, 'Placing the call…') : null,
+        s.error ? h('p', { class: 'error' }, `The call could not be simulated: ${s.error}`) : null,
+        s.result ? outcomeLine(s.result) : null,
+        problems.length ? h('ul', { class: 'sim-errors error' }, ...problems.map((p) => h('li', {}, p))) : null,
+      );
+    }),
+  );
+  return { element, dispose: () => d.dispose() };
 }

@@ -30,6 +30,7 @@ type Documents = {
     "\n  subscription VoicemailReceived($companyId: ID!) {\n    voicemailReceived(companyId: $companyId) {\n      ...VoicemailFields\n    }\n  }\n": typeof types.VoicemailReceivedDocument,
     "\n  fragment CompanyStatsFields on CompanyStats {\n    at\n    agents {\n      available\n      onCall\n      ringing\n      onBreak\n      wrapUp\n      offline\n      total\n    }\n    callsWaiting\n    callsRinging\n    callsActive\n    longestWaitSeconds\n    answeredToday\n    missedToday\n    averageAnswerSeconds\n  }\n": typeof types.CompanyStatsFieldsFragmentDoc,
     "\n  subscription CompanyStatsChanged($companyId: ID!) {\n    companyStatsChanged(companyId: $companyId) {\n      ...CompanyStatsFields\n    }\n  }\n": typeof types.CompanyStatsChangedDocument,
+    "\n  query BoardPhoneNumbers($companyId: ID!) {\n    company(id: $companyId) {\n      id\n      phoneNumbers {\n        id\n        e164\n        label\n      }\n    }\n  }\n": typeof types.BoardPhoneNumbersDocument,
 };
 const documents: Documents = {
     "\n  query Viewer {\n    viewer {\n      role\n      companyId\n      agentId\n    }\n  }\n": types.ViewerDocument,
@@ -47,6 +48,7 @@ const documents: Documents = {
     "\n  subscription VoicemailReceived($companyId: ID!) {\n    voicemailReceived(companyId: $companyId) {\n      ...VoicemailFields\n    }\n  }\n": types.VoicemailReceivedDocument,
     "\n  fragment CompanyStatsFields on CompanyStats {\n    at\n    agents {\n      available\n      onCall\n      ringing\n      onBreak\n      wrapUp\n      offline\n      total\n    }\n    callsWaiting\n    callsRinging\n    callsActive\n    longestWaitSeconds\n    answeredToday\n    missedToday\n    averageAnswerSeconds\n  }\n": types.CompanyStatsFieldsFragmentDoc,
     "\n  subscription CompanyStatsChanged($companyId: ID!) {\n    companyStatsChanged(companyId: $companyId) {\n      ...CompanyStatsFields\n    }\n  }\n": types.CompanyStatsChangedDocument,
+    "\n  query BoardPhoneNumbers($companyId: ID!) {\n    company(id: $companyId) {\n      id\n      phoneNumbers {\n        id\n        e164\n        label\n      }\n    }\n  }\n": types.BoardPhoneNumbersDocument,
 };
 
 /**
@@ -109,6 +111,10 @@ export function graphql(source: "\n  fragment CompanyStatsFields on CompanyStats
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "\n  subscription CompanyStatsChanged($companyId: ID!) {\n    companyStatsChanged(companyId: $companyId) {\n      ...CompanyStatsFields\n    }\n  }\n"): typeof import('./graphql.js').CompanyStatsChangedDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query BoardPhoneNumbers($companyId: ID!) {\n    company(id: $companyId) {\n      id\n      phoneNumbers {\n        id\n        e164\n        label\n      }\n    }\n  }\n"): typeof import('./graphql.js').BoardPhoneNumbersDocument;
 
 
 export function graphql(source: string) {

@@ -285,6 +285,13 @@ export type CompanyStatsChangedSubscriptionVariables = Exact<{
 
 export type CompanyStatsChangedSubscription = { companyStatsChanged: { at: string, callsWaiting: number, callsRinging: number, callsActive: number, longestWaitSeconds: number, answeredToday: number, missedToday: number, averageAnswerSeconds: number | null, agents: { available: number, onCall: number, ringing: number, onBreak: number, wrapUp: number, offline: number, total: number } } };
 
+export type BoardPhoneNumbersQueryVariables = Exact<{
+  companyId: string | number;
+}>;
+
+
+export type BoardPhoneNumbersQuery = { company: { id: string, phoneNumbers: Array<{ id: string, e164: string, label: string | null }> } | null };
+
 export class TypedDocumentString<TResult, TVariables>
   extends String
   implements DocumentTypeDecoration<TResult, TVariables>
@@ -534,3 +541,15 @@ export const CompanyStatsChangedDocument = new TypedDocumentString(`
   missedToday
   averageAnswerSeconds
 }`) as unknown as TypedDocumentString<CompanyStatsChangedSubscription, CompanyStatsChangedSubscriptionVariables>;
+export const BoardPhoneNumbersDocument = new TypedDocumentString(`
+    query BoardPhoneNumbers($companyId: ID!) {
+  company(id: $companyId) {
+    id
+    phoneNumbers {
+      id
+      e164
+      label
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<BoardPhoneNumbersQuery, BoardPhoneNumbersQueryVariables>;

@@ -202,3 +202,16 @@ export const CompanyStatsChangedSubscription = graphql(`
     }
   }
 `);
+
+export const BoardPhoneNumbersQuery = graphql(`
+  query BoardPhoneNumbers($companyId: ID!) {
+    company(id: $companyId) {
+      id
+      phoneNumbers {
+        id
+        e164
+        label
+      }
+    }
+  }
+`);
