@@ -113,7 +113,14 @@ export function buildApp(deps: AppDeps): App {
   });
   const yoga = createGraphqlHttp({ config, services, metrics, logger, gate });
 
-  const serveStatic = createStaticHandler({ root: deps.webRoot ?? WEB_ROOT, notBuilt: WEB_NOT_BUILT });
+  const serveStatic = createStaticHandler({
+    root: deps.webRoot ?? WEB_ROOT,
+    notBuilt: WEB_NOT_BUILT,
+    // Voicemail players may load what the recording allowlist lets in over http (the demo's local Telnyx).
+    httpMediaOrigins: config.recordingUrlRules
+      .filter((r) => r.protocol === 'http:')
+      .map((r) => `http://${r.host}${r.port ? `:${r.port}` : ''}`),
+  });
 
   const isRead = (method: string) => method === 'GET' || method === 'HEAD';
   const routes: HttpRoute[] = [

@@ -30,20 +30,23 @@ const IMMUTABLE = 'public, max-age=31536000, immutable';
 /**
  * The app's own scripts only (tokens live in sessionStorage: no XSS foothold); WebSockets to this
  * server and to Telnyx's signalling host (any, so TELNYX_WEBRTC_HOST works); voicemail recordings
- * from Telnyx's https storage.
+ * from Telnyx's https storage, and from the http origins the recording allowlist names (the local
+ * Telnyx of the demo; never in production, where http entries are refused).
  */
-const CONTENT_SECURITY_POLICY = [
-  "default-src 'self'",
-  "script-src 'self'",
-  "style-src 'self'",
-  "img-src 'self' data:",
-  "media-src 'self' https: blob:",
-  "connect-src 'self' ws: wss: https:",
-  "worker-src 'self'",
-  "object-src 'none'",
-  "base-uri 'none'",
-  "frame-ancestors 'none'",
-].join('; ');
+export function contentSecurityPolicy(httpMediaOrigins: readonly string[] = []): string {
+  return [
+    "default-src 'self'",
+    "script-src 'self'",
+    "style-src 'self'",
+    "img-src 'self' data:",
+    ["media-src 'self' https: blob:", ...httpMediaOrigins].join(' '),
+    "connect-src 'self' ws: wss: https:",
+    "worker-src 'self'",
+    "object-src 'none'",
+    "base-uri 'none'",
+    "frame-ancestors 'none'",
+  ].join('; ');
+}
 const REVALIDATE = 'no-cache';
 
 export type StaticTarget = { kind: 'file'; relative: string; fallback: boolean } | { kind: 'refused'; status: 400 | 404 };
@@ -80,8 +83,9 @@ export function contentTypeFor(relative: string): string {
 }
 
 /** Returns a handler for GET/HEAD requests; `notBuilt` answers when the root has no index.html. */
-export function createStaticHandler(opts: { root: string; notBuilt: string }) {
+export function createStaticHandler(opts: { root: string; notBuilt: string; httpMediaOrigins?: readonly string[] }) {
   const root = resolve(opts.root);
+  const policy = contentSecurityPolicy(opts.httpMediaOrigins);
   return async function serveStatic(req: IncomingMessage, res: ServerResponse, urlPath: string): Promise<void> {
     const target = resolveStaticPath(urlPath);
     if (target.kind === 'refused')
@@ -99,7 +103,7 @@ export function createStaticHandler(opts: { root: string; notBuilt: string }) {
       'content-length': info.size,
       'cache-control': cacheControlFor(target.relative),
       'x-content-type-options': 'nosniff',
-      ...(target.relative === 'index.html' ? { 'referrer-policy': 'no-referrer', 'content-security-policy': CONTENT_SECURITY_POLICY } : {}),
+      ...(target.relative === 'index.html' ? { 'referrer-policy': 'no-referrer', 'content-security-policy': policy } : {}),
     });
     if (req.method === 'HEAD') return void res.end();
     createReadStream(file)

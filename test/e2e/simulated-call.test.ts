@@ -140,6 +140,20 @@ describe.runIf(chromiumAvailable())('"Simulate a call" on the board, with the lo
       expect(await outcome.textContent()).toBe('VOICEMAIL');
       expect(await emptyBoard.locator('#simulate-outcome .sim-errors').count()).toBe(0);
       await emptyBoard.locator('#voicemails .voicemail').first().waitFor({ timeout: 15_000 });
+      // The recording plays from the local Telnyx (an http origin the page's policy lets in for the demo).
+      const duration = await emptyBoard
+        .locator('#voicemails .voicemail audio')
+        .first()
+        .evaluate(
+          (audio: HTMLAudioElement) =>
+            new Promise<number>((resolve, reject) => {
+              audio.addEventListener('loadedmetadata', () => resolve(audio.duration), { once: true });
+              audio.addEventListener('error', () => reject(new Error(`audio error ${audio.error?.code}`)), { once: true });
+              audio.preload = 'metadata';
+              audio.load();
+            }),
+        );
+      expect(duration).toBeGreaterThan(1);
       await screenshot(emptyBoard, 'simulated-call-board-voicemail');
     } finally {
       await emptyBoard.close();

@@ -7,7 +7,7 @@ import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { resolveStaticPath } from '../../src/http/static-files.js';
+import { contentSecurityPolicy, resolveStaticPath } from '../../src/http/static-files.js';
 import { startServer, type TestServer } from '../support/harness.js';
 
 /** A raw GET: fetch() would normalise `..` and encoded slashes before sending them. */
@@ -55,6 +55,12 @@ describe('static web app', () => {
     expect(res.body).toContain('app shell');
     expect(res.headers['content-security-policy']).toContain("script-src 'self'");
     expect(res.headers['content-security-policy']).toContain("frame-ancestors 'none'");
+    // No http recording host is allowed by default: recordings play from https only.
+    expect(res.headers['content-security-policy']).toContain("media-src 'self' https: blob:;");
+  });
+
+  it("lets voicemail players load from the http recording hosts the allowlist names (the demo's local Telnyx), and only those", () => {
+    expect(contentSecurityPolicy(['http://127.0.0.1:4010'])).toContain("media-src 'self' https: blob: http://127.0.0.1:4010;");
   });
 
   it.each([
