@@ -21,11 +21,11 @@ export interface SimulatorHost {
   telnyx: LocalTelnyx;
   /** The service's configuration with its Telnyx settings pointed at the local Telnyx. */
   configure<C extends Config>(config: C): C;
-  /** A credential for every agent (created, or recreated under its kept id). */
+  /** A credential for every agent (created, or recreated under its kept id); how many agents it newly linked. */
   provision(db: Db): Promise<number>;
   /** The TeXML application a called number points at: the service's voice URL and its company's status URL. */
   applicationFor(services: Services, to: string, url: string): Promise<TexmlApplication | null>;
-  /** The /simulator routes, once the service is built and listening at `url`. */
+  /** The /simulator routes, once the service is built and listening at `url`; from then on new agents get credentials too. */
   control(services: Services, db: Db, url: () => string): (req: IncomingMessage, res: ServerResponse, path: string) => Promise<void>;
   close(): Promise<void>;
 }
@@ -52,6 +52,29 @@ export async function startSimulatorHost(
   const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
   const telnyx = await LocalTelnyx.start({ ...time, port: config.telnyxSimulator.port, host, log: (line) => logger.debug(line) });
   logger.info({ url: telnyx.url }, 'local Telnyx started (TELNYX_SIMULATOR): calls, softphones and webhooks run against it');
+  /** Gives every agent (of one company, or all) a credential; returns how many agents it newly linked. */
+  async function provision(db: Db, companyId?: string): Promise<number> {
+    const agents = await db.agent.findMany({
+      where: companyId ? { companyId } : {},
+      select: { id: true, displayName: true, sipUsername: true, telnyxCredentialId: true },
+    });
+    let linked = 0;
+    for (const agent of agents) {
+      // A credential the agent was linked to on purpose (made through the REST API) stays.
+      if (agent.telnyxCredentialId && telnyx.credentials.get(agent.telnyxCredentialId)) continue;
+      const credential = telnyx.ensureCredential({
+        id: agent.telnyxCredentialId ?? undefined,
+        sipUsername: agent.sipUsername,
+        name: agent.displayName,
+      });
+      if (agent.telnyxCredentialId !== credential.id) {
+        await db.agent.update({ where: { id: agent.id }, data: { telnyxCredentialId: credential.id } });
+        linked++;
+      }
+    }
+    return linked;
+  }
+
   return {
     telnyx,
     applicationFor,
@@ -67,21 +90,16 @@ export async function startSimulatorHost(
         recordingUrlRules: [...c.recordingUrlRules, ...parseRecordingAllowList(telnyx.url, { production: false })],
       };
     },
-    async provision(db) {
-      const agents = await db.agent.findMany({ select: { id: true, displayName: true, sipUsername: true, telnyxCredentialId: true } });
-      for (const agent of agents) {
-        const credential = telnyx.ensureCredential({
-          id: agent.telnyxCredentialId ?? undefined,
-          sipUsername: agent.sipUsername,
-          name: agent.displayName,
-        });
-        if (agent.telnyxCredentialId !== credential.id) {
-          await db.agent.update({ where: { id: agent.id }, data: { telnyxCredentialId: credential.id } });
-        }
-      }
-      return agents.length;
-    },
+    provision: (db) => provision(db),
     control(services, db, url) {
+      // Agents added while running get their credential at once (and the cache learns of it).
+      services.directory.onChange((change) => {
+        if (!('company' in change)) return;
+        void provision(db, change.company).then(
+          (linked) => linked > 0 && services.directory.invalidateCompany(change.company),
+          (err) => logger.warn({ err, companyId: change.company }, 'local Telnyx: could not give new agents a credential'),
+        );
+      });
       return createControlEndpoint({
         telnyx,
         applicationFor: (to) => applicationFor(services, to, url()),

@@ -6,7 +6,7 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startServer, type TestServer } from '../support/harness.js';
+import { startServer, type TestServer, waitFor } from '../support/harness.js';
 import { type Simulation, startSimulation } from '../support/simulation.js';
 
 const CLI = fileURLToPath(new URL('../../src/simulator/cli.ts', import.meta.url));
@@ -65,6 +65,24 @@ describe('npm run simulate against a server with its own local Telnyx (the demo)
     const run = await simulate(['--to', number, '--server', sim.server.url, '--script', 'agent quentin answers after 1 s', '--talk', '1']);
     expect(run.last).toMatchObject({ outcome: 'ANSWERED', answeredBy: agent, errors: [] });
   }, 60_000);
+
+  it('an agent added while the demo runs gets a softphone credential on the local Telnyx at once', async () => {
+    const companyId = (await sim.server.database.prisma.phoneNumber.findFirstOrThrow({ where: { e164: number } })).companyId;
+    const { createAgent } = await sim.server.admin(`mutation($i: CreateAgentInput!) { createAgent(input: $i) { id } }`, {
+      i: { companyId, displayName: 'Rita Newcomer', sipUsername: 'rita.newcomer' },
+    });
+    const token = await agentToken(sim, 'rita.newcomer');
+    const setup = await waitFor(
+      async () => (await sim.server.gql('{ softphone { telnyxConfigured loginToken websocketHost } }', {}, token)).data?.softphone,
+      (s) => s?.loginToken,
+      { what: 'a minted login token for the new agent' },
+    );
+    expect(setup.websocketHost).toBe(sim.telnyx.websocketUrl.replace('127.0.0.1', 'localhost'));
+    const credential = sim.telnyx.credentials.byToken(setup.loginToken);
+    expect(credential?.sipUsername).toBe('rita.newcomer');
+    const row = await sim.server.database.prisma.agent.findUniqueOrThrow({ where: { id: createAgent.id } });
+    expect(row.telnyxCredentialId).toBe(credential?.id);
+  });
 
   it('bad requests get a plain error, not a call', async () => {
     const post = (body: unknown) =>
