@@ -9,7 +9,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo, Socket } from 'node:net';
 import { type Clock, systemClock } from '../domain/clock.js';
 import { CallEngine, type CallerScript, type InboundOptions, type TexmlApplication } from './call-engine.js';
-import { type CallControl, type ConferenceControl, SimApiError, type SimCallView } from './contracts.js';
+import { type CallControl, SimApiError, type SimCallView } from './contracts.js';
 import { MemoryCredentialStore } from './credentials.js';
 import { MemoryMediaStore } from './media.js';
 import { createRestApi } from './rest-api.js';
@@ -183,24 +183,9 @@ export class LocalTelnyx {
     }
   }
 
-  /** What the REST API may do to calls. Conferences and supervision are not simulated yet. */
+  /** What the REST API may do to calls, conferences and participants: the engine plays them. */
   private callControl(): CallControl {
     const engine = this.engine;
-    const notSimulated = (what: string) =>
-      new SimApiError(422, '90000', 'Not simulated', `${what} is not simulated by the local Telnyx yet`);
-    const conferences: ConferenceControl = {
-      list: () => [],
-      get: () => undefined,
-      dial: () => {
-        throw notSimulated('Dialing a conference participant');
-      },
-      update: () => {
-        throw notSimulated('Updating a conference participant');
-      },
-      remove: () => {
-        throw notSimulated('Removing a conference participant');
-      },
-    };
     const mustExist = (callSid: string): SimCallView => {
       const view = engine.view(callSid);
       if (!view) throw new SimApiError(404, '10005', 'Resource not found', `No call ${callSid}`);
@@ -208,7 +193,8 @@ export class LocalTelnyx {
     };
     return {
       createCall: (input) => {
-        if (input.superviseCallSid) throw notSimulated('SuperviseCallSid');
+        // A supervising call joins another call's audio; it plays no TeXML of its own (see CallEngine.superviseCall).
+        if (input.superviseCallSid) return engine.superviseCall(input, input.superviseCallSid, input.supervisingRole ?? 'barge');
         if (!input.url && !input.texml)
           throw new SimApiError(422, '10032', 'Missing required parameter', 'Url or Texml is required', '/Url');
         return engine.outbound(input);
@@ -220,7 +206,7 @@ export class LocalTelnyx {
       },
       getCall: (callSid) => engine.view(callSid),
       listCalls: () => engine.list(),
-      conferences,
+      conferences: engine.conferenceControl,
     };
   }
 }
