@@ -13,7 +13,14 @@ import {
   voiceDocument,
 } from '../domain/call-flow.js';
 import type { Clock } from '../domain/clock.js';
-import { decideRoute, type AgentSnapshot, type CallContext, type RoutePlan } from '../domain/routing.js';
+import {
+  decideRoute,
+  type AgentSnapshot,
+  type CallContext,
+  type FallbackReason,
+  type RoutePlan,
+  type RoutingPolicy,
+} from '../domain/routing.js';
 import { allOf, hasSkill, menuChoice, skillsNamed, type SkillExpression } from '../domain/skills.js';
 import { hangup, renderTexml, response } from '../domain/texml.js';
 import { routingOutcome, type CallStepOutcome } from '../domain/webhook-outcome.js';
@@ -24,7 +31,7 @@ import type { CallbackUrlSigner } from '../telnyx/callback-mac.js';
 import type { AgentActivityKeeper } from './agent-activity-keeper.js';
 import type { CallLedger } from './call-ledger.js';
 import { dayOf, type CallScope } from './call-scope.js';
-import type { CallSession, CallSessions } from './call-sessions.js';
+import type { CallOutcome, CallSession, CallSessions } from './call-sessions.js';
 
 export interface CallDecision {
   plan: RoutePlan;
@@ -215,7 +222,7 @@ export class Hunting {
       if (first && company.policy.mode === 'ROUND_ROBIN') void this.rememberRoundRobin(company, plan.targets[0]!.agentId);
       ledger.changed(session);
     } else if (plan.kind === 'FALLBACK') {
-      ledger.finish(session, plan.reason === 'AFTER_HOURS' ? 'AFTER_HOURS' : plan.fallback === 'NUMBER' ? 'FORWARDED' : 'VOICEMAIL');
+      ledger.finish(session, fallbackOutcome(plan.reason, company.policy));
     }
     return { plan, texml: renderTexml(voiceDocument(plan, company.policy, this.urls(company))) };
   }
@@ -228,6 +235,16 @@ export class Hunting {
       this.deps.logger.warn({ err, companyId: company.id }, 'could not persist the round-robin position');
     }
   }
+}
+
+/**
+ * The call log's outcome for a fallback: AFTER_HOURS whatever it does then; otherwise what
+ * fallbackDocument does (a HANGUP fallback hangs up; a NUMBER without a number records a voicemail).
+ */
+function fallbackOutcome(reason: FallbackReason, policy: RoutingPolicy): CallOutcome {
+  if (reason === 'AFTER_HOURS') return 'AFTER_HOURS';
+  if (policy.fallbackKind === 'NUMBER' && policy.fallbackNumber) return 'FORWARDED';
+  return policy.fallbackKind === 'HANGUP' ? 'HUNG_UP' : 'VOICEMAIL';
 }
 
 function stepOf(decision: CallDecision): CallStep {
