@@ -5,12 +5,35 @@
  * caller's number, the agent answers in the page, the caller hangs up, and the board follows the agent
  * from on call through wrap-up to available and shows the outcome; with nobody online, voicemail.
  */
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildWebApp, captureConsole, chromiumAvailable, launchChromium, screenshot } from '../support/browser.js';
 import { type SimulatedCompany, type Simulation, startSimulation } from '../support/simulation.js';
 
 const CALLER = '+15557654321';
+const CLI = fileURLToPath(new URL('../../src/simulator/cli.ts', import.meta.url));
+
+/** `npm run simulate` as a user runs it: its printed lines and the last one's JSON. */
+function simulate(args: string[]): Promise<{ code: number | null; lines: string[]; last: any }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', CLI, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.on('error', reject);
+    child.on('close', (code) => {
+      const lines = out.trim().split('\n');
+      let last: unknown = null;
+      try {
+        last = JSON.parse(lines.at(-1) ?? '');
+      } catch {
+        last = { unparsable: lines.at(-1) };
+      }
+      resolve({ code, lines, last });
+    });
+  });
+}
 
 describe.runIf(chromiumAvailable())('"Simulate a call" on the board, with the local Telnyx, in Chromium', () => {
   let sim: Simulation;
@@ -122,6 +145,20 @@ describe.runIf(chromiumAvailable())('"Simulate a call" on the board, with the lo
     expect(await board.locator('#simulate-log li').count()).toBe(0);
     expect(firstSteps).toBeGreaterThan(0);
     expect(await board.getByRole('button', { name: 'Simulate a call' }).isEnabled()).toBe(true);
+  });
+
+  it('npm run simulate rings the same softphone: the agent answers in the page and the last line says ANSWERED', {
+    timeout: 120_000,
+  }, async () => {
+    await board.locator(`article.available[data-agent-id="${company.agentIds.ana}"]`).waitFor({ timeout: 20_000 });
+    const cli = simulate(['--to', company.number, '--from', CALLER, '--server', sim.server.url, '--talk', '2']);
+    await softphone.locator('#call-card .call-kind', { hasText: 'Incoming call' }).waitFor({ timeout: 30_000 });
+    await softphone.getByRole('button', { name: 'Answer' }).click();
+    const run = await cli;
+    expect(run.code).toBe(0);
+    expect(run.lines.join('\n')).toMatch(/answered; bridged to the caller/);
+    expect(run.last).toMatchObject({ outcome: 'ANSWERED', heard: 'ANSWERED', answeredBy: company.agents.ana, errors: [] });
+    await softphone.locator('#call-card').waitFor({ state: 'hidden', timeout: 20_000 });
   });
 
   it('with nobody online, a call from the board goes to voicemail', { timeout: 120_000 }, async () => {
