@@ -5,8 +5,11 @@
  * backlog, and reports its own CPU share so a generator-bound run is visible.
  */
 import { TokenService } from '../src/auth/tokens.js';
+import { LocalTelnyx } from '../src/simulator/local-telnyx.js';
+import type { CallResult } from '../src/simulator/transcript.js';
+import { CallsTally, kindOf, scenarioText, type CallKind, type CallsTallySummary } from './lib/calls.js';
 import { GraphqlSocket, HttpClient } from './lib/clients.js';
-import { agentId, companyId, companyOfAgent, type Population } from './lib/fixtures.js';
+import { agentId, companyId, companyNumber, companyOfAgent, type Population } from './lib/fixtures.js';
 import { serve } from './lib/rpc.js';
 import { Samples, summarize, type LatencySummary } from './lib/stats.js';
 
@@ -25,7 +28,48 @@ export interface LoadResult {
   notes?: Record<string, number>;
 }
 
+export interface CallsParams {
+  url: string;
+  /** 0: heartbeats alone, paced the same way (the window the calls' cost is measured against). */
+  callsPerSecond: number;
+  durationMs: number;
+  /** Companies 0..answering-1 have agents online; the next `voicemailCompanies` have nobody. */
+  answeringCompanies: number;
+  voicemailCompanies: number;
+  heartbeatsPerSecond: number;
+  /** graphql-ws sockets carrying the heartbeats: the first agents, one socket each. */
+  sockets: number;
+}
+
+export interface CallsLoadResult extends CallsTallySummary {
+  placed: number;
+  /** Placed and not ended within the drain timeout. */
+  unfinished: number;
+  /** Placed over the placing window (the target is callsPerSecond). */
+  placedPerSecond: number;
+  /**
+   * Ended calls per second of the placing window: placed/s × ended/placed. (Ends spread over each
+   * call's own length, so counting them over any wall-clock window would mix in the scripted durations.)
+   */
+  completedPerSecond: number;
+  /** From the last placement to the last call's end: about the longest scripted call (~4 s) unless calls queue. */
+  drainMs: number;
+  /** Most calls in progress at once. */
+  maxConcurrent: number;
+  /** The whole window: placing, then waiting for the last call to end; heartbeats flow throughout. */
+  durationMs: number;
+  heartbeats: LoadResult;
+  generatorCpuPercent: number;
+  /** [CallSid, kind] of every call, so the orchestrator can compare with the service's call log. */
+  callSids: [string, CallKind][];
+}
+
 let population: Population = { agents: 0, agentsPerCompany: 1 };
+/** The local Telnyx of the calls scenario: started before the server, whose TELNYX_PUBLIC_KEY is its key. */
+let telnyx: LocalTelnyx | null = null;
+/** Longest wait for placed calls to end after the placing window (the longest scripted call lasts a few seconds). */
+const CALLS_DRAIN_TIMEOUT_MS = 60_000;
+
 let tokens = new TokenService({ jwtSecret: 'x'.repeat(32), adminApiKey: undefined });
 let agentTokens: string[] = [];
 
@@ -86,7 +130,170 @@ async function openSockets(url: string, count: number, tokenOf: (i: number) => s
   return sockets;
 }
 
+const round1 = (x: number) => Math.round(x * 10) / 10;
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Heartbeats over `sockets` at a fixed rate (open loop) until `stopped()`: every few ms, the
+ * heartbeats that fell due since the last turn go to the next sockets in turn. Like a softphone, a
+ * socket has at most one heartbeat in flight: one falling due while its previous one is unanswered is
+ * skipped and counted (notes.skipped), never queued. Latency is from each send.
+ */
+async function pacedHeartbeats(sockets: GraphqlSocket[], perSecond: number, stopped: () => boolean): Promise<LoadResult> {
+  const samples = new Samples();
+  const waiting = new Set<number>();
+  const inFlight = new Set<Promise<void>>();
+  let errors = 0;
+  let sent = 0;
+  let skipped = 0;
+  const cpu = process.cpuUsage();
+  const started = performance.now();
+  while (!stopped()) {
+    const due = Math.floor(((performance.now() - started) * perSecond) / 1000);
+    for (; sent < due; sent++) {
+      const index = sent % sockets.length;
+      if (waiting.has(index)) {
+        skipped++;
+        continue;
+      }
+      waiting.add(index);
+      const at = performance.now();
+      const one: Promise<void> = sockets[index]!.request(HEARTBEAT_MUTATION).then(
+        (result) => {
+          samples.push(performance.now() - at);
+          if (!result?.data?.heartbeat || result.errors) errors++;
+        },
+        () => void errors++,
+      );
+      inFlight.add(one);
+      void one.finally(() => {
+        waiting.delete(index);
+        inFlight.delete(one);
+      });
+    }
+    await sleep(5);
+  }
+  await Promise.all(inFlight);
+  return finish(samples, errors, performance.now() - started, cpu, { targetPerSecond: perSecond, skipped });
+}
+
+/** The SIP usernames of a company's agents (fixtures: `bench.ag.<index>`). */
+function sipUsernamesOf(company: number): string[] {
+  const first = company * population.agentsPerCompany;
+  return Array.from({ length: population.agentsPerCompany }, (_, k) => `bench.ag.${first + k}`);
+}
+
 serve({
+  /** The calls scenario's local Telnyx (real time), before the server starts: it needs the public key. */
+  async startTelnyx() {
+    await telnyx?.close();
+    telnyx = await LocalTelnyx.start({ host: '127.0.0.1' });
+    return { url: telnyx.url, publicKey: telnyx.publicKey };
+  },
+
+  async stopTelnyx() {
+    await telnyx?.close();
+    telnyx = null;
+    return null;
+  },
+
+  /**
+   * Whole calls through the local Telnyx, placed open loop (call i is due at i / callsPerSecond,
+   * whether or not earlier calls have ended) for `durationMs`, each played to its end, while the
+   * first agents heartbeat over graphql-ws at a paced rate until the last call has ended.
+   */
+  async calls(params: CallsParams): Promise<CallsLoadResult> {
+    if (!telnyx) throw new Error('calls: startTelnyx first');
+    const local = telnyx;
+    const application = {
+      voiceUrl: `${params.url}/telnyx/voice`,
+      voiceMethod: 'POST' as const,
+      statusCallbackMethod: 'POST' as const,
+    };
+    const sockets = await openSockets(params.url, params.sockets, (i) => agentTokens[i]!);
+    const tally = new CallsTally();
+    const callSids: [string, CallKind][] = [];
+    let callsDone = false;
+    const cpu = process.cpuUsage();
+    const started = performance.now();
+    const heartbeats = pacedHeartbeats(sockets, params.heartbeatsPerSecond, () => callsDone);
+    const total = Math.round((params.callsPerSecond * params.durationMs) / 1000);
+    const playing: Promise<void>[] = [];
+    let concurrent = 0;
+    let maxConcurrent = 0;
+    let lastEnd = started;
+    let answering = 0;
+    let voicemail = 0;
+    const place = async (seq: number, dueAt: number) => {
+      const kind = kindOf(seq);
+      // Callers spread over the companies: answered and abandoned calls to those with agents online.
+      const company =
+        kind === 'voicemail'
+          ? params.answeringCompanies + (voicemail++ % params.voicemailCompanies)
+          : answering++ % params.answeringCompanies;
+      const text = scenarioText(kind, {
+        from: `+1202${String(5_000_000 + (seq % 5_000_000)).padStart(7, '0')}`,
+        to: companyNumber(company),
+        agents: kind === 'voicemail' ? [] : sipUsernamesOf(company),
+      });
+      let setupMs: number | null = null;
+      tally.placed(kind);
+      concurrent++;
+      maxConcurrent = Math.max(maxConcurrent, concurrent);
+      try {
+        const result: CallResult = await local.scenario(text, {
+          application: { ...application, statusCallback: `${params.url}/telnyx/status/${encodeURIComponent(companyId(company))}` },
+          observe: (step) => {
+            if (setupMs === null && step.kind === 'fetch' && step.purpose === 'voice URL') setupMs = performance.now() - dueAt;
+          },
+        });
+        callSids.push([result.callSid, kind]);
+        tally.finished(kind, result, setupMs);
+      } catch (err) {
+        tally.failed(`call ${seq} (${kind}) failed: ${(err as Error).message}`);
+      } finally {
+        concurrent--;
+        lastEnd = performance.now();
+      }
+    };
+    let lastPlacedAt = started;
+    for (let seq = 0; seq < total; seq++) {
+      const dueAt = started + (seq * 1000) / params.callsPerSecond;
+      const wait = dueAt - performance.now();
+      if (wait > 1) await sleep(wait);
+      lastPlacedAt = performance.now();
+      playing.push(place(seq, dueAt));
+    }
+    let ended = true;
+    if (total) {
+      const allEnded = Promise.all(playing).then(() => true);
+      ended = await Promise.race([allEnded, sleep(CALLS_DRAIN_TIMEOUT_MS).then(() => false)]);
+    } else {
+      await sleep(params.durationMs); // heartbeats alone, for as long as the calls are placed
+    }
+    callsDone = true;
+    const heartbeatResult = await heartbeats;
+    const wallMs = performance.now() - started;
+    for (const s of sockets) s.close();
+    const summary = tally.summary();
+    const placedPerSecond = total > 1 ? ((total - 1) / (lastPlacedAt - started)) * 1000 : total;
+    const used = process.cpuUsage(cpu);
+    return {
+      ...summary,
+      placed: total,
+      unfinished: ended === false ? total - summary.completed : 0,
+      // Achieved pace: the gaps between the first and the last placement.
+      placedPerSecond: round1(placedPerSecond),
+      completedPerSecond: total ? round1((placedPerSecond * summary.completed) / total) : 0,
+      drainMs: total ? Math.round(lastEnd - lastPlacedAt) : 0,
+      maxConcurrent,
+      durationMs: Math.round(wallMs),
+      heartbeats: heartbeatResult,
+      generatorCpuPercent: Math.round(((used.user + used.system) / 1000 / wallMs) * 100),
+      callSids,
+    };
+  },
+
   /** Mints every agent's token in-process with the server's secret (no GraphQL round trip per agent). */
   async prepare(params: { jwtSecret: string; population: Population; agentTokens: boolean }) {
     population = params.population;

@@ -11,24 +11,20 @@ import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { freshPostgres, PG_URL } from '../test/support/harness.js';
 import { openDatabase } from '../src/infra/db.js';
+import { DEFAULT_RECORDING_URL_ALLOWLIST } from '../src/telnyx/recording-url.js';
+import { loggedOutcomes } from './lib/calls.js';
 import { companyCount, seedPopulation, type Population } from './lib/fixtures.js';
 import { canPin, describeMachine, loadAverage } from './lib/machine.js';
-import { renderMarkdown, renderTable, type BenchResults, type HeartbeatRow } from './lib/report.js';
+import { renderMarkdown, renderTable, type BenchResults, type CallsRow, type HeartbeatRow, type ServerWindow } from './lib/report.js';
 import { Peer } from './lib/rpc.js';
 import { settingsFor, THROUGHPUT_ENV, type BenchSettings } from './lib/settings.js';
 import { ratio, round2 } from './lib/stats.js';
-import type { LoadResult } from './load-process.js';
+import type { CallsLoadResult, CallsParams, LoadResult } from './load-process.js';
 import type { StartParams } from './server-process.js';
 
 const NOTES = new URL('./notes.md', import.meta.url);
 const DOC = new URL('../docs/BENCHMARKS.md', import.meta.url);
 
-interface ServerWindow {
-  wallMs: number;
-  cpuMs: number;
-  cpuPercent: number;
-  writes: number;
-}
 interface Memory {
   heapUsed: number;
   rss: number;
@@ -105,11 +101,11 @@ async function withServer<T>(
 }
 
 /** Runs `load` while the server measures its own CPU and database writes (and profiles, when `profileAs`). */
-async function measured(
+async function measured<L = LoadResult>(
   server: Peer,
-  load: () => Promise<LoadResult>,
+  load: () => Promise<L>,
   profileAs?: string,
-): Promise<{ load: LoadResult; server: ServerWindow }> {
+): Promise<{ load: L; server: ServerWindow }> {
   await server.call('mark', profileAs ? { profileTo: `${PROFILES}${profileAs}.cpuprofile` } : {});
   const result = await load();
   return { load: result, server: await server.call<ServerWindow>('measure') };
@@ -135,6 +131,67 @@ function heartbeatRow(
   };
 }
 
+/**
+ * Whole calls through a local Telnyx in the generator process while heartbeats flow: its own server,
+ * started with the simulator's public key (signed webhooks verified) and its recording host allowed.
+ */
+async function runCalls(
+  opts: BenchOptions,
+  generator: Peer,
+  jwtSecret: string,
+  profileAs: (name: string) => string | undefined,
+  heartbeatsPerSecond: number,
+): Promise<CallsRow> {
+  const { settings } = opts;
+  const c = settings.calls;
+  const answeringCompanies = c.companies - c.voicemailCompanies;
+  const population: Population = {
+    agents: c.companies * settings.agentsPerCompany,
+    agentsPerCompany: settings.agentsPerCompany,
+    telephony: true,
+  };
+  await generator.call('prepare', { jwtSecret, population, agentTokens: true });
+  const telnyx = await generator.call<{ url: string; publicKey: string }>('startTelnyx');
+  const env = {
+    ...THROUGHPUT_ENV,
+    TELNYX_PUBLIC_KEY: telnyx.publicKey,
+    RECORDING_URL_ALLOWLIST: `${DEFAULT_RECORDING_URL_ALLOWLIST},${telnyx.url}`,
+  };
+  try {
+    return await withServer(opts, { mode: 'app', population, jwtSecret, env }, async (server, url) => {
+      const onlineAgents = answeringCompanies * settings.agentsPerCompany;
+      await generator.call('warmup', { url, concurrency: settings.concurrency, agentCount: onlineAgents });
+      const params: CallsParams = {
+        url,
+        callsPerSecond: c.perSecond,
+        durationMs: c.durationMs,
+        answeringCompanies,
+        voicemailCompanies: c.voicemailCompanies,
+        heartbeatsPerSecond,
+        sockets: Math.min(onlineAgents, settings.wsSockets),
+      };
+      const alone = await measured(server, () => generator.call<CallsLoadResult>('calls', { ...params, callsPerSecond: 0 }));
+      const withCalls = await measured(server, () => generator.call<CallsLoadResult>('calls', params), profileAs('calls'));
+      const { callSids, ...load } = withCalls.load;
+      const logged = await server.call<Record<string, string | null>>('callOutcomes', { callSids: callSids.map(([sid]) => sid) });
+      // The heartbeats run at the same pace in both windows: what the calls window costs beyond them is the calls'.
+      const heartbeatCpuMs = (alone.server.cpuMs / Math.max(1, alone.server.wallMs)) * withCalls.server.wallMs;
+      return {
+        answeringCompanies,
+        voicemailCompanies: c.voicemailCompanies,
+        agents: population.agents,
+        withCalls: { ...load, server: withCalls.server },
+        heartbeatsAlone: { heartbeats: alone.load.heartbeats, server: alone.server },
+        logged: loggedOutcomes(callSids, logged),
+        serverCpuMsPerCall: load.completed ? round2((withCalls.server.cpuMs - heartbeatCpuMs) / load.completed) : null,
+        dbWritesPerCall: load.completed ? round2(withCalls.server.writes / load.completed) : null,
+      };
+    });
+  } finally {
+    await generator.call('stopTelnyx');
+  }
+}
+
 export async function runBench(opts: BenchOptions): Promise<BenchResults> {
   const { settings } = opts;
   const log = opts.log ?? ((line: string) => console.error(line));
@@ -153,6 +210,7 @@ export async function runBench(opts: BenchOptions): Promise<BenchResults> {
     texml: null,
     offline: null,
     fanout: null,
+    calls: null,
   };
   const generator = spawnPeer('./load-process.ts', 'generator', opts.pin ? 1 : null);
   await generator.ready;
@@ -278,6 +336,12 @@ export async function runBench(opts: BenchOptions): Promise<BenchResults> {
         triggers: settings.fanoutTriggers,
       });
     });
+
+    // The calls' heartbeat pace: a share of what graphql-ws heartbeats reached above (busy, not saturated).
+    const wsMeasured = results.heartbeats.find((h) => h.design === 'ours' && h.transport === 'ws' && h.agents === largest)?.perSecond ?? 0;
+    const callsHeartbeats = Math.max(10, Math.round((settings.calls.heartbeatShare * wsMeasured) / 10) * 10);
+    log(`· calls: whole simulated calls while ${callsHeartbeats} heartbeats/s flow`);
+    results.calls = await runCalls(opts, generator, jwtSecret, profileAs, callsHeartbeats);
   } finally {
     await generator.call('stop').catch(() => {});
     await generator.stop();

@@ -165,6 +165,16 @@ serve({
       liveAgents: app?.services.presence.tracker.liveAgents().length ?? null,
     };
   },
+  /** The service's own call log for these calls (written behind: flushed first). */
+  async callOutcomes(params: { callSids: string[] }) {
+    if (!app || !database) throw new Error('callOutcomes: only the app mode keeps a call log');
+    await app.services.calls.log.flush();
+    const rows = await database.prisma.callLog.findMany({
+      where: { callSid: { in: params.callSids } },
+      select: { callSid: true, outcome: true },
+    });
+    return Object.fromEntries(rows.map((r) => [r.callSid, r.outcome]));
+  },
   /** Exits without the presence hand-over (it would write every live lease: 100k updates). */
   stop() {
     setImmediate(() => process.exit(0));

@@ -8,12 +8,21 @@ import type { Db } from '../../src/infra/db.js';
 export interface Population {
   agents: number;
   agentsPerCompany: number;
+  /**
+   * Each company also gets a phone number (`companyNumber`) and a routing row with a short voicemail
+   * greeting, so whole calls can be placed to it (the calls scenario).
+   */
+  telephony?: boolean;
 }
 
 export const companyCount = (p: Population) => Math.ceil(p.agents / p.agentsPerCompany);
 export const companyId = (index: number) => `bench-co-${index}`;
 export const agentId = (index: number) => `bench-ag-${index}`;
 export const companyOfAgent = (p: Population, agentIndex: number) => Math.floor(agentIndex / p.agentsPerCompany);
+/** The number a company's calls are placed to: +1 555 then 7 digits of its index. */
+export const companyNumber = (index: number) => `+1555${String(index).padStart(7, '0')}`;
+/** Four words (~1.6 s of simulated speech), so a voicemail call lasts about as long as an answered one. */
+export const BENCH_VOICEMAIL_GREETING = 'Please leave a message.';
 
 /** Rows per INSERT: well under Postgres's 65,535 bind parameters for the widest row. */
 const CHUNK = 5_000;
@@ -31,6 +40,17 @@ export async function seedPopulation(db: Db, p: Population): Promise<void> {
       data.push({ id: agentId(a), companyId: companyId(companyOfAgent(p, a)), displayName: `Agent ${a}`, sipUsername: `bench.ag.${a}` });
     }
     await db.agent.createMany({ data });
+  }
+  if (!p.telephony) return;
+  for (let start = 0; start < companies; start += CHUNK) {
+    const numbers = [];
+    const routing = [];
+    for (let c = start; c < Math.min(companies, start + CHUNK); c++) {
+      numbers.push({ id: `bench-num-${c}`, e164: companyNumber(c), companyId: companyId(c) });
+      routing.push({ companyId: companyId(c), voicemailGreeting: BENCH_VOICEMAIL_GREETING });
+    }
+    await db.phoneNumber.createMany({ data: numbers });
+    await db.routingConfig.createMany({ data: routing });
   }
 }
 

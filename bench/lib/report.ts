@@ -1,5 +1,6 @@
 /** The benchmark's results, as JSON (bench/results/latest.json), a console table and docs/BENCHMARKS.md. */
-import type { LoadResult } from '../load-process.js';
+import type { CallsLoadResult, LoadResult } from '../load-process.js';
+import { CALL_KINDS, type CallKind } from './calls.js';
 import type { Machine } from './machine.js';
 import type { BenchSettings } from './settings.js';
 import { ratio, type LatencySummary } from './stats.js';
@@ -21,6 +22,28 @@ export interface HeartbeatRow {
 
 type ServerSide = { server: { cpuPercent: number; writes: number } };
 
+/** What the server process reports for a measured window. */
+export interface ServerWindow {
+  wallMs: number;
+  cpuMs: number;
+  cpuPercent: number;
+  writes: number;
+}
+
+/** The calls scenario: calls and heartbeats together, and the same heartbeats alone for comparison. */
+export interface CallsRow {
+  answeringCompanies: number;
+  voicemailCompanies: number;
+  agents: number;
+  withCalls: Omit<CallsLoadResult, 'callSids'> & { server: ServerWindow };
+  heartbeatsAlone: { heartbeats: LoadResult; server: ServerWindow };
+  /** The service's call log for the same calls, per kind. */
+  logged: Record<CallKind, { outcomes: Record<string, number>; asExpected: number }>;
+  /** Server CPU of the calls window beyond what the heartbeats alone cost over as long, per ended call. */
+  serverCpuMsPerCall: number | null;
+  dbWritesPerCall: number | null;
+}
+
 export interface BenchResults {
   generatedAt: string;
   settings: BenchSettings;
@@ -38,6 +61,8 @@ export interface BenchResults {
   } | null;
   offline: (LoadResult & { ttlMs: number; overshootMs: LatencySummary }) | null;
   fanout: LoadResult | null;
+  /** Absent in results saved before the calls scenario existed. */
+  calls?: CallsRow | null;
 }
 
 /** Our heartbeats/s over the seed design's, per population (HTTP against HTTP). */
@@ -126,6 +151,82 @@ function summaryRows(r: BenchResults): (string | number)[][] {
   return rows;
 }
 
+const KIND_WORDS: Record<CallKind, string> = {
+  answered: 'answered (an agent picks up after 1 s, the caller talks 2 s)',
+  voicemail: 'voicemail (nobody online; a 2 s message)',
+  abandoned: 'abandoned (the caller hangs up at 1.5 s, mid-ring)',
+};
+
+const outcomeList = (o: Record<string, number>) =>
+  Object.entries(o)
+    .map(([k, v]) => `${k} ${n(v)}`)
+    .join(', ') || '–';
+
+/** Below zero, the server got less CPU with calls than without: other work took the core, nothing was measured. */
+const cpuPerCall = (ms: number | null) =>
+  ms == null ? '–' : ms < 0 ? 'not measurable: less CPU than the heartbeats alone, the core was shared' : `${ms} ms per call`;
+
+const latencyRow = (what: string, l: LatencySummary) => [what, n(l.count), l.p50, l.p95 ?? '–', l.p99, l.max];
+
+/** The calls scenario as three tables (figures, outcomes by kind, latencies); empty when it did not run. */
+export function callsSection(r: BenchResults): string {
+  const c = r.calls;
+  if (!c) return '';
+  const w = c.withCalls;
+  const s = r.settings.calls;
+  const hb = w.heartbeats;
+  const figures = table(
+    ['figure', 'result'],
+    [
+      ['calls placed / s (target)', `${w.placedPerSecond} (${s?.perSecond ?? '?'}), ${n(w.placed)} calls`],
+      [
+        'calls ended / s; ended of placed; last end after the last placement',
+        `${w.completedPerSecond}; ${n(w.completed)} of ${n(w.placed)} (${n(w.unfinished)} unfinished); ${n(w.drainMs)} ms`,
+      ],
+      ['most calls in progress at once', n(w.maxConcurrent)],
+      ['calls with transcript errors / requests not answered 200', `${n(w.callsWithErrors)} / ${n(w.failedRequests)}`],
+      [
+        'server CPU: heartbeats alone → with calls (CPU per call)',
+        `${c.heartbeatsAlone.server.cpuPercent}% → ${w.server.cpuPercent}% (${cpuPerCall(c.serverCpuMsPerCall)})`,
+      ],
+      ['DB writes per call / generator CPU', `${n(c.dbWritesPerCall)} / ${w.generatorCpuPercent}%`],
+      [
+        `heartbeats during the calls (target ${n(hb.notes?.targetPerSecond)}/s, graphql-ws)`,
+        `${n(hb.perSecond)}/s, ${n(hb.errors)} errors, ${n(hb.notes?.skipped)} skipped`,
+      ],
+    ],
+  );
+  const kinds = table(
+    ['kind', 'placed', 'expected', 'simulator says so', "service's call log says so", 'simulator / call log outcomes'],
+    CALL_KINDS.map((k) => {
+      const t = w.kinds[k];
+      return [
+        KIND_WORDS[k],
+        n(t.placed),
+        t.expected,
+        n(t.asExpected),
+        n(c.logged[k].asExpected),
+        `${outcomeList(t.outcomes)} / ${outcomeList(c.logged[k].outcomes)}`,
+      ];
+    }),
+  );
+  const latency = table(
+    ['latency as the caller side saw it', 'count', 'p50 ms', 'p95 ms', 'p99 ms', 'max ms'],
+    [
+      latencyRow('voice URL (the routing decision)', w.requests.voiceUrl),
+      latencyRow('TeXML actions (Dial, Record)', w.requests.actions),
+      latencyRow('callbacks (call, leg and recording status)', w.requests.callbacks),
+      latencyRow('call setup: call due → voice URL answered', w.setupMs),
+      latencyRow('heartbeats during the calls', hb.latencyMs),
+      latencyRow('heartbeats alone, same pace', c.heartbeatsAlone.heartbeats.latencyMs),
+    ],
+  );
+  const errors = w.errorSamples.length
+    ? `\n\nTranscript errors (first ${w.errorSamples.length}):\n\n${w.errorSamples.map((e) => `- ${e}`).join('\n')}`
+    : '';
+  return [figures, kinds, latency].join('\n\n') + errors;
+}
+
 export function goalVerdict(r: BenchResults): string {
   const largest = Math.max(...r.heartbeats.map((h) => h.agents));
   const best = Math.max(0, ...r.heartbeats.filter((h) => h.design === 'ours' && h.agents === largest).map((h) => h.perSecond));
@@ -139,7 +240,16 @@ function machineLine(r: BenchResults): string {
 }
 
 export function renderTable(r: BenchResults): string {
-  return [`\n${machineLine(r)}\n`, heartbeatTable(r), '', table(['scenario', 'result'], summaryRows(r)), '', goalVerdict(r)].join('\n');
+  const calls = callsSection(r);
+  return [
+    `\n${machineLine(r)}\n`,
+    heartbeatTable(r),
+    '',
+    table(['scenario', 'result'], summaryRows(r)),
+    ...(calls ? ['', calls] : []),
+    '',
+    goalVerdict(r),
+  ].join('\n');
 }
 
 export function renderMarkdown(r: BenchResults, notes: string): string {
@@ -167,7 +277,20 @@ ${heartbeatTable(r)}
 
 ${table(['scenario', 'result'], summaryRows(r))}
 
-## How it is measured
+${
+  r.calls
+    ? `## Whole calls
+
+Calls played end to end by a local Telnyx (\`src/simulator\`, real time) in the generator process, against the
+service's voice URL with signed webhooks, placed open loop (call *i* is due at *i* / rate whatever the
+earlier ones are doing) while agents heartbeat over graphql-ws at a fixed pace. Outcomes are the
+simulator's reading of the wire and, separately, what the service wrote in its call log.
+
+${callsSection(r)}
+
+`
+    : ''
+}## How it is measured
 
 - \`bench/run.ts\` starts the service (\`bench/server-process.ts\`: \`buildApp\` on a freshly seeded database,
   the same code as \`npm start\`) and the load generator (\`bench/load-process.ts\`) as **separate processes**,
@@ -186,7 +309,20 @@ ${table(['scenario', 'result'], summaryRows(r))}
   detects offline 30–60 s after the last heartbeat (30 s TTL checked by a 30 s sweep; not measured).
 - Fan-out: ${n(s.fanoutSubscribers)} supervisor sockets subscribe to one company's \`presenceChanged\`; ${s.fanoutTriggers} agents come online one at a time;
   each delivery is timed from the heartbeat's send.
-- Memory per agent: heap and RSS after a full GC, before and after every agent's first heartbeat, divided by
+${
+  s.calls && r.calls
+    ? `- Calls: a server of its own with ${n(r.calls.answeringCompanies + r.calls.voicemailCompanies)} companies of ${n(s.agentsPerCompany)} agents, each with a number and a
+  four-word voicemail greeting; the agents of the first ${n(r.calls.answeringCompanies)} are online (one HTTP heartbeat each, then
+  ${n(r.calls.withCalls.heartbeats.notes?.targetPerSecond)} heartbeats/s over graphql-ws, ${Math.round(s.calls.heartbeatShare * 100)}% of the graphql-ws rate measured above, spread over the first ${n(Math.min(s.wsSockets, r.calls.answeringCompanies * s.agentsPerCompany))} agents' sockets), the last ${n(r.calls.voicemailCompanies)} have nobody.
+  The service runs with \`TELNYX_PUBLIC_KEY\` = the simulator's key (every webhook is signed and verified) and the
+  simulator's host in \`RECORDING_URL_ALLOWLIST\`. ${s.calls.perSecond} calls/s for ${s.calls.durationMs / 1000} s, in turn: answered, abandoned, answered,
+  voicemail, answered; answered calls go round the online companies (every agent scripted to answer; the service
+  rings all of them, the first wins), voicemails round the others. Latencies are \`result.requests[].ms\` of the
+  simulator's transcripts; call setup runs from when the call was due, so a late generator shows there. Heartbeats
+  alone at the same pace for as long give the baseline the calls' CPU is measured against.
+`
+    : ''
+}- Memory per agent: heap and RSS after a full GC, before and after every agent's first heartbeat, divided by
   the agents (directory cache, tracker lease, rate-limit bucket: all an online agent costs).
 - Database writes: Prisma write operations counted by a client extension in the server process.
 - Figures are from one run on a machine that other work may share (see the load average): compare

@@ -13,6 +13,22 @@ export interface BenchSettings {
   fanoutTriggers: number;
   offlineAgents: number;
   offlineTtlMs: number;
+  calls: CallsSettings;
+}
+
+/**
+ * Whole calls through a local Telnyx (src/simulator) in the generator process, placed open loop at
+ * `perSecond` for `durationMs` to `companies` companies (each with a number), while agents heartbeat
+ * over graphql-ws at a fixed pace: `heartbeatShare` of the graphql-ws heartbeats/s this run measured
+ * at its largest population, so the server is busy but not saturated on any machine (a saturated one
+ * would only measure its queue). The last `voicemailCompanies` have nobody online.
+ */
+export interface CallsSettings {
+  perSecond: number;
+  durationMs: number;
+  companies: number;
+  voicemailCompanies: number;
+  heartbeatShare: number;
 }
 
 export function settingsFor(quick: boolean): BenchSettings {
@@ -28,6 +44,7 @@ export function settingsFor(quick: boolean): BenchSettings {
         fanoutTriggers: 5,
         offlineAgents: 20,
         offlineTtlMs: 1_000,
+        calls: { perSecond: 10, durationMs: 3_000, companies: 50, voicemailCompanies: 10, heartbeatShare: 0.5 },
       }
     : {
         quick,
@@ -40,6 +57,7 @@ export function settingsFor(quick: boolean): BenchSettings {
         fanoutTriggers: 20,
         offlineAgents: 50,
         offlineTtlMs: 2_000,
+        calls: { perSecond: 50, durationMs: 20_000, companies: 500, voicemailCompanies: 100, heartbeatShare: 0.5 },
       };
 }
 

@@ -4,6 +4,7 @@ export interface LatencySummary {
   count: number;
   p50: number;
   p90: number;
+  p95: number;
   p99: number;
   max: number;
   mean: number;
@@ -29,6 +30,7 @@ export function summarize(values: ArrayLike<number>): LatencySummary {
     count: sorted.length,
     p50: round2(percentile(sorted, 0.5)),
     p90: round2(percentile(sorted, 0.9)),
+    p95: round2(percentile(sorted, 0.95)),
     p99: round2(percentile(sorted, 0.99)),
     max: round2(sorted.length ? sorted[sorted.length - 1]! : Number.NaN),
     mean: round2(sorted.length ? sum / sorted.length : Number.NaN),

@@ -825,6 +825,9 @@ export class CallEngine {
     const nextEvent = (seconds: number) =>
       new Promise<'event' | 'timeout' | 'interrupted'>((resolve) => {
         if (events.length) return resolve('event');
+        // Raised while the last event's callback was awaited (the caller hung up then): onInterrupt would
+        // call `finish` at once, before `stop` exists.
+        if (sim.interrupt) return resolve('interrupted');
         const finish = (why: 'event' | 'timeout' | 'interrupted') => {
           notify = null;
           if (timer) this.deps.clock.clearTimer(timer);

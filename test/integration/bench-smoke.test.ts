@@ -9,7 +9,7 @@ import { settingsFor } from '../../bench/lib/settings.js';
 import { runBench } from '../../bench/run.js';
 
 describe('npm run bench, at a tiny size', () => {
-  it('runs every scenario end to end and renders the report', { timeout: 120_000 }, async () => {
+  it('runs every scenario end to end and renders the report', { timeout: 300_000 }, async () => {
     const settings = {
       ...settingsFor(true),
       sizes: [40],
@@ -20,6 +20,8 @@ describe('npm run bench, at a tiny size', () => {
       fanoutTriggers: 2,
       offlineAgents: 3,
       offlineTtlMs: 1000,
+      // Five calls (three answered, one abandoned, one voicemail) over a second; each lasts a few seconds.
+      calls: { perSecond: 5, durationMs: 1000, companies: 4, voicemailCompanies: 1, heartbeatShare: 0.5 },
     };
     const results = await runBench({ settings, database: 'pglite', pin: false, log: () => {} });
 
@@ -41,10 +43,28 @@ describe('npm run bench, at a tiny size', () => {
     expect(results.fanout).toMatchObject({ errors: 0 });
     expect(results.fanout!.latencyMs.count).toBe(3 * 2);
 
+    const calls = results.calls!;
+    expect(calls.withCalls.errorSamples).toEqual([]);
+    expect(calls.withCalls).toMatchObject({ placed: 5, completed: 5, unfinished: 0, callsWithErrors: 0, failedRequests: 0 });
+    for (const kind of ['answered', 'voicemail', 'abandoned'] as const) {
+      const tally = calls.withCalls.kinds[kind];
+      expect(tally.placed, kind).toBeGreaterThan(0);
+      expect(tally.asExpected, kind).toBe(tally.placed);
+      expect(calls.logged[kind].asExpected, `${kind} in the service's call log`).toBe(tally.placed);
+    }
+    expect(calls.withCalls.requests.voiceUrl.count).toBe(5);
+    expect(calls.withCalls.requests.callbacks.count).toBeGreaterThanOrEqual(5);
+    expect(calls.withCalls.setupMs.count).toBe(5);
+    expect(calls.withCalls.heartbeats.count).toBeGreaterThan(0);
+    expect(calls.withCalls.heartbeats.errors).toBe(0);
+    expect(calls.heartbeatsAlone.heartbeats.count).toBeGreaterThan(0);
+
     expect(renderTable(results)).toContain('| 40 | ours | HTTP |');
+    expect(renderTable(results)).toContain('call setup: call due → voice URL answered');
     const doc = renderMarkdown(results, '## Where the time goes\n\nnotes');
     expect(doc).toContain('**Machine:**');
     expect(doc).toContain('TeXML decisions vs the ceiling');
+    expect(doc).toContain('## Whole calls');
     expect(doc.trim().endsWith('notes')).toBe(true);
   });
 });
