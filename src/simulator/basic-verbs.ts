@@ -1,0 +1,204 @@
+/**
+ * The verbs that play to the caller alone: `<Say>`, `<Play>`, `<Pause>`, `<Redirect>`, `<Hangup>`,
+ * `<Reject>`, and the two that listen to it, `<Gather>` and `<Record>`. Each takes the call's runtime
+ * and answers what the play loop does next.
+ *
+ * Pages: developers.telnyx.com/docs/voice/programmable-voice/texml-verbs/<verb>. Where Telnyx is silent
+ * these follow Twilio's documented behaviour (TeXML is TwiML-compatible) and say so.
+ */
+import type { CallRuntime } from './call-runtime.js';
+import { clip, describeAttrs, playingSeconds, round1, type SimCall, sayingSeconds, type VerbResult, verbStep } from './sim-call.js';
+import type { TexmlNode } from './texml-reader.js';
+import type { HttpMethod } from './webhook-client.js';
+
+/** `<Gather timeout>` default, seconds between digits (gather page). */
+const DEFAULT_GATHER_TIMEOUT = 5;
+/** `<Record maxLength>` default (record page). */
+const DEFAULT_RECORD_MAX = 3600;
+
+/** `<Say>` (say page): speech takes its time (see `sayingSeconds`); the caller hears it unless interrupted. */
+export function say(rt: CallRuntime, sim: SimCall, verb: TexmlNode): Promise<VerbResult> {
+  rt.answer(sim);
+  rt.step(sim, verbStep(verb, `say "${clip(verb.text)}"${describeAttrs(verb, ['voice', 'language', 'loop'])}`));
+  return listen(rt, sim, sayingSeconds(verb));
+}
+
+/** `<Play>` (play page): an audio URL, DTMF `digits`, or a `ringTone`. */
+export function play(rt: CallRuntime, sim: SimCall, verb: TexmlNode): Promise<VerbResult> {
+  rt.answer(sim);
+  rt.step(
+    sim,
+    verbStep(verb, `play ${verb.text || (verb.attrs.digits ? `digits ${verb.attrs.digits}` : `ringTone ${verb.attrs.ringTone}`)}`),
+  );
+  return listen(rt, sim, playingSeconds(verb));
+}
+
+/** `<Pause>` (pause page): `length` seconds of silence, default 1. */
+export function pause(rt: CallRuntime, sim: SimCall, verb: TexmlNode): Promise<VerbResult> {
+  rt.answer(sim);
+  const seconds = Number(verb.attrs.length ?? 1);
+  rt.step(sim, verbStep(verb, `pause ${seconds} s`));
+  return listen(rt, sim, seconds);
+}
+
+/** `<Redirect>` (redirect page): the URL's answer replaces the document. */
+export function redirect(rt: CallRuntime, sim: SimCall, verb: TexmlNode): Promise<VerbResult> {
+  rt.step(sim, verbStep(verb, `redirect to ${verb.text}`));
+  return rt.follow(sim, 'Redirect', (verb.attrs.method as HttpMethod) ?? 'POST', verb.text, rt.callParams(sim));
+}
+
+/** `<Hangup>` (hangup page): the application ends the call. */
+export function hangup(rt: CallRuntime, sim: SimCall, verb: TexmlNode): VerbResult {
+  rt.step(sim, verbStep(verb, 'hang up'));
+  return { next: 'end', endedBy: 'application' };
+}
+
+/** `<Reject>` (reject page): the call ends unanswered. */
+export function reject(rt: CallRuntime, sim: SimCall, verb: TexmlNode): VerbResult {
+  rt.step(sim, verbStep(verb, `reject (${verb.attrs.reason ?? 'rejected'})`));
+  // Reject page: never answered; Twilio reports a rejected call as busy or no-answer.
+  sim.status = verb.attrs.reason === 'busy' ? 'busy' : 'no-answer';
+  return { next: 'end', endedBy: 'application' };
+}
+
+/** The caller hears something for `seconds`; an interrupt cuts it short. */
+async function listen(rt: CallRuntime, sim: SimCall, seconds: number): Promise<VerbResult> {
+  const outcome = await rt.wait(sim, seconds);
+  return outcome === 'interrupted' && sim.ended ? rt.endedByInterrupt(sim) : { next: 'continue' };
+}
+
+/**
+ * `<Gather>` (gather page): plays its prompts while listening; digits end it at `numDigits`, at
+ * `finishOnKey`, or `timeout` seconds after the last key (or after the prompts, with no key). Keys
+ * go to `action` as `Digits`, with the application's method ("Same method (GET/POST) as set for the
+ * TexML application is used"). No key: on to the next verb (Twilio's documented fall-through;
+ * Telnyx does not say). A key outside `validDigits` with no `invalidDigitsAction` counts as no
+ * input (inferred: Telnyx documents the attribute, not the default).
+ */
+export async function gather(rt: CallRuntime, sim: SimCall, verb: TexmlNode): Promise<VerbResult> {
+  rt.answer(sim);
+  const press = sim.caller.digits[sim.gathers++];
+  const numDigits = verb.attrs.numDigits ? Number(verb.attrs.numDigits) : null;
+  const finishOnKey = verb.attrs.finishOnKey ?? '#';
+  const timeout = Number(verb.attrs.timeout ?? DEFAULT_GATHER_TIMEOUT);
+  const prompts = verb.children.reduce(
+    (s, c) => s + (c.name === 'Say' ? sayingSeconds(c) : c.name === 'Play' ? playingSeconds(c) : Number(c.attrs.length ?? 1)),
+    0,
+  );
+  rt.step(
+    sim,
+    verbStep(
+      verb,
+      `gather ${verb.attrs.input ?? 'dtmf'}${numDigits ? ` (${numDigits} digit${numDigits > 1 ? 's' : ''})` : ''}, timeout ${timeout} s${verb.children.length ? `, prompting: ${verb.children.map((c) => (c.name === 'Say' ? `"${clip(c.text, 40)}"` : `<${c.name}>`)).join(' ')}` : ''}`,
+    ),
+  );
+  for (const prompt of verb.children)
+    if (prompt.name === 'Say')
+      rt.step(sim, verbStep(prompt, `  say "${clip(prompt.text)}"${describeAttrs(prompt, ['voice', 'language'])}`));
+  // The keys arrive `afterSeconds` into the Gather; a key pressed during the prompts cuts them short.
+  const keysAt = press ? press.afterSeconds : Infinity;
+  const heardUntil = prompts + timeout;
+  if (!press || keysAt > heardUntil) {
+    const outcome = await rt.wait(sim, heardUntil);
+    if (outcome === 'interrupted' && sim.ended) return rt.endedByInterrupt(sim);
+    if (outcome === 'interrupted') return { next: 'continue' };
+    rt.step(sim, verbStep(verb, 'gather: no input; on to the next verb'));
+    return { next: 'continue' };
+  }
+  if ((await rt.wait(sim, keysAt)) === 'interrupted') return sim.ended ? rt.endedByInterrupt(sim) : { next: 'continue' };
+  let digits = '';
+  for (const key of press.keys) {
+    if (key === finishOnKey) break;
+    digits += key;
+    if (numDigits !== null && digits.length >= numDigits) break;
+  }
+  rt.step(sim, { kind: 'caller', at: rt.elapsed(sim), action: 'digits', digits: press.keys, line: `caller presses ${press.keys}` });
+  const valid = verb.attrs.validDigits;
+  if (valid && [...digits].some((d) => !valid.includes(d))) {
+    if (verb.attrs.invalidDigitsAction) {
+      return rt.follow(sim, 'Gather invalidDigitsAction', rt.appMethod(sim, verb), verb.attrs.invalidDigitsAction, {
+        ...rt.gatherParams(sim),
+        Digits: digits,
+      });
+    }
+    rt.step(sim, verbStep(verb, `gather: ${digits} is not among validDigits ${valid}; on to the next verb`));
+    return { next: 'continue' };
+  }
+  if (digits === '') return { next: 'continue' };
+  const action = verb.attrs.action ?? sim.documentUrl; // Twilio: no action → the current document's URL
+  return rt.follow(sim, 'Gather action', rt.appMethod(sim, verb), action, { ...rt.gatherParams(sim), Digits: digits });
+}
+
+/**
+ * `<Record>` (record page): a beep, then the caller's message until `finishOnKey`, `maxLength`,
+ * silence (`timeout`, default 0 = none) or hang-up. The recording is stored (its URL valid for
+ * 10 minutes after the call ends), `action` gets RecordingUrl/RecordingSid/RecordingDuration, and
+ * `recordingStatusCallback` gets the recording-completed callback. An empty recording requests no
+ * action and goes on (Twilio's documented behaviour). Without `action`: the next verb (inferred).
+ */
+export async function record(rt: CallRuntime, sim: SimCall, verb: TexmlNode): Promise<VerbResult> {
+  rt.answer(sim);
+  const maxLength = Number(verb.attrs.maxLength ?? DEFAULT_RECORD_MAX) || DEFAULT_RECORD_MAX;
+  const beep = verb.attrs.playBeep !== 'false';
+  rt.step(
+    sim,
+    verbStep(
+      verb,
+      `record${beep ? ' after a beep' : ''}, at most ${maxLength} s${verb.attrs.finishOnKey ? `, finish on ${verb.attrs.finishOnKey}` : ''}`,
+    ),
+  );
+  if (beep && (await rt.wait(sim, 0.5)) === 'interrupted' && sim.ended) return rt.endedByInterrupt(sim);
+  const startedAt = rt.now();
+  const { seconds, ending } = sim.caller.message;
+  let length = Math.min(seconds, maxLength);
+  if ((await rt.wait(sim, length)) === 'interrupted') {
+    length = (rt.now() - startedAt) / 1000;
+    if (!sim.ended) return { next: 'continue' }; // redirected by the REST API mid-recording
+  } else if (length >= maxLength) {
+    rt.step(sim, verbStep(verb, `record: maxLength ${maxLength} s reached`));
+  } else if (ending === 'hang-up') {
+    rt.step(sim, {
+      kind: 'caller',
+      at: 0,
+      action: 'message',
+      seconds: length,
+      line: `caller leaves a ${round1(length)} s message and hangs up`,
+    });
+    rt.callerHangsUp(sim);
+  } else {
+    const key = (verb.attrs.finishOnKey ?? '#')[0] ?? '#';
+    rt.step(sim, {
+      kind: 'caller',
+      at: 0,
+      action: 'digits',
+      digits: key,
+      line: `caller leaves a ${round1(length)} s message and presses ${key}`,
+    });
+  }
+  const duration = Math.round(length);
+  if (duration <= 0) {
+    rt.step(sim, verbStep(verb, 'record: nothing recorded'));
+    return sim.ended ? rt.endedByInterrupt(sim) : { next: 'continue' };
+  }
+  sim.recorded = true;
+  const recording = rt.storeRecording(
+    sim,
+    duration,
+    verb.attrs.channels === 'single' ? 1 : 2,
+    verb.attrs.format === 'wav' ? 'wav' : 'mp3',
+    'RecordVerb',
+  );
+  const recordingParams = { RecordingUrl: recording.url, RecordingSid: recording.sid, RecordingDuration: String(duration) };
+  let result: VerbResult = sim.ended ? rt.endedByInterrupt(sim) : { next: 'continue' };
+  if (verb.attrs.action) {
+    // Twilio requests the action even when the caller has hung up, and ignores its answer then.
+    const followed = await rt.follow(sim, 'Record action', (verb.attrs.method as HttpMethod) ?? 'POST', verb.attrs.action, {
+      ...rt.callParams(sim),
+      ...recordingParams,
+      RecordingStatus: 'completed',
+    });
+    if (!sim.ended) result = followed;
+  }
+  await rt.recordingStatus(sim, verb, recording);
+  return result;
+}
