@@ -8,6 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { type Clock, systemClock } from '../domain/clock.js';
+import { configuredAccount, type SimAccountSettings } from './account-settings.js';
 import { CallEngine, type CallerScript, type InboundOptions, type TexmlApplication } from './call-engine.js';
 import { type CallControl, SimApiError, type SimCallView } from './contracts.js';
 import { MemoryCredentialStore } from './credentials.js';
@@ -54,6 +55,12 @@ export class LocalTelnyx {
   readonly gateway: WebRtcGateway;
   readonly engine: CallEngine;
   readonly rest: ReturnType<typeof createRestApi>;
+  /**
+   * The account's TeXML application, credential connection and outbound voice profiles, as the REST API
+   * serves them. Tests change them in place; the application's URLs and methods are also what a number
+   * without its own `route()` plays.
+   */
+  readonly settings: SimAccountSettings;
   /** Per-number applications (`route`); others use `application`. */
   private readonly routes = new Map<string, TexmlApplication>();
   private readonly sockets = new Set<Socket>();
@@ -67,6 +74,7 @@ export class LocalTelnyx {
     this.clock = options.clock ?? systemClock;
     this.apiKey = options.apiKey ?? `KEYsim${randomBytes(12).toString('hex')}`;
     this.credentials = new MemoryCredentialStore({ clock: this.clock });
+    this.settings = configuredAccount({ connectionId: this.connectionId, clock: this.clock, application: options.application });
     this.media = new MemoryMediaStore({ baseUrl: () => this.base, clock: this.clock });
     this.gateway = new WebRtcGateway({ credentials: this.credentials, log: options.log });
     this.engine = new CallEngine({
@@ -82,6 +90,7 @@ export class LocalTelnyx {
       credentials: this.credentials,
       calls: this.callControl(),
       media: this.media,
+      settings: this.settings,
     });
   }
 
@@ -129,7 +138,20 @@ export class LocalTelnyx {
   }
 
   applicationFor(number: string): TexmlApplication | undefined {
-    return this.routes.get(number) ?? this.options.application;
+    return this.routes.get(number) ?? this.accountApplication();
+  }
+
+  /** The account's TeXML application as the engine plays it (its current settings), once it has a voice URL. */
+  private accountApplication(): TexmlApplication | undefined {
+    const app = this.settings.texmlApplication;
+    if (!app.voiceUrl) return undefined;
+    return {
+      ...this.options.application,
+      voiceUrl: app.voiceUrl,
+      voiceMethod: app.voiceMethod,
+      statusCallback: app.statusCallback ?? undefined,
+      statusCallbackMethod: app.statusCallbackMethod,
+    };
   }
 
   /** An inbound call from the PSTN to `to`, played to its end. */

@@ -1,5 +1,6 @@
 /**
  * The fake of Telnyx's REST API (`https://api.telnyx.com/v2`): telephony credentials and login tokens,
+ * the account's setup (its TeXML application, credential connection and outbound voice profiles, read-only),
  * and the TeXML REST API for calls, conferences, participants and recordings.
  *
  * Paths, field names, casing and answer shapes follow Telnyx's OpenAPI spec (team-telnyx/openapi
@@ -32,6 +33,7 @@ import {
   type SimParticipantView,
   type SimRecording,
 } from './contracts.js';
+import type { SimAccountSettings, SimCredentialConnection, SimOutboundVoiceProfile, SimTexmlApplication } from './account-settings.js';
 import {
   authenticationFailed,
   failureForStatus,
@@ -57,6 +59,8 @@ export interface RestApiDeps {
   credentials: CredentialStore;
   calls: CallControl;
   media: MediaStore;
+  /** The account's TeXML application, credential connection and outbound voice profiles (none: those routes answer 404). */
+  settings?: SimAccountSettings;
 }
 
 /** One request as the API saw it, for tests to assert on. */
@@ -264,6 +268,26 @@ function buildRoutes(deps: RestApiDeps): Route[] {
     route('POST', '/telephony_credentials/(?<id>[^/]+)/token', ({ params }) => {
       const token = credentials.mintToken(credentialOr404(params.id!).id);
       return token === undefined ? throwError(notFound(`No telephony credential ${params.id}.`)) : { status: 201, text: token };
+    }),
+
+    // The account's setup, read by `npm run telnyx:doctor`.
+    // https://developers.telnyx.com/api-reference/texml-applications/retrieve-a-texml-application
+    route('GET', '/texml_applications/(?<id>[^/]+)', ({ params }) => {
+      const app = deps.settings?.texmlApplication;
+      if (!app || app.id !== params.id) throw notFound(`No TeXML application ${params.id}.`);
+      return { status: 200, json: { data: texmlApplicationResource(app) } };
+    }),
+    // https://developers.telnyx.com/api-reference/credential-connections/retrieve-a-credential-connection
+    route('GET', '/credential_connections/(?<id>[^/]+)', ({ params }) => {
+      const connection = deps.settings?.credentialConnection;
+      if (!connection || connection.id !== params.id) throw notFound(`No credential connection ${params.id}.`);
+      return { status: 200, json: { data: credentialConnectionResource(connection) } };
+    }),
+    // https://developers.telnyx.com/api-reference/outbound-voice-profiles/retrieve-an-outbound-voice-profile
+    route('GET', '/outbound_voice_profiles/(?<id>[^/]+)', ({ params }) => {
+      const profile = deps.settings?.outboundVoiceProfiles.get(params.id!);
+      if (!profile) throw notFound(`No outbound voice profile ${params.id}.`);
+      return { status: 200, json: { data: outboundVoiceProfileResource(profile) } };
     }),
 
     // https://developers.telnyx.com/api-reference/texml-rest-commands/initiate-an-outbound-call
@@ -504,6 +528,76 @@ export function credentialResource(c: SimCredential, account: RestAccount) {
     sip_password: c.sipPassword,
     created_at: c.createdAt,
     updated_at: c.createdAt,
+  };
+}
+
+/**
+ * `TexmlApplication` (field names, lower-case methods and the nesting of `inbound`/`outbound` as in the
+ * spec's example on the retrieve page; telnyx-node `src/resources/texml-applications.ts`). Only the
+ * fields the simulator models, all optional in the spec.
+ */
+export function texmlApplicationResource(app: SimTexmlApplication) {
+  return {
+    id: app.id,
+    record_type: 'texml_application',
+    active: app.active,
+    friendly_name: app.friendlyName,
+    anchorsite_override: 'Latency',
+    voice_url: app.voiceUrl,
+    voice_fallback_url: app.voiceFallbackUrl,
+    call_cost_in_webhooks: false,
+    voice_method: app.voiceMethod.toLowerCase(),
+    status_callback: app.statusCallback,
+    status_callback_method: app.statusCallbackMethod.toLowerCase(),
+    tags: [],
+    inbound: { channel_limit: null, sip_subdomain: null },
+    outbound: { channel_limit: null, outbound_voice_profile_id: app.outboundVoiceProfileId },
+    created_at: app.createdAt,
+    updated_at: app.updatedAt,
+  };
+}
+
+/**
+ * `CredentialConnection` (the retrieve page's example; telnyx-node
+ * `src/resources/credential-connections/credential-connections.ts`). Only the fields the simulator
+ * models, all optional in the spec; the password is left out.
+ */
+export function credentialConnectionResource(c: SimCredentialConnection) {
+  return {
+    id: c.id,
+    record_type: 'credential_connection',
+    active: c.active,
+    user_name: c.userName,
+    connection_name: c.connectionName,
+    anchorsite_override: 'Latency',
+    sip_uri_calling_preference: c.sipUriCallingPreference,
+    tags: [],
+    inbound: { channel_limit: null },
+    outbound: { channel_limit: null, outbound_voice_profile_id: c.outboundVoiceProfileId },
+    created_at: c.createdAt,
+    updated_at: c.updatedAt,
+  };
+}
+
+/** `OutboundVoiceProfile` (the retrieve page's example; telnyx-node `src/resources/outbound-voice-profiles.ts`). */
+export function outboundVoiceProfileResource(p: SimOutboundVoiceProfile) {
+  return {
+    id: p.id,
+    record_type: 'outbound_voice_profile',
+    name: p.name,
+    traffic_type: 'conversational',
+    service_plan: 'global',
+    concurrent_call_limit: null,
+    enabled: p.enabled,
+    tags: [],
+    usage_payment_method: 'rate-deck',
+    whitelisted_destinations: [...p.whitelistedDestinations],
+    max_destination_rate: null,
+    daily_spend_limit: null,
+    daily_spend_limit_enabled: false,
+    billing_group_id: null,
+    created_at: p.createdAt,
+    updated_at: p.updatedAt,
   };
 }
 
