@@ -85,6 +85,11 @@ const EnvSchema = z.object({
     .url({ protocol: /^https?$/, message: 'TELNYX_API_BASE_URL must be an http(s) URL' })
     .default('https://api.telnyx.com/v2'),
   TELNYX_WEBRTC_HOST: z.url({ protocol: /^wss?$/, message: 'TELNYX_WEBRTC_HOST must be a ws:// or wss:// URL' }).optional(),
+  TELNYX_CONNECTION_ID: z
+    .string()
+    .trim()
+    .regex(/^\d{1,40}$/, 'TELNYX_CONNECTION_ID must be the numeric id of a Telnyx credential connection (e.g. 1234567890)')
+    .optional(),
   TELNYX_SIMULATOR: z.enum(['auto', 'on', 'off']).default('auto'),
   TELNYX_SIMULATOR_PORT: z.coerce.number().int().min(0).max(65535).default(0),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -184,6 +189,8 @@ export interface Config {
   telnyxApiBaseUrl: string;
   /** Overrides the SDK's signalling server (wss://rtc.telnyx.com); tests point it at a fake. */
   telnyxWebrtcHost: string | undefined;
+  /** The credential connection agents' telephony credentials are created on; with telnyxApiKey, agents are provisioned. */
+  telnyxConnectionId: string | undefined;
   /**
    * Run the local Telnyx (src/simulator) in this process and point the Telnyx settings at it: on by
    * default without a Telnyx account outside production (the demo), never in production.
@@ -238,6 +245,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       'Invalid configuration:\n  TELNYX_SIMULATOR=on is not allowed when NODE_ENV=production (it would fake Telnyx); unset it',
     );
   }
+  if (e.TELNYX_CONNECTION_ID && !e.TELNYX_API_KEY) {
+    throw new ConfigError(
+      "Invalid configuration:\n  TELNYX_CONNECTION_ID is set but TELNYX_API_KEY is not: agents' credentials are created with the API key; set both or neither",
+    );
+  }
   if (e.TELNYX_SIMULATOR === 'on' && e.TELNYX_API_KEY) {
     throw new ConfigError(
       'Invalid configuration:\n  TELNYX_SIMULATOR=on replaces the Telnyx account, but TELNYX_API_KEY is set: unset one of them',
@@ -280,6 +292,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     telnyxApiKey: e.TELNYX_API_KEY,
     telnyxApiBaseUrl: e.TELNYX_API_BASE_URL.replace(/\/+$/, ''),
     telnyxWebrtcHost: e.TELNYX_WEBRTC_HOST,
+    telnyxConnectionId: e.TELNYX_CONNECTION_ID,
     telnyxSimulator: {
       enabled: e.TELNYX_SIMULATOR === 'on' || (e.TELNYX_SIMULATOR === 'auto' && !production && !e.TELNYX_API_KEY),
       port: e.TELNYX_SIMULATOR_PORT,

@@ -24,6 +24,7 @@ const ALL_VARS = [
   'TELNYX_API_KEY',
   'TELNYX_API_BASE_URL',
   'TELNYX_WEBRTC_HOST',
+  'TELNYX_CONNECTION_ID',
   'TELNYX_SIMULATOR',
   'TELNYX_SIMULATOR_PORT',
   'LOG_LEVEL',
@@ -100,6 +101,7 @@ describe('loadConfig defaults', () => {
     telnyxApiKey: undefined,
     telnyxApiBaseUrl: 'https://api.telnyx.com/v2',
     telnyxWebrtcHost: undefined,
+    telnyxConnectionId: undefined,
     telnyxSimulator: { enabled: true, port: 0 },
     logLevel: 'info',
     production: false,
@@ -169,6 +171,7 @@ describe('loadConfig defaults', () => {
       TELNYX_API_KEY: 'KEY0123456789',
       TELNYX_API_BASE_URL: 'http://telnyx.internal/v2/',
       TELNYX_WEBRTC_HOST: 'ws://127.0.0.1:9000',
+      TELNYX_CONNECTION_ID: '1684641123236054244',
       TELNYX_SIMULATOR: 'off',
       TELNYX_SIMULATOR_PORT: '4010',
       LOG_LEVEL: 'debug',
@@ -216,6 +219,7 @@ describe('loadConfig defaults', () => {
       telnyxApiKey: 'KEY0123456789',
       telnyxApiBaseUrl: 'http://telnyx.internal/v2',
       telnyxWebrtcHost: 'ws://127.0.0.1:9000',
+      telnyxConnectionId: '1684641123236054244',
       telnyxSimulator: { enabled: false, port: 4010 },
       logLevel: 'debug',
       production: true,
@@ -322,6 +326,8 @@ describe('invalid values', () => {
     [{ TELNYX_API_BASE_URL: 'api.telnyx.com/v2' }, 'TELNYX_API_BASE_URL'],
     [{ TELNYX_WEBRTC_HOST: 'https://rtc.telnyx.com' }, 'TELNYX_WEBRTC_HOST'],
     [{ TELNYX_API_KEY: 'short' }, 'TELNYX_API_KEY'],
+    [{ TELNYX_API_KEY: 'KEY0123456789', TELNYX_CONNECTION_ID: 'my-connection' }, 'TELNYX_CONNECTION_ID'],
+    [{ TELNYX_API_KEY: 'KEY0123456789', TELNYX_CONNECTION_ID: '12 34' }, 'TELNYX_CONNECTION_ID'],
     [{ SEED_DEMO: 'yes' }, 'SEED_DEMO'],
     [{ TELNYX_SIMULATOR: 'yes' }, 'TELNYX_SIMULATOR'],
     [{ TELNYX_SIMULATOR_PORT: '70000' }, 'TELNYX_SIMULATOR_PORT'],
@@ -472,5 +478,19 @@ describe('TELNYX_SIMULATOR: the local Telnyx in the process', () => {
 
   it('on beside a Telnyx account is refused: one or the other', () => {
     expect(configError({ TELNYX_SIMULATOR: 'on', TELNYX_API_KEY: 'KEY0123456789' }).message).toMatch(/replaces the Telnyx account/);
+  });
+});
+
+describe('TELNYX_CONNECTION_ID (agent provisioning)', () => {
+  it('is kept as given beside TELNYX_API_KEY (trimmed)', () => {
+    expect(loadConfig({ TELNYX_API_KEY: 'KEY0123456789', TELNYX_CONNECTION_ID: ' 1684641123236054244 ' }).telnyxConnectionId).toBe(
+      '1684641123236054244',
+    );
+  });
+
+  it('without TELNYX_API_KEY is refused: credentials are created with the key', () => {
+    expect(configError({ TELNYX_CONNECTION_ID: '1684641123236054244' }).message).toMatch(
+      /TELNYX_CONNECTION_ID is set but TELNYX_API_KEY is not/,
+    );
   });
 });
