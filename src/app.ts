@@ -163,6 +163,7 @@ export function buildApp(deps: AppDeps): App {
       if (restored > 0) logger.info({ restored }, 'presence leases restored from the previous run');
       void services.calls.sweepWrapUps(); // wrap-ups a previous run (or a dead instance) left behind
       await services.voicemails.outbox.start(); // voicemails a previous run queued while the database was away
+      await services.agentCredentials.start(); // Telnyx credentials a previous run could not revoke
       return new Promise<string>((resolve, reject) => {
         server.once('error', reject);
         server.listen(port, host, () => {
@@ -183,6 +184,7 @@ export function buildApp(deps: AppDeps): App {
       await services.presence.lastSeen.stop(); // and no retries after this
       services.calls.stop();
       services.voicemails.outbox.stop();
+      services.agentCredentials.stop();
       server.close();
       await graphqlWs.close();
       for (const s of sockets) s.destroy();

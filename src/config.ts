@@ -194,7 +194,7 @@ export interface Config {
   telnyxApiBaseUrl: string;
   /** Overrides the SDK's signalling server (wss://rtc.telnyx.com); tests point it at a fake. */
   telnyxWebrtcHost: string | undefined;
-  /** The credential connection agents' telephony credentials are created on (Telnyx's `connection_id`). */
+  /** The credential connection agents' telephony credentials are created on; with telnyxApiKey, agents are provisioned. */
   telnyxConnectionId: string | undefined;
   /** The TeXML application the numbers use; `npm run telnyx:doctor` checks its settings. */
   telnyxTexmlApplicationId: string | undefined;
@@ -250,6 +250,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (e.TELNYX_SIMULATOR === 'on' && production) {
     throw new ConfigError(
       'Invalid configuration:\n  TELNYX_SIMULATOR=on is not allowed when NODE_ENV=production (it would fake Telnyx); unset it',
+    );
+  }
+  if (e.TELNYX_CONNECTION_ID && !e.TELNYX_API_KEY) {
+    throw new ConfigError(
+      "Invalid configuration:\n  TELNYX_CONNECTION_ID is set but TELNYX_API_KEY is not: agents' credentials are created with the API key; set both or neither",
     );
   }
   if (e.TELNYX_SIMULATOR === 'on' && e.TELNYX_API_KEY) {

@@ -32,7 +32,7 @@ async function main() {
   const simulator = config.telnyxSimulator.enabled
     ? await (await import('./demo/local-telnyx-host.js')).startSimulatorHost(config, logger)
     : null;
-  if (simulator) await simulator.provision(database.prisma);
+  if (simulator) await simulator.restore(database.prisma);
   const baseConfig = { ...config, jwtSecret: secrets.jwtSecret, adminApiKey: secrets.adminApiKey };
   let control: ((req: IncomingMessage, res: ServerResponse, path: string) => Promise<void>) | null = null;
   const app = buildApp({
@@ -50,7 +50,10 @@ async function main() {
       : [],
   });
   const url = await app.start();
-  if (simulator) control = simulator.control(app.services, database.prisma, () => url);
+  if (simulator) {
+    await simulator.provisionMissing(app.services, database.prisma); // the seeded agents, through the service's provisioning
+    control = simulator.control(app.services, database.prisma, () => url);
+  }
   logger.info({ url, presenceTtlMs: config.presenceTtlMs, heartbeatIntervalMs: config.heartbeatIntervalMs }, 'listening');
 
   if (demoSeed) await printDemo(app, url, demoSeed.created, secrets.adminApiKey, secrets.file, simulator !== null);

@@ -88,7 +88,8 @@ export class Hunting {
       return {
         id: a.id,
         displayName: a.displayName,
-        sipUsername: a.sipUsername,
+        sipUsername: a.sipTarget.ok ? a.sipTarget.sipUsername : a.sipUsername,
+        sipTargetProblem: a.sipTarget.ok ? null : a.sipTarget.detail,
         enabled: a.enabled,
         status: a.status,
         statusReason: a.statusReason,

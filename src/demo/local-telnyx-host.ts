@@ -1,10 +1,12 @@
 /**
  * The demo's Telnyx: the local Telnyx (src/simulator) started in this process when there is no Telnyx
  * account (TELNYX_SIMULATOR), with the service's Telnyx settings pointed at it — API key and base URL,
- * WebRTC host, webhook public key, its recording host — so every call takes the real path: signed
- * webhooks, softphones that register with minted login tokens and ring on `<Dial><Sip>`. Each agent
- * gets a telephony credential on it with the agent's SIP username (the local account starts empty
- * each run; an agent's `telnyxCredentialId` is kept so the same id is recreated).
+ * the credential connection agents are provisioned on (TELNYX_CONNECTION_ID), WebRTC host, webhook
+ * public key, its recording host — so every call takes the real path: agents get their telephony
+ * credentials through the service's own provisioning (POST /v2/telephony_credentials), signed
+ * webhooks, softphones that register with minted login tokens and ring at their credentials'
+ * generated SIP usernames. The local account starts empty at each run, so the credentials agents
+ * already hold are created again on it under the same id and SIP username (`restore`).
  */
 import type { Config } from '../config.js';
 import type { Db } from '../infra/db.js';
@@ -21,11 +23,13 @@ export interface SimulatorHost {
   telnyx: LocalTelnyx;
   /** The service's configuration with its Telnyx settings pointed at the local Telnyx. */
   configure<C extends Config>(config: C): C;
-  /** A credential for every agent (created, or recreated under its kept id); how many agents it newly linked. */
-  provision(db: Db): Promise<number>;
+  /** Recreates on the fresh local account the credentials agents hold (same id, same SIP username); how many. */
+  restore(db: Db): Promise<number>;
+  /** Agents without a credential (the seeded demo company) get one through the service's provisioning; how many. */
+  provisionMissing(services: Services, db: Db): Promise<number>;
   /** The TeXML application a called number points at: the service's voice URL and its company's status URL. */
   applicationFor(services: Services, to: string, url: string): Promise<TexmlApplication | null>;
-  /** The /simulator routes, once the service is built and listening at `url`; from then on new agents get credentials too. */
+  /** The /simulator routes, once the service is built and listening at `url`. */
   control(services: Services, db: Db, url: () => string): (req: IncomingMessage, res: ServerResponse, path: string) => Promise<void>;
   close(): Promise<void>;
 }
@@ -52,27 +56,29 @@ export async function startSimulatorHost(
   const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
   const telnyx = await LocalTelnyx.start({ ...time, port: config.telnyxSimulator.port, host, log: (line) => logger.debug(line) });
   logger.info({ url: telnyx.url }, 'local Telnyx started (TELNYX_SIMULATOR): calls, softphones and webhooks run against it');
-  /** Gives every agent (of one company, or all) a credential; returns how many agents it newly linked. */
-  async function provision(db: Db, companyId?: string): Promise<number> {
+  async function restore(db: Db): Promise<number> {
     const agents = await db.agent.findMany({
-      where: companyId ? { companyId } : {},
-      select: { id: true, displayName: true, sipUsername: true, telnyxCredentialId: true },
+      where: { telnyxCredentialId: { not: null } },
+      select: { id: true, sipUsername: true, telnyxCredentialId: true, telnyxSipUsername: true },
     });
-    let linked = 0;
+    let restored = 0;
     for (const agent of agents) {
-      // A credential the agent was linked to on purpose (made through the REST API) stays.
-      if (agent.telnyxCredentialId && telnyx.credentials.get(agent.telnyxCredentialId)) continue;
-      const credential = telnyx.ensureCredential({
-        id: agent.telnyxCredentialId ?? undefined,
-        sipUsername: agent.sipUsername,
-        name: agent.displayName,
-      });
-      if (agent.telnyxCredentialId !== credential.id) {
-        await db.agent.update({ where: { id: agent.id }, data: { telnyxCredentialId: credential.id } });
-        linked++;
+      if (!agent.telnyxSipUsername) {
+        // Linked before provisioning (its SIP username never read): provisionMissing gives it a new one.
+        await db.agent.update({ where: { id: agent.id }, data: { telnyxCredentialId: null } });
+        continue;
       }
+      telnyx.ensureCredential({ id: agent.telnyxCredentialId!, sipUsername: agent.telnyxSipUsername, name: agent.sipUsername });
+      restored++;
     }
-    return linked;
+    return restored;
+  }
+
+  async function provisionMissing(services: Services, db: Db): Promise<number> {
+    const agents = await db.agent.findMany({ where: { enabled: true, telnyxCredentialId: null }, select: { id: true } });
+    for (const agent of agents) await services.configuration.reprovisionAgentCredential(agent.id);
+    if (agents.length > 0) logger.info({ agents: agents.length }, 'local Telnyx: agents without a credential provisioned');
+    return agents.length;
   }
 
   return {
@@ -85,21 +91,16 @@ export async function startSimulatorHost(
         ...c,
         telnyxApiKey: telnyx.apiKey,
         telnyxApiBaseUrl: telnyx.apiBaseUrl,
+        // Agents are provisioned on the local account's credential connection, as with a real account.
+        telnyxConnectionId: telnyx.connectionId,
         telnyxWebrtcHost: browserWs,
         telnyxPublicKey: telnyx.publicKey,
         recordingUrlRules: [...c.recordingUrlRules, ...parseRecordingAllowList(telnyx.url, { production: false })],
       };
     },
-    provision: (db) => provision(db),
+    restore,
+    provisionMissing,
     control(services, db, url) {
-      // Agents added while running get their credential at once (and the cache learns of it).
-      services.directory.onChange((change) => {
-        if (!('company' in change)) return;
-        void provision(db, change.company).then(
-          (linked) => linked > 0 && services.directory.invalidateCompany(change.company),
-          (err) => logger.warn({ err, companyId: change.company }, 'local Telnyx: could not give new agents a credential'),
-        );
-      });
       return createControlEndpoint({
         telnyx,
         applicationFor: (to) => applicationFor(services, to, url()),
@@ -109,13 +110,15 @@ export async function startSimulatorHost(
           return (row?.outcome as CallOutcome | null | undefined) ?? null;
         },
         async agentNames() {
-          const agents = await db.agent.findMany({ select: { displayName: true, sipUsername: true } });
+          // A scenario names agents as people do ("agent ana"); calls dial their credentials' SIP usernames.
+          const agents = await db.agent.findMany({ select: { displayName: true, sipUsername: true, telnyxSipUsername: true } });
           const names: Record<string, string> = {};
           for (const a of agents) {
-            names[a.sipUsername.toLowerCase()] = a.sipUsername;
-            names[a.displayName.toLowerCase()] = a.sipUsername;
+            const dialed = a.telnyxSipUsername ?? a.sipUsername;
+            names[a.sipUsername.toLowerCase()] = dialed;
+            names[a.displayName.toLowerCase()] = dialed;
             const first = a.displayName.split(/\s+/)[0]?.toLowerCase();
-            if (first && !(first in names)) names[first] = a.sipUsername;
+            if (first && !(first in names)) names[first] = dialed;
           }
           return names;
         },

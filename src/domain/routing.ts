@@ -41,7 +41,10 @@ export interface RoutingPolicy {
 export interface AgentSnapshot {
   id: string;
   displayName: string;
+  /** The SIP username a call to this agent dials (src/domain/sip-target.ts); meaningless when sipTargetProblem is set. */
   sipUsername: string;
+  /** Why no SIP username of this agent can be trusted (no credential, its username unknown…), or null. */
+  sipTargetProblem: string | null;
   enabled: boolean;
   status: AgentStatus;
   statusReason: string | null;
@@ -76,6 +79,7 @@ export interface CallContext {
 export type SkipReason =
   | 'CLOSED'
   | 'DISABLED'
+  | 'NO_SIP_TARGET'
   | 'OFFLINE'
   | 'NOT_REGISTERED'
   | 'ON_BREAK'
@@ -125,6 +129,8 @@ const DISPLAY_ORDER = new Intl.Collator('en', { sensitivity: 'base' });
 export function skipReason(agent: AgentSnapshot, policy: Pick<RoutingPolicy, 'allowUnregisteredSoftphones'>): SkippedAgent | null {
   const skip = (reason: SkipReason, detail: string): SkippedAgent => ({ agentId: agent.id, reason, detail });
   if (!agent.enabled) return skip('DISABLED', 'agent is disabled');
+  // Before presence: it is configuration, and ringing such an agent would ring nobody.
+  if (agent.sipTargetProblem !== null) return skip('NO_SIP_TARGET', agent.sipTargetProblem);
   if (!agent.liveness) return skip('OFFLINE', 'softphone offline (no heartbeat within the presence TTL)');
   if (!agent.liveness.sipRegistered && !policy.allowUnregisteredSoftphones) {
     return skip('NOT_REGISTERED', 'softphone is not registered with Telnyx');

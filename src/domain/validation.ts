@@ -17,11 +17,26 @@ export const e164 = z.string().transform((value, ctx) => {
   return parsed.number;
 });
 
-/** Telnyx SIP credential usernames: letters, digits and . _ - (dialed as sip:<username>@sip.telnyx.com). */
+/**
+ * A SIP username calls can dial as sip:<username>@sip.telnyx.com: 2-64 letters, digits, dots,
+ * underscores or dashes, beginning with a letter. Telnyx's SIP URI calling page
+ * (https://developers.telnyx.com/docs/voice/sip-trunking/features/sip-uri-calling) requires usernames
+ * to "begin with a non-numeric character" (so a URI cannot pass for a phone number); a leading
+ * . _ or - is refused as before.
+ */
+const DIALABLE_SIP_USERNAME = /^[A-Za-z][A-Za-z0-9._-]{1,63}$/;
+
+export function isDialableSipUsername(value: string): boolean {
+  return DIALABLE_SIP_USERNAME.test(value);
+}
+
 export const sipUsername = z
   .string()
   .trim()
-  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{1,63}$/, 'SIP username must be 2-64 letters, digits, dots, underscores or dashes');
+  .regex(
+    DIALABLE_SIP_USERNAME,
+    'SIP username must be 2-64 letters, digits, dots, underscores or dashes, beginning with a letter (Telnyx refuses SIP URIs that begin with a digit)',
+  );
 
 /**
  * Telnyx telephony credential ids are UUIDs. Checked before any id is stored or put into a Telnyx

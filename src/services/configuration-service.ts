@@ -12,7 +12,7 @@ import { Prisma } from '../generated/prisma/client.js';
 import type { Directory } from './directory.js';
 import { AppError, InputError, NotFoundError } from './errors.js';
 import { checkForwardNumber } from '../domain/dial-safety.js';
-import type { CredentialLookup } from '../telnyx/credential-lookup.js';
+import type { AgentCredentials, HeldCredential, RevocationOutcome } from './agent-credentials.js';
 import type { PresenceService } from './presence-service.js';
 import type { RevocationBus } from '../auth/revocation.js';
 
@@ -54,6 +54,16 @@ type AgentFields = {
 };
 type NumberFields = { companyId?: string | null; label?: string | null; requiredSkills?: string | null };
 
+/**
+ * What became of a deleted agent's Telnyx credential: NO_CREDENTIAL (it had none), REVOKED, PENDING
+ * (Telnyx could not be reached: retried automatically), KEPT (linked by hand on a server that does not
+ * provision, so the service leaves it on the account).
+ */
+export type CredentialFate = RevocationOutcome | 'NO_CREDENTIAL' | 'KEPT';
+
+const NO_CREDENTIAL = { telnyxCredentialId: null, telnyxSipUsername: null } as const;
+type CredentialFields = { telnyxCredentialId: string | null; telnyxSipUsername: string | null };
+
 export class ConfigurationService {
   constructor(
     private readonly deps: {
@@ -61,8 +71,8 @@ export class ConfigurationService {
       directory: Directory;
       presence: PresenceService;
       revocations: RevocationBus;
-      /** Asks Telnyx whether a telephony credential exists; absent without TELNYX_API_KEY. */
-      lookupCredential?: (credentialId: string) => Promise<CredentialLookup>;
+      /** Agents' Telnyx credentials: checked when linked (TELNYX_API_KEY), created and revoked (with TELNYX_CONNECTION_ID). */
+      credentials: AgentCredentials;
       maxAgentsPerCompany?: number;
     },
   ) {}
@@ -100,38 +110,200 @@ export class ConfigurationService {
     return routing;
   }
 
-  /** Refused past MAX_AGENTS_PER_COMPANY: every agent is a row each listing, preview and routing decision walks. */
+  /**
+   * Refused past MAX_AGENTS_PER_COMPANY: every agent is a row each listing, preview and routing decision walks.
+   * The agent's Telnyx credential is settled first (the one named, read on Telnyx; or, when the
+   * server provisions, a new one), so a Telnyx failure saves nothing.
+   */
   async createAgent(input: AgentFields & { companyId: string; displayName: string; sipUsername: string }): Promise<Agent> {
     const max = this.deps.maxAgentsPerCompany ?? Infinity;
     const count = () => this.deps.db.agent.count({ where: { companyId: input.companyId } });
     const full = () => new AppError(`A company has at most ${max} agents (MAX_AGENTS_PER_COMPANY): this one is full.`, 'LIMIT_REACHED');
     if ((await count()) >= max) throw full();
-    await this.checkCredential(input.telnyxCredentialId);
-    const agent = await this.write(
-      () => this.deps.db.agent.create({ data: agentData(input) as { companyId: string; displayName: string; sipUsername: string } }),
-      'company',
-    );
+    const { credentials } = this.deps;
+    let created: HeldCredential | null = null;
+    let credential: CredentialFields = NO_CREDENTIAL;
+    if (input.telnyxCredentialId) credential = await this.linked(input.telnyxCredentialId, 'input.telnyxCredentialId');
+    else if (credentials.provisions) {
+      // A taken SIP username would make the create fail after Telnyx made a credential for nothing.
+      if (await this.deps.db.agent.findUnique({ where: { sipUsername: input.sipUsername }, select: { id: true } })) {
+        throw new InputError(describeUnique(['sipUsername']));
+      }
+      created = await credentials.provision(input.sipUsername);
+      credential = created;
+    }
+    const data = { ...agentData(input), ...credential } as Prisma.AgentUncheckedCreateInput;
+    let agent: Agent;
+    try {
+      agent = await this.write(() => this.deps.db.agent.create({ data }), 'company');
+    } catch (err) {
+      if (created) await credentials.discard(created.telnyxCredentialId, { companyId: input.companyId });
+      throw err;
+    }
     // Creates racing past the check above: the ones that overshoot are undone (no transaction needed).
     if ((await count()) > max) {
       await this.deps.db.agent.delete({ where: { id: agent.id } }).catch(() => undefined);
+      if (created) await credentials.discard(created.telnyxCredentialId, { companyId: input.companyId });
       throw full();
     }
     this.deps.directory.invalidateCompany(input.companyId);
     return agent;
   }
 
+  /**
+   * When the server provisions: disabling revokes the agent's credential (after the change is saved:
+   * the change never waits on Telnyx), enabling an agent without one provisions it first (a Telnyx
+   * failure saves nothing). Linking another credential (or "" to remove it) revokes the one replaced.
+   */
   async updateAgent(id: string, input: AgentFields): Promise<Agent> {
-    const data = agentData(input);
-    if (data.telnyxCredentialId) {
-      const current = await this.deps.db.agent.findUnique({ where: { id }, select: { telnyxCredentialId: true } });
-      if (current?.telnyxCredentialId !== data.telnyxCredentialId) await this.checkCredential(data.telnyxCredentialId);
+    const { telnyxCredentialId: requested, ...fields } = agentData(input);
+    const current = await this.currentAgent(id);
+    const { credentials } = this.deps;
+    const provisions = credentials.provisions;
+    const disabling = fields.enabled === false && current.enabled;
+    const enabledAfter = fields.enabled ?? current.enabled;
+    let credential: CredentialFields = { telnyxCredentialId: current.telnyxCredentialId, telnyxSipUsername: current.telnyxSipUsername };
+    if (requested !== undefined && requested !== current.telnyxCredentialId) {
+      if (requested && provisions && !enabledAfter) throw new InputError(DISABLED_HOLDS_NO_CREDENTIAL('input.telnyxCredentialId'));
+      credential = requested ? await this.linked(requested, 'input.telnyxCredentialId') : NO_CREDENTIAL;
     }
+    let created: HeldCredential | null = null;
+    if (provisions && disabling) credential = NO_CREDENTIAL;
+    else if (provisions && fields.enabled === true && !current.enabled && !credential.telnyxCredentialId) {
+      created = await credentials.provision(fields.sipUsername ?? current.sipUsername);
+      credential = created;
+    }
+    const dropped = provisions && current.telnyxCredentialId && current.telnyxCredentialId !== credential.telnyxCredentialId;
+    const reason = disabling ? 'disabled' : credential.telnyxCredentialId ? 'replaced' : 'removed';
     // Disabling revokes every token the agent holds: re-enabling does not bring them back.
-    const revoke = data.enabled === false ? { tokenVersion: { increment: 1 } } : {};
-    const agent = await this.write(() => this.deps.db.agent.update({ where: { id }, data: { ...data, ...revoke } }), 'agent');
+    const revokeTokens = fields.enabled === false ? { tokenVersion: { increment: 1 } } : {};
+    const agent = await this.saveAgent(
+      current,
+      { ...fields, ...credential, ...revokeTokens },
+      dropped ? credentials.revocation(current.telnyxCredentialId!, current, reason) : null,
+      created,
+    );
     this.deps.directory.invalidateCompany(agent.companyId);
     if (!agent.enabled) this.endSessions(agent.id);
+    if (dropped) await credentials.revokeNow([current.telnyxCredentialId!]);
     return agent;
+  }
+
+  /**
+   * Links the agent to an existing credential, read on Telnyx (it must exist, and its SIP username is
+   * what calls will dial); the same id again re-reads its SIP username. When the server provisions, the
+   * credential it replaces is revoked.
+   */
+  async linkAgentCredential(id: string, credentialId: string): Promise<Agent> {
+    const { credentials } = this.deps;
+    if (!credentials.checks) {
+      throw new AppError('Telnyx is not configured on this server (TELNYX_API_KEY): no credential can be read.', 'TELNYX_NOT_CONFIGURED');
+    }
+    const current = await this.currentAgent(id);
+    if (credentials.provisions && !current.enabled) throw new InputError(DISABLED_HOLDS_NO_CREDENTIAL('credentialId'));
+    const credential = await this.linked(credentialId, 'credentialId');
+    const dropped = credentials.provisions && current.telnyxCredentialId && current.telnyxCredentialId !== credentialId;
+    const agent = await this.saveAgent(
+      current,
+      credential,
+      dropped ? credentials.revocation(current.telnyxCredentialId!, current, 'replaced') : null,
+      null,
+    );
+    this.deps.directory.invalidateCompany(agent.companyId);
+    if (dropped) await credentials.revokeNow([current.telnyxCredentialId!]);
+    return agent;
+  }
+
+  /** A new credential for the agent on TELNYX_CONNECTION_ID; the one it replaces is revoked. */
+  async reprovisionAgentCredential(id: string): Promise<Agent> {
+    const { credentials } = this.deps;
+    if (!credentials.provisions) {
+      throw new AppError(
+        'Telnyx provisioning is not configured on this server: it needs TELNYX_API_KEY and TELNYX_CONNECTION_ID.',
+        'TELNYX_NOT_CONFIGURED',
+      );
+    }
+    const current = await this.currentAgent(id);
+    if (!current.enabled) throw new InputError('Validation error: agentId: the agent is disabled; enable it (which provisions it) instead');
+    const created = await credentials.provision(current.sipUsername);
+    const old = current.telnyxCredentialId;
+    const agent = await this.saveAgent(current, created, old ? credentials.revocation(old, current, 'replaced') : null, created);
+    this.deps.directory.invalidateCompany(agent.companyId);
+    if (old) await credentials.revokeNow([old]);
+    return agent;
+  }
+
+  /** Deletes the agent (its tokens stop working, its sockets close); when the server provisions, its credential is revoked. */
+  async deleteAgent(id: string): Promise<{ agent: Agent; credential: CredentialFate }> {
+    const { credentials, db } = this.deps;
+    const current = await this.currentAgent(id);
+    const revoke = credentials.provisions && current.telnyxCredentialId !== null;
+    const agent = await this.write(async () => {
+      if (!revoke) return db.agent.delete({ where: { id } });
+      const [deleted] = await db.$transaction([
+        db.agent.delete({ where: { id } }),
+        db.credentialRevocation.createMany({
+          data: [credentials.revocation(current.telnyxCredentialId!, current, 'deleted')],
+          skipDuplicates: true,
+        }),
+      ]);
+      return deleted;
+    }, 'agent');
+    this.deps.directory.invalidateCompany(agent.companyId);
+    this.endSessions(agent.id);
+    if (!current.telnyxCredentialId) return { agent, credential: 'NO_CREDENTIAL' };
+    if (!revoke) return { agent, credential: 'KEPT' };
+    const outcomes = await credentials.revokeNow([current.telnyxCredentialId]);
+    return { agent, credential: outcomes[current.telnyxCredentialId] ?? 'PENDING' };
+  }
+
+  /** Whether a credential the agent held is still waiting to be deleted on Telnyx. */
+  credentialRevocationPending(agentId: string): Promise<boolean> {
+    return this.deps.credentials.pendingFor(agentId);
+  }
+
+  private async currentAgent(id: string) {
+    const current = await this.deps.db.agent.findUnique({
+      where: { id },
+      select: { id: true, companyId: true, enabled: true, sipUsername: true, telnyxCredentialId: true, telnyxSipUsername: true },
+    });
+    if (!current) throw new NotFoundError('agent not found');
+    return current;
+  }
+
+  /**
+   * A credential linked by hand: read on Telnyx when the server has an API key. Without one there is
+   * nothing to ask, and calls dial the agent's own SIP username anyway (src/domain/sip-target.ts).
+   */
+  private async linked(credentialId: string, field: string): Promise<CredentialFields> {
+    if (!this.deps.credentials.checks) return { telnyxCredentialId: credentialId, telnyxSipUsername: null };
+    return this.deps.credentials.link(credentialId, field);
+  }
+
+  /**
+   * The agent's update, with the row remembering the credential it drops (one transaction); a
+   * credential created for it is discarded if the update is refused.
+   */
+  private async saveAgent(
+    current: { id: string; companyId: string },
+    data: Prisma.AgentUncheckedUpdateInput,
+    revocation: Prisma.CredentialRevocationCreateManyInput | null,
+    created: HeldCredential | null,
+  ): Promise<Agent> {
+    const { db } = this.deps;
+    try {
+      return await this.write(async () => {
+        if (!revocation) return db.agent.update({ where: { id: current.id }, data });
+        const [agent] = await db.$transaction([
+          db.agent.update({ where: { id: current.id }, data }),
+          db.credentialRevocation.createMany({ data: [revocation], skipDuplicates: true }),
+        ]);
+        return agent;
+      }, 'agent');
+    } catch (err) {
+      if (created) await this.deps.credentials.discard(created.telnyxCredentialId, current);
+      throw err;
+    }
   }
 
   /** Every token issued to the agent stops working now; its open connections are closed on every instance. */
@@ -180,18 +352,6 @@ export class ConfigurationService {
     return number;
   }
 
-  /**
-   * A credential is linked only if Telnyx knows it (when an API key is configured); nothing is saved
-   * when Telnyx cannot be asked. That it is not linked to another agent is the database's unique index.
-   */
-  private async checkCredential(credentialId: string | null | undefined): Promise<void> {
-    if (!credentialId || !this.deps.lookupCredential) return;
-    const found = await this.deps.lookupCredential(credentialId);
-    if (found.ok) return;
-    const message = `Validation error: input.telnyxCredentialId: ${found.message}`;
-    throw found.reason === 'NOT_FOUND' ? new InputError(message) : new AppError(message, 'TELNYX_UNAVAILABLE');
-  }
-
   /** The company's own numbers and whether another tenant owns `number` are looked up; the rule is pure. */
   private async checkForwardNumber(companyId: string | null, number: string, field: string): Promise<void> {
     const numbers = await this.deps.db.phoneNumber.findMany({
@@ -232,11 +392,16 @@ export type { AgentStatus };
  */
 function describeUnique(columns: string[]): string {
   const fields = columns.join(', ') || 'value';
+  // A credential's SIP username is its own: taken means the credential is linked elsewhere.
+  if (fields.includes('telnyxSipUsername') || fields.includes('telnyxCredentialId'))
+    return 'Validation error: input.telnyxCredentialId: this Telnyx credential is not available';
   if (fields.includes('sipUsername')) return 'Validation error: input.sipUsername: this SIP username is not available; choose another';
-  if (fields.includes('telnyxCredentialId')) return 'Validation error: input.telnyxCredentialId: this Telnyx credential is not available';
   if (fields.includes('e164')) return 'this phone number is already in use';
   return `this ${fields.replace(/"/g, '')} is already in use`;
 }
+
+const DISABLED_HOLDS_NO_CREDENTIAL = (field: string) =>
+  `Validation error: ${field}: a disabled agent holds no Telnyx credential (disabling revokes it); enable the agent, which provisions one, then link`;
 
 /** Agent fields for Prisma: unset ones left out, "" for the credential removes it. */
 function agentData(input: AgentFields) {

@@ -9,6 +9,7 @@ import type { AgentStatus, RoutingPolicy } from '../domain/routing.js';
 import type { BusinessHours } from '../domain/business-hours.js';
 import { parseSkillExpression, type LanguageMenuOption, type SkillExpression, type Skills } from '../domain/skills.js';
 import type { RoutingConfig } from '../generated/prisma/client.js';
+import { sipTargetOf, type SipTarget, type SipTargetSource } from '../domain/sip-target.js';
 
 export interface DirectoryAgent {
   id: string;
@@ -24,6 +25,10 @@ export interface DirectoryAgent {
   position: number;
   lastCallEndedAt: Date | null;
   skills: Skills;
+  telnyxCredentialId: string | null;
+  telnyxSipUsername: string | null;
+  /** What calls to the agent dial, or why nothing can be (src/domain/sip-target.ts). */
+  sipTarget: SipTarget;
 }
 
 export interface DirectoryCompany {
@@ -87,7 +92,11 @@ export class Directory {
   private numbers = new LRUCache<string, Promise<string | null>>({ max: MAX_CACHED_NUMBERS });
   private readonly changeListeners: ((change: DirectoryChange) => void)[] = [];
 
-  constructor(private readonly db: Db) {}
+  /** `sipTargets`: 'credential' when softphones log in through Telnyx (TELNYX_API_KEY), else 'own'. */
+  constructor(
+    private readonly db: Db,
+    private readonly sipTargets: SipTargetSource = 'own',
+  ) {}
 
   /** The company with its policy and agents, or null if there is no such company. */
   company(companyId: string): Promise<DirectoryCompany | null> {
@@ -189,6 +198,8 @@ export class Directory {
             position: true,
             lastCallEndedAt: true,
             skills: true,
+            telnyxCredentialId: true,
+            telnyxSipUsername: true,
           },
           orderBy: { createdAt: 'asc' },
         },
@@ -210,7 +221,7 @@ export class Directory {
       name: row.name,
       timeZone: row.timeZone,
       policy: policyOf(row.routing),
-      agents: row.agents.map((a) => ({ ...a, skills: (a.skills ?? {}) as Skills })),
+      agents: row.agents.map((a) => ({ ...a, skills: (a.skills ?? {}) as Skills, sipTarget: sipTargetOf(a, this.sipTargets) })),
       breakReasons: row.breakReasons,
       supervisorTokenVersion: row.supervisorTokenVersion,
       numberSkills,

@@ -20,7 +20,9 @@ import { PresenceService, type PresenceEvent } from './presence-service.js';
 import { CallService } from './call-service.js';
 import { StatsService } from './stats-service.js';
 import { VoicemailService } from './voicemail-service.js';
-import { lookupTelephonyCredential, type CredentialLookup } from '../telnyx/credential-lookup.js';
+import { lookupTelephonyCredential } from '../telnyx/credential-lookup.js';
+import { createTelephonyCredential, deleteTelephonyCredential } from '../telnyx/credential-provisioning.js';
+import { AgentCredentials } from './agent-credentials.js';
 
 /** Everything a resolver or webhook handler may use; built once per app instance. */
 export interface Services {
@@ -39,6 +41,8 @@ export interface Services {
   callbackSigner: CallbackUrlSigner | null;
   stats: StatsService;
   configuration: ConfigurationService;
+  /** Agents' Telnyx credentials: read, created, revoked (and revocations retried). */
+  agentCredentials: AgentCredentials;
   voicemails: VoicemailService;
   authenticator: Authenticator;
   /** Open graphql-ws sockets and SSE streams of token viewers (closed on revocation and at expiry). */
@@ -57,7 +61,8 @@ export function createServices(
   },
 ): Services {
   const { config, db, clock, logger, pubsub, multiInstance: shared, onPresenceTransition, ...rest } = deps;
-  const directory = new Directory(db);
+  // With an API key softphones log in through credentials, so calls dial the credentials' SIP usernames.
+  const directory = new Directory(db, config.telnyxApiKey ? 'credential' : 'own');
   if (shared) shareDirectoryInvalidations(directory, shared.redis, logger);
   const limits = new Limits(config, shared ? { redis: shared.redis.command, prefix: shared.redis.prefix } : null);
   // Each agent's call activity: the call modules write it, presence reads it (activeCalls).
@@ -118,6 +123,7 @@ export function createServices(
         sharedState: new RedisCallState({ redis: shared.redis, clock, logger, sessions: callSessions, activity: sharedActivity }),
       }),
   });
+  const agentCredentials = agentCredentialsFor(config, { db, clock, logger });
   return {
     ...rest,
     config,
@@ -139,16 +145,27 @@ export function createServices(
       directory,
       presence,
       revocations,
-      lookupCredential: credentialLookupFor(config),
+      credentials: agentCredentials,
       maxAgentsPerCompany: config.maxAgentsPerCompany,
     }),
+    agentCredentials,
     voicemails: new VoicemailService({ db, pubsub, clock, logger, dataDir: config.dataDir }),
   };
 }
 
-/** With an API key, a credential linked to an agent must exist on the Telnyx account. */
-function credentialLookupFor(config: Config): ((credentialId: string) => Promise<CredentialLookup>) | undefined {
+/**
+ * With an API key, a credential linked to an agent must exist on the Telnyx account (its SIP username
+ * is read), and credentials can be revoked; with TELNYX_CONNECTION_ID too, agents are provisioned.
+ */
+function agentCredentialsFor(config: Config, deps: Pick<Services, 'db' | 'clock' | 'logger'>): AgentCredentials {
   const apiKey = config.telnyxApiKey;
-  if (!apiKey) return undefined;
-  return (credentialId) => lookupTelephonyCredential({ apiKey, baseUrl: config.telnyxApiBaseUrl, credentialId });
+  if (!apiKey) return new AgentCredentials(deps);
+  const account = { apiKey, baseUrl: config.telnyxApiBaseUrl };
+  const connectionId = config.telnyxConnectionId;
+  return new AgentCredentials({
+    ...deps,
+    lookup: (credentialId) => lookupTelephonyCredential({ ...account, credentialId }),
+    revoke: (credentialId) => deleteTelephonyCredential(account, credentialId),
+    ...(connectionId && { create: (name: string) => createTelephonyCredential(account, { connectionId, name }) }),
+  });
 }

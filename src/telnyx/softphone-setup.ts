@@ -54,7 +54,7 @@ export function describeSoftphone(
   const problem = !config.telnyxApiKey
     ? 'Telnyx is not configured on this server (no TELNYX_API_KEY), so calls cannot ring this softphone.'
     : !agent.telnyxCredentialId
-      ? 'No Telnyx credential is assigned to you yet (an admin sets telnyxCredentialId), so calls cannot ring this softphone.'
+      ? 'No Telnyx credential is assigned to you yet (an admin links one with linkAgentCredential, or the server provisions one), so calls cannot ring this softphone.'
       : minted && !minted.ok
         ? minted.message
         : null;

@@ -66,7 +66,7 @@ describe('npm run simulate against a server with its own local Telnyx (the demo)
     expect(run.last).toMatchObject({ outcome: 'ANSWERED', answeredBy: agent, errors: [] });
   }, 60_000);
 
-  it('an agent added while the demo runs gets a softphone credential on the local Telnyx at once', async () => {
+  it("an agent added while the demo runs is provisioned on the local Telnyx's connection at once", async () => {
     const companyId = (await sim.server.database.prisma.phoneNumber.findFirstOrThrow({ where: { e164: number } })).companyId;
     const { createAgent } = await sim.server.admin(`mutation($i: CreateAgentInput!) { createAgent(input: $i) { id } }`, {
       i: { companyId, displayName: 'Rita Newcomer', sipUsername: 'rita.newcomer' },
@@ -79,9 +79,12 @@ describe('npm run simulate against a server with its own local Telnyx (the demo)
     );
     expect(setup.websocketHost).toBe(sim.telnyx.websocketUrl.replace('127.0.0.1', 'localhost'));
     const credential = sim.telnyx.credentials.byToken(setup.loginToken);
-    expect(credential?.sipUsername).toBe('rita.newcomer');
     const row = await sim.server.database.prisma.agent.findUniqueOrThrow({ where: { id: createAgent.id } });
     expect(row.telnyxCredentialId).toBe(credential?.id);
+    // Its generated SIP username (what calls dial), on the local account's credential connection.
+    expect(credential?.sipUsername).toBe(row.telnyxSipUsername);
+    expect(credential?.sipUsername).toMatch(/^gencred/);
+    expect(credential?.connectionId).toBe(sim.telnyx.connectionId);
   });
 
   it('bad requests get a plain error, not a call', async () => {
@@ -126,8 +129,11 @@ describe('npm run simulate against a server without a local Telnyx', () => {
   }, 60_000);
 });
 
+/** The agent by its own SIP username or the one calls dial (its provisioned credential's). */
 async function agentToken(sim: Simulation, sipUsername: string): Promise<string> {
-  const agent = await sim.server.database.prisma.agent.findFirstOrThrow({ where: { sipUsername } });
+  const agent = await sim.server.database.prisma.agent.findFirstOrThrow({
+    where: { OR: [{ sipUsername }, { telnyxSipUsername: sipUsername }] },
+  });
   const { issueAgentToken } = await sim.server.admin(`mutation($a: ID!) { issueAgentToken(agentId: $a) { token } }`, { a: agent.id });
   return issueAgentToken.token;
 }

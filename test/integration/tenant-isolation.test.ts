@@ -357,6 +357,33 @@ const MATRIX: Record<string, Entry> = {
       },
     ],
   },
+  'Mutation.linkAgentCredential': {
+    attacks: [
+      {
+        name: 'a credential linked to B1',
+        document: `mutation($a: ID!) { linkAgentCredential(agentId: $a, credentialId: "6a09cdc3-8948-47f0-aa62-74ac943d6c58") { ${AGENT_FIELDS} telnyxSipUsername sipTarget } }`,
+        variables: (w) => ({ a: B(w).agents[0]!.id }),
+      },
+    ],
+  },
+  'Mutation.reprovisionAgentCredential': {
+    attacks: [
+      {
+        name: 'B1 re-provisioned',
+        document: `mutation($a: ID!) { reprovisionAgentCredential(agentId: $a) { ${AGENT_FIELDS} telnyxCredentialId provisioning } }`,
+        variables: (w) => ({ a: B(w).agents[0]!.id }),
+      },
+    ],
+  },
+  'Mutation.deleteAgent': {
+    attacks: [
+      {
+        name: 'B2 deleted',
+        document: `mutation($a: ID!) { deleteAgent(id: $a) { id companyId credentialRevocation } }`,
+        variables: (w) => ({ a: B(w).agents[1]!.id }),
+      },
+    ],
+  },
   'Mutation.setAgentStatus': {
     attacks: [
       {

@@ -17,7 +17,11 @@ const {
 export const POLICY_DEFAULTS = policyRest;
 
 /** An agent's hunt fields at their defaults: tier 1, never called, not reserved. */
-export const AGENT_DEFAULTS: Pick<AgentSnapshot, 'tier' | 'position' | 'lastCallEndedAt' | 'callsToday' | 'reservedFor' | 'skills'> = {
+export const AGENT_DEFAULTS: Pick<
+  AgentSnapshot,
+  'tier' | 'position' | 'lastCallEndedAt' | 'callsToday' | 'reservedFor' | 'skills' | 'sipTargetProblem'
+> = {
+  sipTargetProblem: null,
   tier: 1,
   position: 0,
   lastCallEndedAt: null,

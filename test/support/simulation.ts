@@ -1,7 +1,7 @@
 /**
  * Whole calls through the local Telnyx (src/simulator) against a real service: the service is
- * configured as the demo configures it (signed webhooks, softphone credentials, recordings on the
- * simulator's host), and by default both run on one VirtualClock, so a 20 s ring plays in
+ * configured as the demo configures it (signed webhooks, agents provisioned on the local account's
+ * credential connection, recordings on the simulator's host), and by default both run on one VirtualClock, so a 20 s ring plays in
  * milliseconds. `call()` takes the scenario language ("call from X to Y; press 2; agent ana answers
  * after 3 s") and returns the transcript; it fails the test on any dialect error or failed request
  * unless told to expect them.
@@ -37,7 +37,7 @@ export interface CompanyInput {
 export interface SimulatedCompany {
   companyId: string;
   number: string;
-  /** Scenario name → SIP username. */
+  /** Scenario name → the SIP username calls dial: the agent's provisioned credential's (gencred…). */
   agents: Record<string, string>;
   agentIds: Record<string, string>;
   tokens: Record<string, string>;
@@ -104,17 +104,17 @@ export async function startSimulation(
       const tokens: Record<string, string> = {};
       for (const a of input.agents) {
         const sip = `${a.name}.c${n}`;
-        const { createAgent } = await server.admin(`mutation($i: CreateAgentInput!) { createAgent(input: $i) { id } }`, {
+        // Provisioned by the service on the local account's connection (TELNYX_CONNECTION_ID, set by the host).
+        const { createAgent } = await server.admin(`mutation($i: CreateAgentInput!) { createAgent(input: $i) { id telnyxSipUsername } }`, {
           i: { companyId, displayName: a.name, sipUsername: sip, tier: a.tier ?? 1, position: a.position ?? 0, skills: a.skills ?? [] },
         });
         const { issueAgentToken } = await server.admin(`mutation($a: ID!) { issueAgentToken(agentId: $a) { token } }`, {
           a: createAgent.id,
         });
-        agents[a.name] = sip;
+        agents[a.name] = createAgent.telnyxSipUsername;
         agentIds[a.name] = createAgent.id;
         tokens[a.name] = issueAgentToken.token;
       }
-      await host.provision(server.database.prisma);
       const heartbeat = async (name: string) => {
         const res = await server.gql(`mutation { heartbeat(input: { sipRegistered: true }) { nextHeartbeatInMs } }`, {}, tokens[name]);
         if (res.errors) throw new Error(`heartbeat of ${name} failed: ${JSON.stringify(res.errors)}`);

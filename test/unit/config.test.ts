@@ -330,7 +330,8 @@ describe('invalid values', () => {
     [{ TELNYX_API_BASE_URL: 'api.telnyx.com/v2' }, 'TELNYX_API_BASE_URL'],
     [{ TELNYX_WEBRTC_HOST: 'https://rtc.telnyx.com' }, 'TELNYX_WEBRTC_HOST'],
     [{ TELNYX_API_KEY: 'short' }, 'TELNYX_API_KEY'],
-    [{ TELNYX_CONNECTION_ID: '../credential_connections' }, 'TELNYX_CONNECTION_ID'],
+    [{ TELNYX_API_KEY: 'KEY0123456789', TELNYX_CONNECTION_ID: 'my-connection' }, 'TELNYX_CONNECTION_ID'],
+    [{ TELNYX_API_KEY: 'KEY0123456789', TELNYX_CONNECTION_ID: '12 34' }, 'TELNYX_CONNECTION_ID'],
     [{ TELNYX_TEXML_APPLICATION_ID: '1293 384' }, 'TELNYX_TEXML_APPLICATION_ID'],
     [{ SEED_DEMO: 'yes' }, 'SEED_DEMO'],
     [{ TELNYX_SIMULATOR: 'yes' }, 'TELNYX_SIMULATOR'],
@@ -482,5 +483,19 @@ describe('TELNYX_SIMULATOR: the local Telnyx in the process', () => {
 
   it('on beside a Telnyx account is refused: one or the other', () => {
     expect(configError({ TELNYX_SIMULATOR: 'on', TELNYX_API_KEY: 'KEY0123456789' }).message).toMatch(/replaces the Telnyx account/);
+  });
+});
+
+describe('TELNYX_CONNECTION_ID (agent provisioning)', () => {
+  it('is kept as given beside TELNYX_API_KEY (trimmed)', () => {
+    expect(loadConfig({ TELNYX_API_KEY: 'KEY0123456789', TELNYX_CONNECTION_ID: ' 1684641123236054244 ' }).telnyxConnectionId).toBe(
+      '1684641123236054244',
+    );
+  });
+
+  it('without TELNYX_API_KEY is refused: credentials are created with the key', () => {
+    expect(configError({ TELNYX_CONNECTION_ID: '1684641123236054244' }).message).toMatch(
+      /TELNYX_CONNECTION_ID is set but TELNYX_API_KEY is not/,
+    );
   });
 });

@@ -63,7 +63,12 @@ function fallback(plan: RoutePlan): Extract<RoutePlan, { kind: 'FALLBACK' }> {
 // alive, SIP registered (unless allowed), AVAILABLE, not on a call.
 function isRoutable(a: AgentSnapshot, allowUnregistered: boolean): boolean {
   return (
-    a.enabled && a.liveness !== null && (a.liveness.sipRegistered || allowUnregistered) && a.status === 'AVAILABLE' && !a.liveness.onCall
+    a.enabled &&
+    a.sipTargetProblem === null &&
+    a.liveness !== null &&
+    (a.liveness.sipRegistered || allowUnregistered) &&
+    a.status === 'AVAILABLE' &&
+    !a.liveness.onCall
   );
 }
 
@@ -129,6 +134,13 @@ const SKIP_CASES: SkipCase[] = [
   { name: 'disabled', agent: { enabled: false }, reason: 'DISABLED', detail: /disabled/i },
   { name: 'offline (liveness null)', agent: { liveness: null }, reason: 'OFFLINE', detail: /offline/i },
   {
+    name: 'no SIP target (Telnyx configured, no credential): ringing it would ring nobody',
+    agent: { sipTargetProblem: 'no Telnyx credential, so its softphone cannot be reached' },
+    allowUnregistered: true,
+    reason: 'NO_SIP_TARGET',
+    detail: /^no Telnyx credential, so its softphone cannot be reached$/,
+  },
+  {
     name: 'offline even when unregistered softphones are allowed',
     agent: { liveness: null },
     allowUnregistered: true,
@@ -183,6 +195,16 @@ describe('skip reasons', () => {
     expect(plan.skipped).toEqual([direct]);
   });
 
+  it.each(['AUTO', 'RING_ALL', 'SEQUENTIAL', 'ROUND_ROBIN'] as const)(
+    '%s: an agent with no SIP target is skipped and the others ring at their targets',
+    (mode) => {
+      const agents = [agent('a', { sipTargetProblem: 'no Telnyx credential' }), agent('b', { sipUsername: 'gencredBee' })];
+      const plan = ring(decideRoute(policy({ mode }), agents, CALL, NOW));
+      expect(plan.targets).toEqual([{ agentId: 'b', sipUsername: 'gencredBee' }]);
+      expect(plan.skipped).toContainEqual({ agentId: 'a', reason: 'NO_SIP_TARGET', detail: 'no Telnyx credential' });
+    },
+  );
+
   it('a routable agent has no skip reason', () => {
     expect(skipReason(agent('ok'), policy())).toBeNull();
   });
@@ -211,8 +233,14 @@ describe('reason precedence', () => {
   const unregisteredOnCall = { liveness: { sipRegistered: false, onCall: true } };
   const onCall = { liveness: { sipRegistered: true, onCall: true } };
 
+  const noTarget = { sipTargetProblem: "its Telnyx credential's SIP username is not known" };
   const cases: [string, Partial<AgentSnapshot>, boolean, SkipReason][] = [
     ['disabled beats offline', { enabled: false, ...offline }, false, 'DISABLED'],
+    ['disabled beats no SIP target', { enabled: false, ...noTarget }, false, 'DISABLED'],
+    ['no SIP target beats offline (configuration comes first)', { ...noTarget, ...offline }, false, 'NO_SIP_TARGET'],
+    ['no SIP target beats not registered', { ...noTarget, ...unregistered }, false, 'NO_SIP_TARGET'],
+    ['no SIP target beats on break', { ...noTarget, status: 'ON_BREAK' }, true, 'NO_SIP_TARGET'],
+    ['no SIP target beats on call', { ...noTarget, ...onCall }, true, 'NO_SIP_TARGET'],
     ['disabled beats not registered', { enabled: false, ...unregistered }, false, 'DISABLED'],
     ['disabled beats on break', { enabled: false, status: 'ON_BREAK', statusReason: 'lunch' }, false, 'DISABLED'],
     ['disabled beats wrap-up', { enabled: false, status: 'WRAP_UP' }, false, 'DISABLED'],
@@ -236,6 +264,7 @@ describe('reason precedence', () => {
   // Exhaustive: every combination of the inputs that matter, checked against the ordered rule list.
   const RULES: [SkipReason, (a: AgentSnapshot, allowUnregistered: boolean) => boolean][] = [
     ['DISABLED', (a) => !a.enabled],
+    ['NO_SIP_TARGET', (a) => a.sipTargetProblem !== null],
     ['OFFLINE', (a) => a.liveness === null],
     ['NOT_REGISTERED', (a, allow) => !a.liveness!.sipRegistered && !allow],
     ['ON_BREAK', (a) => a.status === 'ON_BREAK'],
@@ -243,7 +272,7 @@ describe('reason precedence', () => {
     ['ON_CALL', (a) => a.liveness!.onCall],
   ];
 
-  it('matches the ordered rule list for every combination of inputs (72 combinations)', () => {
+  it('matches the ordered rule list for every combination of inputs (144 combinations)', () => {
     const livenesses: AgentSnapshot['liveness'][] = [
       null,
       { sipRegistered: true, onCall: false },
@@ -253,23 +282,25 @@ describe('reason precedence', () => {
     ];
     let checked = 0;
     for (const enabled of [true, false])
-      for (const liveness of livenesses)
-        for (const status of ['AVAILABLE', 'ON_BREAK', 'WRAP_UP'] as AgentStatus[])
-          for (const allow of [true, false]) {
-            const a = agent('combo', { enabled, liveness, status });
-            const expected = RULES.find(([, applies]) => applies(a, allow))?.[0] ?? null;
-            const actual = skipReason(a, { allowUnregisteredSoftphones: allow });
-            expect({ enabled, liveness, status, allow, reason: actual?.reason ?? null }).toEqual({
-              enabled,
-              liveness,
-              status,
-              allow,
-              reason: expected,
-            });
-            expect(actual === null).toBe(isRoutable(a, allow));
-            checked++;
-          }
-    expect(checked).toBe(2 * 5 * 3 * 2);
+      for (const sipTargetProblem of [null, 'no Telnyx credential'])
+        for (const liveness of livenesses)
+          for (const status of ['AVAILABLE', 'ON_BREAK', 'WRAP_UP'] as AgentStatus[])
+            for (const allow of [true, false]) {
+              const a = agent('combo', { enabled, sipTargetProblem, liveness, status });
+              const expected = RULES.find(([, applies]) => applies(a, allow))?.[0] ?? null;
+              const actual = skipReason(a, { allowUnregisteredSoftphones: allow });
+              expect({ enabled, sipTargetProblem, liveness, status, allow, reason: actual?.reason ?? null }).toEqual({
+                enabled,
+                sipTargetProblem,
+                liveness,
+                status,
+                allow,
+                reason: expected,
+              });
+              expect(actual === null).toBe(isRoutable(a, allow));
+              checked++;
+            }
+    expect(checked).toBe(2 * 2 * 5 * 3 * 2);
   });
 });
 

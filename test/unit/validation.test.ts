@@ -8,6 +8,7 @@ import {
   language,
   ringTimeoutSeconds,
   ringTone,
+  isDialableSipUsername,
   sipUsername,
   spokenText,
   statusReason,
@@ -87,9 +88,13 @@ describe('e164', () => {
 });
 
 describe('sipUsername', () => {
-  it.each(['agent.one_2-x', 'ab', 'A1', 'gencredXXXYYY', 'x'.repeat(64), '1.2.3'])('accepts %j', (input) => {
-    expect(accepts(sipUsername, input)).toBe(input);
-  });
+  it.each(['agent.one_2-x', 'ab', 'A1', 'gencredXXXYYY', 'gencrednCvHU5IYpSBPPsXI2iQsDX', 'x'.repeat(64), 'a1.2.3'])(
+    'accepts %j',
+    (input) => {
+      expect(accepts(sipUsername, input)).toBe(input);
+      expect(isDialableSipUsername(input)).toBe(true);
+    },
+  );
 
   it('trims surrounding whitespace', () => {
     expect(accepts(sipUsername, '  agent1  ')).toBe('agent1');
@@ -108,8 +113,17 @@ describe('sipUsername', () => {
     ['agent;transport=tcp', 'URI parameters'],
     ['ñandu', 'non-ASCII'],
     ['a/b', 'slash'],
+    // Telnyx: SIP URI usernames "Must begin with a non-numeric character" (the SIP URI calling page).
+    ['1.2.3', 'begins with a digit'],
+    ['1001', 'all digits (would pass for an extension or a number)'],
+    ['9agent', 'begins with a digit'],
   ])('rejects %j (%s)', (input) => {
     expect(rejects(sipUsername, input).join(' ')).toMatch(/SIP username/);
+    expect(isDialableSipUsername(input.trim())).toBe(false);
+  });
+
+  it('says why a leading digit is refused', () => {
+    expect(rejects(sipUsername, '1001').join(' ')).toMatch(/beginning with a letter.*begin with a digit/);
   });
 });
 

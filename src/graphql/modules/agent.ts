@@ -4,12 +4,64 @@ import { displayName, sipUsername, statusReason, telnyxCredentialId as credentia
 import { validateSkills, type Skills } from '../../domain/skills.js';
 import { ForbiddenError, InputError, NotFoundError, RateLimitedError } from '../../services/errors.js';
 import { companyOfAgent, requireCompany } from './common.js';
+import { sipTargetOf, type SipTarget, type SipTargetProblem } from '../../domain/sip-target.js';
+import { sipUri } from '../../domain/call-flow.js';
+import type { CredentialFate } from '../../services/configuration-service.js';
 import { AgentPresenceRef, AgentStatusEnum } from './presence.js';
 import { costOfCapped, costOfFirst, firstArg, FIXED_LIST_BOUNDS, LIST_BOUNDS } from '../list-bounds.js';
 
 const TELNYX_CREDENTIAL_DOC =
-  'Telnyx telephony credential id (a UUID); the softphone\'s login token is minted from it. Linked to one agent at most; with TELNYX_API_KEY set it must exist on the Telnyx account. "" removes it.';
+  'Telnyx telephony credential id (a UUID); the softphone\'s login token is minted from it. Linked to one agent at most; with TELNYX_API_KEY set it must exist on the Telnyx account, and its SIP username is read from it (telnyxSipUsername). "" removes it. With TELNYX_CONNECTION_ID the server provisions one when none is given.';
 const telnyxCredentialId = credentialIdRule.nullish();
+const linkedCredentialId = credentialIdRule.refine((v) => v !== '', 'must not be empty (updateAgent with "" removes a credential)');
+
+/** Where an agent's calls go, as the routing decision sees it (src/domain/sip-target.ts). */
+type Provisioning = 'OWN_SIP_USERNAME' | 'CREDENTIAL_SIP_USERNAME' | SipTargetProblem;
+
+const AgentProvisioningEnum = builder.enumType('AgentProvisioning', {
+  description: 'What calls to the agent dial, or why they cannot reach it (then routePreview skips it as NO_SIP_TARGET).',
+  values: {
+    OWN_SIP_USERNAME: { description: "No TELNYX_API_KEY on the server: calls dial the agent's sipUsername as given." },
+    CREDENTIAL_SIP_USERNAME: { description: "Calls dial the SIP username of the agent's Telnyx credential (telnyxSipUsername)." },
+    NO_CREDENTIAL: {
+      description: 'Telnyx is configured and the agent has no credential: reprovisionAgentCredential or linkAgentCredential.',
+    },
+    SIP_USERNAME_UNKNOWN: {
+      description: 'A credential is linked but its SIP username was never read: linkAgentCredential with the same id reads it.',
+    },
+    INCONSISTENT: { description: 'A credential SIP username is stored without its credential: link the credential again.' },
+    NOT_DIALABLE: { description: 'The SIP username cannot be dialed (Telnyx SIP URIs must begin with a letter).' },
+  } as const satisfies Record<Provisioning, unknown>,
+});
+
+const CredentialRevocationEnum = builder.enumType('CredentialRevocation', {
+  description: "What became of a deleted agent's Telnyx credential.",
+  values: {
+    NO_CREDENTIAL: { description: 'The agent had none.' },
+    REVOKED: { description: 'Deleted on Telnyx (or Telnyx had no such credential).' },
+    PENDING: { description: 'Telnyx could not be reached: the deletion is retried automatically (see the server log).' },
+    KEPT: { description: 'Linked by hand on a server that does not provision (no TELNYX_CONNECTION_ID): left on the account.' },
+  } as const satisfies Record<CredentialFate, unknown>,
+});
+
+const DeletedAgentRef = builder
+  .objectRef<{ id: string; companyId: string; credentialRevocation: CredentialFate }>('DeletedAgent')
+  .implement({
+    fields: (t) => ({
+      id: t.exposeID('id'),
+      companyId: t.exposeID('companyId'),
+      credentialRevocation: t.expose('credentialRevocation', { type: CredentialRevocationEnum }),
+    }),
+  });
+
+/** What calls to this agent dial on this server (its configuration decides 'own' or 'credential'). */
+function targetOf(
+  agent: { sipUsername: string; telnyxCredentialId: string | null; telnyxSipUsername: string | null },
+  ctx: { services: { config: { telnyxApiKey?: string } } },
+): SipTarget {
+  return sipTargetOf(agent, ctx.services.config.telnyxApiKey ? 'credential' : 'own');
+}
+const TARGET_FIELDS = { sipUsername: true, telnyxCredentialId: true, telnyxSipUsername: true } as const;
 
 const AgentSkillRef = builder.objectRef<{ name: string; level: number }>('AgentSkill').implement({
   description: 'A skill and its level (1-10), e.g. es 8.',
@@ -44,7 +96,10 @@ builder.prismaObject('Agent', {
     id: t.exposeID('id'),
     companyId: t.exposeID('companyId'),
     displayName: t.exposeString('displayName'),
-    sipUsername: t.exposeString('sipUsername', { description: 'Dialed as sip:<sipUsername>@sip.telnyx.com.' }),
+    sipUsername: t.exposeString('sipUsername', {
+      description:
+        "The agent's own SIP username (unique). Calls dial it (sip:<sipUsername>@sip.telnyx.com) only when the server has no TELNYX_API_KEY; with one they dial the credential's telnyxSipUsername (see sipTarget).",
+    }),
     enabled: t.exposeBoolean('enabled'),
     status: t.expose('status', { type: AgentStatusEnum }),
     statusReason: t.exposeString('statusReason', { nullable: true }),
@@ -61,6 +116,44 @@ builder.prismaObject('Agent', {
           .sort((a, b) => b.level - a.level || a.name.localeCompare(b.name)),
     }),
     telnyxCredentialId: t.exposeString('telnyxCredentialId', { nullable: true, description: TELNYX_CREDENTIAL_DOC }),
+    telnyxSipUsername: t.exposeString('telnyxSipUsername', {
+      nullable: true,
+      description:
+        "The SIP username Telnyx generated for the agent's credential (gencred…), read from Telnyx when the credential was created or linked. A softphone logged in with the credential is reachable only there.",
+    }),
+    sipTarget: t.string({
+      nullable: true,
+      description: 'The SIP URI calls to this agent dial (sip:…@sip.telnyx.com); null when nothing can be trusted (see provisioning).',
+      select: TARGET_FIELDS,
+      resolve: (agent, _args, ctx) => {
+        const target = targetOf(agent, ctx);
+        return target.ok ? sipUri(target.sipUsername) : null;
+      },
+    }),
+    provisioning: t.field({
+      type: AgentProvisioningEnum,
+      select: TARGET_FIELDS,
+      resolve: (agent, _args, ctx): Provisioning => {
+        const target = targetOf(agent, ctx);
+        if (!target.ok) return target.problem;
+        return ctx.services.config.telnyxApiKey ? 'CREDENTIAL_SIP_USERNAME' : 'OWN_SIP_USERNAME';
+      },
+    }),
+    provisioningDetail: t.string({
+      nullable: true,
+      description: 'Why calls cannot reach the agent, in a sentence; null when they can.',
+      select: TARGET_FIELDS,
+      resolve: (agent, _args, ctx) => {
+        const target = targetOf(agent, ctx);
+        return target.ok ? null : target.detail;
+      },
+    }),
+    credentialRevocationPending: t.boolean({
+      description:
+        'A Telnyx credential this agent held (disabled, replaced) is still to be deleted: Telnyx could not be reached, and the server retries.',
+      select: { id: true },
+      resolve: (agent, _args, ctx) => ctx.services.configuration.credentialRevocationPending(agent.id),
+    }),
     company: t.relation('company'),
     presence: t.field({
       type: AgentPresenceRef,
@@ -92,7 +185,10 @@ const UpdateAgentInput = builder.inputType('UpdateAgentInput', {
   fields: (t) => ({
     displayName: t.string({ validate: displayName.optional().nullable() }),
     sipUsername: t.string({ validate: sipUsername.optional().nullable() }),
-    enabled: t.boolean({ description: 'A disabled agent goes offline at once and is never routed.' }),
+    enabled: t.boolean({
+      description:
+        'A disabled agent goes offline at once and is never routed. When the server provisions (TELNYX_CONNECTION_ID), disabling revokes its Telnyx credential and enabling provisions a new one.',
+    }),
     tier: t.int({
       description: 'Priority tier (1-9): 1 rings first; tier 2 only when nobody of tier 1 is left.',
       validate: z.number().int().min(1).max(9).nullish(),
@@ -150,6 +246,42 @@ builder.mutationFields((t) => ({
     resolve: async (query, _root, { id, input }, ctx) => {
       await ctx.services.configuration.updateAgent(String(id), { ...input, skills: toSkills(input.skills) });
       return ctx.services.db.agent.findUniqueOrThrow({ ...query, where: { id: String(id) } });
+    },
+  }),
+  linkAgentCredential: t.prismaField({
+    type: 'Agent',
+    description:
+      'Links an existing Telnyx telephony credential to the agent: Telnyx must know it, and its SIP username becomes what calls dial. The same id again re-reads it (agents linked before provisioning). When the server provisions, the credential it replaces is revoked. Errors: BAD_USER_INPUT (unknown, expired or undialable credential, or linked to another agent), TELNYX_UNAVAILABLE (nothing saved), TELNYX_NOT_CONFIGURED.',
+    args: {
+      agentId: t.arg.id({ required: true }),
+      credentialId: t.arg.string({ required: true, validate: linkedCredentialId }),
+    },
+    authScopes: async (_root, args, ctx) => ({ supervisorOf: await companyOfAgent(ctx, String(args.agentId)) }),
+    resolve: async (query, _root, args, ctx) => {
+      await ctx.services.configuration.linkAgentCredential(String(args.agentId), args.credentialId);
+      return ctx.services.db.agent.findUniqueOrThrow({ ...query, where: { id: String(args.agentId) } });
+    },
+  }),
+  reprovisionAgentCredential: t.prismaField({
+    type: 'Agent',
+    description:
+      'Gives the agent a new Telnyx credential on TELNYX_CONNECTION_ID (its softphone logs in again with it) and revokes the one it replaces. Errors: TELNYX_UNAVAILABLE or TELNYX_REFUSED (nothing saved), TELNYX_NOT_CONFIGURED (no TELNYX_API_KEY or TELNYX_CONNECTION_ID).',
+    args: { agentId: t.arg.id({ required: true }) },
+    authScopes: async (_root, args, ctx) => ({ supervisorOf: await companyOfAgent(ctx, String(args.agentId)) }),
+    resolve: async (query, _root, args, ctx) => {
+      await ctx.services.configuration.reprovisionAgentCredential(String(args.agentId));
+      return ctx.services.db.agent.findUniqueOrThrow({ ...query, where: { id: String(args.agentId) } });
+    },
+  }),
+  deleteAgent: t.field({
+    type: DeletedAgentRef,
+    description:
+      "Deletes the agent: its tokens stop working and its connections close. When the server provisions, its Telnyx credential is revoked (credentialRevocation says whether Telnyx confirmed). Call logs keep the agent's id.",
+    args: { id: t.arg.id({ required: true }) },
+    authScopes: async (_root, args, ctx) => ({ supervisorOf: await companyOfAgent(ctx, String(args.id)) }),
+    resolve: async (_root, args, ctx) => {
+      const { agent, credential } = await ctx.services.configuration.deleteAgent(String(args.id));
+      return { id: agent.id, companyId: agent.companyId, credentialRevocation: credential };
     },
   }),
   setAgentStatus: t.field({

@@ -261,9 +261,12 @@ const RouteDecisionEnum = builder.enumType('RouteDecision', {
 });
 
 const SkipReasonEnum = builder.enumType('SkipReason', {
+  description:
+    'Why an agent would not ring. NO_SIP_TARGET: calls have nothing trustworthy to dial (with Telnyx: no credential, or its SIP username unknown; see Agent.provisioning).',
   values: [
     'CLOSED',
     'DISABLED',
+    'NO_SIP_TARGET',
     'OFFLINE',
     'NOT_REGISTERED',
     'ON_BREAK',

@@ -19,6 +19,7 @@ const SKIP_LABELS: Record<string, string> = {
   WRAP_UP: 'wrap-up',
   NOT_REGISTERED: 'not registered',
   DISABLED: 'disabled',
+  NO_SIP_TARGET: 'no SIP target',
   RESERVED: 'reserved',
   ALREADY_OFFERED: 'already offered',
 };

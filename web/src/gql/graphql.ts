@@ -172,12 +172,14 @@ export type SetAgentStatusInput = {
   status: AgentStatus;
 };
 
+/** Why an agent would not ring. NO_SIP_TARGET: calls have nothing trustworthy to dial (with Telnyx: no credential, or its SIP username unknown; see Agent.provisioning). */
 export type SkipReason =
   | 'ALREADY_OFFERED'
   | 'CLOSED'
   | 'DISABLED'
   | 'LACKS_SKILL'
   | 'NOT_REGISTERED'
+  | 'NO_SIP_TARGET'
   | 'OFFLINE'
   | 'ON_BREAK'
   | 'ON_CALL'
