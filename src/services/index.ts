@@ -21,6 +21,8 @@ import { CallService } from './call-service.js';
 import { StatsService } from './stats-service.js';
 import { VoicemailService } from './voicemail-service.js';
 import { lookupTelephonyCredential, type CredentialLookup } from '../telnyx/credential-lookup.js';
+import { lookupTexmlCall } from '../telnyx/call-lookup.js';
+import type { CallLookup } from '../calls/call-reconciler.js';
 
 /** Everything a resolver or webhook handler may use; built once per app instance. */
 export interface Services {
@@ -112,7 +114,9 @@ export function createServices(
     activity,
     agentCallMaxMs: config.agentCallMaxSeconds * 1000,
     maxWaitingRows: config.writeBehindMaxWaitingRows,
+    maxDialTargets: config.maxDialTargets,
     ...(callbackSigner && { callbackSigner }),
+    ...(config.telnyxApiKey && { lookupCall: callLookupFor(config.telnyxApiKey, config.telnyxApiBaseUrl) }),
     ...(shared &&
       sharedActivity && {
         sharedState: new RedisCallState({ redis: shared.redis, clock, logger, sessions: callSessions, activity: sharedActivity }),
@@ -151,4 +155,9 @@ function credentialLookupFor(config: Config): ((credentialId: string) => Promise
   const apiKey = config.telnyxApiKey;
   if (!apiKey) return undefined;
   return (credentialId) => lookupTelephonyCredential({ apiKey, baseUrl: config.telnyxApiBaseUrl, credentialId });
+}
+
+/** With an API key, a call gone silent is looked up with the TeXML REST API's "Get call". */
+function callLookupFor(apiKey: string, baseUrl: string): CallLookup {
+  return (accountSid, callSid) => lookupTexmlCall({ apiKey, baseUrl, accountSid, callSid });
 }

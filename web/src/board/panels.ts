@@ -21,6 +21,7 @@ const SKIP_LABELS: Record<string, string> = {
   DISABLED: 'disabled',
   RESERVED: 'reserved',
   ALREADY_OFFERED: 'already offered',
+  DIAL_LIMIT: 'rings in a later step',
 };
 
 /** Runs `render` when the slice of state `pick` returns changes (by identity). */
