@@ -133,6 +133,13 @@ const EnvSchema = z.object({
     .default(4 * 1024 * 1024),
   // At most the largest page of agents the API returns (agents(first: 2000)).
   MAX_AGENTS_PER_COMPANY: z.coerce.number().int().min(1).max(2000, 'MAX_AGENTS_PER_COMPANY must be at most 2000').default(2000),
+  // Each <Sip> of a <Dial> is one dial against Telnyx's dials-per-second limit (30/s over a 5 s window).
+  MAX_DIAL_TARGETS: z.coerce
+    .number({ message: 'MAX_DIAL_TARGETS must be a whole number of agents' })
+    .int('MAX_DIAL_TARGETS must be a whole number of agents')
+    .min(1, 'MAX_DIAL_TARGETS must be at least 1')
+    .max(100, 'MAX_DIAL_TARGETS must be at most 100')
+    .default(10),
   SEED_DEMO: z
     .enum(['true', 'false', '1', '0'])
     .optional()
@@ -213,6 +220,8 @@ export interface Config {
   graphqlLimits: { maxCost: number; maxResultNodes: number; maxResultBytes: number };
   /** Agents one company may have (createAgent refuses past it). */
   maxAgentsPerCompany: number;
+  /** The most `<Sip>`/`<Number>` nouns one `<Dial>` carries (MAX_DIAL_TARGETS); more agents ring in later steps. */
+  maxDialTargets: number;
 }
 
 export class ConfigError extends Error {
@@ -311,6 +320,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     corsOrigins: e.CORS_ORIGINS ?? [],
     graphqlLimits: { maxCost: e.GRAPHQL_MAX_COST, maxResultNodes: e.GRAPHQL_MAX_RESULT_NODES, maxResultBytes: e.GRAPHQL_MAX_RESULT_BYTES },
     maxAgentsPerCompany: e.MAX_AGENTS_PER_COMPANY,
+    maxDialTargets: e.MAX_DIAL_TARGETS,
   };
 }
 

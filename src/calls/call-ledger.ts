@@ -28,9 +28,9 @@ export class CallLedger {
     this.changed(session);
   }
 
-  /** Ends the call with `outcome` (once: a call already ended stays as it ended). */
-  finish(session: CallSession, outcome: CallOutcome): void {
-    const ended = this.deps.sessions.end(session.callSid, outcome);
+  /** Ends the call with `outcome` (once: a call already ended stays as it ended), at `endedAt` (default now). */
+  finish(session: CallSession, outcome: CallOutcome, endedAt?: number): void {
+    const ended = this.deps.sessions.end(session.callSid, outcome, endedAt);
     if (!ended) return;
     this.changed(ended);
     this.deps.log.ended({

@@ -52,6 +52,11 @@ export class CallScope {
     },
   ) {}
 
+  /** Multi-instance mode: calls are shared through Redis, and this instance's copies may be stale. */
+  get shared(): boolean {
+    return !!this.deps.sharedState;
+  }
+
   /** Runs `work` with the company's (and the call's) state current: shared in multi-instance mode. */
   async run<T>(company: DirectoryCompany, callSid: string | null, work: () => T): Promise<T> {
     const shared = this.deps.sharedState;

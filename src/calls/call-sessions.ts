@@ -11,7 +11,11 @@ import { DeadlineHeap } from '../presence/deadline-heap.js';
 /** How long an ended call stays here: late webhooks still find it, and live statistics count it. */
 export const ENDED_SESSION_RETENTION_MS = 60_000;
 
-export type CallOutcome = 'ANSWERED' | 'VOICEMAIL' | 'FORWARDED' | 'AFTER_HOURS' | 'ABANDONED' | 'HUNG_UP';
+/**
+ * How a call ended. UNKNOWN: it went silent and was ended by the reconcile without Telnyx saying how
+ * (src/domain/call-reconcile.ts); it counts neither as answered nor as missed.
+ */
+export type CallOutcome = 'ANSWERED' | 'VOICEMAIL' | 'FORWARDED' | 'AFTER_HOURS' | 'ABANDONED' | 'HUNG_UP' | 'UNKNOWN';
 
 export interface CallSession {
   callSid: string;
@@ -19,6 +23,12 @@ export interface CallSession {
   from: string;
   to: string;
   startedAt: number;
+  /** The Telnyx account the call belongs to (every TeXML webhook's `AccountSid`): Get call is asked under it. */
+  accountSid: string | null;
+  /** When Telnyx last sent a webhook about the call (epoch ms): the reconcile's clock. */
+  heardAt: number;
+  /** A look-up of the silent call is pending (src/calls/call-reconciler.ts); null once Telnyx calls back. */
+  reconcile: { nextAt: number; attempts: number } | null;
   /** Every agent offered so far, in order. */
   offered: string[];
   /** The agents the current step is ringing. */
@@ -64,13 +74,20 @@ export class CallSessions {
     this.reservationGraceMs = opts.reservationGraceMs ?? 10_000;
   }
 
-  start(init: { callSid: string; companyId: string; from: string; to: string }): CallSession {
+  start(init: { callSid: string; companyId: string; from: string; to: string; accountSid?: string | null }): CallSession {
     this.expireDue();
     const existing = this.sessions.get(init.callSid);
     if (existing) return existing; // Telnyx retried the voice webhook
+    const now = this.opts.clock.now();
     const session: CallSession = {
-      ...init,
-      startedAt: this.opts.clock.now(),
+      callSid: init.callSid,
+      companyId: init.companyId,
+      from: init.from,
+      to: init.to,
+      startedAt: now,
+      accountSid: init.accountSid || null,
+      heardAt: now,
+      reconcile: null,
       offered: [],
       ringing: [],
       elapsedSeconds: 0,
@@ -91,6 +108,30 @@ export class CallSessions {
   get(callSid: string): CallSession | undefined {
     this.expireDue();
     return this.sessions.get(callSid);
+  }
+
+  /** Calls in progress known here, of every company (the reconcile's sweep). */
+  inProgress(): CallSession[] {
+    this.expireDue();
+    return [...this.sessions.values()].filter((s) => s.endedAt === null);
+  }
+
+  /**
+   * Telnyx sent a webhook about the call: it is alive and on track, so no look-up is pending. The
+   * AccountSid is learnt from it if the call did not have one yet.
+   */
+  heard(callSid: string, accountSid?: string | null): void {
+    const session = this.sessions.get(callSid);
+    if (!session) return;
+    session.heardAt = this.opts.clock.now();
+    session.reconcile = null;
+    if (accountSid && !session.accountSid) session.accountSid = accountSid;
+  }
+
+  /** The next look-up of a silent call: not before `nextAt`, counting `attempts` so far. */
+  setReconcile(callSid: string, reconcile: { nextAt: number; attempts: number }): void {
+    const session = this.sessions.get(callSid);
+    if (session && session.endedAt === null) session.reconcile = reconcile;
   }
 
   /** Calls of a company known here: in progress, and those ended in the last minute. */
@@ -172,16 +213,19 @@ export class CallSessions {
     this.releaseCall(callSid);
   }
 
-  end(callSid: string, outcome: CallOutcome): CallSession | undefined {
+  /** Ends the call (once) with `outcome`, at `endedAt` (default now; the reconcile passes Telnyx's end time). */
+  end(callSid: string, outcome: CallOutcome, endedAt?: number): CallSession | undefined {
     const session = this.sessions.get(callSid);
     if (!session) return undefined;
     this.releaseCall(callSid);
+    const now = this.opts.clock.now();
     if (session.endedAt === null) {
-      session.endedAt = this.opts.clock.now();
+      session.endedAt = Math.min(endedAt ?? now, now);
       session.outcome = outcome;
+      session.reconcile = null;
     }
     // Keep the ended session briefly: late webhooks (recording, status) still find it.
-    this.schedule(`s:${callSid}`, session.endedAt + ENDED_SESSION_RETENTION_MS);
+    this.schedule(`s:${callSid}`, Math.max(session.endedAt, now) + ENDED_SESSION_RETENTION_MS);
     return session;
   }
 
@@ -203,6 +247,10 @@ export class CallSessions {
 
   /** Replaces this instance's copy of a call with the shared one. */
   importSession(session: CallSession, until: number): void {
+    // A copy stored by an older version lacks the reconcile's fields.
+    session.accountSid ??= null;
+    session.heardAt ??= session.startedAt;
+    session.reconcile ??= null;
     this.sessions.set(session.callSid, session);
     this.schedule(`s:${session.callSid}`, until);
   }

@@ -49,6 +49,8 @@ export interface InboundCall {
   callSid: string | null;
   from: string;
   to: string;
+  /** The webhook's `AccountSid`: the call is looked up under it if it goes silent (src/calls/call-reconciler.ts). */
+  accountSid?: string | null;
 }
 
 /** What routing needs of presence: whether the agent's softphone is alive and busy. */
@@ -73,6 +75,8 @@ export class Hunting {
       random?: () => number;
       /** Signed mode: callback URLs carry a MAC (src/telnyx/callback-mac.ts). */
       callbackSigner?: CallbackUrlSigner;
+      /** MAX_DIAL_TARGETS: the most agents one `<Dial>` rings; unset = no cap. */
+      maxDialTargets?: number;
     },
   ) {
     this.random = deps.random ?? (() => randomInt(0, 2 ** 32) / 2 ** 32);
@@ -110,13 +114,13 @@ export class Hunting {
    */
   preview(company: DirectoryCompany, call: CallContext, at = this.deps.clock.now()): CallDecision {
     const requiredSkills = call.requiredSkills !== undefined ? call.requiredSkills : numberSkillsOf(company, call.to);
-    const plan = decideRoute(company.policy, this.snapshot(company), { ...call, requiredSkills }, at, {
+    const plan = decideRoute(this.policyOf(company), this.snapshot(company), { ...call, requiredSkills }, at, {
       callSid: '',
       offered: [],
       elapsedSeconds: 0,
       random: this.random,
     });
-    return { plan, texml: renderTexml(voiceDocument(plan, company.policy, this.urls(company))) };
+    return { plan, texml: renderTexml(voiceDocument(plan, company.policy, this.urls(company), call.to)) };
   }
 
   /**
@@ -128,8 +132,12 @@ export class Hunting {
     if (!call.callSid) return stepOf(this.preview(company, call)); // nothing to track without a CallSid
     const { sessions, ledger } = this.deps;
     const existing = sessions.get(call.callSid);
-    const session = existing ?? sessions.start({ callSid: call.callSid, companyId: company.id, from: call.from, to: call.to });
-    if (!existing) ledger.started(session);
+    const session =
+      existing ??
+      sessions.start({ callSid: call.callSid, companyId: company.id, from: call.from, to: call.to, accountSid: call.accountSid });
+    // A retried webhook, or the hold's redirect: Telnyx is still calling back about this call.
+    if (existing) sessions.heard(existing.callSid, call.accountSid);
+    else ledger.started(session);
     if (!session.menuDone && needsMenu(company, session.to)) {
       sessions.chooseLanguage(session.callSid, null); // asked once, whatever the caller does
       return {
@@ -144,8 +152,11 @@ export class Hunting {
   languageChosen(company: DirectoryCompany, call: InboundCall & { digits: string | null }): CallStep {
     if (!call.callSid) return stepOf(this.preview(company, call));
     const { sessions } = this.deps;
+    const existing = sessions.get(call.callSid);
     const session =
-      sessions.get(call.callSid) ?? sessions.start({ callSid: call.callSid, companyId: company.id, from: call.from, to: call.to });
+      existing ??
+      sessions.start({ callSid: call.callSid, companyId: company.id, from: call.from, to: call.to, accountSid: call.accountSid });
+    if (existing) sessions.heard(existing.callSid, call.accountSid);
     const language = menuChoice(company.policy.languageMenu, call.digits);
     sessions.chooseLanguage(session.callSid, language);
     const next = stepOf(this.step(company, session));
@@ -164,6 +175,7 @@ export class Hunting {
   private dialEnded(company: DirectoryCompany, callSid: string | null, status: string | undefined, urlStep: string | null): CallStep {
     const { sessions, ledger, agents } = this.deps;
     const session = callSid ? sessions.get(callSid) : undefined;
+    if (session) sessions.heard(session.callSid);
     // A dial that ends after the call was forwarded is the forward's own dial: when the URL has no
     // (trusted) step, the session says so, so the caller is not sent round the forward again.
     const step = urlStep ?? (session?.outcome === 'FORWARDED' ? FORWARD_STEP : null);
@@ -184,7 +196,10 @@ export class Hunting {
       // No hunt to continue: a restart, the forward to the fallback number missed, or a call that has
       // already ended (the caller hung up while it rang): the fallback, and nobody is offered again.
       if (session && session.endedAt === null) ledger.finish(session, 'VOICEMAIL');
-      return { texml: renderTexml(dialCompleteDocument(status, company.policy, this.urls(company), step)), outcome: { kind: 'hunt-over' } };
+      return {
+        texml: renderTexml(dialCompleteDocument(status, company.policy, this.urls(company), step, session?.to)),
+        outcome: { kind: 'hunt-over' },
+      };
     }
     for (const agentId of sessions.stepMissed(session.callSid)) agents.apply(company, agentId, { kind: 'missed' });
     return stepOf(this.step(company, session));
@@ -206,7 +221,7 @@ export class Hunting {
       requiredSkills: requirementOf(company, session),
       ageSeconds: (now - session.startedAt) / 1000,
     };
-    const plan = decideRoute(company.policy, this.snapshot(company), call, now, {
+    const plan = decideRoute(this.policyOf(company), this.snapshot(company), call, now, {
       callSid: session.callSid,
       offered: session.offered,
       elapsedSeconds: session.elapsedSeconds,
@@ -225,7 +240,13 @@ export class Hunting {
     } else if (plan.kind === 'FALLBACK') {
       ledger.finish(session, fallbackOutcome(plan.reason, company.policy));
     }
-    return { plan, texml: renderTexml(voiceDocument(plan, company.policy, this.urls(company))) };
+    return { plan, texml: renderTexml(voiceDocument(plan, company.policy, this.urls(company), session.to)) };
+  }
+
+  /** The company's policy as routing sees it: with the deployment's cap on agents per `<Dial>`. */
+  private policyOf(company: DirectoryCompany): RoutingPolicy {
+    const cap = this.deps.maxDialTargets;
+    return cap === undefined ? company.policy : { ...company.policy, maxDialTargets: cap };
   }
 
   private async rememberRoundRobin(company: DirectoryCompany, agentId: string): Promise<void> {

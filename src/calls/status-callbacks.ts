@@ -1,7 +1,8 @@
 /**
  * What Telnyx's status callbacks say about a call (an agent's leg ringing, answered, completed; the
  * inbound call itself ending), and the sweeps that put right what callbacks never came for: agents
- * "on a call" with no leg event past AGENT_CALL_MAX_SECONDS, and wrap-ups whose timer was lost.
+ * "on a call" with no leg event past AGENT_CALL_MAX_SECONDS, wrap-ups whose timer was lost, and
+ * calls gone silent past their next expected callback (src/calls/call-reconciler.ts).
  */
 import { CALL_END_STATUSES } from '../domain/call-flow.js';
 import { isStaleCall } from '../domain/agent-activity.js';
@@ -13,11 +14,14 @@ import type { Directory, DirectoryCompany } from '../services/directory.js';
 import type { AgentActivityKeeper, AgentStatusWriter } from './agent-activity-keeper.js';
 import type { AgentActivityStore } from './agent-activity-store.js';
 import type { CallLedger } from './call-ledger.js';
+import { type CallReconciler, freeAgentsOnCall } from './call-reconciler.js';
 import type { CallScope } from './call-scope.js';
 import type { CallSessions } from './call-sessions.js';
 
 /** What Telnyx's status callbacks say: an agent's leg (ParentCallSid set) or the inbound call itself. */
 export interface CallStatusParams {
+  /** The Telnyx account of the call (learnt for the reconcile if the voice webhook lacked it). */
+  accountSid?: string | null;
   callSid?: string | null;
   parentCallSid: string | null;
   to: string | null;
@@ -45,6 +49,8 @@ export class StatusCallbacks {
       agents: AgentActivityKeeper;
       /** An agent on a call with no leg event for this long is freed by the sweep (AGENT_CALL_MAX_SECONDS). */
       agentCallMaxMs?: number;
+      /** Looks up (or ends) calls gone silent; run by the same sweep. */
+      reconciler?: CallReconciler;
     },
   ) {}
 
@@ -52,13 +58,16 @@ export class StatusCallbacks {
   legStatus(company: DirectoryCompany, params: CallStatusParams): StatusOutcome {
     const { sessions, ledger, agents } = this.deps;
     const status = (params.status ?? '').toLowerCase();
+    // Telnyx is still calling back about this call: it is not silent.
+    const heardOf = params.parentCallSid || params.callSid;
+    if (heardOf) sessions.heard(heardOf, params.accountSid);
     // The inbound call itself ended (the caller hung up, or Telnyx's call-level status callback):
     // a call still ringing or waiting is abandoned, an answered one is over.
     if (!params.parentCallSid && params.callSid && CALL_ENDED.has(status)) {
       const inbound = sessions.get(params.callSid);
       if (inbound && inbound.endedAt === null) ledger.finish(inbound, inbound.answeredAt !== null ? 'ANSWERED' : 'ABANDONED');
       // Every agent still on this call is free now, whether or not its leg's completed callback comes.
-      const freed = this.freeAgentsOf(company, params.callSid);
+      const freed = freeAgentsOnCall(company, params.callSid, this.deps);
       if (inbound || freed > 0) return { kind: 'call-ended', freed };
     }
     const agent = agentBySipUri(company, params.to);
@@ -137,6 +146,7 @@ export class StatusCallbacks {
     if (this.sweepTimer) clock.clearTimer(this.sweepTimer);
     this.sweepTimer = clock.setTimer(clock.now() + everyMs, () => void this.sweepWrapUps(everyMs));
     await this.freeStaleCalls().catch((err) => logger.warn({ err }, 'could not free stale agent calls'));
+    await this.deps.reconciler?.sweep().catch((err) => logger.warn({ err }, 'could not reconcile silent calls'));
     try {
       const now = new Date(clock.now()).toISOString();
       const stuck = await db.$queryRaw<{ id: string }[]>`
@@ -157,16 +167,6 @@ export class StatusCallbacks {
   stop(): void {
     if (this.sweepTimer) this.deps.clock.clearTimer(this.sweepTimer);
     this.sweepTimer = undefined;
-  }
-
-  /** The agents of the company on `callSid` end that call (as if their legs completed). */
-  private freeAgentsOf(company: DirectoryCompany, callSid: string): number {
-    let freed = 0;
-    for (const agent of company.agents) {
-      if (this.deps.activity.get(agent.id)?.onCallSid !== callSid) continue;
-      if (this.deps.agents.apply(company, agent.id, { kind: 'ended', callSid })) freed++;
-    }
-    return freed;
   }
 }
 

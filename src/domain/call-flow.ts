@@ -73,15 +73,35 @@ export function calledNumber(value: string | null): string {
 
 export const FORWARD_STEP = 'forward';
 
+/**
+ * The caller ID a forward to the fallback number presents: the company's own number that was
+ * called (the call's `To`), never the caller's. Telnyx validates the caller ID of every outbound
+ * call and rejects a number that is neither the account's nor a verified one ("403 Caller
+ * Origination Number is Invalid", developers.telnyx.com/docs/voice/sip-trunking/configuration/
+ * caller-id-policy, /docs/voice/verified-numbers); the caller's number passes only as a matched
+ * external transfer with a Diversion header (/docs/voice/sip-trunking/features/external-transfers),
+ * which TeXML does not promise. Telnyx's transfer command defaults `from` to "the `to` number of
+ * the original call" (/api-reference/call-commands/transfer-call) and its external-transfer page
+ * dials `<Dial callerId>` with the Telnyx number. Null when `To` is not an E.164 number (a SIP URI
+ * call, a preview without `to`): the Dial then carries no callerId and Telnyx's default applies.
+ */
+export function forwardCallerId(to: string | null | undefined): string | null {
+  const number = calledNumber(to ?? null);
+  return /^\+[1-9]\d{6,14}$/.test(number) ? number : null;
+}
+
 export const sipUri = (sipUsername: string) => `sip:${sipUsername}@${TELNYX_SIP_DOMAIN}`;
 
-/** The answer to an inbound call: ring the plan's agents, or go straight to the fallback. */
-export function voiceDocument(plan: RoutePlan, policy: RoutingPolicy, urls: CallbackUrls): TexmlDocument {
+/**
+ * The answer to an inbound call: ring the plan's agents, or go straight to the fallback. `to`: the
+ * number called (the forward's caller ID, see forwardCallerId).
+ */
+export function voiceDocument(plan: RoutePlan, policy: RoutingPolicy, urls: CallbackUrls, to?: string | null): TexmlDocument {
   if (plan.kind === 'FALLBACK') {
     if (plan.reason === 'AFTER_HOURS') {
-      return fallbackDocument({ ...policy, fallbackKind: policy.afterHoursKind, voicemailGreeting: policy.afterHoursGreeting }, urls);
+      return fallbackDocument({ ...policy, fallbackKind: policy.afterHoursKind, voicemailGreeting: policy.afterHoursGreeting }, urls, to);
     }
-    return fallbackDocument(policy, urls);
+    return fallbackDocument(policy, urls, to);
   }
   if (plan.kind === 'WAIT') return holdDocument(plan.seconds, policy, urls);
   return response(
@@ -157,18 +177,29 @@ export function dialCompleteDocument(
   policy: RoutingPolicy,
   urls: CallbackUrls,
   step?: string | null,
+  to?: string | null,
 ): TexmlDocument {
   if (status === 'completed') return response(hangup());
   if (step === FORWARD_STEP) return voicemailDocument(policy, urls);
-  return fallbackDocument(policy, urls);
+  return fallbackDocument(policy, urls, to);
 }
 
-/** Nobody could take the call: voicemail, an external number, or a message and a hangup. */
-export function fallbackDocument(policy: RoutingPolicy, urls: CallbackUrls): TexmlDocument {
+/**
+ * Nobody could take the call: voicemail, an external number, or a message and a hangup. `to`: the
+ * number called, presented as the forward's caller ID (forwardCallerId).
+ */
+export function fallbackDocument(policy: RoutingPolicy, urls: CallbackUrls, to?: string | null): TexmlDocument {
   if (policy.fallbackKind === 'NUMBER' && policy.fallbackNumber) {
+    const callerId = forwardCallerId(to);
     return response(
       dial(
-        { action: urls.forwardComplete, method: 'POST', timeout: policy.ringTimeoutSeconds, ringTone: ringToneOf(policy.ringTone) },
+        {
+          action: urls.forwardComplete,
+          method: 'POST',
+          timeout: policy.ringTimeoutSeconds,
+          ringTone: ringToneOf(policy.ringTone),
+          ...(callerId && { callerId }),
+        },
         number(policy.fallbackNumber),
       ),
     );
@@ -187,6 +218,9 @@ export function voicemailDocument(policy: RoutingPolicy, urls: CallbackUrls): Te
       maxLength: policy.voicemailMaxSeconds,
       playBeep: true,
       finishOnKey: '#',
+      // Telnyx records dual (stereo: first leg on one channel, the rest on the other) unless told
+      // otherwise (texml-verbs/record, `channels`); a voicemail has one speaker, so mono.
+      channels: 'single',
       // The status callback delivers the recording even if the caller hangs up before `action` runs.
       recordingStatusCallback: urls.voicemail,
       recordingStatusCallbackMethod: 'POST',

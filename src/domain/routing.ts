@@ -6,7 +6,7 @@
 
 import { evaluateHours, type BusinessHours } from './business-hours.js';
 import { describeSkills, matchesSkills, type LanguageMenuOption, type SkillExpression, type Skills } from './skills.js';
-import { nextHuntStep, type Candidate, type Strategy } from './strategies.js';
+import { nextHuntStep, targetCap, type Candidate, type Strategy } from './strategies.js';
 
 export type AgentStatus = 'AVAILABLE' | 'ON_BREAK' | 'WRAP_UP';
 export type RoutingMode = 'AUTO' | Strategy;
@@ -35,6 +35,11 @@ export interface RoutingPolicy {
   languageMenu: LanguageMenuOption[];
   /** Seconds from the call's start after which a skill requirement nobody can meet is dropped; null = fallback. */
   widenAfterSeconds: number | null;
+  /**
+   * Not the company's setting but the deployment's (MAX_DIAL_TARGETS), filled in by the caller: the
+   * most agents one `<Dial>` rings; unset = no cap.
+   */
+  maxDialTargets?: number;
 }
 
 /** What the routing decision needs to know about one agent, right now. */
@@ -87,7 +92,8 @@ export type SkipReason =
   | 'ON_CALL'
   | 'LACKS_SKILL'
   | 'RESERVED'
-  | 'ALREADY_OFFERED';
+  | 'ALREADY_OFFERED'
+  | 'DIAL_LIMIT';
 
 export interface SkippedAgent {
   agentId: string;
@@ -228,6 +234,7 @@ function decideHunt(
       ringTimeoutSeconds: policy.ringTimeoutSeconds,
       progressiveStepSeconds: policy.progressiveStepSeconds,
       maxHuntSeconds: policy.maxHuntSeconds,
+      maxTargets: policy.maxDialTargets,
     },
     candidates,
     { offered: hunt.offered, elapsedSeconds: hunt.elapsedSeconds, roundRobinLast: policy.roundRobinLast },
@@ -244,6 +251,7 @@ function decideHunt(
       skipped.push({ agentId: c.agentId, reason: 'ALREADY_OFFERED', detail: 'already offered this call' });
     }
   }
+  for (const agentId of step.heldBack ?? []) skipped.push(dialLimitSkip(agentId, policy, policy.mode === 'PROGRESSIVE'));
   return {
     kind: 'RING',
     targets: step.targets.map((agentId) => ({ agentId, sipUsername: bySip.get(agentId)! })),
@@ -255,9 +263,16 @@ function decideHunt(
   };
 }
 
+/** An agent the step would ring but for MAX_DIAL_TARGETS: in a later step, or (PROGRESSIVE) no longer. */
+function dialLimitSkip(agentId: string, policy: RoutingPolicy, stopped: boolean): SkippedAgent {
+  const limit = `at most ${targetCap(policy.maxDialTargets)} agents ring at once (MAX_DIAL_TARGETS)`;
+  return { agentId, reason: 'DIAL_LIMIT', detail: stopped ? `stopped ringing: ${limit}` : `rings in a later step: ${limit}` };
+}
+
 /**
  * AUTO (the seed's rule): nobody routable → fallback; one → ring that agent; two or more → ring them
- * all at once. Targets come in a stable order (display name, then id) so plans are reproducible.
+ * all at once (at most MAX_DIAL_TARGETS; the rest in the next steps). Targets come in a stable order
+ * (display name, then id) so plans are reproducible.
  */
 function decideAuto(
   policy: RoutingPolicy,
@@ -268,9 +283,12 @@ function decideAuto(
   if (routable.length === 0)
     return { kind: 'FALLBACK', fallback: policy.fallbackKind, reason: rangBefore ? 'HUNT_EXHAUSTED' : 'NO_AGENTS', skipped };
   routable.sort((a, b) => DISPLAY_ORDER.compare(a.displayName, b.displayName) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  // Past MAX_DIAL_TARGETS the ring-all is split: the rest are not offered yet, so the next step rings them.
+  const cap = targetCap(policy.maxDialTargets);
+  for (const a of routable.slice(cap)) skipped.push(dialLimitSkip(a.id, policy, false));
   return {
     kind: 'RING',
-    targets: routable.map((a) => ({ agentId: a.id, sipUsername: a.sipUsername })),
+    targets: routable.slice(0, cap).map((a) => ({ agentId: a.id, sipUsername: a.sipUsername })),
     timeoutSeconds: policy.ringTimeoutSeconds,
     tier: 1,
     reserve: false,

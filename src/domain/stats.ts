@@ -52,7 +52,10 @@ export interface CompanyStats {
   averageAnswerSeconds: number | null;
 }
 
-/** Call log outcomes that count as answered / missed / after hours. */
+/**
+ * Call log outcomes that count as missed. UNKNOWN (a call that went silent and was ended without
+ * Telnyx saying how, src/domain/call-reconcile.ts) is deliberately neither missed nor answered.
+ */
 const MISSED = new Set(['VOICEMAIL', 'FORWARDED', 'ABANDONED', 'HUNG_UP']);
 
 export function companyStats(

@@ -51,6 +51,12 @@ export interface HuntPolicy {
   progressiveStepSeconds: number;
   /** Longest the whole hunt may ring before the fallback (seconds), e.g. 120. */
   maxHuntSeconds: number;
+  /**
+   * The most agents one step rings at once (MAX_DIAL_TARGETS: each `<Sip>` is a dial counted against
+   * Telnyx's dials-per-second limit); unset = no cap. RING_ALL rings the rest in the next steps;
+   * PROGRESSIVE keeps ringing only the most recently added ones.
+   */
+  maxTargets?: number;
 }
 
 export interface HuntState {
@@ -69,6 +75,8 @@ export interface HuntStep {
   timeoutSeconds: number;
   /** The tier this step rings. */
   tier: number;
+  /** Agents this step would also ring but for `maxTargets` (absent when the cap cut nobody). */
+  heldBack?: string[];
 }
 
 /** Telnyx's `<Dial timeout>` minimum: a step shorter than this cannot be dialled. */
@@ -223,15 +231,23 @@ export function nextHuntStep(
   const tierPending = tierAll.filter((c) => !offered.has(c.agentId));
 
   let targets: Candidate[];
+  let heldBack: Candidate[] = [];
   let seconds = policy.ringTimeoutSeconds;
+  const cap = targetCap(policy.maxTargets);
   switch (policy.strategy) {
     case 'RING_ALL':
-      targets = tierPending;
+      // The cap splits the ring-all: the first `cap` by position now, the rest (still un-offered) next.
+      targets = tierPending.slice(0, cap);
+      heldBack = tierPending.slice(cap);
       break;
     case 'PROGRESSIVE': {
       // mod_callcenter ring-progressively: one more agent per delay, the earlier ones keep ringing.
       const added = tierPending[0]!;
-      targets = tierAll.filter((c) => c === added || offered.has(c.agentId));
+      const earlier = tierAll.filter((c) => c !== added && offered.has(c.agentId));
+      // Past the cap the earliest added (they have rung longest) stop, so the new one and the latest fit.
+      const kept = new Set(earlier.slice(Math.max(0, earlier.length - (cap - 1))));
+      targets = tierAll.filter((c) => c === added || kept.has(c));
+      heldBack = earlier.filter((c) => !kept.has(c));
       if (tierPending.length > 1) seconds = policy.progressiveStepSeconds;
       break;
     }
@@ -248,5 +264,15 @@ export function nextHuntStep(
       targets = [next!];
     }
   }
-  return { targets: targets.map((c) => c.agentId), timeoutSeconds: Math.min(stepSeconds(seconds), budget), tier };
+  return {
+    targets: targets.map((c) => c.agentId),
+    timeoutSeconds: Math.min(stepSeconds(seconds), budget),
+    tier,
+    ...(heldBack.length > 0 && { heldBack: heldBack.map((c) => c.agentId) }),
+  };
+}
+
+/** The cap on one step's targets: a whole number ≥ 1, or no cap (Infinity) when unset or not a number. */
+export function targetCap(maxTargets: number | undefined): number {
+  return maxTargets !== undefined && Number.isFinite(maxTargets) ? Math.max(1, Math.floor(maxTargets)) : Infinity;
 }

@@ -1,6 +1,6 @@
 /**
  * Calls as they happen, composed from src/calls/: the hunt (hunting.ts), the status callbacks and
- * the sweeps (status-callbacks.ts), the agents' call activity (agent-activity-keeper.ts over one
+ * the sweeps (status-callbacks.ts), the reconcile of calls gone silent (call-reconciler.ts), the agents' call activity (agent-activity-keeper.ts over one
  * AgentActivityStore), each piece of work run under the call's shared state (call-scope.ts), and
  * the call log (call-ledger.ts). This facade only wires them and is what resolvers and webhooks call.
  */
@@ -13,6 +13,7 @@ import type { PubSub } from './topics.js';
 import { AgentActivityKeeper, type AgentStatusWriter } from '../calls/agent-activity-keeper.js';
 import type { AgentActivityStore } from '../calls/agent-activity-store.js';
 import { CallLedger } from '../calls/call-ledger.js';
+import { CallReconciler, type CallLookup } from '../calls/call-reconciler.js';
 import { CallScope } from '../calls/call-scope.js';
 import type { CallSessions } from '../calls/call-sessions.js';
 import { Hunting, type AgentLiveness, type CallDecision, type CallStep, type InboundCall } from '../calls/hunting.js';
@@ -34,6 +35,7 @@ export class CallService {
   private readonly agents: AgentActivityKeeper;
   private readonly hunting: Hunting;
   private readonly statusCallbacks: StatusCallbacks;
+  private readonly reconciler: CallReconciler;
 
   constructor(deps: {
     db: Db;
@@ -59,6 +61,10 @@ export class CallService {
      * webhook about a call of another company is refused (ForeignCallError) instead of acted on.
      */
     callbackSigner?: CallbackUrlSigner;
+    /** Telnyx's "Get call" for calls gone silent (with TELNYX_API_KEY); without it they end as UNKNOWN. */
+    lookupCall?: CallLookup;
+    /** MAX_DIAL_TARGETS: the most agents one `<Dial>` rings. */
+    maxDialTargets?: number;
   }) {
     const { db, directory, presence, clock, logger, pubsub, sessions, activity } = deps;
     this.sessions = sessions;
@@ -88,6 +94,19 @@ export class CallService {
       publicUrl: deps.publicUrl,
       random: deps.random,
       callbackSigner: deps.callbackSigner,
+      maxDialTargets: deps.maxDialTargets,
+    });
+    this.reconciler = new CallReconciler({
+      db,
+      directory,
+      clock,
+      logger,
+      sessions,
+      scope,
+      ledger,
+      agents,
+      activity,
+      lookupCall: deps.lookupCall,
     });
     this.statusCallbacks = new StatusCallbacks({
       db,
@@ -101,6 +120,7 @@ export class CallService {
       ledger,
       agents,
       agentCallMaxMs: deps.agentCallMaxMs,
+      reconciler: this.reconciler,
     });
   }
 
@@ -139,6 +159,11 @@ export class CallService {
 
   clearAgentCall(company: DirectoryCompany, agentId: string): Promise<{ onCallSid: string; lastLegEventAt: number | null } | null> {
     return this.statusCallbacks.clearAgentCall(company, agentId);
+  }
+
+  /** Looks up (or ends) the calls gone silent past their next expected callback; also part of every sweep. */
+  reconcileSilentCalls(): Promise<number> {
+    return this.reconciler.sweep();
   }
 
   sweepWrapUps(everyMs?: number): Promise<number> {

@@ -23,6 +23,8 @@ import { VoicemailService } from './voicemail-service.js';
 import { lookupTelephonyCredential } from '../telnyx/credential-lookup.js';
 import { createTelephonyCredential, deleteTelephonyCredential } from '../telnyx/credential-provisioning.js';
 import { AgentCredentials } from './agent-credentials.js';
+import { lookupTexmlCall } from '../telnyx/call-lookup.js';
+import type { CallLookup } from '../calls/call-reconciler.js';
 
 /** Everything a resolver or webhook handler may use; built once per app instance. */
 export interface Services {
@@ -117,7 +119,9 @@ export function createServices(
     activity,
     agentCallMaxMs: config.agentCallMaxSeconds * 1000,
     maxWaitingRows: config.writeBehindMaxWaitingRows,
+    maxDialTargets: config.maxDialTargets,
     ...(callbackSigner && { callbackSigner }),
+    ...(config.telnyxApiKey && { lookupCall: callLookupFor(config.telnyxApiKey, config.telnyxApiBaseUrl) }),
     ...(shared &&
       sharedActivity && {
         sharedState: new RedisCallState({ redis: shared.redis, clock, logger, sessions: callSessions, activity: sharedActivity }),
@@ -168,4 +172,9 @@ function agentCredentialsFor(config: Config, deps: Pick<Services, 'db' | 'clock'
     revoke: (credentialId) => deleteTelephonyCredential(account, credentialId),
     ...(connectionId && { create: (name: string) => createTelephonyCredential(account, { connectionId, name }) }),
   });
+}
+
+/** With an API key, a call gone silent is looked up with the TeXML REST API's "Get call". */
+function callLookupFor(apiKey: string, baseUrl: string): CallLookup {
+  return (accountSid, callSid) => lookupTexmlCall({ apiKey, baseUrl, accountSid, callSid });
 }

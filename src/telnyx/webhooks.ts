@@ -114,7 +114,7 @@ export async function handleTelnyxWebhook(services: Services, req: WebhookReques
         : route === 'voicemail'
           ? voicemailStoredDocument()
           : company
-            ? fallbackDocument(company.policy, services.calls.urls(company))
+            ? fallbackDocument(company.policy, services.calls.urls(company), params.get('To'))
             : apologyDocument();
     log.error(
       { err, route, companyId, callSid, params: route === 'voicemail' ? Object.fromEntries(params) : undefined, ms: elapsed() },
@@ -156,6 +156,7 @@ async function handle(
       // An agent's leg (<Sip statusCallback>): answered → on a call; completed → free (wrap-up).
       // Without ParentCallSid: the inbound call's own progress (its end closes the call).
       const outcome = await services.calls.agentLegStatus(company, {
+        accountSid: params.get('AccountSid'),
         callSid: params.get('CallSid'),
         parentCallSid: params.get('ParentCallSid'),
         to: params.get('To'),
@@ -221,7 +222,13 @@ async function queueVoicemail(services: Services, vm: RecordedVoicemail, cause: 
 }
 
 function callOf(params: URLSearchParams) {
-  return { callSid: params.get('CallSid'), from: (params.get('From') ?? '').slice(0, 64), to: (params.get('To') ?? '').slice(0, 64) };
+  return {
+    callSid: params.get('CallSid'),
+    from: (params.get('From') ?? '').slice(0, 64),
+    to: (params.get('To') ?? '').slice(0, 64),
+    // Kept with the call: a silent call is looked up under it (Telnyx's "Get call" path names the account).
+    accountSid: params.get('AccountSid')?.slice(0, 128) ?? null,
+  };
 }
 
 type Bound = { ok: true; companyId: string | null; step: string | null } | { ok: false; reason: string; bodyCompanyId?: string | null };

@@ -13,6 +13,7 @@ import {
   callbackUrls,
   dialCompleteDocument,
   fallbackDocument,
+  forwardCallerId,
   sipUri,
   voiceDocument,
   voicemailStoredDocument,
@@ -550,5 +551,80 @@ describe('every call-flow document', () => {
         }
       });
     }
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// Telnyx specifics (issue 13, D8 and D13)
+// ---------------------------------------------------------------------------------------------
+
+describe('voicemail is recorded mono (D8)', () => {
+  it('<Record channels="single">: Telnyx would record dual by default (texml-verbs/record)', () => {
+    for (const p of [policy(), policy({ fallbackKind: 'NUMBER', fallbackNumber: null })]) {
+      const record = parse(fallbackDocument(p, URLS)).root.children[1]!;
+      expect(record.name).toBe('Record');
+      expect(record.attrs.channels).toBe('single');
+    }
+    // The voicemail after a missed forward too.
+    const after = parse(
+      dialCompleteDocument('no-answer', policy({ fallbackKind: 'NUMBER', fallbackNumber: '+13055550100' }), URLS, 'forward'),
+    );
+    expect(after.root.children[1]!.attrs.channels).toBe('single');
+  });
+});
+
+describe('the forward presents the number called as its caller ID (D13)', () => {
+  const forwarding = policy({ fallbackKind: 'NUMBER', fallbackNumber: '+13055550100' });
+
+  it.each<[string | null | undefined, string | null]>([
+    ['+13055550199', '+13055550199'],
+    ['13055550199', '+13055550199'],
+    ['sip:+13055550199@sip.telnyx.com', '+13055550199'],
+    ['+44 20 7946 0958', '+442079460958'],
+    [null, null],
+    [undefined, null],
+    ['', null],
+    ['sip:support@example.com', null],
+    ['+0123', null],
+    ['+1234567890123456', null],
+  ])('To %j → callerId %j', (to, expected) => {
+    expect(forwardCallerId(to)).toBe(expected);
+  });
+
+  it('<Dial callerId> is the company number the caller dialled, never the caller', () => {
+    const dialNode = parse(fallbackDocument(forwarding, URLS, '+13055550199')).root.children[0]!;
+    expect(dialNode.name).toBe('Dial');
+    expect(dialNode.attrs.callerId).toBe('+13055550199');
+    expect(dialNode.children.map((c) => c.text)).toEqual(['+13055550100']);
+  });
+
+  it('without a number called (or a SIP URI) the Dial carries no callerId: Telnyx picks its default', () => {
+    expect(parse(fallbackDocument(forwarding, URLS)).root.children[0]!.attrs).not.toHaveProperty('callerId');
+    expect(parse(fallbackDocument(forwarding, URLS, 'sip:someone@example.com')).root.children[0]!.attrs).not.toHaveProperty('callerId');
+  });
+
+  it('every path to the forward passes the number through: the voice answer (also after hours) and a missed hunt', () => {
+    const fallbackPlan: RoutePlan = { kind: 'FALLBACK', fallback: 'NUMBER', reason: 'NO_AGENTS', skipped: [] };
+    const afterHours: RoutePlan = { kind: 'FALLBACK', fallback: 'NUMBER', reason: 'AFTER_HOURS', skipped: [] };
+    const closed = policy({ afterHoursKind: 'NUMBER', fallbackNumber: '+13055550100' });
+    const docs = [
+      voiceDocument(fallbackPlan, forwarding, URLS, '+13055550199'),
+      voiceDocument(afterHours, closed, URLS, '+13055550199'),
+      dialCompleteDocument('no-answer', forwarding, URLS, null, '+13055550199'),
+    ];
+    for (const doc of docs) expect(parse(doc).root.children[0]!.attrs.callerId).toBe('+13055550199');
+  });
+
+  it('only the forward sets a callerId: the Dial that rings agents is left as it was', () => {
+    const plan: RoutePlan = {
+      kind: 'RING',
+      targets: [{ agentId: 'a', sipUsername: 'ana' }],
+      timeoutSeconds: 20,
+      tier: 1,
+      reserve: true,
+      widened: false,
+      skipped: [],
+    };
+    expect(renderTexml(voiceDocument(plan, forwarding, URLS, '+13055550199'))).not.toContain('callerId');
   });
 });

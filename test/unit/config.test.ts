@@ -41,6 +41,7 @@ const ALL_VARS = [
   'WS_MAX_PINGS_PER_MINUTE',
   'MAX_SUBSCRIPTIONS_PER_COMPANY',
   'TRUST_PROXY',
+  'MAX_DIAL_TARGETS',
 ] as const;
 
 const ADMIN_KEY = 'k'.repeat(16);
@@ -111,6 +112,7 @@ describe('loadConfig defaults', () => {
     corsOrigins: [],
     graphqlLimits: { maxCost: 50_000, maxResultNodes: 100_000, maxResultBytes: 4 * 1024 * 1024 },
     maxAgentsPerCompany: 2000,
+    maxDialTargets: 10,
   };
 
   it('an empty environment gives the documented defaults', () => {
@@ -185,6 +187,7 @@ describe('loadConfig defaults', () => {
       GRAPHQL_MAX_RESULT_NODES: '30000',
       GRAPHQL_MAX_RESULT_BYTES: '1000000',
       MAX_AGENTS_PER_COMPANY: '500',
+      MAX_DIAL_TARGETS: '5',
     });
     expect(c).toEqual({
       port: 5000,
@@ -231,6 +234,7 @@ describe('loadConfig defaults', () => {
       corsOrigins: ['https://crm.example.com', 'http://localhost:5173'],
       graphqlLimits: { maxCost: 20_000, maxResultNodes: 30_000, maxResultBytes: 1_000_000 },
       maxAgentsPerCompany: 500,
+      maxDialTargets: 5,
     } satisfies Config);
   });
 });
@@ -350,6 +354,10 @@ describe('invalid values', () => {
     [{ MAX_SUBSCRIPTIONS_PER_COMPANY: '0' }, 'MAX_SUBSCRIPTIONS_PER_COMPANY'],
     [{ TRUST_PROXY: 'yes' }, 'TRUST_PROXY'],
     [{ TRUST_PROXY: '11' }, 'TRUST_PROXY'],
+    [{ MAX_DIAL_TARGETS: '0' }, 'MAX_DIAL_TARGETS'],
+    [{ MAX_DIAL_TARGETS: '101' }, 'MAX_DIAL_TARGETS'],
+    [{ MAX_DIAL_TARGETS: '2.5' }, 'MAX_DIAL_TARGETS'],
+    [{ MAX_DIAL_TARGETS: 'all' }, 'MAX_DIAL_TARGETS'],
   ])('%j → ConfigError naming %s', (env, variable) => {
     const err = configError(env);
     expect(err.message).toContain(variable);

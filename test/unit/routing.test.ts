@@ -641,3 +641,62 @@ describe('AUTO after a missed ring-all', () => {
     ).toEqual(['ben']);
   });
 });
+
+// ---------------------------------------------------------------------------------------------
+// MAX_DIAL_TARGETS: at most that many <Sip> nouns in one <Dial> (Telnyx's dials-per-second limit,
+// developers.telnyx.com/docs/voice/programmable-voice/dials-per-second-limit)
+// ---------------------------------------------------------------------------------------------
+
+describe('maxDialTargets: the most agents one step rings', () => {
+  const twelve = Array.from({ length: 12 }, (_, i) => agent(`a${String(i + 1).padStart(2, '0')}`, { position: i + 1 }));
+  const idsOf = (plan: RoutePlan) => ring(plan).targets.map((t) => t.agentId);
+  const hunt = (offered: string[]) => ({ callSid: 'c1', offered, elapsedSeconds: 20, random: () => 0 });
+
+  it.each(['AUTO', 'RING_ALL'] as const)('%s with 12 routable agents and a cap of 5: 5 now, the rest said to ring later', (mode) => {
+    const plan = ring(decideRoute(policy({ mode, maxDialTargets: 5 }), twelve, CALL, NOW));
+    expect(plan.targets.map((t) => t.agentId)).toEqual(['a01', 'a02', 'a03', 'a04', 'a05']);
+    expect(plan.skipped.map((s) => [s.agentId, s.reason])).toEqual(
+      ['a06', 'a07', 'a08', 'a09', 'a10', 'a11', 'a12'].map((id) => [id, 'DIAL_LIMIT']),
+    );
+    expect(plan.skipped[0]!.detail).toBe('rings in a later step: at most 5 agents ring at once (MAX_DIAL_TARGETS)');
+  });
+
+  it.each(['AUTO', 'RING_ALL'] as const)('%s: the next steps ring the rest, then the fallback', (mode) => {
+    const p = policy({ mode, maxDialTargets: 5 });
+    const first = idsOf(decideRoute(p, twelve, CALL, NOW));
+    const second = idsOf(decideRoute(p, twelve, CALL, NOW, hunt(first)));
+    const third = idsOf(decideRoute(p, twelve, CALL, NOW, hunt([...first, ...second])));
+    expect(second).toEqual(['a06', 'a07', 'a08', 'a09', 'a10']);
+    expect(third).toEqual(['a11', 'a12']);
+    expect(fallback(decideRoute(p, twelve, CALL, NOW, hunt([...first, ...second, ...third]))).reason).toBe('HUNT_EXHAUSTED');
+  });
+
+  it('a cap at or above the routable count changes nothing', () => {
+    for (const mode of ['AUTO', 'RING_ALL'] as const) {
+      expect(decideRoute(policy({ mode, maxDialTargets: 12 }), twelve, CALL, NOW)).toEqual(
+        decideRoute(policy({ mode }), twelve, CALL, NOW),
+      );
+    }
+  });
+
+  it('PROGRESSIVE past the cap: the earliest agents are said to have stopped ringing', () => {
+    const p = policy({ mode: 'PROGRESSIVE', maxDialTargets: 2, progressiveStepSeconds: 10 });
+    const plan = ring(decideRoute(p, twelve, CALL, NOW, hunt(['a01', 'a02'])));
+    expect(plan.targets.map((t) => t.agentId)).toEqual(['a02', 'a03']);
+    expect(plan.skipped).toContainEqual({
+      agentId: 'a01',
+      reason: 'DIAL_LIMIT',
+      detail: 'stopped ringing: at most 2 agents ring at once (MAX_DIAL_TARGETS)',
+    });
+  });
+
+  it('agents skipped for other reasons are not counted against the cap', () => {
+    const team = [agent('off', { liveness: null, position: 0 }), ...twelve.slice(0, 3)];
+    const plan = ring(decideRoute(policy({ mode: 'RING_ALL', maxDialTargets: 2 }), team, CALL, NOW));
+    expect(plan.targets.map((t) => t.agentId)).toEqual(['a01', 'a02']);
+    expect(plan.skipped.map((s) => [s.agentId, s.reason])).toEqual([
+      ['off', 'OFFLINE'],
+      ['a03', 'DIAL_LIMIT'],
+    ]);
+  });
+});

@@ -685,3 +685,85 @@ describe('property: random candidate sets and policies', () => {
     }
   });
 });
+
+// ---------------------------------------------------------------------------------------------
+// maxTargets (MAX_DIAL_TARGETS): each <Sip> is a dial against Telnyx's dials-per-second limit
+// (developers.telnyx.com/docs/voice/programmable-voice/dials-per-second-limit)
+// ---------------------------------------------------------------------------------------------
+
+describe('maxTargets: the most agents one step rings', () => {
+  const TWELVE: readonly Candidate[] = Array.from({ length: 12 }, (_, i) => cand(`a${String(i + 1).padStart(2, '0')}`, 1, i + 1, null, 0));
+
+  it('RING_ALL rings the first `maxTargets` by position, then the rest in the next steps, each agent once', () => {
+    const steps = hunt(policy('RING_ALL', { maxTargets: 5 }), TWELVE);
+    expect(targetsOf(steps)).toEqual([ids(TWELVE.slice(0, 5)), ids(TWELVE.slice(5, 10)), ids(TWELVE.slice(10))]);
+    expect(steps.map((s) => s.heldBack)).toEqual([ids(TWELVE.slice(5)), ids(TWELVE.slice(10)), undefined]);
+    expect(steps.every((s) => s.timeoutSeconds === 20)).toBe(true);
+  });
+
+  it('RING_ALL within the cap is unchanged (no heldBack)', () => {
+    expect(hunt(policy('RING_ALL', { maxTargets: 12 }), TWELVE)).toEqual(hunt(policy('RING_ALL'), TWELVE));
+    expect(hunt(policy('RING_ALL', { maxTargets: 12 }), TWELVE)[0]).toEqual({ targets: ids(TWELVE), timeoutSeconds: 20, tier: 1 });
+  });
+
+  it('RING_ALL caps each tier on its own: tier 2 waits until every agent of tier 1 was offered', () => {
+    expect(targetsOf(hunt(policy('RING_ALL', { maxTargets: 3 }), FIXED))).toEqual([['a', 'b', 'c'], ['d'], ['e', 'f']]);
+  });
+
+  it('PROGRESSIVE past the cap keeps the newest agents ringing and stops the earliest', () => {
+    const steps = hunt(policy('PROGRESSIVE', { maxTargets: 3 }), FIXED);
+    expect(targetsOf(steps)).toEqual([['a'], ['a', 'b'], ['a', 'b', 'c'], ['b', 'c', 'd'], ['e'], ['e', 'f']]);
+    expect(steps[3]!.heldBack).toEqual(['a']);
+    // The step that adds the tier's last agent rings the full ring timeout, as without a cap.
+    expect(steps.map((s) => s.timeoutSeconds)).toEqual([10, 10, 10, 20, 10, 20]);
+  });
+
+  it('PROGRESSIVE with a cap of 1 rings only the agent it adds', () => {
+    expect(targetsOf(hunt(policy('PROGRESSIVE', { maxTargets: 1 }), FIXED))).toEqual([['a'], ['b'], ['c'], ['d'], ['e'], ['f']]);
+  });
+
+  it.each(STRATEGIES.filter((s) => s !== 'RING_ALL' && s !== 'PROGRESSIVE'))(
+    '%s rings one agent a step: the cap changes nothing',
+    (strategy) => {
+      const opts = { roundRobinLast: 'b', random: seededRandom(5) };
+      const capped = hunt(policy(strategy, { maxTargets: 1 }), FIXED, opts);
+      expect(capped).toEqual(hunt(policy(strategy), FIXED, { ...opts, random: seededRandom(5) }));
+    },
+  );
+
+  it.each<[number | undefined, number]>([
+    [undefined, 12],
+    [Number.NaN, 12],
+    [Number.POSITIVE_INFINITY, 12],
+    [0, 1],
+    [-3, 1],
+    [2.9, 2],
+  ])('maxTargets %s rings %i at once (unset or not a number: no cap; at least 1; whole)', (maxTargets, first) => {
+    const step = nextHuntStep(
+      policy('RING_ALL', { maxTargets }),
+      TWELVE,
+      { offered: [], elapsedSeconds: 0, roundRobinLast: null },
+      () => 0,
+    );
+    expect(step!.targets).toHaveLength(first);
+  });
+
+  it('property: no step rings more than the cap, nobody is dropped from the hunt, and heldBack never rings', () => {
+    const random = seededRandom(0xd1a1);
+    const int = (lo: number, hi: number) => lo + Math.floor(random() * (hi - lo + 1));
+    for (let iter = 0; iter < 1500; iter++) {
+      const strategy = STRATEGIES[int(0, STRATEGIES.length - 1)]!;
+      const cs = Array.from({ length: int(0, 14) }, (_, i) => cand(`x${i}`, int(1, 3), int(1, 5), null, int(0, 3)));
+      const cap = int(1, 5);
+      const p = policy(strategy, { maxTargets: cap, maxHuntSeconds: 100_000 });
+      const steps = hunt(p, cs, { random: seededRandom(iter) });
+      const label = JSON.stringify({ iter, strategy, cap, cs });
+      for (const s of steps) {
+        expect(s.targets.length, label).toBeLessThanOrEqual(cap);
+        for (const h of s.heldBack ?? []) expect(s.targets, label).not.toContain(h);
+      }
+      // With time enough, every candidate is offered (the cap splits steps, it never drops an agent).
+      expect(new Set(steps.flatMap((s) => s.targets)), label).toEqual(new Set(cs.map((c) => c.agentId)));
+    }
+  });
+});

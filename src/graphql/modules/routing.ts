@@ -275,6 +275,7 @@ const SkipReasonEnum = builder.enumType('SkipReason', {
     'LACKS_SKILL',
     'RESERVED',
     'ALREADY_OFFERED',
+    'DIAL_LIMIT',
   ] as const satisfies readonly SkipReason[],
 });
 

@@ -22,6 +22,7 @@ const SKIP_LABELS: Record<string, string> = {
   NO_SIP_TARGET: 'no SIP target',
   RESERVED: 'reserved',
   ALREADY_OFFERED: 'already offered',
+  DIAL_LIMIT: 'rings in a later step',
 };
 
 /** Runs `render` when the slice of state `pick` returns changes (by identity). */

@@ -176,6 +176,7 @@ export type SetAgentStatusInput = {
 export type SkipReason =
   | 'ALREADY_OFFERED'
   | 'CLOSED'
+  | 'DIAL_LIMIT'
   | 'DISABLED'
   | 'LACKS_SKILL'
   | 'NOT_REGISTERED'
