@@ -59,6 +59,8 @@ export class CallService {
      * webhook about a call of another company is refused (ForeignCallError) instead of acted on.
      */
     callbackSigner?: CallbackUrlSigner;
+    /** TELNYX_WEBHOOK_TOKEN when required: every callback URL carries it (`token=`). */
+    webhookToken?: string;
   }) {
     const { db, directory, presence, clock, logger, pubsub, sessions, activity } = deps;
     this.sessions = sessions;
@@ -88,6 +90,7 @@ export class CallService {
       publicUrl: deps.publicUrl,
       random: deps.random,
       callbackSigner: deps.callbackSigner,
+      webhookToken: deps.webhookToken,
     });
     this.statusCallbacks = new StatusCallbacks({
       db,
