@@ -19,6 +19,7 @@ import { joinInstances } from './infra/multi-instance.js';
 import { GRAPHQL_LIMITS } from './graphql/hardening.js';
 import { createServices, type Services } from './services/index.js';
 import { TelnyxSignatureVerifier } from './telnyx/signature.js';
+import { UNAUTHENTICATED_WARNING, webhookAuthOf } from './telnyx/webhook-auth.js';
 import { isTelnyxPath } from './domain/telnyx-routes.js';
 import { createReplayStore, MemoryReplayCache } from './telnyx/replay-store.js';
 import { HTTP_SERVER_LIMITS, serveWebhook } from './http/webhook-endpoint.js';
@@ -99,11 +100,22 @@ export function buildApp(deps: AppDeps): App {
     });
   }
 
-  const verifier = config.telnyxPublicKey ? new TelnyxSignatureVerifier({ publicKey: config.telnyxPublicKey }) : null;
-  // Accepted signatures, remembered for their window across instances (Redis) and restarts (DATA_DIR journal).
+  // How webhooks prove they come from Telnyx (TELNYX_WEBHOOK_AUTH; docs/TELNYX.md §Signatures).
+  const webhookAuth = webhookAuthOf(config);
+  const verifier =
+    webhookAuth.mode === 'signature' && config.telnyxPublicKey ? new TelnyxSignatureVerifier({ publicKey: config.telnyxPublicKey }) : null;
+  readiness.describe('telnyxWebhooks', {
+    auth: webhookAuth.mode,
+    urlToken: webhookAuth.token !== null,
+    ...(webhookAuth.mode === 'off' && { warning: UNAUTHENTICATED_WARNING }),
+  });
+  if (webhookAuth.mode === 'off') logger.warn({ telnyxWebhookAuth: 'off', production: config.production }, UNAUTHENTICATED_WARNING);
+  // Answers of signed requests, for the same request again, kept for their window across instances
+  // (Redis) and restarts (DATA_DIR journal). A repeat waits for a first still in flight past its deadline.
+  const waitMs = config.webhookDeadlineMs + 500;
   const replay = verifier
-    ? createReplayStore({ dataDir: config.dataDir, redis: multiInstance?.redis ?? null, clock, logger })
-    : new MemoryReplayCache(clock);
+    ? createReplayStore({ dataDir: config.dataDir, redis: multiInstance?.redis ?? null, clock, logger, waitMs })
+    : new MemoryReplayCache(clock, { waitMs });
 
   const gate = new AuthGate({
     authenticator: services.authenticator,
@@ -128,7 +140,11 @@ export function buildApp(deps: AppDeps): App {
       name: 'telnyx webhooks',
       matches: (path) => isTelnyxPath(path),
       serve: (req, res, { requestId }) =>
-        serveWebhook({ services: { ...services, logger: logger.child({ requestId }) }, metrics, verifier, replay }, req, res),
+        serveWebhook(
+          { services: { ...services, logger: logger.child({ requestId }) }, metrics, verifier, token: webhookAuth.token, replay },
+          req,
+          res,
+        ),
     },
     { name: 'healthz', matches: (path) => path === '/healthz', serve: (_req, res) => sendText(res, 200, 'ok\n') },
     { name: 'readyz', matches: (path) => path === '/readyz', serve: (_req, res) => serveReadiness(readiness, res, logger) },

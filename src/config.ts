@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { parseTelnyxPublicKey } from './telnyx/signature.js';
 import { DEFAULT_RECORDING_URL_ALLOWLIST, parseRecordingAllowList, type RecordingUrlRule } from './telnyx/recording-url.js';
+import { WEBHOOK_AUTH_MODES, type WebhookAuthMode } from './telnyx/webhook-auth.js';
 
 /**
  * Environment configuration. Every variable is optional so that `npm start` on a fresh machine runs the
@@ -144,6 +145,12 @@ const EnvSchema = z.object({
     .enum(['true', 'false', '1', '0'])
     .optional()
     .transform((v) => (v === undefined ? undefined : v === 'true' || v === '1')),
+  TELNYX_WEBHOOK_AUTH: z.enum(WEBHOOK_AUTH_MODES, { message: 'TELNYX_WEBHOOK_AUTH must be signature, token or off' }).optional(),
+  // URL-safe so it needs no encoding in the URLs Telnyx is given (`openssl rand -hex 32` fits).
+  TELNYX_WEBHOOK_TOKEN: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{32,256}$/, 'TELNYX_WEBHOOK_TOKEN must be 32-256 characters of A-Z a-z 0-9 - _ (e.g. openssl rand -hex 32)')
+    .optional(),
 });
 
 export type Env = z.infer<typeof EnvSchema>;
@@ -222,6 +229,13 @@ export interface Config {
   maxAgentsPerCompany: number;
   /** The most `<Sip>`/`<Number>` nouns one `<Dial>` carries (MAX_DIAL_TARGETS); more agents ring in later steps. */
   maxDialTargets: number;
+  /**
+   * TELNYX_WEBHOOK_AUTH as set; unset = `signature` with TELNYX_PUBLIC_KEY, else `token` with
+   * TELNYX_WEBHOOK_TOKEN, else `off` (resolved by webhookAuthOf in src/telnyx/webhook-auth.ts).
+   */
+  telnyxWebhookAuth: WebhookAuthMode | undefined;
+  /** The secret `token=` query parameter every /telnyx URL must carry (a second factor with signatures). */
+  telnyxWebhookToken: string | undefined;
 }
 
 export class ConfigError extends Error {
@@ -271,6 +285,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       'Invalid configuration:\n  TELNYX_SIMULATOR=on replaces the Telnyx account, but TELNYX_API_KEY is set: unset one of them',
     );
   }
+  const webhookAuthProblem = telnyxWebhookAuthProblem(e, production);
+  if (webhookAuthProblem) throw new ConfigError(`Invalid configuration:\n  ${webhookAuthProblem}`);
   return {
     port: e.PORT,
     host: e.HOST,
@@ -321,7 +337,31 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     graphqlLimits: { maxCost: e.GRAPHQL_MAX_COST, maxResultNodes: e.GRAPHQL_MAX_RESULT_NODES, maxResultBytes: e.GRAPHQL_MAX_RESULT_BYTES },
     maxAgentsPerCompany: e.MAX_AGENTS_PER_COMPANY,
     maxDialTargets: e.MAX_DIAL_TARGETS,
+    telnyxWebhookAuth: e.TELNYX_WEBHOOK_AUTH,
+    telnyxWebhookToken: e.TELNYX_WEBHOOK_TOKEN,
   };
+}
+
+/**
+ * Webhooks must be authenticated as configured (docs/TELNYX.md §Signatures): a mode needs what it
+ * checks, and production never runs unauthenticated by default — without TELNYX_PUBLIC_KEY it starts
+ * only with TELNYX_WEBHOOK_AUTH set explicitly (token, or off on purpose).
+ */
+function telnyxWebhookAuthProblem(e: Env, production: boolean): string | null {
+  const mode = e.TELNYX_WEBHOOK_AUTH;
+  if (mode === 'signature' && !e.TELNYX_PUBLIC_KEY) return 'TELNYX_WEBHOOK_AUTH: signature needs TELNYX_PUBLIC_KEY';
+  if (mode === 'token' && !e.TELNYX_WEBHOOK_TOKEN) return 'TELNYX_WEBHOOK_AUTH: token needs TELNYX_WEBHOOK_TOKEN';
+  if (mode === 'off' && e.TELNYX_WEBHOOK_TOKEN) {
+    return 'TELNYX_WEBHOOK_AUTH: off checks nothing, yet TELNYX_WEBHOOK_TOKEN is set: unset one of them';
+  }
+  if (production && mode === undefined && !e.TELNYX_PUBLIC_KEY) {
+    return (
+      'TELNYX_PUBLIC_KEY is required when NODE_ENV=production: without it anyone who knows the /telnyx URLs can forge ' +
+      "calls' events. Set it (Telnyx portal → Keys & Credentials → Public Key); where the key cannot be used, set " +
+      'TELNYX_WEBHOOK_AUTH=token and TELNYX_WEBHOOK_TOKEN; to run unauthenticated on purpose, TELNYX_WEBHOOK_AUTH=off'
+    );
+  }
+  return null;
 }
 
 /** `FOO=` (or only blanks) in a shell means "not set", not "set to the empty string". */

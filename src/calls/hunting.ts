@@ -77,6 +77,8 @@ export class Hunting {
       callbackSigner?: CallbackUrlSigner;
       /** MAX_DIAL_TARGETS: the most agents one `<Dial>` rings; unset = no cap. */
       maxDialTargets?: number;
+      /** TELNYX_WEBHOOK_TOKEN when required: callback URLs carry it. */
+      webhookToken?: string;
     },
   ) {
     this.random = deps.random ?? (() => randomInt(0, 2 ** 32) / 2 ** 32);
@@ -205,10 +207,13 @@ export class Hunting {
     return stepOf(this.step(company, session));
   }
 
-  /** The callback URLs of this company's TeXML (each with its MAC when webhooks must be signed). */
+  /** The callback URLs of this company's TeXML (each with its MAC when webhooks must be signed, and the URL token when required). */
   urls(company: DirectoryCompany) {
     const signer = this.deps.callbackSigner;
-    return callbackUrls(this.deps.publicUrl(), company.id, signer && ((route, companyId, step) => signer.mac(route, companyId, step)));
+    return callbackUrls(this.deps.publicUrl(), company.id, {
+      mac: signer && ((route, companyId, step) => signer.mac(route, companyId, step)),
+      token: this.deps.webhookToken,
+    });
   }
 
   /** The next step of the call's hunt: ring (reserving), hold, or the fallback (which ends the call). */

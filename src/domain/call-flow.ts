@@ -6,7 +6,7 @@
  */
 import type { RoutePlan, RoutingPolicy } from './routing.js';
 import type { LanguageMenuOption } from './skills.js';
-import { telnyxPath, type TelnyxRoute } from './telnyx-routes.js';
+import { telnyxPath, WEBHOOK_TOKEN_PARAM, type TelnyxRoute } from './telnyx-routes.js';
 import {
   dial,
   gather,
@@ -44,12 +44,24 @@ export interface CallbackUrls {
  */
 export type CallbackMac = (route: TelnyxRoute, companyId: string, step: string | null) => string;
 
-export function callbackUrls(publicUrl: string, companyId: string, mac?: CallbackMac): CallbackUrls {
+/**
+ * How our callback URLs prove they are ours: `mac` (signed mode: over route, company and step, which
+ * the signature does not cover) and `token` (TELNYX_WEBHOOK_TOKEN: the secret every /telnyx request
+ * must carry, src/telnyx/webhook-auth.ts). Independent: either, both or neither.
+ */
+export interface CallbackUrlAuth {
+  mac?: CallbackMac | null;
+  token?: string | null;
+}
+
+export function callbackUrls(publicUrl: string, companyId: string, auth: CallbackMac | CallbackUrlAuth = {}): CallbackUrls {
   const base = publicUrl.replace(/\/+$/, '');
+  const { mac, token } = typeof auth === 'function' ? { mac: auth, token: null } : auth;
   const url = (route: TelnyxRoute, step: string | null = null) => {
     const query = new URLSearchParams();
     if (step !== null) query.set('step', step);
     if (mac) query.set('mac', mac(route, companyId, step));
+    if (token) query.set(WEBHOOK_TOKEN_PARAM, token);
     const search = query.toString();
     return `${base}${telnyxPath(route, companyId)}${search ? `?${search}` : ''}`;
   };

@@ -2,13 +2,23 @@
  * The Telnyx webhook routes, in one place: the router parses request paths with it, the metrics label
  * requests by it, and the TeXML builder makes callback URLs from it. Pure.
  *
- * `/telnyx/<route>/<companyId>`; only `voice` may come without a company (it is found from `To`).
+ * `/telnyx/<route>/<companyId>`. The routes a TeXML application's portal settings point at may come
+ * without a company, so one application serves every company: `voice` (Voice URL), `status` (Call
+ * progress events URL) and `voicemail` (a recording callback); the company is then found from the
+ * call's session or the called number (src/telnyx/webhooks.ts). The others are only ever the URLs
+ * our own TeXML emits, which always name the company.
  */
 export const TELNYX_ROUTES = ['voice', 'language', 'dial-complete', 'voicemail', 'status'] as const;
 
 export type TelnyxRoute = (typeof TELNYX_ROUTES)[number];
 
 export const TELNYX_PATH_PREFIX = '/telnyx';
+
+/** The query parameter carrying TELNYX_WEBHOOK_TOKEN on every /telnyx URL (src/telnyx/webhook-auth.ts). */
+export const WEBHOOK_TOKEN_PARAM = 'token';
+
+/** Routes that may come without a company in the path (one application for every company). */
+const ROUTES_WITHOUT_COMPANY: ReadonlySet<TelnyxRoute> = new Set<TelnyxRoute>(['voice', 'status', 'voicemail']);
 
 /** Routes whose answer is a routing decision; status callbacks and voicemails are bookkeeping. */
 const ROUTING_ROUTES: ReadonlySet<TelnyxRoute> = new Set<TelnyxRoute>(['voice', 'language', 'dial-complete']);
@@ -25,7 +35,7 @@ export function parseTelnyxPath(path: string): { route: TelnyxRoute; companyId: 
   if (!match) return null;
   const route = match[1] as TelnyxRoute;
   const companyId = match[2] ? safeDecode(match[2]) : null;
-  if (!companyId && route !== 'voice') return null;
+  if (!companyId && !ROUTES_WITHOUT_COMPANY.has(route)) return null;
   return { route, companyId };
 }
 

@@ -7,7 +7,7 @@ import type { Readiness } from '../infra/readiness.js';
 export async function serveReadiness(readiness: Readiness, res: ServerResponse, logger: Logger) {
   const report = await readiness.report();
   if (!report.ready) logger.warn({ reason: report.reason, checks: report.checks }, 'not ready');
-  const body = { status: report.ready ? 'ready' : 'not ready', reason: report.reason, checks: report.checks };
+  const body = { status: report.ready ? 'ready' : 'not ready', reason: report.reason, checks: report.checks, details: report.details };
   res.writeHead(report.ready ? 200 : 503, { 'content-type': 'application/json', 'cache-control': 'no-store' }).end(JSON.stringify(body));
 }
 

@@ -1,19 +1,20 @@
 /**
- * The HTTP side of the Telnyx routes: read the body (bounded in size and in time), check what the
- * signature covers, claim the signature in the replay store, and hand the request to
- * src/telnyx/webhooks.ts. Every answer is valid TeXML.
+ * The HTTP side of the Telnyx routes: check the URL token, read the body (bounded in size and in
+ * time), check what the signature covers, answer a signed request seen before as it was answered
+ * (src/telnyx/replay-store.ts), and hand a new one to src/telnyx/webhooks.ts. Every answer is valid TeXML.
  *
- * With TELNYX_PUBLIC_KEY set, only what Telnyx signs is trusted: the raw body. So a webhook must be
- * a POST with a form body (a GET's parameters and a JSON body's fields would go unverified), and the
- * handler reads its parameters from that body only.
+ * In `signature` mode (TELNYX_WEBHOOK_AUTH, src/telnyx/webhook-auth.ts) only what Telnyx signs is
+ * trusted: the raw body. So a webhook must be a POST with a form body (a GET's parameters and a JSON
+ * body's fields would go unverified), and the handler reads its parameters from that body only.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { TEXML_CONTENT_TYPE } from '../domain/texml.js';
 import { routingOutcomeLabel, type Metrics } from '../infra/metrics.js';
 import { isRoutingRoute, telnyxRouteLabel } from '../domain/telnyx-routes.js';
 import type { Services } from '../services/index.js';
-import type { ReplayStore } from '../telnyx/replay-store.js';
+import type { Claim, KeptAnswer, ReplayStore } from '../telnyx/replay-store.js';
 import type { TelnyxSignatureVerifier } from '../telnyx/signature.js';
+import { tokenMatches, WEBHOOK_TOKEN_PARAM } from '../telnyx/webhook-auth.js';
 import { handleTelnyxWebhook, REFUSED_DOCUMENT } from '../telnyx/webhooks.js';
 
 /** Webhook bodies are a few hundred bytes; anything past this is dropped, not buffered. */
@@ -30,7 +31,11 @@ export const HTTP_SERVER_LIMITS = { headersTimeout: 10_000, requestTimeout: 30_0
 export interface WebhookEndpointDeps {
   services: Services;
   metrics: Metrics;
+  /** Set in `signature` mode: every request must carry a valid signature. */
   verifier: TelnyxSignatureVerifier | null;
+  /** TELNYX_WEBHOOK_TOKEN when required (`token` mode, or a second factor with signatures). */
+  token: string | null;
+  /** The answers of signed requests, for the same request again. */
   replay: ReplayStore;
 }
 
@@ -51,7 +56,20 @@ export async function serveWebhook(deps: WebhookEndpointDeps, req: IncomingMessa
       if (close) req.socket.destroy();
     });
   };
+  /** The signed request this instance handles (claimed in the answer store) until it is settled with its answer. */
+  let claimed: { key: string; expiresAt: number } | null = null;
+  const settle = (answer: KeptAnswer) => {
+    const { key, expiresAt } = claimed!;
+    claimed = null;
+    return deps.replay.settle(key, expiresAt, answer);
+  };
+  const answerRepeat = repeatAnswerer(route, log, res, refuse);
   try {
+    // The URL token first: without it nothing of the request is read.
+    if (deps.token !== null && !tokenMatches(tokenOf(req.url), deps.token)) {
+      req.resume();
+      return refuse(403, { reason: 'token' }, 'telnyx webhook refused: the URL token is missing or wrong (TELNYX_WEBHOOK_TOKEN)');
+    }
     if (verifier) {
       // Checked before reading anything: nothing the signature cannot cover is ever used.
       if (req.method !== 'POST') {
@@ -89,8 +107,9 @@ export async function serveWebhook(deps: WebhookEndpointDeps, req: IncomingMessa
       const verdict = verifier.check(raw ?? Buffer.alloc(0), req.headers, services.clock.now());
       // Logged without the body: an unsigned request may carry anything.
       if (!verdict.ok) return refuse(403, { reason: verdict.reason }, 'telnyx webhook refused: signature');
-      if (!(await deps.replay.claim(verdict.replayKey, verdict.expiresAt)))
-        return refuse(403, { reason: 'replayed' }, 'telnyx webhook refused: signature');
+      const claim: Claim = await deps.replay.claim(verdict.requestKey, verdict.expiresAt);
+      if (claim.kind === 'repeat') return answerRepeat(claim.answer);
+      claimed = { key: verdict.requestKey, expiresAt: verdict.expiresAt };
     }
     const url = new URL(req.url ?? '/', 'http://localhost');
     const answer = await handleTelnyxWebhook(services, {
@@ -101,15 +120,59 @@ export async function serveWebhook(deps: WebhookEndpointDeps, req: IncomingMessa
       body: raw ? raw.toString('utf8') : '',
       signed: verifier !== null,
     });
+    // Kept before it is sent, so a repeat (even one already waiting) gets exactly this.
+    if (claimed) await settle({ route, status: answer.status, body: answer.body });
     res.writeHead(answer.status, answer.headers).end(answer.body);
     const label = isRoutingRoute(route) && answer.status === 200 ? routingOutcomeLabel(answer.outcome) : null;
     if (label) metrics.routingDecisions.inc({ outcome: label });
   } catch (err) {
     // handleTelnyxWebhook does not throw; this guards the socket layer (e.g. a client that vanished).
+    // Nothing kept: a repeat of this request is handled afresh.
+    if (claimed) await settle({ route, status: 500, body: '' });
     log.error({ err }, 'webhook transport error');
     if (!res.headersSent) res.writeHead(200, { 'content-type': TEXML_CONTENT_TYPE });
     res.end(REFUSED_DOCUMENT);
   }
+}
+
+/**
+ * The same signed request again (Telnyx delivering it twice, or a replay): the first answer, and no
+ * handler runs (src/telnyx/replay-store.ts; docs/TELNYX.md §Signatures). Per route:
+ * - voice, language: the first TeXML. Deciding again would ring and reserve the agents again (or move
+ *   a progressive hunt on) for a call already ringing; a hold or menu redirect is a new request.
+ * - dial-complete: the first TeXML. Handling it again would count the missed agents twice (auto-pause)
+ *   and skip a hunt step.
+ * - voicemail: the first answer. Storing is idempotent per call anyway; a 429 is not kept, so
+ *   Telnyx's retry of it is handled and stored.
+ * - status: `<Response/>` and nothing applied: an `answered` applied after `completed` would put the
+ *   agent back on a call.
+ * Never a refusal (a refused genuine delivery goes to the failover URL), except for a request first
+ * seen on another route: Telnyx retries a URL (or its failover, the same route elsewhere), it never
+ * moves a body to another route.
+ */
+function repeatAnswerer(
+  route: string,
+  log: Services['logger'],
+  res: ServerResponse,
+  refuse: (status: number, fields: Record<string, unknown>, message: string) => void,
+) {
+  return (answer: KeptAnswer) => {
+    if (answer.route !== route) {
+      return refuse(
+        403,
+        { reason: 'replayed-elsewhere', firstRoute: answer.route },
+        'telnyx webhook refused: a signed request seen before on another route',
+      );
+    }
+    log.info({ route, status: answer.status }, 'telnyx webhook: the same signed request again, answered as the first time');
+    res.writeHead(answer.status, { 'content-type': TEXML_CONTENT_TYPE, 'cache-control': 'no-store' }).end(answer.body);
+  };
+}
+
+/** The `token` query parameter of a request URL (the first one), or null. */
+function tokenOf(url: string | undefined): string | null {
+  const query = url?.indexOf('?') ?? -1;
+  return query === -1 ? null : new URLSearchParams(url!.slice(query + 1)).get(WEBHOOK_TOKEN_PARAM);
 }
 
 function isFormContentType(value: string | undefined): boolean {

@@ -19,10 +19,13 @@ export interface ReadinessReport {
   /** The first failing check's name and reason, for the probe's log line. */
   reason?: string;
   checks: ReadinessCheckResult[];
+  /** Facts an operator should see beside the checks (e.g. how Telnyx webhooks are authenticated); absent when none. */
+  details?: Record<string, unknown>;
 }
 
 export class Readiness {
   private readonly checks = new Map<string, ReadinessCheck>();
+  private readonly details = new Map<string, unknown>();
   private drainingReason: string | null = null;
 
   constructor(private readonly timeoutMs = 1_000) {}
@@ -35,6 +38,11 @@ export class Readiness {
     };
   }
 
+  /** A fact shown under `details` of every report (it never makes the instance not ready). */
+  describe(name: string, value: unknown): void {
+    this.details.set(name, value);
+  }
+
   /** From now on the instance reports not ready (shutting down): load balancers stop sending work. */
   drain(reason = 'shutting down'): void {
     this.drainingReason = reason;
@@ -43,8 +51,9 @@ export class Readiness {
   async report(): Promise<ReadinessReport> {
     const checks = await Promise.all([...this.checks].map(([name, check]) => this.run(name, check)));
     const failed = checks.find((c) => !c.ok);
-    if (this.drainingReason) return { ready: false, reason: this.drainingReason, checks };
-    return failed ? { ready: false, reason: `${failed.name}: ${failed.reason}`, checks } : { ready: true, checks };
+    const details = this.details.size > 0 ? { details: Object.fromEntries(this.details) } : {};
+    if (this.drainingReason) return { ready: false, reason: this.drainingReason, checks, ...details };
+    return failed ? { ready: false, reason: `${failed.name}: ${failed.reason}`, checks, ...details } : { ready: true, checks, ...details };
   }
 
   private async run(name: string, check: ReadinessCheck): Promise<ReadinessCheckResult> {

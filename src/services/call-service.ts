@@ -65,6 +65,8 @@ export class CallService {
     lookupCall?: CallLookup;
     /** MAX_DIAL_TARGETS: the most agents one `<Dial>` rings. */
     maxDialTargets?: number;
+    /** TELNYX_WEBHOOK_TOKEN when required: every callback URL carries it (`token=`). */
+    webhookToken?: string;
   }) {
     const { db, directory, presence, clock, logger, pubsub, sessions, activity } = deps;
     this.sessions = sessions;
@@ -95,6 +97,7 @@ export class CallService {
       random: deps.random,
       callbackSigner: deps.callbackSigner,
       maxDialTargets: deps.maxDialTargets,
+      webhookToken: deps.webhookToken,
     });
     this.reconciler = new CallReconciler({
       db,

@@ -13,6 +13,7 @@ import { RedisCallState } from '../calls/shared-call-state.js';
 import { InMemoryAgentActivityStore, RedisAgentActivityStore } from '../calls/agent-activity-store.js';
 import { CallSessions } from '../calls/call-sessions.js';
 import { CallbackUrlSigner } from '../telnyx/callback-mac.js';
+import { webhookAuthOf } from '../telnyx/webhook-auth.js';
 import { shareDirectoryInvalidations } from './directory-sync.js';
 import { ConfigurationService } from './configuration-service.js';
 import { Directory } from './directory.js';
@@ -101,8 +102,10 @@ export function createServices(
     logger,
     redis: shared?.redis,
   });
+  const webhookAuth = webhookAuthOf(config);
+  // Signed mode: our callback URLs carry a MAC over what the signature does not cover (the URL).
   const callbackSigner =
-    config.telnyxPublicKey && config.jwtSecret ? new CallbackUrlSigner([config.jwtSecret, config.jwtSecretPrevious]) : null;
+    webhookAuth.mode === 'signature' && config.jwtSecret ? new CallbackUrlSigner([config.jwtSecret, config.jwtSecretPrevious]) : null;
   const callSessions = new CallSessions({
     clock,
     onReservationExpired: (agentId, callSid) => logger.info({ agentId, callSid }, 'reservation expired'),
@@ -122,6 +125,7 @@ export function createServices(
     maxDialTargets: config.maxDialTargets,
     ...(callbackSigner && { callbackSigner }),
     ...(config.telnyxApiKey && { lookupCall: callLookupFor(config.telnyxApiKey, config.telnyxApiBaseUrl) }),
+    ...(webhookAuth.token !== null && { webhookToken: webhookAuth.token }),
     ...(shared &&
       sharedActivity && {
         sharedState: new RedisCallState({ redis: shared.redis, clock, logger, sessions: callSessions, activity: sharedActivity }),

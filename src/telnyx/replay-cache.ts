@@ -1,49 +1,70 @@
 /**
- * Accepted webhook signatures remembered in memory until they leave the signature window, at most
- * `max` of them (lru-cache: past that the least recently added goes first). Each key carries its own
- * expiry (the signed timestamp plus the tolerance), judged against the caller's clock, so tests drive
- * it with a ManualClock; lru-cache's own ttl is not used because it only knows performance.now().
+ * Signed webhook requests remembered in memory until they leave the signature window, with a value
+ * each (what they were answered), bounded by count and by the values' total size (lru-cache: past
+ * either the least recently added goes first). Each entry carries its own expiry (the signed
+ * timestamp plus the tolerance), judged against the caller's clock, so tests drive it with a
+ * ManualClock; lru-cache's own ttl is not used because it only knows performance.now().
  */
 import { LRUCache } from 'lru-cache';
 
-export class ExpiringKeys {
-  /** key → expires at (epoch ms). Keys arrive in roughly expiry order, so the oldest expire first. */
-  private readonly keys: LRUCache<string, number>;
+interface Entry<V> {
+  until: number;
+  value: V;
+}
 
-  constructor(max: number) {
-    this.keys = new LRUCache({ max });
+export class ExpiringEntries<V extends {}> {
+  /** key → expiry (epoch ms) and value. Keys arrive in roughly expiry order, so the oldest expire first. */
+  private readonly entries: LRUCache<string, Entry<V>>;
+
+  /** size: what one value weighs against `maxSize` (by default 1 each, so only `max` bounds). */
+  constructor(opts: { max: number; maxSize?: number; size?: (value: V) => number }) {
+    const size = opts.size;
+    this.entries = new LRUCache<string, Entry<V>>({
+      max: opts.max,
+      ...(opts.maxSize !== undefined && {
+        maxSize: opts.maxSize,
+        sizeCalculation: (entry, key) => Math.max(1, Math.ceil((size ? size(entry.value) : 1) + key.length)),
+      }),
+    });
   }
 
   get size(): number {
-    return this.keys.size;
+    return this.entries.size;
   }
 
-  /** What is remembered (expired keys not yet forgotten included), oldest first. */
-  *entries(): IterableIterator<[string, number]> {
-    for (const key of this.keys.rkeys()) yield [key, this.keys.peek(key)!];
+  /** What is remembered (expired entries not yet forgotten included), oldest first. */
+  *list(): IterableIterator<[key: string, until: number, value: V]> {
+    for (const key of this.entries.rkeys()) {
+      const entry = this.entries.peek(key)!;
+      yield [key, entry.until, entry.value];
+    }
   }
 
-  /** Whether `key` is remembered and still within its window at `now`. */
-  holds(key: string, now: number): boolean {
-    const until = this.keys.peek(key);
-    return until !== undefined && until >= now;
+  /** The value of `key` if it is remembered and still within its window at `now`. */
+  get(key: string, now: number): V | undefined {
+    const entry = this.entries.peek(key);
+    return entry !== undefined && entry.until >= now ? entry.value : undefined;
   }
 
-  /** Remembers `key` until `expiresAt`; the least recently added key goes when the cache is full. */
-  remember(key: string, expiresAt: number): void {
-    this.keys.set(key, expiresAt);
+  /** Remembers `key` until `until`; the least recently added entry goes when the cache is full. */
+  set(key: string, value: V, until: number): void {
+    this.entries.set(key, { until, value });
+  }
+
+  delete(key: string): void {
+    this.entries.delete(key);
   }
 
   /**
-   * Drops keys whose window has passed, oldest first, stopping at the first live one: cheap, and a
-   * stray out-of-order key just lingers until the one ahead of it expires (or the size cap evicts it).
+   * Drops entries whose window has passed, oldest first, stopping at the first live one: cheap, and
+   * a stray out-of-order entry just lingers until the one ahead of it expires (or a bound evicts it).
    */
   forgetExpired(now: number): void {
     const expired: string[] = [];
-    for (const key of this.keys.rkeys()) {
-      if (this.keys.peek(key)! >= now) break;
+    for (const key of this.entries.rkeys()) {
+      if (this.entries.peek(key)!.until >= now) break;
       expired.push(key);
     }
-    for (const key of expired) this.keys.delete(key);
+    for (const key of expired) this.entries.delete(key);
   }
 }

@@ -2,37 +2,28 @@
  * Telnyx webhook signature verification (docs/TELNYX.md §Signatures).
  *
  * Telnyx signs the bytes `${telnyx-timestamp}|${raw body}` with Ed25519 and sends
- * `telnyx-signature-ed25519` (base64, 64 bytes) and `telnyx-timestamp` (unix seconds). We check the
- * timestamp window (±300 s, as the official SDKs do), the signature, and that the same signed request
- * has not already been accepted (the window alone would let a captured request be replayed for 5 min).
+ * `telnyx-signature-ed25519` (base64, 64 bytes) and `telnyx-timestamp` (unix seconds, "when the
+ * webhook was sent": each delivery attempt is stamped anew). We check the timestamp window (±300 s,
+ * as the official SDKs and Telnyx's own TeXML example do) and the signature. What a valid request
+ * seen before gets is not decided here but by the answer store (src/telnyx/replay-store.ts): the
+ * same request again is answered as the first time, never refused, since Telnyx may deliver twice.
  *
  * Time is injected: `verify` takes `now` (epoch ms) so tests drive it by hand (see domain/clock.ts).
  */
 import { createPublicKey, type KeyObject, verify as cryptoVerify } from 'node:crypto';
-import { ExpiringKeys } from './replay-cache.js';
 
-export type SignatureFailure =
-  | 'missing-headers'
-  | 'malformed-timestamp'
-  | 'stale'
-  | 'future'
-  | 'malformed-signature'
-  | 'bad-signature'
-  | 'replayed';
+export type SignatureFailure = 'missing-headers' | 'malformed-timestamp' | 'stale' | 'future' | 'malformed-signature' | 'bad-signature';
 
 export type SignatureResult = { ok: true } | { ok: false; reason: SignatureFailure };
 
 /**
- * The pure part of verification: headers, window and signature, nothing remembered. An accepted
- * request comes with the key a replay cache must claim (`${ts}|${canonical signature}`) and the
- * epoch ms after which it would be refused as stale anyway (so the cache may forget it then).
+ * The verdict with what the answer store needs: the request's identity (`${ts}|${canonical
+ * signature}`: the same bytes sent again have the same one, a new delivery attempt a new one) and
+ * the epoch ms after which it would be refused as stale anyway (so the store may forget it then).
  */
-export type SignatureCheck =
-  | { ok: true; replayKey: string; expiresAt: number }
-  | { ok: false; reason: Exclude<SignatureFailure, 'replayed'> };
+export type SignatureCheck = { ok: true; requestKey: string; expiresAt: number } | { ok: false; reason: SignatureFailure };
 
 export const SIGNATURE_TOLERANCE_SECONDS = 300;
-export const DEFAULT_REPLAY_CACHE_SIZE = 100_000;
 
 export const SIGNATURE_HEADER = 'telnyx-signature-ed25519';
 export const TIMESTAMP_HEADER = 'telnyx-timestamp';
@@ -61,7 +52,7 @@ const BASE64_PATTERN = /^[A-Za-z0-9+/]*={0,2}$/;
  * Strict standard base64: only the base64 alphabet, and the encoding must be the canonical one for
  * the bytes it decodes to. Buffer.from(s, 'base64') silently skips junk and ignores the unused low
  * bits of the last character, so several strings decode to the same signature; without this check a
- * replayed request could dodge the replay cache by re-spelling its signature.
+ * repeated request could pass for a new one (and be acted on again) by re-spelling its signature.
  */
 function decodeBase64Strict(value: string): Buffer | null {
   if (!BASE64_PATTERN.test(value)) return null;
@@ -143,27 +134,14 @@ function readHeader(headers: HeaderSource, name: string): string | undefined {
 export class TelnyxSignatureVerifier {
   private readonly key: KeyObject;
   private readonly toleranceMs: number;
-  private readonly replayCacheSize: number;
-  /** `${ts}|${canonical base64 signature}` → when it leaves the window; made on the first verify() (the app only calls check()). */
-  private seen: ExpiringKeys | null = null;
 
-  constructor(opts: { publicKey: KeyObject | string; toleranceSeconds?: number; replayCacheSize?: number }) {
+  constructor(opts: { publicKey: KeyObject | string; toleranceSeconds?: number }) {
     this.key = typeof opts.publicKey === 'string' ? parseTelnyxPublicKey(opts.publicKey) : assertEd25519Public(opts.publicKey);
     const tolerance = opts.toleranceSeconds ?? SIGNATURE_TOLERANCE_SECONDS;
     if (!Number.isFinite(tolerance) || tolerance < 0) {
       throw new RangeError(`toleranceSeconds must be a non-negative finite number, got ${tolerance}`);
     }
-    const size = opts.replayCacheSize ?? DEFAULT_REPLAY_CACHE_SIZE;
-    if (!Number.isSafeInteger(size) || size < 1) {
-      throw new RangeError(`replayCacheSize must be a positive integer, got ${size}`);
-    }
     this.toleranceMs = tolerance * 1000;
-    this.replayCacheSize = size;
-  }
-
-  /** How many accepted requests the replay cache currently remembers (for tests and metrics). */
-  get replayCacheEntries(): number {
-    return this.seen?.size ?? 0;
   }
 
   /**
@@ -176,21 +154,10 @@ export class TelnyxSignatureVerifier {
    */
   verify(rawBody: Buffer | string, headers: HeaderSource, now: number): SignatureResult {
     const checked = this.check(rawBody, headers, now);
-    const seen = (this.seen ??= new ExpiringKeys(this.replayCacheSize));
-    // Such a request would be refused as stale before reaching the cache: no point remembering it.
-    seen.forgetExpired(now);
-    if (!checked.ok) return checked;
-    // verify() is synchronous, so check-then-insert cannot interleave with another request.
-    if (seen.holds(checked.replayKey, now)) return fail('replayed');
-    seen.remember(checked.replayKey, checked.expiresAt);
-    return { ok: true };
+    return checked.ok ? { ok: true } : checked;
   }
 
-  /**
-   * Timestamp window and signature only: pure (nothing is remembered), synchronous and fast. The
-   * caller claims `replayKey` in a replay store (src/telnyx/replay-store.ts), shared between
-   * instances and across restarts; verify() above is the same check with a per-process cache.
-   */
+  /** verify(), with the request's identity and window end for the answer store. Pure, synchronous and fast. */
   check(rawBody: Buffer | string, headers: HeaderSource, now: number): SignatureCheck {
     if (!Number.isFinite(now)) throw new RangeError(`now must be a finite epoch-ms number, got ${now}`);
 
@@ -220,12 +187,12 @@ export class TelnyxSignatureVerifier {
     }
     if (!valid) return fail('bad-signature');
 
-    // Only a valid signature yields a key, so a forged request can neither poison nor probe a cache.
-    // The canonical re-encoding is the key, so re-spelling the base64 cannot dodge it.
-    return { ok: true, replayKey: `${ts}|${signature.toString('base64')}`, expiresAt: tsSeconds * 1000 + this.toleranceMs };
+    // Only a valid signature yields a key, so a forged request can neither poison nor probe the store.
+    // The canonical re-encoding is the key, so re-spelling the base64 cannot make a new request of an old one.
+    return { ok: true, requestKey: `${ts}|${signature.toString('base64')}`, expiresAt: tsSeconds * 1000 + this.toleranceMs };
   }
 }
 
-function fail<R extends SignatureFailure>(reason: R): { ok: false; reason: R } {
+function fail(reason: SignatureFailure): { ok: false; reason: SignatureFailure } {
   return { ok: false, reason };
 }

@@ -70,10 +70,11 @@ export async function handleTelnyxWebhook(services: Services, req: WebhookReques
   const elapsed = () => round(performance.now() - started);
   let company: DirectoryCompany | undefined;
   try {
-    // Who is called: from the path, else the number. A slow or failing database falls back to the
-    // last known configuration; with none, the caller hears an apology.
+    // Whose call: from the path, else the call's session or the called number (one application for
+    // every company). A slow or failing database falls back to the last known configuration; with
+    // none, the caller hears an apology.
     try {
-      if (!companyId) companyId = await withDeadline(deadline, services.directory.companyIdForNumber(calledNumber(params.get('To'))));
+      if (!companyId) companyId = await withDeadline(deadline, companyOfRequest(services, params));
       company = companyId ? ((await withDeadline(deadline, services.directory.company(companyId))) ?? undefined) : undefined;
       if (!company) {
         log.info(
@@ -265,16 +266,27 @@ async function boundTarget(
   return { ok: true, companyId: bodyCompanyId, step: null };
 }
 
+/** Signed mode: the company the signed body names, or null (nothing found, or the database away). */
 async function companyFromBody(services: Services, params: URLSearchParams): Promise<string | null> {
-  const callSid = params.get('ParentCallSid') || params.get('CallSid');
   try {
-    const fromCall = callSid ? await services.calls.companyOfCall(callSid) : null;
-    if (fromCall) return fromCall;
-    const to = calledNumber(params.get('To'));
-    return to.length > 1 ? await services.directory.companyIdForNumber(to) : null;
+    return await companyOfRequest(services, params);
   } catch {
     return null; // the database is away: the number cannot be looked up, so nothing is bound
   }
+}
+
+/**
+ * The company a request's parameters name, for a URL without one: the call's session first — an
+ * agent's leg by its `ParentCallSid` (its own `To` is the agent's SIP URI, no number of ours), the
+ * inbound call by its `CallSid` — else the owner of the called number (`To`). Rejects only when the
+ * number cannot be looked up (the database away).
+ */
+async function companyOfRequest(services: Services, params: URLSearchParams): Promise<string | null> {
+  const callSid = params.get('ParentCallSid') || params.get('CallSid');
+  const fromCall = callSid ? await services.calls.companyOfCall(callSid).catch(() => null) : null;
+  if (fromCall) return fromCall;
+  const to = calledNumber(params.get('To'));
+  return to.length > 1 ? await services.directory.companyIdForNumber(to) : null;
 }
 
 /** Signed mode: the form body only; the query string is not covered by the signature. */

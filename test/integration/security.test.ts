@@ -64,12 +64,13 @@ describe('signed Telnyx webhooks (TELNYX_PUBLIC_KEY set)', () => {
     'telnyx-signature-ed25519': sign(null, Buffer.from(`${ts}|${body}`), key).toString('base64'),
   });
 
-  it('serves valid signatures and refuses unsigned, forged, stale, future and replayed requests with 403', async () => {
+  it('serves valid signatures and refuses unsigned, forged, stale and future requests with 403', async () => {
     const body = 'CallSid=v3%3Asig1&From=%2B15551230000&To=%2B13055550100';
     const headers = signed(body);
     const ok = await post(body, headers);
     expect(ok.status).toBe(200);
-    expect(await ok.text()).toContain('<Record');
+    const first = await ok.text();
+    expect(first).toContain('<Record');
 
     const now = Math.floor(Date.now() / 1000);
     for (const [name, res] of [
@@ -78,13 +79,17 @@ describe('signed Telnyx webhooks (TELNYX_PUBLIC_KEY set)', () => {
       ['another key', await post(body, signed(body, now, other.privateKey))],
       ['301 s old', await post(body, signed(body, now - 301))],
       ['301 s in the future', await post(body, signed(body, now + 301))],
-      ['replayed', await post(body, headers)],
     ] as const) {
       expect(res.status, name).toBe(403);
       const text = await res.text();
       expect(text.startsWith('<?xml version="1.0" encoding="UTF-8"?><Response>'), name).toBe(true);
     }
-    // A fresh signature over the same call is fine (Telnyx retries with new timestamps).
+    // The same request again (Telnyx may deliver twice; this used to be refused as a replay, which
+    // would send a genuine second delivery to the failover URL): the first answer, not a 403.
+    const again = await post(body, headers);
+    expect(again.status).toBe(200);
+    expect(await again.text()).toBe(first);
+    // A fresh signature over the same call (a new delivery attempt, stamped anew) is fine too.
     expect((await post(body, signed(body, now + 1))).status).toBe(200);
   });
 });
@@ -167,7 +172,7 @@ describe('GraphQL limits on HTTP and graphql-ws alike', () => {
   beforeAll(async () => {
     server = await startServer();
     ({ supervisorToken, companyId } = await companyWithAgent(server));
-    prod = await startServer({ env: { NODE_ENV: 'production' } });
+    prod = await startServer({ env: { NODE_ENV: 'production', TELNYX_WEBHOOK_AUTH: 'off' } }); // no webhooks here
   });
   afterAll(async () => {
     await server.close();

@@ -291,8 +291,7 @@ const UNKNOWN_PATHS = [
   '/telnyx/VOICE',
   '/telnyx/Voice/abc',
   '/telnyx/voice/a/b',
-  '/telnyx/status',
-  '/telnyx/voicemail',
+  '/telnyx/language',
   '/telnyx/dial-complete',
   '/telnyx/dial-complete/',
   '/telnyx/voicemail//x',
@@ -406,10 +405,13 @@ function getQueryFrom(recipe: BodyRecipe): string {
 
 const isTelnyxPath = (p: string) => p === '/telnyx' || p.startsWith('/telnyx/');
 const KNOWN = /^\/telnyx\/(voice|language|dial-complete|voicemail|status)(?:\/([^/]+))?\/?$/;
-/** Whether the path, as the server receives it, names a webhook route (only `voice` may omit the company). */
+/**
+ * Whether the path, as the server receives it, names a webhook route. The portal-facing routes
+ * (`voice`, `status`, `voicemail`) may omit the company, so one TeXML application serves every company.
+ */
 function isKnownRoute(pathname: string): boolean {
   const m = KNOWN.exec(pathname);
-  return !!m && (m[1] === 'voice' || !!m[2]);
+  return !!m && (m[1] === 'voice' || m[1] === 'status' || m[1] === 'voicemail' || !!m[2]);
 }
 
 function buildUrl(base: string, spec: RequestSpec, realIds: readonly [string, string]): URL {

@@ -121,7 +121,7 @@ describe.runIf(ready)('replay cache shared by instances and kept across restarts
     await rm(dir, { recursive: true, force: true });
   });
 
-  it('a request accepted by one instance is refused as a replay by another one sharing Redis', async () => {
+  it('the same signed request on another instance sharing Redis gets the first answer, and nothing is decided twice', async () => {
     const env = {
       DATABASE_URL: pg.url,
       REDIS_URL,
@@ -134,22 +134,68 @@ describe.runIf(ready)('replay cache shared by instances and kept across restarts
     const { lines, logger, waitFor } = logCapture();
     const c = await startServer({ env, logger });
     try {
-      const co = await company(a, 'Replay', '+13055550160', {}, ['ana']);
-      const body = new URLSearchParams({ CallSid: 'v3:replay-1', From: '+15551230000', To: co.number }).toString();
-      const headers = signedHeaders(body);
-      const send = (server: TestServer) => post(`${server.url}/telnyx/voice`, Object.fromEntries(new URLSearchParams(body)), { headers });
+      const co = await company(a, 'Replay', '+13055550160', { mode: 'SEQUENTIAL' }, ['ana', 'ben']);
+      const call = { CallSid: 'v3:replay-1', From: '+15551230000', To: co.number };
+      const voice = await post(`${a.url}/telnyx/voice`, call);
+      expect(voice.body).toContain(`sip:${co.sips[0]}@sip.telnyx.com`);
+      // ana missed: the hunt moves on to ben. This exact request (same bytes, same signature) then
+      // arrives again, on every instance, twice at once on two of them.
+      const missed = new URLSearchParams({ ...call, DialCallStatus: 'no-answer' }).toString();
+      const headers = signedHeaders(missed);
+      const send = (server: TestServer) =>
+        post(attribute(voice.body, 'action').replace(a.url, server.url), Object.fromEntries(new URLSearchParams(missed)), { headers });
       const first = await send(a);
       expect(first.status).toBe(200);
-      expect(first.body).toContain(`sip:${co.sips[0]}@sip.telnyx.com`);
-      for (const server of [b, c, a]) {
-        const again = await send(server);
-        expect(again.status).toBe(403);
-        expectTexml(again);
-      }
-      await waitFor((l) => l.msg === 'telnyx webhook refused: signature' && l.reason === 'replayed');
+      expect(first.body).toContain(`sip:${co.sips[1]}@sip.telnyx.com`);
+      const repeats = [await send(b), ...(await Promise.all([send(c), send(a)]))];
+      for (const again of repeats) expect(again).toEqual(first);
+      await waitFor(
+        (l) => l.msg === 'telnyx webhook: the same signed request again, answered as the first time' && l.route === 'dial-complete',
+      );
       expect(lines.some((l) => JSON.stringify(l).includes('v3:replay-1'))).toBe(false); // no body in the log
+      // Had a repeat been handled, ben would have missed too and the next step would be past him.
+      // ben's own miss (a new delivery, stamped anew) is what ends the hunt: to voicemail.
+      const after = await post(attribute(first.body, 'action').replace(a.url, c.url), { ...call, DialCallStatus: 'no-answer' });
+      expect(after.body).toContain('<Record');
     } finally {
       await Promise.allSettled([a.close(), b.close(), c.close()]);
+    }
+  });
+
+  it('a status callback delivered twice is applied once: an agent is not put back on a call that ended', async () => {
+    const env = {
+      DATABASE_URL: pg.url,
+      REDIS_URL,
+      REDIS_KEY_PREFIX: keyPrefix,
+      JWT_SECRET: randomBytes(32).toString('hex'),
+      TELNYX_PUBLIC_KEY,
+    };
+    const a = await startServer({ env });
+    const b = await startServer({ env });
+    try {
+      const co = await company(a, 'Twice', '+13055550164', { mode: 'SEQUENTIAL', wrapUpSeconds: 0 }, ['cy']);
+      const call = { CallSid: 'v3:twice-1', From: '+15551230000', To: co.number };
+      const voice = await post(`${a.url}/telnyx/voice`, call);
+      const status = attribute(voice.body, 'statusCallback');
+      const leg = { CallSid: 'v3:twice-leg', ParentCallSid: call.CallSid, To: `sip:${co.sips[0]}@sip.telnyx.com` };
+      const answered = new URLSearchParams({ ...leg, CallStatus: 'in-progress' }).toString();
+      const answeredHeaders = signedHeaders(answered);
+      expect((await post(status, Object.fromEntries(new URLSearchParams(answered)), { headers: answeredHeaders })).status).toBe(200);
+      const activeCalls = async (server: TestServer) =>
+        (await server.gql(`query($c: ID!) { presence(companyId: $c) { activeCalls } }`, { c: co.companyId }, co.supervisor)).data
+          .presence[0].activeCalls;
+      expect(await activeCalls(a)).toBe(1);
+      expect((await post(status, { ...leg, CallStatus: 'completed' })).status).toBe(200);
+      expect(await activeCalls(a)).toBe(0);
+      // The `answered` delivery again, after the end: acknowledged (200), not applied.
+      const again = await post(status.replace(a.url, b.url), Object.fromEntries(new URLSearchParams(answered)), {
+        headers: answeredHeaders,
+      });
+      expect(again.status).toBe(200);
+      expectTexml(again);
+      expect(await activeCalls(b)).toBe(0);
+    } finally {
+      await Promise.allSettled([a.close(), b.close()]);
     }
   });
 
@@ -188,7 +234,7 @@ describe.runIf(ready)('replay cache shared by instances and kept across restarts
     }
   });
 
-  it('a request accepted before a restart is refused after it (same DATA_DIR journal)', async () => {
+  it('a request answered before a restart is answered the same after it (same DATA_DIR journal)', async () => {
     const env = { DATA_DIR: dir, JWT_SECRET: randomBytes(32).toString('hex'), TELNYX_PUBLIC_KEY };
     const database = await openDatabase({ databaseUrl: pg.url, dataDir: 'memory://' });
     try {
@@ -196,16 +242,17 @@ describe.runIf(ready)('replay cache shared by instances and kept across restarts
       const co = await company(server, 'Restart', '+13055550161', {}, ['bea']);
       const params = { CallSid: 'v3:restart-1', From: '+15551230000', To: co.number };
       const headers = signedHeaders(new URLSearchParams(params).toString());
-      expect((await post(`${server.url}/telnyx/voice`, params, { headers })).status).toBe(200);
+      const first = await post(`${server.url}/telnyx/voice`, params, { headers });
+      expect(first.status).toBe(200);
       await server.close();
       expect(readFileSync(path.join(dir, REPLAY_JOURNAL_FILE), 'utf8')).toContain(headers['telnyx-signature-ed25519']!);
 
       server = await startServer({ env, database });
       try {
-        const replayed = await post(`${server.url}/telnyx/voice`, params, { headers });
-        expect(replayed.status).toBe(403);
-        expectTexml(replayed);
-        // A new signature of the same call (Telnyx's retry) is still fine.
+        const again = await post(`${server.url}/telnyx/voice`, params, { headers });
+        // The URLs in it carry the MAC of the first instance's JWT_SECRET, still the same deployment's.
+        expect(again).toEqual(first);
+        // A new signature of the same call (a new delivery attempt) is handled as new.
         expect((await post(`${server.url}/telnyx/voice`, params)).status).toBe(200);
       } finally {
         await server.close();
@@ -329,6 +376,16 @@ describe('signed mode: only what the signature covers is used', () => {
     expect(plain.body).toContain('<Record');
   });
 
+  it('a signed request seen before on one route and sent to another is refused: Telnyx never moves a body', async () => {
+    const call = { CallSid: 'v3:moved-1', From: '+15551230000', To: y.number };
+    const headers = signedHeaders(new URLSearchParams(call).toString());
+    expect((await post(`${server.url}/telnyx/voice`, call, { headers })).status).toBe(200);
+    const moved = await post(`${server.url}/telnyx/status`, call, { headers });
+    expect(moved.status).toBe(403);
+    expectTexml(moved);
+    await log.waitFor((l) => l.msg === 'telnyx webhook refused: a signed request seen before on another route' && l.firstRoute === 'voice');
+  });
+
   it('refuses JSON (or any non-form) bodies and GET requests with 4xx TeXML and a log line', async () => {
     const params = { CallSid: 'v3:json-1', From: '+15551230000', To: x.number };
     const json = JSON.stringify(params);
@@ -350,6 +407,99 @@ describe('signed mode: only what the signature covers is used', () => {
     expect(get.status).toBe(405);
     expectTexml({ body: await get.text() });
     await log.waitFor((l) => l.method === 'GET' && /only POST is accepted/.test(l.msg));
+  });
+});
+
+/**
+ * One TeXML application for every company (docs/TELNYX.md): its Voice URL `/telnyx/voice` and its
+ * Call progress events URL `/telnyx/status` name no company, nor may a recording callback. The
+ * company comes from the call's session (an agent's leg by ParentCallSid: its own To is a SIP URI),
+ * else from the called number.
+ */
+async function oneApplicationCall(
+  server: TestServer,
+  send: (path: string, params: Record<string, string>) => Promise<{ status: number; body: string }>,
+  n: number,
+) {
+  const co = await company(server, `One app ${n}`, `+1305555020${n}`, { mode: 'SEQUENTIAL' }, ['uma']);
+  const log = async (callSid: string) => {
+    await server.app.services.calls.log.flush();
+    return server.database.prisma.callLog.findFirst({ where: { callSid }, select: { outcome: true, companyId: true } });
+  };
+  const presence = async () =>
+    (await server.gql(`query($c: ID!) { presence(companyId: $c) { activeCalls } }`, { c: co.companyId }, co.supervisor)).data.presence[0];
+
+  // A caller who hangs up while uma rings: the call's own status callback, on the company-less URL.
+  const rung = { CallSid: `v3:one-${n}-a`, From: '+15551230000', To: co.number };
+  expect((await send('/telnyx/voice', rung)).body).toContain(`sip:${co.sips[0]}@sip.telnyx.com`);
+  const leg = { CallSid: `v3:one-${n}-leg`, ParentCallSid: rung.CallSid, To: `sip:${co.sips[0]}@sip.telnyx.com` };
+  expect((await send('/telnyx/status', { ...leg, CallStatus: 'ringing' })).status).toBe(200);
+  const ended = await send('/telnyx/status', { ...rung, CallStatus: 'canceled', CallbackSource: 'call-progress-events' });
+  expect(ended.status).toBe(200);
+  expectTexml(ended);
+  expect(await log(rung.CallSid)).toEqual({ outcome: 'ABANDONED', companyId: co.companyId });
+
+  // An agent's leg answered and completed, reported on the company-less URL: found by ParentCallSid.
+  const taken = { CallSid: `v3:one-${n}-b`, From: '+15551230000', To: co.number };
+  await send('/telnyx/voice', taken);
+  const takenLeg = { CallSid: `v3:one-${n}-leg-b`, ParentCallSid: taken.CallSid, To: `sip:${co.sips[0]}@sip.telnyx.com` };
+  expect((await send('/telnyx/status', { ...takenLeg, CallStatus: 'in-progress' })).status).toBe(200);
+  expect(await presence()).toEqual({ activeCalls: 1 });
+  expect((await send('/telnyx/status', { ...takenLeg, CallStatus: 'completed' })).status).toBe(200);
+  expect(await presence()).toEqual({ activeCalls: 0 });
+
+  // A recording callback (no From/To) on the company-less URL: stored for the call's company.
+  const recorded = await send('/telnyx/voicemail', {
+    CallSid: rung.CallSid,
+    RecordingUrl: TELNYX_RECORDING,
+    RecordingStatus: 'completed',
+    RecordingDuration: '4',
+  });
+  expect(recorded.status).toBe(200);
+  expectTexml(recorded);
+  expect(await server.database.prisma.voicemail.count({ where: { callSid: rung.CallSid, companyId: co.companyId } })).toBe(1);
+
+  // A leg of a call nobody here knows: its To is a SIP URI, no number of ours; acknowledged, nothing done.
+  const stranger = await send('/telnyx/status', {
+    CallSid: 'v3:stranger-leg',
+    ParentCallSid: 'v3:stranger',
+    To: leg.To,
+    CallStatus: 'in-progress',
+  });
+  expect(stranger).toMatchObject({ status: 200 });
+  expect(await presence()).toEqual({ activeCalls: 0 });
+}
+
+describe('one application for every company: status and voicemail without a company in the path', () => {
+  it('unsigned (TELNYX_WEBHOOK_AUTH off)', async () => {
+    const server = await startServer({
+      env: {
+        PRESENCE_TTL_MS: '600000',
+        HEARTBEAT_INTERVAL_MS: '10000',
+        RECORDING_URL_ALLOWLIST: 's3.amazonaws.com/telephony-recorder-prod/',
+      },
+    });
+    try {
+      await oneApplicationCall(server, (path, params) => server.webhook(path, params), 1);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('signed: the company comes from the signed body, never from the URL', async () => {
+    const server = await startServer({
+      env: {
+        TELNYX_PUBLIC_KEY,
+        PRESENCE_TTL_MS: '600000',
+        HEARTBEAT_INTERVAL_MS: '10000',
+        RECORDING_URL_ALLOWLIST: 's3.amazonaws.com/telephony-recorder-prod/',
+      },
+    });
+    try {
+      await oneApplicationCall(server, (path, params) => post(`${server.url}${path}`, params), 2);
+    } finally {
+      await server.close();
+    }
   });
 });
 

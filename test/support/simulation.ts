@@ -8,6 +8,7 @@
  */
 import { startSimulatorHost, type SimulatorHost } from '../../src/demo/local-telnyx-host.js';
 import { createLogger } from '../../src/infra/logger.js';
+import type { TexmlApplication } from '../../src/simulator/call-engine.js';
 import type { CallResult } from '../../src/simulator/transcript.js';
 import { formatStep } from '../../src/simulator/transcript.js';
 import { VirtualClock } from '../../src/simulator/virtual-clock.js';
@@ -19,8 +20,14 @@ export interface Simulation {
   telnyx: SimulatorHost['telnyx'];
   /** Null in real time (browser tests). */
   clock: VirtualClock | null;
-  /** Plays one call to its end. `agents` maps scenario names to SIP usernames. */
-  call(scenario: string, opts?: { agents?: Record<string, string>; allowErrors?: boolean }): Promise<CallResult>;
+  /**
+   * Plays one call to its end. `agents` maps scenario names to SIP usernames; `application` changes
+   * the TeXML application the number points at (e.g. a status callback URL without the company).
+   */
+  call(
+    scenario: string,
+    opts?: { agents?: Record<string, string>; allowErrors?: boolean; application?: Partial<TexmlApplication> },
+  ): Promise<CallResult>;
   /** Creates a company with a number and agents, brings the agents online (heartbeats), gives each a softphone credential. */
   company(input: CompanyInput): Promise<SimulatedCompany>;
   close(): Promise<void>;
@@ -81,8 +88,9 @@ export async function startSimulation(
     clock,
     async call(text, callOpts = {}) {
       const to = /\bto\s+(\+?\d+)/i.exec(text)?.[1] ?? '';
-      const application = await host.applicationFor(server.app.services, to, server.url);
-      if (!application) throw new Error(`simulation: ${to} is no company's number`);
+      const base = await host.applicationFor(server.app.services, to, server.url);
+      if (!base) throw new Error(`simulation: ${to} is no company's number`);
+      const application = { ...base, ...callOpts.application };
       const playing = host.telnyx.scenario(text, { agents: callOpts.agents, application });
       const result = clock ? await clock.run(playing) : await playing;
       if (!callOpts.allowErrors && result.errors.length) {

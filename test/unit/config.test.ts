@@ -2,6 +2,7 @@ import { generateKeyPairSync } from 'node:crypto';
 import { describe, it, expect } from 'vitest';
 import { ConfigError, loadConfig, type Config } from '../../src/config.js';
 import { DEFAULT_RECORDING_URL_ALLOWLIST, parseRecordingAllowList } from '../../src/telnyx/recording-url.js';
+import { webhookAuthOf } from '../../src/telnyx/webhook-auth.js';
 
 // A real Ed25519 public key (raw 32 bytes, base64), as the Telnyx portal shows it.
 const TELNYX_KEY = generateKeyPairSync('ed25519').publicKey.export({ format: 'der', type: 'spki' }).subarray(-32).toString('base64');
@@ -42,11 +43,16 @@ const ALL_VARS = [
   'MAX_SUBSCRIPTIONS_PER_COMPANY',
   'TRUST_PROXY',
   'MAX_DIAL_TARGETS',
+  'TELNYX_WEBHOOK_AUTH',
+  'TELNYX_WEBHOOK_TOKEN',
 ] as const;
 
 const ADMIN_KEY = 'k'.repeat(16);
 const JWT = 's'.repeat(32);
 const PG = 'postgresql://user:pw@db:5432/voice';
+const WEBHOOK_TOKEN = 't'.repeat(32);
+/** Production needs webhook authentication chosen (TELNYX_PUBLIC_KEY, or TELNYX_WEBHOOK_AUTH): tests not about it say off. */
+const UNAUTHENTICATED = { TELNYX_WEBHOOK_AUTH: 'off' };
 
 /** Calls loadConfig and returns the ConfigError it throws (fails the test if it does not throw one). */
 function configError(env: Record<string, string | undefined>): ConfigError {
@@ -113,6 +119,8 @@ describe('loadConfig defaults', () => {
     graphqlLimits: { maxCost: 50_000, maxResultNodes: 100_000, maxResultBytes: 4 * 1024 * 1024 },
     maxAgentsPerCompany: 2000,
     maxDialTargets: 10,
+    telnyxWebhookAuth: undefined,
+    telnyxWebhookToken: undefined,
   };
 
   it('an empty environment gives the documented defaults', () => {
@@ -188,6 +196,8 @@ describe('loadConfig defaults', () => {
       GRAPHQL_MAX_RESULT_BYTES: '1000000',
       MAX_AGENTS_PER_COMPANY: '500',
       MAX_DIAL_TARGETS: '5',
+      TELNYX_WEBHOOK_AUTH: 'signature',
+      TELNYX_WEBHOOK_TOKEN: WEBHOOK_TOKEN,
     });
     expect(c).toEqual({
       port: 5000,
@@ -235,6 +245,8 @@ describe('loadConfig defaults', () => {
       graphqlLimits: { maxCost: 20_000, maxResultNodes: 30_000, maxResultBytes: 1_000_000 },
       maxAgentsPerCompany: 500,
       maxDialTargets: 5,
+      telnyxWebhookAuth: 'signature',
+      telnyxWebhookToken: WEBHOOK_TOKEN,
     } satisfies Config);
   });
 });
@@ -252,12 +264,12 @@ describe('seedDemo', () => {
     ['empty SEED_DEMO falls back to the default', { DATABASE_URL: PG, SEED_DEMO: '' }, false],
     [
       'production with the embedded database does not seed by default',
-      { NODE_ENV: 'production', ADMIN_API_KEY: ADMIN_KEY, JWT_SECRET: JWT },
+      { NODE_ENV: 'production', ADMIN_API_KEY: ADMIN_KEY, JWT_SECRET: JWT, ...UNAUTHENTICATED },
       false,
     ],
     [
       'SEED_DEMO=false is accepted in production',
-      { NODE_ENV: 'production', ADMIN_API_KEY: ADMIN_KEY, JWT_SECRET: JWT, SEED_DEMO: 'false' },
+      { NODE_ENV: 'production', ADMIN_API_KEY: ADMIN_KEY, JWT_SECRET: JWT, SEED_DEMO: 'false', ...UNAUTHENTICATED },
       false,
     ],
   ])('%s → %s', (_name, env, expected) => {
@@ -413,7 +425,7 @@ describe('NODE_ENV=production', () => {
   });
 
   it('succeeds with both secrets and reports production', () => {
-    const c = loadConfig({ NODE_ENV: 'production', ADMIN_API_KEY: ADMIN_KEY, JWT_SECRET: JWT });
+    const c = loadConfig({ NODE_ENV: 'production', ADMIN_API_KEY: ADMIN_KEY, JWT_SECRET: JWT, TELNYX_PUBLIC_KEY: TELNYX_KEY });
     expect(c.production).toBe(true);
     expect(c.adminApiKey).toBe(ADMIN_KEY);
     expect(c.jwtSecret).toBe(JWT);
@@ -463,7 +475,7 @@ describe('webhook body timeout and recording URL allow-list', () => {
   it('allows a local simulator host outside production only, and never http in production', () => {
     const local = loadConfig({ RECORDING_URL_ALLOWLIST: 'http://127.0.0.1:9999/media/,*.telnyx.com' });
     expect(local.recordingUrlRules.map((r) => r.text)).toEqual(['http://127.0.0.1:9999/media/', '*.telnyx.com']);
-    const prod = { NODE_ENV: 'production', ADMIN_API_KEY: ADMIN_KEY, JWT_SECRET: JWT };
+    const prod = { NODE_ENV: 'production', ADMIN_API_KEY: ADMIN_KEY, JWT_SECRET: JWT, ...UNAUTHENTICATED };
     for (const list of ['http://127.0.0.1:9999/media/', 'http://media.example.com', 'localhost:9999', '127.0.0.1', 'ftp://x.example']) {
       const err = configError({ ...prod, RECORDING_URL_ALLOWLIST: list });
       expect(err.message, list).toMatch(/RECORDING_URL_ALLOWLIST: /);
@@ -473,7 +485,7 @@ describe('webhook body timeout and recording URL allow-list', () => {
 });
 
 describe('TELNYX_SIMULATOR: the local Telnyx in the process', () => {
-  const PROD = { NODE_ENV: 'production', ADMIN_API_KEY: ADMIN_KEY, JWT_SECRET: JWT };
+  const PROD = { NODE_ENV: 'production', ADMIN_API_KEY: ADMIN_KEY, JWT_SECRET: JWT, ...UNAUTHENTICATED };
   it.each<[string, Record<string, string>, boolean]>([
     ['auto without a Telnyx account outside production: on (the demo)', {}, true],
     ['auto with a Telnyx account: off', { TELNYX_API_KEY: 'KEY0123456789' }, false],
@@ -506,4 +518,60 @@ describe('TELNYX_CONNECTION_ID (agent provisioning)', () => {
       /TELNYX_CONNECTION_ID is set but TELNYX_API_KEY is not/,
     );
   });
+});
+
+describe('TELNYX_WEBHOOK_AUTH and TELNYX_WEBHOOK_TOKEN: how webhooks are authenticated', () => {
+  const PROD = { NODE_ENV: 'production', ADMIN_API_KEY: ADMIN_KEY, JWT_SECRET: JWT };
+
+  it.each<[string, Record<string, string>, string, string | null]>([
+    ['nothing set, outside production: off', {}, 'off', null],
+    ['a public key: signature', { TELNYX_PUBLIC_KEY: TELNYX_KEY }, 'signature', null],
+    [
+      'a key and a token: signature, the token a second factor',
+      { TELNYX_PUBLIC_KEY: TELNYX_KEY, TELNYX_WEBHOOK_TOKEN: WEBHOOK_TOKEN },
+      'signature',
+      WEBHOOK_TOKEN,
+    ],
+    ['only a token, outside production: token', { TELNYX_WEBHOOK_TOKEN: WEBHOOK_TOKEN }, 'token', WEBHOOK_TOKEN],
+    [
+      'token explicit in production',
+      { ...PROD, TELNYX_WEBHOOK_AUTH: 'token', TELNYX_WEBHOOK_TOKEN: WEBHOOK_TOKEN },
+      'token',
+      WEBHOOK_TOKEN,
+    ],
+    ['off explicit in production (beside a key)', { ...PROD, TELNYX_WEBHOOK_AUTH: 'off', TELNYX_PUBLIC_KEY: TELNYX_KEY }, 'off', null],
+    ['a key in production', { ...PROD, TELNYX_PUBLIC_KEY: TELNYX_KEY }, 'signature', null],
+  ])('%s', (_name, env, mode, token) => {
+    expect(webhookAuthOf(loadConfig(env))).toEqual({ mode, token });
+  });
+
+  it('production without a public key and without an explicit choice refuses to start, saying what to set', () => {
+    for (const env of [PROD, { ...PROD, TELNYX_WEBHOOK_TOKEN: WEBHOOK_TOKEN }]) {
+      const err = configError(env);
+      expect(namedVariables(err)).toEqual(['TELNYX_PUBLIC_KEY']);
+      expect(err.message).toMatch(/TELNYX_PUBLIC_KEY is required when NODE_ENV=production/);
+      expect(err.message).toMatch(/TELNYX_WEBHOOK_AUTH=token/);
+      expect(err.message).toMatch(/TELNYX_WEBHOOK_AUTH=off/);
+    }
+  });
+
+  it.each<[string, Record<string, string>, RegExp]>([
+    ['signature without a key', { TELNYX_WEBHOOK_AUTH: 'signature' }, /signature needs TELNYX_PUBLIC_KEY/],
+    ['token without a token', { TELNYX_WEBHOOK_AUTH: 'token' }, /token needs TELNYX_WEBHOOK_TOKEN/],
+    ['off beside a token', { TELNYX_WEBHOOK_AUTH: 'off', TELNYX_WEBHOOK_TOKEN: WEBHOOK_TOKEN }, /off checks nothing/],
+    ['an unknown mode', { TELNYX_WEBHOOK_AUTH: 'none' }, /must be signature, token or off/],
+  ])('%s → ConfigError naming TELNYX_WEBHOOK_AUTH', (_name, env, message) => {
+    const err = configError(env);
+    expect(namedVariables(err)).toEqual(['TELNYX_WEBHOOK_AUTH']);
+    expect(err.message).toMatch(message);
+  });
+
+  it.each(['short', 't'.repeat(31), `${'t'.repeat(32)}/`, `${'t'.repeat(32)}=`, 't'.repeat(257)])(
+    'token %j → ConfigError naming TELNYX_WEBHOOK_TOKEN, without echoing it',
+    (token) => {
+      const err = configError({ TELNYX_WEBHOOK_TOKEN: token });
+      expect(namedVariables(err)).toEqual(['TELNYX_WEBHOOK_TOKEN']);
+      expect(err.message).not.toContain(token);
+    },
+  );
 });

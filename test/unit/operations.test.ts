@@ -71,7 +71,11 @@ describe('metric labels', () => {
   it('parses and builds Telnyx paths from the one route table', () => {
     expect(parseTelnyxPath('/telnyx/voice')).toEqual({ route: 'voice', companyId: null });
     expect(parseTelnyxPath(telnyxPath('dial-complete', 'co 1/x'))).toEqual({ route: 'dial-complete', companyId: 'co 1/x' });
-    expect(parseTelnyxPath('/telnyx/status')).toBeNull(); // only voice finds its company from To
+    // The portal's URLs may leave the company out (one application for every company); our own callbacks never do.
+    expect(parseTelnyxPath('/telnyx/status')).toEqual({ route: 'status', companyId: null });
+    expect(parseTelnyxPath('/telnyx/voicemail')).toEqual({ route: 'voicemail', companyId: null });
+    expect(parseTelnyxPath('/telnyx/dial-complete')).toBeNull();
+    expect(parseTelnyxPath('/telnyx/language')).toBeNull();
     expect(parseTelnyxPath('/telnyx/unknown/co_1')).toBeNull();
     expect(['voice', 'language', 'dial-complete'].every(isRoutingRoute)).toBe(true);
     expect(isRoutingRoute('status') || isRoutingRoute('voicemail')).toBe(false);

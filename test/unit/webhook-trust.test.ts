@@ -8,12 +8,65 @@ import { createLogger } from '../../src/infra/logger.js';
 import type { SharedRedis } from '../../src/infra/redis.js';
 import { CallbackUrlSigner } from '../../src/telnyx/callback-mac.js';
 import { checkRecordingUrl, DEFAULT_RECORDING_URL_ALLOWLIST, parseRecordingAllowList } from '../../src/telnyx/recording-url.js';
+import { tokenMatches } from '../../src/telnyx/webhook-auth.js';
 import { JournaledReplayCache, MemoryReplayCache, RedisReplayStore, REPLAY_JOURNAL_FILE } from '../../src/telnyx/replay-store.js';
 
 const logger = createLogger('silent');
 const KEY = (n: number) => `${1_767_625_200 + n}|${'A'.repeat(86)}==`;
+const VOICE = (body: string) => ({ route: 'voice', status: 200, body });
 
-describe('replay journal (DATA_DIR)', () => {
+describe('webhook answer store in memory: the same signed request again gets the same answer', () => {
+  it('first, then a repeat with the kept answer; a non-2xx answer is forgotten so its retry is handled', async () => {
+    const clock = new ManualClock();
+    const store = new MemoryReplayCache(clock);
+    expect(await store.claim(KEY(1), clock.now() + 300_000)).toEqual({ kind: 'first' });
+    await store.settle(KEY(1), clock.now() + 300_000, VOICE('<Response><Dial/></Response>'));
+    expect(await store.claim(KEY(1), clock.now() + 300_000)).toEqual({ kind: 'repeat', answer: VOICE('<Response><Dial/></Response>') });
+
+    expect(await store.claim(KEY(2), clock.now() + 300_000)).toEqual({ kind: 'first' });
+    await store.settle(KEY(2), clock.now() + 300_000, { route: 'voicemail', status: 429, body: '<Response><Hangup/></Response>' });
+    expect(await store.claim(KEY(2), clock.now() + 300_000)).toEqual({ kind: 'first' }); // Telnyx's retry: handled afresh
+  });
+
+  it('forgets a request once it leaves its window', async () => {
+    const clock = new ManualClock();
+    const store = new MemoryReplayCache(clock);
+    await store.claim(KEY(1), clock.now() + 1_000);
+    await store.settle(KEY(1), clock.now() + 1_000, VOICE('a'));
+    clock.advance(1_001);
+    expect(await store.claim(KEY(1), clock.now() + 1_000)).toEqual({ kind: 'first' });
+    expect(store.size).toBe(1);
+  });
+
+  it('a repeat that arrives while the first is being handled waits for its answer', async () => {
+    const clock = new ManualClock();
+    const store = new MemoryReplayCache(clock, { waitMs: 5_000 });
+    expect(await store.claim(KEY(1), clock.now() + 300_000)).toEqual({ kind: 'first' });
+    const repeat = store.claim(KEY(1), clock.now() + 300_000);
+    const second = store.claim(KEY(1), clock.now() + 300_000);
+    await store.settle(KEY(1), clock.now() + 300_000, VOICE('first answer'));
+    expect(await repeat).toEqual({ kind: 'repeat', answer: VOICE('first answer') });
+    expect(await second).toEqual({ kind: 'repeat', answer: VOICE('first answer') });
+  });
+
+  it('a repeat whose first never answers in time is handled as well (unknown), never refused', async () => {
+    const clock = new ManualClock();
+    const store = new MemoryReplayCache(clock, { waitMs: 30 });
+    await store.claim(KEY(1), clock.now() + 300_000);
+    expect(await store.claim(KEY(1), clock.now() + 300_000)).toEqual({ kind: 'unknown' });
+  });
+
+  it('a repeat waiting on a first whose answer is not kept claims it for itself', async () => {
+    const clock = new ManualClock();
+    const store = new MemoryReplayCache(clock, { waitMs: 5_000 });
+    await store.claim(KEY(1), clock.now() + 300_000);
+    const repeat = store.claim(KEY(1), clock.now() + 300_000);
+    await store.settle(KEY(1), clock.now() + 300_000, { route: 'voicemail', status: 429, body: '' });
+    expect(await repeat).toEqual({ kind: 'first' });
+  });
+});
+
+describe('webhook answer journal (DATA_DIR)', () => {
   const dirs: string[] = [];
   afterEach(() => {
     for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
@@ -24,60 +77,76 @@ describe('replay journal (DATA_DIR)', () => {
     return path.join(dir, REPLAY_JOURNAL_FILE);
   };
 
-  it('remembers claims across a reopen, forgets expired ones on load and compacts the file', () => {
+  it('keeps answers across a reopen, forgets expired ones on load and compacts the file', async () => {
     const clock = new ManualClock();
     const file = journal();
     let cache = new JournaledReplayCache(file, { clock, logger });
-    expect(cache.claimNow(KEY(1), clock.now() + 1_000)).toBe(true);
-    expect(cache.claimNow(KEY(2), clock.now() + 600_000)).toBe(true);
-    expect(cache.claimNow(KEY(1), clock.now() + 1_000)).toBe(false);
+    const multiLine = VOICE('<Response>\n<Dial/>\n</Response>');
+    for (const [n, until, answer] of [
+      [1, 1_000, VOICE('one')],
+      [2, 600_000, multiLine],
+      [3, 600_000, { route: 'voicemail', status: 429, body: 'retry' }],
+    ] as const) {
+      expect(cache.claimNow(KEY(n), clock.now() + until)).toEqual({ kind: 'first' });
+      cache.settleNow(KEY(n), clock.now() + until, answer);
+    }
     cache.close();
+    expect(readFileSync(file, 'utf8').trim().split('\n')).toHaveLength(2); // the 429 is not kept
 
     clock.advance(2_000); // KEY(1) has left its window
     cache = new JournaledReplayCache(file, { clock, logger });
     expect(cache.size).toBe(1);
-    expect(readFileSync(file, 'utf8').trim().split('\n')).toEqual([`${clock.now() - 2_000 + 600_000} ${KEY(2)}`]);
-    expect(cache.claimNow(KEY(2), clock.now() + 600_000)).toBe(false);
-    expect(cache.claimNow(KEY(1), clock.now() + 1_000)).toBe(true); // a new window, a new claim
+    expect(readFileSync(file, 'utf8')).toBe(`${clock.now() - 2_000 + 600_000} ${KEY(2)} ${JSON.stringify(multiLine)}\n`);
+    expect(await cache.claim(KEY(2), clock.now() + 600_000)).toEqual({ kind: 'repeat', answer: multiLine });
+    expect(await cache.claim(KEY(1), clock.now() + 1_000)).toEqual({ kind: 'first' }); // a new window, a new request
+    expect(await cache.claim(KEY(3), clock.now() + 1_000)).toEqual({ kind: 'first' });
     cache.close();
   });
 
-  it('skips lines it cannot read instead of failing to start', () => {
+  it('skips lines it cannot read (and the older answerless format) instead of failing to start', () => {
     const clock = new ManualClock();
     const file = journal();
-    writeFileSync(file, `garbage\n${clock.now() + 10_000} ${KEY(3)}\n${clock.now() + 10_000} not a key\n\n`);
+    const later = clock.now() + 10_000;
+    writeFileSync(
+      file,
+      `garbage\n${later} ${KEY(3)} ${JSON.stringify(VOICE('ok'))}\n${later} ${KEY(4)}\n${later} not-a-key ${JSON.stringify(VOICE('x'))}\n${later} ${KEY(5)} {broken\n\n`,
+    );
     const cache = new JournaledReplayCache(file, { clock, logger });
     expect(cache.size).toBe(1);
-    expect(cache.claimNow(KEY(3), clock.now() + 10_000)).toBe(false);
+    expect(cache.claimNow(KEY(3), later)).toEqual({ kind: 'repeat', answer: VOICE('ok') });
+    expect(cache.claimNow(KEY(4), later)).toEqual({ kind: 'first' });
     cache.close();
   });
 });
 
-describe('replay store on Redis', () => {
-  it('falls back to the local cache while Redis is away, logging once per outage', async () => {
+describe('webhook answer store on Redis', () => {
+  it('falls back to the local store while Redis is away, logging once per outage', async () => {
     const clock = new ManualClock();
     const lines: any[] = [];
     const log = createLogger('info', {}, { write: (l: string) => void lines.push(JSON.parse(l)) });
     let healthy = false;
     const redis = { healthy: () => healthy, prefix: '{t}:', command: { set: async () => 'OK' } } as unknown as SharedRedis;
     const store = new RedisReplayStore({ redis, fallback: new MemoryReplayCache(clock), clock, logger: log });
-    expect(await store.claim(KEY(1), clock.now() + 1000)).toBe(true);
-    expect(await store.claim(KEY(1), clock.now() + 1000)).toBe(false); // the local cache remembers it
-    expect(await store.claim(KEY(2), clock.now() + 1000)).toBe(true);
+    expect(await store.claim(KEY(1), clock.now() + 1000)).toEqual({ kind: 'first' });
+    await store.settle(KEY(1), clock.now() + 1000, VOICE('local'));
+    expect(await store.claim(KEY(1), clock.now() + 1000)).toEqual({ kind: 'repeat', answer: VOICE('local') }); // the local store remembers it
+    expect(await store.claim(KEY(2), clock.now() + 1000)).toEqual({ kind: 'first' });
     expect(lines.filter((l) => /redis unavailable/.test(l.msg))).toHaveLength(1);
     healthy = true;
-    expect(await store.claim(KEY(3), clock.now() + 1000)).toBe(true);
-    expect(lines.at(-1).msg).toBe('webhook replay cache: back on redis');
+    expect(await store.claim(KEY(3), clock.now() + 1000)).toEqual({ kind: 'first' });
+    expect(lines.at(-1).msg).toBe('webhook answer store: back on redis');
   });
-});
 
-describe('replay store on a Redis that does not answer', () => {
-  it('decides locally instead of holding the webhook', async () => {
+  it('decides locally instead of holding the webhook when Redis does not answer', async () => {
     const clock = new ManualClock();
-    const redis = { healthy: () => true, prefix: '{t}:', command: { set: () => new Promise(() => {}) } } as unknown as SharedRedis;
+    const hang = () => new Promise(() => {});
+    const redis = { healthy: () => true, prefix: '{t}:', command: { set: hang, get: hang, del: hang } } as unknown as SharedRedis;
     const store = new RedisReplayStore({ redis, fallback: new MemoryReplayCache(clock), clock, logger });
-    expect(await store.claim(KEY(1), clock.now() + 1000)).toBe(true);
-    expect(await store.claim(KEY(1), clock.now() + 1000)).toBe(false);
+    const started = performance.now();
+    expect(await store.claim(KEY(1), clock.now() + 1000)).toEqual({ kind: 'first' });
+    await store.settle(KEY(1), clock.now() + 1000, VOICE('kept locally'));
+    expect(await store.claim(KEY(1), clock.now() + 1000)).toEqual({ kind: 'repeat', answer: VOICE('kept locally') });
+    expect(performance.now() - started).toBeLessThan(2_000);
   });
 });
 
@@ -98,6 +167,24 @@ describe('callback URL MACs', () => {
     const rotated = new CallbackUrlSigner(['n'.repeat(40), 's'.repeat(40)]);
     expect(rotated.verify('dial-complete', 'co_1', 'forward', forward.searchParams.get('mac'))).toBe(true);
     expect(new CallbackUrlSigner(['n'.repeat(40)]).verify('dial-complete', 'co_1', 'forward', forward.searchParams.get('mac'))).toBe(false);
+  });
+
+  it('carries the URL token beside the MAC, and alone where webhooks are not signed', () => {
+    const token = 'T'.repeat(40);
+    const both = new URL(callbackUrls('https://v.example', 'co_1', { mac, token }).forwardComplete);
+    expect([...both.searchParams.keys()]).toEqual(['step', 'mac', 'token']);
+    expect(both.searchParams.get('token')).toBe(token);
+    expect(signer.verify('dial-complete', 'co_1', 'forward', both.searchParams.get('mac'))).toBe(true);
+    const urls = callbackUrls('https://v.example', 'co_1', { token });
+    for (const url of Object.values(urls)) expect(new URL(url).searchParams.get('token')).toBe(token);
+    expect(urls.status).toBe(`https://v.example/telnyx/status/co_1?token=${token}`);
+  });
+
+  it('checks a token in constant time, by content and length alike', () => {
+    const token = 'T'.repeat(40);
+    expect(tokenMatches(token, token)).toBe(true);
+    for (const wrong of [null, undefined, '', 'T'.repeat(39), 'T'.repeat(41), `${'T'.repeat(39)}t`])
+      expect(tokenMatches(wrong, token)).toBe(false);
   });
 
   it('leaves the URLs as before when webhooks are not signed', () => {
