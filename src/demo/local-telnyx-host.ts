@@ -36,16 +36,14 @@ export interface SimulatorHost {
 
 export { CONTROL_PATH };
 
-/** One application per company's numbers: the voice URL finds the company by `To`; the status URL names it. */
+/**
+ * The one shared TeXML application every number of the demo points at, as README "With Telnyx" sets
+ * up a real account: the voice URL finds the company by `To`, the status URL by the call. Null for a
+ * number no company has.
+ */
 async function applicationFor(services: Services, to: string, url: string): Promise<TexmlApplication | null> {
-  const companyId = await services.directory.companyIdForNumber(to);
-  if (!companyId) return null;
-  return {
-    voiceUrl: `${url}/telnyx/voice`,
-    voiceMethod: 'POST',
-    statusCallback: `${url}/telnyx/status/${encodeURIComponent(companyId)}`,
-    statusCallbackMethod: 'POST',
-  };
+  if (!(await services.directory.companyIdForNumber(to))) return null;
+  return { voiceUrl: `${url}/telnyx/voice`, voiceMethod: 'POST', statusCallback: `${url}/telnyx/status`, statusCallbackMethod: 'POST' };
 }
 
 export async function startSimulatorHost(

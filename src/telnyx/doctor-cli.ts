@@ -34,9 +34,9 @@ async function main(): Promise<number> {
       texmlApplicationId: config.telnyxTexmlApplicationId,
       connectionId: config.telnyxConnectionId,
       publicKey: config.telnyxPublicKey,
-      // Read as given: the webhook trust settings are validated by the service itself (src/config.ts).
-      webhookAuth: envValue('TELNYX_WEBHOOK_AUTH'),
-      webhookToken: envValue('TELNYX_WEBHOOK_TOKEN'),
+      // As set: unset with no key is a failure to fix, not the demo's implicit `off`.
+      webhookAuth: config.telnyxWebhookAuth,
+      webhookToken: config.telnyxWebhookToken,
     },
     loadAccountData: () => loadAccountData(config),
     report: (check) => {
@@ -45,11 +45,6 @@ async function main(): Promise<number> {
   });
   console.log(summary(result.checks));
   return result.failed === 0 ? 0 : 1;
-}
-
-function envValue(name: string): string | undefined {
-  const value = process.env[name]?.trim();
-  return value ? value : undefined;
 }
 
 main().then(
