@@ -37,8 +37,6 @@ export interface CallsParams {
   answeringCompanies: number;
   voicemailCompanies: number;
   heartbeatsPerSecond: number;
-  /** graphql-ws sockets carrying the heartbeats: the first agents, one socket each. */
-  sockets: number;
 }
 
 export interface CallsLoadResult extends CallsTallySummary {
@@ -67,6 +65,8 @@ export interface CallsLoadResult extends CallsTallySummary {
 let population: Population = { agents: 0, agentsPerCompany: 1 };
 /** The local Telnyx of the calls scenario: started before the server, whose TELNYX_PUBLIC_KEY is its key. */
 let telnyx: LocalTelnyx | null = null;
+/** The calls scenario's heartbeat sockets, opened before its windows so that their handshakes are in neither. */
+let callSockets: GraphqlSocket[] = [];
 /** Longest wait for placed calls to end after the placing window (the longest scripted call lasts a few seconds). */
 const CALLS_DRAIN_TIMEOUT_MS = 60_000;
 
@@ -197,10 +197,22 @@ serve({
     return null;
   },
 
+  /** The first `sockets` agents' graphql-ws sockets (one each), which carry the calls scenario's heartbeats. */
+  async openCallSockets(params: { url: string; sockets: number }) {
+    callSockets = await openSockets(params.url, params.sockets, (i) => agentTokens[i]!);
+    return { sockets: callSockets.length };
+  },
+
+  closeCallSockets() {
+    for (const s of callSockets) s.close();
+    callSockets = [];
+    return null;
+  },
+
   /**
    * Whole calls through the local Telnyx, placed open loop (call i is due at i / callsPerSecond,
    * whether or not earlier calls have ended) for `durationMs`, each played to its end, while the
-   * first agents heartbeat over graphql-ws at a paced rate until the last call has ended.
+   * agents of `openCallSockets` heartbeat at a paced rate until the last call has ended.
    */
   async calls(params: CallsParams): Promise<CallsLoadResult> {
     if (!telnyx) throw new Error('calls: startTelnyx first');
@@ -210,13 +222,13 @@ serve({
       voiceMethod: 'POST' as const,
       statusCallbackMethod: 'POST' as const,
     };
-    const sockets = await openSockets(params.url, params.sockets, (i) => agentTokens[i]!);
+    if (!callSockets.length) throw new Error('calls: openCallSockets first');
     const tally = new CallsTally();
     const callSids: [string, CallKind][] = [];
     let callsDone = false;
     const cpu = process.cpuUsage();
     const started = performance.now();
-    const heartbeats = pacedHeartbeats(sockets, params.heartbeatsPerSecond, () => callsDone);
+    const heartbeats = pacedHeartbeats(callSockets, params.heartbeatsPerSecond, () => callsDone);
     const total = Math.round((params.callsPerSecond * params.durationMs) / 1000);
     const playing: Promise<void>[] = [];
     let concurrent = 0;
@@ -274,7 +286,6 @@ serve({
     callsDone = true;
     const heartbeatResult = await heartbeats;
     const wallMs = performance.now() - started;
-    for (const s of sockets) s.close();
     const summary = tally.summary();
     const placedPerSecond = total > 1 ? ((total - 1) / (lastPlacedAt - started)) * 1000 : total;
     const used = process.cpuUsage(cpu);
