@@ -4,6 +4,7 @@
  * concurrency over keep-alive sockets: it offers as much as the server absorbs, never an unbounded
  * backlog, and reports its own CPU share so a generator-bound run is visible.
  */
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { TokenService } from '../src/auth/tokens.js';
 import { LocalTelnyx } from '../src/simulator/local-telnyx.js';
 import type { CallResult } from '../src/simulator/transcript.js';
@@ -58,6 +59,11 @@ export interface CallsLoadResult extends CallsTallySummary {
   durationMs: number;
   heartbeats: LoadResult;
   generatorCpuPercent: number;
+  /**
+   * How late the generator's timers ran over the window: every latency above is measured here, so a
+   * late generator (a shared core) inflates them. Null on a platform without the histogram.
+   */
+  generatorLoopDelayMs: { p50: number; p99: number; max: number } | null;
   /** [CallSid, kind] of every call, so the orchestrator can compare with the service's call log. */
   callSids: [string, CallKind][];
 }
@@ -226,6 +232,8 @@ serve({
     const tally = new CallsTally();
     const callSids: [string, CallKind][] = [];
     let callsDone = false;
+    const loopDelay = monitorEventLoopDelay({ resolution: 10 });
+    loopDelay.enable();
     const cpu = process.cpuUsage();
     const started = performance.now();
     const heartbeats = pacedHeartbeats(callSockets, params.heartbeatsPerSecond, () => callsDone);
@@ -286,6 +294,8 @@ serve({
     callsDone = true;
     const heartbeatResult = await heartbeats;
     const wallMs = performance.now() - started;
+    loopDelay.disable();
+    const delayMs = (ns: number) => Math.round(ns / 1e4) / 100;
     const summary = tally.summary();
     const placedPerSecond = total > 1 ? ((total - 1) / (lastPlacedAt - started)) * 1000 : total;
     const used = process.cpuUsage(cpu);
@@ -301,6 +311,9 @@ serve({
       durationMs: Math.round(wallMs),
       heartbeats: heartbeatResult,
       generatorCpuPercent: Math.round(((used.user + used.system) / 1000 / wallMs) * 100),
+      generatorLoopDelayMs: loopDelay.count
+        ? { p50: delayMs(loopDelay.percentile(50)), p99: delayMs(loopDelay.percentile(99)), max: delayMs(loopDelay.max) }
+        : null,
       callSids,
     };
   },
