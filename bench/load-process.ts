@@ -4,6 +4,7 @@
  * concurrency over keep-alive sockets: it offers as much as the server absorbs, never an unbounded
  * backlog, and reports its own CPU share so a generator-bound run is visible.
  */
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { TokenService } from '../src/auth/tokens.js';
 import { LocalTelnyx } from '../src/simulator/local-telnyx.js';
 import type { CallResult } from '../src/simulator/transcript.js';
@@ -37,8 +38,6 @@ export interface CallsParams {
   answeringCompanies: number;
   voicemailCompanies: number;
   heartbeatsPerSecond: number;
-  /** graphql-ws sockets carrying the heartbeats: the first agents, one socket each. */
-  sockets: number;
 }
 
 export interface CallsLoadResult extends CallsTallySummary {
@@ -60,6 +59,11 @@ export interface CallsLoadResult extends CallsTallySummary {
   durationMs: number;
   heartbeats: LoadResult;
   generatorCpuPercent: number;
+  /**
+   * How late the generator's timers ran over the window: every latency above is measured here, so a
+   * late generator (a shared core) inflates them. Null on a platform without the histogram.
+   */
+  generatorLoopDelayMs: { p50: number; p99: number; max: number } | null;
   /** [CallSid, kind] of every call, so the orchestrator can compare with the service's call log. */
   callSids: [string, CallKind][];
 }
@@ -67,6 +71,8 @@ export interface CallsLoadResult extends CallsTallySummary {
 let population: Population = { agents: 0, agentsPerCompany: 1 };
 /** The local Telnyx of the calls scenario: started before the server, whose TELNYX_PUBLIC_KEY is its key. */
 let telnyx: LocalTelnyx | null = null;
+/** The calls scenario's heartbeat sockets, opened before its windows so that their handshakes are in neither. */
+let callSockets: GraphqlSocket[] = [];
 /** Longest wait for placed calls to end after the placing window (the longest scripted call lasts a few seconds). */
 const CALLS_DRAIN_TIMEOUT_MS = 60_000;
 
@@ -197,10 +203,22 @@ serve({
     return null;
   },
 
+  /** The first `sockets` agents' graphql-ws sockets (one each), which carry the calls scenario's heartbeats. */
+  async openCallSockets(params: { url: string; sockets: number }) {
+    callSockets = await openSockets(params.url, params.sockets, (i) => agentTokens[i]!);
+    return { sockets: callSockets.length };
+  },
+
+  closeCallSockets() {
+    for (const s of callSockets) s.close();
+    callSockets = [];
+    return null;
+  },
+
   /**
    * Whole calls through the local Telnyx, placed open loop (call i is due at i / callsPerSecond,
    * whether or not earlier calls have ended) for `durationMs`, each played to its end, while the
-   * first agents heartbeat over graphql-ws at a paced rate until the last call has ended.
+   * agents of `openCallSockets` heartbeat at a paced rate until the last call has ended.
    */
   async calls(params: CallsParams): Promise<CallsLoadResult> {
     if (!telnyx) throw new Error('calls: startTelnyx first');
@@ -210,13 +228,15 @@ serve({
       voiceMethod: 'POST' as const,
       statusCallbackMethod: 'POST' as const,
     };
-    const sockets = await openSockets(params.url, params.sockets, (i) => agentTokens[i]!);
+    if (!callSockets.length) throw new Error('calls: openCallSockets first');
     const tally = new CallsTally();
     const callSids: [string, CallKind][] = [];
     let callsDone = false;
+    const loopDelay = monitorEventLoopDelay({ resolution: 10 });
+    loopDelay.enable();
     const cpu = process.cpuUsage();
     const started = performance.now();
-    const heartbeats = pacedHeartbeats(sockets, params.heartbeatsPerSecond, () => callsDone);
+    const heartbeats = pacedHeartbeats(callSockets, params.heartbeatsPerSecond, () => callsDone);
     const total = Math.round((params.callsPerSecond * params.durationMs) / 1000);
     const playing: Promise<void>[] = [];
     let concurrent = 0;
@@ -274,7 +294,8 @@ serve({
     callsDone = true;
     const heartbeatResult = await heartbeats;
     const wallMs = performance.now() - started;
-    for (const s of sockets) s.close();
+    loopDelay.disable();
+    const delayMs = (ns: number) => Math.round(ns / 1e4) / 100;
     const summary = tally.summary();
     const placedPerSecond = total > 1 ? ((total - 1) / (lastPlacedAt - started)) * 1000 : total;
     const used = process.cpuUsage(cpu);
@@ -290,6 +311,9 @@ serve({
       durationMs: Math.round(wallMs),
       heartbeats: heartbeatResult,
       generatorCpuPercent: Math.round(((used.user + used.system) / 1000 / wallMs) * 100),
+      generatorLoopDelayMs: loopDelay.count
+        ? { p50: delayMs(loopDelay.percentile(50)), p99: delayMs(loopDelay.percentile(99)), max: delayMs(loopDelay.max) }
+        : null,
       callSids,
     };
   },

@@ -168,10 +168,11 @@ async function runCalls(
         answeringCompanies,
         voicemailCompanies: c.voicemailCompanies,
         heartbeatsPerSecond,
-        sockets: Math.min(onlineAgents, settings.wsSockets),
       };
+      await generator.call('openCallSockets', { url, sockets: Math.min(onlineAgents, settings.wsSockets) });
       const alone = await measured(server, () => generator.call<CallsLoadResult>('calls', { ...params, callsPerSecond: 0 }));
       const withCalls = await measured(server, () => generator.call<CallsLoadResult>('calls', params), profileAs('calls'));
+      await generator.call('closeCallSockets');
       const { callSids, ...load } = withCalls.load;
       const logged = await server.call<Record<string, string | null>>('callOutcomes', { callSids: callSids.map(([sid]) => sid) });
       // The heartbeats run at the same pace in both windows: what the calls window costs beyond them is the calls'.

@@ -9,6 +9,7 @@
 import { writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import { Session } from 'node:inspector/promises';
+import { performance } from 'node:perf_hooks';
 import type { AddressInfo } from 'node:net';
 import { buildApp, type App } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
@@ -37,7 +38,7 @@ let database: Database | null = null;
 let app: App | null = null;
 let plain: Server | null = null;
 let writes = () => 0;
-let window = { cpu: process.cpuUsage(), at: performance.now(), writes: 0 };
+let window = { cpu: process.cpuUsage(), at: performance.now(), writes: 0, loop: performance.eventLoopUtilization() };
 
 async function start(params: StartParams) {
   const seedStarted = performance.now();
@@ -138,7 +139,7 @@ serve({
   /** Starts a measurement window; with `profileTo`, a V8 CPU profile of just this window is written there. */
   async mark(params: { profileTo?: string } = {}) {
     if (params.profileTo) await startProfile(params.profileTo);
-    window = { cpu: process.cpuUsage(), at: performance.now(), writes: writes() };
+    window = { cpu: process.cpuUsage(), at: performance.now(), writes: writes(), loop: performance.eventLoopUtilization() };
     return null;
   },
   /** CPU share and database writes since mark(). */
@@ -151,6 +152,8 @@ serve({
       wallMs: Math.round(wallMs),
       cpuMs: Math.round(cpuMs),
       cpuPercent: Math.round((cpuMs / wallMs) * 100),
+      // Busy share of the event loop's wall time: well above cpuPercent, the process was runnable but not running (a shared core).
+      loopBusyPercent: Math.round(performance.eventLoopUtilization(window.loop).utilization * 100),
       writes: writes() - window.writes,
     };
   },

@@ -27,6 +27,8 @@ export interface ServerWindow {
   wallMs: number;
   cpuMs: number;
   cpuPercent: number;
+  /** Event-loop utilization over the window (absent in results saved before it was measured). */
+  loopBusyPercent?: number;
   writes: number;
 }
 
@@ -189,6 +191,14 @@ export function callsSection(r: BenchResults): string {
         'server CPU: heartbeats alone → with calls (CPU per call)',
         `${c.heartbeatsAlone.server.cpuPercent}% → ${w.server.cpuPercent}% (${cpuPerCall(c.serverCpuMsPerCall)})`,
       ],
+      [
+        'server event loop busy: heartbeats alone → with calls',
+        `${c.heartbeatsAlone.server.loopBusyPercent ?? '–'}% → ${w.server.loopBusyPercent ?? '–'}%`,
+      ],
+      [
+        'generator event-loop delay during the calls (p50 / p99 / max ms)',
+        w.generatorLoopDelayMs ? `${w.generatorLoopDelayMs.p50} / ${w.generatorLoopDelayMs.p99} / ${w.generatorLoopDelayMs.max}` : '–',
+      ],
       ['DB writes per call / generator CPU', `${n(c.dbWritesPerCall)} / ${w.generatorCpuPercent}%`],
       [
         `heartbeats during the calls (target ${n(hb.notes?.targetPerSecond)}/s, graphql-ws)`,
@@ -319,7 +329,8 @@ ${
   voicemail, answered; answered calls go round the online companies (every agent scripted to answer; the service
   rings all of them, the first wins), voicemails round the others. Latencies are \`result.requests[].ms\` of the
   simulator's transcripts; call setup runs from when the call was due, so a late generator shows there. Heartbeats
-  alone at the same pace for as long give the baseline the calls' CPU is measured against.
+  alone at the same pace for as long give the baseline the calls' CPU is measured against. The server's event loop
+  busy well above its CPU share, or a generator event-loop delay of tens of ms, means a shared core, not a slow service.
 `
     : ''
 }- Memory per agent: heap and RSS after a full GC, before and after every agent's first heartbeat, divided by
