@@ -27,8 +27,11 @@ const SWEEP_MS = 15_000;
 let numbers = 0;
 const nextNumber = () => `+1305556${String(1000 + ++numbers)}`;
 
-/** A company with one agent online (RING_ALL, 20 s ring), its number, and a supervisor token. */
-async function company(server: TestServer) {
+/**
+ * A company with one agent online (RING_ALL, 20 s ring), its number, and a supervisor token. With
+ * Telnyx configured an agent is only routable with a credential, so one is made on `telnyx`.
+ */
+async function company(server: TestServer, telnyx?: TestTelnyx) {
   const number = nextNumber();
   const { createCompany } = await server.admin(
     `mutation($r: RoutingConfigInput) { createCompany(input: { name: "Reconcile", routing: $r }) { id } }`,
@@ -38,7 +41,7 @@ async function company(server: TestServer) {
   await server.admin(`mutation($i: CreatePhoneNumberInput!) { createPhoneNumber(input: $i) { id } }`, { i: { companyId, e164: number } });
   const sip = `ana.${companyId.slice(-6)}`;
   const { createAgent } = await server.admin(`mutation($i: CreateAgentInput!) { createAgent(input: $i) { id } }`, {
-    i: { companyId, displayName: 'Ana', sipUsername: sip },
+    i: { companyId, displayName: 'Ana', sipUsername: sip, ...(telnyx && { telnyxCredentialId: telnyx.newCredential(sip) }) },
   });
   const { issueAgentToken } = await server.admin(`mutation($a: ID!) { issueAgentToken(agentId: $a) { token } }`, { a: createAgent.id });
   const heartbeat = await server.gql(
@@ -202,7 +205,7 @@ describe('with Telnyx: a silent call is looked up with Get call', () => {
   });
 
   it('Telnyx says the call was canceled: ended ABANDONED at its end time, gone from live stats, its agent free', async () => {
-    const c = await company(server);
+    const c = await company(server, telnyx);
     const call = await telnyxCall(telnyx, c.number, refusing.url);
     await call.done; // over on Telnyx's side: never answered
     expect(telnyx.telnyx.engine.view(call.callSid)?.status).toBe('canceled');
@@ -234,7 +237,7 @@ describe('with Telnyx: a silent call is looked up with Get call', () => {
   });
 
   it('Telnyx says the call is live: left alone and asked again later; once Telnyx ends it, it ends here', async () => {
-    const c = await company(server);
+    const c = await company(server, telnyx);
     const call = await telnyxCall(telnyx, c.number, talking.url);
     await waitFor(
       () => telnyx.telnyx.engine.view(call.callSid)?.status,
@@ -264,7 +267,7 @@ describe('with Telnyx: a silent call is looked up with Get call', () => {
   });
 
   it('Telnyx down: retried later, nothing ended or counted meanwhile; Telnyx back: ended', async () => {
-    const c = await company(server);
+    const c = await company(server, telnyx);
     const call = await telnyxCall(telnyx, c.number, refusing.url);
     await call.done;
     await callArrives(server, c, call.callSid, telnyx.telnyx.accountSid);
@@ -296,7 +299,7 @@ describe('with Telnyx: a silent call is looked up with Get call', () => {
   });
 
   it('a call Telnyx does not know is looked up twice (Get call is eventually consistent), then ended UNKNOWN', async () => {
-    const c = await company(server);
+    const c = await company(server, telnyx);
     await callArrives(server, c, 'v3:not-a-telnyx-call', telnyx.telnyx.accountSid);
     clock.advance(PAST_DUE_MS);
     await undecided('v3:not-a-telnyx-call', 1);
@@ -312,7 +315,7 @@ describe('with Telnyx: a silent call is looked up with Get call', () => {
   });
 
   it('a call whose webhook carried no AccountSid cannot be looked up: ended UNKNOWN without asking', async () => {
-    const c = await company(server);
+    const c = await company(server, telnyx);
     await callArrives(server, c, 'no-account-1');
     const before = telnyx.telnyx.rest.requests.length;
     clock.advance(PAST_DUE_MS);
@@ -326,8 +329,8 @@ describe('with Telnyx: a silent call is looked up with Get call', () => {
   });
 
   it('an answered call is asked about every 10 minutes, and never ended for want of an AccountSid', async () => {
-    const c = await company(server);
-    const other = await company(server);
+    const c = await company(server, telnyx);
+    const other = await company(server, telnyx);
     const call = await telnyxCall(telnyx, c.number, talking.url);
     await waitFor(
       () => telnyx.telnyx.engine.view(call.callSid)?.status,
@@ -462,7 +465,7 @@ describe.runIf(multi)('several instances on one Redis: Telnyx is asked once per 
   });
 
   it('both instances hold the silent call; one looks it up, both stop counting it', async () => {
-    const c = await company(a);
+    const c = await company(a, telnyx);
     const call = await telnyxCall(telnyx, c.number, refusing.url);
     await call.done;
     await callArrives(a, c, call.callSid, telnyx.telnyx.accountSid);

@@ -360,7 +360,7 @@ describe('telephony credentials', () => {
   it("serves the product's own Telnyx client: credential lookup and token minting", async () => {
     const { id } = world.credentials.create({ connectionId: CONNECTION_ID });
     const request = { apiKey: API_KEY, baseUrl: `${world.base}/v2`, credentialId: id };
-    expect(await lookupTelephonyCredential(request)).toEqual({ ok: true });
+    expect(await lookupTelephonyCredential(request)).toEqual({ ok: true, sipUsername: world.credentials.get(id)!.sipUsername });
     const minted = await mintLoginToken(request);
     expect(minted.ok).toBe(true);
     expect(world.credentials.byToken((minted as { token: string }).token)?.id).toBe(id);
