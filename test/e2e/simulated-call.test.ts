@@ -5,35 +5,13 @@
  * caller's number, the agent answers in the page, the caller hangs up, and the board follows the agent
  * from on call through wrap-up to available and shows the outcome; with nobody online, voicemail.
  */
-import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildWebApp, captureConsole, chromiumAvailable, launchChromium, screenshot } from '../support/browser.js';
+import { simulate } from '../support/simulate-cli.js';
 import { type SimulatedCompany, type Simulation, startSimulation } from '../support/simulation.js';
 
 const CALLER = '+15557654321';
-const CLI = fileURLToPath(new URL('../../src/simulator/cli.ts', import.meta.url));
-
-/** `npm run simulate` as a user runs it: its printed lines and the last one's JSON. */
-function simulate(args: string[]): Promise<{ code: number | null; lines: string[]; last: any }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', CLI, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
-    let out = '';
-    child.stdout.on('data', (d) => (out += d));
-    child.on('error', reject);
-    child.on('close', (code) => {
-      const lines = out.trim().split('\n');
-      let last: unknown = null;
-      try {
-        last = JSON.parse(lines.at(-1) ?? '');
-      } catch {
-        last = { unparsable: lines.at(-1) };
-      }
-      resolve({ code, lines, last });
-    });
-  });
-}
 
 describe.runIf(chromiumAvailable())('"Simulate a call" on the board, with the local Telnyx, in Chromium', () => {
   let sim: Simulation;

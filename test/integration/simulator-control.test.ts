@@ -3,34 +3,10 @@
  * call goes through the server's own local Telnyx (as with `npm start`), or through one the CLI
  * starts itself when the server has none. The last line printed is the call as JSON.
  */
-import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServer, type TestServer, waitFor } from '../support/harness.js';
+import { simulate } from '../support/simulate-cli.js';
 import { type Simulation, startSimulation } from '../support/simulation.js';
-
-const CLI = fileURLToPath(new URL('../../src/simulator/cli.ts', import.meta.url));
-
-function simulate(args: string[]): Promise<{ code: number | null; lines: string[]; last: any }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d) => (out += d));
-    child.stderr.on('data', (d) => (err += d));
-    child.on('error', reject);
-    child.on('close', (code) => {
-      const lines = out.trim().split('\n');
-      let last: any = null;
-      try {
-        last = JSON.parse(lines.at(-1) ?? '');
-      } catch {
-        last = { unparsable: lines.at(-1), stderr: err };
-      }
-      resolve({ code, lines, last });
-    });
-  });
-}
 
 describe('npm run simulate against a server with its own local Telnyx (the demo)', () => {
   let sim: Simulation;
