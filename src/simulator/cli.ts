@@ -10,9 +10,8 @@
  * legs ring unanswered). Exit code: 0 when the call ran without errors, 1 otherwise, 2 for bad usage.
  */
 import { parseArgs } from 'node:util';
-import { CONTROL_PATH, type SimulatedCallSummary, summarize } from './control-endpoint.js';
+import { CONTROL_PATH, type SimulatedCallRequest, type SimulatedCallSummary, scenarioOf, summarize } from './control-endpoint.js';
 import { LocalTelnyx } from './local-telnyx.js';
-import { parseScenario } from './scenario.js';
 import { formatStep } from './transcript.js';
 
 const USAGE = `usage: npm run simulate -- --to +13055550100 [--from +15551230000] [--digits 2] [--server http://localhost:4000]
@@ -93,19 +92,13 @@ async function throughServer(server: string, request: object): Promise<Simulated
 }
 
 /** No local Telnyx in the server: one here, fetching the server's voice URL. */
-async function standalone(
-  server: string,
-  request: { to: string; from?: string; digits?: string; script?: string; talkSeconds?: number; messageSeconds?: number },
-) {
+async function standalone(server: string, request: SimulatedCallRequest) {
   console.log(
     `${server} runs no local Telnyx (it has a Telnyx account, or is a production build): simulating here against ${server}/telnyx/voice`,
   );
   const telnyx = await LocalTelnyx.start({ application: { voiceUrl: `${server}/telnyx/voice`, voiceMethod: 'POST' } });
   try {
-    const scenario = parseScenario(`call from ${request.from} to ${request.to}\n${request.script ?? ''}`);
-    if (request.digits) scenario.caller.digits.unshift({ keys: request.digits, afterSeconds: 1 });
-    if (request.talkSeconds) scenario.caller.talkSeconds = request.talkSeconds;
-    if (request.messageSeconds !== undefined) scenario.caller.message = { seconds: request.messageSeconds, ending: 'hang-up' };
+    const scenario = scenarioOf(request);
     const result = await telnyx.call({
       from: scenario.from,
       to: scenario.to,

@@ -8,7 +8,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
 import type { TexmlApplication } from './call-engine.js';
 import type { LocalTelnyx } from './local-telnyx.js';
-import { parseScenario, resolvePhones, ScenarioError } from './scenario.js';
+import { parseScenario, resolvePhones, type Scenario, ScenarioError } from './scenario.js';
 import type { CallOutcome, CallResult } from './transcript.js';
 
 export const CONTROL_PATH = '/simulator';
@@ -69,6 +69,20 @@ export function summarize(result: CallResult, logged: CallOutcome | null): Simul
   };
 }
 
+/**
+ * The call a request describes (the control route's and the CLI's one reading): its statements, the
+ * keys for the first Gather, how long the caller talks (30 s unless told: long enough to watch the
+ * board) and how long a message they leave.
+ */
+export function scenarioOf(request: Omit<SimulatedCallRequest, 'from'> & { from?: string }): Scenario {
+  const scenario = parseScenario(`call from ${request.from ?? '+15551230000'} to ${request.to}\n${request.script ?? ''}`);
+  if (request.digits) scenario.caller.digits.unshift({ keys: request.digits, afterSeconds: 1 });
+  if (request.talkSeconds !== undefined) scenario.caller.talkSeconds = request.talkSeconds;
+  else if (scenario.caller.hangUpAt === null && !/caller talks/i.test(request.script ?? '')) scenario.caller.talkSeconds = 30;
+  if (request.messageSeconds !== undefined) scenario.caller.message = { seconds: request.messageSeconds, ending: 'hang-up' };
+  return scenario;
+}
+
 export function createControlEndpoint(host: ControlHost) {
   return async (req: IncomingMessage, res: ServerResponse, path: string): Promise<void> => {
     if (path === CONTROL_PATH && req.method === 'GET') {
@@ -87,17 +101,13 @@ export function createControlEndpoint(host: ControlHost) {
     const input = parsed.data;
     const application = await host.applicationFor(input.to);
     if (!application) return json(res, 404, { error: `${input.to} is not a number of any company here` });
-    let scenario: ReturnType<typeof parseScenario>;
+    let scenario: Scenario;
     try {
-      scenario = parseScenario(`call from ${input.from} to ${input.to}\n${input.script ?? ''}`);
+      scenario = scenarioOf(input);
     } catch (err) {
       if (err instanceof ScenarioError) return json(res, 400, { error: err.message });
       throw err;
     }
-    if (input.digits) scenario.caller.digits.unshift({ keys: input.digits, afterSeconds: 1 });
-    if (input.talkSeconds !== undefined) scenario.caller.talkSeconds = input.talkSeconds;
-    else if (scenario.caller.hangUpAt === null && !/caller talks/i.test(input.script ?? '')) scenario.caller.talkSeconds = 30;
-    if (input.messageSeconds !== undefined) scenario.caller.message = { seconds: input.messageSeconds, ending: 'hang-up' };
     const names = (await host.agentNames?.()) ?? {};
     res.writeHead(200, { 'content-type': 'application/x-ndjson; charset=utf-8', 'cache-control': 'no-store' });
     const result = await host.telnyx.call({

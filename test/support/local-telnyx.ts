@@ -5,6 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { LocalTelnyx } from '../../src/simulator/local-telnyx.js';
+import { waitFor } from './harness.js';
 import type { FailureMode } from '../../src/simulator/rest-api.js';
 import type { GatewaySession, RpcFrame } from '../../src/simulator/webrtc-gateway.js';
 
@@ -45,7 +46,7 @@ export async function startTestTelnyx(opts: { apiKey?: string } = {}): Promise<T
     lookupRequests: () => requestsTo('GET', /^\/v2\/telephony_credentials\/([^/]+)$/),
     failWith: (mode) => telnyx.rest.failWith(mode),
     session: (credentialId, timeoutMs = 20_000) =>
-      until(
+      found(
         () =>
           [...telnyx.gateway.sessions]
             .reverse()
@@ -53,18 +54,12 @@ export async function startTestTelnyx(opts: { apiKey?: string } = {}): Promise<T
         timeoutMs,
         `a registered session for ${credentialId}`,
       ),
-    waitFor: (session, predicate, timeoutMs = 15_000) => until(() => session.received.find(predicate), timeoutMs, 'a client frame'),
+    waitFor: (session, predicate, timeoutMs = 15_000) => found(() => session.received.find(predicate), timeoutMs, 'a client frame'),
     close: () => telnyx.close(),
   };
 }
 
-/** Polls `check` until it returns a value (condition waits, no fixed sleeps). */
-async function until<T>(check: () => T | undefined, timeoutMs: number, what: string): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`local Telnyx: timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
+/** The first value `find` returns (harness's waitFor, narrowed to "found"). */
+async function found<T>(find: () => T | undefined, timeoutMs: number, what: string): Promise<T> {
+  return (await waitFor(find, (v) => v !== undefined, { timeoutMs, what })) as T;
 }
