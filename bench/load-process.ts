@@ -15,6 +15,8 @@ import { serve } from './lib/rpc.js';
 import { Samples, summarize, type LatencySummary } from './lib/stats.js';
 
 export const HEARTBEAT_MUTATION = 'mutation Heartbeat { heartbeat(input: { sipRegistered: true }) { nextHeartbeatInMs } }';
+/** What a TeXML voice webhook looks like on the wire (new CallSid each time). */
+const voiceBody = (run: string, seq: number) => `CallSid=bench-${run}-${seq}&From=%2B15550001111&To=%2B15550002222&CallStatus=ringing`;
 const HEARTBEAT_BODY = JSON.stringify({ query: HEARTBEAT_MUTATION, operationName: 'Heartbeat' });
 const PRESENCE_SUBSCRIPTION = 'subscription($c: ID!) { presenceChanged(companyId: $c) { agentId online snapshot } }';
 
@@ -27,6 +29,14 @@ export interface LoadResult {
   generatorCpuPercent: number;
   /** Scenario-specific extras (e.g. how many TeXML answers rang agents). */
   notes?: Record<string, number>;
+}
+
+/** The mixed day's two open loops, as the generator saw them. */
+export interface MixedLoad {
+  heartbeats: LoadResult;
+  texml: LoadResult;
+  generatorCpuPercent: number;
+  generatorLoopDelayMs: { p50: number; p99: number; max: number } | null;
 }
 
 export interface CallsParams {
@@ -73,6 +83,8 @@ let population: Population = { agents: 0, agentsPerCompany: 1 };
 let telnyx: LocalTelnyx | null = null;
 /** The calls scenario's heartbeat sockets, opened before its windows so that their handshakes are in neither. */
 let callSockets: GraphqlSocket[] = [];
+/** The mixed scenario's heartbeat sockets (agent i's on urls[i % urls.length]), opened before its window. */
+let mixedSockets: GraphqlSocket[] = [];
 /** Longest wait for placed calls to end after the placing window (the longest scripted call lasts a few seconds). */
 const CALLS_DRAIN_TIMEOUT_MS = 60_000;
 
@@ -105,6 +117,49 @@ async function closedLoop(
   return finish(samples, errors, wallMs, cpu, notes);
 }
 
+/**
+ * Open loop: request `seq` is due at `started + seq / perSecond` and is sent then, whether or not
+ * earlier ones were answered (a socket may carry several at once); its latency runs from when it
+ * was DUE, not from when it left, so a stalled server or a late generator shows in the figures
+ * instead of silently sending less (no coordinated omission).
+ */
+async function openLoop(
+  perSecond: number,
+  durationMs: number,
+  started: number,
+  op: (seq: number) => Promise<boolean>,
+): Promise<LoadResult> {
+  const samples = new Samples();
+  const inFlight = new Set<Promise<void>>();
+  let errors = 0;
+  let lateMs = 0;
+  const cpu = process.cpuUsage();
+  const total = Math.round((perSecond * durationMs) / 1000);
+  for (let seq = 0; seq < total; ) {
+    const now = performance.now();
+    for (; seq < total; seq++) {
+      const due = started + (seq * 1000) / perSecond;
+      if (due > now) break;
+      lateMs = Math.max(lateMs, now - due);
+      const one: Promise<void> = op(seq).then(
+        (ok) => {
+          samples.push(performance.now() - due);
+          if (!ok) errors++;
+        },
+        () => {
+          samples.push(performance.now() - due);
+          errors++;
+        },
+      );
+      inFlight.add(one);
+      void one.finally(() => inFlight.delete(one));
+    }
+    if (seq < total) await sleep(Math.min(2, Math.max(0, started + (seq * 1000) / perSecond - performance.now())));
+  }
+  await Promise.all(inFlight);
+  return finish(samples, errors, performance.now() - started, cpu, { targetPerSecond: perSecond, latestSendMs: round1(lateMs) });
+}
+
 function finish(samples: Samples, errors: number, wallMs: number, cpu: NodeJS.CpuUsage, notes?: Record<string, number>): LoadResult {
   const used = process.cpuUsage(cpu);
   return {
@@ -126,10 +181,15 @@ function heartbeatOverHttp(client: HttpClient, agentIndex: number) {
     .then(heartbeatOk);
 }
 
-async function openSockets(url: string, count: number, tokenOf: (i: number) => string): Promise<GraphqlSocket[]> {
+/** `count` sockets, socket i with tokenOf(i) on urls[i % urls.length] (one url: all there). */
+async function openSockets(urls: string | string[], count: number, tokenOf: (i: number) => string): Promise<GraphqlSocket[]> {
+  const list = typeof urls === 'string' ? [urls] : urls;
   const sockets: GraphqlSocket[] = [];
   for (let start = 0; start < count; start += 100) {
-    const batch = Array.from({ length: Math.min(100, count - start) }, (_, k) => new GraphqlSocket(url, tokenOf(start + k)));
+    const batch = Array.from(
+      { length: Math.min(100, count - start) },
+      (_, k) => new GraphqlSocket(list[(start + k) % list.length]!, tokenOf(start + k)),
+    );
     await Promise.all(batch.map((s) => s.ready()));
     sockets.push(...batch);
   }
@@ -331,10 +391,12 @@ serve({
   },
 
   /** Every agent heartbeats once: all of them live in the tracker, every company in the directory cache. */
-  async warmup(params: { url: string; concurrency: number; agentCount?: number }) {
-    const client = new HttpClient(params.url, params.concurrency);
+  async warmup(params: { url: string; urls?: string[]; concurrency: number; agentCount?: number }) {
+    const clients = (params.urls ?? [params.url]).map((u) => new HttpClient(u, params.concurrency));
     const total = params.agentCount ?? population.agents;
     const samples = new Samples();
+    /** Heartbeats answered in each second since the start: how soon a cold server reaches full speed. */
+    const perSecond: number[] = [];
     let errors = 0;
     let next = 0;
     const cpu = process.cpuUsage();
@@ -343,13 +405,16 @@ serve({
       Array.from({ length: params.concurrency }, async () => {
         for (let i = next++; i < total; i = next++) {
           const sent = performance.now();
-          if (!(await heartbeatOverHttp(client, i).catch(() => false))) errors++;
-          samples.push(performance.now() - sent);
+          if (!(await heartbeatOverHttp(clients[i % clients.length]!, i).catch(() => false))) errors++;
+          const done = performance.now();
+          samples.push(done - sent);
+          const second = Math.floor((done - started) / 1000);
+          perSecond[second] = (perSecond[second] ?? 0) + 1;
         }
       }),
     );
-    client.close();
-    return finish(samples, errors, performance.now() - started, cpu);
+    for (const c of clients) c.close();
+    return { ...finish(samples, errors, performance.now() - started, cpu), perSecondBuckets: Array.from(perSecond, (v) => v ?? 0) };
   },
 
   async httpHeartbeats(params: { url: string; concurrency: number; durationMs: number }) {
@@ -362,8 +427,8 @@ serve({
   },
 
   /** Heartbeats as graphql-ws mutations; each socket is one agent (the first `sockets` agents). */
-  async wsHeartbeats(params: { url: string; sockets: number; concurrency: number; durationMs: number }) {
-    const sockets = await openSockets(params.url, params.sockets, (i) => agentTokens[i]!);
+  async wsHeartbeats(params: { url: string; urls?: string[]; sockets: number; concurrency: number; durationMs: number }) {
+    const sockets = await openSockets(params.urls ?? params.url, params.sockets, (i) => agentTokens[i]!);
     try {
       return await closedLoop(params.concurrency, params.durationMs, async (seq) => {
         const result = await sockets[seq % sockets.length]!.request(HEARTBEAT_MUTATION);
@@ -384,11 +449,10 @@ serve({
         params.concurrency,
         params.durationMs,
         async (seq) => {
-          const body = `CallSid=bench-${run}-${seq}&From=%2B15550001111&To=%2B15550002222&CallStatus=ringing`;
           const answer = await client.post(
             `/telnyx/voice/${companyId(seq % params.companies)}`,
             { 'content-type': 'application/x-www-form-urlencoded' },
-            body,
+            voiceBody(run, seq),
           );
           if (answer.body.includes('<Dial')) notes.rang++;
           return answer.status === 200 && answer.body.startsWith('<?xml');
@@ -397,6 +461,90 @@ serve({
       );
     } finally {
       client.close();
+    }
+  },
+
+  /** TeXML decisions open loop at `perSecond` (latency from when each was due), spread over every company. */
+  async texmlOpen(params: { url: string; perSecond: number; durationMs: number; companies: number; maxSockets: number }) {
+    const client = new HttpClient(params.url, params.maxSockets);
+    const run = `${process.pid}-${Date.now()}-open`;
+    try {
+      return await openLoop(params.perSecond, params.durationMs, performance.now(), async (seq) => {
+        const answer = await client.post(
+          `/telnyx/voice/${companyId(seq % params.companies)}`,
+          { 'content-type': 'application/x-www-form-urlencoded' },
+          voiceBody(run, seq),
+        );
+        return answer.status === 200 && answer.body.startsWith('<?xml');
+      });
+    } finally {
+      client.close();
+    }
+  },
+
+  /** The mixed scenario's sockets: the first `sockets` agents, agent i's on urls[i % urls.length] (as a load balancer would spread them). */
+  async openMixedSockets(params: { urls: string[]; sockets: number }) {
+    mixedSockets = await openSockets(params.urls, params.sockets, (i) => agentTokens[i]!);
+    return { sockets: mixedSockets.length };
+  },
+
+  closeMixedSockets() {
+    for (const s of mixedSockets) s.close();
+    mixedSockets = [];
+    return null;
+  },
+
+  /**
+   * The real day, open loop: heartbeats at `heartbeatsPerSecond` over the mixed sockets (heartbeat k
+   * on socket k % sockets, due at k / rate) and inbound calls' voice webhooks at `callsPerSecond`
+   * (call j to company j % companies, on urls[j % urls.length]), together for `durationMs`. Every
+   * latency runs from when the request was due.
+   */
+  async mixed(params: {
+    urls: string[];
+    heartbeatsPerSecond: number;
+    callsPerSecond: number;
+    durationMs: number;
+    companies: number;
+  }): Promise<MixedLoad> {
+    if (!mixedSockets.length) throw new Error('mixed: openMixedSockets first');
+    const clients = params.urls.map((u) => new HttpClient(u, 64));
+    const run = `${process.pid}-${Date.now()}-mixed`;
+    const loopDelay = monitorEventLoopDelay({ resolution: 10 });
+    loopDelay.enable();
+    const cpu = process.cpuUsage();
+    const started = performance.now() + 20; // both loops share one start
+    const notes = { rang: 0 };
+    try {
+      const [heartbeats, texml] = await Promise.all([
+        openLoop(params.heartbeatsPerSecond, params.durationMs, started, async (seq) => {
+          const result = await mixedSockets[seq % mixedSockets.length]!.request(HEARTBEAT_MUTATION);
+          return !!result?.data?.heartbeat && !result.errors;
+        }),
+        openLoop(params.callsPerSecond, params.durationMs, started, async (seq) => {
+          const answer = await clients[seq % clients.length]!.post(
+            `/telnyx/voice/${companyId(seq % params.companies)}`,
+            { 'content-type': 'application/x-www-form-urlencoded' },
+            voiceBody(run, seq),
+          );
+          if (answer.body.includes('<Dial')) notes.rang++;
+          return answer.status === 200 && answer.body.startsWith('<?xml');
+        }),
+      ]);
+      loopDelay.disable();
+      const used = process.cpuUsage(cpu);
+      const wallMs = performance.now() - started;
+      const delayMs = (ns: number) => Math.round(ns / 1e4) / 100;
+      return {
+        heartbeats,
+        texml: { ...texml, notes: { ...texml.notes, ...notes } },
+        generatorCpuPercent: Math.round(((used.user + used.system) / 1000 / wallMs) * 100),
+        generatorLoopDelayMs: loopDelay.count
+          ? { p50: delayMs(loopDelay.percentile(50)), p99: delayMs(loopDelay.percentile(99)), max: delayMs(loopDelay.max) }
+          : null,
+      };
+    } finally {
+      for (const c of clients) c.close();
     }
   },
 

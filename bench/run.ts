@@ -4,7 +4,8 @@
  * when taskset exists), so all figures are ratios measured on the same machine in the same run.
  * Prints a table, writes bench/results/latest.json and regenerates docs/BENCHMARKS.md from it.
  */
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { Redis } from 'ioredis';
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
@@ -15,11 +16,21 @@ import { DEFAULT_RECORDING_URL_ALLOWLIST } from '../src/telnyx/recording-url.js'
 import { loggedOutcomes } from './lib/calls.js';
 import { companyCount, seedPopulation, type Population } from './lib/fixtures.js';
 import { canPin, describeMachine, loadAverage } from './lib/machine.js';
-import { renderMarkdown, renderTable, type BenchResults, type CallsRow, type HeartbeatRow, type ServerWindow } from './lib/report.js';
+import {
+  renderMarkdown,
+  renderTable,
+  type BenchResults,
+  type CallsRow,
+  type HeartbeatRow,
+  type InstancesRow,
+  type MixedRow,
+  type PerOperation,
+  type ServerWindow,
+} from './lib/report.js';
 import { Peer } from './lib/rpc.js';
 import { settingsFor, THROUGHPUT_ENV, type BenchSettings } from './lib/settings.js';
 import { ratio, round2 } from './lib/stats.js';
-import type { CallsLoadResult, CallsParams, LoadResult } from './load-process.js';
+import type { CallsLoadResult, CallsParams, LoadResult, MixedLoad } from './load-process.js';
 import type { StartParams } from './server-process.js';
 
 const NOTES = new URL('./notes.md', import.meta.url);
@@ -37,13 +48,29 @@ export interface BenchOptions {
   pin: boolean;
   /** Write a V8 CPU profile of the server for each measured window into bench/results/profiles. */
   profile?: boolean;
+  /** Only these parts (default: all); the smoke tests run parts alone. */
+  phases?: BenchPhase[];
   log?: (line: string) => void;
 }
+
+export type BenchPhase = 'ceilings' | 'heartbeats' | 'mixed' | 'baseline' | 'instances' | 'presence' | 'calls';
+
+/** The Redis the multi-instance rows share (a unique key prefix per run, deleted after). */
+const REDIS_BENCH_URL = process.env.REDIS_BENCH_URL ?? 'redis://127.0.0.1:6379';
 
 const PROFILES = fileURLToPath(new URL('./results/profiles/', import.meta.url));
 
 /** One process per role; server on core 0, generator on core 1 when pinning. */
 function spawnPeer(script: string, name: string, core: number | null): Peer {
+  return spawnPinned(script, name, core === null ? null : String(core));
+}
+
+/** Moves a running process (all its threads) to `cores` ("0,1"): the generator shares both cores with two servers. */
+function repin(peer: Peer, cores: string): void {
+  if (peer.child.pid) spawnSync('taskset', ['-a', '-p', '-c', cores, String(peer.child.pid)], { stdio: 'ignore' });
+}
+
+function spawnPinned(script: string, name: string, cores: string | null): Peer {
   const node = [
     process.execPath,
     '--expose-gc',
@@ -52,7 +79,7 @@ function spawnPeer(script: string, name: string, core: number | null): Peer {
     'tsx',
     fileURLToPath(new URL(script, import.meta.url)),
   ];
-  const [command, ...args] = core === null ? node : ['taskset', '-c', String(core), ...node];
+  const [command, ...args] = cores === null ? node : ['taskset', '-c', cores, ...node];
   return new Peer(spawn(command!, args, { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }), name);
 }
 
@@ -72,7 +99,23 @@ async function withServer<T>(
   params: Omit<StartParams, 'databaseUrl'>,
   work: (server: Peer, url: string, seedMs: number) => Promise<T>,
 ): Promise<T> {
+  return withServers(opts, 1, params, (servers, urls, seedMs) => work(servers[0]!, urls[0]!, seedMs));
+}
+
+/**
+ * Starts `count` server processes in `mode` on one seeded database (several share it, and Redis
+ * through REDIS_URL in `params.env`), runs `work` against them, always stops them. One process is
+ * pinned to core 0 (the generator has core 1); two are left to the scheduler, with the generator
+ * moved onto both cores for as long, as on a 2-core box running two instances.
+ */
+async function withServers<T>(
+  opts: BenchOptions,
+  count: number,
+  params: Omit<StartParams, 'databaseUrl'>,
+  work: (servers: Peer[], urls: string[], seedMs: number) => Promise<T>,
+): Promise<T> {
   return withDatabase(params.mode === 'ceiling' ? 'pglite' : opts.database, async (databaseUrl) => {
+    if (count > 1 && !databaseUrl) throw new Error('several instances need a database server of their own (PostgreSQL)');
     // Seeded from here when the database is a server of its own, so the service's heap holds no
     // leftovers of 100k inserted rows when memory per agent is measured.
     let seededMs: number | null = null;
@@ -84,31 +127,63 @@ async function withServer<T>(
       await database.close();
       seededMs = Math.round(performance.now() - started);
     }
-    const server = spawnPeer('./server-process.ts', `server(${params.mode})`, opts.pin ? 0 : null);
+    const servers = Array.from({ length: count }, (_, k) =>
+      spawnPeer(
+        './server-process.ts',
+        `server(${params.mode}${count > 1 ? ` ${k + 1}/${count}` : ''})`,
+        opts.pin && count === 1 ? 0 : null,
+      ),
+    );
     try {
-      await server.ready;
-      const { url, seedMs } = await server.call<{ url: string; seedMs: number }>('start', {
-        ...params,
-        databaseUrl,
-        seeded: seededMs !== null,
-      });
-      return await work(server, url, seededMs ?? seedMs);
+      const urls: string[] = [];
+      let seedMs = 0;
+      for (const server of servers) {
+        await server.ready;
+        const started = await server.call<{ url: string; seedMs: number }>('start', {
+          ...params,
+          databaseUrl,
+          seeded: seededMs !== null,
+        });
+        urls.push(started.url);
+        seedMs = started.seedMs;
+      }
+      return await work(servers, urls, seededMs ?? seedMs);
     } finally {
-      await server.call('stop').catch(() => {});
-      await server.stop();
+      await Promise.all(servers.map((s) => s.call('stop').catch(() => {})));
+      await Promise.all(servers.map((s) => s.stop()));
     }
   });
 }
 
 /** Runs `load` while the server measures its own CPU and database writes (and profiles, when `profileAs`). */
 async function measured<L = LoadResult>(
-  server: Peer,
+  server: Peer | Peer[],
   load: () => Promise<L>,
   profileAs?: string,
 ): Promise<{ load: L; server: ServerWindow }> {
-  await server.call('mark', profileAs ? { profileTo: `${PROFILES}${profileAs}.cpuprofile` } : {});
+  const servers = Array.isArray(server) ? server : [server];
+  await Promise.all(
+    servers.map((s, k) => s.call('mark', profileAs ? { profileTo: `${PROFILES}${profileAs}${k ? `-${k + 1}` : ''}.cpuprofile` } : {})),
+  );
   const result = await load();
-  return { load: result, server: await server.call<ServerWindow>('measure') };
+  const windows = await Promise.all(servers.map((s) => s.call<ServerWindow>('measure')));
+  return { load: result, server: sumWindows(windows) };
+}
+
+/** Several instances' windows as one: CPU and work added up, wall time the longest. */
+function sumWindows(windows: ServerWindow[]): ServerWindow {
+  if (windows.length === 1) return windows[0]!;
+  const sum = (f: (w: ServerWindow) => number | undefined) => windows.reduce((a, w) => a + (f(w) ?? 0), 0);
+  return {
+    wallMs: Math.max(...windows.map((w) => w.wallMs)),
+    cpuMs: sum((w) => w.cpuMs),
+    cpuPercent: sum((w) => w.cpuPercent),
+    loopBusyPercent: Math.round(sum((w) => w.loopBusyPercent) / windows.length),
+    writes: sum((w) => w.writes),
+    allocatedBytes: sum((w) => w.allocatedBytes),
+    gcMs: sum((w) => w.gcMs),
+    offlineTransitions: sum((w) => w.offlineTransitions),
+  };
 }
 
 function heartbeatRow(
@@ -128,7 +203,26 @@ function heartbeatRow(
     serverCpuPercent: m.server.cpuPercent,
     generatorCpuPercent: m.load.generatorCpuPercent,
     dbWritesPer1000: m.load.count ? round2((m.server.writes / m.load.count) * 1000) : null,
+    ...perOperation(m),
   };
+}
+
+/** What one operation of a window cost the server: CPU, bytes allocated, and the GC's share of the CPU. */
+function perOperation(m: { load: LoadResult; server: ServerWindow }): PerOperation {
+  const count = Math.max(1, m.load.count);
+  return {
+    cpuUsPerOp: Math.round((m.server.cpuMs * 1000) / count),
+    allocatedBytesPerOp: m.server.allocatedBytes == null ? null : Math.round(m.server.allocatedBytes / count),
+    gcPercent: m.server.gcMs == null ? null : Math.round((m.server.gcMs / Math.max(1, m.server.cpuMs)) * 100),
+  };
+}
+
+/** Redis's own CPU and commands between two readings (INFO), for the multi-instance rows. */
+async function redisCounters(redis: Redis | null): Promise<{ cpuMs: number; commands: number } | null> {
+  if (!redis) return null;
+  const info = await redis.info();
+  const read = (name: string) => Number(new RegExp(`^${name}:([0-9.]+)`, 'm').exec(info)?.[1] ?? Number.NaN);
+  return { cpuMs: (read('used_cpu_user') + read('used_cpu_sys')) * 1000, commands: read('total_commands_processed') };
 }
 
 /**
@@ -196,6 +290,7 @@ async function runCalls(
 export async function runBench(opts: BenchOptions): Promise<BenchResults> {
   const { settings } = opts;
   const log = opts.log ?? ((line: string) => console.error(line));
+  const runs = (phase: BenchPhase) => !opts.phases || opts.phases.includes(phase);
   const jwtSecret = randomBytes(32).toString('hex');
   const machine = describeMachine(
     opts.database === 'postgres' ? `PostgreSQL (${await postgresVersion()}) on this machine` : 'PGlite (in memory, in the server process)',
@@ -211,22 +306,56 @@ export async function runBench(opts: BenchOptions): Promise<BenchResults> {
     texml: null,
     offline: null,
     fanout: null,
+    fanouts: [],
     calls: null,
+    ceilings: null,
+    texmlOpen: null,
+    mixed: [],
+    instances: [],
   };
+  const mixed = results.mixed!;
+  const fanouts = results.fanouts!;
   const generator = spawnPeer('./load-process.ts', 'generator', opts.pin ? 1 : null);
   await generator.ready;
   const { concurrency, durationMs } = settings;
   const profileAs = (name: string) => (opts.profile ? name : undefined);
   if (opts.profile) await mkdir(PROFILES, { recursive: true });
+  const largest = Math.max(...settings.sizes);
   try {
-    const largest = Math.max(...settings.sizes);
-    for (const agents of settings.sizes) {
+    if (runs('ceilings')) {
+      // First: the open-loop rates below are shares of what the bare transports do here.
+      log('· ceilings: bare node:http and raw ws, fixed answers');
+      await generator.call('prepare', { jwtSecret, population: { agents: settings.wsSockets, agentsPerCompany: 1 }, agentTokens: true });
+      results.ceilings = await withServer(opts, { mode: 'ceiling', jwtSecret }, async (server, url) => {
+        const withServerSide = (m: { load: LoadResult; server: ServerWindow }) => ({ ...m.load, server: m.server });
+        return {
+          texml: withServerSide(
+            await measured(server, () =>
+              generator.call('texml', {
+                url,
+                concurrency,
+                durationMs,
+                companies: companyCount({ agents: largest, agentsPerCompany: settings.agentsPerCompany }),
+              }),
+            ),
+          ),
+          httpHeartbeat: withServerSide(await measured(server, () => generator.call('httpHeartbeats', { url, concurrency, durationMs }))),
+          wsHeartbeat: withServerSide(
+            await measured(server, () => generator.call('wsHeartbeats', { url, sockets: settings.wsSockets, concurrency, durationMs })),
+          ),
+        };
+      });
+    }
+
+    for (const agents of runs('heartbeats') ? settings.sizes : []) {
       const population: Population = { agents, agentsPerCompany: settings.agentsPerCompany };
-      log(`· ${agents} agents: minting tokens, seeding, warming up`);
+      log(`· ${agents} agents: minting tokens, seeding, warming up (first heartbeats right after the start: a cold start)`);
       await generator.call('prepare', { jwtSecret, population, agentTokens: true });
       await withServer(opts, { mode: 'app', population, jwtSecret, env: THROUGHPUT_ENV }, async (server, url, seedMs) => {
         const empty = await server.call<Memory>('memory');
-        const warm = await measured(server, () => generator.call('warmup', { url, concurrency }));
+        const warm = await measured(server, () =>
+          generator.call<LoadResult & { perSecondBuckets: number[] }>('warmup', { url, concurrency }),
+        );
         const full = await server.call<Memory>('memory');
         results.warmup.push({
           agents,
@@ -234,6 +363,8 @@ export async function runBench(opts: BenchOptions): Promise<BenchResults> {
           perSecond: warm.load.perSecond,
           errors: warm.load.errors,
           dbWritesPer1000: round2((warm.server.writes / Math.max(1, warm.load.count)) * 1000),
+          durationMs: warm.load.durationMs,
+          perSecondBuckets: warm.load.perSecondBuckets,
         });
         results.memory.push({
           agents,
@@ -276,16 +407,30 @@ export async function runBench(opts: BenchOptions): Promise<BenchResults> {
             () => generator.call('texml', { url, concurrency, durationMs, companies }),
             profileAs(`texml-${agents}`),
           );
+          const ceiling = results.ceilings?.texml ?? null;
           results.texml = {
             companies,
             agents,
             ours: { ...ours.load, server: ours.server },
-            ceiling: null,
-            ratioToCeiling: null,
+            ceiling,
+            ratioToCeiling: ratio(ours.load.perSecond, ceiling?.perSecond),
             dbWritesPer1000: round2((ours.server.writes / Math.max(1, ours.load.count)) * 1000),
+            ...perOperation(ours),
           };
+          if (ceiling) {
+            const perSecond = Math.max(10, Math.round((ceiling.perSecond * settings.texmlOpenShare) / 10) * 10);
+            log(`· ${agents} agents: TeXML decisions open loop at ${perSecond}/s (${settings.texmlOpenShare * 100}% of the ceiling)`);
+            const open = await measured(
+              server,
+              () => generator.call<LoadResult>('texmlOpen', { url, perSecond, durationMs, companies, maxSockets: 256 }),
+              profileAs(`texml-open-${agents}`),
+            );
+            results.texmlOpen = { ...open.load, targetPerSecond: perSecond, share: settings.texmlOpenShare, server: open.server };
+          }
+          if (runs('mixed')) mixed.push(await mixedRow(settings, generator, [server], [url], 'memory', population, profileAs('mixed')));
         }
       });
+      if (!runs('baseline')) continue;
       log(`· ${agents} agents: the seed's design (one UPDATE per heartbeat)`);
       await generator.call('prepare', { jwtSecret, population, agentTokens: false });
       await withServer(opts, { mode: 'baseline', population, jwtSecret }, async (server, url) => {
@@ -304,51 +449,177 @@ export async function runBench(opts: BenchOptions): Promise<BenchResults> {
       });
     }
 
-    log('· ceiling: bare node:http, fixed TeXML');
-    await withServer(opts, { mode: 'ceiling', jwtSecret }, async (server, url) => {
-      const ceiling = await measured(server, () =>
-        generator.call('texml', { url, concurrency, durationMs, companies: results.texml?.companies ?? 1 }),
-      );
-      if (results.texml) {
-        results.texml.ceiling = { ...ceiling.load, server: ceiling.server };
-        results.texml.ratioToCeiling = ratio(results.texml.ours.perSecond, ceiling.load.perSecond);
-      }
-    });
+    if (runs('instances') && opts.database === 'postgres' && (await redisReachable())) {
+      results.instances = await runInstances(opts, generator, jwtSecret, largest, log, profileAs);
+      const two = results.instances.find((r) => r.instances === 2);
+      if (two?.mixed) mixed.push(two.mixed);
+    } else if (runs('instances')) {
+      log('· instances: skipped (needs PostgreSQL and Redis on this machine)');
+    }
 
-    log('· presence: offline detection and fan-out to supervisors');
-    const population: Population = { agents: 2 * settings.agentsPerCompany * 5, agentsPerCompany: settings.agentsPerCompany * 5 };
-    await generator.call('prepare', { jwtSecret, population, agentTokens: true });
-    const ttl = settings.offlineTtlMs;
-    // The fan-out opens all its supervisor sockets with one token to one company: lift the per-token socket cap and the company's subscription quota for it.
-    const presenceEnv = {
-      PRESENCE_TTL_MS: String(ttl),
-      HEARTBEAT_INTERVAL_MS: String(ttl / 2),
-      HEARTBEAT_MAX_PER_MINUTE: '1000000',
-      WS_MAX_SOCKETS_PER_SUPERVISOR_TOKEN: '10000',
-      MAX_SUBSCRIPTIONS_PER_COMPANY: '100000',
-      LOG_LEVEL: 'warn',
-    };
-    await withServer(opts, { mode: 'app', population, jwtSecret, env: presenceEnv }, async (_server, url) => {
-      results.offline = await generator.call('offline', { url, company: 0, agents: settings.offlineAgents, ttlMs: ttl });
-      results.fanout = await generator.call('fanout', {
-        url,
-        company: 1,
-        subscribers: settings.fanoutSubscribers,
-        triggers: settings.fanoutTriggers,
+    if (runs('presence')) {
+      log('· presence: offline detection and fan-out to supervisors');
+      const population: Population = { agents: 4 * settings.agentsPerCompany * 5, agentsPerCompany: settings.agentsPerCompany * 5 };
+      await generator.call('prepare', { jwtSecret, population, agentTokens: true });
+      const ttl = settings.offlineTtlMs;
+      // The fan-out opens all its supervisor sockets with one token to one company: lift the per-token socket cap and the company's subscription quota for it.
+      const presenceEnv = {
+        PRESENCE_TTL_MS: String(ttl),
+        HEARTBEAT_INTERVAL_MS: String(ttl / 2),
+        HEARTBEAT_MAX_PER_MINUTE: '1000000',
+        WS_MAX_SOCKETS_PER_SUPERVISOR_TOKEN: '10000',
+        MAX_SUBSCRIPTIONS_PER_COMPANY: '100000',
+        LOG_LEVEL: 'warn',
+      };
+      await withServer(opts, { mode: 'app', population, jwtSecret, env: presenceEnv }, async (_server, url) => {
+        results.offline = await generator.call('offline', { url, company: 0, agents: settings.offlineAgents, ttlMs: ttl });
+        for (const [k, subscribers] of settings.fanoutSubscribers.entries()) {
+          log(`· presence: fan-out to ${subscribers} supervisors`);
+          fanouts.push(await generator.call('fanout', { url, company: 1 + k, subscribers, triggers: settings.fanoutTriggers }));
+        }
+        results.fanout = fanouts[0] ?? null;
       });
-    });
+    }
 
-    // The calls' heartbeat pace: a share of what graphql-ws heartbeats reached above (busy, not saturated).
-    const wsMeasured = results.heartbeats.find((h) => h.design === 'ours' && h.transport === 'ws' && h.agents === largest)?.perSecond ?? 0;
-    const callsHeartbeats = Math.max(10, Math.round((settings.calls.heartbeatShare * wsMeasured) / 10) * 10);
-    log(`· calls: whole simulated calls while ${callsHeartbeats} heartbeats/s flow`);
-    results.calls = await runCalls(opts, generator, jwtSecret, profileAs, callsHeartbeats);
+    if (runs('calls')) {
+      // The calls' heartbeat pace: a share of what graphql-ws heartbeats reached above (busy, not saturated).
+      const wsMeasured =
+        results.heartbeats.find((h) => h.design === 'ours' && h.transport === 'ws' && h.agents === largest)?.perSecond ?? 0;
+      const callsHeartbeats = Math.max(10, Math.round((settings.calls.heartbeatShare * wsMeasured) / 10) * 10);
+      log(`· calls: whole simulated calls while ${callsHeartbeats} heartbeats/s flow`);
+      results.calls = await runCalls(opts, generator, jwtSecret, profileAs, callsHeartbeats);
+    }
   } finally {
     await generator.call('stop').catch(() => {});
     await generator.stop();
   }
   results.machine.loadAverage.atEnd = loadAverage();
   return results;
+}
+
+/**
+ * The real day (settings.mixed): every agent live, `sockets` of them heartbeating over graphql-ws at
+ * `heartbeatsPerSecond` in all, and voice webhooks at `callsPerSecond`, both open loop, on `urls`.
+ */
+async function mixedRow(
+  settings: BenchSettings,
+  generator: Peer,
+  servers: Peer[],
+  urls: string[],
+  mode: MixedRow['mode'],
+  population: Population,
+  profileAs: string | undefined,
+): Promise<MixedRow> {
+  const m = settings.mixed;
+  const sockets = Math.min(population.agents, m.sockets);
+  await generator.call('openMixedSockets', { urls, sockets });
+  try {
+    const run = await measured(
+      servers,
+      () =>
+        generator.call<MixedLoad>('mixed', {
+          urls,
+          heartbeatsPerSecond: m.heartbeatsPerSecond,
+          callsPerSecond: m.callsPerSecond,
+          durationMs: m.durationMs,
+          companies: companyCount(population),
+        }),
+      profileAs,
+    );
+    return { instances: servers.length, mode, agents: population.agents, sockets, ...run.load, server: run.server };
+  } finally {
+    await generator.call('closeMixedSockets');
+  }
+}
+
+/**
+ * Multi-instance mode (REDIS_URL), on the largest population: one instance with Redis, then two on
+ * the same Redis and database with the load split between them (graphql-ws heartbeats closed loop,
+ * then the mixed day). Compared with one instance in memory mode from the heartbeat rows.
+ */
+async function runInstances(
+  opts: BenchOptions,
+  generator: Peer,
+  jwtSecret: string,
+  agents: number,
+  log: (line: string) => void,
+  profileAs: (name: string) => string | undefined,
+): Promise<InstancesRow[]> {
+  const { settings } = opts;
+  const population: Population = { agents, agentsPerCompany: settings.agentsPerCompany };
+  await generator.call('prepare', { jwtSecret, population, agentTokens: true });
+  const redis = new Redis(REDIS_BENCH_URL, { lazyConnect: true, maxRetriesPerRequest: 1 });
+  await redis.connect();
+  const rows: InstancesRow[] = [];
+  try {
+    for (const count of [1, 2]) {
+      const prefix = `curbe-bench-${randomBytes(4).toString('hex')}`;
+      const env = { ...THROUGHPUT_ENV, REDIS_URL: REDIS_BENCH_URL, REDIS_KEY_PREFIX: prefix };
+      log(
+        `· ${count} instance${count > 1 ? 's' : ''} on Redis, ${agents} agents: warming up, heartbeats over graphql-ws${count > 1 ? ', the mixed day' : ''}`,
+      );
+      if (count > 1) repin(generator, '0,1');
+      try {
+        rows.push(
+          await withServers(opts, count, { mode: 'app', population, jwtSecret, env }, async (servers, urls) => {
+            await generator.call('warmup', { url: urls[0], urls, concurrency: settings.concurrency });
+            const before = await redisCounters(redis);
+            const ws = await measured(
+              servers,
+              () =>
+                generator.call<LoadResult>('wsHeartbeats', {
+                  url: urls[0],
+                  urls,
+                  sockets: Math.min(agents, settings.wsSockets),
+                  concurrency: settings.concurrency * count,
+                  durationMs: settings.durationMs,
+                }),
+              profileAs(`instances-${count}-ws`),
+            );
+            const after = await redisCounters(redis);
+            const count_ = Math.max(1, ws.load.count);
+            return {
+              instances: count,
+              agents,
+              heartbeats: { ...ws.load, server: ws.server, ...perOperation(ws) },
+              redisCpuUsPerHeartbeat: before && after ? Math.round(((after.cpuMs - before.cpuMs) * 1000) / count_) : null,
+              redisCommandsPerHeartbeat: before && after ? round2((after.commands - before.commands) / count_) : null,
+              mixed:
+                count > 1 ? await mixedRow(settings, generator, servers, urls, 'redis', population, profileAs('instances-2-mixed')) : null,
+            };
+          }),
+        );
+      } finally {
+        if (count > 1 && opts.pin) repin(generator, '1');
+        await dropKeys(redis, prefix);
+      }
+    }
+  } finally {
+    redis.disconnect();
+  }
+  return rows;
+}
+
+async function dropKeys(redis: Redis, prefix: string): Promise<void> {
+  let cursor = '0';
+  do {
+    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
+    cursor = next;
+    if (keys.length) await redis.del(...keys);
+  } while (cursor !== '0');
+}
+
+async function redisReachable(): Promise<boolean> {
+  const redis = new Redis(REDIS_BENCH_URL, { lazyConnect: true, connectTimeout: 2000, maxRetriesPerRequest: 0, retryStrategy: () => null });
+  try {
+    await redis.connect();
+    await redis.ping();
+    return true;
+  } catch {
+    return false;
+  } finally {
+    redis.disconnect();
+  }
 }
 
 async function postgresVersion(): Promise<string> {

@@ -3,10 +3,16 @@
  *   app      — the real service (buildApp) on a seeded database, LOG_LEVEL=warn;
  *   baseline — the seed's design: a plain node:http endpoint (standing in for Express) doing one
  *              Prisma update per heartbeat, plus the 30 s offline sweep, on the same kind of database;
- *   ceiling  — a bare node:http server answering a fixed TeXML body (what HTTP alone costs here).
- * It reports its own CPU time and database writes for a window the orchestrator marks.
+ *   ceiling  — what the transports alone cost here: a bare node:http server answering a fixed body
+ *              (TeXML on /telnyx/…, a heartbeat's JSON answer on /graphql) and a raw `ws` server on
+ *              /graphql answering each graphql-ws message with fixed frames (the acknowledgement, or
+ *              the heartbeat's `next` + `complete` with the operation's id spliced in).
+ * It reports its own CPU time, database writes, bytes allocated and GC time for a window the
+ * orchestrator marks.
  */
 import { writeFile } from 'node:fs/promises';
+import { GCProfiler } from 'node:v8';
+import { WebSocketServer } from 'ws';
 import { createServer, type Server } from 'node:http';
 import { Session } from 'node:inspector/promises';
 import { performance } from 'node:perf_hooks';
@@ -32,13 +38,24 @@ export interface StartParams {
 
 export const CEILING_TEXML =
   '<?xml version="1.0" encoding="UTF-8"?><Response><Dial timeout="25" ringTone="us"><Sip>sip:bench.ag.0@sip.telnyx.com</Sip></Dial></Response>';
+/** What the service answers the bench's heartbeat with (its `nextHeartbeatInMs`), as the ceiling's fixed answer. */
+export const CEILING_HEARTBEAT_JSON = '{"data":{"heartbeat":{"nextHeartbeatInMs":10000}}}';
 const BASELINE_SWEEP_MS = 30_000;
 
 let database: Database | null = null;
 let app: App | null = null;
 let plain: Server | null = null;
 let writes = () => 0;
-let window = { cpu: process.cpuUsage(), at: performance.now(), writes: 0, loop: performance.eventLoopUtilization() };
+let offlineTransitions = async () => 0;
+let window = {
+  cpu: process.cpuUsage(),
+  at: performance.now(),
+  writes: 0,
+  offline: 0,
+  loop: performance.eventLoopUtilization(),
+  heapUsed: 0,
+  gc: null as GCProfiler | null,
+};
 
 async function start(params: StartParams) {
   const seedStarted = performance.now();
@@ -64,6 +81,8 @@ async function start(params: StartParams) {
       database: { ...database!, prisma: counted.db },
       logger: createLogger(config.logLevel),
     });
+    const transitions = app.metrics.presenceTransitions;
+    offlineTransitions = () => transitionsTo(transitions, 'offline');
     url = await app.start(0, '127.0.0.1');
   } else {
     const counted = params.mode === 'baseline' ? countingWrites(database!.prisma) : null;
@@ -97,10 +116,38 @@ function baselineServer(db: Db): Server {
 }
 
 function ceilingServer(): Server {
-  return createServer((req, res) => {
+  const server = createServer((req, res) => {
     req.resume();
-    req.on('end', () => res.writeHead(200, { 'content-type': 'application/xml; charset=utf-8' }).end(CEILING_TEXML));
+    const graphql = req.url === '/graphql';
+    req.on('end', () =>
+      res
+        .writeHead(200, { 'content-type': graphql ? 'application/json; charset=utf-8' : 'application/xml; charset=utf-8' })
+        .end(graphql ? CEILING_HEARTBEAT_JSON : CEILING_TEXML),
+    );
   });
+  const wss = new WebSocketServer({ server, path: '/graphql' });
+  const ack = '{"type":"connection_ack"}';
+  wss.on('connection', (socket) => {
+    const raw = (socket as unknown as { _socket: import('node:net').Socket })._socket;
+    socket.on('message', (data: Buffer) => {
+      const text = data.toString();
+      if (!text.includes('"subscribe"')) return socket.send(ack);
+      // The operation's id, as any server must read it; everything else of the answer is fixed.
+      const at = text.indexOf('"id":"') + 6;
+      const id = text.slice(at, text.indexOf('"', at));
+      raw.cork(); // both frames in one write, as the service does
+      socket.send(`{"id":"${id}","type":"next","payload":${CEILING_HEARTBEAT_JSON}}`);
+      socket.send(`{"id":"${id}","type":"complete"}`);
+      process.nextTick(() => raw.uncork());
+    });
+  });
+  return server;
+}
+
+/** The presence transitions counter's series with label `to`, summed over its other labels. */
+async function transitionsTo(counter: App['metrics']['presenceTransitions'], to: string): Promise<number> {
+  const { values } = await counter.get();
+  return values.reduce((sum, v) => (v.labels.to === to ? sum + v.value : sum), 0);
 }
 
 function listen(server: Server): Promise<string> {
@@ -139,12 +186,33 @@ serve({
   /** Starts a measurement window; with `profileTo`, a V8 CPU profile of just this window is written there. */
   async mark(params: { profileTo?: string } = {}) {
     if (params.profileTo) await startProfile(params.profileTo);
-    window = { cpu: process.cpuUsage(), at: performance.now(), writes: writes(), loop: performance.eventLoopUtilization() };
+    window.gc?.stop();
+    const gc = new GCProfiler();
+    gc.start();
+    window = {
+      cpu: process.cpuUsage(),
+      at: performance.now(),
+      writes: writes(),
+      offline: await offlineTransitions(),
+      loop: performance.eventLoopUtilization(),
+      heapUsed: process.memoryUsage().heapUsed,
+      gc,
+    };
     return null;
   },
-  /** CPU share and database writes since mark(). */
+  /** CPU share, database writes, allocation and GC since mark(). */
   async measure() {
     await stopProfile();
+    const heapUsed = process.memoryUsage().heapUsed;
+    const gc = window.gc?.stop();
+    window.gc = null;
+    // Allocated = what the collections freed + what the heap grew by (v8's GC profiler: heap sizes around each GC).
+    let freed = 0;
+    let gcMs = 0;
+    for (const s of gc?.statistics ?? []) {
+      freed += s.beforeGC.heapStatistics.usedHeapSize - s.afterGC.heapStatistics.usedHeapSize;
+      gcMs += s.cost / 1000;
+    }
     const cpu = process.cpuUsage(window.cpu);
     const wallMs = performance.now() - window.at;
     const cpuMs = (cpu.user + cpu.system) / 1000;
@@ -155,6 +223,9 @@ serve({
       // Busy share of the event loop's wall time: well above cpuPercent, the process was runnable but not running (a shared core).
       loopBusyPercent: Math.round(performance.eventLoopUtilization(window.loop).utilization * 100),
       writes: writes() - window.writes,
+      allocatedBytes: Math.max(0, Math.round(freed + heapUsed - window.heapUsed)),
+      gcMs: Math.round(gcMs),
+      offlineTransitions: (await offlineTransitions()) - window.offline,
     };
   },
   /** Memory after a full collection. */

@@ -1,5 +1,5 @@
 /** The benchmark's results, as JSON (bench/results/latest.json), a console table and docs/BENCHMARKS.md. */
-import type { CallsLoadResult, LoadResult } from '../load-process.js';
+import type { CallsLoadResult, LoadResult, MixedLoad } from '../load-process.js';
 import { CALL_KINDS, type CallKind } from './calls.js';
 import type { Machine } from './machine.js';
 import type { BenchSettings } from './settings.js';
@@ -18,9 +18,41 @@ export interface HeartbeatRow {
   serverCpuPercent: number;
   generatorCpuPercent: number;
   dbWritesPer1000: number | null;
+  /** Absent in results saved before allocation was measured. */
+  cpuUsPerOp?: number;
+  allocatedBytesPerOp?: number | null;
+  gcPercent?: number | null;
 }
 
-type ServerSide = { server: { cpuPercent: number; writes: number } };
+/** What one operation of a window cost the server. */
+export interface PerOperation {
+  cpuUsPerOp: number;
+  /** Bytes the server allocated per operation (v8's GC profiler: freed by collections + heap growth). */
+  allocatedBytesPerOp: number | null;
+  /** Garbage collection's share of the server's CPU time over the window. */
+  gcPercent: number | null;
+}
+
+type ServerSide = { server: ServerWindow };
+
+/** The real day: heartbeats and voice webhooks together, open loop, on one instance (memory) or two (Redis). */
+export interface MixedRow extends MixedLoad {
+  instances: number;
+  mode: 'memory' | 'redis';
+  agents: number;
+  sockets: number;
+  server: ServerWindow;
+}
+
+/** Multi-instance mode: graphql-ws heartbeats closed loop on `instances` processes sharing Redis. */
+export interface InstancesRow {
+  instances: number;
+  agents: number;
+  heartbeats: LoadResult & ServerSide & PerOperation;
+  redisCpuUsPerHeartbeat: number | null;
+  redisCommandsPerHeartbeat: number | null;
+  mixed: MixedRow | null;
+}
 
 /** What the server process reports for a measured window. */
 export interface ServerWindow {
@@ -30,6 +62,11 @@ export interface ServerWindow {
   /** Event-loop utilization over the window (absent in results saved before it was measured). */
   loopBusyPercent?: number;
   writes: number;
+  /** Absent in results saved before they were measured. */
+  allocatedBytes?: number;
+  gcMs?: number;
+  /** Online → offline transitions the service published over the window. */
+  offlineTransitions?: number;
 }
 
 /** The calls scenario: calls and heartbeats together, and the same heartbeats alone for comparison. */
@@ -52,17 +89,36 @@ export interface BenchResults {
   machine: Machine;
   heartbeats: HeartbeatRow[];
   memory: { agents: number; liveAgents: number | null; heapBytesPerAgent: number; rssBytesPerAgent: number }[];
-  warmup: { agents: number; seedMs: number; perSecond: number; errors: number; dbWritesPer1000: number }[];
-  texml: {
-    companies: number;
+  warmup: {
     agents: number;
-    ours: LoadResult & ServerSide;
-    ceiling: (LoadResult & ServerSide) | null;
-    ratioToCeiling: number | null;
+    seedMs: number;
+    perSecond: number;
+    errors: number;
     dbWritesPer1000: number;
-  } | null;
+    durationMs?: number;
+    /** First heartbeats answered in each second after the start (a cold start). */
+    perSecondBuckets?: number[];
+  }[];
+  texml:
+    | ({
+        companies: number;
+        agents: number;
+        ours: LoadResult & ServerSide;
+        ceiling: (LoadResult & ServerSide) | null;
+        ratioToCeiling: number | null;
+        dbWritesPer1000: number;
+      } & Partial<PerOperation>)
+    | null;
   offline: (LoadResult & { ttlMs: number; overshootMs: LatencySummary }) | null;
+  /** The first fan-out row (kept for results saved before there were several). */
   fanout: LoadResult | null;
+  fanouts?: LoadResult[];
+  /** The bare transports with fixed answers, on the same generator. */
+  ceilings?: { texml: LoadResult & ServerSide; httpHeartbeat: LoadResult & ServerSide; wsHeartbeat: LoadResult & ServerSide } | null;
+  /** TeXML decisions open loop at a share of the ceiling's rate. */
+  texmlOpen?: (LoadResult & ServerSide & { targetPerSecond: number; share: number }) | null;
+  mixed?: MixedRow[];
+  instances?: InstancesRow[];
   /** Absent in results saved before the calls scenario existed. */
   calls?: CallsRow | null;
 }
@@ -87,7 +143,21 @@ function table(header: string[], rows: (string | number)[][]): string {
 
 function heartbeatTable(r: BenchResults): string {
   return table(
-    ['agents', 'design', 'transport', 'heartbeats/s', 'p50 ms', 'p99 ms', 'errors', 'server CPU', 'generator CPU', 'DB writes / 1,000 hb'],
+    [
+      'agents',
+      'design',
+      'transport',
+      'heartbeats/s',
+      'p50 ms',
+      'p99 ms',
+      'errors',
+      'server CPU',
+      'generator CPU',
+      'DB writes / 1,000 hb',
+      'server CPU µs / hb',
+      'allocated bytes / hb',
+      'GC share of CPU',
+    ],
     r.heartbeats.map((h) => [
       n(h.agents),
       h.design === 'ours' ? 'ours' : 'seed (1 UPDATE/hb)',
@@ -99,6 +169,9 @@ function heartbeatTable(r: BenchResults): string {
       `${h.serverCpuPercent}%`,
       `${h.generatorCpuPercent}%`,
       n(h.dbWritesPer1000),
+      n(h.cpuUsPerOp),
+      n(h.allocatedBytesPerOp),
+      h.gcPercent == null ? '–' : `${h.gcPercent}%`,
     ]),
   );
 }
@@ -122,6 +195,11 @@ function summaryRows(r: BenchResults): (string | number)[][] {
         `${n(t.ceiling.perSecond)} (${t.ceiling.latencyMs.p50} / ${t.ceiling.latencyMs.p99})`,
       ]);
     rows.push(['TeXML decisions vs the ceiling', x(t.ratioToCeiling)]);
+    if (t.cpuUsPerOp != null)
+      rows.push([
+        'server per TeXML decision: CPU µs / allocated bytes / GC share',
+        `${n(t.cpuUsPerOp)} / ${n(t.allocatedBytesPerOp)} / ${t.gcPercent ?? '–'}%`,
+      ]);
     rows.push([
       'calls that rang agents / DB writes per 1,000 decisions',
       `${n(t.ours.notes?.rang)} of ${n(t.ours.count)} / ${n(t.dbWritesPer1000)}`,
@@ -137,20 +215,234 @@ function summaryRows(r: BenchResults): (string | number)[][] {
       `${r.offline.overshootMs.p50} / ${r.offline.overshootMs.p99} / ${r.offline.overshootMs.max}`,
     ]);
   }
-  if (r.fanout) {
+  for (const f of r.fanouts?.length ? r.fanouts : r.fanout ? [r.fanout] : []) {
     rows.push([
-      `fan-out: heartbeat → ${n(r.fanout.notes?.subscribers)} supervisors (p50 / p99 / max ms)`,
-      `${r.fanout.latencyMs.p50} / ${r.fanout.latencyMs.p99} / ${r.fanout.latencyMs.max} (${n(r.fanout.latencyMs.count)} deliveries, ${r.fanout.errors} missed)`,
+      `fan-out: heartbeat → ${n(f.notes?.subscribers)} supervisors (p50 / p99 / max ms)`,
+      `${f.latencyMs.p50} / ${f.latencyMs.p99} / ${f.latencyMs.max} (${n(f.latencyMs.count)} deliveries, ${f.errors} missed)`,
     ]);
   }
   for (const m of r.memory)
     rows.push([`memory per live agent, ${n(m.agents)} agents (heap / RSS bytes)`, `${n(m.heapBytesPerAgent)} / ${n(m.rssBytesPerAgent)}`]);
   for (const w of r.warmup)
     rows.push([
-      `seed ${n(w.agents)} agents / first heartbeat of each (cold directory)`,
-      `${n(w.seedMs)} ms / ${n(w.perSecond)} hb/s, ${n(w.dbWritesPer1000)} DB writes per 1,000`,
+      `seed ${n(w.agents)} agents / first heartbeat of each, from the start (cold start)`,
+      `${n(w.seedMs)} ms / ${n(w.perSecond)} hb/s${w.durationMs ? ` (all answered ${n(w.durationMs)} ms after the start; full speed from second ${fullSpeedAt(w.perSecondBuckets) ?? '–'})` : ''}, ${n(w.dbWritesPer1000)} DB writes per 1,000`,
     ]);
   return rows;
+}
+
+/**
+ * The second (0-based, counted from the start) from which every full second of a cold start ran at
+ * ≥ 80% of its best second: when the service reached full speed. Null without buckets.
+ */
+export function fullSpeedAt(buckets: number[] | undefined): number | null {
+  if (!buckets?.length) return null;
+  const full = buckets.length > 1 ? buckets.slice(0, -1) : buckets; // the last second is partial
+  const best = Math.max(...full);
+  let from = 0;
+  full.forEach((count, second) => {
+    if (count < 0.8 * best) from = second + 1;
+  });
+  return Math.min(from, full.length - 1);
+}
+
+const lat = (l: LatencySummary) => `${l.p50} / ${l.p99} / ${l.max}`;
+
+/** The bare transports and what ours does against them. */
+function ceilingRows(r: BenchResults): (string | number)[][] {
+  const c = r.ceilings;
+  if (!c) return [];
+  const largest = Math.max(0, ...r.heartbeats.map((h) => h.agents));
+  const ours = (transport: 'http' | 'ws') =>
+    r.heartbeats.find((h) => h.design === 'ours' && h.transport === transport && h.agents === largest)?.perSecond;
+  return [
+    [
+      'raw `ws` server, fixed graphql-ws frames: heartbeats/s (p50 / p99 ms)',
+      `${n(c.wsHeartbeat.perSecond)} (${c.wsHeartbeat.latencyMs.p50} / ${c.wsHeartbeat.latencyMs.p99})`,
+    ],
+    ['heartbeats over graphql-ws vs the raw ws ceiling', x(ratio(ours('ws'), c.wsHeartbeat.perSecond))],
+    [
+      'bare node:http, fixed heartbeat answer: req/s (p50 / p99 ms)',
+      `${n(c.httpHeartbeat.perSecond)} (${c.httpHeartbeat.latencyMs.p50} / ${c.httpHeartbeat.latencyMs.p99})`,
+    ],
+    ['heartbeats over HTTP vs the bare node:http ceiling', x(ratio(ours('http'), c.httpHeartbeat.perSecond))],
+  ];
+}
+
+function mixedTable(r: BenchResults): string {
+  if (!r.mixed?.length) return '';
+  return table(
+    [
+      'instances',
+      'agents / sockets',
+      'heartbeats/s (target)',
+      'heartbeat p50 / p99 / max ms',
+      'TeXML/s (target)',
+      'TeXML p50 / p99 / max ms',
+      'errors (hb / TeXML)',
+      'offline transitions',
+      'server CPU',
+      'GC share',
+      'generator CPU / loop delay p99 ms',
+    ],
+    r.mixed.map((m) => [
+      `${m.instances} (${m.mode === 'redis' ? 'Redis' : 'memory'})`,
+      `${n(m.agents)} / ${n(m.sockets)}`,
+      `${n(m.heartbeats.perSecond)} (${n(m.heartbeats.notes?.targetPerSecond)})`,
+      lat(m.heartbeats.latencyMs),
+      `${n(m.texml.perSecond)} (${n(m.texml.notes?.targetPerSecond)})`,
+      lat(m.texml.latencyMs),
+      `${n(m.heartbeats.errors)} / ${n(m.texml.errors)}`,
+      n(m.server.offlineTransitions),
+      `${m.server.cpuPercent}%`,
+      m.server.gcMs == null ? '–' : `${Math.round((m.server.gcMs / Math.max(1, m.server.cpuMs)) * 100)}%`,
+      `${m.generatorCpuPercent}% / ${m.generatorLoopDelayMs?.p99 ?? '–'}`,
+    ]),
+  );
+}
+
+function instancesTable(r: BenchResults): string {
+  const memory = r.heartbeats.find(
+    (h) => h.design === 'ours' && h.transport === 'ws' && h.agents === Math.max(0, ...r.heartbeats.map((x) => x.agents)),
+  );
+  if (!r.instances?.length) return '';
+  const rows: (string | number)[][] = [];
+  if (memory)
+    rows.push([
+      '1, memory',
+      n(memory.perSecond),
+      `${memory.p50Ms} / ${memory.p99Ms}`,
+      n(memory.errors),
+      `${memory.serverCpuPercent}%`,
+      n(memory.cpuUsPerOp),
+      '–',
+      '–',
+      '1×',
+    ]);
+  for (const i of r.instances) {
+    const h = i.heartbeats;
+    rows.push([
+      `${i.instances}, Redis`,
+      n(h.perSecond),
+      `${h.latencyMs.p50} / ${h.latencyMs.p99}`,
+      n(h.errors),
+      `${h.server.cpuPercent}%`,
+      n(h.cpuUsPerOp),
+      n(i.redisCpuUsPerHeartbeat),
+      n(i.redisCommandsPerHeartbeat),
+      x(ratio(h.perSecond, memory?.perSecond)),
+    ]);
+  }
+  return table(
+    [
+      'instances',
+      'heartbeats/s (graphql-ws, closed loop)',
+      'p50 / p99 ms',
+      'errors',
+      'server CPU (all instances)',
+      'server CPU µs / hb',
+      'Redis CPU µs / hb',
+      'Redis commands / hb',
+      'vs one instance in memory',
+    ],
+    rows,
+  );
+}
+
+/** Issue 14's goals against this run's figures. */
+export function goalsTable(r: BenchResults): string {
+  const rows: string[][] = [];
+  const verdict = (ok: boolean | null) => (ok == null ? 'not measured' : ok ? 'met' : 'NOT met');
+  const le = (v: number | null | undefined, limit: number) => (v == null || Number.isNaN(v) ? null : v <= limit);
+  const ge = (v: number | null | undefined, limit: number) => (v == null || Number.isNaN(v) ? null : v >= limit);
+  const largest = Math.max(0, ...r.heartbeats.map((h) => h.agents));
+  const ours = (t: 'http' | 'ws') => r.heartbeats.find((h) => h.design === 'ours' && h.transport === t && h.agents === largest);
+  const mixedOne = r.mixed?.find((m) => m.instances === 1);
+  const mixedTwo = r.mixed?.find((m) => m.instances === 2);
+  const mixedOk = (m: MixedRow | undefined) =>
+    m
+      ? m.texml.latencyMs.p99 <= 10 &&
+        m.heartbeats.latencyMs.p99 <= 50 &&
+        m.heartbeats.errors + m.texml.errors === 0 &&
+        (m.server.offlineTransitions ?? 0) === 0
+      : null;
+  const mixedText = (m: MixedRow | undefined) =>
+    m
+      ? `TeXML p99 ${m.texml.latencyMs.p99} ms, heartbeat p99 ${m.heartbeats.latencyMs.p99} ms at ${n(m.heartbeats.perSecond)} hb/s + ${n(m.texml.perSecond)} calls/s; ${m.heartbeats.errors + m.texml.errors} errors, ${n(m.server.offlineTransitions)} offline transitions`
+      : '–';
+  rows.push([
+    '1. mixed day, one instance',
+    'TeXML p99 ≤ 10 ms, heartbeat p99 ≤ 50 ms, 0 errors, 0 offline',
+    mixedText(mixedOne),
+    verdict(mixedOk(mixedOne)),
+  ]);
+  const redisOne = r.instances?.find((i) => i.instances === 1);
+  const redisTwo = r.instances?.find((i) => i.instances === 2);
+  const scale = ratio(redisTwo?.heartbeats.perSecond, ours('ws')?.perSecond);
+  rows.push(['2a. two instances (Redis) vs one (memory)', '≥ 1.6× heartbeats', x(scale), verdict(ge(scale, 1.6))]);
+  const redisCost = ratio(redisOne?.heartbeats.cpuUsPerOp, ours('ws')?.cpuUsPerOp);
+  rows.push(['2b. CPU per heartbeat, Redis vs memory (one instance)', '≤ 1.2×', x(redisCost), verdict(le(redisCost, 1.2))]);
+  rows.push(['2c. mixed day, two instances', 'as 1.', mixedText(mixedTwo), verdict(mixedOk(mixedTwo))]);
+  const wsRatio = ratio(ours('ws')?.perSecond, r.ceilings?.wsHeartbeat.perSecond);
+  rows.push(['3. graphql-ws heartbeats vs raw ws', '≥ 0.4×', x(wsRatio), verdict(ge(wsRatio, 0.4))]);
+  const httpRatio = ratio(ours('http')?.perSecond, r.ceilings?.httpHeartbeat.perSecond);
+  rows.push(['4. HTTP heartbeats vs bare node:http', '≥ 0.4×', x(httpRatio), verdict(ge(httpRatio, 0.4))]);
+  rows.push([
+    '5a. TeXML decisions vs bare node:http',
+    '≥ 0.5×',
+    x(r.texml?.ratioToCeiling ?? null),
+    verdict(ge(r.texml?.ratioToCeiling, 0.5)),
+  ]);
+  const open = r.texmlOpen;
+  rows.push([
+    '5b. TeXML open loop at 50% of the ceiling',
+    'p99 ≤ 5 ms',
+    open ? `p99 ${open.latencyMs.p99} ms at ${n(open.perSecond)}/s (target ${n(open.targetPerSecond)}/s), ${open.errors} errors` : '–',
+    verdict(open ? open.latencyMs.p99 <= 5 && open.errors === 0 : null),
+  ]);
+  const fan = (size: number) => r.fanouts?.find((f) => f.notes?.subscribers === size);
+  for (const [size, limit] of [
+    [1_000, 50],
+    [10_000, 500],
+  ] as const) {
+    const f = fan(size);
+    rows.push([
+      `6. fan-out to ${n(size)} supervisors`,
+      `p99 ≤ ${limit} ms`,
+      f ? `p99 ${f.latencyMs.p99} ms, ${f.errors} missed` : '–',
+      verdict(f ? f.latencyMs.p99 <= limit && f.errors === 0 : null),
+    ]);
+  }
+  const cold = r.warmup.find((w) => w.agents === largest);
+  const coldAt = fullSpeedAt(cold?.perSecondBuckets);
+  rows.push([
+    `7. cold start, ${n(largest)} agents' first heartbeats from the start`,
+    'full speed within 10 s',
+    cold ? `full speed from second ${coldAt ?? '–'}; all ${n(largest)} answered in ${n(cold.durationMs)} ms (${n(cold.perSecond)}/s)` : '–',
+    verdict(coldAt == null ? null : coldAt < 10),
+  ]);
+  const memory = r.memory.find((m) => m.agents === largest);
+  rows.push([
+    '8a. heap per live agent',
+    '≤ 1,600 bytes',
+    memory ? `${n(memory.heapBytesPerAgent)} bytes` : '–',
+    verdict(le(memory?.heapBytesPerAgent, 1600)),
+  ]);
+  rows.push([
+    '8b. offline detection beyond the TTL',
+    'p99 ≤ 50 ms',
+    r.offline ? `p99 ${r.offline.overshootMs.p99} ms, ${r.offline.errors} missed` : '–',
+    verdict(r.offline ? r.offline.overshootMs.p99 <= 50 && r.offline.errors === 0 : null),
+  ]);
+  const steady = r.heartbeats.filter((h) => h.design === 'ours');
+  const writes = Math.max(0, ...steady.map((h) => h.dbWritesPer1000 ?? 0));
+  rows.push([
+    '8c. DB writes per steady-state heartbeat',
+    '0 (batched last-seen only)',
+    `${writes} per 1,000 at most`,
+    verdict(steady.length ? writes < 1 : null),
+  ]);
+  return table(['goal', 'target', 'measured', 'verdict'], rows);
 }
 
 const KIND_WORDS: Record<CallKind, string> = {
@@ -251,12 +543,18 @@ function machineLine(r: BenchResults): string {
 
 export function renderTable(r: BenchResults): string {
   const calls = callsSection(r);
+  const mixed = mixedTable(r);
+  const instances = instancesTable(r);
   return [
     `\n${machineLine(r)}\n`,
     heartbeatTable(r),
     '',
-    table(['scenario', 'result'], summaryRows(r)),
+    table(['scenario', 'result'], [...ceilingRows(r), ...summaryRows(r)]),
+    ...(mixed ? ['', mixed] : []),
+    ...(instances ? ['', instances] : []),
     ...(calls ? ['', calls] : []),
+    '',
+    goalsTable(r),
     '',
     goalVerdict(r),
   ].join('\n');
@@ -273,6 +571,10 @@ re-run the benchmark; hand-written analysis lives in \`bench/notes.md\` and is a
 
 ${goalVerdict(r)}
 
+## Goals of the performance round two (issue 14)
+
+${goalsTable(r)}
+
 ## Heartbeats
 
 Closed loop: ${s.concurrency} requests in flight for ${s.durationMs / 1000} s per row, each heartbeat from the
@@ -285,8 +587,34 @@ ${heartbeatTable(r)}
 
 ## Everything else
 
-${table(['scenario', 'result'], summaryRows(r))}
+${table(['scenario', 'result'], [...ceilingRows(r), ...summaryRows(r)])}
+${
+  r.mixed?.length
+    ? `
+## The mixed day (open loop)
 
+Heartbeats over graphql-ws and inbound calls' voice webhooks at fixed rates together, every latency from when
+the request was due (a stall shows, it is not hidden by sending less). Every agent of the population is live
+(one HTTP heartbeat each first); the first ${n(s.mixed?.sockets)} agents' sockets carry the heartbeats, ${n(s.mixed ? s.mixed.heartbeatsPerSecond / Math.max(1, s.mixed.sockets) : null)} a second each:
+100k softphones at their 10 s cadence would be 100k sockets, past this machine's limit of 20,000 open files per
+process. Offline transitions must be 0: no live agent may drop out while the service is busy.
+
+${mixedTable(r)}
+`
+    : ''
+}${
+  r.instances?.length
+    ? `
+## Several instances (REDIS_URL)
+
+Graphql-ws heartbeats, closed loop (${s.concurrency} in flight per instance), the sockets spread over the instances as a load
+balancer would; one instance pinned to its core, two left to the scheduler with the generator sharing both cores.
+Redis's CPU and commands are read from its INFO before and after the window.
+
+${instancesTable(r)}
+`
+    : ''
+}
 ${
   r.calls
     ? `## Whole calls
@@ -317,7 +645,7 @@ ${callsSection(r)}
 - Offline detection: ${n(s.offlineAgents)} agents heartbeat once and fall silent with \`PRESENCE_TTL_MS=${s.offlineTtlMs}\`; a
   supervisor's graphql-ws subscription times each offline event from the heartbeat's send. The seed's design
   detects offline 30–60 s after the last heartbeat (30 s TTL checked by a 30 s sweep; not measured).
-- Fan-out: ${n(s.fanoutSubscribers)} supervisor sockets subscribe to one company's \`presenceChanged\`; ${s.fanoutTriggers} agents come online one at a time;
+- Fan-out: ${(Array.isArray(s.fanoutSubscribers) ? s.fanoutSubscribers : [s.fanoutSubscribers]).map(n).join(' or ')} supervisor sockets subscribe to one company's \`presenceChanged\`; ${s.fanoutTriggers} agents come online one at a time;
   each delivery is timed from the heartbeat's send.
 ${
   s.calls && r.calls

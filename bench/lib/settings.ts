@@ -9,11 +9,28 @@ export interface BenchSettings {
   concurrency: number;
   /** graphql-ws heartbeat load: this many agent sockets (the first agents) carry it. */
   wsSockets: number;
-  fanoutSubscribers: number;
+  /** One fan-out row per size: supervisors watching one company. */
+  fanoutSubscribers: number[];
+  /** The TeXML open-loop rate, as a share of the bare node:http ceiling's closed-loop rate. */
+  texmlOpenShare: number;
+  mixed: MixedSettings;
   fanoutTriggers: number;
   offlineAgents: number;
   offlineTtlMs: number;
   calls: CallsSettings;
+}
+
+/**
+ * The real day at the largest population, open loop: every agent live; `sockets` agents' graphql-ws
+ * sockets carry `heartbeatsPerSecond` (100k agents at a softphone's 10 s cadence = 10k/s; this
+ * machine's open-file limit of 20,000 per process caps the sockets, so 10,000 sockets at 1/s carry
+ * it), with inbound calls' voice webhooks at `callsPerSecond`.
+ */
+export interface MixedSettings {
+  sockets: number;
+  heartbeatsPerSecond: number;
+  callsPerSecond: number;
+  durationMs: number;
 }
 
 /**
@@ -40,8 +57,10 @@ export function settingsFor(quick: boolean): BenchSettings {
         durationMs: 1_500,
         concurrency: 32,
         wsSockets: 100,
-        fanoutSubscribers: 100,
+        fanoutSubscribers: [100, 500],
         fanoutTriggers: 5,
+        texmlOpenShare: 0.5,
+        mixed: { sockets: 200, heartbeatsPerSecond: 1_000, callsPerSecond: 20, durationMs: 2_000 },
         offlineAgents: 20,
         offlineTtlMs: 1_000,
         calls: { perSecond: 10, durationMs: 3_000, companies: 50, voicemailCompanies: 10, heartbeatShare: 0.5 },
@@ -53,8 +72,10 @@ export function settingsFor(quick: boolean): BenchSettings {
         durationMs: 10_000,
         concurrency: 32,
         wsSockets: 2_000,
-        fanoutSubscribers: 1_000,
+        fanoutSubscribers: [1_000, 10_000],
         fanoutTriggers: 20,
+        texmlOpenShare: 0.5,
+        mixed: { sockets: 10_000, heartbeatsPerSecond: 10_000, callsPerSecond: 200, durationMs: 20_000 },
         offlineAgents: 50,
         offlineTtlMs: 2_000,
         calls: { perSecond: 50, durationMs: 20_000, companies: 500, voicemailCompanies: 100, heartbeatShare: 0.5 },

@@ -7,16 +7,23 @@ import { describe, expect, it } from 'vitest';
 import { renderMarkdown, renderTable } from '../../bench/lib/report.js';
 import { settingsFor } from '../../bench/lib/settings.js';
 import { runBench } from '../../bench/run.js';
+import { redisAvailable } from '../support/redis.js';
+
+/** 40 agents, windows of 0.3 s; the mixed day 0.5 s of 100 heartbeats/s over 10 sockets and 20 calls/s. */
+const TINY = {
+  ...settingsFor(true),
+  sizes: [40],
+  durationMs: 300,
+  concurrency: 4,
+  wsSockets: 4,
+  mixed: { sockets: 10, heartbeatsPerSecond: 100, callsPerSecond: 20, durationMs: 500 },
+};
 
 describe('npm run bench, at a tiny size', () => {
-  it('runs every scenario end to end and renders the report', { timeout: 300_000 }, async () => {
+  it('runs every scenario end to end and renders the report', { timeout: 600_000 }, async () => {
     const settings = {
-      ...settingsFor(true),
-      sizes: [40],
-      durationMs: 300,
-      concurrency: 4,
-      wsSockets: 4,
-      fanoutSubscribers: 3,
+      ...TINY,
+      fanoutSubscribers: [3, 5],
       fanoutTriggers: 2,
       offlineAgents: 3,
       offlineTtlMs: 1000,
@@ -42,6 +49,31 @@ describe('npm run bench, at a tiny size', () => {
     expect(results.offline!.latencyMs.p50).toBeGreaterThanOrEqual(900); // never before the lease could end
     expect(results.fanout).toMatchObject({ errors: 0 });
     expect(results.fanout!.latencyMs.count).toBe(3 * 2);
+    expect(results.fanouts!.map((f) => [f.notes?.subscribers, f.latencyMs.count, f.errors])).toEqual([
+      [3, 6, 0],
+      [5, 10, 0],
+    ]);
+
+    // The bare transports, on the same generator: every answer well-formed.
+    const ceilings = results.ceilings!;
+    for (const c of [ceilings.texml, ceilings.httpHeartbeat, ceilings.wsHeartbeat]) {
+      expect(c.errors).toBe(0);
+      expect(c.count).toBeGreaterThan(0);
+    }
+    // Open loop: everything due was sent and answered, timed from when it was due.
+    expect(results.texmlOpen).toMatchObject({ errors: 0, share: 0.5 });
+    expect(results.texmlOpen!.count).toBe(Math.round((results.texmlOpen!.targetPerSecond * 300) / 1000));
+    const [mixed] = results.mixed!;
+    expect(mixed).toMatchObject({ instances: 1, mode: 'memory', agents: 40, sockets: 10 });
+    expect(mixed!.heartbeats).toMatchObject({ count: 50, errors: 0 });
+    expect(mixed!.texml).toMatchObject({ count: 10, errors: 0 });
+    expect(mixed!.server.offlineTransitions).toBe(0);
+    // Allocation and GC are measured per window.
+    const ws = results.heartbeats.find((h) => h.design === 'ours' && h.transport === 'ws')!;
+    expect(ws.allocatedBytesPerOp).toBeGreaterThan(0);
+    expect(ws.cpuUsPerOp).toBeGreaterThan(0);
+    // The cold start is counted per second from the start.
+    expect(results.warmup[0]!.perSecondBuckets!.reduce((a, b) => a + b, 0)).toBe(40);
 
     const calls = results.calls!;
     expect(calls.withCalls.errorSamples).toEqual([]);
@@ -66,5 +98,26 @@ describe('npm run bench, at a tiny size', () => {
     expect(doc).toContain('TeXML decisions vs the ceiling');
     expect(doc).toContain('## Whole calls');
     expect(doc.trim().endsWith('notes')).toBe(true);
+    expect(doc.split('## Where the time goes').length, 'the notes appear once').toBe(2);
+    expect(doc).toContain('## Goals of the performance round two');
+    expect(doc).toContain('## The mixed day (open loop)');
+  });
+
+  it('measures two instances on Redis and PostgreSQL', { timeout: 600_000 }, async ({ skip }) => {
+    if (!(await redisAvailable())) skip(); // redisAvailable fails instead in CI
+    const results = await runBench({ settings: TINY, database: 'postgres', pin: false, phases: ['instances'], log: () => {} });
+
+    expect(results.instances!.map((i) => i.instances)).toEqual([1, 2]);
+    for (const i of results.instances!) {
+      expect(i.heartbeats.errors).toBe(0);
+      expect(i.heartbeats.count).toBeGreaterThan(0);
+      expect(i.redisCommandsPerHeartbeat).not.toBeNull();
+    }
+    const two = results.instances![1]!.mixed!;
+    expect(two).toMatchObject({ instances: 2, mode: 'redis' });
+    expect(two.heartbeats).toMatchObject({ count: 50, errors: 0 });
+    expect(two.texml).toMatchObject({ count: 10, errors: 0 });
+    expect(results.mixed!.map((m) => m.instances)).toEqual([2]);
+    expect(renderTable(results)).toContain('| 2, Redis |');
   });
 });
