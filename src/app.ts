@@ -51,6 +51,8 @@ export interface App {
   /** /readyz: register a check for each dependency the instance cannot serve without. */
   readiness: Readiness;
   server: Server;
+  /** graphql-ws subscriptions sharing their events: feeds, groups, members (src/graphql/shared-subscriptions.ts). */
+  sharedSubscriptions(): { feeds: number; groups: number; members: number };
   /** Listen on `port` (0 = any free port); resolves with the base URL. */
   start(port?: number, host?: string): Promise<string>;
   /** Close sockets and the server; leaves the database open for its owner to close. */
@@ -174,6 +176,7 @@ export function buildApp(deps: AppDeps): App {
     metrics,
     readiness,
     server,
+    sharedSubscriptions: () => graphqlWs.sharedSubscriptions(),
     async start(port = config.port, host = config.host) {
       const restored = await services.presence.restoreLeases();
       if (restored > 0) logger.info({ restored }, 'presence leases restored from the previous run');

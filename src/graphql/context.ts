@@ -1,5 +1,6 @@
 import type { Viewer } from '../auth/tokens.js';
 import type { Services } from '../services/index.js';
+import type { SharedDelivery } from './shared-subscriptions.js';
 
 export interface Context {
   viewer: Viewer | null;
@@ -10,4 +11,6 @@ export interface Context {
   overWebSocket?: boolean;
   /** The credential the viewer was authenticated from (SSE streams register it for revocation re-checks). */
   credential?: string | null;
+  /** graphql-ws subscriptions only: where a subscription field hands its feed (src/graphql/shared-subscriptions.ts). */
+  sharedDelivery?: SharedDelivery;
 }

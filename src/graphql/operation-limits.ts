@@ -82,14 +82,10 @@ export function operationLimitsPlugin(limits: OperationLimits): Plugin {
     return refused;
   };
 
+  const limited = limitResult(limits);
   const checkResult = ({ result, setResult }: { result: ExecutionResult; setResult: (r: ExecutionResult) => void }) => {
-    const tooLarge = result.data ? oversized(result.data, limits.maxResultNodes, limits.maxResultBytes) : null;
-    if (tooLarge) {
-      setResult({ data: null, errors: [tooLarge] });
-      return;
-    }
-    if (limits.hideSuggestions && result.errors?.some(hasSuggestion))
-      setResult({ ...result, errors: result.errors.map(withoutSuggestion) });
+    const checked = limited(result);
+    if (checked !== result) setResult(checked);
   };
 
   // The estimate coerces the variables first, so its errors can be theirs (with suggestions).
@@ -114,6 +110,19 @@ export function operationLimitsPlugin(limits: OperationLimits): Plugin {
       if (refused.length > 0) return void setResultAndStopExecution(refusal(refused));
       return { onSubscribeResult: (payload) => handleStreamOrSingleExecutionResult(payload, checkResult) };
     },
+  };
+}
+
+/**
+ * The result-size backstop and the suggestion stripping, as one result's transformation (the same
+ * result when nothing applies). Shared subscriptions (shared-subscriptions.ts) apply it once per event.
+ */
+export function limitResult(limits: OperationLimits): (result: ExecutionResult) => ExecutionResult {
+  return (result) => {
+    const tooLarge = result.data ? oversized(result.data, limits.maxResultNodes, limits.maxResultBytes) : null;
+    if (tooLarge) return { data: null, errors: [tooLarge] };
+    if (limits.hideSuggestions && result.errors?.some(hasSuggestion)) return { ...result, errors: result.errors.map(withoutSuggestion) };
+    return result;
   };
 }
 

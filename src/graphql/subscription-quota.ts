@@ -1,6 +1,7 @@
 /**
  * Live subscriptions per company, per instance, over graphql-ws and SSE alike. Each presence change
- * is executed and sent once per subscriber, so the number of subscribers a tenant holds is what its
+ * is written to every subscriber's socket (executed once per selection over graphql-ws, see
+ * shared-subscriptions.ts; once per SSE stream), so the number of subscribers a tenant holds is what its
  * own agents' changes cost every other tenant on the instance; this bounds it. A refused subscription
  * gets RATE_LIMITED before its resolver (and its snapshot) runs; the other subscriptions carry on.
  */

@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { GraphQLError } from 'graphql';
-import { createYoga } from 'graphql-yoga';
+import { createYoga, maskError } from 'graphql-yoga';
 import { credentialFrom, type Viewer } from '../auth/tokens.js';
 import { AuthRefused, type AuthGate } from '../auth/auth-gate.js';
 import { streamSessionsPlugin } from '../auth/stream-sessions.js';
@@ -14,6 +14,8 @@ import type { Config } from '../config.js';
 import type { Context } from '../graphql/context.js';
 import { schema } from '../graphql/schema.js';
 import { hardeningPlugins } from '../graphql/hardening.js';
+import { limitResult, type OperationLimits } from '../graphql/operation-limits.js';
+import type { ResultFinisher } from '../graphql/shared-subscriptions.js';
 import { observabilityPlugin } from '../graphql/observability.js';
 import { subscriptionQuotaPlugin } from '../graphql/subscription-quota.js';
 import type { Logger } from '../infra/logger.js';
@@ -22,6 +24,31 @@ import type { Services } from '../services/index.js';
 import { corsFor } from './cors.js';
 
 export type GraphqlHttp = ReturnType<typeof createGraphqlHttp>;
+
+const MASKED_ERROR_MESSAGE = 'Unexpected error.';
+
+function operationLimitsOf(config: Config): OperationLimits {
+  return { ...config.graphqlLimits, hideSuggestions: config.production };
+}
+
+/**
+ * What this Yoga's envelop pipeline does to each result of a subscription, as one function, for the
+ * shared graphql-ws delivery (src/graphql/shared-subscriptions.ts): the result limits (operation-limits
+ * plugin), then error masking (Yoga's maskedErrors, last in its plugin list, logging what it masks).
+ * Kept beside the Yoga options it mirrors; test/integration/shared-subscriptions.test.ts compares both paths.
+ */
+export function subscriptionResultFinisher(config: Config, logger: Logger): ResultFinisher {
+  const limited = limitResult(operationLimitsOf(config));
+  const mask = (error: GraphQLError): GraphQLError => {
+    const masked = maskError(error, MASKED_ERROR_MESSAGE, false) as GraphQLError;
+    if (masked !== error) logger.error({ args: [String(error)] }, 'yoga error');
+    return masked;
+  };
+  return (result) => {
+    const checked = limited(result);
+    return checked.errors ? { ...checked, errors: checked.errors.map(mask) } : checked;
+  };
+}
 
 export function createGraphqlHttp(deps: { config: Config; services: Services; metrics: Metrics; logger: Logger; gate: AuthGate }) {
   const { config, services, metrics, logger, gate } = deps;
@@ -43,7 +70,7 @@ export function createGraphqlHttp(deps: { config: Config; services: Services; me
     graphqlEndpoint: '/graphql',
     cors: corsFor(config.corsOrigins),
     plugins: [
-      ...hardeningPlugins({ introspection: !config.production, limits: { ...config.graphqlLimits, hideSuggestions: config.production } }),
+      ...hardeningPlugins({ introspection: !config.production, limits: operationLimitsOf(config) }),
       observabilityPlugin(metrics, logger),
       streamSessionsPlugin(services.sessions),
       // Last: it counts a subscription only once every earlier plugin has let it through.
@@ -52,7 +79,7 @@ export function createGraphqlHttp(deps: { config: Config; services: Services; me
     landingPage: false,
     graphiql: config.production ? false : { subscriptionsProtocol: 'WS', title: 'Curbe Voice GraphQL' },
     // GraphQLErrors (auth, validation, ours) keep their message; anything else is "Unexpected error.".
-    maskedErrors: { isDev: false },
+    maskedErrors: { isDev: false, errorMessage: MASKED_ERROR_MESSAGE },
     logging: {
       debug: (...args) => logger.debug({ args }, 'yoga'),
       info: (...args) => logger.info({ args }, 'yoga'),

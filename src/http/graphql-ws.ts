@@ -11,11 +11,13 @@ import { WebSocket, WebSocketServer } from 'ws';
 import type { AuthGate } from '../auth/auth-gate.js';
 import { graphqlWsSessions, type WsExtra } from '../auth/ws-sessions.js';
 import { GRAPHQL_LIMITS } from '../graphql/hardening.js';
+import { SubscriptionFanout } from '../graphql/shared-subscriptions.js';
 import type { Services } from '../services/index.js';
-import type { GraphqlHttp } from './graphql-http.js';
+import { subscriptionResultFinisher, type GraphqlHttp } from './graphql-http.js';
 
 export function attachGraphqlWs(deps: { server: Server; yoga: GraphqlHttp; services: Services; gate: AuthGate }): {
   close(): Promise<void>;
+  sharedSubscriptions(): ReturnType<SubscriptionFanout['stats']>;
 } {
   const { server, yoga, services, gate } = deps;
   const wss = new WebSocketServer({
@@ -26,6 +28,8 @@ export function attachGraphqlWs(deps: { server: Server; yoga: GraphqlHttp; servi
   });
   // Authentication, socket caps, expiry/revocation and ping limits: src/auth/ws-sessions.ts.
   const wsSessions = graphqlWsSessions({ services, gate });
+  // Subscriptions to the same feed share one execution and one serialisation per event (src/graphql/shared-subscriptions.ts).
+  const fanout = new SubscriptionFanout({ finish: subscriptionResultFinisher(services.config, services.logger), logger: services.logger });
   wss.on('connection', (socket) => wsSessions.watch(socket));
   const ws = useServer<Record<string, unknown> | undefined, Omit<WsExtra, 'socket' | 'request'>>(
     {
@@ -34,7 +38,7 @@ export function attachGraphqlWs(deps: { server: Server; yoga: GraphqlHttp; servi
       onConnect: (ctx) => wsSessions.onConnect(ctx),
       onClose: (ctx) => wsSessions.onClose(ctx),
       onPing: (ctx) => wsSessions.onPing(ctx),
-      onSubscribe: async (ctx, _id, payload) => {
+      onSubscribe: async (ctx, id, payload) => {
         const refused = wsSessions.operationRefused(ctx);
         if (refused) return refused;
         const {
@@ -60,7 +64,14 @@ export function attachGraphqlWs(deps: { server: Server; yoga: GraphqlHttp; servi
             operationName: payload.operationName,
             document,
             variableValues: payload.variables,
-            contextValue: await contextFactory({ extra: ctx.extra } as never),
+            contextValue: fanout.attach(await contextFactory({ extra: ctx.extra } as never), {
+              id,
+              schema,
+              document,
+              operationName: payload.operationName,
+              variableValues: payload.variables,
+              send: (frame) => sendNow(ctx.extra.socket, frame),
+            }),
             rootValue: { execute, subscribe },
           };
         } catch (err) {
@@ -71,11 +82,17 @@ export function attachGraphqlWs(deps: { server: Server; yoga: GraphqlHttp; servi
     wss,
   );
   return {
+    sharedSubscriptions: () => fanout.stats(),
     async close() {
       await ws.dispose();
       wss.close();
     },
   };
+}
+
+/** A shared subscription's frame leaves at once, uncorked: the first sockets need not wait for the last. */
+function sendNow(socket: WebSocket, frame: string): void {
+  if (socket.readyState === WebSocket.OPEN) Reflect.apply(WebSocket.prototype.send, socket, [frame]);
 }
 
 /**

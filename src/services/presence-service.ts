@@ -3,11 +3,11 @@
  * from the directory. Heartbeats touch only memory; the database sees a write on transitions and at
  * most once a minute per agent (last-seen), and on status changes.
  */
-import { Repeater } from 'graphql-yoga';
 import type { Clock } from '../domain/clock.js';
 import type { AgentStatus } from '../domain/routing.js';
 import type { Db } from '../infra/db.js';
 import type { Logger } from '../infra/logger.js';
+import { sourceOf, streamOf, type SharedFeed } from '../infra/feed.js';
 import type { PubSub } from './topics.js';
 import type { AgentPresence, PresenceEvent } from './presence-events.js';
 import {
@@ -153,25 +153,27 @@ export class PresenceService {
   }
 
   /**
-   * The current state of every agent, then live transitions. The live subscription starts before the
-   * snapshot is read, so no transition can fall between the two.
+   * The current state of every agent, then live transitions (a feed: src/infra/feed.ts). The live
+   * source starts before the snapshot is read, so no transition can fall between the two; across
+   * instances the snapshot waits until Redis confirms the SUBSCRIBE.
    */
+  feed(company: DirectoryCompany): SharedFeed<PresenceEvent> {
+    return {
+      key: `presence:changed:${company.id}`,
+      open: (emit) =>
+        sourceOf(this.deps.pubsub.subscribe('presence:changed', company.id), emit, () =>
+          this.deps.subscribed?.('presence:changed', company.id),
+        ),
+      initial: () => {
+        const at = new Date(this.deps.clock.now());
+        return this.presenceOf(company).map((presence): PresenceEvent => ({ at, cause: 'snapshot', snapshot: true, presence }));
+      },
+    };
+  }
+
+  /** The feed as one subscriber's stream. */
   subscribe(company: DirectoryCompany): AsyncIterable<PresenceEvent> {
-    const source = this.deps.pubsub.subscribe('presence:changed', company.id);
-    return new Repeater<PresenceEvent>(async (push, stop) => {
-      const live = source[Symbol.asyncIterator]();
-      let pending = live.next(); // starts listening before the snapshot is read
-      void stop.then(() => live.return?.()); // ends the pending next() when the subscriber leaves
-      // Across instances the listening starts once Redis confirms the SUBSCRIBE; only then is the snapshot safe.
-      await this.deps.subscribed?.('presence:changed', company.id);
-      const at = new Date(this.deps.clock.now());
-      for (const presence of this.presenceOf(company)) await push({ at, cause: 'snapshot', snapshot: true, presence });
-      for (let result = await pending; !result.done; result = await pending) {
-        await push(result.value);
-        pending = live.next();
-      }
-      stop();
-    });
+    return streamOf(this.feed(company));
   }
 
   /**

@@ -3,7 +3,6 @@
  * pushes a fresh figure to supervisors whenever an agent's presence or a call changes (coalesced, so
  * a burst of heartbeats or a busy minute costs one computation per interval, not one per event).
  */
-import { Repeater } from 'graphql-yoga';
 import { LRUCache } from 'lru-cache';
 import { startOfLocalDay } from '../domain/business-hours.js';
 import type { Clock } from '../domain/clock.js';
@@ -11,6 +10,7 @@ import { ENDED_SESSION_RETENTION_MS } from '../calls/call-sessions.js';
 import { companyStats, type CompanyStats, type LoggedCall } from '../domain/stats.js';
 import type { Db } from '../infra/db.js';
 import type { Logger } from '../infra/logger.js';
+import { sourceOf, streamOf, type FeedSource, type SharedFeed } from '../infra/feed.js';
 import type { PubSub } from './topics.js';
 import type { CallService } from './call-service.js';
 import type { Directory, DirectoryCompany } from './directory.js';
@@ -94,29 +94,46 @@ export class StatsService {
     return rows;
   }
 
-  /** The figures now, then again after every change (at most every STATS_PUSH_INTERVAL_MS). */
+  /**
+   * The figures now, then again after every change (a feed: src/infra/feed.ts). The live figures are
+   * computed once per company and interval, however many supervisors watch.
+   */
+  feed(companyId: string): SharedFeed<CompanyStatsView> {
+    return {
+      key: `stats:${companyId}`,
+      open: (emit) => this.liveFigures(companyId, emit),
+      initial: async () => {
+        try {
+          const company = await this.deps.directory.company(companyId);
+          return company ? [await this.stats(company)] : [];
+        } catch (err) {
+          this.deps.logger.warn({ err, companyId }, 'could not compute live statistics');
+          return [];
+        }
+      },
+    };
+  }
+
+  /** The feed as one subscriber's stream. */
   subscribe(companyId: string): AsyncIterable<CompanyStatsView> {
+    return streamOf(this.feed(companyId));
+  }
+
+  /** Fresh figures after every presence or call change, at most every STATS_PUSH_INTERVAL_MS. */
+  private liveFigures(companyId: string, emit: (stats: CompanyStatsView) => void): FeedSource {
     const { pubsub, clock } = this.deps;
-    return new Repeater<CompanyStatsView>(async (push, stop) => {
-      let dirty = true;
-      let wake: (() => void) | undefined;
-      const mark = () => {
-        dirty = true;
-        wake?.();
-      };
-      const listeners = [pubsub.subscribe('presence:changed', companyId), pubsub.subscribe('calls:changed', companyId)].map((source) => {
-        const it = source[Symbol.asyncIterator]();
-        void (async () => {
-          for (let r = await it.next(); !r.done; r = await it.next()) mark();
-        })().catch(() => undefined);
-        return it;
-      });
-      let stopped = false;
-      void stop.then(() => {
-        stopped = true;
-        for (const it of listeners) void it.return?.();
-        wake?.();
-      });
+    let dirty = false;
+    let stopped = false;
+    let wake: (() => void) | undefined;
+    const mark = () => {
+      dirty = true;
+      wake?.();
+    };
+    const sources = [
+      sourceOf(pubsub.subscribe('presence:changed', companyId), mark),
+      sourceOf(pubsub.subscribe('calls:changed', companyId), mark),
+    ];
+    void (async () => {
       while (!stopped) {
         if (!dirty) await new Promise<void>((resolve) => (wake = resolve));
         wake = undefined;
@@ -124,12 +141,20 @@ export class StatsService {
         dirty = false;
         try {
           const company = await this.deps.directory.company(companyId);
-          if (company) await push(await this.stats(company));
+          if (company && !stopped) emit(await this.stats(company));
         } catch (err) {
           this.deps.logger.warn({ err, companyId }, 'could not compute live statistics');
         }
         await new Promise<void>((resolve) => clock.setTimer(clock.now() + STATS_PUSH_INTERVAL_MS, resolve));
       }
-    });
+    })();
+    return {
+      ready: Promise.resolve(),
+      close() {
+        stopped = true;
+        for (const source of sources) source.close();
+        wake?.();
+      },
+    };
   }
 }

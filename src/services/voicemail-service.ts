@@ -7,6 +7,7 @@ import type { Voicemail } from '../generated/prisma/client.js';
 import { uniqueViolation } from '../infra/db-errors.js';
 import type { Db } from '../infra/db.js';
 import type { Logger } from '../infra/logger.js';
+import { sourceOf, type SharedFeed } from '../infra/feed.js';
 import type { PubSub } from './topics.js';
 import { VoicemailOutbox } from './voicemail-outbox.js';
 
@@ -50,6 +51,14 @@ export class VoicemailService {
       }
       throw err;
     }
+  }
+
+  /** Voicemails as they are stored, for the company's subscribers (no snapshot: the list query has them). */
+  feed(companyId: string): SharedFeed<Voicemail> {
+    return {
+      key: `voicemail:received:${companyId}`,
+      open: (emit) => sourceOf(this.deps.pubsub.subscribe('voicemail:received', companyId), emit),
+    };
   }
 
   list(companyId: string, first: number): Promise<Voicemail[]> {

@@ -3,6 +3,7 @@ import { builder } from '../builder.js';
 import type { AgentPresence, PresenceEvent } from '../../services/presence-service.js';
 import { ForbiddenError } from '../../services/errors.js';
 import { requireCompany } from './common.js';
+import { deliver } from '../shared-subscriptions.js';
 import { costOfFirst, firstArg, firstOf, LIST_BOUNDS } from '../list-bounds.js';
 
 export const AgentStatusEnum = builder.enumType('AgentStatus', {
@@ -123,7 +124,7 @@ builder.subscriptionField('presenceChanged', (t) =>
     description: 'Every agent once (snapshot: true), then one event per transition.',
     args: { companyId: t.arg.id({ required: true }) },
     authScopes: (_root, args) => ({ supervisorOf: String(args.companyId) }),
-    subscribe: async (_root, args, ctx) => ctx.services.presence.subscribe(await requireCompany(ctx, String(args.companyId))),
+    subscribe: async (_root, args, ctx) => deliver(ctx, ctx.services.presence.feed(await requireCompany(ctx, String(args.companyId)))),
     resolve: (event) => event,
   }),
 );

@@ -2,6 +2,7 @@ import { builder } from '../builder.js';
 import type { AgentsByState } from '../../domain/stats.js';
 import type { CompanyStatsView } from '../../services/stats-service.js';
 import { requireCompany } from './common.js';
+import { deliver } from '../shared-subscriptions.js';
 
 const AgentsByStateRef = builder.objectRef<AgentsByState>('AgentsByState').implement({
   description: 'Each agent counted once, in the first state that applies: offline, on a call, ringing, on break, wrap-up, available.',
@@ -52,7 +53,7 @@ builder.subscriptionField('companyStatsChanged', (t) =>
     description: 'The figures now, then again whenever presence or a call changes (at most four times a second).',
     args: { companyId: t.arg.id({ required: true }) },
     authScopes: (_root, args) => ({ supervisorOf: String(args.companyId) }),
-    subscribe: async (_root, args, ctx) => ctx.services.stats.subscribe((await requireCompany(ctx, String(args.companyId))).id),
+    subscribe: async (_root, args, ctx) => deliver(ctx, ctx.services.stats.feed((await requireCompany(ctx, String(args.companyId))).id)),
     resolve: (stats: CompanyStatsView) => stats,
   }),
 );

@@ -1,6 +1,7 @@
 import type { Voicemail } from '../../generated/prisma/client.js';
 import { builder } from '../builder.js';
 import { requireCompany } from './common.js';
+import { deliver } from '../shared-subscriptions.js';
 import { costOfFirst, firstArg, LIST_BOUNDS } from '../list-bounds.js';
 
 builder.prismaObject('Voicemail', {
@@ -41,7 +42,7 @@ builder.subscriptionField('voicemailReceived', (t) =>
     authScopes: (_root, args) => ({ supervisorOf: String(args.companyId) }),
     subscribe: async (_root, args, ctx) => {
       const company = await requireCompany(ctx, String(args.companyId));
-      return ctx.services.pubsub.subscribe('voicemail:received', company.id);
+      return deliver(ctx, ctx.services.voicemails.feed(company.id));
     },
     resolve: (_query, voicemail: Voicemail) => voicemail,
   }),
