@@ -24,7 +24,10 @@ import { isTelnyxPath } from './domain/telnyx-routes.js';
 import { createReplayStore, MemoryReplayCache } from './telnyx/replay-store.js';
 import { HTTP_SERVER_LIMITS, serveWebhook } from './http/webhook-endpoint.js';
 import { createStaticHandler } from './http/static-files.js';
-import { createGraphqlHttp } from './http/graphql-http.js';
+import { createGraphqlHttp, httpViewerOf } from './http/graphql-http.js';
+import { httpHeartbeats } from './http/heartbeat-fast-path.js';
+import { corsOriginFor } from './http/cors.js';
+import { PreparedHeartbeats } from './graphql/prepared-heartbeat.js';
 import { attachGraphqlWs } from './http/graphql-ws.js';
 import { withinBodyLimit } from './http/body-limit.js';
 import { sendText, serveMetrics, serveReadiness } from './http/operations.js';
@@ -126,6 +129,15 @@ export function buildApp(deps: AppDeps): App {
     trustProxyHops: config.trustProxyHops,
   });
   const yoga = createGraphqlHttp({ config, services, metrics, logger, gate });
+  // The heartbeat, prepared once per document and answered in front of Yoga and graphql-ws (same semantics).
+  const prepared = new PreparedHeartbeats({ pipeline: () => yoga.getEnveloped({}), services, metrics, logger });
+  const graphqlOverHttp = httpHeartbeats({
+    prepared,
+    endpoint: yoga.graphqlEndpoint,
+    viewerOf: httpViewerOf(gate),
+    corsOrigin: corsOriginFor(config.corsOrigins),
+    general: (req, res) => void yoga(req, res),
+  });
 
   const serveStatic = createStaticHandler({
     root: deps.webRoot ?? WEB_ROOT,
@@ -155,7 +167,7 @@ export function buildApp(deps: AppDeps): App {
       name: 'graphql (HTTP and SSE)',
       matches: (path) => path === yoga.graphqlEndpoint,
       serve: (req, res) => {
-        if (withinBodyLimit(req, res, GRAPHQL_LIMITS.maxBodyBytes)) void yoga(req, res);
+        if (withinBodyLimit(req, res, GRAPHQL_LIMITS.maxBodyBytes)) graphqlOverHttp(req, res);
       },
     },
     ...(deps.routes ?? []),
@@ -163,7 +175,7 @@ export function buildApp(deps: AppDeps): App {
   ];
   const server = createServer({ ...HTTP_SERVER_LIMITS }, routeRequests(routes));
 
-  const graphqlWs = attachGraphqlWs({ server, yoga, services, gate });
+  const graphqlWs = attachGraphqlWs({ server, yoga, services, gate, prepared });
 
   const sockets = new Set<import('node:net').Socket>();
   server.on('connection', (socket) => {

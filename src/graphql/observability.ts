@@ -2,7 +2,7 @@
  * Metrics and log lines for GraphQL, over both transports (graphql-ws reuses Yoga's envelop pipeline):
  * accepted heartbeats, open subscriptions, and one log line per operation carrying the request id.
  */
-import { Kind, type DocumentNode, type ExecutionResult } from 'graphql';
+import { Kind, type DocumentNode, type ExecutionResult, type GraphQLError } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import type { Logger } from '../infra/logger.js';
 import type { Metrics, Transport } from '../infra/metrics.js';
@@ -33,11 +33,7 @@ export function observabilityPlugin(metrics: Metrics, logger: Logger): Plugin {
           if (Symbol.asyncIterator in result) return; // incremental delivery: not used by this API
           const { errors } = result as ExecutionResult;
           if (heartbeats > 0 && !errors?.length) metrics.heartbeats.inc({ transport }, heartbeats);
-          const line = { requestId, transport, operationName: args.operationName ?? undefined, ms: round(performance.now() - started) };
-          // Heartbeats are the bulk of the traffic: their success lines stay at debug.
-          if (errors?.length)
-            logger.info({ ...line, errors: errors.map((e) => e.extensions?.code ?? e.message) }, 'graphql operation failed');
-          else logger.debug(line, 'graphql operation');
+          logOperation(logger, { requestId, transport, operationName: args.operationName ?? undefined, started }, errors);
         },
       };
     },
@@ -52,6 +48,26 @@ export function observabilityPlugin(metrics: Metrics, logger: Logger): Plugin {
       };
     },
   };
+}
+
+/**
+ * One line per operation: failures at info with their codes; successes at debug (heartbeats are the
+ * bulk of the traffic). The prepared heartbeat (src/graphql/prepared-heartbeat.ts) writes the same line.
+ */
+export function logOperation(
+  logger: Logger,
+  op: { requestId: string | undefined; transport: Transport; operationName: string | undefined; started: number },
+  errors: readonly GraphQLError[] | undefined,
+): void {
+  if (!errors?.length && !logger.isLevelEnabled('debug')) return;
+  const line = {
+    requestId: op.requestId,
+    transport: op.transport,
+    operationName: op.operationName,
+    ms: round(performance.now() - op.started),
+  };
+  if (errors?.length) logger.info({ ...line, errors: errors.map((e) => e.extensions?.code ?? e.message) }, 'graphql operation failed');
+  else logger.debug(line, 'graphql operation');
 }
 
 const round = (ms: number) => Math.round(ms * 100) / 100;

@@ -8,10 +8,16 @@
 import type { CORSOptions } from 'graphql-yoga';
 
 export function corsFor(allowedOrigins: readonly string[]): (request: Request) => CORSOptions {
-  const allowed = new Set(allowedOrigins);
+  const allowed = corsOriginFor(allowedOrigins);
   return (request) => {
     const origin = request.headers.get('origin');
-    if (!origin || !allowed.has(origin)) return false;
+    if (!allowed(origin)) return false;
     return { origin: [origin], credentials: true, methods: ['GET', 'POST', 'OPTIONS'], maxAge: 600 };
   };
+}
+
+/** Whether a request's Origin gets CORS headers (the prepared heartbeat leaves those requests to Yoga). */
+export function corsOriginFor(allowedOrigins: readonly string[]): (origin: string | null | undefined) => origin is string {
+  const allowed = new Set(allowedOrigins);
+  return (origin): origin is string => !!origin && allowed.has(origin);
 }

@@ -50,9 +50,13 @@ export function subscriptionResultFinisher(config: Config, logger: Logger): Resu
   };
 }
 
-export function createGraphqlHttp(deps: { config: Config; services: Services; metrics: Metrics; logger: Logger; gate: AuthGate }) {
-  const { config, services, metrics, logger, gate } = deps;
-  const viewerFor = async (credential: string | null, req: IncomingMessage | undefined): Promise<Viewer | null> => {
+/**
+ * The viewer of an HTTP request from its credential (null without one). A refused credential throws
+ * the GraphQLError the response carries (401, or 429 with Retry-After); the prepared heartbeat
+ * (src/http/heartbeat-fast-path.ts) answers with the same.
+ */
+export function httpViewerOf(gate: AuthGate) {
+  return async (credential: string | null, req: IncomingMessage | undefined): Promise<Viewer | null> => {
     try {
       return await gate.authenticate(credential, req, 'http');
     } catch (err) {
@@ -64,6 +68,11 @@ export function createGraphqlHttp(deps: { config: Config; services: Services; me
       throw new GraphQLError(refusal.message, { extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } } });
     }
   };
+}
+
+export function createGraphqlHttp(deps: { config: Config; services: Services; metrics: Metrics; logger: Logger; gate: AuthGate }) {
+  const { config, services, metrics, logger, gate } = deps;
+  const viewerFor = httpViewerOf(gate);
 
   return createYoga<{ req?: IncomingMessage; extra?: { viewer?: Viewer | null; credential?: string | null } }, Context>({
     schema,

@@ -1,7 +1,8 @@
 /**
  * graphql-ws on the GraphQL path of the same HTTP server. Authentication, socket caps, expiry,
  * revocation and ping limits live in src/auth/ws-sessions.ts; each operation runs through the HTTP
- * Yoga's envelop pipeline, so the limits and plugins are the same on both transports.
+ * Yoga's envelop pipeline, so the limits and plugins are the same on both transports. Heartbeats take
+ * a prepared path in front of graphql-ws (src/http/heartbeat-fast-path.ts) with the same semantics.
  */
 import type { Server } from 'node:http';
 import { GraphQLError, parse, validate, type ExecutionArgs } from 'graphql';
@@ -13,9 +14,18 @@ import { graphqlWsSessions, type WsExtra } from '../auth/ws-sessions.js';
 import { GRAPHQL_LIMITS } from '../graphql/hardening.js';
 import { SubscriptionFanout } from '../graphql/shared-subscriptions.js';
 import type { Services } from '../services/index.js';
+import type { PreparedHeartbeats } from '../graphql/prepared-heartbeat.js';
 import { subscriptionResultFinisher, type GraphqlHttp } from './graphql-http.js';
+import { graphqlWsHeartbeats } from './heartbeat-fast-path.js';
 
-export function attachGraphqlWs(deps: { server: Server; yoga: GraphqlHttp; services: Services; gate: AuthGate }): {
+export function attachGraphqlWs(deps: {
+  server: Server;
+  yoga: GraphqlHttp;
+  services: Services;
+  gate: AuthGate;
+  /** Heartbeats answered in front of graphql-ws (src/http/heartbeat-fast-path.ts); absent: all go through it. */
+  prepared?: PreparedHeartbeats;
+}): {
   close(): Promise<void>;
   sharedSubscriptions(): ReturnType<SubscriptionFanout['stats']>;
 } {
@@ -31,11 +41,14 @@ export function attachGraphqlWs(deps: { server: Server; yoga: GraphqlHttp; servi
   // Subscriptions to the same feed share one execution and one serialisation per event (src/graphql/shared-subscriptions.ts).
   const fanout = new SubscriptionFanout({ finish: subscriptionResultFinisher(services.config, services.logger), logger: services.logger });
   wss.on('connection', (socket) => wsSessions.watch(socket));
+  const heartbeats = deps.prepared
+    ? graphqlWsHeartbeats({ prepared: deps.prepared, operationRefused: (ctx) => wsSessions.operationRefused(ctx) })
+    : null;
   const ws = useServer<Record<string, unknown> | undefined, Omit<WsExtra, 'socket' | 'request'>>(
     {
       execute: (args) => (args.rootValue as { execute: (a: ExecutionArgs) => unknown }).execute(args) as never,
       subscribe: (args) => (args.rootValue as { subscribe: (a: ExecutionArgs) => unknown }).subscribe(args) as never,
-      onConnect: (ctx) => wsSessions.onConnect(ctx),
+      onConnect: (ctx) => (heartbeats?.track(ctx), wsSessions.onConnect(ctx)),
       onClose: (ctx) => wsSessions.onClose(ctx),
       onPing: (ctx) => wsSessions.onPing(ctx),
       onSubscribe: async (ctx, id, payload) => {
@@ -81,6 +94,8 @@ export function attachGraphqlWs(deps: { server: Server; yoga: GraphqlHttp; servi
     },
     wss,
   );
+  // After useServer's own 'connection' listener, so its 'message' listener is there to be fronted.
+  if (heartbeats) wss.on('connection', (socket) => heartbeats.intercept(socket));
   return {
     sharedSubscriptions: () => fanout.stats(),
     async close() {

@@ -63,17 +63,20 @@ const PresenceEventRef = builder.objectRef<PresenceEvent>('PresenceEvent').imple
   }),
 });
 
+/** What a heartbeat's callState may be (the prepared heartbeat, src/graphql/prepared-heartbeat.ts, checks the same rule). */
+export const CALL_STATE_RULE = z
+  .string()
+  .max(32)
+  .regex(/^[a-z_-]*$/i, 'letters, dashes and underscores')
+  .optional()
+  .nullable();
+
 const HeartbeatInput = builder.inputType('HeartbeatInput', {
   fields: (t) => ({
     sipRegistered: t.boolean({ required: true, description: 'Whether the Telnyx client is registered (SDK `ready`).' }),
     callState: t.string({
       description: 'The softphone call state (idle, ringing, active, held...).',
-      validate: z
-        .string()
-        .max(32)
-        .regex(/^[a-z_-]*$/i, 'letters, dashes and underscores')
-        .optional()
-        .nullable(),
+      validate: CALL_STATE_RULE,
     }),
   }),
 });
