@@ -177,6 +177,23 @@ export function buildApp(deps: AppDeps): App {
 
   const graphqlWs = attachGraphqlWs({ server, yoga, services, gate, prepared });
 
+  // After listen, so the service answers at once; misses meanwhile load in batches (src/services/directory.ts).
+  // Shown under /readyz details, never a failed check: a half-loaded directory serves, only slower.
+  let preloading: Promise<void> = Promise.resolve();
+  const preloadDirectory = () => {
+    readiness.describe('directoryPreload', { state: 'running' });
+    preloading = services.directory.preload().then(
+      (report) => {
+        readiness.describe('directoryPreload', { state: report.complete ? 'done' : 'stopped', ...report });
+        logger.info(report, report.complete ? 'directory preloaded' : 'directory preload stopped early');
+      },
+      (err: unknown) => {
+        readiness.describe('directoryPreload', { state: 'failed' });
+        logger.warn({ err }, 'directory preload failed; companies load on demand');
+      },
+    );
+  };
+
   const sockets = new Set<import('node:net').Socket>();
   server.on('connection', (socket) => {
     sockets.add(socket);
@@ -202,12 +219,15 @@ export function buildApp(deps: AppDeps): App {
           const address = server.address() as AddressInfo;
           const shown = host === '0.0.0.0' || host === '::' ? 'localhost' : address.address;
           listeningUrl = `http://${shown}:${address.port}`;
+          preloadDirectory();
           resolve(listeningUrl);
         });
       });
     },
     async stop() {
       readiness.drain();
+      services.directory.stopPreload();
+      await preloading; // its page in flight, before the owner closes the database
       // Hand leases over first: closing sockets would otherwise start each agent's offline grace.
       const handedOver = await services.presence.handOver().catch((err) => (logger.warn({ err }, 'presence hand-over failed'), 0));
       logger.info({ handedOver }, 'stopping: presence leases handed over');

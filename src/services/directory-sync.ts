@@ -3,7 +3,8 @@
  * the others routing from their cached copy. Each invalidation the directory makes is also
  * published on Redis and applied by every other instance. At most once like any Redis pub/sub
  * message, so a lost one is bounded by the reconnect: after an outage every instance drops its
- * whole cache.
+ * whole cache. (A preload still running goes on from where it was; what it had loaded reloads on
+ * demand, in batches.)
  */
 import type { Logger } from '../infra/logger.js';
 import type { SharedRedis } from '../infra/redis.js';
