@@ -40,6 +40,8 @@ interface Memory {
   heapUsed: number;
   rss: number;
   liveAgents: number | null;
+  /** The app built, before start() (and its directory preload): nothing of any agent in memory yet. */
+  beforeStart: { heapUsed: number; rss: number } | null;
 }
 
 export interface BenchOptions {
@@ -352,7 +354,6 @@ export async function runBench(opts: BenchOptions): Promise<BenchResults> {
       log(`· ${agents} agents: minting tokens, seeding, warming up (first heartbeats right after the start: a cold start)`);
       await generator.call('prepare', { jwtSecret, population, agentTokens: true });
       await withServer(opts, { mode: 'app', population, jwtSecret, env: THROUGHPUT_ENV }, async (server, url, seedMs) => {
-        const empty = await server.call<Memory>('memory');
         const warm = await measured(server, () =>
           generator.call<LoadResult & { perSecondBuckets: number[] }>('warmup', { url, concurrency }),
         );
@@ -366,6 +367,7 @@ export async function runBench(opts: BenchOptions): Promise<BenchResults> {
           durationMs: warm.load.durationMs,
           perSecondBuckets: warm.load.perSecondBuckets,
         });
+        const empty = full.beforeStart ?? full;
         results.memory.push({
           agents,
           liveAgents: full.liveAgents,

@@ -661,8 +661,9 @@ ${
   busy well above its CPU share, or a generator event-loop delay of tens of ms, means a shared core, not a slow service.
 `
     : ''
-}- Memory per agent: heap and RSS after a full GC, before and after every agent's first heartbeat, divided by
-  the agents (directory cache, tracker lease, rate-limit bucket: all an online agent costs).
+}- Memory per agent: heap and RSS after a full GC, from the service built (before its start and directory
+  preload) to after every agent's first heartbeat, divided by the agents (directory rows, tracker lease,
+  rate-limit bucket, remembered token: all an online agent costs).
 - Database writes: Prisma write operations counted by a client extension in the server process.
 - Figures are from one run on a machine that other work may share (see the load average): compare
   ratios within a run, not absolute numbers across runs.
