@@ -22,7 +22,7 @@ import { TelnyxSignatureVerifier } from './telnyx/signature.js';
 import { UNAUTHENTICATED_WARNING, webhookAuthOf } from './telnyx/webhook-auth.js';
 import { isTelnyxPath } from './domain/telnyx-routes.js';
 import { createReplayStore, MemoryReplayCache } from './telnyx/replay-store.js';
-import { HTTP_SERVER_LIMITS, serveWebhook } from './http/webhook-endpoint.js';
+import { HTTP_SERVER_LIMITS, webhookEndpoint } from './http/webhook-endpoint.js';
 import { createStaticHandler } from './http/static-files.js';
 import { createGraphqlHttp, httpViewerOf } from './http/graphql-http.js';
 import { httpHeartbeats } from './http/heartbeat-fast-path.js';
@@ -149,16 +149,12 @@ export function buildApp(deps: AppDeps): App {
   });
 
   const isRead = (method: string) => method === 'GET' || method === 'HEAD';
+  const serveWebhook = webhookEndpoint({ services, metrics, verifier, token: webhookAuth.token, replay });
   const routes: HttpRoute[] = [
     {
       name: 'telnyx webhooks',
       matches: (path) => isTelnyxPath(path),
-      serve: (req, res, { requestId }) =>
-        serveWebhook(
-          { services: { ...services, logger: logger.child({ requestId }) }, metrics, verifier, token: webhookAuth.token, replay },
-          req,
-          res,
-        ),
+      serve: (req, res, { requestId }) => serveWebhook(req, res, requestId),
     },
     { name: 'healthz', matches: (path) => path === '/healthz', serve: (_req, res) => sendText(res, 200, 'ok\n') },
     { name: 'readyz', matches: (path) => path === '/readyz', serve: (_req, res) => serveReadiness(readiness, res, logger) },

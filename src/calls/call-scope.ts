@@ -30,9 +30,21 @@ export class ForeignCallError extends Error {
 
 /** The company's local day (calls today are counted per local day). */
 export function dayOf(company: DirectoryCompany, now: number): string {
+  const second = Math.floor(now / 1000);
+  const known = lastDayByZone.get(company.timeZone);
+  if (known && known.second === second) return known.day;
   const p = localParts(now, company.timeZone);
-  return `${p.year}-${p.month}-${p.day}`;
+  const day = `${p.year}-${p.month}-${p.day}`;
+  lastDayByZone.set(company.timeZone, { second, day });
+  return day;
 }
+
+/**
+ * The last local day computed per time zone, for the second it was computed in: local wall time has
+ * a resolution of one second, so within that second it is the same day, and Intl (the dearest part
+ * of a routing snapshot) runs once a second per zone instead of once per decision. One entry per zone.
+ */
+const lastDayByZone = new Map<string, { second: number; day: string }>();
 
 export class CallScope {
   /** Company-days whose calls today were read back from the call log (FEWEST_CALLS after a restart). */

@@ -412,6 +412,10 @@ const ESCAPES: Readonly<Record<string, string>> = {
 const ATTRIBUTE_SPECIALS = /[&<>"'\t\n\r]/g;
 const TEXT_SPECIALS = /[&<>"'\r]/g;
 
+// Characters neither escaped nor dropped in text or attributes: a string of only these is its own escape.
+const PLAIN_XML = /^[\u0020\u0021\u0023-\u0025\u0028-\u003B\u003D\u003F-\uD7FF\uE000-\uFFFD]*$/;
+
 function escapeXml(value: string, inAttribute: boolean): string {
+  if (PLAIN_XML.test(value)) return value; // most values (URLs, SIP URIs, numbers): nothing to replace
   return value.replace(ILLEGAL_XML_CHARS, '').replace(inAttribute ? ATTRIBUTE_SPECIALS : TEXT_SPECIALS, (c) => ESCAPES[c]!);
 }

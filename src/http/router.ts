@@ -18,13 +18,20 @@ export function routeRequests(routes: readonly HttpRoute[]) {
     const requestId = requestIdFor(req.headers['x-request-id']);
     req.headers['x-request-id'] = requestId; // Yoga's context reads it from the request
     res.setHeader('x-request-id', requestId);
-    const path = (req.url ?? '/').split('?')[0] ?? '/';
+    const url = req.url ?? '/';
+    const queryAt = url.indexOf('?');
+    const path = queryAt === -1 ? url : url.slice(0, queryAt);
     const method = req.method ?? 'GET';
-    const route = routes.find((r) => r.matches(path, method));
+    const route = firstMatch(routes, path, method);
     if (!route) {
       res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' }).end('not found\n');
       return;
     }
     void route.serve(req, res, { path, requestId });
   };
+}
+
+function firstMatch(routes: readonly HttpRoute[], path: string, method: string): HttpRoute | undefined {
+  for (const route of routes) if (route.matches(path, method)) return route;
+  return undefined;
 }

@@ -9,13 +9,14 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { TEXML_CONTENT_TYPE } from '../domain/texml.js';
-import { routingOutcomeLabel, type Metrics } from '../infra/metrics.js';
+import type { Logger } from '../infra/logger.js';
+import { routingOutcomeLabel, webhookObserver, type Metrics, type WebhookObserver } from '../infra/metrics.js';
 import { isRoutingRoute, telnyxRouteLabel } from '../domain/telnyx-routes.js';
 import type { Services } from '../services/index.js';
 import type { Claim, KeptAnswer, ReplayStore } from '../telnyx/replay-store.js';
 import type { TelnyxSignatureVerifier } from '../telnyx/signature.js';
 import { tokenMatches, WEBHOOK_TOKEN_PARAM } from '../telnyx/webhook-auth.js';
-import { handleTelnyxWebhook, REFUSED_DOCUMENT } from '../telnyx/webhooks.js';
+import { handleTelnyxWebhook, REFUSED_DOCUMENT, TEXML_HEADERS } from '../telnyx/webhooks.js';
 
 /** Webhook bodies are a few hundred bytes; anything past this is dropped, not buffered. */
 export const MAX_WEBHOOK_BODY_BYTES = 256 * 1024;
@@ -41,17 +42,35 @@ export interface WebhookEndpointDeps {
 
 type Body = { kind: 'ok'; bytes: Buffer } | { kind: 'too-large' } | { kind: 'timeout' } | { kind: 'error' };
 
-export async function serveWebhook(deps: WebhookEndpointDeps, req: IncomingMessage, res: ServerResponse): Promise<void> {
-  const { services, metrics, verifier } = deps;
-  const log = services.logger;
-  const path = req.url?.split('?')[0] ?? '';
+/**
+ * The endpoint, built once per app: what does not change between requests (the metric series, the
+ * handler's dependencies) is resolved here, so a request allocates only what is its own.
+ */
+export function webhookEndpoint(deps: WebhookEndpointDeps) {
+  const observe = webhookObserver(deps.metrics);
+  return (req: IncomingMessage, res: ServerResponse, requestId: string) =>
+    serveWebhook(deps, observe, deps.services.logger.child({ requestId }), req, res);
+}
+
+async function serveWebhook(
+  deps: WebhookEndpointDeps,
+  observe: WebhookObserver,
+  log: Logger,
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<void> {
+  const { services, verifier } = deps;
+  const url = req.url ?? '';
+  const queryAt = url.indexOf('?');
+  const path = queryAt === -1 ? url : url.slice(0, queryAt);
   const route = telnyxRouteLabel(path);
-  const endTimer = metrics.webhookSeconds.startTimer({ route });
-  res.once('close', () => endTimer({ status: String(res.statusCode) }));
+  const started = performance.now();
+  // The latency histogram: from here to the response's end, whichever way the request ends.
+  res.once('close', () => observe.duration(route, res.statusCode, (performance.now() - started) / 1000));
   const refuse = (status: number, fields: Record<string, unknown>, message: string, close = false) => {
     log.warn({ path, method: req.method, ...fields }, message);
     if (res.headersSent) return;
-    res.writeHead(status, { 'content-type': TEXML_CONTENT_TYPE, 'cache-control': 'no-store', ...(close && { connection: 'close' }) });
+    res.writeHead(status, close ? REFUSED_CLOSE_HEADERS : TEXML_HEADERS);
     res.end(REFUSED_DOCUMENT, () => {
       if (close) req.socket.destroy();
     });
@@ -63,7 +82,6 @@ export async function serveWebhook(deps: WebhookEndpointDeps, req: IncomingMessa
     claimed = null;
     return deps.replay.settle(key, expiresAt, answer);
   };
-  const answerRepeat = repeatAnswerer(route, log, res, refuse);
   try {
     // The URL token first: without it nothing of the request is read.
     if (deps.token !== null && !tokenMatches(tokenOf(req.url), deps.token)) {
@@ -99,41 +117,50 @@ export async function serveWebhook(deps: WebhookEndpointDeps, req: IncomingMessa
       );
     }
     if (body.kind === 'error') {
-      if (!res.headersSent) res.writeHead(400, { 'content-type': TEXML_CONTENT_TYPE }).end(REFUSED_DOCUMENT);
+      if (!res.headersSent) res.writeHead(400, CONTENT_TYPE_ONLY).end(REFUSED_DOCUMENT);
       return;
     }
     const raw = body.kind === 'ok' ? body.bytes : null;
     if (verifier) {
-      const verdict = verifier.check(raw ?? Buffer.alloc(0), req.headers, services.clock.now());
+      const verdict = verifier.check(raw ?? EMPTY_BODY, req.headers, services.clock.now());
       // Logged without the body: an unsigned request may carry anything.
       if (!verdict.ok) return refuse(403, { reason: verdict.reason }, 'telnyx webhook refused: signature');
       const claim: Claim = await deps.replay.claim(verdict.requestKey, verdict.expiresAt);
-      if (claim.kind === 'repeat') return answerRepeat(claim.answer);
+      if (claim.kind === 'repeat') return answerRepeat(route, log, res, refuse, claim.answer);
       claimed = { key: verdict.requestKey, expiresAt: verdict.expiresAt };
     }
-    const url = new URL(req.url ?? '/', 'http://localhost');
-    const answer = await handleTelnyxWebhook(services, {
-      method: req.method ?? 'GET',
-      path: url.pathname,
-      query: url.searchParams,
-      contentType: req.headers['content-type'],
-      body: raw ? raw.toString('utf8') : '',
-      signed: verifier !== null,
-    });
+    const target = requestTarget(url);
+    const answer = await handleTelnyxWebhook(
+      services,
+      {
+        method: req.method ?? 'GET',
+        path: target.path,
+        query: target.query,
+        contentType: req.headers['content-type'],
+        body: raw ? raw.toString('utf8') : '',
+        signed: verifier !== null,
+      },
+      log,
+    );
     // Kept before it is sent, so a repeat (even one already waiting) gets exactly this.
     if (claimed) await settle({ route, status: answer.status, body: answer.body });
     res.writeHead(answer.status, answer.headers).end(answer.body);
     const label = isRoutingRoute(route) && answer.status === 200 ? routingOutcomeLabel(answer.outcome) : null;
-    if (label) metrics.routingDecisions.inc({ outcome: label });
+    if (label) observe.decision(label);
   } catch (err) {
     // handleTelnyxWebhook does not throw; this guards the socket layer (e.g. a client that vanished).
     // Nothing kept: a repeat of this request is handled afresh.
     if (claimed) await settle({ route, status: 500, body: '' });
     log.error({ err }, 'webhook transport error');
-    if (!res.headersSent) res.writeHead(200, { 'content-type': TEXML_CONTENT_TYPE });
+    if (!res.headersSent) res.writeHead(200, CONTENT_TYPE_ONLY);
     res.end(REFUSED_DOCUMENT);
   }
 }
+
+// Header objects shared by every answer (node:http reads them, never changes them).
+const CONTENT_TYPE_ONLY = { 'content-type': TEXML_CONTENT_TYPE };
+const REFUSED_CLOSE_HEADERS = { ...TEXML_HEADERS, connection: 'close' };
+const EMPTY_BODY = Buffer.alloc(0);
 
 /**
  * The same signed request again (Telnyx delivering it twice, or a replay): the first answer, and no
@@ -150,23 +177,40 @@ export async function serveWebhook(deps: WebhookEndpointDeps, req: IncomingMessa
  * seen on another route: Telnyx retries a URL (or its failover, the same route elsewhere), it never
  * moves a body to another route.
  */
-function repeatAnswerer(
+function answerRepeat(
   route: string,
-  log: Services['logger'],
+  log: Logger,
   res: ServerResponse,
   refuse: (status: number, fields: Record<string, unknown>, message: string) => void,
+  answer: KeptAnswer,
 ) {
-  return (answer: KeptAnswer) => {
-    if (answer.route !== route) {
-      return refuse(
-        403,
-        { reason: 'replayed-elsewhere', firstRoute: answer.route },
-        'telnyx webhook refused: a signed request seen before on another route',
-      );
-    }
-    log.info({ route, status: answer.status }, 'telnyx webhook: the same signed request again, answered as the first time');
-    res.writeHead(answer.status, { 'content-type': TEXML_CONTENT_TYPE, 'cache-control': 'no-store' }).end(answer.body);
-  };
+  if (answer.route !== route) {
+    return refuse(
+      403,
+      { reason: 'replayed-elsewhere', firstRoute: answer.route },
+      'telnyx webhook refused: a signed request seen before on another route',
+    );
+  }
+  log.info({ route, status: answer.status }, 'telnyx webhook: the same signed request again, answered as the first time');
+  res.writeHead(answer.status, TEXML_HEADERS).end(answer.body);
+}
+
+/** Paths made only of these (no '%', no '\\', not '//' first) are what the WHATWG URL parser would make of them, dot segments aside. */
+const PLAIN_PATH = /^\/(?!\/)[A-Za-z0-9\-._~!$&'()*+,;=:@/]*$/;
+/** A query of printable ASCII but '#' reads the same raw as through the URL parser (which percent-encodes, then decodes). */
+const PLAIN_QUERY = /^(?:\?[\x21\x22\x24-\x7e]*)?$/;
+
+/**
+ * The request's path (as the WHATWG URL parser normalises it: dot segments, percent-encoding) and its
+ * query string ('' or '?…', as URL's `search`). A plain path is its own normal form, so the parser runs only for the rare other.
+ */
+export function requestTarget(url: string): { path: string; query: string } {
+  const queryAt = url.indexOf('?');
+  const path = queryAt === -1 ? url : url.slice(0, queryAt);
+  const query = queryAt === -1 ? '' : url.slice(queryAt);
+  if (PLAIN_PATH.test(path) && !path.includes('/.') && PLAIN_QUERY.test(query)) return { path, query };
+  const parsed = new URL(url || '/', 'http://localhost');
+  return { path: parsed.pathname, query: parsed.search };
 }
 
 /** The `token` query parameter of a request URL (the first one), or null. */

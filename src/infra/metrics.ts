@@ -58,6 +58,41 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}): Metrics 
   };
 }
 
+/** What a webhook records: its latency by route and status, and the routing decision it made. */
+export interface WebhookObserver {
+  duration(route: string, status: number, seconds: number): void;
+  decision(outcome: RoutingOutcomeLabel): void;
+}
+
+/**
+ * The webhook instruments with their labelled series looked up once per label set and kept (a few
+ * routes × statuses, seven outcomes), instead of a label object, a timer closure and a label check
+ * per request.
+ */
+export function webhookObserver(metrics: Metrics): WebhookObserver {
+  const durations = new Map<string, { observe(seconds: number): void }>();
+  const decisions = new Map<string, { inc(): void }>();
+  return {
+    duration(route, status, seconds) {
+      const key = `${route} ${status}`;
+      let series = durations.get(key);
+      if (!series) {
+        series = metrics.webhookSeconds.labels({ route, status: String(status) });
+        durations.set(key, series);
+      }
+      series.observe(seconds);
+    },
+    decision(outcome) {
+      let series = decisions.get(outcome);
+      if (!series) {
+        series = metrics.routingDecisions.labels({ outcome });
+        decisions.set(outcome, series);
+      }
+      series.inc();
+    },
+  };
+}
+
 /** The closed set of routing decision labels (curbe_routing_decisions_total{outcome}). */
 export type RoutingOutcomeLabel = 'ring' | 'hold' | 'fallback' | 'after-hours' | 'language-menu' | 'answered' | 'unrouted';
 

@@ -11,6 +11,7 @@ import { parseTelnyxPath, type TelnyxRoute } from '../domain/telnyx-routes.js';
 import { apologyDocument, calledNumber, fallbackDocument, voicemailStoredDocument } from '../domain/call-flow.js';
 import { renderTexml, response, TEXML_CONTENT_TYPE, type TexmlDocument } from '../domain/texml.js';
 import type { DirectoryCompany } from '../services/directory.js';
+import type { Logger } from '../infra/logger.js';
 import type { Services } from '../services/index.js';
 import type { RecordedVoicemail } from '../services/voicemail-service.js';
 import { ForeignCallError } from '../calls/call-scope.js';
@@ -22,7 +23,8 @@ export interface WebhookRequest {
   method: string;
   /** The path, e.g. /telnyx/voice/abc (no query string). */
   path: string;
-  query: URLSearchParams;
+  /** The query string: '' or '?…' (as URL's `search`). */
+  query: string;
   contentType: string | undefined;
   body: string;
   /**
@@ -35,16 +37,16 @@ export interface WebhookRequest {
 
 export interface WebhookResponse {
   status: number;
-  headers: Record<string, string>;
+  headers: Readonly<Record<string, string>>;
   body: string;
   /** What the handler did (the log line's outcome, and the metrics label); absent on apologies and error fallbacks. */
   outcome?: WebhookOutcome;
 }
 
-export async function handleTelnyxWebhook(services: Services, req: WebhookRequest): Promise<WebhookResponse> {
+/** `log`: the request's logger (its request id bound); the service's own by default. */
+export async function handleTelnyxWebhook(services: Services, req: WebhookRequest, log = services.logger): Promise<WebhookResponse> {
   const started = performance.now();
   const deadline = started + services.config.webhookDeadlineMs;
-  const log = services.logger;
   const match = parseTelnyxPath(req.path);
   if (!match) {
     log.warn({ path: req.path }, 'telnyx webhook: unknown route');
@@ -52,10 +54,11 @@ export async function handleTelnyxWebhook(services: Services, req: WebhookReques
   }
   const { route, companyId: pathCompanyId } = match;
   let companyId: string | null = pathCompanyId;
-  const params = req.signed ? bodyParams(req) : formParams(req);
-  let step = req.query.get('step');
+  const query = new URLSearchParams(req.query);
+  const params = req.signed ? bodyParams(req) : formParams(req, query);
+  let step = query.get('step');
   if (req.signed) {
-    const bound = await boundTarget(services, route, pathCompanyId, req.query, params, deadline);
+    const bound = await boundTarget(services, route, pathCompanyId, query, params, deadline);
     if (!bound.ok) {
       log.warn(
         { route, pathCompanyId, bodyCompanyId: bound.bodyCompanyId, callSid: params.get('CallSid') ?? undefined },
@@ -89,12 +92,12 @@ export async function handleTelnyxWebhook(services: Services, req: WebhookReques
       if (!company) {
         // A voicemail for a company we cannot look up now still waits for the database (the drainer
         // drops it if the company turns out not to exist).
-        const vm = route === 'voicemail' && companyId ? voicemailOf(services, companyId, params) : null;
-        if (vm && 'voicemail' in vm) return await queueVoicemail(services, vm.voicemail, err);
+        const vm = route === 'voicemail' && companyId ? voicemailOf(services, log, companyId, params) : null;
+        if (vm && 'voicemail' in vm) return await queueVoicemail(services, log, vm.voicemail, err);
         return texml(route === 'status' ? response() : apologyDocument());
       }
     }
-    const result = await withDeadline(deadline, handle(services, route, company, params, step));
+    const result = await withDeadline(deadline, handle(services, log, route, company, params, step));
     log.info({ route, companyId, callSid, outcome: describeOutcome(result.outcome), ms: elapsed() }, 'telnyx webhook');
     return { ...texml(result.doc), outcome: result.outcome };
   } catch (err) {
@@ -106,8 +109,8 @@ export async function handleTelnyxWebhook(services: Services, req: WebhookReques
       return texml(REFUSED_DOCUMENT, 403);
     }
     // A voicemail that could not be stored (the database away, or past the deadline) waits in the outbox.
-    const vm = route === 'voicemail' && (company?.id ?? companyId) ? voicemailOf(services, (company?.id ?? companyId)!, params) : null;
-    if (vm && 'voicemail' in vm) return await queueVoicemail(services, vm.voicemail, err);
+    const vm = route === 'voicemail' && (company?.id ?? companyId) ? voicemailOf(services, log, (company?.id ?? companyId)!, params) : null;
+    if (vm && 'voicemail' in vm) return await queueVoicemail(services, log, vm.voicemail, err);
     // The company's own fallback if we know it, else a spoken apology; either way valid TeXML.
     const doc =
       route === 'status'
@@ -127,6 +130,7 @@ export async function handleTelnyxWebhook(services: Services, req: WebhookReques
 
 async function handle(
   services: Services,
+  log: Logger,
   route: TelnyxRoute,
   company: DirectoryCompany,
   params: URLSearchParams,
@@ -147,7 +151,7 @@ async function handle(
       return { doc: texml, outcome };
     }
     case 'voicemail': {
-      const vm = voicemailOf(services, company.id, params);
+      const vm = voicemailOf(services, log, company.id, params);
       if (!('voicemail' in vm)) return { doc: voicemailStoredDocument(), outcome: vm.outcome };
       // Past the deadline this goes on: if it lands after all, the outbox's copy is a harmless duplicate.
       const { created } = await services.voicemails.record(vm.voicemail);
@@ -176,6 +180,7 @@ const voicemailOutcome = (result: VoicemailOutcome['result']): VoicemailOutcome 
  */
 function voicemailOf(
   services: Services,
+  log: Logger,
   companyId: string,
   params: URLSearchParams,
 ): { voicemail: RecordedVoicemail } | { outcome: VoicemailOutcome } {
@@ -185,10 +190,7 @@ function voicemailOf(
   if (!recordingUrl || !callSid || (recordingStatus && recordingStatus !== 'completed')) return { outcome: voicemailOutcome('ignored') };
   const verdict = checkRecordingUrl(recordingUrl, services.config.recordingUrlRules);
   if (!verdict.ok) {
-    services.logger.warn(
-      { companyId, callSid: callSid.slice(0, 200), reason: verdict.reason },
-      'voicemail not stored: RecordingUrl refused',
-    );
+    log.warn({ companyId, callSid: callSid.slice(0, 200), reason: verdict.reason }, 'voicemail not stored: RecordingUrl refused');
     return { outcome: voicemailOutcome('refused-url') };
   }
   return {
@@ -209,8 +211,7 @@ function voicemailOf(
  * tell Telnyx the callback was taken, and the voicemail would be lost): 429 "try again later", still
  * valid TeXML, and a 4xx because no webhook path here answers 5xx. Storing it is its retry's job.
  */
-async function queueVoicemail(services: Services, vm: RecordedVoicemail, cause: unknown): Promise<WebhookResponse> {
-  const log = services.logger;
+async function queueVoicemail(services: Services, log: Logger, vm: RecordedVoicemail, cause: unknown): Promise<WebhookResponse> {
   const fields = { companyId: vm.companyId, callSid: vm.callSid, cause: (cause as Error)?.message ?? String(cause) };
   try {
     await services.voicemails.outbox.enqueue(vm);
@@ -295,8 +296,8 @@ function bodyParams(req: WebhookRequest): URLSearchParams {
 }
 
 /** Form body (POST) over query string (GET, or extras on a POST). */
-function formParams(req: WebhookRequest): URLSearchParams {
-  const params = new URLSearchParams(req.query);
+function formParams(req: WebhookRequest, query: URLSearchParams): URLSearchParams {
+  const params = new URLSearchParams(query);
   const type = (req.contentType ?? '').toLowerCase();
   if (req.body && (type === '' || type.startsWith('application/x-www-form-urlencoded') || type.startsWith('text/plain'))) {
     for (const [k, v] of new URLSearchParams(req.body)) params.set(k, v);
@@ -307,10 +308,16 @@ function formParams(req: WebhookRequest): URLSearchParams {
 /** What a refused webhook gets: still valid TeXML, so a misrouted call ends cleanly. */
 export const REFUSED_DOCUMENT = '<?xml version="1.0" encoding="UTF-8"?><Response><Hangup/></Response>';
 
+/** The headers of every TeXML answer: one object, shared (node:http only reads it). */
+export const TEXML_HEADERS: Readonly<Record<string, string>> = Object.freeze({
+  'content-type': TEXML_CONTENT_TYPE,
+  'cache-control': 'no-store',
+});
+
 function texml(doc: TexmlDocument | string, status = 200): WebhookResponse {
   return {
     status,
-    headers: { 'content-type': TEXML_CONTENT_TYPE, 'cache-control': 'no-store' },
+    headers: TEXML_HEADERS,
     body: typeof doc === 'string' ? doc : renderTexml(doc),
   };
 }
