@@ -3,19 +3,21 @@
  * keyed by agent, principal or source address.
  *
  * With REDIS_URL the count lives in Redis (RateLimiterRedis), so an agent that spreads its requests
- * over every instance still gets one budget. Cost on the hot path (heartbeats, ~10k/s at full
- * load): every request first passes an in-memory limiter with the same budget, so a flood on one
- * instance is refused locally and never reaches Redis; a request that passes costs one EVALSHA on
- * the connection the presence leases already use (about what a lease renewal costs); and once Redis
+ * over every instance still gets one budget. Every request first passes an in-memory limiter with
+ * the same budget, so a flood on one instance is refused locally and never reaches Redis; once Redis
  * reports a key over its budget the key is blocked in memory until its window ends
- * (inMemoryBlockOnConsumed), so a blocked client costs no Redis round trip either. While Redis is
- * away an in-memory insurance limiter takes over, per instance, instead of failing the request.
+ * (inMemoryBlockOnConsumed). While Redis is away an in-memory insurance limiter takes over, per
+ * instance, instead of failing the request.
+ *
+ * The heartbeat budget (~10k requests/s at full load) is a ReconciledLimit instead: no Redis round
+ * trip per heartbeat while an agent is within half its budget (see below).
  *
  * Without Redis there is one instance and one in-memory limiter.
  */
 import type { Redis } from 'ioredis';
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import type { Config } from '../config.js';
+import { RedisScript } from '../infra/redis.js';
 
 export interface LimitSpec {
   points: number;
@@ -72,6 +74,149 @@ export class Limit {
   }
 }
 
+/** How often counts taken in memory are added to the shared counters. */
+const RECONCILE_MS = 250;
+
+// KEYS: counters; ARGV[1] window ms, ARGV[i + 1] the increment for KEYS[i]. A counter's window starts
+// with its first count (as rate-limiter-flexible's). Returns flat [total, ms left in its window, ...].
+const ADD_COUNTS = new RedisScript(`
+local out = {}
+for i, k in ipairs(KEYS) do
+  local total = redis.call('INCRBY', k, ARGV[i + 1])
+  local left = redis.call('PTTL', k)
+  if left < 0 then
+    redis.call('PEXPIRE', k, ARGV[1])
+    left = tonumber(ARGV[1])
+  end
+  out[#out + 1] = total
+  out[#out + 1] = left
+end
+return out
+`);
+
+interface KeyCount {
+  /** end of the window, epoch ms */
+  end: number;
+  /** the shared total as Redis last reported it (this instance's sent counts included) */
+  known: number;
+  /** taken here, not yet added to Redis */
+  unsent: number;
+}
+
+/**
+ * A shared budget that costs no Redis round trip while a key is within half of it (Redis mode,
+ * heartbeats). Each instance counts a key's first half in memory and adds its counts to the shared
+ * counter in one script every RECONCILE_MS; past half, every request is counted in Redis at once
+ * (exact, as RateLimiterRedis), and once Redis reports the key over its budget it is refused from
+ * memory until its window ends. A softphone heartbeating at its interval uses a third of the
+ * default budget, so it never leaves the first half.
+ *
+ * Trade-off: instances do not see each other's first halves until they reconcile, so a key spread
+ * over I instances within RECONCILE_MS can be admitted up to max(points, I × points/2) in one window
+ * (two instances: never more than the budget). While Redis is away each instance judges from its
+ * own counts, and adds them to Redis when it returns.
+ */
+export class ReconciledLimit {
+  private readonly counts = new Map<string, KeyCount>();
+  private readonly unsentKeys = new Set<string>();
+  private readonly localShare: number;
+  private readonly windowMs: number;
+  private timer: NodeJS.Timeout | undefined;
+  private prunedAt = Date.now();
+
+  constructor(
+    readonly name: string,
+    readonly spec: LimitSpec,
+    private readonly store: { redis: Redis; prefix: string },
+  ) {
+    this.localShare = Math.floor(spec.points / 2);
+    this.windowMs = spec.durationSeconds * 1000;
+  }
+
+  /** Spends one point: 0 when allowed, else the ms until the key's window ends. */
+  async take(key: string): Promise<number> {
+    const now = Date.now();
+    let c = this.counts.get(key);
+    if (!c || c.end <= now) this.counts.set(key, (c = { end: now + this.windowMs, known: 0, unsent: 0 }));
+    if (c.known > this.spec.points) return Math.max(1, c.end - now); // over budget: refused without a round trip
+    if (c.known + c.unsent < this.localShare) {
+      c.unsent++;
+      this.unsentKeys.add(key);
+      this.timer ??= setTimeout(() => void this.reconcile(), RECONCILE_MS).unref();
+      return 0;
+    }
+    // Past half the budget: counted in Redis now, with whatever this instance had not sent yet.
+    const n = c.unsent + 1;
+    c.unsent = 0;
+    try {
+      const [total, left] = (await ADD_COUNTS.run(this.store.redis, [this.counterKey(key)], [this.windowMs, n])) as number[];
+      this.record(c, total!, left!);
+      return c.known > this.spec.points ? Math.max(1, c.end - Date.now()) : 0;
+    } catch {
+      // Redis away: judged from what this instance knows; the count is added when Redis returns.
+      c.unsent += n;
+      this.unsentKeys.add(key);
+      this.timer ??= setTimeout(() => void this.reconcile(), RECONCILE_MS).unref();
+      return c.known + c.unsent > this.spec.points ? Math.max(1, c.end - now) : 0;
+    }
+  }
+
+  /** Adds every count taken in memory to the shared counters and learns their totals. Runs by itself every RECONCILE_MS. */
+  async reconcile(): Promise<void> {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    this.prune();
+    if (this.unsentKeys.size === 0) return;
+    const keys: string[] = [];
+    const sent: number[] = [];
+    for (const key of this.unsentKeys) {
+      const c = this.counts.get(key);
+      if (!c || c.unsent === 0) continue;
+      keys.push(key);
+      sent.push(c.unsent);
+      c.unsent = 0;
+    }
+    this.unsentKeys.clear();
+    if (keys.length === 0) return;
+    try {
+      const out = (await ADD_COUNTS.run(
+        this.store.redis,
+        keys.map((k) => this.counterKey(k)),
+        [this.windowMs, ...sent],
+      )) as number[];
+      keys.forEach((key, i) => {
+        const c = this.counts.get(key);
+        if (c) this.record(c, out[2 * i]!, out[2 * i + 1]!);
+      });
+    } catch {
+      keys.forEach((key, i) => {
+        const c = this.counts.get(key);
+        if (!c) return;
+        c.unsent += sent[i]!;
+        this.unsentKeys.add(key);
+      });
+      this.timer ??= setTimeout(() => void this.reconcile(), RECONCILE_MS * 4).unref();
+    }
+  }
+
+  private record(c: KeyCount, total: number, leftMs: number): void {
+    c.known = total;
+    c.end = Date.now() + leftMs; // Redis' window is the shared one
+  }
+
+  /** Forgets keys whose window ended (at most once per window: a pass over every key). */
+  private prune(): void {
+    const now = Date.now();
+    if (now - this.prunedAt < this.windowMs) return;
+    this.prunedAt = now;
+    for (const [key, c] of this.counts) if (c.end <= now && c.unsent === 0) this.counts.delete(key);
+  }
+
+  private counterKey(key: string): string {
+    return `${this.store.prefix}rl:${this.name}:${key}`;
+  }
+}
+
 async function overBudgetMs(limiter: RateLimiterMemory, key: string, points: number): Promise<number> {
   const res = await limiter.get(key);
   return res && res.consumedPoints > points ? Math.max(1, res.msBeforeNext) : 0;
@@ -79,8 +224,8 @@ async function overBudgetMs(limiter: RateLimiterMemory, key: string, points: num
 
 /** Every rate limit of the API, built once per instance. */
 export class Limits {
-  /** Heartbeats and call-state reports per agent. */
-  readonly heartbeat: Limit;
+  /** Heartbeats and call-state reports per agent (in Redis mode reconciled in batches: ReconciledLimit). */
+  readonly heartbeat: Limit | ReconciledLimit;
   /** `softphone` queries (each mints a Telnyx login token) per agent. */
   readonly softphoneToken: Limit;
   /** setAgentStatus per principal (agent, or a company's supervisors). */
@@ -92,7 +237,8 @@ export class Limits {
 
   constructor(config: Pick<Config, 'limits' | 'heartbeatMaxPerMinute'>, store: { redis: Redis; prefix: string } | null) {
     const l = config.limits;
-    this.heartbeat = new Limit('heartbeat', { points: config.heartbeatMaxPerMinute, durationSeconds: 60 }, store);
+    const heartbeat = { points: config.heartbeatMaxPerMinute, durationSeconds: 60 };
+    this.heartbeat = store ? new ReconciledLimit('heartbeat', heartbeat, store) : new Limit('heartbeat', heartbeat, null);
     this.softphoneToken = new Limit('softphone-token', { points: l.softphoneTokensPerHour, durationSeconds: 3600 }, store);
     this.statusChange = new Limit('status-change', { points: l.statusChangesPerMinute, durationSeconds: 60 }, store);
     this.authFailure = new Limit('auth-failure', { points: l.authFailuresPerMinute, durationSeconds: 60 }, store);

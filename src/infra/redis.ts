@@ -33,7 +33,14 @@ export function connectRedis(url: string, opts: { keyPrefix: string; logger: Log
     connectTimeout: 2000,
     lazyConnect: false,
   };
-  const command = new Redis(url, { ...common, enableOfflineQueue: false, maxRetriesPerRequest: 1, commandTimeout: 1000 });
+  // Auto-pipelining: the commands issued in one event-loop turn leave in one write (fewer syscalls under load).
+  const command = new Redis(url, {
+    ...common,
+    enableOfflineQueue: false,
+    enableAutoPipelining: true,
+    maxRetriesPerRequest: 1,
+    commandTimeout: 1000,
+  });
   const subscriber = new Redis(url, { ...common, maxRetriesPerRequest: null });
   const recovered: (() => void)[] = [];
   let ready = false;

@@ -3,6 +3,10 @@
  * other instances' sync messages. Routing reads it synchronously. A lease counts as live only until
  * its deadline even if the expiry message never arrives (Redis away), so a lost message can make an
  * agent look offline early, never online late.
+ *
+ * Plain renewals (a heartbeat that changes nothing but the lease end) arrive in batches (`renew`)
+ * and are applied in place; a heartbeat this instance answered before its renewal reached Redis is
+ * applied with `renewLocal` (no version: the batch's result or a newer shared state replaces it).
  */
 import type { AgentLiveness } from './tracker.js';
 
@@ -23,6 +27,14 @@ export interface LeaseState {
   dl?: number;
   /** sockets attached on live instances */
   n?: number;
+  /** a socket grace is pending (no socket attached): the deadline is min(lease end, grace end) */
+  g?: boolean;
+}
+
+/** A batch of plain renewals at one version: flat [agent, last seen, deadline, ...] triples. */
+export interface LeaseRenewals {
+  v: number;
+  r: (string | number)[];
 }
 
 interface Entry {
@@ -47,6 +59,36 @@ export class LeaseMirror {
   applyLocal(state: Omit<LeaseState, 'v'>, now: number): void {
     const known = this.entries.get(state.a);
     this.set(state.a, { v: known?.v ?? 0, state: { ...state, v: known?.v ?? 0 }, at: now });
+  }
+
+  /**
+   * Plain renewals: new last-seen and deadline for leases whose other fields did not change. A state
+   * newer than the batch already includes them (Redis ran the batch before it); an agent not live
+   * here is left alone (its live state, older than the batch, is still on its way).
+   */
+  renew(batch: LeaseRenewals, now: number): void {
+    const r = batch.r;
+    for (let i = 0; i + 2 < r.length; i += 3) {
+      const entry = this.entries.get(r[i] as string);
+      if (!entry?.state || entry.v > batch.v) continue;
+      entry.v = batch.v;
+      entry.at = now;
+      entry.state.seen = r[i + 1] as number;
+      entry.state.dl = r[i + 2] as number;
+    }
+  }
+
+  /** A renewal answered here before Redis has it; later shared states (and the batch) overwrite it. */
+  renewLocal(agentId: string, seen: number, dl: number): void {
+    const s = this.entries.get(agentId)?.state;
+    if (!s) return;
+    s.seen = seen;
+    s.dl = dl;
+  }
+
+  /** The live shared state as last known (even past its deadline), for deciding whether a heartbeat changes it. */
+  state(agentId: string): Readonly<LeaseState> | null {
+    return this.entries.get(agentId)?.state ?? null;
   }
 
   /** Replaces everything older than `v` with a full snapshot taken at version `v`. */

@@ -15,6 +15,18 @@
  * Each script also PUBLISHes the agent's resulting state (with a global version) on `sync`; every
  * instance applies those to its LeaseMirror, which serves the synchronous reads routing needs.
  *
+ * Plain renewals stay off the per-heartbeat path. A heartbeat that changes nothing but the lease end
+ * (same company, SIP registration, online value and call state, no socket grace pending) while the
+ * lease Redis holds still has more than a third of the TTL left is answered from the mirror and
+ * queued; every RENEW_FLUSH_MS the queue goes to Redis in one RENEW script per RENEW_BATCH agents
+ * (exact last-seen and lease end of each agent's latest heartbeat, so expiry keeps its precision)
+ * and reaches the other mirrors as one sync message. Anything else (a first heartbeat, a transition,
+ * a call-state change, a lease near its end) runs the HEARTBEAT script at once, as before. Costs of
+ * the trade: an instance that dies loses at most RENEW_FLUSH_MS of renewals (its agents may expire
+ * one heartbeat interval early, never late); other instances see last-seen up to RENEW_FLUSH_MS late.
+ * A queued renewal whose lease Redis no longer holds (it ran out during an outage) is replayed
+ * through the HEARTBEAT script, which emits the transitions.
+ *
  * Degraded mode (Redis unreachable): reads keep coming from the mirror (leases end at their known
  * deadline); a heartbeat is answered from the mirror and remembered; no transition events are
  * published. When Redis returns, remembered heartbeats are replayed (the scripts then emit the
@@ -25,7 +37,7 @@ import { RedisScript } from '../infra/redis.js';
 import type { Logger } from '../infra/logger.js';
 import type { TimerHandle } from '../domain/clock.js';
 import type { AgentPolicyRef, PresenceLeases } from './leases.js';
-import { LeaseMirror, type LeaseState } from './lease-mirror.js';
+import { LeaseMirror, type LeaseRenewals, type LeaseState } from './lease-mirror.js';
 import type { AgentLiveness, HeartbeatReport, PresenceTrackerOptions, PresenceTransition, TransitionCause } from './tracker.js';
 
 /** Claims run at least this often even when no deadline is known (another instance may add one). */
@@ -76,6 +88,7 @@ local function stateOf(id, e, socks)
   if e ~= nil and e.live == '1' then
     st.c = e.c; st.on = e.on == '1'; st.sip = e.sip == '1'; st.cs = e.cs or ''
     st.seen = tonumber(e.seen); st.dl = deadline(e, socks); st.n = socks
+    if socks == 0 and graced(e) then st.g = true end
   end
   return st
 end
@@ -242,6 +255,41 @@ if first[2] then out.next = tonumber(first[2]) end
 return cjson.encode(out)
 `);
 
+// Plain renewals, batched. ARGV: 4 last-seen persist interval, 5 hash ttl; from 6, triples of agent,
+// last seen, lease end. Renews only a lease that is live, not yet due and not in a socket grace; the
+// others come back in out.x for the full HEARTBEAT script. out.r: flat triples of what Redis now holds.
+const RENEW = new RedisScript(`${PRELUDE}
+local interval, ttl = tonumber(ARGV[4]), ARGV[5]
+local r, x = {}, {}
+for i = 6, #ARGV, 3 do
+  local id, seen, exp = ARGV[i], ARGV[i + 1], ARGV[i + 2]
+  local h = hkey(id)
+  local f = redis.call('HMGET', h, 'live', 'exp', 'grace', 'seen', 'pers')
+  if f[1] ~= '1' or tonumber(f[2]) <= now or (f[3] and f[3] ~= '') then
+    table.insert(x, id)
+  elseif tonumber(f[4]) >= tonumber(seen) then
+    table.insert(r, id); table.insert(r, tonumber(f[4])); table.insert(r, tonumber(f[2]))
+  else
+    redis.call('HSET', h, 'seen', seen, 'exp', exp)
+    if not f[5] or f[5] == '' or tonumber(seen) - tonumber(f[5]) >= interval then
+      redis.call('HSET', h, 'pers', seen)
+      table.insert(out.p, { a = id, seen = tonumber(seen) })
+    end
+    redis.call('PEXPIRE', h, ttl)
+    redis.call('ZADD', DL, exp, id)
+    table.insert(r, id); table.insert(r, tonumber(seen)); table.insert(r, tonumber(exp))
+  end
+end
+if #r > 0 then
+  out.v = redis.call('INCR', P .. 'seq')
+  -- Prefixed with the instance id, so the instance that sent it skips it without parsing it.
+  redis.call('PUBLISH', P .. 'sync', inst .. cjson.encode({ v = out.v, r = r }))
+end
+out.r = r
+out.x = x
+return cjson.encode(out)
+`);
+
 // Every live lease and the version it is current at, read atomically (resync after start or an outage).
 const SNAPSHOT = new RedisScript(`${PRELUDE}
 local list = {}
@@ -257,7 +305,26 @@ interface ScriptResult {
   s: LeaseState[] | Record<string, never>;
   p: { a: string; seen: number }[] | Record<string, never>;
   next?: number;
+  /** RENEW: the batch's version, what Redis holds for each renewed agent, and the agents it did not renew */
+  v?: number;
+  r?: (string | number)[] | Record<string, never>;
+  x?: string[] | Record<string, never>;
 }
+
+/** A heartbeat answered from the mirror, waiting for the next RENEW batch. */
+interface PendingRenewal {
+  agent: AgentPolicyRef;
+  report: HeartbeatReport;
+  seenAt: number;
+  expiresAt: number;
+  /** The lease end Redis holds meanwhile: the renewal must land before it. */
+  sharedDeadline: number;
+}
+
+/** How often queued renewals go to Redis: the most a killed instance loses, and how late other instances see last-seen. */
+const RENEW_FLUSH_MS = 250;
+/** Agents per RENEW script: a script blocks Redis while it runs, so big batches are split. */
+const RENEW_BATCH = 1000;
 
 const list = <T>(x: T[] | Record<string, never> | undefined): T[] => (Array.isArray(x) ? x : []); // cjson encodes [] as {}
 
@@ -281,6 +348,14 @@ export class RedisPresenceLeases implements PresenceLeases {
     string,
     { agent: AgentPolicyRef; report: HeartbeatReport; seenAt: number; expiresAt: number }
   >();
+  /** Plain renewals answered locally, latest per agent, sent every RENEW_FLUSH_MS. */
+  private readonly renewals = new Map<string, PendingRenewal>();
+  /** A renewal is queued only while Redis' lease has more than this left (a third of the TTL). */
+  private readonly renewMarginMs: number;
+  private flushTimer: TimerHandle | undefined;
+  /** When the last claim succeeded: the others hold our socket counts only while we claim. */
+  private lastClaimAt = 0;
+  private flushing: Promise<void> | null = null;
   private timer: TimerHandle | undefined;
   private stopped = false;
   private started = false;
@@ -291,11 +366,15 @@ export class RedisPresenceLeases implements PresenceLeases {
     this.log = opts.logger.child({ component: 'presence-leases' });
     this.socketGraceMs = opts.socketGraceMs ?? 5000;
     this.persistIntervalMs = opts.lastSeenPersistIntervalMs ?? 60_000;
+    this.renewMarginMs = opts.ttlMs / 3;
     const channel = `${this.redis.prefix}sync`;
+    const self = this.redis.instanceId;
     this.redis.subscriber.on('message', (ch: string, message: string) => {
       if (ch !== channel) return;
       try {
-        this.mirror.apply(JSON.parse(message) as LeaseState, this.now());
+        if (message.charCodeAt(0) === 123 /* { */) this.mirror.apply(JSON.parse(message) as LeaseState, this.now());
+        // A renewal batch, after its sender's instance id; ours were applied from the script's result.
+        else if (!message.startsWith(self)) this.mirror.renew(JSON.parse(message.slice(message.indexOf('{'))) as LeaseRenewals, this.now());
       } catch (err) {
         this.log.warn({ err }, 'unreadable lease sync message dropped');
       }
@@ -307,6 +386,7 @@ export class RedisPresenceLeases implements PresenceLeases {
   /** Subscribe to lease sync, load the shared leases, start claiming. Starts degraded if Redis is away. */
   async start(): Promise<void> {
     this.started = true;
+    this.lastClaimAt = this.now();
     if (await this.redis.whenReady(3000)) await this.recover();
     else this.log.warn('redis not reachable at start: presence starts in degraded mode (local view)');
     this.arm(this.now());
@@ -315,6 +395,9 @@ export class RedisPresenceLeases implements PresenceLeases {
   async heartbeat(agent: AgentPolicyRef, report: HeartbeatReport): Promise<AgentLiveness> {
     const now = this.now();
     const expiresAt = now + this.opts.ttlMs;
+    const renewed = this.renewLocally(agent, report, now, expiresAt);
+    if (renewed) return renewed;
+    this.renewals.delete(agent.agentId); // the script records this heartbeat, newer than any queued renewal
     try {
       const out = await this.run(HEARTBEAT, heartbeatArgs(agent, report, now, expiresAt, this.persistIntervalMs, false));
       const view = this.mirror.get(agent.agentId, this.now());
@@ -341,6 +424,23 @@ export class RedisPresenceLeases implements PresenceLeases {
       now,
     );
     return this.mirror.get(agent.agentId, now)!;
+  }
+
+  /**
+   * A heartbeat that changes nothing but the lease end, while Redis' lease is far from its end:
+   * answered from the mirror and queued for the next RENEW batch. Undefined when the script must run.
+   */
+  private renewLocally(agent: AgentPolicyRef, report: HeartbeatReport, now: number, expiresAt: number): AgentLiveness | undefined {
+    const s = this.mirror.state(agent.agentId);
+    if (!s || s.g || s.c !== agent.companyId || s.sip !== report.sipRegistered) return undefined;
+    if (s.on !== (report.sipRegistered || agent.allowUnregistered)) return undefined;
+    if (report.callState !== undefined && (report.callState ?? '') !== (s.cs ?? '')) return undefined;
+    const sharedDeadline = this.renewals.get(agent.agentId)?.sharedDeadline ?? s.dl ?? 0;
+    if (sharedDeadline - now <= this.renewMarginMs) return undefined;
+    this.renewals.set(agent.agentId, { agent, report, seenAt: now, expiresAt, sharedDeadline });
+    this.mirror.renewLocal(agent.agentId, now, expiresAt);
+    this.scheduleFlush();
+    return this.mirror.get(agent.agentId, now);
   }
 
   async restore(agent: AgentPolicyRef, state: { sipRegistered: boolean; lastSeenAt: number; leaseExpiresAt: number }): Promise<void> {
@@ -374,6 +474,7 @@ export class RedisPresenceLeases implements PresenceLeases {
 
   remove(agentId: string): void {
     this.sockets.delete(agentId);
+    this.renewals.delete(agentId);
     this.unsyncedHeartbeats.delete(agentId);
     this.fireAndForget(REMOVE, [agentId], 'agent removal not shared');
   }
@@ -400,6 +501,7 @@ export class RedisPresenceLeases implements PresenceLeases {
    */
   async handOver(): Promise<number> {
     this.stop();
+    await this.flushRenewals(); // the leases the others keep running end where the last heartbeats put them
     const live = this.liveAgents().length;
     const agents = [...this.sockets.keys()];
     this.sockets.clear(); // the sockets closing after this must not write counts back
@@ -418,6 +520,8 @@ export class RedisPresenceLeases implements PresenceLeases {
     this.stopped = true;
     if (this.timer) this.opts.clock.clearTimer(this.timer);
     this.timer = undefined;
+    if (this.flushTimer) this.opts.clock.clearTimer(this.flushTimer);
+    this.flushTimer = undefined;
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -482,6 +586,10 @@ export class RedisPresenceLeases implements PresenceLeases {
   private writeSockets(agentId: string): void {
     const entry = this.sockets.get(agentId);
     if (!entry) return;
+    // A queued renewal goes first (same connection, so Redis runs it first): a socket grace started
+    // after that heartbeat must not be cancelled by it.
+    const pending = this.renewals.get(agentId);
+    if (pending) void this.sendRenewals([pending]);
     const args = [agentId, entry.companyId, entry.count, this.socketGraceMs, HASH_TTL_MS];
     if (entry.count === 0) this.sockets.delete(agentId);
     this.run(SOCKETS, args).then(
@@ -510,6 +618,7 @@ export class RedisPresenceLeases implements PresenceLeases {
     this.syncing ??= (async () => {
       try {
         const replayed = await this.replayHeartbeats();
+        await this.flushRenewals();
         // Other instances drop the socket counts of an instance they stopped hearing from: re-assert all of ours.
         await this.redis.command.set(`${this.redis.prefix}instance:${this.redis.instanceId}`, '1', 'PX', INSTANCE_TTL_MS);
         for (const agentId of new Set([...this.unsyncedSockets, ...this.sockets.keys()])) {
@@ -542,6 +651,16 @@ export class RedisPresenceLeases implements PresenceLeases {
     return this.syncing;
   }
 
+  /** Writes that failed while this instance still counted as alive (timeouts): retried alone, no full resync. */
+  private async retryUnsynced(): Promise<void> {
+    await this.replayHeartbeats();
+    for (const agentId of [...this.unsyncedSockets]) {
+      const entry = this.sockets.get(agentId);
+      await this.run(SOCKETS, [agentId, entry?.companyId ?? '', entry?.count ?? 0, this.socketGraceMs, HASH_TTL_MS]);
+      this.unsyncedSockets.delete(agentId);
+    }
+  }
+
   private async replayHeartbeats(): Promise<number> {
     let replayed = 0;
     for (const [agentId, hb] of [...this.unsyncedHeartbeats]) {
@@ -552,6 +671,55 @@ export class RedisPresenceLeases implements PresenceLeases {
       this.unsyncedHeartbeats.delete(agentId);
     }
     return replayed;
+  }
+
+  private scheduleFlush(): void {
+    if (this.flushTimer || this.flushing || this.stopped) return;
+    this.flushTimer = this.opts.clock.setTimer(this.now() + RENEW_FLUSH_MS, () => {
+      this.flushTimer = undefined;
+      void this.flushRenewals();
+    });
+  }
+
+  /** Sends every queued renewal; while Redis is away they wait (recover() flushes them). */
+  private flushRenewals(): Promise<void> {
+    if (this.flushing || !this.redis.healthy() || this.renewals.size === 0) return this.flushing ?? Promise.resolve();
+    const queued = [...this.renewals.values()];
+    const batches: Promise<void>[] = [];
+    for (let i = 0; i < queued.length; i += RENEW_BATCH) batches.push(this.sendRenewals(queued.slice(i, i + RENEW_BATCH)));
+    const flushing = Promise.all(batches).then(() => {
+      this.flushing = null;
+      if (this.renewals.size > 0) this.scheduleFlush(); // newer ones, or failed ones retried
+    });
+    this.flushing = flushing;
+    return flushing;
+  }
+
+  /** One RENEW script; a failed one leaves its renewals queued for the next flush. */
+  private async sendRenewals(batch: PendingRenewal[]): Promise<void> {
+    const args: (string | number)[] = [this.persistIntervalMs, HASH_TTL_MS];
+    for (const p of batch) args.push(p.agent.agentId, p.seenAt, p.expiresAt);
+    let out: ScriptResult;
+    try {
+      out = await this.run(RENEW, args);
+    } catch (err) {
+      this.degraded(err, 'lease renewals not shared yet; retried');
+      return;
+    }
+    const now = this.now();
+    if (out.v !== undefined) this.mirror.renew({ v: out.v, r: list(out.r) }, now);
+    const notRenewed = new Set(list(out.x));
+    for (const p of batch) {
+      const id = p.agent.agentId;
+      const latest = this.renewals.get(id);
+      if (latest === p) this.renewals.delete(id);
+      else if (latest) this.mirror.renewLocal(id, latest.seenAt, latest.expiresAt); // a newer one is queued
+      // Redis holds no live lease for it any more: the full script decides (and emits the transitions).
+      if (notRenewed.has(id) && latest === p && p.expiresAt > now)
+        this.run(HEARTBEAT, heartbeatArgs(p.agent, p.report, p.seenAt, p.expiresAt, this.persistIntervalMs, false)).catch((err) =>
+          this.degraded(err, 'a renewal Redis no longer held was not replayed'),
+        );
+    }
   }
 
   private arm(at: number): void {
@@ -565,8 +733,14 @@ export class RedisPresenceLeases implements PresenceLeases {
     const now = this.now();
     let next = now + CLAIM_INTERVAL_MS;
     try {
-      if (this.unsyncedHeartbeats.size > 0 || this.unsyncedSockets.size > 0) await this.recover();
+      if (this.unsyncedHeartbeats.size > 0 || this.unsyncedSockets.size > 0) {
+        // Claims failing for longer than INSTANCE_TTL_MS: the others dropped our socket counts, re-assert them all.
+        if (now - this.lastClaimAt >= INSTANCE_TTL_MS) await this.recover();
+        else await this.retryUnsynced();
+      }
       const out = await this.run(CLAIM, [CLAIM_BATCH, INSTANCE_TTL_MS]);
+      this.lastClaimAt = now;
+      if (this.renewals.size > 0) this.scheduleFlush(); // renewals left over from an outage or a failed flush
       // A full batch means more are due right away.
       if (list(out.s).length >= CLAIM_BATCH) next = now;
       else if (out.next !== undefined) next = Math.min(next, out.next);

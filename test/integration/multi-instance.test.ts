@@ -147,9 +147,18 @@ describe.runIf(ready)('several instances on one Redis and one Postgres', () => {
         onNonLazyError: () => {},
       });
       await new Promise<void>((resolve) => socket.on('connected', () => resolve()));
+      await postGql(child.url, HEARTBEAT, kim.token);
+      await board.next((e) => !e.presenceChanged.snapshot && e.presenceChanged.presence.online);
+      // A plain renewal, batched on the instance about to die: once flushed, its lease end is the shared one.
       const hb = await postGql(child.url, HEARTBEAT, kim.token);
       const leaseEnd = Date.parse(hb.data.heartbeat.leaseExpiresAt);
-      await board.next((e) => !e.presenceChanged.snapshot && e.presenceChanged.presence.online);
+      await waitFor(
+        async () =>
+          (await b.gql(`query($c: ID!) { presence(companyId: $c) { agentId leaseExpiresAt } }`, { c: co.companyId }, co.supervisor)).data
+            .presence,
+        (list: any[]) => list.some((p) => p.agentId === kim.id && Date.parse(p.leaseExpiresAt) === leaseEnd),
+        { what: "b seeing the dying instance's last renewal" },
+      );
       expect(dialed((await b.webhook(`/telnyx/voice/${co.companyId}`, { CallSid: 'mi-2-live', To: '+1' })).body)).toEqual([kim.sip]);
 
       child.process.kill('SIGKILL');
@@ -173,6 +182,83 @@ describe.runIf(ready)('several instances on one Redis and one Postgres', () => {
     } finally {
       child.process.kill('SIGKILL');
     }
+  });
+
+  it('renewals answered locally reach every instance in one batch; when they stop, the agent goes offline at its last lease end, seen on another instance', async () => {
+    const co = await company({ mode: 'AUTO' }, ['ren']);
+    const ren = co.agents.ren!;
+    const boardB = subscribe(b.ws(co.supervisor), PRESENCE_CHANGED, { c: co.companyId });
+    await boardB.next((e) => e.presenceChanged.snapshot);
+    await a.gql(HEARTBEAT, {}, ren.token); // the first runs the script: a transition
+    await boardB.next((e) => !e.presenceChanged.snapshot && e.presenceChanged.presence.online);
+    // Plain renewals (nothing but the lease end changes) are queued on a and flushed in batches.
+    let last: any;
+    for (let i = 0; i < 3; i++) last = await a.gql(HEARTBEAT, {}, ren.token);
+    const leaseEnd = Date.parse(last.data.heartbeat.leaseExpiresAt);
+    const presenceOnB = `query($c: ID!) { presence(companyId: $c) { agentId online leaseExpiresAt } }`;
+    await waitFor(
+      async () => (await b.gql(presenceOnB, { c: co.companyId }, co.supervisor)).data.presence[0],
+      (p: any) => p?.online && Date.parse(p.leaseExpiresAt) === leaseEnd,
+      { what: "b seeing a's last renewal" },
+    );
+    const offline = await boardB.next((e) => !e.presenceChanged.snapshot && !e.presenceChanged.presence.online, TTL_MS + 3000);
+    const seenAt = Date.now();
+    expect(offline.presenceChanged.cause).toBe('LEASE_EXPIRED');
+    expect(seenAt).toBeGreaterThanOrEqual(leaseEnd - 50);
+    expect(seenAt).toBeLessThanOrEqual(leaseEnd + 1000);
+    expect(transitions(boardB.events, ren.id, true)).toHaveLength(1);
+    expect(transitions(boardB.events, ren.id, false)).toHaveLength(1);
+  });
+
+  it("an agent's socket moving from one instance to another within the grace keeps it online; closing the last one ends it after the grace", async () => {
+    const co = await company({ mode: 'AUTO' }, ['mov']);
+    const mov = co.agents.mov!;
+    const softphone = (server: TestServer) => {
+      const client = createClient({
+        url: `${server.url.replace(/^http/, 'ws')}/graphql`,
+        webSocketImpl: WebSocket,
+        connectionParams: { authorization: `Bearer ${mov.token}` },
+        lazy: false,
+        retryAttempts: 0,
+        onNonLazyError: () => {},
+      });
+      return new Promise<typeof client>((resolve) => client.on('connected', () => resolve(client)));
+    };
+    const board = subscribe(c.ws(co.supervisor), PRESENCE_CHANGED, { c: co.companyId });
+    await board.next((e) => e.presenceChanged.snapshot);
+    const onA = await softphone(a);
+    for (let i = 0; i < 3; i++) await a.gql(HEARTBEAT, {}, mov.token);
+    await board.next((e) => !e.presenceChanged.snapshot && e.presenceChanged.presence.online);
+    await onA.dispose(); // the page reloads onto another instance: a socket grace starts...
+    const graceEnd = Date.now() + Number(env.SOCKET_GRACE_MS);
+    await waitFor(
+      async () => a.app.services.presence.tracker.get(mov.id)?.sockets,
+      (n) => n === 0,
+      { what: "a counting mov's socket closed" },
+    );
+    const onB = await softphone(b); // ...and ends here, within it
+    await waitFor(
+      async () => b.app.services.presence.tracker.get(mov.id)?.sockets,
+      (n) => n === 1,
+      { what: "b counting mov's new socket" },
+    );
+    for (let i = 0; i < 3; i++) await b.gql(HEARTBEAT, {}, mov.token);
+    // Past the grace, then a marker: an offline event would have arrived before it.
+    await waitFor(
+      async () => Date.now(),
+      (now) => now > graceEnd + 500,
+      { what: 'the end of the grace a started' },
+    );
+    await b.gql(
+      `mutation($a: ID!) { setAgentStatus(input: { agentId: $a, status: ON_BREAK, reason: "moved" }) { status } }`,
+      { a: mov.id },
+      co.supervisor,
+    );
+    await board.next((e) => e.presenceChanged.cause === 'STATUS');
+    expect(transitions(board.events, mov.id, false)).toHaveLength(0);
+    await onB.dispose();
+    const offline = await board.next((e) => !e.presenceChanged.snapshot && !e.presenceChanged.presence.online, TTL_MS + 3000);
+    expect(offline.presenceChanged.cause).toBe('SOCKET_CLOSED');
   });
 
   it('a supervisor whose instance restarts its subscription gets the current state first (snapshot), then live events', async () => {

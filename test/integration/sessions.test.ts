@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TokenService } from '../../src/auth/tokens.js';
 import { createLogger } from '../../src/infra/logger.js';
 import { freshPostgres, postgresAvailable, startServer, subscribe, type TestServer } from '../support/harness.js';
+import type { ReconciledLimit } from '../../src/auth/limits.js';
 import { dropRedisKeys, REDIS_URL, redisAvailable, uniqueKeyPrefix } from '../support/redis.js';
 import { hostAndPort, tcpProxy } from '../support/tcp-proxy.js';
 
@@ -387,6 +388,9 @@ describe.runIf(ready)('two instances on one Redis and one Postgres', () => {
   it('shares the heartbeat budget across instances: half spent on A, half on B, the next is RATE_LIMITED on either', async () => {
     const co = await company(a);
     for (const server of [a, b, a, b, a, b]) expect((await server.gql(HEARTBEAT, {}, co.agent.token)).errors).toBeUndefined();
+    // Each instance counts an agent's first half of the budget in memory and shares it every 250 ms
+    // (src/auth/limits.ts, ReconciledLimit); reconciling now stands for that wait.
+    await Promise.all([a, b].map((s) => (s.app.services.limits.heartbeat as ReconciledLimit).reconcile()));
     for (const server of [a, b]) {
       const limited = await server.gql(HEARTBEAT, {}, co.agent.token);
       expect(limited.errors?.[0]?.extensions).toMatchObject({ code: 'RATE_LIMITED' });

@@ -61,6 +61,31 @@ describe('LeaseMirror (multi-instance presence reads)', () => {
         .sort(),
     ).toEqual(['ana', 'ben']);
   });
+
+  it('applies a batch of plain renewals to live leases the batch is newer than, and to nothing else', () => {
+    const m = new LeaseMirror();
+    m.apply(live('ana', 3, 10_000), 0);
+    m.apply(live('ben', 9, 10_000), 0); // newer than the batch: already includes its renewal
+    m.apply(gone('cy', 2), 0); // not live here: its live state is still on its way
+    m.renew({ v: 5, r: ['ana', 8_000, 11_000, 'ben', 8_000, 11_000, 'cy', 8_000, 11_000, 'dan', 8_000, 11_000] }, 0);
+    expect(m.get('ana', 10_500)).toMatchObject({ lastSeenAt: 8_000, leaseExpiresAt: 11_000, online: true, companyId: 'co' });
+    expect(m.get('ben', 10_500)).toBeUndefined();
+    expect(m.get('cy', 0)).toBeUndefined();
+    expect(m.get('dan', 0)).toBeUndefined();
+    m.apply(live('ana', 4, 10_000), 0); // older than the renewal: ignored
+    expect(m.get('ana', 10_500)?.leaseExpiresAt).toBe(11_000);
+  });
+
+  it('a renewal answered locally extends the lease until a shared state replaces it', () => {
+    const m = new LeaseMirror();
+    m.apply(live('ana', 3, 10_000), 0);
+    m.renewLocal('ana', 9_000, 12_000);
+    expect(m.get('ana', 11_000)).toMatchObject({ lastSeenAt: 9_000, leaseExpiresAt: 12_000 });
+    m.renewLocal('ben', 9_000, 12_000); // unknown: nothing to extend
+    expect(m.get('ben', 0)).toBeUndefined();
+    m.apply(gone('ana', 4), 0);
+    expect(m.get('ana', 0)).toBeUndefined();
+  });
 });
 
 describe('event serialisation across instances', () => {
