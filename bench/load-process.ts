@@ -443,6 +443,8 @@ serve({
   async texml(params: { url: string; concurrency: number; durationMs: number; companies: number }) {
     const client = new HttpClient(params.url, params.concurrency);
     const notes = { rang: 0 };
+    /** One answer that rang agents, as the ceiling's fixed body: the same bytes to write. */
+    let sampleAnswer = '';
     const run = `${process.pid}-${Date.now()}`;
     try {
       return await closedLoop(
@@ -455,10 +457,11 @@ serve({
             voiceBody(run, seq),
           );
           if (answer.body.includes('<Dial')) notes.rang++;
+          if (sampleAnswer === '' && answer.body.includes('<Dial')) sampleAnswer = answer.body;
           return answer.status === 200 && answer.body.startsWith('<?xml');
         },
         notes,
-      );
+      ).then((result) => ({ ...result, sampleAnswer }));
     } finally {
       client.close();
     }

@@ -14,7 +14,7 @@ import { freshPostgres, PG_URL } from '../test/support/harness.js';
 import { openDatabase } from '../src/infra/db.js';
 import { DEFAULT_RECORDING_URL_ALLOWLIST } from '../src/telnyx/recording-url.js';
 import { loggedOutcomes } from './lib/calls.js';
-import { companyCount, seedPopulation, type Population } from './lib/fixtures.js';
+import { CEILING_TEXML, companyCount, seedPopulation, type Population } from './lib/fixtures.js';
 import { canPin, describeMachine, loadAverage } from './lib/machine.js';
 import {
   renderMarkdown,
@@ -172,6 +172,11 @@ async function measured<L = LoadResult>(
   return { load: result, server: sumWindows(windows) };
 }
 
+function withoutSample<L extends { sampleAnswer?: string }>(load: L): Omit<L, 'sampleAnswer'> {
+  const { sampleAnswer: _, ...rest } = load;
+  return rest;
+}
+
 /** Several instances' windows as one: CPU and work added up, wall time the longest. */
 function sumWindows(windows: ServerWindow[]): ServerWindow {
   if (windows.length === 1) return windows[0]!;
@@ -324,31 +329,6 @@ export async function runBench(opts: BenchOptions): Promise<BenchResults> {
   if (opts.profile) await mkdir(PROFILES, { recursive: true });
   const largest = Math.max(...settings.sizes);
   try {
-    if (runs('ceilings')) {
-      // First: the open-loop rates below are shares of what the bare transports do here.
-      log('· ceilings: bare node:http and raw ws, fixed answers');
-      await generator.call('prepare', { jwtSecret, population: { agents: settings.wsSockets, agentsPerCompany: 1 }, agentTokens: true });
-      results.ceilings = await withServer(opts, { mode: 'ceiling', jwtSecret }, async (server, url) => {
-        const withServerSide = (m: { load: LoadResult; server: ServerWindow }) => ({ ...m.load, server: m.server });
-        return {
-          texml: withServerSide(
-            await measured(server, () =>
-              generator.call('texml', {
-                url,
-                concurrency,
-                durationMs,
-                companies: companyCount({ agents: largest, agentsPerCompany: settings.agentsPerCompany }),
-              }),
-            ),
-          ),
-          httpHeartbeat: withServerSide(await measured(server, () => generator.call('httpHeartbeats', { url, concurrency, durationMs }))),
-          wsHeartbeat: withServerSide(
-            await measured(server, () => generator.call('wsHeartbeats', { url, sockets: settings.wsSockets, concurrency, durationMs })),
-          ),
-        };
-      });
-    }
-
     for (const agents of runs('heartbeats') ? settings.sizes : []) {
       const population: Population = { agents, agentsPerCompany: settings.agentsPerCompany };
       log(`· ${agents} agents: minting tokens, seeding, warming up (first heartbeats right after the start: a cold start)`);
@@ -406,14 +386,38 @@ export async function runBench(opts: BenchOptions): Promise<BenchResults> {
           const companies = companyCount(population);
           const ours = await measured(
             server,
-            () => generator.call('texml', { url, concurrency, durationMs, companies }),
+            () => generator.call<LoadResult & { sampleAnswer: string }>('texml', { url, concurrency, durationMs, companies }),
             profileAs(`texml-${agents}`),
           );
+          // The bare transports, measured here (warm generator, same population's sockets and tokens);
+          // the TeXML ceiling answers with the same bytes the service answered (a Dial ringing a company's agents).
+          if (runs('ceilings'))
+            results.ceilings = await withServer(
+              opts,
+              { mode: 'ceiling', jwtSecret, texmlBody: ours.load.sampleAnswer || undefined },
+              async (bare, bareUrl) => {
+                log('· ceilings: bare node:http and raw ws, fixed answers');
+                const sockets = Math.min(agents, settings.wsSockets);
+                const measure = async (op: string, params: Record<string, unknown>) => {
+                  await generator.call(op, { ...params, durationMs: 1_000 }); // warm-up, not counted
+                  const m = await measured(bare, () => generator.call<LoadResult>(op, params));
+                  return { ...m.load, server: m.server };
+                };
+                return {
+                  texml: {
+                    ...(await measure('texml', { url: bareUrl, concurrency, durationMs, companies })),
+                    bodyBytes: Buffer.byteLength(ours.load.sampleAnswer || CEILING_TEXML),
+                  },
+                  httpHeartbeat: await measure('httpHeartbeats', { url: bareUrl, concurrency, durationMs }),
+                  wsHeartbeat: await measure('wsHeartbeats', { url: bareUrl, sockets, concurrency, durationMs }),
+                };
+              },
+            );
           const ceiling = results.ceilings?.texml ?? null;
           results.texml = {
             companies,
             agents,
-            ours: { ...ours.load, server: ours.server },
+            ours: { ...withoutSample(ours.load), server: ours.server },
             ceiling,
             ratioToCeiling: ratio(ours.load.perSecond, ceiling?.perSecond),
             dbWritesPer1000: round2((ours.server.writes / Math.max(1, ours.load.count)) * 1000),

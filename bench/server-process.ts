@@ -4,7 +4,7 @@
  *   baseline — the seed's design: a plain node:http endpoint (standing in for Express) doing one
  *              Prisma update per heartbeat, plus the 30 s offline sweep, on the same kind of database;
  *   ceiling  — what the transports alone cost here: a bare node:http server answering a fixed body
- *              (TeXML on /telnyx/…, a heartbeat's JSON answer on /graphql) and a raw `ws` server on
+ *              (on /telnyx/… a TeXML answer the service gave, on /graphql a heartbeat's JSON answer) and a raw `ws` server on
  *              /graphql answering each graphql-ws message with fixed frames (the acknowledgement, or
  *              the heartbeat's `next` + `complete` with the operation's id spliced in).
  * It reports its own CPU time, database writes, bytes allocated and GC time for a window the
@@ -21,7 +21,7 @@ import { buildApp, type App } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
 import { openDatabase, type Database, type Db } from '../src/infra/db.js';
 import { createLogger } from '../src/infra/logger.js';
-import { countingWrites, seedPopulation, type Population } from './lib/fixtures.js';
+import { CEILING_HEARTBEAT_JSON, CEILING_TEXML, countingWrites, seedPopulation, type Population } from './lib/fixtures.js';
 import { serve } from './lib/rpc.js';
 
 export type ServerMode = 'app' | 'baseline' | 'ceiling';
@@ -34,12 +34,10 @@ export interface StartParams {
   seeded?: boolean;
   jwtSecret: string;
   env?: Record<string, string>;
+  /** The ceiling's TeXML answer: one the service gave (default CEILING_TEXML, a one-agent Dial). */
+  texmlBody?: string;
 }
 
-export const CEILING_TEXML =
-  '<?xml version="1.0" encoding="UTF-8"?><Response><Dial timeout="25" ringTone="us"><Sip>sip:bench.ag.0@sip.telnyx.com</Sip></Dial></Response>';
-/** What the service answers the bench's heartbeat with (its `nextHeartbeatInMs`), as the ceiling's fixed answer. */
-export const CEILING_HEARTBEAT_JSON = '{"data":{"heartbeat":{"nextHeartbeatInMs":10000}}}';
 const BASELINE_SWEEP_MS = 30_000;
 
 let database: Database | null = null;
@@ -91,7 +89,7 @@ async function start(params: StartParams) {
   } else {
     const counted = params.mode === 'baseline' ? countingWrites(database!.prisma) : null;
     if (counted) writes = counted.writes;
-    plain = params.mode === 'baseline' ? baselineServer(counted!.db) : ceilingServer();
+    plain = params.mode === 'baseline' ? baselineServer(counted!.db) : ceilingServer(params.texmlBody ?? CEILING_TEXML);
     url = await listen(plain);
   }
   return { url, seedMs, pid: process.pid };
@@ -119,14 +117,14 @@ function baselineServer(db: Db): Server {
   });
 }
 
-function ceilingServer(): Server {
+function ceilingServer(texml: string): Server {
   const server = createServer((req, res) => {
     req.resume();
     const graphql = req.url === '/graphql';
     req.on('end', () =>
       res
         .writeHead(200, { 'content-type': graphql ? 'application/json; charset=utf-8' : 'application/xml; charset=utf-8' })
-        .end(graphql ? CEILING_HEARTBEAT_JSON : CEILING_TEXML),
+        .end(graphql ? CEILING_HEARTBEAT_JSON : texml),
     );
   });
   const wss = new WebSocketServer({ server, path: '/graphql' });
@@ -167,6 +165,12 @@ async function startProfile(file: string) {
   session.connect();
   await session.post('Profiler.enable');
   await session.post('Profiler.start');
+  await session.post('HeapProfiler.enable');
+  await session.post('HeapProfiler.startSampling', {
+    samplingInterval: 16_384,
+    includeObjectsCollectedByMajorGC: true,
+    includeObjectsCollectedByMinorGC: true,
+  } as never);
   profiler = { session, file };
 }
 
@@ -174,6 +178,9 @@ async function stopProfile() {
   if (!profiler) return;
   const { profile } = await profiler.session.post('Profiler.stop');
   await writeFile(profiler.file, JSON.stringify(profile));
+  // Beside it, where the window's bytes were allocated (collected objects included).
+  const { profile: heap } = await profiler.session.post('HeapProfiler.stopSampling');
+  await writeFile(profiler.file.replace(/\.cpuprofile$/, '.heapprofile'), JSON.stringify(heap));
   profiler.session.disconnect();
   profiler = null;
 }

@@ -24,6 +24,13 @@ export const companyNumber = (index: number) => `+1555${String(index).padStart(7
 /** Four words (~1.6 s of simulated speech), so a voicemail call lasts about as long as an answered one. */
 export const BENCH_VOICEMAIL_GREETING = 'Please leave a message.';
 
+/** The ceiling's default TeXML answer (one agent); the bench gives it the service's own answer instead. */
+export const CEILING_TEXML =
+  '<?xml version="1.0" encoding="UTF-8"?><Response><Dial timeout="25" ringTone="us"><Sip>sip:bench.ag.0@sip.telnyx.com</Sip></Dial></Response>';
+
+/** What the service answers the bench's heartbeat with (its `nextHeartbeatInMs`), as the ceiling's fixed answer. */
+export const CEILING_HEARTBEAT_JSON = '{"data":{"heartbeat":{"nextHeartbeatInMs":10000}}}';
+
 /** Rows per INSERT: well under Postgres's 65,535 bind parameters for the widest row. */
 const CHUNK = 5_000;
 

@@ -114,7 +114,12 @@ export interface BenchResults {
   fanout: LoadResult | null;
   fanouts?: LoadResult[];
   /** The bare transports with fixed answers, on the same generator. */
-  ceilings?: { texml: LoadResult & ServerSide; httpHeartbeat: LoadResult & ServerSide; wsHeartbeat: LoadResult & ServerSide } | null;
+  ceilings?: {
+    /** Answering the same TeXML body the service answered (`bodyBytes`). */
+    texml: (LoadResult & ServerSide & { bodyBytes: number }) | null;
+    httpHeartbeat: LoadResult & ServerSide;
+    wsHeartbeat: LoadResult & ServerSide;
+  } | null;
   /** TeXML decisions open loop at a share of the ceiling's rate. */
   texmlOpen?: (LoadResult & ServerSide & { targetPerSecond: number; share: number }) | null;
   mixed?: MixedRow[];
@@ -191,7 +196,7 @@ function summaryRows(r: BenchResults): (string | number)[][] {
     ]);
     if (t.ceiling)
       rows.push([
-        'bare node:http, fixed TeXML body: req/s (p50 / p99 ms)',
+        `bare node:http, fixed TeXML body${r.ceilings?.texml ? ` (the service's answer, ${n(r.ceilings.texml.bodyBytes)} bytes)` : ''}: req/s (p50 / p99 ms)`,
         `${n(t.ceiling.perSecond)} (${t.ceiling.latencyMs.p50} / ${t.ceiling.latencyMs.p99})`,
       ]);
     rows.push(['TeXML decisions vs the ceiling', x(t.ratioToCeiling)]);

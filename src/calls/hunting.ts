@@ -99,7 +99,8 @@ export class Hunting {
         enabled: a.enabled,
         status: a.status,
         statusReason: a.statusReason,
-        liveness: liveness && { ...liveness, onCall: liveness.onCall || activity.onCallSid !== null },
+        // The tracker's object as it is unless a call Telnyx reported makes the agent busy (one object less per agent and decision).
+        liveness: liveness && !liveness.onCall && activity.onCallSid !== null ? { ...liveness, onCall: true } : liveness,
         tier: a.tier,
         position: a.position,
         lastCallEndedAt: a.lastCallEndedAt?.getTime() ?? null,

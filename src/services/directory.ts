@@ -51,6 +51,8 @@ export class Directory {
   private companies = new LRUCache<string, Promise<DirectoryCompany | null>>({ max: MAX_CACHED_COMPANIES });
   private agentCompany = new Map<string, string>();
   private lastLoaded = new LRUCache<string, DirectoryCompany>({ max: MAX_CACHED_COMPANIES });
+  /** What each settled load of `companies` gave (cached()); forgotten with the entry. */
+  private readonly settled = new WeakMap<Promise<DirectoryCompany | null>, DirectoryCompany | null>();
   private numbers = new LRUCache<string, Promise<string | null>>({ max: MAX_CACHED_NUMBERS });
   /** Bumped each time the number map is dropped: a load begun before must not refill it. */
   private numbersGeneration = 0;
@@ -89,6 +91,15 @@ export class Directory {
       loading.then((c) => c === null && forget(), forget);
     }
     return entry;
+  }
+
+  /**
+   * The company as `company()` would give it, when that is already known without waiting (its load
+   * has settled); undefined otherwise. The webhooks' hot path skips a deadline race with it.
+   */
+  cached(companyId: string): DirectoryCompany | null | undefined {
+    const entry = this.companies.get(companyId);
+    return entry ? this.settled.get(entry) : undefined;
   }
 
   /**
@@ -210,6 +221,7 @@ export class Directory {
 
   /** A company's load finished: its agents' company, and the version lastKnown() gives. */
   private settle(companyId: string, entry: Promise<DirectoryCompany | null>, company: DirectoryCompany | null) {
+    this.settled.set(entry, company);
     if (!company) {
       this.lastLoaded.delete(companyId);
       return null;

@@ -78,7 +78,10 @@ export async function handleTelnyxWebhook(services: Services, req: WebhookReques
     // none, the caller hears an apology.
     try {
       if (!companyId) companyId = await withDeadline(deadline, companyOfRequest(services, params));
-      company = companyId ? ((await withDeadline(deadline, services.directory.company(companyId))) ?? undefined) : undefined;
+      // Known already (the steady state): no deadline race to set up.
+      const known = companyId ? services.directory.cached(companyId) : null;
+      company =
+        known !== undefined ? (known ?? undefined) : ((await withDeadline(deadline, services.directory.company(companyId!))) ?? undefined);
       if (!company) {
         log.info(
           { route, companyId, callSid, ms: elapsed() },

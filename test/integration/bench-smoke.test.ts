@@ -56,7 +56,8 @@ describe('npm run bench, at a tiny size', () => {
 
     // The bare transports, on the same generator: every answer well-formed.
     const ceilings = results.ceilings!;
-    for (const c of [ceilings.texml, ceilings.httpHeartbeat, ceilings.wsHeartbeat]) {
+    expect(ceilings.texml!.bodyBytes, "the ceiling answers the service's own TeXML").toBeGreaterThan(200);
+    for (const c of [ceilings.texml!, ceilings.httpHeartbeat, ceilings.wsHeartbeat]) {
       expect(c.errors).toBe(0);
       expect(c.count).toBeGreaterThan(0);
     }
