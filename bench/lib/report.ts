@@ -199,7 +199,10 @@ function summaryRows(r: BenchResults): (string | number)[][] {
         `bare node:http, fixed TeXML body${r.ceilings?.texml ? ` (the service's answer, ${n(r.ceilings.texml.bodyBytes)} bytes)` : ''}: req/s (p50 / p99 ms)`,
         `${n(t.ceiling.perSecond)} (${t.ceiling.latencyMs.p50} / ${t.ceiling.latencyMs.p99})`,
       ]);
-    rows.push(['TeXML decisions vs the ceiling', x(t.ratioToCeiling)]);
+    rows.push([
+      'TeXML decisions vs the ceiling: throughput / server CPU per request',
+      `${x(t.ratioToCeiling)} / ${x(cpuRatio(t.cpuUsPerOp, t.ceiling))}`,
+    ]);
     if (t.cpuUsPerOp != null)
       rows.push([
         'server per TeXML decision: CPU µs / allocated bytes / GC share',
@@ -231,24 +234,29 @@ function summaryRows(r: BenchResults): (string | number)[][] {
   for (const w of r.warmup)
     rows.push([
       `seed ${n(w.agents)} agents / first heartbeat of each, from the start (cold start)`,
-      `${n(w.seedMs)} ms / ${n(w.perSecond)} hb/s${w.durationMs ? ` (all answered ${n(w.durationMs)} ms after the start; full speed from second ${fullSpeedAt(w.perSecondBuckets) ?? '–'})` : ''}, ${n(w.dbWritesPer1000)} DB writes per 1,000`,
+      `${n(w.seedMs)} ms / ${n(w.perSecond)} hb/s${w.durationMs ? ` (all answered ${n(w.durationMs)} ms after the start; full speed from second ${fullSpeedAt(w.perSecondBuckets) ?? '–'}; answered per second: ${(w.perSecondBuckets ?? []).map(n).join(', ')})` : ''}, ${n(w.dbWritesPer1000)} DB writes per 1,000`,
     ]);
   return rows;
 }
 
 /**
- * The second (0-based, counted from the start) from which every full second of a cold start ran at
- * ≥ 80% of its best second: when the service reached full speed. Null without buckets.
+ * When a cold start reached full speed: the first second (0-based, from the start) whose count is at
+ * least 80% of the median of its full seconds (the steady rate; the last second is partial). Null
+ * without buckets.
  */
 export function fullSpeedAt(buckets: number[] | undefined): number | null {
   if (!buckets?.length) return null;
-  const full = buckets.length > 1 ? buckets.slice(0, -1) : buckets; // the last second is partial
-  const best = Math.max(...full);
-  let from = 0;
-  full.forEach((count, second) => {
-    if (count < 0.8 * best) from = second + 1;
-  });
-  return Math.min(from, full.length - 1);
+  const full = buckets.length > 1 ? buckets.slice(0, -1) : buckets;
+  const sorted = [...full].sort((a, b) => a - b);
+  const median = sorted[Math.floor(sorted.length / 2)]!;
+  const at = full.findIndex((count) => count >= 0.8 * median);
+  return at === -1 ? null : at;
+}
+
+/** Ours over the ceiling in server CPU per request: the ratio that holds when the generator, not the server, limits the ceiling. */
+function cpuRatio(oursCpuUs: number | null | undefined, ceiling: (LoadResult & ServerSide) | null | undefined): number | null {
+  if (!ceiling || oursCpuUs == null || !ceiling.count) return null;
+  return ratio((ceiling.server.cpuMs * 1000) / ceiling.count, oursCpuUs);
 }
 
 const lat = (l: LatencySummary) => `${l.p50} / ${l.p99} / ${l.max}`;
@@ -260,17 +268,21 @@ function ceilingRows(r: BenchResults): (string | number)[][] {
   const largest = Math.max(0, ...r.heartbeats.map((h) => h.agents));
   const ours = (transport: 'http' | 'ws') =>
     r.heartbeats.find((h) => h.design === 'ours' && h.transport === transport && h.agents === largest)?.perSecond;
+  const row = (transport: 'http' | 'ws') =>
+    r.heartbeats.find((h) => h.design === 'ours' && h.transport === transport && h.agents === largest);
+  const ceilingLine = (c: LoadResult & ServerSide) =>
+    `${n(c.perSecond)} (${c.latencyMs.p50} / ${c.latencyMs.p99}); server CPU ${c.server.cpuPercent}%, ${n(Math.round((c.server.cpuMs * 1000) / Math.max(1, c.count)))} µs per request; generator CPU ${c.generatorCpuPercent}%`;
   return [
+    ['raw `ws` server, fixed graphql-ws frames: heartbeats/s (p50 / p99 ms)', ceilingLine(c.wsHeartbeat)],
     [
-      'raw `ws` server, fixed graphql-ws frames: heartbeats/s (p50 / p99 ms)',
-      `${n(c.wsHeartbeat.perSecond)} (${c.wsHeartbeat.latencyMs.p50} / ${c.wsHeartbeat.latencyMs.p99})`,
+      'heartbeats over graphql-ws vs the raw ws ceiling: throughput / server CPU per request',
+      `${x(ratio(ours('ws'), c.wsHeartbeat.perSecond))} / ${x(cpuRatio(row('ws')?.cpuUsPerOp, c.wsHeartbeat))}`,
     ],
-    ['heartbeats over graphql-ws vs the raw ws ceiling', x(ratio(ours('ws'), c.wsHeartbeat.perSecond))],
+    ['bare node:http, fixed heartbeat answer: req/s (p50 / p99 ms)', ceilingLine(c.httpHeartbeat)],
     [
-      'bare node:http, fixed heartbeat answer: req/s (p50 / p99 ms)',
-      `${n(c.httpHeartbeat.perSecond)} (${c.httpHeartbeat.latencyMs.p50} / ${c.httpHeartbeat.latencyMs.p99})`,
+      'heartbeats over HTTP vs the bare node:http ceiling: throughput / server CPU per request',
+      `${x(ratio(ours('http'), c.httpHeartbeat.perSecond))} / ${x(cpuRatio(row('http')?.cpuUsPerOp, c.httpHeartbeat))}`,
     ],
-    ['heartbeats over HTTP vs the bare node:http ceiling', x(ratio(ours('http'), c.httpHeartbeat.perSecond))],
   ];
 }
 
@@ -388,15 +400,27 @@ export function goalsTable(r: BenchResults): string {
   const redisCost = ratio(redisOne?.heartbeats.cpuUsPerOp, ours('ws')?.cpuUsPerOp);
   rows.push(['2b. CPU per heartbeat, Redis vs memory (one instance)', '≤ 1.2×', x(redisCost), verdict(le(redisCost, 1.2))]);
   rows.push(['2c. mixed day, two instances', 'as 1.', mixedText(mixedTwo), verdict(mixedOk(mixedTwo))]);
-  const wsRatio = ratio(ours('ws')?.perSecond, r.ceilings?.wsHeartbeat.perSecond);
-  rows.push(['3. graphql-ws heartbeats vs raw ws', '≥ 0.4×', x(wsRatio), verdict(ge(wsRatio, 0.4))]);
-  const httpRatio = ratio(ours('http')?.perSecond, r.ceilings?.httpHeartbeat.perSecond);
-  rows.push(['4. HTTP heartbeats vs bare node:http', '≥ 0.4×', x(httpRatio), verdict(ge(httpRatio, 0.4))]);
+  // Two ratios: throughput on the same generator (the issue's), and server CPU per request (what still
+  // holds when the generator limits the ceiling); met only if both are.
+  const both = (thr: number | null, cpu: number | null, limit: number) => [
+    `${x(thr)} throughput, ${x(cpu)} CPU per request`,
+    verdict(thr == null || cpu == null ? null : thr >= limit && cpu >= limit),
+  ];
+  const c = r.ceilings;
+  rows.push([
+    '3. graphql-ws heartbeats vs raw ws',
+    '≥ 0.4×',
+    ...both(ratio(ours('ws')?.perSecond, c?.wsHeartbeat.perSecond), cpuRatio(ours('ws')?.cpuUsPerOp, c?.wsHeartbeat), 0.4),
+  ]);
+  rows.push([
+    '4. HTTP heartbeats vs bare node:http',
+    '≥ 0.4×',
+    ...both(ratio(ours('http')?.perSecond, c?.httpHeartbeat.perSecond), cpuRatio(ours('http')?.cpuUsPerOp, c?.httpHeartbeat), 0.4),
+  ]);
   rows.push([
     '5a. TeXML decisions vs bare node:http',
     '≥ 0.5×',
-    x(r.texml?.ratioToCeiling ?? null),
-    verdict(ge(r.texml?.ratioToCeiling, 0.5)),
+    ...both(r.texml?.ratioToCeiling ?? null, cpuRatio(r.texml?.cpuUsPerOp, r.texml?.ceiling), 0.5),
   ]);
   const open = r.texmlOpen;
   rows.push([

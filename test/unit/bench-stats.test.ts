@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { percentile, ratio, Samples, summarize } from '../../bench/lib/stats.js';
 import { packageOf } from '../../bench/profile-summary.js';
+import { fullSpeedAt } from '../../bench/lib/report.js';
 
 describe('benchmark statistics', () => {
   it('takes nearest-rank percentiles', () => {
@@ -38,5 +39,16 @@ describe('benchmark statistics', () => {
     expect(packageOf('file:///w/node_modules/jose/dist/x.js')).toBe('jose');
     expect(packageOf('file:///w/src/app.ts')).toBe('curbe (src/)');
     expect(packageOf('node:internal/crypto/util')).toBe('node internals / native');
+  });
+});
+
+describe('cold start: when the service reached full speed', () => {
+  it('is the first second at 80% of the median full second; the last, partial second does not count', () => {
+    // A slow start (a cold directory), then steady; one noisy dip later does not move it.
+    expect(fullSpeedAt([59, 271, 212, 237, 767, 3271, 4555, 3733, 4004, 3210, 4132, 119])).toBe(5);
+    expect(fullSpeedAt([4000, 4100, 3900, 10])).toBe(0);
+    expect(fullSpeedAt([100, 100, 100, 4000, 4000, 4000, 4000, 4000, 10])).toBe(3);
+    expect(fullSpeedAt([])).toBeNull();
+    expect(fullSpeedAt(undefined)).toBeNull();
   });
 });
