@@ -15,6 +15,7 @@ import { freshPostgres, postgresAvailable, startServer, subscribe, type TestServ
 import type { ReconciledLimit } from '../../src/auth/limits.js';
 import { dropRedisKeys, REDIS_URL, redisAvailable, uniqueKeyPrefix } from '../support/redis.js';
 import { hostAndPort, tcpProxy } from '../support/tcp-proxy.js';
+import { sseSubscription } from '../support/sse.js';
 
 const HEARTBEAT = `mutation { heartbeat(input: { sipRegistered: true }) { presence { online } } }`;
 const PRESENCE = `subscription($c: ID!) { presenceChanged(companyId: $c) { agentId online snapshot } }`;
@@ -46,40 +47,6 @@ const closed = (client: Client) =>
   new Promise<{ code: number; reason: string; at: number }>((resolve) =>
     client.on('closed', (e: any) => resolve({ code: e.code, reason: e.reason, at: Date.now() })),
   );
-
-/** A subscription over Server-Sent Events, read until the server ends the stream. */
-async function sse(url: string, query: string, variables: Record<string, unknown>, token: string) {
-  const res = await fetch(`${url}/graphql`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', accept: 'text/event-stream', authorization: `Bearer ${token}` },
-    body: JSON.stringify({ query, variables }),
-  });
-  const reader = res.body!.getReader();
-  const decoder = new TextDecoder();
-  const payloads: any[] = [];
-  let raw = '';
-  let firstData = () => {};
-  const started = new Promise<void>((resolve) => (firstData = resolve));
-  const ended = (async () => {
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      raw += decoder.decode(value, { stream: true });
-      let cut: number;
-      while ((cut = raw.indexOf('\n\n')) >= 0) {
-        const block = raw.slice(0, cut);
-        raw = raw.slice(cut + 2);
-        const data = block.split('\n').find((l) => l.startsWith('data:'));
-        if (data?.slice(5).trim().startsWith('{')) {
-          payloads.push(JSON.parse(data.slice(5)));
-          firstData();
-        }
-      }
-    }
-    return { at: Date.now(), payloads };
-  })();
-  return { status: res.status, payloads, started, ended };
-}
 
 /** Polls a condition on the server's state (not time) until it holds. */
 async function until(condition: () => boolean, timeoutMs = 5000): Promise<void> {
@@ -126,7 +93,7 @@ describe('expiry: open connections end when their token expires', () => {
     const client = server.ws(short.token);
     const end = closed(client);
     const board = subscribe(client, PRESENCE, { c: co.companyId });
-    const stream = await sse(server.url, PRESENCE, { c: co.companyId }, short.token);
+    const stream = await sseSubscription(server.url, PRESENCE, { c: co.companyId }, short.token);
     await board.next((e) => e.presenceChanged.snapshot);
     await stream.started;
     expect(stream.payloads[0].data.presenceChanged.snapshot).toBe(true);
@@ -161,12 +128,12 @@ describe('per-socket and per-token limits (one instance)', () => {
     const client = server.ws(co.supervisor);
     const subs = [0, 1, 2].map(() => subscribe(client, PRESENCE, { c: co.companyId }));
     for (const s of subs) await s.next((e) => e.presenceChanged.snapshot);
-    const fourth = await sse(server.url, PRESENCE, { c: co.companyId }, co.supervisor);
+    const fourth = await sseSubscription(server.url, PRESENCE, { c: co.companyId }, co.supervisor);
     fourth.ended.catch(() => {}); // it stays open until the server stops
     await fourth.started;
     expect(fourth.payloads[0].data.presenceChanged.snapshot).toBe(true);
     // The fifth, over either transport, is refused before it runs (no snapshot).
-    const fifth = await sse(server.url, PRESENCE, { c: co.companyId }, co.supervisor);
+    const fifth = await sseSubscription(server.url, PRESENCE, { c: co.companyId }, co.supervisor);
     const { payloads } = await fifth.ended;
     expect(payloads).toHaveLength(1);
     expect(payloads[0].errors[0]).toMatchObject({ extensions: { code: 'RATE_LIMITED' } });
@@ -355,7 +322,7 @@ describe.runIf(ready)('two instances on one Redis and one Postgres', () => {
     const end = closed(socket);
     const board = subscribe(socket, PRESENCE, { c: co.companyId });
     await board.next((e) => e.presenceChanged.snapshot);
-    const stream = await sse(b.url, PRESENCE, { c: co.companyId }, co.supervisor);
+    const stream = await sseSubscription(b.url, PRESENCE, { c: co.companyId }, co.supervisor);
     await stream.started;
     const otherSocket = b.ws(other.supervisor);
     const otherEnd = closed(otherSocket);

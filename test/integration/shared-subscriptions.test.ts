@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freshPostgres, postgresAvailable, startServer, waitFor, type TestServer } from '../support/harness.js';
+import { sseSubscription } from '../support/sse.js';
 
 const pgUp = await postgresAvailable();
 
@@ -67,35 +68,6 @@ class RawSocket {
   }
 }
 
-/** An SSE subscription (the general path): each `data:` line's JSON text, as sent. */
-async function sse(url: string, query: string, variables: Record<string, unknown>, token: string) {
-  const res = await fetch(`${url}/graphql`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', accept: 'text/event-stream', authorization: `Bearer ${token}` },
-    body: JSON.stringify({ query, variables }),
-  });
-  const reader = res.body!.getReader();
-  const decoder = new TextDecoder();
-  const payloads: string[] = [];
-  let raw = '';
-  void (async () => {
-    for (;;) {
-      const { done, value } = await reader.read().catch(() => ({ done: true, value: undefined }));
-      if (done) break;
-      raw += decoder.decode(value, { stream: true });
-      for (let cut = raw.indexOf('\n\n'); cut >= 0; cut = raw.indexOf('\n\n')) {
-        const data = raw
-          .slice(0, cut)
-          .split('\n')
-          .find((l) => l.startsWith('data:'));
-        raw = raw.slice(cut + 2);
-        if (data?.slice(5).trim().startsWith('{')) payloads.push(data.slice(5).trim());
-      }
-    }
-  })();
-  return { payloads, cancel: () => reader.cancel() };
-}
-
 describe.runIf(pgUp)('shared graphql-ws subscriptions', () => {
   let server: TestServer;
   let drop: () => Promise<void>;
@@ -150,18 +122,18 @@ describe.runIf(pgUp)('shared graphql-ws subscriptions', () => {
       s.subscribe(`a${i}`, PRESENCE, { c: co.companyId });
       s.subscribe(`b-${i}-${randomBytes(4).toString('hex')}`, PRESENCE, { c: co.companyId });
     }
-    const stream = await sse(server.url, PRESENCE, { c: co.companyId }, co.supervisor);
+    const stream = await sseSubscription(server.url, PRESENCE, { c: co.companyId }, co.supervisor);
     for (const s of board) for (const id of s.frames.keys()) await received(s, id, 2);
-    await waitFor(() => stream.payloads.length >= 2);
+    await waitFor(() => stream.texts.length >= 2);
     expect(server.app.sharedSubscriptions()).toMatchObject({ groups: 1, members: 6 });
 
     await server.gql(HEARTBEAT, {}, co.agents[0]!.token);
     await server.gql(`mutation { setAgentStatus(input: { status: ON_BREAK }) { status } }`, {}, co.agents[1]!.token);
     await server.gql(HEARTBEAT, {}, co.agents[1]!.token);
 
-    await waitFor(() => stream.payloads.length >= 5, Boolean, { what: 'five SSE events' });
+    await waitFor(() => stream.texts.length >= 5, Boolean, { what: 'five SSE events' });
     for (const s of board) for (const id of s.frames.keys()) await received(s, id, 5);
-    const expected = stream.payloads.slice(0, 5);
+    const expected = stream.texts.slice(0, 5);
     expect(expected.slice(2).map((p) => JSON.parse(p).data.presenceChanged)).toMatchObject([
       { agentId: co.agents[0]!.id, online: true, cause: 'HEARTBEAT' },
       { agentId: co.agents[1]!.id, status: 'ON_BREAK', cause: 'STATUS' },
@@ -276,14 +248,14 @@ describe.runIf(pgUp)('shared graphql-ws subscriptions', () => {
     const q = `subscription($c: ID!) { companyStatsChanged(companyId: $c) { companyId agents { available offline total } callsWaiting } }`;
     const board = await sockets(3, co.supervisor);
     for (const s of board) s.subscribe('1', q, { c: co.companyId });
-    const stream = await sse(server.url, q, { c: co.companyId }, co.supervisor);
+    const stream = await sseSubscription(server.url, q, { c: co.companyId }, co.supervisor);
     for (const s of board) await received(s, '1', 1);
-    await waitFor(() => stream.payloads.length >= 1);
+    await waitFor(() => stream.texts.length >= 1);
     await server.gql(HEARTBEAT, {}, co.agents[0]!.token);
     const online = (p: string) => JSON.parse(p).data.companyStatsChanged.agents.available === 1;
-    await waitFor(() => stream.payloads.some(online), Boolean, { what: 'SSE stats with the agent available' });
+    await waitFor(() => stream.texts.some(online), Boolean, { what: 'SSE stats with the agent available' });
     for (const s of board) await waitFor(() => s.payloads('1').some(online), Boolean, { what: 'ws stats with the agent available' });
-    const expected = stream.payloads.find(online);
+    const expected = stream.texts.find(online);
     for (const s of board) expect(s.payloads('1').find(online)).toBe(expected);
     await stream.cancel();
     for (const s of board) s.close();
@@ -294,7 +266,7 @@ describe.runIf(pgUp)('shared graphql-ws subscriptions', () => {
     const q = `subscription($c: ID!) { voicemailReceived(companyId: $c) { companyId callSid from to durationSeconds } }`;
     const board = await sockets(2, co.supervisor);
     for (const s of board) s.subscribe('1', q, { c: co.companyId });
-    const stream = await sse(server.url, q, { c: co.companyId }, co.supervisor);
+    const stream = await sseSubscription(server.url, q, { c: co.companyId }, co.supervisor);
     // No snapshot says when the subscriptions are live: their members are counted first.
     await waitFor(
       () => server.app.sharedSubscriptions().members,
@@ -309,9 +281,9 @@ describe.runIf(pgUp)('shared graphql-ws subscriptions', () => {
       recordingUrl: 'https://example.com/r.mp3',
       durationSeconds: 7,
     });
-    await waitFor(() => stream.payloads.length >= 1, Boolean, { what: 'the voicemail over SSE' });
+    await waitFor(() => stream.texts.length >= 1, Boolean, { what: 'the voicemail over SSE' });
     for (const s of board) await received(s, '1', 1);
-    for (const s of board) expect(s.payloads('1')).toEqual(stream.payloads);
+    for (const s of board) expect(s.payloads('1')).toEqual(stream.texts);
     await stream.cancel();
     for (const s of board) s.close();
   });
