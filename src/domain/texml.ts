@@ -121,6 +121,8 @@ export const ATTRIBUTES = {
   Reject: ['reason'],
   Pause: ['length'],
   Redirect: ['method'],
+  Enqueue: ['action', 'method', 'waitUrl', 'waitUrlMethod', 'maxWaitTimeSecs'],
+  Leave: [],
 } as const;
 
 export type ElementName = keyof typeof ATTRIBUTES;
@@ -133,14 +135,17 @@ const RANGES: { readonly [N in ElementName]?: { readonly [A in AttributeName<N>]
   Sip: { machineDetectionTimeout: [500, 60000] },
   Number: { machineDetectionTimeout: [500, 60000] },
   Say: { loop: [0, 10] },
+  // Telnyx's page gives no bound; the simulator holds Play to Say's 0–10, and we never need more.
+  Play: { loop: [0, 10] },
   Record: { maxLength: [0, 14400] },
   Gather: { timeout: [1, 120], minDigits: [1, 128], maxDigits: [1, 128] },
   Pause: { length: [1, 180] },
+  Enqueue: { maxWaitTimeSecs: [1, 14400] },
 };
 
 /** Which elements may nest where; anything else (only reachable through casts) is dropped when rendering. */
 const CHILDREN: { readonly [parent: string]: readonly ElementName[] } = {
-  Response: ['Dial', 'Say', 'Play', 'Record', 'Gather', 'Hangup', 'Reject', 'Pause', 'Redirect'],
+  Response: ['Dial', 'Say', 'Play', 'Record', 'Gather', 'Hangup', 'Reject', 'Pause', 'Redirect', 'Enqueue', 'Leave'],
   Dial: ['Sip', 'Number'],
   Gather: ['Say', 'Play'],
 };
@@ -189,6 +194,7 @@ export type DialAttributes = {
 export type SipAttributes = { username?: string; password?: string } & CallTarget & MachineDetection;
 export type NumberAttributes = CallTarget & { sendDigits?: string } & MachineDetection;
 export type SayAttributes = { voice?: string; language?: string /** 0–10, 0 = forever. */; loop?: number };
+/** `loop`: 0–10; 0 = forever (never used for hold music: the waitUrl must end for the next announcement). */
 export type PlayAttributes = { loop?: number; digits?: string };
 export type RecordAttributes = {
   action?: string;
@@ -227,6 +233,17 @@ export type RejectAttributes = { reason?: 'rejected' | 'busy' };
 export type PauseAttributes = { length?: number };
 export type RedirectAttributes = { method?: HttpMethod };
 export type HangupAttributes = Record<never, never>;
+export type EnqueueAttributes = {
+  /** Requested when the caller leaves the queue: at once after `<Leave>`, after the bridge after a `<Dial><Queue>`. */
+  action?: string;
+  method?: HttpMethod;
+  /** The document played while waiting, re-requested each time it ends (only Play, Say, Gather, Pause, Hangup, Redirect, Leave). */
+  waitUrl?: string;
+  waitUrlMethod?: HttpMethod;
+  /** Seconds, 1–14400; Telnyx's default (absent) is 14400 (4 h). */
+  maxWaitTimeSecs?: number;
+};
+export type LeaveAttributes = Record<never, never>;
 
 export type AttributeMap = {
   Dial: DialAttributes;
@@ -240,6 +257,8 @@ export type AttributeMap = {
   Reject: RejectAttributes;
   Pause: PauseAttributes;
   Redirect: RedirectAttributes;
+  Enqueue: EnqueueAttributes;
+  Leave: LeaveAttributes;
 };
 
 // Compile-time guard: each attribute type has exactly the names of its runtime whitelist entry.
@@ -320,6 +339,18 @@ export function pause(attrs?: PauseAttributes): TexmlVerb {
 }
 export function redirect(url: string, attrs?: RedirectAttributes): TexmlVerb {
   return element('Redirect', attrs, url);
+}
+/**
+ * `<Enqueue>`: the caller waits in the Telnyx queue named by the body (created on demand). An empty
+ * name is a bug in the caller (Telnyx needs one), so it throws like a `<Dial>` with no target.
+ */
+export function enqueue(queueName: string, attrs?: EnqueueAttributes): TexmlVerb {
+  if (typeof queueName !== 'string' || queueName.trim() === '') throw new TypeError('enqueue() needs a queue name');
+  return element('Enqueue', attrs, queueName);
+}
+/** `<Leave/>`: ends the caller's wait; the call goes on with the `<Enqueue action>`'s answer. */
+export function leave(): TexmlVerb {
+  return element('Leave', {});
 }
 
 const XML_DECLARATION = '<?xml version="1.0" encoding="UTF-8"?>';

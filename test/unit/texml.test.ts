@@ -6,8 +6,10 @@ import {
   RING_TONES,
   TEXML_CONTENT_TYPE,
   dial,
+  enqueue,
   gather,
   hangup,
+  leave,
   number,
   pause,
   play,
@@ -199,6 +201,8 @@ describe('attribute whitelist', () => {
       reject(all('Reject')),
       pause(all('Pause')),
       redirect('https://x/next', all('Redirect')),
+      enqueue('support', all('Enqueue')),
+      leave(),
     );
     const { root } = renderAndParse(doc);
     const seen = new Set<string>();
@@ -221,12 +225,13 @@ describe('attribute values', () => {
   });
 
   it('renders numbers without exponents and drops NaN/Infinity', () => {
-    const loops = (loop: number) => renderTexml(response(play('https://x/a.mp3', { loop })));
-    expect(loops(1e21)).toContain('loop="1000000000000000000000"');
-    expect(loops(1e-7)).toContain('loop="0.0000001"');
-    expect(loops(2.5)).toContain('loop="2.5"');
-    expect(loops(NaN)).toContain('<Play>');
-    expect(loops(Infinity)).toContain('<Play>');
+    // speechTimeout has no documented range, so the number is rendered as given.
+    const timeouts = (speechTimeout: number) => renderTexml(response(gather({ speechTimeout })));
+    expect(timeouts(1e21)).toContain('speechTimeout="1000000000000000000000"');
+    expect(timeouts(1e-7)).toContain('speechTimeout="0.0000001"');
+    expect(timeouts(2.5)).toContain('speechTimeout="2.5"');
+    expect(timeouts(NaN)).toContain('<Gather/>');
+    expect(timeouts(Infinity)).toContain('<Gather/>');
     expect(renderTexml(response(say('x', { loop: -Infinity })))).toContain('<Say>');
   });
 
@@ -274,6 +279,11 @@ describe('clamping documented ranges', () => {
     ['Pause length', () => pause({ length: 999.4 }), 'length="180"'],
     ['Gather timeout', () => gather({ timeout: 0 }), 'timeout="1"'],
     ['Gather timeout', () => gather({ timeout: 121 }), 'timeout="120"'],
+    ['Play loop', () => play('https://x/a.mp3', { loop: 11 }), 'loop="10"'],
+    ['Play loop', () => play('https://x/a.mp3', { loop: 2.5 }), 'loop="3"'],
+    ['Play loop', () => play('https://x/a.mp3', { loop: -1 }), 'loop="0"'],
+    ['Enqueue maxWaitTimeSecs', () => enqueue('q', { maxWaitTimeSecs: 0 }), 'maxWaitTimeSecs="1"'],
+    ['Enqueue maxWaitTimeSecs', () => enqueue('q', { maxWaitTimeSecs: 20000 }), 'maxWaitTimeSecs="14400"'],
   ] as const)('%s: %s', (_label, build, expected) => {
     expect(renderTexml(response(build()))).toContain(expected);
   });
@@ -341,7 +351,50 @@ describe('routing documents', () => {
   });
 });
 
+describe('queue documents', () => {
+  it('renders an Enqueue whose body is the queue name, with its attributes in whitelist order', () => {
+    const xml = renderTexml(
+      response(
+        enqueue('acme sales & support', {
+          maxWaitTimeSecs: 600,
+          waitUrlMethod: 'POST',
+          waitUrl: 'https://x/wait?a=1&b=2',
+          method: 'POST',
+          action: 'https://x/exit',
+        }),
+      ),
+    );
+    expect(xml).toBe(
+      `${DECLARATION}<Response><Enqueue action="https://x/exit" method="POST" waitUrl="https://x/wait?a=1&amp;b=2" waitUrlMethod="POST" maxWaitTimeSecs="600">acme sales &amp; support</Enqueue></Response>`,
+    );
+  });
+
+  it('leaves maxWaitTimeSecs out when not given (Telnyx then waits its 4 h default)', () => {
+    expect(renderTexml(response(enqueue('q')))).toBe(`${DECLARATION}<Response><Enqueue>q</Enqueue></Response>`);
+  });
+
+  it('renders Leave with no attributes, even through a cast', () => {
+    const forged = { ...leave(), attrs: { action: 'https://x' } } as any;
+    expect(renderTexml(response(leave(), forged))).toBe(`${DECLARATION}<Response><Leave/><Leave/></Response>`);
+  });
+
+  it('nests a looping Play after a Say inside a Gather', () => {
+    const { root } = renderAndParse(
+      response(gather({ action: 'https://x/key', numDigits: 1 }, say('You are next in line.'), play('https://x/m.mp3', { loop: 4 }))),
+    );
+    const gatherNode = root.children[0]!;
+    expect(gatherNode.children.map((c) => [c.name, c.text, c.attrs])).toEqual([
+      ['Say', 'You are next in line.', {}],
+      ['Play', 'https://x/m.mp3', { loop: '4' }],
+    ]);
+  });
+});
+
 describe('programming errors', () => {
+  it.each(['', '   ', null, undefined])('enqueue() with no queue name (%j) throws a TypeError', (name) => {
+    expect(() => enqueue(name as any)).toThrow(TypeError);
+  });
+
   it('dial() with no targets throws a TypeError', () => {
     expect(() => dial({ timeout: 20 })).toThrow(TypeError);
   });
