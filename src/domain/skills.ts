@@ -152,7 +152,15 @@ export interface LanguageMenuOption {
   prompt: string;
   /** BCP-47 language the prompt is spoken in, e.g. es-US. */
   language: string;
+  /** The queue callers who pick this option wait in; absent = the number's queue (else the default). */
+  queueId?: string;
+  /** Added to the number's priority for callers who pick this option (-100..100; absent = 0). */
+  priority?: number;
 }
+
+/** Priorities of numbers and menu options: higher is served first (docs/QUEUES.md). */
+export const MIN_CALLER_PRIORITY = -100;
+export const MAX_CALLER_PRIORITY = 100;
 
 /** Why a language menu is not valid, or null. */
 export function validateLanguageMenu(options: readonly LanguageMenuOption[]): string | null {
@@ -166,6 +174,11 @@ export function validateLanguageMenu(options: readonly LanguageMenuOption[]): st
       return `menu skill "${o.skill}" is not a skill name (lower-case a-z, 0-9, _ or -, starting with a letter)`;
     if (!o.prompt.trim() || o.prompt.length > 300) return `the prompt for digit ${o.digit} must be 1-300 characters`;
     if (!/^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$/.test(o.language)) return `"${o.language}" is not a BCP-47 language tag (e.g. en-US, es-US)`;
+    // Whether the queue is the company's is checked where the company's queues are known.
+    if (o.queueId !== undefined && (o.queueId.trim() === '' || o.queueId.length > 64))
+      return `the queue id for digit ${o.digit} must be 1-64 characters`;
+    if (o.priority !== undefined && (!Number.isInteger(o.priority) || o.priority < MIN_CALLER_PRIORITY || o.priority > MAX_CALLER_PRIORITY))
+      return `the priority for digit ${o.digit} must be a whole number ${MIN_CALLER_PRIORITY}..${MAX_CALLER_PRIORITY}`;
   }
   return null;
 }

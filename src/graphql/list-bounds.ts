@@ -1,12 +1,13 @@
 /**
  * Every list the API returns is bounded, and the cost estimate (hardening.ts) multiplies the cost of
  * a list's selection by that bound. Lists that grow with a tenant's data take a `first` argument
- * (default and maximum below); lists whose size the write side caps (skills, menu, schedule) use
- * that cap.
+ * (default and maximum below); lists whose size the write side caps (skills, menu, schedule, queues)
+ * use that cap.
  */
 import { z } from 'zod';
 import { MAX_CLOSURES, MAX_RANGES_PER_DAY } from '../domain/business-hours.js';
 import { MAX_LANGUAGE_MENU_OPTIONS, MAX_SKILLS_PER_AGENT } from '../domain/skills.js';
+import { MAX_QUEUES_PER_COMPANY } from '../services/queue-settings.js';
 
 export interface ListBound {
   /** Items returned when `first` is left out. */
@@ -30,6 +31,7 @@ export const FIXED_LIST_BOUNDS = {
   weekly: 7 * MAX_RANGES_PER_DAY,
   closures: MAX_CLOSURES,
   ranges: MAX_RANGES_PER_DAY,
+  queues: MAX_QUEUES_PER_COMPANY,
 } as const;
 
 /** Options of a `first: Int` argument: its default, its maximum (a clear validation error) and its doc. */

@@ -5,6 +5,7 @@ import './modules/routing.js';
 import './modules/company.js';
 import './modules/agent.js';
 import './modules/phone-number.js';
+import './modules/queue.js';
 import './modules/voicemail.js';
 import './modules/stats.js';
 import './modules/auth.js';

@@ -1,13 +1,18 @@
 /**
- * What the CRM configures: companies, their routing, agents and phone numbers. Every write goes to
- * the database first, then invalidates the directory so the next call or heartbeat sees it.
+ * What the CRM configures: companies, their routing, agents, phone numbers and queues (the queue
+ * writes live in queue-config.ts). Every write goes to the database first, then invalidates the
+ * directory so the next call or heartbeat sees it.
+ *
+ * One file over 300 lines on purpose: it is the one entry the API calls for every configuration
+ * write, and the writes share the error mapping (write, describeUnique) and the forwarding-number
+ * check. Whole aggregates with rules of their own live beside it (agent credentials, queues).
  */
-import type { Agent, Company, PhoneNumber, RoutingConfig } from '../generated/prisma/client.js';
+import type { Agent, Company, PhoneNumber, Queue, RoutingConfig } from '../generated/prisma/client.js';
 import type { Db } from '../infra/db.js';
 import { missingRow, uniqueViolation } from '../infra/db-errors.js';
 import type { AgentStatus, FallbackKind, RoutingMode } from '../domain/routing.js';
 import type { BusinessHours } from '../domain/business-hours.js';
-import type { LanguageMenuOption, Skills } from '../domain/skills.js';
+import { MAX_CALLER_PRIORITY, MIN_CALLER_PRIORITY, type LanguageMenuOption, type Skills } from '../domain/skills.js';
 import { Prisma } from '../generated/prisma/client.js';
 import type { Directory } from './directory.js';
 import { AppError, InputError, NotFoundError } from './errors.js';
@@ -15,6 +20,9 @@ import { checkForwardNumber } from '../domain/dial-safety.js';
 import type { AgentCredentials, HeldCredential, RevocationOutcome } from './agent-credentials.js';
 import type { PresenceService } from './presence-service.js';
 import type { RevocationBus } from '../auth/revocation.js';
+import { QueueConfiguration } from './queue-config.js';
+import type { QueueFields } from './queue-settings.js';
+import { DEFAULT_QUEUE_NAME } from './directory-rows.js';
 
 export interface RoutingConfigPatch {
   mode?: RoutingMode | null;
@@ -52,7 +60,15 @@ type AgentFields = {
   /** A validated credential id; "" removes the agent's credential. */
   telnyxCredentialId?: string | null;
 };
-type NumberFields = { companyId?: string | null; label?: string | null; requiredSkills?: string | null };
+type NumberFields = {
+  companyId?: string | null;
+  label?: string | null;
+  requiredSkills?: string | null;
+  /** A queue of the number's company; "" = the default queue. */
+  queueId?: string | null;
+  /** -100..100; higher is served first. */
+  priority?: number | null;
+};
 
 /**
  * What became of a deleted agent's Telnyx credential: NO_CREDENTIAL (it had none), REVOKED, PENDING
@@ -65,6 +81,8 @@ const NO_CREDENTIAL = { telnyxCredentialId: null, telnyxSipUsername: null } as c
 type CredentialFields = { telnyxCredentialId: string | null; telnyxSipUsername: string | null };
 
 export class ConfigurationService {
+  private readonly queues: QueueConfiguration;
+
   constructor(
     private readonly deps: {
       db: Db;
@@ -75,14 +93,30 @@ export class ConfigurationService {
       credentials: AgentCredentials;
       maxAgentsPerCompany?: number;
     },
-  ) {}
+  ) {
+    this.queues = new QueueConfiguration({
+      db: deps.db,
+      directory: deps.directory,
+      checkForwardNumber: (companyId, number, field) => this.checkForwardNumber(companyId, number, field),
+    });
+  }
 
+  /** The company, its routing row and its default queue, in one write. */
   async createCompany(input: CompanyFields & { name: string; routing?: RoutingConfigPatch | null }): Promise<Company> {
     const { routing: patch, ...fields } = input;
+    // A new company has no queue a menu option could name yet (its default is created below).
+    if (patch?.languageMenu?.some((o) => o.queueId !== undefined)) await this.checkMenuQueues(null, patch.languageMenu, 'input.routing');
     const routing = routingData(patch ?? {});
     checkFallback(routing);
     if (routing.fallbackNumber) await this.checkForwardNumber(null, routing.fallbackNumber, 'input.routing.fallbackNumber');
-    return this.deps.db.company.create({ data: { ...definedOnly(fields), name: input.name, routing: { create: routing } } });
+    return this.deps.db.company.create({
+      data: {
+        ...definedOnly(fields),
+        name: input.name,
+        routing: { create: routing },
+        queues: { create: { name: DEFAULT_QUEUE_NAME, isDefault: true } },
+      },
+    });
   }
 
   async updateCompany(id: string, input: CompanyFields): Promise<Company> {
@@ -92,6 +126,7 @@ export class ConfigurationService {
   }
 
   async updateRoutingConfig(companyId: string, patch: RoutingConfigPatch): Promise<RoutingConfig> {
+    if (patch.languageMenu) await this.checkMenuQueues(companyId, patch.languageMenu, 'input');
     const data = routingData(patch);
     const current = await this.deps.db.routingConfig.findUnique({ where: { companyId } });
     if (!current && !(await this.deps.db.company.findUnique({ where: { id: companyId }, select: { id: true } }))) {
@@ -331,19 +366,68 @@ export class ConfigurationService {
   }
 
   async createPhoneNumber(input: NumberFields & { companyId: string; e164: string }): Promise<PhoneNumber> {
+    checkPriority(input.priority);
+    if (input.queueId) await this.checkQueueOf(input.companyId, input.queueId, 'input.queueId');
     const number = await this.write(
-      () => this.deps.db.phoneNumber.create({ data: numberData(input) as typeof input & { label?: string } }),
-      'company',
+      () => this.deps.db.phoneNumber.create({ data: numberData(input) as Prisma.PhoneNumberUncheckedCreateInput }),
+      input.queueId ? 'company or queue' : 'company',
     );
     this.numbersChanged(number.companyId);
     return number;
   }
 
+  /** A number moved to another company without a queue named goes to that company's default queue. */
   async updatePhoneNumber(id: string, input: NumberFields): Promise<PhoneNumber> {
+    checkPriority(input.priority);
     const before = await this.deps.db.phoneNumber.findUnique({ where: { id }, select: { companyId: true } });
-    const number = await this.write(() => this.deps.db.phoneNumber.update({ where: { id }, data: numberData(input) }), 'phone number');
-    this.numbersChanged(number.companyId, before?.companyId);
+    if (!before) throw new NotFoundError('phone number not found');
+    const companyId = input.companyId ?? before.companyId;
+    if (input.queueId) await this.checkQueueOf(companyId, input.queueId, 'input.queueId');
+    const moved = companyId !== before.companyId && input.queueId == null ? { queueId: null } : {};
+    const number = await this.write(
+      () => this.deps.db.phoneNumber.update({ where: { id }, data: { ...numberData(input), ...moved } }),
+      'phone number',
+    );
+    this.numbersChanged(number.companyId, before.companyId);
     return number;
+  }
+
+  // ----- Queues (src/services/queue-config.ts) ---------------------------------------------------
+
+  createQueue(input: QueueFields & { companyId: string; name: string }): Promise<Queue> {
+    return this.queues.createQueue(input);
+  }
+
+  updateQueue(id: string, input: QueueFields): Promise<Queue> {
+    return this.queues.updateQueue(id, input);
+  }
+
+  /** Refused for the default queue; its numbers and menu options go to the default queue, overflows into it to voicemail. */
+  deleteQueue(id: string): Promise<Queue> {
+    return this.queues.deleteQueue(id);
+  }
+
+  setDefaultQueue(id: string): Promise<Queue> {
+    return this.queues.setDefaultQueue(id);
+  }
+
+  private async checkQueueOf(companyId: string, queueId: string, field: string): Promise<void> {
+    const queue = await this.deps.db.queue.findFirst({ where: { id: queueId, companyId }, select: { id: true } });
+    if (!queue) throw new InputError(`Validation error: ${field}: "${queueId.slice(0, 64)}" is not a queue of this company`);
+  }
+
+  /** Every queue a menu option names must be one of the company's (none exist yet for a company being created). */
+  private async checkMenuQueues(companyId: string | null, menu: readonly LanguageMenuOption[], path: string): Promise<void> {
+    const named = [...new Set(menu.flatMap((o) => (o.queueId !== undefined ? [o.queueId] : [])))];
+    if (named.length === 0) return;
+    const found = companyId ? await this.deps.db.queue.findMany({ where: { companyId, id: { in: named } }, select: { id: true } }) : [];
+    const known = new Set(found.map((q) => q.id));
+    const option = menu.find((o) => o.queueId !== undefined && !known.has(o.queueId));
+    if (option) {
+      throw new InputError(
+        `Validation error: ${path}.languageMenu: digit ${option.digit}: "${option.queueId!.slice(0, 64)}" is not a queue of this company`,
+      );
+    }
   }
 
   async deletePhoneNumber(id: string): Promise<PhoneNumber> {
@@ -409,6 +493,13 @@ function agentData(input: AgentFields) {
   return { ...rest, ...(telnyxCredentialId !== undefined ? { telnyxCredentialId: telnyxCredentialId || null } : {}) };
 }
 
+function checkPriority(priority: number | null | undefined) {
+  if (priority == null) return;
+  if (!Number.isInteger(priority) || priority < MIN_CALLER_PRIORITY || priority > MAX_CALLER_PRIORITY) {
+    throw new InputError(`Validation error: input.priority: must be a whole number ${MIN_CALLER_PRIORITY}..${MAX_CALLER_PRIORITY}`);
+  }
+}
+
 function checkFallback(c: { fallbackKind?: FallbackKind | null | undefined; fallbackNumber?: string | null | undefined }) {
   if (c.fallbackKind === 'NUMBER' && !c.fallbackNumber) {
     throw new InputError('fallbackNumber is required when fallbackKind is NUMBER');
@@ -420,10 +511,14 @@ function definedOnly<T extends object>(input: T): { [K in keyof T]?: Exclude<T[K
   return Object.fromEntries(Object.entries(input).filter(([, v]) => v !== null && v !== undefined)) as never;
 }
 
-/** An empty requiredSkills removes the requirement. */
+/** An empty requiredSkills removes the requirement; an empty queueId sends the number to the default queue. */
 function numberData<T extends NumberFields>(input: T) {
-  const { requiredSkills, ...rest } = definedOnly(input);
-  return { ...rest, ...(requiredSkills !== undefined ? { requiredSkills: requiredSkills.trim() || null } : {}) };
+  const { requiredSkills, queueId, ...rest } = definedOnly(input);
+  return {
+    ...rest,
+    ...(requiredSkills !== undefined ? { requiredSkills: requiredSkills.trim() || null } : {}),
+    ...(queueId !== undefined ? { queueId: queueId.trim() || null } : {}),
+  };
 }
 
 /** The Prisma data for a routing patch: unset fields left out, JSON fields stored (or cleared). */

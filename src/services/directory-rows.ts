@@ -1,7 +1,7 @@
 /**
  * What the directory holds (DirectoryCompany, DirectoryAgent) and how it is read from the database:
  * whole companies for a batch of ids with one query per table (companies with their routing row,
- * agents, numbers), the companies of a batch of agents, and keyset pages of company ids for the
+ * agents, numbers, queues), the companies of a batch of agents, and keyset pages of company ids for the
  * preload. Every path turns rows into a DirectoryCompany here, so an on-demand load and the preload
  * build the same object. The cache that uses them is src/services/directory.ts.
  */
@@ -9,8 +9,9 @@ import type { Db } from '../infra/db.js';
 import type { AgentStatus, RoutingPolicy } from '../domain/routing.js';
 import type { BusinessHours } from '../domain/business-hours.js';
 import { parseSkillExpression, type LanguageMenuOption, type SkillExpression, type Skills } from '../domain/skills.js';
-import type { Prisma, RoutingConfig } from '../generated/prisma/client.js';
+import type { Prisma, Queue, RoutingConfig } from '../generated/prisma/client.js';
 import { sipTargetOf, type SipTarget, type SipTargetSource } from '../domain/sip-target.js';
+import type { QueueOverflow, QueuePolicy, QueueRoutingOverrides } from '../domain/queue.js';
 
 export interface DirectoryAgent {
   id: string;
@@ -44,6 +45,124 @@ export interface DirectoryCompany {
   supervisorTokenVersion: number;
   /** Skill requirements of the company's numbers that have one, by E.164. */
   numberSkills: Map<string, SkillExpression>;
+  /** The company's queues, the default first (there is always one: see queuesOf); at most MAX_QUEUES_PER_COMPANY. */
+  queues: QueuePolicy[];
+  /** The queue and priority of the company's numbers that set either, by E.164; others: the default queue, priority 0. */
+  numberRoutes: Map<string, NumberRoute>;
+}
+
+/** Where calls to one number wait: its queue (null = the default) and its callers' priority. */
+export interface NumberRoute {
+  queueId: string | null;
+  priority: number;
+}
+
+/** The defaults of a new queue (prisma/schema.prisma says the same). */
+export const QUEUE_DEFAULTS = {
+  waitEnabled: true,
+  maxWaitSeconds: 300,
+  maxSize: 50,
+  overflow: { kind: 'VOICEMAIL' },
+  holdMusicUrl: null,
+  announceEverySeconds: 30,
+  waitForAgents: false,
+  serviceLevelSeconds: 20,
+  callbackEnabled: true,
+  callbackRetries: 2,
+  callbackRetryDelaySeconds: 60,
+} as const satisfies Partial<QueuePolicy>;
+
+/** The name of the queue every company starts with. */
+export const DEFAULT_QUEUE_NAME = 'Main';
+
+/** The queue a company without any queue row waits in (in memory only; the queues migration gives every company one). */
+export function fallbackDefaultQueue(companyId: string): QueuePolicy {
+  return {
+    id: `default:${companyId}`,
+    name: DEFAULT_QUEUE_NAME,
+    isDefault: true,
+    requiredSkills: null,
+    routing: {},
+    ...QUEUE_DEFAULTS,
+  };
+}
+
+/** The company's queue with this id; an unknown id or null gives the default queue. */
+export function queueOf(company: Pick<DirectoryCompany, 'queues'>, queueId: string | null | undefined): QueuePolicy {
+  return (queueId != null && company.queues.find((q) => q.id === queueId)) || company.queues[0]!;
+}
+
+/** The company's default queue. */
+export function defaultQueueOf(company: Pick<DirectoryCompany, 'queues'>): QueuePolicy {
+  return company.queues[0]!;
+}
+
+/** The queue columns a QueuePolicy is made of. */
+export type QueueRow = Omit<Queue, 'companyId' | 'createdAt' | 'updatedAt'>;
+
+/**
+ * A queue row as the domain's QueuePolicy. Rows are validated when written; what could still be off is
+ * repaired here rather than trusted: a skill expression that no longer parses means none, and an
+ * overflow that names nothing to go to (NUMBER without a number, QUEUE without an existing other
+ * queue) is VOICEMAIL.
+ */
+export function queuePolicyOf(row: QueueRow, queueIds: ReadonlySet<string>): QueuePolicy {
+  const parsed = row.requiredSkills === null ? null : parseSkillExpression(row.requiredSkills);
+  const routing: QueueRoutingOverrides = {};
+  if (row.mode !== null) routing.mode = row.mode;
+  if (row.ringTimeoutSeconds !== null) routing.ringTimeoutSeconds = row.ringTimeoutSeconds;
+  // Stored only through the configuration service, which validates it (validateHours).
+  if (row.businessHours !== null) routing.businessHours = row.businessHours as unknown as BusinessHours;
+  return {
+    id: row.id,
+    name: row.name,
+    isDefault: row.isDefault,
+    requiredSkills: parsed?.ok ? parsed.expression : null,
+    routing,
+    waitEnabled: row.waitEnabled,
+    maxWaitSeconds: row.maxWaitSeconds,
+    maxSize: row.maxSize,
+    overflow: overflowOf(row, queueIds),
+    holdMusicUrl: row.holdMusicUrl,
+    announceEverySeconds: row.announceEverySeconds,
+    waitForAgents: row.waitForAgents,
+    serviceLevelSeconds: row.serviceLevelSeconds,
+    callbackEnabled: row.callbackEnabled,
+    callbackRetries: row.callbackRetries,
+    callbackRetryDelaySeconds: row.callbackRetryDelaySeconds,
+  };
+}
+
+function overflowOf(row: QueueRow, queueIds: ReadonlySet<string>): QueueOverflow {
+  switch (row.overflowKind) {
+    case 'HANGUP':
+      return { kind: 'HANGUP' };
+    case 'NUMBER':
+      return row.overflowNumber ? { kind: 'NUMBER', number: row.overflowNumber } : { kind: 'VOICEMAIL' };
+    case 'QUEUE':
+      return row.overflowQueueId !== null && row.overflowQueueId !== row.id && queueIds.has(row.overflowQueueId)
+        ? { kind: 'QUEUE', queueId: row.overflowQueueId }
+        : { kind: 'VOICEMAIL' };
+    default:
+      return { kind: 'VOICEMAIL' };
+  }
+}
+
+/**
+ * A company's queues, the default first, then by age (the rows' order). Robust to what the schema
+ * cannot forbid: no row at all gives the in-memory default; rows without a default make the first one it.
+ */
+export function queuesOf(companyId: string, rows: readonly QueueRow[]): QueuePolicy[] {
+  if (rows.length === 0) return [fallbackDefaultQueue(companyId)];
+  const ids = new Set(rows.map((r) => r.id));
+  const queues = rows.map((r) => queuePolicyOf(r, ids));
+  const at = Math.max(
+    0,
+    queues.findIndex((q) => q.isDefault),
+  );
+  const [first] = queues.splice(at, 1);
+  // Exactly one default: a second flagged row (a race the writes prevent) is an ordinary queue here.
+  return [{ ...first!, isDefault: true }, ...queues.map((q) => (q.isDefault ? { ...q, isDefault: false } : q))];
 }
 
 export const DEFAULT_POLICY: RoutingPolicy = {
@@ -103,7 +222,12 @@ const COMPANY_INCLUDE = {
     orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
   },
   // Every number, not only those with skills: their owner fills the number → company cache too.
-  numbers: { select: { e164: true, requiredSkills: true } },
+  numbers: { select: { e164: true, requiredSkills: true, queueId: true, priority: true } },
+  // At most MAX_QUEUES_PER_COMPANY rows; the default first, then by age.
+  queues: {
+    omit: { companyId: true, createdAt: true, updatedAt: true },
+    orderBy: [{ isDefault: 'desc' }, { createdAt: 'asc' }, { id: 'asc' }],
+  },
 } satisfies Prisma.CompanyInclude;
 
 type CompanyRow = Prisma.CompanyGetPayload<{ include: typeof COMPANY_INCLUDE }>;
@@ -145,7 +269,9 @@ export async function companyIdsAfter(db: Db, after: string | null, take: number
 
 function companyOf(row: CompanyRow, sipTargets: SipTargetSource): DirectoryCompany {
   const numberSkills = new Map<string, SkillExpression>();
+  const numberRoutes = new Map<string, NumberRoute>();
   for (const n of row.numbers) {
+    if (n.queueId !== null || n.priority !== 0) numberRoutes.set(n.e164, { queueId: n.queueId, priority: n.priority });
     if (n.requiredSkills === null) continue;
     const parsed = parseSkillExpression(n.requiredSkills);
     if (parsed.ok) numberSkills.set(n.e164, parsed.expression); // validated on write; a bad one is ignored
@@ -165,5 +291,7 @@ function companyOf(row: CompanyRow, sipTargets: SipTargetSource): DirectoryCompa
     breakReasons: row.breakReasons,
     supervisorTokenVersion: row.supervisorTokenVersion,
     numberSkills,
+    queues: queuesOf(row.id, row.queues),
+    numberRoutes,
   };
 }

@@ -1,5 +1,5 @@
 /**
- * The read model the hot paths use: each company's routing policy and agents, cached in memory.
+ * The read model the hot paths use: each company's routing policy, agents and queues, cached in memory.
  * Heartbeats and inbound calls read it without touching the database in steady state; every write
  * through the API invalidates the company it changed.
  *
@@ -21,7 +21,15 @@ import { BatchLoader } from '../infra/batch-loader.js';
 import type { SipTargetSource } from '../domain/sip-target.js';
 import { companiesOfAgents, companyIdsAfter, loadCompanies, type DirectoryAgent, type DirectoryCompany } from './directory-rows.js';
 
-export { DEFAULT_POLICY, policyOf, type DirectoryAgent, type DirectoryCompany } from './directory-rows.js';
+export {
+  DEFAULT_POLICY,
+  defaultQueueOf,
+  policyOf,
+  queueOf,
+  type DirectoryAgent,
+  type DirectoryCompany,
+  type NumberRoute,
+} from './directory-rows.js';
 
 /** Bounds on what the directory holds; past them the least recently used go (they reload on demand). */
 export const MAX_CACHED_COMPANIES = 50_000;

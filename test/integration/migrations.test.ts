@@ -1,7 +1,8 @@
 /**
  * One migration history for both engines: applied to a real Postgres and to PGlite, idempotent,
  * safe against concurrent starters, and refusing an edited migration. Also checks that the
- * migrations produce exactly the schema prisma/schema.prisma describes.
+ * migrations produce exactly the schema prisma/schema.prisma describes, and that data written
+ * before a migration comes through it (every company gets its default queue).
  */
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
@@ -112,6 +113,35 @@ describe('migrations on the embedded PGlite', () => {
       expect(half[0]).toEqual({ t: null });
       const recorded = await database.sql.query(`SELECT 1 FROM "_prisma_migrations" WHERE migration_name = '99990101000000_broken'`);
       expect(recorded).toHaveLength(0);
+    } finally {
+      await database.close();
+    }
+  });
+});
+
+describe('migration: queues', () => {
+  it('gives every existing company exactly one default queue, named Main, with the defaults', async () => {
+    const database = await openDatabase({ dataDir: 'memory://' });
+    try {
+      const migrations = await readMigrations();
+      const at = migrations.findIndex((m) => /_queues$/.test(m.name));
+      expect(at).toBeGreaterThan(0);
+      await migrate(database.sql, { migrations: migrations.slice(0, at) });
+      await database.sql.exec(`INSERT INTO "Company" ("id", "name", "updatedAt") VALUES ('c-one', 'One', now()), ('c-two', 'Two', now())`);
+      await database.sql.exec(`INSERT INTO "PhoneNumber" ("id", "e164", "companyId") VALUES ('n-one', '+13055550101', 'c-one')`);
+
+      await migrate(database.sql, { migrations });
+      const queues = await database.prisma.queue.findMany({ orderBy: { companyId: 'asc' } });
+      expect(queues.map((q) => [q.companyId, q.id, q.name, q.isDefault])).toEqual([
+        ['c-one', 'dq_c-one', 'Main', true],
+        ['c-two', 'dq_c-two', 'Main', true],
+      ]);
+      expect(queues[0]).toMatchObject({ waitEnabled: true, maxWaitSeconds: 300, maxSize: 50, overflowKind: 'VOICEMAIL', mode: null });
+      // The number follows the default queue; its callers have the ordinary priority.
+      expect(await database.prisma.phoneNumber.findUnique({ where: { id: 'n-one' } })).toMatchObject({ queueId: null, priority: 0 });
+      // Applying the history again adds nothing.
+      await migrate(database.sql, { migrations });
+      expect(await database.prisma.queue.count()).toBe(2);
     } finally {
       await database.close();
     }

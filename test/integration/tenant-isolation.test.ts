@@ -24,6 +24,8 @@ interface Tenant {
   name: string;
   agents: { id: string; displayName: string; sipUsername: string; token: string }[];
   number: { id: string; e164: string };
+  /** The default queue (made with the company) and a second one. */
+  queues: { defaultId: string; otherId: string };
   voicemail: { callSid: string; from: string; recordingUrl: string };
   supervisorToken: string;
 }
@@ -61,7 +63,9 @@ const AGENT_FIELDS = 'id companyId displayName sipUsername enabled status status
 const PRESENCE_FIELDS = 'agentId companyId displayName sipUsername online status lastSeen';
 const ROUTING_FIELDS =
   'companyId mode ringTimeoutSeconds ringTone fallbackKind fallbackNumber voicemailGreeting voicemailMaxSeconds greetingLanguage allowUnregisteredSoftphones';
-const COMPANY_FIELDS = `id name timeZone agents { id sipUsername displayName } phoneNumbers { id e164 } routing { companyId fallbackKind }`;
+const COMPANY_FIELDS = `id name timeZone agents { id sipUsername displayName } phoneNumbers { id e164 queueId } queues { id name } routing { companyId fallbackKind }`;
+const QUEUE_FIELDS =
+  'id companyId name isDefault requiredSkills mode ringTimeoutSeconds maxWaitSeconds maxSize overflowKind overflowNumber overflowQueueId holdMusicUrl';
 const STATS_FIELDS =
   'companyId at agents { available ringing onCall onBreak offline total } callsWaiting callsRinging callsActive answeredToday missedToday averageAnswerSeconds';
 const VOICEMAIL_FIELDS = 'id companyId callSid from to recordingUrl durationSeconds createdAt';
@@ -188,6 +192,20 @@ const MATRIX: Record<string, Entry> = {
       }
     },
   },
+  'Query.queue': {
+    attacks: [
+      {
+        name: "B's default queue",
+        document: `query($q: ID!) { queue(id: $q) { ${QUEUE_FIELDS} } }`,
+        variables: (w) => ({ q: B(w).queues.defaultId }),
+      },
+      {
+        name: "B's other queue, its id only",
+        document: `query($q: ID!) { queue(id: $q) { id name } }`,
+        variables: (w) => ({ q: B(w).queues.otherId }),
+      },
+    ],
+  },
   'Query.voicemails': {
     attacks: [
       {
@@ -220,6 +238,48 @@ const MATRIX: Record<string, Entry> = {
       {
         name: 'a company (admin only)',
         document: `mutation { createCompany(input: { name: "Rogue Co", routing: { ringTimeoutSeconds: 30 } }) { ${COMPANY_FIELDS} } }`,
+      },
+    ],
+  },
+  'Mutation.createQueue': {
+    attacks: [
+      {
+        name: 'a queue in B',
+        document: `mutation($c: ID!) { createQueue(input: { companyId: $c, name: "Rogue" }) { ${QUEUE_FIELDS} } }`,
+        variables: (w) => ({ c: B(w).companyId }),
+      },
+      {
+        name: "a queue in A overflowing into B's queue",
+        document: `mutation($c: ID!, $q: ID!) { createQueue(input: { companyId: $c, name: "Spill", overflowKind: QUEUE, overflowQueueId: $q }) { id overflowQueueId } }`,
+        variables: (w) => ({ c: w.a.companyId, q: B(w).queues.otherId }),
+      },
+    ],
+  },
+  'Mutation.updateQueue': {
+    attacks: [
+      {
+        name: "B's default queue renamed and shrunk",
+        document: `mutation($q: ID!) { updateQueue(id: $q, input: { name: "pwned", maxSize: 1 }) { ${QUEUE_FIELDS} } }`,
+        variables: (w) => ({ q: B(w).queues.defaultId }),
+      },
+      {
+        name: "B's calls overflowing to the attacker",
+        document: `mutation($q: ID!) { updateQueue(id: $q, input: { overflowKind: NUMBER, overflowNumber: "+13055550398" }) { id overflowNumber } }`,
+        variables: (w) => ({ q: B(w).queues.otherId }),
+      },
+    ],
+  },
+  'Mutation.deleteQueue': {
+    attacks: [
+      { name: "B's other queue", document: `mutation($q: ID!) { deleteQueue(id: $q) }`, variables: (w) => ({ q: B(w).queues.otherId }) },
+    ],
+  },
+  'Mutation.setDefaultQueue': {
+    attacks: [
+      {
+        name: "B's other queue made its default",
+        document: `mutation($q: ID!) { setDefaultQueue(id: $q) { ${QUEUE_FIELDS} } }`,
+        variables: (w) => ({ q: B(w).queues.otherId }),
       },
     ],
   },
@@ -444,6 +504,11 @@ const MATRIX: Record<string, Entry> = {
         document: `mutation($id: ID!) { updatePhoneNumber(id: $id, input: { label: "pwned" }) { id e164 label } }`,
         variables: (w) => ({ id: B(w).number.id }),
       },
+      {
+        name: "A's number sent to B's queue",
+        document: `mutation($id: ID!, $q: ID!) { updatePhoneNumber(id: $id, input: { queueId: $q, priority: 100 }) { id queueId queue { id name } } }`,
+        variables: (w) => ({ id: w.a.number.id, q: B(w).queues.otherId }),
+      },
     ],
   },
   'Mutation.updateRoutingConfig': {
@@ -585,6 +650,12 @@ describe('tenant isolation: every root field, attacked from company A against co
     const { issueSupervisorToken } = await server.admin(`mutation($c: ID!) { issueSupervisorToken(companyId: $c) { token } }`, {
       c: companyId,
     });
+    const { company } = await server.admin(`query($c: ID!) { company(id: $c) { queues { id } } }`, { c: companyId });
+    const { createQueue } = await server.admin(
+      `mutation($c: ID!, $n: String!) { createQueue(input: { companyId: $c, name: $n }) { id } }`,
+      { c: companyId, n: `${key} billing queue` },
+    );
+    const queues = { defaultId: company.queues[0].id as string, otherId: createQueue.id as string };
     const voicemail = {
       callSid: `v3:${key}-voicemail-callsid-1`,
       from: key === 'alpha' ? '+15550001111' : '+15550009911',
@@ -611,6 +682,7 @@ describe('tenant isolation: every root field, attacked from company A against co
       name,
       agents,
       number: { id: createPhoneNumber.id, e164: createPhoneNumber.e164 },
+      queues,
       voicemail,
       supervisorToken: issueSupervisorToken.token,
     };
@@ -620,7 +692,8 @@ describe('tenant isolation: every root field, attacked from company A against co
   async function state(): Promise<unknown> {
     const { companies } = await server.admin(
       `query { companies { id name timeZone createdAt routing { ${ROUTING_FIELDS} }
-          agents { id companyId displayName sipUsername enabled status statusReason } phoneNumbers { id e164 label companyId } } }`,
+          agents { id companyId displayName sipUsername enabled status statusReason } phoneNumbers { id e164 label companyId queueId priority }
+          queues { ${QUEUE_FIELDS} } } }`,
     );
     const data = await server.admin(
       `query($a: ID!, $b: ID!) {
@@ -793,6 +866,9 @@ describe('tenant isolation: every root field, attacked from company A against co
       'B company name': w.b.name,
       'B number id': w.b.number.id,
       'B number e164': w.b.number.e164,
+      'B default queue id': w.b.queues.defaultId,
+      'B other queue id': w.b.queues.otherId,
+      'B other queue name': 'bravo billing queue',
       'B voicemail CallSid': w.b.voicemail.callSid,
       'B voicemail caller': w.b.voicemail.from,
       'B recording URL': w.b.voicemail.recordingUrl,
@@ -845,7 +921,7 @@ describe('tenant isolation: every root field, attacked from company A against co
   it('sanity: the admin and supervisor B do see B (so the refusals below are not vacuous)', async () => {
     const admin = await server.admin(
       `query($b: ID!) { presence(companyId: $b) { agentId sipUsername online } voicemails(companyId: $b) { callSid from recordingUrl }
-        company(id: $b) { id name agents { id displayName sipUsername } phoneNumbers { id e164 } } }`,
+        company(id: $b) { id name agents { id displayName sipUsername } phoneNumbers { id e164 } queues { id name } } }`,
       { b: w.b.companyId },
     );
     expect(admin.presence.map((p: any) => [p.agentId, p.online])).toEqual([

@@ -150,6 +150,15 @@ describe('language menu', () => {
 
   it('accepts a two-language menu', () => expect(validateLanguageMenu(menu)).toBeNull());
 
+  it('accepts options naming a queue and a priority at either end of its range', () => {
+    expect(
+      validateLanguageMenu([
+        { ...menu[0]!, queueId: 'q1', priority: -100 },
+        { ...menu[1]!, priority: 100 },
+      ]),
+    ).toBeNull();
+  });
+
   it.each([
     [[{ ...menu[0]!, digit: '12' }], /one key/],
     [[menu[0]!, { ...menu[1]!, digit: '1' }], /used twice/],
@@ -157,6 +166,10 @@ describe('language menu', () => {
     [[{ ...menu[0]!, prompt: '  ' }], /1-300/],
     [[{ ...menu[0]!, language: 'english' }], /BCP-47/],
     [Array.from({ length: 10 }, (_, i) => ({ ...menu[0]!, digit: String(i) })), /at most 9/],
+    [[{ ...menu[0]!, priority: 101 }], /priority for digit 1 must be a whole number -100\.\.100/],
+    [[{ ...menu[0]!, priority: -101 }], /priority for digit 1/],
+    [[{ ...menu[0]!, priority: 1.5 }], /priority for digit 1/],
+    [[{ ...menu[0]!, queueId: ' ' }], /queue id for digit 1/],
   ])('rejects %j', (options, problem) => {
     expect(validateLanguageMenu(options)).toMatch(problem);
   });

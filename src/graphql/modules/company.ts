@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { builder } from '../builder.js';
 import { companyName, timeZone } from '../../domain/validation.js';
 import { requireCompany } from './common.js';
-import { costOfFirst, firstArg, LIST_BOUNDS } from '../list-bounds.js';
+import { costOfCapped, costOfFirst, firstArg, FIXED_LIST_BOUNDS, LIST_BOUNDS } from '../list-bounds.js';
 import { RoutingConfigInput, RoutingConfigRef, routingPatchOf } from './routing.js';
 
 builder.prismaObject('Company', {
@@ -24,6 +24,11 @@ builder.prismaObject('Company', {
       args: { first: t.arg.int(firstArg(LIST_BOUNDS.phoneNumbers)) },
       complexity: costOfFirst(LIST_BOUNDS.phoneNumbers),
       query: (args) => ({ orderBy: { createdAt: 'asc' }, take: args.first ?? LIST_BOUNDS.phoneNumbers.default }),
+    }),
+    queues: t.relation('queues', {
+      description: `The default queue first, then the others oldest first (at most ${FIXED_LIST_BOUNDS.queues}: the cap on writes bounds the list).`,
+      complexity: costOfCapped(FIXED_LIST_BOUNDS.queues),
+      query: { orderBy: [{ isDefault: 'desc' }, { createdAt: 'asc' }, { id: 'asc' }] },
     }),
     routing: t.field({
       type: RoutingConfigRef,

@@ -69,6 +69,9 @@ export const RoutingConfigRef = builder.objectRef<RoutingPolicy & { companyId: s
   }),
 });
 
+const MENU_QUEUE_DOC = "The queue callers who pick this option wait in (one of the company's); null = the number's queue.";
+const MENU_PRIORITY_DOC = "Added to the number's priority for callers who pick this option (-100..100); higher is served first.";
+
 const LanguageMenuOptionRef = builder.objectRef<LanguageMenuOption>('LanguageMenuOption').implement({
   description: 'Press `digit` for `skill`; `prompt` is spoken in `language` ("Para español, oprima 2").',
   fields: (t) => ({
@@ -76,6 +79,8 @@ const LanguageMenuOptionRef = builder.objectRef<LanguageMenuOption>('LanguageMen
     skill: t.exposeString('skill'),
     prompt: t.exposeString('prompt'),
     language: t.exposeString('language'),
+    queueId: t.id({ nullable: true, description: MENU_QUEUE_DOC, resolve: (o) => o.queueId ?? null }),
+    priority: t.int({ description: MENU_PRIORITY_DOC, resolve: (o) => o.priority ?? 0 }),
   }),
 });
 
@@ -85,6 +90,8 @@ const LanguageMenuOptionInput = builder.inputType('LanguageMenuOptionInput', {
     skill: t.string({ required: true, description: 'The skill the call then requires, e.g. es.' }),
     prompt: t.string({ required: true, description: 'What the caller hears for this option.' }),
     language: t.string({ required: true, description: 'BCP-47 language of the prompt, e.g. es-US.' }),
+    queueId: t.id({ description: MENU_QUEUE_DOC }),
+    priority: t.int({ description: `${MENU_PRIORITY_DOC} Default 0.` }),
   }),
 });
 
@@ -105,7 +112,7 @@ const ClosureRef = builder.objectRef<{ date: string; name?: string; ranges?: { o
     ranges: t.field({ type: [TimeRangeRef], complexity: costOfCapped(FIXED_LIST_BOUNDS.ranges), resolve: (c) => c.ranges ?? [] }),
   }),
 });
-const BusinessHoursRef = builder.objectRef<BusinessHours>('BusinessHours').implement({
+export const BusinessHoursRef = builder.objectRef<BusinessHours>('BusinessHours').implement({
   fields: (t) => ({
     timeZone: t.exposeString('timeZone'),
     weekly: t.field({
@@ -135,14 +142,14 @@ const ClosureInput = builder.inputType('ClosureInput', {
   }),
 });
 
-type BusinessHoursInputShape = {
+export type BusinessHoursInputShape = {
   timeZone: string;
   weekly: { day: Weekday; open: string; close: string }[];
   closures?: { date: string; name?: string | null; ranges?: { open: string; close: string }[] | null }[] | null;
 };
 
 /** The schedule as stored, from its GraphQL input; every problem reported at once, nothing saved. */
-function toBusinessHours(input: BusinessHoursInputShape): BusinessHours {
+export function toBusinessHours(input: BusinessHoursInputShape): BusinessHours {
   const weekly: BusinessHours['weekly'] = {};
   for (const r of input.weekly) (weekly[r.day] ??= []).push({ open: r.open, close: r.close });
   const hours: BusinessHours = {
@@ -159,17 +166,29 @@ function toBusinessHours(input: BusinessHoursInputShape): BusinessHours {
   return hours;
 }
 
-function toLanguageMenu(options: LanguageMenuOption[]): LanguageMenuOption[] {
-  const menu = options.map((o) => ({ ...o, skill: o.skill.trim().toLowerCase(), prompt: o.prompt.trim() }));
+type LanguageMenuOptionInputShape = Omit<LanguageMenuOption, 'queueId' | 'priority'> & {
+  queueId?: string | number | null;
+  priority?: number | null;
+};
+
+/** The menu as stored: no queue ("" or null) and priority 0 are left out. */
+function toLanguageMenu(options: LanguageMenuOptionInputShape[]): LanguageMenuOption[] {
+  const menu = options.map(({ queueId, priority, ...o }) => ({
+    ...o,
+    skill: o.skill.trim().toLowerCase(),
+    prompt: o.prompt.trim(),
+    ...(queueId != null && String(queueId).trim() !== '' ? { queueId: String(queueId).trim() } : {}),
+    ...(priority != null && priority !== 0 ? { priority } : {}),
+  }));
   const problem = validateLanguageMenu(menu);
   if (problem) throw new InputError(`Validation error: input.languageMenu: ${problem}`);
   return menu;
 }
 
 /** A RoutingConfigInput as the configuration service takes it. */
-export function routingPatchOf<T extends { businessHours?: BusinessHoursInputShape | null; languageMenu?: LanguageMenuOption[] | null }>(
-  input: T,
-) {
+export function routingPatchOf<
+  T extends { businessHours?: BusinessHoursInputShape | null; languageMenu?: LanguageMenuOptionInputShape[] | null },
+>(input: T) {
   return {
     ...input,
     businessHours: input.businessHours ? toBusinessHours(input.businessHours) : null,
@@ -184,7 +203,7 @@ export function skillExpressionArg(name: string, text: string): SkillExpression 
   return parsed.expression;
 }
 
-const BusinessHoursInput = builder.inputType('BusinessHoursInput', {
+export const BusinessHoursInput = builder.inputType('BusinessHoursInput', {
   description: 'Weekly opening hours and closures in an IANA time zone; correct across DST changes.',
   fields: (t) => ({
     timeZone: t.string({ required: true }),

@@ -62,8 +62,12 @@ export type LanguageMenuOptionInput = {
   digit: string;
   /** BCP-47 language of the prompt, e.g. es-US. */
   language: string;
+  /** Added to the number's priority for callers who pick this option (-100..100); higher is served first. Default 0. */
+  priority?: number | null | undefined;
   /** What the caller hears for this option. */
   prompt: string;
+  /** The queue callers who pick this option wait in (one of the company's); null = the number's queue. */
+  queueId?: string | number | null | undefined;
   /** The skill the call then requires, e.g. es. */
   skill: string;
 };
