@@ -191,7 +191,7 @@ export class LocalTelnyx {
   /**
    * Sets standing behaviours in the phone book, in the scenario language's phone statements
    * (`agent ana answers after 1 s and hangs up after 20 s; number +15551230000 answers after 2 s`);
-   * `agents` maps names to SIP usernames. `agent ana rings on the gateway` forgets ana's.
+   * `agents` maps names to SIP usernames. `agent ana is not scripted` forgets ana's.
    */
   script(text: string, agents: Readonly<Record<string, string>> = {}): void {
     for (const [name, script] of resolvePhones(parsePhoneBook(text), agents)) {
