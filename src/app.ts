@@ -24,6 +24,7 @@ import { isTelnyxPath } from './domain/telnyx-routes.js';
 import { createReplayStore, MemoryReplayCache } from './telnyx/replay-store.js';
 import { HTTP_SERVER_LIMITS, webhookEndpoint } from './http/webhook-endpoint.js';
 import { createStaticHandler } from './http/static-files.js';
+import { holdMusicRoute } from './http/hold-music.js';
 import { createGraphqlHttp, httpViewerOf } from './http/graphql-http.js';
 import { httpHeartbeats } from './http/heartbeat-fast-path.js';
 import { corsOriginFor } from './http/cors.js';
@@ -166,6 +167,8 @@ export function buildApp(deps: AppDeps): App {
         if (withinBodyLimit(req, res, GRAPHQL_LIMITS.maxBodyBytes)) graphqlOverHttp(req, res);
       },
     },
+    // The queues' built-in music (Telnyx fetches it for <Play>; docs/QUEUES.md).
+    holdMusicRoute(),
     ...(deps.routes ?? []),
     { name: 'web app', matches: (_path, method) => isRead(method), serve: (req, res, { path }) => serveStatic(req, res, path) },
   ];

@@ -91,6 +91,8 @@ export async function startSimulatorHost(
         telnyxApiBaseUrl: telnyx.apiBaseUrl,
         // Agents are provisioned on the local account's credential connection, as with a real account.
         telnyxConnectionId: telnyx.connectionId,
+        // The ApplicationSid calls the service creates go out under (the local account's ids are one).
+        telnyxTexmlApplicationId: telnyx.connectionId,
         telnyxWebrtcHost: browserWs,
         telnyxPublicKey: telnyx.publicKey,
         recordingUrlRules: [...c.recordingUrlRules, ...parseRecordingAllowList(telnyx.url, { production: false })],

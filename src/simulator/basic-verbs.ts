@@ -7,7 +7,7 @@
  * these follow Twilio's documented behaviour (TeXML is TwiML-compatible) and say so.
  */
 import type { CallRuntime } from './call-runtime.js';
-import { clip, describeAttrs, playingSeconds, round1, type SimCall, sayingSeconds, type VerbResult, verbStep } from './sim-call.js';
+import { clip, describeAttrs, round1, type SimCall, sayingSeconds, type VerbResult, verbStep } from './sim-call.js';
 import type { TexmlNode } from './texml-reader.js';
 import type { HttpMethod } from './webhook-client.js';
 
@@ -23,14 +23,13 @@ export function say(rt: CallRuntime, sim: SimCall, verb: TexmlNode): Promise<Ver
   return listen(rt, sim, sayingSeconds(verb));
 }
 
-/** `<Play>` (play page): an audio URL, DTMF `digits`, or a `ringTone`. */
-export function play(rt: CallRuntime, sim: SimCall, verb: TexmlNode): Promise<VerbResult> {
+/** `<Play>` (play page): an audio URL (as long as its audio), DTMF `digits`, or a `ringTone`. */
+export async function play(rt: CallRuntime, sim: SimCall, verb: TexmlNode): Promise<VerbResult> {
   rt.answer(sim);
-  rt.step(
-    sim,
-    verbStep(verb, `play ${verb.text || (verb.attrs.digits ? `digits ${verb.attrs.digits}` : `ringTone ${verb.attrs.ringTone}`)}`),
-  );
-  return listen(rt, sim, playingSeconds(verb));
+  const seconds = await rt.playSeconds(sim, verb);
+  const what = verb.text || (verb.attrs.digits ? `digits ${verb.attrs.digits}` : `ringTone ${verb.attrs.ringTone}`);
+  rt.step(sim, verbStep(verb, `play ${what}${Number.isFinite(seconds) ? ` (${round1(seconds)} s)` : ' (until interrupted)'}`));
+  return listen(rt, sim, seconds);
 }
 
 /** `<Pause>` (pause page): `length` seconds of silence, default 1. */
@@ -77,14 +76,13 @@ async function listen(rt: CallRuntime, sim: SimCall, seconds: number): Promise<V
  */
 export async function gather(rt: CallRuntime, sim: SimCall, verb: TexmlNode): Promise<VerbResult> {
   rt.answer(sim);
-  const press = sim.caller.digits[sim.gathers++];
+  let press = sim.caller.digits[sim.gathers++];
   const numDigits = verb.attrs.numDigits ? Number(verb.attrs.numDigits) : null;
   const finishOnKey = verb.attrs.finishOnKey ?? '#';
   const timeout = Number(verb.attrs.timeout ?? DEFAULT_GATHER_TIMEOUT);
-  const prompts = verb.children.reduce(
-    (s, c) => s + (c.name === 'Say' ? sayingSeconds(c) : c.name === 'Play' ? playingSeconds(c) : Number(c.attrs.length ?? 1)),
-    0,
-  );
+  let prompts = 0;
+  for (const c of verb.children)
+    prompts += c.name === 'Say' ? sayingSeconds(c) : c.name === 'Play' ? await rt.playSeconds(sim, c) : Number(c.attrs.length ?? 1);
   rt.step(
     sim,
     verbStep(
@@ -95,9 +93,10 @@ export async function gather(rt: CallRuntime, sim: SimCall, verb: TexmlNode): Pr
   for (const prompt of verb.children)
     if (prompt.name === 'Say')
       rt.step(sim, verbStep(prompt, `  say "${clip(prompt.text)}"${describeAttrs(prompt, ['voice', 'language'])}`));
+  const heardUntil = prompts + timeout;
+  if (!press) press = timedPress(rt, sim, heardUntil);
   // The keys arrive `afterSeconds` into the Gather; a key pressed during the prompts cuts them short.
   const keysAt = press ? press.afterSeconds : Infinity;
-  const heardUntil = prompts + timeout;
   if (!press || keysAt > heardUntil) {
     const outcome = await rt.wait(sim, heardUntil);
     if (outcome === 'interrupted' && sim.ended) return rt.endedByInterrupt(sim);
@@ -127,6 +126,21 @@ export async function gather(rt: CallRuntime, sim: SimCall, verb: TexmlNode): Pr
   if (digits === '') return { next: 'continue' };
   const action = verb.attrs.action ?? sim.documentUrl; // Twilio: no action → the current document's URL
   return rt.follow(sim, 'Gather action', rt.appMethod(sim, verb), action, { ...rt.gatherParams(sim), Digits: digits });
+}
+
+/**
+ * The caller's next key press by the clock (`keysAt`) that this Gather hears: one pressed within its
+ * `listening` seconds from now. Presses whose moment passed with no Gather listening are lost; a later
+ * one waits for a later Gather.
+ */
+function timedPress(rt: CallRuntime, sim: SimCall, listening: number): { keys: string; afterSeconds: number } | undefined {
+  const elapsed = (rt.now() - sim.startedAt) / 1000;
+  const presses = sim.caller.keysAt;
+  while (sim.keysPressed < presses.length && presses[sim.keysPressed]!.atSeconds < elapsed) sim.keysPressed++;
+  const next = presses[sim.keysPressed];
+  if (!next || next.atSeconds - elapsed > listening) return undefined;
+  sim.keysPressed++;
+  return { keys: next.keys, afterSeconds: next.atSeconds - elapsed };
 }
 
 /**

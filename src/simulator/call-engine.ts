@@ -174,7 +174,9 @@ export class CallEngine {
 
   private async runOutbound(sim: SimCall, input: OutboundCall, target: OutboundTarget): Promise<void> {
     this.callStarts(sim);
+    await this.progress(sim, 'initiated');
     sim.status = 'ringing';
+    let ringingSent: Promise<void> = Promise.resolve();
     const picked = await new Promise<'answered' | 'busy' | 'failed' | 'no-answer'>((resolve) => {
       let decided = false;
       const decide = (how: 'answered' | 'busy' | 'failed' | 'no-answer') => {
@@ -187,8 +189,10 @@ export class CallEngine {
       const leg = this.deps.switchboard.offer(
         { legSid: sim.sid, parentCallSid: null, from: sim.from, to: sim.to },
         {
-          ringing: () =>
-            this.rt.step(sim, { kind: 'leg', at: 0, legSid: sim.sid, to: sim.to, status: 'ringing', line: `${sim.to}: ringing` }),
+          ringing: () => {
+            this.rt.step(sim, { kind: 'leg', at: 0, legSid: sim.sid, to: sim.to, status: 'ringing', line: `${sim.to}: ringing` });
+            ringingSent = this.progress(sim, 'ringing');
+          },
           answered: () => decide('answered'),
           rejected: (reason) => decide(reason),
           // After answering, the far end hanging up ends the call like a caller hanging up.
@@ -206,6 +210,7 @@ export class CallEngine {
           line: `${sim.to}: nothing registered there; it rings unanswered`,
         });
     });
+    await ringingSent;
     if (picked !== 'answered') {
       sim.farEnd?.end(picked === 'no-answer' ? 'no-answer' : 'canceled');
       sim.status = picked;
@@ -214,6 +219,7 @@ export class CallEngine {
     }
     this.rt.answer(sim);
     this.rt.step(sim, { kind: 'leg', at: 0, legSid: sim.sid, to: sim.to, status: 'in-progress', line: `${sim.to}: answered` });
+    await this.progress(sim, 'answered');
     let endedBy: EndedBy;
     try {
       if (target.kind === 'conference') endedBy = await this.conferences.joinDialed(sim, target.conference, target.settings);
@@ -231,6 +237,28 @@ export class CallEngine {
     }
     if (!sim.callerHungUp) sim.farEnd?.end('completed');
     await this.rt.finish(sim, endedBy === 'caller' ? 'far-end' : endedBy);
+  }
+
+  /**
+   * A REST-created call's progress callbacks before its end (InitiateCallRequest `StatusCallbackEvent`:
+   * initiated, ringing, answered; `completed` is sent by `finish`), with the call progress fields every
+   * TeXML status callback carries (CallbackSource call-progress-events, SequenceNumber).
+   */
+  private async progress(sim: SimCall, event: 'initiated' | 'ringing' | 'answered'): Promise<void> {
+    const app = sim.app;
+    if (!app.statusCallback || !(app.statusCallbackEvents ?? ['completed']).includes(event)) return;
+    await this.rt.callback(sim, 'call status', app.statusCallbackMethod ?? 'POST', app.statusCallback, {
+      AccountSid: this.deps.account.accountSid,
+      CallSid: sim.sid,
+      CallSidLegacy: sim.legacySid,
+      CallStatus: event === 'answered' ? 'in-progress' : event,
+      From: sim.from,
+      To: sim.to,
+      ConnectionId: this.deps.account.connectionId,
+      CallbackSource: 'call-progress-events',
+      Timestamp: new Date(this.rt.now()).toISOString(),
+      SequenceNumber: String(++sim.sequence),
+    });
   }
 
   /** The transcript's first step: the call exists. */

@@ -91,8 +91,10 @@ export class CallQueue<M extends QueueMember = QueueMember> {
 /**
  * Why a caller left the queue: Twilio's documented QueueResult values (Telnyx's enqueue page names the
  * action request but not its fields). `bridged` once dequeued by a `<Dial><Queue>` and the bridge is over,
- * `leave` for `<Leave>` (and, inferred, for maxWaitTimeSecs), `hangup` when the caller hung up (or a
- * `<Hangup>` in the wait document), `redirected` when the REST API or a `<Redirect>` took the call out,
- * `error` when the wait document could not be played.
+ * `leave` for `<Leave>`, `hangup` when the caller hung up (or a `<Hangup>` in the wait document),
+ * `redirected` when the REST API took the call out, `error` when the wait document could not be played.
+ * `timeout` for maxWaitTimeSecs, which Twilio does not have: inferred from Telnyx's own queue, whose
+ * `call.dequeued` event gives the reason `timeout` for it (telnyx-node, CallDequeued `reason`:
+ * bridged | bridging-in-process | hangup | leave | timeout).
  */
-export type QueueResult = 'bridged' | 'leave' | 'hangup' | 'redirected' | 'error' | 'system-error' | 'queue-full';
+export type QueueResult = 'bridged' | 'leave' | 'timeout' | 'hangup' | 'redirected' | 'error' | 'system-error' | 'queue-full';

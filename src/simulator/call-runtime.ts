@@ -12,7 +12,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Clock, TimerHandle } from '../domain/clock.js';
 import type { MediaStore, Switchboard } from './contracts.js';
-import { clip, type EndedBy, pathOf, resolveUrl, round1, type SimCall, short, type VerbResult } from './sim-call.js';
+import { MediaLengths } from './media-length.js';
+import { clip, type EndedBy, pathOf, playingSeconds, resolveUrl, round1, type SimCall, short, type VerbResult } from './sim-call.js';
 import { readTexml, type TexmlNode } from './texml-reader.js';
 import type { Step } from './transcript.js';
 import type { HttpMethod, WebhookClient, WebhookExchange } from './webhook-client.js';
@@ -50,12 +51,23 @@ export interface StoredRecording {
 export class CallRuntime {
   /** The live calls and the ended ones still remembered (the REST API lists both). */
   readonly calls = new Map<string, SimCall>();
+  /** How long each `<Play>` URL's audio lasts, read from the audio itself. */
+  private readonly mediaLengths: MediaLengths;
 
   constructor(
     readonly deps: EngineDeps,
     /** Plays one verb on a call (the engine's dispatch): waitUrl, announcement and music documents play verbs too. */
     readonly runVerb: (sim: SimCall, verb: TexmlNode) => Promise<VerbResult>,
-  ) {}
+  ) {
+    this.mediaLengths = new MediaLengths(deps.busy);
+  }
+
+  /** How long a `<Play>` lasts: its audio's own length when it can be read (see ./media-length.ts), times its loops. */
+  async playSeconds(sim: SimCall, verb: TexmlNode): Promise<number> {
+    const fromUrl = verb.text && !verb.attrs.digits && verb.attrs.mediaStorage !== 'true';
+    const clipSeconds = fromUrl ? await this.mediaLengths.secondsOf(resolveUrl(verb.text, sim.documentUrl)) : null;
+    return playingSeconds(verb, clipSeconds);
+  }
 
   now(): number {
     return this.deps.clock.now();

@@ -14,7 +14,7 @@ import { type CallControl, SimApiError, type SimCallView } from './contracts.js'
 import { MemoryCredentialStore } from './credentials.js';
 import { MemoryMediaStore } from './media.js';
 import { createRestApi } from './rest-api.js';
-import { parseScenario, resolvePhones } from './scenario.js';
+import { parsePhoneBook, parseScenario, resolvePhones } from './scenario.js';
 import { type PhoneScript, ScriptedPhones } from './scripted-phones.js';
 import type { CallResult, Step } from './transcript.js';
 import { WebRtcGateway } from './webrtc-gateway.js';
@@ -56,6 +56,14 @@ export class LocalTelnyx {
   readonly engine: CallEngine;
   readonly rest: ReturnType<typeof createRestApi>;
   /**
+   * Standing behaviours of phones, by SIP username or number ("agent ana answers after 1 s and hangs up
+   * after 20 s"): they apply to every leg that rings them, REST-created calls included, until changed.
+   * A call's own scenario phones come first; anything in neither rings on the WebRTC gateway.
+   */
+  readonly phoneBook = new Map<string, PhoneScript>();
+  /** The phone book in front of the WebRTC gateway: where every leg rings. */
+  readonly phones: ScriptedPhones;
+  /**
    * The account's TeXML application, credential connection and outbound voice profiles, as the REST API
    * serves them. Tests change them in place; the application's URLs and methods are also what a number
    * without its own `route()` plays.
@@ -77,11 +85,12 @@ export class LocalTelnyx {
     this.settings = configuredAccount({ connectionId: this.connectionId, clock: this.clock, application: options.application });
     this.media = new MemoryMediaStore({ baseUrl: () => this.base, clock: this.clock });
     this.gateway = new WebRtcGateway({ credentials: this.credentials, log: options.log });
+    this.phones = new ScriptedPhones(this.clock, this.phoneBook, this.gateway);
     this.engine = new CallEngine({
       clock: this.clock,
       account: { accountSid: this.accountSid, connectionId: this.connectionId },
       webhooks: new WebhookClient({ key: this.key, clock: this.clock }),
-      switchboard: this.gateway,
+      switchboard: this.phones,
       media: this.media,
       busy: options.busy,
     });
@@ -158,7 +167,7 @@ export class LocalTelnyx {
   call(input: PlaceCall): Promise<CallResult> {
     const application = input.application ?? this.applicationFor(input.to);
     if (!application) throw new Error(`no TeXML application for ${input.to}: pass one to LocalTelnyx.start or route()`);
-    const phones = input.phones?.size ? new ScriptedPhones(this.clock, input.phones, this.gateway) : undefined;
+    const phones = input.phones?.size ? new ScriptedPhones(this.clock, input.phones, this.phones) : undefined;
     const opts: InboundOptions = { caller: input.caller, phones, observe: input.observe, onStart: input.onStart };
     return this.engine.inbound({ from: input.from, to: input.to }, application, opts);
   }
@@ -179,6 +188,18 @@ export class LocalTelnyx {
     });
   }
 
+  /**
+   * Sets standing behaviours in the phone book, in the scenario language's phone statements
+   * (`agent ana answers after 1 s and hangs up after 20 s; number +15551230000 answers after 2 s`);
+   * `agents` maps names to SIP usernames. `agent ana is not scripted` forgets ana's.
+   */
+  script(text: string, agents: Readonly<Record<string, string>> = {}): void {
+    for (const [name, script] of resolvePhones(parsePhoneBook(text), agents)) {
+      if (script === null) this.phoneBook.delete(name);
+      else this.phoneBook.set(name, script);
+    }
+  }
+
   /** A credential whose softphone can log in here; `sipUsername` pins its SIP username (the demo's agents). */
   ensureCredential(input: { id?: string; sipUsername: string; name?: string }) {
     const existing = this.credentials.list().find((c) => c.sipUsername === input.sipUsername);
@@ -195,6 +216,18 @@ export class LocalTelnyx {
 
   private async serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = req.url ?? '/';
+    // A request being served is work in flight: virtual time waits for its answer. The service calls
+    // the REST API from its own timers too (a redirect when an agent frees up), outside any webhook.
+    const busy = this.options.busy;
+    if (busy) {
+      busy.begin();
+      let done = false;
+      const end = () => {
+        if (!done) (done = true), busy.end();
+      };
+      res.once('finish', end);
+      res.once('close', end);
+    }
     try {
       if (this.media.serveMedia(req, res, path)) return;
       if (path === '/v2' || path.startsWith('/v2/')) return await this.rest.handle(req, res);

@@ -6,6 +6,7 @@
  *
  * Pages: developers.telnyx.com/docs/voice/programmable-voice/texml-verbs/enqueue, .../leave and
  * .../dial (nouns). Where Telnyx is silent these follow Twilio's documented behaviour and say so.
+ * One file (about 400 lines): the three verbs hand one queued call between them (QueuedCall, Dequeue).
  */
 import { ANNOUNCEMENT_VERBS, type CallRuntime, MAX_ANNOUNCEMENT_REDIRECTS } from './call-runtime.js';
 import { CallQueue, type QueueMember, type QueueResult } from './call-queues.js';
@@ -37,10 +38,13 @@ interface QueuedCall extends QueueMember {
 }
 
 /** How a caller left a queue, before it is told to the Enqueue's action as QueueResult. */
-type QueueExit =
-  | { how: 'hangup' | 'redirected' | 'leave' | 'wait-hangup' | 'error' }
-  | { how: 'wait-redirect'; url: string; method: HttpMethod }
-  | { how: 'bridged'; waited: number };
+type QueueExit = { how: 'hangup' | 'redirected' | 'leave' | 'timeout' | 'wait-hangup' | 'error' } | { how: 'bridged'; waited: number };
+
+/**
+ * Wait documents fetched in a row without any time passing before the wait counts as a hot loop (a
+ * document of nothing but a `<Redirect>`, say): Telnyx would spin; the simulator reports it.
+ */
+const MAX_IDLE_WAIT_DOCUMENTS = 20;
 
 export class QueueVerbs {
   /** The queues by name, each created by the first `<Enqueue>` that names it. */
@@ -56,13 +60,15 @@ export class QueueVerbs {
    * fetched with the queue fields (AccountSid, CallSid, CallSidLegacy, QueueSid, QueuePosition,
    * CurrentQueueSize, QueueTime, AvgQueueTime), its document played (Play, Say, Gather, Pause, Hangup,
    * Redirect, Leave only), "once all the commands from the flow are executed, the waitUrl is
-   * re-requested". Without waitUrl the caller waits in silence (inferred: Telnyx names no default music).
-   * The wait ends with `<Leave>` (on after the Enqueue), `maxWaitTimeSecs` (default 14400; inferred: as a
-   * Leave), a `<Dial><Queue>` taking the caller, the caller hanging up, or the REST API. `action` "will
-   * be sent right away when the call is dequeued using `<Leave>`"; after a `<Dial>` "once the bridged
-   * calls disconnect"; it carries Twilio's QueueResult, QueueSid and QueueTime. Its answer continues the
-   * call; without action the next verb plays (Twilio's documented fall-through). When the call is over or
-   * was redirected, the action is still requested and its answer ignored (Twilio's documented behaviour).
+   * re-requested". The request also carries From, To and ConnectionId (the TexmlQueueWebhook schema,
+   * api-reference/callbacks/texml-queue). Without waitUrl the caller waits in silence (inferred: Telnyx
+   * names no default music). The wait ends with `<Leave>` (on after the Enqueue), `maxWaitTimeSecs`
+   * (default 14400: "removed from the queue and the action URL will be called"), a `<Dial><Queue>`
+   * taking the caller, the caller hanging up, or the REST API. `action` "will be sent right away when
+   * the call is dequeued using `<Leave>`"; after a `<Dial>` "once the bridged calls disconnect"; it
+   * carries Twilio's QueueResult, QueueSid and QueueTime. Its answer continues the call; without action
+   * the next verb plays (Twilio's documented fall-through). When the call is over or was redirected,
+   * the action is still requested and its answer ignored (Twilio's documented behaviour).
    */
   async enqueue(sim: SimCall, verb: TexmlNode): Promise<VerbResult> {
     this.rt.answer(sim);
@@ -95,7 +101,7 @@ export class QueueVerbs {
       sim.clearWake();
     }
     const waited = exit.how === 'bridged' ? exit.waited : queue.waitedSeconds(member, this.rt.now());
-    const result: QueueResult = exit.how === 'wait-hangup' ? 'hangup' : exit.how === 'wait-redirect' ? 'redirected' : exit.how;
+    const result: QueueResult = exit.how === 'wait-hangup' ? 'hangup' : exit.how;
     this.rt.step(sim, verbStep(verb, `left queue "${queue.name}" after ${waited} s: ${result}`));
     const params = { ...this.rt.callParams(sim), QueueResult: result, QueueSid: queue.sid, QueueTime: String(waited) };
     const method = (verb.attrs.method as HttpMethod | undefined) ?? 'POST';
@@ -110,8 +116,6 @@ export class QueueVerbs {
         return { next: 'end', endedBy: 'error' };
       case 'redirected':
         return { next: 'continue' }; // `play` takes the REST API's redirect
-      case 'wait-redirect':
-        return this.rt.follow(sim, 'Redirect', exit.method, exit.url, this.rt.callParams(sim));
       default:
         if (sim.redirected) return { next: 'continue' };
         return answered ?? { next: 'continue' };
@@ -128,12 +132,37 @@ export class QueueVerbs {
     return { next: 'continue' };
   }
 
-  /** The caller's time in the queue: the wait documents, verb by verb, until something takes it out. */
+  /**
+   * The caller's time in the queue: the wait documents, verb by verb, until something takes it out.
+   * A `<Gather>`'s action answer and a `<Redirect>`'s target play as more of the wait, with the wait's
+   * verbs (Twilio's documented behaviour for the Gather action of a waitUrl, so `<Leave>` works there;
+   * for `<Redirect>` Telnyx and Twilio only list it among the wait's verbs: inferred, since a wait
+   * document is there to hold the caller). When a document has played out, the waitUrl is requested
+   * again.
+   */
   private async waitInQueue(sim: SimCall, verb: TexmlNode, queue: CallQueue<QueuedCall>, member: QueuedCall): Promise<QueueExit> {
     const waitUrl = verb.attrs.waitUrl ? resolveUrl(verb.attrs.waitUrl, sim.documentUrl) : null;
     const waitMethod = (verb.attrs.waitUrlMethod as HttpMethod | undefined) ?? 'POST';
     let silent = waitUrl === null;
     let pending: TexmlNode[] = [];
+    let idle = { since: this.rt.now(), documents: 0 };
+    /** Reads the next wait document; false when it cannot be played or the wait spins without time passing. */
+    const next = async (purpose: string, method: HttpMethod, url: string, params: Record<string, string>): Promise<boolean> => {
+      if (this.rt.now() !== idle.since) idle = { since: this.rt.now(), documents: 0 };
+      if (++idle.documents > MAX_IDLE_WAIT_DOCUMENTS) {
+        await this.rt.dialectError(sim, purpose, [
+          `${MAX_IDLE_WAIT_DOCUMENTS} wait documents in a row played no time: Telnyx would spin in this loop`,
+        ]);
+        silent = true;
+        return true;
+      }
+      sim.allowedVerbs = WAIT_URL_VERBS;
+      sim.documentUrl = url;
+      const fetched = await this.rt.fetchDocument(sim, purpose, method, url, params);
+      if (!fetched) return false;
+      pending = fetched;
+      return true;
+    };
     for (;;) {
       const exit = await this.queueTurn(sim, queue, member);
       if (exit) return exit;
@@ -142,40 +171,36 @@ export class QueueVerbs {
         continue;
       }
       if (pending.length === 0) {
-        sim.allowedVerbs = WAIT_URL_VERBS;
-        sim.documentUrl = waitUrl!;
-        const fetched = await this.rt.fetchDocument(sim, 'Enqueue waitUrl', waitMethod, waitUrl!, {
+        const read = await next('Enqueue waitUrl', waitMethod, waitUrl!, {
           AccountSid: this.rt.deps.account.accountSid,
           CallSid: sim.sid,
           CallSidLegacy: sim.legacySid,
+          ConnectionId: this.rt.deps.account.connectionId,
+          From: sim.from,
+          To: sim.to,
           ...queue.statsFor(member, this.rt.now()),
         });
         // A wait document that cannot be played is an application error: Telnyx hangs up (instruction fetching).
-        if (!fetched) return { how: 'error' };
-        if (fetched.length === 0) {
-          // Re-requested at once, forever: a loop Telnyx would run hot. Reported; the caller waits on in silence.
-          await this.rt.dialectError(sim, 'Enqueue waitUrl', ['the wait document plays nothing: Telnyx would re-request it without pause']);
-          silent = true;
-          continue;
-        }
-        pending = fetched;
+        if (!read) return { how: 'error' };
         continue; // look at the queue again: the fetch took time
       }
-      const next = pending.shift()!;
-      if (next.name === 'Leave') {
-        this.rt.step(sim, verbStep(next, `leave queue "${queue.name}"`));
+      const verbNow = pending.shift()!;
+      if (verbNow.name === 'Leave') {
+        this.rt.step(sim, verbStep(verbNow, `leave queue "${queue.name}"`));
         return { how: 'leave' };
       }
-      if (next.name === 'Hangup') {
-        this.rt.step(sim, verbStep(next, 'hang up (from the wait document)'));
+      if (verbNow.name === 'Hangup') {
+        this.rt.step(sim, verbStep(verbNow, 'hang up (from the wait document)'));
         return { how: 'wait-hangup' };
       }
-      if (next.name === 'Redirect') {
-        // Twilio: a <Redirect> in the wait document takes the call out of the queue (QueueResult redirected).
-        this.rt.step(sim, verbStep(next, `redirect out of queue "${queue.name}" to ${next.text}`));
-        return { how: 'wait-redirect', url: resolveUrl(next.text, sim.documentUrl), method: (next.attrs.method as HttpMethod) ?? 'POST' };
+      if (verbNow.name === 'Redirect') {
+        this.rt.step(sim, verbStep(verbNow, `redirect to ${verbNow.text} (still waiting in "${queue.name}")`));
+        const url = resolveUrl(verbNow.text, sim.documentUrl);
+        const method = (verbNow.attrs.method as HttpMethod | undefined) ?? 'POST';
+        if (!(await next('Redirect', method, url, this.rt.callParams(sim)))) return { how: 'error' };
+        continue;
       }
-      const result = await this.rt.runVerb(sim, next); // Play, Say, Pause, Gather
+      const result = await this.rt.runVerb(sim, verbNow); // Play, Say, Pause, Gather
       if (result.next === 'end' && result.endedBy === 'error') return { how: 'error' };
       if (result.next === 'document') {
         // A Gather's action answered: its document plays on as part of the wait (the same verbs allowed).
@@ -197,7 +222,7 @@ export class QueueVerbs {
     }
     if (member.timedOut) {
       this.queueStep(sim, queue, 'enqueue: maxWaitTimeSecs reached');
-      return { how: 'leave' };
+      return { how: 'timeout' };
     }
     return null;
   }

@@ -6,6 +6,8 @@
  * Statements are separated by `;` or new lines (case does not matter):
  *   call from <number> to <number>                      (required)
  *   press <keys> [after <n> s]                         keys for the next <Gather>, n s into it
+ *   press <keys> at <n> s                              keys n s after the call started, heard by the
+ *                                                      <Gather> listening then (a queue's wait music)
  *   agent <name> answers [after <n> s] [and hangs up after <n> s]
  *   agent <name> declines [after <n> s]
  *   agent <name> does not answer
@@ -14,6 +16,10 @@
  *   caller talks for <n> s                             once bridged (default 10 s)
  *   caller leaves a <n> s message [and presses <key>]  at a <Record> (default 5 s, then hangs up)
  * Agents are named by SIP username, or by a name the runner maps to one.
+ *
+ * The agent and number statements also make a phone book (`parsePhoneBook`): standing behaviours for
+ * every call that rings those phones (`LocalTelnyx.script`), where `agent <name> is not scripted`
+ * takes one out again.
  */
 import { DEFAULT_CALLER, type CallerScript } from './call-engine.js';
 import type { PhoneScript } from './scripted-phones.js';
@@ -34,6 +40,21 @@ const SECONDS = String.raw`(\d+(?:\.\d+)?)\s*s(?:ec(?:ond)?s?)?`;
 const NUMBER = String.raw`(\+?[\w.@:-]+)`;
 const PHONE_ACTION = String.raw`(answers|declines|does not answer|ignores)(?:\s+after\s+${SECONDS})?(?:\s+and\s+hangs up after\s+${SECONDS})?`;
 
+/** `agent|number <name> answers|declines|does not answer … `: the phone's name and its script. */
+const PHONE_STATEMENT = new RegExp(`^(?:agent|number) ${NUMBER} ${PHONE_ACTION}$`, 'i');
+
+function phoneScriptOf(m: RegExpExecArray): [string, PhoneScript] {
+  const verb = m[2]!.toLowerCase();
+  return [
+    m[1]!,
+    {
+      does: verb === 'answers' ? 'answer' : verb === 'declines' ? 'decline' : 'ignore',
+      afterSeconds: m[3] ? Number(m[3]) : 2,
+      hangsUpAfterSeconds: m[4] ? Number(m[4]) : null,
+    },
+  ];
+}
+
 const FORMS: { pattern: RegExp; apply: (m: RegExpExecArray, s: Scenario) => void }[] = [
   {
     pattern: new RegExp(`^call from ${NUMBER} to ${NUMBER}$`, 'i'),
@@ -47,14 +68,17 @@ const FORMS: { pattern: RegExp; apply: (m: RegExpExecArray, s: Scenario) => void
     apply: (m, s) => s.caller.digits.push({ keys: m[1]!, afterSeconds: m[2] ? Number(m[2]) : 1 }),
   },
   {
-    pattern: new RegExp(`^(?:agent|number) ${NUMBER} ${PHONE_ACTION}$`, 'i'),
+    pattern: new RegExp(`^press ([0-9*#w]+) at ${SECONDS}$`, 'i'),
     apply: (m, s) => {
-      const verb = m[2]!.toLowerCase();
-      s.phones.set(m[1]!, {
-        does: verb === 'answers' ? 'answer' : verb === 'declines' ? 'decline' : 'ignore',
-        afterSeconds: m[3] ? Number(m[3]) : 2,
-        hangsUpAfterSeconds: m[4] ? Number(m[4]) : null,
-      });
+      s.caller.keysAt.push({ keys: m[1]!, atSeconds: Number(m[2]) });
+      s.caller.keysAt.sort((a, b) => a.atSeconds - b.atSeconds);
+    },
+  },
+  {
+    pattern: PHONE_STATEMENT,
+    apply: (m, s) => {
+      const [name, script] = phoneScriptOf(m);
+      s.phones.set(name, script);
     },
   },
   {
@@ -103,7 +127,26 @@ export function parseScenario(text: string): Scenario {
   return scenario;
 }
 
+/**
+ * A phone book: agent and number statements only (`agent ana answers after 1 s and hangs up after 20 s`),
+ * by name; `agent <name> is not scripted` maps the name to null (take it out of the book).
+ */
+export function parsePhoneBook(text: string): Map<string, PhoneScript | null> {
+  const book = new Map<string, PhoneScript | null>();
+  for (const raw of text.split(/[;\n]/)) {
+    const statement = raw.trim().replace(/\s+/g, ' ');
+    if (statement === '') continue;
+    const phone = PHONE_STATEMENT.exec(statement);
+    const unscripted = new RegExp(`^(?:agent|number) ${NUMBER} is not scripted$`, 'i').exec(statement);
+    if (phone) book.set(...phoneScriptOf(phone));
+    else if (unscripted) book.set(unscripted[1]!, null);
+    else
+      throw new ScenarioError(`phone book: cannot read "${statement}"; it takes agent and number statements (src/simulator/scenario.ts)`);
+  }
+  return book;
+}
+
 /** Renames agents: a scenario says `agent ana`, the service dials `sip:demo.ana@…`. */
-export function resolvePhones(phones: ReadonlyMap<string, PhoneScript>, names: Readonly<Record<string, string>>): Map<string, PhoneScript> {
+export function resolvePhones<T>(phones: ReadonlyMap<string, T>, names: Readonly<Record<string, string>>): Map<string, T> {
   return new Map([...phones].map(([name, script]) => [names[name] ?? names[name.toLowerCase()] ?? name, script]));
 }

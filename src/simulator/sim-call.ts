@@ -7,6 +7,7 @@
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { OfferedLeg, SimCallView, Switchboard } from './contracts.js';
+import { PLAY_ESTIMATE_SECONDS } from './media-length.js';
 import type { TexmlNode } from './texml-reader.js';
 import type { CallOutcome, CallResult, Step } from './transcript.js';
 import type { HttpMethod, WebhookExchange } from './webhook-client.js';
@@ -26,6 +27,12 @@ export interface TexmlApplication {
 export interface CallerScript {
   /** Keys pressed at the Gathers, in order: each entry is used by one `<Gather>`, `afterSeconds` into it. */
   digits: { keys: string; afterSeconds: number }[];
+  /**
+   * Keys pressed at a moment of the call (seconds from its start, in order), whatever plays then: heard
+   * by the `<Gather>` listening at that moment (a queue's wait music, say); lost when none listens.
+   * A Gather that has an entry of `digits` uses that instead.
+   */
+  keysAt: { keys: string; atSeconds: number }[];
   /** Seconds from the start of the call at which the caller hangs up, whatever is happening. */
   hangUpAt: number | null;
   /** At a `<Record>`: speak this long, then hang up or press the finish key. */
@@ -36,6 +43,7 @@ export interface CallerScript {
 
 export const DEFAULT_CALLER: CallerScript = {
   digits: [],
+  keysAt: [],
   hangUpAt: null,
   message: { seconds: 5, ending: 'hang-up' },
   talkSeconds: 10,
@@ -75,6 +83,8 @@ export class SimCall {
   observe: ((step: Step, callSid: string) => void) | undefined;
   /** The Gathers met so far: the caller's nth digits entry goes to the nth Gather. */
   gathers = 0;
+  /** The caller's `keysAt` entries pressed (or lost) so far. */
+  keysPressed = 0;
   bridgedTo: { kind: 'sip' | 'number'; target: string } | null = null;
   forwarded = false;
   recorded = false;
@@ -196,11 +206,14 @@ export function sayingSeconds(verb: TexmlNode): number {
   return loops === 0 ? Infinity : Math.max(1, Math.round((words / 2.5) * 10) / 10) * loops;
 }
 
-/** Audio length is unknown without decoding it: 3 s a play (digits: half a second each). */
-export function playingSeconds(verb: TexmlNode): number {
+/**
+ * A play's length: its clip's (`clipSeconds`, read from the audio by ./media-length.ts) or, when that
+ * is unknown, PLAY_ESTIMATE_SECONDS; digits take half a second each; times `loop` (0: until interrupted).
+ */
+export function playingSeconds(verb: TexmlNode, clipSeconds: number | null = null): number {
   const loops = Number(verb.attrs.loop ?? 1);
   if (loops === 0) return Infinity;
-  return (verb.attrs.digits && !verb.text ? verb.attrs.digits.length * 0.5 : 3) * loops;
+  return (verb.attrs.digits && !verb.text ? verb.attrs.digits.length * 0.5 : (clipSeconds ?? PLAY_ESTIMATE_SECONDS)) * loops;
 }
 
 export function describeAttrs(verb: TexmlNode, names: string[]): string {

@@ -4,12 +4,17 @@
  * credential connection, recordings on the simulator's host), and by default both run on one VirtualClock, so a 20 s ring plays in
  * milliseconds. `call()` takes the scenario language ("call from X to Y; press 2; agent ana answers
  * after 3 s") and returns the transcript; it fails the test on any dialect error or failed request
- * unless told to expect them.
+ * unless told to expect them. `calls()` plays many at once (a burst, staggered), with actions at given
+ * virtual seconds (an agent going on break); `phoneBook()` scripts agents for every call that rings them.
+ *
+ * Virtual time jumps whenever nothing is in flight. Webhooks and the local Telnyx's REST API count as in
+ * flight; work the service starts on its own (a timer that offers a waiting caller through the REST API)
+ * must count too: hand it `clock.busy` (src/telnyx/call-control.ts `inFlight`) around the whole job.
  */
 import { startSimulatorHost, type SimulatorHost } from '../../src/demo/local-telnyx-host.js';
 import { createLogger } from '../../src/infra/logger.js';
 import type { TexmlApplication } from '../../src/simulator/call-engine.js';
-import type { CallResult } from '../../src/simulator/transcript.js';
+import type { CallResult, Step } from '../../src/simulator/transcript.js';
 import { formatStep } from '../../src/simulator/transcript.js';
 import { VirtualClock } from '../../src/simulator/virtual-clock.js';
 import { ADMIN_KEY, startServer, type TestServer } from './harness.js';
@@ -28,9 +33,43 @@ export interface Simulation {
     scenario: string,
     opts?: { agents?: Record<string, string>; allowErrors?: boolean; application?: Partial<TexmlApplication> },
   ): Promise<CallResult>;
+  /**
+   * Plays many calls at once under one run of virtual time and resolves with their transcripts (in the
+   * order given) once every call has ended and every action has settled. A call starts at its `at`
+   * (virtual seconds from now), else its index × `staggerSeconds` (default 0: a burst). Each action
+   * runs at its `at` with time held until it settles (a GraphQL status change, a check).
+   */
+  calls(plans: readonly (string | CallPlan)[], opts?: CallsOptions): Promise<CallResult[]>;
+  /**
+   * Standing behaviours for every call that rings these phones, in the scenario language's agent and
+   * number statements (`agent ana answers after 1 s and hangs up after 20 s`; `agent ana is not
+   * scripted` takes it back). A call's own statements win over them.
+   */
+  phoneBook(statements: string, agents?: Record<string, string>): void;
   /** Creates a company with a number and agents, brings the agents online (heartbeats), gives each a softphone credential. */
   company(input: CompanyInput): Promise<SimulatedCompany>;
   close(): Promise<void>;
+}
+
+/** One call of `calls()`. */
+export interface CallPlan {
+  scenario: string;
+  /** Virtual seconds after `calls()` starts; default: its index × staggerSeconds. */
+  at?: number;
+  agents?: Record<string, string>;
+  allowErrors?: boolean;
+  observe?: (step: Step, callSid: string) => void;
+}
+
+export interface CallsOptions {
+  /** Names → SIP usernames for every call (a plan's own `agents` add to them). */
+  agents?: Record<string, string>;
+  staggerSeconds?: number;
+  /** Run at virtual seconds after the start, with time held until each settles. */
+  actions?: { at: number; run: () => Promise<unknown> }[];
+  allowErrors?: boolean;
+  /** Changes the TeXML application every number points at (as in `call`). */
+  application?: Partial<TexmlApplication>;
 }
 
 export interface CompanyInput {
@@ -51,6 +90,8 @@ export interface SimulatedCompany {
   supervisor: string;
   /** Heartbeats the agent again (virtual time moves: keep them online across long scenarios). */
   heartbeat(name: string): Promise<void>;
+  /** The agent sets its own status (setAgentStatus), e.g. a break in the middle of a burst of calls. */
+  setStatus(name: string, status: 'AVAILABLE' | 'ON_BREAK', reason?: string): Promise<void>;
 }
 
 let companies = 0;
@@ -81,22 +122,61 @@ export async function startSimulation(
   });
   control = host.control(server.app.services, server.database.prisma, () => server.url);
 
+  /** The TeXML application the called number of a scenario points at. */
+  const applicationOf = async (text: string, change: Partial<TexmlApplication> = {}): Promise<TexmlApplication> => {
+    const to = /\bto\s+(\+?\d+)/i.exec(text)?.[1] ?? '';
+    const base = await host.applicationFor(server.app.services, to, server.url);
+    if (!base) throw new Error(`simulation: ${to} is no company's number`);
+    return { ...base, ...change };
+  };
+  const checked = (result: CallResult, allowErrors: boolean | undefined): CallResult => {
+    if (!allowErrors && result.errors.length) {
+      throw new Error(`the call went wrong:\n${result.errors.join('\n')}\n\ntranscript:\n${result.steps.map(formatStep).join('\n')}`);
+    }
+    return result;
+  };
+
   const simulation: Simulation = {
     server,
     host,
     telnyx: host.telnyx,
     clock,
     async call(text, callOpts = {}) {
-      const to = /\bto\s+(\+?\d+)/i.exec(text)?.[1] ?? '';
-      const base = await host.applicationFor(server.app.services, to, server.url);
-      if (!base) throw new Error(`simulation: ${to} is no company's number`);
-      const application = { ...base, ...callOpts.application };
+      const application = await applicationOf(text, callOpts.application);
       const playing = host.telnyx.scenario(text, { agents: callOpts.agents, application });
-      const result = clock ? await clock.run(playing) : await playing;
-      if (!callOpts.allowErrors && result.errors.length) {
-        throw new Error(`the call went wrong:\n${result.errors.join('\n')}\n\ntranscript:\n${result.steps.map(formatStep).join('\n')}`);
-      }
-      return result;
+      return checked(clock ? await clock.run(playing) : await playing, callOpts.allowErrors);
+    },
+    async calls(given, callsOpts = {}) {
+      if (!clock) throw new Error('simulation: calls() needs virtual time');
+      const plans = given.map((p, i) => {
+        const plan = typeof p === 'string' ? { scenario: p } : p;
+        return { ...plan, at: plan.at ?? i * (callsOpts.staggerSeconds ?? 0) };
+      });
+      // Looked up before time runs: each is a database query, and nothing holds time for it later.
+      const applications = await Promise.all(plans.map((p) => applicationOf(p.scenario, callsOpts.application)));
+      const start = clock.now();
+      const at = <T>(seconds: number, run: () => Promise<T>): Promise<T> =>
+        new Promise<T>((resolve, reject) => clock.driving.setTimer(start + seconds * 1000, () => void run().then(resolve, reject)));
+      const playing = plans.map((plan, i) =>
+        at(plan.at, () =>
+          host.telnyx.scenario(plan.scenario, {
+            agents: { ...callsOpts.agents, ...plan.agents },
+            application: applications[i]!,
+            observe: plan.observe,
+          }),
+        ),
+      );
+      const acting = (callsOpts.actions ?? []).map((action) =>
+        at(action.at, () => {
+          clock.busy.begin();
+          return action.run().finally(() => clock.busy.end());
+        }),
+      );
+      const [results] = await clock.run(Promise.all([Promise.all(playing), Promise.all(acting)]));
+      return results.map((result, i) => checked(result, plans[i]!.allowErrors ?? callsOpts.allowErrors));
+    },
+    phoneBook(statements, agents = {}) {
+      host.telnyx.script(statements, agents);
     },
     async company(input) {
       const n = ++companies;
@@ -127,11 +207,19 @@ export async function startSimulation(
         const res = await server.gql(`mutation { heartbeat(input: { sipRegistered: true }) { nextHeartbeatInMs } }`, {}, tokens[name]);
         if (res.errors) throw new Error(`heartbeat of ${name} failed: ${JSON.stringify(res.errors)}`);
       };
+      const setStatus = async (name: string, status: 'AVAILABLE' | 'ON_BREAK', reason?: string) => {
+        const res = await server.gql(
+          `mutation($s: AgentStatus!, $r: String) { setAgentStatus(input: { status: $s, reason: $r }) { status } }`,
+          { s: status, r: reason ?? null },
+          tokens[name],
+        );
+        if (res.errors) throw new Error(`${name} could not set ${status}: ${JSON.stringify(res.errors)}`);
+      };
       for (const a of input.agents) if (a.online !== false) await heartbeat(a.name);
       const { issueSupervisorToken } = await server.admin(`mutation($c: ID!) { issueSupervisorToken(companyId: $c) { token } }`, {
         c: companyId,
       });
-      return { companyId, number: input.number, agents, agentIds, tokens, supervisor: issueSupervisorToken.token, heartbeat };
+      return { companyId, number: input.number, agents, agentIds, tokens, supervisor: issueSupervisorToken.token, heartbeat, setStatus };
     },
     async close() {
       await server.close();

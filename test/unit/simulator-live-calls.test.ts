@@ -157,10 +157,13 @@ const WAIT_FIELDS = [
   'AvgQueueTime',
   'CallSid',
   'CallSidLegacy',
+  'ConnectionId',
   'CurrentQueueSize',
+  'From',
   'QueuePosition',
   'QueueSid',
   'QueueTime',
+  'To',
 ];
 
 describe('<Enqueue>', () => {
@@ -220,13 +223,13 @@ describe('<Enqueue>', () => {
     expect(result.steps.at(-1)).toMatchObject({ kind: 'end', endedBy: 'caller' });
   });
 
-  it('takes the caller out after maxWaitTimeSecs (QueueResult leave), waiting in silence without a waitUrl', async () => {
+  it('takes the caller out after maxWaitTimeSecs (QueueResult timeout), waiting in silence without a waitUrl', async () => {
     const h = await harness();
     h.app
       .on('/voice', xml('<Enqueue maxWaitTimeSecs="20" action="/after-queue">support</Enqueue>'))
       .on('/after-queue', xml('<Say>Leave a message</Say>'));
     const result = await h.clock.run(h.call({ from: '+15550000001', voice: '/voice' }));
-    expect(h.app.to('/after-queue').map((a) => [a.at, a.params.QueueResult, a.params.QueueTime])).toEqual([[20, 'leave', '20']]);
+    expect(h.app.to('/after-queue').map((a) => [a.at, a.params.QueueResult, a.params.QueueTime])).toEqual([[20, 'timeout', '20']]);
     expect(said(result)).toEqual(['Leave a message']);
   });
 
@@ -256,16 +259,39 @@ describe('<Enqueue>', () => {
     expect(result.steps.at(-1)).toMatchObject({ kind: 'end', endedBy: 'error' });
   });
 
-  it('leaves the queue for a <Redirect> in the wait document (QueueResult redirected) and plays its target', async () => {
+  it('plays the target of a <Redirect> in the wait document as more of the wait: the caller stays queued', async () => {
     const h = await harness();
     h.app
       .on('/voice', xml('<Enqueue waitUrl="/wait" action="/after-queue">support</Enqueue>'))
-      .on('/wait', xml('<Pause length="2"/><Redirect>/voicemail</Redirect>'))
-      .on('/after-queue', xml('<Say>ignored</Say>'))
-      .on('/voicemail', xml('<Say>Voicemail</Say>'));
+      .on('/wait', xml('<Pause length="2"/><Redirect>/more-music</Redirect><Say>never: the redirect replaces the document</Say>'))
+      .on('/more-music', (_hit, nth) => (nth === 0 ? xml('<Say>Still here</Say>') : xml('<Leave/>')))
+      .on('/after-queue', xml('<Say>Out of the queue</Say>'));
     const result = await h.clock.run(h.call({ from: '+15550000001', voice: '/voice' }));
-    expect(h.app.to('/after-queue')[0]!.params.QueueResult).toBe('redirected');
-    expect(said(result)).toEqual(['Voicemail']);
+    // /wait, /more-music (Say: 1 s), /wait again (the document played out), /more-music: Leave.
+    expect(h.app.hits.map((hit) => [hit.path, hit.at])).toEqual([
+      ['/voice', 0],
+      ['/wait', 0],
+      ['/more-music', 2],
+      ['/wait', 3],
+      ['/more-music', 5],
+      ['/after-queue', 5],
+    ]);
+    expect(h.app.to('/after-queue')[0]!.params).toMatchObject({ QueueResult: 'leave', QueueTime: '5' });
+    expect(said(result)).toEqual(['Still here', 'Out of the queue']);
+    expect(result.errors).toEqual([]);
+  });
+
+  it('reports a wait that spins without time passing (a document of nothing but a Redirect)', async () => {
+    const h = await harness();
+    h.app
+      .on('/voice', xml('<Enqueue waitUrl="/wait" action="/after-queue">support</Enqueue>'))
+      .on('/wait', xml('<Redirect>/wait</Redirect>'))
+      .on('/after-queue', EMPTY);
+    const result = await h.clock.run(h.call({ from: '+15550000001', voice: '/voice', caller: { hangUpAt: 30 } }));
+    expect(result.errors.join('\n')).toContain('played no time: Telnyx would spin in this loop');
+    expect(h.app.to('/wait').length).toBe(20);
+    // The caller waits on in silence until hanging up.
+    expect(h.app.to('/after-queue').map((a) => [a.at, a.params.QueueResult])).toEqual([[30, 'hangup']]);
   });
 });
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseScenario, resolvePhones, ScenarioError } from '../../src/simulator/scenario.js';
+import { parsePhoneBook, parseScenario, resolvePhones, ScenarioError } from '../../src/simulator/scenario.js';
 import { VirtualClock } from '../../src/simulator/virtual-clock.js';
 
 describe('the scenario language', () => {
@@ -36,6 +36,27 @@ describe('the scenario language', () => {
       '+17865550199': { does: 'answer', afterSeconds: 1, hangsUpAfterSeconds: null },
     });
     expect(parseScenario('call from 1 to 2; caller leaves no message').caller.message).toEqual({ seconds: 0, ending: 'hang-up' });
+  });
+
+  it('reads keys pressed at a moment of the call, in time order, apart from the keys for the next Gather', () => {
+    const s = parseScenario('call from +1 to +2; press 1 at 25 s; press 2; press 9 at 7.5 s');
+    expect(s.caller.keysAt).toEqual([
+      { keys: '9', atSeconds: 7.5 },
+      { keys: '1', atSeconds: 25 },
+    ]);
+    expect(s.caller.digits).toEqual([{ keys: '2', afterSeconds: 1 }]);
+  });
+
+  it('reads a phone book: agent and number statements, and "is not scripted" to take one out', () => {
+    const book = parsePhoneBook(
+      'agent ana answers after 1 s and hangs up after 20 s\nnumber +15551230000 answers after 2 s; agent ben is not scripted',
+    );
+    expect(Object.fromEntries(book)).toEqual({
+      ana: { does: 'answer', afterSeconds: 1, hangsUpAfterSeconds: 20 },
+      '+15551230000': { does: 'answer', afterSeconds: 2, hangsUpAfterSeconds: null },
+      ben: null,
+    });
+    expect(() => parsePhoneBook('agent ana answers; caller hangs up at 3 s')).toThrow(/phone book: cannot read "caller hangs up at 3 s"/);
   });
 
   it.each([
