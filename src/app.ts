@@ -46,6 +46,8 @@ export interface AppDeps {
   webRoot?: string;
   /** Routes the composition root adds before the web app's catch-all (the demo's /simulator). */
   routes?: HttpRoute[];
+  /** Work in flight outside webhooks (the queue's dispatch): tests on virtual time hold the clock meanwhile. */
+  inFlight?: { begin(): void; end(): void };
 }
 
 export interface App {
@@ -95,6 +97,7 @@ export function buildApp(deps: AppDeps): App {
     tokens,
     multiInstance,
     onPresenceTransition,
+    ...(deps.inFlight && { inFlight: deps.inFlight }),
   });
   observeWaitingWrites(metrics, services);
   const readiness = new Readiness();
@@ -209,6 +212,7 @@ export function buildApp(deps: AppDeps): App {
       const restored = await services.presence.restoreLeases();
       if (restored > 0) logger.info({ restored }, 'presence leases restored from the previous run');
       void services.calls.sweepWrapUps(); // wrap-ups a previous run (or a dead instance) left behind
+      services.calls.dispatcher.start(); // the queues' sweep: waiting callers offered within a second whatever happens
       await services.voicemails.outbox.start(); // voicemails a previous run queued while the database was away
       await services.agentCredentials.start(); // Telnyx credentials a previous run could not revoke
       return new Promise<string>((resolve, reject) => {

@@ -3,6 +3,7 @@
  * behind the calls) and the `calls:changed` event the live views follow.
  */
 import type { Clock } from '../domain/clock.js';
+import type { WaitingCaller } from '../domain/queue.js';
 import type { PubSub } from '../services/topics.js';
 import type { CallLogWriter } from '../services/call-log-writer.js';
 import type { CallOutcome, CallSession, CallSessions } from './call-sessions.js';
@@ -44,6 +45,40 @@ export class CallLedger {
       answeredAgentId: ended.answeredBy,
       offeredAgentIds: ended.offered,
       outcome: ended.outcome,
+      queueId: ended.queueId,
+      // The wait in the queue: to the answer, or to the end for a caller who never got one.
+      waitSeconds:
+        ended.queuedAt === null
+          ? null
+          : Math.max(0, Math.round(((ended.answeredAt ?? ended.endedAt ?? this.deps.clock.now()) - ended.queuedAt) / 1000)),
+      callbackRequested: ended.callbackRequested,
+    });
+  }
+
+  /**
+   * A queue's callback ended (src/calls/queueing.ts): the call it stands for gets its final outcome.
+   * The caller's own call ended long ago (CALLBACK_PENDING); its row is filled in, not replaced.
+   */
+  callbackEnded(
+    caller: Pick<WaitingCaller, 'companyId' | 'callSid' | 'from' | 'to' | 'enqueuedAt'>,
+    outcome: CallOutcome,
+    answered: { agentId: string | null; answeredAt: number } | null,
+  ): void {
+    this.deps.pubsub.publish('calls:changed', caller.companyId, caller.callSid);
+    this.deps.log.ended({
+      companyId: caller.companyId,
+      callSid: caller.callSid,
+      from: caller.from,
+      to: caller.to,
+      startedAt: caller.enqueuedAt,
+      endedAt: this.deps.clock.now(),
+      answeredAt: answered?.answeredAt ?? null,
+      answeredAgentId: answered?.agentId ?? null,
+      offeredAgentIds: [],
+      outcome,
+      queueId: null,
+      waitSeconds: null,
+      callbackRequested: true,
     });
   }
 

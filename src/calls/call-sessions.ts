@@ -15,7 +15,18 @@ export const ENDED_SESSION_RETENTION_MS = 60_000;
  * How a call ended. UNKNOWN: it went silent and was ended by the reconcile without Telnyx saying how
  * (src/domain/call-reconcile.ts); it counts neither as answered nor as missed.
  */
-export type CallOutcome = 'ANSWERED' | 'VOICEMAIL' | 'FORWARDED' | 'AFTER_HOURS' | 'ABANDONED' | 'HUNG_UP' | 'UNKNOWN';
+export type CallOutcome =
+  | 'ANSWERED'
+  | 'VOICEMAIL'
+  | 'FORWARDED'
+  | 'AFTER_HOURS'
+  | 'ABANDONED'
+  | 'HUNG_UP'
+  | 'UNKNOWN'
+  /** The caller left the queue asking to be called back: the call log gets the callback's outcome later. */
+  | 'CALLBACK_PENDING'
+  /** A callback the customer never answered, after its retries. */
+  | 'CALLBACK_FAILED';
 
 export interface CallSession {
   callSid: string;
@@ -47,6 +58,16 @@ export interface CallSession {
   menuDone: boolean;
   endedAt: number | null;
   outcome: CallOutcome | null;
+  /** The queue the call belongs to (its number's, or its menu option's); null = the company's default. */
+  queueId: string | null;
+  /** Served before lower priorities when it waits (the number's plus the menu option's). */
+  priority: number;
+  /** When the call first waited in a queue (epoch ms), or null if it never waited. */
+  queuedAt: number | null;
+  /** The caller asked to be called back. */
+  callbackRequested: boolean;
+  /** Queues the call overflowed from (so an overflow never goes round in a circle). */
+  queuesVisited?: string[];
 }
 
 export interface CallSessionsOptions {
@@ -99,6 +120,10 @@ export class CallSessions {
       menuDone: false,
       endedAt: null,
       outcome: null,
+      queueId: null,
+      priority: 0,
+      queuedAt: null,
+      callbackRequested: false,
     };
     this.sessions.set(init.callSid, session);
     this.schedule(`s:${init.callSid}`, session.startedAt + this.sessionTtlMs);
@@ -180,6 +205,23 @@ export class CallSessions {
     return granted;
   }
 
+  /**
+   * Reserves an agent for a call that has no ringing step here (a queue's callback: the caller's call
+   * is over, the call to the agent is ours), until the ring timeout plus grace.
+   */
+  reserve(agentId: string, callSid: string, timeoutSeconds: number): boolean {
+    this.expireDue();
+    if ((this.reservations.get(agentId) ?? callSid) !== callSid) return false;
+    this.reservations.set(agentId, callSid);
+    this.schedule(`r:${agentId}`, this.opts.clock.now() + timeoutSeconds * 1000 + this.reservationGraceMs);
+    return true;
+  }
+
+  /** Ends every reservation held for the call. */
+  release(callSid: string): void {
+    this.releaseCall(callSid);
+  }
+
   /** The current step ended unanswered: its seconds count, its reservations end. Returns who it rang. */
   stepMissed(callSid: string): string[] {
     this.expireDue();
@@ -251,6 +293,11 @@ export class CallSessions {
     session.accountSid ??= null;
     session.heardAt ??= session.startedAt;
     session.reconcile ??= null;
+    // …and the queue's.
+    session.queueId ??= null;
+    session.priority ??= 0;
+    session.queuedAt ??= null;
+    session.callbackRequested ??= false;
     this.sessions.set(session.callSid, session);
     this.schedule(`s:${session.callSid}`, until);
   }

@@ -32,6 +32,8 @@ import type { AgentActivityKeeper } from './agent-activity-keeper.js';
 import type { CallLedger } from './call-ledger.js';
 import { dayOf, type CallScope } from './call-scope.js';
 import type { CallOutcome, CallSession, CallSessions } from './call-sessions.js';
+import { queueOf, type Queueing } from './queueing.js';
+import { policyForQueue } from '../domain/queue.js';
 
 export interface CallDecision {
   plan: RoutePlan;
@@ -79,6 +81,8 @@ export class Hunting {
       maxDialTargets?: number;
       /** TELNYX_WEBHOOK_TOKEN when required: callback URLs carry it. */
       webhookToken?: string;
+      /** The queues: a caller nobody is free for waits there (docs/QUEUES.md). */
+      queueing: () => Queueing;
     },
   ) {
     this.random = deps.random ?? (() => randomInt(0, 2 ** 32) / 2 ** 32);
@@ -116,8 +120,10 @@ export class Hunting {
    * the skills of the number called unless `call.requiredSkills` says otherwise. Reserves nothing.
    */
   preview(company: DirectoryCompany, call: CallContext, at = this.deps.clock.now()): CallDecision {
-    const requiredSkills = call.requiredSkills !== undefined ? call.requiredSkills : numberSkillsOf(company, call.to);
-    const plan = decideRoute(this.policyOf(company), this.snapshot(company), { ...call, requiredSkills }, at, {
+    const queue = queueOf(company, company.numberRoutes.get(calledNumber(call.to ?? null))?.queueId ?? null);
+    const requiredSkills =
+      call.requiredSkills !== undefined ? call.requiredSkills : allOf(numberSkillsOf(company, call.to), queue.requiredSkills);
+    const plan = decideRoute(this.policyOf(company, queue.id), this.snapshot(company), { ...call, requiredSkills }, at, {
       callSid: '',
       offered: [],
       elapsedSeconds: 0,
@@ -140,7 +146,14 @@ export class Hunting {
       sessions.start({ callSid: call.callSid, companyId: company.id, from: call.from, to: call.to, accountSid: call.accountSid });
     // A retried webhook, or the hold's redirect: Telnyx is still calling back about this call.
     if (existing) sessions.heard(existing.callSid, call.accountSid);
-    else ledger.started(session);
+    else {
+      const route = company.numberRoutes.get(calledNumber(session.to));
+      if (route) {
+        session.queueId = route.queueId;
+        session.priority = route.priority;
+      }
+      ledger.started(session);
+    }
     if (!session.menuDone && needsMenu(company, session.to)) {
       sessions.chooseLanguage(session.callSid, null); // asked once, whatever the caller does
       return {
@@ -162,6 +175,10 @@ export class Hunting {
     if (existing) sessions.heard(existing.callSid, call.accountSid);
     const language = menuChoice(company.policy.languageMenu, call.digits);
     sessions.chooseLanguage(session.callSid, language);
+    // The option may send the caller to its own queue, and raise their priority there.
+    const option = language ? company.policy.languageMenu.find((o) => o.skill === language) : undefined;
+    if (option?.queueId) session.queueId = option.queueId;
+    if (option?.priority) session.priority += option.priority;
     const next = stepOf(this.step(company, session));
     return { texml: next.texml, outcome: { kind: 'language-chosen', language, next: next.outcome } };
   }
@@ -182,9 +199,15 @@ export class Hunting {
     // A dial that ends after the call was forwarded is the forward's own dial: when the URL has no
     // (trusted) step, the session says so, so the caller is not sent round the forward again.
     const step = urlStep ?? (session?.outcome === 'FORWARDED' ? FORWARD_STEP : null);
+    if (session && !step) {
+      // A waiting caller we offered to an agent: a miss puts them back in line.
+      const back = this.deps.queueing().offerEnded(company, session, status);
+      if (back !== null) return { texml: back, outcome: { kind: 'queue', result: session.endedAt === null ? 'waiting' : 'overflow' } };
+    }
     if (status === 'completed') {
       if (session) {
         sessions.answered(session.callSid, session.answeredBy);
+        this.deps.queueing().handled(company, session);
         ledger.finish(session, 'ANSWERED');
       }
       return { texml: renderTexml(response(hangup())), outcome: { kind: 'answered' } };
@@ -218,16 +241,19 @@ export class Hunting {
   }
 
   /** The next step of the call's hunt: ring (reserving), hold, or the fallback (which ends the call). */
-  private step(company: DirectoryCompany, session: CallSession): CallDecision {
+  private step(company: DirectoryCompany, session: CallSession): CallDecision & { queued?: CallStepOutcome } {
     const { clock, sessions, ledger } = this.deps;
     const now = clock.now();
+    const queue = queueOf(company, session.queueId);
+    const ownRequirement = requirementOf(company, session);
     const call: CallContext = {
       from: session.from,
       to: session.to,
-      requiredSkills: requirementOf(company, session),
+      requiredSkills: allOf(ownRequirement, queue.requiredSkills),
       ageSeconds: (now - session.startedAt) / 1000,
     };
-    const plan = decideRoute(this.policyOf(company), this.snapshot(company), call, now, {
+    const policy = this.policyOf(company, queue.id);
+    const plan = decideRoute(policy, this.snapshot(company), call, now, {
       callSid: session.callSid,
       offered: session.offered,
       elapsedSeconds: session.elapsedSeconds,
@@ -241,18 +267,31 @@ export class Hunting {
         plan.timeoutSeconds,
         { reserve: plan.reserve },
       );
-      if (first && company.policy.mode === 'ROUND_ROBIN') void this.rememberRoundRobin(company, plan.targets[0]!.agentId);
+      if (first && policy.mode === 'ROUND_ROBIN') void this.rememberRoundRobin(company, plan.targets[0]!.agentId);
       ledger.changed(session);
     } else if (plan.kind === 'FALLBACK') {
+      // Nobody free: the caller may wait in the queue instead (or overflow from it).
+      const waiting = this.deps.queueing().tryWait(company, session, plan, policy, ownRequirement);
+      if (waiting !== null) {
+        return { plan, texml: waiting, queued: { kind: 'queue', result: session.endedAt === null ? 'waiting' : 'overflow' } };
+      }
       ledger.finish(session, fallbackOutcome(plan.reason, company.policy));
     }
-    return { plan, texml: renderTexml(voiceDocument(plan, company.policy, this.urls(company), session.to)) };
+    return { plan, texml: renderTexml(voiceDocument(plan, policy, this.urls(company), session.to)) };
   }
 
-  /** The company's policy as routing sees it: with the deployment's cap on agents per `<Dial>`. */
-  private policyOf(company: DirectoryCompany): RoutingPolicy {
+  /**
+   * The policy routing applies to a call of this queue: the company's with the queue's overrides, and
+   * the deployment's cap on agents per `<Dial>`.
+   */
+  private policyOf(company: DirectoryCompany, queueId: string | null): RoutingPolicy {
+    const queue = queueOf(company, queueId);
+    const policy =
+      queue.routing.mode || queue.routing.ringTimeoutSeconds || queue.routing.businessHours
+        ? policyForQueue(company.policy, queue)
+        : company.policy;
     const cap = this.deps.maxDialTargets;
-    return cap === undefined ? company.policy : { ...company.policy, maxDialTargets: cap };
+    return cap === undefined ? policy : { ...policy, maxDialTargets: cap };
   }
 
   private async rememberRoundRobin(company: DirectoryCompany, agentId: string): Promise<void> {
@@ -275,8 +314,8 @@ function fallbackOutcome(reason: FallbackReason, policy: RoutingPolicy): CallOut
   return policy.fallbackKind === 'HANGUP' ? 'HUNG_UP' : 'VOICEMAIL';
 }
 
-function stepOf(decision: CallDecision): CallStep {
-  return { texml: decision.texml, outcome: routingOutcome(decision.plan) };
+function stepOf(decision: CallDecision & { queued?: CallStepOutcome }): CallStep {
+  return { texml: decision.texml, outcome: decision.queued ?? routingOutcome(decision.plan) };
 }
 
 /** The skills this call needs: its number's, and the language the caller chose. */

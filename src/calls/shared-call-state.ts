@@ -19,6 +19,7 @@ import type { Logger } from '../infra/logger.js';
 import { RedisScript, type SharedRedis } from '../infra/redis.js';
 import type { SharedAgentActivity } from './agent-activity-store.js';
 import type { CallSession, CallSessions } from './call-sessions.js';
+import type { SharedWaitingList } from './waiting-list.js';
 
 /** The lock outlives any sane webhook; if its holder dies the next call waits at most this long. */
 const LOCK_TTL_MS = 3000;
@@ -54,6 +55,8 @@ export class RedisCallState implements SharedCallState {
       sessions: CallSessions;
       /** The agents' call activity (src/calls/agent-activity-store.ts), loaded and stored alongside. */
       activity: SharedAgentActivity;
+      /** The company's queues (src/calls/waiting-list.ts), loaded and stored alongside. */
+      waiting?: SharedWaitingList;
     },
   ) {
     this.log = deps.logger.child({ component: 'call-state' });
@@ -112,6 +115,7 @@ export class RedisCallState implements SharedCallState {
       scope.callSid ? command.get(this.key(`call:${scope.callSid}`)) : Promise.resolve(null),
       command.hgetall(this.key(`reservations:${scope.companyId}`)),
       this.deps.activity.load(scope.companyId),
+      this.deps.waiting?.load(scope.companyId),
     ]);
     if (call) {
       const stored = JSON.parse(call) as { session: CallSession; until: number };
@@ -140,6 +144,7 @@ export class RedisCallState implements SharedCallState {
       tx.pexpire(reservationsKey, Math.max(1, Math.max(...reservations.map((r) => r.until)) - now));
     }
     this.deps.activity.stage(tx, scope.companyId, scope.agentIds);
+    this.deps.waiting?.stage(tx, scope.companyId);
     const results = await tx.exec();
     const failed = results?.find(([err]) => err);
     if (failed) throw failed[0];

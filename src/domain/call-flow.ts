@@ -36,6 +36,13 @@ export interface CallbackUrls {
   voicemail: string;
   /** Per-agent call progress (<Sip statusCallback>): who answered, when the call ended. */
   status: string;
+  /** The queue (docs/QUEUES.md): the Enqueue's waitUrl, its Gather's action, the Enqueue's action, the offer. */
+  queueWait: string;
+  queueKey: string;
+  queueExit: string;
+  queueOffer: string;
+  /** The URLs of a callback of the call `callSid` (its step): the agent call's document, status and dial action. */
+  callbackOf(callSid: string): { answer: string; status: string; complete: string };
 }
 
 /**
@@ -72,6 +79,15 @@ export function callbackUrls(publicUrl: string, companyId: string, auth: Callbac
     forwardComplete: url('dial-complete', FORWARD_STEP),
     voicemail: url('voicemail'),
     status: url('status'),
+    queueWait: url('queue-wait'),
+    queueKey: url('queue-key'),
+    queueExit: url('queue-exit'),
+    queueOffer: url('queue-offer'),
+    callbackOf: (callSid) => ({
+      answer: url('callback', callSid),
+      status: url('callback-status', callSid),
+      complete: url('callback-complete', callSid),
+    }),
   };
 }
 

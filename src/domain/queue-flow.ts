@@ -16,8 +16,8 @@ export interface QueueUrls {
   queueExit: string;
 }
 
-/** Length of the built-in hold music clip, in seconds. */
-export const BUILT_IN_MUSIC_SECONDS = 10;
+/** Length of the built-in hold music clip, in seconds (./hold-music.ts renders it). */
+export { BUILT_IN_MUSIC_SECONDS } from './hold-music.js';
 /** Loops of one round when the position is never announced: a longer round means fewer waitUrl requests. */
 export const UNANNOUNCED_ROUND_LOOPS = 6;
 /** Most loops in a round: Play's `loop` goes to 10 (0 would loop forever and stop the rounds). */

@@ -88,6 +88,8 @@ export interface WaitingCaller {
   language: string | null;
   /** BCP-47 language announcements are spoken in, e.g. es-US. */
   speechLanguage: string;
+  /** The Telnyx account of the call (its webhooks' AccountSid): REST calls about it are made under it. */
+  accountSid?: string | null;
   state: WaitingState;
   /** The agent being offered this caller right now (OFFERED, CALLBACK_OFFERED, CALLBACK_DIALING), else null. */
   offeredTo: string | null;
@@ -323,7 +325,7 @@ export function offerMissed(caller: WaitingCaller, now: number): StepResult {
 
 export type CallbackEvent =
   | { kind: 'requested' }
-  | { kind: 'offered'; agentId: string; agentCallSid: string }
+  | { kind: 'offered'; agentId: string; agentCallSid: string | null }
   | { kind: 'agent-answered' }
   | { kind: 'agent-missed' }
   | { kind: 'customer-answered' }

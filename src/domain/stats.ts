@@ -24,6 +24,8 @@ export interface LoggedCall {
   startedAt: number;
   answeredAt: number | null;
   outcome: string | null;
+  /** The queue the call belonged to (null: the default queue, or logged before queues existed). */
+  queueId?: string | null;
 }
 
 export interface AgentsByState {

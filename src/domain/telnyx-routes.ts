@@ -8,7 +8,22 @@
  * call's session or the called number (src/telnyx/webhooks.ts). The others are only ever the URLs
  * our own TeXML emits, which always name the company.
  */
-export const TELNYX_ROUTES = ['voice', 'language', 'dial-complete', 'voicemail', 'status'] as const;
+export const TELNYX_ROUTES = [
+  'voice',
+  'language',
+  'dial-complete',
+  'voicemail',
+  'status',
+  // Queues (docs/QUEUES.md): the wait's document, its key, the Enqueue's action, the offer to an agent.
+  'queue-wait',
+  'queue-key',
+  'queue-exit',
+  'queue-offer',
+  // Callbacks: the call we place to the agent (its document, its status) and its dial to the customer.
+  'callback',
+  'callback-status',
+  'callback-complete',
+] as const;
 
 export type TelnyxRoute = (typeof TELNYX_ROUTES)[number];
 
@@ -21,7 +36,17 @@ export const WEBHOOK_TOKEN_PARAM = 'token';
 const ROUTES_WITHOUT_COMPANY: ReadonlySet<TelnyxRoute> = new Set<TelnyxRoute>(['voice', 'status', 'voicemail']);
 
 /** Routes whose answer is a routing decision; status callbacks and voicemails are bookkeeping. */
-const ROUTING_ROUTES: ReadonlySet<TelnyxRoute> = new Set<TelnyxRoute>(['voice', 'language', 'dial-complete']);
+const ROUTING_ROUTES: ReadonlySet<TelnyxRoute> = new Set<TelnyxRoute>([
+  'voice',
+  'language',
+  'dial-complete',
+  'queue-wait',
+  'queue-key',
+  'queue-exit',
+  'queue-offer',
+  'callback',
+  'callback-complete',
+]);
 
 const PATTERN = new RegExp(`^${TELNYX_PATH_PREFIX}/(${TELNYX_ROUTES.join('|')})(?:/([^/]+))?/?$`);
 

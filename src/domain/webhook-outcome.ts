@@ -22,7 +22,11 @@ export type CallStepOutcome =
   /** The dial was answered: the call is over once it ends. */
   | { kind: 'answered' }
   /** No hunt to continue (a restart, a missed forward, a call already over): the company's fallback. */
-  | { kind: 'hunt-over' };
+  | { kind: 'hunt-over' }
+  /** The caller waits in a queue (docs/QUEUES.md), or overflowed from it. */
+  | { kind: 'queue'; result: 'waiting' | 'overflow' }
+  /** A queue route (queue-wait, queue-key, queue-exit, queue-offer, callback…): what it did. */
+  | { kind: 'queue-step'; step: string };
 
 /** The status callbacks: an agent's leg, or the inbound call itself. */
 export type StatusOutcome =
@@ -73,6 +77,10 @@ export function describeOutcome(outcome: WebhookOutcome): string {
       return `dial-${outcome.step ?? 'agents'}-${outcome.status ?? 'unknown'} → ${describeOutcome(outcome.next)}`;
     case 'hunt-over':
       return 'fallback';
+    case 'queue':
+      return `queue-${outcome.result}`;
+    case 'queue-step':
+      return outcome.step;
     case 'call-ended':
       return outcome.freed > 0 ? `call-ended:freed-${outcome.freed}` : 'call-ended';
     case 'agent-completed':
@@ -98,6 +106,8 @@ const CALL_STEP_KINDS = new Set<string>([
   'dial-ended',
   'answered',
   'hunt-over',
+  'queue',
+  'queue-step',
 ]);
 
 export function isCallStepOutcome(outcome: WebhookOutcome): outcome is CallStepOutcome {

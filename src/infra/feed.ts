@@ -9,6 +9,7 @@
  * (`ready` says when it can no longer miss an event), so no live event falls between the two.
  */
 import { Repeater } from 'graphql-yoga';
+import type { Clock } from '../domain/clock.js';
 
 /** A running source of live events. */
 export interface FeedSource {
@@ -60,4 +61,51 @@ export function streamOf<T>(feed: SharedFeed<T>): AsyncIterableIterator<T> {
     live = true;
     await stop;
   });
+}
+
+/**
+ * A feed's source that recomputes a figure whenever any of `subscriptions` fires, at most once per
+ * `intervalMs` (a burst of events costs one computation): the live statistics and queue views. A
+ * computation that fails is logged by `onError` and the next event tries again; null emits nothing.
+ */
+export function recomputedOn<T>(opts: {
+  subscriptions: AsyncIterable<unknown>[];
+  compute: () => Promise<T | null>;
+  emit: (value: T) => void;
+  clock: Clock;
+  intervalMs: number;
+  onError: (err: unknown) => void;
+}): FeedSource {
+  const { clock } = opts;
+  let dirty = false;
+  let stopped = false;
+  let wake: (() => void) | undefined;
+  const mark = () => {
+    dirty = true;
+    wake?.();
+  };
+  const sources = opts.subscriptions.map((s) => sourceOf(s, mark));
+  void (async () => {
+    while (!stopped) {
+      if (!dirty) await new Promise<void>((resolve) => (wake = resolve));
+      wake = undefined;
+      if (stopped) break;
+      dirty = false;
+      try {
+        const value = await opts.compute();
+        if (value !== null && !stopped) opts.emit(value);
+      } catch (err) {
+        opts.onError(err);
+      }
+      await new Promise<void>((resolve) => clock.setTimer(clock.now() + opts.intervalMs, resolve));
+    }
+  })();
+  return {
+    ready: Promise.resolve(),
+    close() {
+      stopped = true;
+      for (const source of sources) source.close();
+      wake?.();
+    },
+  };
 }

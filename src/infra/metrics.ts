@@ -94,7 +94,17 @@ export function webhookObserver(metrics: Metrics): WebhookObserver {
 }
 
 /** The closed set of routing decision labels (curbe_routing_decisions_total{outcome}). */
-export type RoutingOutcomeLabel = 'ring' | 'hold' | 'fallback' | 'after-hours' | 'language-menu' | 'answered' | 'unrouted';
+export type RoutingOutcomeLabel =
+  | 'ring'
+  | 'hold'
+  | 'fallback'
+  | 'after-hours'
+  | 'language-menu'
+  | 'answered'
+  | 'unrouted'
+  | 'queue-waiting'
+  | 'queue-overflow'
+  | 'queue-step';
 
 /**
  * The metrics label of a webhook's outcome: what the step finally decided (a language choice or a
@@ -115,6 +125,10 @@ export function routingOutcomeLabel(outcome: WebhookOutcome | undefined): Routin
       return decided.reason === 'AFTER_HOURS' ? 'after-hours' : 'fallback';
     case 'hunt-over':
       return 'fallback';
+    case 'queue':
+      return decided.result === 'waiting' ? 'queue-waiting' : 'queue-overflow';
+    case 'queue-step':
+      return 'queue-step';
   }
 }
 

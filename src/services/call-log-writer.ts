@@ -25,6 +25,11 @@ export interface CallLogEntry {
   answeredAgentId?: string | null;
   offeredAgentIds?: string[];
   outcome?: string | null;
+  /** The queue the call belonged to; null = the default. */
+  queueId?: string | null;
+  /** Seconds the caller waited in the queue (to the answer, or to leaving it); null = never waited. */
+  waitSeconds?: number | null;
+  callbackRequested?: boolean;
 }
 
 const iso = (ms: number | null | undefined) => (ms == null ? null : new Date(ms).toISOString());
@@ -63,22 +68,29 @@ export class CallLogWriter extends BatchedWriter<CallLogEntry> {
             answeredAgentId: r.answeredAgentId ?? null,
             offeredAgentIds: r.offeredAgentIds ?? [],
             outcome: r.outcome ?? null,
+            queueId: r.queueId ?? null,
+            waitSeconds: r.waitSeconds ?? null,
+            callbackRequested: r.callbackRequested ?? false,
           })),
         );
         // Rows of companies deleted meanwhile are skipped (the foreign key would fail the batch).
         return deps.db.$executeRaw`
-          INSERT INTO "CallLog" ("id", "companyId", "callSid", "from", "to", "startedAt", "endedAt", "answeredAt", "answeredAgentId", "offeredAgentIds", "outcome")
-          SELECT v."id", v."companyId", v."callSid", v."from", v."to", v."startedAt", v."endedAt", v."answeredAt", v."answeredAgentId", v."offeredAgentIds", v."outcome"
+          INSERT INTO "CallLog" ("id", "companyId", "callSid", "from", "to", "startedAt", "endedAt", "answeredAt", "answeredAgentId", "offeredAgentIds", "outcome", "queueId", "waitSeconds", "callbackRequested")
+          SELECT v."id", v."companyId", v."callSid", v."from", v."to", v."startedAt", v."endedAt", v."answeredAt", v."answeredAgentId", v."offeredAgentIds", v."outcome", v."queueId", v."waitSeconds", v."callbackRequested"
           FROM jsonb_to_recordset(${json}::jsonb) AS v(
             "id" text, "companyId" text, "callSid" text, "from" text, "to" text, "startedAt" timestamp(3), "endedAt" timestamp(3),
-            "answeredAt" timestamp(3), "answeredAgentId" text, "offeredAgentIds" text[], "outcome" text)
+            "answeredAt" timestamp(3), "answeredAgentId" text, "offeredAgentIds" text[], "outcome" text,
+            "queueId" text, "waitSeconds" integer, "callbackRequested" boolean)
           WHERE EXISTS (SELECT 1 FROM "Company" c WHERE c."id" = v."companyId")
           ON CONFLICT ("companyId", "callSid") DO UPDATE SET
             "endedAt" = COALESCE(EXCLUDED."endedAt", "CallLog"."endedAt"),
             "answeredAt" = COALESCE(EXCLUDED."answeredAt", "CallLog"."answeredAt"),
             "answeredAgentId" = COALESCE(EXCLUDED."answeredAgentId", "CallLog"."answeredAgentId"),
             "offeredAgentIds" = CASE WHEN cardinality(EXCLUDED."offeredAgentIds") > 0 THEN EXCLUDED."offeredAgentIds" ELSE "CallLog"."offeredAgentIds" END,
-            "outcome" = COALESCE(EXCLUDED."outcome", "CallLog"."outcome")`;
+            "outcome" = COALESCE(EXCLUDED."outcome", "CallLog"."outcome"),
+            "queueId" = COALESCE(EXCLUDED."queueId", "CallLog"."queueId"),
+            "waitSeconds" = COALESCE(EXCLUDED."waitSeconds", "CallLog"."waitSeconds"),
+            "callbackRequested" = EXCLUDED."callbackRequested" OR "CallLog"."callbackRequested"`;
       },
     });
   }
@@ -87,7 +99,9 @@ export class CallLogWriter extends BatchedWriter<CallLogEntry> {
     this.batches.put(`${entry.companyId}\u0000${entry.callSid}`, entry);
   }
 
-  ended(entry: Required<CallLogEntry>): void {
+  ended(
+    entry: CallLogEntry & Required<Pick<CallLogEntry, 'endedAt' | 'answeredAt' | 'answeredAgentId' | 'offeredAgentIds' | 'outcome'>>,
+  ): void {
     this.batches.put(`${entry.companyId}\u0000${entry.callSid}`, entry);
   }
 

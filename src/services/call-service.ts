@@ -22,6 +22,10 @@ import { StatusCallbacks, type CallStatusParams } from '../calls/status-callback
 import type { CallbackUrlSigner } from '../telnyx/callback-mac.js';
 import type { Directory, DirectoryCompany } from './directory.js';
 import { CallLogWriter } from './call-log-writer.js';
+import { Queueing } from '../calls/queueing.js';
+import { holdMusicUrl } from '../domain/hold-music.js';
+import { QueueDispatcher, type QueueCallControl } from '../calls/queue-dispatcher.js';
+import { type SharedWaitingList, WaitingList } from '../calls/waiting-list.js';
 
 export { ForeignCallError } from '../calls/call-scope.js';
 export { DEFAULT_AGENT_CALL_MAX_MS, type CallStatusParams } from '../calls/status-callbacks.js';
@@ -36,6 +40,11 @@ export class CallService {
   private readonly hunting: Hunting;
   private readonly statusCallbacks: StatusCallbacks;
   private readonly reconciler: CallReconciler;
+  /** The callers waiting in queues, per company (docs/QUEUES.md). */
+  readonly waiting: WaitingList;
+  private readonly queueing: Queueing;
+  readonly dispatcher: QueueDispatcher;
+  private readonly sharedWaiting: SharedWaitingList | undefined;
 
   constructor(deps: {
     db: Db;
@@ -67,6 +76,15 @@ export class CallService {
     maxDialTargets?: number;
     /** TELNYX_WEBHOOK_TOKEN when required: every callback URL carries it (`token=`). */
     webhookToken?: string;
+    /** The waiting list to use (multi-instance mode shares it through Redis with the call state). */
+    waiting?: WaitingList;
+    sharedWaiting?: SharedWaitingList;
+    /** Telnyx's REST API for offering waiting callers; without it nobody waits (docs/QUEUES.md). */
+    queueControl?: QueueCallControl | null;
+    /** The music a queue plays when it names none (served by this service). */
+    builtInMusicUrl?: () => string;
+    /** Work in flight outside webhooks (tests on virtual time hold the clock meanwhile). */
+    inFlight?: { begin(): void; end(): void };
   }) {
     const { db, directory, presence, clock, logger, pubsub, sessions, activity } = deps;
     this.sessions = sessions;
@@ -84,6 +102,36 @@ export class CallService {
     const agents = new AgentActivityKeeper({ db, directory, presence, clock, logger, activity, scope });
     this.scope = scope;
     this.agents = agents;
+    this.waiting = deps.waiting ?? new WaitingList();
+    this.sharedWaiting = deps.sharedWaiting;
+    this.queueing = new Queueing({
+      clock,
+      logger,
+      sessions,
+      ledger,
+      agents,
+      waiting: this.waiting,
+      urls: (company) => this.hunting.urls(company),
+      snapshot: (company) => this.hunting.snapshot(company),
+      restAvailable: !!deps.queueControl,
+      builtInMusicUrl: deps.builtInMusicUrl ?? (() => holdMusicUrl(deps.publicUrl())),
+      changed: (companyId) => {
+        pubsub.publish('queues:changed', companyId, null);
+        this.dispatcher.poke(companyId);
+      },
+    });
+    this.dispatcher = new QueueDispatcher({
+      clock,
+      logger,
+      directory,
+      scope,
+      queueing: this.queueing,
+      waiting: this.waiting,
+      shared: deps.sharedWaiting,
+      urls: (company) => this.hunting.urls(company),
+      control: deps.queueControl ?? null,
+      inFlight: deps.inFlight,
+    });
     this.hunting = new Hunting({
       db,
       clock,
@@ -98,6 +146,7 @@ export class CallService {
       callbackSigner: deps.callbackSigner,
       maxDialTargets: deps.maxDialTargets,
       webhookToken: deps.webhookToken,
+      queueing: () => this.queueing,
     });
     this.reconciler = new CallReconciler({
       db,
@@ -148,7 +197,78 @@ export class CallService {
 
   agentLegStatus(company: DirectoryCompany, params: CallStatusParams): Promise<StatusOutcome> {
     const callSid = params.parentCallSid ?? params.callSid ?? null;
-    return this.scope.runOwnCall(company, callSid, () => this.statusCallbacks.legStatus(company, params));
+    return this.scope.runOwnCall(company, callSid, () => {
+      const outcome = this.statusCallbacks.legStatus(company, params);
+      if (outcome.kind === 'call-ended' && params.callSid) this.queueing.callEnded(company, params.callSid);
+      // An agent's call ended: a waiting caller may be theirs now (poked before this webhook is answered).
+      if (outcome.kind === 'call-ended' || outcome.kind === 'agent-completed') this.agentMayBeFree(company.id);
+      return outcome;
+    });
+  }
+
+  // The queue's routes (docs/QUEUES.md), each under the call's scope like the others.
+  queueWait(company: DirectoryCompany, callSid: string | null, queueSeconds: number | null): Promise<CallStep> {
+    return this.queueStep(company, callSid, 'queue-wait', () => this.queueing.waitRound(company, callSid, queueSeconds));
+  }
+
+  queueKey(company: DirectoryCompany, callSid: string | null, digits: string | null): Promise<CallStep> {
+    return this.queueStep(company, callSid, 'queue-key', () => this.queueing.keyPressed(company, callSid, digits));
+  }
+
+  queueExit(company: DirectoryCompany, callSid: string | null, queueResult: string | null): Promise<CallStep> {
+    return this.queueStep(company, callSid, `queue-exit-${queueResult ?? 'unknown'}`, () =>
+      this.queueing.exited(company, callSid, queueResult),
+    );
+  }
+
+  queueOffer(company: DirectoryCompany, callSid: string | null): Promise<CallStep> {
+    return this.queueStep(company, callSid, 'queue-offer', () => this.queueing.offerDocument(company, callSid));
+  }
+
+  /** `callback`: the agent answered the call we placed for the callback of `callSid` (the URL's step). */
+  callbackAnswered(company: DirectoryCompany, callSid: string | null): Promise<CallStep> {
+    return this.queueStep(company, callSid, 'callback-answered', () => this.queueing.callbackAnswered(company, callSid));
+  }
+
+  /** `callback-status`: the call to the agent for the callback of `callSid` progressed. */
+  callbackStatus(company: DirectoryCompany, callSid: string | null, params: CallStatusParams): Promise<StatusOutcome> {
+    return this.scope.runOwnCall(company, callSid, () => {
+      const status = (params.status ?? '').toLowerCase();
+      const agent = company.agents.find((a) => a.sipTarget.ok && params.to?.includes(`${a.sipTarget.sipUsername}@`));
+      this.queueing.callbackAgentStatus(company, callSid, agent?.id ?? null, status);
+      // The agent's own state (on a call, free again) as for any leg of the call.
+      return this.statusCallbacks.legStatus(company, { ...params, parentCallSid: callSid });
+    });
+  }
+
+  /** `callback-complete`: the dial from the agent to the customer ended. */
+  callbackComplete(company: DirectoryCompany, callSid: string | null, dialStatus: string | null, talkSeconds: number): Promise<CallStep> {
+    return this.queueStep(company, callSid, `callback-dial-${dialStatus ?? 'unknown'}`, () =>
+      this.queueing.callbackDialed(company, callSid, dialStatus, talkSeconds),
+    );
+  }
+
+  private queueStep(company: DirectoryCompany, callSid: string | null, step: string, work: () => string): Promise<CallStep> {
+    return this.scope.runOwnCall(company, callSid, () => {
+      if (callSid) this.sessions.heard(callSid);
+      return { texml: work(), outcome: { kind: 'queue-step', step } };
+    });
+  }
+
+  /** The company's waiting callers: in multi-instance mode read from the shared copy first (no lock: a read). */
+  async waitingOf(company: DirectoryCompany) {
+    if (this.sharedWaiting) await this.sharedWaiting.load(company.id).catch(() => undefined); // else this instance's view
+    return this.waiting.of(company.id);
+  }
+
+  /** What routing sees of the company's agents now (the queue views count who could take a call). */
+  routingSnapshot(company: DirectoryCompany) {
+    return this.hunting.snapshot(company);
+  }
+
+  /** An agent's presence changed (a call or wrap-up ended, a break ended, a login): waiting callers may be offered now. */
+  agentMayBeFree(companyId: string): void {
+    if (this.waiting.of(companyId).length > 0 || this.scope.shared) this.dispatcher.poke(companyId);
   }
 
   /** The company a call in progress (or just ended) belongs to, as far as this instance can tell. */
@@ -179,6 +299,7 @@ export class CallService {
   }
 
   stop(): void {
+    this.dispatcher.stop();
     this.statusCallbacks.stop();
     void this.log.stop();
     this.sessions.stop();

@@ -20,12 +20,17 @@ import { Directory } from './directory.js';
 import { PresenceService, type PresenceEvent } from './presence-service.js';
 import { CallService } from './call-service.js';
 import { StatsService } from './stats-service.js';
+import { QueueService } from './queue-service.js';
 import { VoicemailService } from './voicemail-service.js';
 import { lookupTelephonyCredential } from '../telnyx/credential-lookup.js';
 import { createTelephonyCredential, deleteTelephonyCredential } from '../telnyx/credential-provisioning.js';
 import { AgentCredentials } from './agent-credentials.js';
 import { lookupTexmlCall } from '../telnyx/call-lookup.js';
+import { createCall, redirectCall } from '../telnyx/call-control.js';
+import { holdMusicUrl } from '../domain/hold-music.js';
 import type { CallLookup } from '../calls/call-reconciler.js';
+import { SharedWaitingList, WaitingList } from '../calls/waiting-list.js';
+import type { QueueCallControl } from '../calls/queue-dispatcher.js';
 
 /** Everything a resolver or webhook handler may use; built once per app instance. */
 export interface Services {
@@ -43,6 +48,8 @@ export interface Services {
   /** Set when webhooks must be signed (TELNYX_PUBLIC_KEY): MACs our callback URLs, since Telnyx signs only bodies. */
   callbackSigner: CallbackUrlSigner | null;
   stats: StatsService;
+  /** The queues as supervisors watch them: waiting callers and today's figures (docs/QUEUES.md). */
+  queues: QueueService;
   configuration: ConfigurationService;
   /** Agents' Telnyx credentials: read, created, revoked (and revocations retried). */
   agentCredentials: AgentCredentials;
@@ -61,6 +68,8 @@ export function createServices(
     multiInstance?: SharedInstances | null;
     /** Every presence transition this instance publishes (for metrics). */
     onPresenceTransition?: (event: PresenceEvent) => void;
+    /** Work in flight outside webhooks (the queue's dispatch): tests on virtual time hold the clock meanwhile. */
+    inFlight?: { begin(): void; end(): void };
   },
 ): Services {
   const { config, db, clock, logger, pubsub, multiInstance: shared, onPresenceTransition, ...rest } = deps;
@@ -71,6 +80,7 @@ export function createServices(
   // Each agent's call activity: the call modules write it, presence reads it (activeCalls).
   const sharedActivity = shared ? new RedisAgentActivityStore(shared.redis) : null;
   const activity = sharedActivity ?? new InMemoryAgentActivityStore();
+  let callsOnceBuilt: CallService | undefined;
   const presence = new PresenceService({
     db,
     directory,
@@ -84,6 +94,8 @@ export function createServices(
     maxWaitingRows: config.writeBehindMaxWaitingRows,
     callActivity: activity,
     ...(onPresenceTransition && { onTransition: onPresenceTransition }),
+    // An agent who frees up (call or wrap-up over, back from a break, logged in) may take a waiting caller.
+    onPublish: (event) => callsOnceBuilt?.agentMayBeFree(event.presence.companyId),
     ...(shared && {
       sharedLeases: (options) => new RedisPresenceLeases({ ...options, redis: shared.redis, logger }),
       subscribed: shared.subscribed,
@@ -110,6 +122,8 @@ export function createServices(
     clock,
     onReservationExpired: (agentId, callSid) => logger.info({ agentId, callSid }, 'reservation expired'),
   });
+  const waiting = new WaitingList();
+  const sharedWaiting = shared ? new SharedWaitingList(shared.redis, waiting) : undefined;
   const calls = new CallService({
     db,
     directory,
@@ -128,10 +142,24 @@ export function createServices(
     ...(webhookAuth.token !== null && { webhookToken: webhookAuth.token }),
     ...(shared &&
       sharedActivity && {
-        sharedState: new RedisCallState({ redis: shared.redis, clock, logger, sessions: callSessions, activity: sharedActivity }),
+        sharedState: new RedisCallState({
+          redis: shared.redis,
+          clock,
+          logger,
+          sessions: callSessions,
+          activity: sharedActivity,
+          waiting: sharedWaiting,
+        }),
       }),
+    waiting,
+    sharedWaiting,
+    queueControl: queueControlFor(config, deps.inFlight),
+    builtInMusicUrl: () => holdMusicUrl(deps.publicUrl()),
+    ...(deps.inFlight && { inFlight: deps.inFlight }),
   });
+  callsOnceBuilt = calls;
   const agentCredentials = agentCredentialsFor(config, { db, clock, logger });
+  const stats = new StatsService({ db, directory, presence, calls, pubsub, clock, logger });
   return {
     ...rest,
     config,
@@ -147,7 +175,8 @@ export function createServices(
     presence,
     calls,
     callbackSigner,
-    stats: new StatsService({ db, directory, presence, calls, pubsub, clock, logger }),
+    stats,
+    queues: new QueueService({ directory, calls, stats, pubsub, clock, logger }),
     configuration: new ConfigurationService({
       db,
       directory,
@@ -179,6 +208,39 @@ function agentCredentialsFor(config: Config, deps: Pick<Services, 'db' | 'clock'
 }
 
 /** With an API key, a call gone silent is looked up with the TeXML REST API's "Get call". */
+/**
+ * The REST calls the queue's dispatcher makes (docs/QUEUES.md): with TELNYX_API_KEY only, and a
+ * callback also needs the TeXML application to place its call from (TELNYX_TEXML_APPLICATION_ID).
+ */
+function queueControlFor(config: Config, inFlight?: { begin(): void; end(): void }): QueueCallControl | null {
+  const apiKey = config.telnyxApiKey;
+  if (!apiKey) return null;
+  const baseUrl = config.telnyxApiBaseUrl;
+  return {
+    redirect: async ({ accountSid, callSid, url }) => {
+      if (!accountSid) return { ok: false, gone: false, message: 'the call has no AccountSid to address it under' };
+      return redirectCall({ apiKey, baseUrl, accountSid, callSid, url, ...(inFlight && { inFlight }) });
+    },
+    callAgent: async ({ accountSid, to, from, url, statusCallback, timeoutSeconds }) => {
+      const applicationSid = config.telnyxTexmlApplicationId;
+      if (!accountSid || !applicationSid) return { ok: false, message: 'callbacks need the AccountSid and TELNYX_TEXML_APPLICATION_ID' };
+      return createCall({
+        apiKey,
+        baseUrl,
+        accountSid,
+        applicationSid,
+        to,
+        from,
+        url,
+        statusCallback,
+        statusCallbackEvent: ['initiated', 'ringing', 'answered', 'completed'],
+        timeoutSeconds,
+        ...(inFlight && { inFlight }),
+      });
+    },
+  };
+}
+
 function callLookupFor(apiKey: string, baseUrl: string): CallLookup {
   return (accountSid, callSid) => lookupTexmlCall({ apiKey, baseUrl, accountSid, callSid });
 }

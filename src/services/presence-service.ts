@@ -64,6 +64,8 @@ export class PresenceService {
       callActivity?: AgentCallActivity;
       /** Told of every online/offline transition this instance publishes (the metrics count them). */
       onTransition?: (event: PresenceEvent) => void;
+      /** Every event this instance publishes (transitions, status and call changes): the queue's dispatcher listens. */
+      onPublish?: (event: PresenceEvent) => void;
     },
   ) {
     this.lastSeen = new LastSeenWriter({ db: deps.db, clock: deps.clock, logger: deps.logger, maxWaitingRows: deps.maxWaitingRows });
@@ -256,6 +258,7 @@ export class PresenceService {
 
   private publish(event: PresenceEvent): void {
     this.deps.pubsub.publish('presence:changed', event.presence.companyId, event);
+    this.deps.onPublish?.(event);
   }
 
   private view(agent: DirectoryAgent, liveness: AgentLiveness | undefined): AgentPresence {

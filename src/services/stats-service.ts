@@ -10,7 +10,7 @@ import { ENDED_SESSION_RETENTION_MS } from '../calls/call-sessions.js';
 import { companyStats, type CompanyStats, type LoggedCall } from '../domain/stats.js';
 import type { Db } from '../infra/db.js';
 import type { Logger } from '../infra/logger.js';
-import { sourceOf, streamOf, type FeedSource, type SharedFeed } from '../infra/feed.js';
+import { recomputedOn, streamOf, type FeedSource, type SharedFeed } from '../infra/feed.js';
 import type { PubSub } from './topics.js';
 import type { CallService } from './call-service.js';
 import type { Directory, DirectoryCompany } from './directory.js';
@@ -54,15 +54,21 @@ export class StatsService {
   async stats(company: DirectoryCompany): Promise<CompanyStatsView> {
     const now = this.deps.clock.now();
     const sessions = this.deps.calls.sessions.all(company.id);
-    const since = startOfLocalDay(now, company.timeZone);
-    // The sessions in memory are fresher than the call log for their calls.
-    const today = new Map(await this.loggedToday(company.id, since, now));
-    for (const s of sessions)
-      if (s.startedAt >= since) today.set(s.callSid, { startedAt: s.startedAt, answeredAt: s.answeredAt, outcome: s.outcome });
+    const today = await this.callsToday(company, now);
     const agents = this.deps.presence
       .presenceOf(company)
       .map((p) => ({ agentId: p.agentId, online: p.online, status: p.status, onCall: p.activeCalls > 0 || p.callState === 'active' }));
-    return { companyId: company.id, at: new Date(now), ...companyStats(agents, sessions, [...today.values()], now) };
+    return { companyId: company.id, at: new Date(now), ...companyStats(agents, sessions, today, now) };
+  }
+
+  /** Today's calls of the company (local day): the call log, with the sessions in memory laid over it (they are fresher). */
+  async callsToday(company: DirectoryCompany, now = this.deps.clock.now()): Promise<LoggedCall[]> {
+    const since = startOfLocalDay(now, company.timeZone);
+    const today = new Map(await this.loggedToday(company.id, since, now));
+    for (const s of this.deps.calls.sessions.all(company.id))
+      if (s.startedAt >= since)
+        today.set(s.callSid, { startedAt: s.startedAt, answeredAt: s.answeredAt, outcome: s.outcome, queueId: s.queueId });
+    return [...today.values()];
   }
 
   /**
@@ -77,14 +83,14 @@ export class StatsService {
     const rows = this.deps.db.callLog
       .findMany({
         where: { companyId, startedAt: { gte: new Date(since) } },
-        select: { callSid: true, startedAt: true, answeredAt: true, outcome: true },
+        select: { callSid: true, startedAt: true, answeredAt: true, outcome: true, queueId: true },
       })
       .then(
         (found) =>
           new Map(
             found.map((r) => [
               r.callSid,
-              { startedAt: r.startedAt.getTime(), answeredAt: r.answeredAt?.getTime() ?? null, outcome: r.outcome },
+              { startedAt: r.startedAt.getTime(), answeredAt: r.answeredAt?.getTime() ?? null, outcome: r.outcome, queueId: r.queueId },
             ]),
           ),
       );
@@ -121,40 +127,17 @@ export class StatsService {
 
   /** Fresh figures after every presence or call change, at most every STATS_PUSH_INTERVAL_MS. */
   private liveFigures(companyId: string, emit: (stats: CompanyStatsView) => void): FeedSource {
-    const { pubsub, clock } = this.deps;
-    let dirty = false;
-    let stopped = false;
-    let wake: (() => void) | undefined;
-    const mark = () => {
-      dirty = true;
-      wake?.();
-    };
-    const sources = [
-      sourceOf(pubsub.subscribe('presence:changed', companyId), mark),
-      sourceOf(pubsub.subscribe('calls:changed', companyId), mark),
-    ];
-    void (async () => {
-      while (!stopped) {
-        if (!dirty) await new Promise<void>((resolve) => (wake = resolve));
-        wake = undefined;
-        if (stopped) break;
-        dirty = false;
-        try {
-          const company = await this.deps.directory.company(companyId);
-          if (company && !stopped) emit(await this.stats(company));
-        } catch (err) {
-          this.deps.logger.warn({ err, companyId }, 'could not compute live statistics');
-        }
-        await new Promise<void>((resolve) => clock.setTimer(clock.now() + STATS_PUSH_INTERVAL_MS, resolve));
-      }
-    })();
-    return {
-      ready: Promise.resolve(),
-      close() {
-        stopped = true;
-        for (const source of sources) source.close();
-        wake?.();
+    const { pubsub, clock, directory, logger } = this.deps;
+    return recomputedOn({
+      subscriptions: [pubsub.subscribe('presence:changed', companyId), pubsub.subscribe('calls:changed', companyId)],
+      compute: async () => {
+        const company = await directory.company(companyId);
+        return company ? this.stats(company) : null;
       },
-    };
+      emit,
+      clock,
+      intervalMs: STATS_PUSH_INTERVAL_MS,
+      onError: (err) => logger.warn({ err, companyId }, 'could not compute live statistics'),
+    });
   }
 }

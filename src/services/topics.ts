@@ -12,6 +12,8 @@ export type Topics = {
   'voicemail:received': [companyId: string, voicemail: Voicemail];
   /** A call of the company started, rang, was answered or ended (live statistics listen). */
   'calls:changed': [companyId: string, callSid: string];
+  /** A company's queues changed: a caller joined, left, was offered or asked for a callback (the live queue views listen). */
+  'queues:changed': [companyId: string, nothing: null];
 };
 
 export type PubSub = PubSubOf<Topics>;

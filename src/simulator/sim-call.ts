@@ -168,6 +168,7 @@ export function resultOf(sim: SimCall): CallResult {
     to: sim.to,
     outcome: outcomeOf(sim),
     answeredBy: sim.bridgedTo ? userOf(sim.bridgedTo.target) : null,
+    startedAt: sim.startedAt,
     duration: round1((sim.endedAt! - sim.startedAt) / 1000),
     steps: sim.steps,
     requests: sim.requests,

@@ -27,6 +27,8 @@ export interface CallResult {
   outcome: CallOutcome;
   /** The SIP username or number of the leg that answered, else null. */
   answeredBy: string | null;
+  /** When the call started (epoch ms, on the simulator's clock): each step's `at` counts from here. */
+  startedAt: number;
   /** Seconds from the call's start to its end. */
   duration: number;
   steps: Step[];

@@ -160,6 +160,47 @@ async function handle(
       const { created } = await services.voicemails.record(vm.voicemail);
       return { doc: voicemailStoredDocument(), outcome: voicemailOutcome(created ? 'stored' : 'duplicate') };
     }
+    case 'queue-wait': {
+      const queueTime = Number(params.get('QueueTime'));
+      const { texml, outcome } = await services.calls.queueWait(
+        company,
+        params.get('CallSid'),
+        Number.isFinite(queueTime) ? queueTime : null,
+      );
+      return { doc: texml, outcome };
+    }
+    case 'queue-key': {
+      const { texml, outcome } = await services.calls.queueKey(company, params.get('CallSid'), params.get('Digits'));
+      return { doc: texml, outcome };
+    }
+    case 'queue-exit': {
+      const { texml, outcome } = await services.calls.queueExit(company, params.get('CallSid'), params.get('QueueResult'));
+      return { doc: texml, outcome };
+    }
+    case 'queue-offer': {
+      const { texml, outcome } = await services.calls.queueOffer(company, params.get('CallSid'));
+      return { doc: texml, outcome };
+    }
+    // A callback's routes name the caller's original call in the URL's step (MAC'd in signed mode).
+    case 'callback': {
+      const { texml, outcome } = await services.calls.callbackAnswered(company, step);
+      return { doc: texml, outcome };
+    }
+    case 'callback-status': {
+      const outcome = await services.calls.callbackStatus(company, step, {
+        accountSid: params.get('AccountSid'),
+        callSid: params.get('CallSid'),
+        parentCallSid: step,
+        to: params.get('To'),
+        status: params.get('CallStatus'),
+      });
+      return { doc: response(), outcome };
+    }
+    case 'callback-complete': {
+      const talk = clampInt(params.get('DialCallDuration'), 0, 14_400);
+      const { texml, outcome } = await services.calls.callbackComplete(company, step, params.get('DialCallStatus'), talk);
+      return { doc: texml, outcome };
+    }
     case 'status': {
       // An agent's leg (<Sip statusCallback>): answered → on a call; completed → free (wrap-up).
       // Without ParentCallSid: the inbound call's own progress (its end closes the call).

@@ -10,6 +10,7 @@ import fc from 'fast-check';
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServer, type TestServer } from '../support/harness.js';
+import { TELNYX_ROUTES } from '../../src/domain/telnyx-routes.js';
 
 const DECLARATION = '<?xml version="1.0" encoding="UTF-8"?>';
 const SEQUENTIAL_RUNS = 8_000;
@@ -25,7 +26,7 @@ const parser = new XMLParser({ ignoreAttributes: false, parseTagValue: false, pa
 // ---------------------------------------------------------------------------------------------
 
 type Method = 'GET' | 'POST' | 'PUT' | 'DELETE' | 'PATCH';
-type KnownRoute = 'voice' | 'language' | 'dial-complete' | 'voicemail' | 'status';
+type KnownRoute = (typeof TELNYX_ROUTES)[number];
 
 /** Where the company id comes from: one of the real companies (resolved at run time), or a literal. */
 type IdChoice = { kind: 'real'; index: 0 | 1 } | { kind: 'literal'; value: string; encode: boolean };
@@ -68,6 +69,10 @@ const TELNYX_KEYS = [
   'CallerName',
   'RecordingSid',
   'CallControlId',
+  'QueueResult',
+  'QueueTime',
+  'Digits',
+  'DialCallDuration',
 ] as const;
 
 const NASTY = [
@@ -310,7 +315,7 @@ const targetArb: fc.Arbitrary<Target> = fc.oneof(
     weight: 9,
     arbitrary: fc
       .record({
-        route: fc.constantFrom<KnownRoute>('voice', 'language', 'dial-complete', 'voicemail', 'status'),
+        route: fc.constantFrom<KnownRoute>(...TELNYX_ROUTES),
         id: fc.option(idArb, { freq: 8, nil: null }),
         trailingSlash: fc.boolean(),
       })
@@ -404,7 +409,7 @@ function getQueryFrom(recipe: BodyRecipe): string {
 }
 
 const isTelnyxPath = (p: string) => p === '/telnyx' || p.startsWith('/telnyx/');
-const KNOWN = /^\/telnyx\/(voice|language|dial-complete|voicemail|status)(?:\/([^/]+))?\/?$/;
+const KNOWN = new RegExp(`^/telnyx/(${TELNYX_ROUTES.join('|')})(?:/([^/]+))?/?$`);
 /**
  * Whether the path, as the server receives it, names a webhook route. The portal-facing routes
  * (`voice`, `status`, `voicemail`) may omit the company, so one TeXML application serves every company.

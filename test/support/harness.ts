@@ -45,6 +45,8 @@ export async function startServer(
     /** Changes the loaded configuration (the simulator points the Telnyx settings at itself). */
     configure?: (config: Config) => Config;
     routes?: HttpRoute[];
+    /** Work in flight outside webhooks (the queue's dispatch): a VirtualClock's `busy` holds time meanwhile. */
+    inFlight?: { begin(): void; end(): void };
   } = {},
 ): Promise<TestServer> {
   const loaded = loadConfig({
@@ -66,6 +68,7 @@ export async function startServer(
     webRoot: opts.webRoot,
     clock: opts.clock,
     routes: opts.routes,
+    ...(opts.inFlight && { inFlight: opts.inFlight }),
   });
   const url = await app.start(0, '127.0.0.1');
   const clients: Client[] = [];

@@ -109,6 +109,8 @@ export async function startSimulation(
   let control: ReturnType<SimulatorHost['control']> | null = null;
   const server = await startServer({
     clock: clock ?? undefined,
+    // The queue's dispatch runs outside webhooks (an agent freed up): time holds while it works.
+    ...(clock && { inFlight: clock.busy }),
     webRoot: opts.webRoot,
     env: { PRESENCE_TTL_MS: '600000', ...opts.env },
     configure: (config) => host.configure(config),

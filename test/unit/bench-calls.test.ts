@@ -30,6 +30,7 @@ function result(outcome: CallResult['outcome'], errors: string[] = []): CallResu
     to: '+2',
     outcome,
     answeredBy: null,
+    startedAt: 0,
     duration: 3,
     steps,
     requests: [voice, action, status],
