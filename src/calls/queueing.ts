@@ -345,7 +345,7 @@ export class Queueing {
   offerEnded(company: DirectoryCompany, session: CallSession, status: string | undefined): string | null {
     const { waiting, sessions, ledger, agents, clock } = this.deps;
     const caller = waiting.get(company.id, session.callSid);
-    if (!caller || caller.state !== 'OFFERED') return null;
+    if (caller?.state !== 'OFFERED') return null;
     const now = clock.now();
     if (status === 'completed' || status === 'canceled') {
       waiting.remove(company.id, session.callSid);
@@ -382,7 +382,7 @@ export class Queueing {
   /** `callback`: the agent answered the call we placed: dial the customer from the company's number. */
   callbackAnswered(company: DirectoryCompany, callSid: string | null): string {
     const caller = callSid ? this.deps.waiting.get(company.id, callSid) : undefined;
-    if (!caller || caller.state !== 'CALLBACK_OFFERED' || !caller.callback) {
+    if (caller?.state !== 'CALLBACK_OFFERED' || !caller.callback) {
       return renderTexml(response(say('This callback is no longer needed.', { voice: 'alice', language: 'en-US' }), hangup()));
     }
     const step = callbackStep(caller, { kind: 'agent-answered' }, this.deps.clock.now(), queueOf(company, caller.queueId));
@@ -404,7 +404,7 @@ export class Queueing {
   /** `callback-status`: the call to the agent rang out, was declined or failed before the agent answered. */
   callbackAgentStatus(company: DirectoryCompany, callSid: string | null, agentId: string | null, status: string): void {
     const caller = callSid ? this.deps.waiting.get(company.id, callSid) : undefined;
-    if (!caller || caller.state !== 'CALLBACK_OFFERED') return;
+    if (caller?.state !== 'CALLBACK_OFFERED') return;
     if (!['no-answer', 'busy', 'failed', 'canceled'].includes(status)) return;
     this.deps.sessions.release(caller.callSid);
     const step = callbackStep(caller, { kind: 'agent-missed' }, this.deps.clock.now(), queueOf(company, caller.queueId));
@@ -417,7 +417,7 @@ export class Queueing {
   callbackDialed(company: DirectoryCompany, callSid: string | null, dialStatus: string | null, talkSeconds: number): string {
     const { waiting, clock, ledger } = this.deps;
     const caller = callSid ? waiting.get(company.id, callSid) : undefined;
-    if (!caller || caller.state !== 'CALLBACK_DIALING') return renderTexml(response(hangup()));
+    if (caller?.state !== 'CALLBACK_DIALING') return renderTexml(response(hangup()));
     const queue = queueOf(company, caller.queueId);
     const now = clock.now();
     const answered = dialStatus === 'completed';

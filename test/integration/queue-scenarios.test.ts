@@ -273,7 +273,7 @@ describe('leaving the queue', () => {
     const log = await logOf(c, asker!);
     expect(log).toMatchObject({ outcome: 'ANSWERED', callbackRequested: true, answeredAgentId: c.agentIds.solo });
     expect(behind!.outcome).toBe('ANSWERED');
-    expect(offeredAt(behind!)!).toBeGreaterThan(new Date(created[0]!.startTime).getTime() / 1000);
+    expect(offeredAt(behind!)!).toBeGreaterThan(new Date(created[0]!.startTime!).getTime() / 1000);
   });
 
   it('a callback the customer never answers is retried by policy, then logged CALLBACK_FAILED', async () => {
@@ -295,7 +295,7 @@ describe('leaving the queue', () => {
     sim.phoneBook(`agent solo is not scripted; number ${callerNumber(2)} is not scripted`, c.agents);
     const attempts = sim.telnyx.engine.list().filter((call) => call.to.includes(c.agents.solo!) && call.direction === 'outbound-api');
     expect(attempts).toHaveLength(2); // the first attempt and one retry
-    const gap = (new Date(attempts[1]!.startTime).getTime() - new Date(attempts[0]!.startTime).getTime()) / 1000;
+    const gap = (new Date(attempts[1]!.startTime!).getTime() - new Date(attempts[0]!.startTime!).getTime()) / 1000;
     expect(gap).toBeGreaterThanOrEqual(10);
     expect(await logOf(c, asker!)).toMatchObject({ outcome: 'CALLBACK_FAILED', callbackRequested: true });
     expect(sim.server.app.services.calls.waiting.of(c.companyId)).toEqual([]);
