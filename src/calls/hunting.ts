@@ -32,7 +32,7 @@ import type { AgentActivityKeeper } from './agent-activity-keeper.js';
 import type { CallLedger } from './call-ledger.js';
 import { dayOf, type CallScope } from './call-scope.js';
 import type { CallOutcome, CallSession, CallSessions } from './call-sessions.js';
-import { queueOf, type Queueing } from './queueing.js';
+import { queueOf, type QueuePreview, type Queueing } from './queueing.js';
 import { policyForQueue } from '../domain/queue.js';
 
 export interface CallDecision {
@@ -119,17 +119,22 @@ export class Hunting {
    * The plan a call would get (routePreview): now, or at another instant with today's agents; with
    * the skills of the number called unless `call.requiredSkills` says otherwise. Reserves nothing.
    */
-  preview(company: DirectoryCompany, call: CallContext, at = this.deps.clock.now()): CallDecision {
-    const queue = queueOf(company, company.numberRoutes.get(calledNumber(call.to ?? null))?.queueId ?? null);
-    const requiredSkills =
-      call.requiredSkills !== undefined ? call.requiredSkills : allOf(numberSkillsOf(company, call.to), queue.requiredSkills);
-    const plan = decideRoute(this.policyOf(company, queue.id), this.snapshot(company), { ...call, requiredSkills }, at, {
+  preview(company: DirectoryCompany, call: CallContext, at = this.deps.clock.now()): CallDecision & { queue: QueuePreview | null } {
+    const route = company.numberRoutes.get(calledNumber(call.to ?? null));
+    const queue = queueOf(company, route?.queueId ?? null);
+    const ownSkills = call.requiredSkills !== undefined ? call.requiredSkills : numberSkillsOf(company, call.to);
+    const requiredSkills = call.requiredSkills !== undefined ? call.requiredSkills : allOf(ownSkills, queue.requiredSkills);
+    const policy = this.policyOf(company, queue.id);
+    const plan = decideRoute(policy, this.snapshot(company), { ...call, requiredSkills }, at, {
       callSid: '',
       offered: [],
       elapsedSeconds: 0,
       random: this.random,
     });
-    return { plan, texml: renderTexml(voiceDocument(plan, company.policy, this.urls(company), call.to)) };
+    // Nobody free: the queue may hold the caller instead of the fallback.
+    const waiting = this.deps.queueing().preview(company, queue.id, plan, policy, ownSkills, route?.priority ?? 0);
+    const texml = waiting?.texml ?? renderTexml(voiceDocument(plan, policy, this.urls(company), call.to));
+    return { plan, texml, queue: waiting };
   }
 
   /**

@@ -19,6 +19,7 @@ import {
   canRequestCallback,
   DEFAULT_HANDLE_SECONDS,
   estimateWaitSeconds,
+  inLine,
   offered,
   offerMissed,
   overflowDue,
@@ -53,6 +54,21 @@ import type { WaitingList } from './waiting-list.js';
 export type QueueOffer =
   | { kind: 'redirect'; companyId: string; callSid: string; accountSid: string | null; agentId: string }
   | { kind: 'callback'; companyId: string; callSid: string; accountSid: string | null; agentId: string; agentSip: string; from: string };
+
+/** What the queue would do with a call nobody is free for (routePreview). */
+export interface QueuePreview {
+  queueId: string;
+  queueName: string;
+  /** WAIT: held in the queue; OVERFLOW: the queue is full; FALLBACK: the queue does not take it (reason says why). */
+  decision: 'WAIT' | 'OVERFLOW' | 'FALLBACK';
+  reason: 'ALL_BUSY' | 'FULL' | 'NOT_WAITING' | 'NO_REST' | 'NO_AGENTS';
+  /** Agents logged in who could take the call once free. */
+  ableAgents: number;
+  position: number | null;
+  estimatedWaitSeconds: number | null;
+  /** WAIT: the TeXML the voice webhook would answer. */
+  texml: string | null;
+}
 
 /** Seconds the dial to a customer being called back rings. */
 const CALLBACK_DIAL_TIMEOUT_SECONDS = 30;
@@ -93,23 +109,7 @@ export class Queueing {
     const queue = queueOf(company, session.queueId);
     const { waiting, sessions } = this.deps;
     const existing = waiting.get(company.id, session.callSid);
-    const snapshot = this.deps.snapshot(company);
-    // Worth waiting for: agents who will free up by themselves — on a call, ringing for another call,
-    // in wrap-up. Not those on a break (nobody knows when it ends; with everyone on break the fallback
-    // stands, unless the queue waits for agents), nor the free ones (they were just offered the call).
-    const notFree = snapshot.filter(
-      (a) =>
-        a.status === 'WRAP_UP' ||
-        (a.status === 'AVAILABLE' && (!!a.liveness?.onCall || (a.reservedFor ?? session.callSid) !== session.callSid)),
-    );
-    const decision = queueDecision({
-      queue,
-      agents: notFree,
-      allowUnregisteredSoftphones: policy.allowUnregisteredSoftphones,
-      requiredSkills,
-      waitingInQueue: waiting.sizeOf(company.id, queue.id) - (existing ? 1 : 0),
-      restAvailable: this.deps.restAvailable,
-    });
+    const decision = this.decide(company, queue, policy, requiredSkills, session.callSid, existing ? 1 : 0);
     if (decision.kind === 'FALLBACK') return null;
     if (decision.kind === 'OVERFLOW') return this.overflow(company, session, queue);
     const now = this.deps.clock.now();
@@ -137,6 +137,78 @@ export class Queueing {
     this.deps.ledger.changed(session);
     this.deps.changed(company.id);
     return this.enqueue(company, caller, queue);
+  }
+
+  /**
+   * routePreview: what the queue would do with a call routing sends to the fallback (no caller is added).
+   * Null when the queue has no say (the call rings someone, or it is after hours).
+   */
+  preview(
+    company: DirectoryCompany,
+    queueId: string | null,
+    plan: RoutePlan,
+    policy: RoutingPolicy,
+    requiredSkills: SkillExpression | null,
+    priority: number,
+  ): QueuePreview | null {
+    if (plan.kind !== 'FALLBACK' || plan.reason === 'AFTER_HOURS') return null;
+    const queue = queueOf(company, queueId);
+    const decision = this.decide(company, queue, policy, requiredSkills, null, 0);
+    const base = { queueId: queue.id, queueName: queue.name, ableAgents: decision.ableAgents };
+    if (decision.kind === 'FALLBACK')
+      return { ...base, decision: 'FALLBACK', reason: decision.reason, position: null, estimatedWaitSeconds: null, texml: null };
+    if (decision.kind === 'OVERFLOW')
+      return { ...base, decision: 'OVERFLOW', reason: 'FULL', position: null, estimatedWaitSeconds: null, texml: null };
+    // A new caller joins behind everyone in line with their priority or more.
+    const ahead = this.deps.waiting.of(company.id).filter((c) => c.queueId === queue.id && inLine(c) && c.priority >= priority).length;
+    const position = ahead + 1;
+    const able = ableAgentCount({
+      queue,
+      agents: this.deps.snapshot(company),
+      allowUnregisteredSoftphones: policy.allowUnregisteredSoftphones,
+      requiredSkills,
+    });
+    const average = this.deps.waiting.handleAverage(company.id, queue.id) ?? DEFAULT_HANDLE_SECONDS;
+    const texml = renderTexml(enqueueDocument(telnyxQueueName(queue), queue.maxWaitSeconds, this.deps.urls(company)));
+    return {
+      ...base,
+      decision: 'WAIT',
+      reason: 'ALL_BUSY',
+      position,
+      estimatedWaitSeconds: estimateWaitSeconds(position, able, average),
+      texml,
+    };
+  }
+
+  /**
+   * The queue's decision for a call nobody is free for. Worth waiting for: agents who will free up by
+   * themselves — on a call, ringing for another call, in wrap-up. Not those on a break (nobody knows
+   * when it ends; with everyone on break the fallback stands, unless the queue waits for agents), nor
+   * the free ones (they were just offered the call).
+   */
+  private decide(
+    company: DirectoryCompany,
+    queue: QueuePolicy,
+    policy: RoutingPolicy,
+    requiredSkills: SkillExpression | null,
+    callSid: string | null,
+    alreadyIn: number,
+  ) {
+    const notFree = this.deps
+      .snapshot(company)
+      .filter(
+        (a) =>
+          a.status === 'WRAP_UP' ||
+          (a.status === 'AVAILABLE' && (!!a.liveness?.onCall || (a.reservedFor !== null && a.reservedFor !== callSid))),
+      );
+    return queueDecision({
+      queue,
+      agents: notFree,
+      allowUnregisteredSoftphones: policy.allowUnregisteredSoftphones,
+      requiredSkills,
+      waitingInQueue: this.deps.waiting.sizeOf(company.id, queue.id) - alreadyIn,
+      restAvailable: this.deps.restAvailable,
+    });
   }
 
   /** `queue-wait` (the Enqueue's waitUrl, every round): position and estimate, then music, inside the callback key's Gather. */

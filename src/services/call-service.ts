@@ -22,7 +22,7 @@ import { StatusCallbacks, type CallStatusParams } from '../calls/status-callback
 import type { CallbackUrlSigner } from '../telnyx/callback-mac.js';
 import type { Directory, DirectoryCompany } from './directory.js';
 import { CallLogWriter } from './call-log-writer.js';
-import { Queueing } from '../calls/queueing.js';
+import { type QueuePreview, Queueing } from '../calls/queueing.js';
 import { holdMusicUrl } from '../domain/hold-music.js';
 import { QueueDispatcher, type QueueCallControl } from '../calls/queue-dispatcher.js';
 import { type SharedWaitingList, WaitingList } from '../calls/waiting-list.js';
@@ -177,7 +177,7 @@ export class CallService {
   }
 
   /** The plan a call would get (routePreview); reserves nothing. */
-  preview(company: DirectoryCompany, call: CallContext, at?: number): CallDecision {
+  preview(company: DirectoryCompany, call: CallContext, at?: number): CallDecision & { queue: QueuePreview | null } {
     return this.hunting.preview(company, call, at);
   }
 

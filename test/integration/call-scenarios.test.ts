@@ -161,11 +161,12 @@ async function presenceOf(c: SimulatedCompany, name: string) {
 
 async function preview(c: SimulatedCompany) {
   const data = await gqlAs(c)(
-    `query($c: ID!) { routePreview(companyId: $c) { decision fallbackReason targets { displayName } skipped { agent { displayName } reason } } }`,
+    `query($c: ID!) { routePreview(companyId: $c) { decision fallbackReason queue { decision reason position estimatedWaitSeconds ableAgents } targets { displayName } skipped { agent { displayName } reason } } }`,
   );
   return data.routePreview as {
     decision: string;
     fallbackReason: string | null;
+    queue: { decision: string; reason: string; position: number | null; estimatedWaitSeconds: number | null; ableAgents: number } | null;
     targets: { displayName: string }[];
     skipped: { agent: { displayName: string }; reason: string }[];
   };
@@ -391,7 +392,13 @@ describe('reservations and agent states', () => {
     );
     settle('first of two', one);
     settle('second of two', two);
-    expect(await whileRinging).toMatchObject({ decision: 'FALLBACK', skipped: [{ agent: { displayName: 'solo' }, reason: 'RESERVED' }] });
+    // routePreview explains it: nobody free (solo is ringing for the first call), so the caller would wait, first in line.
+    expect(await whileRinging).toMatchObject({
+      decision: 'QUEUE',
+      fallbackReason: 'NO_AGENTS',
+      queue: { decision: 'WAIT', reason: 'ALL_BUSY', position: 1, ableAgents: 1, estimatedWaitSeconds: 180 },
+      skipped: [{ agent: { displayName: 'solo' }, reason: 'RESERVED' }],
+    });
     expect(rang(c, one)).toEqual(['solo']);
     expect(one.outcome).toBe('ABANDONED');
     // solo was reserved: the second caller waits in the queue instead of going to voicemail…
@@ -424,9 +431,11 @@ describe('reservations and agent states', () => {
     });
     expect(await duringTalk).toEqual({
       presence: { displayName: 'wendy', status: 'AVAILABLE', statusReason: null, activeCalls: 1 },
+      // Nobody free, but wendy will be: the next caller would wait in the queue.
       preview: {
-        decision: 'FALLBACK',
+        decision: 'QUEUE',
         fallbackReason: 'NO_AGENTS',
+        queue: { decision: 'WAIT', reason: 'ALL_BUSY', position: 1, ableAgents: 1, estimatedWaitSeconds: 180 },
         targets: [],
         skipped: [{ agent: { displayName: 'wendy' }, reason: 'ON_CALL' }],
       },

@@ -11,6 +11,7 @@ import { InputError } from '../../services/errors.js';
 import type { RoutingPolicy, SkipReason } from '../../domain/routing.js';
 import { parseSkillExpression, validateLanguageMenu, type LanguageMenuOption, type SkillExpression } from '../../domain/skills.js';
 import type { AgentPresence } from '../../services/presence-service.js';
+import type { QueuePreview } from '../../calls/queueing.js';
 import { requireCompany } from './common.js';
 import { AgentPresenceRef } from './presence.js';
 import { costOfCapped, costOfFirst, firstArg, firstOf, FIXED_LIST_BOUNDS, LIST_BOUNDS } from '../list-bounds.js';
@@ -276,6 +277,7 @@ const RouteDecisionEnum = builder.enumType('RouteDecision', {
     RING: { description: 'Ring the targets (all at once).' },
     WAIT: { description: 'Hold the caller: nobody with the required skill yet, widening after widenAfterSeconds.' },
     FALLBACK: { description: 'Go to the fallback.' },
+    QUEUE: { description: 'Nobody is free, but agents who can take the call will be: the caller waits in the queue (see `queue`).' },
   } as const,
 });
 
@@ -308,7 +310,8 @@ const SkippedAgentRef = builder.objectRef<{ presence: AgentPresence; reason: Ski
 
 type Preview = {
   companyId: string;
-  decision: 'RING' | 'WAIT' | 'FALLBACK';
+  decision: 'RING' | 'WAIT' | 'FALLBACK' | 'QUEUE';
+  queue: QueuePreview | null;
   holdSeconds: number | null;
   widened: boolean;
   fallback: RoutingPolicy['fallbackKind'] | null;
@@ -319,6 +322,40 @@ type Preview = {
   texml: string;
   at: Date;
 };
+
+const QueueDecisionEnum = builder.enumType('QueueDecision', {
+  values: {
+    WAIT: { description: 'The caller waits in the queue.' },
+    OVERFLOW: { description: 'The queue is full: the caller goes to its overflow target.' },
+    FALLBACK: { description: 'The queue does not take the caller (see reason): the fallback applies.' },
+  } as const,
+});
+
+const QueueReasonEnum = builder.enumType('QueueDecisionReason', {
+  values: {
+    ALL_BUSY: { description: 'Every agent who can take the call is on a call, ringing or in wrap-up.' },
+    FULL: { description: 'The queue holds maxSize callers already.' },
+    NOT_WAITING: { description: 'The queue does not hold callers (waitEnabled is false).' },
+    NO_REST: { description: "Offering a waiting caller needs Telnyx's REST API (TELNYX_API_KEY), which this deployment lacks." },
+    NO_AGENTS: { description: 'Nobody who can take the call is logged in (and the queue does not wait for agents).' },
+  } as const,
+});
+
+const QueuePreviewRef = builder.objectRef<QueuePreview>('QueuePreview').implement({
+  description: 'What the queue would do with a call nobody is free for.',
+  fields: (t) => ({
+    queueId: t.exposeID('queueId'),
+    queueName: t.exposeString('queueName'),
+    decision: t.expose('decision', { type: QueueDecisionEnum }),
+    reason: t.expose('reason', { type: QueueReasonEnum }),
+    ableAgents: t.exposeInt('ableAgents', { description: 'Agents logged in who could take the call once free.' }),
+    position: t.exposeInt('position', { nullable: true, description: 'WAIT: the place the caller would get (1 = next).' }),
+    estimatedWaitSeconds: t.exposeInt('estimatedWaitSeconds', {
+      nullable: true,
+      description: 'WAIT: the estimate they would be told (null when nobody able is logged in).',
+    }),
+  }),
+});
 
 const RoutePreviewRef = builder.objectRef<Preview>('RoutePreview').implement({
   description: 'What the next call would get, and why each other agent would not ring.',
@@ -340,6 +377,13 @@ const RoutePreviewRef = builder.objectRef<Preview>('RoutePreview').implement({
     widened: t.exposeBoolean('widened', { description: 'The skill requirement was dropped (the call waited widenAfterSeconds).' }),
     fallback: t.expose('fallback', { type: FallbackKindEnum, nullable: true }),
     fallbackReason: t.expose('fallbackReason', { type: FallbackReasonEnum, nullable: true }),
+    queue: t.field({
+      type: QueuePreviewRef,
+      nullable: true,
+      description:
+        "Nobody free: what the call's queue does with it (QUEUE: it waits; else why it does not). Null when it rings someone or it is after hours.",
+      resolve: (p) => p.queue,
+    }),
     skipped: t.field({
       type: [SkippedAgentRef],
       args: { first: t.arg.int(firstArg(LIST_BOUNDS.agents)) },
@@ -386,7 +430,7 @@ builder.queryField('routePreview', (t) =>
       const company = await requireCompany(ctx, String(args.companyId));
       const now = args.at ? args.at.getTime() : ctx.services.clock.now();
       const requiredSkills = args.skills == null ? undefined : args.skills.trim() === '' ? null : skillExpressionArg('skills', args.skills);
-      const { plan, texml } = ctx.services.calls.preview(
+      const { plan, texml, queue } = ctx.services.calls.preview(
         company,
         { from: args.from, to: args.to, requiredSkills, ageSeconds: args.waitedSeconds ?? 0 },
         now,
@@ -394,7 +438,8 @@ builder.queryField('routePreview', (t) =>
       const presence = new Map(ctx.services.presence.presenceOf(company).map((p) => [p.agentId, p]));
       return {
         companyId: company.id,
-        decision: plan.kind,
+        decision: queue?.decision === 'WAIT' ? ('QUEUE' as const) : plan.kind,
+        queue,
         fallback: plan.kind === 'FALLBACK' ? plan.fallback : null,
         fallbackReason: plan.kind === 'FALLBACK' ? plan.reason : null,
         ringTimeoutSeconds: plan.kind === 'RING' ? plan.timeoutSeconds : null,
