@@ -140,14 +140,25 @@ const FALLBACK_KINDS: FallbackKind[] = ['VOICEMAIL', 'NUMBER', 'HANGUP'];
 // ---------------------------------------------------------------------------------------------
 
 describe('callbackUrls', () => {
-  it('builds the dial-complete and voicemail URLs under the public URL', () => {
-    expect(callbackUrls(PUBLIC_URL, COMPANY)).toEqual({
+  it('builds every route URL under the public URL', () => {
+    const { callbackOf, ...urls } = callbackUrls(PUBLIC_URL, COMPANY);
+    expect(urls).toEqual({
       voice: 'https://voice.example.com/telnyx/voice/co_123',
       language: 'https://voice.example.com/telnyx/language/co_123',
       dialComplete: 'https://voice.example.com/telnyx/dial-complete/co_123',
       forwardComplete: 'https://voice.example.com/telnyx/dial-complete/co_123?step=forward',
       voicemail: 'https://voice.example.com/telnyx/voicemail/co_123',
       status: 'https://voice.example.com/telnyx/status/co_123',
+      queueWait: 'https://voice.example.com/telnyx/queue-wait/co_123',
+      queueKey: 'https://voice.example.com/telnyx/queue-key/co_123',
+      queueExit: 'https://voice.example.com/telnyx/queue-exit/co_123',
+      queueOffer: 'https://voice.example.com/telnyx/queue-offer/co_123',
+    });
+    // A callback's routes name the caller's original call in their step.
+    expect(callbackOf('v3:abc')).toEqual({
+      answer: 'https://voice.example.com/telnyx/callback/co_123?step=v3%3Aabc',
+      status: 'https://voice.example.com/telnyx/callback-status/co_123?step=v3%3Aabc',
+      complete: 'https://voice.example.com/telnyx/callback-complete/co_123?step=v3%3Aabc',
     });
   });
 
