@@ -22,6 +22,11 @@ export const LIST_BOUNDS = {
   phoneNumbers: { default: 100, max: 1000 },
   voicemails: { default: 50, max: 500 },
   companies: { default: 100, max: 1000 },
+  /**
+   * CompanyQueuesView.waiting: the line is capped on writes (each queue's maxSize, at most 1000, times
+   * 50 queues), but that cap times a caller's fields is past any cost budget, so it pages like the rest.
+   */
+  waitingCallers: { default: 100, max: 1000 },
 } as const satisfies Record<string, ListBound>;
 
 /** Lists capped where they are written: their cap is their bound. */

@@ -200,6 +200,10 @@ export class CallService {
     return this.scope.runOwnCall(company, callSid, () => {
       const outcome = this.statusCallbacks.legStatus(company, params);
       if (outcome.kind === 'call-ended' && params.callSid) this.queueing.callEnded(company, params.callSid);
+      // An offered caller the agent answered waits no more: out of the live view now, not when the talk ends
+      // (the offer's dial-complete then finds no entry, and the hunt's answer applies, as it did before).
+      const answered = outcome.kind === 'agent-answered' ? params.parentCallSid : null;
+      if (answered && this.waiting.get(company.id, answered)?.state === 'OFFERED') this.queueing.callEnded(company, answered);
       // An agent's call ended: a waiting caller may be theirs now (poked before this webhook is answered).
       if (outcome.kind === 'call-ended' || outcome.kind === 'agent-completed') this.agentMayBeFree(company.id);
       return outcome;

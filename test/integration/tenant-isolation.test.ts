@@ -69,6 +69,9 @@ const QUEUE_FIELDS =
 const STATS_FIELDS =
   'companyId at agents { available ringing onCall onBreak offline total } callsWaiting callsRinging callsActive answeredToday missedToday averageAnswerSeconds';
 const VOICEMAIL_FIELDS = 'id companyId callSid from to recordingUrl durationSeconds createdAt';
+const QUEUES_VIEW_FIELDS =
+  'companyId at queues { queueId name waiting callbacks longestWaitSeconds estimatedWaitSeconds ableAgents offered answered abandoned serviceLevel abandonRate } ' +
+  'waiting { callSid queueId from state position waitedSeconds estimatedWaitSeconds language priority callbackRequested offeredToAgentId enqueuedAt }';
 
 const B = (w: World) => w.b;
 
@@ -150,6 +153,32 @@ const MATRIX: Record<string, Entry> = {
         variables: (w) => ({ c: B(w).companyId }),
       },
     ],
+  },
+  'Query.companyQueues': {
+    attacks: [
+      {
+        name: "B's queues and waiting callers",
+        document: `query($c: ID!) { companyQueues(companyId: $c) { ${QUEUES_VIEW_FIELDS} } }`,
+        variables: (w) => ({ c: B(w).companyId }),
+      },
+      {
+        // QueueStats carries no company of its own in the selection: only the guards keep B's queue ids and names out.
+        name: "B's queue names only",
+        document: `query($c: ID!) { companyQueues(companyId: $c) { queues { queueId name } } }`,
+        variables: (w) => ({ c: B(w).companyId }),
+      },
+    ],
+    behaviour: async (t) => {
+      // Supervisor A sees its own two queues, and nothing of B's.
+      const res = await t.http(
+        `query($c: ID!) { companyQueues(companyId: $c) { ${QUEUES_VIEW_FIELDS} } }`,
+        { c: t.w.a.companyId },
+        t.tokenOf('supervisorA'),
+      );
+      expect(res.errors).toBeUndefined();
+      expect(res.data.companyQueues.queues.map((q: any) => q.queueId)).toEqual([t.w.a.queues.defaultId, t.w.a.queues.otherId]);
+      t.expectNoLeak(JSON.stringify(res.data), "A's own queues");
+    },
   },
   'Query.viewer': {
     attacks: [],
@@ -547,6 +576,15 @@ const MATRIX: Record<string, Entry> = {
       {
         name: "B's live statistics, pushed",
         document: `subscription($c: ID!) { companyStatsChanged(companyId: $c) { ${STATS_FIELDS} } }`,
+        variables: (w) => ({ c: B(w).companyId }),
+      },
+    ],
+  },
+  'Subscription.queuesChanged': {
+    attacks: [
+      {
+        name: "B's queues and waiting callers, pushed",
+        document: `subscription($c: ID!) { queuesChanged(companyId: $c) { ${QUEUES_VIEW_FIELDS} } }`,
         variables: (w) => ({ c: B(w).companyId }),
       },
     ],

@@ -1,13 +1,20 @@
 /**
  * The queue aggregate in GraphQL (docs/QUEUES.md): the Queue type, `queue(id)`, and creating,
- * updating, deleting queues and choosing the default (admin). A company's queues are listed by
+ * updating, deleting queues and choosing the default (admin); the live view of the queues,
+ * `companyQueues` and `queuesChanged` (supervisors). A company's queues are listed by
  * `Company.queues` (src/graphql/modules/company.ts). Validation lives in the configuration service
- * (src/services/queue-config.ts), so every caller gets the same errors.
+ * (src/services/queue-config.ts), so every caller gets the same errors. Over 300 lines as one file:
+ * the configuration and the live view belong to one aggregate, and CONTRIBUTING.md gives an aggregate one module.
  */
 import { builder } from '../builder.js';
 import type { Context } from '../context.js';
+import { costOfCapped, costOfFirst, FIXED_LIST_BOUNDS, firstArg, firstOf, LIST_BOUNDS } from '../list-bounds.js';
+import { deliver } from '../shared-subscriptions.js';
 import { MAX_QUEUE_NAME_LENGTH, MAX_QUEUES_PER_COMPANY } from '../../services/queue-settings.js';
+import type { CompanyQueuesView, QueueStatsView } from '../../services/queue-service.js';
 import type { BusinessHours } from '../../domain/business-hours.js';
+import type { WaitingCallerView } from '../../domain/queue-stats.js';
+import { requireCompany } from './common.js';
 import { BusinessHoursInput, BusinessHoursRef, RoutingModeEnum, toBusinessHours, type BusinessHoursInputShape } from './routing.js';
 
 export const QueueOverflowKindEnum = builder.enumType('QueueOverflowKind', {
@@ -191,3 +198,129 @@ builder.mutationFields((t) => ({
     },
   }),
 }));
+
+// ——— The live view (docs/QUEUES.md §Live view): who waits where, and each queue's figures today ———
+
+export const WaitingStateEnum = builder.enumType('WaitingState', {
+  description: 'Where a waiting caller (or a callback keeping its place) stands.',
+  values: {
+    WAITING: { description: 'On the line, in the queue.' },
+    OFFERED: { description: 'On the line, ringing the agent in offeredToAgentId.' },
+    CALLBACK_WAITING: { description: 'Asked to be called back and hung up; keeps their place.' },
+    CALLBACK_OFFERED: { description: 'Their callback is ringing the agent in offeredToAgentId.' },
+    CALLBACK_DIALING: { description: 'That agent answered; the customer is being dialed.' },
+  } as const,
+});
+
+/** Items of the view carry their company, so their own authScopes can check it again. */
+type OfCompany<T> = T & { companyId: string };
+
+const QueueStatsRef = builder.objectRef<OfCompany<QueueStatsView>>('QueueStats').implement({
+  description:
+    "One queue now and today (the company's local day). Definitions: docs/QUEUES.md §Live view. The queue itself is `queue(id: queueId)`.",
+  authScopes: (q) => ({ supervisorOf: q.companyId }),
+  fields: (t) => ({
+    queueId: t.exposeID('queueId'),
+    name: t.exposeString('name'),
+    waiting: t.exposeInt('waiting', {
+      description: 'Callers in line now: callbacks keeping their place included, callers being offered to an agent excluded.',
+    }),
+    callbacks: t.exposeInt('callbacks', { description: 'Callbacks keeping their place (some of `waiting`, or being offered).' }),
+    longestWaitSeconds: t.exposeInt('longestWaitSeconds', { description: 'The longest wait of a caller still on the line; 0 if none.' }),
+    estimatedWaitSeconds: t.exposeInt('estimatedWaitSeconds', {
+      nullable: true,
+      description: 'What a caller joining now would be told; null while nobody able to take the call is logged in.',
+    }),
+    ableAgents: t.exposeInt('ableAgents', { description: "Agents logged in who can take this queue's calls, free or not." }),
+    offered: t.exposeInt('offered', {
+      description: "Today's calls of the queue that ended while open (after-hours, unknown and pending callbacks aside).",
+    }),
+    answered: t.exposeInt('answered'),
+    answeredInTime: t.exposeInt('answeredInTime', { description: "Answered within the queue's serviceLevelSeconds of arriving." }),
+    abandoned: t.exposeInt('abandoned', { description: 'Callers who hung up before an agent answered.' }),
+    serviceLevel: t.exposeFloat('serviceLevel', {
+      nullable: true,
+      description: 'answeredInTime ÷ offered (0-1); null before the first call.',
+    }),
+    abandonRate: t.exposeFloat('abandonRate', { nullable: true, description: 'abandoned ÷ offered (0-1); null before the first call.' }),
+  }),
+});
+
+const WaitingCallerRef = builder.objectRef<OfCompany<WaitingCallerView>>('WaitingCaller').implement({
+  description: 'One caller in a queue (or a callback keeping its place), in serving order.',
+  authScopes: (c) => ({ supervisorOf: c.companyId }),
+  fields: (t) => ({
+    callSid: t.exposeString('callSid', { description: 'The inbound call (a callback stays keyed by it).' }),
+    queueId: t.exposeID('queueId'),
+    from: t.exposeString('from', { description: "The caller's number." }),
+    state: t.field({ type: WaitingStateEnum, resolve: (c) => c.state }),
+    position: t.exposeInt('position', {
+      nullable: true,
+      description: 'Place in line in its queue (1 = next); null while being offered to an agent.',
+    }),
+    waitedSeconds: t.exposeInt('waitedSeconds', { description: 'Since the caller joined the queue, as of CompanyQueuesView.at.' }),
+    estimatedWaitSeconds: t.exposeInt('estimatedWaitSeconds', {
+      nullable: true,
+      description: 'What the caller is told; null while offered, or while nobody able to take the call is logged in.',
+    }),
+    language: t.exposeString('language', { nullable: true, description: 'The language skill chosen in the menu, if any.' }),
+    priority: t.exposeInt('priority', { description: "Higher is served first: the number's priority plus the menu option's." }),
+    callbackRequested: t.exposeBoolean('callbackRequested'),
+    offeredToAgentId: t.exposeID('offeredToAgentId', { nullable: true, description: 'The agent being offered the caller right now.' }),
+    enqueuedAt: t.field({
+      type: 'DateTime',
+      description: 'When the caller joined the queue (kept across missed offers): a board counts the wait up from it.',
+      resolve: (c) => new Date(c.enqueuedAt),
+    }),
+  }),
+});
+
+/** The whole line is at most maxSize (≤ 1000) callers in each of MAX_QUEUES_PER_COMPANY queues: too many to price as one list. */
+const WAITING_BOUND_DOC =
+  `Every waiting caller of the company in serving order (priority, then arrival), the first \`first\` of them. ` +
+  `The line is bounded on the write side by each queue's maxSize (at most 1000) times ${MAX_QUEUES_PER_COMPANY} queues; ` +
+  'QueueStats.waiting counts every caller.';
+
+const CompanyQueuesViewRef = builder.objectRef<CompanyQueuesView>('CompanyQueuesView').implement({
+  description: "A company's queues and the callers waiting in them, now (docs/QUEUES.md §Live view).",
+  authScopes: (v) => ({ supervisorOf: v.companyId }),
+  fields: (t) => ({
+    companyId: t.exposeID('companyId'),
+    at: t.expose('at', { type: 'DateTime', description: 'When the view was taken: waitedSeconds count up to it.' }),
+    queues: t.field({
+      type: [QueueStatsRef],
+      description: `Every queue of the company, the default first (at most ${FIXED_LIST_BOUNDS.queues}: the cap on writes bounds the list).`,
+      complexity: costOfCapped(FIXED_LIST_BOUNDS.queues),
+      resolve: (v) => v.queues.map((q) => ({ ...q, companyId: v.companyId })),
+    }),
+    waiting: t.field({
+      type: [WaitingCallerRef],
+      description: WAITING_BOUND_DOC,
+      args: { first: t.arg.int(firstArg(LIST_BOUNDS.waitingCallers)) },
+      complexity: costOfFirst(LIST_BOUNDS.waitingCallers),
+      resolve: (v, args) => firstOf(v.waiting, args.first, LIST_BOUNDS.waitingCallers).map((c) => ({ ...c, companyId: v.companyId })),
+    }),
+  }),
+});
+
+builder.queryField('companyQueues', (t) =>
+  t.field({
+    type: CompanyQueuesViewRef,
+    description: "The company's queues and waiting callers now (supervisor of the company, or admin).",
+    args: { companyId: t.arg.id({ required: true }) },
+    authScopes: (_root, args) => ({ supervisorOf: String(args.companyId) }),
+    resolve: async (_root, args, ctx) => ctx.services.queues.view(await requireCompany(ctx, String(args.companyId))),
+  }),
+);
+
+builder.subscriptionField('queuesChanged', (t) =>
+  t.field({
+    type: CompanyQueuesViewRef,
+    description:
+      'The view now, then again whenever a caller joins, leaves or is offered, or a call of the company changes (at most four times a second).',
+    args: { companyId: t.arg.id({ required: true }) },
+    authScopes: (_root, args) => ({ supervisorOf: String(args.companyId) }),
+    subscribe: async (_root, args, ctx) => deliver(ctx, ctx.services.queues.feed((await requireCompany(ctx, String(args.companyId))).id)),
+    resolve: (view: CompanyQueuesView) => view,
+  }),
+);

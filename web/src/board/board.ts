@@ -1,9 +1,18 @@
-// The supervisor board: a DOM-free controller (live presence, figures, route preview, voicemails,
+// The supervisor board: a DOM-free controller (live presence, figures, waiting callers, route preview, voicemails,
 // routing and status actions) and the panels that show it; in the demo, "Simulate a call".
 import { connect } from '../api.js';
 import { h, replace } from '../dom.js';
 import { createBoardController } from './controller.js';
-import { agentsPanel, previewPanel, routingPanel, simulatorPanel, statsPanel, topbarPanel, voicemailsPanel } from './panels.js';
+import {
+  agentsPanel,
+  previewPanel,
+  routingPanel,
+  simulatorPanel,
+  statsPanel,
+  topbarPanel,
+  voicemailsPanel,
+  waitingPanel,
+} from './panels.js';
 import { createSimulatorController } from './simulator.js';
 
 /** Mounts the board into `root`; the returned function takes it all down again. */
@@ -14,6 +23,7 @@ export function mountBoard(root: HTMLElement, token: string, companyId: string, 
   const simulator = createSimulatorController({ api, companyId });
   const topbar = topbarPanel(controller, signOut);
   const stats = statsPanel(controller);
+  const waiting = waitingPanel(controller);
   const agents = agentsPanel(controller);
   const preview = previewPanel(controller);
   const routing = routingPanel(controller);
@@ -26,13 +36,14 @@ export function mountBoard(root: HTMLElement, token: string, companyId: string, 
       'main',
       { class: 'board' },
       stats.element,
+      waiting.element,
       agents.element,
       h('div', { class: 'side' }, simulate.element, preview.element, routing.element),
       voicemails.element,
     ),
   );
   return () => {
-    for (const p of [topbar, stats, agents, preview, routing, voicemails, simulate]) p.dispose();
+    for (const p of [topbar, stats, waiting, agents, preview, routing, voicemails, simulate]) p.dispose();
     simulator.dispose();
     controller.dispose();
     replace(root);

@@ -1,10 +1,11 @@
-// The supervisor board without a DOM: the company, live presence rows, figures, the route preview,
-// voicemails, and the board's actions (save routing, set an agent's status), as one plain state
+// The supervisor board without a DOM: the company, live presence rows, figures, the queues' waiting
+// callers, the route preview, voicemails, and the board's actions (save routing, set an agent's status), as one plain state
 // object that panels subscribe to.
 import type { Api, ConnectionState } from '../api.js';
 import type {
   AgentStatus,
   BoardCompanyQuery as CompanyData,
+  CompanyQueuesFieldsFragment,
   CompanyStatsFieldsFragment,
   RoutePreviewQuery as PreviewData,
   VoicemailFieldsFragment,
@@ -13,6 +14,7 @@ import {
   BoardCompanyQuery,
   CompanyStatsChangedSubscription,
   PresenceChangedSubscription,
+  QueuesChangedSubscription,
   RoutePreviewQuery,
   SetAgentStatusMutation,
   UpdateRoutingConfigMutation,
@@ -39,6 +41,10 @@ export interface BoardState {
   /** When the board received each agent's last event (what the end-to-end tests measure). */
   renderedAt: ReadonlyMap<string, number>;
   stats: CompanyStatsFieldsFragment | null;
+  /** The queues and their waiting callers (queuesChanged: the view now, then on every change). */
+  queues: CompanyQueuesFieldsFragment | null;
+  /** This browser's clock minus the server's, as of the last view: waits count up from the server's instants. */
+  queuesClockSkewMs: number;
   preview: RoutePreview | null;
   previewError: string;
   /** Newest first; `fresh` = arrived live while the board was open. */
@@ -70,6 +76,8 @@ export function createBoardController(deps: {
     rows: new Map(),
     renderedAt: new Map(),
     stats: null,
+    queues: null,
+    queuesClockSkewMs: 0,
     preview: null,
     previewError: '',
     voicemails: [],
@@ -114,6 +122,11 @@ export function createBoardController(deps: {
       CompanyStatsChangedSubscription,
       { companyId },
       ({ companyStatsChanged }) => !disposed && store.set({ stats: companyStatsChanged }),
+    ),
+    api.subscribe(
+      QueuesChangedSubscription,
+      { companyId },
+      ({ queuesChanged }) => !disposed && store.set({ queues: queuesChanged, queuesClockSkewMs: now() - Date.parse(queuesChanged.at) }),
     ),
     api.subscribe(
       VoicemailReceivedSubscription,

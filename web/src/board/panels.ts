@@ -11,6 +11,7 @@ import { sortRows, type AgentRow } from './presence-model.js';
 import { FALLBACKS, ROUTING_MODES, validateRoutingForm, type RoutingFormValues } from './routing-form.js';
 import { DEFAULT_CALLER, type SimulatedResult, type SimulatorController } from './simulator.js';
 import { renderStats } from './stats.js';
+import { queueCards, renderWaiting, waitedText } from './waiting.js';
 
 const SKIP_LABELS: Record<string, string> = {
   OFFLINE: 'offline',
@@ -85,6 +86,48 @@ export function statsPanel(c: BoardController): Panel {
       (stats) => stats && renderStats(element, stats),
     ),
   };
+}
+
+/**
+ * The queues' waiting callers, hidden until the first view arrives; rebuilt on each view (or when an
+ * agent offered a caller gets a name), the waits ticking each second in between.
+ */
+export function waitingPanel(c: BoardController): Panel {
+  const d = new Disposer();
+  const total = h('span', { class: 'muted', id: 'waiting-total' });
+  const list = h('div', { class: 'queue-list', id: 'queue-waiting' });
+  const element = h(
+    'section',
+    { class: 'card waiting-card', 'aria-label': 'Callers waiting in the queues', hidden: true },
+    h('div', { class: 'card-head' }, h('h2', {}, 'Waiting'), total),
+    list,
+  );
+  d.add(
+    watch(
+      c,
+      // Names come from presence: a caller offered to an agent the board has not heard of yet is named once it has.
+      (s) =>
+        s.queues ? `${s.queues.at}|${s.queues.waiting.map((w) => s.rows.get(w.offeredToAgentId ?? '')?.displayName ?? '').join('|')}` : '',
+      (_key, s) => {
+        if (!s.queues) return;
+        element.hidden = false;
+        const waiting = s.queues.queues.reduce((sum, q) => sum + q.waiting, 0);
+        total.textContent = waiting === 1 ? '1 caller in line' : `${waiting} callers in line`;
+        renderWaiting(
+          list,
+          queueCards(s.queues, (id) => s.rows.get(id)?.displayName),
+          Date.now(),
+          s.queuesClockSkewMs,
+        );
+      },
+    ),
+  );
+  d.interval(() => {
+    const skew = c.store.get().queuesClockSkewMs;
+    for (const el of list.querySelectorAll<HTMLElement>('[data-since]'))
+      el.textContent = waitedText(Number(el.dataset.since), Date.now(), skew);
+  }, 1000);
+  return { element, dispose: () => d.dispose() };
 }
 
 const sinceText = (r: Pick<AgentRow, 'since' | 'sinceApprox'>) => `${r.sinceApprox ? '≥ ' : ''}${formatDuration(Date.now() - r.since)}`;

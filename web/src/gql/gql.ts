@@ -30,6 +30,8 @@ type Documents = {
     "\n  subscription VoicemailReceived($companyId: ID!) {\n    voicemailReceived(companyId: $companyId) {\n      ...VoicemailFields\n    }\n  }\n": typeof types.VoicemailReceivedDocument,
     "\n  fragment CompanyStatsFields on CompanyStats {\n    at\n    agents {\n      available\n      onCall\n      ringing\n      onBreak\n      wrapUp\n      offline\n      total\n    }\n    callsWaiting\n    callsRinging\n    callsActive\n    longestWaitSeconds\n    answeredToday\n    missedToday\n    averageAnswerSeconds\n  }\n": typeof types.CompanyStatsFieldsFragmentDoc,
     "\n  subscription CompanyStatsChanged($companyId: ID!) {\n    companyStatsChanged(companyId: $companyId) {\n      ...CompanyStatsFields\n    }\n  }\n": typeof types.CompanyStatsChangedDocument,
+    "\n  fragment CompanyQueuesFields on CompanyQueuesView {\n    at\n    queues {\n      queueId\n      name\n      waiting\n      callbacks\n      longestWaitSeconds\n      estimatedWaitSeconds\n      offered\n      serviceLevel\n      abandonRate\n    }\n    waiting {\n      callSid\n      queueId\n      from\n      state\n      position\n      estimatedWaitSeconds\n      language\n      callbackRequested\n      offeredToAgentId\n      enqueuedAt\n    }\n  }\n": typeof types.CompanyQueuesFieldsFragmentDoc,
+    "\n  subscription QueuesChanged($companyId: ID!) {\n    queuesChanged(companyId: $companyId) {\n      ...CompanyQueuesFields\n    }\n  }\n": typeof types.QueuesChangedDocument,
     "\n  query BoardPhoneNumbers($companyId: ID!) {\n    company(id: $companyId) {\n      id\n      phoneNumbers {\n        id\n        e164\n        label\n      }\n    }\n  }\n": typeof types.BoardPhoneNumbersDocument,
 };
 const documents: Documents = {
@@ -48,6 +50,8 @@ const documents: Documents = {
     "\n  subscription VoicemailReceived($companyId: ID!) {\n    voicemailReceived(companyId: $companyId) {\n      ...VoicemailFields\n    }\n  }\n": types.VoicemailReceivedDocument,
     "\n  fragment CompanyStatsFields on CompanyStats {\n    at\n    agents {\n      available\n      onCall\n      ringing\n      onBreak\n      wrapUp\n      offline\n      total\n    }\n    callsWaiting\n    callsRinging\n    callsActive\n    longestWaitSeconds\n    answeredToday\n    missedToday\n    averageAnswerSeconds\n  }\n": types.CompanyStatsFieldsFragmentDoc,
     "\n  subscription CompanyStatsChanged($companyId: ID!) {\n    companyStatsChanged(companyId: $companyId) {\n      ...CompanyStatsFields\n    }\n  }\n": types.CompanyStatsChangedDocument,
+    "\n  fragment CompanyQueuesFields on CompanyQueuesView {\n    at\n    queues {\n      queueId\n      name\n      waiting\n      callbacks\n      longestWaitSeconds\n      estimatedWaitSeconds\n      offered\n      serviceLevel\n      abandonRate\n    }\n    waiting {\n      callSid\n      queueId\n      from\n      state\n      position\n      estimatedWaitSeconds\n      language\n      callbackRequested\n      offeredToAgentId\n      enqueuedAt\n    }\n  }\n": types.CompanyQueuesFieldsFragmentDoc,
+    "\n  subscription QueuesChanged($companyId: ID!) {\n    queuesChanged(companyId: $companyId) {\n      ...CompanyQueuesFields\n    }\n  }\n": types.QueuesChangedDocument,
     "\n  query BoardPhoneNumbers($companyId: ID!) {\n    company(id: $companyId) {\n      id\n      phoneNumbers {\n        id\n        e164\n        label\n      }\n    }\n  }\n": types.BoardPhoneNumbersDocument,
 };
 
@@ -111,6 +115,14 @@ export function graphql(source: "\n  fragment CompanyStatsFields on CompanyStats
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "\n  subscription CompanyStatsChanged($companyId: ID!) {\n    companyStatsChanged(companyId: $companyId) {\n      ...CompanyStatsFields\n    }\n  }\n"): typeof import('./graphql.js').CompanyStatsChangedDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  fragment CompanyQueuesFields on CompanyQueuesView {\n    at\n    queues {\n      queueId\n      name\n      waiting\n      callbacks\n      longestWaitSeconds\n      estimatedWaitSeconds\n      offered\n      serviceLevel\n      abandonRate\n    }\n    waiting {\n      callSid\n      queueId\n      from\n      state\n      position\n      estimatedWaitSeconds\n      language\n      callbackRequested\n      offeredToAgentId\n      enqueuedAt\n    }\n  }\n"): typeof import('./graphql.js').CompanyQueuesFieldsFragmentDoc;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  subscription QueuesChanged($companyId: ID!) {\n    queuesChanged(companyId: $companyId) {\n      ...CompanyQueuesFields\n    }\n  }\n"): typeof import('./graphql.js').QueuesChangedDocument;
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */

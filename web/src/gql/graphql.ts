@@ -196,6 +196,19 @@ export type TimeRangeInput = {
   open: string;
 };
 
+/** Where a waiting caller (or a callback keeping its place) stands. */
+export type WaitingState =
+  /** That agent answered; the customer is being dialed. */
+  | 'CALLBACK_DIALING'
+  /** Their callback is ringing the agent in offeredToAgentId. */
+  | 'CALLBACK_OFFERED'
+  /** Asked to be called back and hung up; keeps their place. */
+  | 'CALLBACK_WAITING'
+  /** On the line, ringing the agent in offeredToAgentId. */
+  | 'OFFERED'
+  /** On the line, in the queue. */
+  | 'WAITING';
+
 export type Weekday =
   | 'FRI'
   | 'MON'
@@ -292,6 +305,15 @@ export type CompanyStatsChangedSubscriptionVariables = Exact<{
 
 export type CompanyStatsChangedSubscription = { companyStatsChanged: { at: string, callsWaiting: number, callsRinging: number, callsActive: number, longestWaitSeconds: number, answeredToday: number, missedToday: number, averageAnswerSeconds: number | null, agents: { available: number, onCall: number, ringing: number, onBreak: number, wrapUp: number, offline: number, total: number } } };
 
+export type CompanyQueuesFieldsFragment = { at: string, queues: Array<{ queueId: string, name: string, waiting: number, callbacks: number, longestWaitSeconds: number, estimatedWaitSeconds: number | null, offered: number, serviceLevel: number | null, abandonRate: number | null }>, waiting: Array<{ callSid: string, queueId: string, from: string, state: WaitingState, position: number | null, estimatedWaitSeconds: number | null, language: string | null, callbackRequested: boolean, offeredToAgentId: string | null, enqueuedAt: string }> };
+
+export type QueuesChangedSubscriptionVariables = Exact<{
+  companyId: string | number;
+}>;
+
+
+export type QueuesChangedSubscription = { queuesChanged: { at: string, queues: Array<{ queueId: string, name: string, waiting: number, callbacks: number, longestWaitSeconds: number, estimatedWaitSeconds: number | null, offered: number, serviceLevel: number | null, abandonRate: number | null }>, waiting: Array<{ callSid: string, queueId: string, from: string, state: WaitingState, position: number | null, estimatedWaitSeconds: number | null, language: string | null, callbackRequested: boolean, offeredToAgentId: string | null, enqueuedAt: string }> } };
+
 export type BoardPhoneNumbersQueryVariables = Exact<{
   companyId: string | number;
 }>;
@@ -357,6 +379,34 @@ export const CompanyStatsFieldsFragmentDoc = new TypedDocumentString(`
   averageAnswerSeconds
 }
     `, {"fragmentName":"CompanyStatsFields"}) as unknown as TypedDocumentString<CompanyStatsFieldsFragment, unknown>;
+export const CompanyQueuesFieldsFragmentDoc = new TypedDocumentString(`
+    fragment CompanyQueuesFields on CompanyQueuesView {
+  at
+  queues {
+    queueId
+    name
+    waiting
+    callbacks
+    longestWaitSeconds
+    estimatedWaitSeconds
+    offered
+    serviceLevel
+    abandonRate
+  }
+  waiting {
+    callSid
+    queueId
+    from
+    state
+    position
+    estimatedWaitSeconds
+    language
+    callbackRequested
+    offeredToAgentId
+    enqueuedAt
+  }
+}
+    `, {"fragmentName":"CompanyQueuesFields"}) as unknown as TypedDocumentString<CompanyQueuesFieldsFragment, unknown>;
 export const ViewerDocument = new TypedDocumentString(`
     query Viewer {
   viewer {
@@ -548,6 +598,38 @@ export const CompanyStatsChangedDocument = new TypedDocumentString(`
   missedToday
   averageAnswerSeconds
 }`) as unknown as TypedDocumentString<CompanyStatsChangedSubscription, CompanyStatsChangedSubscriptionVariables>;
+export const QueuesChangedDocument = new TypedDocumentString(`
+    subscription QueuesChanged($companyId: ID!) {
+  queuesChanged(companyId: $companyId) {
+    ...CompanyQueuesFields
+  }
+}
+    fragment CompanyQueuesFields on CompanyQueuesView {
+  at
+  queues {
+    queueId
+    name
+    waiting
+    callbacks
+    longestWaitSeconds
+    estimatedWaitSeconds
+    offered
+    serviceLevel
+    abandonRate
+  }
+  waiting {
+    callSid
+    queueId
+    from
+    state
+    position
+    estimatedWaitSeconds
+    language
+    callbackRequested
+    offeredToAgentId
+    enqueuedAt
+  }
+}`) as unknown as TypedDocumentString<QueuesChangedSubscription, QueuesChangedSubscriptionVariables>;
 export const BoardPhoneNumbersDocument = new TypedDocumentString(`
     query BoardPhoneNumbers($companyId: ID!) {
   company(id: $companyId) {

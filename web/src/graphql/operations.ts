@@ -203,6 +203,43 @@ export const CompanyStatsChangedSubscription = graphql(`
   }
 `);
 
+export const CompanyQueuesFieldsFragment = graphql(`
+  fragment CompanyQueuesFields on CompanyQueuesView {
+    at
+    queues {
+      queueId
+      name
+      waiting
+      callbacks
+      longestWaitSeconds
+      estimatedWaitSeconds
+      offered
+      serviceLevel
+      abandonRate
+    }
+    waiting {
+      callSid
+      queueId
+      from
+      state
+      position
+      estimatedWaitSeconds
+      language
+      callbackRequested
+      offeredToAgentId
+      enqueuedAt
+    }
+  }
+`);
+
+export const QueuesChangedSubscription = graphql(`
+  subscription QueuesChanged($companyId: ID!) {
+    queuesChanged(companyId: $companyId) {
+      ...CompanyQueuesFields
+    }
+  }
+`);
+
 export const BoardPhoneNumbersQuery = graphql(`
   query BoardPhoneNumbers($companyId: ID!) {
     company(id: $companyId) {
