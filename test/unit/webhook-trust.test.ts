@@ -175,8 +175,9 @@ describe('callback URL MACs', () => {
     expect([...both.searchParams.keys()]).toEqual(['step', 'mac', 'token']);
     expect(both.searchParams.get('token')).toBe(token);
     expect(signer.verify('dial-complete', 'co_1', 'forward', both.searchParams.get('mac'))).toBe(true);
-    const urls = callbackUrls('https://v.example', 'co_1', { token });
-    for (const url of Object.values(urls)) expect(new URL(url).searchParams.get('token')).toBe(token);
+    const { callbackOf, ...urls } = callbackUrls('https://v.example', 'co_1', { token });
+    for (const url of [...Object.values(urls), ...Object.values(callbackOf('v3:x'))])
+      expect(new URL(url).searchParams.get('token')).toBe(token);
     expect(urls.status).toBe(`https://v.example/telnyx/status/co_1?token=${token}`);
   });
 

@@ -106,6 +106,8 @@ export type Role =
 export type RouteDecision =
   /** Go to the fallback. */
   | 'FALLBACK'
+  /** Nobody is free, but agents who can take the call will be: the caller waits in the queue (see `queue`). */
+  | 'QUEUE'
   /** Ring the targets (all at once). */
   | 'RING'
   /** Hold the caller: nobody with the required skill yet, widening after widenAfterSeconds. */
