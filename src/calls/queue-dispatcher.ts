@@ -103,10 +103,14 @@ export class QueueDispatcher {
   async sweep(): Promise<void> {
     const companies = new Set(this.deps.waiting.companiesWaiting());
     if (this.deps.shared) {
+      // Part of the job the sweep starts (as the dispatch is): on virtual time, time holds while Redis answers.
+      this.deps.inFlight?.begin();
       try {
         for (const id of await this.deps.shared.companiesWaiting()) companies.add(id);
       } catch (err) {
         this.deps.logger.warn({ err }, 'queue sweep: could not read the companies waiting from Redis');
+      } finally {
+        this.deps.inFlight?.end();
       }
     }
     for (const id of companies) this.poke(id);

@@ -10,6 +10,10 @@
  * Virtual time jumps whenever nothing is in flight. Webhooks and the local Telnyx's REST API count as in
  * flight; work the service starts on its own (a timer that offers a waiting caller through the REST API)
  * must count too: hand it `clock.busy` (src/telnyx/call-control.ts `inFlight`) around the whole job.
+ *
+ * `instances: n` starts n instances of one deployment instead (test/support/shared-backends.ts: one
+ * fresh Postgres, one Redis prefix, all on the same VirtualClock) behind a round-robin load balancer
+ * that is their PUBLIC_URL, so the local Telnyx's webhooks for one call land on any of them.
  */
 import { startSimulatorHost, type SimulatorHost } from '../../src/demo/local-telnyx-host.js';
 import { createLogger } from '../../src/infra/logger.js';
@@ -17,10 +21,22 @@ import type { TexmlApplication } from '../../src/simulator/call-engine.js';
 import type { CallResult, Step } from '../../src/simulator/transcript.js';
 import { formatStep } from '../../src/simulator/transcript.js';
 import { VirtualClock } from '../../src/simulator/virtual-clock.js';
+import type { WaitingCaller } from '../../src/domain/queue.js';
+import type { Balancer } from './balancer.js';
 import { ADMIN_KEY, startServer, type TestServer } from './harness.js';
+import { type SharedBackends, startSharedBackends } from './shared-backends.js';
 
 export interface Simulation {
+  /** The (first) instance: admin operations, heartbeats and reads go to it. */
   server: TestServer;
+  /** Every instance, in start order (one unless started with `instances`). */
+  servers: TestServer[];
+  /** Several instances: the round-robin load balancer Telnyx reaches them through (their PUBLIC_URL); else null. */
+  balancer: Balancer | null;
+  /** Several instances: what each logged at info and above, as parsed JSON lines; else empty lists. */
+  logs: Record<string, unknown>[][];
+  /** The company's waiting callers: the instance's list, or with several instances the shared copy in Redis. */
+  waiting(companyId: string): Promise<WaitingCaller[]>;
   host: SimulatorHost;
   telnyx: SimulatorHost['telnyx'];
   /** Null in real time (browser tests). */
@@ -97,8 +113,16 @@ export interface SimulatedCompany {
 let companies = 0;
 
 export async function startSimulation(
-  opts: { env?: Record<string, string>; webRoot?: string; virtualTime?: boolean } = {},
+  opts: {
+    env?: Record<string, string>;
+    webRoot?: string;
+    virtualTime?: boolean;
+    /** Instances of one deployment behind a round-robin load balancer (Postgres and Redis needed); default 1. */
+    instances?: number;
+  } = {},
 ): Promise<Simulation> {
+  const instances = opts.instances ?? 1;
+  if (instances > 1 && opts.virtualTime === false) throw new Error('simulation: several instances run on virtual time only');
   const clock = opts.virtualTime === false ? null : new VirtualClock();
   const logger = createLogger((process.env.TEST_LOG_LEVEL as never) ?? 'silent');
   const host = await startSimulatorHost(
@@ -106,28 +130,52 @@ export async function startSimulation(
     logger,
     clock ? { clock: clock.driving, busy: clock.busy } : {},
   );
-  let control: ReturnType<SimulatorHost['control']> | null = null;
-  const server = await startServer({
-    clock: clock ?? undefined,
-    // The queue's dispatch runs outside webhooks (an agent freed up): time holds while it works.
-    ...(clock && { inFlight: clock.busy }),
-    webRoot: opts.webRoot,
-    env: { PRESENCE_TTL_MS: '600000', ...opts.env },
-    configure: (config) => host.configure(config),
-    routes: [
-      {
-        name: 'local Telnyx control',
-        matches: (path) => path === '/simulator' || path.startsWith('/simulator/'),
-        serve: (req, res, { path }) => (control ? control(req, res, path) : void res.writeHead(503).end()),
-      },
-    ],
-  });
-  control = host.control(server.app.services, server.database.prisma, () => server.url);
+  const shared: SharedBackends | null = instances > 1 ? await startSharedBackends() : null;
+  const logs: Record<string, unknown>[][] = [];
+  const servers: TestServer[] = [];
+  const closeAll = async () => {
+    const closed = await Promise.allSettled(servers.map((s) => s.close()));
+    await host.close();
+    await shared?.close();
+    const failed = closed.find((c) => c.status === 'rejected');
+    if (failed) throw failed.reason;
+  };
+  // One after another: the first applies the migrations to the fresh database.
+  for (let i = 0; i < instances; i++) {
+    const lines: Record<string, unknown>[] = [];
+    logs.push(lines);
+    let control: ReturnType<SimulatorHost['control']> | null = null;
+    const server = await startServer({
+      clock: clock ?? undefined,
+      // The queue's dispatch runs outside webhooks (an agent freed up): time holds while it works.
+      ...(clock && { inFlight: clock.busy }),
+      ...(shared && { logger: capturingLogger(lines) }),
+      webRoot: opts.webRoot,
+      env: { PRESENCE_TTL_MS: '600000', ...shared?.env, ...opts.env },
+      configure: (config) => host.configure(config),
+      routes: [
+        {
+          name: 'local Telnyx control',
+          matches: (path) => path === '/simulator' || path.startsWith('/simulator/'),
+          serve: (req, res, { path }) => (control ? control(req, res, path) : void res.writeHead(503).end()),
+        },
+      ],
+    }).catch(async (err: unknown) => {
+      await closeAll().catch(() => {});
+      throw err;
+    });
+    control = host.control(server.app.services, server.database.prisma, () => shared?.balancer.url ?? server.url);
+    servers.push(server);
+  }
+  shared?.balancer.upstreams.push(...servers.map((s) => s.url));
+  const server = servers[0]!;
+  /** Where the local Telnyx reaches the service: the load balancer, or the one instance. */
+  const serviceUrl = shared?.balancer.url ?? server.url;
 
   /** The TeXML application the called number of a scenario points at. */
   const applicationOf = async (text: string, change: Partial<TexmlApplication> = {}): Promise<TexmlApplication> => {
     const to = /\bto\s+(\+?\d+)/i.exec(text)?.[1] ?? '';
-    const base = await host.applicationFor(server.app.services, to, server.url);
+    const base = await host.applicationFor(server.app.services, to, serviceUrl);
     if (!base) throw new Error(`simulation: ${to} is no company's number`);
     return { ...base, ...change };
   };
@@ -140,6 +188,12 @@ export async function startSimulation(
 
   const simulation: Simulation = {
     server,
+    servers,
+    balancer: shared?.balancer ?? null,
+    logs,
+    async waiting(companyId) {
+      return shared ? shared.waiting(companyId) : server.app.services.calls.waiting.of(companyId);
+    },
     host,
     telnyx: host.telnyx,
     clock,
@@ -223,12 +277,14 @@ export async function startSimulation(
       });
       return { companyId, number: input.number, agents, agentIds, tokens, supervisor: issueSupervisorToken.token, heartbeat, setStatus };
     },
-    async close() {
-      await server.close();
-      await host.close();
-    },
+    close: closeAll,
   };
   return simulation;
+}
+
+/** A logger at info that keeps each line, parsed, in `lines` (and prints nothing). */
+function capturingLogger(lines: Record<string, unknown>[]) {
+  return createLogger('info', {}, { write: (line: string) => void lines.push(JSON.parse(line) as Record<string, unknown>) });
 }
 
 export { ADMIN_KEY };
