@@ -266,6 +266,7 @@ export function previewPanel(c: BoardController): Panel {
     body,
   );
   const render = (p: RoutePreview) => {
+    const queue = p.queue;
     const head =
       p.decision === 'RING'
         ? h(
@@ -273,11 +274,19 @@ export function previewPanel(c: BoardController): Panel {
             { class: 'decision ring' },
             `Rings ${p.targets.length === 1 ? '1 agent' : `${p.targets.length} agents`}${p.ringTimeoutSeconds ? ` for ${p.ringTimeoutSeconds} s` : ''}`,
           )
-        : h(
-            'p',
-            { class: 'decision fallback' },
-            `Nobody rings → ${(p.fallback ?? 'fallback').toLowerCase()}${p.fallbackReason ? ` (${p.fallbackReason.toLowerCase().replace(/_/g, ' ')})` : ''}`,
-          );
+        : p.decision === 'QUEUE' && queue
+          ? h(
+              'p',
+              { class: 'decision queue' },
+              `Nobody free → waits in ${queue.queueName}, place ${queue.position ?? '?'}${
+                queue.estimatedWaitSeconds == null ? '' : `, about ${Math.max(1, Math.ceil(queue.estimatedWaitSeconds / 60))} min`
+              }`,
+            )
+          : h(
+              'p',
+              { class: 'decision fallback' },
+              `Nobody rings → ${(p.fallback ?? 'fallback').toLowerCase()}${p.fallbackReason ? ` (${p.fallbackReason.toLowerCase().replace(/_/g, ' ')})` : ''}`,
+            );
     replace(
       body,
       head,

@@ -98,6 +98,14 @@ export type PresenceCause =
   /** The softphone reported it is not registered with Telnyx. */
   | 'UNREGISTERED';
 
+export type QueueDecision =
+  /** The queue does not take the caller (see reason): the fallback applies. */
+  | 'FALLBACK'
+  /** The queue is full: the caller goes to its overflow target. */
+  | 'OVERFLOW'
+  /** The caller waits in the queue. */
+  | 'WAIT';
+
 export type Role =
   | 'ADMIN'
   | 'AGENT'
@@ -280,7 +288,7 @@ export type RoutePreviewQueryVariables = Exact<{
 }>;
 
 
-export type RoutePreviewQuery = { routePreview: { at: string, decision: RouteDecision, fallback: FallbackKind | null, fallbackReason: FallbackReason | null, ringTimeoutSeconds: number | null, targets: Array<{ agentId: string, displayName: string }>, skipped: Array<{ reason: SkipReason, detail: string, agent: { agentId: string, displayName: string } }> } };
+export type RoutePreviewQuery = { routePreview: { at: string, decision: RouteDecision, fallback: FallbackKind | null, fallbackReason: FallbackReason | null, ringTimeoutSeconds: number | null, queue: { queueName: string, decision: QueueDecision, position: number | null, estimatedWaitSeconds: number | null } | null, targets: Array<{ agentId: string, displayName: string }>, skipped: Array<{ reason: SkipReason, detail: string, agent: { agentId: string, displayName: string } }> } };
 
 export type VoicemailFieldsFragment = { id: string, from: string, to: string, durationSeconds: number, recordingUrl: string, createdAt: string };
 
@@ -531,6 +539,12 @@ export const RoutePreviewDocument = new TypedDocumentString(`
     decision
     fallback
     fallbackReason
+    queue {
+      queueName
+      decision
+      position
+      estimatedWaitSeconds
+    }
     ringTimeoutSeconds
     targets {
       agentId

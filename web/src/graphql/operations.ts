@@ -129,6 +129,12 @@ export const RoutePreviewQuery = graphql(`
       decision
       fallback
       fallbackReason
+      queue {
+        queueName
+        decision
+        position
+        estimatedWaitSeconds
+      }
       ringTimeoutSeconds
       targets {
         agentId
