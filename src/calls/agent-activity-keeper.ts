@@ -31,8 +31,13 @@ export class AgentActivityKeeper {
       logger: Logger;
       activity: AgentActivityStore;
       scope: CallScope;
+      /** Work in flight outside webhooks (a wrap-up's end): tests on virtual time hold the clock meanwhile. */
+      inFlight?: { begin(): void; end(): void };
     },
   ) {}
+
+  /** Each agent's latest effects being carried out (a wrap-up's end waits for its own). */
+  private readonly carrying = new Map<string, Promise<void>>();
 
   /** Feeds one event to the agent's activity and carries out what it asks for. True if anything changed. */
   apply(company: DirectoryCompany, agentId: string, event: ActivityEvent): boolean {
@@ -40,7 +45,11 @@ export class AgentActivityKeeper {
     const before = this.deps.scope.activityOf(agentId, dayOf(company, now));
     const { state, effects } = onActivity(before, event, company.policy, now);
     this.deps.activity.set(agentId, state);
-    for (const effect of effects) void this.carryOut(company, agentId, effect);
+    if (effects.length > 0) {
+      const done = Promise.all(effects.map((effect) => this.carryOut(company, agentId, effect))).then(() => undefined);
+      this.carrying.set(agentId, done);
+      void done.finally(() => this.carrying.get(agentId) === done && this.carrying.delete(agentId));
+    }
     return state !== before;
   }
 
@@ -74,7 +83,14 @@ export class AgentActivityKeeper {
             agentId,
             clock.setTimer(effect.until, () => {
               this.wrapUps.delete(agentId);
-              void this.deps.scope.run(company, null, () => this.apply(company, agentId, { kind: 'wrap-up-due', until: effect.until }));
+              // The agent becomes free once its status is written and published (a waiting caller is offered then).
+              const { inFlight } = this.deps;
+              inFlight?.begin();
+              void this.deps.scope
+                .run(company, null, () => this.apply(company, agentId, { kind: 'wrap-up-due', until: effect.until }))
+                .then(() => this.carrying.get(agentId))
+                .catch(() => undefined)
+                .finally(() => inFlight?.end());
             }),
           );
           break;

@@ -99,7 +99,7 @@ export class CallService {
       refuseForeignCalls: !!deps.callbackSigner,
     });
     const ledger = new CallLedger({ sessions, log: this.log, pubsub, clock });
-    const agents = new AgentActivityKeeper({ db, directory, presence, clock, logger, activity, scope });
+    const agents = new AgentActivityKeeper({ db, directory, presence, clock, logger, activity, scope, inFlight: deps.inFlight });
     this.scope = scope;
     this.agents = agents;
     this.waiting = deps.waiting ?? new WaitingList();

@@ -3,7 +3,9 @@
  * of the simulator's timers to the next whenever nothing is in flight (no request awaiting its
  * answer). A call with a 20 s ring and a 2-minute voicemail plays in milliseconds, and the service,
  * given the same clock, sees the same seconds pass. Timers of the service that fall due on the way
- * fire in order; the service's own timers never drive time forward (its sweeps would run forever).
+ * fire in order, and time stops at each until what it started is idle again (a wrap-up's end frees an
+ * agent before the next round of a wait plays); the service's own timers never drive time forward (its
+ * sweeps would run forever).
  */
 import type { Clock, TimerHandle } from '../domain/clock.js';
 
@@ -67,7 +69,7 @@ export class VirtualClock implements Clock {
         await new Promise((r) => setTimeout(r, 2));
         continue;
       }
-      this.advanceTo(next);
+      this.advanceTo(next, true);
     }
     return done;
   }
@@ -84,7 +86,12 @@ export class VirtualClock implements Clock {
     return next;
   }
 
-  private advanceTo(target: number): void {
+  /**
+   * Fires every timer due up to `target`, in order. `settleAfterService`: stop right after a timer of
+   * the service (time stays at it), so that the work it starts (a wrap-up ending, an offer to a waiting
+   * caller) runs before time moves on; `run` then goes on once all is idle again.
+   */
+  private advanceTo(target: number, settleAfterService = false): void {
     for (;;) {
       let dueId: number | undefined;
       let dueAt = Infinity;
@@ -94,6 +101,7 @@ export class VirtualClock implements Clock {
       this.timers.delete(dueId);
       this.current = Math.max(this.current, timer.at);
       timer.fn();
+      if (settleAfterService && !timer.drives) return;
     }
     this.current = Math.max(this.current, target);
   }

@@ -356,6 +356,25 @@ describe('agents coming back', () => {
     expect(rang(c, next!)).toEqual(['ben']); // ben again, after his 10 s call: ana is still on hers
   });
 
+  it('an agent whose wrap-up ends takes the head of the queue within a second', async () => {
+    const c = await sim.company({
+      number: nextNumber(),
+      routing: { mode: 'LONGEST_IDLE', ringTimeoutSeconds: 15, wrapUpSeconds: 15 },
+      agents: [{ name: 'solo' }],
+    });
+    sim.phoneBook('agent solo answers after 1 s and hangs up after 20 s', c.agents);
+    const [first, waiting] = await sim.calls(
+      [`call from ${callerNumber(1)} to ${c.number}; caller talks for 600 s`, { scenario: `call from ${callerNumber(2)} to ${c.number}; caller talks for 600 s`, at: 2 }],
+      {},
+    );
+    sim.phoneBook('agent solo is not scripted', c.agents);
+    // solo hangs up at 21 s, wraps up 15 s, and is offered the waiting caller as the wrap-up ends.
+    const hungUp = legs(first!).find((l) => l.status === 'completed')!.t;
+    expect(offeredAt(waiting!)! - (hungUp + 15)).toBeGreaterThanOrEqual(0);
+    expect(offeredAt(waiting!)! - (hungUp + 15)).toBeLessThanOrEqual(1);
+    expect(waiting!.outcome).toBe('ANSWERED');
+  });
+
   it('nobody able is logged in: no waiting, the fallback at once (unless the queue waits for agents)', async () => {
     const c = await sim.company({ number: nextNumber(), agents: [{ name: 'off', online: false }] });
     const r = await sim.call(`call from ${callerNumber(1)} to ${c.number}; caller leaves a 2 s message`, { agents: c.agents });
