@@ -56,9 +56,10 @@ export interface CompanyStats {
 
 /**
  * Call log outcomes that count as missed. UNKNOWN (a call that went silent and was ended without
- * Telnyx saying how, src/domain/call-reconcile.ts) is deliberately neither missed nor answered.
+ * Telnyx saying how, src/domain/call-reconcile.ts) is deliberately neither missed nor answered, and so
+ * is CALLBACK_PENDING (a queue's callback not made yet: it ends ANSWERED or CALLBACK_FAILED).
  */
-const MISSED = new Set(['VOICEMAIL', 'FORWARDED', 'ABANDONED', 'HUNG_UP']);
+const MISSED = new Set(['VOICEMAIL', 'FORWARDED', 'ABANDONED', 'HUNG_UP', 'CALLBACK_FAILED']);
 
 export function companyStats(
   agents: readonly AgentStateInput[],

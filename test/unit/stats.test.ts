@@ -66,6 +66,12 @@ describe("companyStats: today's totals", () => {
     const s = companyStats([], [], today, NOW);
     expect([s.answeredToday, s.missedToday, s.afterHoursToday, s.averageAnswerSeconds]).toEqual([3, 3, 1, 7]);
   });
+
+  it('a failed queue callback is missed; one still pending is neither missed nor answered', () => {
+    const today = [logged(NOW - 300_000, null, 'CALLBACK_FAILED'), logged(NOW - 200_000, null, 'CALLBACK_PENDING')];
+    const s = companyStats([], [], today, NOW);
+    expect([s.answeredToday, s.missedToday]).toEqual([0, 1]);
+  });
 });
 
 describe('startOfLocalDay', () => {
