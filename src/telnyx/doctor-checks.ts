@@ -110,7 +110,7 @@ export function settingsChecks(s: DoctorSettings): Check[] {
     checks.push({
       status: 'fail',
       title: 'TELNYX_TEXML_APPLICATION_ID is not set',
-      detail: ["Queue callbacks place their call to the agent through this application (docs/QUEUES.md): without it they cannot be made."],
+      detail: ['Queue callbacks place their call to the agent through this application (docs/QUEUES.md): without it they cannot be made.'],
       fix: `Set it to the id of the TeXML application your numbers use (${PORTAL_TEXML}: the application's ID).`,
     });
   }

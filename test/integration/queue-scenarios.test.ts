@@ -364,7 +364,10 @@ describe('agents coming back', () => {
     });
     sim.phoneBook('agent solo answers after 1 s and hangs up after 20 s', c.agents);
     const [first, waiting] = await sim.calls(
-      [`call from ${callerNumber(1)} to ${c.number}; caller talks for 600 s`, { scenario: `call from ${callerNumber(2)} to ${c.number}; caller talks for 600 s`, at: 2 }],
+      [
+        `call from ${callerNumber(1)} to ${c.number}; caller talks for 600 s`,
+        { scenario: `call from ${callerNumber(2)} to ${c.number}; caller talks for 600 s`, at: 2 },
+      ],
       {},
     );
     sim.phoneBook('agent solo is not scripted', c.agents);
