@@ -13,6 +13,7 @@ import { GraphqlSocket, HttpClient } from './lib/clients.js';
 import { agentId, companyId, companyNumber, companyOfAgent, type Population } from './lib/fixtures.js';
 import { serve } from './lib/rpc.js';
 import { Samples, summarize, type LatencySummary } from './lib/stats.js';
+import { QueueScenario, type QueueOffersParams } from './queue-load.js';
 
 export const HEARTBEAT_MUTATION = 'mutation Heartbeat { heartbeat(input: { sipRegistered: true }) { nextHeartbeatInMs } }';
 /** What a TeXML voice webhook looks like on the wire (new CallSid each time). */
@@ -90,6 +91,9 @@ let callSockets: GraphqlSocket[] = [];
 let mixedSockets: GraphqlSocket[] = [];
 /** Longest wait for placed calls to end after the placing window (the longest scripted call lasts a few seconds). */
 const CALLS_DRAIN_TIMEOUT_MS = 60_000;
+
+/** The queue scenario (its fake TeXML REST API is started before the server: the server's TELNYX_API_BASE_URL). */
+let queue: QueueScenario | null = null;
 
 let tokens = new TokenService({ jwtSecret: 'x'.repeat(32), adminApiKey: undefined });
 let agentTokens: string[] = [];
@@ -652,6 +656,37 @@ serve({
     const result = finish(samples, sentAt.size, performance.now() - started, cpu);
     const overshoot = summarize(samples.values().map((d) => d - params.ttlMs));
     return { ...result, ttlMs: params.ttlMs, overshootMs: overshoot };
+  },
+
+  /** The queue scenario's fake TeXML REST API (./lib/fake-telnyx-rest.ts), for the population prepared. */
+  async startQueueRest() {
+    await queue?.close();
+    queue = await QueueScenario.start(population);
+    return { baseUrl: queue.rest.baseUrl, apiKey: queue.apiKey };
+  },
+
+  async stopQueueRest() {
+    await queue?.close();
+    queue = null;
+    return null;
+  },
+
+  /** Every company's agent on a call and `callersPerCompany` callers waiting in each company's queue. */
+  queueSetup(params: { url: string; callersPerCompany: number; concurrency: number }) {
+    if (!queue) throw new Error('queueSetup: startQueueRest first');
+    return queue.setup(params);
+  },
+
+  /** The measured window: agents freed one round after another, each timed to the offer's Update call. */
+  queueOffers(params: QueueOffersParams) {
+    if (!queue) throw new Error('queueOffers: startQueueRest and queueSetup first');
+    return queue.offers(params);
+  },
+
+  /** More callers waiting (every queue's maxSize raised first), for the memory per waiting caller. */
+  queueFill(params: { url: string; perCompany: number; maxSize: number; concurrency: number }) {
+    if (!queue) throw new Error('queueFill: startQueueRest and queueSetup first');
+    return queue.fill(params);
   },
 
   stop() {

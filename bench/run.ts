@@ -1,8 +1,13 @@
 /**
- * `npm run bench [-- --quick | --profile | --db pglite|postgres | --report-only]`: every scenario of issue 6, each with the
+ * `npm run bench [-- --quick | --profile | --db pglite|postgres | --phases queue,presence | --report-only]`: every scenario of issue 6, each with the
  * service under test in one process and the load generator in another (pinned to separate cores
  * when taskset exists), so all figures are ratios measured on the same machine in the same run.
- * Prints a table, writes bench/results/latest.json and regenerates docs/BENCHMARKS.md from it.
+ * Prints a table, writes bench/results/latest.json and regenerates docs/BENCHMARKS.md from it. With
+ * `--phases`, only those phases run and their figures replace theirs in the saved results (the other
+ * phases' figures stay as they were measured).
+ *
+ * One file on purpose (over 300 lines): every phase is a few dozen lines of the same orchestration
+ * (servers started and stopped, measured windows, the generator's calls), which lives here.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { Redis } from 'ioredis';
@@ -15,6 +20,7 @@ import { openDatabase } from '../src/infra/db.js';
 import { DEFAULT_RECORDING_URL_ALLOWLIST } from '../src/telnyx/recording-url.js';
 import { loggedOutcomes } from './lib/calls.js';
 import { CEILING_TEXML, companyCount, seedPopulation, type Population } from './lib/fixtures.js';
+import { assertMergeable, mergePhaseResults, parsePhases, type BenchPhase } from './lib/phases.js';
 import { canPin, describeMachine, loadAverage } from './lib/machine.js';
 import {
   renderMarkdown,
@@ -25,12 +31,14 @@ import {
   type InstancesRow,
   type MixedRow,
   type PerOperation,
+  type QueueRow,
   type ServerWindow,
 } from './lib/report.js';
 import { Peer } from './lib/rpc.js';
 import { settingsFor, THROUGHPUT_ENV, type BenchSettings } from './lib/settings.js';
 import { ratio, round2 } from './lib/stats.js';
 import type { CallsLoadResult, CallsParams, LoadResult, MixedLoad } from './load-process.js';
+import type { QueueFillResult, QueueOffersLoad, QueueSetupResult } from './queue-load.js';
 import type { StartParams } from './server-process.js';
 
 const NOTES = new URL('./notes.md', import.meta.url);
@@ -55,7 +63,7 @@ export interface BenchOptions {
   log?: (line: string) => void;
 }
 
-export type BenchPhase = 'ceilings' | 'heartbeats' | 'mixed' | 'baseline' | 'instances' | 'presence' | 'calls';
+export type { BenchPhase } from './lib/phases.js';
 
 /** The Redis the multi-instance rows share (a unique key prefix per run, deleted after). */
 const REDIS_BENCH_URL = process.env.REDIS_BENCH_URL ?? 'redis://127.0.0.1:6379';
@@ -187,6 +195,7 @@ function sumWindows(windows: ServerWindow[]): ServerWindow {
     cpuPercent: sum((w) => w.cpuPercent),
     loopBusyPercent: Math.round(sum((w) => w.loopBusyPercent) / windows.length),
     writes: sum((w) => w.writes),
+    dbOperations: sum((w) => w.dbOperations),
     allocatedBytes: sum((w) => w.allocatedBytes),
     gcMs: sum((w) => w.gcMs),
     offlineTransitions: sum((w) => w.offlineTransitions),
@@ -294,6 +303,80 @@ async function runCalls(
   }
 }
 
+/**
+ * Callers waiting in queues (bench/queue-load.ts): a server of its own with TELNYX_API_KEY and its
+ * REST base URL on the generator's fake TeXML REST API; every company's agent online (one HTTP
+ * heartbeat each) and kept on a call, `callersPerCompany` callers waiting behind it; then the measured
+ * window of "agent free → offer sent"; then the heap per waiting caller, from `memoryCallers` more.
+ */
+async function runQueue(
+  opts: BenchOptions,
+  generator: Peer,
+  jwtSecret: string,
+  profileAs: (name: string) => string | undefined,
+  log: (line: string) => void,
+): Promise<QueueRow> {
+  const q = opts.settings.queue;
+  if (!q) throw new Error('the queue phase needs settings.queue');
+  const population: Population = { agents: q.companies, agentsPerCompany: 1, telephony: true, queues: true };
+  const measuredAt = new Date().toISOString();
+  const loadAtStart = loadAverage();
+  await generator.call('prepare', { jwtSecret, population, agentTokens: true });
+  const rest = await generator.call<{ baseUrl: string; apiKey: string }>('startQueueRest');
+  const env = { ...THROUGHPUT_ENV, TELNYX_API_KEY: rest.apiKey, TELNYX_API_BASE_URL: rest.baseUrl };
+  try {
+    return await withServer(opts, { mode: 'app', population, jwtSecret, env }, async (server, url) => {
+      await generator.call('warmup', { url, concurrency: 8 });
+      log(`· queue: ${q.companies} agents on a call, ${q.companies * q.callersPerCompany} callers waiting behind them`);
+      const setup = await generator.call<QueueSetupResult>('queueSetup', { url, callersPerCompany: q.callersPerCompany, concurrency: 8 });
+      log(`· queue: agents freed at ${q.freesPerSecond}/s, ${q.warmupOffers} + ${q.offers} offers${q.burst ? ', then all at once' : ''}`);
+      const window = await measured(
+        server,
+        () =>
+          generator.call<QueueOffersLoad>('queueOffers', {
+            warmup: q.warmupOffers,
+            offers: q.offers,
+            perSecond: q.freesPerSecond,
+            burst: q.burst,
+            waitRoundSeconds: q.waitRoundSeconds,
+          }),
+        profileAs('queue'),
+      );
+      log(`· queue: ${q.memoryCallers} more callers waiting, for the heap per waiting caller`);
+      const before = await server.call<Memory>('memory', { flushCallLog: true });
+      const fill = await generator.call<QueueFillResult>('queueFill', {
+        url,
+        perCompany: Math.ceil(q.memoryCallers / q.companies),
+        maxSize: q.memoryMaxSize,
+        concurrency: 16,
+      });
+      const after = await server.call<Memory>('memory', { flushCallLog: true });
+      const rounds = window.load.agentFreeToOfferMs.count + window.load.warmupMs.count + (window.load.burstMs?.count ?? 0);
+      return {
+        measuredAt,
+        loadAverage: { atStart: loadAtStart, atEnd: loadAverage() },
+        companies: q.companies,
+        callersPerCompany: q.callersPerCompany,
+        setup,
+        offers: { ...window.load, server: window.server },
+        serverCpuMsPerRound: rounds ? round2(window.server.cpuMs / rounds) : null,
+        dbWritesPerRound: rounds ? round2(window.server.writes / rounds) : null,
+        dbOperationsPerRound: rounds ? round2((window.server.dbOperations ?? 0) / rounds) : null,
+        memory: {
+          waitingBefore: window.load.waitingAtEnd,
+          callersAdded: fill.callers,
+          fillErrors: fill.errors,
+          enqueueMs: fill.enqueueMs,
+          heapBytesPerCaller: fill.callers ? Math.round((after.heapUsed - before.heapUsed) / fill.callers) : null,
+          rssBytesPerCaller: fill.callers ? Math.round((after.rss - before.rss) / fill.callers) : null,
+        },
+      };
+    });
+  } finally {
+    await generator.call('stopQueueRest');
+  }
+}
+
 export async function runBench(opts: BenchOptions): Promise<BenchResults> {
   const { settings } = opts;
   const log = opts.log ?? ((line: string) => console.error(line));
@@ -319,6 +402,7 @@ export async function runBench(opts: BenchOptions): Promise<BenchResults> {
     texmlOpen: null,
     mixed: [],
     instances: [],
+    queue: null,
   };
   const mixed = results.mixed!;
   const fanouts = results.fanouts!;
@@ -495,6 +579,8 @@ export async function runBench(opts: BenchOptions): Promise<BenchResults> {
       log(`· calls: whole simulated calls while ${callsHeartbeats} heartbeats/s flow`);
       results.calls = await runCalls(opts, generator, jwtSecret, profileAs, callsHeartbeats);
     }
+
+    if (runs('queue')) results.queue = await runQueue(opts, generator, jwtSecret, profileAs, log);
   } finally {
     await generator.call('stop').catch(() => {});
     await generator.stop();
@@ -670,18 +756,23 @@ async function main() {
       : 'pglite';
   if (database === 'pglite')
     console.error(`PostgreSQL is not reachable at ${PG_URL}: using PGlite (the baseline's per-heartbeat UPDATE suffers most from that).`);
+  const phases = argv.includes('--phases') ? parsePhases(argv[argv.indexOf('--phases') + 1] ?? '') : undefined;
+  if (phases) assertMergeable(phases); // before minutes of measuring, not after
   const started = performance.now();
   const profile = argv.includes('--profile');
-  const results = await runBench({ settings: settingsFor(quick), database, pin: canPin(), profile });
+  const measuredNow = await runBench({ settings: settingsFor(quick), database, pin: canPin(), profile, ...(phases && { phases }) });
   if (profile)
     console.error(
       `CPU profiles of the server processes: ${PROFILES} (one per measured window: open in Chrome DevTools, or npx tsx bench/profile-summary.ts FILE)`,
     );
   const notes = await readFile(NOTES, 'utf8').catch(() => '');
-  process.stdout.write(`${renderTable(results)}\n`);
   await mkdir(new URL('./results/', import.meta.url), { recursive: true });
   // A quick run never overwrites the committed full-run figures.
   const resultsFile = new URL(quick ? './results/quick.json' : './results/latest.json', import.meta.url);
+  // Some phases only: their figures replace theirs in the saved results, the other phases' stay.
+  const saved = phases ? await readFile(resultsFile, 'utf8').catch(() => null) : null;
+  const results = saved && phases ? mergePhaseResults(JSON.parse(saved) as BenchResults, measuredNow, phases) : measuredNow;
+  process.stdout.write(`${renderTable(results)}\n`);
   await writeFile(resultsFile, `${JSON.stringify(results, null, 2)}\n`);
   if (!quick) {
     await mkdir(new URL('../docs/', import.meta.url), { recursive: true });

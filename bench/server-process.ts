@@ -21,7 +21,7 @@ import { buildApp, type App } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
 import { openDatabase, type Database, type Db } from '../src/infra/db.js';
 import { createLogger } from '../src/infra/logger.js';
-import { CEILING_HEARTBEAT_JSON, CEILING_TEXML, countingWrites, seedPopulation, type Population } from './lib/fixtures.js';
+import { BENCH_ADMIN_KEY, CEILING_HEARTBEAT_JSON, CEILING_TEXML, countingWrites, seedPopulation, type Population } from './lib/fixtures.js';
 import { serve } from './lib/rpc.js';
 
 export type ServerMode = 'app' | 'baseline' | 'ceiling';
@@ -44,12 +44,14 @@ let database: Database | null = null;
 let app: App | null = null;
 let plain: Server | null = null;
 let writes = () => 0;
+let operations = () => 0;
 let offlineTransitions = async () => 0;
 let beforeStart: { heapUsed: number; rss: number } | null = null;
 let window = {
   cpu: process.cpuUsage(),
   at: performance.now(),
   writes: 0,
+  operations: 0,
   offline: 0,
   loop: performance.eventLoopUtilization(),
   heapUsed: 0,
@@ -68,13 +70,14 @@ async function start(params: StartParams) {
   if (params.mode === 'app') {
     const config = loadConfig({
       JWT_SECRET: params.jwtSecret,
-      ADMIN_API_KEY: 'bench-admin-key-0123456789',
+      ADMIN_API_KEY: BENCH_ADMIN_KEY,
       DATA_DIR: 'memory://',
       LOG_LEVEL: 'warn',
       ...params.env,
     });
     const counted = countingWrites(database!.prisma);
     writes = counted.writes;
+    operations = counted.operations;
     app = buildApp({
       config: { ...config, jwtSecret: params.jwtSecret },
       database: { ...database!, prisma: counted.db },
@@ -88,7 +91,7 @@ async function start(params: StartParams) {
     url = await app.start(0, '127.0.0.1');
   } else {
     const counted = params.mode === 'baseline' ? countingWrites(database!.prisma) : null;
-    if (counted) writes = counted.writes;
+    if (counted) ({ writes, operations } = counted);
     plain = params.mode === 'baseline' ? baselineServer(counted!.db) : ceilingServer(params.texmlBody ?? CEILING_TEXML);
     url = await listen(plain);
   }
@@ -204,6 +207,7 @@ serve({
       cpu: process.cpuUsage(),
       at: performance.now(),
       writes: writes(),
+      operations: operations(),
       offline: await offlineTransitions(),
       loop: performance.eventLoopUtilization(),
       heapUsed: process.memoryUsage().heapUsed,
@@ -234,13 +238,15 @@ serve({
       // Busy share of the event loop's wall time: well above cpuPercent, the process was runnable but not running (a shared core).
       loopBusyPercent: Math.round(performance.eventLoopUtilization(window.loop).utilization * 100),
       writes: writes() - window.writes,
+      dbOperations: operations() - window.operations,
       allocatedBytes: Math.max(0, Math.round(freed + heapUsed - window.heapUsed)),
       gcMs: Math.round(gcMs),
       offlineTransitions: (await offlineTransitions()) - window.offline,
     };
   },
-  /** Memory after a full collection. */
-  memory() {
+  /** Memory after a full collection; with `flushCallLog`, the call-log rows waiting to be written are written first (not counted). */
+  async memory(params: { flushCallLog?: boolean } = {}) {
+    if (params.flushCallLog) await app?.services.calls.log.flush();
     collectGarbage();
     const m = process.memoryUsage();
     return {

@@ -13,6 +13,12 @@ export interface Population {
    * greeting, so whole calls can be placed to it (the calls scenario).
    */
   telephony?: boolean;
+  /**
+   * The queue scenario's extras: each company gets its default queue as a row (`defaultQueueId`, so
+   * `updateQueue` can raise its maxSize) and each agent a Telnyx credential (`credentialSipUsername`):
+   * with TELNYX_API_KEY set the service dials the credential's SIP username, never the agent's own.
+   */
+  queues?: boolean;
 }
 
 export const companyCount = (p: Population) => Math.ceil(p.agents / p.agentsPerCompany);
@@ -21,6 +27,13 @@ export const agentId = (index: number) => `bench-ag-${index}`;
 export const companyOfAgent = (p: Population, agentIndex: number) => Math.floor(agentIndex / p.agentsPerCompany);
 /** The number a company's calls are placed to: +1 555 then 7 digits of its index. */
 export const companyNumber = (index: number) => `+1555${String(index).padStart(7, '0')}`;
+/** The queue scenario: the default queue row of a company (the queues migration names them `dq_<companyId>`). */
+export const defaultQueueId = (index: number) => `dq_${companyId(index)}`;
+/** The queue scenario: the SIP username of an agent's Telnyx credential (what calls to the agent dial). */
+export const credentialSipUsername = (agentIndex: number) => `benchcred${agentIndex}`;
+/** The server's ADMIN_API_KEY in the bench (the queue scenario raises maxSize through GraphQL with it). */
+export const BENCH_ADMIN_KEY = 'bench-admin-key-0123456789';
+
 /** Four words (~1.6 s of simulated speech), so a voicemail call lasts about as long as an answered one. */
 export const BENCH_VOICEMAIL_GREETING = 'Please leave a message.';
 
@@ -44,20 +57,34 @@ export async function seedPopulation(db: Db, p: Population): Promise<void> {
   for (let start = 0; start < p.agents; start += CHUNK) {
     const data = [];
     for (let a = start; a < Math.min(p.agents, start + CHUNK); a++) {
-      data.push({ id: agentId(a), companyId: companyId(companyOfAgent(p, a)), displayName: `Agent ${a}`, sipUsername: `bench.ag.${a}` });
+      data.push({
+        id: agentId(a),
+        companyId: companyId(companyOfAgent(p, a)),
+        displayName: `Agent ${a}`,
+        sipUsername: `bench.ag.${a}`,
+        ...(p.queues && { telnyxCredentialId: `bench-credential-${a}`, telnyxSipUsername: credentialSipUsername(a) }),
+      });
     }
     await db.agent.createMany({ data });
   }
-  if (!p.telephony) return;
-  for (let start = 0; start < companies; start += CHUNK) {
-    const numbers = [];
-    const routing = [];
-    for (let c = start; c < Math.min(companies, start + CHUNK); c++) {
-      numbers.push({ id: `bench-num-${c}`, e164: companyNumber(c), companyId: companyId(c) });
-      routing.push({ companyId: companyId(c), voicemailGreeting: BENCH_VOICEMAIL_GREETING });
+  if (p.telephony) {
+    for (let start = 0; start < companies; start += CHUNK) {
+      const numbers = [];
+      const routing = [];
+      for (let c = start; c < Math.min(companies, start + CHUNK); c++) {
+        numbers.push({ id: `bench-num-${c}`, e164: companyNumber(c), companyId: companyId(c) });
+        routing.push({ companyId: companyId(c), voicemailGreeting: BENCH_VOICEMAIL_GREETING });
+      }
+      await db.phoneNumber.createMany({ data: numbers });
+      await db.routingConfig.createMany({ data: routing });
     }
-    await db.phoneNumber.createMany({ data: numbers });
-    await db.routingConfig.createMany({ data: routing });
+  }
+  if (!p.queues) return;
+  for (let start = 0; start < companies; start += CHUNK) {
+    const data = [];
+    for (let c = start; c < Math.min(companies, start + CHUNK); c++)
+      data.push({ id: defaultQueueId(c), companyId: companyId(c), name: 'Main', isDefault: true });
+    await db.queue.createMany({ data });
   }
 }
 
@@ -75,27 +102,40 @@ const WRITE_OPERATIONS = new Set([
 
 /**
  * The same Prisma client, counting write statements (model writes and $executeRaw), so a benchmark
- * can report database writes per 1,000 heartbeats on either engine.
+ * can report database writes per 1,000 heartbeats on either engine, and every operation (reads too:
+ * one model query, whatever SQL statements Prisma makes of it), so a window's database work shows.
  */
-export function countingWrites(db: Db): { db: Db; writes: () => number } {
+export function countingWrites(db: Db): { db: Db; writes: () => number; operations: () => number } {
   let writes = 0;
+  let operations = 0;
   const counted = db.$extends({
     query: {
       $allModels: {
         $allOperations({ operation, args, query }) {
+          operations++;
           if (WRITE_OPERATIONS.has(operation)) writes++;
           return query(args);
         },
       },
       $executeRaw({ args, query }) {
+        operations++;
         writes++;
         return query(args);
       },
       $executeRawUnsafe({ args, query }) {
+        operations++;
         writes++;
+        return query(args);
+      },
+      $queryRaw({ args, query }) {
+        operations++;
+        return query(args);
+      },
+      $queryRawUnsafe({ args, query }) {
+        operations++;
         return query(args);
       },
     },
   });
-  return { db: counted as unknown as Db, writes: () => writes };
+  return { db: counted as unknown as Db, writes: () => writes, operations: () => operations };
 }

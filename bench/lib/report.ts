@@ -1,5 +1,9 @@
-/** The benchmark's results, as JSON (bench/results/latest.json), a console table and docs/BENCHMARKS.md. */
+/**
+ * The benchmark's results, as JSON (bench/results/latest.json), a console table and docs/BENCHMARKS.md.
+ * One file on purpose (over 300 lines): each figure's type and its rows in both renderings sit together.
+ */
 import type { CallsLoadResult, LoadResult, MixedLoad } from '../load-process.js';
+import type { QueueOffersLoad, QueueSetupResult } from '../queue-load.js';
 import { CALL_KINDS, type CallKind } from './calls.js';
 import type { Machine } from './machine.js';
 import type { BenchSettings } from './settings.js';
@@ -62,6 +66,8 @@ export interface ServerWindow {
   /** Event-loop utilization over the window (absent in results saved before it was measured). */
   loopBusyPercent?: number;
   writes: number;
+  /** Prisma operations, reads included (absent in results saved before they were counted). */
+  dbOperations?: number;
   /** Absent in results saved before they were measured. */
   allocatedBytes?: number;
   gcMs?: number;
@@ -82,6 +88,35 @@ export interface CallsRow {
   serverCpuMsPerCall: number | null;
   dbWritesPerCall: number | null;
 }
+
+/** Callers waiting in queues: "agent free → offer sent" and the heap per waiting caller. */
+export interface QueueRow {
+  /** Measured at its own time (a `--phases queue` run merges into results measured earlier). */
+  measuredAt: string;
+  loadAverage: { atStart: number[]; atEnd: number[] };
+  companies: number;
+  callersPerCompany: number;
+  setup: QueueSetupResult;
+  offers: QueueOffersLoad & { server: ServerWindow };
+  /** Server CPU over the window per round (each round: 7 webhooks and an Update call, plus its share of the waitUrl rounds). */
+  serverCpuMsPerRound: number | null;
+  dbWritesPerRound: number | null;
+  /** Prisma operations (reads too) per round. */
+  dbOperationsPerRound?: number | null;
+  memory: {
+    /** Callers already waiting when the heap was first read. */
+    waitingBefore: number;
+    callersAdded: number;
+    fillErrors: number;
+    /** Their voice webhooks → `<Enqueue>`, with every queue that much longer. */
+    enqueueMs: LatencySummary;
+    heapBytesPerCaller: number | null;
+    rssBytesPerCaller: number | null;
+  };
+}
+
+/** The issue's goal for a queue: from an agent freed to the offer's REST call, at the 99th percentile. */
+export const QUEUE_OFFER_GOAL_P99_MS = 50;
 
 export interface BenchResults {
   generatedAt: string;
@@ -126,6 +161,8 @@ export interface BenchResults {
   instances?: InstancesRow[];
   /** Absent in results saved before the calls scenario existed. */
   calls?: CallsRow | null;
+  /** Absent in results saved before the queue scenario existed. */
+  queue?: QueueRow | null;
 }
 
 /** Our heartbeats/s over the seed design's, per population (HTTP against HTTP). */
@@ -471,6 +508,15 @@ export function goalsTable(r: BenchResults): string {
     `${writes} per 1,000 at most`,
     verdict(steady.length ? writes < 1 : null),
   ]);
+  const q = r.queue?.offers;
+  rows.push([
+    `queue: agent free → offer sent, ${q ? `${n(q.waitingAtStart)} waiting over ${n(q.companies)} companies` : '1,000 waiting over 100 companies'}`,
+    `p99 ≤ ${QUEUE_OFFER_GOAL_P99_MS} ms, in order, none missed`,
+    q
+      ? `p99 ${q.agentFreeToOfferMs.p99} ms (${n(q.agentFreeToOfferMs.count)} offers at ${q.perSecond}/s); ${n(q.outOfOrder)} out of order, ${n(q.missed)} missed`
+      : '–',
+    verdict(q ? q.agentFreeToOfferMs.p99 <= QUEUE_OFFER_GOAL_P99_MS && q.outOfOrder === 0 && q.missed === 0 : null),
+  ]);
   return table(['goal', 'target', 'measured', 'verdict'], rows);
 }
 
@@ -558,6 +604,72 @@ export function callsSection(r: BenchResults): string {
   return [figures, kinds, latency].join('\n\n') + errors;
 }
 
+/** The queue scenario as two tables (figures, latencies); empty when it did not run. */
+export function queueSection(r: BenchResults): string {
+  const q = r.queue;
+  if (!q) return '';
+  const o = q.offers;
+  const m = q.memory;
+  const figures = table(
+    ['figure', 'result'],
+    [
+      [
+        'callers waiting while agents were freed (start → end of the window)',
+        `${n(o.waitingAtStart)} → ${n(o.waitingAtEnd)} over ${n(o.companies)} companies of one agent`,
+      ],
+      ['agents freed per second, counted rounds (target)', `${o.perSecond} (${o.targetPerSecond})`],
+      [
+        'offers out of order / agents freed without an offer / offer documents wrong / Update calls nobody expected',
+        `${n(o.outOfOrder)} / ${n(o.missed)} / ${n(o.offerDocumentErrors)} / ${n(o.unexpectedUpdates)}`,
+      ],
+      [
+        'webhooks not answered 200 (rounds, arrivals) / waitUrl rounds not answered TeXML',
+        `${n(o.webhookErrors)} / ${n(o.waitRounds.errors)}`,
+      ],
+      [
+        'fake REST API: Update calls / "Get call" look-ups / anything else',
+        `${n(o.rest.updates)} / ${n(o.rest.lookups)} / ${n(o.rest.unexpected)}`,
+      ],
+      [
+        `waitUrl rounds (each waiting caller every ${o.waitRounds.roundSeconds} s)`,
+        `${o.waitRounds.perSecond}/s, p50 ${o.waitRounds.latencyMs.p50} / p99 ${o.waitRounds.latencyMs.p99} ms`,
+      ],
+      [
+        'server CPU / event loop busy over the window; its CPU ms ÷ rounds (waitUrl rounds and sweeps included); DB operations (writes) per round',
+        `${o.server.cpuPercent}% / ${o.server.loopBusyPercent ?? '–'}%; ${n(q.serverCpuMsPerRound)} ms; ${n(q.dbOperationsPerRound)} (${n(q.dbWritesPerRound)})`,
+      ],
+      ['generator CPU / event-loop delay p99 ms', `${o.generatorCpuPercent}% / ${o.generatorLoopDelayMs?.p99 ?? '–'}`],
+      [
+        `heap / RSS per waiting caller (${n(m.callersAdded)} callers added to ${n(m.waitingBefore)} waiting, after a full GC)`,
+        `${n(m.heapBytesPerCaller)} / ${n(m.rssBytesPerCaller)} bytes${m.fillErrors ? ` (${n(m.fillErrors)} not enqueued)` : ''}`,
+      ],
+      [
+        'measured at (load average at start / end)',
+        `${q.measuredAt} (${q.loadAverage.atStart.join(' ')} / ${q.loadAverage.atEnd.join(' ')})`,
+      ],
+    ],
+  );
+  const latency = table(
+    ['latency', 'count', 'p50 ms', 'p95 ms', 'p99 ms', 'max ms'],
+    [
+      latencyRow('agent free → offer sent (the counted rounds)', o.agentFreeToOfferMs),
+      ...(o.burstMs ? [latencyRow(`… every company's agent freed at the same instant`, o.burstMs)] : []),
+      latencyRow('… the first round of each company (warm-up, not counted)', o.warmupMs),
+      latencyRow('webhooks of the rounds (legs, dial actions, queue exits, offers, arrivals)', o.webhookMs),
+      latencyRow('waitUrl rounds', o.waitRounds.latencyMs),
+      latencyRow(`voice webhook → \`<Enqueue>\`, up to ${n(q.callersPerCompany)} waiting per company`, q.setup.enqueueMs),
+      latencyRow(
+        `voice webhook → \`<Enqueue>\`, up to ${n(Math.ceil((m.waitingBefore + m.callersAdded) / Math.max(1, o.companies)))} per company`,
+        m.enqueueMs,
+      ),
+    ],
+  );
+  const errors = o.errorSamples.length
+    ? `\n\nErrors (first ${o.errorSamples.length}):\n\n${o.errorSamples.map((e) => `- ${e}`).join('\n')}`
+    : '';
+  return [figures, latency].join('\n\n') + errors;
+}
+
 export function goalVerdict(r: BenchResults): string {
   const largest = Math.max(...r.heartbeats.map((h) => h.agents));
   const best = Math.max(0, ...r.heartbeats.filter((h) => h.design === 'ours' && h.agents === largest).map((h) => h.perSecond));
@@ -572,6 +684,7 @@ function machineLine(r: BenchResults): string {
 
 export function renderTable(r: BenchResults): string {
   const calls = callsSection(r);
+  const queue = queueSection(r);
   const mixed = mixedTable(r);
   const instances = instancesTable(r);
   return [
@@ -582,11 +695,42 @@ export function renderTable(r: BenchResults): string {
     ...(mixed ? ['', mixed] : []),
     ...(instances ? ['', instances] : []),
     ...(calls ? ['', calls] : []),
+    ...(queue ? ['', queue] : []),
     '',
     goalsTable(r),
     '',
     goalVerdict(r),
   ].join('\n');
+}
+
+/** The queue section of docs/BENCHMARKS.md: how it is measured, then its tables. */
+function queueMarkdown(r: BenchResults): string {
+  const q = r.queue!;
+  const s = r.settings.queue;
+  const o = q.offers;
+  return `## Queues: agent free → offer sent
+
+A server of its own with \`TELNYX_API_KEY\` set and \`TELNYX_API_BASE_URL\` on a fake TeXML REST API in the
+generator process, which answers "Update call" 200 and notes when each arrives; nothing plays calls, so
+what is timed is the service alone. ${n(o.companies)} companies of one agent each (online by one HTTP heartbeat,
+registered, wrap-up 0 s); webhooks carry the fields Telnyx sends, posted unsigned as in the TeXML rows.
+Each agent answers a first call (voice webhook → \`<Dial>\`, the leg's \`in-progress\` callback) and
+${n(q.callersPerCompany)} callers of its company arrive behind it, each answered \`<Enqueue>\`: ${n(q.setup.waiting)} wait. "Agent free" is the
+agent leg's \`completed\` callback (then the Dial's action and the call's own \`completed\`); a sample runs
+from just before it is sent to the fake REST API receiving the Update call, both on the generator's clock,
+and the caller offered must be the one who arrived first in that company. The offered caller then does
+what Telnyx does (the Enqueue's action \`redirected\`, the offer's document, which must be a \`<Dial>\` to the
+agent, the leg \`in-progress\`), so the agent is busy again, and a new caller arrives: as many wait
+throughout. Agents are freed in turn over the companies at ${s ? `${n(s.freesPerSecond)}/s` : 'a set pace'} (a company's next round waits
+for its previous one); the first round of each company is not counted; then every company's agent is
+freed at the same instant once. Meanwhile each waiting caller's waitUrl is fetched every ${n(o.waitRounds.roundSeconds)} s, as
+Telnyx's \`<Enqueue>\` loop does. Then ${n(q.memory.callersAdded)} more callers arrive (every queue's \`maxSize\` raised with
+\`updateQueue\`), and the heap after a full GC before and after, divided by them, is the memory per
+waiting caller: everything one costs the service, its call session and its waiting-list entry among it.
+
+${queueSection(r)}
+
+`;
 }
 
 export function renderMarkdown(r: BenchResults, notes: string): string {
@@ -657,7 +801,7 @@ ${callsSection(r)}
 
 `
     : ''
-}## How it is measured
+}${r.queue ? queueMarkdown(r) : ''}## How it is measured
 
 - \`bench/run.ts\` starts the service (\`bench/server-process.ts\`: \`buildApp\` on a freshly seeded database,
   the same code as \`npm start\`) and the load generator (\`bench/load-process.ts\`) as **separate processes**,

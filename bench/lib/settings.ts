@@ -18,6 +18,8 @@ export interface BenchSettings {
   offlineAgents: number;
   offlineTtlMs: number;
   calls: CallsSettings;
+  /** Absent in results saved before the queue scenario existed. */
+  queue?: QueueSettings;
 }
 
 /**
@@ -48,6 +50,27 @@ export interface CallsSettings {
   heartbeatShare: number;
 }
 
+/**
+ * Callers waiting in queues (bench/queue-load.ts): `companies` companies of one agent each, the agent
+ * kept on a call and `callersPerCompany` callers waiting behind it. Agents are freed one company after
+ * another at `freesPerSecond` (each freeing offers the head of that company's line and a new caller
+ * joins, so as many wait throughout); the first `warmupOffers` are not counted, then `offers` are,
+ * then one round of every company at once. Meanwhile each waiting caller's waitUrl is fetched every
+ * `waitRoundSeconds` (the service's wait document lasts about 30 s). Then `memoryCallers` more
+ * callers join (every queue's maxSize raised to `memoryMaxSize`) for the heap per waiting caller.
+ */
+export interface QueueSettings {
+  companies: number;
+  callersPerCompany: number;
+  warmupOffers: number;
+  offers: number;
+  freesPerSecond: number;
+  burst: boolean;
+  waitRoundSeconds: number;
+  memoryCallers: number;
+  memoryMaxSize: number;
+}
+
 export function settingsFor(quick: boolean): BenchSettings {
   return quick
     ? {
@@ -64,6 +87,17 @@ export function settingsFor(quick: boolean): BenchSettings {
         offlineAgents: 20,
         offlineTtlMs: 1_000,
         calls: { perSecond: 10, durationMs: 3_000, companies: 50, voicemailCompanies: 10, heartbeatShare: 0.5 },
+        queue: {
+          companies: 20,
+          callersPerCompany: 10,
+          warmupOffers: 20,
+          offers: 200,
+          freesPerSecond: 40,
+          burst: true,
+          waitRoundSeconds: 30,
+          memoryCallers: 2_000,
+          memoryMaxSize: 1_000,
+        },
       }
     : {
         quick,
@@ -79,6 +113,17 @@ export function settingsFor(quick: boolean): BenchSettings {
         offlineAgents: 50,
         offlineTtlMs: 2_000,
         calls: { perSecond: 50, durationMs: 20_000, companies: 500, voicemailCompanies: 100, heartbeatShare: 0.5 },
+        queue: {
+          companies: 100,
+          callersPerCompany: 10,
+          warmupOffers: 100,
+          offers: 1_000,
+          freesPerSecond: 20,
+          burst: true,
+          waitRoundSeconds: 30,
+          memoryCallers: 10_000,
+          memoryMaxSize: 1_000,
+        },
       };
 }
 

@@ -4,12 +4,17 @@
  * and reports sane shapes; never how fast anything is.
  */
 import { describe, expect, it } from 'vitest';
-import { renderMarkdown, renderTable } from '../../bench/lib/report.js';
+import { assertMergeable, mergePhaseResults, parsePhases } from '../../bench/lib/phases.js';
+import { renderMarkdown, renderTable, type BenchResults } from '../../bench/lib/report.js';
 import { settingsFor } from '../../bench/lib/settings.js';
 import { runBench } from '../../bench/run.js';
 import { redisAvailable } from '../support/redis.js';
 
-/** 40 agents, windows of 0.3 s; the mixed day 0.5 s of 100 heartbeats/s over 10 sockets and 20 calls/s. */
+/**
+ * 40 agents, windows of 0.3 s; the mixed day 0.5 s of 100 heartbeats/s over 10 sockets and 20 calls/s;
+ * queues: 3 companies with 3 callers waiting each, 3 + 9 agents freed at 20/s, then 3 at once, and
+ * 6 more callers for the memory figure.
+ */
 const TINY = {
   ...settingsFor(true),
   sizes: [40],
@@ -17,6 +22,17 @@ const TINY = {
   concurrency: 4,
   wsSockets: 4,
   mixed: { sockets: 10, heartbeatsPerSecond: 100, callsPerSecond: 20, durationMs: 500 },
+  queue: {
+    companies: 3,
+    callersPerCompany: 3,
+    warmupOffers: 3,
+    offers: 9,
+    freesPerSecond: 20,
+    burst: true,
+    waitRoundSeconds: 1,
+    memoryCallers: 6,
+    memoryMaxSize: 60,
+  },
 };
 
 describe('npm run bench, at a tiny size', () => {
@@ -92,7 +108,31 @@ describe('npm run bench, at a tiny size', () => {
     expect(calls.withCalls.heartbeats.errors).toBe(0);
     expect(calls.heartbeatsAlone.heartbeats.count).toBeGreaterThan(0);
 
+    // Queues: every agent freed offered the head of its company's line, through the REST API, in order.
+    const queue = results.queue!;
+    expect(queue.setup).toMatchObject({ companies: 3, waiting: 9 });
+    const offers = queue.offers;
+    expect(offers.errorSamples).toEqual([]);
+    expect(offers).toMatchObject({
+      companies: 3,
+      waitingAtStart: 9,
+      waitingAtEnd: 9, // a new caller joined for each one offered
+      missed: 0,
+      outOfOrder: 0,
+      offerDocumentErrors: 0,
+      unexpectedUpdates: 0,
+      webhookErrors: 0,
+      rest: { updates: 3 + 9 + 3, lookups: 0, unexpected: 0 },
+    });
+    expect([offers.warmupMs.count, offers.agentFreeToOfferMs.count, offers.burstMs!.count]).toEqual([3, 9, 3]);
+    expect(offers.agentFreeToOfferMs.p50).toBeGreaterThan(0);
+    expect(offers.waitRounds.latencyMs.count, 'the waiting callers fetch their waitUrl').toBeGreaterThan(0);
+    expect(offers.waitRounds.errors).toBe(0);
+    expect(queue.memory).toMatchObject({ waitingBefore: 9, callersAdded: 6, fillErrors: 0 });
+    expect(queue.memory.heapBytesPerCaller).not.toBeNull();
+
     expect(renderTable(results)).toContain('| 40 | ours | HTTP |');
+    expect(renderTable(results)).toContain('| agent free → offer sent (the counted rounds) | 9 |');
     expect(renderTable(results)).toContain('call setup: call due → voice URL answered');
     const doc = renderMarkdown(results, '## Where the time goes\n\nnotes');
     expect(doc).toContain('**Machine:**');
@@ -102,6 +142,8 @@ describe('npm run bench, at a tiny size', () => {
     expect(doc.split('## Where the time goes').length, 'the notes appear once').toBe(2);
     expect(doc).toContain('## Goals of the performance round two');
     expect(doc).toContain('## The mixed day (open loop)');
+    expect(doc).toContain('## Queues: agent free → offer sent');
+    expect(doc).toMatch(/\| queue: agent free → offer sent, 9 waiting over 3 companies \| p99 ≤ 50 ms/);
   });
 
   it('measures two instances on Redis and PostgreSQL', { timeout: 600_000 }, async ({ skip }) => {
@@ -120,5 +162,45 @@ describe('npm run bench, at a tiny size', () => {
     expect(two.texml).toMatchObject({ count: 10, errors: 0 });
     expect(results.mixed!.map((m) => m.instances)).toEqual([2]);
     expect(renderTable(results)).toContain('| 2, Redis |');
+  });
+});
+
+describe('npm run bench -- --phases', () => {
+  const saved = {
+    generatedAt: 'earlier',
+    settings: { ...settingsFor(false), queue: undefined },
+    heartbeats: [{ agents: 100_000 }],
+    offline: { ttlMs: 2000 },
+    calls: { agents: 5000 },
+    queue: null,
+  } as unknown as BenchResults;
+  const fresh = {
+    generatedAt: 'now',
+    settings: { ...settingsFor(false), offlineTtlMs: 1 },
+    heartbeats: [],
+    offline: null,
+    calls: null,
+    queue: { companies: 100 },
+  } as unknown as BenchResults;
+
+  it("replaces only the phase's own figures and settings in the saved results", () => {
+    const merged = mergePhaseResults(saved, fresh, ['queue']);
+    expect(merged.queue).toEqual({ companies: 100 });
+    expect(merged.settings.queue).toEqual(settingsFor(false).queue);
+    expect(merged).toMatchObject({
+      generatedAt: 'earlier',
+      heartbeats: [{ agents: 100_000 }],
+      offline: { ttlMs: 2000 },
+      calls: { agents: 5000 },
+    });
+    expect(merged.settings.offlineTtlMs).toBe(saved.settings.offlineTtlMs);
+    expect(saved.queue, 'the saved results are not changed').toBeNull();
+  });
+
+  it('refuses phases measured inside or from the heartbeat phase, and unknown names', () => {
+    expect(parsePhases('queue, presence')).toEqual(['queue', 'presence']);
+    expect(() => parsePhases('queues')).toThrow(/unknown phase "queues"/);
+    expect(() => assertMergeable(['queue', 'calls'])).toThrow(/calls cannot be merged/);
+    expect(() => mergePhaseResults(saved, fresh, ['heartbeats'])).toThrow(/heartbeats cannot be merged/);
   });
 });

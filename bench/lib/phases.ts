@@ -1,0 +1,60 @@
+/**
+ * The bench's phases (`--phases a,b`), and how a run of some of them joins the saved results: a phase
+ * that measures on its own (a server of its own, no figure read from another phase) replaces its own
+ * fields of the results, and every other phase's figures stay as they were measured. Pure.
+ */
+import type { BenchResults } from './report.js';
+import type { BenchSettings } from './settings.js';
+
+export const BENCH_PHASES = ['ceilings', 'heartbeats', 'mixed', 'baseline', 'instances', 'presence', 'calls', 'queue'] as const;
+
+export type BenchPhase = (typeof BENCH_PHASES)[number];
+
+/**
+ * The phases a run may measure alone and merge: the results fields each writes, and the settings its
+ * figures were measured with. The others are nested in or read from the heartbeat phase (the ceilings
+ * answer the service's own TeXML, the calls' heartbeat pace is a share of the measured rate).
+ */
+const STANDALONE: Partial<Record<BenchPhase, { results: (keyof BenchResults)[]; settings: (keyof BenchSettings)[] }>> = {
+  presence: {
+    results: ['offline', 'fanout', 'fanouts'],
+    settings: ['fanoutSubscribers', 'fanoutTriggers', 'offlineAgents', 'offlineTtlMs'],
+  },
+  queue: { results: ['queue'], settings: ['queue'] },
+};
+
+/** `--phases queue,presence` → the phases; an unknown name throws with the known ones. */
+export function parsePhases(value: string): BenchPhase[] {
+  const names = value
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  if (names.length === 0) throw new Error(`--phases needs a list, e.g. --phases queue (known: ${BENCH_PHASES.join(', ')})`);
+  for (const name of names)
+    if (!(BENCH_PHASES as readonly string[]).includes(name)) throw new Error(`unknown phase "${name}" (known: ${BENCH_PHASES.join(', ')})`);
+  return [...new Set(names)] as BenchPhase[];
+}
+
+/** Throws unless every phase can be measured alone and merged into saved results. */
+export function assertMergeable(phases: readonly BenchPhase[]): void {
+  const nested = phases.filter((p) => !STANDALONE[p]);
+  if (nested.length)
+    throw new Error(
+      `phase${nested.length > 1 ? 's' : ''} ${nested.join(', ')} cannot be merged into saved results (nested in or reading the heartbeat phase): ` +
+        `run the whole bench, or only ${Object.keys(STANDALONE).join(', ')}`,
+    );
+}
+
+/** `saved` with the fields (and settings) of `phases` taken from `fresh`; everything else as saved. */
+export function mergePhaseResults(saved: BenchResults, fresh: BenchResults, phases: readonly BenchPhase[]): BenchResults {
+  assertMergeable(phases);
+  const merged: Record<string, unknown> = { ...saved };
+  const settings: Record<string, unknown> = { ...saved.settings };
+  for (const phase of phases) {
+    const owned = STANDALONE[phase]!;
+    for (const key of owned.results) merged[key] = fresh[key];
+    for (const key of owned.settings) settings[key] = fresh.settings[key];
+  }
+  merged.settings = settings;
+  return merged as unknown as BenchResults;
+}
