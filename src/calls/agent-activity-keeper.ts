@@ -71,10 +71,12 @@ export class AgentActivityKeeper {
           logger.info({ agentId, reason: effect.reason }, 'agent auto-paused after missed offers');
           await presence.setStatus(agentId, 'ON_BREAK', effect.reason);
           break;
-        case 'call-ended':
-          await this.deps.db.agent.update({ where: { id: agentId }, data: { lastCallEndedAt: new Date(effect.at) } });
-          this.deps.directory.invalidateCompany(company.id);
+        case 'call-ended': {
+          const at = new Date(effect.at);
+          await this.deps.db.agent.update({ where: { id: agentId }, data: { lastCallEndedAt: at } });
+          this.deps.directory.agentCallEnded(company.id, agentId, at);
           break;
+        }
         case 'start-wrap-up': {
           await presence.setStatus(agentId, 'WRAP_UP', null);
           const previous = this.wrapUps.get(agentId);

@@ -189,6 +189,22 @@ export class Directory {
     this.changed({ company: companyId });
   }
 
+  /**
+   * An agent's call ended at `at` (written to the database by the caller): the cached company learns
+   * it in place instead of being reloaded whole — every call end would otherwise cost the next webhook
+   * a full load of its company. Other instances drop their copy as for any change; without a settled
+   * copy here, this one is dropped too.
+   */
+  agentCallEnded(companyId: string, agentId: string, at: Date): void {
+    const agent = this.cached(companyId)?.agents.find((a) => a.id === agentId);
+    if (!agent) {
+      this.invalidateCompany(companyId);
+      return;
+    }
+    agent.lastCallEndedAt = at;
+    for (const listener of this.changeListeners) listener({ company: companyId });
+  }
+
   invalidateNumbers(): void {
     this.changed({ numbers: true });
   }

@@ -375,13 +375,15 @@ describe('reservations and agent states', () => {
       agents: c.agents,
       observe: (step) => {
         if (second || step.kind !== 'callback' || step.exchange.params.CallStatus !== 'ringing') return;
-        whileRinging = held(() => preview(c));
-        // The second call arrives while solo rings for the first (time held until it has started).
+        // The preview first, then the second call arrives while solo rings for the first (time held throughout).
         const text = `call from +15551230002 to ${c.number}; agent solo answers after 1 s; caller talks for 3 s`;
-        second = held(async () => {
+        const started = held(async () => {
+          const seen = await preview(c);
           const application = await sim.host.applicationFor(sim.server.app.services, c.number, sim.server.url);
-          return { playing: start(text, { application: application!, agents: c.agents }) }; // boxed: the call itself is not awaited here
-        }).then((started) => started.playing);
+          return { seen, playing: start(text, { application: application!, agents: c.agents }) }; // boxed: the call itself is not awaited here
+        });
+        whileRinging = started.then((s) => s.seen);
+        second = started.then((s) => s.playing);
       },
     });
     const [one, two] = await sim.clock!.run(

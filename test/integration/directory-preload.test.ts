@@ -197,6 +197,25 @@ describe('Directory preload and batched loading', () => {
     expect(directory.cacheSizes.companies).toBe(100); // misses are not kept
   });
 
+  it("an agent's call end is learnt in place: no reload of the company, and other instances are told", async () => {
+    const queries = counted(db);
+    const directory = new Directory(queries.db);
+    const changes: unknown[] = [];
+    directory.onChange((change) => changes.push(change));
+    const before = await directory.company(companyId(3));
+    const loads = queries.counts.get('Company.findMany');
+    const at = new Date('2026-11-27T10:00:00Z');
+    directory.agentCallEnded(companyId(3), agentId(3, 0), at);
+    const after = await directory.company(companyId(3));
+    expect(after).toBe(before); // the same cached object: nothing reloaded
+    expect(queries.counts.get('Company.findMany')).toBe(loads);
+    expect(after!.agents.find((a) => a.id === agentId(3, 0))!.lastCallEndedAt).toEqual(at);
+    expect(changes).toEqual([{ company: companyId(3) }]);
+    // Not loaded here: dropped (and announced) as any change.
+    directory.agentCallEnded(companyId(4), agentId(4, 0), at);
+    expect(changes).toEqual([{ company: companyId(3) }, { company: companyId(4) }]);
+  });
+
   it('the app preloads after listening and reports it under /readyz details', async () => {
     const server = await startServer({ database, env: { LOG_LEVEL: 'silent' } });
     try {
