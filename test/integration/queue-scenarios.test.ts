@@ -378,11 +378,79 @@ describe('agents coming back', () => {
     expect(waiting!.outcome).toBe('ANSWERED');
   });
 
+  it('an agent who logs in takes the head of the queue within a second', async () => {
+    const c = await sim.company({
+      number: nextNumber(),
+      routing: { mode: 'LONGEST_IDLE', ringTimeoutSeconds: 15 },
+      agents: [{ name: 'ana' }, { name: 'late', online: false }],
+    });
+    sim.phoneBook('agent ana answers after 1 s and hangs up after 120 s; agent late answers after 1 s and hangs up after 10 s', c.agents);
+    const results = await sim.calls(
+      [
+        `call from ${callerNumber(1)} to ${c.number}; caller talks for 600 s`,
+        { scenario: `call from ${callerNumber(2)} to ${c.number}; caller talks for 600 s`, at: 2 },
+      ],
+      { actions: [{ at: 25, run: () => c.heartbeat('late') }] },
+    );
+    sim.phoneBook('agent ana is not scripted; agent late is not scripted', c.agents);
+    const waiting = results[1]!;
+    expect(rang(c, waiting)).toEqual(['late']);
+    const loggedIn = results[0]!.startedAt / 1000 + 25;
+    expect(offeredAt(waiting)! - loggedIn).toBeGreaterThanOrEqual(0);
+    expect(offeredAt(waiting)! - loggedIn).toBeLessThanOrEqual(1);
+  });
+
   it('nobody able is logged in: no waiting, the fallback at once (unless the queue waits for agents)', async () => {
     const c = await sim.company({ number: nextNumber(), agents: [{ name: 'off', online: false }] });
     const r = await sim.call(`call from ${callerNumber(1)} to ${c.number}; caller leaves a 2 s message`, { agents: c.agents });
     expect(enqueuedAt(r)).toBeNull();
     expect(r.outcome).toBe('VOICEMAIL');
+  });
+});
+
+describe('routing into queues', () => {
+  it('the menu option can send the caller to its own queue, and raise their priority there', async () => {
+    const c = await sim.company({
+      number: nextNumber(),
+      routing: { mode: 'LONGEST_IDLE', ringTimeoutSeconds: 15 },
+      agents: [
+        {
+          name: 'sol',
+          skills: [
+            { name: 'es', level: 8 },
+            { name: 'en', level: 8 },
+          ],
+        },
+      ],
+    });
+    const { createQueue } = await sim.server.admin(`mutation($i: CreateQueueInput!) { createQueue(input: $i) { id } }`, {
+      i: { companyId: c.companyId, name: 'Español' },
+    });
+    const menu = [
+      { digit: '1', skill: 'en', prompt: 'For English, press 1.', language: 'en-US' },
+      { digit: '2', skill: 'es', prompt: 'Para español, oprima 2.', language: 'es-US', queueId: createQueue.id, priority: 3 },
+    ];
+    await sim.server.admin(`mutation($c: ID!, $i: RoutingConfigInput!) { updateRoutingConfig(companyId: $c, input: $i) { mode } }`, {
+      c: c.companyId,
+      i: { languageMenu: menu },
+    });
+    sim.phoneBook('agent sol answers after 1 s and hangs up after 30 s', c.agents);
+    const [, english, spanish] = await sim.calls(
+      [
+        `call from ${callerNumber(1)} to ${c.number}; press 1; caller talks for 600 s`,
+        { scenario: `call from ${callerNumber(2)} to ${c.number}; press 1; caller talks for 600 s`, at: 2 },
+        { scenario: `call from ${callerNumber(3)} to ${c.number}; press 2; caller talks for 600 s`, at: 4 },
+      ],
+      {},
+    );
+    sim.phoneBook('agent sol is not scripted', c.agents);
+    const queueOf = (r: CallResult) =>
+      (r.steps.find((s) => s.kind === 'verb' && s.verb === 'Enqueue') as { text: string } | undefined)?.text;
+    expect(queueOf(spanish!)).toBe(`curbe-${createQueue.id}`);
+    expect(queueOf(english!)).not.toBe(`curbe-${createQueue.id}`);
+    // Priority 3 puts the Spanish caller first, though the English one waited longer.
+    expect(offeredAt(spanish!)!).toBeLessThan(offeredAt(english!)!);
+    expect((await logOf(c, spanish!))?.queueId).toBe(createQueue.id);
   });
 });
 
