@@ -23,6 +23,7 @@ import type { RevocationBus } from '../auth/revocation.js';
 import { QueueConfiguration } from './queue-config.js';
 import type { QueueFields } from './queue-settings.js';
 import { DEFAULT_QUEUE_NAME } from './directory-rows.js';
+import { type AuditActor, type AuditLog, type Changes, changesBetween, patched, SYSTEM_ACTOR } from './audit-log.js';
 
 export interface RoutingConfigPatch {
   mode?: RoutingMode | null;
@@ -91,41 +92,54 @@ export class ConfigurationService {
       revocations: RevocationBus;
       /** Agents' Telnyx credentials: checked when linked (TELNYX_API_KEY), created and revoked (with TELNYX_CONNECTION_ID). */
       credentials: AgentCredentials;
+      /** Every write below leaves an AuditEvent (src/services/audit-log.ts). */
+      audit: AuditLog;
       maxAgentsPerCompany?: number;
     },
   ) {
     this.queues = new QueueConfiguration({
       db: deps.db,
       directory: deps.directory,
+      audit: deps.audit,
       checkForwardNumber: (companyId, number, field) => this.checkForwardNumber(companyId, number, field),
     });
   }
 
   /** The company, its routing row and its default queue, in one write. */
-  async createCompany(input: CompanyFields & { name: string; routing?: RoutingConfigPatch | null }): Promise<Company> {
+  async createCompany(
+    input: CompanyFields & { name: string; routing?: RoutingConfigPatch | null },
+    actor: AuditActor = SYSTEM_ACTOR,
+  ): Promise<Company> {
     const { routing: patch, ...fields } = input;
     // A new company has no queue a menu option could name yet (its default is created below).
     if (patch?.languageMenu?.some((o) => o.queueId !== undefined)) await this.checkMenuQueues(null, patch.languageMenu, 'input.routing');
     const routing = routingData(patch ?? {});
     checkFallback(routing);
     if (routing.fallbackNumber) await this.checkForwardNumber(null, routing.fallbackNumber, 'input.routing.fallbackNumber');
-    return this.deps.db.company.create({
+    const company = await this.deps.db.company.create({
       data: {
         ...definedOnly(fields),
         name: input.name,
         routing: { create: routing },
         queues: { create: { name: DEFAULT_QUEUE_NAME, isDefault: true } },
       },
+      include: { routing: true },
     });
+    const { routing: created, ...row } = company;
+    const changes = { ...changesBetween(null, row), ...prefixed('routing.', changesBetween(null, created)) };
+    await this.deps.audit.record(actor, { companyId: company.id, action: 'company.created', changes });
+    return row;
   }
 
-  async updateCompany(id: string, input: CompanyFields): Promise<Company> {
+  async updateCompany(id: string, input: CompanyFields, actor: AuditActor = SYSTEM_ACTOR): Promise<Company> {
+    const before = await this.deps.db.company.findUnique({ where: { id } });
     const company = await this.write(() => this.deps.db.company.update({ where: { id }, data: definedOnly(input) }), 'company');
     this.deps.directory.invalidateCompany(id);
+    await this.deps.audit.record(actor, { companyId: id, action: 'company.updated', changes: changesBetween(before, company) });
     return company;
   }
 
-  async updateRoutingConfig(companyId: string, patch: RoutingConfigPatch): Promise<RoutingConfig> {
+  async updateRoutingConfig(companyId: string, patch: RoutingConfigPatch, actor: AuditActor = SYSTEM_ACTOR): Promise<RoutingConfig> {
     if (patch.languageMenu) await this.checkMenuQueues(companyId, patch.languageMenu, 'input');
     const data = routingData(patch);
     const current = await this.deps.db.routingConfig.findUnique({ where: { companyId } });
@@ -140,6 +154,7 @@ export class ConfigurationService {
     if (fallbackNumber && forwardingChanged) await this.checkForwardNumber(companyId, fallbackNumber, 'input.fallbackNumber');
     const routing = await this.deps.db.routingConfig.upsert({ where: { companyId }, create: { companyId, ...data }, update: data });
     this.deps.directory.invalidateCompany(companyId);
+    await this.deps.audit.record(actor, { companyId, action: 'routing.updated', changes: changesBetween(current, routing) });
     const company = await this.deps.directory.company(companyId);
     if (company) this.deps.presence.applyPolicy(company);
     return routing;
@@ -150,7 +165,10 @@ export class ConfigurationService {
    * The agent's Telnyx credential is settled first (the one named, read on Telnyx; or, when the
    * server provisions, a new one), so a Telnyx failure saves nothing.
    */
-  async createAgent(input: AgentFields & { companyId: string; displayName: string; sipUsername: string }): Promise<Agent> {
+  async createAgent(
+    input: AgentFields & { companyId: string; displayName: string; sipUsername: string },
+    actor: AuditActor = SYSTEM_ACTOR,
+  ): Promise<Agent> {
     const max = this.deps.maxAgentsPerCompany ?? Infinity;
     const count = () => this.deps.db.agent.count({ where: { companyId: input.companyId } });
     const full = () => new AppError(`A company has at most ${max} agents (MAX_AGENTS_PER_COMPANY): this one is full.`, 'LIMIT_REACHED');
@@ -182,6 +200,13 @@ export class ConfigurationService {
       throw full();
     }
     this.deps.directory.invalidateCompany(input.companyId);
+    // After the overshoot check: a create that is undone leaves no event.
+    await this.deps.audit.record(actor, {
+      companyId: agent.companyId,
+      action: 'agent.created',
+      agentId: agent.id,
+      changes: changesBetween(null, agent),
+    });
     return agent;
   }
 
@@ -190,7 +215,7 @@ export class ConfigurationService {
    * the change never waits on Telnyx), enabling an agent without one provisions it first (a Telnyx
    * failure saves nothing). Linking another credential (or "" to remove it) revokes the one replaced.
    */
-  async updateAgent(id: string, input: AgentFields): Promise<Agent> {
+  async updateAgent(id: string, input: AgentFields, actor: AuditActor = SYSTEM_ACTOR): Promise<Agent> {
     const { telnyxCredentialId: requested, ...fields } = agentData(input);
     const current = await this.currentAgent(id);
     const { credentials } = this.deps;
@@ -217,6 +242,8 @@ export class ConfigurationService {
       { ...fields, ...credential, ...revokeTokens },
       dropped ? credentials.revocation(current.telnyxCredentialId!, current, reason) : null,
       created,
+      actor,
+      'agent.updated',
     );
     this.deps.directory.invalidateCompany(agent.companyId);
     if (!agent.enabled) this.endSessions(agent.id);
@@ -229,7 +256,7 @@ export class ConfigurationService {
    * what calls will dial); the same id again re-reads its SIP username. When the server provisions, the
    * credential it replaces is revoked.
    */
-  async linkAgentCredential(id: string, credentialId: string): Promise<Agent> {
+  async linkAgentCredential(id: string, credentialId: string, actor: AuditActor = SYSTEM_ACTOR): Promise<Agent> {
     const { credentials } = this.deps;
     if (!credentials.checks) {
       throw new AppError('Telnyx is not configured on this server (TELNYX_API_KEY): no credential can be read.', 'TELNYX_NOT_CONFIGURED');
@@ -243,6 +270,8 @@ export class ConfigurationService {
       credential,
       dropped ? credentials.revocation(current.telnyxCredentialId!, current, 'replaced') : null,
       null,
+      actor,
+      'agent.credential_linked',
     );
     this.deps.directory.invalidateCompany(agent.companyId);
     if (dropped) await credentials.revokeNow([current.telnyxCredentialId!]);
@@ -250,7 +279,7 @@ export class ConfigurationService {
   }
 
   /** A new credential for the agent on TELNYX_CONNECTION_ID; the one it replaces is revoked. */
-  async reprovisionAgentCredential(id: string): Promise<Agent> {
+  async reprovisionAgentCredential(id: string, actor: AuditActor = SYSTEM_ACTOR): Promise<Agent> {
     const { credentials } = this.deps;
     if (!credentials.provisions) {
       throw new AppError(
@@ -262,25 +291,32 @@ export class ConfigurationService {
     if (!current.enabled) throw new InputError('Validation error: agentId: the agent is disabled; enable it (which provisions it) instead');
     const created = await credentials.provision(current.sipUsername);
     const old = current.telnyxCredentialId;
-    const agent = await this.saveAgent(current, created, old ? credentials.revocation(old, current, 'replaced') : null, created);
+    const revocation = old ? credentials.revocation(old, current, 'replaced') : null;
+    const agent = await this.saveAgent(current, created, revocation, created, actor, 'agent.credential_reprovisioned');
     this.deps.directory.invalidateCompany(agent.companyId);
     if (old) await credentials.revokeNow([old]);
     return agent;
   }
 
   /** Deletes the agent (its tokens stop working, its sockets close); when the server provisions, its credential is revoked. */
-  async deleteAgent(id: string): Promise<{ agent: Agent; credential: CredentialFate }> {
-    const { credentials, db } = this.deps;
+  async deleteAgent(id: string, actor: AuditActor = SYSTEM_ACTOR): Promise<{ agent: Agent; credential: CredentialFate }> {
+    const { credentials, db, audit } = this.deps;
     const current = await this.currentAgent(id);
     const revoke = credentials.provisions && current.telnyxCredentialId !== null;
+    const event = { companyId: current.companyId, action: 'agent.deleted', agentId: id, changes: changesBetween(current, null) };
     const agent = await this.write(async () => {
-      if (!revoke) return db.agent.delete({ where: { id } });
+      if (!revoke) {
+        const deleted = await db.agent.delete({ where: { id } });
+        await audit.record(actor, event);
+        return deleted;
+      }
       const [deleted] = await db.$transaction([
         db.agent.delete({ where: { id } }),
         db.credentialRevocation.createMany({
           data: [credentials.revocation(current.telnyxCredentialId!, current, 'deleted')],
           skipDuplicates: true,
         }),
+        audit.entry(actor, event),
       ]);
       return deleted;
     }, 'agent');
@@ -298,10 +334,8 @@ export class ConfigurationService {
   }
 
   private async currentAgent(id: string) {
-    const current = await this.deps.db.agent.findUnique({
-      where: { id },
-      select: { id: true, companyId: true, enabled: true, sipUsername: true, telnyxCredentialId: true, telnyxSipUsername: true },
-    });
+    // The whole row: the audit trail diffs it.
+    const current = await this.deps.db.agent.findUnique({ where: { id } });
     if (!current) throw new NotFoundError('agent not found');
     return current;
   }
@@ -316,22 +350,33 @@ export class ConfigurationService {
   }
 
   /**
-   * The agent's update, with the row remembering the credential it drops (one transaction); a
-   * credential created for it is discarded if the update is refused.
+   * The agent's update, with the row remembering the credential it drops and its audit event (one
+   * transaction); a credential created for it is discarded if the update is refused. Without a
+   * revocation there is no transaction and the event is written right after the update.
    */
   private async saveAgent(
-    current: { id: string; companyId: string },
+    current: Agent,
     data: Prisma.AgentUncheckedUpdateInput,
     revocation: Prisma.CredentialRevocationCreateManyInput | null,
     created: HeldCredential | null,
+    actor: AuditActor,
+    action: string,
   ): Promise<Agent> {
-    const { db } = this.deps;
+    const { db, audit } = this.deps;
+    // Diffed from the data so that it can ride in the transaction, before the update returns.
+    const changes = changesBetween(current, patched(current, data as Record<string, unknown>));
+    const event = { companyId: current.companyId, action, agentId: current.id, changes };
     try {
       return await this.write(async () => {
-        if (!revocation) return db.agent.update({ where: { id: current.id }, data });
+        if (!revocation) {
+          const agent = await db.agent.update({ where: { id: current.id }, data });
+          await audit.record(actor, event);
+          return agent;
+        }
         const [agent] = await db.$transaction([
           db.agent.update({ where: { id: current.id }, data }),
           db.credentialRevocation.createMany({ data: [revocation], skipDuplicates: true }),
+          audit.entry(actor, event),
         ]);
         return agent;
       }, 'agent');
@@ -342,21 +387,33 @@ export class ConfigurationService {
   }
 
   /** Every token issued to the agent stops working now; its open connections are closed on every instance. */
-  async revokeAgentTokens(id: string): Promise<Agent> {
+  async revokeAgentTokens(id: string, actor: AuditActor = SYSTEM_ACTOR): Promise<Agent> {
     const agent = await this.write(() => this.deps.db.agent.update({ where: { id }, data: { tokenVersion: { increment: 1 } } }), 'agent');
     this.deps.directory.invalidateCompany(agent.companyId);
     this.endSessions(agent.id);
+    await this.deps.audit.record(actor, {
+      companyId: agent.companyId,
+      action: 'agent.tokens_revoked',
+      agentId: id,
+      changes: { tokenVersion: { before: agent.tokenVersion - 1, after: agent.tokenVersion } },
+    });
     return agent;
   }
 
   /** Every supervisor token of the company stops working now; their open connections are closed on every instance. */
-  async revokeSupervisorTokens(companyId: string): Promise<Company> {
+  async revokeSupervisorTokens(companyId: string, actor: AuditActor = SYSTEM_ACTOR): Promise<Company> {
     const company = await this.write(
       () => this.deps.db.company.update({ where: { id: companyId }, data: { supervisorTokenVersion: { increment: 1 } } }),
       'company',
     );
     this.deps.directory.invalidateCompany(companyId); // published before the revocation: see RevocationBus
     this.deps.revocations.revokeSupervisors(companyId);
+    const version = company.supervisorTokenVersion;
+    await this.deps.audit.record(actor, {
+      companyId,
+      action: 'company.supervisor_tokens_revoked',
+      changes: { supervisorTokenVersion: { before: version - 1, after: version } },
+    });
     return company;
   }
 
@@ -365,7 +422,7 @@ export class ConfigurationService {
     this.deps.revocations.revokeAgent(agentId);
   }
 
-  async createPhoneNumber(input: NumberFields & { companyId: string; e164: string }): Promise<PhoneNumber> {
+  async createPhoneNumber(input: NumberFields & { companyId: string; e164: string }, actor: AuditActor = SYSTEM_ACTOR): Promise<PhoneNumber> {
     checkPriority(input.priority);
     if (input.queueId) await this.checkQueueOf(input.companyId, input.queueId, 'input.queueId');
     const number = await this.write(
@@ -373,13 +430,19 @@ export class ConfigurationService {
       input.queueId ? 'company or queue' : 'company',
     );
     this.numbersChanged(number.companyId);
+    await this.deps.audit.record(actor, {
+      companyId: number.companyId,
+      action: 'number.created',
+      target: { phoneNumberId: number.id },
+      changes: changesBetween(null, number),
+    });
     return number;
   }
 
   /** A number moved to another company without a queue named goes to that company's default queue. */
-  async updatePhoneNumber(id: string, input: NumberFields): Promise<PhoneNumber> {
+  async updatePhoneNumber(id: string, input: NumberFields, actor: AuditActor = SYSTEM_ACTOR): Promise<PhoneNumber> {
     checkPriority(input.priority);
-    const before = await this.deps.db.phoneNumber.findUnique({ where: { id }, select: { companyId: true } });
+    const before = await this.deps.db.phoneNumber.findUnique({ where: { id } });
     if (!before) throw new NotFoundError('phone number not found');
     const companyId = input.companyId ?? before.companyId;
     if (input.queueId) await this.checkQueueOf(companyId, input.queueId, 'input.queueId');
@@ -389,26 +452,31 @@ export class ConfigurationService {
       'phone number',
     );
     this.numbersChanged(number.companyId, before.companyId);
+    // A number moved between companies leaves an event in each: both sets of supervisors see it.
+    const changes = changesBetween(before, number);
+    for (const companyId of new Set([before.companyId, number.companyId])) {
+      await this.deps.audit.record(actor, { companyId, action: 'number.updated', target: { phoneNumberId: id }, changes });
+    }
     return number;
   }
 
   // ----- Queues (src/services/queue-config.ts) ---------------------------------------------------
 
-  createQueue(input: QueueFields & { companyId: string; name: string }): Promise<Queue> {
-    return this.queues.createQueue(input);
+  createQueue(input: QueueFields & { companyId: string; name: string }, actor: AuditActor = SYSTEM_ACTOR): Promise<Queue> {
+    return this.queues.createQueue(input, actor);
   }
 
-  updateQueue(id: string, input: QueueFields): Promise<Queue> {
-    return this.queues.updateQueue(id, input);
+  updateQueue(id: string, input: QueueFields, actor: AuditActor = SYSTEM_ACTOR): Promise<Queue> {
+    return this.queues.updateQueue(id, input, actor);
   }
 
   /** Refused for the default queue; its numbers and menu options go to the default queue, overflows into it to voicemail. */
-  deleteQueue(id: string): Promise<Queue> {
-    return this.queues.deleteQueue(id);
+  deleteQueue(id: string, actor: AuditActor = SYSTEM_ACTOR): Promise<Queue> {
+    return this.queues.deleteQueue(id, actor);
   }
 
-  setDefaultQueue(id: string): Promise<Queue> {
-    return this.queues.setDefaultQueue(id);
+  setDefaultQueue(id: string, actor: AuditActor = SYSTEM_ACTOR): Promise<Queue> {
+    return this.queues.setDefaultQueue(id, actor);
   }
 
   private async checkQueueOf(companyId: string, queueId: string, field: string): Promise<void> {
@@ -430,9 +498,15 @@ export class ConfigurationService {
     }
   }
 
-  async deletePhoneNumber(id: string): Promise<PhoneNumber> {
+  async deletePhoneNumber(id: string, actor: AuditActor = SYSTEM_ACTOR): Promise<PhoneNumber> {
     const number = await this.write(() => this.deps.db.phoneNumber.delete({ where: { id } }), 'phone number');
     this.numbersChanged(number.companyId);
+    await this.deps.audit.record(actor, {
+      companyId: number.companyId,
+      action: 'number.deleted',
+      target: { phoneNumberId: id },
+      changes: changesBetween(number, null),
+    });
     return number;
   }
 
@@ -504,6 +578,11 @@ function checkFallback(c: { fallbackKind?: FallbackKind | null | undefined; fall
   if (c.fallbackKind === 'NUMBER' && !c.fallbackNumber) {
     throw new InputError('fallbackNumber is required when fallbackKind is NUMBER');
   }
+}
+
+/** The routing row's fields in a company's diff, named `routing.<field>`. */
+function prefixed(prefix: string, changes: Changes): Changes {
+  return Object.fromEntries(Object.entries(changes).map(([k, v]) => [`${prefix}${k}`, v]));
 }
 
 /** GraphQL sends null for "not given" on optional input fields; Prisma needs them left out. */

@@ -16,6 +16,7 @@ import { CallbackUrlSigner } from '../telnyx/callback-mac.js';
 import { webhookAuthOf } from '../telnyx/webhook-auth.js';
 import { shareDirectoryInvalidations } from './directory-sync.js';
 import { ConfigurationService } from './configuration-service.js';
+import { AuditLog } from './audit-log.js';
 import { Directory } from './directory.js';
 import { PresenceService, type PresenceEvent } from './presence-service.js';
 import { CallService } from './call-service.js';
@@ -51,6 +52,8 @@ export interface Services {
   /** The queues as supervisors watch them: waiting callers and today's figures (docs/QUEUES.md). */
   queues: QueueService;
   configuration: ConfigurationService;
+  /** The audit trail's recorder: configuration writes and supervisor actions (src/services/audit-log.ts). */
+  audit: AuditLog;
   /** Agents' Telnyx credentials: read, created, revoked (and revocations retried). */
   agentCredentials: AgentCredentials;
   voicemails: VoicemailService;
@@ -160,6 +163,7 @@ export function createServices(
   callsOnceBuilt = calls;
   const agentCredentials = agentCredentialsFor(config, { db, clock, logger });
   const stats = new StatsService({ db, directory, presence, calls, pubsub, clock, logger });
+  const audit = new AuditLog({ db, logger });
   return {
     ...rest,
     config,
@@ -177,12 +181,14 @@ export function createServices(
     callbackSigner,
     stats,
     queues: new QueueService({ directory, calls, stats, pubsub, clock, logger }),
+    audit,
     configuration: new ConfigurationService({
       db,
       directory,
       presence,
       revocations,
       credentials: agentCredentials,
+      audit,
       maxAgentsPerCompany: config.maxAgentsPerCompany,
     }),
     agentCredentials,

@@ -10,6 +10,7 @@ import { e164 } from '../domain/validation.js';
 import { Prisma, type Queue } from '../generated/prisma/client.js';
 import type { Db } from '../infra/db.js';
 import { missingRow, uniqueViolation } from '../infra/db-errors.js';
+import { type AuditActor, type AuditLog, changesBetween } from './audit-log.js';
 import type { Directory } from './directory.js';
 import { AppError, InputError, NotFoundError } from './errors.js';
 import { MAX_QUEUES_PER_COMPANY, queueFieldProblems, type QueueFields, type QueueOverflowKind } from './queue-settings.js';
@@ -54,13 +55,14 @@ export class QueueConfiguration {
     private readonly deps: {
       db: Db;
       directory: Directory;
+      audit: AuditLog;
       /** The forwarding rule the routing fallback number follows (premium, IRSF, own and other tenants' numbers). */
       checkForwardNumber: (companyId: string, number: string, field: string) => Promise<void>;
     },
   ) {}
 
   /** Refused past MAX_QUEUES_PER_COMPANY (LIMIT_REACHED) and for a name the company already uses. */
-  async createQueue(input: QueueFields & { companyId: string; name: string }): Promise<Queue> {
+  async createQueue(input: QueueFields & { companyId: string; name: string }, actor: AuditActor): Promise<Queue> {
     const { db } = this.deps;
     const { companyId } = input;
     const problems = queueFieldProblems(input);
@@ -84,10 +86,11 @@ export class QueueConfiguration {
       throw full();
     }
     this.deps.directory.invalidateCompany(companyId);
+    await this.deps.audit.record(actor, { companyId, action: 'queue.created', target: { queueId: queue.id }, changes: changesBetween(null, queue) });
     return queue;
   }
 
-  async updateQueue(id: string, input: QueueFields): Promise<Queue> {
+  async updateQueue(id: string, input: QueueFields, actor: AuditActor): Promise<Queue> {
     const { db } = this.deps;
     const problems = queueFieldProblems(input);
     if (problems.length > 0) throw invalid(problems);
@@ -99,6 +102,12 @@ export class QueueConfiguration {
       input.name ?? current.name,
     );
     this.deps.directory.invalidateCompany(queue.companyId);
+    await this.deps.audit.record(actor, {
+      companyId: queue.companyId,
+      action: 'queue.updated',
+      target: { queueId: id },
+      changes: changesBetween(current, queue),
+    });
     return queue;
   }
 
@@ -107,7 +116,7 @@ export class QueueConfiguration {
    * their queueId to null), queues that overflowed into it overflow to voicemail, and menu options
    * that named it send callers to the default queue.
    */
-  async deleteQueue(id: string): Promise<Queue> {
+  async deleteQueue(id: string, actor: AuditActor): Promise<Queue> {
     const { db } = this.deps;
     const current = await db.queue.findUnique({ where: { id } });
     if (!current) throw new NotFoundError('queue not found');
@@ -140,11 +149,19 @@ export class QueueConfiguration {
       throw now ? defaultNotDeletable() : new NotFoundError('queue not found');
     }
     this.deps.directory.invalidateCompany(companyId);
+    // After the transaction, not in it: whether it deleted anything is known only from its result.
+    await this.deps.audit.record(actor, {
+      companyId,
+      action: 'queue.deleted',
+      target: { queueId: id },
+      changes: changesBetween(current, null),
+      ...(menuNamesIt ? { extra: { languageMenuOptionsReset: true } } : {}),
+    });
     return current;
   }
 
   /** Makes the queue its company's default; the previous default becomes an ordinary queue in the same transaction. */
-  async setDefaultQueue(id: string): Promise<Queue> {
+  async setDefaultQueue(id: string, actor: AuditActor): Promise<Queue> {
     const { db } = this.deps;
     const current = await db.queue.findUnique({ where: { id }, select: { companyId: true } });
     if (!current) throw new NotFoundError('queue not found');
@@ -161,6 +178,15 @@ export class QueueConfiguration {
     this.deps.directory.invalidateCompany(companyId);
     const queue = await db.queue.findUnique({ where: { id } });
     if (!queue || (promoted.count === 0 && !queue.isDefault)) throw new NotFoundError('queue not found');
+    // After the transaction, as for deletes; making the default the default again changes nothing.
+    if (promoted.count > 0) {
+      await this.deps.audit.record(actor, {
+        companyId,
+        action: 'queue.default_set',
+        target: { queueId: id },
+        changes: { isDefault: { before: false, after: true } },
+      });
+    }
     return queue;
   }
 
