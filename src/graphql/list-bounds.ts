@@ -27,6 +27,8 @@ export const LIST_BOUNDS = {
    * 50 queues), but that cap times a caller's fields is past any cost budget, so it pages like the rest.
    */
   waitingCallers: { default: 100, max: 1000 },
+  /** auditEvents(companyId): pages by cursor. */
+  auditEvents: { default: 50, max: 100 },
 } as const satisfies Record<string, ListBound>;
 
 /** Lists capped where they are written: their cap is their bound. */

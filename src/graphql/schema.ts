@@ -10,5 +10,6 @@ import './modules/voicemail.js';
 import './modules/stats.js';
 import './modules/auth.js';
 import './modules/softphone.js';
+import './modules/audit.js';
 
 export const schema = builder.toSchema({ sortSchema: true });

@@ -422,7 +422,10 @@ export class ConfigurationService {
     this.deps.revocations.revokeAgent(agentId);
   }
 
-  async createPhoneNumber(input: NumberFields & { companyId: string; e164: string }, actor: AuditActor = SYSTEM_ACTOR): Promise<PhoneNumber> {
+  async createPhoneNumber(
+    input: NumberFields & { companyId: string; e164: string },
+    actor: AuditActor = SYSTEM_ACTOR,
+  ): Promise<PhoneNumber> {
     checkPriority(input.priority);
     if (input.queueId) await this.checkQueueOf(input.companyId, input.queueId, 'input.queueId');
     const number = await this.write(

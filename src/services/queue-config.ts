@@ -86,7 +86,12 @@ export class QueueConfiguration {
       throw full();
     }
     this.deps.directory.invalidateCompany(companyId);
-    await this.deps.audit.record(actor, { companyId, action: 'queue.created', target: { queueId: queue.id }, changes: changesBetween(null, queue) });
+    await this.deps.audit.record(actor, {
+      companyId,
+      action: 'queue.created',
+      target: { queueId: queue.id },
+      changes: changesBetween(null, queue),
+    });
     return queue;
   }
 

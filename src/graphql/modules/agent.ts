@@ -3,7 +3,8 @@ import { builder } from '../builder.js';
 import { displayName, sipUsername, statusReason, telnyxCredentialId as credentialIdRule } from '../../domain/validation.js';
 import { validateSkills, type Skills } from '../../domain/skills.js';
 import { ForbiddenError, InputError, NotFoundError, RateLimitedError } from '../../services/errors.js';
-import { companyOfAgent, requireCompany } from './common.js';
+import { actorIn, companyOfAgent, requireCompany } from './common.js';
+import { changesBetween } from '../../services/audit-log.js';
 import { sipTargetOf, type SipTarget, type SipTargetProblem } from '../../domain/sip-target.js';
 import { sipUri } from '../../domain/call-flow.js';
 import type { CredentialFate } from '../../services/configuration-service.js';
@@ -231,11 +232,14 @@ builder.mutationFields((t) => ({
     authScopes: (_root, args) => ({ supervisorOf: String(args.input.companyId) }),
     resolve: async (query, _root, { input }, ctx) => {
       await requireCompany(ctx, String(input.companyId));
-      const agent = await ctx.services.configuration.createAgent({
-        ...input,
-        companyId: String(input.companyId),
-        skills: toSkills(input.skills),
-      });
+      const agent = await ctx.services.configuration.createAgent(
+        {
+          ...input,
+          companyId: String(input.companyId),
+          skills: toSkills(input.skills),
+        },
+        actorIn(ctx),
+      );
       return ctx.services.db.agent.findUniqueOrThrow({ ...query, where: { id: agent.id } });
     },
   }),
@@ -244,7 +248,7 @@ builder.mutationFields((t) => ({
     args: { id: t.arg.id({ required: true }), input: t.arg({ type: UpdateAgentInput, required: true }) },
     authScopes: async (_root, args, ctx) => ({ supervisorOf: await companyOfAgent(ctx, String(args.id)) }),
     resolve: async (query, _root, { id, input }, ctx) => {
-      await ctx.services.configuration.updateAgent(String(id), { ...input, skills: toSkills(input.skills) });
+      await ctx.services.configuration.updateAgent(String(id), { ...input, skills: toSkills(input.skills) }, actorIn(ctx));
       return ctx.services.db.agent.findUniqueOrThrow({ ...query, where: { id: String(id) } });
     },
   }),
@@ -258,7 +262,7 @@ builder.mutationFields((t) => ({
     },
     authScopes: async (_root, args, ctx) => ({ supervisorOf: await companyOfAgent(ctx, String(args.agentId)) }),
     resolve: async (query, _root, args, ctx) => {
-      await ctx.services.configuration.linkAgentCredential(String(args.agentId), args.credentialId);
+      await ctx.services.configuration.linkAgentCredential(String(args.agentId), args.credentialId, actorIn(ctx));
       return ctx.services.db.agent.findUniqueOrThrow({ ...query, where: { id: String(args.agentId) } });
     },
   }),
@@ -269,7 +273,7 @@ builder.mutationFields((t) => ({
     args: { agentId: t.arg.id({ required: true }) },
     authScopes: async (_root, args, ctx) => ({ supervisorOf: await companyOfAgent(ctx, String(args.agentId)) }),
     resolve: async (query, _root, args, ctx) => {
-      await ctx.services.configuration.reprovisionAgentCredential(String(args.agentId));
+      await ctx.services.configuration.reprovisionAgentCredential(String(args.agentId), actorIn(ctx));
       return ctx.services.db.agent.findUniqueOrThrow({ ...query, where: { id: String(args.agentId) } });
     },
   }),
@@ -280,7 +284,7 @@ builder.mutationFields((t) => ({
     args: { id: t.arg.id({ required: true }) },
     authScopes: async (_root, args, ctx) => ({ supervisorOf: await companyOfAgent(ctx, String(args.id)) }),
     resolve: async (_root, args, ctx) => {
-      const { agent, credential } = await ctx.services.configuration.deleteAgent(String(args.id));
+      const { agent, credential } = await ctx.services.configuration.deleteAgent(String(args.id), actorIn(ctx));
       return { id: agent.id, companyId: agent.companyId, credentialRevocation: credential };
     },
   }),
@@ -309,7 +313,21 @@ builder.mutationFields((t) => ({
       }
       const reason = input.reason?.trim() || null;
       if (input.status === 'ON_BREAK') await checkBreakReason(ctx, companyId, reason);
-      return ctx.services.presence.setStatus(agentId, input.status, reason);
+      const before = viewer.role === 'agent' ? null : (await ctx.services.directory.agent(agentId))?.agent;
+      const presence = await ctx.services.presence.setStatus(agentId, input.status, reason);
+      // A status set for an agent by someone else is a supervisor action; an agent's own is not audited.
+      if (before) {
+        await ctx.services.audit.record(actorIn(ctx), {
+          companyId,
+          action: 'agent.status_set',
+          agentId,
+          changes: changesBetween(
+            { status: before.status, statusReason: before.statusReason },
+            { status: input.status, statusReason: input.status === 'ON_BREAK' ? reason : null },
+          ),
+        });
+      }
+      return presence;
     },
   }),
   clearAgentCall: t.field({
@@ -324,31 +342,17 @@ builder.mutationFields((t) => ({
       if (!found) throw new NotFoundError('agent not found');
       const previous = await ctx.services.calls.clearAgentCall(found.company, agentId);
       const viewer = ctx.viewer!;
-      // The audit line: who forced what, and the state it replaced; and its row (best effort: the
-      // database may be the very thing that is failing, and the line is already written).
-      const audit = {
-        audit: 'clear-agent-call',
-        by: viewer.role,
-        companyId: found.company.id,
-        agentId,
-        previous,
-        requestId: ctx.requestId,
-      };
+      // The log line stands even if the database is the very thing failing (the row is then lost).
       ctx.services.logger.info(
-        audit,
+        { audit: 'clear-agent-call', by: viewer.role, companyId: found.company.id, agentId, previous, requestId: ctx.requestId },
         previous ? 'audit: agent freed from its call by hand' : 'audit: agent freed by hand (was not on a call)',
       );
-      await ctx.services.db.auditEvent
-        .create({
-          data: {
-            companyId: found.company.id,
-            actor: viewer.role,
-            action: 'clear-agent-call',
-            agentId,
-            detail: { previous, requestId: ctx.requestId },
-          },
-        })
-        .catch((err: unknown) => ctx.services.logger.warn({ err, ...audit }, 'audit row not written (the log line stands)'));
+      await ctx.services.audit.record(actorIn(ctx), {
+        companyId: found.company.id,
+        action: 'clear-agent-call',
+        agentId,
+        extra: { previous },
+      });
       return ctx.services.presence.presenceOf({ ...found.company, agents: [found.agent] })[0]!;
     },
   }),

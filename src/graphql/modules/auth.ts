@@ -1,7 +1,7 @@
 import { builder } from '../builder.js';
 import { tokenTtlSeconds } from '../../domain/validation.js';
 import { NotFoundError } from '../../services/errors.js';
-import { companyOfAgent, requireCompany } from './common.js';
+import { actorIn, companyOfAgent, requireCompany } from './common.js';
 
 const RoleEnum = builder.enumType('Role', { values: ['ADMIN', 'SUPERVISOR', 'AGENT'] as const });
 
@@ -71,7 +71,7 @@ builder.mutationFields((t) => ({
     args: { agentId: t.arg.id({ required: true }) },
     authScopes: async (_root, args, ctx) => ({ supervisorOf: await companyOfAgent(ctx, String(args.agentId)) }),
     resolve: async (_root, args, ctx) => {
-      await ctx.services.configuration.revokeAgentTokens(String(args.agentId));
+      await ctx.services.configuration.revokeAgentTokens(String(args.agentId), actorIn(ctx));
       return true;
     },
   }),
@@ -82,7 +82,7 @@ builder.mutationFields((t) => ({
     args: { companyId: t.arg.id({ required: true }) },
     authScopes: (_root, args) => ({ supervisorOf: String(args.companyId) }),
     resolve: async (_root, args, ctx) => {
-      await ctx.services.configuration.revokeSupervisorTokens(String(args.companyId));
+      await ctx.services.configuration.revokeSupervisorTokens(String(args.companyId), actorIn(ctx));
       return true;
     },
   }),

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { builder } from '../builder.js';
 import { companyName, timeZone } from '../../domain/validation.js';
-import { requireCompany } from './common.js';
+import { actorIn, requireCompany } from './common.js';
 import { costOfCapped, costOfFirst, firstArg, FIXED_LIST_BOUNDS, LIST_BOUNDS } from '../list-bounds.js';
 import { RoutingConfigInput, RoutingConfigRef, routingPatchOf } from './routing.js';
 
@@ -87,10 +87,13 @@ builder.mutationFields((t) => ({
     authScopes: { admin: true },
     args: { input: t.arg({ type: CreateCompanyInput, required: true }) },
     resolve: async (query, _root, { input }, ctx) => {
-      const company = await ctx.services.configuration.createCompany({
-        ...input,
-        routing: input.routing ? routingPatchOf(input.routing) : null,
-      });
+      const company = await ctx.services.configuration.createCompany(
+        {
+          ...input,
+          routing: input.routing ? routingPatchOf(input.routing) : null,
+        },
+        actorIn(ctx),
+      );
       return ctx.services.db.company.findUniqueOrThrow({ ...query, where: { id: company.id } });
     },
   }),
@@ -99,7 +102,7 @@ builder.mutationFields((t) => ({
     authScopes: { admin: true },
     args: { id: t.arg.id({ required: true }), input: t.arg({ type: UpdateCompanyInput, required: true }) },
     resolve: async (query, _root, { id, input }, ctx) => {
-      await ctx.services.configuration.updateCompany(String(id), input);
+      await ctx.services.configuration.updateCompany(String(id), input, actorIn(ctx));
       return ctx.services.db.company.findUniqueOrThrow({ ...query, where: { id: String(id) } });
     },
   }),

@@ -4,6 +4,7 @@ import { builder } from '../builder.js';
 import { e164 } from '../../domain/validation.js';
 import { MAX_CALLER_PRIORITY, MIN_CALLER_PRIORITY } from '../../domain/skills.js';
 import { skillExpressionArg } from './routing.js';
+import { actorIn } from './common.js';
 
 const REQUIRED_SKILLS_DOC = 'Skill expression calls to this number require, e.g. "es" or "billing>=5 & (en | es)"; "" removes it.';
 const QUEUE_DOC = "The queue calls to this number wait in (one of the company's); null = the company's default queue.";
@@ -66,12 +67,15 @@ builder.mutationFields((t) => ({
     authScopes: { admin: true },
     args: { input: t.arg({ type: CreatePhoneNumberInput, required: true }) },
     resolve: async (query, _root, { input }, ctx) => {
-      const n = await ctx.services.configuration.createPhoneNumber({
-        ...input,
-        companyId: String(input.companyId),
-        requiredSkills: checkedSkills(input.requiredSkills),
-        queueId: input.queueId == null ? input.queueId : String(input.queueId),
-      });
+      const n = await ctx.services.configuration.createPhoneNumber(
+        {
+          ...input,
+          companyId: String(input.companyId),
+          requiredSkills: checkedSkills(input.requiredSkills),
+          queueId: input.queueId == null ? input.queueId : String(input.queueId),
+        },
+        actorIn(ctx),
+      );
       return ctx.services.db.phoneNumber.findUniqueOrThrow({ ...query, where: { id: n.id } });
     },
   }),
@@ -80,12 +84,16 @@ builder.mutationFields((t) => ({
     authScopes: { admin: true },
     args: { id: t.arg.id({ required: true }), input: t.arg({ type: UpdatePhoneNumberInput, required: true }) },
     resolve: async (query, _root, { id, input }, ctx) => {
-      await ctx.services.configuration.updatePhoneNumber(String(id), {
-        ...input,
-        companyId: input.companyId ? String(input.companyId) : null,
-        requiredSkills: checkedSkills(input.requiredSkills),
-        queueId: input.queueId == null ? input.queueId : String(input.queueId),
-      });
+      await ctx.services.configuration.updatePhoneNumber(
+        String(id),
+        {
+          ...input,
+          companyId: input.companyId ? String(input.companyId) : null,
+          requiredSkills: checkedSkills(input.requiredSkills),
+          queueId: input.queueId == null ? input.queueId : String(input.queueId),
+        },
+        actorIn(ctx),
+      );
       return ctx.services.db.phoneNumber.findUniqueOrThrow({ ...query, where: { id: String(id) } });
     },
   }),
@@ -94,6 +102,6 @@ builder.mutationFields((t) => ({
     description: 'Returns the id of the deleted number.',
     authScopes: { admin: true },
     args: { id: t.arg.id({ required: true }) },
-    resolve: async (_root, { id }, ctx) => (await ctx.services.configuration.deletePhoneNumber(String(id))).id,
+    resolve: async (_root, { id }, ctx) => (await ctx.services.configuration.deletePhoneNumber(String(id), actorIn(ctx))).id,
   }),
 }));

@@ -14,7 +14,7 @@ import { MAX_QUEUE_NAME_LENGTH, MAX_QUEUES_PER_COMPANY } from '../../services/qu
 import type { CompanyQueuesView, QueueStatsView } from '../../services/queue-service.js';
 import type { BusinessHours } from '../../domain/business-hours.js';
 import type { WaitingCallerView } from '../../domain/queue-stats.js';
-import { requireCompany } from './common.js';
+import { actorIn, requireCompany } from './common.js';
 import { BusinessHoursInput, BusinessHoursRef, RoutingModeEnum, toBusinessHours, type BusinessHoursInputShape } from './routing.js';
 
 export const QueueOverflowKindEnum = builder.enumType('QueueOverflowKind', {
@@ -166,7 +166,10 @@ builder.mutationFields((t) => ({
     authScopes: { admin: true },
     args: { input: t.arg({ type: CreateQueueInput, required: true }) },
     resolve: async (query, _root, { input }, ctx) => {
-      const queue = await ctx.services.configuration.createQueue({ ...queueFieldsOf(input), companyId: String(input.companyId) });
+      const queue = await ctx.services.configuration.createQueue(
+        { ...queueFieldsOf(input), companyId: String(input.companyId) },
+        actorIn(ctx),
+      );
       return ctx.services.db.queue.findUniqueOrThrow({ ...query, where: { id: queue.id } });
     },
   }),
@@ -175,7 +178,7 @@ builder.mutationFields((t) => ({
     authScopes: { admin: true },
     args: { id: t.arg.id({ required: true }), input: t.arg({ type: UpdateQueueInput, required: true }) },
     resolve: async (query, _root, { id, input }, ctx) => {
-      await ctx.services.configuration.updateQueue(String(id), queueFieldsOf(input));
+      await ctx.services.configuration.updateQueue(String(id), queueFieldsOf(input), actorIn(ctx));
       return ctx.services.db.queue.findUniqueOrThrow({ ...query, where: { id: String(id) } });
     },
   }),
@@ -185,7 +188,7 @@ builder.mutationFields((t) => ({
       'Returns the id of the deleted queue. Refused for the default queue. Its numbers and menu options go to the default queue; queues that overflowed into it overflow to voicemail.',
     authScopes: { admin: true },
     args: { id: t.arg.id({ required: true }) },
-    resolve: async (_root, { id }, ctx) => (await ctx.services.configuration.deleteQueue(String(id))).id,
+    resolve: async (_root, { id }, ctx) => (await ctx.services.configuration.deleteQueue(String(id), actorIn(ctx))).id,
   }),
   setDefaultQueue: t.prismaField({
     type: 'Queue',
@@ -193,7 +196,7 @@ builder.mutationFields((t) => ({
     authScopes: { admin: true },
     args: { id: t.arg.id({ required: true }) },
     resolve: async (query, _root, { id }, ctx) => {
-      await ctx.services.configuration.setDefaultQueue(String(id));
+      await ctx.services.configuration.setDefaultQueue(String(id), actorIn(ctx));
       return ctx.services.db.queue.findUniqueOrThrow({ ...query, where: { id: String(id) } });
     },
   }),

@@ -12,7 +12,7 @@ import type { RoutingPolicy, SkipReason } from '../../domain/routing.js';
 import { parseSkillExpression, validateLanguageMenu, type LanguageMenuOption, type SkillExpression } from '../../domain/skills.js';
 import type { AgentPresence } from '../../services/presence-service.js';
 import type { QueuePreview } from '../../calls/queueing.js';
-import { requireCompany } from './common.js';
+import { actorIn, requireCompany } from './common.js';
 import { AgentPresenceRef } from './presence.js';
 import { costOfCapped, costOfFirst, firstArg, firstOf, FIXED_LIST_BOUNDS, LIST_BOUNDS } from '../list-bounds.js';
 
@@ -460,7 +460,7 @@ builder.mutationField('updateRoutingConfig', (t) =>
     args: { companyId: t.arg.id({ required: true }), input: t.arg({ type: RoutingConfigInput, required: true }) },
     authScopes: (_root, args) => ({ supervisorOf: String(args.companyId) }),
     resolve: async (_root, { companyId, input }, ctx) => {
-      await ctx.services.configuration.updateRoutingConfig(String(companyId), routingPatchOf(input));
+      await ctx.services.configuration.updateRoutingConfig(String(companyId), routingPatchOf(input), actorIn(ctx));
       const company = await requireCompany(ctx, String(companyId));
       return { companyId: company.id, ...company.policy };
     },
