@@ -235,6 +235,15 @@ const MATRIX: Record<string, Entry> = {
       },
     ],
   },
+  'Query.auditEvents': {
+    attacks: [
+      {
+        name: "B's audit trail",
+        document: `query($c: ID!) { auditEvents(companyId: $c, first: 100) { id companyId action actor actorSubject tokenId changes detail cursor } }`,
+        variables: (w) => ({ c: B(w).companyId }),
+      },
+    ],
+  },
   'Query.voicemails': {
     attacks: [
       {
