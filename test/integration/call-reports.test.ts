@@ -55,7 +55,7 @@ beforeAll(async () => {
   otherSupervisor = await token(other);
   agentToken = (await server.admin(`mutation($a: ID!) { issueAgentToken(agentId: $a) { token } }`, { a: ana })).issueAgentToken.token;
 
-  const row = (callSid: string, o: Record<string, unknown>) => ({
+  const row = (callSid: string, o: Record<string, unknown> & { startedAt: Date }) => ({
     companyId,
     callSid,
     from: '+13055551111',

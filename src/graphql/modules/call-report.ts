@@ -45,7 +45,7 @@ const FiguresRef = builder.objectRef<OfCompany<ReportFigures>>('CallReportFigure
     }),
     voicemail: t.exposeInt('voicemail'),
     forwarded: t.exposeInt('forwarded'),
-    hungUp: t.exposeInt('hungUp', { description: 'The caller hung up before reaching a queue or an agent (in the menu, say).' }),
+    hungUp: t.exposeInt('hungUp', { description: "Nobody answered and the company's fallback hung up." }),
     afterHours: t.exposeInt('afterHours'),
     callbackFailed: t.exposeInt('callbackFailed'),
     serviceLevel: t.exposeFloat('serviceLevel', {
@@ -113,7 +113,8 @@ const CallReportRef = builder.objectRef<CallReportView>('CallReport').implement(
     rows: t.field({
       type: [RowRef],
       description:
-        'HOUR and DAY: every local hour or day of the window in order, calls or none; else by name, the no-agent/no-queue row last.',
+        'HOUR and DAY: every local hour or day of the window in order, calls or none; else by name, the no-agent/no-queue row last. ' +
+        'Priced per row like any list: a long window by the hour may be over the query cost limit; GET /reports/report.csv has no such bound.',
       args: { first: t.arg.int(firstArg(LIST_BOUNDS.reportRows)) },
       complexity: costOfFirst(LIST_BOUNDS.reportRows),
       resolve: (r, args) => firstOf(r.rows, args.first, LIST_BOUNDS.reportRows).map((row) => ({ ...row, companyId: r.companyId })),
