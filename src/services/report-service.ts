@@ -93,8 +93,9 @@ export class ReportService {
       const page: CallLogRow[] = await this.deps.db.callLog.findMany({
         where: {
           companyId,
-          startedAt: { gte: from, lt: to },
-          ...(after && { OR: [{ startedAt: { gt: after.startedAt } }, { startedAt: after.startedAt, id: { gt: after.id } }] }),
+          // The index range starts at the last row read (not at `from`), so each page costs its own rows only.
+          startedAt: { gte: after?.startedAt ?? from, lt: to },
+          ...(after && { NOT: { startedAt: after.startedAt, id: { lte: after.id } } }),
         },
         orderBy: [{ startedAt: 'asc' }, { id: 'asc' }],
         take,
