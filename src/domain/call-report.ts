@@ -7,6 +7,9 @@
  * Local hours and days are the company's (IANA zone, DST-correct): a spring-forward day is 23 hours
  * long and has no 02:00 row; a fall-back day is 25 hours long and has two 01:00 rows (keyed by their
  * instant, labelled with their UTC offset).
+ *
+ * One file (over 300 lines) on purpose: the figures' types, their tally and the grouping that feeds
+ * it state one definition together; split, a figure's doc and its arithmetic would live apart.
  */
 import { localParts, startOfLocalDay } from './business-hours.js';
 
