@@ -25,6 +25,7 @@ import { createReplayStore, MemoryReplayCache } from './telnyx/replay-store.js';
 import { HTTP_SERVER_LIMITS, webhookEndpoint } from './http/webhook-endpoint.js';
 import { createStaticHandler } from './http/static-files.js';
 import { holdMusicRoute } from './http/hold-music.js';
+import { reportCsvRoutes } from './http/report-csv.js';
 import { createGraphqlHttp, httpViewerOf } from './http/graphql-http.js';
 import { httpHeartbeats } from './http/heartbeat-fast-path.js';
 import { corsOriginFor } from './http/cors.js';
@@ -172,6 +173,8 @@ export function buildApp(deps: AppDeps): App {
     },
     // The queues' built-in music (Telnyx fetches it for <Play>; docs/QUEUES.md).
     holdMusicRoute(),
+    // CSV exports of the call log and of reports (README §Reports), authenticated like GraphQL.
+    ...reportCsvRoutes({ services, gate, logger }),
     ...(deps.routes ?? []),
     { name: 'web app', matches: (_path, method) => isRead(method), serve: (req, res, { path }) => serveStatic(req, res, path) },
   ];

@@ -29,6 +29,11 @@ export const LIST_BOUNDS = {
   waitingCallers: { default: 100, max: 1000 },
   /** auditEvents(companyId): pages by cursor. */
   auditEvents: { default: 50, max: 100 },
+  /**
+   * CallReport.rows: a report's groups (a year by local hour is 8,784 of them; agents and numbers
+   * are bounded by the company's own).
+   */
+  reportRows: { default: 1000, max: 10_000 },
 } as const satisfies Record<string, ListBound>;
 
 /** Lists capped where they are written: their cap is their bound. */

@@ -8,6 +8,7 @@ import './modules/phone-number.js';
 import './modules/queue.js';
 import './modules/voicemail.js';
 import './modules/stats.js';
+import './modules/call-report.js';
 import './modules/auth.js';
 import './modules/softphone.js';
 import './modules/audit.js';

@@ -23,6 +23,7 @@ import { CallService } from './call-service.js';
 import { StatsService } from './stats-service.js';
 import { QueueService } from './queue-service.js';
 import { VoicemailService } from './voicemail-service.js';
+import { ReportService } from './report-service.js';
 import { lookupTelephonyCredential } from '../telnyx/credential-lookup.js';
 import { createTelephonyCredential, deleteTelephonyCredential } from '../telnyx/credential-provisioning.js';
 import { AgentCredentials } from './agent-credentials.js';
@@ -57,6 +58,8 @@ export interface Services {
   /** Agents' Telnyx credentials: read, created, revoked (and revocations retried). */
   agentCredentials: AgentCredentials;
   voicemails: VoicemailService;
+  /** Call reports and the call log's export, read in pages (README §Reports). */
+  reports: ReportService;
   authenticator: Authenticator;
   /** Open graphql-ws sockets and SSE streams of token viewers (closed on revocation and at expiry). */
   sessions: Sessions;
@@ -193,6 +196,7 @@ export function createServices(
     }),
     agentCredentials,
     voicemails: new VoicemailService({ db, pubsub, clock, logger, dataDir: config.dataDir }),
+    reports: new ReportService({ db }),
   };
 }
 

@@ -73,6 +73,9 @@ const QUEUES_VIEW_FIELDS =
   'companyId at queues { queueId name waiting callbacks longestWaitSeconds estimatedWaitSeconds ableAgents offered answered abandoned serviceLevel abandonRate } ' +
   'waiting { callSid queueId from state position waitedSeconds estimatedWaitSeconds language priority callbackRequested offeredToAgentId enqueuedAt }';
 
+const REPORT_FIGURES = 'calls offered answered abandoned serviceLevel averageAnswerSeconds talkSeconds missedOffers occupancy';
+const REPORT_FIELDS = `companyId timeZone rowCount rows(first: 100) { key label start end figures { ${REPORT_FIGURES} } } totals { ${REPORT_FIGURES} }`;
+
 const B = (w: World) => w.b;
 
 /**
@@ -153,6 +156,18 @@ const MATRIX: Record<string, Entry> = {
         variables: (w) => ({ c: B(w).companyId }),
       },
     ],
+  },
+  'Query.callReport': {
+    attacks: ['AGENT', 'QUEUE', 'NUMBER', 'DAY'].map((groupBy) => ({
+      name: `B's call report by ${groupBy}`,
+      // A window around now, so it holds B's calls (its voicemail's call, at least).
+      document: `query($c: ID!, $from: DateTime!, $to: DateTime!) { callReport(companyId: $c, from: $from, to: $to, groupBy: ${groupBy}) { ${REPORT_FIELDS} } }`,
+      variables: (w: World) => ({
+        c: B(w).companyId,
+        from: new Date(Date.now() - 180 * 86_400_000).toISOString(),
+        to: new Date(Date.now() + 180 * 86_400_000).toISOString(),
+      }),
+    })),
   },
   'Query.companyQueues': {
     attacks: [
