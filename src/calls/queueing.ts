@@ -133,6 +133,7 @@ export class Queueing {
     };
     waiting.put(caller);
     if (!existing) sessions.record(session.callSid, { kind: 'queued', detail: queue.id });
+    session.queueId ??= queue.id; // the default queue by its id: the call log (and its history filter) names it
     session.queuedAt ??= caller.enqueuedAt;
     sessions.stepMissed(session.callSid); // nothing rings while the caller waits
     this.deps.ledger.changed(session);
@@ -425,7 +426,6 @@ export class Queueing {
     const now = clock.now();
     if (status === 'completed' || status === 'canceled') {
       waiting.remove(company.id, session.callSid);
-      sessions.record(session.callSid, { kind: 'left-queue', detail: status === 'completed' ? 'answered' : 'abandoned' });
       this.deps.changed(company.id);
       return null; // the hunt's own answer (answered, or abandoned) applies
     }
