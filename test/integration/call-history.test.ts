@@ -165,6 +165,61 @@ describe('each call and its timeline', () => {
   });
 });
 
+describe('a callback', () => {
+  it("the caller's own call and the callback that answered it make one timeline", async () => {
+    const c = await sim.company({
+      number: '+13055557004',
+      routing: { mode: 'LONGEST_IDLE', ringTimeoutSeconds: 15 },
+      agents: [{ name: 'solo' }],
+    });
+    sim.phoneBook('agent solo answers after 1 s and hangs up after 30 s; number +15550007007 answers after 2 s', c.agents);
+    const [, asker] = (await sim.calls([
+      `call from +15550007000 to ${c.number}; caller talks for 600 s`,
+      { scenario: `call from +15550007007 to ${c.number}; press 1 at 8 s`, at: 2 },
+    ])) as [CallResult, CallResult];
+    // The callback runs on after the caller's own call ended: time moves until the queue is empty.
+    const clock = sim.clock!;
+    const waiting = () => sim.server.app.services.calls.waiting.of(c.companyId).length;
+    await clock.run(
+      (async () => {
+        for (let i = 0; i < 600 && waiting() > 0; i++) {
+          clock.advance(1000);
+          await new Promise((r) => setTimeout(r, 2));
+        }
+      })(),
+    );
+    expect(waiting()).toBe(0);
+    sim.phoneBook('agent solo is not scripted; number +15550007007 is not scripted', c.agents);
+    await sim.server.app.services.calls.log.flush();
+    const res = await page(c.supervisor, c.companyId, { filter: { caller: '+15550007007' } });
+    expect(res.errors).toBeUndefined();
+    const call = res.data!.calls!.nodes[0]!;
+    expect(call.callSid).toBe(asker.callSid);
+    expect(call).toMatchObject({ outcome: 'ANSWERED', callbackRequested: true, answeredBy: { id: c.agentIds.solo } });
+    expect(call.timeline.map((e) => e.kind)).toEqual([
+      'ARRIVED',
+      'QUEUED',
+      'CALLBACK_REQUESTED',
+      'LEFT_QUEUE',
+      'ENDED',
+      'CALLBACK_OFFERED',
+      'ANSWERED',
+      'ENDED',
+    ]);
+    expect(call.timeline.map((e) => e.detail)).toEqual([
+      null,
+      expect.any(String),
+      '+15550007007',
+      'callback',
+      'CALLBACK_PENDING',
+      null,
+      null,
+      'ANSWERED',
+    ]);
+    expect(call.timeline[5]!.agent?.id).toBe(c.agentIds.solo);
+  });
+});
+
 describe('filters', () => {
   it('agent: the calls offered to or answered by the agent', async () => {
     const logs = await sim.server.database.prisma.callLog.findMany({ where: { companyId: a.companyId } });
