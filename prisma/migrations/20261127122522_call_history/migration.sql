@@ -14,6 +14,3 @@ CREATE INDEX "CallLog_companyId_answeredAgentId_startedAt_idx" ON "CallLog"("com
 -- CreateIndex
 CREATE INDEX "CallLog_companyId_queueId_startedAt_idx" ON "CallLog"("companyId", "queueId", "startedAt" DESC);
 
--- CreateIndex
-CREATE INDEX "CallLog_offeredAgentIds_idx" ON "CallLog" USING GIN ("offeredAgentIds");
-
