@@ -2,6 +2,7 @@
  * A call's beginning and end as the rest of the service sees them: the call log (written in batches
  * behind the calls) and the `calls:changed` event the live views follow.
  */
+import type { TimelineEvent } from '../domain/call-timeline.js';
 import type { Clock } from '../domain/clock.js';
 import type { WaitingCaller } from '../domain/queue.js';
 import type { PubSub } from '../services/topics.js';
@@ -52,6 +53,7 @@ export class CallLedger {
           ? null
           : Math.max(0, Math.round(((ended.answeredAt ?? ended.endedAt ?? this.deps.clock.now()) - ended.queuedAt) / 1000)),
       callbackRequested: ended.callbackRequested,
+      timeline: ended.timeline,
     });
   }
 
@@ -65,13 +67,21 @@ export class CallLedger {
     answered: { agentId: string | null; answeredAt: number } | null,
   ): void {
     this.deps.pubsub.publish('calls:changed', caller.companyId, caller.callSid);
+    const now = this.deps.clock.now();
+    // Added after the timeline the caller's own call stored (it ended with CALLBACK_PENDING).
+    const events: TimelineEvent[] = [];
+    if (answered) {
+      if (answered.agentId) events.push({ at: answered.answeredAt, kind: 'callback-offered', agentId: answered.agentId });
+      events.push({ at: answered.answeredAt, kind: 'answered', ...(answered.agentId ? { agentId: answered.agentId } : {}) });
+    }
+    events.push({ at: now, kind: 'ended', detail: outcome });
     this.deps.log.ended({
       companyId: caller.companyId,
       callSid: caller.callSid,
       from: caller.from,
       to: caller.to,
       startedAt: caller.enqueuedAt,
-      endedAt: this.deps.clock.now(),
+      endedAt: now,
       answeredAt: answered?.answeredAt ?? null,
       answeredAgentId: answered?.agentId ?? null,
       offeredAgentIds: [],
@@ -79,6 +89,7 @@ export class CallLedger {
       queueId: null,
       waitSeconds: null,
       callbackRequested: true,
+      timeline: events,
     });
   }
 

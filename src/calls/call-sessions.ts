@@ -6,6 +6,7 @@
  * failure mode, docs/ROUTING.md §Reservations).
  */
 import type { Clock, TimerHandle } from '../domain/clock.js';
+import { appendEvent, type TimelineEvent } from '../domain/call-timeline.js';
 import { DeadlineHeap } from '../presence/deadline-heap.js';
 
 /** How long an ended call stays here: late webhooks still find it, and live statistics count it. */
@@ -68,6 +69,8 @@ export interface CallSession {
   callbackRequested: boolean;
   /** Queues the call overflowed from (so an overflow never goes round in a circle). */
   queuesVisited?: string[];
+  /** What happened to the call, in order (src/domain/call-timeline.ts); the call log stores it at the end. */
+  timeline: TimelineEvent[];
 }
 
 export interface CallSessionsOptions {
@@ -124,6 +127,7 @@ export class CallSessions {
       priority: 0,
       queuedAt: null,
       callbackRequested: false,
+      timeline: [{ at: now, kind: 'arrived' }],
     };
     this.sessions.set(init.callSid, session);
     this.schedule(`s:${init.callSid}`, session.startedAt + this.sessionTtlMs);
@@ -194,6 +198,7 @@ export class CallSessions {
     const granted = opts.reserve ? targets.filter((a) => (this.reservations.get(a) ?? callSid) === callSid) : targets;
     for (const agentId of granted) {
       if (!session.offered.includes(agentId)) session.offered.push(agentId);
+      appendEvent(session.timeline, { at: now, kind: 'offered', agentId });
       if (opts.reserve) {
         this.reservations.set(agentId, callSid);
         this.schedule(`r:${agentId}`, now + timeoutSeconds * 1000 + this.reservationGraceMs);
@@ -228,8 +233,10 @@ export class CallSessions {
     const session = this.sessions.get(callSid);
     if (!session) return [];
     const rang = session.ringing;
+    const now = this.opts.clock.now();
+    for (const agentId of rang) appendEvent(session.timeline, { at: now, kind: 'missed', agentId });
     if (session.stepStartedAt !== null) {
-      const rung = Math.min(session.stepTimeoutSeconds, (this.opts.clock.now() - session.stepStartedAt) / 1000);
+      const rung = Math.min(session.stepTimeoutSeconds, (now - session.stepStartedAt) / 1000);
       session.elapsedSeconds += Math.max(0, rung);
     }
     session.stepStartedAt = null;
@@ -246,11 +253,18 @@ export class CallSessions {
     session.menuDone = true;
   }
 
+  /** Adds an event to the call's timeline (the menu's answer, the queue's events). */
+  record(callSid: string, event: Omit<TimelineEvent, 'at'>): void {
+    const session = this.sessions.get(callSid);
+    if (session) appendEvent(session.timeline, { ...event, at: this.opts.clock.now() });
+  }
+
   answered(callSid: string, agentId: string | null): void {
     const session = this.sessions.get(callSid);
     if (!session || session.answeredAt !== null) return;
     session.answeredBy = agentId;
     session.answeredAt = this.opts.clock.now();
+    appendEvent(session.timeline, { at: session.answeredAt, kind: 'answered', ...(agentId ? { agentId } : {}) });
     session.ringing = [];
     this.releaseCall(callSid);
   }
@@ -265,6 +279,7 @@ export class CallSessions {
       session.endedAt = Math.min(endedAt ?? now, now);
       session.outcome = outcome;
       session.reconcile = null;
+      appendEvent(session.timeline, { at: session.endedAt, kind: 'ended', detail: outcome });
     }
     // Keep the ended session briefly: late webhooks (recording, status) still find it.
     this.schedule(`s:${callSid}`, Math.max(session.endedAt, now) + ENDED_SESSION_RETENTION_MS);
@@ -298,6 +313,8 @@ export class CallSessions {
     session.priority ??= 0;
     session.queuedAt ??= null;
     session.callbackRequested ??= false;
+    // …and the timeline's.
+    session.timeline ??= [];
     this.sessions.set(session.callSid, session);
     this.schedule(`s:${session.callSid}`, until);
   }

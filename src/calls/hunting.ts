@@ -180,6 +180,7 @@ export class Hunting {
     if (existing) sessions.heard(existing.callSid, call.accountSid);
     const language = menuChoice(company.policy.languageMenu, call.digits);
     sessions.chooseLanguage(session.callSid, language);
+    sessions.record(session.callSid, { kind: 'menu', detail: language ?? 'none' });
     // The option may send the caller to its own queue, and raise their priority there.
     const option = language ? company.policy.languageMenu.find((o) => o.skill === language) : undefined;
     if (option?.queueId) session.queueId = option.queueId;

@@ -132,6 +132,8 @@ export class Queueing {
       callback: null,
     };
     waiting.put(caller);
+    if (!existing) sessions.record(session.callSid, { kind: 'queued', detail: queue.id });
+    session.queueId ??= queue.id; // the default queue by its id: the call log (and its history filter) names it
     session.queuedAt ??= caller.enqueuedAt;
     sessions.stepMissed(session.callSid); // nothing rings while the caller waits
     this.deps.ledger.changed(session);
@@ -268,6 +270,7 @@ export class Queueing {
       const step = callbackStep(caller, { kind: 'requested' }, this.deps.clock.now(), queue);
       if (step.ok) {
         this.deps.waiting.put(step.caller);
+        this.deps.sessions.record(caller.callSid, { kind: 'callback-requested', detail: step.caller.callback?.number });
         this.deps.changed(company.id);
         const text = callbackConfirmation(spokenLanguage(caller.speechLanguage));
         return renderTexml(callbackConfirmedDocument(text, caller.speechLanguage));
@@ -293,12 +296,14 @@ export class Queueing {
       // The caller asked to be called back: the call ends here, the place stays in the queue.
       if (session && session.endedAt === null) {
         session.callbackRequested = true;
+        sessions.record(callSid, { kind: 'left-queue', detail: 'callback' });
         ledger.finish(session, 'CALLBACK_PENDING');
       }
       return renderTexml(response(hangup()));
     }
     if (result === 'hangup') {
       if (caller) waiting.remove(company.id, callSid);
+      if (caller && session?.endedAt === null) sessions.record(callSid, { kind: 'left-queue', detail: 'abandoned' });
       if (session && session.endedAt === null) ledger.finish(session, 'ABANDONED');
       this.deps.changed(company.id);
       return renderTexml(response());
@@ -528,6 +533,7 @@ export class Queueing {
     this.deps.changed(company.id);
     const urls = this.deps.urls(company);
     const target = queue.overflow;
+    this.deps.sessions.record(session.callSid, { kind: 'left-queue', detail: 'overflow' });
     session.queuesVisited = [...(session.queuesVisited ?? []), queue.id];
     if (target.kind === 'QUEUE' && !session.queuesVisited.includes(target.queueId)) {
       const next = company.queues.find((q) => q.id === target.queueId);
@@ -542,6 +548,7 @@ export class Queueing {
           offeredAt: null,
         };
         waiting.put(moved);
+        this.deps.sessions.record(session.callSid, { kind: 'queued', detail: next.id });
         return this.enqueue(company, moved, next);
       }
     }

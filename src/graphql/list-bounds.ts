@@ -6,6 +6,7 @@
  */
 import { z } from 'zod';
 import { MAX_CLOSURES, MAX_RANGES_PER_DAY } from '../domain/business-hours.js';
+import { MAX_TIMELINE_EVENTS } from '../domain/call-timeline.js';
 import { MAX_LANGUAGE_MENU_OPTIONS, MAX_SKILLS_PER_AGENT } from '../domain/skills.js';
 import { MAX_QUEUES_PER_COMPANY } from '../services/queue-settings.js';
 
@@ -34,6 +35,10 @@ export const LIST_BOUNDS = {
    * are bounded by the company's own).
    */
   reportRows: { default: 1000, max: 10_000 },
+  /** calls(companyId): a page of the call history. */
+  calls: { default: 25, max: 100 },
+  /** Call.offeredAgents: a hunt may offer every agent of the company. */
+  offeredAgents: { default: 20, max: 2000 },
 } as const satisfies Record<string, ListBound>;
 
 /** Lists capped where they are written: their cap is their bound. */
@@ -44,6 +49,10 @@ export const FIXED_LIST_BOUNDS = {
   closures: MAX_CLOSURES,
   ranges: MAX_RANGES_PER_DAY,
   queues: MAX_QUEUES_PER_COMPANY,
+  /** Call.timeline: capped where it is recorded (src/domain/call-timeline.ts). */
+  callTimeline: MAX_TIMELINE_EVENTS,
+  /** CallConnection.nodes: calls(first) already counts its selection `first` times. */
+  callPage: 1,
 } as const;
 
 /** Options of a `first: Int` argument: its default, its maximum (a clear validation error) and its doc. */

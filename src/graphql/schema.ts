@@ -7,6 +7,7 @@ import './modules/agent.js';
 import './modules/phone-number.js';
 import './modules/queue.js';
 import './modules/voicemail.js';
+import './modules/call-history.js';
 import './modules/stats.js';
 import './modules/call-report.js';
 import './modules/auth.js';

@@ -8,6 +8,7 @@
  * and end does not matter, and Telnyx's retries never duplicate a call.
  */
 import { randomUUID } from 'node:crypto';
+import type { TimelineEvent } from '../domain/call-timeline.js';
 import type { Clock } from '../domain/clock.js';
 import type { Db } from '../infra/db.js';
 import type { Logger } from '../infra/logger.js';
@@ -30,6 +31,20 @@ export interface CallLogEntry {
   /** Seconds the caller waited in the queue (to the answer, or to leaving it); null = never waited. */
   waitSeconds?: number | null;
   callbackRequested?: boolean;
+  /**
+   * The call's timeline (src/domain/call-timeline.ts). Empty or absent: the stored one stays. One that
+   * starts with `arrived` is the whole call and replaces it; any other (a callback's end) continues it.
+   */
+  timeline?: TimelineEvent[];
+  /** inbound (every call so far); outbound when the service places calls of its own. */
+  direction?: 'inbound' | 'outbound';
+}
+
+/** The writer's timeline rule (see CallLogEntry.timeline) for two entries of one call in the same batch. */
+function mergeTimelines(waiting: TimelineEvent[] | undefined, next: TimelineEvent[] | undefined): TimelineEvent[] | undefined {
+  if (!next || next.length === 0) return waiting;
+  if (next[0]!.kind === 'arrived' || !waiting) return next;
+  return [...waiting, ...next];
 }
 
 const iso = (ms: number | null | undefined) => (ms == null ? null : new Date(ms).toISOString());
@@ -52,7 +67,8 @@ export class CallLogWriter extends BatchedWriter<CallLogEntry> {
       maxBatch: deps.maxBatch ?? 1_000,
       maxWaitingRows: deps.maxWaitingRows,
       retryMaxMs: deps.retryMaxMs,
-      merge: (waiting, next) => ({ ...waiting, ...next }),
+      // Two entries of one call in the same batch: an appended timeline continues the waiting one.
+      merge: (waiting, next) => ({ ...waiting, ...next, timeline: mergeTimelines(waiting.timeline, next.timeline) }),
       write: (rows) => {
         const json = JSON.stringify(
           rows.map((r) => ({
@@ -71,16 +87,18 @@ export class CallLogWriter extends BatchedWriter<CallLogEntry> {
             queueId: r.queueId ?? null,
             waitSeconds: r.waitSeconds ?? null,
             callbackRequested: r.callbackRequested ?? false,
+            timeline: r.timeline ?? [],
+            direction: r.direction ?? 'inbound',
           })),
         );
         // Rows of companies deleted meanwhile are skipped (the foreign key would fail the batch).
         return deps.db.$executeRaw`
-          INSERT INTO "CallLog" ("id", "companyId", "callSid", "from", "to", "startedAt", "endedAt", "answeredAt", "answeredAgentId", "offeredAgentIds", "outcome", "queueId", "waitSeconds", "callbackRequested")
-          SELECT v."id", v."companyId", v."callSid", v."from", v."to", v."startedAt", v."endedAt", v."answeredAt", v."answeredAgentId", v."offeredAgentIds", v."outcome", v."queueId", v."waitSeconds", v."callbackRequested"
+          INSERT INTO "CallLog" ("id", "companyId", "callSid", "from", "to", "startedAt", "endedAt", "answeredAt", "answeredAgentId", "offeredAgentIds", "outcome", "queueId", "waitSeconds", "callbackRequested", "timeline", "direction")
+          SELECT v."id", v."companyId", v."callSid", v."from", v."to", v."startedAt", v."endedAt", v."answeredAt", v."answeredAgentId", v."offeredAgentIds", v."outcome", v."queueId", v."waitSeconds", v."callbackRequested", v."timeline", v."direction"
           FROM jsonb_to_recordset(${json}::jsonb) AS v(
             "id" text, "companyId" text, "callSid" text, "from" text, "to" text, "startedAt" timestamp(3), "endedAt" timestamp(3),
             "answeredAt" timestamp(3), "answeredAgentId" text, "offeredAgentIds" text[], "outcome" text,
-            "queueId" text, "waitSeconds" integer, "callbackRequested" boolean)
+            "queueId" text, "waitSeconds" integer, "callbackRequested" boolean, "timeline" jsonb, "direction" text)
           WHERE EXISTS (SELECT 1 FROM "Company" c WHERE c."id" = v."companyId")
           ON CONFLICT ("companyId", "callSid") DO UPDATE SET
             "endedAt" = COALESCE(EXCLUDED."endedAt", "CallLog"."endedAt"),
@@ -90,7 +108,11 @@ export class CallLogWriter extends BatchedWriter<CallLogEntry> {
             "outcome" = COALESCE(EXCLUDED."outcome", "CallLog"."outcome"),
             "queueId" = COALESCE(EXCLUDED."queueId", "CallLog"."queueId"),
             "waitSeconds" = COALESCE(EXCLUDED."waitSeconds", "CallLog"."waitSeconds"),
-            "callbackRequested" = EXCLUDED."callbackRequested" OR "CallLog"."callbackRequested"`;
+            "callbackRequested" = EXCLUDED."callbackRequested" OR "CallLog"."callbackRequested",
+            "timeline" = CASE
+              WHEN jsonb_array_length(EXCLUDED."timeline") = 0 THEN "CallLog"."timeline"
+              WHEN EXCLUDED."timeline"->0->>'kind' = 'arrived' THEN EXCLUDED."timeline"
+              ELSE "CallLog"."timeline" || EXCLUDED."timeline" END`;
       },
     });
   }

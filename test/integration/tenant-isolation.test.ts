@@ -68,6 +68,9 @@ const QUEUE_FIELDS =
   'id companyId name isDefault requiredSkills mode ringTimeoutSeconds maxWaitSeconds maxSize overflowKind overflowNumber overflowQueueId holdMusicUrl';
 const STATS_FIELDS =
   'companyId at agents { available ringing onCall onBreak offline total } callsWaiting callsRinging callsActive answeredToday missedToday averageAnswerSeconds';
+const CALL_FIELDS =
+  'id callSid from to direction startedAt answeredAt endedAt outcome waitSeconds talkSeconds callbackRequested queue { id name } ' +
+  'answeredBy { id displayName } offeredAgents { id displayName } timeline { at kind agent { id displayName } detail } voicemail { callSid from recordingUrl }';
 const VOICEMAIL_FIELDS = 'id companyId callSid from to recordingUrl durationSeconds createdAt';
 const QUEUES_VIEW_FIELDS =
   'companyId at queues { queueId name waiting callbacks longestWaitSeconds estimatedWaitSeconds ableAgents offered answered abandoned serviceLevel abandonRate } ' +
@@ -256,6 +259,20 @@ const MATRIX: Record<string, Entry> = {
         name: "B's audit trail",
         document: `query($c: ID!) { auditEvents(companyId: $c, first: 100) { id companyId action actor actorSubject tokenId changes detail cursor } }`,
         variables: (w) => ({ c: B(w).companyId }),
+      },
+    ],
+  },
+  'Query.calls': {
+    attacks: [
+      {
+        name: "B's call history",
+        document: `query($c: ID!) { calls(companyId: $c, first: 10) { nodes { ${CALL_FIELDS} } pageInfo { endCursor hasNextPage } } }`,
+        variables: (w) => ({ c: B(w).companyId }),
+      },
+      {
+        name: "B's calls of one of its agents, by number",
+        document: `query($c: ID!, $a: ID!, $n: String!) { calls(companyId: $c, first: 10, filter: { agentId: $a, number: $n }) { nodes { callSid from } } }`,
+        variables: (w) => ({ c: B(w).companyId, a: B(w).agents[0]!.id, n: B(w).number.e164 }),
       },
     ],
   },
@@ -732,6 +749,20 @@ describe('tenant isolation: every root field, attacked from company A against co
       RecordingStatus: 'completed',
     });
     expect(vm.status).toBe(200);
+    // …and that call in the history (Query.calls), offered to agent 1.
+    await server.database.prisma.callLog.create({
+      data: {
+        companyId,
+        callSid: voicemail.callSid,
+        from: voicemail.from,
+        to: createPhoneNumber.e164,
+        startedAt: new Date(),
+        endedAt: new Date(),
+        offeredAgentIds: [agents[0]!.id],
+        outcome: 'VOICEMAIL',
+        timeline: [{ at: Date.now(), kind: 'offered', agentId: agents[0]!.id }],
+      },
+    });
     // Agent 1 of each company heartbeats (online for the whole suite: the TTL is long).
     const beat = await server.gql(
       `mutation { heartbeat(input: { sipRegistered: true, callState: "idle" }) { presence { agentId online } } }`,
