@@ -19,7 +19,9 @@ import { freshPostgres, PG_URL } from '../test/support/harness.js';
 import { openDatabase } from '../src/infra/db.js';
 import { DEFAULT_RECORDING_URL_ALLOWLIST } from '../src/telnyx/recording-url.js';
 import { loggedOutcomes } from './lib/calls.js';
-import { CEILING_TEXML, companyCount, seedPopulation, type Population } from './lib/fixtures.js';
+import { TokenService } from '../src/auth/tokens.js';
+import { measureHistory, seedHistory, type HistoryRow, type HistorySeed } from './history.js';
+import { CEILING_TEXML, companyCount, companyId, seedPopulation, type Population } from './lib/fixtures.js';
 import { assertMergeable, mergePhaseResults, parsePhases, type BenchPhase } from './lib/phases.js';
 import { canPin, describeMachine, loadAverage } from './lib/machine.js';
 import {
@@ -108,8 +110,9 @@ async function withServer<T>(
   opts: BenchOptions,
   params: Omit<StartParams, 'databaseUrl'>,
   work: (server: Peer, url: string, seedMs: number) => Promise<T>,
+  seedMore?: (databaseUrl: string) => Promise<void>,
 ): Promise<T> {
-  return withServers(opts, 1, params, (servers, urls, seedMs) => work(servers[0]!, urls[0]!, seedMs));
+  return withServers(opts, 1, params, (servers, urls, seedMs) => work(servers[0]!, urls[0]!, seedMs), seedMore);
 }
 
 /**
@@ -123,6 +126,8 @@ async function withServers<T>(
   count: number,
   params: Omit<StartParams, 'databaseUrl'>,
   work: (servers: Peer[], urls: string[], seedMs: number) => Promise<T>,
+  /** More rows after the population, before any server starts (PostgreSQL only). */
+  seedMore?: (databaseUrl: string) => Promise<void>,
 ): Promise<T> {
   return withDatabase(params.mode === 'ceiling' ? 'pglite' : opts.database, async (databaseUrl) => {
     if (count > 1 && !databaseUrl) throw new Error('several instances need a database server of their own (PostgreSQL)');
@@ -135,6 +140,7 @@ async function withServers<T>(
       await database.migrate();
       await seedPopulation(database.prisma, params.population);
       await database.close();
+      if (seedMore) await seedMore(databaseUrl);
       seededMs = Math.round(performance.now() - started);
     }
     const servers = Array.from({ length: count }, (_, k) =>
@@ -377,6 +383,38 @@ async function runQueue(
   }
 }
 
+/**
+ * The call history on millions of seeded calls (bench/history.ts), PostgreSQL only: the log seeded
+ * by SQL before the server starts, then pages, reports and the CSV timed from this process (the
+ * generator process is idle meanwhile) with a supervisor's token, one request at a time.
+ */
+async function runHistory(opts: BenchOptions, jwtSecret: string, log: (line: string) => void): Promise<HistoryRow | null> {
+  const h = opts.settings.history;
+  if (!h) throw new Error('the history phase needs settings.history');
+  if (opts.database !== 'postgres') {
+    log('· history: skipped (it seeds millions of calls by SQL into PostgreSQL; this run uses PGlite)');
+    return null;
+  }
+  const measuredAt = new Date().toISOString();
+  const population: Population = { agents: (h.smallCompanies + 1) * h.agents, agentsPerCompany: h.agents, telephony: true };
+  log(
+    `· history: seeding ${h.calls.toLocaleString('en-US')} calls of one company over ${h.days} days, and ${h.smallCompanies} × ${h.smallCalls.toLocaleString('en-US')}`,
+  );
+  let seed: HistorySeed | null = null;
+  return withServer(
+    opts,
+    { mode: 'app', population, jwtSecret, env: THROUGHPUT_ENV },
+    async (_server, url) => {
+      const tokens = new TokenService({ jwtSecret, adminApiKey: undefined });
+      const token = (await tokens.issue({ role: 'supervisor', companyId: companyId(0) }, 3600)).token;
+      return { measuredAt, seed: seed!, ...(await measureHistory(url, token, h, seed!, log)) };
+    },
+    async (databaseUrl) => {
+      seed = await seedHistory(databaseUrl, h, log);
+    },
+  );
+}
+
 export async function runBench(opts: BenchOptions): Promise<BenchResults> {
   const { settings } = opts;
   const log = opts.log ?? ((line: string) => console.error(line));
@@ -403,6 +441,7 @@ export async function runBench(opts: BenchOptions): Promise<BenchResults> {
     mixed: [],
     instances: [],
     queue: null,
+    history: null,
   };
   const mixed = results.mixed!;
   const fanouts = results.fanouts!;
@@ -581,6 +620,7 @@ export async function runBench(opts: BenchOptions): Promise<BenchResults> {
     }
 
     if (runs('queue')) results.queue = await runQueue(opts, generator, jwtSecret, profileAs, log);
+    if (runs('history')) results.history = await runHistory(opts, jwtSecret, log);
   } finally {
     await generator.call('stop').catch(() => {});
     await generator.stop();

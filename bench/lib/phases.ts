@@ -6,7 +6,7 @@
 import type { BenchResults } from './report.js';
 import type { BenchSettings } from './settings.js';
 
-export const BENCH_PHASES = ['ceilings', 'heartbeats', 'mixed', 'baseline', 'instances', 'presence', 'calls', 'queue'] as const;
+export const BENCH_PHASES = ['ceilings', 'heartbeats', 'mixed', 'baseline', 'instances', 'presence', 'calls', 'queue', 'history'] as const;
 
 export type BenchPhase = (typeof BENCH_PHASES)[number];
 
@@ -21,6 +21,7 @@ const STANDALONE: Partial<Record<BenchPhase, { results: (keyof BenchResults)[]; 
     settings: ['fanoutSubscribers', 'fanoutTriggers', 'offlineAgents', 'offlineTtlMs'],
   },
   queue: { results: ['queue'], settings: ['queue'] },
+  history: { results: ['history'], settings: ['history'] },
 };
 
 /** `--phases queue,presence` → the phases; an unknown name throws with the known ones. */

@@ -4,6 +4,7 @@
  */
 import type { CallsLoadResult, LoadResult, MixedLoad } from '../load-process.js';
 import type { QueueOffersLoad, QueueSetupResult } from '../queue-load.js';
+import { HISTORY_PAGE_GOAL_MS, type HistoryRow } from '../history.js';
 import { CALL_KINDS, type CallKind } from './calls.js';
 import type { Machine } from './machine.js';
 import type { BenchSettings } from './settings.js';
@@ -163,6 +164,8 @@ export interface BenchResults {
   calls?: CallsRow | null;
   /** Absent in results saved before the queue scenario existed. */
   queue?: QueueRow | null;
+  /** Absent in results saved before the history scenario existed. */
+  history?: HistoryRow | null;
 }
 
 /** Our heartbeats/s over the seed design's, per population (HTTP against HTTP). */
@@ -517,6 +520,17 @@ export function goalsTable(r: BenchResults): string {
       : '–',
     verdict(q ? q.agentFreeToOfferMs.p99 <= QUEUE_OFFER_GOAL_P99_MS && q.outOfOrder === 0 && q.missed === 0 : null),
   ]);
+  const h = r.history;
+  const slowest = h ? h.pages.reduce((a, b) => (b.latencyMs.p99 > a.latencyMs.p99 ? b : a)) : null;
+  const pageErrors = h ? h.pages.reduce((a, p) => a + p.errors, 0) : 0;
+  rows.push([
+    `history: a page of ${h ? n(h.seed.rows - (r.settings.history?.smallCompanies ?? 0) * (r.settings.history?.smallCalls ?? 0)) : '10,000,000'} calls' company (first, deep, filtered)`,
+    `≤ ${HISTORY_PAGE_GOAL_MS} ms a page`,
+    h && slowest
+      ? `slowest: ${slowest.name} p50 ${slowest.latencyMs.p50} ms, p99 ${slowest.latencyMs.p99} ms${pageErrors ? `; ${n(pageErrors)} errors` : ''}`
+      : '–',
+    verdict(h && slowest ? slowest.latencyMs.p99 <= HISTORY_PAGE_GOAL_MS && pageErrors === 0 : null),
+  ]);
   return table(['goal', 'target', 'measured', 'verdict'], rows);
 }
 
@@ -602,6 +616,63 @@ export function callsSection(r: BenchResults): string {
     ? `\n\nTranscript errors (first ${w.errorSamples.length}):\n\n${w.errorSamples.map((e) => `- ${e}`).join('\n')}`
     : '';
   return [figures, kinds, latency].join('\n\n') + errors;
+}
+
+/** The history scenario as one table of pages, reports and exports; empty when it did not run. */
+export function historySection(r: BenchResults): string {
+  const h = r.history;
+  if (!h) return '';
+  const goal = (ms: number) => (ms <= HISTORY_PAGE_GOAL_MS ? 'yes' : '**no**');
+  const pages = table(
+    [
+      'page of the history (first 50)',
+      'what',
+      'runs',
+      'p50 ms',
+      'p95 ms',
+      'p99 ms',
+      'max ms',
+      'calls',
+      'errors',
+      `p99 ≤ ${HISTORY_PAGE_GOAL_MS} ms`,
+    ],
+    h.pages.map((p) => [
+      p.name,
+      p.what,
+      n(p.latencyMs.count),
+      p.latencyMs.p50,
+      p.latencyMs.p95,
+      p.latencyMs.p99,
+      p.latencyMs.max,
+      n(p.nodes),
+      n(p.errors),
+      goal(p.latencyMs.p99),
+    ]),
+  );
+  const reports = table(
+    [`a month (${h.month.from.slice(0, 10)} … ${h.month.to.slice(0, 10)})`, 'runs', 'p50 ms', 'max ms', 'rows', 'errors'],
+    [
+      ...h.reports.map((x) => [
+        `${x.name} (${n(x.offered)} calls offered)`,
+        n(x.latencyMs.count),
+        x.latencyMs.p50,
+        x.latencyMs.max,
+        n(x.rows),
+        n(x.errors),
+      ]),
+      ...h.csv.map((x) => [
+        `${x.name}, to the last byte (${n(x.bytes)} bytes)`,
+        n(x.latencyMs.count),
+        x.latencyMs.p50,
+        x.latencyMs.max,
+        n(x.rows),
+        n(x.errors),
+      ]),
+    ],
+  );
+  const sd = h.seed;
+  const seed = `Seeded ${n(sd.rows)} calls in ${n(Math.round(sd.seedMs / 1000))} s, indexes rebuilt in ${n(Math.round(sd.indexMs / 1000))} s, VACUUM ANALYZE ${n(Math.round(sd.analyzeMs / 1000))} s; the table ${n(Math.round(sd.tableBytes / 2 ** 20))} MB, its indexes ${n(Math.round(sd.indexBytes / 2 ** 20))} MB.`;
+  return [seed, pages, reports].join('\n\n');
 }
 
 /** The queue scenario as two tables (figures, latencies); empty when it did not run. */
@@ -696,6 +767,7 @@ export function renderTable(r: BenchResults): string {
     ...(instances ? ['', instances] : []),
     ...(calls ? ['', calls] : []),
     ...(queue ? ['', queue] : []),
+    ...(r.history ? ['', historySection(r)] : []),
     '',
     goalsTable(r),
     '',
@@ -729,6 +801,25 @@ Telnyx's \`<Enqueue>\` loop does. Then ${n(q.memory.callersAdded)} more callers 
 waiting caller: everything one costs the service, its call session and its waiting-list entry among it.
 
 ${queueSection(r)}
+
+`;
+}
+
+/** The history section of docs/BENCHMARKS.md: how it is measured, then its tables. */
+function historyMarkdown(r: BenchResults): string {
+  const h = r.history!;
+  const s = r.settings.history;
+  return `## Call history on ${s ? n(s.calls) : 'millions of'} calls (issue 17)
+
+PostgreSQL only. One company's call log seeded by SQL (\`INSERT … SELECT … FROM generate_series\`, chunks of
+${s ? n(s.chunk) : '?'} rows, the secondary indexes rebuilt after, then \`VACUUM ANALYZE\`): ${s ? n(s.calls) : '?'} calls over ${s ? n(s.days) : '?'} days,
+${s ? n(s.agents) : '?'} agents, ${s ? n(s.queues) : '?'} queues, 65% answered, 12% abandoned, 9% voicemail, 5% hung up, 5% forwarded, 4% after
+hours; answered calls that waited over 20 s offered to a second agent first; time zone ${'Europe/Madrid'}; plus
+${s ? n(s.smallCompanies) : '?'} companies of ${s ? n(s.smallCalls) : '?'} calls. A server of its own on that database; this process sends one request at
+a time with a supervisor's token (GraphQL over HTTP, keep-alive), ${s ? `${n(s.warmup)} untimed then ${n(s.repeats)} timed` : 'repeated'} per page kind, each
+page ${n(h.pageSize)} calls with the fields the board shows. The reports and the CSV read one local month.
+
+${historySection(r)}
 
 `;
 }
@@ -801,7 +892,7 @@ ${callsSection(r)}
 
 `
     : ''
-}${r.queue ? queueMarkdown(r) : ''}## How it is measured
+}${r.queue ? queueMarkdown(r) : ''}${r.history ? historyMarkdown(r) : ''}## How it is measured
 
 - \`bench/run.ts\` starts the service (\`bench/server-process.ts\`: \`buildApp\` on a freshly seeded database,
   the same code as \`npm start\`) and the load generator (\`bench/load-process.ts\`) as **separate processes**,

@@ -1,4 +1,8 @@
 /** Sizes and durations of a run: the figures, or a quick smoke run (< 1 minute). */
+
+import type { HistorySettings } from '../history.js';
+
+/** Every phase's sizes. */
 export interface BenchSettings {
   quick: boolean;
   /** Agent populations for the heartbeat scenarios (10 agents per company). */
@@ -20,6 +24,8 @@ export interface BenchSettings {
   calls: CallsSettings;
   /** Absent in results saved before the queue scenario existed. */
   queue?: QueueSettings;
+  /** The call history on millions of calls (bench/history.ts); absent in results saved before it existed. */
+  history?: HistorySettings;
 }
 
 /**
@@ -98,6 +104,18 @@ export function settingsFor(quick: boolean): BenchSettings {
           memoryCallers: 2_000,
           memoryMaxSize: 1_000,
         },
+        history: {
+          calls: 200_000,
+          days: 365,
+          agents: 50,
+          queues: 5,
+          smallCompanies: 3,
+          smallCalls: 5_000,
+          repeats: 20,
+          warmup: 3,
+          reportRuns: 2,
+          chunk: 100_000,
+        },
       }
     : {
         quick,
@@ -123,6 +141,18 @@ export function settingsFor(quick: boolean): BenchSettings {
           waitRoundSeconds: 30,
           memoryCallers: 10_000,
           memoryMaxSize: 1_000,
+        },
+        history: {
+          calls: 10_000_000,
+          days: 365,
+          agents: 50,
+          queues: 5,
+          smallCompanies: 3,
+          smallCalls: 50_000,
+          repeats: 50,
+          warmup: 5,
+          reportRuns: 3,
+          chunk: 1_000_000,
         },
       };
 }

@@ -165,6 +165,61 @@ describe('npm run bench, at a tiny size', () => {
   });
 });
 
+describe('npm run bench -- --phases history, at a tiny size', () => {
+  it('seeds a call log by SQL and times its pages, reports and CSV through the service', { timeout: 300_000 }, async () => {
+    const history = {
+      calls: 3_000,
+      days: 365,
+      agents: 50,
+      queues: 5,
+      smallCompanies: 1,
+      smallCalls: 500,
+      repeats: 3,
+      warmup: 1,
+      reportRuns: 1,
+      chunk: 1_000,
+    };
+    const results = await runBench({
+      settings: { ...TINY, history },
+      database: 'postgres',
+      pin: false,
+      phases: ['history'],
+      log: () => {},
+    });
+
+    const h = results.history!;
+    expect(h.seed.rows).toBe(3_500);
+    expect(h.pages.map((p) => p.name)).toEqual([
+      'first page',
+      'deep page',
+      'outcome',
+      'queue',
+      'agent',
+      'date range',
+      'caller prefix',
+      'deep page, outcome',
+    ]);
+    for (const page of h.pages) {
+      expect(page.errors, page.name).toBe(0);
+      expect(page.latencyMs.count, page.name).toBe(3);
+      // Every kind has more than a page of matching calls but the caller prefix (~1 in 100 of 3,000).
+      if (page.name === 'caller prefix') expect(page.nodes).toBeGreaterThan(0);
+      else expect(page.nodes, page.name).toBe(50);
+    }
+    const [byDay, byAgent] = h.reports;
+    expect(byDay).toMatchObject({ name: 'callReport by DAY', errors: 0 });
+    expect(byDay!.rows, 'every local day of the month').toBeGreaterThanOrEqual(28);
+    expect(byDay!.offered, "a month's share of 3,000 calls over a year").toBeGreaterThan(150);
+    expect(byAgent).toMatchObject({ name: 'callReport by AGENT', errors: 0, offered: byDay!.offered });
+    expect(byAgent!.rows).toBeGreaterThan(40);
+    expect(h.csv[0]).toMatchObject({ errors: 0, rows: byDay!.rows + 1 }); // the days, then the totals
+    expect(renderTable(results)).toContain('| deep page |');
+    const doc = renderMarkdown(results, '');
+    expect(doc).toContain('## Call history on 3,000 calls');
+    expect(doc).toMatch(/\| history: a page of 3,000 calls' company \(first, deep, filtered\) \| ≤ 50 ms a page/);
+  });
+});
+
 describe('npm run bench -- --phases', () => {
   const saved = {
     generatedAt: 'earlier',
