@@ -63,7 +63,6 @@ export class QueueDispatcher {
        * as the local Telnyx holds it while a webhook is answered).
        */
       inFlight?: { begin(): void; end(): void };
-      ringTimeoutSeconds?: number;
     },
   ) {}
 
@@ -162,7 +161,7 @@ export class QueueDispatcher {
             from: offer.from,
             url: urls.callbackOf(offer.callSid).answer,
             statusCallback: urls.callbackOf(offer.callSid).status,
-            timeoutSeconds: this.deps.ringTimeoutSeconds ?? company.policy.ringTimeoutSeconds,
+            timeoutSeconds: offer.ringSeconds,
           });
     const fields = {
       companyId: company.id,

@@ -53,7 +53,17 @@ import type { WaitingList } from './waiting-list.js';
 /** A waiting caller the dispatcher is to hand to an agent through Telnyx's REST API. */
 export type QueueOffer =
   | { kind: 'redirect'; companyId: string; callSid: string; accountSid: string | null; agentId: string }
-  | { kind: 'callback'; companyId: string; callSid: string; accountSid: string | null; agentId: string; agentSip: string; from: string };
+  | {
+      kind: 'callback';
+      companyId: string;
+      callSid: string;
+      accountSid: string | null;
+      agentId: string;
+      agentSip: string;
+      from: string;
+      /** The queue's ring timeout: how long the call to the agent rings. */
+      ringSeconds: number;
+    };
 
 /** What the queue would do with a call nobody is free for (routePreview). */
 export interface QueuePreview {
@@ -337,7 +347,7 @@ export class Queueing {
     const queue = queueOf(company, caller.queueId);
     const again = planOffers([agent], [caller], new Map([[queue.id, queue]]), clock.now());
     if (again.length === 0) return null;
-    const ringSeconds = queue.routing.ringTimeoutSeconds ?? company.policy.ringTimeoutSeconds;
+    const ringSeconds = ringSecondsOf(company, queue);
     if (caller.state === 'CALLBACK_WAITING') {
       const step = callbackStep(caller, { kind: 'offered', agentId: agent.id, agentCallSid: null }, clock.now(), queue);
       if (!step.ok) return null;
@@ -352,6 +362,7 @@ export class Queueing {
         agentId: agent.id,
         agentSip: sipUri(agent.sipUsername),
         from: caller.to,
+        ringSeconds,
       };
     }
     const session = sessions.get(caller.callSid);
@@ -401,7 +412,7 @@ export class Queueing {
       if (back.ok) waiting.put(back.caller);
       return this.enqueue(company, back.ok ? back.caller : caller, queue);
     }
-    const policy = { ...company.policy, ringTimeoutSeconds: queue.routing.ringTimeoutSeconds ?? company.policy.ringTimeoutSeconds };
+    const policy = { ...company.policy, ringTimeoutSeconds: ringSecondsOf(company, queue) };
     const plan: RoutePlan = {
       kind: 'RING',
       targets: [{ agentId: agent.id, sipUsername: agent.sipTarget.sipUsername }],
@@ -600,6 +611,11 @@ export class Queueing {
 /** The queue a call belongs to: the one named, else the company's default. */
 export function queueOf(company: DirectoryCompany, queueId: string | null): QueuePolicy {
   return (queueId && company.queues.find((q) => q.id === queueId)) || company.queues.find((q) => q.isDefault) || company.queues[0]!;
+}
+
+/** How long an offer to an agent rings: the queue's own ring timeout, else the company's. */
+function ringSecondsOf(company: DirectoryCompany, queue: QueuePolicy): number {
+  return queue.routing.ringTimeoutSeconds ?? company.policy.ringTimeoutSeconds;
 }
 
 /** The name of the Telnyx queue our queue's callers wait in (Telnyx only holds the audio; the order is ours). */

@@ -171,7 +171,7 @@ export class StatusCallbacks {
 }
 
 /** The agent whose leg this is: the one whose SIP target (what the Dial named) is the leg's user part. */
-function agentBySipUri(company: DirectoryCompany, uri: string | null) {
+export function agentBySipUri(company: DirectoryCompany, uri: string | null) {
   const user = (uri ?? '').replace(/^sips?:/i, '').split('@')[0];
   return user ? company.agents.find((a) => a.sipTarget.ok && a.sipTarget.sipUsername === user) : undefined;
 }

@@ -72,17 +72,38 @@ export function callbackUrls(publicUrl: string, companyId: string, auth: Callbac
     const search = query.toString();
     return `${base}${telnyxPath(route, companyId)}${search ? `?${search}` : ''}`;
   };
+  // Each URL is built when a document asks for it (in signed mode each costs a MAC): a decision uses two or three.
   return {
-    voice: url('voice'),
-    language: url('language'),
-    dialComplete: url('dial-complete'),
-    forwardComplete: url('dial-complete', FORWARD_STEP),
-    voicemail: url('voicemail'),
-    status: url('status'),
-    queueWait: url('queue-wait'),
-    queueKey: url('queue-key'),
-    queueExit: url('queue-exit'),
-    queueOffer: url('queue-offer'),
+    get voice() {
+      return url('voice');
+    },
+    get language() {
+      return url('language');
+    },
+    get dialComplete() {
+      return url('dial-complete');
+    },
+    get forwardComplete() {
+      return url('dial-complete', FORWARD_STEP);
+    },
+    get voicemail() {
+      return url('voicemail');
+    },
+    get status() {
+      return url('status');
+    },
+    get queueWait() {
+      return url('queue-wait');
+    },
+    get queueKey() {
+      return url('queue-key');
+    },
+    get queueExit() {
+      return url('queue-exit');
+    },
+    get queueOffer() {
+      return url('queue-offer');
+    },
     callbackOf: (callSid) => ({
       answer: url('callback', callSid),
       status: url('callback-status', callSid),
@@ -132,6 +153,7 @@ export function voiceDocument(plan: RoutePlan, policy: RoutingPolicy, urls: Call
     return fallbackDocument(policy, urls, to);
   }
   if (plan.kind === 'WAIT') return holdDocument(plan.seconds, policy, urls);
+  const status = urls.status; // one URL for every leg
   return response(
     dial(
       {
@@ -143,7 +165,7 @@ export function voiceDocument(plan: RoutePlan, policy: RoutingPolicy, urls: Call
       },
       ...plan.targets.map((t) =>
         sip(sipUri(t.sipUsername), {
-          statusCallback: urls.status,
+          statusCallback: status,
           statusCallbackEvent: 'initiated ringing answered completed',
           statusCallbackMethod: 'POST',
         }),

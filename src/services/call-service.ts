@@ -18,7 +18,7 @@ import { CallScope } from '../calls/call-scope.js';
 import type { CallSessions } from '../calls/call-sessions.js';
 import { Hunting, type AgentLiveness, type CallDecision, type CallStep, type InboundCall } from '../calls/hunting.js';
 import type { SharedCallState } from '../calls/shared-call-state.js';
-import { StatusCallbacks, type CallStatusParams } from '../calls/status-callbacks.js';
+import { agentBySipUri, StatusCallbacks, type CallStatusParams } from '../calls/status-callbacks.js';
 import type { CallbackUrlSigner } from '../telnyx/callback-mac.js';
 import type { Directory, DirectoryCompany } from './directory.js';
 import { CallLogWriter } from './call-log-writer.js';
@@ -238,7 +238,7 @@ export class CallService {
   callbackStatus(company: DirectoryCompany, callSid: string | null, params: CallStatusParams): Promise<StatusOutcome> {
     return this.scope.runOwnCall(company, callSid, () => {
       const status = (params.status ?? '').toLowerCase();
-      const agent = company.agents.find((a) => a.sipTarget.ok && params.to?.includes(`${a.sipTarget.sipUsername}@`));
+      const agent = agentBySipUri(company, params.to);
       this.queueing.callbackAgentStatus(company, callSid, agent?.id ?? null, status);
       // The agent's own state (on a call, free again) as for any leg of the call.
       return this.statusCallbacks.legStatus(company, { ...params, parentCallSid: callSid });

@@ -9,6 +9,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { QUEUE_SWEEP_MS } from '../../src/calls/queue-dispatcher.js';
 import type { CallResult, Step } from '../../src/simulator/transcript.js';
+import { enqueuedAt, offeredAt, when } from '../support/queue-transcripts.js';
 import { sharedBackendsAvailable } from '../support/shared-backends.js';
 import { type SimulatedCompany, type Simulation, startSimulation } from '../support/simulation.js';
 
@@ -20,15 +21,6 @@ let numbers = 0;
 const nextNumber = () => `+1305557${String(1000 + ++numbers)}`;
 const callerNumber = (n: number) => `+1555986${String(1000 + n)}`;
 
-/** Absolute virtual seconds of a step of a call. */
-const when = (r: CallResult, step: Step) => r.startedAt / 1000 + step.at;
-
-/** When the caller first waited in the queue (the Enqueue verb), absolute seconds; null if never. */
-function enqueuedAt(r: CallResult): number | null {
-  const step = r.steps.find((s) => s.kind === 'verb' && s.verb === 'Enqueue');
-  return step ? when(r, step) : null;
-}
-
 /** Each leg a call's `<Dial>`s rang: to whom, from its first step to its last (or the call's end), absolute seconds. */
 function legsOf(r: CallResult): { legSid: string; to: string; from: number; until: number; call: string }[] {
   const byLeg = new Map<string, LegStep[]>();
@@ -39,13 +31,6 @@ function legsOf(r: CallResult): { legSid: string; to: string; from: number; unti
     const over = ['completed', 'no-answer', 'busy', 'failed', 'canceled', 'unreachable'].includes(last.status);
     return { legSid, to: steps[0]!.to, from: when(r, steps[0]!), until: over ? when(r, last) : end, call: r.callSid };
   });
-}
-
-/** The first leg the call rang after it waited (the offer), absolute seconds. */
-function offeredAt(r: CallResult): number | null {
-  const queued = enqueuedAt(r);
-  const leg = legsOf(r).find((l) => queued === null || l.from >= queued);
-  return leg ? leg.from : null;
 }
 
 /** The REST "Update call" redirects the service asked of Telnyx, per call sid. */

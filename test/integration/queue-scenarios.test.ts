@@ -5,10 +5,9 @@
  * (who rang when, what was said to whom) and the service (the call log, the waiting list).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { CallResult, Step } from '../../src/simulator/transcript.js';
+import type { CallResult } from '../../src/simulator/transcript.js';
+import { enqueuedAt, legs, offeredAt, when } from '../support/queue-transcripts.js';
 import { type SimulatedCompany, type Simulation, startSimulation } from '../support/simulation.js';
-
-type LegStep = Extract<Step, { kind: 'leg' }>;
 
 let sim: Simulation;
 let numbers = 0;
@@ -22,14 +21,6 @@ afterAll(() => sim?.close());
 
 // ——— reading transcripts ———
 
-/** Absolute virtual seconds of a step of a call. */
-const when = (r: CallResult, step: Step) => r.startedAt / 1000 + step.at;
-
-/** The legs of a call (every `<Dial>` target it rang), with absolute times. */
-function legs(r: CallResult): (LegStep & { t: number })[] {
-  return r.steps.filter((s): s is LegStep => s.kind === 'leg').map((s) => ({ ...s, t: when(r, s) }));
-}
-
 /** Who a call's legs rang (by scenario name), in order. */
 function rang(c: SimulatedCompany, r: CallResult): string[] {
   const names = Object.fromEntries(Object.entries(c.agents).map(([name, sip]) => [sip, name]));
@@ -40,19 +31,6 @@ function rang(c: SimulatedCompany, r: CallResult): string[] {
 
 /** Everything said to the caller, in order. */
 const spoken = (r: CallResult) => r.steps.filter((s) => s.kind === 'verb' && s.verb === 'Say').map((s) => (s as { text: string }).text);
-
-/** When the caller first waited in the queue (the Enqueue verb), absolute seconds; null if never. */
-function enqueuedAt(r: CallResult): number | null {
-  const step = r.steps.find((s) => s.kind === 'verb' && s.verb === 'Enqueue');
-  return step ? when(r, step) : null;
-}
-
-/** The first leg the call rang after it waited (the offer), absolute seconds. */
-function offeredAt(r: CallResult): number | null {
-  const queued = enqueuedAt(r);
-  const leg = legs(r).find((l) => l.status === 'initiated' && (queued === null || l.t >= queued));
-  return leg ? leg.t : null;
-}
 
 async function logOf(c: SimulatedCompany, r: CallResult) {
   await sim.server.app.services.calls.log.flush();
