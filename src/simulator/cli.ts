@@ -48,8 +48,9 @@ async function main(): Promise<number> {
     talkSeconds: values.talk ? Number(values.talk) : undefined,
     messageSeconds: values.message ? Number(values.message) : undefined,
   };
+  // The control route answers JSON naming itself; a built web app answers any other path with its page.
   const inProcess = await fetch(`${server}${CONTROL_PATH}`).then(
-    (r) => r.ok,
+    async (r) => r.ok && ((await r.json().catch(() => null)) as { simulator?: unknown } | null)?.simulator === 'local Telnyx',
     (err: Error) => {
       throw new Error(`cannot reach ${server}: ${err.message} (is the server running? npm start)`);
     },
