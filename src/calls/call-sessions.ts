@@ -7,6 +7,7 @@
  */
 import type { Clock, TimerHandle } from '../domain/clock.js';
 import { appendEvent, type TimelineEvent } from '../domain/call-timeline.js';
+import type { Room } from '../domain/live-call.js';
 import { DeadlineHeap } from '../presence/deadline-heap.js';
 
 /** How long an ended call stays here: late webhooks still find it, and live statistics count it. */
@@ -71,6 +72,8 @@ export interface CallSession {
   queuesVisited?: string[];
   /** What happened to the call, in order (src/domain/call-timeline.ts); the call log stores it at the end. */
   timeline: TimelineEvent[];
+  /** Once answered: the call's conference and who is in it (src/calls/call-rooms.ts, docs/IN-CALL.md). */
+  room?: Room;
 }
 
 export interface CallSessionsOptions {

@@ -8,7 +8,10 @@ import {
   calledNumber,
   callbackUrls,
   dialCompleteDocument,
+  fallbackDocument,
   FORWARD_STEP,
+  ROOM_STEP,
+  splitStep,
   languageMenuDocument,
   voiceDocument,
 } from '../domain/call-flow.js';
@@ -32,6 +35,7 @@ import type { AgentActivityKeeper } from './agent-activity-keeper.js';
 import type { CallLedger } from './call-ledger.js';
 import { dayOf, type CallScope } from './call-scope.js';
 import type { CallOutcome, CallSession, CallSessions } from './call-sessions.js';
+import { parseTransferStep, type CallRooms } from './call-rooms.js';
 import { queueOf, type QueuePreview, type Queueing } from './queueing.js';
 import { policyForQueue } from '../domain/queue.js';
 
@@ -83,6 +87,7 @@ export class Hunting {
       webhookToken?: string;
       /** The queues: a caller nobody is free for waits there (docs/QUEUES.md). */
       queueing: () => Queueing;
+      rooms: () => CallRooms;
     },
   ) {
     this.random = deps.random ?? (() => randomInt(0, 2 ** 32) / 2 ** 32);
@@ -169,6 +174,48 @@ export class Hunting {
     return stepOf(this.step(company, session));
   }
 
+  /**
+   * A cold transfer's document for the caller (the `transfer` route; docs/IN-CALL.md): ring the agent
+   * (reserved, as a hunt step: a miss goes on with the call's queue), the queue's routing from the
+   * start, or the number (a miss there goes to voicemail, as the fallback forward's does). The agent
+   * who answers opens a new room.
+   */
+  transfer(company: DirectoryCompany, callSid: string | null, step: string | null): CallStep {
+    const { sessions, ledger } = this.deps;
+    const parts = splitStep(step);
+    const session = callSid ? sessions.get(callSid) : undefined;
+    const target = parts && parts[0] === callSid ? parseTransferStep(parts[1]) : null;
+    if (!session || session.endedAt !== null || !target) {
+      return { texml: renderTexml(response(hangup())), outcome: { kind: 'hunt-over' } };
+    }
+    sessions.heard(session.callSid);
+    if (target.kind === 'queue') {
+      session.queueId = target.queueId;
+      session.elapsedSeconds = 0;
+      return stepOf(this.step(company, session));
+    }
+    if (target.kind === 'number') {
+      ledger.changed(session);
+      const policy = { ...company.policy, fallbackKind: 'NUMBER' as const, fallbackNumber: target.number };
+      return { texml: renderTexml(fallbackDocument(policy, this.urls(company), session.to)), outcome: { kind: 'forwarded' } };
+    }
+    const agent = company.agents.find((a) => a.id === target.agentId && a.enabled && a.sipTarget.ok);
+    if (!agent?.sipTarget.ok) return stepOf(this.step(company, session));
+    const policy = this.policyOf(company, session.queueId);
+    const plan: RoutePlan = {
+      kind: 'RING',
+      targets: [{ agentId: agent.id, sipUsername: agent.sipTarget.sipUsername }],
+      timeoutSeconds: policy.ringTimeoutSeconds,
+      tier: agent.tier,
+      reserve: true,
+      widened: false,
+      skipped: [],
+    };
+    sessions.ring(session.callSid, [agent.id], plan.timeoutSeconds, { reserve: true });
+    ledger.changed(session);
+    return { texml: renderTexml(voiceDocument(plan, policy, this.urls(company), session.to)), outcome: routingOutcome(plan) };
+  }
+
   /** The language menu's `<Gather action>`: the caller's key (or none) becomes a required skill. */
   languageChosen(company: DirectoryCompany, call: InboundCall & { digits: string | null }): CallStep {
     if (!call.callSid) return stepOf(this.preview(company, call));
@@ -204,6 +251,17 @@ export class Hunting {
     if (session) sessions.heard(session.callSid);
     // A dial that ends after the call was forwarded is the forward's own dial: when the URL has no
     // (trusted) step, the session says so, so the caller is not sent round the forward again.
+    // The caller's `<Dial><Conference>` ended: they left the room (the room ended, or they were removed).
+    if (splitStep(urlStep)?.[0] === ROOM_STEP) {
+      // Moved out by a cold transfer: the call goes on with the transfer's document (this answer is ignored).
+      if (session?.room?.transferring) return { texml: renderTexml(response(hangup())), outcome: { kind: 'answered' } };
+      if (session?.room) session.room = { ...session.room, ended: true };
+      if (session && session.endedAt === null) {
+        this.deps.queueing().handled(company, session);
+        ledger.finish(session, 'ANSWERED');
+      }
+      return { texml: renderTexml(response(hangup())), outcome: { kind: 'answered' } };
+    }
     const step = urlStep ?? (session?.outcome === 'FORWARDED' ? FORWARD_STEP : null);
     if (session && !step) {
       // A waiting caller we offered to an agent: a miss puts them back in line.
@@ -211,6 +269,9 @@ export class Hunting {
       if (back !== null) return { texml: back, outcome: { kind: 'queue', result: session.endedAt === null ? 'waiting' : 'overflow' } };
     }
     if (status === 'completed') {
+      // The agent's leg was moved into the call's room: the caller joins it (src/calls/call-rooms.ts).
+      const intoRoom = session && session.endedAt === null ? this.deps.rooms().callerDocument(company, session) : null;
+      if (intoRoom) return { texml: intoRoom, outcome: { kind: 'answered' } };
       if (session) {
         sessions.answered(session.callSid, session.answeredBy);
         this.deps.queueing().handled(company, session);

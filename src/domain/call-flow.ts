@@ -9,6 +9,7 @@ import type { LanguageMenuOption } from './skills.js';
 import { telnyxPath, WEBHOOK_TOKEN_PARAM, type TelnyxRoute } from './telnyx-routes.js';
 import {
   dial,
+  dialConference,
   gather,
   hangup,
   number,
@@ -43,6 +44,18 @@ export interface CallbackUrls {
   queueOffer: string;
   /** The URLs of a callback of the call `callSid` (its step): the agent call's document, status and dial action. */
   callbackOf(callSid: string): { answer: string; status: string; complete: string };
+  /**
+   * The URLs of the room of the call `callSid` (docs/IN-CALL.md): its conference's status callback, a
+   * dialed party's status callback (`label` in the step), the caller's Dial action once it leaves the
+   * room, and the document a cold transfer sends the caller to (`target` as transferStep makes it).
+   */
+  roomOf(callSid: string): {
+    events: string;
+    party: (label: string) => string;
+    exit: string;
+    transfer: (target: string) => string;
+    recording: string;
+  };
 }
 
 /**
@@ -109,6 +122,13 @@ export function callbackUrls(publicUrl: string, companyId: string, auth: Callbac
       status: url('callback-status', callSid),
       complete: url('callback-complete', callSid),
     }),
+    roomOf: (callSid) => ({
+      events: url('room-events', callSid),
+      party: (label) => url('room-party', `${callSid}${STEP_SEPARATOR}${label}`),
+      exit: url('dial-complete', `${ROOM_STEP}${STEP_SEPARATOR}${callSid}`),
+      transfer: (target) => url('transfer', `${callSid}${STEP_SEPARATOR}${target}`),
+      recording: url('room-recording', callSid),
+    }),
   };
 }
 
@@ -121,6 +141,40 @@ export function calledNumber(value: string | null): string {
 }
 
 export const FORWARD_STEP = 'forward';
+/** dial-complete's step for the caller's `<Dial><Conference>` (the room) ending. */
+export const ROOM_STEP = 'room';
+/** Joins the parts of a step (a CallSid never holds a space). */
+export const STEP_SEPARATOR = ' ';
+
+/** A step's two parts (`<first> <rest>`), or null when it has no separator. */
+export function splitStep(step: string | null): [string, string] | null {
+  if (!step) return null;
+  const at = step.indexOf(STEP_SEPARATOR);
+  return at > 0 ? [step.slice(0, at), step.slice(at + 1)] : null;
+}
+
+/**
+ * The document that puts one party of a call into the call's room: `<Dial><Conference>` with the
+ * room's status callback, the party's label, and (for the caller) the room ending when they leave
+ * and the Dial's action afterwards. Everyone starts the room on entering, so nobody hears wait music.
+ */
+export function roomDocument(
+  roomName: string,
+  urls: { events: string; exit?: string },
+  party: { label: string; endsRoom: boolean },
+): TexmlDocument {
+  return response(
+    dialConference(urls.exit ? { action: urls.exit, method: 'POST' } : {}, roomName, {
+      participantLabel: party.label,
+      startConferenceOnEnter: true,
+      endConferenceOnExit: party.endsRoom,
+      beep: 'false',
+      statusCallback: urls.events,
+      statusCallbackMethod: 'POST',
+      statusCallbackEvent: 'start end join leave',
+    }),
+  );
+}
 
 /**
  * The caller ID a forward to the fallback number presents: the company's own number that was

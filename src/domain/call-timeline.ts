@@ -17,6 +17,14 @@ export const TIMELINE_KINDS = [
   'answered',
   'callback-requested',
   'callback-offered',
+  // In the call (docs/IN-CALL.md): the caller held and back, a consult, a transfer, a third party, a supervisor, the recording.
+  'held',
+  'resumed',
+  'consulted',
+  'transferred',
+  'conferenced',
+  'supervised',
+  'recording',
   'ended',
 ] as const;
 

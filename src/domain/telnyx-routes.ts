@@ -23,6 +23,12 @@ export const TELNYX_ROUTES = [
   'callback',
   'callback-status',
   'callback-complete',
+  // An answered call's room (docs/IN-CALL.md): its conference's events, a dialed party's progress, a
+  // cold transfer's document for the caller, and an on-demand recording's status.
+  'room-events',
+  'room-party',
+  'transfer',
+  'room-recording',
 ] as const;
 
 export type TelnyxRoute = (typeof TELNYX_ROUTES)[number];
@@ -46,6 +52,7 @@ const ROUTING_ROUTES: ReadonlySet<TelnyxRoute> = new Set<TelnyxRoute>([
   'queue-offer',
   'callback',
   'callback-complete',
+  'transfer',
 ]);
 
 const PATTERN = new RegExp(`^${TELNYX_PATH_PREFIX}/(${TELNYX_ROUTES.join('|')})(?:/([^/]+))?/?$`);

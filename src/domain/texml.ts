@@ -83,6 +83,26 @@ export const ATTRIBUTES = {
     'passDiversionHeader',
   ],
   Sip: ['username', 'password', ...CALL_TARGET_ATTRIBUTES, ...MACHINE_DETECTION_ATTRIBUTES],
+  Conference: [
+    'muted',
+    'startConferenceOnEnter',
+    'endConferenceOnExit',
+    'maxParticipants',
+    'beep',
+    'participantLabel',
+    'record',
+    'recordBeep',
+    'recordingStatusCallback',
+    'recordingStatusCallbackEvent',
+    'recordingStatusCallbackMethod',
+    'trim',
+    'sendRecordingUrl',
+    'statusCallback',
+    'statusCallbackMethod',
+    'statusCallbackEvent',
+    'waitUrl',
+    'waitMethod',
+  ],
   Number: [...CALL_TARGET_ATTRIBUTES, 'sendDigits', ...MACHINE_DETECTION_ATTRIBUTES],
   Say: ['voice', 'language', 'loop'],
   Play: ['loop', 'digits'],
@@ -126,13 +146,14 @@ export const ATTRIBUTES = {
 } as const;
 
 export type ElementName = keyof typeof ATTRIBUTES;
-export type VerbName = Exclude<ElementName, 'Sip' | 'Number'>;
+export type VerbName = Exclude<ElementName, 'Sip' | 'Number' | 'Conference'>;
 type AttributeName<N extends ElementName> = (typeof ATTRIBUTES)[N][number];
 
 /** Documented ranges; values are rounded and clamped into them rather than emitted out of range. */
 const RANGES: { readonly [N in ElementName]?: { readonly [A in AttributeName<N>]?: readonly [min: number, max: number] } } = {
   Dial: { timeout: [5, 120], timeLimit: [60, 14400], recordMaxLength: [0, 14400] },
   Sip: { machineDetectionTimeout: [500, 60000] },
+  Conference: { maxParticipants: [2, 250] },
   Number: { machineDetectionTimeout: [500, 60000] },
   Say: { loop: [0, 10] },
   // Telnyx's page gives no bound; the simulator holds Play to Say's 0–10, and we never need more.
@@ -146,7 +167,7 @@ const RANGES: { readonly [N in ElementName]?: { readonly [A in AttributeName<N>]
 /** Which elements may nest where; anything else (only reachable through casts) is dropped when rendering. */
 const CHILDREN: { readonly [parent: string]: readonly ElementName[] } = {
   Response: ['Dial', 'Say', 'Play', 'Record', 'Gather', 'Hangup', 'Reject', 'Pause', 'Redirect', 'Enqueue', 'Leave'],
-  Dial: ['Sip', 'Number'],
+  Dial: ['Sip', 'Number', 'Conference'],
   Gather: ['Say', 'Play'],
 };
 
@@ -193,6 +214,32 @@ export type DialAttributes = {
 };
 export type SipAttributes = { username?: string; password?: string } & CallTarget & MachineDetection;
 export type NumberAttributes = CallTarget & { sendDigits?: string } & MachineDetection;
+/** `<Conference>` inside `<Dial>` (conference page): the room a call joins, named by the element's text. */
+export type ConferenceAttributes = {
+  muted?: boolean;
+  /** Default true: the room starts (music stops) when this participant enters. */
+  startConferenceOnEnter?: boolean;
+  /** Default false: the room ends for everyone when this participant leaves. */
+  endConferenceOnExit?: boolean;
+  maxParticipants?: number;
+  beep?: 'true' | 'false' | 'onEnter' | 'onExit';
+  participantLabel?: string;
+  record?: 'do-not-record' | 'record-from-start';
+  recordBeep?: boolean;
+  recordingStatusCallback?: string;
+  /** Space-separated subset of `in-progress completed absent`. */
+  recordingStatusCallbackEvent?: string;
+  recordingStatusCallbackMethod?: HttpMethod;
+  trim?: 'trim-silence' | 'do-not-trim';
+  sendRecordingUrl?: boolean;
+  statusCallback?: string;
+  statusCallbackMethod?: HttpMethod;
+  /** Space-separated subset of `start end join leave speaker`. */
+  statusCallbackEvent?: string;
+  /** Music (MP3/WAV) or a TeXML document played while the room has not started. */
+  waitUrl?: string;
+  waitMethod?: HttpMethod;
+};
 export type SayAttributes = { voice?: string; language?: string /** 0–10, 0 = forever. */; loop?: number };
 /** `loop`: 0–10; 0 = forever (never used for hold music: the waitUrl must end for the next announcement). */
 export type PlayAttributes = { loop?: number; digits?: string };
@@ -249,6 +296,7 @@ export type AttributeMap = {
   Dial: DialAttributes;
   Sip: SipAttributes;
   Number: NumberAttributes;
+  Conference: ConferenceAttributes;
   Say: SayAttributes;
   Play: PlayAttributes;
   Record: RecordAttributes;
@@ -270,7 +318,7 @@ type SameNames<N extends ElementName> = [keyof AttributeMap[N]] extends [Attribu
 type AssertAll<T extends { [N in ElementName]: true }> = T;
 export type AttributeTypesMatchWhitelist = AssertAll<{ [N in ElementName]: SameNames<N> }>;
 
-type ChildMap = { Dial: DialTarget; Gather: SayVerb | PlayVerb };
+type ChildMap = { Dial: DialTarget | ConferenceRoom; Gather: SayVerb | PlayVerb };
 export interface TexmlElement<N extends ElementName> {
   readonly verb: N;
   readonly attrs: Readonly<AttributeMap[N]>;
@@ -281,6 +329,7 @@ export interface TexmlElement<N extends ElementName> {
 export type TexmlNode = { [N in ElementName]: TexmlElement<N> }[ElementName];
 export type TexmlVerb = { [N in VerbName]: TexmlElement<N> }[VerbName];
 export type DialTarget = TexmlElement<'Sip'> | TexmlElement<'Number'>;
+export type ConferenceRoom = TexmlElement<'Conference'>;
 export type SayVerb = TexmlElement<'Say'>;
 export type PlayVerb = TexmlElement<'Play'>;
 export type TexmlDocument = { readonly verbs: readonly TexmlVerb[] };
@@ -306,8 +355,13 @@ export function response(...verbs: TexmlVerb[]): TexmlDocument {
  */
 export function dial(attrs: DialAttributes, ...targets: DialTarget[]): TexmlVerb {
   if (targets.length === 0) throw new TypeError('dial() needs at least one sip() or number() target');
-  if (!targets.every((t) => isElement(t, CHILDREN.Dial!))) throw new TypeError('dial() targets must be sip() or number()');
+  if (!targets.every((t) => isElement(t, ['Sip', 'Number']))) throw new TypeError('dial() targets must be sip() or number()');
   return element('Dial', attrs, undefined, targets);
+}
+/** `<Dial><Conference>`: joins the room named `name` (created when none is live). */
+export function dialConference(attrs: DialAttributes, name: string, room?: ConferenceAttributes): TexmlVerb {
+  if (typeof name !== 'string' || name.trim() === '') throw new TypeError('dialConference() needs a room name');
+  return element('Dial', attrs, undefined, [element('Conference', room, name)]);
 }
 export function sip(uri: string, attrs?: SipAttributes): DialTarget {
   return element('Sip', attrs, uri);

@@ -26,7 +26,9 @@ export type CallStepOutcome =
   /** The caller waits in a queue (docs/QUEUES.md), or overflowed from it. */
   | { kind: 'queue'; result: 'waiting' | 'overflow' }
   /** A queue route (queue-wait, queue-key, queue-exit, queue-offer, callback…): what it did. */
-  | { kind: 'queue-step'; step: string };
+  | { kind: 'queue-step'; step: string }
+  /** A cold transfer sent the caller to an external number. */
+  | { kind: 'forwarded' };
 
 /** The status callbacks: an agent's leg, or the inbound call itself. */
 export type StatusOutcome =
@@ -37,7 +39,11 @@ export type StatusOutcome =
   /** The agent's leg completed: `freed` when it ended the agent's call, false when it was not on one. */
   | { kind: 'agent-completed'; freed: boolean }
   /** Any other leg status (ringing, busy, no-answer…), as Telnyx sent it ('' when absent). */
-  | { kind: 'agent-status'; status: string };
+  | { kind: 'agent-status'; status: string }
+  /** An answered call's room (docs/IN-CALL.md): a conference event, a dialed party's progress, a recording's. */
+  | { kind: 'room-event'; event: string }
+  | { kind: 'room-party'; status: string }
+  | { kind: 'room-recording'; status: string };
 
 export type VoicemailOutcome = {
   kind: 'voicemail';
@@ -68,6 +74,7 @@ export function describeOutcome(outcome: WebhookOutcome): string {
       return `fallback:${outcome.fallback}:${outcome.reason}`;
     case 'language-menu':
     case 'answered':
+    case 'forwarded':
     case 'unknown-agent':
     case 'agent-answered':
       return outcome.kind;
@@ -89,6 +96,12 @@ export function describeOutcome(outcome: WebhookOutcome): string {
       return `agent-${outcome.status || 'unknown'}`;
     case 'voicemail':
       return `voicemail-${outcome.result}`;
+    case 'room-event':
+      return `room-${outcome.event}`;
+    case 'room-party':
+      return `room-party-${outcome.status || 'unknown'}`;
+    case 'room-recording':
+      return `room-recording-${outcome.status || 'unknown'}`;
   }
 }
 
@@ -108,6 +121,7 @@ const CALL_STEP_KINDS = new Set<string>([
   'hunt-over',
   'queue',
   'queue-step',
+  'forwarded',
 ]);
 
 export function isCallStepOutcome(outcome: WebhookOutcome): outcome is CallStepOutcome {

@@ -7,6 +7,7 @@
 import { z } from 'zod';
 import { MAX_CLOSURES, MAX_RANGES_PER_DAY } from '../domain/business-hours.js';
 import { MAX_TIMELINE_EVENTS } from '../domain/call-timeline.js';
+import { MAX_ROOM_PARTIES } from '../domain/live-call.js';
 import { MAX_LANGUAGE_MENU_OPTIONS, MAX_SKILLS_PER_AGENT } from '../domain/skills.js';
 import { MAX_QUEUES_PER_COMPANY } from '../services/queue-settings.js';
 
@@ -39,6 +40,8 @@ export const LIST_BOUNDS = {
   calls: { default: 25, max: 100 },
   /** Call.offeredAgents: a hunt may offer every agent of the company. */
   offeredAgents: { default: 20, max: 2000 },
+  /** liveCalls(companyId): the calls in progress. */
+  liveCalls: { default: 100, max: 1000 },
 } as const satisfies Record<string, ListBound>;
 
 /** Lists capped where they are written: their cap is their bound. */
@@ -53,6 +56,8 @@ export const FIXED_LIST_BOUNDS = {
   callTimeline: MAX_TIMELINE_EVENTS,
   /** CallConnection.nodes: calls(first) already counts its selection `first` times. */
   callPage: 1,
+  /** LiveCall.parties: a room holds at most MAX_ROOM_PARTIES at once (src/domain/live-call.ts). */
+  roomParties: MAX_ROOM_PARTIES,
 } as const;
 
 /** Options of a `first: Int` argument: its default, its maximum (a clear validation error) and its doc. */

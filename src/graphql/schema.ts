@@ -6,6 +6,7 @@ import './modules/company.js';
 import './modules/agent.js';
 import './modules/phone-number.js';
 import './modules/queue.js';
+import './modules/live-call.js';
 import './modules/voicemail.js';
 import './modules/call-history.js';
 import './modules/stats.js';

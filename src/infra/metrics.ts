@@ -104,7 +104,8 @@ export type RoutingOutcomeLabel =
   | 'unrouted'
   | 'queue-waiting'
   | 'queue-overflow'
-  | 'queue-step';
+  | 'queue-step'
+  | 'transferred';
 
 /**
  * The metrics label of a webhook's outcome: what the step finally decided (a language choice or a
@@ -129,6 +130,8 @@ export function routingOutcomeLabel(outcome: WebhookOutcome | undefined): Routin
       return decided.result === 'waiting' ? 'queue-waiting' : 'queue-overflow';
     case 'queue-step':
       return 'queue-step';
+    case 'forwarded':
+      return 'transferred';
   }
 }
 

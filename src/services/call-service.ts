@@ -22,10 +22,12 @@ import { agentBySipUri, StatusCallbacks, type CallStatusParams } from '../calls/
 import type { CallbackUrlSigner } from '../telnyx/callback-mac.js';
 import type { Directory, DirectoryCompany } from './directory.js';
 import { CallLogWriter } from './call-log-writer.js';
-import { type QueuePreview, Queueing } from '../calls/queueing.js';
+import { type QueuePreview, Queueing, queueOf } from '../calls/queueing.js';
 import { holdMusicUrl } from '../domain/hold-music.js';
 import { QueueDispatcher, type QueueCallControl } from '../calls/queue-dispatcher.js';
 import { type SharedWaitingList, WaitingList } from '../calls/waiting-list.js';
+import { CallRooms, type CommandResult, type RoomControl, type RoomEvent } from '../calls/call-rooms.js';
+import type { Actor, RoomCommand } from '../domain/live-call.js';
 
 export { ForeignCallError } from '../calls/call-scope.js';
 export { DEFAULT_AGENT_CALL_MAX_MS, type CallStatusParams } from '../calls/status-callbacks.js';
@@ -44,6 +46,8 @@ export class CallService {
   readonly waiting: WaitingList;
   private readonly queueing: Queueing;
   readonly dispatcher: QueueDispatcher;
+  /** Answered calls' rooms: in-call control (docs/IN-CALL.md). */
+  readonly rooms: CallRooms;
   private readonly sharedWaiting: SharedWaitingList | undefined;
 
   constructor(deps: {
@@ -85,6 +89,8 @@ export class CallService {
     builtInMusicUrl?: () => string;
     /** Work in flight outside webhooks (tests on virtual time hold the clock meanwhile). */
     inFlight?: { begin(): void; end(): void };
+    /** Telnyx's REST API for answered calls' rooms; without it calls stay plain bridges (docs/IN-CALL.md). */
+    roomControl?: RoomControl | null;
   }) {
     const { db, directory, presence, clock, logger, pubsub, sessions, activity } = deps;
     this.sessions = sessions;
@@ -147,6 +153,20 @@ export class CallService {
       maxDialTargets: deps.maxDialTargets,
       webhookToken: deps.webhookToken,
       queueing: () => this.queueing,
+      rooms: () => this.rooms,
+    });
+    const builtInMusic = deps.builtInMusicUrl ?? (() => holdMusicUrl(deps.publicUrl()));
+    this.rooms = new CallRooms({
+      clock,
+      logger,
+      sessions,
+      scope,
+      agents,
+      urls: (company) => this.hunting.urls(company),
+      control: deps.roomControl ?? null,
+      holdMusicUrl: (company, session) => queueOf(company, session.queueId).holdMusicUrl ?? builtInMusic(),
+      changed: (companyId) => pubsub.publish('calls:live', companyId, null),
+      inFlight: deps.inFlight,
     });
     this.reconciler = new CallReconciler({
       db,
@@ -204,10 +224,65 @@ export class CallService {
       // (the offer's dial-complete then finds no entry, and the hunt's answer applies, as it did before).
       const answered = outcome.kind === 'agent-answered' ? params.parentCallSid : null;
       if (answered && this.waiting.get(company.id, answered)?.state === 'OFFERED') this.queueing.callEnded(company, answered);
+      // The answered leg goes into the call's room (docs/IN-CALL.md).
+      const session = answered ? this.sessions.get(answered) : undefined;
+      const agent = session && params.callSid ? agentBySipUri(company, params.to) : undefined;
+      if (session && agent && params.callSid) this.rooms.legAnswered(company, session, params.callSid, agent.id);
       // An agent's call ended: a waiting caller may be theirs now (poked before this webhook is answered).
       if (outcome.kind === 'call-ended' || outcome.kind === 'agent-completed') this.agentMayBeFree(company.id);
       return outcome;
     });
+  }
+
+  // An answered call's room (docs/IN-CALL.md): its routes, and the in-call commands.
+  /** `room-events`: the conference status callback of the room of `callSid` (the URL's step). */
+  roomEvent(company: DirectoryCompany, callSid: string | null, event: RoomEvent): Promise<StatusOutcome> {
+    return this.scope.runOwnCall(company, callSid, () => {
+      if (!callSid) return { kind: 'room-event' as const, event: event.event ?? 'unknown' };
+      this.sessions.heard(callSid);
+      return this.rooms.event(company, callSid, event);
+    });
+  }
+
+  /** `room-party`: a party dialed into the room of `callSid` progressed. */
+  roomParty(
+    company: DirectoryCompany,
+    callSid: string | null,
+    label: string | null,
+    status: string | null,
+    partyCallSid: string | null,
+  ): Promise<StatusOutcome> {
+    return this.scope.runOwnCall(company, callSid, () => {
+      const s = (status ?? '').toLowerCase();
+      if (!callSid || !label) return { kind: 'room-party' as const, status: s };
+      const outcome = this.rooms.partyStatus(company, callSid, label, s, partyCallSid);
+      if (s === 'completed') this.agentMayBeFree(company.id);
+      return outcome;
+    });
+  }
+
+  /** `room-recording`: the on-demand recording of `callSid` progressed. */
+  roomRecording(
+    company: DirectoryCompany,
+    callSid: string | null,
+    recordingSid: string | null,
+    status: string | null,
+  ): Promise<StatusOutcome> {
+    return this.scope.runOwnCall(company, callSid, () => {
+      const s = (status ?? '').toLowerCase();
+      if (callSid) this.rooms.recordingStatus(company, callSid, recordingSid, s);
+      return { kind: 'room-recording' as const, status: s };
+    });
+  }
+
+  /** `transfer`: the document a cold transfer sends the caller to. */
+  transfer(company: DirectoryCompany, callSid: string | null, step: string | null): Promise<CallStep> {
+    return this.scope.runOwnCall(company, callSid, () => this.hunting.transfer(company, callSid, step));
+  }
+
+  /** An in-call command (hold, transfer, consult, supervise, record…) from an agent or a supervisor. */
+  roomCommand(company: DirectoryCompany, callSid: string, command: RoomCommand, actor: Actor): Promise<CommandResult> {
+    return this.rooms.command(company, callSid, command, actor);
   }
 
   // The queue's routes (docs/QUEUES.md), each under the call's scope like the others.

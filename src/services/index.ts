@@ -29,6 +29,16 @@ import { createTelephonyCredential, deleteTelephonyCredential } from '../telnyx/
 import { AgentCredentials } from './agent-credentials.js';
 import { lookupTexmlCall } from '../telnyx/call-lookup.js';
 import { createCall, redirectCall } from '../telnyx/call-control.js';
+import {
+  dialParticipant,
+  removeParticipant,
+  startCallRecording,
+  updateCall,
+  updateCallRecording,
+  updateParticipant,
+} from '../telnyx/room-control.js';
+import type { RoomControl } from '../calls/call-rooms.js';
+import { LiveCallService } from './live-calls.js';
 import { holdMusicUrl } from '../domain/hold-music.js';
 import type { CallLookup } from '../calls/call-reconciler.js';
 import { SharedWaitingList, WaitingList } from '../calls/waiting-list.js';
@@ -52,6 +62,8 @@ export interface Services {
   stats: StatsService;
   /** The queues as supervisors watch them: waiting callers and today's figures (docs/QUEUES.md). */
   queues: QueueService;
+  /** The calls in progress and their rooms, as agents and supervisors watch them (docs/IN-CALL.md). */
+  liveCalls: LiveCallService;
   configuration: ConfigurationService;
   /** The audit trail's recorder: configuration writes and supervisor actions (src/services/audit-log.ts). */
   audit: AuditLog;
@@ -160,6 +172,7 @@ export function createServices(
     waiting,
     sharedWaiting,
     queueControl: queueControlFor(config, deps.inFlight),
+    roomControl: roomControlFor(config, deps.inFlight),
     builtInMusicUrl: () => holdMusicUrl(deps.publicUrl()),
     ...(deps.inFlight && { inFlight: deps.inFlight }),
   });
@@ -184,6 +197,7 @@ export function createServices(
     callbackSigner,
     stats,
     queues: new QueueService({ directory, calls, stats, pubsub, clock, logger }),
+    liveCalls: new LiveCallService({ calls, directory, pubsub, clock, logger }),
     audit,
     configuration: new ConfigurationService({
       db,
@@ -248,6 +262,21 @@ function queueControlFor(config: Config, inFlight?: { begin(): void; end(): void
         ...(inFlight && { inFlight }),
       });
     },
+  };
+}
+
+/** The REST commands of answered calls' rooms (docs/IN-CALL.md): with TELNYX_API_KEY only. */
+function roomControlFor(config: Config, inFlight?: { begin(): void; end(): void }): RoomControl | null {
+  const apiKey = config.telnyxApiKey;
+  if (!apiKey) return null;
+  const rest = (accountSid: string) => ({ apiKey, baseUrl: config.telnyxApiBaseUrl, accountSid, ...(inFlight && { inFlight }) });
+  return {
+    updateCall: (accountSid, callSid, update) => updateCall(rest(accountSid), callSid, update),
+    dialParticipant: (accountSid, conferenceSid, dial) => dialParticipant(rest(accountSid), conferenceSid, dial),
+    updateParticipant: (accountSid, conferenceSid, callSid, update) => updateParticipant(rest(accountSid), conferenceSid, callSid, update),
+    removeParticipant: (accountSid, conferenceSid, callSid) => removeParticipant(rest(accountSid), conferenceSid, callSid),
+    startRecording: (accountSid, callSid, opts) => startCallRecording(rest(accountSid), callSid, opts),
+    updateRecording: (accountSid, callSid, recordingSid, status) => updateCallRecording(rest(accountSid), callSid, recordingSid, status),
   };
 }
 

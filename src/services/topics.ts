@@ -14,6 +14,8 @@ export type Topics = {
   'calls:changed': [companyId: string, callSid: string];
   /** A company's queues changed: a caller joined, left, was offered or asked for a callback (the live queue views listen). */
   'queues:changed': [companyId: string, nothing: null];
+  /** An answered call's room changed: someone joined, left, was held, transferred, supervised (the live calls listen). */
+  'calls:live': [companyId: string, nothing: null];
 };
 
 export type PubSub = PubSubOf<Topics>;

@@ -22,7 +22,7 @@ export interface InFlight {
   end(): void;
 }
 
-interface TexmlRestRequest {
+export interface TexmlRestRequest {
   apiKey: string;
   /** e.g. https://api.telnyx.com/v2 (no trailing slash). */
   baseUrl: string;
@@ -153,7 +153,7 @@ export function telnyxErrors(body: string): { code: string; title: string; detai
 export const CALL_ENDED_CODE = '90018';
 
 /** One sentence: what failed, the HTTP status, and Telnyx's own words when it gave any. */
-function failureMessage(what: string, status: number, errors: { code: string; title: string; detail: string }[]): string {
+export function failureMessage(what: string, status: number, errors: { code: string; title: string; detail: string }[]): string {
   if (status === 401 || status === 403) return `Telnyx refused the server's API key (HTTP ${status}); check TELNYX_API_KEY`;
   const said = errors
     .map((e) => [e.title, e.detail].filter((s) => s !== '' && s !== undefined).join(': ') + (e.code ? ` (${e.code})` : ''))
@@ -168,17 +168,19 @@ function callsPath(req: TexmlRestRequest, callSid: string | null): string {
   return callSid === null ? calls : `${calls}/${encodeURIComponent(callSid)}`;
 }
 
-type Answer = { kind: 'answered'; status: number; body: string } | { kind: 'unreachable'; message: string };
+export type Answer = { kind: 'answered'; status: number; body: string } | { kind: 'unreachable'; message: string };
 
-/** One POST, counted in flight until its answer has been read. */
-async function send(req: TexmlRestRequest, url: string, contentType: string, body: string): Promise<Answer> {
+/** One POST (or DELETE, without a body), counted in flight until its answer has been read. */
+export async function send(req: TexmlRestRequest, url: string, contentType: string | null, body: string | null): Promise<Answer> {
   const timeoutMs = req.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   req.inFlight?.begin();
   try {
+    const headers: Record<string, string> = { authorization: `Bearer ${req.apiKey}`, accept: 'application/json' };
+    if (contentType) headers['content-type'] = contentType;
     const res = await (req.fetch ?? fetch)(url, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${req.apiKey}`, accept: 'application/json', 'content-type': contentType },
-      body,
+      method: body === null ? 'DELETE' : 'POST',
+      headers,
+      ...(body !== null && { body }),
       signal: AbortSignal.timeout(timeoutMs),
     });
     return { kind: 'answered', status: res.status, body: await res.text() };
@@ -189,6 +191,6 @@ async function send(req: TexmlRestRequest, url: string, contentType: string, bod
   }
 }
 
-function isObject(value: unknown): value is Record<string, unknown> {
+export function isObject(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === 'object' && !Array.isArray(value);
 }

@@ -8,7 +8,7 @@
  * failure belong side by side, so that no route can miss one.
  */
 import { parseTelnyxPath, type TelnyxRoute } from '../domain/telnyx-routes.js';
-import { apologyDocument, calledNumber, fallbackDocument, voicemailStoredDocument } from '../domain/call-flow.js';
+import { apologyDocument, calledNumber, fallbackDocument, splitStep, voicemailStoredDocument } from '../domain/call-flow.js';
 import { renderTexml, response, TEXML_CONTENT_TYPE, type TexmlDocument } from '../domain/texml.js';
 import type { DirectoryCompany } from '../services/directory.js';
 import type { Logger } from '../infra/logger.js';
@@ -87,7 +87,7 @@ export async function handleTelnyxWebhook(services: Services, req: WebhookReques
           { route, companyId, callSid, ms: elapsed() },
           companyId ? 'telnyx webhook: unknown company' : 'telnyx webhook: unknown number',
         );
-        return texml(route === 'status' ? response() : apologyDocument());
+        return texml(isBookkeeping(route) ? response() : apologyDocument());
       }
     } catch (err) {
       company = companyId ? services.directory.lastKnown(companyId) : undefined;
@@ -97,7 +97,7 @@ export async function handleTelnyxWebhook(services: Services, req: WebhookReques
         // drops it if the company turns out not to exist).
         const vm = route === 'voicemail' && companyId ? voicemailOf(services, log, companyId, params) : null;
         if (vm && 'voicemail' in vm) return await queueVoicemail(services, log, vm.voicemail, err);
-        return texml(route === 'status' ? response() : apologyDocument());
+        return texml(isBookkeeping(route) ? response() : apologyDocument());
       }
     }
     const result = await withDeadline(deadline, handle(services, log, route, company, params, step));
@@ -115,14 +115,13 @@ export async function handleTelnyxWebhook(services: Services, req: WebhookReques
     const vm = route === 'voicemail' && (company?.id ?? companyId) ? voicemailOf(services, log, (company?.id ?? companyId)!, params) : null;
     if (vm && 'voicemail' in vm) return await queueVoicemail(services, log, vm.voicemail, err);
     // The company's own fallback if we know it, else a spoken apology; either way valid TeXML.
-    const doc =
-      route === 'status'
-        ? response()
-        : route === 'voicemail'
-          ? voicemailStoredDocument()
-          : company
-            ? fallbackDocument(company.policy, services.calls.urls(company), params.get('To'))
-            : apologyDocument();
+    const doc = isBookkeeping(route)
+      ? response()
+      : route === 'voicemail'
+        ? voicemailStoredDocument()
+        : company
+          ? fallbackDocument(company.policy, services.calls.urls(company), params.get('To'))
+          : apologyDocument();
     log.error(
       { err, route, companyId, callSid, params: route === 'voicemail' ? Object.fromEntries(params) : undefined, ms: elapsed() },
       'telnyx webhook failed; answered with the fallback',
@@ -201,6 +200,35 @@ async function handle(
       const { texml, outcome } = await services.calls.callbackComplete(company, step, params.get('DialCallStatus'), talk);
       return { doc: texml, outcome };
     }
+    // An answered call's room (docs/IN-CALL.md): the URL's step names the call (MAC'd in signed mode).
+    case 'room-events': {
+      const outcome = await services.calls.roomEvent(company, step, {
+        event: params.get('StatusCallbackEvent'),
+        conferenceSid: params.get('ConferenceSid'),
+        callSid: params.get('CallSid'),
+        label: params.get('ParticipantLabel') ?? params.get('Label'),
+      });
+      return { doc: response(), outcome };
+    }
+    case 'room-party': {
+      const parts = splitStep(step);
+      const outcome = await services.calls.roomParty(
+        company,
+        parts?.[0] ?? null,
+        parts?.[1] ?? null,
+        params.get('CallStatus'),
+        params.get('CallSid'),
+      );
+      return { doc: response(), outcome };
+    }
+    case 'room-recording': {
+      const outcome = await services.calls.roomRecording(company, step, params.get('RecordingSid'), params.get('RecordingStatus'));
+      return { doc: response(), outcome };
+    }
+    case 'transfer': {
+      const { texml, outcome } = await services.calls.transfer(company, params.get('CallSid'), step);
+      return { doc: texml, outcome };
+    }
     case 'status': {
       // An agent's leg (<Sip statusCallback>): answered → on a call; completed → free (wrap-up).
       // Without ParentCallSid: the inbound call's own progress (its end closes the call).
@@ -215,6 +243,10 @@ async function handle(
     }
   }
 }
+
+/** Callbacks that only tell us something: an empty `<Response>` is their answer, failure or not. */
+const isBookkeeping = (route: TelnyxRoute) =>
+  route === 'status' || route === 'room-events' || route === 'room-party' || route === 'room-recording';
 
 const voicemailOutcome = (result: VoicemailOutcome['result']): VoicemailOutcome => ({ kind: 'voicemail', result });
 

@@ -175,8 +175,10 @@ describe('callback URL MACs', () => {
     expect([...both.searchParams.keys()]).toEqual(['step', 'mac', 'token']);
     expect(both.searchParams.get('token')).toBe(token);
     expect(signer.verify('dial-complete', 'co_1', 'forward', both.searchParams.get('mac'))).toBe(true);
-    const { callbackOf, ...urls } = callbackUrls('https://v.example', 'co_1', { token });
-    for (const url of [...Object.values(urls), ...Object.values(callbackOf('v3:x'))])
+    const { callbackOf, roomOf, ...urls } = callbackUrls('https://v.example', 'co_1', { token });
+    const room = roomOf('v3:x');
+    const roomUrls = [room.events, room.exit, room.recording, room.party('agent-a'), room.transfer('queue:q1')];
+    for (const url of [...Object.values(urls), ...Object.values(callbackOf('v3:x')), ...roomUrls])
       expect(new URL(url).searchParams.get('token')).toBe(token);
     expect(urls.status).toBe(`https://v.example/telnyx/status/co_1?token=${token}`);
   });

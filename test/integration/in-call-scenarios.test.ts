@@ -1,0 +1,402 @@
+/**
+ * In-call control proven by whole calls (docs/IN-CALL.md): the local Telnyx rings the agents, the service
+ * moves the answered call into its room (a conference) through the REST API, and every in-call action
+ * (hold, transfers, consults, 3-way, supervision, recording) is a REST request the test can read back,
+ * with the call log at the end. All on virtual time.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { CallResult } from '../../src/simulator/transcript.js';
+import { type SimulatedCompany, type Simulation, startSimulation } from '../support/simulation.js';
+
+let sim: Simulation;
+let numbers = 0;
+const nextNumber = () => `+1305557${String(1000 + ++numbers)}`;
+
+beforeAll(async () => {
+  sim = await startSimulation();
+});
+afterAll(() => sim?.close());
+
+/** The TeXML REST requests the service sent since `from` (method, path without the account, body). */
+function restSince(from: number): { method: string; path: string; body: Record<string, unknown> }[] {
+  return sim.telnyx.rest.requests
+    .slice(from)
+    .filter((r) => r.path.includes('/texml/'))
+    .map((r) => ({
+      method: r.method,
+      path: decodeURIComponent(r.path.replace(/^\/v2\/texml\/Accounts\/[^/]+/, '')),
+      body: (r.body ?? {}) as Record<string, unknown>,
+    }));
+}
+
+/** The conferences of that name the local Telnyx knows (REST: list conferences). */
+async function conferencesNamed(name: string): Promise<{ sid: string; status: string }[]> {
+  const url = `${sim.telnyx.apiBaseUrl}/texml/Accounts/${sim.telnyx.accountSid}/Conferences.json?FriendlyName=${encodeURIComponent(name)}`;
+  const res = await fetch(url, { headers: { authorization: `Bearer ${sim.telnyx.apiKey}` } });
+  const body = (await res.json()) as { conferences: { sid: string; friendly_name: string; status: string }[] };
+  return body.conferences.filter((c) => c.friendly_name === name);
+}
+
+/** A GraphQL operation as `token`, failing the test on any error. */
+async function gql<T = any>(token: string, query: string, variables: Record<string, unknown> = {}): Promise<T> {
+  const res = await sim.server.gql<T>(query, variables, token);
+  if (res.errors?.length) throw new Error(res.errors.map((e) => e.message).join('; '));
+  return res.data as T;
+}
+
+/** The refusal a GraphQL operation gets (the test fails if it succeeds). */
+async function refusal(token: string, query: string, variables: Record<string, unknown> = {}): Promise<string> {
+  const res = await sim.server.gql(query, variables, token);
+  expect(res.errors?.length).toBeGreaterThan(0);
+  return res.errors![0]!.message;
+}
+
+const LIVE = `query($c: ID!) { liveCalls(companyId: $c) { calls { callSid from state controllable recording agentId parties { label role agentId number status held muted supervise } } } }`;
+
+/** The company's call in progress from `from` (as its supervisor sees it). */
+async function liveCall(c: SimulatedCompany, from: string) {
+  const data = await gql(c.supervisor, LIVE, { c: c.companyId });
+  const call = data.liveCalls.calls.find((x: { from: string }) => x.from === from);
+  if (!call) throw new Error(`no live call from ${from}`);
+  return call as {
+    callSid: string;
+    state: string;
+    controllable: boolean;
+    recording: string;
+    agentId: string | null;
+    parties: {
+      label: string;
+      role: string;
+      agentId: string | null;
+      number: string | null;
+      status: string;
+      held: boolean;
+      muted: boolean;
+      supervise: string | null;
+    }[];
+  };
+}
+
+/** Participant updates sent for a call sid (Hold, Muted, Coaching…), in order. */
+const participantUpdates = (rest: ReturnType<typeof restSince>) =>
+  rest.filter((q) => q.method === 'POST' && /^\/Conferences\/[^/]+\/Participants\/[^/]+$/.test(q.path)).map((q) => q.body);
+
+async function logOf(c: SimulatedCompany, r: CallResult) {
+  await sim.server.app.services.calls.log.flush();
+  return sim.server.database.prisma.callLog.findUnique({ where: { companyId_callSid: { companyId: c.companyId, callSid: r.callSid } } });
+}
+
+describe('an answered call lives in its room', () => {
+  it('the agent answers: the leg is moved into the call-<CallSid> conference and the caller joins it; the agent hanging up ends the call', async () => {
+    const c = await sim.company({ number: nextNumber(), agents: [{ name: 'ana' }] });
+    const from = sim.telnyx.rest.requests.length;
+    const r = await sim.call(
+      `call from +15550001111 to ${c.number}; agent ana answers after 2 s and hangs up after 20 s; caller talks for 600 s`,
+      {
+        agents: c.agents,
+      },
+    );
+    const rest = restSince(from);
+    // One REST request moved the agent's leg: an inline <Dial><Conference> named after the caller's call.
+    const moves = rest.filter((q) => q.method === 'POST' && /^\/Calls\/[^/]+$/.test(q.path) && typeof q.body.Texml === 'string');
+    expect(moves).toHaveLength(1);
+    expect(moves[0]!.body.Texml).toContain(`<Conference`);
+    expect(moves[0]!.body.Texml).toContain(`call-${r.callSid}</Conference>`);
+    // The caller's Dial ended and its action answered the same room.
+    const caller = r.steps.filter((s) => s.kind === 'verb' && s.verb === 'Dial');
+    expect(caller.length).toBeGreaterThanOrEqual(2);
+    expect(await conferencesNamed(`call-${r.callSid}`)).toHaveLength(1);
+    // The agent left: the service ended the caller's call rather than leave them alone in the room.
+    expect(rest.some((q) => q.path === `/Calls/${r.callSid}` && q.body.Status === 'completed')).toBe(true);
+    expect(r.duration).toBeLessThan(30);
+    const log = await logOf(c, r);
+    expect(log?.outcome).toBe('ANSWERED');
+    expect(log?.answeredAgentId).toBe(c.agentIds.ana);
+  });
+});
+
+describe('hold', () => {
+  it('the agent holds the caller (hold music) and resumes; the live call says HELD between; refusals say why', async () => {
+    const c = await sim.company({ number: nextNumber(), agents: [{ name: 'ana' }] });
+    const from = '+15550002222';
+    const start = sim.telnyx.rest.requests.length;
+    const seen: string[] = [];
+    const errors: string[] = [];
+    const [r] = await sim.calls(
+      [`call from ${from} to ${c.number}; agent ana answers after 2 s and hangs up after 40 s; caller talks for 600 s`],
+      {
+        agents: c.agents,
+        actions: [
+          { at: 5, run: async () => seen.push((await liveCall(c, from)).state) },
+          {
+            at: 10,
+            run: async () => {
+              const { callSid } = await liveCall(c, from);
+              const held = await gql(c.tokens.ana!, `mutation($s: ID!) { holdCall(callSid: $s) { state parties { label held } } }`, {
+                s: callSid,
+              });
+              seen.push(held.holdCall.state);
+              errors.push(await refusal(c.tokens.ana!, `mutation($s: ID!) { holdCall(callSid: $s) { state } }`, { s: callSid }));
+            },
+          },
+          { at: 15, run: async () => seen.push((await liveCall(c, from)).state) },
+          {
+            at: 20,
+            run: async () => {
+              const { callSid } = await liveCall(c, from);
+              seen.push(
+                (await gql(c.tokens.ana!, `mutation($s: ID!) { resumeCall(callSid: $s) { state } }`, { s: callSid })).resumeCall.state,
+              );
+              errors.push(await refusal(c.tokens.ana!, `mutation($s: ID!) { resumeCall(callSid: $s) { state } }`, { s: callSid }));
+            },
+          },
+        ],
+      },
+    );
+    expect(seen).toEqual(['TALKING', 'HELD', 'HELD', 'TALKING']);
+    expect(errors).toEqual(['The caller is already on hold.', 'The caller is not on hold.']);
+    const updates = participantUpdates(restSince(start));
+    expect(updates).toEqual([{ Hold: 'true', HoldUrl: expect.stringMatching(/\/media\/hold-music\.wav$/) }, { Hold: 'false' }]);
+    // The local Telnyx played the hold music to the caller while held.
+    expect(r!.steps.some((s) => s.line.includes('hold'))).toBe(true);
+    const log = await logOf(c, r!);
+    expect(log?.outcome).toBe('ANSWERED');
+    expect(((log?.timeline ?? []) as { kind: string }[]).map((e) => e.kind)).toEqual(
+      expect.arrayContaining(['answered', 'held', 'resumed', 'ended']),
+    );
+  });
+});
+
+const TRANSFER = `mutation($s: ID!, $to: CallTargetInput!) { transferCall(callSid: $s, to: $to) { state } }`;
+const CONSULT = `mutation($s: ID!, $to: CallTargetInput!) { consultCall(callSid: $s, to: $to) { state parties { label role status } } }`;
+const onCallSid = (c: SimulatedCompany, from: string, run: (callSid: string) => Promise<unknown>) => async () =>
+  run((await liveCall(c, from)).callSid);
+
+/** Who a call's `<Dial>` legs rang (by scenario name), in order. */
+function rang(c: SimulatedCompany, r: CallResult): string[] {
+  const names = Object.fromEntries(Object.entries(c.agents).map(([name, sip]) => [sip, name]));
+  return r.steps
+    .filter((s): s is Extract<typeof s, { kind: 'leg' }> => s.kind === 'leg' && s.status === 'initiated')
+    .map((l) => names[l.to.replace(/^sips?:/, '').split('@')[0]!] ?? l.to);
+}
+
+describe('cold transfer', () => {
+  it('to an agent: the caller leaves the room for ben, ana is free at once, ben answers into a new room', async () => {
+    const c = await sim.company({ number: nextNumber(), agents: [{ name: 'ana' }, { name: 'ben' }], routing: { mode: 'SEQUENTIAL' } });
+    sim.phoneBook('agent ben answers after 3 s and hangs up after 20 s', c.agents);
+    const from = '+15550003333';
+    const start = sim.telnyx.rest.requests.length;
+    const states: string[] = [];
+    const [r] = await sim.calls(
+      [`call from ${from} to ${c.number}; agent ana answers after 2 s and hangs up after 300 s; caller talks for 600 s`],
+      {
+        agents: c.agents,
+        actions: [
+          { at: 10, run: onCallSid(c, from, (s) => gql(c.tokens.ana!, TRANSFER, { s, to: { agentId: c.agentIds.ben } })) },
+          { at: 20, run: async () => states.push(JSON.stringify(await liveCall(c, from).catch((e) => String(e)))) },
+        ],
+      },
+    );
+    const rest = restSince(start);
+    if (process.env.SHOW) console.log(r!.steps.map((s) => `${s.at.toFixed(1)} ${s.line}`).join('\n'), JSON.stringify(rest, null, 1));
+    const redirect = rest.find((q) => q.path === `/Calls/${r!.callSid}` && typeof q.body.Url === 'string');
+    expect(String(redirect?.body.Url)).toContain('/telnyx/transfer/');
+    expect(rang(c, r!)).toEqual(['ana', 'ben']);
+    const now = JSON.parse(states[0]!);
+    expect(now.state).toBe('TALKING');
+    expect(now.agentId).toBe(c.agentIds.ben);
+    expect(now.parties.map((p: { role: string }) => p.role)).toEqual(['CALLER', 'AGENT']);
+    // Two rooms of the same name, one after the other.
+    expect(await conferencesNamed(`call-${r!.callSid}`)).toHaveLength(2);
+    const log = await logOf(c, r!);
+    expect(log?.outcome).toBe('ANSWERED');
+    expect(log?.timeline).toEqual(expect.arrayContaining([expect.objectContaining({ kind: 'transferred', agentId: c.agentIds.ben })]));
+  });
+
+  it('to a queue: the caller is routed by that queue from the start', async () => {
+    const c = await sim.company({ number: nextNumber(), agents: [{ name: 'ana' }, { name: 'cy', skills: [{ name: 'billing' }] }] });
+    const { createQueue } = await sim.server.admin(
+      `mutation($c: ID!) { createQueue(input: { companyId: $c, name: "Billing", requiredSkills: "billing" }) { id } }`,
+      { c: c.companyId },
+    );
+    sim.phoneBook('agent cy answers after 2 s and hangs up after 15 s', c.agents);
+    const from = '+15550004444';
+    const [r] = await sim.calls(
+      [`call from ${from} to ${c.number}; agent ana answers after 2 s and hangs up after 300 s; caller talks for 600 s`],
+      {
+        agents: c.agents,
+        actions: [{ at: 10, run: onCallSid(c, from, (s) => gql(c.tokens.ana!, TRANSFER, { s, to: { queueId: createQueue.id } })) }],
+      },
+    );
+    expect(rang(c, r!).at(-1)).toBe('cy');
+    expect(r!.answeredBy).not.toBeNull();
+    expect((await logOf(c, r!))?.queueId).toBe(createQueue.id);
+  });
+
+  it('to a number: the caller is forwarded with the company number as caller ID; a bad number is refused clearly', async () => {
+    const c = await sim.company({ number: nextNumber(), agents: [{ name: 'ana' }] });
+    sim.phoneBook('number +13055557777 answers after 2 s and hangs up after 10 s');
+    const from = '+15550005555';
+    const refused: string[] = [];
+    const [r] = await sim.calls(
+      [`call from ${from} to ${c.number}; agent ana answers after 2 s and hangs up after 300 s; caller talks for 600 s`],
+      {
+        agents: c.agents,
+        actions: [
+          {
+            at: 10,
+            run: onCallSid(c, from, async (s) => {
+              refused.push(await refusal(c.tokens.ana!, TRANSFER, { s, to: { number: '12345' } }));
+              refused.push(await refusal(c.tokens.ana!, TRANSFER, { s, to: { number: '+13055557777', agentId: c.agentIds.ana } }));
+              refused.push(await refusal(c.tokens.ana!, TRANSFER, { s, to: { agentId: c.agentIds.ana } }));
+              return gql(c.tokens.ana!, TRANSFER, { s, to: { number: '+13055557777' } });
+            }),
+          },
+        ],
+      },
+    );
+    expect(refused[0]).toMatch(/to\.number: "12345" is not a valid E\.164/);
+    expect(refused[1]).toMatch(/exactly one of agentId, queueId or number/);
+    expect(refused[2]).toBe('You cannot transfer a call to yourself.');
+    const dial = r!.steps.filter((s) => s.kind === 'verb' && s.verb === 'Dial').at(-1) as { attrs: Record<string, string>; text: string };
+    expect(dial.attrs.callerId).toBe(c.number);
+    expect(r!.steps.some((s) => s.kind === 'leg' && s.to === '+13055557777' && s.status === 'in-progress')).toBe(true);
+  });
+});
+
+const ACT = (name: string) => `mutation($s: ID!) { ${name}(callSid: $s) { state agentId parties { label role agentId status held } } }`;
+
+/** A call ana answers, with `actions` at given seconds; ben's phone answers consults as scripted. */
+async function consultScenario(
+  benScript: string,
+  actions: (c: SimulatedCompany, from: string, seen: unknown[]) => { at: number; run: () => Promise<unknown> }[],
+) {
+  const c = await sim.company({ number: nextNumber(), agents: [{ name: 'ana' }, { name: 'ben' }], routing: { mode: 'SEQUENTIAL' } });
+  sim.phoneBook(benScript, c.agents);
+  const from = `+1555000${String(6000 + ++numbers)}`;
+  const seen: unknown[] = [];
+  const start = sim.telnyx.rest.requests.length;
+  const [r] = await sim.calls(
+    [`call from ${from} to ${c.number}; agent ana answers after 2 s and hangs up after 120 s; caller talks for 600 s`],
+    {
+      agents: c.agents,
+      actions: actions(c, from, seen),
+    },
+  );
+  return { c, r: r!, seen, rest: restSince(start), from };
+}
+
+const consultBen = (c: SimulatedCompany, from: string, seen: unknown[]) => ({
+  at: 10,
+  run: onCallSid(c, from, async (s) => seen.push((await gql(c.tokens.ana!, CONSULT, { s, to: { agentId: c.agentIds.ben } })).consultCall)),
+});
+const then = (at: number, c: SimulatedCompany, from: string, seen: unknown[], op: string, token?: string) => ({
+  at,
+  run: onCallSid(c, from, async (s) => seen.push((await gql(token ?? c.tokens.ana!, ACT(op), { s }))[op])),
+});
+const look = (at: number, c: SimulatedCompany, from: string, seen: unknown[]) => ({
+  at,
+  run: async () => seen.push(await liveCall(c, from).catch(() => 'ended')),
+});
+
+describe('warm transfer', () => {
+  it('consult then complete: the caller holds while ana and ben talk, then ben has the caller and ana is gone', async () => {
+    const { c, r, seen, rest } = await consultScenario('agent ben answers after 3 s and hangs up after 30 s', (c, from, seen) => [
+      consultBen(c, from, seen),
+      look(15, c, from, seen),
+      then(20, c, from, seen, 'completeTransfer'),
+      look(25, c, from, seen),
+    ]);
+    const [consulting, during, completed, after] = seen as {
+      state: string;
+      agentId: string;
+      parties: { role: string; agentId: string; status: string; held: boolean }[];
+    }[];
+    expect(consulting!.state).toBe('CONSULTING');
+    expect(consulting!.parties.map((p) => [p.role, p.status])).toEqual([
+      ['CALLER', 'CONNECTED'],
+      ['AGENT', 'CONNECTED'],
+      ['CONSULT', 'RINGING'],
+    ]);
+    expect(during!.state).toBe('CONSULTING');
+    expect(during!.parties.find((p) => p.role === 'CONSULT')?.status).toBe('CONNECTED');
+    expect(during!.parties.find((p) => p.role === 'CALLER')?.held).toBe(true);
+    expect(completed!.state).toBe('TALKING');
+    expect(after!.agentId).toBe(c.agentIds.ben);
+    expect(after!.parties.map((p) => [p.role, p.agentId ?? null])).toEqual([
+      ['CALLER', null],
+      ['AGENT', c.agentIds.ben],
+    ]);
+    // The wire: hold the caller, dial ben into the room, then bring the caller back and remove ana.
+    const room = rest.filter((q) => q.path.startsWith('/Conferences/'));
+    expect(
+      room.map(
+        (q) =>
+          `${q.method} ${q.path.replace(/\/Conferences\/[^/]+/, '/Conferences/C').replace(/Participants\/v3:[^/]+$/, 'Participants/P')}`,
+      ),
+    ).toEqual([
+      'POST /Conferences/C/Participants/P',
+      'POST /Conferences/C/Participants',
+      'POST /Conferences/C/Participants/P',
+      'DELETE /Conferences/C/Participants/P',
+    ]);
+    expect(room[0]!.body).toMatchObject({ Hold: 'true' });
+    expect(room[1]!.body).toMatchObject({
+      To: `sip:${c.agents.ben}@sip.telnyx.com`,
+      From: c.number,
+      Label: 'consult-2',
+      StatusCallback: expect.stringContaining('/telnyx/room-party/'),
+    });
+    expect(room[2]!.body).toEqual({ Hold: 'false' });
+    // Ben hangs up 30 s after answering: the last agent gone ends the call.
+    expect(r.duration).toBeLessThan(50);
+    const log = await logOf(c, r);
+    expect(log?.outcome).toBe('ANSWERED');
+    const kinds = ((log?.timeline ?? []) as { kind: string; detail?: string }[]).map((e) => e.kind + (e.detail ? `:${e.detail}` : ''));
+    expect(kinds).toEqual(expect.arrayContaining(['consulted', 'transferred:warm']));
+  });
+
+  it('consult then cancel: ben leaves and the caller is back with ana', async () => {
+    const { c, seen, rest } = await consultScenario('agent ben answers after 3 s and hangs up after 300 s', (c, from, seen) => [
+      consultBen(c, from, seen),
+      then(20, c, from, seen, 'cancelConsult'),
+      look(25, c, from, seen),
+    ]);
+    const after = seen[2] as { state: string; agentId: string; parties: { role: string; held: boolean }[] };
+    expect(after.state).toBe('TALKING');
+    expect(after.agentId).toBe(c.agentIds.ana);
+    expect(after.parties.map((p) => p.role)).toEqual(['CALLER', 'AGENT']);
+    expect(rest.filter((q) => q.method === 'DELETE')).toHaveLength(1);
+    expect(participantUpdates(rest).at(-1)).toEqual({ Hold: 'false' });
+  });
+
+  it('consult then merge: a 3-way call, everyone talks', async () => {
+    const { seen } = await consultScenario('agent ben answers after 3 s and hangs up after 300 s', (c, from, seen) => [
+      consultBen(c, from, seen),
+      then(20, c, from, seen, 'mergeCall'),
+    ]);
+    const merged = seen[1] as { state: string; parties: { role: string; held: boolean }[] };
+    expect(merged.state).toBe('CONFERENCED');
+    expect(merged.parties.map((p) => p.role)).toEqual(['CALLER', 'AGENT', 'PARTICIPANT']);
+    expect(merged.parties.every((p) => !p.held)).toBe(true);
+  });
+
+  it('the target does not answer: the caller comes back to ana by themselves', async () => {
+    const { c, r, seen, rest } = await consultScenario('agent ben does not answer', (c, from, seen) => [
+      consultBen(c, from, seen),
+      look(60, c, from, seen),
+    ]);
+    const after = seen[1] as { state: string; agentId: string; parties: { role: string; held: boolean }[] };
+    expect(after.state).toBe('TALKING');
+    expect(after.agentId).toBe(c.agentIds.ana);
+    expect(after.parties.map((p) => [p.role, p.held])).toEqual([
+      ['CALLER', false],
+      ['AGENT', false],
+    ]);
+    expect(participantUpdates(rest).map((u) => u.Hold)).toEqual(['true', 'false']);
+    const kinds = ((await logOf(c, r))?.timeline as { kind: string; detail?: string }[]).map(
+      (e) => e.kind + (e.detail ? `:${e.detail}` : ''),
+    );
+    expect(kinds).toContain('resumed:consult not answered');
+  });
+});
