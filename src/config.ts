@@ -96,6 +96,11 @@ const EnvSchema = z.object({
     .trim()
     .regex(/^\d{1,40}$/, 'TELNYX_TEXML_APPLICATION_ID must be the numeric id of a Telnyx TeXML application (e.g. 1293384261075731499)')
     .optional(),
+  TELNYX_ACCOUNT_SID: z
+    .string()
+    .trim()
+    .regex(/^[A-Za-z0-9_-]{1,128}$/, 'TELNYX_ACCOUNT_SID must be the AccountSid TeXML webhooks carry (letters, digits, - and _)')
+    .optional(),
   TELNYX_SIMULATOR: z.enum(['auto', 'on', 'off']).default('auto'),
   TELNYX_SIMULATOR_PORT: z.coerce.number().int().min(0).max(65535).default(0),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -213,6 +218,11 @@ export interface Config {
   /** The TeXML application the numbers use; `npm run telnyx:doctor` checks its settings. */
   telnyxTexmlApplicationId: string | undefined;
   /**
+   * The account's AccountSid (every TeXML webhook carries it): the TeXML REST paths of calls the service
+   * places before any webhook names it (outbound calls). Unset: the AccountSid of a call in progress.
+   */
+  telnyxAccountSid: string | undefined;
+  /**
    * Run the local Telnyx (src/simulator) in this process and point the Telnyx settings at it: on by
    * default without a Telnyx account outside production (the demo), never in production.
    */
@@ -326,6 +336,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     telnyxWebrtcHost: e.TELNYX_WEBRTC_HOST,
     telnyxConnectionId: e.TELNYX_CONNECTION_ID,
     telnyxTexmlApplicationId: e.TELNYX_TEXML_APPLICATION_ID,
+    telnyxAccountSid: e.TELNYX_ACCOUNT_SID,
     telnyxSimulator: {
       enabled: e.TELNYX_SIMULATOR === 'on' || (e.TELNYX_SIMULATOR === 'auto' && !production && !e.TELNYX_API_KEY),
       port: e.TELNYX_SIMULATOR_PORT,

@@ -26,6 +26,7 @@ export class CallLedger {
       from: session.from,
       to: session.to,
       startedAt: session.startedAt,
+      direction: session.direction ?? 'inbound',
     });
     this.changed(session);
   }
@@ -54,6 +55,7 @@ export class CallLedger {
           : Math.max(0, Math.round(((ended.answeredAt ?? ended.endedAt ?? this.deps.clock.now()) - ended.queuedAt) / 1000)),
       callbackRequested: ended.callbackRequested,
       timeline: ended.timeline,
+      direction: ended.direction ?? 'inbound',
     });
   }
 

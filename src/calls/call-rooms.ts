@@ -27,6 +27,7 @@ import {
   type Room,
   type RoomCommand,
   type RoomOperation,
+  customerToDial,
 } from '../domain/live-call.js';
 import { renderTexml } from '../domain/texml.js';
 import type { TimelineKind } from '../domain/call-timeline.js';
@@ -43,10 +44,20 @@ import type {
 import type { AgentActivityKeeper } from './agent-activity-keeper.js';
 import type { CallbackUrls } from '../domain/call-flow.js';
 import type { CallScope } from './call-scope.js';
-import type { CallSession, CallSessions } from './call-sessions.js';
+import type { CallOutcome, CallSession, CallSessions } from './call-sessions.js';
+
+/** How long an outbound call's customer rings before it counts as not answered. */
+export const OUTBOUND_RING_SECONDS = 45;
 
 /** What rooms ask of Telnyx's REST API (src/telnyx/room-control.ts behind it, bound to the account's key). */
 export interface RoomControl {
+  /** The account's AccountSid when configured (TELNYX_ACCOUNT_SID): outbound calls need one before any webhook. */
+  accountSid: string | null;
+  /** "Initiate an outbound call" under the TeXML application; fetches `url` once answered. */
+  placeCall(
+    accountSid: string,
+    call: { to: string; from: string; url: string; statusCallback: string; timeoutSeconds: number },
+  ): Promise<{ ok: true; callSid: string } | { ok: false; message: string }>;
   updateCall(accountSid: string, callSid: string, update: CallUpdate): Promise<RoomCommandResult>;
   dialParticipant(accountSid: string, conferenceSid: string, dial: ParticipantDial): Promise<RoomDialResult>;
   updateParticipant(accountSid: string, conferenceSid: string, callSid: string, update: ParticipantUpdate): Promise<RoomCommandResult>;
@@ -85,6 +96,9 @@ export class CallRooms {
       holdMusicUrl: (company: DirectoryCompany, session: CallSession) => string;
       /** Rooms changed (the live calls' subscribers are told). */
       changed: (companyId: string) => void;
+      /** The call log: an outbound call starts and ends there like any other. */
+      started: (session: CallSession) => void;
+      finish: (session: CallSession, outcome: CallOutcome) => void;
       /** Work in flight outside webhooks (tests on virtual time hold the clock meanwhile). */
       inFlight?: { begin(): void; end(): void };
     },
@@ -150,7 +164,15 @@ export class CallRooms {
     if (!session || !room) return kind;
     const at = this.deps.clock.now();
     if (e.event === 'participant-join' && e.callSid && e.conferenceSid) {
-      session.room = partyJoined(room, { callSid: e.callSid, label: e.label, conferenceSid: e.conferenceSid, at }).room;
+      const joined = partyJoined(room, { callSid: e.callSid, label: e.label, conferenceSid: e.conferenceSid, at }).room;
+      // An outbound call: the customer is dialed once the agent is in, and the call is answered when they join.
+      if (session.direction === 'outbound') {
+        const customer = caller(joined);
+        if (customer?.status === 'CONNECTED' && session.answeredAt === null) {
+          this.deps.sessions.answered(session.callSid, joined.parties.find((p) => p.role === 'AGENT')?.agentId ?? null);
+        }
+        this.afterEvent(company, session, { room: joined, operations: customerToDial(joined) });
+      } else session.room = joined;
     } else if (e.event === 'participant-leave' && e.callSid) {
       this.afterEvent(company, session, partyLeft(room, { callSid: e.callSid, label: e.label, at }));
     } else if (e.event === 'conference-end') {
@@ -211,6 +233,11 @@ export class CallRooms {
       const room = session?.room;
       if (!session || !room || session.endedAt !== null) return { ok: false as const, error: 'This call is not in progress.' };
       if (!session.accountSid) return { ok: false as const, error: 'The call cannot be addressed through the REST API (no AccountSid).' };
+      if (session.direction === 'outbound' && command.kind === 'cold-transfer')
+        return {
+          ok: false as const,
+          error: 'An outbound call cannot be cold-transferred yet; use a warm transfer (consultCall, then completeTransfer).',
+        };
       const refusal = this.targetProblem(company, command);
       if (refusal) return { ok: false as const, error: refusal };
       const decision = decide(room, command, actor);
@@ -250,6 +277,73 @@ export class CallRooms {
       return { ok: false, error: f.gone ? 'That party has already left the call.' : f.message };
     }
     return { ok: true, room };
+  }
+
+  /**
+   * An outbound call (startCall): the agent's softphone rings first (TeXML REST "Initiate an outbound
+   * call"); once the agent answers, their call joins the room (`outboundAnswered`), and the customer is
+   * dialed into it with `callerId` (a number of the company). The call log has it as outbound.
+   */
+  async startOutbound(
+    company: DirectoryCompany,
+    input: { agentId: string; to: string; callerId: string },
+  ): Promise<{ ok: true; callSid: string } | { ok: false; error: string }> {
+    const { control, sessions, scope } = this.deps;
+    if (!control) return { ok: false, error: 'Outbound calls need the Telnyx REST API (TELNYX_API_KEY).' };
+    const agent = company.agents.find((a) => a.id === input.agentId);
+    if (!agent || !agent.enabled) return { ok: false, error: 'No such agent in this company.' };
+    if (!agent.sipTarget.ok)
+      return { ok: false, error: `${agent.displayName} has no softphone that can be rung (${agent.sipTarget.detail}).` };
+    const accountSid = control.accountSid ?? sessions.active(company.id).find((s) => s.accountSid)?.accountSid ?? null;
+    if (!accountSid) return { ok: false, error: 'Outbound calls need TELNYX_ACCOUNT_SID (the AccountSid your TeXML webhooks carry).' };
+    const urls = this.deps.urls(company);
+    const placed = await control.placeCall(accountSid, {
+      to: sipUri(agent.sipTarget.sipUsername),
+      from: input.callerId,
+      url: urls.outbound,
+      statusCallback: urls.outboundStatus,
+      timeoutSeconds: company.policy.ringTimeoutSeconds,
+    });
+    if (!placed.ok) return { ok: false, error: placed.message };
+    await scope.run(company, placed.callSid, () => {
+      const session = sessions.start({ callSid: placed.callSid, companyId: company.id, from: input.callerId, to: input.to, accountSid });
+      session.direction = 'outbound';
+      session.room = openRoom({
+        callSid: placed.callSid,
+        companyNumber: input.callerId,
+        customer: { callSid: null, number: input.to },
+        agent: { callSid: placed.callSid, agentId: agent.id },
+      });
+      sessions.record(placed.callSid, { kind: 'offered', agentId: agent.id, detail: 'outbound' });
+      this.deps.started(session);
+    });
+    this.deps.changed(company.id);
+    return { ok: true, callSid: placed.callSid };
+  }
+
+  /** `outbound`: the agent answered the call we placed: their call joins the room (null: no such call). */
+  outboundAnswered(company: DirectoryCompany, callSid: string): string | null {
+    const session = this.deps.sessions.get(callSid);
+    const room = session?.room;
+    if (!session || !room || session.direction !== 'outbound' || session.endedAt !== null) return null;
+    const agent = room.parties.find((p) => p.role === 'AGENT');
+    if (agent?.agentId) this.deps.agents.apply(company, agent.agentId, { kind: 'answered', callSid });
+    const urls = this.deps.urls(company).roomOf(callSid);
+    return renderTexml(roomDocument(room.name, urls, { label: agent?.label ?? 'agent', endsRoom: false }));
+  }
+
+  /** `outbound-status`: the call to the agent progressed; unanswered or over, it ends (and frees the agent). */
+  outboundStatus(company: DirectoryCompany, callSid: string, status: string): boolean {
+    const session = this.deps.sessions.get(callSid);
+    if (!session || session.direction !== 'outbound') return false;
+    const agentId = session.room?.parties.find((p) => p.role === 'AGENT')?.agentId ?? null;
+    if (status === 'completed' || status === 'no-answer' || status === 'busy' || status === 'failed' || status === 'canceled') {
+      if (agentId && status === 'completed') this.deps.agents.apply(company, agentId, { kind: 'ended' });
+      if (session.room) session.room = { ...session.room, ended: true };
+      if (session.endedAt === null) this.deps.finish(session, session.answeredAt !== null ? 'ANSWERED' : 'NO_ANSWER');
+      this.deps.changed(company.id);
+    }
+    return true;
   }
 
   /** Targets that do not exist in the company, or agents who cannot be rung now. */
@@ -353,10 +447,22 @@ export class CallRooms {
         if (!target) return { ok: true };
         return control.updateCall(accountSid, target, { status: 'canceled' });
       }
+      case 'dial-customer': {
+        if (!conferenceSid) return missing('The call is not in its conference yet.');
+        return control.dialParticipant(accountSid, conferenceSid, {
+          to: operation.number,
+          from: room.companyNumber,
+          label: CALLER_LABEL,
+          timeoutSeconds: OUTBOUND_RING_SECONDS,
+          statusCallback: urls.party(CALLER_LABEL),
+          endsRoom: true,
+        });
+      }
       case 'transfer-caller':
         return control.updateCall(accountSid, callSid, { url: urls.transfer(transferStep(operation.target)) });
       case 'end-call':
-        return control.updateCall(accountSid, callSid, { status: 'completed' });
+        // The customer's call: its leaving ends the room for everyone (an outbound call's customer is a participant).
+        return control.updateCall(accountSid, callOf(CALLER_LABEL) ?? callSid, { status: 'completed' });
       case 'record': {
         const recordingSid = room.recording.recordingSid;
         if (operation.action === 'start') return control.startRecording(accountSid, callSid, { statusCallback: urls.recording });
@@ -450,6 +556,8 @@ function undo(room: Room, before: Room, operation: RoomOperation, at: number): R
       }
       return next;
     }
+    case 'dial-customer':
+      return partyLeft(next, { label: CALLER_LABEL, at }).room;
     case 'dial':
       // Never rang: as if it had not answered (a consult's caller comes back from hold on the next event).
       return partyLeft(next, { label: operation.label, at }).room;

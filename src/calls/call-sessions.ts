@@ -28,7 +28,9 @@ export type CallOutcome =
   /** The caller left the queue asking to be called back: the call log gets the callback's outcome later. */
   | 'CALLBACK_PENDING'
   /** A callback the customer never answered, after its retries. */
-  | 'CALLBACK_FAILED';
+  | 'CALLBACK_FAILED'
+  /** An outbound call (startCall) the agent or the customer did not answer. */
+  | 'NO_ANSWER';
 
 export interface CallSession {
   callSid: string;
@@ -74,6 +76,8 @@ export interface CallSession {
   timeline: TimelineEvent[];
   /** Once answered: the call's conference and who is in it (src/calls/call-rooms.ts, docs/IN-CALL.md). */
   room?: Room;
+  /** outbound: a call the service placed (startCall); absent: an inbound call. */
+  direction?: 'outbound';
 }
 
 export interface CallSessionsOptions {

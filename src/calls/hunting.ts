@@ -257,8 +257,10 @@ export class Hunting {
       if (session?.room?.transferring) return { texml: renderTexml(response(hangup())), outcome: { kind: 'answered' } };
       if (session?.room) session.room = { ...session.room, ended: true };
       if (session && session.endedAt === null) {
-        this.deps.queueing().handled(company, session);
-        ledger.finish(session, 'ANSWERED');
+        // An outbound call whose customer never joined was not answered.
+        const answered = session.direction !== 'outbound' || session.answeredAt !== null;
+        if (answered && session.direction !== 'outbound') this.deps.queueing().handled(company, session);
+        ledger.finish(session, answered ? 'ANSWERED' : 'NO_ANSWER');
       }
       return { texml: renderTexml(response(hangup())), outcome: { kind: 'answered' } };
     }

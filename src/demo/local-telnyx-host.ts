@@ -93,6 +93,7 @@ export async function startSimulatorHost(
         telnyxConnectionId: telnyx.connectionId,
         // The ApplicationSid calls the service creates go out under (the local account's ids are one).
         telnyxTexmlApplicationId: telnyx.connectionId,
+        telnyxAccountSid: telnyx.accountSid,
         telnyxWebrtcHost: browserWs,
         telnyxPublicKey: telnyx.publicKey,
         recordingUrlRules: [...c.recordingUrlRules, ...parseRecordingAllowList(telnyx.url, { production: false })],

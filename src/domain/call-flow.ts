@@ -49,6 +49,9 @@ export interface CallbackUrls {
    * dialed party's status callback (`label` in the step), the caller's Dial action once it leaves the
    * room, and the document a cold transfer sends the caller to (`target` as transferStep makes it).
    */
+  /** An outbound call's document once the agent answers, and the status callback of the call to the agent. */
+  outbound: string;
+  outboundStatus: string;
   roomOf(callSid: string): {
     events: string;
     party: (label: string) => string;
@@ -122,6 +125,12 @@ export function callbackUrls(publicUrl: string, companyId: string, auth: Callbac
       status: url('callback-status', callSid),
       complete: url('callback-complete', callSid),
     }),
+    get outbound() {
+      return url('outbound');
+    },
+    get outboundStatus() {
+      return url('outbound-status');
+    },
     roomOf: (callSid) => ({
       events: url('room-events', callSid),
       party: (label) => url('room-party', `${callSid}${STEP_SEPARATOR}${label}`),

@@ -62,6 +62,8 @@ export type RoomState = 'CONNECTING' | 'TALKING' | 'HELD' | 'CONSULTING' | 'CONF
 /** A Telnyx operation the shell performs (TeXML REST: participants, calls, recordings). */
 export type RoomOperation =
   | { op: 'hold'; label: string; hold: boolean }
+  /** An outbound call's customer, dialed once the agent is in the room; their leaving ends it. */
+  | { op: 'dial-customer'; number: string }
   | { op: 'mute'; label: string; muted: boolean }
   /** `label` (a supervisor) is heard by the party labelled `coach` only (Telnyx's coaching), or by everyone it may be heard by (null). */
   | { op: 'coach'; label: string; coach: string | null }
@@ -114,7 +116,8 @@ export function callSidOfRoom(name: string | null | undefined): string | null {
 export function openRoom(input: {
   callSid: string;
   companyNumber: string;
-  customer: { callSid: string; number: string };
+  /** The customer's call: an inbound caller's own; null for an outbound call until the customer is dialed. */
+  customer: { callSid: string | null; number: string };
   agent: { callSid: string; agentId: string };
 }): Room {
   return {
@@ -412,7 +415,11 @@ export function partyLeft(room: Room, e: { callSid?: string | null; label?: stri
   leave(p, e.at);
   if (p.role === 'CALLER') {
     next.ended = true;
-    return { room: next, operations: [], note: 'caller left' };
+    // A customer who never answered (an outbound call): nobody ends the room for the others, so it is ended here.
+    const operations: RoomOperation[] = wasConnected
+      ? []
+      : next.parties.filter((x) => present(x) && x.status === 'CONNECTED').map((x): RoomOperation => ({ op: 'remove', label: x.label }));
+    return { room: next, operations, note: wasConnected ? 'caller left' : 'not answered' };
   }
   const operations: RoomOperation[] = [];
   let note: string | undefined;
@@ -427,6 +434,17 @@ export function partyLeft(room: Room, e: { callSid?: string | null; label?: stri
     return { room: next, operations: [{ op: 'end-call' }], note: 'last agent left' };
   }
   return { room: next, operations, ...(note ? { note } : {}) };
+}
+
+/**
+ * An outbound call's agent is in the room: the customer is dialed now (once). Empty when the customer
+ * has been dialed already.
+ */
+export function customerToDial(room: Room): RoomOperation[] {
+  const customer = caller(room);
+  const agentIn = room.parties.some((p) => p.role === 'AGENT' && p.status === 'CONNECTED');
+  if (!customer || customer.callSid !== null || customer.status !== 'RINGING' || !agentIn || !customer.number) return [];
+  return [{ op: 'dial-customer', number: customer.number }];
 }
 
 /** The recording Telnyx started (its sid, for pause, resume and stop). */

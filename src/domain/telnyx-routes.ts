@@ -29,6 +29,9 @@ export const TELNYX_ROUTES = [
   'room-party',
   'transfer',
   'room-recording',
+  // An outbound call (startCall): its document once the agent answers, and the agent call's progress.
+  'outbound',
+  'outbound-status',
 ] as const;
 
 export type TelnyxRoute = (typeof TELNYX_ROUTES)[number];
@@ -53,6 +56,7 @@ const ROUTING_ROUTES: ReadonlySet<TelnyxRoute> = new Set<TelnyxRoute>([
   'callback',
   'callback-complete',
   'transfer',
+  'outbound',
 ]);
 
 const PATTERN = new RegExp(`^${TELNYX_PATH_PREFIX}/(${TELNYX_ROUTES.join('|')})(?:/([^/]+))?/?$`);

@@ -28,6 +28,7 @@ import { QueueDispatcher, type QueueCallControl } from '../calls/queue-dispatche
 import { type SharedWaitingList, WaitingList } from '../calls/waiting-list.js';
 import { CallRooms, type CommandResult, type RoomControl, type RoomEvent } from '../calls/call-rooms.js';
 import type { Actor, RoomCommand } from '../domain/live-call.js';
+import { hangup, renderTexml, response } from '../domain/texml.js';
 
 export { ForeignCallError } from '../calls/call-scope.js';
 export { DEFAULT_AGENT_CALL_MAX_MS, type CallStatusParams } from '../calls/status-callbacks.js';
@@ -166,6 +167,8 @@ export class CallService {
       control: deps.roomControl ?? null,
       holdMusicUrl: (company, session) => queueOf(company, session.queueId).holdMusicUrl ?? builtInMusic(),
       changed: (companyId) => pubsub.publish('calls:live', companyId, null),
+      started: (session) => ledger.started(session),
+      finish: (session, outcome) => ledger.finish(session, outcome),
       inFlight: deps.inFlight,
     });
     this.reconciler = new CallReconciler({
@@ -278,6 +281,33 @@ export class CallService {
   /** `transfer`: the document a cold transfer sends the caller to. */
   transfer(company: DirectoryCompany, callSid: string | null, step: string | null): Promise<CallStep> {
     return this.scope.runOwnCall(company, callSid, () => this.hunting.transfer(company, callSid, step));
+  }
+
+  /** `outbound`: the agent answered a call we placed (startCall): they join the call's room. */
+  outboundAnswered(company: DirectoryCompany, callSid: string | null): Promise<CallStep> {
+    return this.scope.runOwnCall(company, callSid, () => {
+      const doc = callSid ? this.rooms.outboundAnswered(company, callSid) : null;
+      if (callSid) this.sessions.heard(callSid);
+      return { texml: doc ?? renderTexml(response(hangup())), outcome: { kind: doc ? 'answered' : 'hunt-over' } as const };
+    });
+  }
+
+  /** `outbound-status`: the call to the agent progressed. */
+  outboundStatus(company: DirectoryCompany, callSid: string | null, status: string | null): Promise<StatusOutcome> {
+    return this.scope.runOwnCall(company, callSid, () => {
+      const s = (status ?? '').toLowerCase();
+      if (callSid) {
+        this.sessions.heard(callSid);
+        this.rooms.outboundStatus(company, callSid, s);
+        if (s === 'completed') this.agentMayBeFree(company.id);
+      }
+      return { kind: 'room-party' as const, status: s };
+    });
+  }
+
+  /** Places an outbound call: the agent's softphone rings, then the customer (docs/IN-CALL.md). */
+  startOutbound(company: DirectoryCompany, input: { agentId: string; to: string; callerId: string }) {
+    return this.rooms.startOutbound(company, input);
   }
 
   /** An in-call command (hold, transfer, consult, supervise, record…) from an agent or a supervisor. */

@@ -271,6 +271,22 @@ function roomControlFor(config: Config, inFlight?: { begin(): void; end(): void 
   if (!apiKey) return null;
   const rest = (accountSid: string) => ({ apiKey, baseUrl: config.telnyxApiBaseUrl, accountSid, ...(inFlight && { inFlight }) });
   return {
+    accountSid: config.telnyxAccountSid ?? null,
+    placeCall: async (accountSid, call) => {
+      const applicationSid = config.telnyxTexmlApplicationId;
+      if (!applicationSid)
+        return { ok: false, message: 'Outbound calls need TELNYX_TEXML_APPLICATION_ID (the TeXML application to place them from).' };
+      return createCall({
+        ...rest(accountSid),
+        applicationSid,
+        to: call.to,
+        from: call.from,
+        url: call.url,
+        statusCallback: call.statusCallback,
+        statusCallbackEvent: ['initiated', 'ringing', 'answered', 'completed'],
+        timeoutSeconds: call.timeoutSeconds,
+      });
+    },
     updateCall: (accountSid, callSid, update) => updateCall(rest(accountSid), callSid, update),
     dialParticipant: (accountSid, conferenceSid, dial) => dialParticipant(rest(accountSid), conferenceSid, dial),
     updateParticipant: (accountSid, conferenceSid, callSid, update) => updateParticipant(rest(accountSid), conferenceSid, callSid, update),

@@ -30,6 +30,8 @@ export interface ParticipantDial {
   muted?: boolean;
   /** The participant is heard only by the participant whose call this is (Coaching + CallSidToCoach). */
   callSidToCoach?: string | null;
+  /** The room ends when this participant leaves (an outbound call's customer). */
+  endsRoom?: boolean;
 }
 
 export interface ParticipantUpdate {
@@ -73,7 +75,7 @@ export async function dialParticipant(req: TexmlRestRequest, conferenceSid: stri
     StatusCallbackEvent: 'initiated ringing answered completed',
     // The room has started already; the newcomer hears it at once.
     StartConferenceOnEnter: 'true',
-    EndConferenceOnExit: 'false',
+    EndConferenceOnExit: String(dial.endsRoom ?? false),
     Beep: 'false',
   });
   if (dial.muted) form.set('Muted', 'true');

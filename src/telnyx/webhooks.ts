@@ -225,6 +225,14 @@ async function handle(
       const outcome = await services.calls.roomRecording(company, step, params.get('RecordingSid'), params.get('RecordingStatus'));
       return { doc: response(), outcome };
     }
+    case 'outbound': {
+      const { texml, outcome } = await services.calls.outboundAnswered(company, params.get('CallSid'));
+      return { doc: texml, outcome };
+    }
+    case 'outbound-status': {
+      const outcome = await services.calls.outboundStatus(company, params.get('CallSid'), params.get('CallStatus'));
+      return { doc: response(), outcome };
+    }
     case 'transfer': {
       const { texml, outcome } = await services.calls.transfer(company, params.get('CallSid'), step);
       return { doc: texml, outcome };

@@ -394,9 +394,86 @@ describe('warm transfer', () => {
       ['AGENT', false],
     ]);
     expect(participantUpdates(rest).map((u) => u.Hold)).toEqual(['true', 'false']);
-    const kinds = ((await logOf(c, r))?.timeline as { kind: string; detail?: string }[]).map(
+    const kinds = (((await logOf(c, r))?.timeline ?? []) as { kind: string; detail?: string }[]).map(
       (e) => e.kind + (e.detail ? `:${e.detail}` : ''),
     );
     expect(kinds).toContain('resumed:consult not answered');
+  });
+});
+
+/**
+ * Lets virtual time run `seconds`, running `at[n]` at second n with time held until it settles (calls the
+ * service placed itself are not awaited by `sim.calls`).
+ */
+async function runFor(seconds: number, at: Record<number, () => Promise<unknown>> = {}): Promise<void> {
+  const clock = sim.clock!;
+  const t0 = clock.now();
+  const actions = Object.entries(at).map(
+    ([second, run]) =>
+      new Promise<void>((resolve, reject) => {
+        clock.driving.setTimer(t0 + Number(second) * 1000, () => {
+          clock.busy.begin();
+          run()
+            .then(() => resolve(), reject)
+            .finally(() => clock.busy.end());
+        });
+      }),
+  );
+  const end = new Promise<void>((resolve) => clock.driving.setTimer(t0 + seconds * 1000, () => resolve()));
+  await clock.run(Promise.all([end, ...actions]));
+}
+
+const START = `mutation($i: StartCallInput!) { startCall(input: $i) { callSid state parties { role status number } } }`;
+
+describe('outbound calls', () => {
+  it('click-to-call: ana’s softphone rings first, then the customer is dialed into the room with the chosen caller ID; logged as outbound', async () => {
+    const c = await sim.company({ number: nextNumber(), agents: [{ name: 'ana' }] });
+    sim.phoneBook('agent ana answers after 1 s; number +13055558888 answers after 3 s and hangs up after 20 s', c.agents);
+    const start = sim.telnyx.rest.requests.length;
+    let callSid = '';
+    const states: string[] = [];
+    await runFor(40, {
+      0: async () => {
+        callSid = (await gql(c.tokens.ana!, START, { i: { to: '+13055558888' } })).startCall.callSid;
+      },
+      10: async () => states.push((await liveCall(c, c.number)).state),
+    });
+    const rest = restSince(start);
+    const placed = rest.find((q) => q.method === 'POST' && q.path === '/Calls');
+    expect(placed?.body).toMatchObject({ To: `sip:${c.agents.ana}@sip.telnyx.com`, From: c.number });
+    const dialed = rest.find((q) => q.method === 'POST' && /\/Participants$/.test(q.path));
+    expect(dialed?.body).toMatchObject({ To: '+13055558888', From: c.number, Label: 'caller', EndConferenceOnExit: 'true' });
+    expect(states).toEqual(['TALKING']);
+    await sim.server.app.services.calls.log.flush();
+    const log = await sim.server.database.prisma.callLog.findUnique({ where: { companyId_callSid: { companyId: c.companyId, callSid } } });
+    expect(log).toMatchObject({
+      direction: 'outbound',
+      outcome: 'ANSWERED',
+      answeredAgentId: c.agentIds.ana,
+      to: '+13055558888',
+      from: c.number,
+    });
+  });
+
+  it('the customer does not answer: NO_ANSWER, and the agent’s call ends; bad input is refused clearly', async () => {
+    const c = await sim.company({ number: nextNumber(), agents: [{ name: 'ana' }, { name: 'ben' }] });
+    sim.phoneBook('agent ana answers after 1 s; number +13055559999 does not answer', c.agents);
+    expect(await refusal(c.tokens.ana!, START, { i: { to: '555' } })).toMatch(/input\.to: "555" is not a valid E\.164/);
+    expect(await refusal(c.tokens.ana!, START, { i: { to: '+13055559999', callerId: '+13055550000' } })).toMatch(
+      /input\.callerId: must be one of the company's numbers/,
+    );
+    expect(
+      (await sim.server.gql(START, { i: { to: '+13055559999', agentId: c.agentIds.ben } }, c.tokens.ana)).errors?.[0]?.extensions?.code,
+    ).toBe('FORBIDDEN');
+    let callSid = '';
+    await runFor(80, { 0: async () => (callSid = (await gql(c.tokens.ana!, START, { i: { to: '+13055559999' } })).startCall.callSid) });
+    await sim.server.app.services.calls.log.flush();
+    const log = await sim.server.database.prisma.callLog.findUnique({ where: { companyId_callSid: { companyId: c.companyId, callSid } } });
+    expect({ direction: log?.direction, outcome: log?.outcome, endedAt: !!log?.endedAt }).toEqual({
+      direction: 'outbound',
+      outcome: 'NO_ANSWER',
+      endedAt: true,
+    });
+    expect((await sim.server.gql(LIVE, { c: c.companyId }, c.supervisor)).data.liveCalls.calls).toEqual([]);
   });
 });

@@ -49,7 +49,10 @@ function afterRedirects(r: CallResult): string[][] {
   const rounds: string[][] = [];
   for (const s of r.steps) {
     if (s.kind === 'fetch' && s.purpose === 'REST update Url') rounds.push([]);
-    else if (s.kind === 'verb' && rounds.length > 0) rounds.at(-1)!.push(s.verb);
+    // The caller's verbs only (an answered agent leg plays its own <Dial><Conference>), and no room join:
+    // a Dial to an agent is the offer.
+    else if (s.kind === 'verb' && rounds.length > 0 && !s.line.startsWith('leg ') && !s.line.includes('conference'))
+      rounds.at(-1)!.push(s.verb);
   }
   return rounds;
 }

@@ -66,6 +66,7 @@ const OUTCOMES = [
   'UNKNOWN',
   'CALLBACK_PENDING',
   'CALLBACK_FAILED',
+  'NO_ANSWER',
 ] as const;
 
 const agentOf = (company: DirectoryCompany, id: string): CallAgentView => ({

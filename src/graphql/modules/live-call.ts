@@ -313,3 +313,51 @@ builder.mutationFields((t) => ({
     },
   }),
 }));
+
+const StartCallInput = builder.inputType('StartCallInput', {
+  fields: (t) => ({
+    to: t.string({ required: true, description: 'The number to call, E.164 (e.g. +13055550100).' }),
+    agentId: t.id({ description: 'The agent whose softphone places the call; an agent’s own token may leave it out (itself).' }),
+    callerId: t.string({ description: 'One of the company’s numbers, shown to the customer; default: the company’s first number.' }),
+  }),
+});
+
+builder.mutationField('startCall', (t) =>
+  t.field({
+    type: LiveCallRef,
+    description:
+      'Click-to-call: the agent’s softphone rings first; once the agent answers, the customer is dialed into the call with the chosen caller ID. The call is logged as outbound and shown like any other; in-call actions work on it (a cold transfer excepted, for now).',
+    args: { input: t.arg({ type: StartCallInput, required: true }) },
+    authScopes: async (_root, args, ctx) => {
+      const viewer = ctx.viewer;
+      const agentId = args.input.agentId ? String(args.input.agentId) : viewer?.role === 'agent' ? viewer.agentId : null;
+      if (!agentId) return false;
+      // An agent places calls from its own softphone only; supervisors and the CRM from any of the company's.
+      if (viewer?.role === 'agent') return { self: agentId };
+      const found = await ctx.services.directory.agent(agentId);
+      return { supervisorOf: found?.company.id ?? '' };
+    },
+    resolve: async (_root, args, ctx) => {
+      const viewer = ctx.viewer!;
+      const agentId = args.input.agentId ? String(args.input.agentId) : viewer.role === 'agent' ? viewer.agentId : '';
+      const found = await ctx.services.directory.agent(agentId);
+      if (!found) throw new NotFoundError('agent not found');
+      const to = e164.safeParse(args.input.to);
+      if (!to.success) throw new InputError(`Validation error: input.to: ${to.error.issues[0]?.message ?? 'not an E.164 number'}`);
+      const numbers = (
+        await ctx.services.db.phoneNumber.findMany({
+          where: { companyId: found.company.id },
+          select: { e164: true },
+          orderBy: { createdAt: 'asc' },
+        })
+      ).map((n) => n.e164);
+      const callerId = args.input.callerId ?? numbers[0];
+      if (!callerId) throw new InputError('Validation error: input.callerId: the company has no number to call from');
+      if (!numbers.includes(callerId))
+        throw new InputError(`Validation error: input.callerId: must be one of the company's numbers (${numbers.slice(0, 5).join(', ')})`);
+      const placed = await ctx.services.calls.startOutbound(found.company, { agentId, to: to.data, callerId });
+      if (!placed.ok) throw new InputError(placed.error);
+      return viewOf(ctx, found.company, placed.callSid);
+    },
+  }),
+);
