@@ -42,6 +42,7 @@ import type {
   RoomDialResult,
 } from '../telnyx/room-control.js';
 import type { AgentActivityKeeper } from './agent-activity-keeper.js';
+import { queueOf } from './queueing.js';
 import type { CallbackUrls } from '../domain/call-flow.js';
 import type { CallScope } from './call-scope.js';
 import type { CallOutcome, CallSession, CallSessions } from './call-sessions.js';
@@ -96,6 +97,11 @@ export class CallRooms {
       holdMusicUrl: (company: DirectoryCompany, session: CallSession) => string;
       /** Rooms changed (the live calls' subscribers are told). */
       changed: (companyId: string) => void;
+      /** A call recording is complete at Telnyx: store it (the recordings' storage downloads it). */
+      recorded?: (
+        company: DirectoryCompany,
+        recording: { callSid: string; recordingSid: string; url: string; durationSeconds: number },
+      ) => void;
       /** The call log: an outbound call starts and ends there like any other. */
       started: (session: CallSession) => void;
       finish: (session: CallSession, outcome: CallOutcome) => void;
@@ -166,13 +172,19 @@ export class CallRooms {
     if (e.event === 'participant-join' && e.callSid && e.conferenceSid) {
       const joined = partyJoined(room, { callSid: e.callSid, label: e.label, conferenceSid: e.conferenceSid, at }).room;
       // An outbound call: the customer is dialed once the agent is in, and the call is answered when they join.
-      if (session.direction === 'outbound') {
-        const customer = caller(joined);
-        if (customer?.status === 'CONNECTED' && session.answeredAt === null) {
-          this.deps.sessions.answered(session.callSid, joined.parties.find((p) => p.role === 'AGENT')?.agentId ?? null);
-        }
-        this.afterEvent(company, session, { room: joined, operations: customerToDial(joined) });
-      } else session.room = joined;
+      const operations = session.direction === 'outbound' ? customerToDial(joined) : [];
+      if (session.direction === 'outbound' && caller(joined)?.status === 'CONNECTED' && session.answeredAt === null) {
+        this.deps.sessions.answered(session.callSid, joined.parties.find((p) => p.role === 'AGENT')?.agentId ?? null);
+      }
+      // The queue records every call: from the moment the caller is in the room (once: a stop stands).
+      const customer = caller(joined);
+      if (customer?.status === 'CONNECTED' && !joined.recordedByPolicy && queueOf(company, session.queueId).recording === 'ALL') {
+        joined.recordedByPolicy = true;
+        joined.recording = { status: 'RECORDING', recordingSid: null };
+        operations.push({ op: 'record', action: 'start' });
+        this.deps.sessions.record(session.callSid, { kind: 'recording', detail: 'start' });
+      }
+      this.afterEvent(company, session, { room: joined, operations });
     } else if (e.event === 'participant-leave' && e.callSid) {
       this.afterEvent(company, session, partyLeft(room, { callSid: e.callSid, label: e.label, at }));
     } else if (e.event === 'conference-end') {
@@ -209,9 +221,19 @@ export class CallRooms {
     return result;
   }
 
-  /** Telnyx's recording of the call reached `status` (in-progress, completed, absent). */
-  recordingStatus(company: DirectoryCompany, callSid: string, recordingSid: string | null, status: string): void {
+  /**
+   * Telnyx's recording of the call reached `status` (in-progress, completed, absent). A completed one is
+   * handed to the recordings' storage (Telnyx's URL lives ten minutes).
+   */
+  recordingStatus(
+    company: DirectoryCompany,
+    callSid: string,
+    recording: { recordingSid: string | null; status: string; url: string | null; durationSeconds: number },
+  ): void {
+    const { recordingSid, status } = recording;
     const session = this.deps.sessions.get(callSid);
+    if (recordingSid && recording.url && status === 'completed')
+      this.deps.recorded?.(company, { callSid, recordingSid, url: recording.url, durationSeconds: recording.durationSeconds });
     const room = session?.room;
     if (!session || !room || !recordingSid) return;
     if (status === 'in-progress' && room.recording.recordingSid === null && room.recording.status !== 'OFF')
@@ -233,6 +255,8 @@ export class CallRooms {
       const room = session?.room;
       if (!session || !room || session.endedAt !== null) return { ok: false as const, error: 'This call is not in progress.' };
       if (!session.accountSid) return { ok: false as const, error: 'The call cannot be addressed through the REST API (no AccountSid).' };
+      if (command.kind === 'record' && command.action === 'start' && queueOf(company, session.queueId).recording === 'OFF')
+        return { ok: false as const, error: 'Recording is off for this call’s queue.' };
       if (session.direction === 'outbound' && command.kind === 'cold-transfer')
         return {
           ok: false as const,

@@ -50,6 +50,8 @@ export interface Room {
   ended: boolean;
   /** The caller left the room for a cold transfer: the call goes on elsewhere. */
   transferring: boolean;
+  /** The queue's policy started the recording (ALL); a stop then stands. */
+  recordedByPolicy: boolean;
   /** Labels handed out so far (new labels never reuse an old one). */
   labels: number;
   /** The company's number the call is on: the caller ID of every party the room dials. */
@@ -131,6 +133,7 @@ export function openRoom(input: {
     joined: false,
     ended: false,
     transferring: false,
+    recordedByPolicy: false,
     labels: 1,
     companyNumber: input.companyNumber,
   };
@@ -313,12 +316,14 @@ export function decide(room: Room, command: RoomCommand, actor: Actor): Decision
       if (existing) {
         if (existing.supervise === command.mode) return refuse(`You are already in ${command.mode.toLowerCase()} mode.`);
         if (existing.status !== 'CONNECTED') return refuse('Your softphone has not answered yet.');
+        const wasCoaching = existing.supervise === 'WHISPER';
         existing.supervise = command.mode;
+        const mute: RoomOperation[] = existing.muted === muted ? [] : [{ op: 'mute', label: existing.label, muted }];
+        const coaching: RoomOperation[] = wasCoaching || coach ? [{ op: 'coach', label: existing.label, coach }] : [];
         existing.muted = muted;
-        return accept(next, [
-          { op: 'mute', label: existing.label, muted },
-          { op: 'coach', label: existing.label, coach },
-        ]);
+        // Never heard by more than the new mode allows, even between the two updates: muting goes first,
+        // unmuting after the coaching is in place.
+        return accept(next, muted ? [...mute, ...coaching] : [...coaching, ...mute]);
       }
       const label = newLabel(next, 'supervisor');
       next.parties.push(party({ label, role: 'SUPERVISOR', agentId: command.softphoneAgentId, supervise: command.mode, muted }));
@@ -342,8 +347,8 @@ export function decide(room: Room, command: RoomCommand, actor: Actor): Decision
       };
       const [from, to, error] = moves[command.action];
       if (!from.includes(status)) return refuse(error);
+      // The sid stays until Telnyx says the recording is complete (stopping needs it).
       next.recording.status = to;
-      if (command.action === 'stop') next.recording.recordingSid = null;
       return accept(next, [{ op: 'record', action: command.action }]);
     }
     case 'hang-up': {

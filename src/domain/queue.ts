@@ -65,6 +65,8 @@ export interface QueuePolicy {
   /** Further attempts after a callback the customer does not answer. */
   callbackRetries: number;
   callbackRetryDelaySeconds: number;
+  /** Whether answered calls are recorded: never, always, or when an agent asks (docs/IN-CALL.md). */
+  recording: 'OFF' | 'ALL' | 'ON_DEMAND';
 }
 
 /** Where a waiting entry is. CALLBACK_*: the caller hung up after asking to be called back. */

@@ -268,12 +268,11 @@ export class CallService {
   roomRecording(
     company: DirectoryCompany,
     callSid: string | null,
-    recordingSid: string | null,
-    status: string | null,
+    recording: { recordingSid: string | null; status: string | null; url: string | null; durationSeconds: number },
   ): Promise<StatusOutcome> {
     return this.scope.runOwnCall(company, callSid, () => {
-      const s = (status ?? '').toLowerCase();
-      if (callSid) this.rooms.recordingStatus(company, callSid, recordingSid, s);
+      const s = (recording.status ?? '').toLowerCase();
+      if (callSid) this.rooms.recordingStatus(company, callSid, { ...recording, status: s });
       return { kind: 'room-recording' as const, status: s };
     });
   }

@@ -70,6 +70,7 @@ export const QUEUE_DEFAULTS = {
   callbackEnabled: true,
   callbackRetries: 2,
   callbackRetryDelaySeconds: 60,
+  recording: 'ON_DEMAND',
 } as const satisfies Partial<QueuePolicy>;
 
 /** The name of the queue every company starts with. */
@@ -130,6 +131,7 @@ export function queuePolicyOf(row: QueueRow, queueIds: ReadonlySet<string>): Que
     callbackEnabled: row.callbackEnabled,
     callbackRetries: row.callbackRetries,
     callbackRetryDelaySeconds: row.callbackRetryDelaySeconds,
+    recording: row.recording,
   };
 }
 

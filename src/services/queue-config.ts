@@ -41,6 +41,7 @@ function queueData(fields: QueueFields) {
     'callbackEnabled',
     'callbackRetries',
     'callbackRetryDelaySeconds',
+    'recording',
   ] as const) {
     const value = fields[key];
     if (value != null) (data as Record<string, unknown>)[key] = value;

@@ -42,6 +42,7 @@ export interface QueueFields {
   callbackEnabled?: boolean | null;
   callbackRetries?: number | null;
   callbackRetryDelaySeconds?: number | null;
+  recording?: 'OFF' | 'ALL' | 'ON_DEMAND' | null;
 }
 
 /** Whole-number settings and their ranges (announceEverySeconds also accepts 0: never). */

@@ -222,7 +222,14 @@ async function handle(
       return { doc: response(), outcome };
     }
     case 'room-recording': {
-      const outcome = await services.calls.roomRecording(company, step, params.get('RecordingSid'), params.get('RecordingStatus'));
+      const url = params.get('RecordingUrl');
+      const outcome = await services.calls.roomRecording(company, step, {
+        recordingSid: params.get('RecordingSid'),
+        status: params.get('RecordingStatus'),
+        // Only a URL supervisors may be sent to (https on RECORDING_URL_ALLOWLIST's hosts) is taken.
+        url: url && checkRecordingUrl(url, services.config.recordingUrlRules).ok ? url : null,
+        durationSeconds: clampInt(params.get('RecordingDuration'), 0, 86_400),
+      });
       return { doc: response(), outcome };
     }
     case 'outbound': {

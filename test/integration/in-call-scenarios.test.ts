@@ -477,3 +477,197 @@ describe('outbound calls', () => {
     expect((await sim.server.gql(LIVE, { c: c.companyId }, c.supervisor)).data.liveCalls.calls).toEqual([]);
   });
 });
+
+const SUPERVISE = `mutation($s: ID!, $m: SuperviseMode!, $a: ID!) { superviseCall(callSid: $s, mode: $m, softphoneAgentId: $a) { state parties { label role supervise muted } } }`;
+
+describe('supervision', () => {
+  it('a supervisor listens (muted), whispers (coaching the agent), barges, then leaves, from their own softphone; audited; agents cannot', async () => {
+    const c = await sim.company({ number: nextNumber(), agents: [{ name: 'ana' }, { name: 'sue', online: false }] });
+    sim.phoneBook('agent sue answers after 1 s', c.agents);
+    const from = '+15550007777';
+    const start = sim.telnyx.rest.requests.length;
+    const seen: unknown[] = [];
+    const refused: (string | undefined)[] = [];
+    const mode = (at: number, m: string) => ({
+      at,
+      run: onCallSid(c, from, async (s) => seen.push((await gql(c.supervisor, SUPERVISE, { s, m, a: c.agentIds.sue })).superviseCall)),
+    });
+    let anaLeg = '';
+    /** Who hears whom in the call's conference (the local Telnyx's mixer), by call sid. */
+    const heard: Map<string, Set<string>>[] = [];
+    const hear = (at: number) => ({
+      at,
+      run: onCallSid(c, from, async (s) => {
+        const [room] = (await conferencesNamed(`call-${s}`)).filter((x) => x.status !== 'completed');
+        heard.push(structuredClone(sim.telnyx.engine.conferenceAudibility(room!.sid)!));
+      }),
+    });
+    const [r] = await sim.calls(
+      [`call from ${from} to ${c.number}; agent ana answers after 2 s and hangs up after 60 s; caller talks for 600 s`],
+      {
+        agents: c.agents,
+        actions: [
+          {
+            at: 8,
+            run: onCallSid(c, from, async (s) => {
+              refused.push(
+                (await sim.server.gql(SUPERVISE, { s, m: 'LISTEN', a: c.agentIds.sue }, c.tokens.ana)).errors?.[0]?.extensions?.code,
+              );
+            }),
+          },
+          mode(10, 'LISTEN'),
+          look(13, c, from, seen),
+          hear(14),
+          mode(15, 'WHISPER'),
+          hear(17),
+          mode(20, 'BARGE'),
+          hear(22),
+          {
+            at: 25,
+            run: onCallSid(c, from, async (s) => {
+              anaLeg = (await liveCall(c, from)).parties.find((p) => p.role === 'AGENT')!.label;
+              seen.push(
+                (
+                  await gql(c.supervisor, `mutation($s: ID!, $a: ID!) { stopSupervising(callSid: $s, softphoneAgentId: $a) { state } }`, {
+                    s,
+                    a: c.agentIds.sue,
+                  })
+                ).stopSupervising,
+              );
+            }),
+          },
+        ],
+      },
+    );
+    expect(refused).toEqual(['FORBIDDEN']);
+    const [listening, looked, whispering, barging, left] = seen as {
+      state: string;
+      parties: { role: string; supervise: string | null; muted: boolean }[];
+    }[];
+    expect(listening!.parties.find((p) => p.role === 'SUPERVISOR')).toMatchObject({ supervise: 'LISTEN', muted: true });
+    expect(looked!.parties.find((p) => p.role === 'SUPERVISOR')).toMatchObject({ supervise: 'LISTEN', muted: true });
+    expect(looked!.state).toBe('TALKING'); // a listener is not a party to the conversation
+    expect(whispering!.parties.find((p) => p.role === 'SUPERVISOR')).toMatchObject({ supervise: 'WHISPER', muted: false });
+    expect(barging!.state).toBe('CONFERENCED');
+    expect(left!.state).toBe('TALKING');
+    expect(anaLeg).toMatch(/^agent-/);
+    const rest = restSince(start).filter((q) => q.path.includes('/Participants'));
+    const dial = rest.find((q) => q.method === 'POST' && q.path.endsWith('/Participants'));
+    expect(dial?.body).toMatchObject({ To: `sip:${c.agents.sue}@sip.telnyx.com`, Muted: 'true', Label: 'supervisor-2' });
+    // Whisper: coaching before unmuting; barge: coaching off (already unmuted); then the supervisor leaves.
+    expect(participantUpdates(rest)).toEqual([
+      { Coaching: 'true', CallSidToCoach: expect.stringMatching(/^v3:/) },
+      { Muted: 'false' },
+      { Coaching: 'false' },
+    ]);
+    expect(rest.filter((q) => q.method === 'DELETE')).toHaveLength(1);
+    expect(r!.outcome).toBe('ANSWERED');
+    // The mixer: caller, ana's leg, sue's softphone. Listen: nobody hears sue. Whisper: only ana. Barge: both.
+    const agentLeg = restSince(start)
+      .find((q) => typeof q.body.Texml === 'string')!
+      .path.replace('/Calls/', '');
+    const sue = [...heard[0]!.keys()].find((k) => k !== r!.callSid && k !== agentLeg)!;
+    const whoHears = (h: Map<string, Set<string>>, speaker: string) =>
+      [...h]
+        .filter(([, set]) => set.has(speaker))
+        .map(([who]) => who)
+        .sort();
+    expect(whoHears(heard[0]!, sue)).toEqual([]);
+    expect(whoHears(heard[1]!, sue)).toEqual([agentLeg]);
+    expect(whoHears(heard[2]!, sue)).toEqual([r!.callSid, agentLeg].sort());
+    for (const h of heard) expect([...h.get(sue)!].sort()).toEqual([r!.callSid, agentLeg].sort());
+    const audit = await gql(c.supervisor, `query($c: ID!) { auditEvents(companyId: $c) { action agentId } }`, { c: c.companyId });
+    const actions = (audit.auditEvents as { action: string; agentId: string }[]).filter((e) => e.action.startsWith('call.supervise'));
+    expect(actions.map((e) => e.action).reverse()).toEqual([
+      'call.supervise.listen',
+      'call.supervise.whisper',
+      'call.supervise.barge',
+      'call.supervise.leave',
+    ]);
+    expect(actions.every((e) => e.agentId === c.agentIds.sue)).toBe(true);
+  });
+});
+
+const RECORD = `mutation($s: ID!, $a: CallRecordingAction!) { recordCall(callSid: $s, action: $a) { recording } }`;
+
+describe('recording', () => {
+  it('on demand: start, pause while card details are read, resume, stop; only recorded time is in the audio', async () => {
+    const c = await sim.company({ number: nextNumber(), agents: [{ name: 'ana' }] });
+    const from = '+15550008888';
+    const start = sim.telnyx.rest.requests.length;
+    const states: string[] = [];
+    const record = (at: number, a: string) => ({
+      at,
+      run: onCallSid(c, from, async (s) => states.push((await gql(c.tokens.ana!, RECORD, { s, a })).recordCall.recording)),
+    });
+    const [r] = await sim.calls(
+      [`call from ${from} to ${c.number}; agent ana answers after 2 s and hangs up after 60 s; caller talks for 600 s`],
+      {
+        agents: c.agents,
+        actions: [record(10, 'START'), look(12, c, from, states), record(15, 'PAUSE'), record(25, 'RESUME'), record(30, 'STOP')],
+      },
+    );
+    expect(states.map((s) => (typeof s === 'string' ? s : (s as { recording: string }).recording))).toEqual([
+      'RECORDING',
+      'RECORDING',
+      'PAUSED',
+      'RECORDING',
+      'OFF',
+    ]);
+    const rest = restSince(start).filter((q) => q.path.includes('/Recordings'));
+    expect(
+      rest.map((q) =>
+        `${q.path.replace(r!.callSid, 'CALL').replace(/Recordings\/[^/]+\.json/, 'Recordings/R.json')} ${q.body.Status ?? ''}`.trim(),
+      ),
+    ).toEqual([
+      '/Calls/CALL/Recordings.json',
+      '/Calls/CALL/Recordings/R.json paused',
+      '/Calls/CALL/Recordings/R.json in-progress',
+      '/Calls/CALL/Recordings/R.json stopped',
+    ]);
+    expect(rest[0]!.body).toMatchObject({
+      RecordingStatusCallback: expect.stringContaining('/telnyx/room-recording/'),
+      RecordingChannels: 'dual',
+    });
+    // Telnyx's completed callback: 5 s before the pause and 5 s after the resume.
+    const completed = r!.steps.filter((s) => s.kind === 'recording').at(-1) as { duration: number; line: string } | undefined;
+    expect(completed?.duration).toBe(10);
+    const kinds = (((await logOf(c, r!))?.timeline ?? []) as { kind: string; detail?: string }[]).filter((e) => e.kind === 'recording');
+    expect(kinds.map((e) => e.detail)).toEqual(['start', 'pause', 'resume', 'stop']);
+  });
+
+  it('a queue that records every call starts at once; a queue with recording off refuses recordCall', async () => {
+    const c = await sim.company({ number: nextNumber(), agents: [{ name: 'ana' }] });
+    const { company } = await sim.server.admin(`query($id: ID!) { company(id: $id) { queues { id isDefault } } }`, { id: c.companyId });
+    const queueId = (company.queues as { id: string; isDefault: boolean }[]).find((q) => q.isDefault)!.id;
+    const setPolicy = (recording: string) =>
+      sim.server.admin(`mutation($id: ID!, $i: UpdateQueueInput!) { updateQueue(id: $id, input: $i) { recording } }`, {
+        id: queueId,
+        i: { recording },
+      });
+    await setPolicy('ALL');
+    const seen: unknown[] = [];
+    const start = sim.telnyx.rest.requests.length;
+    await sim.calls(
+      [`call from +15550009991 to ${c.number}; agent ana answers after 2 s and hangs up after 20 s; caller talks for 600 s`],
+      {
+        agents: c.agents,
+        actions: [look(8, c, '+15550009991', seen)],
+      },
+    );
+    expect((seen[0] as { recording: string }).recording).toBe('RECORDING');
+    expect(restSince(start).filter((q) => q.path.endsWith('/Recordings.json'))).toHaveLength(1);
+    await setPolicy('OFF');
+    const refused: string[] = [];
+    await sim.calls(
+      [`call from +15550009992 to ${c.number}; agent ana answers after 2 s and hangs up after 20 s; caller talks for 600 s`],
+      {
+        agents: c.agents,
+        actions: [
+          { at: 8, run: onCallSid(c, '+15550009992', async (s) => refused.push(await refusal(c.tokens.ana!, RECORD, { s, a: 'START' }))) },
+        ],
+      },
+    );
+    expect(refused).toEqual(['Recording is off for this call’s queue.']);
+  });
+});

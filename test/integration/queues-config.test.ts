@@ -19,7 +19,7 @@ const hasPostgres = await postgresAvailable();
 const QUEUE_FIELDS = `id companyId name isDefault requiredSkills mode ringTimeoutSeconds
   businessHours { timeZone weekly { day open close } closures { date } }
   waitEnabled maxWaitSeconds maxSize overflowKind overflowNumber overflowQueueId holdMusicUrl announceEverySeconds
-  waitForAgents serviceLevelSeconds callbackEnabled callbackRetries callbackRetryDelaySeconds`;
+  waitForAgents serviceLevelSeconds callbackEnabled callbackRetries callbackRetryDelaySeconds recording`;
 
 const CREATE = `mutation($input: CreateQueueInput!) { createQueue(input: $input) { ${QUEUE_FIELDS} } }`;
 const UPDATE = `mutation($id: ID!, $input: UpdateQueueInput!) { updateQueue(id: $id, input: $input) { ${QUEUE_FIELDS} } }`;
@@ -48,6 +48,7 @@ const DEFAULTS = {
   callbackEnabled: true,
   callbackRetries: 2,
   callbackRetryDelaySeconds: 60,
+  recording: 'ON_DEMAND',
 };
 
 describe.each([
@@ -121,6 +122,7 @@ describe.each([
           callbackEnabled: true,
           callbackRetries: 2,
           callbackRetryDelaySeconds: 60,
+          recording: 'ON_DEMAND',
         } satisfies QueuePolicy,
       ]);
       expect(queueOf(cached, null)).toBe(cached.queues[0]);
@@ -147,6 +149,7 @@ describe.each([
         callbackEnabled: false,
         callbackRetries: 5,
         callbackRetryDelaySeconds: 120,
+        recording: 'ALL',
       };
       const created = await createQueue(c, { name: '  Billing  ', ...settings });
       expect(created).toEqual({
@@ -199,6 +202,7 @@ describe.each([
         callbackEnabled: false,
         callbackRetries: 5,
         callbackRetryDelaySeconds: 120,
+        recording: 'ALL',
       } satisfies QueuePolicy);
     });
 

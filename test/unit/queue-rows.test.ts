@@ -28,6 +28,7 @@ function row(id: string, fields: Partial<QueueRow> = {}): QueueRow {
     serviceLevelSeconds: 20,
     callbackEnabled: true,
     callbackRetries: 2,
+    recording: 'ON_DEMAND',
     callbackRetryDelaySeconds: 60,
     ...fields,
   };

@@ -67,6 +67,7 @@ function queue(overrides: Partial<QueuePolicy> = {}): QueuePolicy {
     callbackEnabled: true,
     callbackRetries: 2,
     callbackRetryDelaySeconds: 120,
+    recording: 'ON_DEMAND',
     ...overrides,
   };
 }

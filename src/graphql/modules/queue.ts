@@ -27,6 +27,15 @@ export const QueueOverflowKindEnum = builder.enumType('QueueOverflowKind', {
   } as const,
 });
 
+export const CallRecordingPolicyEnum = builder.enumType('CallRecordingPolicy', {
+  description: 'Whether answered calls are recorded (docs/IN-CALL.md).',
+  values: {
+    OFF: { description: 'Never: recordCall is refused.' },
+    ALL: { description: 'Every answered call, from the moment the caller is in the call’s conference.' },
+    ON_DEMAND: { description: 'When an agent or supervisor starts it (recordCall), with pause and resume.' },
+  } as const,
+});
+
 const DOC = {
   name: `1-${MAX_QUEUE_NAME_LENGTH} characters, unique in the company.`,
   requiredSkills:
@@ -48,6 +57,8 @@ const DOC = {
   callbackEnabled: 'Callers may press 1 to be called back, keeping their place. Default true.',
   callbackRetries: 'Further attempts after a callback the customer does not answer (0-5). Default 2.',
   callbackRetryDelaySeconds: 'Seconds between callback attempts (10-3600). Default 60.',
+  recording:
+    "Whether answered calls of this queue are recorded: OFF (never), ALL (every call), ON_DEMAND (when an agent starts it, with pause and resume). The default queue's is the company's. Default ON_DEMAND.",
 } as const;
 
 builder.prismaObject('Queue', {
@@ -82,6 +93,7 @@ builder.prismaObject('Queue', {
     callbackEnabled: t.exposeBoolean('callbackEnabled', { description: DOC.callbackEnabled }),
     callbackRetries: t.exposeInt('callbackRetries', { description: DOC.callbackRetries }),
     callbackRetryDelaySeconds: t.exposeInt('callbackRetryDelaySeconds', { description: DOC.callbackRetryDelaySeconds }),
+    recording: t.field({ type: CallRecordingPolicyEnum, description: DOC.recording, resolve: (q) => q.recording }),
     createdAt: t.expose('createdAt', { type: 'DateTime' }),
     updatedAt: t.expose('updatedAt', { type: 'DateTime' }),
   }),
@@ -116,6 +128,7 @@ const settingsOf = (t: Parameters<Parameters<typeof builder.inputType>[1]['field
   callbackEnabled: t.boolean({ description: DOC.callbackEnabled }),
   callbackRetries: t.int({ description: DOC.callbackRetries }),
   callbackRetryDelaySeconds: t.int({ description: DOC.callbackRetryDelaySeconds }),
+  recording: t.field({ type: CallRecordingPolicyEnum, description: DOC.recording }),
 });
 
 const CreateQueueInput = builder.inputType('CreateQueueInput', {
