@@ -108,7 +108,34 @@ const NOT_OFFERED = new Set(['AFTER_HOURS', 'UNKNOWN', 'CALLBACK_PENDING']);
 const NO_AGENT = '';
 const NO_QUEUE = '';
 
-class Tally {
+/**
+ * What a group's figures are computed from: counts, sums and a maximum, so a group can be tallied call
+ * by call here or summed by the database (report-service's SQL states the same definitions per call)
+ * and still give the same figures through `figures()`.
+ */
+export interface ReportSums {
+  calls: number;
+  offered: number;
+  answered: number;
+  answeredInTime: number;
+  abandoned: number;
+  abandonedShort: number;
+  voicemail: number;
+  forwarded: number;
+  hungUp: number;
+  afterHours: number;
+  callbackFailed: number;
+  /** Sum of max(0, answeredAt − startedAt) over the answered calls, ms. */
+  answerMs: number;
+  /** Answered calls that ended. */
+  handled: number;
+  /** Sum of max(0, endedAt − answeredAt) over those, ms. */
+  handleMs: number;
+  longestWaitMs: number;
+  missedOffers: number;
+}
+
+class Tally implements ReportSums {
   calls = 0;
   offered = 0;
   answered = 0;
@@ -165,6 +192,26 @@ class Tally {
       }
     }
     this.longestWaitMs = Math.max(this.longestWaitMs, waitedMs(call));
+  }
+
+  /** Adds another tally's sums (a group summed elsewhere). */
+  merge(s: ReportSums): void {
+    this.calls += s.calls;
+    this.offered += s.offered;
+    this.answered += s.answered;
+    this.answeredInTime += s.answeredInTime;
+    this.abandoned += s.abandoned;
+    this.abandonedShort += s.abandonedShort;
+    this.voicemail += s.voicemail;
+    this.forwarded += s.forwarded;
+    this.hungUp += s.hungUp;
+    this.afterHours += s.afterHours;
+    this.callbackFailed += s.callbackFailed;
+    this.answerMs += s.answerMs;
+    this.handled += s.handled;
+    this.handleMs += s.handleMs;
+    this.longestWaitMs = Math.max(this.longestWaitMs, s.longestWaitMs);
+    this.missedOffers += s.missedOffers;
   }
 
   figures(agentRow: boolean, windowMs: number): ReportFigures {
@@ -293,6 +340,21 @@ export class CallReportAccumulator {
     this.bucket(this.keyOf(call)).tally.add(call, answered, thresholdMs, this.shortMs);
   }
 
+  /**
+   * Adds a group's sums computed elsewhere (the database), under the key `add` would have given its
+   * calls (HOUR: the hour's first instant as epoch ms or ISO; DAY: the local date). Totals are not
+   * touched: they count each call once, so the caller adds them with `addTotalSums`.
+   */
+  addGroupSums(key: string | number, sums: ReportSums): void {
+    const k = this.options.groupBy === 'HOUR' ? new Date(typeof key === 'number' ? key : Date.parse(key)).toISOString() : String(key);
+    this.bucket(k).tally.merge(sums);
+  }
+
+  /** Adds the sums of calls of the window to the totals (see addGroupSums). */
+  addTotalSums(sums: ReportSums): void {
+    this.totals.merge(sums);
+  }
+
   finish(): CallReport {
     const agentRows = this.options.groupBy === 'AGENT';
     const windowMs = this.options.to - this.options.from;
@@ -311,6 +373,11 @@ export class CallReportAccumulator {
       })),
       totals: this.totals.figures(false, windowMs),
     };
+  }
+
+  /** The service level threshold of each known queue, and of a call whose queue is none or unknown. */
+  thresholds(): { byQueue: ReadonlyMap<string, number>; fallbackSeconds: number } {
+    return { byQueue: this.options.serviceLevelSeconds, fallbackSeconds: this.thresholdSeconds(null) };
   }
 
   private thresholdSeconds(queueId: string | null): number {
