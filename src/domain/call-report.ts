@@ -341,13 +341,47 @@ export class CallReportAccumulator {
   }
 
   /**
-   * Adds a group's sums computed elsewhere (the database), under the key `add` would have given its
-   * calls (HOUR: the hour's first instant as epoch ms or ISO; DAY: the local date). Totals are not
-   * touched: they count each call once, so the caller adds them with `addTotalSums`.
+   * Adds sums computed elsewhere (the database) to a group: AGENT, QUEUE, NUMBER by the key `add` would
+   * have given its calls. Totals are not touched: they count each call once, so the caller adds them
+   * with `addTotalSums`.
    */
-  addGroupSums(key: string | number, sums: ReportSums): void {
-    const k = this.options.groupBy === 'HOUR' ? new Date(typeof key === 'number' ? key : Date.parse(key)).toISOString() : String(key);
-    this.bucket(k).tally.merge(sums);
+  addGroupSums(key: string, sums: ReportSums): void {
+    this.bucket(key).tally.merge(sums);
+  }
+
+  /**
+   * HOUR and DAY: adds the sums of calls that started in one UTC quarter hour [instant, +15 min) to
+   * the local hour or day holding it. Offsets change only on quarter hours (SLOT), so a quarter hour
+   * never straddles two local hours: summing by slot elsewhere loses nothing of the DST rules here.
+   */
+  addSumsAt(instant: number, sums: ReportSums): void {
+    if (instant % SLOT !== 0) throw new RangeError('sums are added per UTC quarter hour');
+    this.bucket(this.timeKey(instant)).tally.merge(sums);
+  }
+
+  /**
+   * AGENT: adds the sums of the calls that share one list of offered agents and one answering agent,
+   * to each of those agents' rows as `add` would have: the answering agent's row gets the answered
+   * figures; the others only what does not depend on who answered. `withOutcome` and `answeredOutcome`
+   * count those calls with an outcome and with outcome ANSWERED (for missedOffers). Totals are not
+   * touched (addTotalSums: the same sums once).
+   */
+  addAgentSums(
+    offeredAgentIds: readonly string[],
+    answeredAgentId: string | null,
+    sums: ReportSums,
+    counts: { withOutcome: number; answeredOutcome: number },
+  ): void {
+    const agents = new Set(offeredAgentIds);
+    if (answeredAgentId !== null) agents.add(answeredAgentId);
+    if (agents.size === 0) agents.add(NO_AGENT);
+    const notAnswered: ReportSums = { ...sums, answered: 0, answeredInTime: 0, answerMs: 0, handled: 0, handleMs: 0, missedOffers: 0 };
+    for (const agentId of agents) {
+      const tally = this.bucket(agentId).tally;
+      const answeredHere = agentId === answeredAgentId;
+      tally.merge(answeredHere ? { ...sums, missedOffers: 0 } : notAnswered);
+      if (agentId !== NO_AGENT) tally.missedOffers += counts.withOutcome - (answeredHere ? counts.answeredOutcome : 0);
+    }
   }
 
   /** Adds the sums of calls of the window to the totals (see addGroupSums). */
@@ -392,9 +426,8 @@ export class CallReportAccumulator {
   private keyOf(call: ReportCall): string {
     switch (this.options.groupBy) {
       case 'HOUR':
-        return new Date(this.zone.hourStart(call.startedAt)).toISOString();
       case 'DAY':
-        return this.zone.wall(call.startedAt).toISOString().slice(0, 10);
+        return this.timeKey(call.startedAt);
       case 'QUEUE':
         return call.queueId ?? this.options.defaultQueueId ?? NO_QUEUE;
       case 'NUMBER':
@@ -402,6 +435,13 @@ export class CallReportAccumulator {
       case 'AGENT':
         return call.answeredAgentId ?? NO_AGENT;
     }
+  }
+
+  /** HOUR: the ISO first instant of the local hour holding `instant`; DAY: its local date. */
+  private timeKey(instant: number): string {
+    return this.options.groupBy === 'HOUR'
+      ? new Date(this.zone.hourStart(instant)).toISOString()
+      : this.zone.wall(instant).toISOString().slice(0, 10);
   }
 
   /** The group of `key`, opened on first use (AGENT, QUEUE, NUMBER: time buckets all exist already). */

@@ -1,10 +1,15 @@
 /**
- * The call report's sums in SQL: one `GROUP BY` over the company's CallLog rows of the window, each
- * figure a `FILTER`ed count or a sum (src/domain/call-report.ts's ReportSums), so Postgres reads the
- * month's rows and Node receives one row per group instead of every call (bench/notes.md: ~15 s → ~1 s
- * on 790 k calls). The pure accumulator stays the definition: it turns these sums into figures and
- * labels, and test/integration/report-sql.test.ts holds this SQL to it call by call, DST days included.
- * PGlite is Postgres, so one statement serves both engines.
+ * The call report's sums in SQL, each figure a `FILTER`ed count, a sum or a max of the company's
+ * CallLog rows in the window (ReportSums in src/domain/call-report.ts), so Node receives a few hundred
+ * or thousand rows of sums instead of every call (bench/notes.md: a month of 800 k calls in ~4 s on a
+ * loaded machine where reading the rows through Prisma took 25-34 s). The pure accumulator stays the
+ * definition: it turns these sums into figures, labels, local hours and days and agent rows, and
+ * test/integration/report-sql.test.ts holds the result to callReport on the same calls, DST days
+ * included. PGlite is Postgres, so one statement serves both engines.
+ *
+ * Grouping: HOUR and DAY by UTC quarter hour (the core maps each to its local hour or day: no
+ * `date_trunc(... AT TIME ZONE)` here, which would merge a fall-back day's two 01:00 hours); AGENT by
+ * offered list and answering agent (the core gives each agent its part); QUEUE and NUMBER by key.
  *
  * Each CASE below restates one line of call-report.ts's Tally.add, abandonedAfterMs or waitedMs; edit
  * them together. Instants are `timestamp(3)` in UTC, so every difference is a whole number of ms.
@@ -16,9 +21,8 @@ export interface ReportQuery {
   companyId: string;
   from: Date;
   to: Date;
-  timeZone: string;
-  /** TOTAL: every call once, in one row (AGENT rows count a call once per agent). */
-  groupBy: ReportGroup | 'TOTAL';
+  /** HOUR, DAY: summed per UTC slot; AGENT: per offered list and answering agent (see GroupSums). */
+  groupBy: ReportGroup;
   serviceLevelSeconds: ReadonlyMap<string, number>;
   /** The threshold of a call whose queue is none or not in serviceLevelSeconds. */
   fallbackServiceLevelSeconds: number;
@@ -27,52 +31,39 @@ export interface ReportQuery {
 }
 
 export interface GroupSums {
-  /** HOUR: the local hour's first instant (epoch ms, as text); DAY: the local date; else the id or number ('' = none). */
+  /** AGENT: the calls' offered agents and answering agent, and how many had an outcome, and outcome ANSWERED. */
+  agents?: { offeredAgentIds: string[]; answeredAgentId: string | null; withOutcome: number; answeredOutcome: number };
+  /** HOUR, DAY: the first instant of a UTC slot of REPORT_SLOT_MS (epoch ms, as text); QUEUE, NUMBER: the id or number ('' = none). */
   key: string;
   sums: ReportSums;
 }
 
 /** Milliseconds between two timestamp(3) columns. */
 const ms = (later: string, earlier: string) => `(extract(epoch from (${later} - ${earlier})) * 1000)`;
-/** Epoch ms of a UTC timestamp(3) column. */
-const epochMs = (column: string) => `(extract(epoch from ${column}) * 1000)`;
-/** The local wall clock (timestamp) of a UTC timestamp column in zone $4. */
-const local = (column: string) => `((${column} AT TIME ZONE 'UTC') AT TIME ZONE p.tz)`;
 
-/**
- * The group's key per call. HOUR: the instant minus its local time's offset into the hour (as
- * ZoneOffsets.hourStart), so fall-back's two 01:00 hours stay two groups; DAY: the local date.
- */
-function keyOf(groupBy: ReportQuery['groupBy']): string {
+/** The UTC slot HOUR and DAY reports are summed by: local hours and days are whole slots in every zone. */
+export const REPORT_SLOT_MS = 900_000;
+
+/** The group's key per call (HOUR and DAY are summed per slot, then keyed by the pure core). */
+function keyOf(groupBy: 'QUEUE' | 'NUMBER' | 'AGENT'): string {
   switch (groupBy) {
-    case 'HOUR':
-      return `(${epochMs('c."startedAt"')} - mod(${epochMs(local('c."startedAt"'))}, 3600000))::bigint::text`;
-    case 'DAY':
-      return `to_char(${local('c."startedAt"')}, 'YYYY-MM-DD')`;
     case 'QUEUE':
       return `coalesce(c."queueId", p.default_queue, '')`;
     case 'NUMBER':
       return 'c."to"';
     case 'AGENT':
-      return 'g.agent';
-    case 'TOTAL':
-      return `''`;
+      // One group per offered list and answering agent (a few hundred): the pure core splits each into
+      // its agents' rows, so the database never multiplies the window's rows by their agents.
+      return `'' AS key, c."offeredAgentIds" AS "offeredAgentIds", c."answeredAgentId"`;
   }
 }
 
 /** Sums per group of the company's calls that started in [from, to). */
 export async function reportSums(db: Db, q: ReportQuery): Promise<GroupSums[]> {
-  const agent = q.groupBy === 'AGENT';
-  // AGENT: a call is in the row of each agent offered it or answering it, once each; none: the '' row.
-  const agents = agent
-    ? `CROSS JOIN LATERAL unnest(coalesce(nullif(ARRAY(
-         SELECT DISTINCT a FROM unnest(c."offeredAgentIds" || c."answeredAgentId") a WHERE a IS NOT NULL), '{}'), ARRAY['']::text[])) g(agent)`
-    : '';
-  // Answered in this group: ANSWERED with an answer instant (AGENT rows: answered by this agent).
-  const here = `(c.outcome = 'ANSWERED' AND c."answeredAt" IS NOT NULL${agent ? ' AND c."answeredAgentId" = g.agent' : ''})`;
+  // Answered: ANSWERED with an answer instant (AGENT rows: by that agent, which the pure core decides).
+  const here = `(c.outcome = 'ANSWERED' AND c."answeredAt" IS NOT NULL)`;
   const answerMs = `greatest(0, ${ms('c."answeredAt"', 'c."startedAt"')})`;
-  const sql = `
-SELECT ${keyOf(q.groupBy)} AS key,
+  const aggregates = `
   count(*)::float8 AS calls,
   count(*) FILTER (WHERE c.outcome IS NOT NULL AND c.outcome NOT IN ('AFTER_HOURS', 'UNKNOWN', 'CALLBACK_PENDING'))::float8 AS offered,
   count(*) FILTER (WHERE ${here})::float8 AS answered,
@@ -92,30 +83,56 @@ SELECT ${keyOf(q.groupBy)} AS key,
   coalesce(max(greatest(0, coalesce(c."waitSeconds", 0) * 1000, CASE
     WHEN c."answeredAt" IS NOT NULL THEN ${ms('c."answeredAt"', 'c."startedAt"')}
     WHEN c.outcome = 'ABANDONED' AND c."endedAt" IS NOT NULL THEN ${ms('c."endedAt"', 'c."startedAt"')} END)), 0)::float8 AS "longestWaitMs",
-  ${
-    agent
-      ? `count(*) FILTER (WHERE g.agent <> '' AND c.outcome IS NOT NULL
-      AND NOT (c.outcome = 'ANSWERED' AND c."answeredAgentId" IS NOT DISTINCT FROM g.agent))::float8`
-      : '0::float8'
-  } AS "missedOffers"
-FROM "CallLog" c
-CROSS JOIN (SELECT $4::text AS tz, $5::int AS fallback_seconds, $6::text AS default_queue, $7::float8 AS short_ms, $8::jsonb AS thresholds) p
-LEFT JOIN jsonb_each_text(p.thresholds) t(queue, seconds) ON t.queue = coalesce(c."queueId", p.default_queue)
-${agents}
+  0::float8 AS "missedOffers",
+  count(*) FILTER (WHERE c.outcome IS NOT NULL)::float8 AS "withOutcome",
+  count(*) FILTER (WHERE c.outcome = 'ANSWERED')::float8 AS "answeredOutcome"
+`;
+  const from = `"CallLog" c
+  CROSS JOIN (SELECT $4::int AS fallback_seconds, $5::text AS default_queue, $6::float8 AS short_ms, $7::jsonb AS thresholds) p
+  LEFT JOIN jsonb_each_text(p.thresholds) t(queue, seconds) ON t.queue = coalesce(c."queueId", p.default_queue)`;
+  const time = q.groupBy === 'HOUR' || q.groupBy === 'DAY';
+  // HOUR and DAY: one aggregate per UTC slot, each an index range of its own rows (no sort of the
+  // window's rows, and no time zone arithmetic here: the pure core keys each slot's sums by its local
+  // hour or day, DST and all). Other groups: one GROUP BY over the window, a handful of groups.
+  const sql = time
+    ? `
+SELECT (extract(epoch from s.start) * 1000)::bigint::text AS key, agg.*
+FROM generate_series($8::timestamp(3), $3::timestamp(3) - interval '1 millisecond', interval '${REPORT_SLOT_MS / 60_000} minutes') s(start)
+CROSS JOIN LATERAL (
+  SELECT ${aggregates}
+  FROM ${from}
+  WHERE c."companyId" = $1::text AND c."startedAt" >= greatest(s.start, $2::timestamp(3))
+    AND c."startedAt" < least(s.start + interval '${REPORT_SLOT_MS / 60_000} minutes', $3::timestamp(3))
+) agg
+WHERE agg.calls > 0`
+    : `
+SELECT ${q.groupBy === 'AGENT' ? keyOf('AGENT') : `${keyOf(q.groupBy as 'QUEUE' | 'NUMBER')} AS key`}, ${aggregates}
+FROM ${from}
 WHERE c."companyId" = $1::text AND c."startedAt" >= $2::timestamp(3) AND c."startedAt" < $3::timestamp(3)
-GROUP BY 1`;
-  const thresholds = JSON.stringify(Object.fromEntries(q.serviceLevelSeconds));
-  const rows = await db.$queryRawUnsafe<(ReportSums & { key: string })[]>(
-    sql,
+GROUP BY ${q.groupBy === 'AGENT' ? '2, 3' : '1'}`;
+  // timestamp(3) holds UTC wall clocks: an ISO instant without its Z.
+  const stamp = (ms: number) => new Date(ms).toISOString().slice(0, 23);
+  const params: unknown[] = [
     q.companyId,
-    // timestamp(3) holds UTC wall clocks: the ISO instant without its Z.
-    q.from.toISOString().slice(0, 23),
-    q.to.toISOString().slice(0, 23),
-    q.timeZone,
+    stamp(q.from.getTime()),
+    stamp(q.to.getTime()),
     q.fallbackServiceLevelSeconds,
     q.defaultQueueId,
     q.abandonedShortSeconds * 1000,
-    thresholds,
-  );
-  return rows.map(({ key, ...sums }) => ({ key, sums }));
+    JSON.stringify(Object.fromEntries(q.serviceLevelSeconds)),
+  ];
+  if (time) params.push(stamp(Math.floor(q.from.getTime() / REPORT_SLOT_MS) * REPORT_SLOT_MS));
+  type Row = ReportSums & {
+    key: string;
+    withOutcome: number;
+    answeredOutcome: number;
+    offeredAgentIds?: string[];
+    answeredAgentId?: string | null;
+  };
+  const rows = await db.$queryRawUnsafe<Row[]>(sql, ...params);
+  return rows.map(({ key, withOutcome, answeredOutcome, offeredAgentIds, answeredAgentId, ...sums }) => ({
+    key,
+    sums,
+    ...(offeredAgentIds && { agents: { offeredAgentIds, answeredAgentId: answeredAgentId ?? null, withOutcome, answeredOutcome } }),
+  }));
 }

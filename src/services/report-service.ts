@@ -92,22 +92,18 @@ export class ReportService {
       companyId: company.id,
       from,
       to,
-      timeZone: company.timeZone,
       serviceLevelSeconds: acc.thresholds().byQueue,
       fallbackServiceLevelSeconds: acc.thresholds().fallbackSeconds,
       defaultQueueId: company.queues.find((q) => q.isDefault)?.id ?? null,
       abandonedShortSeconds: abandonedShortSeconds ?? DEFAULT_ABANDONED_SHORT_SECONDS,
     };
-    // AGENT rows count a call once per agent, so its totals are a second statement; other groups partition the calls.
-    const [groups, totals] = await Promise.all([
-      reportSums(this.deps.db, { ...query, groupBy }),
-      groupBy === 'AGENT' ? reportSums(this.deps.db, { ...query, groupBy: 'TOTAL' }) : null,
-    ]);
-    for (const g of groups) {
-      acc.addGroupSums(groupBy === 'HOUR' ? Number(g.key) : g.key, g.sums);
-      if (!totals) acc.addTotalSums(g.sums);
+    for (const g of await reportSums(this.deps.db, { ...query, groupBy })) {
+      if (g.agents) acc.addAgentSums(g.agents.offeredAgentIds, g.agents.answeredAgentId, g.sums, g.agents);
+      else if (groupBy === 'HOUR' || groupBy === 'DAY') acc.addSumsAt(Number(g.key), g.sums);
+      else acc.addGroupSums(g.key, g.sums);
+      // Every group holds distinct calls (AGENT's too, before the split), so the totals are their sum.
+      acc.addTotalSums(g.sums);
     }
-    for (const t of totals ?? []) acc.addTotalSums(t.sums);
     return acc.finish();
   }
 
