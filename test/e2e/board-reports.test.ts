@@ -171,7 +171,7 @@ describe.runIf(chromiumAvailable())('board reports view in Chromium', () => {
   it('fits a phone-sized screen: one column, no sideways scrolling, charts drawn', async () => {
     const page = await openReports(390, 844);
     expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
-    const boxes = await Promise.all(['report-days', 'report-hours', 'report-agents'].map((id) => page.locator(`#${id}`).boundingBox()));
+    const boxes = await Promise.all(['report-days', 'report-agents', 'report-hours'].map((id) => page.locator(`#${id}`).boundingBox()));
     for (const box of boxes) expect(box!.width).toBeLessThanOrEqual(390);
     // One column: each card below the one before.
     expect(boxes[1]!.y).toBeGreaterThan(boxes[0]!.y + boxes[0]!.height - 1);

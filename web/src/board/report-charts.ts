@@ -145,8 +145,8 @@ export function reportsPanel(c: ReportsController): Panel {
     h('div', { class: 'reports-head' }, h('h1', {}, 'Reports'), status),
     levels,
     days.element,
-    hours.element,
     agents.element,
+    hours.element,
   );
 
   const render = (s: ReportsState) => {
