@@ -1,7 +1,8 @@
 /**
  * Call reports, pure: figures of the call log over a window [from, to), grouped by local hour, local
- * day, agent, queue or number called. Calls are fed one at a time (an accumulator), so a caller can
- * read the log in pages and hold only one tally per group. Definitions are in README §Reports; the
+ * day, agent, queue or number called. Calls are fed one at a time (an accumulator), or as sums the
+ * database computed per UTC quarter hour, per offered list and answering agent, or per key
+ * (ReportSums: src/services/report-query.ts states the same tally in SQL); either way one tally per group. Definitions are in README §Reports; the
  * ones shared with the live view (offered, service level) are queue-stats.ts's.
  *
  * Local hours and days are the company's (IANA zone, DST-correct): a spring-forward day is 23 hours

@@ -6,13 +6,7 @@
  * log itself reads the window's rows in keyset pages over (companyId, startedAt), so memory holds one
  * page, never the window.
  */
-import {
-  type CallReport,
-  CallReportAccumulator,
-  DEFAULT_ABANDONED_SHORT_SECONDS,
-  type ReportCall,
-  type ReportGroup,
-} from '../domain/call-report.js';
+import { type CallReport, CallReportAccumulator, DEFAULT_ABANDONED_SHORT_SECONDS, type ReportGroup } from '../domain/call-report.js';
 import type { Db } from '../infra/db.js';
 import { reportSums } from './report-query.js';
 import { InputError } from './errors.js';
@@ -45,20 +39,6 @@ export function checkWindow(from: Date, to: Date): void {
   if (to.getTime() <= from.getTime()) throw new InputError('to must be after from');
   if (to.getTime() - from.getTime() > MAX_REPORT_WINDOW_DAYS * 86_400_000)
     throw new InputError(`a report covers at most ${MAX_REPORT_WINDOW_DAYS} days`);
-}
-
-export function reportCallOf(row: CallLogRow): ReportCall {
-  return {
-    startedAt: row.startedAt.getTime(),
-    answeredAt: row.answeredAt?.getTime() ?? null,
-    endedAt: row.endedAt?.getTime() ?? null,
-    outcome: row.outcome,
-    answeredAgentId: row.answeredAgentId,
-    offeredAgentIds: row.offeredAgentIds,
-    queueId: row.queueId,
-    waitSeconds: row.waitSeconds,
-    to: row.to,
-  };
 }
 
 /** What a report needs of a company (a DirectoryCompany is one). */
