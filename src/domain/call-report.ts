@@ -1,7 +1,8 @@
 /**
  * Call reports, pure: figures of the call log over a window [from, to), grouped by local hour, local
- * day, agent, queue or number called. Calls are fed one at a time (an accumulator), so a caller can
- * read the log in pages and hold only one tally per group. Definitions are in README §Reports; the
+ * day, agent, queue or number called. Calls are fed one at a time (an accumulator), or as sums the
+ * database computed per UTC quarter hour, per offered list and answering agent, or per key
+ * (ReportSums: src/services/report-query.ts states the same tally in SQL); either way one tally per group. Definitions are in README §Reports; the
  * ones shared with the live view (offered, service level) are queue-stats.ts's.
  *
  * Local hours and days are the company's (IANA zone, DST-correct): a spring-forward day is 23 hours
@@ -108,7 +109,34 @@ const NOT_OFFERED = new Set(['AFTER_HOURS', 'UNKNOWN', 'CALLBACK_PENDING']);
 const NO_AGENT = '';
 const NO_QUEUE = '';
 
-class Tally {
+/**
+ * What a group's figures are computed from: counts, sums and a maximum, so a group can be tallied call
+ * by call here or summed by the database (report-service's SQL states the same definitions per call)
+ * and still give the same figures through `figures()`.
+ */
+export interface ReportSums {
+  calls: number;
+  offered: number;
+  answered: number;
+  answeredInTime: number;
+  abandoned: number;
+  abandonedShort: number;
+  voicemail: number;
+  forwarded: number;
+  hungUp: number;
+  afterHours: number;
+  callbackFailed: number;
+  /** Sum of max(0, answeredAt − startedAt) over the answered calls, ms. */
+  answerMs: number;
+  /** Answered calls that ended. */
+  handled: number;
+  /** Sum of max(0, endedAt − answeredAt) over those, ms. */
+  handleMs: number;
+  longestWaitMs: number;
+  missedOffers: number;
+}
+
+class Tally implements ReportSums {
   calls = 0;
   offered = 0;
   answered = 0;
@@ -165,6 +193,26 @@ class Tally {
       }
     }
     this.longestWaitMs = Math.max(this.longestWaitMs, waitedMs(call));
+  }
+
+  /** Adds another tally's sums (a group summed elsewhere). */
+  merge(s: ReportSums): void {
+    this.calls += s.calls;
+    this.offered += s.offered;
+    this.answered += s.answered;
+    this.answeredInTime += s.answeredInTime;
+    this.abandoned += s.abandoned;
+    this.abandonedShort += s.abandonedShort;
+    this.voicemail += s.voicemail;
+    this.forwarded += s.forwarded;
+    this.hungUp += s.hungUp;
+    this.afterHours += s.afterHours;
+    this.callbackFailed += s.callbackFailed;
+    this.answerMs += s.answerMs;
+    this.handled += s.handled;
+    this.handleMs += s.handleMs;
+    this.longestWaitMs = Math.max(this.longestWaitMs, s.longestWaitMs);
+    this.missedOffers += s.missedOffers;
   }
 
   figures(agentRow: boolean, windowMs: number): ReportFigures {
@@ -293,6 +341,55 @@ export class CallReportAccumulator {
     this.bucket(this.keyOf(call)).tally.add(call, answered, thresholdMs, this.shortMs);
   }
 
+  /**
+   * Adds sums computed elsewhere (the database) to a group: AGENT, QUEUE, NUMBER by the key `add` would
+   * have given its calls. Totals are not touched: they count each call once, so the caller adds them
+   * with `addTotalSums`.
+   */
+  addGroupSums(key: string, sums: ReportSums): void {
+    this.bucket(key).tally.merge(sums);
+  }
+
+  /**
+   * HOUR and DAY: adds the sums of calls that started in one UTC quarter hour [instant, +15 min) to
+   * the local hour or day holding it. Offsets change only on quarter hours (SLOT), so a quarter hour
+   * never straddles two local hours: summing by slot elsewhere loses nothing of the DST rules here.
+   */
+  addSumsAt(instant: number, sums: ReportSums): void {
+    if (instant % SLOT !== 0) throw new RangeError('sums are added per UTC quarter hour');
+    this.bucket(this.timeKey(instant)).tally.merge(sums);
+  }
+
+  /**
+   * AGENT: adds the sums of the calls that share one list of offered agents and one answering agent,
+   * to each of those agents' rows as `add` would have: the answering agent's row gets the answered
+   * figures; the others only what does not depend on who answered. `withOutcome` and `answeredOutcome`
+   * count those calls with an outcome and with outcome ANSWERED (for missedOffers). Totals are not
+   * touched (addTotalSums: the same sums once).
+   */
+  addAgentSums(
+    offeredAgentIds: readonly string[],
+    answeredAgentId: string | null,
+    sums: ReportSums,
+    counts: { withOutcome: number; answeredOutcome: number },
+  ): void {
+    const agents = new Set(offeredAgentIds);
+    if (answeredAgentId !== null) agents.add(answeredAgentId);
+    if (agents.size === 0) agents.add(NO_AGENT);
+    const notAnswered: ReportSums = { ...sums, answered: 0, answeredInTime: 0, answerMs: 0, handled: 0, handleMs: 0, missedOffers: 0 };
+    for (const agentId of agents) {
+      const tally = this.bucket(agentId).tally;
+      const answeredHere = agentId === answeredAgentId;
+      tally.merge(answeredHere ? { ...sums, missedOffers: 0 } : notAnswered);
+      if (agentId !== NO_AGENT) tally.missedOffers += counts.withOutcome - (answeredHere ? counts.answeredOutcome : 0);
+    }
+  }
+
+  /** Adds the sums of calls of the window to the totals (see addGroupSums). */
+  addTotalSums(sums: ReportSums): void {
+    this.totals.merge(sums);
+  }
+
   finish(): CallReport {
     const agentRows = this.options.groupBy === 'AGENT';
     const windowMs = this.options.to - this.options.from;
@@ -313,6 +410,11 @@ export class CallReportAccumulator {
     };
   }
 
+  /** The service level threshold of each known queue, and of a call whose queue is none or unknown. */
+  thresholds(): { byQueue: ReadonlyMap<string, number>; fallbackSeconds: number } {
+    return { byQueue: this.options.serviceLevelSeconds, fallbackSeconds: this.thresholdSeconds(null) };
+  }
+
   private thresholdSeconds(queueId: string | null): number {
     const queue = queueId ?? this.options.defaultQueueId;
     const own = queue === null ? undefined : this.options.serviceLevelSeconds.get(queue);
@@ -325,9 +427,8 @@ export class CallReportAccumulator {
   private keyOf(call: ReportCall): string {
     switch (this.options.groupBy) {
       case 'HOUR':
-        return new Date(this.zone.hourStart(call.startedAt)).toISOString();
       case 'DAY':
-        return this.zone.wall(call.startedAt).toISOString().slice(0, 10);
+        return this.timeKey(call.startedAt);
       case 'QUEUE':
         return call.queueId ?? this.options.defaultQueueId ?? NO_QUEUE;
       case 'NUMBER':
@@ -335,6 +436,13 @@ export class CallReportAccumulator {
       case 'AGENT':
         return call.answeredAgentId ?? NO_AGENT;
     }
+  }
+
+  /** HOUR: the ISO first instant of the local hour holding `instant`; DAY: its local date. */
+  private timeKey(instant: number): string {
+    return this.options.groupBy === 'HOUR'
+      ? new Date(this.zone.hourStart(instant)).toISOString()
+      : this.zone.wall(instant).toISOString().slice(0, 10);
   }
 
   /** The group of `key`, opened on first use (AGENT, QUEUE, NUMBER: time buckets all exist already). */

@@ -1,20 +1,17 @@
 /**
- * Call reports and the call log's export: reads a company's CallLog rows of a window in keyset pages
- * over (companyId, startedAt) and feeds them to the pure report (src/domain/call-report.ts) or to a
- * consumer (the CSV export), so memory holds one page and one tally per group, never the window.
- *
- * Why pages rather than GROUP BY in SQL: every figure (offered, service level per queue threshold,
- * missed offers, local DST-correct hours) is defined once, in the pure core, and tested there against
- * a hand-computed fixture; written again in SQL the two would drift. The cost is reading the window's
- * rows (a few narrow columns, REPORT_PAGE_SIZE at a time through the index); SQL grouping would be the
- * next step if a month's report of a very large company ever needs to be faster than that.
+ * Call reports and the call log's export. A report is summed by the database, one row per group
+ * (report-query.ts), and turned into figures by the pure accumulator (src/domain/call-report.ts), so
+ * the figures' arithmetic, labels and empty hours live in one place and a month of a large company
+ * costs one aggregate statement rather than every row through Node (bench/notes.md). The export of the
+ * log itself reads the window's rows in keyset pages over (companyId, startedAt), so memory holds one
+ * page, never the window.
  */
-import { type CallReport, CallReportAccumulator, type ReportCall, type ReportGroup } from '../domain/call-report.js';
+import { type CallReport, CallReportAccumulator, DEFAULT_ABANDONED_SHORT_SECONDS, type ReportGroup } from '../domain/call-report.js';
 import type { Db } from '../infra/db.js';
-import type { DirectoryCompany } from './directory.js';
+import { reportSums } from './report-query.js';
 import { InputError } from './errors.js';
 
-/** Rows read per page. */
+/** Rows read per page of an export. */
 export const REPORT_PAGE_SIZE = 5_000;
 /** The longest window a report or an export covers (a leap year). */
 export const MAX_REPORT_WINDOW_DAYS = 366;
@@ -44,25 +41,19 @@ export function checkWindow(from: Date, to: Date): void {
     throw new InputError(`a report covers at most ${MAX_REPORT_WINDOW_DAYS} days`);
 }
 
-export function reportCallOf(row: CallLogRow): ReportCall {
-  return {
-    startedAt: row.startedAt.getTime(),
-    answeredAt: row.answeredAt?.getTime() ?? null,
-    endedAt: row.endedAt?.getTime() ?? null,
-    outcome: row.outcome,
-    answeredAgentId: row.answeredAgentId,
-    offeredAgentIds: row.offeredAgentIds,
-    queueId: row.queueId,
-    waitSeconds: row.waitSeconds,
-    to: row.to,
-  };
+/** What a report needs of a company (a DirectoryCompany is one). */
+export interface ReportCompany {
+  id: string;
+  timeZone: string;
+  queues: readonly { id: string; name: string; serviceLevelSeconds: number; isDefault: boolean }[];
+  agents: readonly { id: string; displayName: string }[];
 }
 
 export class ReportService {
   constructor(private readonly deps: { db: Db; pageSize?: number }) {}
 
   /** The report of the company's calls that started in [from, to). */
-  async report(company: DirectoryCompany, from: Date, to: Date, groupBy: ReportGroup, abandonedShortSeconds?: number): Promise<CallReport> {
+  async report(company: ReportCompany, from: Date, to: Date, groupBy: ReportGroup, abandonedShortSeconds?: number): Promise<CallReport> {
     checkWindow(from, to);
     const names = new Map<string, string>();
     for (const q of company.queues) names.set(q.id, q.name);
@@ -77,7 +68,22 @@ export class ReportService {
       names,
       ...(abandonedShortSeconds !== undefined && { abandonedShortSeconds }),
     });
-    for await (const page of this.pages(company.id, from, to)) for (const row of page) acc.add(reportCallOf(row));
+    const query = {
+      companyId: company.id,
+      from,
+      to,
+      serviceLevelSeconds: acc.thresholds().byQueue,
+      fallbackServiceLevelSeconds: acc.thresholds().fallbackSeconds,
+      defaultQueueId: company.queues.find((q) => q.isDefault)?.id ?? null,
+      abandonedShortSeconds: abandonedShortSeconds ?? DEFAULT_ABANDONED_SHORT_SECONDS,
+    };
+    for (const g of await reportSums(this.deps.db, { ...query, groupBy })) {
+      if (g.agents) acc.addAgentSums(g.agents.offeredAgentIds, g.agents.answeredAgentId, g.sums, g.agents);
+      else if (groupBy === 'HOUR' || groupBy === 'DAY') acc.addSumsAt(Number(g.key), g.sums);
+      else acc.addGroupSums(g.key, g.sums);
+      // Every group holds distinct calls (AGENT's too, before the split), so the totals are their sum.
+      acc.addTotalSums(g.sums);
+    }
     return acc.finish();
   }
 

@@ -1,5 +1,6 @@
 // The supervisor board: a DOM-free controller (live presence, figures, waiting callers, route preview, voicemails,
-// routing and status actions) and the panels that show it; in the demo, "Simulate a call".
+// routing and status actions) and the panels that show it; in the demo, "Simulate a call". A second view,
+// Reports, charts today's figures (reports.ts fetches, report-charts.ts draws).
 import { connect } from '../api.js';
 import { h, replace } from '../dom.js';
 import { createBoardController } from './controller.js';
@@ -13,6 +14,8 @@ import {
   voicemailsPanel,
   waitingPanel,
 } from './panels.js';
+import { reportsPanel } from './report-charts.js';
+import { createReportsController } from './reports.js';
 import { createSimulatorController } from './simulator.js';
 
 /** Mounts the board into `root`; the returned function takes it all down again. */
@@ -29,21 +32,41 @@ export function mountBoard(root: HTMLElement, token: string, companyId: string, 
   const routing = routingPanel(controller);
   const voicemails = voicemailsPanel(controller);
   const simulate = simulatorPanel(simulator);
+  // The reports view fetches only while open; the live view keeps its subscriptions either way.
+  const reportsController = createReportsController({ api, companyId, board: controller.store });
+  const reports = reportsPanel(reportsController);
+  const live = h(
+    'main',
+    { class: 'board', id: 'live-view' },
+    stats.element,
+    waiting.element,
+    agents.element,
+    h('div', { class: 'side' }, simulate.element, preview.element, routing.element),
+    voicemails.element,
+  );
+  const tab = (view: 'live' | 'reports', label: string) =>
+    h(
+      'button',
+      { type: 'button', role: 'tab', class: 'view-tab', id: `${view}-tab`, 'aria-controls': `${view}-view`, onclick: () => show(view) },
+      label,
+    );
+  const tabs = { live: tab('live', 'Live'), reports: tab('reports', 'Reports') };
+  function show(view: 'live' | 'reports') {
+    live.hidden = view !== 'live';
+    for (const [name, button] of Object.entries(tabs)) button.setAttribute('aria-selected', String(name === view));
+    reportsController.setActive(view === 'reports');
+  }
+  show('live');
   replace(
     root,
     topbar.element,
-    h(
-      'main',
-      { class: 'board' },
-      stats.element,
-      waiting.element,
-      agents.element,
-      h('div', { class: 'side' }, simulate.element, preview.element, routing.element),
-      voicemails.element,
-    ),
+    h('nav', { class: 'view-tabs', role: 'tablist', 'aria-label': 'Board views' }, tabs.live, tabs.reports),
+    live,
+    reports.element,
   );
   return () => {
-    for (const p of [topbar, stats, waiting, agents, preview, routing, voicemails, simulate]) p.dispose();
+    for (const p of [topbar, stats, waiting, agents, preview, routing, voicemails, simulate, reports]) p.dispose();
+    reportsController.dispose();
     simulator.dispose();
     controller.dispose();
     replace(root);

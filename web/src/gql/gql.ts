@@ -33,6 +33,8 @@ type Documents = {
     "\n  fragment CompanyQueuesFields on CompanyQueuesView {\n    at\n    queues {\n      queueId\n      name\n      waiting\n      callbacks\n      longestWaitSeconds\n      estimatedWaitSeconds\n      offered\n      serviceLevel\n      abandonRate\n    }\n    waiting {\n      callSid\n      queueId\n      from\n      state\n      position\n      estimatedWaitSeconds\n      language\n      callbackRequested\n      offeredToAgentId\n      enqueuedAt\n    }\n  }\n": typeof types.CompanyQueuesFieldsFragmentDoc,
     "\n  subscription QueuesChanged($companyId: ID!) {\n    queuesChanged(companyId: $companyId) {\n      ...CompanyQueuesFields\n    }\n  }\n": typeof types.QueuesChangedDocument,
     "\n  query BoardPhoneNumbers($companyId: ID!) {\n    company(id: $companyId) {\n      id\n      phoneNumbers {\n        id\n        e164\n        label\n      }\n    }\n  }\n": typeof types.BoardPhoneNumbersDocument,
+    "\n  fragment BoardReportFigures on CallReportFigures {\n    offered\n    answered\n    abandoned\n    serviceLevel\n  }\n": typeof types.BoardReportFiguresFragmentDoc,
+    "\n  query BoardReport($companyId: ID!, $todayFrom: DateTime!, $todayTo: DateTime!, $yesterdayFrom: DateTime!) {\n    today: callReport(companyId: $companyId, from: $todayFrom, to: $todayTo, groupBy: HOUR) {\n      timeZone\n      rows(first: 25) {\n        key\n        label\n        start\n        figures {\n          ...BoardReportFigures\n        }\n      }\n      totals {\n        ...BoardReportFigures\n      }\n    }\n    yesterday: callReport(companyId: $companyId, from: $yesterdayFrom, to: $todayFrom, groupBy: DAY) {\n      totals {\n        ...BoardReportFigures\n      }\n    }\n    agents: callReport(companyId: $companyId, from: $todayFrom, to: $todayTo, groupBy: AGENT) {\n      rows(first: 200) {\n        key\n        label\n        figures {\n          answered\n          missedOffers\n          talkSeconds\n        }\n      }\n    }\n  }\n": typeof types.BoardReportDocument,
 };
 const documents: Documents = {
     "\n  query Viewer {\n    viewer {\n      role\n      companyId\n      agentId\n    }\n  }\n": types.ViewerDocument,
@@ -53,6 +55,8 @@ const documents: Documents = {
     "\n  fragment CompanyQueuesFields on CompanyQueuesView {\n    at\n    queues {\n      queueId\n      name\n      waiting\n      callbacks\n      longestWaitSeconds\n      estimatedWaitSeconds\n      offered\n      serviceLevel\n      abandonRate\n    }\n    waiting {\n      callSid\n      queueId\n      from\n      state\n      position\n      estimatedWaitSeconds\n      language\n      callbackRequested\n      offeredToAgentId\n      enqueuedAt\n    }\n  }\n": types.CompanyQueuesFieldsFragmentDoc,
     "\n  subscription QueuesChanged($companyId: ID!) {\n    queuesChanged(companyId: $companyId) {\n      ...CompanyQueuesFields\n    }\n  }\n": types.QueuesChangedDocument,
     "\n  query BoardPhoneNumbers($companyId: ID!) {\n    company(id: $companyId) {\n      id\n      phoneNumbers {\n        id\n        e164\n        label\n      }\n    }\n  }\n": types.BoardPhoneNumbersDocument,
+    "\n  fragment BoardReportFigures on CallReportFigures {\n    offered\n    answered\n    abandoned\n    serviceLevel\n  }\n": types.BoardReportFiguresFragmentDoc,
+    "\n  query BoardReport($companyId: ID!, $todayFrom: DateTime!, $todayTo: DateTime!, $yesterdayFrom: DateTime!) {\n    today: callReport(companyId: $companyId, from: $todayFrom, to: $todayTo, groupBy: HOUR) {\n      timeZone\n      rows(first: 25) {\n        key\n        label\n        start\n        figures {\n          ...BoardReportFigures\n        }\n      }\n      totals {\n        ...BoardReportFigures\n      }\n    }\n    yesterday: callReport(companyId: $companyId, from: $yesterdayFrom, to: $todayFrom, groupBy: DAY) {\n      totals {\n        ...BoardReportFigures\n      }\n    }\n    agents: callReport(companyId: $companyId, from: $todayFrom, to: $todayTo, groupBy: AGENT) {\n      rows(first: 200) {\n        key\n        label\n        figures {\n          answered\n          missedOffers\n          talkSeconds\n        }\n      }\n    }\n  }\n": types.BoardReportDocument,
 };
 
 /**
@@ -127,6 +131,14 @@ export function graphql(source: "\n  subscription QueuesChanged($companyId: ID!)
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "\n  query BoardPhoneNumbers($companyId: ID!) {\n    company(id: $companyId) {\n      id\n      phoneNumbers {\n        id\n        e164\n        label\n      }\n    }\n  }\n"): typeof import('./graphql.js').BoardPhoneNumbersDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  fragment BoardReportFigures on CallReportFigures {\n    offered\n    answered\n    abandoned\n    serviceLevel\n  }\n"): typeof import('./graphql.js').BoardReportFiguresFragmentDoc;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query BoardReport($companyId: ID!, $todayFrom: DateTime!, $todayTo: DateTime!, $yesterdayFrom: DateTime!) {\n    today: callReport(companyId: $companyId, from: $todayFrom, to: $todayTo, groupBy: HOUR) {\n      timeZone\n      rows(first: 25) {\n        key\n        label\n        start\n        figures {\n          ...BoardReportFigures\n        }\n      }\n      totals {\n        ...BoardReportFigures\n      }\n    }\n    yesterday: callReport(companyId: $companyId, from: $yesterdayFrom, to: $todayFrom, groupBy: DAY) {\n      totals {\n        ...BoardReportFigures\n      }\n    }\n    agents: callReport(companyId: $companyId, from: $todayFrom, to: $todayTo, groupBy: AGENT) {\n      rows(first: 200) {\n        key\n        label\n        figures {\n          answered\n          missedOffers\n          talkSeconds\n        }\n      }\n    }\n  }\n"): typeof import('./graphql.js').BoardReportDocument;
 
 
 export function graphql(source: string) {

@@ -331,6 +331,18 @@ export type BoardPhoneNumbersQueryVariables = Exact<{
 
 export type BoardPhoneNumbersQuery = { company: { id: string, phoneNumbers: Array<{ id: string, e164: string, label: string | null }> } | null };
 
+export type BoardReportFiguresFragment = { offered: number, answered: number, abandoned: number, serviceLevel: number | null };
+
+export type BoardReportQueryVariables = Exact<{
+  companyId: string | number;
+  todayFrom: string;
+  todayTo: string;
+  yesterdayFrom: string;
+}>;
+
+
+export type BoardReportQuery = { today: { timeZone: string, rows: Array<{ key: string, label: string, start: string | null, figures: { offered: number, answered: number, abandoned: number, serviceLevel: number | null } }>, totals: { offered: number, answered: number, abandoned: number, serviceLevel: number | null } }, yesterday: { totals: { offered: number, answered: number, abandoned: number, serviceLevel: number | null } }, agents: { rows: Array<{ key: string, label: string, figures: { answered: number, missedOffers: number | null, talkSeconds: number } }> } };
+
 export class TypedDocumentString<TResult, TVariables>
   extends String
   implements DocumentTypeDecoration<TResult, TVariables>
@@ -417,6 +429,14 @@ export const CompanyQueuesFieldsFragmentDoc = new TypedDocumentString(`
   }
 }
     `, {"fragmentName":"CompanyQueuesFields"}) as unknown as TypedDocumentString<CompanyQueuesFieldsFragment, unknown>;
+export const BoardReportFiguresFragmentDoc = new TypedDocumentString(`
+    fragment BoardReportFigures on CallReportFigures {
+  offered
+  answered
+  abandoned
+  serviceLevel
+}
+    `, {"fragmentName":"BoardReportFigures"}) as unknown as TypedDocumentString<BoardReportFiguresFragment, unknown>;
 export const ViewerDocument = new TypedDocumentString(`
     query Viewer {
   viewer {
@@ -658,3 +678,57 @@ export const BoardPhoneNumbersDocument = new TypedDocumentString(`
   }
 }
     `) as unknown as TypedDocumentString<BoardPhoneNumbersQuery, BoardPhoneNumbersQueryVariables>;
+export const BoardReportDocument = new TypedDocumentString(`
+    query BoardReport($companyId: ID!, $todayFrom: DateTime!, $todayTo: DateTime!, $yesterdayFrom: DateTime!) {
+  today: callReport(
+    companyId: $companyId
+    from: $todayFrom
+    to: $todayTo
+    groupBy: HOUR
+  ) {
+    timeZone
+    rows(first: 25) {
+      key
+      label
+      start
+      figures {
+        ...BoardReportFigures
+      }
+    }
+    totals {
+      ...BoardReportFigures
+    }
+  }
+  yesterday: callReport(
+    companyId: $companyId
+    from: $yesterdayFrom
+    to: $todayFrom
+    groupBy: DAY
+  ) {
+    totals {
+      ...BoardReportFigures
+    }
+  }
+  agents: callReport(
+    companyId: $companyId
+    from: $todayFrom
+    to: $todayTo
+    groupBy: AGENT
+  ) {
+    rows(first: 200) {
+      key
+      label
+      figures {
+        answered
+        missedOffers
+        talkSeconds
+      }
+    }
+  }
+}
+    fragment BoardReportFigures on CallReportFigures {
+  offered
+  answered
+  abandoned
+  serviceLevel
+}`) as unknown as TypedDocumentString<BoardReportQuery, BoardReportQueryVariables>;

@@ -258,3 +258,48 @@ export const BoardPhoneNumbersQuery = graphql(`
     }
   }
 `);
+
+export const BoardReportFiguresFragment = graphql(`
+  fragment BoardReportFigures on CallReportFigures {
+    offered
+    answered
+    abandoned
+    serviceLevel
+  }
+`);
+
+/** The board's reports view: today by the local hour, yesterday's totals, today by agent (one request). */
+export const BoardReportQuery = graphql(`
+  query BoardReport($companyId: ID!, $todayFrom: DateTime!, $todayTo: DateTime!, $yesterdayFrom: DateTime!) {
+    today: callReport(companyId: $companyId, from: $todayFrom, to: $todayTo, groupBy: HOUR) {
+      timeZone
+      rows(first: 25) {
+        key
+        label
+        start
+        figures {
+          ...BoardReportFigures
+        }
+      }
+      totals {
+        ...BoardReportFigures
+      }
+    }
+    yesterday: callReport(companyId: $companyId, from: $yesterdayFrom, to: $todayFrom, groupBy: DAY) {
+      totals {
+        ...BoardReportFigures
+      }
+    }
+    agents: callReport(companyId: $companyId, from: $todayFrom, to: $todayTo, groupBy: AGENT) {
+      rows(first: 200) {
+        key
+        label
+        figures {
+          answered
+          missedOffers
+          talkSeconds
+        }
+      }
+    }
+  }
+`);
