@@ -136,6 +136,9 @@ export class CallEngine {
   update(callSid: string, change: { url?: string; method?: HttpMethod; texml?: string; status?: 'completed' | 'canceled' }): boolean {
     const sim = this.rt.calls.get(callSid);
     if (!sim || sim.endedAt !== null) return false;
+    // Inferred: a `<Dial>` leg still ringing has no TeXML to replace (its Status may still cancel it).
+    if (!change.status && sim.direction === 'outbound-dial' && sim.answeredAt === null)
+      throw new SimApiError(422, '90018', 'Call is not in progress', `Call ${callSid} has not been answered yet`);
     if (change.status) sim.raise({ kind: 'api-hangup' });
     else sim.raise({ kind: 'api-redirect', url: change.url, method: change.method, texml: change.texml });
     return true;
@@ -321,6 +324,7 @@ export class CallEngine {
     const interrupt = sim.interrupt;
     if (interrupt?.kind !== 'api-redirect') return null;
     sim.interrupt = null;
+    if (interrupt.url) sim.documentUrl = interrupt.url; // relative URLs in the new document resolve against it
     if (interrupt.texml !== undefined) {
       const read = readTexml(interrupt.texml);
       if (!read.ok) return this.rt.dialectError(sim, 'TeXML from the REST API', read.errors);
@@ -370,11 +374,19 @@ export class CallEngine {
     }
   }
 
+  /** A `<Dial>` leg the REST API redirected out of its bridge: it plays the document it was pointed to. */
+  private async continueLeg(leg: SimCall): Promise<EndedBy> {
+    const redirect = await this.takeRedirect(leg);
+    if (redirect === 'failed') return 'error';
+    if (!redirect) return leg.ended ? (leg.interrupt?.kind === 'api-hangup' ? 'api' : 'caller') : 'application';
+    return this.play(leg, { verbs: redirect });
+  }
+
   /** `<Dial>` (dial page): phones ring as legs; a queue or a conference is a place the call goes to. */
   private async dial(sim: SimCall, verb: TexmlNode): Promise<VerbResult> {
     const nouns = dialNouns(verb);
     const room = nouns.find((n) => n.name === 'Queue' || n.name === 'Conference');
-    if (!room) return dialPhones(this.rt, this.rooms, sim, verb, nouns);
+    if (!room) return dialPhones(this.rt, this.rooms, sim, verb, nouns, (leg) => this.continueLeg(leg));
     // A queue or a conference is a place, not a phone: one per Dial, alone (inferred; Twilio's pages
     // show them alone and define no mix with <Number>/<Sip>).
     if (nouns.length > 1) {

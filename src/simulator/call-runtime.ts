@@ -133,6 +133,8 @@ export class CallRuntime {
     from: string,
     status: string,
     extra: Record<string, string> = {},
+    /** Whose transcript records it: the dialing call's, or the leg's own once it left the bridge. */
+    recordOn: SimCall = sim,
   ): Promise<void> {
     const url = noun.attrs.statusCallback;
     if (!url) return;
@@ -141,7 +143,7 @@ export class CallRuntime {
       status === 'in-progress' || status === 'answered' ? 'answered' : ['initiated', 'ringing'].includes(status) ? status : 'completed';
     const wanted = (noun.attrs.statusCallbackEvent ?? 'completed').split(/\s+/);
     if (!wanted.includes(event)) return;
-    await this.callback(sim, 'leg status', (noun.attrs.statusCallbackMethod as HttpMethod) ?? 'POST', url, {
+    await this.callback(recordOn, 'leg status', (noun.attrs.statusCallbackMethod as HttpMethod) ?? 'POST', url, {
       AccountSid: this.deps.account.accountSid,
       CallSid: legSid,
       CallSidLegacy: legSid,
@@ -183,6 +185,8 @@ export class CallRuntime {
       ConnectionId: this.deps.account.connectionId,
       From: sim.from,
       To: sim.to,
+      // A `<Dial>` leg's own documents (after a REST redirect) name the call that dialed it (Twilio's ParentCallSid).
+      ...(sim.parentCallSid ? { ParentCallSid: sim.parentCallSid } : {}),
     };
   }
 

@@ -10,8 +10,19 @@
 import type { CallRuntime } from './call-runtime.js';
 import type { LegEnd, OfferedLeg } from './contracts.js';
 import type { Rooms } from './rooms.js';
-import { callSidOf, round1, type SimCall, short, type VerbResult, verbStep } from './sim-call.js';
+import {
+  type CallerScript,
+  DEFAULT_CALLER,
+  type EndedBy,
+  round1,
+  SimCall,
+  short,
+  type TexmlApplication,
+  type VerbResult,
+  verbStep,
+} from './sim-call.js';
 import type { TexmlNode } from './texml-reader.js';
+import type { Step } from './transcript.js';
 import type { HttpMethod } from './webhook-client.js';
 
 /** `<Dial timeout>` default (dial page). */
@@ -25,6 +36,17 @@ export function dialNouns(verb: TexmlNode): readonly TexmlNode[] {
 }
 
 /**
+ * What a `<Dial>` leg moved out of its bridge plays: the engine runs the document the REST API's
+ * "Update call" pointed it to, and answers how the leg's call ended.
+ */
+export type LegContinuation = (leg: SimCall) => Promise<EndedBy>;
+
+/** A leg's far end plays the caller's part: it talks until it hangs up itself (like a REST-created call's). */
+const LEG_FAR_END: CallerScript = { ...DEFAULT_CALLER, talkSeconds: Infinity, message: { seconds: 0, ending: 'hang-up' } };
+
+type LegEvent = 'ringing' | 'answered' | 'busy' | 'failed' | 'hung-up' | 'api';
+
+/**
  * `<Dial>` to `<Sip>`/`<Number>` nouns (dial page): every `<Sip>`/`<Number>` rings at once; the first to answer is bridged and
  * the others are hung up ("Simultaneous dialing"). Legs send the status callbacks their
  * `statusCallbackEvent` asks for (default `completed`), with ParentCallSid. Unanswered after
@@ -32,6 +54,14 @@ export function dialNouns(verb: TexmlNode): readonly TexmlNode[] {
  * `action` gets DialCallStatus/DialCallSid/DialCallDuration and its answer continues the call;
  * without `action` the next verb plays. The caller hanging up while it rings → canceled, and the
  * action is still requested (Twilio's documented behaviour), its answer ignored.
+ *
+ * Each leg is a call of its own (direction outbound-dial, ParentCallSid the dialing call), which the
+ * TeXML REST API can fetch and update while it lives (api-reference/texml-rest-commands/update-call;
+ * Telnyx says nothing of child legs, so this is Twilio's documented behaviour for a `<Dial>`'s child
+ * call): a redirect (`Url`/`Texml`) takes the answered leg out of the bridge to play the new document,
+ * its far end still connected, and the parent's Dial ends `completed` (its action requested, whose
+ * answer continues the parent); `Status=completed` hangs up only the leg, and the parent's Dial ends the
+ * same way. Redirecting or ending the parent while bridged hangs the leg up.
  */
 export async function dialPhones(
   rt: CallRuntime,
@@ -39,6 +69,7 @@ export async function dialPhones(
   sim: SimCall,
   verb: TexmlNode,
   nouns: readonly TexmlNode[],
+  continueLeg: LegContinuation,
 ): Promise<VerbResult> {
   if (verb.attrs.answerOnBridge !== 'true') rt.answer(sim);
   const timeout = Number(verb.attrs.timeout ?? DEFAULT_DIAL_TIMEOUT);
@@ -55,14 +86,17 @@ export async function dialPhones(
 
   type LegState = {
     node: TexmlNode;
+    call: SimCall;
     sid: string;
     offered: OfferedLeg | null;
     status: 'ringing' | 'answered' | 'busy' | 'failed' | 'over';
     answeredAt: number | null;
+    /** Out of the bridge, playing its own TeXML: its far end hanging up ends its own call. */
+    moved: boolean;
   };
-  const events: { leg: LegState; event: 'ringing' | 'answered' | 'busy' | 'failed' | 'hung-up' }[] = [];
+  const events: { leg: LegState; event: LegEvent }[] = [];
   let notify: (() => void) | null = null;
-  const push = (leg: LegState, event: (typeof events)[number]['event']) => {
+  const push = (leg: LegState, event: LegEvent) => {
     events.push({ leg, event });
     notify?.();
   };
@@ -75,12 +109,21 @@ export async function dialPhones(
       status,
       line: `leg ${short(leg.sid)} → ${leg.node.text}: ${what}`,
     });
-  const legs: LegState[] = nouns.map((node) => ({ node, sid: callSidOf(), offered: null, status: 'ringing', answeredAt: null }));
+  const legs: LegState[] = nouns.map((node) => {
+    const call = new SimCall(callerId, node.text, 'outbound-dial', LEG_APP, LEG_FAR_END, sim.sid, rt.now());
+    call.switchboard = sim.switchboard;
+    call.documentUrl = sim.documentUrl;
+    rt.calls.set(call.sid, call);
+    return { node, call, sid: call.sid, offered: null, status: 'ringing', answeredAt: null, moved: false };
+  });
+  // The REST API acting on a leg (update call): one event per interrupt, for whoever waits on the Dial.
+  const watchApi = (leg: LegState) => leg.call.onInterrupt(() => leg.call.interrupt?.kind !== 'wake' && !leg.moved && push(leg, 'api'));
   const startedAt = rt.now();
   for (const leg of legs) {
     legStep(leg, 'initiated', 'initiated');
     await rt.legCallback(sim, leg.node, leg.sid, callerId, 'initiated');
     let done = false;
+    watchApi(leg);
     leg.offered = (sim.switchboard ?? rt.deps.switchboard).offer(
       { legSid: leg.sid, parentCallSid: sim.sid, from: callerId, to: leg.node.text, callerName: verb.attrs.fromDisplayName },
       {
@@ -94,7 +137,9 @@ export async function dialPhones(
         hungUp: () => {
           if (done) return;
           done = true;
-          push(leg, 'hung-up');
+          // Moved out of the bridge, the leg is a call of its own: its far end hanging up ends it.
+          if (leg.moved) rt.callerHangsUp(leg.call);
+          else push(leg, 'hung-up');
         },
       },
     );
@@ -116,6 +161,11 @@ export async function dialPhones(
       notify = () => finish('event');
       const stop = sim.onInterrupt(() => finish('interrupted'));
     });
+  /** A leg that will not be bridged is over: its call ends with `status` (no status callback of the application's). */
+  const endLegCall = async (leg: LegState, status: string) => {
+    leg.call.status = status;
+    await rt.finish(leg.call, 'far-end');
+  };
 
   let winner: LegState | null = null;
   let dialStatus: 'completed' | 'busy' | 'no-answer' | 'canceled' | 'failed' = 'no-answer';
@@ -129,6 +179,7 @@ export async function dialPhones(
       break;
     }
     const { leg, event } = events.shift()!;
+    if (leg.status !== 'ringing') continue;
     if (event === 'ringing') {
       legStep(leg, 'ringing', 'ringing');
       await rt.legCallback(sim, leg.node, leg.sid, callerId, 'ringing');
@@ -136,12 +187,24 @@ export async function dialPhones(
       winner = leg;
       leg.status = 'answered';
       leg.answeredAt = rt.now();
-    } else if (event === 'busy' || event === 'failed' || event === 'hung-up') {
-      leg.status = event === 'failed' ? 'failed' : 'busy';
-      legStep(leg, leg.status, leg.status === 'busy' ? 'declined (busy)' : 'failed');
-      await rt.legCallback(sim, leg.node, leg.sid, callerId, leg.status);
+    } else if (event === 'api' && leg.call.redirected) {
+      // Inferred: only an answered leg has a document to leave; the REST API refuses a redirect before (see CallEngine.update).
+      leg.call.interrupt = null;
+      watchApi(leg);
+    } else {
+      // Declined, failed, or ended through the REST API while ringing (Status: Twilio's "canceled" for a call not yet answered).
+      const end = event === 'api' ? 'canceled' : event === 'failed' ? 'failed' : 'busy';
+      leg.status = end === 'failed' ? 'failed' : 'busy';
+      if (end === 'canceled') leg.offered?.end('canceled');
+      legStep(leg, end, end === 'busy' ? 'declined (busy)' : end === 'canceled' ? 'canceled through the REST API' : 'failed');
+      await rt.legCallback(sim, leg.node, leg.sid, callerId, end);
+      await endLegCall(leg, end);
       if (legs.every((l) => l.status === 'busy' || l.status === 'failed')) {
-        dialStatus = legs.some((l) => l.status === 'busy') ? 'busy' : 'failed';
+        dialStatus = legs.some((l) => l.call.status === 'busy')
+          ? 'busy'
+          : legs.some((l) => l.call.status === 'failed')
+            ? 'failed'
+            : 'no-answer';
         break;
       }
     }
@@ -154,30 +217,50 @@ export async function dialPhones(
     leg.status = 'over';
     legStep(leg, end, end);
     await rt.legCallback(sim, leg.node, leg.sid, callerId, end);
+    await endLegCall(leg, end);
   }
 
   let talked = 0;
   if (winner) {
+    const leg = winner;
     rt.answer(sim);
+    rt.answer(leg.call);
     dialStatus = 'completed';
-    sim.bridgedTo = { kind: winner.node.name === 'Sip' ? 'sip' : 'number', target: winner.node.text };
-    const bridgeRoom = rooms.openBridge([sim.sid, winner.sid]);
-    legStep(winner, 'in-progress', 'answered; bridged to the caller');
-    await rt.legCallback(sim, winner.node, winner.sid, callerId, 'answered');
-    // The conversation: until one side hangs up or timeLimit.
+    sim.bridgedTo = { kind: leg.node.name === 'Sip' ? 'sip' : 'number', target: leg.node.text };
+    const bridgeRoom = rooms.openBridge([sim.sid, leg.sid]);
+    legStep(leg, 'in-progress', 'answered; bridged to the caller');
+    await rt.legCallback(sim, leg.node, leg.sid, callerId, 'answered');
+    // The conversation: until one side hangs up, timeLimit, or the REST API acts on either call.
     const talk = Math.min(sim.caller.talkSeconds, timeLimit);
-    const farEndLeft = events.some((e) => e.leg === winner && e.event === 'hung-up') ? 'event' : await nextEvent(talk);
-    talked = (rt.now() - winner.answeredAt!) / 1000;
-    if (farEndLeft === 'event') {
+    let why: 'far-end' | 'talked' | 'parent' | 'leg-redirected' | 'leg-ended';
+    for (;;) {
+      const pending = events.findIndex((e) => e.leg === leg && (e.event === 'hung-up' || e.event === 'api'));
+      const waited = pending >= 0 ? 'event' : await nextEvent(talk - (rt.now() - leg.answeredAt!) / 1000);
+      if (waited === 'timeout') why = 'talked';
+      else if (waited === 'interrupted') why = 'parent';
+      else {
+        const index = events.findIndex((e) => e.leg === leg && (e.event === 'hung-up' || e.event === 'api'));
+        if (index < 0) {
+          events.splice(0); // late news of legs already over
+          continue;
+        }
+        const { event } = events.splice(index, 1)[0]!;
+        why = event === 'hung-up' ? 'far-end' : leg.call.redirected ? 'leg-redirected' : 'leg-ended';
+      }
+      break;
+    }
+    talked = (rt.now() - leg.answeredAt!) / 1000;
+    if (why === 'far-end') {
       rt.step(sim, {
         kind: 'leg',
         at: rt.elapsed(sim),
-        legSid: winner.sid,
-        to: winner.node.text,
+        legSid: leg.sid,
+        to: leg.node.text,
         status: 'completed',
-        line: `${winner.node.text} hangs up after ${round1(talked)} s`,
+        line: `${leg.node.text} hangs up after ${round1(talked)} s`,
       });
-    } else if (farEndLeft === 'timeout') {
+      leg.call.callerHungUp = true;
+    } else if (why === 'talked') {
       if (talk >= timeLimit) rt.step(sim, verbStep(verb, `dial: timeLimit ${timeLimit} s reached`));
       else {
         rt.step(sim, {
@@ -188,12 +271,24 @@ export async function dialPhones(
         });
         rt.callerHangsUp(sim);
       }
-      winner.offered?.end('completed');
+      leg.offered?.end('completed');
+    } else if (why === 'leg-ended') {
+      legStep(leg, 'completed', `hung up through the REST API after ${round1(talked)} s`);
+      leg.offered?.end('completed');
+    } else if (why === 'leg-redirected') {
+      // Twilio's documented behaviour: the child leaves the bridge for its new TeXML; the parent's Dial ends completed.
+      legStep(leg, 'redirected', `leaves the bridge after ${round1(talked)} s: redirected through the REST API`);
+      leg.moved = true;
     } else {
-      winner.offered?.end('completed');
+      // The parent redirected or hung up: its child leg is hung up (Twilio's documented behaviour).
+      leg.offered?.end('completed');
     }
     rooms.close(bridgeRoom);
-    await rt.legCallback(sim, winner.node, winner.sid, callerId, 'completed', { CallDuration: String(Math.round(talked)) });
+    if (leg.moved) void runMovedLeg(rt, sim, leg.call, leg.node, callerId, continueLeg, leg.offered);
+    else {
+      await rt.legCallback(sim, leg.node, leg.sid, callerId, 'completed', { CallDuration: String(Math.round(talked)) });
+      await rt.finish(leg.call, why === 'far-end' ? 'far-end' : why === 'leg-ended' ? 'api' : 'caller');
+    }
     if (verb.attrs.record && verb.attrs.record !== 'do-not-record' && verb.attrs.recordingStatusCallback && talked >= 1) {
       const recording = rt.storeRecording(sim, Math.round(talked), verb.attrs.record.endsWith('dual') ? 2 : 1, 'mp3', 'DialVerb');
       await rt.recordingStatus(sim, verb, recording);
@@ -203,11 +298,50 @@ export async function dialPhones(
   }
 
   const endedByCaller = sim.ended;
+  const redirected = !endedByCaller && sim.redirected;
   if (verb.attrs.action) {
     const followed = await requestAction(rt, sim, verb, verb.attrs.action, dialStatus, talked, winner?.sid ?? null);
-    return endedByCaller ? rt.endedByInterrupt(sim) : followed;
+    if (endedByCaller) return rt.endedByInterrupt(sim);
+    // Redirected through the REST API: the action is requested, its answer not played; the new TeXML is (as dialEnded does).
+    return redirected ? { next: 'continue' } : followed;
   }
   return endedByCaller ? rt.endedByInterrupt(sim) : { next: 'continue' };
+}
+
+/** A leg's own call has no application: its TeXML comes from the REST API's update, its status callbacks from its noun. */
+const LEG_APP: TexmlApplication = { voiceUrl: '', voiceMethod: 'POST', statusCallbackEvents: [] };
+
+/**
+ * A leg out of its bridge plays the document it was redirected to, its far end still on the line
+ * (a softphone's call is not hung up). When that is over it ends like any call: the far end is hung up
+ * unless it left itself, and its noun's `completed` status callback carries the whole call's duration.
+ * Its steps show in the parent's transcript while the parent lives, and its errors in the parent's.
+ */
+async function runMovedLeg(
+  rt: CallRuntime,
+  parent: SimCall,
+  leg: SimCall,
+  noun: TexmlNode,
+  callerId: string,
+  continueLeg: LegContinuation,
+  offered: OfferedLeg | null,
+): Promise<void> {
+  leg.observe = (step) => {
+    if (parent.endedAt !== null) return;
+    rt.step(parent, { ...step, line: `leg ${short(leg.sid)}: ${step.line}` } as Step);
+  };
+  let endedBy: EndedBy;
+  try {
+    endedBy = await continueLeg(leg);
+  } catch (err) {
+    leg.errors.push(`engine failure: ${(err as Error).stack ?? err}`);
+    endedBy = 'error';
+  }
+  if (!leg.callerHungUp) offered?.end('completed');
+  const duration = Math.round((rt.now() - leg.answeredAt!) / 1000);
+  await rt.legCallback(parent, noun, leg.sid, callerId, 'completed', { CallDuration: String(duration) }, leg);
+  await rt.finish(leg, endedBy === 'caller' ? 'far-end' : endedBy);
+  parent.errors.push(...leg.errors.map((e) => `leg ${short(leg.sid)}: ${e}`));
 }
 
 /** Two calls talking: a `<Dial>` leg bridged to its caller, or a queued caller bridged to its dequeuer. */

@@ -2,156 +2,18 @@
  * The call engine's live-call verbs against canned TeXML served over a real socket, on virtual time:
  * `<Enqueue>` and its wait loop, `<Leave>`, `<Dial><Queue>`, `<Dial><Conference>`, the participants API
  * (update, dial, remove) and supervision. No product involved: each test says what the application
- * answers at each path, then reads what the engine asked and did. One file (over 300 lines): every
- * test shares the canned application and the harness above them.
+ * answers at each path (./simulator-canned-app.ts), then reads what the engine asked and did. One
+ * file (over 300 lines): the live-call verbs share their canned documents.
  */
-import { createServer, type IncomingMessage, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Audibility } from '../../src/simulator/audibility.js';
-import { CallEngine, type CallerScript, DEFAULT_CALLER } from '../../src/simulator/call-engine.js';
+import { DEFAULT_CALLER } from '../../src/simulator/call-engine.js';
 import type { SimApiError } from '../../src/simulator/contracts.js';
 import { LocalTelnyx } from '../../src/simulator/local-telnyx.js';
-import { MemoryMediaStore } from '../../src/simulator/media.js';
-import { type PhoneScript, ScriptedPhones } from '../../src/simulator/scripted-phones.js';
-import type { CallResult, Step } from '../../src/simulator/transcript.js';
+import type { Step } from '../../src/simulator/transcript.js';
 import { VirtualClock } from '../../src/simulator/virtual-clock.js';
-import { SigningKey, WebhookClient } from '../../src/simulator/webhook-client.js';
+import { CannedApp, EMPTY, eventually, type Harness, harness, lines, named, open, said, T0, xml } from './simulator-canned-app.js';
 
-const T0 = Date.UTC(2026, 0, 5, 15, 0, 0);
-
-type Answer = string | { status?: number; type?: string; body: string };
-interface Hit {
-  method: string;
-  path: string;
-  params: Record<string, string>;
-  /** Virtual seconds since T0. */
-  at: number;
-}
-
-/** The application: canned TeXML per path; records every request with the virtual time it came at. */
-class CannedApp {
-  readonly hits: Hit[] = [];
-  private readonly routes = new Map<string, (hit: Hit, nth: number) => Answer>();
-  private server: Server | null = null;
-  private base = '';
-
-  constructor(private readonly clock: VirtualClock) {}
-
-  on(path: string, answer: Answer | ((hit: Hit, nth: number) => Answer)): this {
-    this.routes.set(path, typeof answer === 'function' ? answer : () => answer);
-    return this;
-  }
-
-  url(path: string): string {
-    return `${this.base}${path}`;
-  }
-
-  to(path: string): Hit[] {
-    return this.hits.filter((h) => h.path === path);
-  }
-
-  async start(): Promise<void> {
-    this.server = createServer(async (req, res) => {
-      const url = new URL(req.url ?? '/', 'http://app');
-      const body = await readAll(req);
-      const params = Object.fromEntries(req.method === 'POST' ? new URLSearchParams(body) : url.searchParams);
-      const hit: Hit = { method: req.method ?? 'GET', path: url.pathname, params, at: (this.clock.now() - T0) / 1000 };
-      this.hits.push(hit);
-      const route = this.routes.get(url.pathname);
-      if (!route) return void res.writeHead(404).end('no such path');
-      const answer = route(hit, this.to(url.pathname).length - 1);
-      const { status = 200, type = 'text/xml', body: text } = typeof answer === 'string' ? { body: answer } : answer;
-      res.writeHead(status, { 'content-type': type }).end(text);
-    });
-    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
-    this.base = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
-  }
-
-  close(): Promise<void> {
-    return new Promise((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
-  }
-}
-
-function readAll(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve) => {
-    let data = '';
-    req.on('data', (chunk) => {
-      data += chunk;
-    });
-    req.on('end', () => resolve(data));
-  });
-}
-
-const xml = (inner: string) => `<?xml version="1.0" encoding="UTF-8"?><Response>${inner}</Response>`;
-const EMPTY = xml('');
-
-interface Harness {
-  clock: VirtualClock;
-  app: CannedApp;
-  engine: CallEngine;
-  media: MemoryMediaStore;
-  phones: Map<string, PhoneScript>;
-  /** An inbound call `at` virtual seconds from T0 to a number whose voice URL is `voice`. */
-  call(input: {
-    from: string;
-    voice: string;
-    at?: number;
-    caller?: Partial<CallerScript>;
-    onStart?: (sid: string) => void;
-  }): Promise<CallResult>;
-  /** Runs `fn` at `at` virtual seconds from T0. */
-  at(seconds: number, fn: () => void): void;
-}
-
-let open: CannedApp[] = [];
-afterEach(async () => {
-  await Promise.all(open.map((a) => a.close()));
-  open = [];
-});
-
-async function harness(): Promise<Harness> {
-  const clock = new VirtualClock(T0);
-  const app = new CannedApp(clock);
-  await app.start();
-  open.push(app);
-  const phones = new Map<string, PhoneScript>();
-  const media = new MemoryMediaStore({ baseUrl: () => 'http://media.local', clock: clock.driving });
-  const engine = new CallEngine({
-    clock: clock.driving,
-    account: { accountSid: 'AC-test', connectionId: '1700000000' },
-    webhooks: new WebhookClient({ key: new SigningKey(), clock: clock.driving }),
-    switchboard: new ScriptedPhones(clock.driving, phones),
-    media,
-    busy: clock.busy,
-  });
-  const at = (seconds: number, fn: () => void) => void clock.driving.setTimer(T0 + seconds * 1000, fn);
-  const call: Harness['call'] = ({ from, voice, at: start = 0, caller, onStart }) =>
-    new Promise<void>((resolve) => at(start, resolve)).then(() =>
-      engine.inbound(
-        { from, to: '+13055550100' },
-        { voiceUrl: app.url(voice), voiceMethod: 'POST' },
-        { caller: { ...DEFAULT_CALLER, ...caller }, onStart },
-      ),
-    );
-  return { clock, app, engine, media, phones, call, at };
-}
-
-/** Polls (in real time, while the virtual clock runs) until `check` holds. */
-async function eventually(check: () => boolean, what: string): Promise<void> {
-  for (let i = 0; i < 400; i++) {
-    if (check()) return;
-    await new Promise((r) => setTimeout(r, 5));
-  }
-  throw new Error(`never: ${what}`);
-}
-
-const lines = (r: CallResult) => r.steps.map((s) => s.line);
-const said = (r: CallResult) =>
-  r.steps.filter((s): s is Extract<Step, { kind: 'verb' }> => s.kind === 'verb' && s.verb === 'Say').map((s) => s.text);
-/** An audibility table with readable names and sorted sets. */
-const named = (heard: Audibility | undefined, names: Record<string, string>) =>
-  heard && Object.fromEntries([...heard].map(([who, hears]) => [names[who] ?? who, [...hears].map((s) => names[s] ?? s).sort()]));
 const WAIT_FIELDS = [
   'AccountSid',
   'AvgQueueTime',

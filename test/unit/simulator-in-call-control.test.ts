@@ -1,0 +1,173 @@
+/**
+ * In-call control through the TeXML REST API, on the call engine against canned TeXML (virtual time):
+ * a `<Dial>` leg moved out of its bridge into a conference by "Update call", hung up alone, and what
+ * happens to it when its parent is redirected or hung up.
+ */
+import { describe, expect, it } from 'vitest';
+import type { Step } from '../../src/simulator/transcript.js';
+import { EMPTY, eventually, type Harness, harness, lines, named, said, T0, xml } from './simulator-canned-app.js';
+
+const LEG_EVENTS = 'statusCallback="/leg-status" statusCallbackEvent="initiated ringing answered completed"';
+const ROOM_EVENTS = 'statusCallback="/room-events" statusCallbackEvent="start end join leave"';
+
+/** The answered leg's CallSid, from the caller's transcript. */
+const legOf = (steps: Step[]) =>
+  steps.find((s): s is Extract<Step, { kind: 'leg' }> => s.kind === 'leg' && s.status === 'in-progress')?.legSid;
+
+/** The leg status callbacks as `at CallStatus [CallDuration]`. */
+const legStatuses = (h: Harness) =>
+  h.app.to('/leg-status').map((r) => `${r.at} ${r.params.CallStatus}${r.params.CallDuration ? ` ${r.params.CallDuration}` : ''}`);
+
+describe('a <Dial> leg and the REST API', () => {
+  it('moves an answered leg into a conference: the Dial ends completed, its action joins the caller to the same room', async () => {
+    const h = await harness();
+    h.phones.set('ana', { does: 'answer', afterSeconds: 2, hangsUpAfterSeconds: 40 });
+    const room = `<Dial><Conference ${ROOM_EVENTS} participantLabel="LABEL">call-room</Conference></Dial>`;
+    h.app
+      .on('/customer', xml(`<Dial action="/dial-after"><Sip ${LEG_EVENTS}>sip:ana@sip.telnyx.com</Sip></Dial><Say>not played</Say>`))
+      .on('/leg-status', EMPTY)
+      .on('/room-events', EMPTY)
+      .on('/leg-room', xml(room.replace('LABEL', 'agent')))
+      .on('/dial-after', xml(room.replace('LABEL', 'customer')));
+    let callerSid = '';
+    let legSid = '';
+    const seen: Record<string, unknown> = {};
+    // The service's part: once the leg answered (2 s), at 5 s it sends Update call for the leg.
+    h.at(5, () => {
+      legSid = h.engine.list().find((c) => c.parentCallSid === callerSid)!.callSid;
+      seen.legBefore = h.engine.view(legSid);
+      expect(h.engine.update(legSid, { url: h.app.url('/leg-room'), method: 'POST' })).toBe(true);
+    });
+    h.at(10, () => {
+      const [conference] = h.engine.conferenceControl.list();
+      seen.participants = conference!.participants.map((p) => [p.label, p.callSid, p.status]);
+      seen.hearing = named(h.engine.conferenceAudibility(conference!.sid), { [callerSid]: 'customer', [legSid]: 'agent' });
+      seen.legDuring = h.engine.view(legSid);
+    });
+    const customer = await h.clock.run(
+      h.call({ from: '+15550000001', voice: '/customer', caller: { talkSeconds: 30 }, onStart: (s) => (callerSid = s) }),
+    );
+    await h.clock.run(eventually(() => h.engine.view(legSid)?.endTime != null, 'the leg ended'));
+
+    expect(legOf(customer.steps)).toBe(legSid);
+    expect(seen.legBefore).toMatchObject({ direction: 'outbound-dial', status: 'in-progress', parentCallSid: callerSid, endTime: null });
+    // The Dial ends completed after 3 s bridged; its action's answer continues the caller into the room.
+    expect(h.app.to('/dial-after').map((r) => [r.at, r.params.DialCallStatus, r.params.DialCallDuration, r.params.DialCallSid])).toEqual([
+      [5, 'completed', '3', legSid],
+    ]);
+    // The leg fetches its new document as itself, naming its parent.
+    expect(h.app.to('/leg-room')[0]!.params).toMatchObject({ CallSid: legSid, ParentCallSid: callerSid, To: 'sip:ana@sip.telnyx.com' });
+    expect((seen.participants as string[][]).sort()).toEqual([
+      ['agent', legSid, 'connected'],
+      ['customer', callerSid, 'connected'],
+    ]);
+    expect(seen.hearing).toEqual({ agent: ['customer'], customer: ['agent'] });
+    expect(seen.legDuring).toMatchObject({ status: 'in-progress', parentCallSid: callerSid });
+    // The caller leaves at 35 s (30 s talked); ana, still on the line, hangs up at 42 s: 40 s answered.
+    const roomEvents = h.app
+      .to('/room-events')
+      .map((e) => `${e.at} ${e.params.StatusCallbackEvent} ${e.params.ParticipantLabel ?? ''}`.trim());
+    // Both arrive at 5 s, the leg's fetch and the action's concurrently: the order of those three is the network's.
+    expect(roomEvents.slice(0, 3).sort()).toEqual(['5 conference-start', '5 participant-join agent', '5 participant-join customer']);
+    expect(roomEvents.slice(3)).toEqual(['35 participant-leave customer', '42 participant-leave agent', '42 conference-end']);
+    expect(legStatuses(h)).toEqual(['0 initiated', '0 ringing', '2 in-progress', '42 completed 40']);
+    expect(h.app.to('/leg-status').at(-1)!.params).toMatchObject({ CallSid: legSid, ParentCallSid: callerSid });
+    expect(h.engine.view(legSid)).toMatchObject({ status: 'completed', duration: 40, endTime: new Date(T0 + 42_000).toISOString() });
+    expect(customer.outcome).toBe('ANSWERED');
+    expect(said(customer)).toEqual([]);
+    expect(lines(customer)).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^leg .*: leaves the bridge after 3 s: redirected through the REST API$/),
+        expect.stringMatching(/^leg .*: joins conference "call-room"/),
+        expect.stringMatching(/^joins conference "call-room"/),
+      ]),
+    );
+    expect(customer.errors).toEqual([]);
+  });
+
+  it('hangs up only the leg on Status=completed: the Dial ends completed and the caller goes on', async () => {
+    const h = await harness();
+    h.phones.set('ana', { does: 'answer', afterSeconds: 2, hangsUpAfterSeconds: null });
+    h.app
+      .on('/customer', xml(`<Dial action="/dial-after"><Sip ${LEG_EVENTS}>sip:ana@sip.telnyx.com</Sip></Dial>`))
+      .on('/leg-status', EMPTY)
+      .on('/dial-after', xml('<Say>The agent left</Say>'));
+    let callerSid = '';
+    let legSid = '';
+    h.at(8, () => {
+      legSid = h.engine.list().find((c) => c.parentCallSid === callerSid)!.callSid;
+      h.engine.update(legSid, { status: 'completed' });
+    });
+    const customer = await h.clock.run(
+      h.call({ from: '+15550000001', voice: '/customer', caller: { talkSeconds: 100 }, onStart: (s) => (callerSid = s) }),
+    );
+    expect(h.app.to('/dial-after').map((r) => [r.at, r.params.DialCallStatus, r.params.DialCallDuration])).toEqual([[8, 'completed', '6']]);
+    expect(legStatuses(h)).toEqual(['0 initiated', '0 ringing', '2 in-progress', '8 completed 6']);
+    expect(said(customer)).toEqual(['The agent left']);
+    expect(h.engine.view(legSid)).toMatchObject({ status: 'completed', duration: 6 });
+    expect(h.engine.update(legSid, { status: 'completed' })).toBe(false);
+  });
+
+  it('hangs up the leg when the parent is redirected or hung up while bridged', async () => {
+    const h = await harness();
+    h.phones.set('ana', { does: 'answer', afterSeconds: 2, hangsUpAfterSeconds: null });
+    h.phones.set('ben', { does: 'answer', afterSeconds: 1, hangsUpAfterSeconds: null });
+    h.app
+      .on('/first', xml(`<Dial action="/dial-after"><Sip ${LEG_EVENTS}>sip:ana@sip.telnyx.com</Sip></Dial>`))
+      .on('/second', xml(`<Dial><Sip ${LEG_EVENTS}>sip:ben@sip.telnyx.com</Sip></Dial><Say>not played</Say>`))
+      .on('/leg-status', EMPTY)
+      .on('/dial-after', xml('<Say>not played either</Say>'));
+    const sids: Record<string, string> = {};
+    h.at(6, () => void h.engine.update(sids.first!, { texml: xml('<Say>Moved on</Say>') }));
+    h.at(9, () => void h.engine.update(sids.second!, { status: 'completed' }));
+    const [first, second] = await h.clock.run(
+      Promise.all([
+        h.call({ from: '+15550000001', voice: '/first', caller: { talkSeconds: 100 }, onStart: (s) => (sids.first = s) }),
+        h.call({ from: '+15550000002', voice: '/second', caller: { talkSeconds: 100 }, onStart: (s) => (sids.second = s) }),
+      ]),
+    );
+    const anaLeg = h.engine.view(legOf(first.steps)!);
+    const benLeg = h.engine.view(legOf(second.steps)!);
+    // Redirected at 6 s: ana's leg is hung up, the Dial's action is requested (its answer not played), the new TeXML plays.
+    expect(anaLeg).toMatchObject({ status: 'completed', parentCallSid: sids.first, endTime: new Date(T0 + 6000).toISOString() });
+    expect(h.app.to('/dial-after').map((r) => [r.at, r.params.DialCallStatus, r.params.DialCallDuration])).toEqual([[6, 'completed', '4']]);
+    expect(said(first)).toEqual(['Moved on']);
+    // Hung up at 9 s: ben's leg ends with it.
+    expect(benLeg).toMatchObject({ status: 'completed', parentCallSid: sids.second, endTime: new Date(T0 + 9000).toISOString() });
+    expect(second.steps.at(-1)).toMatchObject({ kind: 'end', endedBy: 'api' });
+    expect(said(second)).toEqual([]);
+    expect(
+      h.app
+        .to('/leg-status')
+        .filter((r) => r.params.CallStatus === 'completed')
+        .map((r) => [r.params.To, r.at, r.params.CallDuration]),
+    ).toEqual([
+      ['sip:ana@sip.telnyx.com', 6, '4'],
+      ['sip:ben@sip.telnyx.com', 9, '8'],
+    ]);
+  });
+
+  it('refuses to redirect a leg still ringing, and cancels it on Status', async () => {
+    const h = await harness();
+    h.phones.set('ana', { does: 'ignore', afterSeconds: 0, hangsUpAfterSeconds: null });
+    h.app
+      .on('/customer', xml(`<Dial action="/dial-after" timeout="20"><Sip ${LEG_EVENTS}>sip:ana@sip.telnyx.com</Sip></Dial>`))
+      .on('/leg-status', EMPTY)
+      .on('/dial-after', xml('<Hangup/>'));
+    let callerSid = '';
+    const refusals: unknown[] = [];
+    h.at(4, () => {
+      const leg = h.engine.list().find((c) => c.parentCallSid === callerSid)!;
+      try {
+        h.engine.update(leg.callSid, { url: h.app.url('/elsewhere') });
+      } catch (err) {
+        refusals.push(err);
+      }
+      h.engine.update(leg.callSid, { status: 'canceled' });
+    });
+    await h.clock.run(h.call({ from: '+15550000001', voice: '/customer', onStart: (s) => (callerSid = s) }));
+    expect(refusals).toEqual([expect.objectContaining({ status: 422 })]);
+    expect(legStatuses(h)).toEqual(['0 initiated', '0 ringing', '4 canceled']);
+    expect(h.app.to('/dial-after').map((r) => [r.at, r.params.DialCallStatus])).toEqual([[4, 'no-answer']]);
+  });
+});
