@@ -21,6 +21,7 @@
  */
 import type { Audibility, SupervisingRole } from './audibility.js';
 import { gather, hangup, pause, play, record, redirect, reject, say } from './basic-verbs.js';
+import { CallRecordings } from './call-recordings.js';
 import { CallRuntime, type EngineDeps } from './call-runtime.js';
 import { conferenceControl } from './conference-control.js';
 import { ConferenceVerbs } from './conference-verbs.js';
@@ -86,11 +87,14 @@ export class CallEngine {
    * participant is an outbound call that joins the room when it answers.
    */
   readonly conferenceControl: ConferenceControl;
+  /** Recordings the TeXML REST API starts, pauses, resumes and stops on a live call (./call-recordings.ts). */
+  readonly recordings: CallRecordings;
 
   constructor(private readonly deps: EngineDeps) {
     this.rt = new CallRuntime(deps, (sim, verb) => this.runVerb(sim, verb));
     this.queues = new QueueVerbs(this.rt, this.rooms);
     this.conferences = new ConferenceVerbs(this.rt, this.rooms);
+    this.recordings = new CallRecordings(this.rt);
     this.conferenceControl = conferenceControl(this.rt, this.conferences, (call, conference, settings) =>
       this.startOutbound(call, { kind: 'conference', conference, settings }),
     );

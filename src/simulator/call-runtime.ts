@@ -226,6 +226,8 @@ export class CallRuntime {
 
   /** The call is over: its final status, the application's status callback, recordings start to expire. */
   async finish(sim: SimCall, endedBy: EndedBy): Promise<void> {
+    // A recording the REST API started ends with the call, its callback before the call's own.
+    for (const hook of sim.endHooks.splice(0)) await hook();
     const now = this.now();
     sim.endedAt = now;
     if (sim.status === 'in-progress' || sim.status === 'ringing') sim.status = sim.answeredAt !== null ? 'completed' : 'canceled';

@@ -78,7 +78,8 @@ export interface SimRecording {
   channels: 1 | 2;
   format: 'mp3' | 'wav';
   source: 'RecordVerb' | 'DialVerb' | 'Conference' | 'StartCallRecordingAPI';
-  status: 'in-progress' | 'completed' | 'absent';
+  /** paused: a REST-started recording paused through "Update recording on a call". */
+  status: 'in-progress' | 'paused' | 'completed' | 'absent';
   startedAt: string;
   /** Epoch ms after which the media URL answers 404 (Telnyx: 10 minutes after the call ends). */
   expiresAt: number | null;
@@ -135,6 +136,21 @@ export interface CallControl {
   ): SimCallView;
   getCall(callSid: string): SimCallView | undefined;
   listCalls(): SimCallView[];
+  /** `POST .../Calls/:callSid/Recordings.json`: starts recording a live call. */
+  startRecording(
+    callSid: string,
+    input: {
+      playBeep?: boolean;
+      channels?: 'single' | 'dual';
+      statusCallback?: string;
+      statusCallbackMethod?: 'GET' | 'POST';
+      statusCallbackEvent?: string;
+      track?: 'inbound' | 'outbound' | 'both';
+      sendRecordingUrl?: boolean;
+    },
+  ): SimRecording;
+  /** `POST .../Calls/:callSid/Recordings/:recordingSid.json`: pause, resume or stop it. */
+  updateRecording(callSid: string, recordingSid: string, status: 'paused' | 'in-progress' | 'stopped'): SimRecording;
   conferences: ConferenceControl;
 }
 

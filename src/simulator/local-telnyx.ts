@@ -261,6 +261,8 @@ export class LocalTelnyx {
       },
       getCall: (callSid) => engine.view(callSid),
       listCalls: () => engine.list(),
+      startRecording: (callSid, input) => engine.recordings.start(callSid, input),
+      updateRecording: (callSid, recordingSid, status) => engine.recordings.update(callSid, recordingSid, status),
       conferences: engine.conferenceControl,
     };
   }

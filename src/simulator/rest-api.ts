@@ -316,6 +316,18 @@ function buildRoutes(deps: RestApiDeps): Route[] {
       status: 200,
       json: callResource(calls.updateCall(params.callSid!, updateCallInput(body)), accountPath),
     })),
+    // https://developers.telnyx.com/api-reference/texml-rest-commands/request-recording-for-a-call
+    // (answers TexmlCreateCallRecordingResponseBody: the recording resource, in-progress).
+    texml('POST', '/Calls/(?<callSid>[^/]+)/Recordings\\.json', ({ params, body }) => ({
+      status: 200,
+      json: recordingJson(calls.startRecording(params.callSid!, startRecordingInput(body))),
+    })),
+    // https://developers.telnyx.com/api-reference/texml-rest-commands/update-recording-on-a-call
+    texml('POST', '/Calls/(?<callSid>[^/]+)/Recordings/(?<recordingSid>[^/]+?)(?:\\.json)?', ({ params, body }) => {
+      // Status is what the request is for (telnyx-node RecordingRecordingSidJsonParams: in-progress | paused | stopped).
+      const status = choice(body, 'Status', ['in-progress', 'paused', 'stopped'] as const) ?? throwError(invalid.missing('Status'));
+      return { status: 200, json: recordingJson(calls.updateRecording(params.callSid!, params.recordingSid!, status)) };
+    }),
     // https://developers.telnyx.com/api-reference/texml-rest-commands/fetch-recordings-for-a-call
     texml('GET', '/Calls/(?<callSid>[^/]+)/Recordings\\.json', ({ params, query }) => {
       const found = media.list({ callSid: params.callSid! });
@@ -457,6 +469,19 @@ export function updateCallInput(body: Body): UpdateCallInput {
     texml: texmlDoc,
     // The spec: "Setting the status to completed ends the call"; canceled is Twilio's documented value for a call not yet answered.
     status: choice(body, 'Status', ['completed', 'canceled'] as const),
+  });
+}
+
+/** `TexmlCreateCallRecordingRequest` (telnyx-node RecordingsJsonRecordingsJsonParams). */
+export function startRecordingInput(body: Body): Parameters<CallControl['startRecording']>[1] {
+  return compact({
+    playBeep: flag(body, 'PlayBeep'),
+    channels: choice(body, 'RecordingChannels', ['single', 'dual'] as const),
+    statusCallback: text(body, 'RecordingStatusCallback'),
+    statusCallbackMethod: choice(body, 'RecordingStatusCallbackMethod', HTTP_METHODS),
+    statusCallbackEvent: events(body, 'RecordingStatusCallbackEvent', ['in-progress', 'completed', 'absent']),
+    track: choice(body, 'RecordingTrack', ['inbound', 'outbound', 'both'] as const),
+    sendRecordingUrl: flag(body, 'SendRecordingUrl'),
   });
 }
 
@@ -688,7 +713,7 @@ export function recordingResource(r: SimRecording, mediaUrl: string, accountPath
     date_created: isoSeconds(r.startedAt),
     date_updated: isoSeconds(r.startedAt),
     start_time: isoSeconds(r.startedAt),
-    duration: r.status === 'in-progress' ? null : String(r.duration),
+    duration: r.status === 'in-progress' || r.status === 'paused' ? null : String(r.duration),
     error_code: null,
     media_url: mediaUrl,
     sid: r.sid,
@@ -784,6 +809,15 @@ function choice<T extends string>(body: Body, field: string, allowed: readonly T
   if (value === undefined) return undefined;
   if (!(allowed as readonly string[]).includes(value)) throw invalid.enumerated(field, allowed);
   return value as T;
+}
+
+/** A space-separated list of event names, each one of `allowed`. */
+function events(body: Body, field: string, allowed: readonly string[]): string | undefined {
+  const value = text(body, field);
+  if (value === undefined) return undefined;
+  for (const event of value.split(/\s+/).filter(Boolean))
+    if (!allowed.includes(event)) throw invalid.value(field, `${event} is not one of ${allowed.join(', ')}`);
+  return value;
 }
 
 function pageParam(query: Strings, name: string, fallback: number, min: number, max: number): number {

@@ -90,6 +90,8 @@ export class SimCall {
   recorded = false;
   callerHungUp = false;
   documentUrl: string;
+  /** Work that must end with the call, before its status callback (a REST-started recording). */
+  readonly endHooks: (() => Promise<void>)[] = [];
   /** While a waitUrl document plays: the only verbs its documents (and its Gather's action) may use. */
   allowedVerbs: readonly string[] | null = null;
 

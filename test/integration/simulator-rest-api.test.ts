@@ -63,6 +63,40 @@ class FakeCallControl implements CallControl {
     return [...this.calls.values()];
   }
 
+  readonly recordings = new Map<string, SimRecording>();
+  /** Where the recordings it starts are stored (the REST API renders their media_url from it). */
+  media: MemoryMediaStore | null = null;
+
+  startRecording(callSid: string, input: Parameters<CallControl['startRecording']>[1]): SimRecording {
+    this.log.push({ method: 'startRecording', args: [callSid, input] });
+    if (!this.calls.has(callSid)) throw new SimApiError(404, '10005', 'Resource not found', `Call ${callSid} not found`);
+    const recording: SimRecording = {
+      sid: randomUUID(),
+      callSid,
+      conferenceSid: null,
+      duration: 0,
+      channels: input.channels === 'dual' ? 2 : 1,
+      format: 'mp3',
+      source: 'StartCallRecordingAPI',
+      status: 'in-progress',
+      startedAt: '2026-01-05T15:00:00.000Z',
+      expiresAt: null,
+    };
+    this.recordings.set(recording.sid, recording);
+    this.media?.add(recording);
+    return recording;
+  }
+
+  updateRecording(callSid: string, recordingSid: string, status: 'paused' | 'in-progress' | 'stopped'): SimRecording {
+    this.log.push({ method: 'updateRecording', args: [callSid, recordingSid, status] });
+    const recording = this.recordings.get(recordingSid);
+    if (!recording || recording.callSid !== callSid)
+      throw new SimApiError(404, '10005', 'Resource not found', `Recording ${recordingSid} not found`);
+    Object.assign(recording, { status: status === 'stopped' ? 'completed' : status, duration: status === 'stopped' ? 12 : 0 });
+    this.media?.add(recording);
+    return recording;
+  }
+
   readonly conferences: ConferenceControl = {
     list: () => [...this.rooms.values()],
     get: (sid) => this.rooms.get(sid),
@@ -151,6 +185,7 @@ beforeEach(async () => {
   const credentials = new MemoryCredentialStore({ clock });
   const media = new MemoryMediaStore({ baseUrl: () => base, clock });
   const engine = new FakeCallControl();
+  engine.media = media;
   engine.calls.set(INBOUND.callSid, { ...INBOUND });
   engine.rooms.set('conf-1', {
     sid: 'conf-1',
@@ -697,6 +732,69 @@ describe('TeXML REST recordings and their media', () => {
     expect((await send('GET', `${ACCOUNT}/Calls/v3:nope/Recordings.json`)).status).toBe(404);
     expect((await send('GET', `${ACCOUNT}/Conferences/conf-9/Recordings.json`)).status).toBe(404);
     expect((await send('GET', `${ACCOUNT}/Recordings.json`)).body.recordings).toHaveLength(2);
+  });
+
+  it('requests a recording for a call from a form (telnyx-node field names) and pauses, resumes and stops it', async () => {
+    const started = await send('POST', `${ACCOUNT}/Calls/${INBOUND.callSid}/Recordings.json`, {
+      form: {
+        PlayBeep: 'false',
+        RecordingChannels: 'dual',
+        RecordingStatusCallback: 'https://app.example/recording',
+        RecordingStatusCallbackEvent: 'in-progress completed',
+        RecordingStatusCallbackMethod: 'GET',
+        RecordingTrack: 'both',
+        SendRecordingUrl: 'true',
+      },
+    });
+    expect(started.status).toBe(200);
+    expect(world.engine.log.at(-1)).toEqual({
+      method: 'startRecording',
+      args: [
+        INBOUND.callSid,
+        {
+          playBeep: false,
+          channels: 'dual',
+          statusCallback: 'https://app.example/recording',
+          statusCallbackEvent: 'in-progress completed',
+          statusCallbackMethod: 'GET',
+          track: 'both',
+          sendRecordingUrl: true,
+        },
+      ],
+    });
+    const sid = started.body.sid;
+    expect(started.body).toMatchObject({
+      call_sid: INBOUND.callSid,
+      channels: 2,
+      source: 'StartCallRecordingAPI',
+      status: 'in-progress',
+      duration: null,
+      uri: `${ACCOUNT}/Recordings/${sid}.json`,
+    });
+    const paused = await send('POST', `${ACCOUNT}/Calls/${INBOUND.callSid}/Recordings/${sid}.json`, { form: { Status: 'paused' } });
+    expect(paused).toMatchObject({ status: 200, body: { sid, status: 'paused', duration: null } });
+    const stopped = await send('POST', `${ACCOUNT}/Calls/${INBOUND.callSid}/Recordings/${sid}.json`, { json: { Status: 'stopped' } });
+    expect(stopped).toMatchObject({ status: 200, body: { sid, status: 'completed', duration: '12' } });
+    expect(world.engine.log.slice(-2).map((l) => l.args[2])).toEqual(['paused', 'stopped']);
+
+    const refused = async (path: string, form: Record<string, string>) => {
+      const got = await send('POST', `${ACCOUNT}${path}`, { form });
+      return [got.status, firstError(got.body)?.source?.pointer ?? null];
+    };
+    expect(await refused(`/Calls/${INBOUND.callSid}/Recordings/${sid}.json`, { Status: 'finished' })).toEqual([422, '/Status']);
+    expect(await refused(`/Calls/${INBOUND.callSid}/Recordings/${sid}.json`, {})).toEqual([422, '/Status']);
+    expect(await refused(`/Calls/${INBOUND.callSid}/Recordings.json`, { RecordingChannels: 'stereo' })).toEqual([
+      422,
+      '/RecordingChannels',
+    ]);
+    expect(await refused(`/Calls/${INBOUND.callSid}/Recordings.json`, { RecordingStatusCallbackEvent: 'in-progress done' })).toEqual([
+      422,
+      '/RecordingStatusCallbackEvent',
+    ]);
+    expect((await send('POST', `${ACCOUNT}/Calls/v3:nope/Recordings.json`, { form: {} })).status).toBe(404);
+    expect(
+      (await send('POST', `${ACCOUNT}/Calls/${INBOUND.callSid}/Recordings/${randomUUID()}.json`, { form: { Status: 'paused' } })).status,
+    ).toBe(404);
   });
 
   it('downloads the audio from media_url without the API key, until 10 minutes after the call ends', async () => {

@@ -171,3 +171,95 @@ describe('a <Dial> leg and the REST API', () => {
     expect(h.app.to('/dial-after').map((r) => [r.at, r.params.DialCallStatus])).toEqual([[4, 'no-answer']]);
   });
 });
+
+describe('recordings the REST API requests on a call', () => {
+  it('records a call in a conference: paused time is not recorded; stopped, or ended with the call; callbacks as Telnyx sends them', async () => {
+    const h = await harness();
+    h.app
+      .on('/customer', xml('<Dial><Conference>rec-room</Conference></Dial>'))
+      .on('/agent', xml('<Dial><Conference>rec-room</Conference></Dial>'))
+      .on('/recording', EMPTY);
+    let callerSid = '';
+    const recordings: Record<string, string> = {};
+    const refusals: string[] = [];
+    const refused = (fn: () => unknown) => {
+      try {
+        fn();
+      } catch (err) {
+        refusals.push(`${(err as { status: number }).status} ${(err as Error).message}`);
+      }
+    };
+    const events = 'in-progress completed absent';
+    h.at(5, () => {
+      recordings.first = h.engine.recordings.start(callerSid, {
+        statusCallback: h.app.url('/recording'),
+        statusCallbackEvent: events,
+        channels: 'dual',
+      }).sid;
+    });
+    h.at(10, () => expect(h.engine.recordings.update(callerSid, recordings.first!, 'paused')).toMatchObject({ status: 'paused' }));
+    h.at(15, () => void h.engine.recordings.update(callerSid, recordings.first!, 'in-progress'));
+    h.at(20, () => {
+      expect(h.engine.recordings.update(callerSid, recordings.first!, 'stopped')).toMatchObject({ status: 'completed', duration: 10 });
+      refused(() => h.engine.recordings.update(callerSid, recordings.first!, 'paused'));
+      refused(() => h.engine.recordings.update(callerSid, 'no-such-recording', 'paused'));
+      refused(() => h.engine.recordings.start('v3:nobody', {}));
+    });
+    h.at(22, () => {
+      recordings.second = h.engine.recordings.start(callerSid, { statusCallback: h.app.url('/recording'), sendRecordingUrl: false }).sid;
+      recordings.third = h.engine.recordings.start(callerSid, { statusCallback: h.app.url('/recording'), statusCallbackEvent: events }).sid;
+      h.engine.recordings.update(callerSid, recordings.third, 'paused');
+    });
+    const [customer] = await h.clock.run(
+      Promise.all([
+        h.call({ from: '+15550000001', voice: '/customer', caller: { talkSeconds: 30 }, onStart: (s) => (callerSid = s) }),
+        h.call({ from: 'sip:ana@sip.telnyx.com', voice: '/agent', caller: { talkSeconds: 100 } }),
+      ]),
+    );
+    refused(() => h.engine.recordings.start(callerSid, {}));
+
+    const callbacks: Record<string, string>[] = h.app.to('/recording').map((r) => ({ ...r.params, at: String(r.at) }));
+    const name = (sid: string) => Object.entries(recordings).find(([, s]) => s === sid)?.[0];
+    expect(callbacks.map((c) => `${c.at} ${name(c.RecordingSid!)} ${c.RecordingStatus} ${c.RecordingDuration ?? ''}`.trim())).toEqual([
+      '5 first in-progress',
+      '20 first completed 10',
+      '22 third in-progress',
+      '30 second completed 8',
+      '30 third absent 0',
+    ]);
+    expect(callbacks[1]).toEqual({
+      at: '20',
+      AccountSid: 'AC-test',
+      CallSid: callerSid,
+      CallSidLegacy: expect.any(String),
+      ConnectionId: '1700000000',
+      RecordingChannels: '2',
+      RecordingDuration: '10',
+      RecordingSid: recordings.first,
+      RecordingSource: 'StartCallRecordingAPI',
+      RecordingStatus: 'completed',
+      RecordingUrl: `http://media.local/v2/media/recordings/${recordings.first}.mp3`,
+    });
+    // SendRecordingUrl false: no RecordingUrl.
+    expect(callbacks[3]).not.toHaveProperty('RecordingUrl');
+    expect(h.media.list({ callSid: callerSid }).map((r) => [name(r.sid), r.status, r.duration, r.channels, r.source])).toEqual([
+      ['first', 'completed', 10, 2, 'StartCallRecordingAPI'],
+      ['second', 'completed', 8, 1, 'StartCallRecordingAPI'],
+      ['third', 'absent', 0, 1, 'StartCallRecordingAPI'],
+    ]);
+    expect(refusals).toEqual([
+      expect.stringMatching(/^422 Recording .* is over \(completed\)$/),
+      `404 No recording no-such-recording on call ${callerSid}.`,
+      '404 No call v3:nobody.',
+      `422 Call ${callerSid} is not live`,
+    ]);
+    expect(lines(customer)).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^recording .* starts \(REST API\); a beep$/),
+        expect.stringMatching(/^recording .* paused$/),
+        expect.stringMatching(/^recording .* resumed$/),
+      ]),
+    );
+    expect(customer.errors).toEqual([]);
+  });
+});
