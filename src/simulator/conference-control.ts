@@ -10,8 +10,21 @@ import { type Conference, DEFAULT_PARTICIPANT, type Participant, type Participan
 import { type ConferenceControl, SimApiError, type SimCallView, type SimParticipantView } from './contracts.js';
 import { invalid } from './telnyx-errors.js';
 
+/** The participant's call: who is rung, for how long, and where its own status callbacks go. */
+export interface ParticipantCall {
+  from: string;
+  to: string;
+  timeoutSeconds: number;
+  statusCallback?: string;
+  statusCallbackMethod?: 'GET' | 'POST';
+  statusCallbackEvent?: string;
+}
+
 /** Rings `to` and, once answered, joins the call to `conference` with `settings`. */
-export type DialParticipant = (call: { from: string; to: string }, conference: Conference, settings: ParticipantSettings) => SimCallView;
+export type DialParticipant = (call: ParticipantCall, conference: Conference, settings: ParticipantSettings) => SimCallView;
+
+/** "Timeout … Can be an integer between 5 and 120, inclusive. The default value is 30" (telnyx-node ParticipantParticipantsParams). */
+export const DEFAULT_PARTICIPANT_TIMEOUT = 30;
 
 /**
  * A dialed participant rings `To` on the switchboard and joins when it answers; until then it is not
@@ -47,10 +60,30 @@ export function conferenceControl(rt: CallRuntime, conferences: ConferenceVerbs,
         label: input.label ?? null,
         muted: input.muted ?? false,
         endConferenceOnExit: input.endConferenceOnExit ?? false,
+        startConferenceOnEnter: input.startConferenceOnEnter ?? DEFAULT_PARTICIPANT.startConferenceOnEnter,
+        beep: input.beep ?? DEFAULT_PARTICIPANT.beep,
         coaching,
         callSidToCoach: input.callSidToCoach ?? null,
       };
-      const call = dialParticipant({ from: input.from, to: input.to }, conference, settings);
+      // ConferenceStatusCallback: the room's events go there from now on, as a <Conference statusCallback> would subscribe them.
+      if (input.conferenceStatusCallback)
+        conference.subscribe(
+          input.conferenceStatusCallback,
+          input.conferenceStatusCallbackMethod ?? 'POST',
+          input.conferenceStatusCallbackEvent,
+        );
+      const call = dialParticipant(
+        {
+          from: input.from,
+          to: input.to,
+          timeoutSeconds: input.timeoutSeconds ?? DEFAULT_PARTICIPANT_TIMEOUT,
+          statusCallback: input.statusCallback,
+          statusCallbackMethod: input.statusCallbackMethod,
+          statusCallbackEvent: input.statusCallbackEvent,
+        },
+        conference,
+        settings,
+      );
       return {
         callSid: call.callSid,
         conferenceSid: conference.sid,
@@ -74,6 +107,7 @@ export function conferenceControl(rt: CallRuntime, conferences: ConferenceVerbs,
       if (input.coaching !== undefined) participant.coaching = input.coaching;
       else if (input.callSidToCoach !== undefined) participant.coaching = true;
       if (input.holdUrl !== undefined) participant.holdUrl = input.holdUrl;
+      if (input.holdMethod !== undefined) participant.holdMethod = input.holdMethod;
       if (input.hold !== undefined && input.hold !== participant.hold) {
         participant.hold = input.hold;
         rt.calls.get(callSid)?.raise({ kind: 'wake' }); // to hold music, or back from it

@@ -157,7 +157,7 @@ export class ConferenceVerbs {
           if (participant.hold)
             await this.playMusic(
               sim,
-              participant.holdUrl ? { url: participant.holdUrl, method: 'GET' } : null,
+              participant.holdUrl ? { url: participant.holdUrl, method: participant.holdMethod } : null,
               'conference HoldUrl',
               () => !participant.hold,
             );

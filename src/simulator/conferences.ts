@@ -51,6 +51,8 @@ export class Participant implements ParticipantSettings {
   callSidToCoach: string | null;
   hold = false;
   holdUrl: string | null = null;
+  /** HoldMethod: Twilio's documented default is GET. */
+  holdMethod: HttpMethod = 'GET';
   status: 'connected' | 'left' = 'connected';
   /** Removed through the REST API: its call leaves at its next turn and goes on with its TeXML. */
   removed = false;

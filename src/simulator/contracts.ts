@@ -188,6 +188,20 @@ export interface ConferenceControl {
       coaching?: boolean;
       callSidToCoach?: string;
       endConferenceOnExit?: boolean;
+      startConferenceOnEnter?: boolean;
+      beep?: 'true' | 'false' | 'onEnter' | 'onExit';
+      /** Seconds the participant's phone rings before no-answer (default 30). */
+      timeoutSeconds?: number;
+      /** The participant's call's own status callbacks (initiated ringing answered completed). */
+      statusCallback?: string;
+      statusCallbackMethod?: 'GET' | 'POST';
+      statusCallbackEvent?: string;
+      /** The conference's status callbacks (start end join leave), subscribed when the participant is dialed. */
+      conferenceStatusCallback?: string;
+      conferenceStatusCallbackMethod?: 'GET' | 'POST';
+      conferenceStatusCallbackEvent?: string;
+      /** Accepted: no audio flows in the simulator, so hearing the conference before answering changes nothing. */
+      earlyMedia?: boolean;
     },
   ): SimParticipantView;
   update(
@@ -197,6 +211,7 @@ export interface ConferenceControl {
       muted?: boolean;
       hold?: boolean;
       holdUrl?: string;
+      holdMethod?: 'GET' | 'POST';
       coaching?: boolean;
       callSidToCoach?: string;
       endConferenceOnExit?: boolean;

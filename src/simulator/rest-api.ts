@@ -500,7 +500,29 @@ export function dialParticipantInput(body: Body): DialInput {
     coaching,
     callSidToCoach,
     endConferenceOnExit: flag(body, 'EndConferenceOnExit'),
+    startConferenceOnEnter: flag(body, 'StartConferenceOnEnter'),
+    beep: choice(body, 'Beep', ['true', 'false', 'onEnter', 'onExit'] as const),
+    timeoutSeconds: participantTimeout(body),
+    statusCallback: text(body, 'StatusCallback'),
+    statusCallbackMethod: choice(body, 'StatusCallbackMethod', HTTP_METHODS),
+    statusCallbackEvent: events(body, 'StatusCallbackEvent', ['initiated', 'ringing', 'answered', 'completed']),
+    conferenceStatusCallback: text(body, 'ConferenceStatusCallback'),
+    conferenceStatusCallbackMethod: choice(body, 'ConferenceStatusCallbackMethod', HTTP_METHODS),
+    conferenceStatusCallbackEvent: events(body, 'ConferenceStatusCallbackEvent', ['start', 'end', 'join', 'leave']),
+    // EarlyMedia ("bridged to conference before the participant answers"): accepted; no audio flows here, so it changes nothing.
+    earlyMedia: flag(body, 'EarlyMedia'),
   });
+}
+
+/**
+ * The participant's ring time: telnyx-node (ParticipantParticipantsParams) names it `timeout_seconds`,
+ * Twilio's API (which TeXML mirrors) `Timeout`; either is read. "An integer between 5 and 120, inclusive."
+ */
+function participantTimeout(body: Body): number | undefined {
+  const field = body.Timeout !== undefined ? 'Timeout' : 'timeout_seconds';
+  const seconds = integer(body, field);
+  if (seconds !== undefined && (seconds < 5 || seconds > 120)) throw invalid.value(field, `${field} must be between 5 and 120 seconds`);
+  return seconds;
 }
 
 /** `call-scripting_UpdateConferenceParticipantRequest`. */
@@ -512,6 +534,7 @@ export function updateParticipantInput(body: Body, current: SimParticipantView):
     muted: flag(body, 'Muted'),
     hold: flag(body, 'Hold'),
     holdUrl: text(body, 'HoldUrl'),
+    holdMethod: choice(body, 'HoldMethod', HTTP_METHODS),
     coaching,
     callSidToCoach,
     endConferenceOnExit: flag(body, 'EndConferenceOnExit'),

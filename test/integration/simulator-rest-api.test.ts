@@ -634,6 +634,61 @@ describe('TeXML REST conferences and participants', () => {
     ]);
   });
 
+  it('dials a participant with its ring time, call and conference status callbacks, beep and start flag', async () => {
+    const dialed = await send('POST', `${ACCOUNT}/Conferences/conf-1/Participants`, {
+      form: {
+        To: 'sip:ana@sip.telnyx.com',
+        From: '+13120001234',
+        Label: 'agent',
+        Timeout: '20',
+        StatusCallback: 'https://app.example/participant-status',
+        StatusCallbackEvent: 'initiated ringing answered completed',
+        StatusCallbackMethod: 'GET',
+        ConferenceStatusCallback: 'https://app.example/room',
+        ConferenceStatusCallbackEvent: 'join leave',
+        Beep: 'onEnter',
+        StartConferenceOnEnter: 'false',
+        EndConferenceOnExit: 'true',
+        EarlyMedia: 'true',
+      },
+    });
+    expect(dialed.status).toBe(200);
+    expect(world.engine.log.at(-1)!.args[1]).toEqual({
+      to: 'sip:ana@sip.telnyx.com',
+      from: '+13120001234',
+      label: 'agent',
+      timeoutSeconds: 20,
+      statusCallback: 'https://app.example/participant-status',
+      statusCallbackEvent: 'initiated ringing answered completed',
+      statusCallbackMethod: 'GET',
+      conferenceStatusCallback: 'https://app.example/room',
+      conferenceStatusCallbackEvent: 'join leave',
+      beep: 'onEnter',
+      startConferenceOnEnter: false,
+      endConferenceOnExit: true,
+      earlyMedia: true,
+    });
+    // telnyx-node spells the ring time timeout_seconds; both names are read, each within 5..120.
+    const to = { To: '+13121230000', From: '+13120001234' };
+    await send('POST', `${ACCOUNT}/Conferences/conf-1/Participants`, { json: { ...to, timeout_seconds: 45 } });
+    expect(world.engine.log.at(-1)!.args[1]).toMatchObject({ timeoutSeconds: 45 });
+    for (const [field, value] of [
+      ['Timeout', '3'],
+      ['timeout_seconds', '121'],
+      ['Beep', 'loud'],
+      ['StatusCallbackEvent', 'answered hungup'],
+      ['ConferenceStatusCallbackEvent', 'join exit'],
+    ] as const) {
+      const refused = await send('POST', `${ACCOUNT}/Conferences/conf-1/Participants`, { form: { ...to, [field]: value } });
+      expect([refused.status, firstError(refused.body).source]).toEqual([422, { pointer: `/${field}` }]);
+    }
+    const held = await send('POST', `${ACCOUNT}/Conferences/conf-1/Participants/customer`, {
+      form: { Hold: 'true', HoldUrl: 'https://app.example/hold.mp3', HoldMethod: 'POST' },
+    });
+    expect(held.status).toBe(200);
+    expect(world.engine.log.at(-1)!.args[2]).toEqual({ hold: true, holdUrl: 'https://app.example/hold.mp3', holdMethod: 'POST' });
+  });
+
   it('refuses a dial without To, coaching without CallSidToCoach, a non-boolean flag, and an unknown conference', async () => {
     const to = { To: '+13121230000', From: '+13120001234' };
     const noTo = await send('POST', `${ACCOUNT}/Conferences/conf-1/Participants`, { form: { From: to.From } });

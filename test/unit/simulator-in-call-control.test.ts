@@ -263,3 +263,102 @@ describe('recordings the REST API requests on a call', () => {
     expect(customer.errors).toEqual([]);
   });
 });
+
+describe('conference participants through the REST API', () => {
+  it('dials participants (status callbacks, Timeout, labels), holds one with HoldUrl/HoldMethod, removes them; callbacks name the room', async () => {
+    const h = await harness();
+    h.phones.set('ana', { does: 'answer', afterSeconds: 2, hangsUpAfterSeconds: null });
+    h.phones.set('ben', { does: 'ignore', afterSeconds: 0, hangsUpAfterSeconds: null });
+    h.phones.set('cara', { does: 'answer', afterSeconds: 1, hangsUpAfterSeconds: 10 });
+    h.app
+      .on(
+        '/customer',
+        xml(
+          `<Dial action="/after-room"><Conference participantLabel="customer" statusCallback="/room-events" statusCallbackEvent="start end join leave">care</Conference></Dial>`,
+        ),
+      )
+      .on('/after-room', xml('<Say>Back with the menu</Say>'))
+      .on('/room-events', EMPTY)
+      .on('/p-status', EMPTY)
+      .on('/hold-music', { type: 'audio/mpeg', body: 'ID3' });
+    const control = h.engine.conferenceControl;
+    const room = () => control.list()[0]!;
+    const sids: Record<string, string> = {};
+    const seen: Record<string, unknown> = {};
+    const dial = (to: string, label: string, timeoutSeconds: number) =>
+      control.dial(room().sid, {
+        from: '+13055550100',
+        to: `sip:${to}@sip.telnyx.com`,
+        label,
+        beep: 'onExit',
+        timeoutSeconds,
+        statusCallback: h.app.url('/p-status'),
+        statusCallbackEvent: 'initiated ringing answered completed',
+      }).callSid;
+    h.at(3, () => (sids.agent = dial('ana', 'agent', 20)));
+    h.at(4, () => (sids.nobody = dial('ben', 'nobody', 10)));
+    h.at(7, () => (seen.at7 = room().participants.map((p) => p.label)));
+    h.at(10, () => control.update(room().sid, sids.agent!, { hold: true, holdUrl: h.app.url('/hold-music'), holdMethod: 'POST' }));
+    h.at(
+      11,
+      () => (seen.heldAt11 = named(h.engine.conferenceAudibility(room().sid), { [sids.agent!]: 'agent', [sids.customer!]: 'customer' })),
+    );
+    h.at(12, () => control.update(room().sid, sids.agent!, { hold: false }));
+    h.at(20, () => control.remove(room().sid, sids.agent!));
+    h.at(25, () => (sids.second = dial('cara', 'second', 30)));
+    h.at(30, () => control.remove(room().sid, sids.customer!));
+    const customer = await h.clock.run(
+      h.call({ from: '+15550000001', voice: '/customer', caller: { talkSeconds: 100 }, onStart: (s) => (sids.customer = s) }),
+    );
+    await h.clock.run(eventually(() => h.engine.view(sids.second!)?.endTime != null, 'the second participant hung up'));
+    const who = (sid: string | undefined) => Object.entries(sids).find(([, s]) => s === sid)?.[0] ?? sid;
+
+    expect(seen.at7).toEqual(['customer', 'agent']);
+    expect(seen.heldAt11).toEqual({ customer: [], agent: [] });
+    expect(h.app.to('/hold-music').map((r) => [r.at, r.method, r.params.CallSid])).toEqual([[10, 'POST', sids.agent]]);
+    expect(
+      h.app
+        .to('/p-status')
+        .map((r) => `${r.at} ${who(r.params.CallSid)} ${r.params.CallStatus}${r.params.CallDuration ? ` ${r.params.CallDuration}` : ''}`),
+    ).toEqual([
+      '3 agent initiated',
+      '3 agent ringing',
+      '4 nobody initiated',
+      '4 nobody ringing',
+      '5 agent in-progress',
+      '14 nobody no-answer 0',
+      '20 agent completed 15',
+      '25 second initiated',
+      '25 second ringing',
+      '26 second in-progress',
+      '36 second completed 10',
+    ]);
+    // The room's callbacks name it (ConferenceSid, FriendlyName) and the participant (CallSid, ParticipantLabel); ben never joined.
+    const roomEvents = h.app.to('/room-events');
+    expect(
+      roomEvents.map((e) =>
+        `${e.at} ${e.params.StatusCallbackEvent} ${who(e.params.CallSid) ?? ''} ${e.params.ParticipantLabel ?? ''}`.trim(),
+      ),
+    ).toEqual([
+      '0 participant-join customer customer',
+      '0 conference-start',
+      '5 participant-join agent agent',
+      '20 participant-leave agent agent',
+      '26 participant-join second second',
+      '30 participant-leave customer customer',
+      '36 participant-leave second second',
+      '36 conference-end',
+    ]);
+    expect(roomEvents[0]!.params).toMatchObject({ ConferenceSid: room().sid, FriendlyName: 'care', CallSid: sids.customer });
+    // Removed, the customer goes on with its Dial's action; the REST-dialed agent's call ended when removed.
+    expect(h.app.to('/after-room').map((r) => [r.at, r.params.DialCallStatus])).toEqual([[30, 'completed']]);
+    expect(said(customer)).toEqual(['Back with the menu']);
+    expect(h.engine.view(sids.agent!)).toMatchObject({ direction: 'outbound-api', status: 'completed', duration: 15 });
+    expect(h.engine.view(sids.nobody!)).toMatchObject({ status: 'no-answer' });
+    expect(room().participants.map((p) => [p.label, p.status])).toEqual([
+      ['customer', 'left'],
+      ['agent', 'left'],
+      ['second', 'left'],
+    ]);
+  });
+});
