@@ -141,6 +141,21 @@ export async function dialPhones(
           if (leg.moved) rt.callerHangsUp(leg.call);
           else push(leg, 'hung-up');
         },
+        // Keys from the far end: the leg's own input once it plays TeXML of its own; while bridged,
+        // a step of the dialing call's transcript and nothing more (the bridge carries them as audio).
+        digits: (keys) => {
+          if (done || leg.status !== 'answered') return;
+          if (leg.moved) rt.dtmf(leg.call, keys, leg.node.text);
+          else
+            rt.step(sim, {
+              kind: 'leg',
+              at: 0,
+              legSid: leg.sid,
+              to: leg.node.text,
+              status: 'dtmf',
+              line: `dtmf ${keys} from ${leg.node.text} (bridged: audio only)`,
+            });
+        },
       },
     );
     if (!leg.offered) legStep(leg, 'unreachable', 'nothing registered there; it rings unanswered');
