@@ -5,6 +5,10 @@
  * a Dial (`dialEnded`, its `action` with DialCallStatus). `<Dial><Queue>` and `<Dial><Conference>` live
  * in ./queue-verbs.ts and ./conference-verbs.ts; the engine picks by the Dial's noun.
  *
+ * Each leg is a call of its own that the TeXML REST API can fetch, hang up, or redirect out of the
+ * bridge (`runMovedLeg` plays the rest of its life). One file over 300 lines: ringing, the bridge and
+ * the move all read and change the same per-Dial leg state.
+ *
  * Page: developers.telnyx.com/docs/voice/programmable-voice/texml-verbs/dial.
  */
 import type { CallRuntime } from './call-runtime.js';
