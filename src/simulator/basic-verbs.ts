@@ -95,23 +95,39 @@ export async function gather(rt: CallRuntime, sim: SimCall, verb: TexmlNode): Pr
       rt.step(sim, verbStep(prompt, `  say "${clip(prompt.text)}"${describeAttrs(prompt, ['voice', 'language'])}`));
   const heardUntil = prompts + timeout;
   if (!press) press = timedPress(rt, sim, heardUntil);
+  const collect = (keys: string) => {
+    let collected = '';
+    for (const key of keys) {
+      if (key === finishOnKey) return { digits: collected, complete: true };
+      collected += key;
+      if (numDigits !== null && collected.length >= numDigits) return { digits: collected, complete: true };
+    }
+    return { digits: collected, complete: false };
+  };
   // The keys arrive `afterSeconds` into the Gather; a key pressed during the prompts cuts them short.
   const keysAt = press ? press.afterSeconds : Infinity;
+  let digits: string;
   if (!press || keysAt > heardUntil) {
-    const outcome = await rt.wait(sim, heardUntil);
-    if (outcome === 'interrupted' && sim.ended) return rt.endedByInterrupt(sim);
-    if (outcome === 'interrupted') return { next: 'continue' };
-    rt.step(sim, verbStep(verb, 'gather: no input; on to the next verb'));
-    return { next: 'continue' };
+    // Keys may still come live from the far end (a softphone's DTMF), one at a time: each waits
+    // `timeout` for the next, until finishOnKey or numDigits (gather page).
+    let keys = '';
+    for (let window = heardUntil; ; window = timeout) {
+      const outcome = await listenForKeys(rt, sim, window);
+      if (outcome === 'interrupted') return sim.ended ? rt.endedByInterrupt(sim) : { next: 'continue' };
+      if (outcome === 'done') break;
+      keys += outcome.keys;
+      if (collect(keys).complete) break;
+    }
+    if (keys === '') {
+      rt.step(sim, verbStep(verb, 'gather: no input; on to the next verb'));
+      return { next: 'continue' };
+    }
+    digits = collect(keys).digits;
+  } else {
+    if ((await rt.wait(sim, keysAt)) === 'interrupted') return sim.ended ? rt.endedByInterrupt(sim) : { next: 'continue' };
+    digits = collect(press.keys).digits;
+    rt.step(sim, { kind: 'caller', at: rt.elapsed(sim), action: 'digits', digits: press.keys, line: `caller presses ${press.keys}` });
   }
-  if ((await rt.wait(sim, keysAt)) === 'interrupted') return sim.ended ? rt.endedByInterrupt(sim) : { next: 'continue' };
-  let digits = '';
-  for (const key of press.keys) {
-    if (key === finishOnKey) break;
-    digits += key;
-    if (numDigits !== null && digits.length >= numDigits) break;
-  }
-  rt.step(sim, { kind: 'caller', at: rt.elapsed(sim), action: 'digits', digits: press.keys, line: `caller presses ${press.keys}` });
   const valid = verb.attrs.validDigits;
   if (valid && [...digits].some((d) => !valid.includes(d))) {
     if (verb.attrs.invalidDigitsAction) {
@@ -126,6 +142,22 @@ export async function gather(rt: CallRuntime, sim: SimCall, verb: TexmlNode): Pr
   if (digits === '') return { next: 'continue' };
   const action = verb.attrs.action ?? sim.documentUrl; // Twilio: no action → the current document's URL
   return rt.follow(sim, 'Gather action', rt.appMethod(sim, verb), action, { ...rt.gatherParams(sim), Digits: digits });
+}
+
+/** `seconds` of listening for keys pressed live (CallRuntime.dtmf): the keys, the time up, or an interrupt. */
+function listenForKeys(rt: CallRuntime, sim: SimCall, seconds: number): Promise<'done' | 'interrupted' | { keys: string }> {
+  if (sim.interrupt) return Promise.resolve('interrupted');
+  return new Promise((resolve) => {
+    const finish = (outcome: 'done' | 'interrupted' | { keys: string }) => {
+      if (timer) rt.deps.clock.clearTimer(timer);
+      stop();
+      sim.keyListener = null;
+      resolve(outcome);
+    };
+    const timer = rt.after(seconds, () => finish('done'));
+    const stop = sim.onInterrupt(() => finish('interrupted'));
+    sim.keyListener = (keys) => finish({ keys });
+  });
 }
 
 /**

@@ -132,6 +132,11 @@ export class CallEngine {
     return sim && viewOf(sim, this.deps.account.accountSid);
   }
 
+  /** A call's transcript so far (a REST-created call's or a `<Dial>` leg's, which no `inbound` returns). */
+  transcript(callSid: string): readonly Step[] | undefined {
+    return this.rt.calls.get(callSid)?.steps;
+  }
+
   list(): SimCallView[] {
     return [...this.rt.calls.values()].map((c) => viewOf(c, this.deps.account.accountSid));
   }
@@ -204,6 +209,8 @@ export class CallEngine {
           rejected: (reason) => decide(reason),
           // After answering, the far end hanging up ends the call like a caller hanging up.
           hungUp: () => (decided ? this.rt.callerHangsUp(sim) : decide('failed')),
+          // The far end's keys (a softphone's DTMF) are the call's input, for a Gather listening.
+          digits: (keys) => this.rt.dtmf(sim, keys, sim.to),
         },
       );
       sim.farEnd = leg;

@@ -219,6 +219,24 @@ export class CallRuntime {
     sim.raise({ kind: 'caller-hung-up' });
   }
 
+  /**
+   * Keys the far end of `sim` pressed live (a softphone's DTMF, telnyx_rtc.info): a step of the call,
+   * and the keys go to the `<Gather>` listening, if any. Otherwise they are lost: a bridge or a
+   * conference carries them as audio only (inferred: Telnyx documents no DTMF callback for TeXML).
+   */
+  dtmf(sim: SimCall, keys: string, from: string): void {
+    if (sim.endedAt !== null) return;
+    const listener = sim.keyListener;
+    this.step(sim, {
+      kind: 'caller',
+      at: 0,
+      action: 'digits',
+      digits: keys,
+      line: `dtmf ${keys} from ${from}${listener ? '' : ' (no Gather listening)'}`,
+    });
+    listener?.(keys);
+  }
+
   /** The end of a call an interrupt stopped: by the REST API's hang-up, or by the caller. */
   endedByInterrupt(sim: SimCall): VerbResult {
     return { next: 'end', endedBy: sim.interrupt?.kind === 'api-hangup' ? 'api' : 'caller' };

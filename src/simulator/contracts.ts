@@ -27,6 +27,8 @@ export interface LegEvents {
   rejected(reason: 'busy' | 'failed'): void;
   /** Hung up after answering: the conversation is over. */
   hungUp(): void;
+  /** Keys pressed at the far end once answered (a softphone's DTMF: the SDK's `call.dtmf('1')`). */
+  digits?(keys: string): void;
 }
 
 /** The engine ends a leg: the caller left, another leg answered, the timeout passed, or the call is over. */

@@ -5,6 +5,10 @@
  * a Dial (`dialEnded`, its `action` with DialCallStatus). `<Dial><Queue>` and `<Dial><Conference>` live
  * in ./queue-verbs.ts and ./conference-verbs.ts; the engine picks by the Dial's noun.
  *
+ * Each leg is a call of its own that the TeXML REST API can fetch, hang up, or redirect out of the
+ * bridge (`runMovedLeg` plays the rest of its life). One file over 300 lines: ringing, the bridge and
+ * the move all read and change the same per-Dial leg state.
+ *
  * Page: developers.telnyx.com/docs/voice/programmable-voice/texml-verbs/dial.
  */
 import type { CallRuntime } from './call-runtime.js';
@@ -140,6 +144,21 @@ export async function dialPhones(
           // Moved out of the bridge, the leg is a call of its own: its far end hanging up ends it.
           if (leg.moved) rt.callerHangsUp(leg.call);
           else push(leg, 'hung-up');
+        },
+        // Keys from the far end: the leg's own input once it plays TeXML of its own; while bridged,
+        // a step of the dialing call's transcript and nothing more (the bridge carries them as audio).
+        digits: (keys) => {
+          if (done || leg.status !== 'answered') return;
+          if (leg.moved) rt.dtmf(leg.call, keys, leg.node.text);
+          else
+            rt.step(sim, {
+              kind: 'leg',
+              at: 0,
+              legSid: leg.sid,
+              to: leg.node.text,
+              status: 'dtmf',
+              line: `dtmf ${keys} from ${leg.node.text} (bridged: audio only)`,
+            });
         },
       },
     );

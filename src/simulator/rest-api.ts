@@ -666,6 +666,9 @@ export function callResource(c: SimCallView, accountPath: string) {
     to: c.to,
     to_formatted: formattedNumber(c.to),
     status: c.status,
+    // Twilio's CallResource field, for a <Dial> leg (the dialing call); Telnyx's CallResource schema
+    // (telnyx-node CallRetrieveResponse) does not list it, so a client should not count on it there.
+    ...(c.parentCallSid ? { parent_call_sid: c.parentCallSid } : {}),
     uri: `${accountPath}/Calls/${c.callSid}.json`,
   };
 }

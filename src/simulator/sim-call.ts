@@ -90,6 +90,8 @@ export class SimCall {
   recorded = false;
   callerHungUp = false;
   documentUrl: string;
+  /** The `<Gather>` listening now for keys pressed live (a softphone's DTMF); null when none listens. */
+  keyListener: ((keys: string) => void) | null = null;
   /** Work that must end with the call, before its status callback (a REST-started recording). */
   readonly endHooks: (() => Promise<void>)[] = [];
   /** While a waitUrl document plays: the only verbs its documents (and its Gather's action) may use. */

@@ -312,11 +312,20 @@ export class WebRtcGateway implements Switchboard {
         return { answer: { result: { method, callID, sessid: session.sessid } }, afterwards: () => leg && this.signal(leg, 'client-bye') };
       case 'telnyx_rtc.modify':
         return { answer: { result: { method, callID, action: params.action, ...(leg ? this.hold(leg, params.action) : {}) } } };
+      case 'telnyx_rtc.info':
+        // The SDK's call.dtmf('1') sends info with `dtmf` and the call's dialogParams (BaseCall.ts dtmf()).
+        // Answered as FreeSWITCH mod_verto answers a DTMF info (message SENT; inferred); keys of a call
+        // not up are dropped.
+        if (typeof params.dtmf !== 'string' || !leg) return { answer: { result: { method } } };
+        return {
+          answer: { result: { method, message: 'SENT', sessid: session.sessid } },
+          afterwards: () => leg.phase === 'active' && this.keys(leg, params.dtmf as string),
+        };
       case 'telnyx_rtc.invite':
         // Calls placed from a softphone are not simulated: the SDK reports SDP_SEND_FAILED and hangs up.
         return { answer: { error: NOT_SIMULATED } };
       default:
-        // ping, info (DTMF), candidate, end-of-candidates, subscribe…: accepted, as the fake always did.
+        // ping, candidate, end-of-candidates, subscribe…: accepted, as the fake always did.
         return { answer: { result: { method } } };
     }
   }
@@ -361,6 +370,16 @@ export class WebRtcGateway implements Switchboard {
     else if (action === 'toggleHold') leg.held = !leg.held;
     else return {};
     return { holdState: leg.held ? 'held' : 'active' };
+  }
+
+  /** Keys pressed on an answered call, to the engine. */
+  private keys(leg: Leg, dtmf: string): void {
+    this.log(`webrtc: leg ${leg.callID} dtmf ${dtmf}`);
+    try {
+      leg.events.digits?.(dtmf);
+    } catch (error) {
+      this.log(`webrtc: LegEvents.digits threw: ${(error as Error).stack ?? String(error)}`);
+    }
   }
 
   private end(leg: Leg, reason: LegEnd): void {

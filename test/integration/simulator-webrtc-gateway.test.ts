@@ -126,6 +126,7 @@ function recorder(): { events: LegEvents; log: string[] } {
       answered: () => log.push('answered'),
       rejected: (reason) => log.push(`rejected:${reason}`),
       hungUp: () => log.push('hungUp'),
+      digits: (keys) => log.push(`digits:${keys}`),
     },
   };
 }
@@ -430,6 +431,25 @@ describe('simulator WebRTC gateway (raw Verto over a real socket)', () => {
     expect(rec.log).toEqual(['ringing', 'answered']);
   });
 
+  it("DTMF: the SDK's telnyx_rtc.info with dtmf is answered; on an answered call the engine hears the keys, before the answer nothing", async () => {
+    const ana = agent();
+    const c = await client();
+    await c.login(ana.token());
+    const { invite, rec } = await rung(ana.credential.sipUsername, c);
+    c.ack(invite);
+    const callID = callIdOf(invite);
+    // What BaseCall.dtmf sends: sessid, dtmf and the call's dialogParams.
+    const early = await c.request('telnyx_rtc.info', { sessid: c.sessid, dtmf: '5', dialogParams: { callID } });
+    expect(early.result).toMatchObject({ method: 'telnyx_rtc.info' });
+    await c.request('telnyx_rtc.answer', { sdp: 'v=0\r\n', dialogParams: { callID } });
+    await until(() => rec.log.includes('answered'), 'answered');
+    const info = await c.request('telnyx_rtc.info', { sessid: c.sessid, dtmf: '1', dialogParams: { callID } });
+    expect(info.result).toEqual({ method: 'telnyx_rtc.info', message: 'SENT', sessid: c.sessid });
+    await c.request('telnyx_rtc.info', { sessid: c.sessid, dtmf: '#', dialogParams: { callID } });
+    await until(() => rec.log.includes('digits:#'), 'the second key');
+    expect(rec.log).toEqual(['ringing', 'answered', 'digits:1', 'digits:#']);
+  });
+
   it('a client cannot answer or hang up a call offered to another session', async () => {
     const ana = agent();
     const ben = agent();
@@ -454,5 +474,78 @@ describe('simulator WebRTC gateway (raw Verto over a real socket)', () => {
     c.socket.send('{not json');
     const parseError = await c.waitFor((f) => f.error?.code === -32700, 'a parse error');
     expect(parseError.id).toBeNull();
+  });
+});
+
+describe('a softphone on the local Telnyx: a leg moved by the REST API, and its DTMF', () => {
+  it("keeps the browser's call up when the leg is redirected, and hands the softphone's keys to the leg's Gather", async () => {
+    const hits: { path: string; params: Record<string, string> }[] = [];
+    const docs: Record<string, string> = {};
+    const app = createServer((req, res) => {
+      let body = '';
+      req.on('data', (chunk) => (body += chunk));
+      req.on('end', () => {
+        const path = new URL(req.url ?? '/', 'http://app').pathname;
+        hits.push({ path, params: Object.fromEntries(new URLSearchParams(body)) });
+        res.writeHead(200, { 'content-type': 'text/xml' }).end(docs[path] ?? '<Response/>');
+      });
+    });
+    await new Promise<void>((resolve) => app.listen(0, '127.0.0.1', resolve));
+    const base = `http://127.0.0.1:${(app.address() as AddressInfo).port}`;
+    const { LocalTelnyx } = await import('../../src/simulator/local-telnyx.js');
+    const telnyx = await LocalTelnyx.start();
+    const c = await RawClient.open(telnyx.websocketUrl);
+    try {
+      const ana = telnyx.ensureCredential({ sipUsername: 'anasoftphone' });
+      await c.login(telnyx.credentials.mintToken(ana.id)!);
+      docs['/voice'] =
+        `<Response><Dial action="${base}/dial-after"><Sip statusCallback="${base}/leg" statusCallbackEvent="answered completed">sip:anasoftphone@sip.telnyx.com</Sip></Dial></Response>`;
+      docs['/dial-after'] = '<Response><Say>Your agent stepped out</Say><Hangup/></Response>';
+      docs['/digits'] = '<Response><Hangup/></Response>';
+      const call = telnyx.call({
+        from: '+15550000001',
+        to: '+13055550100',
+        application: { voiceUrl: `${base}/voice`, voiceMethod: 'POST' },
+        caller: { digits: [], keysAt: [], hangUpAt: null, message: { seconds: 0, ending: 'hang-up' }, talkSeconds: 60 },
+      });
+      const invite = await until(() => c.invites()[0], 'the invite');
+      c.ack(invite);
+      const callID = callIdOf(invite);
+      await c.request('telnyx_rtc.answer', { sdp: 'v=0\r\n', dialogParams: { callID } });
+      const answered = await until(() => hits.find((h) => h.path === '/leg' && h.params.CallStatus === 'in-progress'), 'the leg answered');
+      const legSid = answered.params.CallSid!;
+
+      // The service's move: Update call on the leg, with inline TeXML.
+      const rest = (path: string, form?: Record<string, string>) =>
+        fetch(`${telnyx.apiBaseUrl}/texml/Accounts/${telnyx.accountSid}/Calls/${encodeURIComponent(legSid)}${path}`, {
+          method: form ? 'POST' : 'GET',
+          headers: { authorization: `Bearer ${telnyx.apiKey}`, 'content-type': 'application/x-www-form-urlencoded' },
+          body: form ? new URLSearchParams(form).toString() : undefined,
+        });
+      const moved = await rest('.json', {
+        Texml: `<Response><Gather numDigits="1" timeout="5" action="${base}/digits"><Say>Press a key</Say></Gather></Response>`,
+      });
+      expect(moved.status).toBe(200);
+      const dialAfter = await until(() => hits.find((h) => h.path === '/dial-after'), 'the Dial action');
+      expect(dialAfter.params).toMatchObject({ DialCallStatus: 'completed', DialCallSid: legSid });
+      const leg = (await (await rest('.json')).json()) as { parent_call_sid: string; status: string };
+      expect(leg).toMatchObject({ parent_call_sid: answered.params.ParentCallSid, status: 'in-progress' });
+      expect(c.frames.some((f) => f.method === 'telnyx_rtc.bye')).toBe(false);
+
+      await c.request('telnyx_rtc.info', { sessid: c.sessid, dtmf: '7', dialogParams: { callID } });
+      const digits = await until(() => hits.find((h) => h.path === '/digits'), 'the Gather action');
+      expect(digits.params).toMatchObject({ Digits: '7', CallSid: legSid });
+      // Its document hangs up: only now does the browser get its bye, and the leg's completed callback comes.
+      const bye = await c.waitFor((f) => f.method === 'telnyx_rtc.bye', 'the bye');
+      expect(bye.params).toMatchObject({ callID, cause: 'NORMAL_CLEARING' });
+      await until(() => hits.find((h) => h.path === '/leg' && h.params.CallStatus === 'completed'), 'the leg completed');
+      const result = await call;
+      expect(result.errors).toEqual([]);
+      expect(result.outcome).toBe('ANSWERED');
+    } finally {
+      await c.close();
+      await telnyx.close();
+      await new Promise<void>((resolve) => app.close(() => resolve()));
+    }
   });
 });

@@ -1,11 +1,17 @@
 /**
  * In-call control through the TeXML REST API, on the call engine against canned TeXML (virtual time):
  * a `<Dial>` leg moved out of its bridge into a conference by "Update call", hung up alone, and what
- * happens to it when its parent is redirected or hung up.
+ * happens to it when its parent is redirected or hung up; recordings on demand; conference participants;
+ * keys pressed live at a far end (a softphone's DTMF).
  */
 import { describe, expect, it } from 'vitest';
+import { CallEngine, DEFAULT_CALLER } from '../../src/simulator/call-engine.js';
+import type { LegEvents, Switchboard } from '../../src/simulator/contracts.js';
+import { MemoryMediaStore } from '../../src/simulator/media.js';
 import type { Step } from '../../src/simulator/transcript.js';
-import { EMPTY, eventually, type Harness, harness, lines, named, said, T0, xml } from './simulator-canned-app.js';
+import { VirtualClock } from '../../src/simulator/virtual-clock.js';
+import { SigningKey, WebhookClient } from '../../src/simulator/webhook-client.js';
+import { CannedApp, EMPTY, eventually, type Harness, harness, lines, named, open, said, T0, xml } from './simulator-canned-app.js';
 
 const LEG_EVENTS = 'statusCallback="/leg-status" statusCallbackEvent="initiated ringing answered completed"';
 const ROOM_EVENTS = 'statusCallback="/room-events" statusCallbackEvent="start end join leave"';
@@ -360,5 +366,65 @@ describe('conference participants through the REST API', () => {
       ['agent', 'left'],
       ['second', 'left'],
     ]);
+  });
+});
+
+describe("keys pressed live at a leg's far end (a softphone's DTMF)", () => {
+  it('go to the Gather listening; while bridged or in a conference they are only a step of the transcript', async () => {
+    const clock = new VirtualClock(T0);
+    const app = new CannedApp(clock);
+    await app.start();
+    open.push(app);
+    // Phones that answer after 1 s and hand their events to the test, which presses keys on them.
+    const far = new Map<string, LegEvents>();
+    const switchboard: Switchboard = {
+      offer: (offer, events) => {
+        far.set(offer.to, events);
+        clock.driving.setTimer(clock.now() + 1000, () => events.answered());
+        return { end: () => {} };
+      },
+    };
+    const engine = new CallEngine({
+      clock: clock.driving,
+      account: { accountSid: 'AC-test', connectionId: '1700000000' },
+      webhooks: new WebhookClient({ key: new SigningKey(), clock: clock.driving }),
+      switchboard,
+      media: new MemoryMediaStore({ baseUrl: () => 'http://media.local', clock: clock.driving }),
+      busy: clock.busy,
+    });
+    app
+      .on('/agent-menu', xml('<Gather numDigits="2" timeout="3" action="/digits"><Say>Enter two digits</Say></Gather>'))
+      .on('/digits', xml('<Dial><Conference>keys-room</Conference></Dial>'))
+      .on('/caller', xml('<Dial><Sip>sip:ben@sip.telnyx.com</Sip></Dial>'));
+    const press = (at: number, to: string, keys: string) => clock.driving.setTimer(T0 + at * 1000, () => far.get(to)!.digits!(keys));
+    let agentSid = '';
+    clock.driving.setTimer(T0, () => {
+      agentSid = engine.outbound({ from: '+13055550100', to: 'sip:ana@sip.telnyx.com', url: app.url('/agent-menu') }).callSid;
+    });
+    press(3, 'sip:ana@sip.telnyx.com', '4');
+    press(5, 'sip:ana@sip.telnyx.com', '2');
+    press(8, 'sip:ana@sip.telnyx.com', '9'); // in the conference: no one listens
+    press(4, 'sip:ben@sip.telnyx.com', '1'); // bridged: audio only
+    clock.driving.setTimer(T0 + 12_000, () => engine.update(agentSid, { status: 'completed' }));
+    const caller = await clock.run(
+      engine.inbound(
+        { from: '+15550000001', to: '+13055550100' },
+        { voiceUrl: app.url('/caller'), voiceMethod: 'POST' },
+        { caller: { ...DEFAULT_CALLER, talkSeconds: 6 } },
+      ),
+    );
+    await clock.run(eventually(() => engine.view(agentSid)?.endTime != null, 'the agent call ended'));
+
+    // 4 at 3 s, 2 at 5 s (within the 3 s timeout after the first): numDigits reached, the action hears 42.
+    expect(app.to('/digits').map((r) => [r.at, r.params.Digits])).toEqual([[5, '42']]);
+    expect(lines(caller)).toContain('dtmf 1 from sip:ben@sip.telnyx.com (bridged: audio only)');
+    const agentSteps = engine.transcript(agentSid)!.map((s) => s.line);
+    expect(agentSteps).toEqual(
+      expect.arrayContaining([
+        'dtmf 4 from sip:ana@sip.telnyx.com',
+        'dtmf 2 from sip:ana@sip.telnyx.com',
+        'dtmf 9 from sip:ana@sip.telnyx.com (no Gather listening)',
+      ]),
+    );
   });
 });
