@@ -101,14 +101,14 @@ FROM generate_series($8::timestamp(3), $3::timestamp(3) - interval '1 millisecon
 CROSS JOIN LATERAL (
   SELECT ${aggregates}
   FROM ${from}
-  WHERE c."companyId" = $1::text AND c."startedAt" >= greatest(s.start, $2::timestamp(3))
+  WHERE c."companyId" = $1::text AND c."direction" = 'inbound' AND c."startedAt" >= greatest(s.start, $2::timestamp(3))
     AND c."startedAt" < least(s.start + interval '${REPORT_SLOT_MS / 60_000} minutes', $3::timestamp(3))
 ) agg
 WHERE agg.calls > 0`
     : `
 SELECT ${q.groupBy === 'AGENT' ? keyOf('AGENT') : `${keyOf(q.groupBy as 'QUEUE' | 'NUMBER')} AS key`}, ${aggregates}
 FROM ${from}
-WHERE c."companyId" = $1::text AND c."startedAt" >= $2::timestamp(3) AND c."startedAt" < $3::timestamp(3)
+WHERE c."companyId" = $1::text AND c."direction" = 'inbound' AND c."startedAt" >= $2::timestamp(3) AND c."startedAt" < $3::timestamp(3)
 GROUP BY ${q.groupBy === 'AGENT' ? '2, 3' : '1'}`;
   // timestamp(3) holds UTC wall clocks: an ISO instant without its Z.
   const stamp = (ms: number) => new Date(ms).toISOString().slice(0, 23);
