@@ -9,6 +9,8 @@ import { MAX_CLOSURES, MAX_RANGES_PER_DAY } from '../domain/business-hours.js';
 import { MAX_TIMELINE_EVENTS } from '../domain/call-timeline.js';
 import { MAX_LANGUAGE_MENU_OPTIONS, MAX_SKILLS_PER_AGENT } from '../domain/skills.js';
 import { MAX_QUEUES_PER_COMPANY } from '../services/queue-settings.js';
+import { ATTEMPT_LOG_SIZE } from '../domain/webhook-delivery.js';
+import { MAX_WEBHOOK_ENDPOINTS_PER_COMPANY } from '../services/webhook-endpoints.js';
 
 export interface ListBound {
   /** Items returned when `first` is left out. */
@@ -39,6 +41,8 @@ export const LIST_BOUNDS = {
   calls: { default: 25, max: 100 },
   /** Call.offeredAgents: a hunt may offer every agent of the company. */
   offeredAgents: { default: 20, max: 2000 },
+  /** webhookDeliveries(endpointId): an endpoint's log, newest first. */
+  webhookDeliveries: { default: 50, max: 200 },
 } as const satisfies Record<string, ListBound>;
 
 /** Lists capped where they are written: their cap is their bound. */
@@ -53,6 +57,10 @@ export const FIXED_LIST_BOUNDS = {
   callTimeline: MAX_TIMELINE_EVENTS,
   /** CallConnection.nodes: calls(first) already counts its selection `first` times. */
   callPage: 1,
+  /** webhookEndpoints(companyId): capped per company on create. */
+  webhookEndpoints: MAX_WEBHOOK_ENDPOINTS_PER_COMPANY,
+  /** WebhookDelivery.attempts: the last attempts kept (src/domain/webhook-delivery.ts). */
+  webhookAttempts: ATTEMPT_LOG_SIZE,
 } as const;
 
 /** Options of a `first: Int` argument: its default, its maximum (a clear validation error) and its doc. */
