@@ -177,14 +177,14 @@ export class WebhookDispatcher {
     const now = this.deps.clock.now();
     let next = now + this.idlePollMs;
     try {
+      // Rows already due but not claimable (their subject waits, their endpoint is busy) are looked
+      // at again when an attempt ends (kick) or at the idle poll; the timer is for the next retry.
       const due = await this.deps.db.webhookDelivery.findFirst({
-        where: { status: 'PENDING' },
+        where: { status: 'PENDING', nextAttemptAt: { gt: new Date(now) } },
         orderBy: { nextAttemptAt: 'asc' },
         select: { nextAttemptAt: true },
       });
-      // A row already due but not claimable (its subject waits, its endpoint is busy) is looked at
-      // again when an attempt ends (kick) or at the idle poll.
-      if (due && due.nextAttemptAt.getTime() > now) next = Math.min(next, due.nextAttemptAt.getTime());
+      if (due) next = Math.min(next, due.nextAttemptAt.getTime());
     } catch {
       next = now + 5_000;
     }
