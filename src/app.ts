@@ -218,7 +218,7 @@ export function buildApp(deps: AppDeps): App {
       services.calls.dispatcher.start(); // the queues' sweep: waiting callers offered within a second whatever happens
       await services.voicemails.outbox.start(); // voicemails a previous run queued while the database was away
       await services.agentCredentials.start(); // Telnyx credentials a previous run could not revoke
-      services.webhooks.start(); // CRM webhooks a previous run left in the outbox
+      await services.webhooks.start(); // CRM webhooks a previous run left in the outbox
       return new Promise<string>((resolve, reject) => {
         server.once('error', reject);
         server.listen(port, host, () => {

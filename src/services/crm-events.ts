@@ -7,6 +7,9 @@
  *
  * Between `emit` and the flush an event lives in memory only (at most one flush interval): a crash
  * in that window loses it. From the outbox on, delivery is at least once.
+ *
+ * Companies without an enabled endpoint cost nothing: `emit` drops their events at once, from the
+ * set of subscribed companies the owner keeps fresh (`subscribers`; null until first known = keep all).
  */
 import { randomUUID } from 'node:crypto';
 import type { Clock } from '../domain/clock.js';
@@ -18,6 +21,8 @@ import { BatchedWriter } from '../infra/write-behind.js';
 export class CrmEvents extends BatchedWriter<CrmEvent> {
   /** Called after a flush wrote deliveries (the dispatcher looks at once). */
   private onQueued: () => void = () => {};
+  /** Companies with at least one enabled endpoint; null = not known yet (every event is kept). */
+  subscribers: ReadonlySet<string> | null = null;
 
   constructor(
     private readonly deps: {
@@ -47,6 +52,7 @@ export class CrmEvents extends BatchedWriter<CrmEvent> {
 
   /** Never throws, never waits: the event is kept and written with the next batch. */
   emit(companyId: string, draft: CrmEventDraft): void {
+    if (this.subscribers && !this.subscribers.has(companyId)) return;
     try {
       const event: CrmEvent = { ...draft, id: `evt_${randomUUID()}`, companyId, createdAt: this.deps.clock.now() };
       this.batches.put(event.id, event);

@@ -4,7 +4,7 @@
  * listeners the call, presence and voicemail code is given. Each listener builds its event at once
  * (the session it is handed keeps changing) and returns: nothing here can slow or fail a call.
  */
-import type { Clock } from '../domain/clock.js';
+import type { Clock, TimerHandle } from '../domain/clock.js';
 import {
   type AgentFacts,
   agentPresenceChanged,
@@ -26,7 +26,15 @@ import type { PresenceEvent } from './presence-events.js';
 import { WebhookDispatcher } from './webhook-dispatcher.js';
 import { WebhookEndpoints } from './webhook-endpoints.js';
 
+/**
+ * How often each instance re-reads which companies have endpoints: an endpoint created or enabled on
+ * another instance gets that instance's events within this long (on its own instance at once).
+ */
+export const SUBSCRIBERS_REFRESH_MS = 30_000;
+
 export class CrmWebhooks {
+  private refreshTimer: TimerHandle | undefined;
+  private stopped = false;
   readonly events: CrmEvents;
   readonly endpoints: WebhookEndpoints;
   readonly dispatcher: WebhookDispatcher;
@@ -59,6 +67,7 @@ export class CrmWebhooks {
       allowPrivateNetworks: deps.allowPrivateNetworks,
       resolve,
       onQueued: () => this.dispatcher.kick(),
+      onChanged: () => this.refreshSubscribers(),
     });
     this.events.whenQueued(() => this.dispatcher.kick());
   }
@@ -118,14 +127,39 @@ export class CrmWebhooks {
     this.safely(voicemail.companyId, () => voicemailReceived(voicemail));
   };
 
-  start(): void {
+  async start(): Promise<void> {
+    this.stopped = false;
+    await this.refreshSubscribers();
     this.dispatcher.start();
   }
 
   /** The events still in memory go to the outbox; attempts in flight end. */
   async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.refreshTimer) this.deps.clock.clearTimer(this.refreshTimer);
+    this.refreshTimer = undefined;
     await this.events.stop();
     await this.dispatcher.stop();
+  }
+
+  /** Re-reads the companies with an enabled endpoint (kept as they were if the database is away). */
+  async refreshSubscribers(): Promise<void> {
+    try {
+      const rows = await this.deps.db.webhookEndpoint.findMany({
+        where: { enabled: true },
+        distinct: ['companyId'],
+        select: { companyId: true },
+      });
+      this.events.subscribers = new Set(rows.map((r) => r.companyId));
+    } catch (err) {
+      this.deps.logger.warn({ err }, 'could not read the companies with webhook endpoints; keeping the last known');
+    }
+    if (this.stopped) return;
+    if (this.refreshTimer) this.deps.clock.clearTimer(this.refreshTimer);
+    this.refreshTimer = this.deps.clock.setTimer(this.deps.clock.now() + SUBSCRIBERS_REFRESH_MS, () => {
+      this.refreshTimer = undefined;
+      void this.refreshSubscribers();
+    });
   }
 
   private safely(companyId: string, build: () => CrmEventDraft): void {

@@ -37,6 +37,8 @@ export class WebhookEndpoints {
       resolve: ResolveHost;
       /** A replay was queued: the dispatcher looks at once. */
       onQueued?: () => void;
+      /** Endpoints were created, changed or deleted: which companies have endpoints may have changed. */
+      onChanged?: () => Promise<void>;
     },
   ) {}
 
@@ -77,6 +79,7 @@ export class WebhookEndpoints {
         enabled: input.enabled ?? true,
       },
     });
+    await this.deps.onChanged?.();
     return { endpoint, secret };
   }
 
@@ -86,11 +89,14 @@ export class WebhookEndpoints {
     if (input.events != null) data.events = checkEvents(input.events);
     if (input.description != null) data.description = checkDescription(input.description);
     if (input.enabled != null) data.enabled = input.enabled;
-    return this.deps.db.webhookEndpoint.update({ where: { id }, data });
+    const endpoint = await this.deps.db.webhookEndpoint.update({ where: { id }, data });
+    await this.deps.onChanged?.();
+    return endpoint;
   }
 
   async delete(id: string): Promise<boolean> {
     const { count } = await this.deps.db.webhookEndpoint.deleteMany({ where: { id } });
+    await this.deps.onChanged?.();
     return count > 0;
   }
 
