@@ -90,17 +90,16 @@ export async function postWebhook(opts: {
         agent: false, // one connection per attempt: no pooled socket to an address checked long ago
       },
       (res) => {
-        // The status is the answer; the body is read (a little) and dropped.
-        const statusCode = res.statusCode ?? null;
-        res.on('data', () => {});
-        res.on('end', () => finish({ statusCode, error: null }));
-        res.on('error', () => finish({ statusCode, error: null }));
+        // The status is the answer: the body is not read (a receiver streaming one forever holds nothing).
+        finish({ statusCode: res.statusCode ?? null, error: null });
+        req.destroy();
       },
     );
     const timer = setTimeout(() => {
       finish({ statusCode: null, error: `timeout after ${opts.timeoutMs} ms` });
       req.destroy();
     }, opts.timeoutMs);
+    // After finish (the status came, or the timeout), the destroy's own error changes nothing.
     req.on('error', (err: NodeJS.ErrnoException) => finish({ statusCode: null, error: err.code ?? err.message }));
     req.end(opts.body);
   });

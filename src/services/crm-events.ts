@@ -51,8 +51,13 @@ export class CrmEvents extends BatchedWriter<CrmEvent> {
   }
 
   /** Never throws, never waits: the event is kept and written with the next batch. */
+  /** Whether an event of the company would be kept (so a listener may skip building it). */
+  wants(companyId: string): boolean {
+    return this.subscribers === null || this.subscribers.has(companyId);
+  }
+
   emit(companyId: string, draft: CrmEventDraft): void {
-    if (this.subscribers && !this.subscribers.has(companyId)) return;
+    if (!this.wants(companyId)) return;
     try {
       const event: CrmEvent = { ...draft, id: `evt_${randomUUID()}`, companyId, createdAt: this.deps.clock.now() };
       this.batches.put(event.id, event);

@@ -21,6 +21,7 @@ import type { CallSessionEvent } from '../calls/call-sessions.js';
 import type { Db } from '../infra/db.js';
 import type { Logger } from '../infra/logger.js';
 import { postWebhook, type ResolveHost, resolveWithDns } from '../infra/webhook-http.js';
+import type { AuditLog } from './audit-log.js';
 import { CrmEvents } from './crm-events.js';
 import type { PresenceEvent } from './presence-events.js';
 import { WebhookDispatcher } from './webhook-dispatcher.js';
@@ -49,6 +50,7 @@ export class CrmWebhooks {
       maxWaitingRows?: number | undefined;
       /** DNS (tests pass their own to play a rebinding). */
       resolve?: ResolveHost;
+      audit?: AuditLog;
     },
   ) {
     const logger = deps.logger.child({ component: 'crm-webhooks' });
@@ -68,6 +70,7 @@ export class CrmWebhooks {
       resolve,
       onQueued: () => this.dispatcher.kick(),
       onChanged: () => this.refreshSubscribers(),
+      ...(deps.audit && { audit: deps.audit }),
     });
     this.events.whenQueued(() => this.dispatcher.kick());
   }
@@ -75,6 +78,7 @@ export class CrmWebhooks {
   /** CallSessions' listener: call.started, call.ringing, call.answered, call.ended. */
   readonly onCallEvent = (event: CallSessionEvent): void => {
     const s = event.session;
+    if (!this.events.wants(s.companyId)) return;
     const facts = {
       callSid: s.callSid,
       from: s.from,
@@ -163,6 +167,7 @@ export class CrmWebhooks {
   }
 
   private safely(companyId: string, build: () => CrmEventDraft): void {
+    if (!this.events.wants(companyId)) return; // no endpoint: nothing built, nothing kept
     try {
       this.events.emit(companyId, build());
     } catch (err) {

@@ -85,10 +85,12 @@ export function createServices(
   // With an API key softphones log in through credentials, so calls dial the credentials' SIP usernames.
   const directory = new Directory(db, config.telnyxApiKey ? 'credential' : 'own');
   if (shared) shareDirectoryInvalidations(directory, shared.redis, logger);
+  const audit = new AuditLog({ db, logger });
   const webhooks = new CrmWebhooks({
     db,
     clock,
     logger,
+    audit,
     allowPrivateNetworks: config.webhooksAllowPrivateNetworks,
     timeoutMs: config.webhookTimeoutMs,
     maxWaitingRows: config.writeBehindMaxWaitingRows,
@@ -181,7 +183,6 @@ export function createServices(
   callsOnceBuilt = calls;
   const agentCredentials = agentCredentialsFor(config, { db, clock, logger });
   const stats = new StatsService({ db, directory, presence, calls, pubsub, clock, logger });
-  const audit = new AuditLog({ db, logger });
   return {
     ...rest,
     config,

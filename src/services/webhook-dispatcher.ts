@@ -119,12 +119,14 @@ export class WebhookDispatcher {
   private async pass(): Promise<void> {
     const room = this.maxInFlight - this.inFlight.size;
     if (room <= 0) return;
+    // One instant for the whole pass: rows that fall due while its queries run are found by armForNextDue.
+    const at = this.deps.clock.now();
     let claimed: ClaimedRow[];
     try {
-      claimed = await this.claim(room);
+      claimed = await this.claim(room, at);
     } catch (err) {
       this.deps.logger.warn({ err }, 'could not claim webhook deliveries; retrying');
-      this.arm(this.deps.clock.now() + 5_000);
+      this.arm(at + 5_000);
       return;
     }
     for (const row of claimed) {
@@ -134,12 +136,12 @@ export class WebhookDispatcher {
       });
       this.inFlight.add(attempt);
     }
-    await this.armForNextDue();
+    await this.armForNextDue(at);
   }
 
-  private async claim(limit: number): Promise<ClaimedRow[]> {
-    const now = iso(this.deps.clock.now());
-    const leaseUntil = iso(this.deps.clock.now() + this.leaseMs);
+  private async claim(limit: number, at: number): Promise<ClaimedRow[]> {
+    const now = iso(at);
+    const leaseUntil = iso(at + this.leaseMs);
     return this.deps.db.$queryRaw<ClaimedRow[]>`
       WITH candidates AS (
         SELECT d."id", d."endpointId", d."seq",
@@ -171,28 +173,35 @@ export class WebhookDispatcher {
                 d."attemptLog", d."leaseUntil", w."url", w."secret", w."previousSecret", w."previousSecretExpiresAt"`;
   }
 
-  /** The next wake-up: the earliest due row, else the idle poll. */
-  private async armForNextDue(): Promise<void> {
+  /**
+   * The next wake-up: the earliest row due after the pass's instant `at`, else the idle poll. A row
+   * that fell due while the pass ran (the clock moved) makes arm() run another pass at once.
+   */
+  private async armForNextDue(at: number): Promise<void> {
     if (this.stopped) return;
-    const now = this.deps.clock.now();
-    let next = now + this.idlePollMs;
+    let next = this.deps.clock.now() + this.idlePollMs;
     try {
       // Rows already due but not claimable (their subject waits, their endpoint is busy) are looked
       // at again when an attempt ends (kick) or at the idle poll; the timer is for the next retry.
       const due = await this.deps.db.webhookDelivery.findFirst({
-        where: { status: 'PENDING', nextAttemptAt: { gt: new Date(now) } },
+        where: { status: 'PENDING', nextAttemptAt: { gt: new Date(at) } },
         orderBy: { nextAttemptAt: 'asc' },
         select: { nextAttemptAt: true },
       });
       if (due) next = Math.min(next, due.nextAttemptAt.getTime());
     } catch {
-      next = now + 5_000;
+      next = this.deps.clock.now() + 5_000;
     }
     this.arm(next);
   }
 
   private arm(at: number): void {
     if (this.stopped) return;
+    // Already due (time moved while the queries ran): another pass as soon as this one ends.
+    if (at <= this.deps.clock.now()) {
+      this.again = true;
+      return;
+    }
     if (this.timer && this.timerAt <= at) return;
     if (this.timer) this.deps.clock.clearTimer(this.timer);
     this.timerAt = at;

@@ -11,6 +11,7 @@ import { webhookUrlProblem } from '../domain/network-address.js';
 import type { WebhookDelivery, WebhookEndpoint } from '../generated/prisma/client.js';
 import type { Db } from '../infra/db.js';
 import { type ResolveHost, vetHost } from '../infra/webhook-http.js';
+import { type AuditActor, type AuditLog, changesBetween } from './audit-log.js';
 import { InputError, NotFoundError } from './errors.js';
 
 /** Endpoints a company may have. */
@@ -39,6 +40,8 @@ export class WebhookEndpoints {
       onQueued?: () => void;
       /** Endpoints were created, changed or deleted: which companies have endpoints may have changed. */
       onChanged?: () => Promise<void>;
+      /** The audit trail (webhook.created|updated|deleted|secret_rotated|delivery_replayed); secrets are redacted there. */
+      audit?: AuditLog;
     },
   ) {}
 
@@ -57,7 +60,7 @@ export class WebhookEndpoints {
     return row?.companyId ?? null;
   }
 
-  async create(companyId: string, input: EndpointInput): Promise<{ endpoint: WebhookEndpoint; secret: string }> {
+  async create(companyId: string, input: EndpointInput, actor?: AuditActor): Promise<{ endpoint: WebhookEndpoint; secret: string }> {
     const company = await this.deps.db.company.findUnique({ where: { id: companyId }, select: { id: true } });
     if (!company) throw new NotFoundError('company not found');
     if (!input.url) throw new InputError('Validation error: url: is required');
@@ -80,10 +83,13 @@ export class WebhookEndpoints {
       },
     });
     await this.deps.onChanged?.();
+    await this.audited(actor, endpoint.companyId, 'webhook.created', endpoint.id, null, endpoint);
     return { endpoint, secret };
   }
 
-  async update(id: string, input: EndpointInput): Promise<WebhookEndpoint> {
+  async update(id: string, input: EndpointInput, actor?: AuditActor): Promise<WebhookEndpoint> {
+    const before = await this.deps.db.webhookEndpoint.findUnique({ where: { id } });
+    if (!before) throw new NotFoundError('webhook endpoint not found');
     const data: { url?: string; events?: string[]; description?: string; enabled?: boolean } = {};
     if (input.url != null) data.url = await this.checkUrl(input.url);
     if (input.events != null) data.events = checkEvents(input.events);
@@ -91,17 +97,24 @@ export class WebhookEndpoints {
     if (input.enabled != null) data.enabled = input.enabled;
     const endpoint = await this.deps.db.webhookEndpoint.update({ where: { id }, data });
     await this.deps.onChanged?.();
+    await this.audited(actor, endpoint.companyId, 'webhook.updated', id, before, endpoint);
     return endpoint;
   }
 
-  async delete(id: string): Promise<boolean> {
+  async delete(id: string, actor?: AuditActor): Promise<boolean> {
+    const before = await this.deps.db.webhookEndpoint.findUnique({ where: { id } });
     const { count } = await this.deps.db.webhookEndpoint.deleteMany({ where: { id } });
     await this.deps.onChanged?.();
+    if (before && count > 0) await this.audited(actor, before.companyId, 'webhook.deleted', id, before, null);
     return count > 0;
   }
 
   /** A new secret; the current one keeps signing (a second v1=) for `graceHours`. */
-  async rotate(id: string, graceHours: number | null | undefined): Promise<{ endpoint: WebhookEndpoint; secret: string }> {
+  async rotate(
+    id: string,
+    graceHours: number | null | undefined,
+    actor?: AuditActor,
+  ): Promise<{ endpoint: WebhookEndpoint; secret: string }> {
     const hours = graceHours ?? DEFAULT_ROTATION_GRACE_HOURS;
     if (!Number.isInteger(hours) || hours < 0 || hours > MAX_ROTATION_GRACE_HOURS) {
       throw new InputError(`Validation error: graceHours: must be a whole number from 0 to ${MAX_ROTATION_GRACE_HOURS}`);
@@ -117,6 +130,7 @@ export class WebhookEndpoints {
         previousSecretExpiresAt: hours > 0 ? new Date(this.deps.clock.now() + hours * 3_600_000) : null,
       },
     });
+    await this.audited(actor, endpoint.companyId, 'webhook.secret_rotated', id, current, endpoint);
     return { endpoint, secret };
   }
 
@@ -132,7 +146,7 @@ export class WebhookEndpoints {
    * Sends the delivery's event again (same event id and body) as a new delivery after the endpoint's
    * pending ones, with a fresh 24 h retry window; the original row stays as it was, for the log.
    */
-  async replay(deliveryId: string): Promise<WebhookDelivery> {
+  async replay(deliveryId: string, actor?: AuditActor): Promise<WebhookDelivery> {
     const original = await this.deps.db.webhookDelivery.findUnique({ where: { id: deliveryId } });
     if (!original) throw new NotFoundError('webhook delivery not found');
     const now = new Date(this.deps.clock.now());
@@ -151,7 +165,32 @@ export class WebhookEndpoints {
       },
     });
     this.deps.onQueued?.();
+    if (actor && this.deps.audit) {
+      await this.deps.audit.record(actor, {
+        companyId: original.companyId,
+        action: 'webhook.delivery_replayed',
+        target: { webhookEndpointId: original.endpointId, webhookDeliveryId: original.id, replayId: replay.id },
+        extra: { eventId: original.eventId, eventType: original.eventType },
+      });
+    }
     return replay;
+  }
+
+  private async audited(
+    actor: AuditActor | undefined,
+    companyId: string,
+    action: string,
+    endpointId: string,
+    before: WebhookEndpoint | null,
+    after: WebhookEndpoint | null,
+  ): Promise<void> {
+    if (!actor || !this.deps.audit) return;
+    await this.deps.audit.record(actor, {
+      companyId,
+      action,
+      target: { webhookEndpointId: endpointId },
+      changes: changesBetween(before, after),
+    });
   }
 
   private async checkUrl(value: string): Promise<string> {

@@ -101,7 +101,7 @@ async function attemptsRecorded(w: World, eventId: string, attempts: number) {
   return waitFor(
     () => w.server.database.prisma.webhookDelivery.findFirst({ where: { eventId, replayOf: null } }),
     (row) => row !== null && row.attempts === attempts && row.leaseUntil === null,
-    { what: `${attempts} attempts of ${eventId} recorded` },
+    { what: `${attempts} attempts of ${eventId} recorded`, timeoutMs: 10_000 },
   );
 }
 
@@ -335,6 +335,8 @@ describe('CRM webhooks: signed, retried, ordered, durable', () => {
     expect(signatureOf(during!)).toMatch(/^t=\d+,v1=[0-9a-f]{64},v1=[0-9a-f]{64}$/);
     expect(verifyCurbeSignature(signatureOf(during!), during!.body, fresh, timestampOf(during!))).toBe(true);
     expect(verifyCurbeSignature(signatureOf(during!), during!.body, w.secret, timestampOf(during!))).toBe(true);
+    // Recorded before the hour passes (an attempt still in flight an hour later would have lost its lease).
+    await attemptsRecorded(w, during!.json.id, 1);
 
     w.clock.advance(3_600_000);
     await setStatus(w, 'ON_BREAK', 'Late');
@@ -357,6 +359,25 @@ describe('CRM webhooks: signed, retried, ordered, durable', () => {
     await w.server.app.services.webhooks.events.flush();
     expect(await w.server.database.prisma.webhookDelivery.count({ where: { endpointId: w.endpointId } })).toBe(rows);
     await w.server.admin(`mutation($e: ID!) { updateWebhookEndpoint(id: $e, input: { enabled: true }) { enabled } }`, { e: w.endpointId });
+  });
+
+  it('the audit trail records each change and replay, secrets redacted', async () => {
+    const { auditEvents } = await w.server.admin(
+      `query($c: ID!) { auditEvents(companyId: $c, first: 100) { action actor targetIds changes detail } }`,
+      { c: w.companyId },
+    );
+    const actions = auditEvents.map((e: { action: string }) => e.action).filter((a: string) => a.startsWith('webhook.'));
+    expect(actions.sort()).toEqual(
+      ['webhook.created', 'webhook.delivery_replayed', 'webhook.secret_rotated', 'webhook.updated', 'webhook.updated'].sort(),
+    );
+    const created = auditEvents.find((e: { action: string }) => e.action === 'webhook.created');
+    expect(JSON.parse(created.targetIds)).toEqual({ webhookEndpointId: w.endpointId });
+    expect(JSON.parse(created.changes)).toMatchObject({
+      url: { before: null, after: w.receiver.url },
+      secret: { before: '[redacted]', after: '[redacted]' },
+    });
+    const text = JSON.stringify(auditEvents);
+    expect(text).not.toContain('whsec_');
   });
 });
 

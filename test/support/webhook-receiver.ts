@@ -55,7 +55,7 @@ export async function startWebhookReceiver(): Promise<WebhookReceiver> {
     received,
     script: (...r) => void replies.push(...r),
     hangAll: () => void (hangAll = true),
-    async waitForCount(n, timeoutMs = 5_000) {
+    async waitForCount(n, timeoutMs = 10_000) {
       await waitFor(
         () => received.length,
         (count) => count >= n,

@@ -10,6 +10,7 @@ import type { WebhookEndpoint } from '../../generated/prisma/client.js';
 import { NotFoundError } from '../../services/errors.js';
 import { MAX_ROTATION_GRACE_HOURS } from '../../services/webhook-endpoints.js';
 import { builder } from '../builder.js';
+import { actorIn } from './common.js';
 import { costOfCapped, costOfFirst, FIXED_LIST_BOUNDS, firstArg, LIST_BOUNDS } from '../list-bounds.js';
 
 const EVENT_TYPES = {
@@ -181,19 +182,23 @@ builder.mutationFields((t) => ({
     args: { input: t.arg({ type: CreateWebhookEndpointInput, required: true }) },
     authScopes: (_root, args) => ({ supervisorOf: String(args.input.companyId) }),
     resolve: (_root, { input }, ctx) =>
-      ctx.services.webhooks.endpoints.create(String(input.companyId), {
-        url: input.url,
-        events: input.events,
-        description: input.description ?? null,
-        enabled: input.enabled ?? null,
-      }),
+      ctx.services.webhooks.endpoints.create(
+        String(input.companyId),
+        {
+          url: input.url,
+          events: input.events,
+          description: input.description ?? null,
+          enabled: input.enabled ?? null,
+        },
+        actorIn(ctx),
+      ),
   }),
   updateWebhookEndpoint: t.prismaField({
     type: 'WebhookEndpoint',
     args: { id: t.arg.id({ required: true }), input: t.arg({ type: UpdateWebhookEndpointInput, required: true }) },
     authScopes: async (_root, args, ctx) => ({ supervisorOf: await endpointCompany(ctx, String(args.id)) }),
     resolve: async (query, _root, { id, input }, ctx) => {
-      await ctx.services.webhooks.endpoints.update(String(id), input);
+      await ctx.services.webhooks.endpoints.update(String(id), input, actorIn(ctx));
       return ctx.services.db.webhookEndpoint.findUniqueOrThrow({ ...query, where: { id: String(id) } });
     },
   }),
@@ -203,7 +208,7 @@ builder.mutationFields((t) => ({
     args: { id: t.arg.id({ required: true }) },
     authScopes: async (_root, args, ctx) => ({ supervisorOf: await endpointCompany(ctx, String(args.id)) }),
     resolve: async (_root, { id }, ctx) => {
-      if (!(await ctx.services.webhooks.endpoints.delete(String(id)))) throw new NotFoundError('webhook endpoint not found');
+      if (!(await ctx.services.webhooks.endpoints.delete(String(id), actorIn(ctx)))) throw new NotFoundError('webhook endpoint not found');
       return String(id);
     },
   }),
@@ -212,7 +217,7 @@ builder.mutationFields((t) => ({
     description: `A new secret; the previous one keeps signing too (a second v1=) for graceHours (default 24, 0-${MAX_ROTATION_GRACE_HOURS}).`,
     args: { id: t.arg.id({ required: true }), graceHours: t.arg.int() },
     authScopes: async (_root, args, ctx) => ({ supervisorOf: await endpointCompany(ctx, String(args.id)) }),
-    resolve: (_root, { id, graceHours }, ctx) => ctx.services.webhooks.endpoints.rotate(String(id), graceHours),
+    resolve: (_root, { id, graceHours }, ctx) => ctx.services.webhooks.endpoints.rotate(String(id), graceHours, actorIn(ctx)),
   }),
   replayWebhookDelivery: t.prismaField({
     type: 'WebhookDelivery',
@@ -224,7 +229,7 @@ builder.mutationFields((t) => ({
       return { supervisorOf: companyId };
     },
     resolve: async (query, _root, { id }, ctx) => {
-      const replay = await ctx.services.webhooks.endpoints.replay(String(id));
+      const replay = await ctx.services.webhooks.endpoints.replay(String(id), actorIn(ctx));
       return ctx.services.db.webhookDelivery.findUniqueOrThrow({ ...query, where: { id: replay.id } });
     },
   }),
