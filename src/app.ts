@@ -218,6 +218,7 @@ export function buildApp(deps: AppDeps): App {
       services.calls.dispatcher.start(); // the queues' sweep: waiting callers offered within a second whatever happens
       await services.voicemails.outbox.start(); // voicemails a previous run queued while the database was away
       await services.agentCredentials.start(); // Telnyx credentials a previous run could not revoke
+      await services.webhooks.start(); // CRM webhooks a previous run left in the outbox
       return new Promise<string>((resolve, reject) => {
         server.once('error', reject);
         server.listen(port, host, () => {
@@ -238,6 +239,7 @@ export function buildApp(deps: AppDeps): App {
       const handedOver = await services.presence.handOver().catch((err) => (logger.warn({ err }, 'presence hand-over failed'), 0));
       logger.info({ handedOver }, 'stopping: presence leases handed over');
       await services.calls.log.flush(); // the call log entries still waiting
+      await services.webhooks.stop(); // CRM events still in memory go to the outbox; attempts in flight end
       await services.presence.lastSeen.stop(); // and no retries after this
       services.calls.stop();
       services.voicemails.outbox.stop();

@@ -146,6 +146,16 @@ const EnvSchema = z.object({
     .min(1, 'MAX_DIAL_TARGETS must be at least 1')
     .max(100, 'MAX_DIAL_TARGETS must be at most 100')
     .default(10),
+  WEBHOOKS_ALLOW_PRIVATE_NETWORKS: z
+    .enum(['true', 'false', '1', '0'], { message: 'WEBHOOKS_ALLOW_PRIVATE_NETWORKS must be true or false' })
+    .default('false')
+    .transform((v) => v === 'true' || v === '1'),
+  WEBHOOK_TIMEOUT_MS: z.coerce
+    .number({ message: 'WEBHOOK_TIMEOUT_MS must be a number of milliseconds' })
+    .int('WEBHOOK_TIMEOUT_MS must be a whole number of milliseconds')
+    .min(100, 'WEBHOOK_TIMEOUT_MS must be at least 100')
+    .max(60_000, 'WEBHOOK_TIMEOUT_MS must be at most 60000')
+    .default(10_000),
   SEED_DEMO: z
     .enum(['true', 'false', '1', '0'])
     .optional()
@@ -231,6 +241,10 @@ export interface Config {
   production: boolean;
   /** Seed the demo company on start (default: only for the embedded database, never in production). */
   seedDemo: boolean;
+  /** CRM webhooks may reach loopback/private/link-local addresses (tests, on-premises); off by default (SSRF). */
+  webhooksAllowPrivateNetworks: boolean;
+  /** One CRM webhook attempt's time limit. */
+  webhookTimeoutMs: number;
   /** Browser origins allowed to call the API cross-origin (with credentials); empty = same-origin only. */
   corsOrigins: string[];
   /** Per GraphQL operation: estimated cost, and the size of its result (values, JSON bytes). */
@@ -344,6 +358,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     logLevel: e.LOG_LEVEL,
     production,
     seedDemo: e.SEED_DEMO ?? (!e.DATABASE_URL && !production),
+    webhooksAllowPrivateNetworks: e.WEBHOOKS_ALLOW_PRIVATE_NETWORKS,
+    webhookTimeoutMs: e.WEBHOOK_TIMEOUT_MS,
     corsOrigins: e.CORS_ORIGINS ?? [],
     graphqlLimits: { maxCost: e.GRAPHQL_MAX_COST, maxResultNodes: e.GRAPHQL_MAX_RESULT_NODES, maxResultBytes: e.GRAPHQL_MAX_RESULT_BYTES },
     maxAgentsPerCompany: e.MAX_AGENTS_PER_COMPANY,

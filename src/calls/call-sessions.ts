@@ -88,7 +88,17 @@ export interface CallSessionsOptions {
   reservationGraceMs?: number;
   onReservationExpired?: (agentId: string, callSid: string) => void;
   onSessionExpired?: (session: CallSession) => void;
+  /**
+   * A call started, rang (a step's agents), was answered or ended: once each, on the instance that
+   * handled it (the CRM's events listen, src/services/crm-events.ts). Called synchronously with the
+   * live session: copy what is kept. Must not throw.
+   */
+  onCallEvent?: (event: CallSessionEvent) => void;
 }
+
+export type CallSessionEvent =
+  | { kind: 'started' | 'answered' | 'ended'; session: CallSession }
+  | { kind: 'ringing'; session: CallSession; agentIds: string[] };
 
 export class CallSessions {
   private readonly sessions = new Map<string, CallSession>();
@@ -138,6 +148,7 @@ export class CallSessions {
     };
     this.sessions.set(init.callSid, session);
     this.schedule(`s:${init.callSid}`, session.startedAt + this.sessionTtlMs);
+    this.opts.onCallEvent?.({ kind: 'started', session });
     return session;
   }
 
@@ -214,6 +225,7 @@ export class CallSessions {
     session.ringing = granted;
     session.stepStartedAt = now;
     session.stepTimeoutSeconds = timeoutSeconds;
+    if (granted.length > 0) this.opts.onCallEvent?.({ kind: 'ringing', session, agentIds: granted });
     return granted;
   }
 
@@ -274,6 +286,7 @@ export class CallSessions {
     appendEvent(session.timeline, { at: session.answeredAt, kind: 'answered', ...(agentId ? { agentId } : {}) });
     session.ringing = [];
     this.releaseCall(callSid);
+    this.opts.onCallEvent?.({ kind: 'answered', session });
   }
 
   /** Ends the call (once) with `outcome`, at `endedAt` (default now; the reconcile passes Telnyx's end time). */
@@ -287,6 +300,7 @@ export class CallSessions {
       session.outcome = outcome;
       session.reconcile = null;
       appendEvent(session.timeline, { at: session.endedAt, kind: 'ended', detail: outcome });
+      this.opts.onCallEvent?.({ kind: 'ended', session });
     }
     // Keep the ended session briefly: late webhooks (recording, status) still find it.
     this.schedule(`s:${callSid}`, Math.max(session.endedAt, now) + ENDED_SESSION_RETENTION_MS);

@@ -10,6 +10,8 @@ import { MAX_TIMELINE_EVENTS } from '../domain/call-timeline.js';
 import { MAX_ROOM_PARTIES } from '../domain/live-call.js';
 import { MAX_LANGUAGE_MENU_OPTIONS, MAX_SKILLS_PER_AGENT } from '../domain/skills.js';
 import { MAX_QUEUES_PER_COMPANY } from '../services/queue-settings.js';
+import { ATTEMPT_LOG_SIZE } from '../domain/webhook-delivery.js';
+import { MAX_WEBHOOK_ENDPOINTS_PER_COMPANY } from '../services/webhook-endpoints.js';
 
 export interface ListBound {
   /** Items returned when `first` is left out. */
@@ -42,6 +44,8 @@ export const LIST_BOUNDS = {
   offeredAgents: { default: 20, max: 2000 },
   /** liveCalls(companyId): the calls in progress. */
   liveCalls: { default: 100, max: 1000 },
+  /** webhookDeliveries(endpointId): an endpoint's log, newest first. */
+  webhookDeliveries: { default: 50, max: 200 },
 } as const satisfies Record<string, ListBound>;
 
 /** Lists capped where they are written: their cap is their bound. */
@@ -58,6 +62,10 @@ export const FIXED_LIST_BOUNDS = {
   callPage: 1,
   /** LiveCall.parties: a room holds at most MAX_ROOM_PARTIES at once (src/domain/live-call.ts). */
   roomParties: MAX_ROOM_PARTIES,
+  /** webhookEndpoints(companyId): capped per company on create. */
+  webhookEndpoints: MAX_WEBHOOK_ENDPOINTS_PER_COMPANY,
+  /** WebhookDelivery.attempts: the last attempts kept (src/domain/webhook-delivery.ts). */
+  webhookAttempts: ATTEMPT_LOG_SIZE,
 } as const;
 
 /** Options of a `first: Int` argument: its default, its maximum (a clear validation error) and its doc. */

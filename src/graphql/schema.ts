@@ -14,5 +14,6 @@ import './modules/call-report.js';
 import './modules/auth.js';
 import './modules/softphone.js';
 import './modules/audit.js';
+import './modules/webhooks.js';
 
 export const schema = builder.toSchema({ sortSchema: true });

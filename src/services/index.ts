@@ -43,6 +43,7 @@ import { holdMusicUrl } from '../domain/hold-music.js';
 import type { CallLookup } from '../calls/call-reconciler.js';
 import { SharedWaitingList, WaitingList } from '../calls/waiting-list.js';
 import type { QueueCallControl } from '../calls/queue-dispatcher.js';
+import { CrmWebhooks } from './crm-webhooks.js';
 
 /** Everything a resolver or webhook handler may use; built once per app instance. */
 export interface Services {
@@ -72,6 +73,8 @@ export interface Services {
   voicemails: VoicemailService;
   /** Call reports and the call log's export, read in pages (README §Reports). */
   reports: ReportService;
+  /** The CRM's signed webhooks: events in, endpoints, background delivery (README §CRM events). */
+  webhooks: CrmWebhooks;
   authenticator: Authenticator;
   /** Open graphql-ws sockets and SSE streams of token viewers (closed on revocation and at expiry). */
   sessions: Sessions;
@@ -94,6 +97,16 @@ export function createServices(
   // With an API key softphones log in through credentials, so calls dial the credentials' SIP usernames.
   const directory = new Directory(db, config.telnyxApiKey ? 'credential' : 'own');
   if (shared) shareDirectoryInvalidations(directory, shared.redis, logger);
+  const audit = new AuditLog({ db, logger });
+  const webhooks = new CrmWebhooks({
+    db,
+    clock,
+    logger,
+    audit,
+    allowPrivateNetworks: config.webhooksAllowPrivateNetworks,
+    timeoutMs: config.webhookTimeoutMs,
+    maxWaitingRows: config.writeBehindMaxWaitingRows,
+  });
   const limits = new Limits(config, shared ? { redis: shared.redis.command, prefix: shared.redis.prefix } : null);
   // Each agent's call activity: the call modules write it, presence reads it (activeCalls).
   const sharedActivity = shared ? new RedisAgentActivityStore(shared.redis) : null;
@@ -113,7 +126,10 @@ export function createServices(
     callActivity: activity,
     ...(onPresenceTransition && { onTransition: onPresenceTransition }),
     // An agent who frees up (call or wrap-up over, back from a break, logged in) may take a waiting caller.
-    onPublish: (event) => callsOnceBuilt?.agentMayBeFree(event.presence.companyId),
+    onPublish: (event) => {
+      callsOnceBuilt?.agentMayBeFree(event.presence.companyId);
+      webhooks.onPresence(event);
+    },
     ...(shared && {
       sharedLeases: (options) => new RedisPresenceLeases({ ...options, redis: shared.redis, logger }),
       subscribed: shared.subscribed,
@@ -139,6 +155,7 @@ export function createServices(
   const callSessions = new CallSessions({
     clock,
     onReservationExpired: (agentId, callSid) => logger.info({ agentId, callSid }, 'reservation expired'),
+    onCallEvent: webhooks.onCallEvent,
   });
   const waiting = new WaitingList();
   const sharedWaiting = shared ? new SharedWaitingList(shared.redis, waiting) : undefined;
@@ -179,7 +196,6 @@ export function createServices(
   callsOnceBuilt = calls;
   const agentCredentials = agentCredentialsFor(config, { db, clock, logger });
   const stats = new StatsService({ db, directory, presence, calls, pubsub, clock, logger });
-  const audit = new AuditLog({ db, logger });
   return {
     ...rest,
     config,
@@ -209,8 +225,9 @@ export function createServices(
       maxAgentsPerCompany: config.maxAgentsPerCompany,
     }),
     agentCredentials,
-    voicemails: new VoicemailService({ db, pubsub, clock, logger, dataDir: config.dataDir }),
+    voicemails: new VoicemailService({ db, pubsub, clock, logger, dataDir: config.dataDir, onReceived: webhooks.onVoicemail }),
     reports: new ReportService({ db }),
+    webhooks,
   };
 }
 

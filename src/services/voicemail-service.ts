@@ -24,7 +24,17 @@ export class VoicemailService {
   /** Voicemails that could not be stored when they came, waiting for the database (durably). */
   readonly outbox: VoicemailOutbox<RecordedVoicemail>;
 
-  constructor(private readonly deps: { db: Db; pubsub: PubSub; clock: Clock; logger: Logger; dataDir: string }) {
+  constructor(
+    private readonly deps: {
+      db: Db;
+      pubsub: PubSub;
+      clock: Clock;
+      logger: Logger;
+      dataDir: string;
+      /** A voicemail was stored (once per call, on the instance that stored it): the CRM's events. */
+      onReceived?: (voicemail: Voicemail) => void;
+    },
+  ) {
     this.outbox = new VoicemailOutbox<RecordedVoicemail>({
       dataDir: deps.dataDir,
       clock: deps.clock,
@@ -42,6 +52,7 @@ export class VoicemailService {
     try {
       const voicemail = await this.deps.db.voicemail.create({ data: vm });
       this.deps.pubsub.publish('voicemail:received', vm.companyId, voicemail);
+      this.deps.onReceived?.(voicemail);
       return { voicemail, created: true };
     } catch (err) {
       // The other callback won the race.

