@@ -8,6 +8,7 @@
  *
  * A root field without an entry fails the suite: adding an operation means adding its attacks here.
  */
+import { openRoom } from '../../src/domain/live-call.js';
 import { Kind, OperationTypeNode, parse, validate, type OperationDefinitionNode } from 'graphql';
 import type { Client } from 'graphql-ws';
 import { isDeepStrictEqual } from 'node:util';
@@ -27,6 +28,8 @@ interface Tenant {
   /** The default queue (made with the company) and a second one. */
   queues: { defaultId: string; otherId: string };
   voicemail: { callSid: string; from: string; recordingUrl: string };
+  /** A call in progress in its room (Query.liveCalls, the in-call mutations), answered by agent 1. */
+  liveCallSid: string;
   supervisorToken: string;
   /** A CRM webhook endpoint and one delivery of it (delivered, so nothing retries during the suite). */
   webhook: { endpointId: string; secret: string; url: string; deliveryId: string; eventId: string };
@@ -82,12 +85,100 @@ const REPORT_FIGURES = 'calls offered answered abandoned serviceLevel averageAns
 const REPORT_FIELDS = `companyId timeZone rowCount rows(first: 100) { key label start end figures { ${REPORT_FIGURES} } } totals { ${REPORT_FIGURES} }`;
 
 const B = (w: World) => w.b;
+const LIVE_CALL_FIELDS = 'callSid companyId from to state agentId controllable recording parties { label role agentId number status held }';
+/** An in-call mutation aimed at B's call in progress. */
+const onBsCall = (name: string, field: string, args = '', vars: (w: World) => Record<string, unknown> = () => ({}), types = ''): Entry => ({
+  attacks: [
+    {
+      name,
+      document: `mutation($s: ID!${types}) { ${field}(callSid: $s${args}) { ${LIVE_CALL_FIELDS} } }`,
+      variables: (w) => ({ s: B(w).liveCallSid, ...vars(w) }),
+    },
+  ],
+});
 
 /**
  * EVERY root field. Keys are `Type.field`. Keep attacks pointed at B: the runner checks that each
  * document selects its field, is valid against the schema, and is refused.
  */
 const MATRIX: Record<string, Entry> = {
+  'Query.liveCalls': {
+    attacks: [
+      {
+        name: "B's calls in progress",
+        document: `query($c: ID!) { liveCalls(companyId: $c) { companyId calls { ${LIVE_CALL_FIELDS} } } }`,
+        variables: (w) => ({ c: B(w).companyId }),
+      },
+    ],
+  },
+  'Subscription.liveCallsChanged': {
+    attacks: [
+      {
+        name: "B's calls in progress, pushed",
+        document: `subscription($c: ID!) { liveCallsChanged(companyId: $c) { companyId calls { ${LIVE_CALL_FIELDS} } } }`,
+        variables: (w) => ({ c: B(w).companyId }),
+      },
+    ],
+  },
+  'Mutation.holdCall': onBsCall("B's caller put on hold", 'holdCall'),
+  'Mutation.resumeCall': onBsCall("B's caller taken off hold", 'resumeCall'),
+  'Mutation.transferCall': onBsCall(
+    "B's caller transferred to A's agent",
+    'transferCall',
+    ', to: { agentId: $a }',
+    (w) => ({ a: w.a.agents[1]!.id }),
+    ', $a: ID!',
+  ),
+  'Mutation.consultCall': onBsCall(
+    "A's agent rung into B's call",
+    'consultCall',
+    ', to: { agentId: $a }',
+    (w) => ({ a: w.a.agents[1]!.id }),
+    ', $a: ID!',
+  ),
+  'Mutation.completeTransfer': onBsCall("B's transfer completed", 'completeTransfer'),
+  'Mutation.cancelConsult': onBsCall("B's consult cancelled", 'cancelConsult'),
+  'Mutation.mergeCall': onBsCall("B's consult merged", 'mergeCall'),
+  'Mutation.addParticipant': onBsCall("a number added to B's call", 'addParticipant', ', to: { number: "+13055550199" }'),
+  'Mutation.dropParticipant': onBsCall(
+    "B's agent dropped from its call",
+    'dropParticipant',
+    ', label: $l',
+    (w) => ({ l: `agent-${B(w).agents[0]!.id}` }),
+    ', $l: String!',
+  ),
+  'Mutation.hangUpCall': onBsCall("B's call hung up", 'hangUpCall'),
+  'Mutation.recordCall': onBsCall("B's call recorded", 'recordCall', ', action: START'),
+  'Mutation.superviseCall': onBsCall(
+    "B's call listened to from A's softphone",
+    'superviseCall',
+    ', mode: LISTEN, softphoneAgentId: $a',
+    (w) => ({ a: w.a.agents[1]!.id }),
+    ', $a: ID!',
+  ),
+  'Mutation.stopSupervising': onBsCall(
+    "B's supervisor removed",
+    'stopSupervising',
+    ', softphoneAgentId: $a',
+    (w) => ({ a: B(w).agents[1]!.id }),
+    ', $a: ID!',
+  ),
+  'Mutation.startCall': {
+    attacks: [
+      {
+        name: "a call placed from B's agent's softphone",
+        document: `mutation($a: ID!) { startCall(input: { agentId: $a, to: "+13055550199" }) { ${LIVE_CALL_FIELDS} } }`,
+        variables: (w) => ({ a: B(w).agents[0]!.id }),
+      },
+      {
+        name: "A's call shown with B's number as caller ID",
+        document: `mutation($a: ID!, $n: String!) { startCall(input: { agentId: $a, to: "+13055550199", callerId: $n }) { callSid } }`,
+        variables: (w) => ({ a: w.a.agents[0]!.id, n: B(w).number.e164 }),
+        // A's own agents are refused by validation: B's number is not theirs to call from.
+        alsoAccept: { supervisorA: ['BAD_USER_INPUT'], agentA1: ['BAD_USER_INPUT'] },
+      },
+    ],
+  },
   // ----- Query ---------------------------------------------------------------------------------
   'Query.agents': {
     attacks: [
@@ -835,6 +926,26 @@ describe('tenant isolation: every root field, attacked from company A against co
       agents[0]!.token,
     );
     expect(beat.data?.heartbeat.presence).toEqual({ agentId: agents[0]!.id, online: true });
+    // A call in progress, answered by agent 1 and in its conference (docs/IN-CALL.md): every in-call
+    // mutation has a real call of B to aim at.
+    const liveCallSid = `v3:${key}-live-callsid-1`;
+    const sessions = server.app.services.calls.sessions;
+    const live = sessions.start({
+      callSid: liveCallSid,
+      companyId,
+      from: voicemail.from,
+      to: createPhoneNumber.e164,
+      accountSid: 'AC-isolation',
+    });
+    sessions.answered(liveCallSid, agents[0]!.id);
+    const room = openRoom({
+      callSid: liveCallSid,
+      companyNumber: createPhoneNumber.e164,
+      customer: { callSid: liveCallSid, number: voicemail.from },
+      agent: { callSid: `v3:${key}-live-leg-1`, agentId: agents[0]!.id },
+    });
+    for (const p of room.parties) p.status = 'CONNECTED';
+    live.room = { ...room, joined: true, conferenceSid: `${key}-conference` };
     // A CRM webhook endpoint (Query.webhookEndpoints …) with one delivered event (Mutation.replayWebhookDelivery).
     const hookUrl = `https://crm-${key}.example.com/hooks/secret-path-${key}`;
     const { createWebhookEndpoint } = await server.admin(
@@ -865,6 +976,7 @@ describe('tenant isolation: every root field, attacked from company A against co
       number: { id: createPhoneNumber.id, e164: createPhoneNumber.e164 },
       queues,
       voicemail,
+      liveCallSid,
       supervisorToken: issueSupervisorToken.token,
       webhook: {
         endpointId: createWebhookEndpoint.endpoint.id,
@@ -1063,6 +1175,7 @@ describe('tenant isolation: every root field, attacked from company A against co
       'B other queue id': w.b.queues.otherId,
       'B other queue name': 'bravo billing queue',
       'B voicemail CallSid': w.b.voicemail.callSid,
+      'B live CallSid': w.b.liveCallSid,
       'B voicemail caller': w.b.voicemail.from,
       'B recording URL': w.b.voicemail.recordingUrl,
       'B live voicemail CallSid': 'v3:bravo-live-voicemail',
@@ -1120,9 +1233,11 @@ describe('tenant isolation: every root field, attacked from company A against co
     const admin = await server.admin(
       `query($b: ID!, $e: ID!) { presence(companyId: $b) { agentId sipUsername online } voicemails(companyId: $b) { callSid from recordingUrl }
         company(id: $b) { id name agents { id displayName sipUsername } phoneNumbers { id e164 } queues { id name } }
-        webhookEndpoints(companyId: $b) { id url } webhookDeliveries(endpointId: $e) { id eventId } }`,
+        webhookEndpoints(companyId: $b) { id url } webhookDeliveries(endpointId: $e) { id eventId }
+        liveCalls(companyId: $b) { calls { callSid agentId state } } }`,
       { b: w.b.companyId, e: w.b.webhook.endpointId },
     );
+    expect(admin.liveCalls.calls).toEqual([{ callSid: w.b.liveCallSid, agentId: w.b.agents[0]!.id, state: 'TALKING' }]);
     expect(admin.presence.map((p: any) => [p.agentId, p.online])).toEqual([
       [w.b.agents[0]!.id, true],
       [w.b.agents[1]!.id, false],
