@@ -141,7 +141,7 @@ const FALLBACK_KINDS: FallbackKind[] = ['VOICEMAIL', 'NUMBER', 'HANGUP'];
 
 describe('callbackUrls', () => {
   it('builds every route URL under the public URL', () => {
-    const { callbackOf, ...urls } = callbackUrls(PUBLIC_URL, COMPANY);
+    const { callbackOf, roomOf, ...urls } = callbackUrls(PUBLIC_URL, COMPANY);
     expect(urls).toEqual({
       voice: 'https://voice.example.com/telnyx/voice/co_123',
       language: 'https://voice.example.com/telnyx/language/co_123',
@@ -153,6 +153,8 @@ describe('callbackUrls', () => {
       queueKey: 'https://voice.example.com/telnyx/queue-key/co_123',
       queueExit: 'https://voice.example.com/telnyx/queue-exit/co_123',
       queueOffer: 'https://voice.example.com/telnyx/queue-offer/co_123',
+      outbound: 'https://voice.example.com/telnyx/outbound/co_123',
+      outboundStatus: 'https://voice.example.com/telnyx/outbound-status/co_123',
     });
     // A callback's routes name the caller's original call in their step.
     expect(callbackOf('v3:abc')).toEqual({
@@ -160,6 +162,13 @@ describe('callbackUrls', () => {
       status: 'https://voice.example.com/telnyx/callback-status/co_123?step=v3%3Aabc',
       complete: 'https://voice.example.com/telnyx/callback-complete/co_123?step=v3%3Aabc',
     });
+    // A room's routes name the call too; a party's and a transfer's add what they are about.
+    const room = roomOf('v3:abc');
+    expect(room.events).toBe('https://voice.example.com/telnyx/room-events/co_123?step=v3%3Aabc');
+    expect(room.exit).toBe('https://voice.example.com/telnyx/dial-complete/co_123?step=room+v3%3Aabc');
+    expect(room.party('consult-2')).toBe('https://voice.example.com/telnyx/room-party/co_123?step=v3%3Aabc+consult-2');
+    expect(room.transfer('queue:q1')).toBe('https://voice.example.com/telnyx/transfer/co_123?step=v3%3Aabc+queue%3Aq1');
+    expect(room.recording).toBe('https://voice.example.com/telnyx/room-recording/co_123?step=v3%3Aabc');
   });
 
   it.each(['https://voice.example.com/', 'https://voice.example.com///'])('strips trailing slashes from %s', (base) => {

@@ -6,6 +6,7 @@ import {
   RING_TONES,
   TEXML_CONTENT_TYPE,
   dial,
+  dialConference,
   enqueue,
   gather,
   hangup,
@@ -203,6 +204,7 @@ describe('attribute whitelist', () => {
       redirect('https://x/next', all('Redirect')),
       enqueue('support', all('Enqueue')),
       leave(),
+      dialConference(all('Dial'), 'call-v3:abc', all('Conference')),
     );
     const { root } = renderAndParse(doc);
     const seen = new Set<string>();
@@ -445,5 +447,23 @@ describe('property: any string renders to well-formed XML', () => {
       expect(dialNode!.children[0]!.text).toBe(stripIllegal(uri));
       expect(dialNode!.children[0]!.attrs.password ?? '').toBe(stripIllegal(text));
     }
+  });
+});
+
+describe('<Dial><Conference>', () => {
+  it('renders the room with its attributes; a room needs a name; dial() takes no conference', () => {
+    const xml = renderTexml(
+      response(
+        dialConference({ action: 'https://x/exit' }, 'call-v3:a&b', {
+          participantLabel: 'caller',
+          endConferenceOnExit: true,
+          beep: 'false',
+        }),
+      ),
+    );
+    expect(xml).toContain(
+      '<Dial action="https://x/exit"><Conference endConferenceOnExit="true" beep="false" participantLabel="caller">call-v3:a&amp;b</Conference></Dial>',
+    );
+    expect(() => dialConference({}, ' ')).toThrow(/needs a room name/);
   });
 });
