@@ -671,3 +671,29 @@ describe('recording', () => {
     expect(refused).toEqual(['Recording is off for this call’s queue.']);
   });
 });
+
+describe('call back', () => {
+  it('a voicemail is called back from the number it was left on; the call back is logged as outbound', async () => {
+    const c = await sim.company({ number: nextNumber(), agents: [{ name: 'ana', online: false }] });
+    const left = await sim.call(`call from +13055551212 to ${c.number}; caller leaves a 5 s message`, { agents: c.agents });
+    expect(left.outcome).toBe('VOICEMAIL');
+    const { voicemails } = await gql(c.supervisor, `query($c: ID!) { voicemails(companyId: $c) { from to callSid } }`, { c: c.companyId });
+    const vm = voicemails.find((v: { callSid: string }) => v.callSid === left.callSid);
+    sim.phoneBook('agent ana answers after 1 s; number +13055551212 answers after 2 s and hangs up after 10 s', c.agents);
+    let callSid = '';
+    await runFor(30, {
+      0: async () => {
+        callSid = (await gql(c.supervisor, START, { i: { to: vm.from, callerId: vm.to, agentId: c.agentIds.ana } })).startCall.callSid;
+      },
+    });
+    await sim.server.app.services.calls.log.flush();
+    const log = await sim.server.database.prisma.callLog.findUnique({ where: { companyId_callSid: { companyId: c.companyId, callSid } } });
+    expect(log).toMatchObject({
+      direction: 'outbound',
+      outcome: 'ANSWERED',
+      from: c.number,
+      to: '+13055551212',
+      answeredAgentId: c.agentIds.ana,
+    });
+  });
+});
