@@ -6,6 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CallResult } from '../../src/simulator/transcript.js';
+import { subscribe } from '../support/harness.js';
 import { type SimulatedCompany, type Simulation, startSimulation } from '../support/simulation.js';
 
 let sim: Simulation;
@@ -695,5 +696,36 @@ describe('call back', () => {
       to: '+13055551212',
       answeredAgentId: c.agentIds.ana,
     });
+  });
+});
+
+describe('the live calls, pushed', () => {
+  it('graphql-ws subscribers see the call’s states as they happen; an agent sees only the calls they are on', async () => {
+    const c = await sim.company({ number: nextNumber(), agents: [{ name: 'ana' }, { name: 'ben', online: false }] });
+    const from = '+15550009393';
+    const SUB = `subscription($c: ID!) { liveCallsChanged(companyId: $c) { calls { callSid state agentId parties { role held } } } }`;
+    type Pushed = { liveCallsChanged: { calls: { callSid: string; state: string; agentId: string | null }[] } };
+    const board = subscribe<Pushed>(sim.server.ws(c.supervisor), SUB, { c: c.companyId });
+    const anaPhone = subscribe<Pushed>(sim.server.ws(c.tokens.ana!), SUB, { c: c.companyId });
+    const benPhone = subscribe<Pushed>(sim.server.ws(c.tokens.ben!), SUB, { c: c.companyId });
+    await Promise.all([board, anaPhone, benPhone].map((s) => s.next(() => true)));
+    const hold = (at: number, op: string) => ({ at, run: onCallSid(c, from, (s) => gql(c.tokens.ana!, ACT(op), { s })) });
+    await sim.calls([`call from ${from} to ${c.number}; agent ana answers after 2 s and hangs up after 30 s; caller talks for 600 s`], {
+      agents: c.agents,
+      actions: [hold(10, 'holdCall'), hold(20, 'resumeCall')],
+    });
+    await board.next((e) => e.liveCallsChanged.calls.length === 0);
+    const states = (s: typeof board) =>
+      s.events.map((e) => e.liveCallsChanged.calls[0]?.state ?? 'none').filter((state, i, all) => state !== all[i - 1]);
+    expect(states(board)).toEqual(expect.arrayContaining(['TALKING', 'HELD']));
+    const seq = states(board).filter((x) => x === 'TALKING' || x === 'HELD');
+    expect(seq.slice(seq.indexOf('TALKING'))).toEqual(['TALKING', 'HELD', 'TALKING']);
+    expect(states(anaPhone)).toEqual(expect.arrayContaining(['TALKING', 'HELD']));
+    // Ben is not on the call: nothing of it reaches his phone.
+    expect(benPhone.events.every((e) => e.liveCallsChanged.calls.length === 0)).toBe(true);
+    for (const s of [board, anaPhone, benPhone]) {
+      expect(s.errors).toEqual([]);
+      s.unsubscribe();
+    }
   });
 });
