@@ -13,6 +13,7 @@ import {
   voicemailsPanel,
   waitingPanel,
 } from './panels.js';
+import { callBackControl, createLiveCallsController, liveCallsPanel } from './live-calls.js';
 import { createSimulatorController } from './simulator.js';
 
 /** Mounts the board into `root`; the returned function takes it all down again. */
@@ -27,7 +28,9 @@ export function mountBoard(root: HTMLElement, token: string, companyId: string, 
   const agents = agentsPanel(controller);
   const preview = previewPanel(controller);
   const routing = routingPanel(controller);
-  const voicemails = voicemailsPanel(controller);
+  const live = createLiveCallsController({ api, companyId });
+  const liveCalls = liveCallsPanel(live, controller);
+  const voicemails = voicemailsPanel(controller, (v) => callBackControl(live, controller, v));
   const simulate = simulatorPanel(simulator);
   replace(
     root,
@@ -36,6 +39,7 @@ export function mountBoard(root: HTMLElement, token: string, companyId: string, 
       'main',
       { class: 'board' },
       stats.element,
+      liveCalls.element,
       waiting.element,
       agents.element,
       h('div', { class: 'side' }, simulate.element, preview.element, routing.element),
@@ -43,7 +47,8 @@ export function mountBoard(root: HTMLElement, token: string, companyId: string, 
     ),
   );
   return () => {
-    for (const p of [topbar, stats, waiting, agents, preview, routing, voicemails, simulate]) p.dispose();
+    for (const p of [topbar, stats, liveCalls, waiting, agents, preview, routing, voicemails, simulate]) p.dispose();
+    live.dispose();
     simulator.dispose();
     controller.dispose();
     replace(root);
