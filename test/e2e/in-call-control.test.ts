@@ -7,7 +7,7 @@
  * liveCallsChanged, never from the page's own guess.
  */
 import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { buildWebApp, captureConsole, chromiumAvailable, launchChromium, screenshot } from '../support/browser.js';
 import { type SimulatedCompany, type Simulation, startSimulation } from '../support/simulation.js';
 
@@ -22,10 +22,14 @@ describe.runIf(chromiumAvailable())('in-call control from the softphone and the 
   const phones: Record<string, Page> = {};
   const consoleLines: string[] = [];
   const shots: string[] = [];
+  /** What ana's SDK sent on its signalling socket (DTMF goes out as an info message there). */
+  const anaFrames: string[] = [];
 
   async function open(url: string, label: string): Promise<Page> {
     const page = await context.newPage();
     consoleLines.push(...captureConsole(page, label));
+    if (label === 'ana')
+      page.on('websocket', (ws) => ws.on('framesent', (f) => typeof f.payload === 'string' && anaFrames.push(f.payload)));
     await page.goto(url);
     return page;
   }
@@ -53,6 +57,19 @@ describe.runIf(chromiumAvailable())('in-call control from the softphone and the 
     if (shots.length) console.log(`screenshots:\n${shots.join('\n')}`);
     await browser?.close();
     await sim?.close();
+  });
+
+  // A failure leaves every page's picture and the messages they show, to see what went wrong.
+  afterEach(async (ctx) => {
+    if (ctx.task.result?.state !== 'fail') return;
+    for (const [name, page] of [['board', board], ...Object.entries(phones)] as [string, Page][]) {
+      await screenshot(page, `in-call-failed-${name}`).catch(() => {});
+      const said = await page
+        .locator('#dial-message, #live-call-error, #live-calls-message, .notice')
+        .allTextContents()
+        .catch(() => []);
+      console.log(`[${name}] ${said.filter(Boolean).join(' | ')}`);
+    }
   });
 
   const shot = async (page: Page, name: string) => shots.push(await screenshot(page, `in-call-${name}`));
@@ -157,5 +174,78 @@ describe.runIf(chromiumAvailable())('in-call control from the softphone and the 
     const result = await call;
     expect(result.outcome).toBe('ANSWERED');
     expect(result.answeredBy).toBe(company.agents.ana);
+  });
+
+  it('click-to-call from the dial pad (the softphone rings first and answers itself), DTMF during the call, and Call back on a voicemail from the board', {
+    timeout: 120_000,
+  }, async () => {
+    const ana = phones.ana!;
+    const liveCalls = board.locator('#live-calls');
+    const row = liveCalls.locator('article.live-call');
+    const CUSTOMER = '+13055558802';
+    const CALLER_BACK = '+13055558803';
+    sim.phoneBook(`number ${CUSTOMER} answers after 1 s; number ${CALLER_BACK} answers after 1 s`, company.agents);
+    await ana.locator('#dial-pad[data-mode="dial"]').waitFor({ timeout: 10_000 });
+
+    // A number without its country code is refused in the page, in words.
+    await ana.locator('#dial-input').fill('3055550100');
+    await ana.locator('#dial-call').click();
+    await expect.poll(() => ana.locator('#dial-message').textContent()).toMatch(/must start with \+ and the country code/);
+
+    // Keys typed on the pad build the number; Call rings ana's own softphone, which answers itself, then the customer.
+    await ana.locator('#dial-input').fill('+1305555880');
+    await ana.locator('.dial-key[data-key="2"]').click();
+    expect(await ana.locator('#dial-input').inputValue()).toBe(CUSTOMER);
+    await ana.locator('#caller-id').selectOption(company.number);
+    await ana.locator('#dial-call').click();
+    await card('ana').and(ana.locator('[data-state="TALKING"]')).waitFor({ timeout: 20_000 });
+    await party(card('ana'), 'CALLER', CUSTOMER).waitFor({ timeout: 10_000 });
+    await ana.locator('#call-card .call-kind', { hasText: 'On call' }).waitFor();
+    expect(await ana.locator('#caller-number').textContent()).toBe(CUSTOMER);
+    await expect.poll(() => row.locator('.live-talk').textContent(), { timeout: 10_000 }).toBe(`${CUSTOMER} ↔ ana`);
+
+    // During the call the pad sends DTMF through the SDK.
+    await ana.locator('#dial-pad[data-mode="dtmf"]').waitFor();
+    await ana.locator('.dial-key[data-key="4"]').click();
+    await ana.locator('.dial-key[data-key="#"]').click();
+    expect(await ana.locator('#dtmf-sent').textContent()).toBe('Sent: 4#');
+    await expect.poll(() => anaFrames.filter((f) => /"dtmf":"(4|#)"/.test(f)).length, { timeout: 5_000 }).toBe(2);
+    await shot(ana, '7-ana-outbound-dtmf');
+
+    // Recording from the card: the badge follows the server's state.
+    await card('ana').locator('[data-action="record-start"]').click();
+    await card('ana').locator('.badge.rec', { hasText: 'Recording' }).waitFor({ timeout: 10_000 });
+    await row.locator('.badge.rec', { hasText: 'Recording' }).waitFor({ timeout: 10_000 });
+    await card('ana').locator('[data-action="record-pause"]').click();
+    await card('ana').locator('.badge.rec.paused', { hasText: 'Recording paused' }).waitFor({ timeout: 10_000 });
+
+    await card('ana').locator('[data-action="hang-up-call"]').click();
+    await liveCalls.locator('.empty', { hasText: 'No calls in progress.' }).waitFor({ timeout: 15_000 });
+
+    // A voicemail on the board: Call back rings the picked agent, then dials the caller from the number they called.
+    await sim.server.database.prisma.voicemail.create({
+      data: {
+        companyId: company.companyId,
+        callSid: 'v3:e2e-voicemail',
+        from: CALLER_BACK,
+        to: company.number,
+        recordingUrl: `${sim.server.url}/media/none.wav`,
+        durationSeconds: 4,
+      },
+    });
+    await board.reload();
+    const voicemail = board.locator('#voicemails .voicemail', { hasText: CALLER_BACK });
+    await voicemail.waitFor({ timeout: 15_000 });
+    await board.locator(`article[data-agent-id="${company.agentIds.ana}"]`).waitFor({ timeout: 10_000 });
+    // The softphone picked before the reload is remembered.
+    expect(await board.locator('#supervise-softphone').inputValue()).toBe(company.agentIds.sue);
+    await voicemail.locator('.callback-agent').selectOption(company.agentIds.ana!);
+    await voicemail.locator('[data-action="call-back"]').click();
+    await answer('ana');
+    await party(card('ana'), 'CALLER', CALLER_BACK).waitFor({ timeout: 15_000 });
+    await expect.poll(() => row.locator('.live-talk').textContent(), { timeout: 10_000 }).toBe(`${CALLER_BACK} ↔ ana`);
+    await shot(board, '8-board-call-back');
+    await card('ana').locator('[data-action="hang-up-call"]').click();
+    await liveCalls.locator('.empty', { hasText: 'No calls in progress.' }).waitFor({ timeout: 15_000 });
   });
 });

@@ -192,7 +192,7 @@ export function liveCallsPanel(live: LiveCallsController, board: BoardController
             ...call.parties.map((p) =>
               h(
                 'li',
-                { class: `party ${p.role.toLowerCase()}`, 'data-role': p.role, 'data-label': p.label },
+                { class: `party role-${p.role.toLowerCase()}`, 'data-role': p.role, 'data-label': p.label },
                 h('span', { class: 'party-name' }, partyName(p, names)),
                 h('span', { class: 'party-role muted' }, ROLE_WORDS[p.role] ?? p.role),
                 h('span', { class: 'party-flags' }, partyFlags(p).join(' · ')),

@@ -216,8 +216,9 @@ export function createSoftphoneController(deps: SoftphoneDeps): SoftphoneControl
       // Call state goes to the server at once: routing must not offer this agent another call.
       if (reportedCallState(before) !== reportedCallState(call?.state)) void beat(true);
       // The agent just placed a call from the dial pad: its own softphone ringing is that call.
-      const ringing = call?.direction === 'inbound' && ['ringing', 'new'].includes(call.state);
-      if (ringing && outboundAt && now() - outboundAt < OUTBOUND_AUTO_ANSWER_MS && !s().live) {
+      // (The SDK can answer once its call is `ringing`, not while `new`; the agent was on no other call.)
+      const ringing = call?.direction === 'inbound' && call.state === 'ringing';
+      if (ringing && (!before || before === 'new') && outboundAt && now() - outboundAt < OUTBOUND_AUTO_ANSWER_MS) {
         outboundAt = 0;
         void line?.answer();
       }

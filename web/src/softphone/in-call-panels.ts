@@ -148,7 +148,7 @@ export function liveCallPanel(c: SoftphoneController): Panel {
         ...live.parties.map((p) =>
           h(
             'li',
-            { class: `party ${p.role.toLowerCase()}`, 'data-label': p.label, 'data-role': p.role },
+            { class: `party role-${p.role.toLowerCase()}`, 'data-label': p.label, 'data-role': p.role },
             h('span', { class: 'party-name' }, partyName(p, names, me)),
             h('span', { class: 'party-role muted' }, ROLE_WORDS[p.role] ?? p.role),
             h('span', { class: 'party-flags' }, partyFlags(p).join(' · ')),
