@@ -90,6 +90,7 @@ export function liveCallPanel(c: SoftphoneController): Panel {
 
   let targetsKey = '';
   let rendered = '';
+  let shownCall = '';
   d.add(
     c.store.subscribe((s) => {
       const setup = s.setup;
@@ -120,6 +121,13 @@ export function liveCallPanel(c: SoftphoneController): Panel {
         syncNumber();
       }
       const live = s.live;
+      // A new call starts with no target picked: the last call's choice must not carry over.
+      if ((live?.callSid ?? '') !== shownCall) {
+        shownCall = live?.callSid ?? '';
+        target.value = '';
+        number.value = '';
+        syncNumber();
+      }
       element.hidden = !live;
       error.hidden = !s.actionError;
       error.textContent = s.actionError;
