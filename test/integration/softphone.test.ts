@@ -312,4 +312,22 @@ describe('softphone setup without Telnyx (the demo)', () => {
     });
     expect(await reasons()).toEqual(['Lunch', 'Coaching']);
   });
+
+  it("carries what the in-call controls pick from: the company's numbers (caller IDs), the other enabled agents and the queues", async () => {
+    const agent = await companyWithAgent(server, { allowUnregistered: true });
+    const number = `+1305555${String(Math.floor(Math.random() * 9000) + 1000)}`;
+    await server.admin(`mutation($i: CreatePhoneNumberInput!) { createPhoneNumber(input: $i) { id } }`, {
+      i: { companyId: agent.companyId, e164: number },
+    });
+    const { createAgent } = await server.admin(`mutation($i: CreateAgentInput!) { createAgent(input: $i) { id } }`, {
+      i: { companyId: agent.companyId, displayName: 'Ben Ortiz', sipUsername: `ben${Math.random().toString(36).slice(2, 8)}` },
+    });
+    const res = await server.gql(`{ softphone { callerIds colleagues { agentId displayName } queues { queueId name } } }`, {}, agent.token);
+    expect(res.errors).toBeUndefined();
+    expect(res.data.softphone.callerIds).toEqual([number]);
+    // Itself left out: an agent cannot transfer a call to itself.
+    expect(res.data.softphone.colleagues).toEqual([{ agentId: createAgent.id, displayName: 'Ben Ortiz' }]);
+    expect(res.data.softphone.queues).toHaveLength(1);
+    expect(res.data.softphone.queues[0].queueId).toEqual(expect.any(String));
+  });
 });

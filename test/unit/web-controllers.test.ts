@@ -24,6 +24,9 @@ const setup = (overrides: Partial<SoftphoneSetup> = {}): SoftphoneSetup => ({
   registrationRequired: false,
   message: null,
   breakReasons: ['Lunch', 'Training'],
+  callerIds: ['+13055550100'],
+  colleagues: [{ agentId: 'a2', displayName: 'Ben' }],
+  queues: [{ queueId: 'q1', name: 'Main' }],
   ...overrides,
 });
 

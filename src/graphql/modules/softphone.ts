@@ -1,11 +1,33 @@
 import { z } from 'zod';
 import { builder } from '../builder.js';
+import { costOfCapped, costOfFirst, FIXED_LIST_BOUNDS, firstArg, LIST_BOUNDS } from '../list-bounds.js';
 import { ForbiddenError, NotFoundError, RateLimitedError } from '../../services/errors.js';
 import { softphoneSetup, type SoftphoneSetup } from '../../telnyx/softphone-setup.js';
 import { AgentPresenceRef } from './presence.js';
 
-/** The setup plus the company's break reasons: the agent cannot read its Company, and its status picker needs them. */
-type SoftphoneView = SoftphoneSetup & { breakReasons: string[] };
+/**
+ * The setup plus what of its company the softphone shows: the agent cannot read its Company, and its
+ * status picker needs the break reasons, its transfer picker the colleagues and queues, and its dial pad
+ * the numbers it may call from.
+ */
+type SoftphoneView = SoftphoneSetup & {
+  breakReasons: string[];
+  callerIds: string[];
+  colleagues: { agentId: string; displayName: string }[];
+  queues: { queueId: string; name: string }[];
+};
+
+const SoftphoneColleagueRef = builder.objectRef<SoftphoneView['colleagues'][number]>('SoftphoneColleague').implement({
+  description: 'Another agent of the company, to transfer or consult a call to.',
+  authScopes: { agent: true },
+  fields: (t) => ({ agentId: t.exposeID('agentId'), displayName: t.exposeString('displayName') }),
+});
+
+const SoftphoneQueueRef = builder.objectRef<SoftphoneView['queues'][number]>('SoftphoneQueue').implement({
+  description: 'A queue of the company, to transfer a call to.',
+  authScopes: { agent: true },
+  fields: (t) => ({ queueId: t.exposeID('queueId'), name: t.exposeString('name') }),
+});
 
 const SoftphoneRef = builder.objectRef<SoftphoneView>('Softphone').implement({
   description: "What the calling agent's browser softphone needs to start.",
@@ -37,6 +59,22 @@ const SoftphoneRef = builder.objectRef<SoftphoneView>('Softphone').implement({
       description:
         "The company's break reasons, the only ones setAgentStatus accepts; empty = the company defines none (a break needs no reason).",
     }),
+    callerIds: t.exposeStringList('callerIds', {
+      description: "The company's numbers, oldest first: startCall's callerId is one of them (the first by default).",
+    }),
+    colleagues: t.field({
+      type: [SoftphoneColleagueRef],
+      description: 'The other enabled agents of the company, by name: transfer, consult and add-participant targets.',
+      args: { first: t.arg.int(firstArg(LIST_BOUNDS.agents)) },
+      complexity: costOfFirst(LIST_BOUNDS.agents),
+      resolve: (v, args) => v.colleagues.slice(0, args.first ?? LIST_BOUNDS.agents.default),
+    }),
+    queues: t.field({
+      type: [SoftphoneQueueRef],
+      description: "The company's queues, the default first: cold-transfer targets.",
+      complexity: costOfCapped(FIXED_LIST_BOUNDS.queues),
+      resolve: (v) => v.queues,
+    }),
   }),
 });
 
@@ -66,7 +104,22 @@ builder.queryField('softphone', (t) =>
         },
         company.policy.allowUnregisteredSoftphones,
       );
-      return { ...setup, breakReasons: company.breakReasons };
+      const numbers = await ctx.services.db.phoneNumber.findMany({
+        where: { companyId: company.id },
+        select: { e164: true },
+        orderBy: { createdAt: 'asc' },
+        take: LIST_BOUNDS.phoneNumbers.default,
+      });
+      return {
+        ...setup,
+        breakReasons: company.breakReasons,
+        callerIds: numbers.map((n) => n.e164),
+        colleagues: company.agents
+          .filter((a) => a.enabled && a.id !== agent.id)
+          .map((a) => ({ agentId: a.id, displayName: a.displayName }))
+          .sort((a, b) => a.displayName.localeCompare(b.displayName)),
+        queues: company.queues.map((q) => ({ queueId: q.id, name: q.name })),
+      };
     },
   }),
 );

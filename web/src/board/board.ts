@@ -1,5 +1,6 @@
 // The supervisor board: a DOM-free controller (live presence, figures, waiting callers, route preview, voicemails,
-// routing and status actions) and the panels that show it; in the demo, "Simulate a call". A second view,
+// routing and status actions) and the panels that show it, the live calls (live-calls.ts: supervise, call back);
+// in the demo, "Simulate a call". A second view,
 // Reports, charts today's figures (reports.ts fetches, report-charts.ts draws).
 import { connect } from '../api.js';
 import { h, replace } from '../dom.js';
@@ -14,6 +15,7 @@ import {
   voicemailsPanel,
   waitingPanel,
 } from './panels.js';
+import { callBackControl, createLiveCallsController, liveCallsPanel } from './live-calls.js';
 import { reportsPanel } from './report-charts.js';
 import { createReportsController } from './reports.js';
 import { createSimulatorController } from './simulator.js';
@@ -30,7 +32,9 @@ export function mountBoard(root: HTMLElement, token: string, companyId: string, 
   const agents = agentsPanel(controller);
   const preview = previewPanel(controller);
   const routing = routingPanel(controller);
-  const voicemails = voicemailsPanel(controller);
+  const calls = createLiveCallsController({ api, companyId });
+  const liveCalls = liveCallsPanel(calls, controller);
+  const voicemails = voicemailsPanel(controller, (v) => callBackControl(calls, controller, v));
   const simulate = simulatorPanel(simulator);
   // The reports view fetches only while open; the live view keeps its subscriptions either way.
   const reportsController = createReportsController({ api, companyId, board: controller.store });
@@ -39,6 +43,7 @@ export function mountBoard(root: HTMLElement, token: string, companyId: string, 
     'main',
     { class: 'board', id: 'live-view' },
     stats.element,
+    liveCalls.element,
     waiting.element,
     agents.element,
     h('div', { class: 'side' }, simulate.element, preview.element, routing.element),
@@ -65,8 +70,9 @@ export function mountBoard(root: HTMLElement, token: string, companyId: string, 
     reports.element,
   );
   return () => {
-    for (const p of [topbar, stats, waiting, agents, preview, routing, voicemails, simulate, reports]) p.dispose();
+    for (const p of [topbar, stats, liveCalls, waiting, agents, preview, routing, voicemails, simulate, reports]) p.dispose();
     reportsController.dispose();
+    calls.dispose();
     simulator.dispose();
     controller.dispose();
     replace(root);

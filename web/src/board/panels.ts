@@ -402,8 +402,8 @@ export function routingPanel(c: BoardController): Panel {
   return { element, dispose: () => d.dispose() };
 }
 
-/** Voicemails, newest first, live ones marked fresh. */
-export function voicemailsPanel(c: BoardController): Panel {
+/** Voicemails, newest first, live ones marked fresh; `actions` adds controls to each (the call-back). */
+export function voicemailsPanel(c: BoardController, actions?: (v: BoardVoicemail) => Node): Panel {
   const list = h('ul', { class: 'voicemails', id: 'voicemails' });
   const element = h('section', { class: 'card voicemail-card' }, h('div', { class: 'card-head' }, h('h2', {}, 'Voicemail')), list);
   const shown = new Map<string, HTMLElement>();
@@ -419,6 +419,7 @@ export function voicemailsPanel(c: BoardController): Panel {
       ),
       h('audio', { controls: true, preload: 'none', src: v.recordingUrl }),
       h('a', { href: v.recordingUrl, target: '_blank', rel: 'noopener noreferrer' }, 'Open recording'),
+      actions?.(v),
     );
   const stop = watch(
     c,

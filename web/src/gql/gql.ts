@@ -16,7 +16,7 @@ import * as types from './graphql.js';
  */
 type Documents = {
     "\n  query Viewer {\n    viewer {\n      role\n      companyId\n      agentId\n    }\n  }\n": typeof types.ViewerDocument,
-    "\n  query Softphone {\n    softphone {\n      agentId\n      companyId\n      displayName\n      sipUsername\n      telnyxConfigured\n      loginToken\n      websocketHost\n      heartbeatIntervalMs\n      registrationRequired\n      message\n      breakReasons\n    }\n  }\n": typeof types.SoftphoneDocument,
+    "\n  query Softphone {\n    softphone {\n      agentId\n      companyId\n      displayName\n      sipUsername\n      telnyxConfigured\n      loginToken\n      websocketHost\n      heartbeatIntervalMs\n      registrationRequired\n      message\n      breakReasons\n      callerIds\n      colleagues {\n        agentId\n        displayName\n      }\n      queues {\n        queueId\n        name\n      }\n    }\n  }\n": typeof types.SoftphoneDocument,
     "\n  mutation Heartbeat($input: HeartbeatInput!) {\n    heartbeat(input: $input) {\n      nextHeartbeatInMs\n      leaseExpiresAt\n      presence {\n        agentId\n        online\n        sipRegistered\n        status\n        statusReason\n        callState\n      }\n    }\n  }\n": typeof types.HeartbeatDocument,
     "\n  mutation ReportCallState($input: CallStateInput!) {\n    reportCallState(input: $input) {\n      agentId\n      online\n      status\n      statusReason\n    }\n  }\n": typeof types.ReportCallStateDocument,
     "\n  mutation SetAgentStatus($input: SetAgentStatusInput!) {\n    setAgentStatus(input: $input) {\n      agentId\n      status\n      statusReason\n      online\n    }\n  }\n": typeof types.SetAgentStatusDocument,
@@ -35,10 +35,26 @@ type Documents = {
     "\n  query BoardPhoneNumbers($companyId: ID!) {\n    company(id: $companyId) {\n      id\n      phoneNumbers {\n        id\n        e164\n        label\n      }\n    }\n  }\n": typeof types.BoardPhoneNumbersDocument,
     "\n  fragment BoardReportFigures on CallReportFigures {\n    offered\n    answered\n    abandoned\n    serviceLevel\n  }\n": typeof types.BoardReportFiguresFragmentDoc,
     "\n  query BoardReport($companyId: ID!, $todayFrom: DateTime!, $todayTo: DateTime!, $yesterdayFrom: DateTime!) {\n    today: callReport(companyId: $companyId, from: $todayFrom, to: $todayTo, groupBy: HOUR) {\n      timeZone\n      rows(first: 25) {\n        key\n        label\n        start\n        figures {\n          ...BoardReportFigures\n        }\n      }\n      totals {\n        ...BoardReportFigures\n      }\n    }\n    yesterday: callReport(companyId: $companyId, from: $yesterdayFrom, to: $todayFrom, groupBy: DAY) {\n      totals {\n        ...BoardReportFigures\n      }\n    }\n    agents: callReport(companyId: $companyId, from: $todayFrom, to: $todayTo, groupBy: AGENT) {\n      rows(first: 200) {\n        key\n        label\n        figures {\n          answered\n          missedOffers\n          talkSeconds\n        }\n      }\n    }\n  }\n": typeof types.BoardReportDocument,
+    "\n  fragment LiveCallFields on LiveCall {\n    callSid\n    from\n    to\n    state\n    startedAt\n    answeredAt\n    agentId\n    controllable\n    recording\n    parties {\n      label\n      role\n      agentId\n      number\n      status\n      held\n      muted\n      supervise\n      joinedAt\n    }\n  }\n": typeof types.LiveCallFieldsFragmentDoc,
+    "\n  subscription LiveCallsChanged($companyId: ID!) {\n    liveCallsChanged(companyId: $companyId) {\n      at\n      calls {\n        ...LiveCallFields\n      }\n    }\n  }\n": typeof types.LiveCallsChangedDocument,
+    "\n  mutation HoldCall($callSid: ID!) {\n    holdCall(callSid: $callSid) {\n      ...LiveCallFields\n    }\n  }\n": typeof types.HoldCallDocument,
+    "\n  mutation ResumeCall($callSid: ID!) {\n    resumeCall(callSid: $callSid) {\n      ...LiveCallFields\n    }\n  }\n": typeof types.ResumeCallDocument,
+    "\n  mutation TransferCall($callSid: ID!, $to: CallTargetInput!) {\n    transferCall(callSid: $callSid, to: $to) {\n      ...LiveCallFields\n    }\n  }\n": typeof types.TransferCallDocument,
+    "\n  mutation ConsultCall($callSid: ID!, $to: CallTargetInput!) {\n    consultCall(callSid: $callSid, to: $to) {\n      ...LiveCallFields\n    }\n  }\n": typeof types.ConsultCallDocument,
+    "\n  mutation CompleteTransfer($callSid: ID!) {\n    completeTransfer(callSid: $callSid) {\n      ...LiveCallFields\n    }\n  }\n": typeof types.CompleteTransferDocument,
+    "\n  mutation CancelConsult($callSid: ID!) {\n    cancelConsult(callSid: $callSid) {\n      ...LiveCallFields\n    }\n  }\n": typeof types.CancelConsultDocument,
+    "\n  mutation MergeCall($callSid: ID!) {\n    mergeCall(callSid: $callSid) {\n      ...LiveCallFields\n    }\n  }\n": typeof types.MergeCallDocument,
+    "\n  mutation AddParticipant($callSid: ID!, $to: CallTargetInput!) {\n    addParticipant(callSid: $callSid, to: $to) {\n      ...LiveCallFields\n    }\n  }\n": typeof types.AddParticipantDocument,
+    "\n  mutation DropParticipant($callSid: ID!, $label: String!) {\n    dropParticipant(callSid: $callSid, label: $label) {\n      ...LiveCallFields\n    }\n  }\n": typeof types.DropParticipantDocument,
+    "\n  mutation HangUpCall($callSid: ID!) {\n    hangUpCall(callSid: $callSid) {\n      callSid\n      state\n    }\n  }\n": typeof types.HangUpCallDocument,
+    "\n  mutation RecordCall($callSid: ID!, $action: CallRecordingAction!) {\n    recordCall(callSid: $callSid, action: $action) {\n      ...LiveCallFields\n    }\n  }\n": typeof types.RecordCallDocument,
+    "\n  mutation SuperviseCall($callSid: ID!, $mode: SuperviseMode!, $softphoneAgentId: ID!) {\n    superviseCall(callSid: $callSid, mode: $mode, softphoneAgentId: $softphoneAgentId) {\n      ...LiveCallFields\n    }\n  }\n": typeof types.SuperviseCallDocument,
+    "\n  mutation StopSupervising($callSid: ID!, $softphoneAgentId: ID!) {\n    stopSupervising(callSid: $callSid, softphoneAgentId: $softphoneAgentId) {\n      ...LiveCallFields\n    }\n  }\n": typeof types.StopSupervisingDocument,
+    "\n  mutation StartCall($input: StartCallInput!) {\n    startCall(input: $input) {\n      ...LiveCallFields\n    }\n  }\n": typeof types.StartCallDocument,
 };
 const documents: Documents = {
     "\n  query Viewer {\n    viewer {\n      role\n      companyId\n      agentId\n    }\n  }\n": types.ViewerDocument,
-    "\n  query Softphone {\n    softphone {\n      agentId\n      companyId\n      displayName\n      sipUsername\n      telnyxConfigured\n      loginToken\n      websocketHost\n      heartbeatIntervalMs\n      registrationRequired\n      message\n      breakReasons\n    }\n  }\n": types.SoftphoneDocument,
+    "\n  query Softphone {\n    softphone {\n      agentId\n      companyId\n      displayName\n      sipUsername\n      telnyxConfigured\n      loginToken\n      websocketHost\n      heartbeatIntervalMs\n      registrationRequired\n      message\n      breakReasons\n      callerIds\n      colleagues {\n        agentId\n        displayName\n      }\n      queues {\n        queueId\n        name\n      }\n    }\n  }\n": types.SoftphoneDocument,
     "\n  mutation Heartbeat($input: HeartbeatInput!) {\n    heartbeat(input: $input) {\n      nextHeartbeatInMs\n      leaseExpiresAt\n      presence {\n        agentId\n        online\n        sipRegistered\n        status\n        statusReason\n        callState\n      }\n    }\n  }\n": types.HeartbeatDocument,
     "\n  mutation ReportCallState($input: CallStateInput!) {\n    reportCallState(input: $input) {\n      agentId\n      online\n      status\n      statusReason\n    }\n  }\n": types.ReportCallStateDocument,
     "\n  mutation SetAgentStatus($input: SetAgentStatusInput!) {\n    setAgentStatus(input: $input) {\n      agentId\n      status\n      statusReason\n      online\n    }\n  }\n": types.SetAgentStatusDocument,
@@ -57,6 +73,22 @@ const documents: Documents = {
     "\n  query BoardPhoneNumbers($companyId: ID!) {\n    company(id: $companyId) {\n      id\n      phoneNumbers {\n        id\n        e164\n        label\n      }\n    }\n  }\n": types.BoardPhoneNumbersDocument,
     "\n  fragment BoardReportFigures on CallReportFigures {\n    offered\n    answered\n    abandoned\n    serviceLevel\n  }\n": types.BoardReportFiguresFragmentDoc,
     "\n  query BoardReport($companyId: ID!, $todayFrom: DateTime!, $todayTo: DateTime!, $yesterdayFrom: DateTime!) {\n    today: callReport(companyId: $companyId, from: $todayFrom, to: $todayTo, groupBy: HOUR) {\n      timeZone\n      rows(first: 25) {\n        key\n        label\n        start\n        figures {\n          ...BoardReportFigures\n        }\n      }\n      totals {\n        ...BoardReportFigures\n      }\n    }\n    yesterday: callReport(companyId: $companyId, from: $yesterdayFrom, to: $todayFrom, groupBy: DAY) {\n      totals {\n        ...BoardReportFigures\n      }\n    }\n    agents: callReport(companyId: $companyId, from: $todayFrom, to: $todayTo, groupBy: AGENT) {\n      rows(first: 200) {\n        key\n        label\n        figures {\n          answered\n          missedOffers\n          talkSeconds\n        }\n      }\n    }\n  }\n": types.BoardReportDocument,
+    "\n  fragment LiveCallFields on LiveCall {\n    callSid\n    from\n    to\n    state\n    startedAt\n    answeredAt\n    agentId\n    controllable\n    recording\n    parties {\n      label\n      role\n      agentId\n      number\n      status\n      held\n      muted\n      supervise\n      joinedAt\n    }\n  }\n": types.LiveCallFieldsFragmentDoc,
+    "\n  subscription LiveCallsChanged($companyId: ID!) {\n    liveCallsChanged(companyId: $companyId) {\n      at\n      calls {\n        ...LiveCallFields\n      }\n    }\n  }\n": types.LiveCallsChangedDocument,
+    "\n  mutation HoldCall($callSid: ID!) {\n    holdCall(callSid: $callSid) {\n      ...LiveCallFields\n    }\n  }\n": types.HoldCallDocument,
+    "\n  mutation ResumeCall($callSid: ID!) {\n    resumeCall(callSid: $callSid) {\n      ...LiveCallFields\n    }\n  }\n": types.ResumeCallDocument,
+    "\n  mutation TransferCall($callSid: ID!, $to: CallTargetInput!) {\n    transferCall(callSid: $callSid, to: $to) {\n      ...LiveCallFields\n    }\n  }\n": types.TransferCallDocument,
+    "\n  mutation ConsultCall($callSid: ID!, $to: CallTargetInput!) {\n    consultCall(callSid: $callSid, to: $to) {\n      ...LiveCallFields\n    }\n  }\n": types.ConsultCallDocument,
+    "\n  mutation CompleteTransfer($callSid: ID!) {\n    completeTransfer(callSid: $callSid) {\n      ...LiveCallFields\n    }\n  }\n": types.CompleteTransferDocument,
+    "\n  mutation CancelConsult($callSid: ID!) {\n    cancelConsult(callSid: $callSid) {\n      ...LiveCallFields\n    }\n  }\n": types.CancelConsultDocument,
+    "\n  mutation MergeCall($callSid: ID!) {\n    mergeCall(callSid: $callSid) {\n      ...LiveCallFields\n    }\n  }\n": types.MergeCallDocument,
+    "\n  mutation AddParticipant($callSid: ID!, $to: CallTargetInput!) {\n    addParticipant(callSid: $callSid, to: $to) {\n      ...LiveCallFields\n    }\n  }\n": types.AddParticipantDocument,
+    "\n  mutation DropParticipant($callSid: ID!, $label: String!) {\n    dropParticipant(callSid: $callSid, label: $label) {\n      ...LiveCallFields\n    }\n  }\n": types.DropParticipantDocument,
+    "\n  mutation HangUpCall($callSid: ID!) {\n    hangUpCall(callSid: $callSid) {\n      callSid\n      state\n    }\n  }\n": types.HangUpCallDocument,
+    "\n  mutation RecordCall($callSid: ID!, $action: CallRecordingAction!) {\n    recordCall(callSid: $callSid, action: $action) {\n      ...LiveCallFields\n    }\n  }\n": types.RecordCallDocument,
+    "\n  mutation SuperviseCall($callSid: ID!, $mode: SuperviseMode!, $softphoneAgentId: ID!) {\n    superviseCall(callSid: $callSid, mode: $mode, softphoneAgentId: $softphoneAgentId) {\n      ...LiveCallFields\n    }\n  }\n": types.SuperviseCallDocument,
+    "\n  mutation StopSupervising($callSid: ID!, $softphoneAgentId: ID!) {\n    stopSupervising(callSid: $callSid, softphoneAgentId: $softphoneAgentId) {\n      ...LiveCallFields\n    }\n  }\n": types.StopSupervisingDocument,
+    "\n  mutation StartCall($input: StartCallInput!) {\n    startCall(input: $input) {\n      ...LiveCallFields\n    }\n  }\n": types.StartCallDocument,
 };
 
 /**
@@ -66,7 +98,7 @@ export function graphql(source: "\n  query Viewer {\n    viewer {\n      role\n 
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "\n  query Softphone {\n    softphone {\n      agentId\n      companyId\n      displayName\n      sipUsername\n      telnyxConfigured\n      loginToken\n      websocketHost\n      heartbeatIntervalMs\n      registrationRequired\n      message\n      breakReasons\n    }\n  }\n"): typeof import('./graphql.js').SoftphoneDocument;
+export function graphql(source: "\n  query Softphone {\n    softphone {\n      agentId\n      companyId\n      displayName\n      sipUsername\n      telnyxConfigured\n      loginToken\n      websocketHost\n      heartbeatIntervalMs\n      registrationRequired\n      message\n      breakReasons\n      callerIds\n      colleagues {\n        agentId\n        displayName\n      }\n      queues {\n        queueId\n        name\n      }\n    }\n  }\n"): typeof import('./graphql.js').SoftphoneDocument;
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
@@ -139,6 +171,70 @@ export function graphql(source: "\n  fragment BoardReportFigures on CallReportFi
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "\n  query BoardReport($companyId: ID!, $todayFrom: DateTime!, $todayTo: DateTime!, $yesterdayFrom: DateTime!) {\n    today: callReport(companyId: $companyId, from: $todayFrom, to: $todayTo, groupBy: HOUR) {\n      timeZone\n      rows(first: 25) {\n        key\n        label\n        start\n        figures {\n          ...BoardReportFigures\n        }\n      }\n      totals {\n        ...BoardReportFigures\n      }\n    }\n    yesterday: callReport(companyId: $companyId, from: $yesterdayFrom, to: $todayFrom, groupBy: DAY) {\n      totals {\n        ...BoardReportFigures\n      }\n    }\n    agents: callReport(companyId: $companyId, from: $todayFrom, to: $todayTo, groupBy: AGENT) {\n      rows(first: 200) {\n        key\n        label\n        figures {\n          answered\n          missedOffers\n          talkSeconds\n        }\n      }\n    }\n  }\n"): typeof import('./graphql.js').BoardReportDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  fragment LiveCallFields on LiveCall {\n    callSid\n    from\n    to\n    state\n    startedAt\n    answeredAt\n    agentId\n    controllable\n    recording\n    parties {\n      label\n      role\n      agentId\n      number\n      status\n      held\n      muted\n      supervise\n      joinedAt\n    }\n  }\n"): typeof import('./graphql.js').LiveCallFieldsFragmentDoc;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  subscription LiveCallsChanged($companyId: ID!) {\n    liveCallsChanged(companyId: $companyId) {\n      at\n      calls {\n        ...LiveCallFields\n      }\n    }\n  }\n"): typeof import('./graphql.js').LiveCallsChangedDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation HoldCall($callSid: ID!) {\n    holdCall(callSid: $callSid) {\n      ...LiveCallFields\n    }\n  }\n"): typeof import('./graphql.js').HoldCallDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation ResumeCall($callSid: ID!) {\n    resumeCall(callSid: $callSid) {\n      ...LiveCallFields\n    }\n  }\n"): typeof import('./graphql.js').ResumeCallDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation TransferCall($callSid: ID!, $to: CallTargetInput!) {\n    transferCall(callSid: $callSid, to: $to) {\n      ...LiveCallFields\n    }\n  }\n"): typeof import('./graphql.js').TransferCallDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation ConsultCall($callSid: ID!, $to: CallTargetInput!) {\n    consultCall(callSid: $callSid, to: $to) {\n      ...LiveCallFields\n    }\n  }\n"): typeof import('./graphql.js').ConsultCallDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation CompleteTransfer($callSid: ID!) {\n    completeTransfer(callSid: $callSid) {\n      ...LiveCallFields\n    }\n  }\n"): typeof import('./graphql.js').CompleteTransferDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation CancelConsult($callSid: ID!) {\n    cancelConsult(callSid: $callSid) {\n      ...LiveCallFields\n    }\n  }\n"): typeof import('./graphql.js').CancelConsultDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation MergeCall($callSid: ID!) {\n    mergeCall(callSid: $callSid) {\n      ...LiveCallFields\n    }\n  }\n"): typeof import('./graphql.js').MergeCallDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation AddParticipant($callSid: ID!, $to: CallTargetInput!) {\n    addParticipant(callSid: $callSid, to: $to) {\n      ...LiveCallFields\n    }\n  }\n"): typeof import('./graphql.js').AddParticipantDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation DropParticipant($callSid: ID!, $label: String!) {\n    dropParticipant(callSid: $callSid, label: $label) {\n      ...LiveCallFields\n    }\n  }\n"): typeof import('./graphql.js').DropParticipantDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation HangUpCall($callSid: ID!) {\n    hangUpCall(callSid: $callSid) {\n      callSid\n      state\n    }\n  }\n"): typeof import('./graphql.js').HangUpCallDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation RecordCall($callSid: ID!, $action: CallRecordingAction!) {\n    recordCall(callSid: $callSid, action: $action) {\n      ...LiveCallFields\n    }\n  }\n"): typeof import('./graphql.js').RecordCallDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation SuperviseCall($callSid: ID!, $mode: SuperviseMode!, $softphoneAgentId: ID!) {\n    superviseCall(callSid: $callSid, mode: $mode, softphoneAgentId: $softphoneAgentId) {\n      ...LiveCallFields\n    }\n  }\n"): typeof import('./graphql.js').SuperviseCallDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation StopSupervising($callSid: ID!, $softphoneAgentId: ID!) {\n    stopSupervising(callSid: $callSid, softphoneAgentId: $softphoneAgentId) {\n      ...LiveCallFields\n    }\n  }\n"): typeof import('./graphql.js').StopSupervisingDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation StartCall($input: StartCallInput!) {\n    startCall(input: $input) {\n      ...LiveCallFields\n    }\n  }\n"): typeof import('./graphql.js').StartCallDocument;
 
 
 export function graphql(source: string) {

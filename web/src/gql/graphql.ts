@@ -19,11 +19,47 @@ export type BusinessHoursInput = {
   weekly: Array<OpeningHoursInput>;
 };
 
+export type CallPartyRole =
+  /** An agent handling the call. */
+  | 'AGENT'
+  /** The customer: the inbound caller, or whom an outbound call rang. */
+  | 'CALLER'
+  /** A transfer target being consulted while the caller holds. */
+  | 'CONSULT'
+  /** A third party added to the call. */
+  | 'PARTICIPANT'
+  /** A supervisor listening, whispering or barging from a softphone. */
+  | 'SUPERVISOR';
+
+export type CallPartyStatus =
+  | 'CONNECTED'
+  | 'RINGING';
+
+export type CallRecordingAction =
+  | 'PAUSE'
+  | 'RESUME'
+  | 'START'
+  | 'STOP';
+
+export type CallRecordingStatus =
+  | 'OFF'
+  /** Paused (e.g. while card details are read out): the pause is not in the audio. */
+  | 'PAUSED'
+  | 'RECORDING';
+
 export type CallStateInput = {
   /** The softphone call state: idle, ringing, answering, active, held... */
   callState: string;
   /** Whether the Telnyx client is registered (SDK `ready`). */
   sipRegistered: boolean;
+};
+
+/** Exactly one of: an agent of the company, a queue of the company, or an E.164 phone number. */
+export type CallTargetInput = {
+  agentId?: string | number | null | undefined;
+  /** E.164, e.g. +13055550100. */
+  number?: string | null | undefined;
+  queueId?: string | number | null | undefined;
 };
 
 export type ClosureInput = {
@@ -71,6 +107,25 @@ export type LanguageMenuOptionInput = {
   /** The skill the call then requires, e.g. es. */
   skill: string;
 };
+
+/** Where a call in progress stands. */
+export type LiveCallState =
+  /** More than one agent or party talks with the caller (a 3-way call, a barging supervisor). */
+  | 'CONFERENCED'
+  /** Answered; caller and agent are being moved into the call’s conference. */
+  | 'CONNECTING'
+  /** The caller holds while the agent consults a transfer target. */
+  | 'CONSULTING'
+  /** The call has left its room. */
+  | 'ENDED'
+  /** The caller is on hold, hearing music. */
+  | 'HELD'
+  /** Ringing agents (or deciding where to go). */
+  | 'RINGING'
+  /** The caller and one agent talk (or a plain bridge without in-call control). */
+  | 'TALKING'
+  /** Waiting in a queue. */
+  | 'WAITING';
 
 export type OpeningHoursInput = {
   close: string;
@@ -201,6 +256,23 @@ export type SkipReason =
   | 'RESERVED'
   | 'WRAP_UP';
 
+export type StartCallInput = {
+  /** The agent whose softphone places the call; an agent’s own token may leave it out (itself). */
+  agentId?: string | number | null | undefined;
+  /** One of the company’s numbers, shown to the customer; default: the company’s first number. */
+  callerId?: string | null | undefined;
+  /** The number to call, E.164 (e.g. +13055550100). */
+  to: string;
+};
+
+export type SuperviseMode =
+  /** Everyone hears the supervisor. */
+  | 'BARGE'
+  /** Muted: nobody hears the supervisor. */
+  | 'LISTEN'
+  /** Only the handling agent hears the supervisor (coaching). */
+  | 'WHISPER';
+
 export type TimeRangeInput = {
   close: string;
   open: string;
@@ -236,7 +308,7 @@ export type ViewerQuery = { viewer: { role: Role, companyId: string | null, agen
 export type SoftphoneQueryVariables = Exact<{ [key: string]: never; }>;
 
 
-export type SoftphoneQuery = { softphone: { agentId: string, companyId: string, displayName: string, sipUsername: string, telnyxConfigured: boolean, loginToken: string | null, websocketHost: string | null, heartbeatIntervalMs: number, registrationRequired: boolean, message: string | null, breakReasons: Array<string> } };
+export type SoftphoneQuery = { softphone: { agentId: string, companyId: string, displayName: string, sipUsername: string, telnyxConfigured: boolean, loginToken: string | null, websocketHost: string | null, heartbeatIntervalMs: number, registrationRequired: boolean, message: string | null, breakReasons: Array<string>, callerIds: Array<string>, colleagues: Array<{ agentId: string, displayName: string }>, queues: Array<{ queueId: string, name: string }> } };
 
 export type HeartbeatMutationVariables = Exact<{
   input: HeartbeatInput;
@@ -343,6 +415,121 @@ export type BoardReportQueryVariables = Exact<{
 
 export type BoardReportQuery = { today: { timeZone: string, rows: Array<{ key: string, label: string, start: string | null, figures: { offered: number, answered: number, abandoned: number, serviceLevel: number | null } }>, totals: { offered: number, answered: number, abandoned: number, serviceLevel: number | null } }, yesterday: { totals: { offered: number, answered: number, abandoned: number, serviceLevel: number | null } }, agents: { rows: Array<{ key: string, label: string, figures: { answered: number, missedOffers: number | null, talkSeconds: number } }> } };
 
+export type LiveCallFieldsFragment = { callSid: string, from: string, to: string, state: LiveCallState, startedAt: string, answeredAt: string | null, agentId: string | null, controllable: boolean, recording: CallRecordingStatus, parties: Array<{ label: string, role: CallPartyRole, agentId: string | null, number: string | null, status: CallPartyStatus, held: boolean, muted: boolean, supervise: SuperviseMode | null, joinedAt: string | null }> };
+
+export type LiveCallsChangedSubscriptionVariables = Exact<{
+  companyId: string | number;
+}>;
+
+
+export type LiveCallsChangedSubscription = { liveCallsChanged: { at: string, calls: Array<{ callSid: string, from: string, to: string, state: LiveCallState, startedAt: string, answeredAt: string | null, agentId: string | null, controllable: boolean, recording: CallRecordingStatus, parties: Array<{ label: string, role: CallPartyRole, agentId: string | null, number: string | null, status: CallPartyStatus, held: boolean, muted: boolean, supervise: SuperviseMode | null, joinedAt: string | null }> }> } };
+
+export type HoldCallMutationVariables = Exact<{
+  callSid: string | number;
+}>;
+
+
+export type HoldCallMutation = { holdCall: { callSid: string, from: string, to: string, state: LiveCallState, startedAt: string, answeredAt: string | null, agentId: string | null, controllable: boolean, recording: CallRecordingStatus, parties: Array<{ label: string, role: CallPartyRole, agentId: string | null, number: string | null, status: CallPartyStatus, held: boolean, muted: boolean, supervise: SuperviseMode | null, joinedAt: string | null }> } };
+
+export type ResumeCallMutationVariables = Exact<{
+  callSid: string | number;
+}>;
+
+
+export type ResumeCallMutation = { resumeCall: { callSid: string, from: string, to: string, state: LiveCallState, startedAt: string, answeredAt: string | null, agentId: string | null, controllable: boolean, recording: CallRecordingStatus, parties: Array<{ label: string, role: CallPartyRole, agentId: string | null, number: string | null, status: CallPartyStatus, held: boolean, muted: boolean, supervise: SuperviseMode | null, joinedAt: string | null }> } };
+
+export type TransferCallMutationVariables = Exact<{
+  callSid: string | number;
+  to: CallTargetInput;
+}>;
+
+
+export type TransferCallMutation = { transferCall: { callSid: string, from: string, to: string, state: LiveCallState, startedAt: string, answeredAt: string | null, agentId: string | null, controllable: boolean, recording: CallRecordingStatus, parties: Array<{ label: string, role: CallPartyRole, agentId: string | null, number: string | null, status: CallPartyStatus, held: boolean, muted: boolean, supervise: SuperviseMode | null, joinedAt: string | null }> } };
+
+export type ConsultCallMutationVariables = Exact<{
+  callSid: string | number;
+  to: CallTargetInput;
+}>;
+
+
+export type ConsultCallMutation = { consultCall: { callSid: string, from: string, to: string, state: LiveCallState, startedAt: string, answeredAt: string | null, agentId: string | null, controllable: boolean, recording: CallRecordingStatus, parties: Array<{ label: string, role: CallPartyRole, agentId: string | null, number: string | null, status: CallPartyStatus, held: boolean, muted: boolean, supervise: SuperviseMode | null, joinedAt: string | null }> } };
+
+export type CompleteTransferMutationVariables = Exact<{
+  callSid: string | number;
+}>;
+
+
+export type CompleteTransferMutation = { completeTransfer: { callSid: string, from: string, to: string, state: LiveCallState, startedAt: string, answeredAt: string | null, agentId: string | null, controllable: boolean, recording: CallRecordingStatus, parties: Array<{ label: string, role: CallPartyRole, agentId: string | null, number: string | null, status: CallPartyStatus, held: boolean, muted: boolean, supervise: SuperviseMode | null, joinedAt: string | null }> } };
+
+export type CancelConsultMutationVariables = Exact<{
+  callSid: string | number;
+}>;
+
+
+export type CancelConsultMutation = { cancelConsult: { callSid: string, from: string, to: string, state: LiveCallState, startedAt: string, answeredAt: string | null, agentId: string | null, controllable: boolean, recording: CallRecordingStatus, parties: Array<{ label: string, role: CallPartyRole, agentId: string | null, number: string | null, status: CallPartyStatus, held: boolean, muted: boolean, supervise: SuperviseMode | null, joinedAt: string | null }> } };
+
+export type MergeCallMutationVariables = Exact<{
+  callSid: string | number;
+}>;
+
+
+export type MergeCallMutation = { mergeCall: { callSid: string, from: string, to: string, state: LiveCallState, startedAt: string, answeredAt: string | null, agentId: string | null, controllable: boolean, recording: CallRecordingStatus, parties: Array<{ label: string, role: CallPartyRole, agentId: string | null, number: string | null, status: CallPartyStatus, held: boolean, muted: boolean, supervise: SuperviseMode | null, joinedAt: string | null }> } };
+
+export type AddParticipantMutationVariables = Exact<{
+  callSid: string | number;
+  to: CallTargetInput;
+}>;
+
+
+export type AddParticipantMutation = { addParticipant: { callSid: string, from: string, to: string, state: LiveCallState, startedAt: string, answeredAt: string | null, agentId: string | null, controllable: boolean, recording: CallRecordingStatus, parties: Array<{ label: string, role: CallPartyRole, agentId: string | null, number: string | null, status: CallPartyStatus, held: boolean, muted: boolean, supervise: SuperviseMode | null, joinedAt: string | null }> } };
+
+export type DropParticipantMutationVariables = Exact<{
+  callSid: string | number;
+  label: string;
+}>;
+
+
+export type DropParticipantMutation = { dropParticipant: { callSid: string, from: string, to: string, state: LiveCallState, startedAt: string, answeredAt: string | null, agentId: string | null, controllable: boolean, recording: CallRecordingStatus, parties: Array<{ label: string, role: CallPartyRole, agentId: string | null, number: string | null, status: CallPartyStatus, held: boolean, muted: boolean, supervise: SuperviseMode | null, joinedAt: string | null }> } };
+
+export type HangUpCallMutationVariables = Exact<{
+  callSid: string | number;
+}>;
+
+
+export type HangUpCallMutation = { hangUpCall: { callSid: string, state: LiveCallState } };
+
+export type RecordCallMutationVariables = Exact<{
+  callSid: string | number;
+  action: CallRecordingAction;
+}>;
+
+
+export type RecordCallMutation = { recordCall: { callSid: string, from: string, to: string, state: LiveCallState, startedAt: string, answeredAt: string | null, agentId: string | null, controllable: boolean, recording: CallRecordingStatus, parties: Array<{ label: string, role: CallPartyRole, agentId: string | null, number: string | null, status: CallPartyStatus, held: boolean, muted: boolean, supervise: SuperviseMode | null, joinedAt: string | null }> } };
+
+export type SuperviseCallMutationVariables = Exact<{
+  callSid: string | number;
+  mode: SuperviseMode;
+  softphoneAgentId: string | number;
+}>;
+
+
+export type SuperviseCallMutation = { superviseCall: { callSid: string, from: string, to: string, state: LiveCallState, startedAt: string, answeredAt: string | null, agentId: string | null, controllable: boolean, recording: CallRecordingStatus, parties: Array<{ label: string, role: CallPartyRole, agentId: string | null, number: string | null, status: CallPartyStatus, held: boolean, muted: boolean, supervise: SuperviseMode | null, joinedAt: string | null }> } };
+
+export type StopSupervisingMutationVariables = Exact<{
+  callSid: string | number;
+  softphoneAgentId: string | number;
+}>;
+
+
+export type StopSupervisingMutation = { stopSupervising: { callSid: string, from: string, to: string, state: LiveCallState, startedAt: string, answeredAt: string | null, agentId: string | null, controllable: boolean, recording: CallRecordingStatus, parties: Array<{ label: string, role: CallPartyRole, agentId: string | null, number: string | null, status: CallPartyStatus, held: boolean, muted: boolean, supervise: SuperviseMode | null, joinedAt: string | null }> } };
+
+export type StartCallMutationVariables = Exact<{
+  input: StartCallInput;
+}>;
+
+
+export type StartCallMutation = { startCall: { callSid: string, from: string, to: string, state: LiveCallState, startedAt: string, answeredAt: string | null, agentId: string | null, controllable: boolean, recording: CallRecordingStatus, parties: Array<{ label: string, role: CallPartyRole, agentId: string | null, number: string | null, status: CallPartyStatus, held: boolean, muted: boolean, supervise: SuperviseMode | null, joinedAt: string | null }> } };
+
 export class TypedDocumentString<TResult, TVariables>
   extends String
   implements DocumentTypeDecoration<TResult, TVariables>
@@ -437,6 +624,30 @@ export const BoardReportFiguresFragmentDoc = new TypedDocumentString(`
   serviceLevel
 }
     `, {"fragmentName":"BoardReportFigures"}) as unknown as TypedDocumentString<BoardReportFiguresFragment, unknown>;
+export const LiveCallFieldsFragmentDoc = new TypedDocumentString(`
+    fragment LiveCallFields on LiveCall {
+  callSid
+  from
+  to
+  state
+  startedAt
+  answeredAt
+  agentId
+  controllable
+  recording
+  parties {
+    label
+    role
+    agentId
+    number
+    status
+    held
+    muted
+    supervise
+    joinedAt
+  }
+}
+    `, {"fragmentName":"LiveCallFields"}) as unknown as TypedDocumentString<LiveCallFieldsFragment, unknown>;
 export const ViewerDocument = new TypedDocumentString(`
     query Viewer {
   viewer {
@@ -460,6 +671,15 @@ export const SoftphoneDocument = new TypedDocumentString(`
     registrationRequired
     message
     breakReasons
+    callerIds
+    colleagues {
+      agentId
+      displayName
+    }
+    queues {
+      queueId
+      name
+    }
   }
 }
     `) as unknown as TypedDocumentString<SoftphoneQuery, SoftphoneQueryVariables>;
@@ -732,3 +952,410 @@ export const BoardReportDocument = new TypedDocumentString(`
   abandoned
   serviceLevel
 }`) as unknown as TypedDocumentString<BoardReportQuery, BoardReportQueryVariables>;
+export const LiveCallsChangedDocument = new TypedDocumentString(`
+    subscription LiveCallsChanged($companyId: ID!) {
+  liveCallsChanged(companyId: $companyId) {
+    at
+    calls {
+      ...LiveCallFields
+    }
+  }
+}
+    fragment LiveCallFields on LiveCall {
+  callSid
+  from
+  to
+  state
+  startedAt
+  answeredAt
+  agentId
+  controllable
+  recording
+  parties {
+    label
+    role
+    agentId
+    number
+    status
+    held
+    muted
+    supervise
+    joinedAt
+  }
+}`) as unknown as TypedDocumentString<LiveCallsChangedSubscription, LiveCallsChangedSubscriptionVariables>;
+export const HoldCallDocument = new TypedDocumentString(`
+    mutation HoldCall($callSid: ID!) {
+  holdCall(callSid: $callSid) {
+    ...LiveCallFields
+  }
+}
+    fragment LiveCallFields on LiveCall {
+  callSid
+  from
+  to
+  state
+  startedAt
+  answeredAt
+  agentId
+  controllable
+  recording
+  parties {
+    label
+    role
+    agentId
+    number
+    status
+    held
+    muted
+    supervise
+    joinedAt
+  }
+}`) as unknown as TypedDocumentString<HoldCallMutation, HoldCallMutationVariables>;
+export const ResumeCallDocument = new TypedDocumentString(`
+    mutation ResumeCall($callSid: ID!) {
+  resumeCall(callSid: $callSid) {
+    ...LiveCallFields
+  }
+}
+    fragment LiveCallFields on LiveCall {
+  callSid
+  from
+  to
+  state
+  startedAt
+  answeredAt
+  agentId
+  controllable
+  recording
+  parties {
+    label
+    role
+    agentId
+    number
+    status
+    held
+    muted
+    supervise
+    joinedAt
+  }
+}`) as unknown as TypedDocumentString<ResumeCallMutation, ResumeCallMutationVariables>;
+export const TransferCallDocument = new TypedDocumentString(`
+    mutation TransferCall($callSid: ID!, $to: CallTargetInput!) {
+  transferCall(callSid: $callSid, to: $to) {
+    ...LiveCallFields
+  }
+}
+    fragment LiveCallFields on LiveCall {
+  callSid
+  from
+  to
+  state
+  startedAt
+  answeredAt
+  agentId
+  controllable
+  recording
+  parties {
+    label
+    role
+    agentId
+    number
+    status
+    held
+    muted
+    supervise
+    joinedAt
+  }
+}`) as unknown as TypedDocumentString<TransferCallMutation, TransferCallMutationVariables>;
+export const ConsultCallDocument = new TypedDocumentString(`
+    mutation ConsultCall($callSid: ID!, $to: CallTargetInput!) {
+  consultCall(callSid: $callSid, to: $to) {
+    ...LiveCallFields
+  }
+}
+    fragment LiveCallFields on LiveCall {
+  callSid
+  from
+  to
+  state
+  startedAt
+  answeredAt
+  agentId
+  controllable
+  recording
+  parties {
+    label
+    role
+    agentId
+    number
+    status
+    held
+    muted
+    supervise
+    joinedAt
+  }
+}`) as unknown as TypedDocumentString<ConsultCallMutation, ConsultCallMutationVariables>;
+export const CompleteTransferDocument = new TypedDocumentString(`
+    mutation CompleteTransfer($callSid: ID!) {
+  completeTransfer(callSid: $callSid) {
+    ...LiveCallFields
+  }
+}
+    fragment LiveCallFields on LiveCall {
+  callSid
+  from
+  to
+  state
+  startedAt
+  answeredAt
+  agentId
+  controllable
+  recording
+  parties {
+    label
+    role
+    agentId
+    number
+    status
+    held
+    muted
+    supervise
+    joinedAt
+  }
+}`) as unknown as TypedDocumentString<CompleteTransferMutation, CompleteTransferMutationVariables>;
+export const CancelConsultDocument = new TypedDocumentString(`
+    mutation CancelConsult($callSid: ID!) {
+  cancelConsult(callSid: $callSid) {
+    ...LiveCallFields
+  }
+}
+    fragment LiveCallFields on LiveCall {
+  callSid
+  from
+  to
+  state
+  startedAt
+  answeredAt
+  agentId
+  controllable
+  recording
+  parties {
+    label
+    role
+    agentId
+    number
+    status
+    held
+    muted
+    supervise
+    joinedAt
+  }
+}`) as unknown as TypedDocumentString<CancelConsultMutation, CancelConsultMutationVariables>;
+export const MergeCallDocument = new TypedDocumentString(`
+    mutation MergeCall($callSid: ID!) {
+  mergeCall(callSid: $callSid) {
+    ...LiveCallFields
+  }
+}
+    fragment LiveCallFields on LiveCall {
+  callSid
+  from
+  to
+  state
+  startedAt
+  answeredAt
+  agentId
+  controllable
+  recording
+  parties {
+    label
+    role
+    agentId
+    number
+    status
+    held
+    muted
+    supervise
+    joinedAt
+  }
+}`) as unknown as TypedDocumentString<MergeCallMutation, MergeCallMutationVariables>;
+export const AddParticipantDocument = new TypedDocumentString(`
+    mutation AddParticipant($callSid: ID!, $to: CallTargetInput!) {
+  addParticipant(callSid: $callSid, to: $to) {
+    ...LiveCallFields
+  }
+}
+    fragment LiveCallFields on LiveCall {
+  callSid
+  from
+  to
+  state
+  startedAt
+  answeredAt
+  agentId
+  controllable
+  recording
+  parties {
+    label
+    role
+    agentId
+    number
+    status
+    held
+    muted
+    supervise
+    joinedAt
+  }
+}`) as unknown as TypedDocumentString<AddParticipantMutation, AddParticipantMutationVariables>;
+export const DropParticipantDocument = new TypedDocumentString(`
+    mutation DropParticipant($callSid: ID!, $label: String!) {
+  dropParticipant(callSid: $callSid, label: $label) {
+    ...LiveCallFields
+  }
+}
+    fragment LiveCallFields on LiveCall {
+  callSid
+  from
+  to
+  state
+  startedAt
+  answeredAt
+  agentId
+  controllable
+  recording
+  parties {
+    label
+    role
+    agentId
+    number
+    status
+    held
+    muted
+    supervise
+    joinedAt
+  }
+}`) as unknown as TypedDocumentString<DropParticipantMutation, DropParticipantMutationVariables>;
+export const HangUpCallDocument = new TypedDocumentString(`
+    mutation HangUpCall($callSid: ID!) {
+  hangUpCall(callSid: $callSid) {
+    callSid
+    state
+  }
+}
+    `) as unknown as TypedDocumentString<HangUpCallMutation, HangUpCallMutationVariables>;
+export const RecordCallDocument = new TypedDocumentString(`
+    mutation RecordCall($callSid: ID!, $action: CallRecordingAction!) {
+  recordCall(callSid: $callSid, action: $action) {
+    ...LiveCallFields
+  }
+}
+    fragment LiveCallFields on LiveCall {
+  callSid
+  from
+  to
+  state
+  startedAt
+  answeredAt
+  agentId
+  controllable
+  recording
+  parties {
+    label
+    role
+    agentId
+    number
+    status
+    held
+    muted
+    supervise
+    joinedAt
+  }
+}`) as unknown as TypedDocumentString<RecordCallMutation, RecordCallMutationVariables>;
+export const SuperviseCallDocument = new TypedDocumentString(`
+    mutation SuperviseCall($callSid: ID!, $mode: SuperviseMode!, $softphoneAgentId: ID!) {
+  superviseCall(
+    callSid: $callSid
+    mode: $mode
+    softphoneAgentId: $softphoneAgentId
+  ) {
+    ...LiveCallFields
+  }
+}
+    fragment LiveCallFields on LiveCall {
+  callSid
+  from
+  to
+  state
+  startedAt
+  answeredAt
+  agentId
+  controllable
+  recording
+  parties {
+    label
+    role
+    agentId
+    number
+    status
+    held
+    muted
+    supervise
+    joinedAt
+  }
+}`) as unknown as TypedDocumentString<SuperviseCallMutation, SuperviseCallMutationVariables>;
+export const StopSupervisingDocument = new TypedDocumentString(`
+    mutation StopSupervising($callSid: ID!, $softphoneAgentId: ID!) {
+  stopSupervising(callSid: $callSid, softphoneAgentId: $softphoneAgentId) {
+    ...LiveCallFields
+  }
+}
+    fragment LiveCallFields on LiveCall {
+  callSid
+  from
+  to
+  state
+  startedAt
+  answeredAt
+  agentId
+  controllable
+  recording
+  parties {
+    label
+    role
+    agentId
+    number
+    status
+    held
+    muted
+    supervise
+    joinedAt
+  }
+}`) as unknown as TypedDocumentString<StopSupervisingMutation, StopSupervisingMutationVariables>;
+export const StartCallDocument = new TypedDocumentString(`
+    mutation StartCall($input: StartCallInput!) {
+  startCall(input: $input) {
+    ...LiveCallFields
+  }
+}
+    fragment LiveCallFields on LiveCall {
+  callSid
+  from
+  to
+  state
+  startedAt
+  answeredAt
+  agentId
+  controllable
+  recording
+  parties {
+    label
+    role
+    agentId
+    number
+    status
+    held
+    muted
+    supervise
+    joinedAt
+  }
+}`) as unknown as TypedDocumentString<StartCallMutation, StartCallMutationVariables>;

@@ -25,6 +25,15 @@ export const SoftphoneQuery = graphql(`
       registrationRequired
       message
       breakReasons
+      callerIds
+      colleagues {
+        agentId
+        displayName
+      }
+      queues {
+        queueId
+        name
+      }
     }
   }
 `);
@@ -300,6 +309,155 @@ export const BoardReportQuery = graphql(`
           talkSeconds
         }
       }
+    }
+  }
+`);
+
+export const LiveCallFieldsFragment = graphql(`
+  fragment LiveCallFields on LiveCall {
+    callSid
+    from
+    to
+    state
+    startedAt
+    answeredAt
+    agentId
+    controllable
+    recording
+    parties {
+      label
+      role
+      agentId
+      number
+      status
+      held
+      muted
+      supervise
+      joinedAt
+    }
+  }
+`);
+
+export const LiveCallsChangedSubscription = graphql(`
+  subscription LiveCallsChanged($companyId: ID!) {
+    liveCallsChanged(companyId: $companyId) {
+      at
+      calls {
+        ...LiveCallFields
+      }
+    }
+  }
+`);
+
+export const HoldCallMutation = graphql(`
+  mutation HoldCall($callSid: ID!) {
+    holdCall(callSid: $callSid) {
+      ...LiveCallFields
+    }
+  }
+`);
+
+export const ResumeCallMutation = graphql(`
+  mutation ResumeCall($callSid: ID!) {
+    resumeCall(callSid: $callSid) {
+      ...LiveCallFields
+    }
+  }
+`);
+
+export const TransferCallMutation = graphql(`
+  mutation TransferCall($callSid: ID!, $to: CallTargetInput!) {
+    transferCall(callSid: $callSid, to: $to) {
+      ...LiveCallFields
+    }
+  }
+`);
+
+export const ConsultCallMutation = graphql(`
+  mutation ConsultCall($callSid: ID!, $to: CallTargetInput!) {
+    consultCall(callSid: $callSid, to: $to) {
+      ...LiveCallFields
+    }
+  }
+`);
+
+export const CompleteTransferMutation = graphql(`
+  mutation CompleteTransfer($callSid: ID!) {
+    completeTransfer(callSid: $callSid) {
+      ...LiveCallFields
+    }
+  }
+`);
+
+export const CancelConsultMutation = graphql(`
+  mutation CancelConsult($callSid: ID!) {
+    cancelConsult(callSid: $callSid) {
+      ...LiveCallFields
+    }
+  }
+`);
+
+export const MergeCallMutation = graphql(`
+  mutation MergeCall($callSid: ID!) {
+    mergeCall(callSid: $callSid) {
+      ...LiveCallFields
+    }
+  }
+`);
+
+export const AddParticipantMutation = graphql(`
+  mutation AddParticipant($callSid: ID!, $to: CallTargetInput!) {
+    addParticipant(callSid: $callSid, to: $to) {
+      ...LiveCallFields
+    }
+  }
+`);
+
+export const DropParticipantMutation = graphql(`
+  mutation DropParticipant($callSid: ID!, $label: String!) {
+    dropParticipant(callSid: $callSid, label: $label) {
+      ...LiveCallFields
+    }
+  }
+`);
+
+export const HangUpCallMutation = graphql(`
+  mutation HangUpCall($callSid: ID!) {
+    hangUpCall(callSid: $callSid) {
+      callSid
+      state
+    }
+  }
+`);
+
+export const RecordCallMutation = graphql(`
+  mutation RecordCall($callSid: ID!, $action: CallRecordingAction!) {
+    recordCall(callSid: $callSid, action: $action) {
+      ...LiveCallFields
+    }
+  }
+`);
+
+export const SuperviseCallMutation = graphql(`
+  mutation SuperviseCall($callSid: ID!, $mode: SuperviseMode!, $softphoneAgentId: ID!) {
+    superviseCall(callSid: $callSid, mode: $mode, softphoneAgentId: $softphoneAgentId) {
+      ...LiveCallFields
+    }
+  }
+`);
+
+export const StopSupervisingMutation = graphql(`
+  mutation StopSupervising($callSid: ID!, $softphoneAgentId: ID!) {
+    stopSupervising(callSid: $callSid, softphoneAgentId: $softphoneAgentId) {
+      ...LiveCallFields
+    }
+  }
+`);
+
+export const StartCallMutation = graphql(`
+  mutation StartCall($input: StartCallInput!) {
+    startCall(input: $input) {
+      ...LiveCallFields
     }
   }
 `);

@@ -142,7 +142,14 @@ export function callPanel(c: SoftphoneController): Panel {
       card.hidden = !call;
       idle.hidden = !!call;
       // Rebuilt only when the call changes, so buttons stay put while they are clicked.
-      const key = call ? `${call.id}:${call.state}:${call.muted}` : '';
+      // A consulted or transferred-to agent's phone shows the company's number: the customer is the live call's caller.
+      const customer = s.live?.parties.find((p) => p.role === 'CALLER')?.number ?? null;
+      // Ringing into a call in progress: say why (a consultation, a party added, a supervision).
+      const joining = s.live?.parties.find((p) => p.agentId === s.setup?.agentId && p.status === 'RINGING')?.role;
+      const why = joining
+        ? ({ CONSULT: ' · consult', PARTICIPANT: ' · join a call', SUPERVISOR: ' · supervise' } as Record<string, string>)[joining]
+        : '';
+      const key = call ? `${call.id}:${call.state}:${call.muted}:${customer}:${why}` : '';
       if (key === rendered) return;
       rendered = key;
       if (!call) return replace(card);
@@ -152,9 +159,9 @@ export function callPanel(c: SoftphoneController): Panel {
         h('button', { type: 'button', class: cls, onclick, ...extra }, label);
       replace(
         card,
-        h('div', { class: 'call-kind' }, ringing ? 'Incoming call' : call.state === 'active' ? 'On call' : call.state),
+        h('div', { class: 'call-kind' }, ringing ? `Incoming call${why ?? ''}` : call.state === 'active' ? 'On call' : call.state),
         h('div', { class: 'caller', id: 'caller-name' }, caller),
-        h('div', { class: 'caller-number', id: 'caller-number' }, call.callerNumber || 'number withheld'),
+        h('div', { class: 'caller-number', id: 'caller-number' }, (!ringing && customer) || call.callerNumber || 'number withheld'),
         h('div', { class: 'call-timer', id: 'call-timer' }, ringing ? 'ringing…' : formatDuration(Date.now() - s.callStartedAt)),
         ringing
           ? h(

@@ -4,6 +4,7 @@ import { connect } from '../api.js';
 import { h, replace } from '../dom.js';
 import { createSoftphoneController } from './controller.js';
 import { workerClock } from './heartbeat-clock.js';
+import { dialPadPanel, liveCallPanel } from './in-call-panels.js';
 import { callPanel, noticePanel, presencePanel, topbarPanel } from './panels.js';
 import { openLine } from './telnyx-line.js';
 
@@ -16,7 +17,13 @@ export function mountSoftphone(root: HTMLElement, token: string, signOut: () => 
     openLine: (opts, events) => openLine({ ...opts, remoteAudio }, events),
   });
   const topbar = topbarPanel(controller, signOut);
-  const panels = [noticePanel(controller), presencePanel(controller), callPanel(controller)];
+  const panels = [
+    noticePanel(controller),
+    presencePanel(controller),
+    callPanel(controller),
+    liveCallPanel(controller),
+    dialPadPanel(controller),
+  ];
   replace(root, topbar.element, h('main', { class: 'softphone' }, ...panels.map((p) => p.element), remoteAudio));
   // What the end-to-end tests and the page's styles read.
   const stopMarks = controller.store.subscribe((s) => {

@@ -16,6 +16,8 @@ export interface Line {
   answer(): Promise<void>;
   hangup(): Promise<void>;
   toggleMute(): void;
+  /** A dial-pad digit sent on the call in progress (DTMF). */
+  dtmf(digit: string): void;
   disconnect(): Promise<void>;
 }
 
@@ -87,6 +89,9 @@ export async function openLine(
       current.toggleAudioMute();
       muted = !muted;
       events.onCall(view(current));
+    },
+    dtmf(digit) {
+      if (current?.state === 'active') current.dtmf(digit);
     },
     async disconnect() {
       await client.disconnect();
