@@ -315,7 +315,7 @@ export class CallRooms {
     const { control, sessions, scope } = this.deps;
     if (!control) return { ok: false, error: 'Outbound calls need the Telnyx REST API (TELNYX_API_KEY).' };
     const agent = company.agents.find((a) => a.id === input.agentId);
-    if (!agent || !agent.enabled) return { ok: false, error: 'No such agent in this company.' };
+    if (!agent?.enabled) return { ok: false, error: 'No such agent in this company.' };
     if (!agent.sipTarget.ok)
       return { ok: false, error: `${agent.displayName} has no softphone that can be rung (${agent.sipTarget.detail}).` };
     const accountSid = control.accountSid ?? sessions.active(company.id).find((s) => s.accountSid)?.accountSid ?? null;
@@ -359,7 +359,7 @@ export class CallRooms {
   /** `outbound-status`: the call to the agent progressed; unanswered or over, it ends (and frees the agent). */
   outboundStatus(company: DirectoryCompany, callSid: string, status: string): boolean {
     const session = this.deps.sessions.get(callSid);
-    if (!session || session.direction !== 'outbound') return false;
+    if (session?.direction !== 'outbound') return false;
     const agentId = session.room?.parties.find((p) => p.role === 'AGENT')?.agentId ?? null;
     if (status === 'completed' || status === 'no-answer' || status === 'busy' || status === 'failed' || status === 'canceled') {
       if (agentId && status === 'completed') this.deps.agents.apply(company, agentId, { kind: 'ended' });

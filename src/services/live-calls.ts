@@ -55,10 +55,10 @@ export class LiveCallService {
     return { companyId: company.id, at: new Date(this.deps.clock.now()), calls };
   }
 
-  /** One call in progress of the company, or null. */
+  /** One call of the company, in progress or just ended (ENDED: what a hang-up answers), or null. */
   call(company: DirectoryCompany, callSid: string): LiveCallView | null {
     const session = this.deps.calls.sessions.get(callSid);
-    return session && session.companyId === company.id && session.endedAt === null ? liveCallOf(session) : null;
+    return session && session.companyId === company.id ? liveCallOf(session) : null;
   }
 
   feed(companyId: string, agentId: string | null): SharedFeed<LiveCallsView> {
@@ -94,13 +94,16 @@ export class LiveCallService {
 function liveCallOf(s: CallSession): LiveCallView {
   const room = s.room;
   const agent = room?.parties.find((p) => p.role === 'AGENT' && p.status !== 'LEFT');
-  const state: LiveCallState = room
-    ? roomState(room)
-    : s.answeredAt !== null
-      ? 'TALKING'
-      : s.queuedAt !== null && s.ringing.length === 0
-        ? 'WAITING'
-        : 'RINGING';
+  const state: LiveCallState =
+    s.endedAt !== null
+      ? 'ENDED'
+      : room
+        ? roomState(room)
+        : s.answeredAt !== null
+          ? 'TALKING'
+          : s.queuedAt !== null && s.ringing.length === 0
+            ? 'WAITING'
+            : 'RINGING';
   return {
     callSid: s.callSid,
     companyId: s.companyId,

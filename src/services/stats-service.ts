@@ -53,7 +53,10 @@ export class StatsService {
 
   async stats(company: DirectoryCompany): Promise<CompanyStatsView> {
     const now = this.deps.clock.now();
-    const sessions = this.deps.calls.sessions.all(company.id);
+    // An outbound call (startCall) is an agent's call in progress, never a caller waiting.
+    const sessions = this.deps.calls.sessions
+      .all(company.id)
+      .map((s) => (s.direction === 'outbound' && s.answeredAt === null ? { ...s, answeredAt: s.startedAt } : s));
     const today = await this.callsToday(company, now);
     const agents = this.deps.presence
       .presenceOf(company)
@@ -82,7 +85,8 @@ export class StatsService {
     if (cached && cached.since === since && now - cached.fetchedAt < LOGGED_CALLS_TTL_MS) return cached.rows;
     const rows = this.deps.db.callLog
       .findMany({
-        where: { companyId, startedAt: { gte: new Date(since) } },
+        // Today's figures are the inbound calls' (an outbound call is neither answered nor missed by the queue).
+        where: { companyId, direction: 'inbound', startedAt: { gte: new Date(since) } },
         select: { callSid: true, startedAt: true, answeredAt: true, outcome: true, queueId: true },
       })
       .then(
