@@ -44,7 +44,10 @@ export type VoicemailOutcome = {
   result: 'stored' | 'duplicate' | 'ignored' | 'refused-url' | 'queued' | 'retry';
 };
 
-export type WebhookOutcome = CallStepOutcome | StatusOutcome | VoicemailOutcome;
+/** Telnyx's transcription of a voicemail: kept, or no voicemail (yet) for its call, or not a completed one. */
+export type TranscriptionOutcome = { kind: 'transcription'; result: 'stored' | 'no-voicemail' | 'ignored' };
+
+export type WebhookOutcome = CallStepOutcome | StatusOutcome | VoicemailOutcome | TranscriptionOutcome;
 
 export function routingOutcome(plan: RoutePlan): RoutingOutcome {
   switch (plan.kind) {
@@ -89,6 +92,8 @@ export function describeOutcome(outcome: WebhookOutcome): string {
       return `agent-${outcome.status || 'unknown'}`;
     case 'voicemail':
       return `voicemail-${outcome.result}`;
+    case 'transcription':
+      return `transcription-${outcome.result}`;
   }
 }
 

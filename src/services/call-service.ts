@@ -280,6 +280,12 @@ export class CallService {
     return this.scope.companyOfCall(callSid);
   }
 
+  /** The queue a call was in and the caller's menu language, as this instance knows them (a voicemail's mailbox); null: unknown here. */
+  voicemailContextOf(callSid: string): { queueId: string | null; language: string | null } | null {
+    const session = this.sessions.get(callSid);
+    return session ? { queueId: session.queueId, language: session.language } : null;
+  }
+
   freeStaleCalls(): Promise<number> {
     return this.statusCallbacks.freeStaleCalls();
   }

@@ -24,6 +24,9 @@ import { StatsService } from './stats-service.js';
 import { QueueService } from './queue-service.js';
 import { VoicemailService } from './voicemail-service.js';
 import { ReportService } from './report-service.js';
+import { VoicemailEmailer } from './voicemail-email.js';
+import { createRecordingService } from '../recordings/recording-setup.js';
+import type { RecordingService } from '../recordings/recording-service.js';
 import { lookupTelephonyCredential } from '../telnyx/credential-lookup.js';
 import { createTelephonyCredential, deleteTelephonyCredential } from '../telnyx/credential-provisioning.js';
 import { AgentCredentials } from './agent-credentials.js';
@@ -58,6 +61,10 @@ export interface Services {
   /** Agents' Telnyx credentials: read, created, revoked (and revocations retried). */
   agentCredentials: AgentCredentials;
   voicemails: VoicemailService;
+  /** Recordings copied out of Telnyx into our storage, served by signed links (src/recordings). */
+  recordings: RecordingService;
+  /** E-mail about new voicemails (SMTP_URL); null when not configured. */
+  voicemailEmail: VoicemailEmailer | null;
   /** Call reports and the call log's export, read in pages (README §Reports). */
   reports: ReportService;
   authenticator: Authenticator;
@@ -167,6 +174,12 @@ export function createServices(
   const agentCredentials = agentCredentialsFor(config, { db, clock, logger });
   const stats = new StatsService({ db, directory, presence, calls, pubsub, clock, logger });
   const audit = new AuditLog({ db, logger });
+  const recordings = createRecordingService(config, { db, clock, logger, ...(deps.inFlight && { inFlight: deps.inFlight }) });
+  const voicemails = new VoicemailService({ db, pubsub, clock, logger, dataDir: config.dataDir, recordings, audit });
+  const voicemailEmail = config.voicemailEmail
+    ? new VoicemailEmailer({ ...config.voicemailEmail, db, logger, ...(deps.inFlight && { inFlight: deps.inFlight }) })
+    : null;
+  if (voicemailEmail) voicemails.onCreated((vm) => voicemailEmail.notify(vm));
   return {
     ...rest,
     config,
@@ -195,7 +208,9 @@ export function createServices(
       maxAgentsPerCompany: config.maxAgentsPerCompany,
     }),
     agentCredentials,
-    voicemails: new VoicemailService({ db, pubsub, clock, logger, dataDir: config.dataDir }),
+    voicemails,
+    recordings,
+    voicemailEmail,
     reports: new ReportService({ db }),
   };
 }

@@ -18,6 +18,7 @@ import { ForeignCallError } from '../calls/call-scope.js';
 import { describeOutcome, type VoicemailOutcome, type WebhookOutcome } from '../domain/webhook-outcome.js';
 import { CALLBACK_MAC_PARAM } from './callback-mac.js';
 import { checkRecordingUrl } from './recording-url.js';
+import { transcriptionLanguageOf } from '../domain/recordings.js';
 
 export interface WebhookRequest {
   method: string;
@@ -87,7 +88,7 @@ export async function handleTelnyxWebhook(services: Services, req: WebhookReques
           { route, companyId, callSid, ms: elapsed() },
           companyId ? 'telnyx webhook: unknown company' : 'telnyx webhook: unknown number',
         );
-        return texml(route === 'status' ? response() : apologyDocument());
+        return texml(answersEmpty(route) ? response() : apologyDocument());
       }
     } catch (err) {
       company = companyId ? services.directory.lastKnown(companyId) : undefined;
@@ -97,7 +98,7 @@ export async function handleTelnyxWebhook(services: Services, req: WebhookReques
         // drops it if the company turns out not to exist).
         const vm = route === 'voicemail' && companyId ? voicemailOf(services, log, companyId, params) : null;
         if (vm && 'voicemail' in vm) return await queueVoicemail(services, log, vm.voicemail, err);
-        return texml(route === 'status' ? response() : apologyDocument());
+        return texml(answersEmpty(route) ? response() : apologyDocument());
       }
     }
     const result = await withDeadline(deadline, handle(services, log, route, company, params, step));
@@ -116,7 +117,7 @@ export async function handleTelnyxWebhook(services: Services, req: WebhookReques
     if (vm && 'voicemail' in vm) return await queueVoicemail(services, log, vm.voicemail, err);
     // The company's own fallback if we know it, else a spoken apology; either way valid TeXML.
     const doc =
-      route === 'status'
+      answersEmpty(route)
         ? response()
         : route === 'voicemail'
           ? voicemailStoredDocument()
@@ -154,11 +155,21 @@ async function handle(
       return { doc: texml, outcome };
     }
     case 'voicemail': {
-      const vm = voicemailOf(services, log, company.id, params);
+      const vm = voicemailOf(services, log, company.id, params, company);
       if (!('voicemail' in vm)) return { doc: voicemailStoredDocument(), outcome: vm.outcome };
       // Past the deadline this goes on: if it lands after all, the outbox's copy is a harmless duplicate.
       const { created } = await services.voicemails.record(vm.voicemail);
       return { doc: voicemailStoredDocument(), outcome: voicemailOutcome(created ? 'stored' : 'duplicate') };
+    }
+    case 'voicemail-transcription': {
+      // Telnyx's TexmlTranscriptionWebhook (docs/RECORDINGS.md): the text of the call's voicemail.
+      const callSid = params.get('CallSid');
+      const text = params.get('TranscriptionText');
+      if (!callSid || text === null || (params.get('TranscriptionStatus') ?? 'completed') !== 'completed') {
+        return { doc: response(), outcome: { kind: 'transcription', result: 'ignored' } };
+      }
+      const kept = await services.voicemails.transcribed(company.id, callSid.slice(0, 200), text);
+      return { doc: response(), outcome: { kind: 'transcription', result: kept ? 'stored' : 'no-voicemail' } };
     }
     case 'queue-wait': {
       const queueTime = Number(params.get('QueueTime'));
@@ -216,6 +227,9 @@ async function handle(
   }
 }
 
+/** Callbacks whose answer Telnyx ignores: an empty Response on every path, never a spoken apology. */
+const answersEmpty = (route: TelnyxRoute) => route === 'status' || route === 'voicemail-transcription';
+
 const voicemailOutcome = (result: VoicemailOutcome['result']): VoicemailOutcome => ({ kind: 'voicemail', result });
 
 /**
@@ -227,6 +241,7 @@ function voicemailOf(
   log: Logger,
   companyId: string,
   params: URLSearchParams,
+  company?: DirectoryCompany,
 ): { voicemail: RecordedVoicemail } | { outcome: VoicemailOutcome } {
   const recordingUrl = params.get('RecordingUrl');
   const recordingStatus = params.get('RecordingStatus');
@@ -237,6 +252,9 @@ function voicemailOf(
     log.warn({ companyId, callSid: callSid.slice(0, 200), reason: verdict.reason }, 'voicemail not stored: RecordingUrl refused');
     return { outcome: voicemailOutcome('refused-url') };
   }
+  const recordingSid = params.get('RecordingSid');
+  // The mailbox and transcription language come from the call's session, when this instance has it.
+  const context = services.calls.voicemailContextOf(callSid);
   return {
     voicemail: {
       companyId,
@@ -245,6 +263,10 @@ function voicemailOf(
       to: (params.get('To') ?? '').slice(0, 64),
       recordingUrl,
       durationSeconds: clampInt(params.get('RecordingDuration'), 0, 86_400),
+      recordingSid: recordingSid && /^[A-Za-z0-9_:.-]{1,128}$/.test(recordingSid) ? recordingSid : null,
+      accountSid: params.get('AccountSid')?.slice(0, 128) ?? null,
+      queueId: context?.queueId ?? null,
+      language: company ? transcriptionLanguageOf(company.policy, context?.language) : null,
     },
   };
 }
