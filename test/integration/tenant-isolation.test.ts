@@ -26,7 +26,7 @@ interface Tenant {
   number: { id: string; e164: string };
   /** The default queue (made with the company) and a second one. */
   queues: { defaultId: string; otherId: string };
-  voicemail: { callSid: string; from: string; recordingUrl: string };
+  voicemail: { id: string; callSid: string; from: string; recordingUrl: string };
   supervisorToken: string;
 }
 
@@ -562,6 +562,15 @@ const MATRIX: Record<string, Entry> = {
       },
     ],
   },
+  'Mutation.markVoicemail': {
+    attacks: [
+      {
+        name: "B's voicemail marked read and handled",
+        document: `mutation($id: ID!) { markVoicemail(id: $id, read: true, handled: true) { id read handled handledBy } }`,
+        variables: (w) => ({ id: B(w).voicemail.id }),
+      },
+    ],
+  },
   'Mutation.updatePhoneNumber': {
     attacks: [
       {
@@ -736,6 +745,7 @@ describe('tenant isolation: every root field, attacked from company A against co
     );
     const queues = { defaultId: company.queues[0].id as string, otherId: createQueue.id as string };
     const voicemail = {
+      id: '',
       callSid: `v3:${key}-voicemail-callsid-1`,
       from: key === 'alpha' ? '+15550001111' : '+15550009911',
       recordingUrl: `https://api.telnyx.com/v2/recordings/${key}-secret-recording.mp3`,
@@ -749,6 +759,7 @@ describe('tenant isolation: every root field, attacked from company A against co
       RecordingStatus: 'completed',
     });
     expect(vm.status).toBe(200);
+    voicemail.id = (await server.database.prisma.voicemail.findFirstOrThrow({ where: { companyId, callSid: voicemail.callSid } })).id;
     // …and that call in the history (Query.calls), offered to agent 1.
     await server.database.prisma.callLog.create({
       data: {
@@ -793,7 +804,7 @@ describe('tenant isolation: every root field, attacked from company A against co
         presenceB: presence(companyId: $b) { agentId online sipRegistered status statusReason lastSeen leaseExpiresAt callState }
         presenceA: presence(companyId: $a) { agentId online status statusReason }
         voicemailsA: voicemails(companyId: $a) { id callSid companyId }
-        voicemailsB: voicemails(companyId: $b) { id callSid companyId from recordingUrl }
+        voicemailsB: voicemails(companyId: $b) { id callSid companyId from recordingUrl readAt handledAt transcription }
       }`,
       { a: w.a.companyId, b: w.b.companyId },
     );
