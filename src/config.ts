@@ -89,7 +89,7 @@ const EnvSchema = z.object({
     .default('us-east-1'),
   RECORDINGS_S3_PREFIX: z
     .string()
-    .regex(/^[A-Za-z0-9!_.*'()/-]{0,200}$/, 'RECORDINGS_S3_PREFIX must be up to 200 characters of A-Z a-z 0-9 ! _ . * \' ( ) / -')
+    .regex(/^[A-Za-z0-9!_.*'()/-]{0,200}$/, "RECORDINGS_S3_PREFIX must be up to 200 characters of A-Z a-z 0-9 ! _ . * ' ( ) / -")
     .default(''),
   RECORDINGS_MAX_BYTES: z.coerce
     .number({ message: 'RECORDINGS_MAX_BYTES must be a number of bytes' })
@@ -98,7 +98,10 @@ const EnvSchema = z.object({
     .max(2_147_483_647, 'RECORDINGS_MAX_BYTES must be at most 2147483647')
     .default(256 * 1024 * 1024),
   // E-mail about new voicemails (optional): smtp(s)://user:pass@host:port, and the From address.
-  SMTP_URL: z.string().regex(/^smtps?:\/\/[^\s]+$/, 'SMTP_URL must be an smtp:// or smtps:// URL such as smtps://user:pass@mail.example.com:465').optional(),
+  SMTP_URL: z
+    .string()
+    .regex(/^smtps?:\/\/[^\s]+$/, 'SMTP_URL must be an smtp:// or smtps:// URL such as smtps://user:pass@mail.example.com:465')
+    .optional(),
   VOICEMAIL_EMAIL_FROM: z.email({ message: 'VOICEMAIL_EMAIL_FROM must be an e-mail address such as voicemail@example.com' }).optional(),
   ADMIN_API_KEY: z.string().min(16, 'ADMIN_API_KEY must be at least 16 characters').optional(),
   JWT_SECRET: z.string().min(32, 'JWT_SECRET must be at least 32 characters').optional(),

@@ -143,7 +143,11 @@ export class RecordingService {
   }
 
   /** A fresh link to the audio of a STORED recording, or null (not stored, deleted, or another company's). */
-  signedUrl(companyId: string, recording: Pick<Recording, 'id' | 'companyId' | 'status'>, ttlSeconds = SIGNED_URL_TTL_SECONDS): string | null {
+  signedUrl(
+    companyId: string,
+    recording: Pick<Recording, 'id' | 'companyId' | 'status'>,
+    ttlSeconds = SIGNED_URL_TTL_SECONDS,
+  ): string | null {
     if (recording.companyId !== companyId || recording.status !== 'STORED') return null;
     return this.deps.signer.sign(companyId, recording.id, this.deps.clock.now() + ttlSeconds * 1000);
   }
@@ -173,7 +177,7 @@ export class RecordingService {
       now: this.deps.clock.now(),
     });
     if (refusal) return { kind: 'refused', reason: refusal };
-    if (!recording || recording.status !== 'STORED' || !recording.storageKey) return { kind: 'missing' };
+    if (recording?.status !== 'STORED' || !recording.storageKey) return { kind: 'missing' };
     const size = recording.sizeBytes ?? 0;
     const wanted = range(size);
     if (wanted === 'unsatisfiable') return { kind: 'unsatisfiable', size };
@@ -189,7 +193,7 @@ export class RecordingService {
     this.deps.inFlight?.begin();
     try {
       const row = await this.deps.db.recording.findUnique({ where: { id: recordingId } });
-      if (!row || row.status !== 'PENDING') return row;
+      if (row?.status !== 'PENDING') return row;
       const attempts = row.attempts + 1;
       try {
         const { bytes, contentType } = await this.download(row);
@@ -210,7 +214,15 @@ export class RecordingService {
         });
         this.lastStatus.delete(row.id);
         this.deps.logger.info(
-          { recordingId: row.id, companyId: row.companyId, callSid: row.callSid, sizeBytes, contentType, attempts, driver: this.deps.storage.driver },
+          {
+            recordingId: row.id,
+            companyId: row.companyId,
+            callSid: row.callSid,
+            sizeBytes,
+            contentType,
+            attempts,
+            driver: this.deps.storage.driver,
+          },
           'recording stored',
         );
         for (const listener of this.storedListeners) {
@@ -226,9 +238,10 @@ export class RecordingService {
         const nextAt = nextDownloadAttemptAt(attempts, this.deps.clock.now(), Math.random());
         const failed = await this.deps.db.recording.update({
           where: { id: row.id },
-          data: nextAt === null
-            ? { status: 'FAILED', attempts, lastError: message, nextAttemptAt: null }
-            : { attempts, lastError: message, nextAttemptAt: new Date(nextAt) },
+          data:
+            nextAt === null
+              ? { status: 'FAILED', attempts, lastError: message, nextAttemptAt: null }
+              : { attempts, lastError: message, nextAttemptAt: new Date(nextAt) },
         });
         this.deps.logger.warn(
           {
@@ -283,7 +296,10 @@ export class RecordingService {
             });
             deleted++;
           } catch (err) {
-            this.deps.logger.warn({ err, recordingId: row.id, companyId: company.id }, 'recordings: retention could not delete a recording; next sweep retries');
+            this.deps.logger.warn(
+              { err, recordingId: row.id, companyId: company.id },
+              'recordings: retention could not delete a recording; next sweep retries',
+            );
             return deleted;
           }
         }

@@ -27,7 +27,10 @@ export function storageFor(config: Pick<Config, 'recordings'>): RecordingStorage
   }
 }
 
-export function createRecordingService(config: Config, deps: { db: Db; clock: Clock; logger: Logger; inFlight?: InFlight }): RecordingService {
+export function createRecordingService(
+  config: Config,
+  deps: { db: Db; clock: Clock; logger: Logger; inFlight?: InFlight },
+): RecordingService {
   const apiKey = config.telnyxApiKey;
   const baseUrl = config.telnyxApiBaseUrl;
   return new RecordingService({

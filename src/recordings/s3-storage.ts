@@ -4,7 +4,14 @@
  * want), RECORDINGS_S3_REGION, RECORDINGS_S3_PREFIX; credentials come from the SDK's standard chain
  * (AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY, a profile, an instance role).
  */
-import { DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, PutObjectCommand, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
+import {
+  DeleteObjectCommand,
+  GetObjectCommand,
+  HeadObjectCommand,
+  PutObjectCommand,
+  S3Client,
+  S3ServiceException,
+} from '@aws-sdk/client-s3';
 import type { Readable } from 'node:stream';
 import { type ByteRange, bufferOf, type RecordingStorage, type StoredObject } from './storage.js';
 
@@ -39,7 +46,13 @@ export class S3RecordingStorage implements RecordingStorage {
     // Buffered: PutObject needs the length up front (recordings are a few MB at most).
     const bytes = await bufferOf(body);
     await this.client.send(
-      new PutObjectCommand({ Bucket: this.opts.bucket, Key: this.keyOf(key), Body: bytes, ContentType: contentType, ContentLength: bytes.length }),
+      new PutObjectCommand({
+        Bucket: this.opts.bucket,
+        Key: this.keyOf(key),
+        Body: bytes,
+        ContentType: contentType,
+        ContentLength: bytes.length,
+      }),
     );
     return { sizeBytes: bytes.length };
   }
@@ -80,7 +93,6 @@ export class S3RecordingStorage implements RecordingStorage {
 
 function notFound(err: unknown): boolean {
   return (
-    err instanceof S3ServiceException &&
-    (err.name === 'NoSuchKey' || err.name === 'NotFound' || err.$metadata?.httpStatusCode === 404)
+    err instanceof S3ServiceException && (err.name === 'NoSuchKey' || err.name === 'NotFound' || err.$metadata?.httpStatusCode === 404)
   );
 }

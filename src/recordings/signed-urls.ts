@@ -18,7 +18,9 @@ export class RecordingUrlSigner {
 
   /** `secrets`: the current JWT secret first, then the previous one (if any). */
   constructor(secrets: readonly (string | null | undefined)[]) {
-    this.keys = secrets.filter((s): s is string => !!s).map((s) => createHmac('sha256', s).update('curbe-voice recording links v1').digest());
+    this.keys = secrets
+      .filter((s): s is string => !!s)
+      .map((s) => createHmac('sha256', s).update('curbe-voice recording links v1').digest());
     if (this.keys.length === 0) throw new Error('RecordingUrlSigner needs a secret');
   }
 

@@ -176,11 +176,7 @@ export class VoicemailService {
     const search = filter.search?.trim();
     if (search) {
       and.push({
-        OR: [
-          { transcription: { contains: search, mode: 'insensitive' } },
-          { from: { contains: search } },
-          { to: { contains: search } },
-        ],
+        OR: [{ transcription: { contains: search, mode: 'insensitive' } }, { from: { contains: search } }, { to: { contains: search } }],
       });
     }
     if (and.length > 0) where.AND = and;

@@ -42,7 +42,8 @@ export async function lookupRecordingMediaUrl(req: RecordingLookupRequest): Prom
 /** The pure half: the media URL Telnyx's answer names, or why there is none. */
 export function interpretRecordingLookup(status: number, body: string): RecordingLookup {
   if (status === 404) return { ok: false, status, message: 'Telnyx has no such recording (deleted?)' };
-  if (status === 401 || status === 403) return { ok: false, status, message: `Telnyx refused the API key (HTTP ${status}); check TELNYX_API_KEY` };
+  if (status === 401 || status === 403)
+    return { ok: false, status, message: `Telnyx refused the API key (HTTP ${status}); check TELNYX_API_KEY` };
   if (status !== 200) return { ok: false, status, message: `Telnyx answered HTTP ${status}` };
   try {
     const parsed = JSON.parse(body) as { media_url?: unknown; data?: { media_url?: unknown } };

@@ -116,14 +116,13 @@ export async function handleTelnyxWebhook(services: Services, req: WebhookReques
     const vm = route === 'voicemail' && (company?.id ?? companyId) ? voicemailOf(services, log, (company?.id ?? companyId)!, params) : null;
     if (vm && 'voicemail' in vm) return await queueVoicemail(services, log, vm.voicemail, err);
     // The company's own fallback if we know it, else a spoken apology; either way valid TeXML.
-    const doc =
-      answersEmpty(route)
-        ? response()
-        : route === 'voicemail'
-          ? voicemailStoredDocument()
-          : company
-            ? fallbackDocument(company.policy, services.calls.urls(company), params.get('To'))
-            : apologyDocument();
+    const doc = answersEmpty(route)
+      ? response()
+      : route === 'voicemail'
+        ? voicemailStoredDocument()
+        : company
+          ? fallbackDocument(company.policy, services.calls.urls(company), params.get('To'))
+          : apologyDocument();
     log.error(
       { err, route, companyId, callSid, params: route === 'voicemail' ? Object.fromEntries(params) : undefined, ms: elapsed() },
       'telnyx webhook failed; answered with the fallback',

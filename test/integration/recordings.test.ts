@@ -16,6 +16,9 @@ import { MEDIA_PATH_PREFIX } from '../../src/simulator/media.js';
 import { startServer, type TestServer, waitFor } from '../support/harness.js';
 import { type SimulatedCompany, type Simulation, startSimulation } from '../support/simulation.js';
 
+/** Polls until `read` gives a value (waitFor, typed without the null it polls through). */
+const settle = async <T>(read: () => Promise<T | null | undefined>): Promise<T> => (await waitFor(read)) as T;
+
 const CALLER = '+15557650000';
 let sim: Simulation;
 let dir: string;
@@ -41,7 +44,7 @@ async function company(fields: Record<string, unknown> = {}, routing: Record<str
 async function leaveVoicemail(c: SimulatedCompany, seconds: number, scenario = '') {
   const r = await sim.call(`call from ${CALLER} to ${c.number};${scenario} caller leaves a ${seconds} s message`);
   expect(r.outcome).toBe('VOICEMAIL');
-  const recording = await waitFor(async () => {
+  const recording = await settle(async () => {
     const row = await db().recording.findFirst({ where: { callSid: r.callSid } });
     return row?.status === 'STORED' ? row : null;
   });
@@ -83,7 +86,13 @@ describe('recordings in our storage', () => {
     const { r, recording } = await leaveVoicemail(c, 7);
     const step = r.steps.find((s) => s.kind === 'recording')!;
     const telnyxUrl = step.kind === 'recording' ? step.url : '';
-    expect(recording).toMatchObject({ companyId: c.companyId, kind: 'VOICEMAIL', contentType: 'audio/mpeg', durationSeconds: 7, attempts: 1 });
+    expect(recording).toMatchObject({
+      companyId: c.companyId,
+      kind: 'VOICEMAIL',
+      contentType: 'audio/mpeg',
+      durationSeconds: 7,
+      attempts: 1,
+    });
     const original = Buffer.from(await (await fetch(telnyxUrl)).arrayBuffer());
     expect(recording.sizeBytes).toBe(original.length);
     // The file is in the folder, under the company.
@@ -146,7 +155,7 @@ describe('recordings in our storage', () => {
     try {
       const r = await sim.call(`call from ${CALLER} to ${c.number}; caller leaves a 4 s message`);
       // The call is over and virtual time stands still: the download has failed at least once.
-      const failed = await waitFor(async () => {
+      const failed = await settle(async () => {
         const row = await db().recording.findFirst({ where: { callSid: r.callSid } });
         return row && row.attempts >= 1 && !running(row.id) ? row : null;
       });
@@ -159,7 +168,7 @@ describe('recordings in our storage', () => {
       // The media server is back; the next attempt, when it is due, stores the audio.
       media.restore();
       sim.clock!.advance(wait + 10);
-      const stored = await waitFor(async () => {
+      const stored = await settle(async () => {
         const row = await db().recording.findFirst({ where: { callSid: r.callSid } });
         return row?.status === 'STORED' ? row : null;
       });
@@ -190,7 +199,7 @@ describe('recordings in our storage', () => {
         env: { RECORDINGS_DIR: dir, PRESENCE_TTL_MS: '600000' },
       });
       sim.clock!.advance(60_000);
-      const stored = await waitFor(async () => {
+      const stored = await settle(async () => {
         const row = await db().recording.findFirst({ where: { callSid: r.callSid } });
         return row?.status === 'STORED' ? row : null;
       });
@@ -225,7 +234,10 @@ describe('recordings in our storage', () => {
     await db().recording.updateMany({ where: { id: { in: [recording.id, kept.id] } }, data: { storedAt: daysAgo(2.001) } });
     sim.clock!.advance(16 * 60_000); // and the link the board had is past its life
     expect(await sim.server.app.services.recordings.sweepRetention()).toBeGreaterThanOrEqual(1);
-    expect(await db().recording.findUniqueOrThrow({ where: { id: recording.id } })).toMatchObject({ status: 'DELETED', storageKey: recording.storageKey });
+    expect(await db().recording.findUniqueOrThrow({ where: { id: recording.id } })).toMatchObject({
+      status: 'DELETED',
+      storageKey: recording.storageKey,
+    });
     expect(existsSync(path.join(dir, recording.storageKey!))).toBe(false);
     expect((await fetch(new URL(before.audioUrl, sim.server.url))).status).toBe(403); // expired link, and no audio anyway
     const [after] = await voicemailsOf(c);
@@ -253,7 +265,7 @@ describe('voicemail people can work with', () => {
     const recordVerb = r.steps.find((s) => s.kind === 'verb' && s.verb === 'Record');
     expect(recordVerb?.kind === 'verb' && recordVerb.attrs).toMatchObject({ transcription: 'true', transcriptionLanguage: 'es-US' });
     const text = simulatedTranscriptionText(6, CALLER, 'es-US');
-    const vm = await waitFor(async () => (await voicemailsOf(c)).find((v) => v.transcription) ?? null);
+    const vm = await settle(async () => (await voicemailsOf(c)).find((v) => v.transcription) ?? null);
     expect(vm).toMatchObject({ callSid: r.callSid, transcription: text, language: 'es-US' });
     expect((await voicemailsOf(c, ', search: "CALL ME back"')).map((v) => v.callSid)).toEqual([r.callSid]);
     expect((await voicemailsOf(c, ', search: "es-US message of 6"')).map((v) => v.callSid)).toEqual([r.callSid]);
@@ -261,9 +273,17 @@ describe('voicemail people can work with', () => {
     // Without a menu choice: the company's language.
     const plain = await company();
     const { r: english } = await leaveVoicemail(plain, 3);
-    const en = await waitFor(async () => (await voicemailsOf(plain)).find((v) => v.transcription) ?? null);
-    expect(en).toMatchObject({ callSid: english.callSid, language: 'en-US', transcription: simulatedTranscriptionText(3, CALLER, 'en-US') });
-    const tooLong = await sim.server.gql(`query($c: ID!) { voicemails(companyId: $c, search: $s) { id } }`.replace('$s', `"${'x'.repeat(201)}"`), { c: plain.companyId }, plain.supervisor);
+    const en = await settle(async () => (await voicemailsOf(plain)).find((v) => v.transcription) ?? null);
+    expect(en).toMatchObject({
+      callSid: english.callSid,
+      language: 'en-US',
+      transcription: simulatedTranscriptionText(3, CALLER, 'en-US'),
+    });
+    const tooLong = await sim.server.gql(
+      `query($c: ID!) { voicemails(companyId: $c, search: $s) { id } }`.replace('$s', `"${'x'.repeat(201)}"`),
+      { c: plain.companyId },
+      plain.supervisor,
+    );
     expect(tooLong.errors?.[0]?.message).toMatch(/search is at most 200 characters/);
   });
 
@@ -287,7 +307,11 @@ describe('voicemail people can work with', () => {
     expect(all.map((v) => v.queueId)).toEqual([createQueue.id, null]);
     expect((await voicemailsOf(c, `, mailbox: "queue:${createQueue.id}"`)).map((v) => v.callSid)).toEqual([billing.callSid]);
     expect((await voicemailsOf(c, `, mailbox: "queue:${defaultQueue}"`)).map((v) => v.callSid)).toEqual([first.callSid]);
-    const bad = await sim.server.gql(`query($c: ID!) { voicemails(companyId: $c, mailbox: "desk 4") { id } }`, { c: c.companyId }, c.supervisor);
+    const bad = await sim.server.gql(
+      `query($c: ID!) { voicemails(companyId: $c, mailbox: "desk 4") { id } }`,
+      { c: c.companyId },
+      c.supervisor,
+    );
     expect(bad.errors?.[0]?.message).toMatch(/mailbox must be queue:<id> or agent:<id>/);
 
     const target = all[1]!;
@@ -308,7 +332,10 @@ describe('voicemail people can work with', () => {
     expect((unread.data as any).markVoicemail).toMatchObject({ read: false, handled: true });
     const nothing = await mark(null, null);
     expect(nothing.errors?.[0]?.message).toMatch(/give read or handled/);
-    const events = await db().auditEvent.findMany({ where: { companyId: c.companyId, action: 'voicemail.marked' }, orderBy: { createdAt: 'asc' } });
+    const events = await db().auditEvent.findMany({
+      where: { companyId: c.companyId, action: 'voicemail.marked' },
+      orderBy: { createdAt: 'asc' },
+    });
     expect(events.map((e) => (e.detail as any).changes)).toEqual([
       { read: { before: false, after: true }, handled: { before: false, after: true } },
       { read: { before: true, after: false } },

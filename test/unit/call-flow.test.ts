@@ -404,7 +404,8 @@ describe('fallbackDocument', () => {
       { digit: '2', skill: 'es', prompt: 'Para español, oprima 2.', language: 'es-US' },
     ];
     const p = policy({ greetingLanguage: 'en-US', languageMenu: menu });
-    const languageOf = (chosen: string | null) => parse(fallbackDocument(p, URLS, null, chosen)).root.children[1]!.attrs.transcriptionLanguage;
+    const languageOf = (chosen: string | null) =>
+      parse(fallbackDocument(p, URLS, null, chosen)).root.children[1]!.attrs.transcriptionLanguage;
     expect([languageOf('es'), languageOf('en'), languageOf('fr'), languageOf(null)]).toEqual(['es-US', 'en-GB', 'en-US', 'en-US']);
     const afterForward = parse(dialCompleteDocument('busy', p, URLS, 'forward', null, 'es')).root;
     expect(afterForward.children[1]!.attrs.transcriptionLanguage).toBe('es-US');

@@ -303,7 +303,10 @@ describe('recordings and voicemail e-mail', () => {
 
   it('sends voicemail e-mail only with SMTP_URL, from a default address when VOICEMAIL_EMAIL_FROM is unset', () => {
     expect(loadConfig({}).voicemailEmail).toBeNull();
-    expect(loadConfig({ SMTP_URL: 'smtp://127.0.0.1:2525' }).voicemailEmail).toEqual({ smtpUrl: 'smtp://127.0.0.1:2525', from: 'voicemail@localhost' });
+    expect(loadConfig({ SMTP_URL: 'smtp://127.0.0.1:2525' }).voicemailEmail).toEqual({
+      smtpUrl: 'smtp://127.0.0.1:2525',
+      from: 'voicemail@localhost',
+    });
   });
 });
 

@@ -38,13 +38,17 @@ describe('download backoff', () => {
 
   it('never shrinks, and jitter adds at most a fifth', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 1, max: MAX_DOWNLOAD_ATTEMPTS - 1 }), fc.double({ min: 0, max: 1, noNaN: true }), (attempts, jitter) => {
-        const base = nextDownloadAttemptAt(attempts, NOW)! - NOW;
-        const jittered = nextDownloadAttemptAt(attempts, NOW, jitter)! - NOW;
-        expect(jittered).toBeGreaterThanOrEqual(base);
-        expect(jittered).toBeLessThanOrEqual(Math.round(base * 1.2));
-        if (attempts > 1) expect(base).toBeGreaterThanOrEqual(nextDownloadAttemptAt(attempts - 1, NOW)! - NOW);
-      }),
+      fc.property(
+        fc.integer({ min: 1, max: MAX_DOWNLOAD_ATTEMPTS - 1 }),
+        fc.double({ min: 0, max: 1, noNaN: true }),
+        (attempts, jitter) => {
+          const base = nextDownloadAttemptAt(attempts, NOW)! - NOW;
+          const jittered = nextDownloadAttemptAt(attempts, NOW, jitter)! - NOW;
+          expect(jittered).toBeGreaterThanOrEqual(base);
+          expect(jittered).toBeLessThanOrEqual(Math.round(base * 1.2));
+          if (attempts > 1) expect(base).toBeGreaterThanOrEqual(nextDownloadAttemptAt(attempts - 1, NOW)! - NOW);
+        },
+      ),
     );
     expect(nextDownloadAttemptAt(MAX_DOWNLOAD_ATTEMPTS + 5, NOW)).toBeNull();
   });
@@ -150,7 +154,11 @@ describe('signed links', () => {
 
 describe("Telnyx's fetch recording answer", () => {
   it.each<[number, string, ReturnType<typeof interpretRecordingLookup>]>([
-    [200, JSON.stringify({ sid: 'r1', media_url: 'https://s3.amazonaws.com/telephony-recorder-prod/r1.mp3' }), { ok: true, mediaUrl: 'https://s3.amazonaws.com/telephony-recorder-prod/r1.mp3' }],
+    [
+      200,
+      JSON.stringify({ sid: 'r1', media_url: 'https://s3.amazonaws.com/telephony-recorder-prod/r1.mp3' }),
+      { ok: true, mediaUrl: 'https://s3.amazonaws.com/telephony-recorder-prod/r1.mp3' },
+    ],
     [200, JSON.stringify({ data: { media_url: 'https://api.telnyx.com/r.mp3' } }), { ok: true, mediaUrl: 'https://api.telnyx.com/r.mp3' }],
     [200, JSON.stringify({ sid: 'r1' }), { ok: false, status: 200, message: 'the recording resource has no media_url' }],
     [200, '<html>', { ok: false, status: 200, message: 'Telnyx answered a body that is not JSON' }],
