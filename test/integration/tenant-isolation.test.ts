@@ -276,6 +276,15 @@ const MATRIX: Record<string, Entry> = {
       },
     ],
   },
+  'Query.voicemail': {
+    attacks: [
+      {
+        name: "B's voicemail by id, with its audio link",
+        document: `query($id: ID!) { voicemail(id: $id) { ${VOICEMAIL_FIELDS} audioUrl transcription } }`,
+        variables: (w) => ({ id: B(w).voicemail.id }),
+      },
+    ],
+  },
   'Query.voicemails': {
     attacks: [
       {

@@ -99,6 +99,17 @@ async function companyOfVoicemail(ctx: Context, id: string): Promise<string> {
   return row?.companyId ?? '';
 }
 
+builder.queryField('voicemail', (t) =>
+  t.prismaField({
+    type: 'Voicemail',
+    nullable: true,
+    description: 'One voicemail, e.g. for a fresh audioUrl when the board plays it.',
+    args: { id: t.arg.id({ required: true }) },
+    authScopes: async (_root, args, ctx) => ({ supervisorOf: await companyOfVoicemail(ctx, String(args.id)) }),
+    resolve: (query, _root, args, ctx) => ctx.services.db.voicemail.findUnique({ ...query, where: { id: String(args.id) } }),
+  }),
+);
+
 builder.mutationField('markVoicemail', (t) =>
   t.prismaField({
     type: 'Voicemail',
