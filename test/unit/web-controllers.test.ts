@@ -171,7 +171,9 @@ describe('board controller', () => {
     if (op === 'BoardCompany') return { company };
     if (op === 'Voicemails') return { voicemails: [voicemail] };
     if (op === 'VoicemailAudio')
-      return { voicemail: { id: v.id, audioUrl: '/media/recordings/r1?exp=1&sig=s', recordingStatus: 'STORED', transcription: 'Call me back.' } };
+      return {
+        voicemail: { id: v.id, audioUrl: '/media/recordings/r1?exp=1&sig=s', recordingStatus: 'STORED', transcription: 'Call me back.' },
+      };
     if (op === 'MarkVoicemail') return { markVoicemail: { id: v.id, read: v.read ?? false, handled: v.handled ?? false } };
     if (op === 'RoutePreview') return { routePreview: preview };
     if (op === 'SetAgentStatus') return { setAgentStatus: { ...presence(v.input.status, v.input.reason), agentId: v.input.agentId } };
@@ -197,7 +199,7 @@ describe('board controller', () => {
     },
   });
 
-  it("asks for a fresh audio link when a voicemail is played, and marks it read and handled", async () => {
+  it('asks for a fresh audio link when a voicemail is played, and marks it read and handled', async () => {
     const api = fakeApi(boardAnswers);
     const c = createBoardController({ api, companyId: 'c1' });
     await vi.advanceTimersByTimeAsync(0);

@@ -180,7 +180,11 @@ export function createBoardController(deps: {
     async voicemailAudio(id) {
       const { voicemail } = await api.request(VoicemailAudioQuery, { id });
       if (!voicemail || disposed) return null;
-      patchVoicemail(id, { audioUrl: voicemail.audioUrl, recordingStatus: voicemail.recordingStatus, transcription: voicemail.transcription });
+      patchVoicemail(id, {
+        audioUrl: voicemail.audioUrl,
+        recordingStatus: voicemail.recordingStatus,
+        transcription: voicemail.transcription,
+      });
       return voicemail.audioUrl ?? null;
     },
     async markVoicemail(id, change) {

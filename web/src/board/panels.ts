@@ -463,7 +463,8 @@ export function voicemailsPanel(c: BoardController): Panel {
   };
   const stop = watch(
     c,
-    (s) => `${s.loaded}|${s.loadError}|${s.voicemails.map((v) => `${v.id}:${v.read}:${v.handled}:${v.transcription?.length ?? 0}`).join(',')}`,
+    (s) =>
+      `${s.loaded}|${s.loadError}|${s.voicemails.map((v) => `${v.id}:${v.read}:${v.handled}:${v.transcription?.length ?? 0}`).join(',')}`,
     (_key, s) => {
       if (s.loadError) return replace(list, h('li', { class: 'error' }, s.loadError));
       // Items already shown stay (an audio element mid-playback is not rebuilt); their state follows.
