@@ -75,6 +75,33 @@ describe('voicemail e-mail', () => {
     expect(bad.errors?.[0]?.message).toMatch(/voicemailEmails must be e-mail addresses/);
   });
 
+  it("a queue's mailbox adds its own addresses to the company's", async () => {
+    const c = await sim.company({ number: '+13055559904', agents: [] });
+    await sim.server.admin(`mutation($c: ID!) { updateCompany(id: $c, input: { voicemailEmails: ["ops@example.com"] }) { id } }`, {
+      c: c.companyId,
+    });
+    const { createQueue } = await sim.server.admin(
+      `mutation($c: ID!) { createQueue(input: { companyId: $c, name: "Support", waitEnabled: false, voicemailEmails: ["support@example.com", "ops@example.com"] }) { id voicemailEmails } }`,
+      { c: c.companyId },
+    );
+    expect(createQueue.voicemailEmails).toEqual(['support@example.com', 'ops@example.com']);
+    const refused = await sim.server.gql(
+      `mutation($q: ID!) { updateQueue(id: $q, input: { voicemailEmails: ["nobody"] }) { id } }`,
+      { q: createQueue.id },
+      ADMIN_KEY,
+    );
+    expect(refused.errors?.[0]?.message).toMatch(/input.voicemailEmails: "nobody" is not an e-mail address/);
+    await sim.server.admin(`mutation($i: CreatePhoneNumberInput!) { createPhoneNumber(input: $i) { id } }`, {
+      i: { companyId: c.companyId, e164: '+13055559905', queueId: createQueue.id },
+    });
+    const before = mails.length;
+    const r = await sim.call(`call from +15557650003 to +13055559905; caller leaves a 4 s message`);
+    expect(r.outcome).toBe('VOICEMAIL');
+    await waitFor(() => mails.length > before);
+    await sim.server.app.services.voicemailEmail!.settled();
+    expect(mails.slice(before).map((m) => m.to)).toEqual([['ops@example.com', 'support@example.com']]);
+  });
+
   it('an SMTP server that is down changes nothing for the call, the voicemail or its audio', async () => {
     const c = await sim.company({ number: '+13055559903', agents: [] });
     await sim.server.admin(`mutation($c: ID!) { updateCompany(id: $c, input: { voicemailEmails: ["ops@example.com"] }) { id } }`, {

@@ -82,10 +82,13 @@ builder.prismaObject('Queue', {
     callbackEnabled: t.exposeBoolean('callbackEnabled', { description: DOC.callbackEnabled }),
     callbackRetries: t.exposeInt('callbackRetries', { description: DOC.callbackRetries }),
     callbackRetryDelaySeconds: t.exposeInt('callbackRetryDelaySeconds', { description: DOC.callbackRetryDelaySeconds }),
+    voicemailEmails: t.exposeStringList('voicemailEmails', { description: VOICEMAIL_EMAILS_DOC }),
     createdAt: t.expose('createdAt', { type: 'DateTime' }),
     updatedAt: t.expose('updatedAt', { type: 'DateTime' }),
   }),
 });
+
+const VOICEMAIL_EMAILS_DOC = "Addresses e-mailed about voicemails left in this queue's mailbox, besides the company's (SMTP_URL).";
 
 /** The settings both inputs share; left out (or null) = the default on create, unchanged on update. */
 const settingsOf = (t: Parameters<Parameters<typeof builder.inputType>[1]['fields']>[0]) => ({
@@ -116,6 +119,7 @@ const settingsOf = (t: Parameters<Parameters<typeof builder.inputType>[1]['field
   callbackEnabled: t.boolean({ description: DOC.callbackEnabled }),
   callbackRetries: t.int({ description: DOC.callbackRetries }),
   callbackRetryDelaySeconds: t.int({ description: DOC.callbackRetryDelaySeconds }),
+  voicemailEmails: t.stringList({ description: `${VOICEMAIL_EMAILS_DOC} Replaces the list.` }),
 });
 
 const CreateQueueInput = builder.inputType('CreateQueueInput', {
