@@ -56,6 +56,8 @@ export interface RecordingServiceDeps {
   /** Largest recording accepted, in bytes (RECORDINGS_MAX_BYTES). */
   maxBytes?: number;
   downloadTimeoutMs?: number;
+  /** Downloads at once on this instance (default 4): a flood of callbacks queues instead of opening a connection each. */
+  maxConcurrentDownloads?: number;
   /** How often the retention sweep runs (ms); 0 = only when asked. */
   retentionSweepEveryMs?: number;
   fetch?: typeof fetch;
@@ -66,6 +68,9 @@ export const DEFAULT_MAX_RECORDING_BYTES = 256 * 1024 * 1024;
 export class RecordingService {
   private readonly timers = new Map<string, TimerHandle>();
   private readonly running = new Set<string>();
+  /** Due downloads waiting for a free slot (maxConcurrentDownloads), oldest first. */
+  private readonly ready: string[] = [];
+  private active = 0;
   /** The last HTTP status a recording's URL answered (a 404 sends the next attempt to the REST API). */
   private readonly lastStatus = new Map<string, number>();
   private readonly storedListeners: ((recording: Recording) => void | Promise<void>)[] = [];
@@ -133,13 +138,14 @@ export class RecordingService {
     this.stopped = true;
     for (const timer of this.timers.values()) this.deps.clock.clearTimer(timer);
     this.timers.clear();
+    this.ready.length = 0;
     if (this.sweepTimer) this.deps.clock.clearTimer(this.sweepTimer);
     this.sweepTimer = undefined;
   }
 
   /** Downloads waiting for their next attempt on this instance. */
   get scheduled(): number {
-    return this.timers.size + this.running.size;
+    return this.timers.size + this.ready.length + this.running.size;
   }
 
   /** A fresh link to the audio of a STORED recording, or null (not stored, deleted, or another company's). */
@@ -325,9 +331,8 @@ export class RecordingService {
     if (existing) this.deps.clock.clearTimer(existing);
     const run = () => {
       this.timers.delete(recordingId);
-      void this.attempt(recordingId).catch((err) =>
-        this.deps.logger.error({ err, recordingId }, 'recordings: download attempt crashed; the row stays PENDING for the next start'),
-      );
+      if (!this.ready.includes(recordingId)) this.ready.push(recordingId);
+      this.pump();
     };
     // Due now: start at once (inside the webhook's turn, so virtual time holds for it).
     if (at <= this.deps.clock.now()) {
@@ -335,6 +340,23 @@ export class RecordingService {
       return;
     }
     this.timers.set(recordingId, this.deps.clock.setTimer(at, run));
+  }
+
+  /** Starts due downloads while slots are free. */
+  private pump(): void {
+    const max = this.deps.maxConcurrentDownloads ?? 4;
+    while (!this.stopped && this.active < max && this.ready.length > 0) {
+      const recordingId = this.ready.shift()!;
+      this.active++;
+      void this.attempt(recordingId)
+        .catch((err) =>
+          this.deps.logger.error({ err, recordingId }, 'recordings: download attempt crashed; the row stays PENDING for the next start'),
+        )
+        .finally(() => {
+          this.active--;
+          this.pump();
+        });
+    }
   }
 
   /** The bytes and content type of a recording: its delivered URL while fresh, else a fresh one from the REST API. */

@@ -75,8 +75,10 @@ export class VoicemailService {
   /** Stores the voicemail; returns it and whether it was new (and so published). */
   async record(vm: RecordedVoicemail): Promise<{ voicemail: Voicemail; created: boolean }> {
     const key = { companyId_callSid: { companyId: vm.companyId, callSid: vm.callSid } };
-    const recordingId = await this.ingestAudio(vm);
     const existing = await this.deps.db.voicemail.findUnique({ where: key });
+    // One recording per voicemail: the callback that comes second (or a retry) finds it already there.
+    if (existing?.recordingId) return { voicemail: await this.fillIn(existing, vm, null), created: false };
+    const recordingId = await this.ingestAudio(vm);
     if (existing) return { voicemail: await this.fillIn(existing, vm, recordingId), created: false };
     try {
       const voicemail = await this.deps.db.voicemail.create({
