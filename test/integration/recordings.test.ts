@@ -180,6 +180,29 @@ describe('recordings in our storage', () => {
     }
   });
 
+  it("a dead link (404) is fetched again by RecordingSid through Telnyx's REST API", async () => {
+    const c = await company();
+    const media = failMedia(1, 404);
+    const rest = (sim.telnyx as any).rest as { handle: (req: IncomingMessage, res: ServerResponse) => Promise<void> };
+    const handle = rest.handle.bind(rest);
+    const asked: string[] = [];
+    rest.handle = (req, res) => (asked.push(`${req.method} ${req.url}`), handle(req, res));
+    try {
+      const r = await sim.call(`call from ${CALLER} to ${c.number}; caller leaves a 3 s message`);
+      sim.clock!.advance(5_000); // the retry, if the call's own time has not reached it
+      const stored = await settle(async () => {
+        const row = await db().recording.findFirst({ where: { callSid: r.callSid } });
+        return row?.status === 'STORED' ? row : null;
+      });
+      expect(stored.attempts).toBe(2);
+      expect(stored.accountSid).toEqual(expect.any(String));
+      expect(asked).toContain(`GET /v2/texml/Accounts/${stored.accountSid}/Recordings/${stored.recordingSid}.json`);
+    } finally {
+      rest.handle = handle;
+      media.restore();
+    }
+  });
+
   it('a restart resumes a download the previous run left pending', async () => {
     const c = await company();
     const media = failMedia(1_000);
