@@ -31,6 +31,13 @@ export function createRecordingService(
   config: Config,
   deps: { db: Db; clock: Clock; logger: Logger; inFlight?: InFlight },
 ): RecordingService {
+  if (config.redisUrl && config.recordings.storage.kind !== 's3') {
+    // Each instance would serve only what it downloaded itself.
+    deps.logger.warn(
+      { recordingsStorage: config.recordings.storage.kind },
+      'several instances (REDIS_URL) keep recordings in a local folder: set RECORDINGS_S3_BUCKET, or point RECORDINGS_DIR at a volume they share',
+    );
+  }
   const apiKey = config.telnyxApiKey;
   const baseUrl = config.telnyxApiBaseUrl;
   return new RecordingService({
