@@ -245,7 +245,7 @@ export function buildApp(deps: AppDeps): App {
       await services.presence.lastSeen.stop(); // and no retries after this
       services.calls.stop();
       services.voicemails.outbox.stop();
-      services.recordings.stop();
+      await services.recordings.stop(); // downloads in progress finish (briefly) before the database closes
       services.voicemailEmail?.close();
       services.agentCredentials.stop();
       server.close();

@@ -71,6 +71,8 @@ export class RecordingService {
   /** Due downloads waiting for a free slot (maxConcurrentDownloads), oldest first. */
   private readonly ready: string[] = [];
   private active = 0;
+  /** Attempts in progress, so `stop` can let them finish before the database closes. */
+  private readonly inProgress = new Set<Promise<unknown>>();
   /** The last HTTP status a recording's URL answered (a 404 sends the next attempt to the REST API). */
   private readonly lastStatus = new Map<string, number>();
   private readonly storedListeners: ((recording: Recording) => void | Promise<void>)[] = [];
@@ -134,13 +136,27 @@ export class RecordingService {
     if (every > 0) this.scheduleSweep(every);
   }
 
-  stop(): void {
+  /**
+   * Stops scheduling; resolves once the downloads in progress have finished (at most `waitMs`): a
+   * download cut short stays PENDING and the next start resumes it.
+   */
+  async stop(waitMs = 5_000): Promise<void> {
     this.stopped = true;
     for (const timer of this.timers.values()) this.deps.clock.clearTimer(timer);
     this.timers.clear();
     this.ready.length = 0;
     if (this.sweepTimer) this.deps.clock.clearTimer(this.sweepTimer);
     this.sweepTimer = undefined;
+    if (this.inProgress.size === 0) return;
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      Promise.allSettled([...this.inProgress]),
+      new Promise((resolve) => {
+        timer = setTimeout(resolve, waitMs);
+        timer.unref?.();
+      }),
+    ]);
+    clearTimeout(timer);
   }
 
   /** Downloads waiting for their next attempt on this instance. */
@@ -348,14 +364,16 @@ export class RecordingService {
     while (!this.stopped && this.active < max && this.ready.length > 0) {
       const recordingId = this.ready.shift()!;
       this.active++;
-      void this.attempt(recordingId)
+      const attempt = this.attempt(recordingId)
         .catch((err) =>
           this.deps.logger.error({ err, recordingId }, 'recordings: download attempt crashed; the row stays PENDING for the next start'),
         )
         .finally(() => {
           this.active--;
+          this.inProgress.delete(attempt);
           this.pump();
         });
+      this.inProgress.add(attempt);
     }
   }
 

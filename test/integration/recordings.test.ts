@@ -211,7 +211,7 @@ describe('recordings in our storage', () => {
       const r = await sim.call(`call from ${CALLER} to ${c.number}; caller leaves a 5 s message`);
       await waitFor(async () => (await db().recording.findFirst({ where: { callSid: r.callSid, attempts: { gte: 1 } } })) ?? null);
       // The instance goes away with the download pending (its row is the outbox)…
-      sim.server.app.services.recordings.stop();
+      await sim.server.app.services.recordings.stop();
       media.restore();
       // …and the next one, on the same database, picks it up at its next attempt.
       second = await startServer({
