@@ -7,6 +7,10 @@
  * `start` resumes every PENDING row a previous run left. Past Telnyx's 10 minutes (or after a 404) the
  * URL is asked again from the TeXML REST API by RecordingSid. Downloading twice is harmless: the key
  * is the row's, and the row turns STORED once.
+ *
+ * One file on purpose (about 400 lines): scheduling, the attempt, serving and retention each move the
+ * same row through PENDING → STORED/FAILED → DELETED, and reading them side by side shows every
+ * transition; the pure rules are in src/domain/recordings.ts, the drivers and links beside this file.
  */
 import type { Clock, TimerHandle } from '../domain/clock.js';
 import {
