@@ -26,6 +26,7 @@ import { HTTP_SERVER_LIMITS, webhookEndpoint } from './http/webhook-endpoint.js'
 import { createStaticHandler } from './http/static-files.js';
 import { holdMusicRoute } from './http/hold-music.js';
 import { reportCsvRoutes } from './http/report-csv.js';
+import { recordingMediaRoute } from './http/recording-media.js';
 import { createGraphqlHttp, httpViewerOf } from './http/graphql-http.js';
 import { httpHeartbeats } from './http/heartbeat-fast-path.js';
 import { corsOriginFor } from './http/cors.js';
@@ -175,6 +176,8 @@ export function buildApp(deps: AppDeps): App {
     holdMusicRoute(),
     // CSV exports of the call log and of reports (README §Reports), authenticated like GraphQL.
     ...reportCsvRoutes({ services, gate, logger }),
+    // Recordings' audio behind short-lived signed links (src/recordings/signed-urls.ts).
+    recordingMediaRoute({ recordings: services.recordings, logger }),
     ...(deps.routes ?? []),
     { name: 'web app', matches: (_path, method) => isRead(method), serve: (req, res, { path }) => serveStatic(req, res, path) },
   ];
@@ -217,6 +220,7 @@ export function buildApp(deps: AppDeps): App {
       void services.calls.sweepWrapUps(); // wrap-ups a previous run (or a dead instance) left behind
       services.calls.dispatcher.start(); // the queues' sweep: waiting callers offered within a second whatever happens
       await services.voicemails.outbox.start(); // voicemails a previous run queued while the database was away
+      await services.recordings.start(); // downloads a previous run left PENDING, and the retention sweep
       await services.agentCredentials.start(); // Telnyx credentials a previous run could not revoke
       await services.webhooks.start(); // CRM webhooks a previous run left in the outbox
       return new Promise<string>((resolve, reject) => {
@@ -243,6 +247,8 @@ export function buildApp(deps: AppDeps): App {
       await services.presence.lastSeen.stop(); // and no retries after this
       services.calls.stop();
       services.voicemails.outbox.stop();
+      await services.recordings.stop(); // downloads in progress finish (briefly) before the database closes
+      services.voicemailEmail?.close();
       services.agentCredentials.stop();
       server.close();
       await graphqlWs.close();

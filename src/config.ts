@@ -74,6 +74,35 @@ const EnvSchema = z.object({
     .max(60_000, 'WEBHOOK_BODY_TIMEOUT_MS must be at most 60000')
     .default(5_000),
   RECORDING_URL_ALLOWLIST: z.string().default(DEFAULT_RECORDING_URL_ALLOWLIST),
+  // Where recordings are kept (docs/RECORDINGS.md): a folder (default DATA_DIR/recordings) or an S3 bucket.
+  RECORDINGS_DIR: z.string().optional(),
+  RECORDINGS_S3_BUCKET: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'RECORDINGS_S3_BUCKET must be an S3 bucket name (3-63 lower-case letters, digits, . or -)')
+    .optional(),
+  RECORDINGS_S3_ENDPOINT: z
+    .url({ protocol: /^https?$/, message: 'RECORDINGS_S3_ENDPOINT must be an http(s) URL such as https://s3.eu-central-1.wasabisys.com' })
+    .optional(),
+  RECORDINGS_S3_REGION: z
+    .string()
+    .regex(/^[a-z0-9-]{2,32}$/, 'RECORDINGS_S3_REGION must be a region name such as us-east-1')
+    .default('us-east-1'),
+  RECORDINGS_S3_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9!_.*'()/-]{0,200}$/, "RECORDINGS_S3_PREFIX must be up to 200 characters of A-Z a-z 0-9 ! _ . * ' ( ) / -")
+    .default(''),
+  RECORDINGS_MAX_BYTES: z.coerce
+    .number({ message: 'RECORDINGS_MAX_BYTES must be a number of bytes' })
+    .int('RECORDINGS_MAX_BYTES must be a whole number of bytes')
+    .min(1_024, 'RECORDINGS_MAX_BYTES must be at least 1024')
+    .max(2_147_483_647, 'RECORDINGS_MAX_BYTES must be at most 2147483647')
+    .default(256 * 1024 * 1024),
+  // E-mail about new voicemails (optional): smtp(s)://user:pass@host:port, and the From address.
+  SMTP_URL: z
+    .string()
+    .regex(/^smtps?:\/\/[^\s]+$/, 'SMTP_URL must be an smtp:// or smtps:// URL such as smtps://user:pass@mail.example.com:465')
+    .optional(),
+  VOICEMAIL_EMAIL_FROM: z.email({ message: 'VOICEMAIL_EMAIL_FROM must be an e-mail address such as voicemail@example.com' }).optional(),
   ADMIN_API_KEY: z.string().min(16, 'ADMIN_API_KEY must be at least 16 characters').optional(),
   JWT_SECRET: z.string().min(32, 'JWT_SECRET must be at least 32 characters').optional(),
   JWT_SECRET_PREVIOUS: z.string().min(32, 'JWT_SECRET_PREVIOUS must be at least 32 characters').optional(),
@@ -213,6 +242,10 @@ export interface Config {
   webhookBodyTimeoutMs: number;
   /** Where a voicemail's RecordingUrl may point (https on Telnyx's recording hosts by default). */
   recordingUrlRules: RecordingUrlRule[];
+  /** Where recordings are kept and how large one may be (docs/RECORDINGS.md). */
+  recordings: { storage: RecordingStorageConfig; maxBytes: number };
+  /** Voicemail e-mails (SMTP_URL, VOICEMAIL_EMAIL_FROM); null = none are sent. */
+  voicemailEmail: { smtpUrl: string; from: string } | null;
   adminApiKey: string | undefined;
   jwtSecret: string | undefined;
   /** The secret before the last rotation: its tokens are still accepted, never issued. */
@@ -262,6 +295,11 @@ export interface Config {
   telnyxWebhookToken: string | undefined;
 }
 
+export type RecordingStorageConfig =
+  | { kind: 'memory' }
+  | { kind: 'filesystem'; dir: string }
+  | { kind: 's3'; bucket: string; region: string; endpoint: string | undefined; prefix: string };
+
 export class ConfigError extends Error {
   override name = 'ConfigError';
 }
@@ -309,6 +347,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       'Invalid configuration:\n  TELNYX_SIMULATOR=on replaces the Telnyx account, but TELNYX_API_KEY is set: unset one of them',
     );
   }
+  if (e.RECORDINGS_S3_ENDPOINT && !e.RECORDINGS_S3_BUCKET) {
+    throw new ConfigError('Invalid configuration:\n  RECORDINGS_S3_ENDPOINT is set but RECORDINGS_S3_BUCKET is not: set the bucket too');
+  }
+  if (e.VOICEMAIL_EMAIL_FROM && !e.SMTP_URL) {
+    throw new ConfigError('Invalid configuration:\n  VOICEMAIL_EMAIL_FROM is set but SMTP_URL is not: e-mails need an SMTP server');
+  }
   const webhookAuthProblem = telnyxWebhookAuthProblem(e, production);
   if (webhookAuthProblem) throw new ConfigError(`Invalid configuration:\n  ${webhookAuthProblem}`);
   return {
@@ -328,6 +372,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     agentCallMaxSeconds: e.AGENT_CALL_MAX_SECONDS,
     webhookBodyTimeoutMs: e.WEBHOOK_BODY_TIMEOUT_MS,
     recordingUrlRules,
+    recordings: { storage: recordingStorageOf(e), maxBytes: e.RECORDINGS_MAX_BYTES },
+    voicemailEmail: e.SMTP_URL ? { smtpUrl: e.SMTP_URL, from: e.VOICEMAIL_EMAIL_FROM ?? 'voicemail@localhost' } : null,
     // Default: three times the advertised rate (a softphone reconnecting or reporting call state), at least 30.
     heartbeatMaxPerMinute: e.HEARTBEAT_MAX_PER_MINUTE ?? Math.max(30, Math.ceil((3 * 60_000) / e.HEARTBEAT_INTERVAL_MS)),
     limits: {
@@ -389,6 +435,22 @@ function telnyxWebhookAuthProblem(e: Env, production: boolean): string | null {
     );
   }
   return null;
+}
+
+/** An S3 bucket when one is named, else a folder (RECORDINGS_DIR, else DATA_DIR/recordings), else memory. */
+function recordingStorageOf(e: Env): RecordingStorageConfig {
+  if (e.RECORDINGS_S3_BUCKET) {
+    return {
+      kind: 's3',
+      bucket: e.RECORDINGS_S3_BUCKET,
+      region: e.RECORDINGS_S3_REGION,
+      endpoint: e.RECORDINGS_S3_ENDPOINT?.replace(/\/+$/, ''),
+      prefix: e.RECORDINGS_S3_PREFIX,
+    };
+  }
+  if (e.RECORDINGS_DIR) return { kind: 'filesystem', dir: e.RECORDINGS_DIR };
+  if (e.DATA_DIR === 'memory://') return { kind: 'memory' };
+  return { kind: 'filesystem', dir: `${e.DATA_DIR.replace(/\/+$/, '')}/recordings` };
 }
 
 /** `FOO=` (or only blanks) in a shell means "not set", not "set to the empty string". */

@@ -292,7 +292,7 @@ export class Hunting {
       // already ended (the caller hung up while it rang): the fallback, and nobody is offered again.
       if (session && session.endedAt === null) ledger.finish(session, 'VOICEMAIL');
       return {
-        texml: renderTexml(dialCompleteDocument(status, company.policy, this.urls(company), step, session?.to)),
+        texml: renderTexml(dialCompleteDocument(status, company.policy, this.urls(company), step, session?.to, session?.language)),
         outcome: { kind: 'hunt-over' },
       };
     }
@@ -346,7 +346,7 @@ export class Hunting {
       }
       ledger.finish(session, fallbackOutcome(plan.reason, company.policy));
     }
-    return { plan, texml: renderTexml(voiceDocument(plan, policy, this.urls(company), session.to)) };
+    return { plan, texml: renderTexml(voiceDocument(plan, policy, this.urls(company), session.to, session.language)) };
   }
 
   /**

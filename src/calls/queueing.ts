@@ -422,7 +422,7 @@ export class Queueing {
       widened: false,
       skipped: [],
     };
-    return renderTexml(voiceDocument(plan, policy, this.deps.urls(company), session.to));
+    return renderTexml(voiceDocument(plan, policy, this.deps.urls(company), session.to, session.language));
   }
 
   /**
@@ -573,7 +573,7 @@ export class Queueing {
       return renderTexml(fallbackDocument({ ...policy, fallbackKind: 'HANGUP' }, urls, session.to));
     }
     ledger.finish(session, 'VOICEMAIL');
-    return renderTexml(voicemailDocument(policy, urls));
+    return renderTexml(voicemailDocument(policy, urls, session.language));
   }
 
   /**

@@ -6,6 +6,7 @@
  */
 import type { RoutePlan, RoutingPolicy } from './routing.js';
 import type { LanguageMenuOption } from './skills.js';
+import { transcriptionLanguageOf } from './recordings.js';
 import { telnyxPath, WEBHOOK_TOKEN_PARAM, type TelnyxRoute } from './telnyx-routes.js';
 import {
   dial,
@@ -35,6 +36,8 @@ export interface CallbackUrls {
   /** dial-complete for the forward to the fallback number: a miss there goes to voicemail, not round again. */
   forwardComplete: string;
   voicemail: string;
+  /** Telnyx's transcription of a voicemail (<Record transcriptionCallback>). */
+  voicemailTranscription: string;
   /** Per-agent call progress (<Sip statusCallback>): who answered, when the call ended. */
   status: string;
   /** The queue (docs/QUEUES.md): the Enqueue's waitUrl, its Gather's action, the Enqueue's action, the offer. */
@@ -104,6 +107,9 @@ export function callbackUrls(publicUrl: string, companyId: string, auth: Callbac
     },
     get voicemail() {
       return url('voicemail');
+    },
+    get voicemailTranscription() {
+      return url('voicemail-transcription');
     },
     get status() {
       return url('status');
@@ -208,12 +214,23 @@ export const sipUri = (sipUsername: string) => `sip:${sipUsername}@${TELNYX_SIP_
  * The answer to an inbound call: ring the plan's agents, or go straight to the fallback. `to`: the
  * number called (the forward's caller ID, see forwardCallerId).
  */
-export function voiceDocument(plan: RoutePlan, policy: RoutingPolicy, urls: CallbackUrls, to?: string | null): TexmlDocument {
+export function voiceDocument(
+  plan: RoutePlan,
+  policy: RoutingPolicy,
+  urls: CallbackUrls,
+  to?: string | null,
+  callerLanguage?: string | null,
+): TexmlDocument {
   if (plan.kind === 'FALLBACK') {
     if (plan.reason === 'AFTER_HOURS') {
-      return fallbackDocument({ ...policy, fallbackKind: policy.afterHoursKind, voicemailGreeting: policy.afterHoursGreeting }, urls, to);
+      return fallbackDocument(
+        { ...policy, fallbackKind: policy.afterHoursKind, voicemailGreeting: policy.afterHoursGreeting },
+        urls,
+        to,
+        callerLanguage,
+      );
     }
-    return fallbackDocument(policy, urls, to);
+    return fallbackDocument(policy, urls, to, callerLanguage);
   }
   if (plan.kind === 'WAIT') return holdDocument(plan.seconds, policy, urls);
   const status = urls.status; // one URL for every leg
@@ -291,17 +308,23 @@ export function dialCompleteDocument(
   urls: CallbackUrls,
   step?: string | null,
   to?: string | null,
+  callerLanguage?: string | null,
 ): TexmlDocument {
   if (status === 'completed') return response(hangup());
-  if (step === FORWARD_STEP) return voicemailDocument(policy, urls);
-  return fallbackDocument(policy, urls, to);
+  if (step === FORWARD_STEP) return voicemailDocument(policy, urls, callerLanguage);
+  return fallbackDocument(policy, urls, to, callerLanguage);
 }
 
 /**
  * Nobody could take the call: voicemail, an external number, or a message and a hangup. `to`: the
  * number called, presented as the forward's caller ID (forwardCallerId).
  */
-export function fallbackDocument(policy: RoutingPolicy, urls: CallbackUrls, to?: string | null): TexmlDocument {
+export function fallbackDocument(
+  policy: RoutingPolicy,
+  urls: CallbackUrls,
+  to?: string | null,
+  callerLanguage?: string | null,
+): TexmlDocument {
   if (policy.fallbackKind === 'NUMBER' && policy.fallbackNumber) {
     const callerId = forwardCallerId(to);
     return response(
@@ -319,10 +342,11 @@ export function fallbackDocument(policy: RoutingPolicy, urls: CallbackUrls, to?:
   }
   if (policy.fallbackKind === 'HANGUP') return response(greetingOf(policy), hangup());
   // VOICEMAIL, and NUMBER without a number (a misconfiguration must not lose the caller).
-  return voicemailDocument(policy, urls);
+  return voicemailDocument(policy, urls, callerLanguage);
 }
 
-export function voicemailDocument(policy: RoutingPolicy, urls: CallbackUrls): TexmlDocument {
+/** `callerLanguage`: the caller's menu choice (a skill such as `es`); the message is transcribed in its language. */
+export function voicemailDocument(policy: RoutingPolicy, urls: CallbackUrls, callerLanguage?: string | null): TexmlDocument {
   return response(
     greetingOf(policy),
     record({
@@ -337,6 +361,10 @@ export function voicemailDocument(policy: RoutingPolicy, urls: CallbackUrls): Te
       // The status callback delivers the recording even if the caller hangs up before `action` runs.
       recordingStatusCallback: urls.voicemail,
       recordingStatusCallbackMethod: 'POST',
+      // Telnyx transcribes the message itself and posts the text (texml-verbs/record; docs/RECORDINGS.md).
+      transcription: true,
+      transcriptionCallback: urls.voicemailTranscription,
+      transcriptionLanguage: transcriptionLanguageOf(policy, callerLanguage),
     }),
   );
 }

@@ -13,6 +13,8 @@ export const TELNYX_ROUTES = [
   'language',
   'dial-complete',
   'voicemail',
+  // Telnyx's transcription of a voicemail (<Record transcriptionCallback>); our TeXML names the company.
+  'voicemail-transcription',
   'status',
   // Queues (docs/QUEUES.md): the wait's document, its key, the Enqueue's action, the offer to an agent.
   'queue-wait',

@@ -50,7 +50,10 @@ export type VoicemailOutcome = {
   result: 'stored' | 'duplicate' | 'ignored' | 'refused-url' | 'queued' | 'retry';
 };
 
-export type WebhookOutcome = CallStepOutcome | StatusOutcome | VoicemailOutcome;
+/** Telnyx's transcription of a voicemail: kept, or no voicemail (yet) for its call, or not a completed one. */
+export type TranscriptionOutcome = { kind: 'transcription'; result: 'stored' | 'no-voicemail' | 'ignored' };
+
+export type WebhookOutcome = CallStepOutcome | StatusOutcome | VoicemailOutcome | TranscriptionOutcome;
 
 export function routingOutcome(plan: RoutePlan): RoutingOutcome {
   switch (plan.kind) {
@@ -102,6 +105,8 @@ export function describeOutcome(outcome: WebhookOutcome): string {
       return `room-party-${outcome.status || 'unknown'}`;
     case 'room-recording':
       return `room-recording-${outcome.status || 'unknown'}`;
+    case 'transcription':
+      return `transcription-${outcome.result}`;
   }
 }
 

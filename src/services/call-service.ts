@@ -92,6 +92,11 @@ export class CallService {
     inFlight?: { begin(): void; end(): void };
     /** Telnyx's REST API for answered calls' rooms; without it calls stay plain bridges (docs/IN-CALL.md). */
     roomControl?: RoomControl | null;
+    /** A call recording is complete at Telnyx (its URL lives ten minutes): the recordings' storage takes it. */
+    onCallRecording?: (
+      company: DirectoryCompany,
+      recording: { callSid: string; recordingSid: string; url: string; durationSeconds: number; accountSid: string | null },
+    ) => void;
   }) {
     const { db, directory, presence, clock, logger, pubsub, sessions, activity } = deps;
     this.sessions = sessions;
@@ -167,6 +172,7 @@ export class CallService {
       control: deps.roomControl ?? null,
       holdMusicUrl: (company, session) => queueOf(company, session.queueId).holdMusicUrl ?? builtInMusic(),
       changed: (companyId) => pubsub.publish('calls:live', companyId, null),
+      recorded: (company, r) => deps.onCallRecording?.(company, { ...r, accountSid: sessions.get(r.callSid)?.accountSid ?? null }),
       started: (session) => ledger.started(session),
       finish: (session, outcome) => ledger.finish(session, outcome),
       inFlight: deps.inFlight,
@@ -382,6 +388,12 @@ export class CallService {
   /** The company a call in progress (or just ended) belongs to, as far as this instance can tell. */
   companyOfCall(callSid: string): Promise<string | null> {
     return this.scope.companyOfCall(callSid);
+  }
+
+  /** The queue a call was in and the caller's menu language, as this instance knows them (a voicemail's mailbox); null: unknown here. */
+  voicemailContextOf(callSid: string): { queueId: string | null; language: string | null } | null {
+    const session = this.sessions.get(callSid);
+    return session ? { queueId: session.queueId, language: session.language } : null;
   }
 
   freeStaleCalls(): Promise<number> {

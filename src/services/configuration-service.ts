@@ -50,7 +50,14 @@ export interface RoutingConfigPatch {
   clearWidening?: boolean | null;
 }
 
-type CompanyFields = { name?: string | null; timeZone?: string | null; breakReasons?: string[] | null };
+type CompanyFields = {
+  name?: string | null;
+  timeZone?: string | null;
+  breakReasons?: string[] | null;
+  /** Days recordings are kept; 0 = forever (stored as null). */
+  recordingRetentionDays?: number | null;
+  voicemailEmails?: string[] | null;
+};
 type AgentFields = {
   displayName?: string | null;
   sipUsername?: string | null;
@@ -133,7 +140,12 @@ export class ConfigurationService {
 
   async updateCompany(id: string, input: CompanyFields, actor: AuditActor = SYSTEM_ACTOR): Promise<Company> {
     const before = await this.deps.db.company.findUnique({ where: { id } });
-    const company = await this.write(() => this.deps.db.company.update({ where: { id }, data: definedOnly(input) }), 'company');
+    const { recordingRetentionDays, ...rest } = input;
+    const data = {
+      ...definedOnly(rest),
+      ...(recordingRetentionDays != null && { recordingRetentionDays: recordingRetentionDays === 0 ? null : recordingRetentionDays }),
+    };
+    const company = await this.write(() => this.deps.db.company.update({ where: { id }, data }), 'company');
     this.deps.directory.invalidateCompany(id);
     await this.deps.audit.record(actor, { companyId: id, action: 'company.updated', changes: changesBetween(before, company) });
     return company;

@@ -99,7 +99,7 @@ export function defaultQueueOf(company: Pick<DirectoryCompany, 'queues'>): Queue
 }
 
 /** The queue columns a QueuePolicy is made of. */
-export type QueueRow = Omit<Queue, 'companyId' | 'createdAt' | 'updatedAt'>;
+export type QueueRow = Omit<Queue, 'companyId' | 'createdAt' | 'updatedAt' | 'voicemailEmails'>;
 
 /**
  * A queue row as the domain's QueuePolicy. Rows are validated when written; what could still be off is

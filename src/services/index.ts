@@ -24,6 +24,9 @@ import { StatsService } from './stats-service.js';
 import { QueueService } from './queue-service.js';
 import { VoicemailService } from './voicemail-service.js';
 import { ReportService } from './report-service.js';
+import { VoicemailEmailer } from './voicemail-email.js';
+import { createRecordingService } from '../recordings/recording-setup.js';
+import type { RecordingService } from '../recordings/recording-service.js';
 import { lookupTelephonyCredential } from '../telnyx/credential-lookup.js';
 import { createTelephonyCredential, deleteTelephonyCredential } from '../telnyx/credential-provisioning.js';
 import { AgentCredentials } from './agent-credentials.js';
@@ -71,6 +74,10 @@ export interface Services {
   /** Agents' Telnyx credentials: read, created, revoked (and revocations retried). */
   agentCredentials: AgentCredentials;
   voicemails: VoicemailService;
+  /** Recordings copied out of Telnyx into our storage, served by signed links (src/recordings). */
+  recordings: RecordingService;
+  /** E-mail about new voicemails (SMTP_URL); null when not configured. */
+  voicemailEmail: VoicemailEmailer | null;
   /** Call reports and the call log's export, read in pages (README §Reports). */
   reports: ReportService;
   /** The CRM's signed webhooks: events in, endpoints, background delivery (README §CRM events). */
@@ -112,6 +119,7 @@ export function createServices(
   const sharedActivity = shared ? new RedisAgentActivityStore(shared.redis) : null;
   const activity = sharedActivity ?? new InMemoryAgentActivityStore();
   let callsOnceBuilt: CallService | undefined;
+  let recordingsOnceBuilt: RecordingService | undefined;
   const presence = new PresenceService({
     db,
     directory,
@@ -190,12 +198,42 @@ export function createServices(
     sharedWaiting,
     queueControl: queueControlFor(config, deps.inFlight),
     roomControl: roomControlFor(config, deps.inFlight),
+    // A call recording complete at Telnyx goes to our storage, like a voicemail's (docs/RECORDINGS.md).
+    onCallRecording: (company, r) => {
+      void recordingsOnceBuilt
+        ?.ingest({
+          companyId: company.id,
+          callSid: r.callSid,
+          recordingSid: r.recordingSid,
+          url: r.url,
+          kind: 'CALL',
+          durationSeconds: r.durationSeconds,
+          accountSid: r.accountSid,
+        })
+        .catch((err) => logger.error({ err, companyId: company.id, callSid: r.callSid }, 'call recording not taken into storage'));
+    },
     builtInMusicUrl: () => holdMusicUrl(deps.publicUrl()),
     ...(deps.inFlight && { inFlight: deps.inFlight }),
   });
   callsOnceBuilt = calls;
   const agentCredentials = agentCredentialsFor(config, { db, clock, logger });
   const stats = new StatsService({ db, directory, presence, calls, pubsub, clock, logger });
+  const recordings = createRecordingService(config, { db, clock, logger, ...(deps.inFlight && { inFlight: deps.inFlight }) });
+  recordingsOnceBuilt = recordings;
+  const voicemails = new VoicemailService({
+    db,
+    pubsub,
+    clock,
+    logger,
+    dataDir: config.dataDir,
+    recordings,
+    audit,
+    onReceived: webhooks.onVoicemail,
+  });
+  const voicemailEmail = config.voicemailEmail
+    ? new VoicemailEmailer({ ...config.voicemailEmail, db, logger, ...(deps.inFlight && { inFlight: deps.inFlight }) })
+    : null;
+  if (voicemailEmail) voicemails.onCreated((vm) => voicemailEmail.notify(vm));
   return {
     ...rest,
     config,
@@ -225,7 +263,9 @@ export function createServices(
       maxAgentsPerCompany: config.maxAgentsPerCompany,
     }),
     agentCredentials,
-    voicemails: new VoicemailService({ db, pubsub, clock, logger, dataDir: config.dataDir, onReceived: webhooks.onVoicemail }),
+    voicemails,
+    recordings,
+    voicemailEmail,
     reports: new ReportService({ db }),
     webhooks,
   };

@@ -31,6 +31,7 @@ function queueData(fields: QueueFields) {
   if (fields.clearBusinessHours) data.businessHours = Prisma.DbNull;
   else if (fields.businessHours != null) data.businessHours = fields.businessHours as unknown as Prisma.InputJsonValue;
   if (fields.holdMusicUrl != null) data.holdMusicUrl = fields.holdMusicUrl.trim() || null;
+  if (fields.voicemailEmails != null) data.voicemailEmails = fields.voicemailEmails.map((a) => a.trim());
   for (const key of [
     'waitEnabled',
     'maxWaitSeconds',

@@ -43,7 +43,12 @@ export interface QueueFields {
   callbackRetries?: number | null;
   callbackRetryDelaySeconds?: number | null;
   recording?: 'OFF' | 'ALL' | 'ON_DEMAND' | null;
+  /** Addresses told of this mailbox's voicemails (replaces the list). */
+  voicemailEmails?: string[] | null;
 }
+
+/** An e-mail address, loosely (the SMTP server is the judge); no spaces, one @, a dot in the domain. */
+const EMAIL = /^[^\s@]{1,64}@[^\s@]+\.[^\s@]{2,}$/;
 
 /** Whole-number settings and their ranges (announceEverySeconds also accepts 0: never). */
 const RANGES = {
@@ -82,6 +87,11 @@ export function holdMusicUrlProblem(text: string): string | null {
 export function queueFieldProblems(fields: QueueFields): string[] {
   const problems: string[] = [];
   const add = (field: string, message: string) => problems.push(`input.${field}: ${message}`);
+  if (fields.voicemailEmails != null) {
+    if (fields.voicemailEmails.length > 20) add('voicemailEmails', 'at most 20 addresses');
+    const bad = fields.voicemailEmails.find((a) => !EMAIL.test(a));
+    if (bad !== undefined) add('voicemailEmails', `"${bad.slice(0, 80)}" is not an e-mail address`);
+  }
   if (fields.name != null) {
     const name = fields.name.trim();
     if (name.length < 1 || name.length > MAX_QUEUE_NAME_LENGTH) add('name', `must be 1-${MAX_QUEUE_NAME_LENGTH} characters`);

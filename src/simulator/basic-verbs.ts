@@ -246,5 +246,6 @@ export async function record(rt: CallRuntime, sim: SimCall, verb: TexmlNode): Pr
     if (!sim.ended) result = followed;
   }
   await rt.recordingStatus(sim, verb, recording);
+  await rt.transcription(sim, verb, recording);
   return result;
 }

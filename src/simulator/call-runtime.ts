@@ -325,6 +325,31 @@ export class CallRuntime {
     });
   }
 
+  /**
+   * A `<Record transcription="true">`'s transcription, posted to its `transcriptionCallback` once the
+   * recording is complete (texml-verbs/record: "The transcription result will be sent via webhook";
+   * the body is Telnyx's TexmlTranscriptionWebhook, api-reference/callbacks/texml-transcription).
+   * No speech is simulated, so the text is a fixed sentence naming the message's length, its caller
+   * and the transcription language: tests can search for it.
+   */
+  async transcription(sim: SimCall, verb: TexmlNode, recording: StoredRecording): Promise<void> {
+    const url = verb.attrs.transcriptionCallback;
+    if (verb.attrs.transcription !== 'true' || !url) return;
+    await this.callback(sim, 'transcription', 'POST', url, {
+      AccountSid: this.deps.account.accountSid,
+      CallSid: sim.sid,
+      CallSidLegacy: sim.legacySid,
+      CallStatus: sim.ended ? 'completed' : 'in-progress',
+      From: sim.from,
+      RecordingSid: recording.sid,
+      RecordingUrl: recording.url,
+      To: sim.to,
+      TranscriptionSid: randomUUID(),
+      TranscriptionStatus: 'completed',
+      TranscriptionText: simulatedTranscriptionText(recording.duration, sim.from, verb.attrs.transcriptionLanguage ?? 'en'),
+    });
+  }
+
   /** Something Telnyx would refuse to play: an error on the call and a step in its transcript. */
   async dialectError(sim: SimCall, purpose: string, problems: string[]): Promise<null> {
     sim.errors.push(...problems.map((p) => `${purpose}: ${p}`));
@@ -384,4 +409,9 @@ export class CallRuntime {
     sim.steps.push(step);
     sim.observe?.(step, sim.sid);
   }
+}
+
+/** The simulator's stand-in for speech recognition: deterministic, so a test can look for it. */
+export function simulatedTranscriptionText(durationSeconds: number, from: string, language: string): string {
+  return `Simulated ${language} message of ${durationSeconds} seconds from ${from}: please call me back.`;
 }

@@ -18,6 +18,7 @@ import { ForeignCallError } from '../calls/call-scope.js';
 import { describeOutcome, type VoicemailOutcome, type WebhookOutcome } from '../domain/webhook-outcome.js';
 import { CALLBACK_MAC_PARAM } from './callback-mac.js';
 import { checkRecordingUrl } from './recording-url.js';
+import { transcriptionLanguageOf } from '../domain/recordings.js';
 
 export interface WebhookRequest {
   method: string;
@@ -153,11 +154,21 @@ async function handle(
       return { doc: texml, outcome };
     }
     case 'voicemail': {
-      const vm = voicemailOf(services, log, company.id, params);
+      const vm = voicemailOf(services, log, company.id, params, company);
       if (!('voicemail' in vm)) return { doc: voicemailStoredDocument(), outcome: vm.outcome };
       // Past the deadline this goes on: if it lands after all, the outbox's copy is a harmless duplicate.
       const { created } = await services.voicemails.record(vm.voicemail);
       return { doc: voicemailStoredDocument(), outcome: voicemailOutcome(created ? 'stored' : 'duplicate') };
+    }
+    case 'voicemail-transcription': {
+      // Telnyx's TexmlTranscriptionWebhook (docs/RECORDINGS.md): the text of the call's voicemail.
+      const callSid = params.get('CallSid');
+      const text = params.get('TranscriptionText');
+      if (!callSid || text === null || (params.get('TranscriptionStatus') ?? 'completed') !== 'completed') {
+        return { doc: response(), outcome: { kind: 'transcription', result: 'ignored' } };
+      }
+      const kept = await services.voicemails.transcribed(company.id, callSid.slice(0, 200), text);
+      return { doc: response(), outcome: { kind: 'transcription', result: kept ? 'stored' : 'no-voicemail' } };
     }
     case 'queue-wait': {
       const queueTime = Number(params.get('QueueTime'));
@@ -259,9 +270,14 @@ async function handle(
   }
 }
 
-/** Callbacks that only tell us something: an empty `<Response>` is their answer, failure or not. */
+/** Callbacks that only tell us something (and whose answer Telnyx ignores): an empty `<Response>` on every path, never a spoken apology. */
 const isBookkeeping = (route: TelnyxRoute) =>
-  route === 'status' || route === 'room-events' || route === 'room-party' || route === 'room-recording';
+  route === 'status' ||
+  route === 'voicemail-transcription' ||
+  route === 'room-events' ||
+  route === 'room-party' ||
+  route === 'room-recording' ||
+  route === 'outbound-status';
 
 const voicemailOutcome = (result: VoicemailOutcome['result']): VoicemailOutcome => ({ kind: 'voicemail', result });
 
@@ -274,6 +290,7 @@ function voicemailOf(
   log: Logger,
   companyId: string,
   params: URLSearchParams,
+  company?: DirectoryCompany,
 ): { voicemail: RecordedVoicemail } | { outcome: VoicemailOutcome } {
   const recordingUrl = params.get('RecordingUrl');
   const recordingStatus = params.get('RecordingStatus');
@@ -284,6 +301,9 @@ function voicemailOf(
     log.warn({ companyId, callSid: callSid.slice(0, 200), reason: verdict.reason }, 'voicemail not stored: RecordingUrl refused');
     return { outcome: voicemailOutcome('refused-url') };
   }
+  const recordingSid = params.get('RecordingSid');
+  // The mailbox and transcription language come from the call's session, when this instance has it.
+  const context = services.calls.voicemailContextOf(callSid);
   return {
     voicemail: {
       companyId,
@@ -292,6 +312,10 @@ function voicemailOf(
       to: (params.get('To') ?? '').slice(0, 64),
       recordingUrl,
       durationSeconds: clampInt(params.get('RecordingDuration'), 0, 86_400),
+      recordingSid: recordingSid && /^[A-Za-z0-9_:.-]{1,128}$/.test(recordingSid) ? recordingSid : null,
+      accountSid: params.get('AccountSid')?.slice(0, 128) ?? null,
+      queueId: context?.queueId ?? null,
+      language: company ? transcriptionLanguageOf(company.policy, context?.language) : null,
     },
   };
 }

@@ -154,20 +154,29 @@ describe.runIf(chromiumAvailable())('"Simulate a call" on the board, with the lo
       await outcome.waitFor({ timeout: 90_000 });
       expect(await outcome.textContent()).toBe('VOICEMAIL');
       expect(await emptyBoard.locator('#simulate-outcome .sim-errors').count()).toBe(0);
-      await emptyBoard.locator('#voicemails .voicemail').first().waitFor({ timeout: 15_000 });
-      // The recording plays from the local Telnyx (an http origin the page's policy lets in for the demo).
-      const duration = await emptyBoard
-        .locator('#voicemails .voicemail audio')
-        .first()
-        .evaluate(
-          (audio: HTMLAudioElement) =>
-            new Promise<number>((resolve, reject) => {
-              audio.addEventListener('loadedmetadata', () => resolve(audio.duration), { once: true });
-              audio.addEventListener('error', () => reject(new Error(`audio error ${audio.error?.code}`)), { once: true });
-              audio.preload = 'metadata';
-              audio.load();
-            }),
-        );
+      const item = emptyBoard.locator('#voicemails .voicemail').first();
+      await item.waitFor({ timeout: 15_000 });
+      // Play asks for a signed link to our copy (same origin); until the download has landed it says so.
+      const audio = item.locator('audio');
+      await expect
+        .poll(
+          async () => {
+            if (!(await audio.getAttribute('src'))) await item.getByRole('button', { name: 'Play' }).click();
+            return audio.getAttribute('src');
+          },
+          { timeout: 15_000 },
+        )
+        .toMatch(/^\/media\/recordings\/[\w-]+\?exp=\d+&sig=[\w-]+$/);
+      const duration = await audio.evaluate(
+        (element: HTMLAudioElement) =>
+          new Promise<number>((resolve, reject) => {
+            if (element.readyState >= 1) return resolve(element.duration);
+            element.addEventListener('loadedmetadata', () => resolve(element.duration), { once: true });
+            element.addEventListener('error', () => reject(new Error(`audio error ${element.error?.code}`)), { once: true });
+            element.preload = 'metadata';
+            element.load();
+          }),
+      );
       expect(duration).toBeGreaterThan(1);
       await screenshot(emptyBoard, 'simulated-call-board-voicemail');
     } finally {

@@ -635,6 +635,13 @@ describe('recording', () => {
     expect(completed?.duration).toBe(10);
     const kinds = (((await logOf(c, r!))?.timeline ?? []) as { kind: string; detail?: string }[]).filter((e) => e.kind === 'recording');
     expect(kinds.map((e) => e.detail)).toEqual(['start', 'pause', 'resume', 'stop']);
+    // The audio is taken into our storage (Telnyx's URL lives ten minutes), as a call recording of this call.
+    let stored: { kind: string; status: string; durationSeconds: number | null } | null = null;
+    for (let i = 0; i < 100 && stored?.status !== 'STORED'; i++) {
+      stored = await sim.server.database.prisma.recording.findFirst({ where: { companyId: c.companyId, callSid: r!.callSid } });
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    expect(stored).toMatchObject({ kind: 'CALL', status: 'STORED', durationSeconds: 10 });
   });
 
   it('a queue that records every call starts at once; a queue with recording off refuses recordCall', async () => {

@@ -27,7 +27,7 @@ interface Tenant {
   number: { id: string; e164: string };
   /** The default queue (made with the company) and a second one. */
   queues: { defaultId: string; otherId: string };
-  voicemail: { callSid: string; from: string; recordingUrl: string };
+  voicemail: { id: string; callSid: string; from: string; recordingUrl: string };
   /** A call in progress in its room (Query.liveCalls, the in-call mutations), answered by agent 1. */
   liveCallSid: string;
   supervisorToken: string;
@@ -366,6 +366,15 @@ const MATRIX: Record<string, Entry> = {
         name: "B's calls of one of its agents, by number",
         document: `query($c: ID!, $a: ID!, $n: String!) { calls(companyId: $c, first: 10, filter: { agentId: $a, number: $n }) { nodes { callSid from } } }`,
         variables: (w) => ({ c: B(w).companyId, a: B(w).agents[0]!.id, n: B(w).number.e164 }),
+      },
+    ],
+  },
+  'Query.voicemail': {
+    attacks: [
+      {
+        name: "B's voicemail by id, with its audio link",
+        document: `query($id: ID!) { voicemail(id: $id) { ${VOICEMAIL_FIELDS} audioUrl transcription } }`,
+        variables: (w) => ({ id: B(w).voicemail.id }),
       },
     ],
   },
@@ -718,6 +727,15 @@ const MATRIX: Record<string, Entry> = {
       },
     ],
   },
+  'Mutation.markVoicemail': {
+    attacks: [
+      {
+        name: "B's voicemail marked read and handled",
+        document: `mutation($id: ID!) { markVoicemail(id: $id, read: true, handled: true) { id read handled handledBy } }`,
+        variables: (w) => ({ id: B(w).voicemail.id }),
+      },
+    ],
+  },
   'Mutation.updatePhoneNumber': {
     attacks: [
       {
@@ -892,6 +910,7 @@ describe('tenant isolation: every root field, attacked from company A against co
     );
     const queues = { defaultId: company.queues[0].id as string, otherId: createQueue.id as string };
     const voicemail = {
+      id: '',
       callSid: `v3:${key}-voicemail-callsid-1`,
       from: key === 'alpha' ? '+15550001111' : '+15550009911',
       recordingUrl: `https://api.telnyx.com/v2/recordings/${key}-secret-recording.mp3`,
@@ -905,6 +924,7 @@ describe('tenant isolation: every root field, attacked from company A against co
       RecordingStatus: 'completed',
     });
     expect(vm.status).toBe(200);
+    voicemail.id = (await server.database.prisma.voicemail.findFirstOrThrow({ where: { companyId, callSid: voicemail.callSid } })).id;
     // …and that call in the history (Query.calls), offered to agent 1.
     await server.database.prisma.callLog.create({
       data: {
@@ -1000,7 +1020,7 @@ describe('tenant isolation: every root field, attacked from company A against co
         presenceB: presence(companyId: $b) { agentId online sipRegistered status statusReason lastSeen leaseExpiresAt callState }
         presenceA: presence(companyId: $a) { agentId online status statusReason }
         voicemailsA: voicemails(companyId: $a) { id callSid companyId }
-        voicemailsB: voicemails(companyId: $b) { id callSid companyId from recordingUrl }
+        voicemailsB: voicemails(companyId: $b) { id callSid companyId from recordingUrl readAt handledAt transcription }
         webhooksB: webhookEndpoints(companyId: $b) { id companyId url events enabled description previousSecretExpiresAt updatedAt }
         deliveriesB: webhookDeliveries(endpointId: $e, first: 200) { id eventId status attemptCount replayOf }
       }`,

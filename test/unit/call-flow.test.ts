@@ -148,6 +148,7 @@ describe('callbackUrls', () => {
       dialComplete: 'https://voice.example.com/telnyx/dial-complete/co_123',
       forwardComplete: 'https://voice.example.com/telnyx/dial-complete/co_123?step=forward',
       voicemail: 'https://voice.example.com/telnyx/voicemail/co_123',
+      voicemailTranscription: 'https://voice.example.com/telnyx/voicemail-transcription/co_123',
       status: 'https://voice.example.com/telnyx/status/co_123',
       queueWait: 'https://voice.example.com/telnyx/queue-wait/co_123',
       queueKey: 'https://voice.example.com/telnyx/queue-key/co_123',
@@ -399,7 +400,24 @@ describe('fallbackDocument', () => {
     expect(recordNode!.attrs.playBeep).toBe('true');
     // The status callback delivers the recording even if the caller hangs up first.
     expect(recordNode!.attrs.recordingStatusCallback).toBe(URLS.voicemail);
+    // Telnyx transcribes the message, in the company's language when the caller chose none.
+    expect(recordNode!.attrs.transcription).toBe('true');
+    expect(recordNode!.attrs.transcriptionCallback).toBe(`${PUBLIC_URL}/telnyx/voicemail-transcription/${COMPANY}`);
+    expect(recordNode!.attrs.transcriptionLanguage).toBe('es-MX');
     expect(recordNode!.children).toEqual([]);
+  });
+
+  it("VOICEMAIL is transcribed in the language of the caller's menu choice; an unknown choice falls back to the company's", () => {
+    const menu = [
+      { digit: '1', skill: 'en', prompt: 'For English, press 1.', language: 'en-GB' },
+      { digit: '2', skill: 'es', prompt: 'Para español, oprima 2.', language: 'es-US' },
+    ];
+    const p = policy({ greetingLanguage: 'en-US', languageMenu: menu });
+    const languageOf = (chosen: string | null) =>
+      parse(fallbackDocument(p, URLS, null, chosen)).root.children[1]!.attrs.transcriptionLanguage;
+    expect([languageOf('es'), languageOf('en'), languageOf('fr'), languageOf(null)]).toEqual(['es-US', 'en-GB', 'en-US', 'en-US']);
+    const afterForward = parse(dialCompleteDocument('busy', p, URLS, 'forward', null, 'es')).root;
+    expect(afterForward.children[1]!.attrs.transcriptionLanguage).toBe('es-US');
   });
 
   it.each([5, 300, 3600])('VOICEMAIL maxLength follows the policy (%i s)', (seconds) => {

@@ -12,6 +12,14 @@ const ALL_VARS = [
   'HOST',
   'DATABASE_URL',
   'DATA_DIR',
+  'RECORDINGS_DIR',
+  'RECORDINGS_S3_BUCKET',
+  'RECORDINGS_S3_ENDPOINT',
+  'RECORDINGS_S3_REGION',
+  'RECORDINGS_S3_PREFIX',
+  'RECORDINGS_MAX_BYTES',
+  'SMTP_URL',
+  'VOICEMAIL_EMAIL_FROM',
   'REDIS_URL',
   'REDIS_KEY_PREFIX',
   'DATABASE_POOL_MAX',
@@ -93,6 +101,8 @@ describe('loadConfig defaults', () => {
     agentCallMaxSeconds: 14_400,
     webhookBodyTimeoutMs: 5_000,
     recordingUrlRules: parseRecordingAllowList(DEFAULT_RECORDING_URL_ALLOWLIST, { production: false }),
+    recordings: { storage: { kind: 'filesystem', dir: './.data/recordings' }, maxBytes: 256 * 1024 * 1024 },
+    voicemailEmail: null,
     heartbeatMaxPerMinute: 30,
     limits: {
       softphoneTokensPerHour: 30,
@@ -207,6 +217,13 @@ describe('loadConfig defaults', () => {
       TELNYX_WEBHOOK_TOKEN: WEBHOOK_TOKEN,
       WEBHOOKS_ALLOW_PRIVATE_NETWORKS: 'true',
       WEBHOOK_TIMEOUT_MS: '2500',
+      RECORDINGS_S3_BUCKET: 'voice-recordings',
+      RECORDINGS_S3_ENDPOINT: 'https://s3.example.com/',
+      RECORDINGS_S3_REGION: 'eu-central-1',
+      RECORDINGS_S3_PREFIX: 'prod/',
+      RECORDINGS_MAX_BYTES: '1048576',
+      SMTP_URL: 'smtps://user:pass@mail.example.com:465',
+      VOICEMAIL_EMAIL_FROM: 'voicemail@example.com',
     });
     expect(c).toEqual({
       port: 5000,
@@ -225,6 +242,11 @@ describe('loadConfig defaults', () => {
       agentCallMaxSeconds: 7_200,
       webhookBodyTimeoutMs: 5_000,
       recordingUrlRules: parseRecordingAllowList(DEFAULT_RECORDING_URL_ALLOWLIST, { production: true }),
+      recordings: {
+        storage: { kind: 's3', bucket: 'voice-recordings', region: 'eu-central-1', endpoint: 'https://s3.example.com', prefix: 'prod/' },
+        maxBytes: 1_048_576,
+      },
+      voicemailEmail: { smtpUrl: 'smtps://user:pass@mail.example.com:465', from: 'voicemail@example.com' },
       heartbeatMaxPerMinute: 120,
       limits: {
         softphoneTokensPerHour: 10,
@@ -260,6 +282,43 @@ describe('loadConfig defaults', () => {
       telnyxWebhookAuth: 'signature',
       telnyxWebhookToken: WEBHOOK_TOKEN,
     } satisfies Config);
+  });
+});
+
+describe('recordings and voicemail e-mail', () => {
+  it('keeps recordings in DATA_DIR/recordings, RECORDINGS_DIR, memory (DATA_DIR=memory://) or an S3 bucket', () => {
+    expect(loadConfig({ DATA_DIR: '/srv/voice/' }).recordings.storage).toEqual({ kind: 'filesystem', dir: '/srv/voice/recordings' });
+    expect(loadConfig({ RECORDINGS_DIR: '/mnt/audio' }).recordings.storage).toEqual({ kind: 'filesystem', dir: '/mnt/audio' });
+    expect(loadConfig({ DATA_DIR: 'memory://' }).recordings.storage).toEqual({ kind: 'memory' });
+    expect(loadConfig({ RECORDINGS_S3_BUCKET: 'rec-bucket' }).recordings.storage).toEqual({
+      kind: 's3',
+      bucket: 'rec-bucket',
+      region: 'us-east-1',
+      endpoint: undefined,
+      prefix: '',
+    });
+  });
+
+  it.each<[Record<string, string>, RegExp]>([
+    [{ RECORDINGS_S3_BUCKET: 'No_Such' }, /RECORDINGS_S3_BUCKET must be an S3 bucket name/],
+    [{ RECORDINGS_S3_ENDPOINT: 'http://127.0.0.1:9000' }, /RECORDINGS_S3_ENDPOINT is set but RECORDINGS_S3_BUCKET is not/],
+    [{ RECORDINGS_S3_BUCKET: 'rec', RECORDINGS_S3_ENDPOINT: 'ftp://x' }, /RECORDINGS_S3_ENDPOINT must be an http\(s\) URL/],
+    [{ RECORDINGS_S3_REGION: 'EU WEST' }, /RECORDINGS_S3_REGION must be a region name/],
+    [{ RECORDINGS_S3_PREFIX: 'a b' }, /RECORDINGS_S3_PREFIX must be/],
+    [{ RECORDINGS_MAX_BYTES: '10' }, /RECORDINGS_MAX_BYTES must be at least 1024/],
+    [{ SMTP_URL: 'http://mail' }, /SMTP_URL must be an smtp:\/\/ or smtps:\/\/ URL/],
+    [{ SMTP_URL: 'smtp://mail:25', VOICEMAIL_EMAIL_FROM: 'nobody' }, /VOICEMAIL_EMAIL_FROM must be an e-mail address/],
+    [{ VOICEMAIL_EMAIL_FROM: 'vm@example.com' }, /VOICEMAIL_EMAIL_FROM is set but SMTP_URL is not/],
+  ])('refuses %j', (env, message) => {
+    expect(() => loadConfig(env)).toThrow(message);
+  });
+
+  it('sends voicemail e-mail only with SMTP_URL, from a default address when VOICEMAIL_EMAIL_FROM is unset', () => {
+    expect(loadConfig({}).voicemailEmail).toBeNull();
+    expect(loadConfig({ SMTP_URL: 'smtp://127.0.0.1:2525' }).voicemailEmail).toEqual({
+      smtpUrl: 'smtp://127.0.0.1:2525',
+      from: 'voicemail@localhost',
+    });
   });
 });
 

@@ -157,10 +157,27 @@ describe('board controller', () => {
     breakReasons: ['Lunch', 'Training'],
     routing: { mode: 'AUTO', ringTimeoutSeconds: 20, fallbackKind: 'VOICEMAIL', fallbackNumber: null, allowUnregisteredSoftphones: false },
   };
+  const voicemail = {
+    id: 'vm1',
+    from: '+15550001111',
+    to: '+13055550100',
+    durationSeconds: 7,
+    audioUrl: null,
+    recordingStatus: 'PENDING',
+    transcription: null,
+    read: false,
+    handled: false,
+    createdAt: new Date(0).toISOString(),
+  };
   const preview = { at: '', decision: 'RING', fallback: null, fallbackReason: null, ringTimeoutSeconds: 20, targets: [], skipped: [] };
   const boardAnswers = (op: string, v: any): unknown => {
     if (op === 'BoardCompany') return { company };
-    if (op === 'Voicemails') return { voicemails: [] };
+    if (op === 'Voicemails') return { voicemails: [voicemail] };
+    if (op === 'VoicemailAudio')
+      return {
+        voicemail: { id: v.id, audioUrl: '/media/recordings/r1?exp=1&sig=s', recordingStatus: 'STORED', transcription: 'Call me back.' },
+      };
+    if (op === 'MarkVoicemail') return { markVoicemail: { id: v.id, read: v.read ?? false, handled: v.handled ?? false } };
     if (op === 'RoutePreview') return { routePreview: preview };
     if (op === 'SetAgentStatus') return { setAgentStatus: { ...presence(v.input.status, v.input.reason), agentId: v.input.agentId } };
     throw new Error(`unexpected ${op}`);
@@ -183,6 +200,23 @@ describe('board controller', () => {
         activeCalls: 0,
       },
     },
+  });
+
+  it('asks for a fresh audio link when a voicemail is played, and marks it read and handled', async () => {
+    const api = fakeApi(boardAnswers);
+    const c = createBoardController({ api, companyId: 'c1' });
+    await vi.advanceTimersByTimeAsync(0);
+    expect(c.store.get().voicemails).toMatchObject([{ id: 'vm1', audioUrl: null, read: false }]);
+    expect(await c.voicemailAudio('vm1')).toBe('/media/recordings/r1?exp=1&sig=s');
+    expect(c.store.get().voicemails).toMatchObject([{ id: 'vm1', recordingStatus: 'STORED', transcription: 'Call me back.' }]);
+    expect(await c.markVoicemail('vm1', { read: true })).toEqual({ ok: true });
+    expect(await c.markVoicemail('vm1', { handled: true })).toEqual({ ok: true });
+    expect(api.requests.filter((r) => r.operation === 'MarkVoicemail').map((r) => r.variables)).toEqual([
+      { id: 'vm1', read: true },
+      { id: 'vm1', handled: true },
+    ]);
+    expect(c.store.get().voicemails).toMatchObject([{ id: 'vm1', handled: true }]);
+    c.dispose();
   });
 
   it("sets an agent's status for the supervisor, naming the agent, with a reason from the company's list only", async () => {

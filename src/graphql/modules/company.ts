@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { builder } from '../builder.js';
 import { companyName, timeZone } from '../../domain/validation.js';
+import { MAX_RETENTION_DAYS } from '../../domain/recordings.js';
 import { actorIn, requireCompany } from './common.js';
 import { costOfCapped, costOfFirst, firstArg, FIXED_LIST_BOUNDS, LIST_BOUNDS } from '../list-bounds.js';
 import { RoutingConfigInput, RoutingConfigRef, routingPatchOf } from './routing.js';
@@ -12,6 +13,11 @@ builder.prismaObject('Company', {
     name: t.exposeString('name'),
     timeZone: t.exposeString('timeZone', { description: 'IANA time zone of the company.' }),
     breakReasons: t.exposeStringList('breakReasons', { description: BREAK_REASONS_DOC }),
+    recordingRetentionDays: t.exposeInt('recordingRetentionDays', {
+      nullable: true,
+      description: 'Days recordings are kept after they are stored; null = forever.',
+    }),
+    voicemailEmails: t.exposeStringList('voicemailEmails', { description: VOICEMAIL_EMAILS_DOC }),
     createdAt: t.expose('createdAt', { type: 'DateTime' }),
     agents: t.relation('agents', {
       description: 'Oldest first.',
@@ -54,8 +60,24 @@ const CreateCompanyInput = builder.inputType('CreateCompanyInput', {
   }),
 });
 
+const VOICEMAIL_EMAILS_DOC = 'Addresses e-mailed about every new voicemail (SMTP_URL must be set); a queue may add its own.';
+const voicemailEmails = z
+  .array(z.email('voicemailEmails must be e-mail addresses').max(254))
+  .max(20, 'at most 20 voicemail e-mail addresses')
+  .nullish();
+
 const UpdateCompanyInput = builder.inputType('UpdateCompanyInput', {
   fields: (t) => ({
+    recordingRetentionDays: t.int({
+      description: `Days recordings are kept after they are stored (1-${MAX_RETENTION_DAYS}); 0 = forever.`,
+      validate: z
+        .number()
+        .int()
+        .min(0, 'recordingRetentionDays must be 0 (forever) or more')
+        .max(MAX_RETENTION_DAYS, `recordingRetentionDays must be at most ${MAX_RETENTION_DAYS}`)
+        .nullish(),
+    }),
+    voicemailEmails: t.stringList({ description: `${VOICEMAIL_EMAILS_DOC} Replaces the list.`, validate: voicemailEmails }),
     name: t.string({ validate: companyName.optional().nullable() }),
     timeZone: t.string({ validate: timeZone.optional().nullable() }),
     breakReasons: t.stringList({ description: `${BREAK_REASONS_DOC} Replaces the list.`, validate: breakReasons }),

@@ -94,10 +94,13 @@ builder.prismaObject('Queue', {
     callbackRetries: t.exposeInt('callbackRetries', { description: DOC.callbackRetries }),
     callbackRetryDelaySeconds: t.exposeInt('callbackRetryDelaySeconds', { description: DOC.callbackRetryDelaySeconds }),
     recording: t.field({ type: CallRecordingPolicyEnum, description: DOC.recording, resolve: (q) => q.recording }),
+    voicemailEmails: t.exposeStringList('voicemailEmails', { description: VOICEMAIL_EMAILS_DOC }),
     createdAt: t.expose('createdAt', { type: 'DateTime' }),
     updatedAt: t.expose('updatedAt', { type: 'DateTime' }),
   }),
 });
+
+const VOICEMAIL_EMAILS_DOC = "Addresses e-mailed about voicemails left in this queue's mailbox, besides the company's (SMTP_URL).";
 
 /** The settings both inputs share; left out (or null) = the default on create, unchanged on update. */
 const settingsOf = (t: Parameters<Parameters<typeof builder.inputType>[1]['fields']>[0]) => ({
@@ -129,6 +132,7 @@ const settingsOf = (t: Parameters<Parameters<typeof builder.inputType>[1]['field
   callbackRetries: t.int({ description: DOC.callbackRetries }),
   callbackRetryDelaySeconds: t.int({ description: DOC.callbackRetryDelaySeconds }),
   recording: t.field({ type: CallRecordingPolicyEnum, description: DOC.recording }),
+  voicemailEmails: t.stringList({ description: `${VOICEMAIL_EMAILS_DOC} Replaces the list.` }),
 });
 
 const CreateQueueInput = builder.inputType('CreateQueueInput', {

@@ -16,8 +16,10 @@ import {
   PresenceChangedSubscription,
   QueuesChangedSubscription,
   RoutePreviewQuery,
+  MarkVoicemailMutation,
   SetAgentStatusMutation,
   UpdateRoutingConfigMutation,
+  VoicemailAudioQuery,
   VoicemailReceivedSubscription,
   VoicemailsQuery,
 } from '../graphql/operations.js';
@@ -59,6 +61,13 @@ export interface BoardController {
   saveRouting(input: RoutingInput): Promise<{ ok: true } | { ok: false; message: string }>;
   /** Sets an agent's status as the supervisor; a break takes one of the company's reasons. */
   setAgentStatus(agentId: string, status: AgentStatus, reason?: string | null): Promise<{ ok: true } | { ok: false; message: string }>;
+  /**
+   * A fresh signed link to a voicemail's audio (links live 15 minutes, and a voicemail that has just
+   * arrived is still being saved): null while it is not stored yet. Updates the item's transcription too.
+   */
+  voicemailAudio(id: string): Promise<string | null>;
+  /** Marks a voicemail read/handled (or not); the item follows. */
+  markVoicemail(id: string, change: { read?: boolean; handled?: boolean }): Promise<{ ok: true } | { ok: false; message: string }>;
   /** Ends the subscriptions and timers and closes the connection. */
   dispose(): void;
 }
@@ -101,6 +110,10 @@ export function createBoardController(deps: {
     if (s().voicemails.some((x) => x.id === v.id)) return;
     const item = { ...v, fresh };
     store.set({ voicemails: fresh ? [item, ...s().voicemails] : [...s().voicemails, item] });
+  }
+
+  function patchVoicemail(id: string, patch: Partial<BoardVoicemail>) {
+    store.set({ voicemails: s().voicemails.map((v) => (v.id === id ? { ...v, ...patch } : v)) });
   }
 
   const teardown: (() => void)[] = [];
@@ -159,6 +172,25 @@ export function createBoardController(deps: {
         const company = s().company;
         if (!disposed && company) store.set({ company: { ...company, routing: updateRoutingConfig } });
         void refreshPreview();
+        return { ok: true };
+      } catch (err) {
+        return { ok: false, message: (err as Error).message };
+      }
+    },
+    async voicemailAudio(id) {
+      const { voicemail } = await api.request(VoicemailAudioQuery, { id });
+      if (!voicemail || disposed) return null;
+      patchVoicemail(id, {
+        audioUrl: voicemail.audioUrl,
+        recordingStatus: voicemail.recordingStatus,
+        transcription: voicemail.transcription,
+      });
+      return voicemail.audioUrl ?? null;
+    },
+    async markVoicemail(id, change) {
+      try {
+        const { markVoicemail } = await api.request(MarkVoicemailMutation, { id, ...change });
+        if (!disposed) patchVoicemail(id, { read: markVoicemail.read, handled: markVoicemail.handled });
         return { ok: true };
       } catch (err) {
         return { ok: false, message: (err as Error).message };

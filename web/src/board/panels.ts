@@ -402,13 +402,42 @@ export function routingPanel(c: BoardController): Panel {
   return { element, dispose: () => d.dispose() };
 }
 
-/** Voicemails, newest first, live ones marked fresh; `actions` adds controls to each (the call-back). */
+/**
+ * Voicemails, newest first, live ones marked fresh, unread ones bold. Play asks for a fresh signed
+ * link to our copy of the audio (Telnyx's own URL dies 10 minutes after the call; ours live 15 minutes),
+ * and marks the voicemail read; Handled toggles who dealt with it. `actions` adds controls to each (the call-back).
+ */
 export function voicemailsPanel(c: BoardController, actions?: (v: BoardVoicemail) => Node): Panel {
   const list = h('ul', { class: 'voicemails', id: 'voicemails' });
   const element = h('section', { class: 'card voicemail-card' }, h('div', { class: 'card-head' }, h('h2', {}, 'Voicemail')), list);
-  const shown = new Map<string, HTMLElement>();
-  const item = (v: BoardVoicemail) =>
-    h(
+  const shown = new Map<string, { li: HTMLElement; sync: (v: BoardVoicemail) => void }>();
+  const item = (v: BoardVoicemail) => {
+    const audio = h('audio', { controls: true, preload: 'none' }) as HTMLAudioElement;
+    const note = h('span', { class: 'muted vm-note' });
+    const transcript = h('p', { class: 'vm-transcript' });
+    const play = h('button', { type: 'button', class: 'vm-play' }, 'Play') as HTMLButtonElement;
+    const handled = h('button', { type: 'button', class: 'vm-handled' }) as HTMLButtonElement;
+    let current = v;
+    play.addEventListener('click', async () => {
+      play.disabled = true;
+      try {
+        const url = await c.voicemailAudio(current.id);
+        if (!url) {
+          note.textContent = 'The audio is still being saved; try again in a moment.';
+          return;
+        }
+        note.textContent = '';
+        audio.src = url;
+        await audio.play().catch(() => {}); // autoplay may be refused: the controls are there
+        if (!current.read) void c.markVoicemail(current.id, { read: true });
+      } catch (err) {
+        note.textContent = `Could not load the audio: ${(err as Error).message}`;
+      } finally {
+        play.disabled = false;
+      }
+    });
+    handled.addEventListener('click', () => void c.markVoicemail(current.id, { handled: !current.handled }));
+    const li = h(
       'li',
       { class: v.fresh ? 'voicemail fresh' : 'voicemail', 'data-voicemail-id': v.id },
       h(
@@ -417,17 +446,38 @@ export function voicemailsPanel(c: BoardController, actions?: (v: BoardVoicemail
         h('strong', {}, v.from || 'Unknown caller'),
         h('span', { class: 'muted' }, ` → ${v.to} · ${timeOfDay(v.createdAt)} · ${formatDuration(v.durationSeconds * 1000)}`),
       ),
-      h('audio', { controls: true, preload: 'none', src: v.recordingUrl }),
-      h('a', { href: v.recordingUrl, target: '_blank', rel: 'noopener noreferrer' }, 'Open recording'),
-      actions?.(v),
+      transcript,
+      h('div', { class: 'vm-actions' }, play, handled, actions?.(v), note),
+      audio,
     );
+    const sync = (next: BoardVoicemail) => {
+      current = next;
+      li.classList.toggle('unread', !next.read);
+      li.classList.toggle('handled', next.handled);
+      transcript.textContent = next.transcription ?? '';
+      handled.textContent = next.handled ? 'Handled ✓' : 'Mark handled';
+      if (next.recordingStatus === 'DELETED') note.textContent = 'The audio was deleted (retention).';
+    };
+    sync(v);
+    return { li, sync };
+  };
   const stop = watch(
     c,
-    (s) => `${s.loaded}|${s.loadError}|${s.voicemails.length}`,
+    (s) =>
+      `${s.loaded}|${s.loadError}|${s.voicemails.map((v) => `${v.id}:${v.read}:${v.handled}:${v.transcription?.length ?? 0}`).join(',')}`,
     (_key, s) => {
       if (s.loadError) return replace(list, h('li', { class: 'error' }, s.loadError));
-      // Items already shown stay (an audio element mid-playback is not rebuilt).
-      const items = s.voicemails.map((v) => shown.get(v.id) ?? shown.set(v.id, item(v)).get(v.id)!);
+      // Items already shown stay (an audio element mid-playback is not rebuilt); their state follows.
+      const items = s.voicemails.map((v) => {
+        const existing = shown.get(v.id);
+        if (existing) {
+          existing.sync(v);
+          return existing.li;
+        }
+        const made = item(v);
+        shown.set(v.id, made);
+        return made.li;
+      });
       if (items.length === 0 && s.loaded)
         return replace(list, h('li', { class: 'empty muted' }, 'No voicemail yet. New messages appear here as they arrive.'));
       replace(list, ...items);

@@ -25,7 +25,9 @@ type Documents = {
     "\n  query BoardCompany($companyId: ID!) {\n    company(id: $companyId) {\n      id\n      name\n      timeZone\n      breakReasons\n      routing {\n        ...BoardRouting\n      }\n    }\n  }\n": typeof types.BoardCompanyDocument,
     "\n  mutation UpdateRoutingConfig($companyId: ID!, $input: RoutingConfigInput!) {\n    updateRoutingConfig(companyId: $companyId, input: $input) {\n      ...BoardRouting\n    }\n  }\n": typeof types.UpdateRoutingConfigDocument,
     "\n  query RoutePreview($companyId: ID!) {\n    routePreview(companyId: $companyId) {\n      at\n      decision\n      fallback\n      fallbackReason\n      queue {\n        queueName\n        decision\n        position\n        estimatedWaitSeconds\n      }\n      ringTimeoutSeconds\n      targets {\n        agentId\n        displayName\n      }\n      skipped {\n        agent {\n          agentId\n          displayName\n        }\n        reason\n        detail\n      }\n    }\n  }\n": typeof types.RoutePreviewDocument,
-    "\n  fragment VoicemailFields on Voicemail {\n    id\n    from\n    to\n    durationSeconds\n    recordingUrl\n    createdAt\n  }\n": typeof types.VoicemailFieldsFragmentDoc,
+    "\n  fragment VoicemailFields on Voicemail {\n    id\n    from\n    to\n    durationSeconds\n    audioUrl\n    recordingStatus\n    transcription\n    read\n    handled\n    createdAt\n  }\n": typeof types.VoicemailFieldsFragmentDoc,
+    "\n  query VoicemailAudio($id: ID!) {\n    voicemail(id: $id) {\n      id\n      audioUrl\n      recordingStatus\n      transcription\n    }\n  }\n": typeof types.VoicemailAudioDocument,
+    "\n  mutation MarkVoicemail($id: ID!, $read: Boolean, $handled: Boolean) {\n    markVoicemail(id: $id, read: $read, handled: $handled) {\n      id\n      read\n      handled\n    }\n  }\n": typeof types.MarkVoicemailDocument,
     "\n  query Voicemails($companyId: ID!) {\n    voicemails(companyId: $companyId, first: 50) {\n      ...VoicemailFields\n    }\n  }\n": typeof types.VoicemailsDocument,
     "\n  subscription VoicemailReceived($companyId: ID!) {\n    voicemailReceived(companyId: $companyId) {\n      ...VoicemailFields\n    }\n  }\n": typeof types.VoicemailReceivedDocument,
     "\n  fragment CompanyStatsFields on CompanyStats {\n    at\n    agents {\n      available\n      onCall\n      ringing\n      onBreak\n      wrapUp\n      offline\n      total\n    }\n    callsWaiting\n    callsRinging\n    callsActive\n    longestWaitSeconds\n    answeredToday\n    missedToday\n    averageAnswerSeconds\n  }\n": typeof types.CompanyStatsFieldsFragmentDoc,
@@ -63,7 +65,9 @@ const documents: Documents = {
     "\n  query BoardCompany($companyId: ID!) {\n    company(id: $companyId) {\n      id\n      name\n      timeZone\n      breakReasons\n      routing {\n        ...BoardRouting\n      }\n    }\n  }\n": types.BoardCompanyDocument,
     "\n  mutation UpdateRoutingConfig($companyId: ID!, $input: RoutingConfigInput!) {\n    updateRoutingConfig(companyId: $companyId, input: $input) {\n      ...BoardRouting\n    }\n  }\n": types.UpdateRoutingConfigDocument,
     "\n  query RoutePreview($companyId: ID!) {\n    routePreview(companyId: $companyId) {\n      at\n      decision\n      fallback\n      fallbackReason\n      queue {\n        queueName\n        decision\n        position\n        estimatedWaitSeconds\n      }\n      ringTimeoutSeconds\n      targets {\n        agentId\n        displayName\n      }\n      skipped {\n        agent {\n          agentId\n          displayName\n        }\n        reason\n        detail\n      }\n    }\n  }\n": types.RoutePreviewDocument,
-    "\n  fragment VoicemailFields on Voicemail {\n    id\n    from\n    to\n    durationSeconds\n    recordingUrl\n    createdAt\n  }\n": types.VoicemailFieldsFragmentDoc,
+    "\n  fragment VoicemailFields on Voicemail {\n    id\n    from\n    to\n    durationSeconds\n    audioUrl\n    recordingStatus\n    transcription\n    read\n    handled\n    createdAt\n  }\n": types.VoicemailFieldsFragmentDoc,
+    "\n  query VoicemailAudio($id: ID!) {\n    voicemail(id: $id) {\n      id\n      audioUrl\n      recordingStatus\n      transcription\n    }\n  }\n": types.VoicemailAudioDocument,
+    "\n  mutation MarkVoicemail($id: ID!, $read: Boolean, $handled: Boolean) {\n    markVoicemail(id: $id, read: $read, handled: $handled) {\n      id\n      read\n      handled\n    }\n  }\n": types.MarkVoicemailDocument,
     "\n  query Voicemails($companyId: ID!) {\n    voicemails(companyId: $companyId, first: 50) {\n      ...VoicemailFields\n    }\n  }\n": types.VoicemailsDocument,
     "\n  subscription VoicemailReceived($companyId: ID!) {\n    voicemailReceived(companyId: $companyId) {\n      ...VoicemailFields\n    }\n  }\n": types.VoicemailReceivedDocument,
     "\n  fragment CompanyStatsFields on CompanyStats {\n    at\n    agents {\n      available\n      onCall\n      ringing\n      onBreak\n      wrapUp\n      offline\n      total\n    }\n    callsWaiting\n    callsRinging\n    callsActive\n    longestWaitSeconds\n    answeredToday\n    missedToday\n    averageAnswerSeconds\n  }\n": types.CompanyStatsFieldsFragmentDoc,
@@ -134,7 +138,15 @@ export function graphql(source: "\n  query RoutePreview($companyId: ID!) {\n    
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "\n  fragment VoicemailFields on Voicemail {\n    id\n    from\n    to\n    durationSeconds\n    recordingUrl\n    createdAt\n  }\n"): typeof import('./graphql.js').VoicemailFieldsFragmentDoc;
+export function graphql(source: "\n  fragment VoicemailFields on Voicemail {\n    id\n    from\n    to\n    durationSeconds\n    audioUrl\n    recordingStatus\n    transcription\n    read\n    handled\n    createdAt\n  }\n"): typeof import('./graphql.js').VoicemailFieldsFragmentDoc;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query VoicemailAudio($id: ID!) {\n    voicemail(id: $id) {\n      id\n      audioUrl\n      recordingStatus\n      transcription\n    }\n  }\n"): typeof import('./graphql.js').VoicemailAudioDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation MarkVoicemail($id: ID!, $read: Boolean, $handled: Boolean) {\n    markVoicemail(id: $id, read: $read, handled: $handled) {\n      id\n      read\n      handled\n    }\n  }\n"): typeof import('./graphql.js').MarkVoicemailDocument;
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */

@@ -161,6 +161,13 @@ export type QueueDecision =
   /** The caller waits in the queue. */
   | 'WAIT';
 
+/** Where our copy of a recording stands (docs/RECORDINGS.md). */
+export type RecordingStatus =
+  | 'DELETED'
+  | 'FAILED'
+  | 'PENDING'
+  | 'STORED';
+
 export type Role =
   | 'ADMIN'
   | 'AGENT'
@@ -362,21 +369,37 @@ export type RoutePreviewQueryVariables = Exact<{
 
 export type RoutePreviewQuery = { routePreview: { at: string, decision: RouteDecision, fallback: FallbackKind | null, fallbackReason: FallbackReason | null, ringTimeoutSeconds: number | null, queue: { queueName: string, decision: QueueDecision, position: number | null, estimatedWaitSeconds: number | null } | null, targets: Array<{ agentId: string, displayName: string }>, skipped: Array<{ reason: SkipReason, detail: string, agent: { agentId: string, displayName: string } }> } };
 
-export type VoicemailFieldsFragment = { id: string, from: string, to: string, durationSeconds: number, recordingUrl: string, createdAt: string };
+export type VoicemailFieldsFragment = { id: string, from: string, to: string, durationSeconds: number, audioUrl: string | null, recordingStatus: RecordingStatus | null, transcription: string | null, read: boolean, handled: boolean, createdAt: string };
+
+export type VoicemailAudioQueryVariables = Exact<{
+  id: string | number;
+}>;
+
+
+export type VoicemailAudioQuery = { voicemail: { id: string, audioUrl: string | null, recordingStatus: RecordingStatus | null, transcription: string | null } | null };
+
+export type MarkVoicemailMutationVariables = Exact<{
+  id: string | number;
+  read?: boolean | null | undefined;
+  handled?: boolean | null | undefined;
+}>;
+
+
+export type MarkVoicemailMutation = { markVoicemail: { id: string, read: boolean, handled: boolean } };
 
 export type VoicemailsQueryVariables = Exact<{
   companyId: string | number;
 }>;
 
 
-export type VoicemailsQuery = { voicemails: Array<{ id: string, from: string, to: string, durationSeconds: number, recordingUrl: string, createdAt: string }> };
+export type VoicemailsQuery = { voicemails: Array<{ id: string, from: string, to: string, durationSeconds: number, audioUrl: string | null, recordingStatus: RecordingStatus | null, transcription: string | null, read: boolean, handled: boolean, createdAt: string }> };
 
 export type VoicemailReceivedSubscriptionVariables = Exact<{
   companyId: string | number;
 }>;
 
 
-export type VoicemailReceivedSubscription = { voicemailReceived: { id: string, from: string, to: string, durationSeconds: number, recordingUrl: string, createdAt: string } };
+export type VoicemailReceivedSubscription = { voicemailReceived: { id: string, from: string, to: string, durationSeconds: number, audioUrl: string | null, recordingStatus: RecordingStatus | null, transcription: string | null, read: boolean, handled: boolean, createdAt: string } };
 
 export type CompanyStatsFieldsFragment = { at: string, callsWaiting: number, callsRinging: number, callsActive: number, longestWaitSeconds: number, answeredToday: number, missedToday: number, averageAnswerSeconds: number | null, agents: { available: number, onCall: number, ringing: number, onBreak: number, wrapUp: number, offline: number, total: number } };
 
@@ -563,7 +586,11 @@ export const VoicemailFieldsFragmentDoc = new TypedDocumentString(`
   from
   to
   durationSeconds
-  recordingUrl
+  audioUrl
+  recordingStatus
+  transcription
+  read
+  handled
   createdAt
 }
     `, {"fragmentName":"VoicemailFields"}) as unknown as TypedDocumentString<VoicemailFieldsFragment, unknown>;
@@ -801,6 +828,25 @@ export const RoutePreviewDocument = new TypedDocumentString(`
   }
 }
     `) as unknown as TypedDocumentString<RoutePreviewQuery, RoutePreviewQueryVariables>;
+export const VoicemailAudioDocument = new TypedDocumentString(`
+    query VoicemailAudio($id: ID!) {
+  voicemail(id: $id) {
+    id
+    audioUrl
+    recordingStatus
+    transcription
+  }
+}
+    `) as unknown as TypedDocumentString<VoicemailAudioQuery, VoicemailAudioQueryVariables>;
+export const MarkVoicemailDocument = new TypedDocumentString(`
+    mutation MarkVoicemail($id: ID!, $read: Boolean, $handled: Boolean) {
+  markVoicemail(id: $id, read: $read, handled: $handled) {
+    id
+    read
+    handled
+  }
+}
+    `) as unknown as TypedDocumentString<MarkVoicemailMutation, MarkVoicemailMutationVariables>;
 export const VoicemailsDocument = new TypedDocumentString(`
     query Voicemails($companyId: ID!) {
   voicemails(companyId: $companyId, first: 50) {
@@ -812,7 +858,11 @@ export const VoicemailsDocument = new TypedDocumentString(`
   from
   to
   durationSeconds
-  recordingUrl
+  audioUrl
+  recordingStatus
+  transcription
+  read
+  handled
   createdAt
 }`) as unknown as TypedDocumentString<VoicemailsQuery, VoicemailsQueryVariables>;
 export const VoicemailReceivedDocument = new TypedDocumentString(`
@@ -826,7 +876,11 @@ export const VoicemailReceivedDocument = new TypedDocumentString(`
   from
   to
   durationSeconds
-  recordingUrl
+  audioUrl
+  recordingStatus
+  transcription
+  read
+  handled
   createdAt
 }`) as unknown as TypedDocumentString<VoicemailReceivedSubscription, VoicemailReceivedSubscriptionVariables>;
 export const CompanyStatsChangedDocument = new TypedDocumentString(`

@@ -167,8 +167,34 @@ export const VoicemailFieldsFragment = graphql(`
     from
     to
     durationSeconds
-    recordingUrl
+    audioUrl
+    recordingStatus
+    transcription
+    read
+    handled
     createdAt
+  }
+`);
+
+/** A fresh signed link to a voicemail's audio (they live 15 minutes), asked for when it is played. */
+export const VoicemailAudioQuery = graphql(`
+  query VoicemailAudio($id: ID!) {
+    voicemail(id: $id) {
+      id
+      audioUrl
+      recordingStatus
+      transcription
+    }
+  }
+`);
+
+export const MarkVoicemailMutation = graphql(`
+  mutation MarkVoicemail($id: ID!, $read: Boolean, $handled: Boolean) {
+    markVoicemail(id: $id, read: $read, handled: $handled) {
+      id
+      read
+      handled
+    }
   }
 `);
 
