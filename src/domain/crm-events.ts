@@ -13,6 +13,7 @@ export const CRM_EVENT_TYPES = [
   'call.answered',
   'call.ended',
   'voicemail.received',
+  'voicemail.transcribed',
   'agent.presence_changed',
   'agent.status_changed',
 ] as const;
@@ -108,7 +109,10 @@ export interface VoicemailFacts {
   createdAt: Date;
 }
 
-/** `transcription` is null until transcriptions exist (README §CRM events). */
+/**
+ * `transcription` is null here: Telnyx transcribes after the recording, and `voicemail.transcribed`
+ * follows with the text (README §CRM events).
+ */
 export function voicemailReceived(v: VoicemailFacts): CrmEventDraft {
   return {
     type: 'voicemail.received',
@@ -123,6 +127,16 @@ export function voicemailReceived(v: VoicemailFacts): CrmEventDraft {
       receivedAt: v.createdAt.toISOString(),
       transcription: null,
     },
+  };
+}
+
+/** Telnyx's transcription of a voicemail arrived: the same voicemail, now with its text. */
+export function voicemailTranscribed(v: VoicemailFacts & { transcription: string; language: string | null }): CrmEventDraft {
+  const received = voicemailReceived(v);
+  return {
+    type: 'voicemail.transcribed',
+    subject: v.callSid,
+    data: { ...received.data, transcription: v.transcription, language: v.language },
   };
 }
 

@@ -15,6 +15,7 @@ import {
   callStarted,
   type CrmEventDraft,
   voicemailReceived,
+  voicemailTranscribed,
 } from '../domain/crm-events.js';
 import type { Voicemail } from '../generated/prisma/client.js';
 import type { CallSessionEvent } from '../calls/call-sessions.js';
@@ -126,9 +127,14 @@ export class CrmWebhooks {
     );
   };
 
-  /** VoicemailService's listener. */
+  /** VoicemailService's listeners: stored, then transcribed. */
   readonly onVoicemail = (voicemail: Voicemail): void => {
     this.safely(voicemail.companyId, () => voicemailReceived(voicemail));
+  };
+
+  readonly onTranscription = (voicemail: Voicemail): void => {
+    const { transcription } = voicemail;
+    if (transcription) this.safely(voicemail.companyId, () => voicemailTranscribed({ ...voicemail, transcription }));
   };
 
   async start(): Promise<void> {

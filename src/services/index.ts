@@ -229,6 +229,7 @@ export function createServices(
     recordings,
     audit,
     onReceived: webhooks.onVoicemail,
+    onTranscribed: webhooks.onTranscription,
   });
   const voicemailEmail = config.voicemailEmail
     ? new VoicemailEmailer({ ...config.voicemailEmail, db, logger, ...(deps.inFlight && { inFlight: deps.inFlight }) })

@@ -56,6 +56,8 @@ export class VoicemailService {
       dataDir: string;
       /** A voicemail was stored (once per call, on the instance that stored it): the CRM's events. */
       onReceived?: (voicemail: Voicemail) => void;
+      /** Its transcription was stored (the CRM's voicemail.transcribed). */
+      onTranscribed?: (voicemail: Voicemail) => void;
       recordings?: RecordingService;
       audit?: AuditLog;
     },
@@ -120,6 +122,10 @@ export class VoicemailService {
       where: { companyId, callSid },
       data: { transcription: text.slice(0, 20_000) },
     });
+    if (result.count > 0 && this.deps.onTranscribed) {
+      const voicemail = await this.deps.db.voicemail.findUnique({ where: { companyId_callSid: { companyId, callSid } } });
+      if (voicemail) this.deps.onTranscribed(voicemail);
+    }
     return result.count > 0;
   }
 

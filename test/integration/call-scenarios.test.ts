@@ -227,10 +227,12 @@ describe('hunting', () => {
     expect(documentOf(fetches(r)[0]!)[0]!.children).toHaveLength(3); // one Dial, three legs at once
     expect(legHistory(c, r, 'yuri')).toEqual(['initiated', 'ringing', 'busy']);
     expect(legHistory(c, r, 'zoe')).toEqual(['initiated', 'ringing', 'canceled']);
-    expect(legHistory(c, r, 'zak')).toEqual(['initiated', 'ringing', 'in-progress']);
-    const action = fetches(r).find((f) => f.purpose === 'Dial action')!;
-    expect(action.exchange.params.DialCallStatus).toBe('completed');
-    expect(shapeOf(documentOf(action))).toBe('Hangup');
+    // Zak's leg answers and is moved (redirected) into the call's room (docs/IN-CALL.md).
+    expect(legHistory(c, r, 'zak')).toEqual(['initiated', 'ringing', 'in-progress', 'redirected']);
+    const [joined, left] = fetches(r).filter((f) => f.purpose === 'Dial action');
+    expect(joined!.exchange.params.DialCallStatus).toBe('completed');
+    expect(shapeOf(documentOf(joined!))).toBe('Dial(Conference)'); // the caller follows zak into the room
+    expect(shapeOf(documentOf(left!))).toBe('Hangup'); // and leaves it at the end
     const log = await logOf(r);
     expect(log).toMatchObject({ outcome: 'ANSWERED', answeredAgentId: c.agentIds.zak });
     expect([...log!.offeredAgentIds].sort()).toEqual([c.agentIds.yuri, c.agentIds.zak, c.agentIds.zoe].sort());
@@ -446,7 +448,7 @@ describe('reservations and agent states', () => {
     expect(r.outcome).toBe('ANSWERED');
     expect(r.answeredBy).toBe(c.agents.wendy);
     expect(r.duration).toBe(62);
-    expect(documentShapes(r)).toEqual(['Dial(Sip)', 'Hangup']);
+    expect(documentShapes(r)).toEqual(['Dial(Sip)', 'Dial(Conference)', 'Hangup']);
     const log = await logOf(r);
     expect(log).toMatchObject({ outcome: 'ANSWERED', answeredAgentId: c.agentIds.wendy, offeredAgentIds: [c.agentIds.wendy] });
     expect(log!.answeredAt!.getTime() - log!.startedAt.getTime()).toBe(2000);
@@ -616,7 +618,7 @@ describe('language menu and skills', () => {
         agents: c.agents,
       },
     );
-    expect(documentShapes(r)).toEqual(['Gather(Say) Redirect', 'Dial(Sip)', 'Hangup']);
+    expect(documentShapes(r)).toEqual(['Gather(Say) Redirect', 'Dial(Sip)', 'Dial(Conference)', 'Hangup']);
     const [gather, redirect] = documentOf(fetches(r)[0]!);
     expect(gather!.attrs).toMatchObject({ numDigits: '1', validDigits: '12', timeout: String(MENU_TIMEOUT_SECONDS) });
     expect(pathOf(gather!.attrs.action!)).toBe(`/telnyx/language/${c.companyId}`);
@@ -654,7 +656,7 @@ describe('language menu and skills', () => {
         agents: c.agents,
       },
     );
-    expect(documentShapes(r)).toEqual(['Dial(Sip)', 'Hangup']);
+    expect(documentShapes(r)).toEqual(['Dial(Sip)', 'Dial(Conference)', 'Hangup']);
     expect(rang(c, r)).toEqual(['sol']);
     expect(r.answeredBy).toBe(c.agents.sol);
   });
@@ -689,7 +691,7 @@ describe('language menu and skills', () => {
     expect(await onHold).toEqual({ callsWaiting: 1, callsRinging: 0 });
     const shapes = documentShapes(r);
     expect(shapes.slice(0, 2)).toEqual(['Say Pause Redirect', 'Say Pause Redirect']);
-    expect(shapes.slice(-2)).toEqual(['Dial(Sip)', 'Hangup']);
+    expect(shapes.slice(-3)).toEqual(['Dial(Sip)', 'Dial(Conference)', 'Hangup']);
     const [prompt, pause, redirect] = documentOf(fetches(r)[0]!);
     expect(prompt!.text).toBe(HOLD_PROMPT);
     expect(pause!.attrs.length).toBe('20');
@@ -848,7 +850,8 @@ describe('every TeXML shape the service emits', () => {
     { name: 'language menu (Gather+Say, Redirect)', shape: 'Gather(Say) Redirect' },
     { name: 'voicemail (Say, Record)', shape: 'Say Record' },
     { name: 'forward (Dial/Number)', shape: 'Dial(Number)' },
-    { name: 'hang-up after answer (Hangup)', shape: 'Hangup', where: hangupAfterAnswer },
+    { name: 'the caller joins the call’s room after the answer (Dial/Conference)', shape: 'Dial(Conference)', where: hangupAfterAnswer },
+    { name: 'hang-up when the caller leaves the room (Hangup)', shape: 'Hangup', where: hangupAfterAnswer },
     { name: 'HANGUP fallback (Say, Hangup)', shape: 'Say Hangup', where: (d) => !saysApology(d) },
     { name: 'apology (Say, Hangup)', shape: 'Say Hangup', where: saysApology },
     // The queue (its own scenarios are in queue-scenarios.test.ts): a caller nobody is free for waits.

@@ -22,6 +22,7 @@ const ALL = [
   'CALL_ANSWERED',
   'CALL_ENDED',
   'VOICEMAIL_RECEIVED',
+  'VOICEMAIL_TRANSCRIBED',
   'AGENT_PRESENCE_CHANGED',
   'AGENT_STATUS_CHANGED',
 ];
@@ -126,7 +127,7 @@ describe('the live endpoint', () => {
     expect(ended!.companyId).toBe(a.companyId);
   });
 
-  it('gets a voicemail call: ended with VOICEMAIL, and voicemail.received with transcription null', async () => {
+  it('gets a voicemail call: ended with VOICEMAIL, voicemail.received with transcription null, then voicemail.transcribed with the text', async () => {
     const events = await eventsOf(calls.voicemail.callSid);
     const ended = events.find((e) => e.json.type === 'call.ended')!.json;
     expect(ended.data.outcome).toBe('VOICEMAIL');
@@ -142,6 +143,18 @@ describe('the live endpoint', () => {
       transcription: null,
     });
     expect(vm!.json.data.recordingUrl).toMatch(/^https?:\/\//);
+    const transcribed = await waitFor(
+      () => live.received.find((r) => r.json.type === 'voicemail.transcribed' && r.json.data.callSid === calls.voicemail.callSid),
+      Boolean,
+      { what: 'voicemail.transcribed' },
+    );
+    expect(transcribed!.json.data).toMatchObject({
+      voicemailId: vm!.json.data.voicemailId,
+      transcription: expect.stringMatching(/message of 4 seconds from \+15550002002/),
+    });
+    // The same call's events, in order: the transcription after the voicemail.
+    const order = live.received.filter((r) => r.json.data.callSid === calls.voicemail.callSid).map((r) => r.json.type);
+    expect(order.indexOf('voicemail.transcribed')).toBeGreaterThan(order.indexOf('voicemail.received'));
   });
 
   it("gets an agent's status changes", async () => {

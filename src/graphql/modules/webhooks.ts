@@ -18,7 +18,14 @@ const EVENT_TYPES = {
   CALL_RINGING: { value: 'call.ringing', description: "A ringing step: the agents it rings (a hunt's every step)." },
   CALL_ANSWERED: { value: 'call.answered', description: 'An agent answered.' },
   CALL_ENDED: { value: 'call.ended', description: 'The call ended: its outcome and timeline.' },
-  VOICEMAIL_RECEIVED: { value: 'voicemail.received', description: 'A voicemail was stored (transcription: null for now).' },
+  VOICEMAIL_RECEIVED: {
+    value: 'voicemail.received',
+    description: 'A voicemail was stored (transcription: null; voicemail.transcribed follows).',
+  },
+  VOICEMAIL_TRANSCRIBED: {
+    value: 'voicemail.transcribed',
+    description: 'Telnyx’s transcription of a voicemail arrived: the voicemail with its text and language.',
+  },
   AGENT_PRESENCE_CHANGED: { value: 'agent.presence_changed', description: 'An agent went online or offline.' },
   AGENT_STATUS_CHANGED: { value: 'agent.status_changed', description: 'An agent went available, on a break or into wrap-up.' },
 } as const satisfies Record<string, { value: CrmEventType; description: string }>;
