@@ -93,6 +93,8 @@ export interface QueueOffersLoad {
   offerDocumentErrors: number;
   /** Update calls nobody was waiting for (a caller offered twice, or when no agent was freed). */
   unexpectedUpdates: number;
+  /** Answered legs moved into their call's room (docs/IN-CALL.md): one per answer, not an offer. */
+  roomMoves: number;
   /** Webhooks of the rounds (leg, dial action, call status, queue exit, offer, arrivals) and their errors. */
   webhookMs: LatencySummary;
   webhookErrors: number;
@@ -248,6 +250,7 @@ export class QueueScenario {
       outOfOrder: this.tally.outOfOrder,
       offerDocumentErrors: this.tally.offerDocumentErrors,
       unexpectedUpdates: this.tally.unexpectedUpdates,
+      roomMoves: this.tally.roomMoves,
       webhookMs: summarize(this.webhookSamples.values()),
       webhookErrors: this.tally.webhookErrors,
       waitRounds: {
@@ -419,6 +422,11 @@ export class QueueScenario {
   }
 
   private updateArrived(update: UpdateCallRequest): void {
+    // The service moves every answered agent leg into its call's room (docs/IN-CALL.md): not an offer.
+    if (update.callSid.endsWith('-leg') && this.companyOfCall.has(update.callSid.slice(0, -'-leg'.length))) {
+      this.tally.roomMoves++;
+      return;
+    }
     const company = this.companyOfCall.get(update.callSid);
     const waiter = company && this.waiters.get(company.index);
     if (!company || !waiter) {
@@ -538,6 +546,7 @@ function freshTally() {
     outOfOrder: 0,
     offerDocumentErrors: 0,
     unexpectedUpdates: 0,
+    roomMoves: 0,
     webhookErrors: 0,
     errorSamples: new Set<string>(),
   };

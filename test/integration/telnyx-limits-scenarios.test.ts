@@ -81,7 +81,8 @@ describe('MAX_DIAL_TARGETS=5', () => {
         { agents: c.agents },
       ),
     );
-    expect(documents(r).map((verbs) => verbs[0]!.children.length)).toEqual([5, 2, 0]); // Dial, Dial, Hangup
+    // Dial, Dial, then the answered call's room (Dial/Conference), then Hangup as the caller leaves it.
+    expect(documents(r).map((verbs) => verbs[0]!.children.length)).toEqual([5, 2, 1, 0]);
     expect(r.outcome).toBe('ANSWERED');
     expect(r.answeredBy).toBe(c.agents.a07);
   });
