@@ -176,7 +176,7 @@ describe.runIf(chromiumAvailable())('in-call control from the softphone and the 
     expect(result.answeredBy).toBe(company.agents.ana);
   });
 
-  it('click-to-call from the dial pad (the softphone rings first and answers itself), DTMF during the call, and Call back on a voicemail from the board', {
+  it('click-to-call from the dial pad (the softphone rings first and answers itself), DTMF during the call, and Call back on a voicemail and on a missed call from the board', {
     timeout: 120_000,
   }, async () => {
     const ana = phones.ana!;
@@ -184,7 +184,11 @@ describe.runIf(chromiumAvailable())('in-call control from the softphone and the 
     const row = liveCalls.locator('article.live-call');
     const CUSTOMER = '+13055558802';
     const CALLER_BACK = '+13055558803';
-    sim.phoneBook(`number ${CUSTOMER} answers after 1 s; number ${CALLER_BACK} answers after 1 s`, company.agents);
+    const MISSED = '+13055558804';
+    sim.phoneBook(
+      `number ${CUSTOMER} answers after 1 s; number ${CALLER_BACK} answers after 1 s; number ${MISSED} answers after 1 s`,
+      company.agents,
+    );
     await ana.locator('#dial-pad[data-mode="dial"]').waitFor({ timeout: 10_000 });
 
     // A number without its country code is refused in the page, in words.
@@ -245,6 +249,34 @@ describe.runIf(chromiumAvailable())('in-call control from the softphone and the 
     await party(card('ana'), 'CALLER', CALLER_BACK).waitFor({ timeout: 15_000 });
     await expect.poll(() => row.locator('.live-talk').textContent(), { timeout: 10_000 }).toBe(`${CALLER_BACK} ↔ ana`);
     await shot(board, '8-board-call-back');
+    await card('ana').locator('[data-action="hang-up-call"]').click();
+    await liveCalls.locator('.empty', { hasText: 'No calls in progress.' }).waitFor({ timeout: 15_000 });
+
+    // A call missed today (the caller hung up before an answer): listed under Missed calls, and called back the same way.
+    await sim.server.database.prisma.callLog.create({
+      data: {
+        companyId: company.companyId,
+        callSid: 'v3:e2e-missed',
+        from: MISSED,
+        to: company.number,
+        startedAt: new Date(),
+        endedAt: new Date(),
+        outcome: 'ABANDONED',
+        waitSeconds: 9,
+        timeline: [],
+      },
+    });
+    await board.reload();
+    const missedRow = board.locator('#missed-calls .missed-call', { hasText: MISSED });
+    await missedRow.waitFor({ timeout: 15_000 });
+    expect(await missedRow.textContent()).toContain('waited 9 s');
+    await board.locator(`article[data-agent-id="${company.agentIds.ana}"]`).waitFor({ timeout: 10_000 });
+    await missedRow.locator('.callback-agent').selectOption(company.agentIds.ana!);
+    await missedRow.locator('[data-action="call-back"]').click();
+    await answer('ana');
+    await party(card('ana'), 'CALLER', MISSED).waitFor({ timeout: 15_000 });
+    await expect.poll(() => row.locator('.live-talk').textContent(), { timeout: 10_000 }).toBe(`${MISSED} ↔ ana`);
+    await shot(board, '9-board-missed-call-back');
     await card('ana').locator('[data-action="hang-up-call"]').click();
     await liveCalls.locator('.empty', { hasText: 'No calls in progress.' }).waitFor({ timeout: 15_000 });
   });

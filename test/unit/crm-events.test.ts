@@ -18,6 +18,7 @@ import {
   eventBody,
   isCrmEventType,
   voicemailReceived,
+  voicemailTranscribed,
 } from '../../src/domain/crm-events.js';
 import { addressRange, isPublicAddress, literalAddress, webhookUrlProblem } from '../../src/domain/network-address.js';
 import {
@@ -174,6 +175,7 @@ describe('event payloads', () => {
       'call.answered',
       'call.ended',
       'voicemail.received',
+      'voicemail.transcribed',
       'agent.presence_changed',
       'agent.status_changed',
     ]);
@@ -218,8 +220,8 @@ describe('event payloads', () => {
     expect(copy.offeredAgentIds).toEqual(['a']);
   });
 
-  it('voicemail.received: transcription null for now', () => {
-    const vm = voicemailReceived({
+  it('voicemail.received: transcription null; voicemail.transcribed: the same voicemail with its text', () => {
+    const facts = {
       id: 'vm1',
       callSid: 'v3:abc',
       from: '+15550001111',
@@ -227,6 +229,12 @@ describe('event payloads', () => {
       recordingUrl: 'https://api.telnyx.com/v2/recordings/r.mp3',
       durationSeconds: 12,
       createdAt: new Date(T0),
+    };
+    const vm = voicemailReceived(facts);
+    expect(voicemailTranscribed({ ...facts, transcription: 'Call me back', language: 'es-US' })).toEqual({
+      type: 'voicemail.transcribed',
+      subject: 'v3:abc',
+      data: { ...vm.data, transcription: 'Call me back', language: 'es-US' },
     });
     expect(vm).toEqual({
       type: 'voicemail.received',

@@ -15,7 +15,8 @@ import {
   voicemailsPanel,
   waitingPanel,
 } from './panels.js';
-import { callBackControl, createLiveCallsController, liveCallsPanel } from './live-calls.js';
+import { callBackControl, createLiveCallsController, liveCallsPanel, missedCallsPanel } from './live-calls.js';
+import { createMissedCallsController } from './missed-calls.js';
 import { reportsPanel } from './report-charts.js';
 import { createReportsController } from './reports.js';
 import { createSimulatorController } from './simulator.js';
@@ -35,6 +36,8 @@ export function mountBoard(root: HTMLElement, token: string, companyId: string, 
   const calls = createLiveCallsController({ api, companyId });
   const liveCalls = liveCallsPanel(calls, controller);
   const voicemails = voicemailsPanel(controller, (v) => callBackControl(calls, controller, v));
+  const missedController = createMissedCallsController({ api, companyId, board: controller.store });
+  const missed = missedCallsPanel(missedController, calls, controller);
   const simulate = simulatorPanel(simulator);
   // The reports view fetches only while open; the live view keeps its subscriptions either way.
   const reportsController = createReportsController({ api, companyId, board: controller.store });
@@ -48,6 +51,7 @@ export function mountBoard(root: HTMLElement, token: string, companyId: string, 
     agents.element,
     h('div', { class: 'side' }, simulate.element, preview.element, routing.element),
     voicemails.element,
+    missed.element,
   );
   const tab = (view: 'live' | 'reports', label: string) =>
     h(
@@ -70,8 +74,9 @@ export function mountBoard(root: HTMLElement, token: string, companyId: string, 
     reports.element,
   );
   return () => {
-    for (const p of [topbar, stats, liveCalls, waiting, agents, preview, routing, voicemails, simulate, reports]) p.dispose();
+    for (const p of [topbar, stats, liveCalls, waiting, agents, preview, routing, voicemails, missed, simulate, reports]) p.dispose();
     reportsController.dispose();
+    missedController.dispose();
     calls.dispose();
     simulator.dispose();
     controller.dispose();

@@ -3,13 +3,14 @@
 // talks to whom, since when, in what state, recorded or not, and who supervises.
 import type { Api } from '../api.js';
 import { h, replace } from '../dom.js';
-import { formatDuration } from '../format.js';
+import { formatDuration, timeOfDay } from '../format.js';
 import type { SuperviseMode } from '../gql/graphql.js';
 import { LiveCallsChangedSubscription, StartCallMutation, StopSupervisingMutation, SuperviseCallMutation } from '../graphql/operations.js';
 import { checkE164 } from '../phone.js';
 import { type LiveCall, partyFlags, partyName, ROLE_WORDS, STATE_WORDS } from '../softphone/in-call.js';
 import { createStore, Disposer, type Panel, type Store } from '../store.js';
 import type { BoardController, BoardVoicemail } from './controller.js';
+import type { MissedCallsController, MissedCallsState } from './missed-calls.js';
 import { sortRows } from './presence-model.js';
 
 export interface LiveCallsState {
@@ -254,7 +255,7 @@ export function liveCallsPanel(live: LiveCallsController, board: BoardController
 }
 
 /** A voicemail's "Call back": the supervisor picks the agent whose softphone places the call. */
-export function callBackControl(live: LiveCallsController, board: BoardController, v: BoardVoicemail): HTMLElement {
+export function callBackControl(live: LiveCallsController, board: BoardController, v: Pick<BoardVoicemail, 'from' | 'to'>): HTMLElement {
   const agent = h('select', { class: 'callback-agent', 'aria-label': 'Agent who calls back' });
   // Filled when used: the voicemail may be listed before the agents are known.
   const fill = () => {
@@ -275,4 +276,35 @@ export function callBackControl(live: LiveCallsController, board: BoardControlle
       'Call back',
     ),
   );
+}
+
+/** Today's missed calls (the caller hung up before an answer), each with Call back. */
+export function missedCallsPanel(missed: MissedCallsController, live: LiveCallsController, board: BoardController): Panel {
+  const list = h('ul', { class: 'missed-calls', id: 'missed-calls' });
+  const note = h('p', { class: 'muted' });
+  const element = h(
+    'section',
+    { class: 'card missed-card' },
+    h('div', { class: 'card-head' }, h('h2', {}, 'Missed calls today')),
+    note,
+    list,
+  );
+  const render = (s: MissedCallsState) => {
+    note.textContent = s.error || (s.calls.length === 0 ? 'No missed calls today.' : '');
+    replace(
+      list,
+      ...s.calls.map((c) =>
+        h(
+          'li',
+          { class: 'missed-call', 'data-call-sid': c.callSid },
+          h('strong', {}, c.from || 'Unknown caller'),
+          h('span', { class: 'muted' }, ` → ${c.to} · ${timeOfDay(c.startedAt)}${c.waitSeconds ? ` · waited ${c.waitSeconds} s` : ''}`),
+          callBackControl(live, board, c),
+        ),
+      ),
+    );
+  };
+  render(missed.store.get());
+  const unsubscribe = missed.store.subscribe(render);
+  return { element, dispose: unsubscribe };
 }

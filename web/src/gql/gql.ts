@@ -53,6 +53,7 @@ type Documents = {
     "\n  mutation SuperviseCall($callSid: ID!, $mode: SuperviseMode!, $softphoneAgentId: ID!) {\n    superviseCall(callSid: $callSid, mode: $mode, softphoneAgentId: $softphoneAgentId) {\n      ...LiveCallFields\n    }\n  }\n": typeof types.SuperviseCallDocument,
     "\n  mutation StopSupervising($callSid: ID!, $softphoneAgentId: ID!) {\n    stopSupervising(callSid: $callSid, softphoneAgentId: $softphoneAgentId) {\n      ...LiveCallFields\n    }\n  }\n": typeof types.StopSupervisingDocument,
     "\n  mutation StartCall($input: StartCallInput!) {\n    startCall(input: $input) {\n      ...LiveCallFields\n    }\n  }\n": typeof types.StartCallDocument,
+    "\n  query BoardMissedCalls($companyId: ID!, $from: String!) {\n    calls(companyId: $companyId, first: 20, filter: { outcome: \"ABANDONED\", direction: \"inbound\", from: $from }) {\n      nodes {\n        callSid\n        from\n        to\n        startedAt\n        waitSeconds\n      }\n    }\n  }\n": typeof types.BoardMissedCallsDocument,
 };
 const documents: Documents = {
     "\n  query Viewer {\n    viewer {\n      role\n      companyId\n      agentId\n    }\n  }\n": types.ViewerDocument,
@@ -93,6 +94,7 @@ const documents: Documents = {
     "\n  mutation SuperviseCall($callSid: ID!, $mode: SuperviseMode!, $softphoneAgentId: ID!) {\n    superviseCall(callSid: $callSid, mode: $mode, softphoneAgentId: $softphoneAgentId) {\n      ...LiveCallFields\n    }\n  }\n": types.SuperviseCallDocument,
     "\n  mutation StopSupervising($callSid: ID!, $softphoneAgentId: ID!) {\n    stopSupervising(callSid: $callSid, softphoneAgentId: $softphoneAgentId) {\n      ...LiveCallFields\n    }\n  }\n": types.StopSupervisingDocument,
     "\n  mutation StartCall($input: StartCallInput!) {\n    startCall(input: $input) {\n      ...LiveCallFields\n    }\n  }\n": types.StartCallDocument,
+    "\n  query BoardMissedCalls($companyId: ID!, $from: String!) {\n    calls(companyId: $companyId, first: 20, filter: { outcome: \"ABANDONED\", direction: \"inbound\", from: $from }) {\n      nodes {\n        callSid\n        from\n        to\n        startedAt\n        waitSeconds\n      }\n    }\n  }\n": types.BoardMissedCallsDocument,
 };
 
 /**
@@ -247,6 +249,10 @@ export function graphql(source: "\n  mutation StopSupervising($callSid: ID!, $so
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "\n  mutation StartCall($input: StartCallInput!) {\n    startCall(input: $input) {\n      ...LiveCallFields\n    }\n  }\n"): typeof import('./graphql.js').StartCallDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query BoardMissedCalls($companyId: ID!, $from: String!) {\n    calls(companyId: $companyId, first: 20, filter: { outcome: \"ABANDONED\", direction: \"inbound\", from: $from }) {\n      nodes {\n        callSid\n        from\n        to\n        startedAt\n        waitSeconds\n      }\n    }\n  }\n"): typeof import('./graphql.js').BoardMissedCallsDocument;
 
 
 export function graphql(source: string) {

@@ -553,6 +553,14 @@ export type StartCallMutationVariables = Exact<{
 
 export type StartCallMutation = { startCall: { callSid: string, from: string, to: string, state: LiveCallState, startedAt: string, answeredAt: string | null, agentId: string | null, controllable: boolean, recording: CallRecordingStatus, parties: Array<{ label: string, role: CallPartyRole, agentId: string | null, number: string | null, status: CallPartyStatus, held: boolean, muted: boolean, supervise: SuperviseMode | null, joinedAt: string | null }> } };
 
+export type BoardMissedCallsQueryVariables = Exact<{
+  companyId: string | number;
+  from: string;
+}>;
+
+
+export type BoardMissedCallsQuery = { calls: { nodes: Array<{ callSid: string, from: string, to: string, startedAt: string, waitSeconds: number | null }> } };
+
 export class TypedDocumentString<TResult, TVariables>
   extends String
   implements DocumentTypeDecoration<TResult, TVariables>
@@ -1413,3 +1421,20 @@ export const StartCallDocument = new TypedDocumentString(`
     joinedAt
   }
 }`) as unknown as TypedDocumentString<StartCallMutation, StartCallMutationVariables>;
+export const BoardMissedCallsDocument = new TypedDocumentString(`
+    query BoardMissedCalls($companyId: ID!, $from: String!) {
+  calls(
+    companyId: $companyId
+    first: 20
+    filter: {outcome: "ABANDONED", direction: "inbound", from: $from}
+  ) {
+    nodes {
+      callSid
+      from
+      to
+      startedAt
+      waitSeconds
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<BoardMissedCallsQuery, BoardMissedCallsQueryVariables>;

@@ -487,3 +487,18 @@ export const StartCallMutation = graphql(`
     }
   }
 `);
+
+/** The board's missed calls: today's calls that hung up before anyone answered (newest first). */
+export const BoardMissedCallsQuery = graphql(`
+  query BoardMissedCalls($companyId: ID!, $from: String!) {
+    calls(companyId: $companyId, first: 20, filter: { outcome: "ABANDONED", direction: "inbound", from: $from }) {
+      nodes {
+        callSid
+        from
+        to
+        startedAt
+        waitSeconds
+      }
+    }
+  }
+`);
