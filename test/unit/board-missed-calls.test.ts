@@ -59,6 +59,18 @@ describe('missed calls on the board', () => {
     expect(requests).toHaveLength(2);
   });
 
+  it('waits for the company’s zone when the figures come first', async () => {
+    const b = createStore<BoardState>({ company: null, stats: null } as unknown as BoardState);
+    const { api, requests } = fakeApi([]);
+    createMissedCallsController({ api, companyId: 'co_1', board: b, now: () => NOW });
+    b.set({ stats: stats(0) });
+    await settle();
+    expect(requests).toEqual([]);
+    b.set({ company: { timeZone: 'Europe/Madrid' } as BoardState['company'] });
+    await settle();
+    expect(requests).toEqual([{ companyId: 'co_1', from: '2026-11-27' }]);
+  });
+
   it('says why when the list cannot be read', async () => {
     const b = board('UTC');
     const missed = createMissedCallsController({

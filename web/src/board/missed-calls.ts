@@ -36,7 +36,8 @@ export function createMissedCallsController(deps: {
   const now = deps.now ?? Date.now;
   const store = createStore<MissedCallsState>({ calls: [], error: '' });
   let disposed = false;
-  let missed: number | null = null;
+  /** What the last fetch was for: the company's zone and today's missed count (either changing fetches again). */
+  let fetchedFor: string | null = null;
 
   async function refresh(): Promise<void> {
     const timeZone = board.get().company?.timeZone;
@@ -50,9 +51,12 @@ export function createMissedCallsController(deps: {
   }
 
   const unsubscribe = board.subscribe((s) => {
-    const count = s.stats?.missedToday ?? null;
-    if (count === null || count === missed) return;
-    missed = count;
+    const count = s.stats?.missedToday;
+    const timeZone = s.company?.timeZone;
+    if (count === undefined || !timeZone) return;
+    const key = `${timeZone}|${count}`;
+    if (key === fetchedFor) return;
+    fetchedFor = key;
     void refresh();
   });
   return {
