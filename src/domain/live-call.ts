@@ -412,7 +412,7 @@ export function partyDialed(room: Room, label: string, callSid: string): Room {
  * leaving ends the room; the consulted party leaving brings the caller back to whoever consulted;
  * the last agent leaving ends the call rather than leave the caller alone.
  */
-export function partyLeft(room: Room, e: { callSid?: string | null; label?: string | null; at: number; answered?: boolean }): EventResult {
+export function partyLeft(room: Room, e: { callSid?: string | null; label?: string | null; at: number }): EventResult {
   const next = structuredClone(room);
   const p = (e.label ? partyByLabel(next, e.label) : undefined) ?? (e.callSid ? partyByCallSid(next, e.callSid) : undefined);
   if (!p || p.status === 'LEFT' || next.ended) return { room: next, operations: [] };

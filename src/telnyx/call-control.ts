@@ -107,13 +107,21 @@ export async function createCall(req: CreateCallRequest): Promise<CreateCallResu
 
 /** What Telnyx's answer to "Update call" says: done, the call is gone, or a failure worth retrying. */
 export function interpretRedirect(status: number, body: string): RedirectResult {
+  return interpretCommand('could not redirect the call', status, body);
+}
+
+/**
+ * What Telnyx's answer to a command on a call or a participant says (`what` names it in the message):
+ * done, the call is gone, or a failure worth retrying.
+ */
+export function interpretCommand(what: string, status: number, body: string): RedirectResult {
   if (status >= 200 && status < 300) return { ok: true };
   const errors = telnyxErrors(body);
   // 404: no such call (ended calls are kept for a while, then forgotten). 90018 "Call has already ended"
   // ("This call is no longer active and can't receive commands") is what Telnyx answers a command on a
   // call that hung up (422, seen on Call Control: pipecat-ai/pipecat#2054); TeXML shares its call engine.
   const gone = status === 404 || errors.some((e) => e.code === CALL_ENDED_CODE);
-  return { ok: false, gone, status, message: failureMessage('could not redirect the call', status, errors) };
+  return { ok: false, gone, status, message: failureMessage(what, status, errors) };
 }
 
 /** What Telnyx's answer to "Initiate an outbound call" says: the new call's CallSid, or why not. */
@@ -153,7 +161,7 @@ export function telnyxErrors(body: string): { code: string; title: string; detai
 export const CALL_ENDED_CODE = '90018';
 
 /** One sentence: what failed, the HTTP status, and Telnyx's own words when it gave any. */
-export function failureMessage(what: string, status: number, errors: { code: string; title: string; detail: string }[]): string {
+function failureMessage(what: string, status: number, errors: { code: string; title: string; detail: string }[]): string {
   if (status === 401 || status === 403) return `Telnyx refused the server's API key (HTTP ${status}); check TELNYX_API_KEY`;
   const said = errors
     .map((e) => [e.title, e.detail].filter((s) => s !== '' && s !== undefined).join(': ') + (e.code ? ` (${e.code})` : ''))

@@ -8,7 +8,7 @@
  * participant, update-a-conference-participant, delete-a-conference-participant, request-recording-for-a-
  * call, update-recording-on-a-call) and telnyx-node's `src/resources/texml/accounts/{calls,conferences}`.
  */
-import { CALL_ENDED_CODE, failureMessage, isObject, send, type TexmlRestRequest, telnyxErrors } from './call-control.js';
+import { interpretCommand, isObject, send, type TexmlRestRequest } from './call-control.js';
 
 /** `gone`: the call or participant no longer exists (it hung up): the room should forget it. */
 export type RoomCommandResult = { ok: true } | { ok: false; gone: boolean; status: number | null; message: string };
@@ -155,10 +155,7 @@ function participantsPath(req: TexmlRestRequest, conferenceSid: string): string 
 /** Telnyx's answer as a result; 404 and "call has already ended" mean the call is gone. */
 export function outcome(what: string, answer: Awaited<ReturnType<typeof send>>): RoomCommandResult {
   if (answer.kind === 'unreachable') return { ok: false, gone: false, status: null, message: answer.message };
-  if (answer.status >= 200 && answer.status < 300) return { ok: true };
-  const errors = telnyxErrors(answer.body);
-  const gone = answer.status === 404 || errors.some((e) => e.code === CALL_ENDED_CODE);
-  return { ok: false, gone, status: answer.status, message: failureMessage(what, answer.status, errors) };
+  return interpretCommand(what, answer.status, answer.body);
 }
 
 /** A string field of a JSON answer, with or without Telnyx's `data` envelope. */

@@ -15,6 +15,7 @@ import type { Logger } from '../infra/logger.js';
 import type { Services } from '../services/index.js';
 import type { RecordedVoicemail } from '../services/voicemail-service.js';
 import { ForeignCallError } from '../calls/call-scope.js';
+import { callSidOfRoom } from '../domain/live-call.js';
 import { describeOutcome, type VoicemailOutcome, type WebhookOutcome } from '../domain/webhook-outcome.js';
 import { CALLBACK_MAC_PARAM } from './callback-mac.js';
 import { checkRecordingUrl } from './recording-url.js';
@@ -213,7 +214,8 @@ async function handle(
     }
     // An answered call's room (docs/IN-CALL.md): the URL's step names the call (MAC'd in signed mode).
     case 'room-events': {
-      const outcome = await services.calls.roomEvent(company, step, {
+      // The URL's step names the call; without it (a URL edited, or not MAC'd) the room's name does.
+      const outcome = await services.calls.roomEvent(company, step ?? callSidOfRoom(params.get('FriendlyName')), {
         event: params.get('StatusCallbackEvent'),
         conferenceSid: params.get('ConferenceSid'),
         callSid: params.get('CallSid'),
