@@ -36,19 +36,43 @@ export function parsePhases(value: string): BenchPhase[] {
   return [...new Set(names)] as BenchPhase[];
 }
 
-/** Throws unless every phase can be measured alone and merged into saved results. */
+/**
+ * The phases nested in or reading the heartbeat phase merge only all together, as one group (e.g.
+ * `--phases ceilings,heartbeats,mixed,baseline,instances,calls,presence,queue`: everything but the
+ * history's ten million calls): they own every field the standalone phases do not.
+ */
+const NESTED = BENCH_PHASES.filter((p) => !STANDALONE[p]);
+
+function nestedGroup(phases: readonly BenchPhase[]): 'none' | 'all' | 'some' {
+  const nested = phases.filter((p) => !STANDALONE[p]);
+  return nested.length === 0 ? 'none' : nested.length === NESTED.length ? 'all' : 'some';
+}
+
+/** Throws unless every phase can be measured alone (or, the nested ones, as their whole group) and merged into saved results. */
 export function assertMergeable(phases: readonly BenchPhase[]): void {
   const nested = phases.filter((p) => !STANDALONE[p]);
-  if (nested.length)
+  if (nestedGroup(phases) === 'some')
     throw new Error(
       `phase${nested.length > 1 ? 's' : ''} ${nested.join(', ')} cannot be merged into saved results (nested in or reading the heartbeat phase): ` +
-        `run the whole bench, or only ${Object.keys(STANDALONE).join(', ')}`,
+        `run the whole bench, only ${Object.keys(STANDALONE).join(', ')}, or all of ${NESTED.join(', ')} together`,
     );
 }
 
 /** `saved` with the fields (and settings) of `phases` taken from `fresh`; everything else as saved. */
 export function mergePhaseResults(saved: BenchResults, fresh: BenchResults, phases: readonly BenchPhase[]): BenchResults {
   assertMergeable(phases);
+  if (nestedGroup(phases) === 'all') {
+    // The nested group measured: everything fresh but the standalone phases that did not run.
+    const kept = Object.entries(STANDALONE).filter(([phase]) => !phases.includes(phase as BenchPhase));
+    const merged: Record<string, unknown> = { ...fresh };
+    const settings: Record<string, unknown> = { ...fresh.settings };
+    for (const [, owned] of kept) {
+      for (const key of owned!.results) merged[key] = saved[key];
+      for (const key of owned!.settings) settings[key] = saved.settings[key];
+    }
+    merged.settings = settings;
+    return merged as unknown as BenchResults;
+  }
   const merged: Record<string, unknown> = { ...saved };
   const settings: Record<string, unknown> = { ...saved.settings };
   for (const phase of phases) {

@@ -750,7 +750,7 @@ export function goalVerdict(r: BenchResults): string {
 
 function machineLine(r: BenchResults): string {
   const m = r.machine;
-  return `${m.cpuModel}, ${m.cores} cores, ${m.memoryGb} GB, Node ${m.node}, ${m.platform}; database: ${m.database}; load average ${m.loadAverage.atStart.join(' ')} at start, ${m.loadAverage.atEnd?.join(' ') ?? '?'} at end; server and generator ${m.pinned ? 'pinned to cores 0 and 1 (taskset)' : 'not pinned'}`;
+  return `${m.cpuModel}, ${m.cores} cores, ${m.memoryGb} GB, Node ${m.node}, ${m.platform}; database: ${m.database}; load average ${m.loadAverage.atStart.join(' ')} at start, ${m.loadAverage.atEnd?.join(' ') ?? '?'} at end; server and generator ${m.pinned ? 'pinned to cores 0 and 1 (taskset)' : 'not pinned'}${m.generatorNice != null ? `; generator at nice ${m.generatorNice}, servers at 0` : ''}`;
 }
 
 export function renderTable(r: BenchResults): string {

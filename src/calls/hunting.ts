@@ -7,6 +7,7 @@ import { randomInt } from 'node:crypto';
 import {
   calledNumber,
   callbackUrls,
+  type CallbackUrls,
   dialCompleteDocument,
   fallbackDocument,
   FORWARD_STEP,
@@ -66,6 +67,7 @@ export interface AgentLiveness {
 
 export class Hunting {
   private readonly random: () => number;
+  private readonly companyUrls = new WeakMap<DirectoryCompany, { publicUrl: string; urls: CallbackUrls }>();
 
   constructor(
     private readonly deps: {
@@ -300,13 +302,22 @@ export class Hunting {
     return stepOf(this.step(company, session));
   }
 
-  /** The callback URLs of this company's TeXML (each with its MAC when webhooks must be signed, and the URL token when required). */
-  urls(company: DirectoryCompany) {
+  /**
+   * The callback URLs of this company's TeXML (each with its MAC when webhooks must be signed, and the
+   * URL token when required): one set per company as the directory holds it (a reload is a new
+   * object), so a URL without a step is built once, not per call.
+   */
+  urls(company: DirectoryCompany): CallbackUrls {
+    const publicUrl = this.deps.publicUrl();
+    const known = this.companyUrls.get(company);
+    if (known?.publicUrl === publicUrl) return known.urls;
     const signer = this.deps.callbackSigner;
-    return callbackUrls(this.deps.publicUrl(), company.id, {
+    const urls = callbackUrls(publicUrl, company.id, {
       mac: signer && ((route, companyId, step) => signer.mac(route, companyId, step)),
       token: this.deps.webhookToken,
     });
+    this.companyUrls.set(company, { publicUrl, urls });
+    return urls;
   }
 
   /** The next step of the call's hunt: ring (reserving), hold, or the fallback (which ends the call). */

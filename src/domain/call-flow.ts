@@ -83,7 +83,18 @@ export interface CallbackUrlAuth {
 export function callbackUrls(publicUrl: string, companyId: string, auth: CallbackMac | CallbackUrlAuth = {}): CallbackUrls {
   const base = publicUrl.replace(/\/+$/, '');
   const { mac, token } = typeof auth === 'function' ? { mac: auth, token: null } : auth;
+  // A URL without a step is the same for every call of the company: built once (a ring group's ten
+  // `<Sip>` nouns each name the status URL), the MAC included.
+  const fixed = new Map<TelnyxRoute, string>();
   const url = (route: TelnyxRoute, step: string | null = null) => {
+    if (step === null) {
+      let known = fixed.get(route);
+      if (known === undefined) fixed.set(route, (known = build(route, null)));
+      return known;
+    }
+    return build(route, step);
+  };
+  const build = (route: TelnyxRoute, step: string | null) => {
     const query = new URLSearchParams();
     if (step !== null) query.set('step', step);
     if (mac) query.set('mac', mac(route, companyId, step));

@@ -4,7 +4,7 @@
  * and reports sane shapes; never how fast anything is.
  */
 import { describe, expect, it } from 'vitest';
-import { assertMergeable, mergePhaseResults, parsePhases } from '../../bench/lib/phases.js';
+import { assertMergeable, BENCH_PHASES, mergePhaseResults, parsePhases } from '../../bench/lib/phases.js';
 import { renderMarkdown, renderTable, type BenchResults } from '../../bench/lib/report.js';
 import { settingsFor } from '../../bench/lib/settings.js';
 import { runBench } from '../../bench/run.js';
@@ -252,6 +252,15 @@ describe('npm run bench -- --phases', () => {
     });
     expect(merged.settings.offlineTtlMs).toBe(saved.settings.offlineTtlMs);
     expect(saved.queue, 'the saved results are not changed').toBeNull();
+  });
+
+  it('merges the phases nested in the heartbeat phase as one group, keeping the standalone phases that did not run', () => {
+    const nested = BENCH_PHASES.filter((p) => !['presence', 'queue', 'history'].includes(p));
+    const merged = mergePhaseResults(saved, fresh, [...nested, 'presence']);
+    expect(merged).toMatchObject({ generatedAt: 'now', heartbeats: [], calls: null, offline: null });
+    expect(merged.queue, 'the queue phase did not run: its saved figures stay').toBeNull();
+    expect(merged.settings.queue).toBeUndefined();
+    expect(merged.settings.offlineTtlMs, 'presence ran: its setting is fresh').toBe(1);
   });
 
   it('refuses phases measured inside or from the heartbeat phase, and unknown names', () => {
