@@ -62,6 +62,26 @@ describe('LeaseMirror (multi-instance presence reads)', () => {
     ).toEqual(['ana', 'ben']);
   });
 
+  it('prunes only tombstones older than the cut, by when they were last written', () => {
+    const m = new LeaseMirror();
+    m.apply(gone('ana', 4), 0);
+    m.apply(gone('ben', 4), 10);
+    m.apply(live('cy', 4, 99_000), 0);
+    m.apply(gone('ana', 6), 20); // written again: now younger than ben's
+    m.prune(15);
+    // ben's tombstone is gone (an older version is accepted again); ana's is kept (an older version is still refused).
+    m.apply(live('ben', 1, 99_000), 30);
+    m.apply(live('ana', 5, 99_000), 30);
+    expect(
+      m
+        .live(30)
+        .map((l) => l.agentId)
+        .sort(),
+    ).toEqual(['ben', 'cy']);
+    m.prune(100);
+    expect(m.state('cy')?.a, 'a live lease is never pruned').toBe('cy');
+  });
+
   it('applies a batch of plain renewals to live leases the batch is newer than, and to nothing else', () => {
     const m = new LeaseMirror();
     m.apply(live('ana', 3, 10_000), 0);
