@@ -436,7 +436,15 @@ export function goalsTable(r: BenchResults): string {
   const redisOne = r.instances?.find((i) => i.instances === 1);
   const redisTwo = r.instances?.find((i) => i.instances === 2);
   const scale = ratio(redisTwo?.heartbeats.perSecond, ours('ws')?.perSecond);
-  rows.push(['2a. two instances (Redis) vs one (memory)', '≥ 1.6× heartbeats', x(scale), verdict(ge(scale, 1.6))]);
+  // What two instances would carry with a core each (the generator elsewhere): two cores at the CPU a
+  // heartbeat costs with two instances, against one core at its cost alone in memory mode.
+  const dedicated = ratio(2 * (ours('ws')?.cpuUsPerOp ?? Number.NaN), redisTwo?.heartbeats.cpuUsPerOp);
+  rows.push([
+    '2a. two instances (Redis) vs one (memory)',
+    '≥ 1.6× heartbeats',
+    `${x(scale)} measured, the generator sharing both cores; ${x(dedicated)} from CPU per heartbeat with a core each`,
+    verdict(ge(scale, 1.6)),
+  ]);
   const redisCost = ratio(redisOne?.heartbeats.cpuUsPerOp, ours('ws')?.cpuUsPerOp);
   rows.push(['2b. CPU per heartbeat, Redis vs memory (one instance)', '≤ 1.2×', x(redisCost), verdict(le(redisCost, 1.2))]);
   rows.push(['2c. mixed day, two instances', 'as 1.', mixedText(mixedTwo), verdict(mixedOk(mixedTwo))]);
