@@ -118,10 +118,12 @@ const CLOSING_BRACE = Buffer.from('}');
  */
 function nextWriter(socket: WebSocket, id: string): (payload: NextPayload) => void {
   const head = Buffer.from(`{"id":${JSON.stringify(id)},"type":"next","payload":`);
+  // Negotiated in the handshake, before any subscription: read once, not per frame (the getter allocates).
+  const plain = socket.extensions === '';
   return (payload) => {
     if (socket.readyState !== WebSocket.OPEN) return;
     const tcp = (socket as unknown as { _socket?: Socket })._socket;
-    if (tcp && socket.extensions === '') {
+    if (tcp && plain) {
       if (!tcp.destroyed) tcp.write(serverTextFrame([head, payload.utf8, CLOSING_BRACE]));
     } else Reflect.apply(WebSocket.prototype.send, socket, [frameOf(id, payload.json)]);
   };
