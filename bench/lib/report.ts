@@ -300,7 +300,10 @@ function fanoutCosts(f: FanoutRow): string {
   const parts: string[] = [];
   if (f.serverCpuMsPerEvent !== undefined) parts.push(`server CPU ${f.serverCpuMsPerEvent} ms per event`);
   if (f.lastArrivalMs) parts.push(`last delivery p50 ${f.lastArrivalMs.p50} / max ${f.lastArrivalMs.max} ms`);
-  if (f.generatorLoopDelayMs) parts.push(`generator CPU ${f.generatorCpuPercent}%, loop delay p99 ${f.generatorLoopDelayMs.p99} ms`);
+  if (f.generatorLoopDelayMs && f.triggers)
+    parts.push(
+      `generator CPU ${Math.round((f.generatorCpuPercent * f.durationMs) / 100 / f.triggers)} ms per event, loop delay p99 ${f.generatorLoopDelayMs.p99} ms`,
+    );
   return parts.length ? `; ${parts.join('; ')}` : '';
 }
 
