@@ -606,8 +606,13 @@ export async function runBench(opts: BenchOptions): Promise<BenchResults> {
         const m = await measured(server, () => generator.call<FanoutLoad>('fanoutRun', { triggers: settings.fanoutTriggers }), profile);
         return { ...m.load, server: m.server, serverCpuMsPerEvent: round2(m.server.cpuMs / Math.max(1, m.load.triggers)) };
       };
-      await withServer(opts, { mode: 'app', population, jwtSecret, env: presenceEnv }, async (server, url) => {
+      await withServer(opts, { mode: 'app', population, jwtSecret, env: presenceEnv }, async (_server, url) => {
         results.offline = await generator.call('offline', { url, company: 0, agents: settings.offlineAgents, ttlMs: ttl });
+      });
+      // The fan-outs on a server of their own whose leases outlive the run: with the offline TTL, each agent
+      // brought online went offline again seconds later, a second fan-out overlapping the ones measured.
+      const fanoutEnv = { ...presenceEnv, PRESENCE_TTL_MS: THROUGHPUT_ENV.PRESENCE_TTL_MS };
+      await withServer(opts, { mode: 'app', population, jwtSecret, env: fanoutEnv }, async (server, url) => {
         for (const [k, subscribers] of settings.fanoutSubscribers.entries()) {
           log(`· presence: fan-out to ${subscribers} supervisors`);
           fanouts.push(await fanoutRound(server, url, 1 + k, subscribers, profileAs(`fanout-${subscribers}`)));

@@ -938,7 +938,9 @@ ${callsSection(r)}
   supervisor's graphql-ws subscription times each offline event from the heartbeat's send. The seed's design
   detects offline 30–60 s after the last heartbeat (30 s TTL checked by a 30 s sweep; not measured).
 - Fan-out: ${(Array.isArray(s.fanoutSubscribers) ? s.fanoutSubscribers : [s.fanoutSubscribers]).map(n).join(' or ')} supervisor sockets subscribe to one company's \`presenceChanged\`; ${s.fanoutTriggers} agents come online one at a time;
-  each delivery is timed from the heartbeat's send.
+  each delivery is timed from the heartbeat's send (on a server whose leases outlive the run, so no agent goes offline
+  meanwhile); the server's CPU is measured over the events alone. Its ceiling: a raw \`ws\` server writing one fixed
+  presence frame of the same size to every socket on each heartbeat, timed by the same generator code.
 ${
   s.calls && r.calls
     ? `- Calls: a server of its own with ${n(r.calls.answeringCompanies + r.calls.voicemailCompanies)} companies of ${n(s.agentsPerCompany)} agents, each with a number and a
