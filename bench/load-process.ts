@@ -35,6 +35,15 @@ export interface LoadResult {
   notes?: Record<string, number>;
 }
 
+/** One fan-out round as the generator saw it: every delivery's delay from its heartbeat's send. */
+export interface FanoutLoad extends LoadResult {
+  triggers: number;
+  /** Per event, its last delivery: how long the whole fan-out took. */
+  lastArrivalMs: LatencySummary;
+  /** How late the generator's timers ran: a generator that cannot keep up shows here. */
+  generatorLoopDelayMs: { p50: number; p99: number; max: number } | null;
+}
+
 /** The mixed day's two open loops, as the generator saw them. */
 export interface MixedLoad {
   heartbeats: LoadResult;
@@ -94,6 +103,17 @@ const CALLS_DRAIN_TIMEOUT_MS = 60_000;
 
 /** The queue scenario (its fake TeXML REST API is started before the server: the server's TELNYX_API_BASE_URL). */
 let queue: QueueScenario | null = null;
+
+/** The fan-out's supervisor sockets, between `fanoutOpen` and `fanoutRun`. */
+interface FanoutRound {
+  url: string;
+  company: number;
+  sockets: GraphqlSocket[];
+  snapshots: number;
+  /** Each live (not snapshot) presence frame, as text. */
+  onFrame: (frame: string) => void;
+}
+let fanoutRound: FanoutRound | null = null;
 
 let tokens = new TokenService({ jwtSecret: 'x'.repeat(32), adminApiKey: undefined });
 let agentTokens: string[] = [];
@@ -572,36 +592,60 @@ serve({
   },
 
   /**
-   * `subscribers` supervisor sockets watch one company; agents of it come online one at a time and
-   * each event's delay is measured from the heartbeat's send to its arrival at every supervisor.
+   * `subscribers` supervisor sockets watch one company (opened here, their snapshots received), ready
+   * for `fanoutRun`: opening is kept out of the window the server's CPU is measured over.
    */
-  async fanout(params: { url: string; company: number; subscribers: number; triggers: number }) {
+  async fanoutOpen(params: { url: string; company: number; subscribers: number }) {
     const supervisor = (await tokens.issue({ role: 'supervisor', companyId: companyId(params.company) }, 3600)).token;
     const sockets = await openSockets(params.url, params.subscribers, () => supervisor);
-    const firstAgent = params.company * population.agentsPerCompany;
-    const samples = new Samples();
-    let sentAt = 0;
-    let waitingFor = '';
-    let arrived = 0;
-    let snapshots = 0;
-    let onAll: () => void = () => {};
+    const round: FanoutRound = { url: params.url, company: params.company, sockets, snapshots: 0, onFrame: () => {} };
     for (const s of sockets) {
       // As text: one process receives every supervisor's frame, and a parse each would be its queue, not the server's.
       s.subscribeRaw(PRESENCE_SUBSCRIPTION, { c: companyId(params.company) }, (frame) => {
         if (!frame.includes('"presenceChanged"')) return;
-        if (frame.includes('"snapshot":true')) return void snapshots++;
-        if (!frame.includes(`"agentId":"${waitingFor}"`) || !frame.includes('"online":true')) return;
-        samples.push(performance.now() - sentAt);
-        if (++arrived === sockets.length) onAll();
+        if (frame.includes('"snapshot":true')) return void round.snapshots++;
+        round.onFrame(frame);
       });
     }
     const expectedSnapshots = params.subscribers * population.agentsPerCompany;
-    for (let waited = 0; snapshots < expectedSnapshots && waited < 30_000; waited += 20) await new Promise((r) => setTimeout(r, 20));
-    const client = new HttpClient(params.url, 1);
+    for (let waited = 0; round.snapshots < expectedSnapshots && waited < 30_000; waited += 20) await sleep(20);
+    fanoutRound = round;
+    return { snapshotsReceived: round.snapshots };
+  },
+
+  /**
+   * Agents of the company `fanoutOpen` watches come online one at a time; each event's delay is
+   * measured from the heartbeat's send to its arrival at every supervisor. Closes the sockets.
+   */
+  async fanoutRun(params: { triggers: number }): Promise<FanoutLoad> {
+    const round = fanoutRound;
+    if (!round) throw new Error('fanoutRun: fanoutOpen first');
+    fanoutRound = null;
+    const { sockets } = round;
+    const firstAgent = round.company * population.agentsPerCompany;
+    const samples = new Samples();
+    /** Per event, the last arrival: how long the whole fan-out took. */
+    const lastArrivals = new Samples();
+    let sentAt = 0;
+    let waitingFor = '';
+    let arrived = 0;
+    let frameBytes = 0;
+    let onAll: () => void = () => {};
+    round.onFrame = (frame) => {
+      if (!frame.includes(`"agentId":"${waitingFor}"`) || !frame.includes('"online":true')) return;
+      frameBytes ||= Buffer.byteLength(frame);
+      const delay = performance.now() - sentAt;
+      samples.push(delay);
+      if (++arrived === sockets.length) lastArrivals.push(delay), onAll();
+    };
+    const client = new HttpClient(round.url, 1);
+    const loopDelay = monitorEventLoopDelay({ resolution: 5 });
+    loopDelay.enable();
     const cpu = process.cpuUsage();
     const started = performance.now();
     let missing = 0;
-    for (let k = 0; k < Math.min(params.triggers, population.agentsPerCompany); k++) {
+    const triggers = Math.min(params.triggers, population.agentsPerCompany);
+    for (let k = 0; k < triggers; k++) {
       arrived = 0;
       waitingFor = agentId(firstAgent + k);
       const all = new Promise<void>((resolve) => (onAll = resolve));
@@ -610,9 +654,22 @@ serve({
       const timedOut = await Promise.race([all.then(() => false), new Promise<boolean>((r) => setTimeout(() => r(true), 10_000))]);
       if (timedOut) missing += sockets.length - arrived;
     }
+    loopDelay.disable();
     client.close();
     for (const s of sockets) s.close();
-    return finish(samples, missing, performance.now() - started, cpu, { subscribers: sockets.length, snapshotsReceived: snapshots });
+    const delayMs = (ns: number) => Math.round(ns / 1e4) / 100;
+    return {
+      ...finish(samples, missing, performance.now() - started, cpu, {
+        subscribers: sockets.length,
+        snapshotsReceived: round.snapshots,
+        frameBytes,
+      }),
+      triggers,
+      lastArrivalMs: summarize(lastArrivals.values()),
+      generatorLoopDelayMs: loopDelay.count
+        ? { p50: delayMs(loopDelay.percentile(50)), p99: delayMs(loopDelay.percentile(99)), max: delayMs(loopDelay.max) }
+        : null,
+    };
   },
 
   /**

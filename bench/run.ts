@@ -39,7 +39,7 @@ import {
 import { Peer } from './lib/rpc.js';
 import { settingsFor, THROUGHPUT_ENV, type BenchSettings } from './lib/settings.js';
 import { ratio, round2 } from './lib/stats.js';
-import type { CallsLoadResult, CallsParams, LoadResult, MixedLoad } from './load-process.js';
+import type { CallsLoadResult, CallsParams, FanoutLoad, LoadResult, MixedLoad } from './load-process.js';
 import type { QueueFillResult, QueueOffersLoad, QueueSetupResult } from './queue-load.js';
 import type { StartParams } from './server-process.js';
 
@@ -605,13 +605,31 @@ export async function runBench(opts: BenchOptions): Promise<BenchResults> {
         MAX_SUBSCRIPTIONS_PER_COMPANY: '100000',
         LOG_LEVEL: 'warn',
       };
+      // One round: sockets opened and their snapshots in first, then the server measured over the events alone.
+      const fanoutRound = async (server: Peer, url: string, company: number, subscribers: number, profile?: string) => {
+        await generator.call('fanoutOpen', { url, company, subscribers });
+        const m = await measured(server, () => generator.call<FanoutLoad>('fanoutRun', { triggers: settings.fanoutTriggers }), profile);
+        return { ...m.load, server: m.server, serverCpuMsPerEvent: round2(m.server.cpuMs / Math.max(1, m.load.triggers)) };
+      };
       await withServer(opts, { mode: 'app', population, jwtSecret, env: presenceEnv }, async (_server, url) => {
         results.offline = await generator.call('offline', { url, company: 0, agents: settings.offlineAgents, ttlMs: ttl });
+      });
+      // The fan-outs on a server of their own whose leases outlive the run: with the offline TTL, each agent
+      // brought online went offline again seconds later, a second fan-out overlapping the ones measured.
+      const fanoutEnv = { ...presenceEnv, PRESENCE_TTL_MS: THROUGHPUT_ENV.PRESENCE_TTL_MS };
+      await withServer(opts, { mode: 'app', population, jwtSecret, env: fanoutEnv }, async (server, url) => {
         for (const [k, subscribers] of settings.fanoutSubscribers.entries()) {
           log(`· presence: fan-out to ${subscribers} supervisors`);
-          fanouts.push(await generator.call('fanout', { url, company: 1 + k, subscribers, triggers: settings.fanoutTriggers }));
+          fanouts.push(await fanoutRound(server, url, 1 + k, subscribers, profileAs(`fanout-${subscribers}`)));
         }
         results.fanout = fanouts[0] ?? null;
+      });
+      // The ceiling: a raw ws server broadcasting one fixed frame of the same size, timed by the same generator code.
+      await withServer(opts, { mode: 'ceiling', population, jwtSecret }, async (bare, bareUrl) => {
+        for (const [k, subscribers] of settings.fanoutSubscribers.entries()) {
+          log(`· presence: fan-out ceiling (raw ws broadcast) to ${subscribers} sockets`);
+          fanouts[k]!.ceiling = await fanoutRound(bare, bareUrl, 1 + k, subscribers);
+        }
       });
     }
 

@@ -6,13 +6,15 @@
  *   ceiling  — what the transports alone cost here: a bare node:http server answering a fixed body
  *              (on /telnyx/… a TeXML answer the service gave, on /graphql a heartbeat's JSON answer) and a raw `ws` server on
  *              /graphql answering each graphql-ws message with fixed frames (the acknowledgement, or
- *              the heartbeat's `next` + `complete` with the operation's id spliced in).
+ *              the heartbeat's `next` + `complete` with the operation's id spliced in); a `presenceChanged`
+ *              subscription gets its company's snapshot frames, and each heartbeat then broadcasts one
+ *              fixed presence frame to every such subscription (the fan-out's ceiling).
  * It reports its own CPU time, database writes, bytes allocated and GC time for a window the
  * orchestrator marks.
  */
 import { writeFile } from 'node:fs/promises';
 import { GCProfiler } from 'node:v8';
-import { WebSocketServer } from 'ws';
+import { WebSocketServer, type WebSocket } from 'ws';
 import { createServer, type Server } from 'node:http';
 import { Session } from 'node:inspector/promises';
 import { performance } from 'node:perf_hooks';
@@ -92,7 +94,10 @@ async function start(params: StartParams) {
   } else {
     const counted = params.mode === 'baseline' ? countingWrites(database!.prisma) : null;
     if (counted) ({ writes, operations } = counted);
-    plain = params.mode === 'baseline' ? baselineServer(counted!.db) : ceilingServer(params.texmlBody ?? CEILING_TEXML);
+    plain =
+      params.mode === 'baseline'
+        ? baselineServer(counted!.db)
+        : ceilingServer(params.texmlBody ?? CEILING_TEXML, params.population?.agentsPerCompany ?? 0);
     url = await listen(plain);
   }
   return { url, seedMs, pid: process.pid };
@@ -120,26 +125,35 @@ function baselineServer(db: Db): Server {
   });
 }
 
-function ceilingServer(texml: string): Server {
+function ceilingServer(texml: string, agentsPerCompany: number): Server {
+  /** The presence subscriptions: socket → its operation id. */
+  const watching = new Map<WebSocket, string>();
   const server = createServer((req, res) => {
     req.resume();
     const graphql = req.url === '/graphql';
-    req.on('end', () =>
+    req.on('end', () => {
+      if (graphql && watching.size > 0) broadcastPresence(watching, agentOfBearer(req.headers.authorization));
       res
         .writeHead(200, { 'content-type': graphql ? 'application/json; charset=utf-8' : 'application/xml; charset=utf-8' })
-        .end(graphql ? CEILING_HEARTBEAT_JSON : texml),
-    );
+        .end(graphql ? CEILING_HEARTBEAT_JSON : texml);
+    });
   });
   const wss = new WebSocketServer({ server, path: '/graphql' });
   const ack = '{"type":"connection_ack"}';
   wss.on('connection', (socket) => {
     const raw = (socket as unknown as { _socket: import('node:net').Socket })._socket;
+    socket.on('close', () => watching.delete(socket));
     socket.on('message', (data: Buffer) => {
       const text = data.toString();
       if (!text.includes('"subscribe"')) return socket.send(ack);
       // The operation's id, as any server must read it; everything else of the answer is fixed.
       const at = text.indexOf('"id":"') + 6;
       const id = text.slice(at, text.indexOf('"', at));
+      if (text.includes('presenceChanged')) {
+        watching.set(socket, id);
+        for (let k = 0; k < agentsPerCompany; k++) socket.send(presenceFrame(id, `bench-ag-${k}`, true, true));
+        return;
+      }
       raw.cork(); // both frames in one write, as the service does
       socket.send(`{"id":"${id}","type":"next","payload":${CEILING_HEARTBEAT_JSON}}`);
       socket.send(`{"id":"${id}","type":"complete"}`);
@@ -147,6 +161,28 @@ function ceilingServer(texml: string): Server {
     });
   });
   return server;
+}
+
+/** The service's `presenceChanged` frame for the bench's selection (agentId online snapshot), byte for byte. */
+function presenceFrame(id: string, agentId: string, online: boolean, snapshot: boolean): string {
+  return `{"id":"${id}","type":"next","payload":{"data":{"presenceChanged":{"agentId":"${agentId}","online":${online},"snapshot":${snapshot}}}}}`;
+}
+
+/** A raw broadcast: one frame per distinct operation id (the bench's sockets share one), written to every socket. */
+function broadcastPresence(watching: Map<WebSocket, string>, agentId: string): void {
+  const frames = new Map<string, string>();
+  for (const [socket, id] of watching) {
+    let frame = frames.get(id);
+    if (frame === undefined) frames.set(id, (frame = presenceFrame(id, agentId, true, false)));
+    socket.send(frame);
+  }
+}
+
+/** The agent a bearer token names (its `sub`), read without checking the signature: the ceiling trusts the bench. */
+function agentOfBearer(header: string | undefined): string {
+  const payload = header?.split('.')[1];
+  if (!payload) return '';
+  return (JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as { sub?: string }).sub ?? '';
 }
 
 /** The presence transitions counter's series with label `to`, summed over its other labels. */

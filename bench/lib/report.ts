@@ -2,7 +2,7 @@
  * The benchmark's results, as JSON (bench/results/latest.json), a console table and docs/BENCHMARKS.md.
  * One file on purpose (over 300 lines): each figure's type and its rows in both renderings sit together.
  */
-import type { CallsLoadResult, LoadResult, MixedLoad } from '../load-process.js';
+import type { CallsLoadResult, FanoutLoad, LoadResult, MixedLoad } from '../load-process.js';
 import type { QueueOffersLoad, QueueSetupResult } from '../queue-load.js';
 import { HISTORY_PAGE_GOAL_MS, type HistoryRow } from '../history.js';
 import { CALL_KINDS, type CallKind } from './calls.js';
@@ -39,6 +39,16 @@ export interface PerOperation {
 }
 
 type ServerSide = { server: ServerWindow };
+
+/** A fan-out to `notes.subscribers` supervisors: the service, and the raw `ws` broadcast on the same generator. */
+export type FanoutRow = LoadResult &
+  Partial<Omit<FanoutLoad, keyof LoadResult>> & {
+    /** The server over the events alone (sockets opened before); absent in results saved before. */
+    server?: ServerWindow;
+    serverCpuMsPerEvent?: number;
+    /** A raw `ws` server writing one fixed frame of the same size to every socket (the ceiling). */
+    ceiling?: (FanoutLoad & { server: ServerWindow; serverCpuMsPerEvent: number }) | null;
+  };
 
 /** The real day: heartbeats and voice webhooks together, open loop, on one instance (memory) or two (Redis). */
 export interface MixedRow extends MixedLoad {
@@ -148,7 +158,7 @@ export interface BenchResults {
   offline: (LoadResult & { ttlMs: number; overshootMs: LatencySummary }) | null;
   /** The first fan-out row (kept for results saved before there were several). */
   fanout: LoadResult | null;
-  fanouts?: LoadResult[];
+  fanouts?: FanoutRow[];
   /** The bare transports with fixed answers, on the same generator. */
   ceilings?: {
     /** Answering the same TeXML body the service answered (`bodyBytes`). */
@@ -266,8 +276,14 @@ function summaryRows(r: BenchResults): (string | number)[][] {
   for (const f of r.fanouts?.length ? r.fanouts : r.fanout ? [r.fanout] : []) {
     rows.push([
       `fan-out: heartbeat → ${n(f.notes?.subscribers)} supervisors (p50 / p99 / max ms)`,
-      `${f.latencyMs.p50} / ${f.latencyMs.p99} / ${f.latencyMs.max} (${n(f.latencyMs.count)} deliveries, ${f.errors} missed)`,
+      `${f.latencyMs.p50} / ${f.latencyMs.p99} / ${f.latencyMs.max} (${n(f.latencyMs.count)} deliveries, ${f.errors} missed)${fanoutCosts(f)}`,
     ]);
+    const c = (f as FanoutRow).ceiling;
+    if (c)
+      rows.push([
+        `  … the ceiling: a raw ws broadcast of one fixed frame (p50 / p99 / max ms)`,
+        `${c.latencyMs.p50} / ${c.latencyMs.p99} / ${c.latencyMs.max} (${c.errors} missed)${fanoutCosts(c)}; ours ÷ ceiling at p99: ${ratio(f.latencyMs.p99, c.latencyMs.p99) ?? '–'}`,
+      ]);
   }
   for (const m of r.memory)
     rows.push([`memory per live agent, ${n(m.agents)} agents (heap / RSS bytes)`, `${n(m.heapBytesPerAgent)} / ${n(m.rssBytesPerAgent)}`]);
@@ -277,6 +293,18 @@ function summaryRows(r: BenchResults): (string | number)[][] {
       `${n(w.seedMs)} ms / ${n(w.perSecond)} hb/s${w.durationMs ? ` (all answered ${n(w.durationMs)} ms after the start; full speed from second ${fullSpeedAt(w.perSecondBuckets) ?? '–'}; answered per second: ${(w.perSecondBuckets ?? []).map(n).join(', ')})` : ''}, ${n(w.dbWritesPer1000)} DB writes per 1,000`,
     ]);
   return rows;
+}
+
+/** A fan-out's cost beside its latency: server CPU per event, last delivery per event, the generator's load. */
+function fanoutCosts(f: FanoutRow): string {
+  const parts: string[] = [];
+  if (f.serverCpuMsPerEvent !== undefined) parts.push(`server CPU ${f.serverCpuMsPerEvent} ms per event`);
+  if (f.lastArrivalMs) parts.push(`last delivery p50 ${f.lastArrivalMs.p50} / max ${f.lastArrivalMs.max} ms`);
+  if (f.generatorLoopDelayMs && f.triggers)
+    parts.push(
+      `generator CPU ${Math.round((f.generatorCpuPercent * f.durationMs) / 100 / f.triggers)} ms per event, loop delay p99 ${f.generatorLoopDelayMs.p99} ms`,
+    );
+  return parts.length ? `; ${parts.join('; ')}` : '';
 }
 
 /**
@@ -918,7 +946,9 @@ ${callsSection(r)}
   supervisor's graphql-ws subscription times each offline event from the heartbeat's send. The seed's design
   detects offline 30–60 s after the last heartbeat (30 s TTL checked by a 30 s sweep; not measured).
 - Fan-out: ${(Array.isArray(s.fanoutSubscribers) ? s.fanoutSubscribers : [s.fanoutSubscribers]).map(n).join(' or ')} supervisor sockets subscribe to one company's \`presenceChanged\`; ${s.fanoutTriggers} agents come online one at a time;
-  each delivery is timed from the heartbeat's send.
+  each delivery is timed from the heartbeat's send (on a server whose leases outlive the run, so no agent goes offline
+  meanwhile); the server's CPU is measured over the events alone. Its ceiling: a raw \`ws\` server writing one fixed
+  presence frame of the same size to every socket on each heartbeat, timed by the same generator code.
 ${
   s.calls && r.calls
     ? `- Calls: a server of its own with ${n(r.calls.answeringCompanies + r.calls.voicemailCompanies)} companies of ${n(s.agentsPerCompany)} agents, each with a number and a

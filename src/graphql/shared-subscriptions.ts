@@ -6,8 +6,8 @@
  * are grouped by what their result depends on (document, operation name, variables, and the viewer's
  * role, company and agent, which the authorisation scopes read), and each event is executed,
  * finished (the same result limits and error masking as the envelop pipeline applies to subscription
- * results) and serialised once per group; the graphql-ws `next` frame is built from that payload and
- * each socket's subscription id, and written straight to the socket.
+ * results), serialised and encoded once per group (`NextPayload`); the transport writes the graphql-ws
+ * `next` frame from that payload and each socket's subscription id straight to the socket.
  *
  * What stays per subscriber: the whole subscribe path (auth, tenant checks, quota, metrics, logs) runs
  * through Yoga's envelop pipeline as before; the stream it gets back yields nothing and ends when the
@@ -40,8 +40,23 @@ export interface SharedOperation {
   document: DocumentNode;
   operationName?: string | null;
   variableValues?: Record<string, unknown> | null;
-  /** Writes one serialised graphql-ws message to the subscriber's socket. */
-  send(frame: string): void;
+  /** Writes the graphql-ws `next` message carrying `payload` (frameOf(id, payload.json)) to the subscriber's socket. */
+  sendNext(payload: NextPayload): void;
+}
+
+/**
+ * A `next` payload, serialised once per group and event and shared by every member's frame; its
+ * UTF-8 bytes are encoded once, on first use, rather than once per socket.
+ */
+export class NextPayload {
+  private bytes: Buffer | undefined;
+
+  constructor(readonly json: string) {}
+
+  get utf8(): Buffer {
+    this.bytes ??= Buffer.from(this.json);
+    return this.bytes;
+  }
 }
 
 /** What the envelop pipeline does to each result of a subscription (result limits, error masking). */
@@ -69,7 +84,7 @@ interface Member {
   group: Group;
   /** False until its initial events are written: live payloads wait in `pending` meanwhile. */
   live: boolean;
-  pending: string[];
+  pending: NextPayload[];
   left: boolean;
   stream: MemberStream;
 }
@@ -130,10 +145,10 @@ export class SubscriptionFanout {
       for (const event of (await feed.initial?.()) ?? []) {
         if (member.left) return;
         const payload = this.payloadOf(member.group, member.contextValue, event);
-        member.op.send(frameOf(member.op.id, typeof payload === 'string' ? payload : await payload));
+        member.op.sendNext(new NextPayload(typeof payload === 'string' ? payload : await payload));
       }
       if (member.left) return;
-      for (const payload of member.pending) member.op.send(frameOf(member.op.id, payload));
+      for (const payload of member.pending) member.op.sendNext(payload);
       member.pending = [];
       member.live = true;
     } catch (err) {
@@ -155,16 +170,16 @@ export class SubscriptionFanout {
         for (const group of [...state.groups.values()]) {
           const first = group.members.values().next();
           if (first.done) continue;
-          let payload: string;
+          let payload: NextPayload;
           try {
             const pending = this.payloadOf(group, first.value.contextValue, event);
-            payload = typeof pending === 'string' ? pending : await pending;
+            payload = new NextPayload(typeof pending === 'string' ? pending : await pending);
           } catch (err) {
             this.deps.logger.error({ err, feed: state.key }, 'shared subscription: could not execute an event');
             continue;
           }
           for (const member of group.members) {
-            if (member.live) member.op.send(frameOf(member.op.id, payload));
+            if (member.live) member.op.sendNext(payload);
             else member.pending.push(payload);
           }
         }

@@ -12,11 +12,12 @@ import { WebSocket, WebSocketServer } from 'ws';
 import type { AuthGate } from '../auth/auth-gate.js';
 import { graphqlWsSessions, type WsExtra } from '../auth/ws-sessions.js';
 import { GRAPHQL_LIMITS } from '../graphql/hardening.js';
-import { SubscriptionFanout } from '../graphql/shared-subscriptions.js';
+import { frameOf, SubscriptionFanout, type NextPayload } from '../graphql/shared-subscriptions.js';
 import type { Services } from '../services/index.js';
 import type { PreparedHeartbeats } from '../graphql/prepared-heartbeat.js';
 import { subscriptionResultFinisher, type GraphqlHttp } from './graphql-http.js';
 import { graphqlWsHeartbeats } from './heartbeat-fast-path.js';
+import { serverTextFrame } from './ws-text-frame.js';
 
 export function attachGraphqlWs(deps: {
   server: Server;
@@ -83,7 +84,7 @@ export function attachGraphqlWs(deps: {
               document,
               operationName: payload.operationName,
               variableValues: payload.variables,
-              send: (frame) => sendNow(ctx.extra.socket, frame),
+              sendNext: nextWriter(ctx.extra.socket, id),
             }),
             rootValue: { execute, subscribe },
           };
@@ -105,9 +106,27 @@ export function attachGraphqlWs(deps: {
   };
 }
 
-/** A shared subscription's frame leaves at once, uncorked: the first sockets need not wait for the last. */
-function sendNow(socket: WebSocket, frame: string): void {
-  if (socket.readyState === WebSocket.OPEN) Reflect.apply(WebSocket.prototype.send, socket, [frame]);
+const CLOSING_BRACE = Buffer.from('}');
+
+/**
+ * Writes one shared subscription's `next` frames: its head (`{"id":…,"type":"next","payload":`)
+ * encoded once, each payload encoded once per group, the WebSocket frame built in one buffer and
+ * written to the TCP socket in one write, at once (the first sockets need not wait for the last).
+ * Beside ws's own writes this keeps the order on the wire: with no extension negotiated (no
+ * compression) and only strings sent, ws's sender never queues and writes to the same TCP socket as
+ * it sends. With an extension, it goes through ws.
+ */
+function nextWriter(socket: WebSocket, id: string): (payload: NextPayload) => void {
+  const head = Buffer.from(`{"id":${JSON.stringify(id)},"type":"next","payload":`);
+  // Negotiated in the handshake, before any subscription: read once, not per frame (the getter allocates).
+  const plain = socket.extensions === '';
+  return (payload) => {
+    if (socket.readyState !== WebSocket.OPEN) return;
+    const tcp = (socket as unknown as { _socket?: Socket })._socket;
+    if (tcp && plain) {
+      if (!tcp.destroyed) tcp.write(serverTextFrame([head, payload.utf8, CLOSING_BRACE]));
+    } else Reflect.apply(WebSocket.prototype.send, socket, [frameOf(id, payload.json)]);
+  };
 }
 
 /**

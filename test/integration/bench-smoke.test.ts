@@ -69,6 +69,12 @@ describe('npm run bench, at a tiny size', () => {
       [3, 6, 0],
       [5, 10, 0],
     ]);
+    // The raw ws broadcast beside each, timed by the same generator code, writing frames of the same size.
+    for (const f of results.fanouts!) {
+      expect(f.serverCpuMsPerEvent).toBeGreaterThan(0);
+      expect(f.ceiling).toMatchObject({ errors: 0, notes: { subscribers: f.notes?.subscribers, frameBytes: f.notes?.frameBytes } });
+      expect(f.ceiling!.latencyMs.count).toBe(f.latencyMs.count);
+    }
 
     // The bare transports, on the same generator: every answer well-formed.
     const ceilings = results.ceilings!;
