@@ -245,7 +245,7 @@ export class PresenceService {
       const company = await this.deps.directory.company(t.companyId);
       const agent = company?.agents.find((a) => a.id === t.agentId);
       if (!agent) return;
-      agent.lastSeenAt = new Date(t.lastSeenAt);
+      agent.lastSeenAt = t.lastSeenAt;
       const presence = this.view(agent, this.tracker.get(t.agentId));
       this.deps.logger.info({ agentId: t.agentId, companyId: t.companyId, online: t.online, cause: t.cause }, 'presence transition');
       const event: PresenceEvent = { at: new Date(t.at), cause: t.cause, snapshot: false, presence };
@@ -272,7 +272,7 @@ export class PresenceService {
       sipRegistered: live?.sipRegistered ?? false,
       status: agent.status,
       statusReason: agent.statusReason,
-      lastSeen: live ? new Date(live.lastSeenAt) : agent.lastSeenAt,
+      lastSeen: live ? new Date(live.lastSeenAt) : agent.lastSeenAt === null ? null : new Date(agent.lastSeenAt),
       leaseExpiresAt: live ? new Date(live.leaseExpiresAt) : null,
       callState: live?.callState ?? null,
       activeCalls: Math.max(live && isBusy(live.callState) ? 1 : 0, this.deps.callActivity?.activeCalls(agent.id) ?? 0),
