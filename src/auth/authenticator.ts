@@ -21,7 +21,8 @@ export class Authenticator {
       if (company.supervisorTokenVersion !== version) throw new AuthError('token revoked');
       return { role: 'supervisor', companyId: claims.companyId, expiresAt: claims.expiresAt };
     }
-    const found = await this.deps.directory.agent(claims.agentId);
+    const cached = this.deps.directory.cachedAgent(claims.agentId);
+    const found = cached !== undefined ? cached : await this.deps.directory.agent(claims.agentId);
     if (!found?.agent.enabled || found.company.id !== claims.companyId) throw new AuthError('agent disabled or removed');
     if (found.agent.tokenVersion !== version) throw new AuthError('token revoked');
     return { role: 'agent', companyId: claims.companyId, agentId: claims.agentId, expiresAt: claims.expiresAt };

@@ -81,16 +81,20 @@ export class PresenceService {
     this.tracker = this.shared ?? new PresenceTracker(options);
   }
 
+  /** Each step is awaited only when it has to wait: in memory mode with the directory loaded, none does. */
   async heartbeat(agentId: string, report: HeartbeatReport): Promise<HeartbeatResult> {
-    const found = await this.deps.directory.agent(agentId);
+    const cached = this.deps.directory.cachedAgent(agentId);
+    const found = cached !== undefined ? cached : await this.deps.directory.agent(agentId);
     if (!found?.agent.enabled) throw new NotFoundError('agent not found or disabled');
     const { agent, company } = found;
-    const waitMs = await this.deps.heartbeatLimit.take(agentId);
+    const taken = this.deps.heartbeatLimit.take(agentId);
+    const waitMs = typeof taken === 'number' ? taken : await taken;
     if (waitMs > 0) throw new RateLimitedError(`too many heartbeats; retry in ${waitMs} ms`, waitMs);
-    const liveness = await this.tracker.heartbeat(
+    const leased = this.tracker.heartbeat(
       { agentId, companyId: company.id, allowUnregistered: company.policy.allowUnregisteredSoftphones },
       report,
     );
+    const liveness = 'then' in leased ? await leased : leased;
     return {
       presence: this.view(agent, liveness),
       nextHeartbeatInMs: this.deps.heartbeatIntervalMs,
