@@ -80,6 +80,15 @@ export class TokenService {
   }
 
   /**
+   * A token verified before and not yet expired, without waiting (the heartbeat's hot path): the
+   * remembered entry itself, to read only. Undefined for anything else, which authenticate() decides.
+   */
+  remembered(credential: string): Readonly<VerifiedToken> | undefined {
+    const known = this.verified.get(verifiedKeyOf(credential));
+    return known && Date.now() < known.expiresAt ? known : undefined;
+  }
+
+  /**
    * The claims of a credential: the admin API key or a token signed with the current or previous
    * secret. Throws AuthError when it is invalid. Tokens still need the revocation check
    * (Authenticator), which knows the agent's or company's current token version.

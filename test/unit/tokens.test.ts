@@ -80,6 +80,19 @@ describe('TokenService', () => {
     expect(await service.authenticate(first)).toEqual(withExpiry);
   });
 
+  it('remembered() answers a token verified before until it expires, and nothing else', async () => {
+    vi.useFakeTimers({ now: Date.UTC(2026, 10, 24, 12, 0, 0), toFake: ['Date'] });
+    const service = tokens();
+    const { token } = await service.issue(agent, 60);
+    expect(service.remembered(token)).toBeUndefined(); // never verified here
+    expect(service.remembered('admin-key-0123456789')).toBeUndefined(); // the admin key is authenticate()'s
+    await service.authenticate(token);
+    expect(service.remembered(token)).toEqual(await service.authenticate(token));
+    vi.setSystemTime(Date.UTC(2026, 10, 24, 12, 1, 0));
+    expect(service.remembered(token)).toBeUndefined();
+    await expect(service.authenticate(token)).rejects.toThrow(new AuthError('token expired'));
+  });
+
   it('remembers a token under a digest of the whole token, not the token itself', async () => {
     const service = tokens();
     const { token } = await service.issue(agent, 600);
