@@ -44,12 +44,12 @@ export interface DirectoryCompany {
   breakReasons: string[];
   /** Supervisor tokens carry the version they were issued with; a bump revokes them all. */
   supervisorTokenVersion: number;
-  /** Skill requirements of the company's numbers that have one, by E.164. */
-  numberSkills: Map<string, SkillExpression>;
+  /** Skill requirements of the company's numbers that have one, by E.164 (read-only: an empty one is shared). */
+  numberSkills: ReadonlyMap<string, SkillExpression>;
   /** The company's queues, the default first (there is always one: see queuesOf); at most MAX_QUEUES_PER_COMPANY. */
   queues: QueuePolicy[];
-  /** The queue and priority of the company's numbers that set either, by E.164; others: the default queue, priority 0. */
-  numberRoutes: Map<string, NumberRoute>;
+  /** The queue and priority of the company's numbers that set either, by E.164; others: the default queue, priority 0 (read-only: an empty one is shared). */
+  numberRoutes: ReadonlyMap<string, NumberRoute>;
 }
 
 /** Where calls to one number wait: its queue (null = the default) and its callers' priority. */
@@ -287,13 +287,16 @@ function companyOf(row: CompanyRow, sipTargets: SipTargetSource): DirectoryCompa
     agents: row.agents.map((a) => directoryAgentOf(a, row.id, sipTargets)),
     breakReasons: row.breakReasons,
     supervisorTokenVersion: row.supervisorTokenVersion,
-    numberSkills,
+    numberSkills: numberSkills.size > 0 ? numberSkills : NO_ENTRIES,
     queues: queuesOf(row.id, row.queues),
-    numberRoutes,
+    numberRoutes: numberRoutes.size > 0 ? numberRoutes : NO_ENTRIES,
   };
 }
 
 type AgentRow = CompanyRow['agents'][number];
+
+/** What most companies' number maps are: one shared empty map instead of two per company. */
+const NO_ENTRIES: ReadonlyMap<string, never> = new Map<string, never>();
 
 /** What most agents' skills are: one shared, frozen empty object instead of one per agent. */
 const NO_SKILLS: Skills = Object.freeze({});

@@ -208,6 +208,10 @@ describe('Directory preload and batched loading', () => {
     expect(empty.length).toBeGreaterThan(1);
     for (const a of empty) expect(a.skills).toBe(empty[0]!.skills);
     expect(Object.isFrozen(empty[0]!.skills)).toBe(true);
+    const [c1, c2] = await Promise.all([companyId(1), companyId(PAGE + 2)].map((id) => directory.company(id)));
+    expect(c1!.numberSkills.size).toBe(0); // companies without number skills or routes share one empty map
+    expect(c1!.numberSkills).toBe(c2!.numberSkills);
+    expect(c1!.numberRoutes).toBe(c2!.numberSkills);
     const seenAt = new Date('2026-11-27T10:00:00.000Z');
     await db.agent.update({ where: { id: agentId(0, 0) }, data: { lastSeenAt: seenAt } });
     directory.invalidateCompany(companyId(0));
