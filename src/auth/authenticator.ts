@@ -12,7 +12,8 @@ export class Authenticator {
   constructor(private readonly deps: { tokens: TokenService; directory: Directory }) {}
 
   async authenticate(credential: string): Promise<Viewer> {
-    const claims = await this.deps.tokens.authenticate(credential);
+    // A token seen before is answered without a promise of its own (it is never the admin key).
+    const claims = this.deps.tokens.remembered(credential) ?? (await this.deps.tokens.authenticate(credential));
     if (claims.role === 'admin') return claims;
     const version = claims.tokenVersion ?? 0;
     if (claims.role === 'supervisor') {
@@ -21,7 +22,8 @@ export class Authenticator {
       if (company.supervisorTokenVersion !== version) throw new AuthError('token revoked');
       return { role: 'supervisor', companyId: claims.companyId, expiresAt: claims.expiresAt };
     }
-    const found = await this.deps.directory.agent(claims.agentId);
+    const cached = this.deps.directory.cachedAgent(claims.agentId);
+    const found = cached !== undefined ? cached : await this.deps.directory.agent(claims.agentId);
     if (!found?.agent.enabled || found.company.id !== claims.companyId) throw new AuthError('agent disabled or removed');
     if (found.agent.tokenVersion !== version) throw new AuthError('token revoked');
     return { role: 'agent', companyId: claims.companyId, agentId: claims.agentId, expiresAt: claims.expiresAt };

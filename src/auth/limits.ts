@@ -1,6 +1,7 @@
 /**
- * Per-principal rate limits (rate-limiter-flexible): fixed windows of `points` per `durationSeconds`,
- * keyed by agent, principal or source address.
+ * Per-principal rate limits: fixed windows of `points` per `durationSeconds`, keyed by agent,
+ * principal or source address, counted in memory (src/auth/fixed-window.ts) and, with Redis, by
+ * rate-limiter-flexible.
  *
  * With REDIS_URL the count lives in Redis (RateLimiterRedis), so an agent that spreads its requests
  * over every instance still gets one budget. Every request first passes an in-memory limiter with
@@ -18,6 +19,7 @@ import type { Redis } from 'ioredis';
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import type { Config } from '../config.js';
 import { RedisScript } from '../infra/redis.js';
+import { FixedWindowCounter } from './fixed-window.js';
 
 export interface LimitSpec {
   points: number;
@@ -25,22 +27,21 @@ export interface LimitSpec {
 }
 
 export class Limit {
-  /** First stage on this instance (Redis mode): refuses a local flood before it costs a round trip. */
-  private readonly local: RateLimiterMemory | null;
-  private readonly shared: RateLimiterRedis | RateLimiterMemory;
+  /** Counted in memory: the only stage without Redis; with it, the first stage (refuses a local flood before it costs a round trip). */
+  private readonly local: FixedWindowCounter;
+  private readonly shared: RateLimiterRedis | null;
 
   constructor(
     readonly name: string,
     readonly spec: LimitSpec,
     store: { redis: Redis; prefix: string } | null,
   ) {
-    const window = { points: spec.points, duration: spec.durationSeconds };
+    this.local = new FixedWindowCounter(spec.points, spec.durationSeconds * 1000);
     if (!store) {
-      this.local = null;
-      this.shared = new RateLimiterMemory({ ...window, keyPrefix: name });
+      this.shared = null;
       return;
     }
-    this.local = new RateLimiterMemory({ ...window, keyPrefix: `${name}:local` });
+    const window = { points: spec.points, duration: spec.durationSeconds };
     this.shared = new RateLimiterRedis({
       ...window,
       storeClient: store.redis,
@@ -51,26 +52,29 @@ export class Limit {
     });
   }
 
-  /** Spends one point: 0 when allowed, else the ms until the key's window ends. */
-  async take(key: string): Promise<number> {
+  /** Spends one point: 0 when allowed, else the ms until the key's window ends. Without Redis, answered at once (no promise). */
+  take(key: string): number | Promise<number> {
+    const localWait = this.local.take(key);
+    if (localWait > 0 || this.shared === null) return localWait;
+    return this.takeShared(this.shared, key);
+  }
+
+  /** Without spending: the ms this key is still refused for (0 = not over its budget). Reads memory only in Redis mode. */
+  blockedMs(key: string): number {
+    if (this.shared === null) return this.local.blockedMs(key);
+    const store = this.shared as unknown as { getInMemoryBlockMsBeforeExpire(rlKey: string): number };
+    const sharedBlock = store.getInMemoryBlockMsBeforeExpire(this.shared.getKey(key));
+    return Math.max(sharedBlock, this.local.blockedMs(key));
+  }
+
+  private async takeShared(shared: RateLimiterRedis, key: string): Promise<number> {
     try {
-      if (this.local) await this.local.consume(key);
-      await this.shared.consume(key);
+      await shared.consume(key);
       return 0;
     } catch (res) {
       if (res instanceof RateLimiterRes) return Math.max(1, res.msBeforeNext);
       throw res; // the insurance limiter failed too: a bug, not a limit
     }
-  }
-
-  /** Without spending: the ms this key is still refused for (0 = not over its budget). Reads memory only in Redis mode. */
-  async blockedMs(key: string): Promise<number> {
-    if (this.shared instanceof RateLimiterRedis) {
-      const store = this.shared as unknown as { getInMemoryBlockMsBeforeExpire(rlKey: string): number };
-      const sharedBlock = store.getInMemoryBlockMsBeforeExpire(this.shared.getKey(key));
-      return Math.max(sharedBlock, await overBudgetMs(this.local!, key, this.spec.points));
-    }
-    return overBudgetMs(this.shared, key, this.spec.points);
   }
 }
 
@@ -215,11 +219,6 @@ export class ReconciledLimit {
   private counterKey(key: string): string {
     return `${this.store.prefix}rl:${this.name}:${key}`;
   }
-}
-
-async function overBudgetMs(limiter: RateLimiterMemory, key: string, points: number): Promise<number> {
-  const res = await limiter.get(key);
-  return res && res.consumedPoints > points ? Math.max(1, res.msBeforeNext) : 0;
 }
 
 /** Every rate limit of the API, built once per instance. */

@@ -118,6 +118,19 @@ export class Directory {
     return this.lastLoaded.get(companyId);
   }
 
+  /**
+   * The agent and its company as `agent()` would give them, when that is known without waiting (its
+   * company's load has settled); undefined otherwise. The heartbeat's hot path skips two awaits with it.
+   */
+  cachedAgent(agentId: string): { agent: DirectoryAgent; company: DirectoryCompany } | null | undefined {
+    const companyId = this.agentCompany.get(agentId);
+    if (companyId === undefined) return undefined;
+    const company = this.cached(companyId);
+    if (company === undefined) return undefined;
+    const agent = company?.agents.find((a) => a.id === agentId);
+    return company && agent ? { agent, company } : null;
+  }
+
   async agent(agentId: string): Promise<{ agent: DirectoryAgent; company: DirectoryCompany } | null> {
     const companyId = this.agentCompany.get(agentId) ?? (await this.agentLoader.load(agentId));
     if (!companyId) return null;

@@ -81,16 +81,20 @@ export class PresenceService {
     this.tracker = this.shared ?? new PresenceTracker(options);
   }
 
+  /** Each step is awaited only when it has to wait: in memory mode with the directory loaded, none does. */
   async heartbeat(agentId: string, report: HeartbeatReport): Promise<HeartbeatResult> {
-    const found = await this.deps.directory.agent(agentId);
+    const cached = this.deps.directory.cachedAgent(agentId);
+    const found = cached !== undefined ? cached : await this.deps.directory.agent(agentId);
     if (!found?.agent.enabled) throw new NotFoundError('agent not found or disabled');
     const { agent, company } = found;
-    const waitMs = await this.deps.heartbeatLimit.take(agentId);
+    const taken = this.deps.heartbeatLimit.take(agentId);
+    const waitMs = typeof taken === 'number' ? taken : await taken;
     if (waitMs > 0) throw new RateLimitedError(`too many heartbeats; retry in ${waitMs} ms`, waitMs);
-    const liveness = await this.tracker.heartbeat(
+    const leased = this.tracker.heartbeat(
       { agentId, companyId: company.id, allowUnregistered: company.policy.allowUnregisteredSoftphones },
       report,
     );
+    const liveness = 'then' in leased ? await leased : leased;
     return {
       presence: this.view(agent, liveness),
       nextHeartbeatInMs: this.deps.heartbeatIntervalMs,
@@ -245,7 +249,7 @@ export class PresenceService {
       const company = await this.deps.directory.company(t.companyId);
       const agent = company?.agents.find((a) => a.id === t.agentId);
       if (!agent) return;
-      agent.lastSeenAt = new Date(t.lastSeenAt);
+      agent.lastSeenAt = t.lastSeenAt;
       const presence = this.view(agent, this.tracker.get(t.agentId));
       this.deps.logger.info({ agentId: t.agentId, companyId: t.companyId, online: t.online, cause: t.cause }, 'presence transition');
       const event: PresenceEvent = { at: new Date(t.at), cause: t.cause, snapshot: false, presence };
@@ -272,7 +276,7 @@ export class PresenceService {
       sipRegistered: live?.sipRegistered ?? false,
       status: agent.status,
       statusReason: agent.statusReason,
-      lastSeen: live ? new Date(live.lastSeenAt) : agent.lastSeenAt,
+      lastSeen: live ? new Date(live.lastSeenAt) : agent.lastSeenAt === null ? null : new Date(agent.lastSeenAt),
       leaseExpiresAt: live ? new Date(live.leaseExpiresAt) : null,
       callState: live?.callState ?? null,
       activeCalls: Math.max(live && isBusy(live.callState) ? 1 : 0, this.deps.callActivity?.activeCalls(agent.id) ?? 0),

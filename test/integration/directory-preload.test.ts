@@ -181,6 +181,44 @@ describe('Directory preload and batched loading', () => {
     expect(directory.lastKnown('co-later')).toBeUndefined();
   });
 
+  it('cachedAgent answers as agent() without waiting once its company has settled, and undefined before', async () => {
+    const directory = new Directory(db, 'own', { loadBatch: PAGE });
+    expect(directory.cachedAgent(agentId(3, 0))).toBeUndefined(); // nothing loaded: agent() must wait
+    const loaded = await directory.agent(agentId(3, 0));
+    expect(directory.cachedAgent(agentId(3, 0))).toEqual(loaded);
+    expect(directory.cachedAgent(agentId(3, 0))?.agent).toBe(loaded?.agent); // the cached objects themselves
+    directory.invalidateCompany(companyId(3));
+    expect(directory.cachedAgent(agentId(3, 0))).toBeUndefined(); // dropped: agent() reloads
+    await db.agent.update({ where: { id: agentId(3, 1) }, data: { companyId: companyId(4) } });
+    try {
+      await directory.company(companyId(3));
+      expect(directory.cachedAgent(agentId(3, 1))).toBeNull(); // no longer in the company it was known in
+      expect(await directory.agent(agentId(3, 1))).toBeNull();
+    } finally {
+      await db.agent.update({ where: { id: agentId(3, 1) }, data: { companyId: companyId(3) } });
+    }
+  });
+
+  it('holds every agent in one shape, skills without any sharing one empty object, times as epoch ms', async () => {
+    const directory = new Directory(db, 'own', { loadBatch: PAGE });
+    await directory.preload();
+    const agents = (await Promise.all([companyId(0), companyId(PAGE + 1)].map((id) => directory.company(id)))).flatMap((c) => c!.agents);
+    for (const a of agents) expect(Object.keys(a)).toEqual(Object.keys(agents[0]!));
+    const empty = agents.filter((a) => Object.keys(a.skills).length === 0);
+    expect(empty.length).toBeGreaterThan(1);
+    for (const a of empty) expect(a.skills).toBe(empty[0]!.skills);
+    expect(Object.isFrozen(empty[0]!.skills)).toBe(true);
+    const [c1, c2] = await Promise.all([companyId(1), companyId(PAGE + 2)].map((id) => directory.company(id)));
+    expect(c1!.numberSkills.size).toBe(0); // companies without number skills or routes share one empty map
+    expect(c1!.numberSkills).toBe(c2!.numberSkills);
+    expect(c1!.numberRoutes).toBe(c2!.numberSkills);
+    const seenAt = new Date('2026-11-27T10:00:00.000Z');
+    await db.agent.update({ where: { id: agentId(0, 0) }, data: { lastSeenAt: seenAt } });
+    directory.invalidateCompany(companyId(0));
+    expect((await directory.agent(agentId(0, 0)))?.agent.lastSeenAt).toBe(seenAt.getTime());
+    await db.agent.update({ where: { id: agentId(0, 0) }, data: { lastSeenAt: null } });
+  });
+
   it('turns 300 concurrent misses of 100 companies into a few queries', async () => {
     const queries = counted(db);
     const directory = new Directory(queries.db); // batches of up to LOAD_BATCH (500) companies;

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { AuthError, MAX_VERIFIED_TOKENS, TokenService } from '../../src/auth/tokens.js';
+import { AuthError, MAX_VERIFIED_TOKENS, TokenService, verifiedKeyOf } from '../../src/auth/tokens.js';
 import type { LRUCache } from 'lru-cache';
 
 const SECRET = 'unit-test-secret-unit-test-secret-0123';
@@ -73,10 +73,33 @@ describe('TokenService', () => {
     const first = (await service.issue(agent, 600)).token;
     await service.authenticate(first);
     const cache = (service as unknown as { verified: LRUCache<string, object> }).verified;
-    for (let i = 0; cache.size < MAX_VERIFIED_TOKENS; i++) cache.set(`filler-${i}`, { claims: agent, expiresAt: Infinity });
+    for (let i = 0; cache.size < MAX_VERIFIED_TOKENS; i++) cache.set(`filler-${i}`, { ...agent, expiresAt: Infinity });
     await service.authenticate((await service.issue({ ...agent, agentId: 'new' }, 600)).token);
     expect(cache.size).toBe(MAX_VERIFIED_TOKENS);
-    expect(cache.has(first)).toBe(false);
+    expect(cache.has(verifiedKeyOf(first))).toBe(false);
     expect(await service.authenticate(first)).toEqual(withExpiry);
+  });
+
+  it('remembered() answers a token verified before until it expires, and nothing else', async () => {
+    vi.useFakeTimers({ now: Date.UTC(2026, 10, 24, 12, 0, 0), toFake: ['Date'] });
+    const service = tokens();
+    const { token } = await service.issue(agent, 60);
+    expect(service.remembered(token)).toBeUndefined(); // never verified here
+    expect(service.remembered('admin-key-0123456789')).toBeUndefined(); // the admin key is authenticate()'s
+    await service.authenticate(token);
+    expect(service.remembered(token)).toEqual(await service.authenticate(token));
+    vi.setSystemTime(Date.UTC(2026, 10, 24, 12, 1, 0));
+    expect(service.remembered(token)).toBeUndefined();
+    await expect(service.authenticate(token)).rejects.toThrow(new AuthError('token expired'));
+  });
+
+  it('remembers a token under a digest of the whole token, not the token itself', async () => {
+    const service = tokens();
+    const { token } = await service.issue(agent, 600);
+    await service.authenticate(token);
+    const cache = (service as unknown as { verified: LRUCache<string, object> }).verified;
+    expect([...cache.keys()]).toEqual([verifiedKeyOf(token)]);
+    expect(verifiedKeyOf(token)).toHaveLength(32);
+    expect(verifiedKeyOf(`${token} `)).not.toBe(verifiedKeyOf(token));
   });
 });
