@@ -137,11 +137,20 @@ export class ReconciledLimit {
     this.windowMs = spec.durationSeconds * 1000;
   }
 
-  /** Spends one point: 0 when allowed, else the ms until the key's window ends. */
-  async take(key: string): Promise<number> {
+  /**
+   * Spends one point: 0 when allowed, else the ms until the key's window ends. Answered at once (no
+   * promise) while the key is within the half counted here or already refused; a promise past it.
+   */
+  take(key: string): number | Promise<number> {
     const now = Date.now();
     let c = this.counts.get(key);
-    if (!c || c.end <= now) this.counts.set(key, (c = { end: now + this.windowMs, known: 0, unsent: 0 }));
+    if (!c) this.counts.set(key, (c = { end: now + this.windowMs, known: 0, unsent: 0 }));
+    else if (c.end <= now) {
+      // A new window in the same record: an ended window's counts no longer matter (as before, when a new record replaced it).
+      c.end = now + this.windowMs;
+      c.known = 0;
+      c.unsent = 0;
+    }
     if (c.known > this.spec.points) return Math.max(1, c.end - now); // over budget: refused without a round trip
     if (c.known + c.unsent < this.localShare) {
       c.unsent++;
@@ -149,7 +158,11 @@ export class ReconciledLimit {
       this.timer ??= setTimeout(() => void this.reconcile(), RECONCILE_MS).unref();
       return 0;
     }
-    // Past half the budget: counted in Redis now, with whatever this instance had not sent yet.
+    return this.takeShared(key, c, now);
+  }
+
+  /** Past half the budget: counted in Redis now, with whatever this instance had not sent yet. */
+  private async takeShared(key: string, c: KeyCount, now: number): Promise<number> {
     const n = c.unsent + 1;
     c.unsent = 0;
     try {

@@ -392,11 +392,14 @@ export class RedisPresenceLeases implements PresenceLeases {
     this.arm(this.now());
   }
 
-  async heartbeat(agent: AgentPolicyRef, report: HeartbeatReport): Promise<AgentLiveness> {
+  /** A plain renewal is answered at once (no promise); anything else runs the script. */
+  heartbeat(agent: AgentPolicyRef, report: HeartbeatReport): AgentLiveness | Promise<AgentLiveness> {
     const now = this.now();
     const expiresAt = now + this.opts.ttlMs;
-    const renewed = this.renewLocally(agent, report, now, expiresAt);
-    if (renewed) return renewed;
+    return this.renewLocally(agent, report, now, expiresAt) ?? this.heartbeatInRedis(agent, report, now, expiresAt);
+  }
+
+  private async heartbeatInRedis(agent: AgentPolicyRef, report: HeartbeatReport, now: number, expiresAt: number): Promise<AgentLiveness> {
     this.renewals.delete(agent.agentId); // the script records this heartbeat, newer than any queued renewal
     try {
       const out = await this.run(HEARTBEAT, heartbeatArgs(agent, report, now, expiresAt, this.persistIntervalMs, false));
