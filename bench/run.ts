@@ -62,6 +62,8 @@ export interface BenchOptions {
   profile?: boolean;
   /** Only these parts (default: all); the smoke tests run parts alone. */
   phases?: BenchPhase[];
+  /** The calls phase without the heartbeat phase: the graphql-ws rate its pace is a share of (from the saved results). */
+  wsHeartbeatsPerSecond?: number;
   log?: (line: string) => void;
 }
 
@@ -636,7 +638,9 @@ export async function runBench(opts: BenchOptions): Promise<BenchResults> {
     if (runs('calls')) {
       // The calls' heartbeat pace: a share of what graphql-ws heartbeats reached above (busy, not saturated).
       const wsMeasured =
-        results.heartbeats.find((h) => h.design === 'ours' && h.transport === 'ws' && h.agents === largest)?.perSecond ?? 0;
+        results.heartbeats.find((h) => h.design === 'ours' && h.transport === 'ws' && h.agents === largest)?.perSecond ??
+        opts.wsHeartbeatsPerSecond ??
+        0;
       const callsHeartbeats = Math.max(10, Math.round((settings.calls.heartbeatShare * wsMeasured) / 10) * 10);
       log(`· calls: whole simulated calls while ${callsHeartbeats} heartbeats/s flow`);
       results.calls = await runCalls(opts, generator, jwtSecret, profileAs, callsHeartbeats);
@@ -799,6 +803,12 @@ async function postgresReachable(): Promise<boolean> {
   }
 }
 
+/** The graphql-ws heartbeats/s a run measured at its largest population (the calls phase's pace is a share of it). */
+function largestWsRate(r: BenchResults): number | undefined {
+  const largest = Math.max(0, ...r.heartbeats.map((h) => h.agents));
+  return r.heartbeats.find((h) => h.design === 'ours' && h.transport === 'ws' && h.agents === largest)?.perSecond;
+}
+
 async function main() {
   const argv = process.argv.slice(2);
   if (argv.includes('--report-only')) {
@@ -823,18 +833,26 @@ async function main() {
   if (phases) assertMergeable(phases); // before minutes of measuring, not after
   const started = performance.now();
   const profile = argv.includes('--profile');
-  const measuredNow = await runBench({ settings: settingsFor(quick), database, pin: canPin(), profile, ...(phases && { phases }) });
+  const resultsFile = new URL(quick ? './results/quick.json' : './results/latest.json', import.meta.url);
+  const saved = phases ? await readFile(resultsFile, 'utf8').catch(() => null) : null;
+  const savedResults = saved ? (JSON.parse(saved) as BenchResults) : null;
+  const measuredNow = await runBench({
+    settings: settingsFor(quick),
+    database,
+    pin: canPin(),
+    profile,
+    ...(phases && { phases }),
+    ...(savedResults && { wsHeartbeatsPerSecond: largestWsRate(savedResults) }),
+  });
   if (profile)
     console.error(
       `CPU profiles of the server processes: ${PROFILES} (one per measured window: open in Chrome DevTools, or npx tsx bench/profile-summary.ts FILE)`,
     );
   const notes = await readFile(NOTES, 'utf8').catch(() => '');
   await mkdir(new URL('./results/', import.meta.url), { recursive: true });
-  // A quick run never overwrites the committed full-run figures.
-  const resultsFile = new URL(quick ? './results/quick.json' : './results/latest.json', import.meta.url);
+  // A quick run never overwrites the committed full-run figures (resultsFile above).
   // Some phases only: their figures replace theirs in the saved results, the other phases' stay.
-  const saved = phases ? await readFile(resultsFile, 'utf8').catch(() => null) : null;
-  const results = saved && phases ? mergePhaseResults(JSON.parse(saved) as BenchResults, measuredNow, phases) : measuredNow;
+  const results = savedResults && phases ? mergePhaseResults(savedResults, measuredNow, phases) : measuredNow;
   process.stdout.write(`${renderTable(results)}\n`);
   await writeFile(resultsFile, `${JSON.stringify(results, null, 2)}\n`);
   if (!quick) {

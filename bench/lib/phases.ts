@@ -20,6 +20,8 @@ const STANDALONE: Partial<Record<BenchPhase, { results: (keyof BenchResults)[]; 
     results: ['offline', 'fanout', 'fanouts'],
     settings: ['fanoutSubscribers', 'fanoutTriggers', 'offlineAgents', 'offlineTtlMs'],
   },
+  // Its heartbeat pace is a share of the graphql-ws rate: measured alone, the saved run's rate (main passes it).
+  calls: { results: ['calls'], settings: ['calls'] },
   queue: { results: ['queue'], settings: ['queue'] },
   history: { results: ['history'], settings: ['history'] },
 };

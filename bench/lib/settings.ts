@@ -130,7 +130,9 @@ export function settingsFor(quick: boolean): BenchSettings {
         mixed: { sockets: 10_000, heartbeatsPerSecond: 10_000, callsPerSecond: 200, durationMs: 20_000 },
         offlineAgents: 50,
         offlineTtlMs: 2_000,
-        calls: { perSecond: 50, durationMs: 20_000, companies: 500, voicemailCompanies: 100, heartbeatShare: 0.5 },
+        // A third of the graphql-ws rate: 50 calls/s cost a quarter to a third of a core by themselves (each call ~10 ms,
+        // its voicemail's database work included), and at half the rate they tipped the server into its queue.
+        calls: { perSecond: 50, durationMs: 20_000, companies: 500, voicemailCompanies: 100, heartbeatShare: 0.33 },
         queue: {
           companies: 100,
           callersPerCompany: 10,

@@ -261,9 +261,9 @@ describe('npm run bench -- --phases', () => {
   });
 
   it('merges the phases nested in the heartbeat phase as one group, keeping the standalone phases that did not run', () => {
-    const nested = BENCH_PHASES.filter((p) => !['presence', 'queue', 'history'].includes(p));
+    const nested = BENCH_PHASES.filter((p) => !['presence', 'calls', 'queue', 'history'].includes(p));
     const merged = mergePhaseResults(saved, fresh, [...nested, 'presence']);
-    expect(merged).toMatchObject({ generatedAt: 'now', heartbeats: [], calls: null, offline: null });
+    expect(merged).toMatchObject({ generatedAt: 'now', heartbeats: [], offline: null, calls: { agents: 5000 } });
     expect(merged.queue, 'the queue phase did not run: its saved figures stay').toBeNull();
     expect(merged.settings.queue).toBeUndefined();
     expect(merged.settings.offlineTtlMs, 'presence ran: its setting is fresh').toBe(1);
@@ -272,7 +272,7 @@ describe('npm run bench -- --phases', () => {
   it('refuses phases measured inside or from the heartbeat phase, and unknown names', () => {
     expect(parsePhases('queue, presence')).toEqual(['queue', 'presence']);
     expect(() => parsePhases('queues')).toThrow(/unknown phase "queues"/);
-    expect(() => assertMergeable(['queue', 'calls'])).toThrow(/calls cannot be merged/);
+    expect(() => assertMergeable(['queue', 'mixed'])).toThrow(/mixed cannot be merged/);
     expect(() => mergePhaseResults(saved, fresh, ['heartbeats'])).toThrow(/heartbeats cannot be merged/);
   });
 });
