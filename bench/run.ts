@@ -803,6 +803,13 @@ async function postgresReachable(): Promise<boolean> {
   }
 }
 
+/** docs/BENCHMARKS.md, formatted as `npm test`'s lint wants it (biome formats Markdown tables too). */
+async function writeDoc(markdown: string): Promise<void> {
+  await writeFile(DOC, markdown);
+  const biome = fileURLToPath(new URL('../node_modules/@biomejs/biome/bin/biome', import.meta.url));
+  spawnSync(process.execPath, [biome, 'format', '--write', fileURLToPath(DOC)], { stdio: 'ignore' });
+}
+
 /** The graphql-ws heartbeats/s a run measured at its largest population (the calls phase's pace is a share of it). */
 function largestWsRate(r: BenchResults): number | undefined {
   const largest = Math.max(0, ...r.heartbeats.map((h) => h.agents));
@@ -814,7 +821,7 @@ async function main() {
   if (argv.includes('--report-only')) {
     // Re-render docs/BENCHMARKS.md from the last full run (e.g. after editing bench/notes.md).
     const saved = JSON.parse(await readFile(new URL('./results/latest.json', import.meta.url), 'utf8')) as BenchResults;
-    await writeFile(DOC, renderMarkdown(saved, await readFile(NOTES, 'utf8').catch(() => '')));
+    await writeDoc(renderMarkdown(saved, await readFile(NOTES, 'utf8').catch(() => '')));
     process.stdout.write(`${renderTable(saved)}\n`);
     return;
   }
@@ -857,7 +864,7 @@ async function main() {
   await writeFile(resultsFile, `${JSON.stringify(results, null, 2)}\n`);
   if (!quick) {
     await mkdir(new URL('../docs/', import.meta.url), { recursive: true });
-    await writeFile(DOC, renderMarkdown(results, notes));
+    await writeDoc(renderMarkdown(results, notes));
   }
   console.error(
     `done in ${Math.round((performance.now() - started) / 1000)} s: ${fileURLToPath(resultsFile)}${quick ? ' (quick run: docs/BENCHMARKS.md left as it is)' : ' and docs/BENCHMARKS.md'}`,
