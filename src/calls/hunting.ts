@@ -22,6 +22,7 @@ import {
   type AgentSnapshot,
   type CallContext,
   type FallbackReason,
+  ringOnePlan,
   type RoutePlan,
   type RoutingPolicy,
 } from '../domain/routing.js';
@@ -204,15 +205,7 @@ export class Hunting {
     const agent = company.agents.find((a) => a.id === target.agentId && a.enabled && a.sipTarget.ok);
     if (!agent?.sipTarget.ok) return stepOf(this.step(company, session));
     const policy = this.policyOf(company, session.queueId);
-    const plan: RoutePlan = {
-      kind: 'RING',
-      targets: [{ agentId: agent.id, sipUsername: agent.sipTarget.sipUsername }],
-      timeoutSeconds: policy.ringTimeoutSeconds,
-      tier: agent.tier,
-      reserve: true,
-      widened: false,
-      skipped: [],
-    };
+    const plan = ringOnePlan({ id: agent.id, sipUsername: agent.sipTarget.sipUsername, tier: agent.tier }, policy.ringTimeoutSeconds);
     sessions.ring(session.callSid, [agent.id], plan.timeoutSeconds, { reserve: true });
     ledger.changed(session);
     return { texml: renderTexml(voiceDocument(plan, policy, this.urls(company), session.to)), outcome: routingOutcome(plan) };

@@ -40,7 +40,7 @@ import {
   queueGoodbyeDocument,
   waitDocument,
 } from '../domain/queue-flow.js';
-import { type AgentSnapshot, type RoutePlan, type RoutingPolicy, skipReason } from '../domain/routing.js';
+import { type AgentSnapshot, type RoutePlan, type RoutingPolicy, ringOnePlan, skipReason } from '../domain/routing.js';
 import type { SkillExpression } from '../domain/skills.js';
 import { hangup, renderTexml, response, say } from '../domain/texml.js';
 import type { Logger } from '../infra/logger.js';
@@ -413,15 +413,7 @@ export class Queueing {
       return this.enqueue(company, back.ok ? back.caller : caller, queue);
     }
     const policy = { ...company.policy, ringTimeoutSeconds: ringSecondsOf(company, queue) };
-    const plan: RoutePlan = {
-      kind: 'RING',
-      targets: [{ agentId: agent.id, sipUsername: agent.sipTarget.sipUsername }],
-      timeoutSeconds: policy.ringTimeoutSeconds,
-      tier: agent.tier,
-      reserve: true,
-      widened: false,
-      skipped: [],
-    };
+    const plan = ringOnePlan({ id: agent.id, sipUsername: agent.sipTarget.sipUsername, tier: agent.tier }, policy.ringTimeoutSeconds);
     return renderTexml(voiceDocument(plan, policy, this.deps.urls(company), session.to, session.language));
   }
 

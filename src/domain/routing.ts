@@ -125,6 +125,25 @@ export type RoutePlan =
   | { kind: 'WAIT'; seconds: number; reason: 'SKILL_WIDENING'; skipped: SkippedAgent[] }
   | { kind: 'FALLBACK'; fallback: FallbackKind; reason: FallbackReason; skipped: SkippedAgent[] };
 
+/**
+ * The plan that rings one agent chosen outside the hunt (a transfer to that agent, a queue's offer to
+ * the agent it picked), reserved for the call.
+ */
+export function ringOnePlan(
+  agent: { id: string; sipUsername: string; tier: number },
+  timeoutSeconds: number,
+): Extract<RoutePlan, { kind: 'RING' }> {
+  return {
+    kind: 'RING',
+    targets: [{ agentId: agent.id, sipUsername: agent.sipUsername }],
+    timeoutSeconds,
+    tier: agent.tier,
+    reserve: true,
+    widened: false,
+    skipped: [],
+  };
+}
+
 /** NO_AGENTS: nobody routable; HUNT_EXHAUSTED: everyone was offered (or maxHuntSeconds ran out); AFTER_HOURS: closed. */
 export type FallbackReason = 'NO_AGENTS' | 'HUNT_EXHAUSTED' | 'AFTER_HOURS';
 

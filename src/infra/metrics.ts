@@ -3,7 +3,7 @@
  * default process metrics included. Labels are small closed sets: never a company, agent or call id
  * (cardinality, and /metrics must not leak one tenant's activity to whoever scrapes it).
  */
-import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, type CounterConfiguration, Gauge, Histogram, type LabelValues, Registry } from 'prom-client';
 import { decidedStep, isCallStepOutcome, type WebhookOutcome } from '../domain/webhook-outcome.js';
 
 export type Transport = 'http' | 'ws';
@@ -23,17 +23,12 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}): Metrics 
   const registers = [registry];
   return {
     registry,
-    heartbeats: tallied(
-      new Counter({
-        name: 'curbe_heartbeats_total',
-        help: 'Heartbeats accepted, by transport (GraphQL over HTTP or graphql-ws).',
-        labelNames: ['transport'],
-        registers,
-        collect() {
-          flushTally(this);
-        },
-      }),
-    ),
+    heartbeats: talliedCounter({
+      name: 'curbe_heartbeats_total',
+      help: 'Heartbeats accepted, by transport (GraphQL over HTTP or graphql-ws).',
+      labelNames: ['transport'],
+      registers,
+    }),
     presenceTransitions: new Counter({
       name: 'curbe_presence_transitions_total',
       help: 'Agents going online or offline, by the state they went to and why.',
@@ -63,39 +58,37 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}): Metrics 
   };
 }
 
-const TALLIES = new WeakMap<Counter<string>, () => void>();
-
 /**
- * A counter bumped ~10k times a second (heartbeats): `inc` with one label adds to a plain number per
- * label value, and the tallies go into the Prometheus series whenever it is read (a scrape, `get()`),
- * instead of prom-client hashing a label object on every increment. Anything else goes through as is.
+ * A counter bumped ~10k times a second (heartbeats): `inc` with its one label adds to a plain number
+ * per label value, and the tallies go into the Prometheus series whenever it is read (a scrape,
+ * `get()`), instead of prom-client hashing a label object on every increment. Anything else goes
+ * through prom-client as is (its checks and errors).
  */
-function tallied<T extends string>(counter: Counter<T>): Counter<T> {
-  const tally = new Map<string, { labels: Partial<Record<T, string>>; count: number }>();
-  const add = counter.inc.bind(counter) as (labels: Partial<Record<T, string>>, value: number) => void;
-  TALLIES.set(counter as Counter<string>, () => {
-    for (const entry of tally.values()) {
-      if (entry.count === 0) continue;
-      add(entry.labels, entry.count);
-      entry.count = 0;
-    }
+function talliedCounter<T extends string>(config: CounterConfiguration<T> & { labelNames: readonly [T] }): Counter<T> {
+  const [label] = config.labelNames;
+  const tally = new Map<string, { labels: LabelValues<T>; count: number }>();
+  const counter = new Counter<T>({
+    ...config,
+    collect() {
+      for (const entry of tally.values()) {
+        if (entry.count === 0) continue;
+        add(entry.labels, entry.count);
+        entry.count = 0;
+      }
+    },
   });
-  const [only, ...others] = (counter as unknown as { labelNames: T[] }).labelNames;
+  const add = counter.inc.bind(counter) as (labels: LabelValues<T>, value: number) => void;
   counter.inc = ((labels?: unknown, value?: number) => {
     const n = value ?? 1;
-    const key = typeof labels === 'object' && labels !== null ? (labels as Record<string, unknown>)[only!] : undefined;
-    if (typeof key !== 'string' || others.length > 0 || Object.keys(labels!).length !== 1 || !(n >= 0 && Number.isFinite(n))) {
-      return (add as (...args: unknown[]) => void)(labels, value); // prom-client's own checks and errors
+    const key = typeof labels === 'object' && labels !== null ? (labels as Record<string, unknown>)[label] : undefined;
+    if (typeof key !== 'string' || Object.keys(labels!).length !== 1 || !(n >= 0 && Number.isFinite(n))) {
+      return (add as (...args: unknown[]) => void)(labels, value);
     }
     const entry = tally.get(key);
     if (entry) entry.count += n;
-    else tally.set(key, { labels: { [only!]: key } as Partial<Record<T, string>>, count: n });
+    else tally.set(key, { labels: { [label]: key } as LabelValues<T>, count: n });
   }) as Counter<T>['inc'];
   return counter;
-}
-
-function flushTally(counter: Counter<string>): void {
-  TALLIES.get(counter)?.();
 }
 
 /** What a webhook records: its latency by route and status, and the routing decision it made. */

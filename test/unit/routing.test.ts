@@ -3,6 +3,7 @@ import { AGENT_DEFAULTS, POLICY_DEFAULTS } from '../support/fixtures.js';
 import { seededRandom } from '../support/random.js';
 import {
   decideRoute,
+  ringOnePlan,
   skipReason,
   type AgentSnapshot,
   type AgentStatus,
@@ -698,5 +699,19 @@ describe('maxDialTargets: the most agents one step rings', () => {
       ['off', 'OFFLINE'],
       ['a03', 'DIAL_LIMIT'],
     ]);
+  });
+});
+
+describe('ringOnePlan (an agent chosen outside the hunt: a transfer, a queue offer)', () => {
+  it('rings that agent alone, reserved, at its tier, for the given time', () => {
+    expect(ringOnePlan({ id: 'ana', sipUsername: 'ana-sip', tier: 2 }, 25)).toEqual({
+      kind: 'RING',
+      targets: [{ agentId: 'ana', sipUsername: 'ana-sip' }],
+      timeoutSeconds: 25,
+      tier: 2,
+      reserve: true,
+      widened: false,
+      skipped: [],
+    });
   });
 });
