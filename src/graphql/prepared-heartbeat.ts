@@ -114,30 +114,53 @@ export class PreparedHeartbeats {
   }
 
   /** Runs the heartbeat for an agent viewer, counts it and logs it as the general path does. */
-  async run(
+  /** The answer, at once when the heartbeat did not have to wait (PresenceService.heartbeat). */
+  run(
     plan: HeartbeatPlan,
     report: HeartbeatReport,
     viewer: Extract<Viewer, { role: 'agent' }>,
     request: HeartbeatRequest,
-  ): Promise<HeartbeatAnswer> {
+  ): HeartbeatAnswer | Promise<HeartbeatAnswer> {
     const started = performance.now();
-    let answer: HeartbeatAnswer;
-    let failure: GraphQLError | null = null;
+    let result: HeartbeatResult | Promise<HeartbeatResult>;
     try {
-      const result = await this.deps.services.presence.heartbeat(viewer.agentId, report);
-      answer = { data: plan.writeData(result), errors: null };
-      this.deps.metrics.heartbeats.inc({ transport: request.transport }, 1);
+      result = this.deps.services.presence.heartbeat(viewer.agentId, report);
     } catch (err) {
-      failure = this.located(plan, err);
-      answer = { data: null, errors: [failure] };
+      return this.failed(plan, err, request, started);
     }
+    if ('then' in result)
+      return result.then(
+        (value) => this.answered(plan, value, request, started),
+        (err: unknown) => this.failed(plan, err, request, started),
+      );
+    return this.answered(plan, result, request, started);
+  }
+
+  private answered(plan: HeartbeatPlan, result: HeartbeatResult, request: HeartbeatRequest, started: number): HeartbeatAnswer {
+    let data: string;
+    try {
+      data = plan.writeData(result);
+    } catch (err) {
+      return this.failed(plan, err, request, started);
+    }
+    this.deps.metrics.heartbeats.inc({ transport: request.transport }, 1);
+    this.logged(request, started, null);
+    return { data, errors: null };
+  }
+
+  private failed(plan: HeartbeatPlan, err: unknown, request: HeartbeatRequest, started: number): HeartbeatAnswer {
+    const failure = this.located(plan, err);
+    this.logged(request, started, failure);
+    return { data: null, errors: [failure] };
+  }
+
+  private logged(request: HeartbeatRequest, started: number, failure: GraphQLError | null): void {
     const requestId = request.requestId ?? (failure || this.deps.logger.isLevelEnabled('debug') ? randomUUID() : undefined);
     logOperation(
       this.deps.logger,
       { requestId, transport: request.transport, operationName: request.operationName, started },
       failure ? [failure] : undefined,
     );
-    return answer;
   }
 
   /** graphql-js' located error, masked by Yoga's rule (maskedErrors) when it is not one of ours. */

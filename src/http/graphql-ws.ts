@@ -7,8 +7,7 @@
 import type { Server } from 'node:http';
 import { GraphQLError, parse, validate, type ExecutionArgs } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
-import type { Socket } from 'node:net';
-import { WebSocket, WebSocketServer } from 'ws';
+import { WebSocketServer } from 'ws';
 import type { AuthGate } from '../auth/auth-gate.js';
 import { graphqlWsSessions, type WsExtra } from '../auth/ws-sessions.js';
 import { GRAPHQL_LIMITS } from '../graphql/hardening.js';
@@ -17,7 +16,7 @@ import type { Services } from '../services/index.js';
 import type { PreparedHeartbeats } from '../graphql/prepared-heartbeat.js';
 import { subscriptionResultFinisher, type GraphqlHttp } from './graphql-http.js';
 import { graphqlWsHeartbeats } from './heartbeat-fast-path.js';
-import { serverTextFrame } from './ws-text-frame.js';
+import { ServerWebSocket } from './server-websocket.js';
 
 export function attachGraphqlWs(deps: {
   server: Server;
@@ -35,7 +34,7 @@ export function attachGraphqlWs(deps: {
     server,
     path: yoga.graphqlEndpoint,
     maxPayload: GRAPHQL_LIMITS.maxBodyBytes,
-    WebSocket: CoalescingWebSocket,
+    WebSocket: ServerWebSocket,
   });
   // Authentication, socket caps, expiry/revocation and ping limits: src/auth/ws-sessions.ts.
   const wsSessions = graphqlWsSessions({ services, gate });
@@ -84,7 +83,7 @@ export function attachGraphqlWs(deps: {
               document,
               operationName: payload.operationName,
               variableValues: payload.variables,
-              sendNext: nextWriter(ctx.extra.socket, id),
+              sendNext: nextWriter(ctx.extra.socket as ServerWebSocket, id),
             }),
             rootValue: { execute, subscribe },
           };
@@ -112,44 +111,8 @@ const CLOSING_BRACE = Buffer.from('}');
  * Writes one shared subscription's `next` frames: its head (`{"id":…,"type":"next","payload":`)
  * encoded once, each payload encoded once per group, the WebSocket frame built in one buffer and
  * written to the TCP socket in one write, at once (the first sockets need not wait for the last).
- * Beside ws's own writes this keeps the order on the wire: with no extension negotiated (no
- * compression) and only strings sent, ws's sender never queues and writes to the same TCP socket as
- * it sends. With an extension, it goes through ws.
  */
-function nextWriter(socket: WebSocket, id: string): (payload: NextPayload) => void {
+function nextWriter(socket: ServerWebSocket, id: string): (payload: NextPayload) => void {
   const head = Buffer.from(`{"id":${JSON.stringify(id)},"type":"next","payload":`);
-  // Negotiated in the handshake, before any subscription: read once, not per frame (the getter allocates).
-  const plain = socket.extensions === '';
-  return (payload) => {
-    if (socket.readyState !== WebSocket.OPEN) return;
-    const tcp = (socket as unknown as { _socket?: Socket })._socket;
-    if (tcp && plain) {
-      if (!tcp.destroyed) tcp.write(serverTextFrame([head, payload.utf8, CLOSING_BRACE]));
-    } else Reflect.apply(WebSocket.prototype.send, socket, [frameOf(id, payload.json)]);
-  };
-}
-
-/**
- * graphql-ws answers every operation with two frames (`next`, then `complete`), each its own write
- * syscall: a sixth of a heartbeat's CPU. This socket corks its TCP socket at the first send of an
- * event-loop turn and uncorks it on the next, so those frames (and anything else queued meanwhile)
- * leave in one write. The server creates every socket of this class (ws's `WebSocket` option).
- */
-export class CoalescingWebSocket extends WebSocket {
-  private corked = false;
-
-  override send(data: WebSocket.Data, cb?: (err?: Error) => void): void;
-  override send(data: WebSocket.Data, options: Parameters<WebSocket['send']>[1], cb?: (err?: Error) => void): void;
-  override send(...args: [WebSocket.Data, ...unknown[]]): void {
-    const raw = (this as unknown as { _socket?: Socket })._socket;
-    if (raw && !this.corked && !raw.destroyed) {
-      this.corked = true;
-      raw.cork();
-      setImmediate(() => {
-        this.corked = false;
-        raw.uncork();
-      });
-    }
-    Reflect.apply(super.send, this, args);
-  }
+  return (payload) => socket.sendParts([head, payload.utf8, CLOSING_BRACE], () => frameOf(id, payload.json));
 }

@@ -22,6 +22,7 @@ import type { RawData, WebSocket } from 'ws';
 import type { WsExtra } from '../auth/ws-sessions.js';
 import { credentialFrom, type Viewer } from '../auth/tokens.js';
 import type { HeartbeatAnswer, PreparedHeartbeats } from '../graphql/prepared-heartbeat.js';
+import type { ServerWebSocket } from './server-websocket.js';
 
 type WsCtx = WsContext<Record<string, unknown> | undefined, WsExtra>;
 type MessageListener = (data: RawData, isBinary: boolean) => void;
@@ -32,7 +33,7 @@ export function graphqlWsHeartbeats(deps: { prepared: PreparedHeartbeats; operat
   const contexts = new WeakMap<WebSocket, WsCtx>();
 
   /** Whether the fast path took the message (then graphql-ws never sees it). */
-  const took = (socket: WebSocket, data: RawData): boolean => {
+  const took = (socket: ServerWebSocket, data: RawData): boolean => {
     const ctx = contexts.get(socket);
     if (!ctx?.acknowledged) return false; // graphql-ws closes with 4401
     const message = parsed(data);
@@ -50,26 +51,31 @@ export function graphqlWsHeartbeats(deps: { prepared: PreparedHeartbeats; operat
     const idJson = JSON.stringify(id);
     const refused = operationRefused(ctx);
     if (refused) {
-      send(socket, `{"id":${idJson},"type":"error","payload":${JSON.stringify(refused.map((e) => e.toJSON()))}}`);
+      socket.sendTexts([`{"id":${idJson},"type":"error","payload":${JSON.stringify(refused.map((e) => e.toJSON()))}}`]);
       delete ctx.subscriptions[id];
       return true;
     }
-    const request = {
-      transport: 'ws',
-      requestId: undefined,
-      operationName: (payload.operationName as string | null) ?? undefined,
-    } as const;
-    void prepared.run(plan, report, viewer, request).then((answer) => {
-      if (!(id in ctx.subscriptions)) return; // completed by the client meanwhile: nothing more is sent
+    /** graphql-ws' answer: `next` then `complete` in one write, unless the client completed the operation meanwhile. */
+    const reply = (answer: HeartbeatAnswer) => {
+      if (!(id in ctx.subscriptions)) return;
       delete ctx.subscriptions[id];
       // graphql-ws writes the result's data before its errors.
       const result =
         answer.errors === null
           ? `{"data":${answer.data}}`
           : `{"data":null,"errors":${JSON.stringify(answer.errors.map((e) => e.toJSON()))}}`;
-      send(socket, `{"id":${idJson},"type":"next","payload":${result}}`);
-      send(socket, `{"id":${idJson},"type":"complete"}`);
-    });
+      socket.sendTexts([`{"id":${idJson},"type":"next","payload":${result}}`, `{"id":${idJson},"type":"complete"}`]);
+    };
+    const request = {
+      transport: 'ws',
+      requestId: undefined,
+      operationName: (payload.operationName as string | null) ?? undefined,
+    } as const;
+    const answer = prepared.run(plan, report, viewer, request);
+    // Sent after this turn's messages even when answered at once: the operation stays in flight for
+    // the socket's next messages in the same read (the per-socket cap and 4409 count it), as graphql-ws'.
+    if ('then' in answer) void answer.then(reply);
+    else queueMicrotask(() => reply(answer));
     return true;
   };
 
@@ -83,16 +89,11 @@ export function graphqlWsHeartbeats(deps: { prepared: PreparedHeartbeats; operat
       const listeners = socket.listeners('message') as MessageListener[];
       socket.removeAllListeners('message');
       socket.on('message', (data: RawData, isBinary: boolean) => {
-        if (took(socket, data)) return;
+        if (took(socket as ServerWebSocket, data)) return;
         for (const listener of listeners) listener.call(socket, data, isBinary);
       });
     },
   };
-}
-
-/** As graphql-ws sends: nothing once the socket is no longer open. */
-function send(socket: WebSocket, frame: string): void {
-  if (socket.readyState === socket.OPEN) socket.send(frame);
 }
 
 function parsed(data: RawData): Record<string, unknown> | null {

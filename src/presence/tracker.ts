@@ -311,17 +311,17 @@ export class PresenceTracker {
   /** Keep one timer armed no later than the earliest deadline. */
   private rearm(): void {
     if (this.stopped) return;
-    const top = this.heap.peek();
-    if (top === undefined) {
+    const deadline = this.heap.earliest();
+    if (deadline === undefined) {
       this.clearTimer();
       return;
     }
     // An earlier timer is left in place: renewals push deadlines later, and one early wake-up that
     // re-arms is cheaper than clear+set on every heartbeat.
-    if (this.timer !== undefined && this.timerAt <= top.deadline) return;
+    if (this.timer !== undefined && this.timerAt <= deadline) return;
     this.clearTimer();
-    this.timerAt = top.deadline;
-    this.timer = this.clock.setTimer(top.deadline, this.onTimer);
+    this.timerAt = deadline;
+    this.timer = this.clock.setTimer(deadline, this.onTimer);
   }
 
   private clearTimer(): void {

@@ -81,20 +81,43 @@ export class PresenceService {
     this.tracker = this.shared ?? new PresenceTracker(options);
   }
 
-  /** Each step is awaited only when it has to wait: in memory mode with the directory loaded, none does. */
-  async heartbeat(agentId: string, report: HeartbeatReport): Promise<HeartbeatResult> {
+  /**
+   * Answered at once when nothing has to wait (in memory mode with the directory loaded, nothing
+   * does): no promise and no microtask per heartbeat. A step that waits makes the answer a promise.
+   * Refusals throw, or reject once something waited.
+   */
+  heartbeat(agentId: string, report: HeartbeatReport): HeartbeatResult | Promise<HeartbeatResult> {
     const cached = this.deps.directory.cachedAgent(agentId);
-    const found = cached !== undefined ? cached : await this.deps.directory.agent(agentId);
+    if (cached === undefined) return this.deps.directory.agent(agentId).then((found) => this.heartbeatOf(agentId, found, report));
+    return this.heartbeatOf(agentId, cached, report);
+  }
+
+  private heartbeatOf(
+    agentId: string,
+    found: { agent: DirectoryAgent; company: DirectoryCompany } | null,
+    report: HeartbeatReport,
+  ): HeartbeatResult | Promise<HeartbeatResult> {
     if (!found?.agent.enabled) throw new NotFoundError('agent not found or disabled');
-    const { agent, company } = found;
     const taken = this.deps.heartbeatLimit.take(agentId);
-    const waitMs = typeof taken === 'number' ? taken : await taken;
+    if (typeof taken !== 'number') return taken.then((waitMs) => this.renewed(found, report, waitMs));
+    return this.renewed(found, report, taken);
+  }
+
+  private renewed(
+    { agent, company }: { agent: DirectoryAgent; company: DirectoryCompany },
+    report: HeartbeatReport,
+    waitMs: number,
+  ): HeartbeatResult | Promise<HeartbeatResult> {
     if (waitMs > 0) throw new RateLimitedError(`too many heartbeats; retry in ${waitMs} ms`, waitMs);
     const leased = this.tracker.heartbeat(
-      { agentId, companyId: company.id, allowUnregistered: company.policy.allowUnregisteredSoftphones },
+      { agentId: agent.id, companyId: company.id, allowUnregistered: company.policy.allowUnregisteredSoftphones },
       report,
     );
-    const liveness = 'then' in leased ? await leased : leased;
+    if ('then' in leased) return leased.then((liveness) => this.heartbeatResult(agent, liveness));
+    return this.heartbeatResult(agent, leased);
+  }
+
+  private heartbeatResult(agent: DirectoryAgent, liveness: AgentLiveness): HeartbeatResult {
     return {
       presence: this.view(agent, liveness),
       nextHeartbeatInMs: this.deps.heartbeatIntervalMs,

@@ -136,4 +136,35 @@ describe('DeadlineHeap', () => {
       expect(new Set(rest.map((e) => e.key))).toEqual(new Set(ref.keys()));
     }
   });
+  it('stays exact when deadlines move later many times between pops (renewals are sifted lazily)', () => {
+    for (const seed of [5, 6, 7]) {
+      const rnd = seededRandom(seed);
+      const h = new DeadlineHeap<number>();
+      const ref = new Map<number, number>();
+      let now = 0;
+      for (let op = 0; op < 20_000; op++) {
+        const r = rnd();
+        const key = Math.floor(rnd() * 300);
+        if (r < 0.75) {
+          // A renewal: later than before (the common case), sometimes earlier.
+          const d = (ref.get(key) ?? now) + (r < 0.7 ? Math.floor(rnd() * 50) : -Math.floor(rnd() * 50));
+          h.set(key, d);
+          ref.set(key, d);
+        } else if (r < 0.8) {
+          expect(h.delete(key)).toBe(ref.delete(key));
+        } else {
+          // Expire what is due, in order, as the tracker does.
+          now += Math.floor(rnd() * 20);
+          for (let top = h.peek(); top !== undefined && top.deadline <= now; top = h.peek()) {
+            const popped = h.pop()!;
+            expect(popped.deadline).toBe(Math.min(...ref.values()));
+            expect(ref.get(popped.key)).toBe(popped.deadline);
+            ref.delete(popped.key);
+          }
+        }
+        expect(h.deadlineOf(key)).toBe(ref.get(key));
+      }
+      expect(drain(h).map((e) => e.deadline)).toEqual([...ref.values()].sort((a, b) => a - b));
+    }
+  });
 });

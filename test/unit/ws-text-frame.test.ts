@@ -1,7 +1,7 @@
 import type { EventEmitter } from 'node:events';
 import * as ws from 'ws';
 import { describe, expect, it } from 'vitest';
-import { serverTextFrame } from '../../src/http/ws-text-frame.js';
+import { serverTextFrame, serverTextFrames } from '../../src/http/ws-text-frame.js';
 
 // ws's own framing and parsing (exported, untyped by @types/ws): what the new frames must equal.
 const { Sender, Receiver } = ws as unknown as {
@@ -36,5 +36,29 @@ describe('serverTextFrame', () => {
     const { data, isBinary } = await message;
     expect(isBinary).toBe(false);
     expect(JSON.parse(data.toString())).toEqual({ id: '7', type: 'next', payload: { data: { ok: 'ünï' } } });
+  });
+});
+
+describe('serverTextFrames', () => {
+  it('is byte for byte what ws writes for each message, one after the other', () => {
+    const texts = ['', 'x', 'é'.repeat(63), 'ü'.repeat(70), 'y'.repeat(65_536), '{"id":"1","type":"complete"}'];
+    expect(serverTextFrames(texts).equals(Buffer.concat(texts.map(wsFrame)))).toBe(true);
+  });
+
+  it("a client's parser reads them as separate text messages, in order", async () => {
+    const receiver = new Receiver({ isServer: false });
+    const messages: string[] = [];
+    const both = new Promise<void>((resolve) =>
+      receiver.on('message', (data: Buffer) => {
+        messages.push(data.toString());
+        if (messages.length === 2) resolve();
+      }),
+    );
+    receiver.write(serverTextFrames(['{"id":"7","type":"next","payload":{"data":{"ok":"ünï"}}}', '{"id":"7","type":"complete"}']));
+    await both;
+    expect(messages.map((m) => JSON.parse(m))).toEqual([
+      { id: '7', type: 'next', payload: { data: { ok: 'ünï' } } },
+      { id: '7', type: 'complete' },
+    ]);
   });
 });
