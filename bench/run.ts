@@ -527,6 +527,11 @@ export async function runBench(opts: BenchOptions): Promise<BenchResults> {
               { mode: 'ceiling', jwtSecret, texmlBody: ours.load.sampleAnswer || undefined },
               async (bare, bareUrl) => {
                 log('· ceilings: bare node:http and raw ws, fixed answers');
+                if (runs('mixed')) {
+                  // The mixed day against the bare transports: the floor of goals 1 and 2c on this machine.
+                  log('· ceilings: the mixed day against the bare transports');
+                  mixed.push(await mixedRow(settings, generator, [bare], [bareUrl], 'ceiling', population, undefined));
+                }
                 const sockets = Math.min(agents, settings.wsSockets);
                 const measure = async (op: string, params: Record<string, unknown>) => {
                   await generator.call(op, { ...params, durationMs: 1_000 }); // warm-up, not counted
