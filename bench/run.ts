@@ -37,6 +37,7 @@ import {
   type ServerWindow,
 } from './lib/report.js';
 import { Peer } from './lib/rpc.js';
+import { buildBench, compiledScript } from './build.js';
 import { settingsFor, THROUGHPUT_ENV, type BenchSettings } from './lib/settings.js';
 import { ratio, round2 } from './lib/stats.js';
 import type { CallsLoadResult, CallsParams, FanoutLoad, LoadResult, MixedLoad } from './load-process.js';
@@ -87,15 +88,9 @@ function repin(peer: Peer, cores: string): void {
   if (peer.child.pid) spawnSync('taskset', ['-a', '-p', '-c', cores, String(peer.child.pid)], { stdio: 'ignore' });
 }
 
+/** Runs the compiled script (bench/build.ts): the bench measures what `npm run start:prod` runs. */
 function spawnPinned(script: string, name: string, cores: string | null): Peer {
-  const node = [
-    process.execPath,
-    '--expose-gc',
-    '--max-old-space-size=8192',
-    '--import',
-    'tsx',
-    fileURLToPath(new URL(script, import.meta.url)),
-  ];
+  const node = [process.execPath, '--enable-source-maps', '--expose-gc', '--max-old-space-size=8192', compiledScript(script)];
   const [command, ...args] = cores === null ? node : ['taskset', '-c', cores, ...node];
   return new Peer(spawn(command!, args, { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }), name);
 }
@@ -424,6 +419,7 @@ export async function runBench(opts: BenchOptions): Promise<BenchResults> {
   const { settings } = opts;
   const log = opts.log ?? ((line: string) => console.error(line));
   const runs = (phase: BenchPhase) => !opts.phases || opts.phases.includes(phase);
+  await buildBench(log);
   const jwtSecret = randomBytes(32).toString('hex');
   const machine = describeMachine(
     opts.database === 'postgres' ? `PostgreSQL (${await postgresVersion()}) on this machine` : 'PGlite (in memory, in the server process)',
