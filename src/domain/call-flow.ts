@@ -20,6 +20,7 @@ import {
   response,
   say,
   sip,
+  type SipAttributes,
   type TexmlDocument,
   type RingTone,
   RING_TONES,
@@ -244,7 +245,7 @@ export function voiceDocument(
     return fallbackDocument(policy, urls, to, callerLanguage);
   }
   if (plan.kind === 'WAIT') return holdDocument(plan.seconds, policy, urls);
-  const status = urls.status; // one URL for every leg
+  const legAttributes = legAttributesOf(urls);
   return response(
     dial(
       {
@@ -254,15 +255,25 @@ export function voiceDocument(
         ringTone: ringToneOf(policy.ringTone),
         answerOnBridge: true,
       },
-      ...plan.targets.map((t) =>
-        sip(sipUri(t.sipUsername), {
-          statusCallback: status,
-          statusCallbackEvent: 'initiated ringing answered completed',
-          statusCallbackMethod: 'POST',
-        }),
-      ),
+      ...plan.targets.map((t) => sip(sipUri(t.sipUsername), legAttributes)),
     ),
   );
+}
+
+/** Each leg's status callbacks: one frozen object per set of URLs, so it is rendered once (src/domain/texml.ts). */
+const legAttributes = new WeakMap<CallbackUrls, SipAttributes>();
+
+function legAttributesOf(urls: CallbackUrls): SipAttributes {
+  let attrs = legAttributes.get(urls);
+  if (attrs === undefined) {
+    attrs = Object.freeze({
+      statusCallback: urls.status, // one URL for every leg
+      statusCallbackEvent: 'initiated ringing answered completed',
+      statusCallbackMethod: 'POST',
+    });
+    legAttributes.set(urls, attrs);
+  }
+  return attrs;
 }
 
 /** Longest single `<Pause>` while holding; the call is decided again after each (Telnyx allows 1-180). */

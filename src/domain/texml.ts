@@ -334,15 +334,21 @@ export type SayVerb = TexmlElement<'Say'>;
 export type PlayVerb = TexmlElement<'Play'>;
 export type TexmlDocument = { readonly verbs: readonly TexmlVerb[] };
 
-// Attributes are copied so later mutation by the caller cannot change a built document.
+/**
+ * Attributes are copied so later mutation by the caller cannot change a built document, except a
+ * frozen attribute object, which cannot change: it is kept as it is, and rendered once (see
+ * renderAttributes). Shared by every `<Sip>` of a company's ring groups, for instance.
+ */
 function element<N extends ElementName>(
   verb: N,
   attrs: AttributeMap[N] | undefined,
   text?: string,
   children: TexmlElement<N>['children'] = [],
 ): TexmlElement<N> {
-  const node = { verb, attrs: { ...attrs } as AttributeMap[N], children: [...children] };
-  return text === undefined ? node : { ...node, text: toText(text) };
+  const kept = (attrs !== undefined && Object.isFrozen(attrs) ? attrs : { ...attrs }) as AttributeMap[N];
+  return text === undefined
+    ? { verb, attrs: kept, children: [...children] }
+    : { verb, attrs: kept, children: [...children], text: toText(text) };
 }
 
 export function response(...verbs: TexmlVerb[]): TexmlDocument {
@@ -428,8 +434,20 @@ function renderElement(node: TexmlNode): string {
   return inner === '' ? `${open}/>` : `${open}>${inner}</${name}>`;
 }
 
+/** Frozen attribute objects as rendered, per element name (frozen: they cannot change). */
+const renderedAttributes = new WeakMap<object, { name: ElementName; text: string }>();
+
 function renderAttributes(name: ElementName, attrs: unknown): string {
   if (typeof attrs !== 'object' || attrs === null) return '';
+  if (!Object.isFrozen(attrs)) return attributesText(name, attrs);
+  const rendered = renderedAttributes.get(attrs);
+  if (rendered?.name === name) return rendered.text;
+  const text = attributesText(name, attrs);
+  renderedAttributes.set(attrs, { name, text });
+  return text;
+}
+
+function attributesText(name: ElementName, attrs: object): string {
   const values = attrs as Record<string, unknown>;
   const ranges = RANGES[name] as Readonly<Record<string, readonly [number, number]>> | undefined;
   let out = '';

@@ -249,6 +249,23 @@ describe('attribute values', () => {
     attrs.timeout = 90;
     expect(renderTexml(response(verb))).toContain('timeout="20"');
   });
+
+  it('renders a frozen attribute object shared by several elements as each would be rendered with its own copy', () => {
+    const shared = Object.freeze({ statusCallback: 'https://x.test/s?a=1&b="2"', statusCallbackMethod: 'POST' as const, timeout: 300 });
+    const own = () => ({ ...shared });
+    const targets = (attrs: () => object) =>
+      dial(
+        { timeout: 20 },
+        sip('sip:a@sip.telnyx.com', attrs() as never),
+        sip('sip:b@sip.telnyx.com', attrs() as never),
+        number('+15550001111', attrs() as never),
+      );
+    const expected = renderTexml(response(targets(own)));
+    // Twice: the second rendering comes from the first (the same text), for the Sip and the Number element alike.
+    expect(renderTexml(response(targets(() => shared)))).toBe(expected);
+    expect(renderTexml(response(targets(() => shared)))).toBe(expected);
+    expect(expected).toContain('statusCallback="https://x.test/s?a=1&amp;b=&quot;2&quot;"');
+  });
 });
 
 describe('clamping documented ranges', () => {
