@@ -113,8 +113,10 @@ export class PreparedHeartbeats {
     return reportFrom((variables as Record<string, unknown>)[plan.input.variable]);
   }
 
-  /** Runs the heartbeat for an agent viewer, counts it and logs it as the general path does. */
-  /** The answer, at once when the heartbeat did not have to wait (PresenceService.heartbeat). */
+  /**
+   * Runs the heartbeat for an agent viewer, counts it and logs it as the general path does. The answer
+   * comes at once when the heartbeat did not have to wait (PresenceService.heartbeat), else a promise.
+   */
   run(
     plan: HeartbeatPlan,
     report: HeartbeatReport,
