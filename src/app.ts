@@ -93,6 +93,7 @@ export function buildApp(deps: AppDeps): App {
     config,
     publicUrl,
     db: deps.database.prisma,
+    sql: deps.database.sql,
     clock,
     logger,
     pubsub,

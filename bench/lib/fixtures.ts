@@ -3,7 +3,8 @@
  * deterministic ids so the server and the load generator agree without exchanging 100k rows.
  * Seeded with multi-row inserts (createMany in chunks), not one GraphQL call per row.
  */
-import type { Db } from '../../src/infra/db.js';
+import type { Database, Db } from '../../src/infra/db.js';
+import type { SqlRunner } from '../../src/infra/sql.js';
 
 export interface Population {
   agents: number;
@@ -101,14 +102,24 @@ const WRITE_OPERATIONS = new Set([
 ]);
 
 /**
- * The same Prisma client, counting write statements (model writes and $executeRaw), so a benchmark
- * can report database writes per 1,000 heartbeats on either engine, and every operation (reads too:
- * one model query, whatever SQL statements Prisma makes of it), so a window's database work shows.
+ * The same database, counting write statements (model writes and $executeRaw through Prisma, and the
+ * write-behind batches the app sends through the driver, src/infra/batch-statement.ts), so a
+ * benchmark can report database writes per 1,000 heartbeats on either engine, and every operation
+ * (reads too: one model query, whatever SQL statements Prisma makes of it), so a window's database
+ * work shows.
  */
-export function countingWrites(db: Db): { db: Db; writes: () => number; operations: () => number } {
+export function countingWrites(database: Database): { database: Database; writes: () => number; operations: () => number } {
   let writes = 0;
   let operations = 0;
-  const counted = db.$extends({
+  const sql: SqlRunner = {
+    ...database.sql,
+    query(text, params) {
+      operations++;
+      if (WRITE_STATEMENT.test(text)) writes++;
+      return database.sql.query(text, params);
+    },
+  };
+  const counted = database.prisma.$extends({
     query: {
       $allModels: {
         $allOperations({ operation, args, query }) {
@@ -137,5 +148,7 @@ export function countingWrites(db: Db): { db: Db; writes: () => number; operatio
       },
     },
   });
-  return { db: counted as unknown as Db, writes: () => writes, operations: () => operations };
+  return { database: { ...database, prisma: counted as unknown as Db, sql }, writes: () => writes, operations: () => operations };
 }
+
+const WRITE_STATEMENT = /^\s*(INSERT|UPDATE|DELETE)\b/i;

@@ -19,6 +19,8 @@ import {
 import type { Clock } from '../domain/clock.js';
 import {
   decideRoute,
+  livenessOf,
+  type Liveness,
   type AgentSnapshot,
   type CallContext,
   type FallbackReason,
@@ -63,12 +65,14 @@ export interface InboundCall {
 
 /** What routing needs of presence: whether the agent's softphone is alive and busy. */
 export interface AgentLiveness {
-  liveness(agentId: string): { sipRegistered: boolean; onCall: boolean } | null;
+  liveness(agentId: string): Liveness | null;
 }
 
 export class Hunting {
   private readonly random: () => number;
   private readonly companyUrls = new WeakMap<DirectoryCompany, { publicUrl: string; urls: CallbackUrls }>();
+  /** policyOf's policies, per company policy (a reload is a new object) and queue id. */
+  private readonly policies = new WeakMap<RoutingPolicy, Map<string | null, RoutingPolicy>>();
 
   constructor(
     private readonly deps: {
@@ -111,8 +115,8 @@ export class Hunting {
         enabled: a.enabled,
         status: a.status,
         statusReason: a.statusReason,
-        // The tracker's object as it is unless a call Telnyx reported makes the agent busy (one object less per agent and decision).
-        liveness: liveness && !liveness.onCall && activity.onCallSid !== null ? { ...liveness, onCall: true } : liveness,
+        // Busy also when a call Telnyx reported says so.
+        liveness: liveness && !liveness.onCall && activity.onCallSid !== null ? livenessOf(liveness.sipRegistered, true) : liveness,
         tier: a.tier,
         position: a.position,
         lastCallEndedAt: a.lastCallEndedAt?.getTime() ?? null,
@@ -355,16 +359,23 @@ export class Hunting {
 
   /**
    * The policy routing applies to a call of this queue: the company's with the queue's overrides, and
-   * the deployment's cap on agents per `<Dial>`.
+   * the deployment's cap on agents per `<Dial>`. Built once per company policy and queue (with the
+   * default cap, every decision used to copy it); `roundRobinLast` is the one field written in place
+   * (rememberRoundRobin), so a copy that lags it is built again.
    */
   private policyOf(company: DirectoryCompany, queueId: string | null): RoutingPolicy {
     const queue = queueOf(company, queueId);
-    const policy =
-      queue.routing.mode || queue.routing.ringTimeoutSeconds || queue.routing.businessHours
-        ? policyForQueue(company.policy, queue)
-        : company.policy;
+    const overridden = !!(queue.routing.mode || queue.routing.ringTimeoutSeconds || queue.routing.businessHours);
     const cap = this.deps.maxDialTargets;
-    return cap === undefined ? policy : { ...policy, maxDialTargets: cap };
+    if (!overridden && cap === undefined) return company.policy;
+    let byQueue = this.policies.get(company.policy);
+    if (byQueue === undefined) this.policies.set(company.policy, (byQueue = new Map()));
+    const known = byQueue.get(queue.id);
+    if (known !== undefined && known.roundRobinLast === company.policy.roundRobinLast) return known;
+    const policy = overridden ? policyForQueue(company.policy, queue) : company.policy;
+    const built = cap === undefined ? policy : { ...policy, maxDialTargets: cap };
+    byQueue.set(queue.id, built);
+    return built;
   }
 
   private async rememberRoundRobin(company: DirectoryCompany, agentId: string): Promise<void> {

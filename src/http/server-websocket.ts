@@ -15,19 +15,26 @@ import { serverTextFrame, serverTextFrames } from './ws-text-frame.js';
  * ready cost ~20% more CPU per heartbeat, nearly all of it in the write syscall (likely because the
  * peer has gone back to sleep between two writes).
  */
-const corked = new Set<Socket>();
+const corked: (Socket | null)[] = [];
+/** How many of `corked` are this turn's: the array is reused, never shrunk (a Set's table was rebuilt every turn, thousands of entries long). */
+let corkedCount = 0;
 
 function uncorkAll(): void {
-  for (const socket of corked) socket.uncork();
-  corked.clear();
+  // A socket corked while uncorking (a write it flushed) is appended, and uncorked by this same loop.
+  for (let i = 0; i < corkedCount; i++) {
+    corked[i]!.uncork();
+    corked[i] = null;
+  }
+  corkedCount = 0;
 }
 
 /** Cork `socket` until the end of this turn, once. */
 function corkForTurn(socket: Socket): void {
-  if (corked.has(socket)) return;
+  // Corked already: by this turn's first send (nobody else corks an upgraded socket).
+  if (socket.writableCorked > 0) return;
   socket.cork();
-  corked.add(socket);
-  if (corked.size === 1) setImmediate(uncorkAll);
+  corked[corkedCount++] = socket;
+  if (corkedCount === 1) setImmediate(uncorkAll);
 }
 
 export class ServerWebSocket extends WebSocket {

@@ -12,6 +12,8 @@ import type { TimelineEvent } from '../domain/call-timeline.js';
 import type { Clock } from '../domain/clock.js';
 import type { Db } from '../infra/db.js';
 import type { Logger } from '../infra/logger.js';
+import { batchStatement } from '../infra/batch-statement.js';
+import type { SqlRunner } from '../infra/sql.js';
 import { BatchedWriter } from '../infra/write-behind.js';
 
 export interface CallLogEntry {
@@ -49,9 +51,34 @@ function mergeTimelines(waiting: TimelineEvent[] | undefined, next: TimelineEven
 
 const iso = (ms: number | null | undefined) => (ms == null ? null : new Date(ms).toISOString());
 
+/** One batch ($1: a JSON array of rows). Rows of companies deleted meanwhile are skipped (the foreign key would fail the batch). */
+const CALL_LOG_UPSERT = `
+  INSERT INTO "CallLog" ("id", "companyId", "callSid", "from", "to", "startedAt", "endedAt", "answeredAt", "answeredAgentId", "offeredAgentIds", "outcome", "queueId", "waitSeconds", "callbackRequested", "timeline", "direction")
+  SELECT v."id", v."companyId", v."callSid", v."from", v."to", v."startedAt", v."endedAt", v."answeredAt", v."answeredAgentId", v."offeredAgentIds", v."outcome", v."queueId", v."waitSeconds", v."callbackRequested", v."timeline", v."direction"
+  FROM jsonb_to_recordset($1::jsonb) AS v(
+    "id" text, "companyId" text, "callSid" text, "from" text, "to" text, "startedAt" timestamp(3), "endedAt" timestamp(3),
+    "answeredAt" timestamp(3), "answeredAgentId" text, "offeredAgentIds" text[], "outcome" text,
+    "queueId" text, "waitSeconds" integer, "callbackRequested" boolean, "timeline" jsonb, "direction" text)
+  WHERE EXISTS (SELECT 1 FROM "Company" c WHERE c."id" = v."companyId")
+  ON CONFLICT ("companyId", "callSid") DO UPDATE SET
+    "endedAt" = COALESCE(EXCLUDED."endedAt", "CallLog"."endedAt"),
+    "answeredAt" = COALESCE(EXCLUDED."answeredAt", "CallLog"."answeredAt"),
+    "answeredAgentId" = COALESCE(EXCLUDED."answeredAgentId", "CallLog"."answeredAgentId"),
+    "offeredAgentIds" = CASE WHEN cardinality(EXCLUDED."offeredAgentIds") > 0 THEN EXCLUDED."offeredAgentIds" ELSE "CallLog"."offeredAgentIds" END,
+    "outcome" = COALESCE(EXCLUDED."outcome", "CallLog"."outcome"),
+    "queueId" = COALESCE(EXCLUDED."queueId", "CallLog"."queueId"),
+    "waitSeconds" = COALESCE(EXCLUDED."waitSeconds", "CallLog"."waitSeconds"),
+    "callbackRequested" = EXCLUDED."callbackRequested" OR "CallLog"."callbackRequested",
+    "timeline" = CASE
+      WHEN jsonb_array_length(EXCLUDED."timeline") = 0 THEN "CallLog"."timeline"
+      WHEN EXCLUDED."timeline"->0->>'kind' = 'arrived' THEN EXCLUDED."timeline"
+      ELSE "CallLog"."timeline" || EXCLUDED."timeline" END`;
+
 export class CallLogWriter extends BatchedWriter<CallLogEntry> {
   constructor(deps: {
     db: Db;
+    /** The driver's connection for the batches (src/infra/batch-statement.ts); Prisma's without it. */
+    sql?: SqlRunner;
     clock: Clock;
     logger: Logger;
     flushIntervalMs?: number;
@@ -59,6 +86,7 @@ export class CallLogWriter extends BatchedWriter<CallLogEntry> {
     maxWaitingRows?: number | undefined;
     retryMaxMs?: number;
   }) {
+    const statement = batchStatement(deps.db, deps.sql);
     super({
       clock: deps.clock,
       logger: deps.logger,
@@ -91,28 +119,7 @@ export class CallLogWriter extends BatchedWriter<CallLogEntry> {
             direction: r.direction ?? 'inbound',
           })),
         );
-        // Rows of companies deleted meanwhile are skipped (the foreign key would fail the batch).
-        return deps.db.$executeRaw`
-          INSERT INTO "CallLog" ("id", "companyId", "callSid", "from", "to", "startedAt", "endedAt", "answeredAt", "answeredAgentId", "offeredAgentIds", "outcome", "queueId", "waitSeconds", "callbackRequested", "timeline", "direction")
-          SELECT v."id", v."companyId", v."callSid", v."from", v."to", v."startedAt", v."endedAt", v."answeredAt", v."answeredAgentId", v."offeredAgentIds", v."outcome", v."queueId", v."waitSeconds", v."callbackRequested", v."timeline", v."direction"
-          FROM jsonb_to_recordset(${json}::jsonb) AS v(
-            "id" text, "companyId" text, "callSid" text, "from" text, "to" text, "startedAt" timestamp(3), "endedAt" timestamp(3),
-            "answeredAt" timestamp(3), "answeredAgentId" text, "offeredAgentIds" text[], "outcome" text,
-            "queueId" text, "waitSeconds" integer, "callbackRequested" boolean, "timeline" jsonb, "direction" text)
-          WHERE EXISTS (SELECT 1 FROM "Company" c WHERE c."id" = v."companyId")
-          ON CONFLICT ("companyId", "callSid") DO UPDATE SET
-            "endedAt" = COALESCE(EXCLUDED."endedAt", "CallLog"."endedAt"),
-            "answeredAt" = COALESCE(EXCLUDED."answeredAt", "CallLog"."answeredAt"),
-            "answeredAgentId" = COALESCE(EXCLUDED."answeredAgentId", "CallLog"."answeredAgentId"),
-            "offeredAgentIds" = CASE WHEN cardinality(EXCLUDED."offeredAgentIds") > 0 THEN EXCLUDED."offeredAgentIds" ELSE "CallLog"."offeredAgentIds" END,
-            "outcome" = COALESCE(EXCLUDED."outcome", "CallLog"."outcome"),
-            "queueId" = COALESCE(EXCLUDED."queueId", "CallLog"."queueId"),
-            "waitSeconds" = COALESCE(EXCLUDED."waitSeconds", "CallLog"."waitSeconds"),
-            "callbackRequested" = EXCLUDED."callbackRequested" OR "CallLog"."callbackRequested",
-            "timeline" = CASE
-              WHEN jsonb_array_length(EXCLUDED."timeline") = 0 THEN "CallLog"."timeline"
-              WHEN EXCLUDED."timeline"->0->>'kind' = 'arrived' THEN EXCLUDED."timeline"
-              ELSE "CallLog"."timeline" || EXCLUDED."timeline" END`;
+        return statement(CALL_LOG_UPSERT, [json]);
       },
     });
   }

@@ -8,6 +8,7 @@ import type { Clock } from '../domain/clock.js';
 import type { CallContext } from '../domain/routing.js';
 import type { StatusOutcome } from '../domain/webhook-outcome.js';
 import type { Db } from '../infra/db.js';
+import type { SqlRunner } from '../infra/sql.js';
 import type { Logger } from '../infra/logger.js';
 import type { PubSub } from './topics.js';
 import { AgentActivityKeeper, type AgentStatusWriter } from '../calls/agent-activity-keeper.js';
@@ -53,6 +54,8 @@ export class CallService {
 
   constructor(deps: {
     db: Db;
+    /** The driver's connection for the call log's batches (src/infra/batch-statement.ts). */
+    sql?: SqlRunner;
     directory: Directory;
     presence: AgentLiveness & AgentStatusWriter;
     clock: Clock;
@@ -100,7 +103,7 @@ export class CallService {
   }) {
     const { db, directory, presence, clock, logger, pubsub, sessions, activity } = deps;
     this.sessions = sessions;
-    this.log = new CallLogWriter({ db, clock, logger, maxWaitingRows: deps.maxWaitingRows });
+    this.log = new CallLogWriter({ db, sql: deps.sql, clock, logger, maxWaitingRows: deps.maxWaitingRows });
     const scope = new CallScope({
       db,
       clock,

@@ -6,6 +6,7 @@ import { createRevocationBus, type RevocationBus } from '../auth/revocation.js';
 import type { TokenService } from '../auth/tokens.js';
 import type { Clock } from '../domain/clock.js';
 import type { Db } from '../infra/db.js';
+import type { SqlRunner } from '../infra/sql.js';
 import type { Logger } from '../infra/logger.js';
 import type { PubSub, SharedInstances } from './topics.js';
 import { RedisPresenceLeases } from '../presence/redis-leases.js';
@@ -98,9 +99,11 @@ export function createServices(
     onPresenceTransition?: (event: PresenceEvent) => void;
     /** Work in flight outside webhooks (the queue's dispatch): tests on virtual time hold the clock meanwhile. */
     inFlight?: { begin(): void; end(): void };
+    /** The database driver's own connection: the write-behind batches go through it (src/infra/batch-statement.ts). */
+    sql?: SqlRunner;
   },
 ): Services {
-  const { config, db, clock, logger, pubsub, multiInstance: shared, onPresenceTransition, ...rest } = deps;
+  const { config, db, sql, clock, logger, pubsub, multiInstance: shared, onPresenceTransition, ...rest } = deps;
   // With an API key softphones log in through credentials, so calls dial the credentials' SIP usernames.
   const directory = new Directory(db, config.telnyxApiKey ? 'credential' : 'own');
   if (shared) shareDirectoryInvalidations(directory, shared.redis, logger);
@@ -122,6 +125,7 @@ export function createServices(
   let recordingsOnceBuilt: RecordingService | undefined;
   const presence = new PresenceService({
     db,
+    sql,
     directory,
     pubsub,
     clock,
@@ -169,6 +173,7 @@ export function createServices(
   const sharedWaiting = shared ? new SharedWaitingList(shared.redis, waiting) : undefined;
   const calls = new CallService({
     db,
+    sql,
     directory,
     presence,
     clock,

@@ -7,13 +7,23 @@
 import type { Clock } from '../domain/clock.js';
 import type { Db } from '../infra/db.js';
 import type { Logger } from '../infra/logger.js';
+import { batchStatement } from '../infra/batch-statement.js';
+import type { SqlRunner } from '../infra/sql.js';
 import { BatchedWriter } from '../infra/write-behind.js';
 
 type LastSeen = { agentId: string; at: number };
 
+/** One batch ($1: a JSON array of { id, at }); a time never goes backwards. */
+const LAST_SEEN_UPDATE = `
+  UPDATE "Agent" AS a SET "lastSeenAt" = v.at
+  FROM jsonb_to_recordset($1::jsonb) AS v(id text, at timestamp(3))
+  WHERE a.id = v.id AND (a."lastSeenAt" IS NULL OR a."lastSeenAt" < v.at)`;
+
 export class LastSeenWriter extends BatchedWriter<LastSeen> {
   constructor(deps: {
     db: Db;
+    /** The driver's connection for the batches (src/infra/batch-statement.ts); Prisma's without it. */
+    sql?: SqlRunner;
     clock: Clock;
     logger: Logger;
     flushIntervalMs?: number;
@@ -21,6 +31,7 @@ export class LastSeenWriter extends BatchedWriter<LastSeen> {
     maxWaitingRows?: number | undefined;
     retryMaxMs?: number;
   }) {
+    const statement = batchStatement(deps.db, deps.sql);
     super({
       clock: deps.clock,
       logger: deps.logger,
@@ -31,13 +42,9 @@ export class LastSeenWriter extends BatchedWriter<LastSeen> {
       retryMaxMs: deps.retryMaxMs,
       merge: (waiting, next) => (next.at > waiting.at ? next : waiting),
       write: (rows) => {
-        const ids = rows.map((r) => r.agentId);
         // Prisma's DateTime is timestamp(3) in UTC; an ISO string cast to timestamp keeps its UTC wall time.
-        const ats = rows.map((r) => new Date(r.at).toISOString());
-        return deps.db.$executeRaw`
-          UPDATE "Agent" AS a SET "lastSeenAt" = v.at
-          FROM (SELECT unnest(${ids}::text[]) AS id, unnest(${ats}::timestamp(3)[]) AS at) AS v
-          WHERE a.id = v.id AND (a."lastSeenAt" IS NULL OR a."lastSeenAt" < v.at)`;
+        const json = JSON.stringify(rows.map((r) => ({ id: r.agentId, at: new Date(r.at).toISOString() })));
+        return statement(LAST_SEEN_UPDATE, [json]);
       },
     });
   }

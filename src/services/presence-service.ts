@@ -4,8 +4,9 @@
  * most once a minute per agent (last-seen), and on status changes.
  */
 import type { Clock } from '../domain/clock.js';
-import type { AgentStatus } from '../domain/routing.js';
+import { livenessOf, type AgentStatus, type Liveness } from '../domain/routing.js';
 import type { Db } from '../infra/db.js';
+import type { SqlRunner } from '../infra/sql.js';
 import type { Logger } from '../infra/logger.js';
 import { sourceOf, streamOf, type SharedFeed } from '../infra/feed.js';
 import type { PubSub } from './topics.js';
@@ -45,6 +46,8 @@ export class PresenceService {
   constructor(
     private readonly deps: {
       db: Db;
+      /** The driver's connection for the last-seen batches (src/infra/batch-statement.ts). */
+      sql?: SqlRunner;
       directory: Directory;
       pubsub: PubSub;
       clock: Clock;
@@ -68,7 +71,13 @@ export class PresenceService {
       onPublish?: (event: PresenceEvent) => void;
     },
   ) {
-    this.lastSeen = new LastSeenWriter({ db: deps.db, clock: deps.clock, logger: deps.logger, maxWaitingRows: deps.maxWaitingRows });
+    this.lastSeen = new LastSeenWriter({
+      db: deps.db,
+      sql: deps.sql,
+      clock: deps.clock,
+      logger: deps.logger,
+      maxWaitingRows: deps.maxWaitingRows,
+    });
     const options: PresenceTrackerOptions = {
       clock: deps.clock,
       ttlMs: deps.ttlMs,
@@ -139,9 +148,9 @@ export class PresenceService {
   }
 
   /** Live state for routing: null when the agent's lease is not alive. */
-  liveness(agentId: string): { sipRegistered: boolean; onCall: boolean } | null {
+  liveness(agentId: string): Liveness | null {
     const l = this.tracker.get(agentId);
-    return l?.live ? { sipRegistered: l.sipRegistered, onCall: isBusy(l.callState) } : null;
+    return l?.live ? livenessOf(l.sipRegistered, isBusy(l.callState)) : null;
   }
 
   async setStatus(agentId: string, status: AgentStatus, reason: string | null): Promise<AgentPresence> {

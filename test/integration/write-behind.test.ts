@@ -40,7 +40,13 @@ async function engines() {
   return list;
 }
 
-describe.each(await engines())('LastSeenWriter on $name', ({ open }) => {
+/** Each engine, with the batches sent through Prisma and through the driver's own connection (as the app sends them). */
+const combinations = (await engines()).flatMap((engine) => [
+  { ...engine, via: 'Prisma', driver: false },
+  { ...engine, via: 'the driver', driver: true },
+]);
+
+describe.each(combinations)('LastSeenWriter on $name, through $via', ({ open, driver }) => {
   it('writes 12,000 agents in 3 statements, as UTC, never going backwards', async () => {
     const { database, cleanup } = await open();
     try {
@@ -51,6 +57,7 @@ describe.each(await engines())('LastSeenWriter on $name', ({ open }) => {
       await db.agent.createMany({ data: ids.map((id) => ({ id, companyId: 'co', displayName: id, sipUsername: id })) });
       const writer = new LastSeenWriter({
         db,
+        ...(driver && { sql: database.sql }),
         clock: systemClock,
         logger: createLogger('silent'),
         maxBatch: 5_000,
@@ -83,7 +90,13 @@ describe.each(await engines())('LastSeenWriter on $name', ({ open }) => {
       await database.migrate(() => {});
       const db = database.prisma;
       await db.company.create({ data: { id: 'co', name: 'Calls' } });
-      const options = { db, clock: systemClock, logger: createLogger('silent'), flushIntervalMs: 60_000 };
+      const options = {
+        db,
+        ...(driver && { sql: database.sql }),
+        clock: systemClock,
+        logger: createLogger('silent'),
+        flushIntervalMs: 60_000,
+      };
       const [one, two] = [new CallLogWriter(options), new CallLogWriter(options)];
       const t0 = Date.UTC(2026, 10, 24, 15, 0, 0);
       const start = (callSid: string) => ({ companyId: 'co', callSid, from: '+15551230000', to: '+13055550100', startedAt: t0 });
@@ -128,6 +141,7 @@ describe.runIf(await postgresAvailable())('the call log while Postgres is away (
     const logger = createLogger('info', {}, { write: (line: string) => void lines.push(JSON.parse(line)) });
     const writer = new CallLogWriter({
       db: database.prisma,
+      sql: database.sql, // as the app sends its batches
       clock: systemClock,
       logger,
       flushIntervalMs: 60_000,
@@ -183,6 +197,7 @@ describe.runIf(await postgresAvailable())('the call log while Postgres is away (
     const database = await openDatabase({ databaseUrl: proxy.through(fresh.url), dataDir: 'memory://' });
     const writer = new LastSeenWriter({
       db: database.prisma,
+      sql: database.sql,
       clock: systemClock,
       logger: createLogger('silent'),
       flushIntervalMs: 60_000,
