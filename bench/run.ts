@@ -171,15 +171,24 @@ async function withServers<T>(
   });
 }
 
-/** Runs `load` while the server measures its own CPU and database writes (and profiles, when `profileAs`). */
+/**
+ * Runs `load` while the server measures its own CPU and database writes (and profiles, when
+ * `profileAs`; and its event loop's stalls, when `loopDelay`).
+ */
 async function measured<L = LoadResult>(
   server: Peer | Peer[],
   load: () => Promise<L>,
   profileAs?: string,
+  loopDelay = false,
 ): Promise<{ load: L; server: ServerWindow }> {
   const servers = Array.isArray(server) ? server : [server];
   await Promise.all(
-    servers.map((s, k) => s.call('mark', profileAs ? { profileTo: `${PROFILES}${profileAs}${k ? `-${k + 1}` : ''}.cpuprofile` } : {})),
+    servers.map((s, k) =>
+      s.call('mark', {
+        ...(profileAs && { profileTo: `${PROFILES}${profileAs}${k ? `-${k + 1}` : ''}.cpuprofile` }),
+        loopDelay,
+      }),
+    ),
   );
   const result = await load();
   const windows = await Promise.all(servers.map((s) => s.call<ServerWindow>('measure')));
@@ -205,6 +214,14 @@ function sumWindows(windows: ServerWindow[]): ServerWindow {
     allocatedBytes: sum((w) => w.allocatedBytes),
     gcMs: sum((w) => w.gcMs),
     offlineTransitions: sum((w) => w.offlineTransitions),
+    // The worst instance's stalls (a request waits on the instance it reached).
+    loopDelayMs: windows.every((w) => w.loopDelayMs)
+      ? {
+          p50: Math.max(...windows.map((w) => w.loopDelayMs!.p50)),
+          p99: Math.max(...windows.map((w) => w.loopDelayMs!.p99)),
+          max: Math.max(...windows.map((w) => w.loopDelayMs!.max)),
+        }
+      : null,
   };
 }
 
@@ -687,6 +704,7 @@ async function mixedRow(
           companies: companyCount(population),
         }),
       profileAs,
+      true, // the server's own stalls, beside the latencies
     );
     return { instances: servers.length, mode, agents: population.agents, sockets, ...run.load, server: run.server };
   } finally {

@@ -17,7 +17,7 @@ import { GCProfiler } from 'node:v8';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { createServer, type Server } from 'node:http';
 import { Session } from 'node:inspector/promises';
-import { performance } from 'node:perf_hooks';
+import { monitorEventLoopDelay, performance, type IntervalHistogram } from 'node:perf_hooks';
 import type { AddressInfo } from 'node:net';
 import { buildApp, type App } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
@@ -58,6 +58,7 @@ let window = {
   loop: performance.eventLoopUtilization(),
   heapUsed: 0,
   gc: null as GCProfiler | null,
+  loopDelay: null as IntervalHistogram | null,
 };
 
 async function start(params: StartParams) {
@@ -77,12 +78,12 @@ async function start(params: StartParams) {
       LOG_LEVEL: 'warn',
       ...params.env,
     });
-    const counted = countingWrites(database!.prisma);
+    const counted = countingWrites(database!);
     writes = counted.writes;
     operations = counted.operations;
     app = buildApp({
       config: { ...config, jwtSecret: params.jwtSecret },
-      database: { ...database!, prisma: counted.db },
+      database: counted.database,
       logger: createLogger(config.logLevel),
     });
     // Before start(): the directory preload begins there, so what every agent costs (directory rows included) is measured from here.
@@ -92,11 +93,11 @@ async function start(params: StartParams) {
     offlineTransitions = () => transitionsTo(transitions, 'offline');
     url = await app.start(0, '127.0.0.1');
   } else {
-    const counted = params.mode === 'baseline' ? countingWrites(database!.prisma) : null;
+    const counted = params.mode === 'baseline' ? countingWrites(database!) : null;
     if (counted) ({ writes, operations } = counted);
     plain =
       params.mode === 'baseline'
-        ? baselineServer(counted!.db)
+        ? baselineServer(counted!.database.prisma)
         : ceilingServer(params.texmlBody ?? CEILING_TEXML, params.population?.agentsPerCompany ?? 0);
     url = await listen(plain);
   }
@@ -224,6 +225,9 @@ async function stopProfile() {
   profiler = null;
 }
 
+/** A delay sample (ns, including the histogram's 1 ms resolution) as ms late. */
+const lateness = (ns: number) => Math.max(0, Math.round((ns / 1e6 - 1) * 100) / 100);
+
 function collectGarbage() {
   const gc = (globalThis as { gc?: () => void }).gc;
   if (!gc) throw new Error('start the server process with --expose-gc');
@@ -234,11 +238,16 @@ function collectGarbage() {
 serve({
   start,
   /** Starts a measurement window; with `profileTo`, a V8 CPU profile of just this window is written there. */
-  async mark(params: { profileTo?: string } = {}) {
+  async mark(params: { profileTo?: string; loopDelay?: boolean } = {}) {
     if (params.profileTo) await startProfile(params.profileTo);
     window.gc?.stop();
+    window.loopDelay?.disable();
     const gc = new GCProfiler();
     gc.start();
+    // The server's own stalls, at 1 ms, for open-loop windows (a timer every millisecond is not free, so
+    // throughput windows go without): a latency tail with no stall here did not wait on this process.
+    const loopDelay = params.loopDelay ? monitorEventLoopDelay({ resolution: 1 }) : null;
+    loopDelay?.enable();
     window = {
       cpu: process.cpuUsage(),
       at: performance.now(),
@@ -248,6 +257,7 @@ serve({
       loop: performance.eventLoopUtilization(),
       heapUsed: process.memoryUsage().heapUsed,
       gc,
+      loopDelay,
     };
     return null;
   },
@@ -257,6 +267,9 @@ serve({
     const heapUsed = process.memoryUsage().heapUsed;
     const gc = window.gc?.stop();
     window.gc = null;
+    const loopDelay = window.loopDelay;
+    loopDelay?.disable();
+    window.loopDelay = null;
     // Allocated = what the collections freed + what the heap grew by (v8's GC profiler: heap sizes around each GC).
     let freed = 0;
     let gcMs = 0;
@@ -277,6 +290,14 @@ serve({
       dbOperations: operations() - window.operations,
       allocatedBytes: Math.max(0, Math.round(freed + heapUsed - window.heapUsed)),
       gcMs: Math.round(gcMs),
+      // Beyond the 1 ms resolution: how late the loop came back to a timer due every millisecond.
+      loopDelayMs: loopDelay?.count
+        ? {
+            p50: lateness(loopDelay.percentile(50)),
+            p99: lateness(loopDelay.percentile(99)),
+            max: lateness(loopDelay.max),
+          }
+        : null,
       offlineTransitions: (await offlineTransitions()) - window.offline,
     };
   },

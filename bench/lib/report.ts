@@ -83,6 +83,11 @@ export interface ServerWindow {
   /** Absent in results saved before they were measured. */
   allocatedBytes?: number;
   gcMs?: number;
+  /**
+   * How late the server's own event loop ran a timer due every millisecond (ms beyond it): a latency
+   * tail with no stall here did not wait on this process. Absent in results saved before it was measured.
+   */
+  loopDelayMs?: { p50: number; p99: number; max: number } | null;
   /** Online → offline transitions the service published over the window. */
   offlineTransitions?: number;
 }
@@ -369,6 +374,7 @@ function mixedTable(r: BenchResults): string {
       'offline transitions',
       'server CPU',
       'GC share',
+      'server loop delay p99 / max ms',
       'generator CPU / loop delay p99 ms',
     ],
     r.mixed.map((m) => [
@@ -382,6 +388,7 @@ function mixedTable(r: BenchResults): string {
       n(m.server.offlineTransitions),
       `${m.server.cpuPercent}%`,
       m.server.gcMs == null ? '–' : `${Math.round((m.server.gcMs / Math.max(1, m.server.cpuMs)) * 100)}%`,
+      m.server.loopDelayMs ? `${m.server.loopDelayMs.p99} / ${m.server.loopDelayMs.max}` : '–',
       `${m.generatorCpuPercent}% / ${m.generatorLoopDelayMs?.p99 ?? '–'}`,
     ]),
   );
