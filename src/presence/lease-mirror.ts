@@ -9,6 +9,7 @@
  * applied with `renewLocal` (no version: the batch's result or a newer shared state replaces it).
  */
 import type { AgentLiveness } from './tracker.js';
+import type { LiveState } from './leases.js';
 
 /** One agent's shared lease as the scripts publish it; `c` absent = no live lease. */
 export interface LeaseState {
@@ -111,6 +112,12 @@ export class LeaseMirror {
   get(agentId: string, now: number): AgentLiveness | undefined {
     const s = this.entries.get(agentId)?.state;
     return s && s.dl! > now ? view(s) : undefined;
+  }
+
+  /** Registration and call state while the lease is alive at `now` (PresenceLeases.liveState). */
+  liveState(agentId: string, now: number): LiveState | undefined {
+    const s = this.entries.get(agentId)?.state;
+    return s && s.dl! > now ? { sipRegistered: s.sip ?? false, callState: s.cs ? s.cs : null } : undefined;
   }
 
   snapshot(companyId: string, now: number): AgentLiveness[] {

@@ -11,6 +11,12 @@ export interface AgentPolicyRef {
   allowUnregistered: boolean;
 }
 
+/** What routing reads of a live lease. */
+export interface LiveState {
+  readonly sipRegistered: boolean;
+  readonly callState: string | null;
+}
+
 export interface PresenceLeases {
   heartbeat(agent: AgentPolicyRef, report: HeartbeatReport): AgentLiveness | Promise<AgentLiveness>;
   restore(agent: AgentPolicyRef, state: { sipRegistered: boolean; lastSeenAt: number; leaseExpiresAt: number }): void | Promise<void>;
@@ -19,6 +25,12 @@ export interface PresenceLeases {
   setPolicy(agentId: string, allowUnregistered: boolean): void;
   remove(agentId: string): void;
   get(agentId: string): AgentLiveness | undefined;
+  /**
+   * Routing's read (ten agents a decision): the agent's registration and call state while its lease
+   * is alive now, else undefined. It expires nobody and arms nothing (the timer does that), and the
+   * in-memory tracker answers with its own entry, allocating nothing.
+   */
+  liveState(agentId: string): LiveState | undefined;
   snapshot(companyId: string): AgentLiveness[];
   liveAgents(): AgentLiveness[];
   liveCount(): number;

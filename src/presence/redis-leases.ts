@@ -36,7 +36,7 @@ import type { SharedRedis } from '../infra/redis.js';
 import { RedisScript } from '../infra/redis.js';
 import type { Logger } from '../infra/logger.js';
 import type { TimerHandle } from '../domain/clock.js';
-import type { AgentPolicyRef, PresenceLeases } from './leases.js';
+import type { AgentPolicyRef, LiveState, PresenceLeases } from './leases.js';
 import { LeaseMirror, type LeaseRenewals, type LeaseState } from './lease-mirror.js';
 import type { AgentLiveness, HeartbeatReport, PresenceTrackerOptions, PresenceTransition, TransitionCause } from './tracker.js';
 
@@ -484,6 +484,10 @@ export class RedisPresenceLeases implements PresenceLeases {
 
   get(agentId: string): AgentLiveness | undefined {
     return this.mirror.get(agentId, this.now());
+  }
+
+  liveState(agentId: string): LiveState | undefined {
+    return this.mirror.liveState(agentId, this.now());
   }
 
   snapshot(companyId: string): AgentLiveness[] {

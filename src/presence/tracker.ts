@@ -10,6 +10,7 @@
  */
 import type { Clock, TimerHandle } from '../domain/clock.js';
 import { DeadlineHeap } from './deadline-heap.js';
+import type { LiveState } from './leases.js';
 
 export interface HeartbeatReport {
   sipRegistered: boolean;
@@ -243,6 +244,12 @@ export class PresenceTracker {
     return view;
   }
 
+  /** See PresenceLeases.liveState: the entry itself, read-only, while its deadline is ahead. */
+  liveState(agentId: string): LiveState | undefined {
+    const e = this.agents.get(agentId);
+    return e?.live && this.deadlineOf(e) > this.clock.now() ? e : undefined;
+  }
+
   snapshot(companyId: string): AgentLiveness[] {
     this.drain();
     const out: AgentLiveness[] = [];
@@ -287,8 +294,9 @@ export class PresenceTracker {
     this.draining = true;
     try {
       const now = this.clock.now();
-      for (let top = this.heap.peek(); top !== undefined && top.deadline <= now; top = this.heap.peek()) {
-        this.heap.pop();
+      // earliest(), not peek(): this runs at the top of every heartbeat, and peek() allocates.
+      for (let deadline = this.heap.earliest(); deadline !== undefined && deadline <= now; deadline = this.heap.earliest()) {
+        const top = this.heap.pop()!;
         const e = this.agents.get(top.key);
         if (e !== undefined) this.expire(e, now);
       }

@@ -149,8 +149,8 @@ export class PresenceService {
 
   /** Live state for routing: null when the agent's lease is not alive. */
   liveness(agentId: string): Liveness | null {
-    const l = this.tracker.get(agentId);
-    return l?.live ? livenessOf(l.sipRegistered, isBusy(l.callState)) : null;
+    const l = this.tracker.liveState(agentId);
+    return l ? livenessOf(l.sipRegistered, isBusy(l.callState)) : null;
   }
 
   async setStatus(agentId: string, status: AgentStatus, reason: string | null): Promise<AgentPresence> {

@@ -35,6 +35,16 @@ describe('LeaseMirror (multi-instance presence reads)', () => {
     expect(m.snapshot('co', 10_000)).toEqual([]);
   });
 
+  it("liveState (routing's read) answers registration and call state until the deadline, as get() does", () => {
+    const m = new LeaseMirror();
+    m.apply(live('ben', 1, 10_000, { sip: false, cs: 'active' }), 0);
+    m.apply(live('cy', 1, 10_000), 0);
+    expect(m.liveState('ben', 9_999)).toEqual({ sipRegistered: false, callState: 'active' });
+    expect(m.liveState('cy', 9_999)).toEqual({ sipRegistered: true, callState: null });
+    expect(m.liveState('ben', 10_000)).toBeUndefined();
+    expect(m.liveState('nobody', 0)).toBeUndefined();
+  });
+
   it('a resync replaces what it is newer than and drops leases it no longer holds', () => {
     const m = new LeaseMirror();
     m.apply(live('ana', 3, 10_000), 0);

@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
-import { ManualClock } from '../../src/domain/clock.js';
+import { ManualClock, type TimerHandle } from '../../src/domain/clock.js';
 import { PresenceTracker, type PresenceTrackerOptions, type PresenceTransition } from '../../src/presence/tracker.js';
 
 const TTL = 30_000;
@@ -152,6 +152,34 @@ describe('PresenceTracker: heartbeats and lease expiry', () => {
     hb('a1', true, { callState: null });
     expect(tracker.get('a1')?.callState).toBeNull();
     expect(events).toHaveLength(1);
+  });
+});
+
+describe("PresenceTracker: liveState, routing's read", () => {
+  it('answers while the lease (or socket grace) runs and nothing from its deadline on, even before the timer fires, and expires nobody', () => {
+    let now = Date.UTC(2026, 0, 5, 15);
+    const events: PresenceTransition[] = [];
+    // Timers that never fire: the answer must not depend on the expiry timer being on time.
+    const lateClock = { now: () => now, setTimer: () => ({}) as TimerHandle, clearTimer: () => {} };
+    const tracker = new PresenceTracker({ clock: lateClock, ttlMs: TTL, socketGraceMs: GRACE, onTransition: (t) => events.push(t) });
+    const agent = (agentId: string) => ({ agentId, companyId: 'co1', allowUnregistered: false });
+    tracker.heartbeat(agent('a1'), { sipRegistered: true, callState: 'active' });
+    tracker.heartbeat(agent('a2'), { sipRegistered: false });
+    expect(tracker.liveState('a1')).toMatchObject({ sipRegistered: true, callState: 'active' });
+    expect(tracker.liveState('a2')).toMatchObject({ sipRegistered: false, callState: null });
+    expect(tracker.liveState('nobody')).toBeUndefined();
+    // The last socket closes: live until the grace ends, as get() says.
+    tracker.attachSocket('a1', 'co1');
+    tracker.detachSocket('a1');
+    now += GRACE - 1;
+    expect(tracker.liveState('a1')).toBeDefined();
+    now += 1;
+    expect(tracker.liveState('a1')).toBeUndefined();
+    expect(events.filter((e) => !e.online)).toEqual([]); // reading expired nobody
+    expect(tracker.get('a1')).toBeUndefined(); // the next drain does
+    expect(events.at(-1)).toMatchObject({ agentId: 'a1', online: false, cause: 'socket-closed' });
+    now += TTL;
+    expect(tracker.liveState('a2')).toBeUndefined();
   });
 });
 
