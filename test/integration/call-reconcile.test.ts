@@ -94,7 +94,10 @@ async function callArrives(server: TestServer, c: Company, callSid: string, acco
 }
 
 describe('without Telnyx to ask: a silent call ends as UNKNOWN after its ring deadline and the grace', () => {
-  const clock = new ManualClock(Date.now());
+  // Noon (UTC) of today, not now: these tests move the clock 20 minutes and more, and from a start after
+  // 23:38 that crossed midnight and changed "today" under answeredToday.
+  const today = new Date();
+  const clock = new ManualClock(Date.UTC(today.getUTCFullYear(), today.getUTCMonth(), today.getUTCDate(), 12));
   let server: TestServer;
   beforeAll(async () => {
     server = await startServer({ clock, env: { PRESENCE_TTL_MS: '600000' } });
