@@ -20,6 +20,7 @@ import { describeOutcome, type VoicemailOutcome, type WebhookOutcome } from '../
 import { CALLBACK_MAC_PARAM } from './callback-mac.js';
 import { checkRecordingUrl } from './recording-url.js';
 import { transcriptionLanguageOf } from '../domain/recordings.js';
+import { DeadlineRace } from '../infra/deadline-race.js';
 
 export interface WebhookRequest {
   method: string;
@@ -443,18 +444,13 @@ class DeadlineExceeded extends Error {
   override name = 'DeadlineExceeded';
 }
 
-/** `work`, or a DeadlineExceeded rejection at epoch-ms-like `deadline` (performance.now() scale). */
-async function withDeadline<T>(deadline: number, work: Promise<T>): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const ms = Math.max(0, deadline - performance.now());
-  const expired = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new DeadlineExceeded(`no answer within the webhook deadline`)), ms);
-  });
-  try {
-    return await Promise.race([work, expired]);
-  } finally {
-    clearTimeout(timer);
-  }
+/** Every webhook's deadline, on one timer (src/infra/deadline-race.ts). */
+const deadlines = new DeadlineRace();
+const deadlineExceeded = () => new DeadlineExceeded('no answer within the webhook deadline');
+
+/** `work`, or a DeadlineExceeded rejection at `deadline` (performance.now() scale). */
+function withDeadline<T>(deadline: number, work: Promise<T>): Promise<T> {
+  return deadlines.race(deadline, work, deadlineExceeded);
 }
 
 function clampInt(value: string | null, min: number, max: number): number {

@@ -1,0 +1,75 @@
+/**
+ * Races work against deadlines with one timer for all of it. A webhook answers within a deadline
+ * (WEBHOOK_DEADLINE_MS); a timer, a second promise and Promise.race per request were a few percent
+ * of a TeXML decision. Here each race is one promise and one entry in a set, and a single timer is
+ * armed for the earliest deadline pending. Every webhook has the same budget, so the earliest is
+ * nearly always the oldest, and the timer rarely moves.
+ *
+ * Deadlines are on the performance.now() scale.
+ */
+interface Pending {
+  readonly deadline: number;
+  expire(): void;
+}
+
+export class DeadlineRace {
+  private readonly pending = new Set<Pending>();
+  private timer: NodeJS.Timeout | undefined;
+  private timerAt = Infinity;
+
+  /** `work`'s outcome, or a rejection with `expired()` once `deadline` passes first. */
+  race<T>(deadline: number, work: Promise<T>, expired: () => Error): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      const entry: Pending = { deadline, expire: () => reject(expired()) };
+      this.pending.add(entry);
+      if (deadline < this.timerAt) this.arm(deadline);
+      work.then(
+        (value) => {
+          this.settled(entry);
+          resolve(value);
+        },
+        (err: unknown) => {
+          this.settled(entry);
+          reject(err);
+        },
+      );
+    });
+  }
+
+  /** Races still waiting (tests). */
+  get size(): number {
+    return this.pending.size;
+  }
+
+  private settled(entry: Pending): void {
+    this.pending.delete(entry);
+    // Nothing left to watch: no timer keeps the process awake.
+    if (this.pending.size === 0) this.disarm();
+  }
+
+  private arm(at: number): void {
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.timerAt = at;
+    this.timer = setTimeout(this.fire, Math.max(0, at - performance.now()));
+  }
+
+  private disarm(): void {
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.timer = undefined;
+    this.timerAt = Infinity;
+  }
+
+  private readonly fire = (): void => {
+    this.timer = undefined;
+    this.timerAt = Infinity;
+    const now = performance.now();
+    let next = Infinity;
+    for (const entry of this.pending) {
+      if (entry.deadline <= now) {
+        this.pending.delete(entry);
+        entry.expire();
+      } else if (entry.deadline < next) next = entry.deadline;
+    }
+    if (next !== Infinity) this.arm(next);
+  };
+}
