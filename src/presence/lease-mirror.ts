@@ -8,8 +8,7 @@
  * and are applied in place; a heartbeat this instance answered before its renewal reached Redis is
  * applied with `renewLocal` (no version: the batch's result or a newer shared state replaces it).
  */
-import type { AgentLiveness } from './tracker.js';
-import type { LiveState } from './leases.js';
+import type { AgentLiveness, LiveState } from './tracker.js';
 
 /** One agent's shared lease as the scripts publish it; `c` absent = no live lease. */
 export interface LeaseState {

@@ -3,18 +3,12 @@
  * instance, in memory) and RedisPresenceLeases (several instances on one Redis). Reads are
  * synchronous in both, so routing never waits on the network.
  */
-import type { AgentLiveness, HeartbeatReport } from './tracker.js';
+import type { AgentLiveness, HeartbeatReport, LiveState } from './tracker.js';
 
 export interface AgentPolicyRef {
   agentId: string;
   companyId: string;
   allowUnregistered: boolean;
-}
-
-/** What routing reads of a live lease. */
-export interface LiveState {
-  readonly sipRegistered: boolean;
-  readonly callState: string | null;
 }
 
 export interface PresenceLeases {

@@ -36,9 +36,9 @@ import type { SharedRedis } from '../infra/redis.js';
 import { RedisScript } from '../infra/redis.js';
 import type { Logger } from '../infra/logger.js';
 import type { TimerHandle } from '../domain/clock.js';
-import type { AgentPolicyRef, LiveState, PresenceLeases } from './leases.js';
+import type { AgentPolicyRef, PresenceLeases } from './leases.js';
 import { LeaseMirror, type LeaseRenewals, type LeaseState } from './lease-mirror.js';
-import type { AgentLiveness, HeartbeatReport, PresenceTrackerOptions, PresenceTransition, TransitionCause } from './tracker.js';
+import type { AgentLiveness, HeartbeatReport, LiveState, PresenceTrackerOptions, PresenceTransition, TransitionCause } from './tracker.js';
 
 /** Claims run at least this often even when no deadline is known (another instance may add one). */
 const CLAIM_INTERVAL_MS = 500;

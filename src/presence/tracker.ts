@@ -10,7 +10,6 @@
  */
 import type { Clock, TimerHandle } from '../domain/clock.js';
 import { DeadlineHeap } from './deadline-heap.js';
-import type { LiveState } from './leases.js';
 
 export interface HeartbeatReport {
   sipRegistered: boolean;
@@ -31,6 +30,12 @@ export interface AgentLiveness {
   /** the effective deadline (includes a pending socket grace) */
   leaseExpiresAt: number;
   sockets: number;
+}
+
+/** What routing reads of a live lease (PresenceLeases.liveState). */
+export interface LiveState {
+  readonly sipRegistered: boolean;
+  readonly callState: string | null;
 }
 
 export type TransitionCause = 'heartbeat' | 'restored' | 'lease-expired' | 'socket-closed' | 'unregistered' | 'removed';
