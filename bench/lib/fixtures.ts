@@ -103,7 +103,7 @@ const WRITE_OPERATIONS = new Set([
 
 /**
  * The same database, counting write statements (model writes and $executeRaw through Prisma, and the
- * write-behind batches the app sends through the driver, src/infra/batch-statement.ts), so a
+ * write-behind batches the app runs on the driver's connection, src/services/call-log-writer.ts), so a
  * benchmark can report database writes per 1,000 heartbeats on either engine, and every operation
  * (reads too: one model query, whatever SQL statements Prisma makes of it), so a window's database
  * work shows.

@@ -41,7 +41,7 @@ import { dayOf, type CallScope } from './call-scope.js';
 import type { CallOutcome, CallSession, CallSessions } from './call-sessions.js';
 import { parseTransferStep, type CallRooms } from './call-rooms.js';
 import { queueOf, type QueuePreview, type Queueing } from './queueing.js';
-import { policyForQueue } from '../domain/queue.js';
+import { policyForQueue, type QueuePolicy } from '../domain/queue.js';
 
 export interface CallDecision {
   plan: RoutePlan;
@@ -71,8 +71,8 @@ export interface AgentLiveness {
 export class Hunting {
   private readonly random: () => number;
   private readonly companyUrls = new WeakMap<DirectoryCompany, { publicUrl: string; urls: CallbackUrls }>();
-  /** policyOf's policies, per company policy (a reload is a new object) and queue id. */
-  private readonly policies = new WeakMap<RoutingPolicy, Map<string | null, RoutingPolicy>>();
+  /** policyOf's policies, per company policy and queue (a reload makes new objects of both). */
+  private readonly policies = new WeakMap<RoutingPolicy, WeakMap<QueuePolicy, RoutingPolicy>>();
 
   constructor(
     private readonly deps: {
@@ -369,12 +369,12 @@ export class Hunting {
     const cap = this.deps.maxDialTargets;
     if (!overridden && cap === undefined) return company.policy;
     let byQueue = this.policies.get(company.policy);
-    if (byQueue === undefined) this.policies.set(company.policy, (byQueue = new Map()));
-    const known = byQueue.get(queue.id);
+    if (byQueue === undefined) this.policies.set(company.policy, (byQueue = new WeakMap()));
+    const known = byQueue.get(queue);
     if (known !== undefined && known.roundRobinLast === company.policy.roundRobinLast) return known;
     const policy = overridden ? policyForQueue(company.policy, queue) : company.policy;
     const built = cap === undefined ? policy : { ...policy, maxDialTargets: cap };
-    byQueue.set(queue.id, built);
+    byQueue.set(queue, built);
     return built;
   }
 

@@ -54,8 +54,8 @@ export class CallService {
 
   constructor(deps: {
     db: Db;
-    /** The driver's connection for the call log's batches (src/infra/batch-statement.ts). */
-    sql?: SqlRunner;
+    /** The driver's connection, for the call log's batches (src/services/call-log-writer.ts). */
+    sql: SqlRunner;
     directory: Directory;
     presence: AgentLiveness & AgentStatusWriter;
     clock: Clock;
@@ -103,7 +103,7 @@ export class CallService {
   }) {
     const { db, directory, presence, clock, logger, pubsub, sessions, activity } = deps;
     this.sessions = sessions;
-    this.log = new CallLogWriter({ db, sql: deps.sql, clock, logger, maxWaitingRows: deps.maxWaitingRows });
+    this.log = new CallLogWriter({ sql: deps.sql, clock, logger, maxWaitingRows: deps.maxWaitingRows });
     const scope = new CallScope({
       db,
       clock,

@@ -99,8 +99,8 @@ export function createServices(
     onPresenceTransition?: (event: PresenceEvent) => void;
     /** Work in flight outside webhooks (the queue's dispatch): tests on virtual time hold the clock meanwhile. */
     inFlight?: { begin(): void; end(): void };
-    /** The database driver's own connection: the write-behind batches go through it (src/infra/batch-statement.ts). */
-    sql?: SqlRunner;
+    /** The database driver's own connection: the write-behind batches run on it (src/services/call-log-writer.ts). */
+    sql: SqlRunner;
   },
 ): Services {
   const { config, db, sql, clock, logger, pubsub, multiInstance: shared, onPresenceTransition, ...rest } = deps;

@@ -5,9 +5,7 @@
  * database (an older value never overwrites a newer one).
  */
 import type { Clock } from '../domain/clock.js';
-import type { Db } from '../infra/db.js';
 import type { Logger } from '../infra/logger.js';
-import { batchStatement } from '../infra/batch-statement.js';
 import type { SqlRunner } from '../infra/sql.js';
 import { BatchedWriter } from '../infra/write-behind.js';
 
@@ -21,9 +19,8 @@ const LAST_SEEN_UPDATE = `
 
 export class LastSeenWriter extends BatchedWriter<LastSeen> {
   constructor(deps: {
-    db: Db;
-    /** The driver's connection for the batches (src/infra/batch-statement.ts); Prisma's without it. */
-    sql?: SqlRunner;
+    /** The driver's connection: the batch's one statement runs on it (as the call log's, src/services/call-log-writer.ts). */
+    sql: SqlRunner;
     clock: Clock;
     logger: Logger;
     flushIntervalMs?: number;
@@ -31,7 +28,6 @@ export class LastSeenWriter extends BatchedWriter<LastSeen> {
     maxWaitingRows?: number | undefined;
     retryMaxMs?: number;
   }) {
-    const statement = batchStatement(deps.db, deps.sql);
     super({
       clock: deps.clock,
       logger: deps.logger,
@@ -44,7 +40,7 @@ export class LastSeenWriter extends BatchedWriter<LastSeen> {
       write: (rows) => {
         // Prisma's DateTime is timestamp(3) in UTC; an ISO string cast to timestamp keeps its UTC wall time.
         const json = JSON.stringify(rows.map((r) => ({ id: r.agentId, at: new Date(r.at).toISOString() })));
-        return statement(LAST_SEEN_UPDATE, [json]);
+        return deps.sql.query(LAST_SEEN_UPDATE, [json]);
       },
     });
   }

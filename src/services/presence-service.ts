@@ -46,8 +46,8 @@ export class PresenceService {
   constructor(
     private readonly deps: {
       db: Db;
-      /** The driver's connection for the last-seen batches (src/infra/batch-statement.ts). */
-      sql?: SqlRunner;
+      /** The driver's connection, for the last-seen batches (src/services/last-seen-writer.ts). */
+      sql: SqlRunner;
       directory: Directory;
       pubsub: PubSub;
       clock: Clock;
@@ -72,7 +72,6 @@ export class PresenceService {
     },
   ) {
     this.lastSeen = new LastSeenWriter({
-      db: deps.db,
       sql: deps.sql,
       clock: deps.clock,
       logger: deps.logger,

@@ -156,7 +156,7 @@ describe('database cost of presence', () => {
         },
       },
     });
-    // The write-behind batches go through the driver (src/infra/batch-statement.ts): counted too.
+    // The write-behind batches run on the driver's connection (src/services/last-seen-writer.ts): counted too.
     const sql: Database['sql'] = {
       ...database.sql,
       query(text, params) {
