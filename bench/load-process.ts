@@ -50,6 +50,8 @@ export interface MixedLoad {
   texml: LoadResult;
   generatorCpuPercent: number;
   generatorLoopDelayMs: { p50: number; p99: number; max: number } | null;
+  /** One answer that rang agents: the bare transports' fixed TeXML body (not kept in the results). */
+  sampleAnswer?: string;
 }
 
 export interface CallsParams {
@@ -544,6 +546,7 @@ serve({
     const cpu = process.cpuUsage();
     const started = performance.now() + 20; // both loops share one start
     const notes = { rang: 0 };
+    let sampleAnswer = '';
     try {
       const [heartbeats, texml] = await Promise.all([
         openLoop(params.heartbeatsPerSecond, params.durationMs, started, async (seq) => {
@@ -555,7 +558,10 @@ serve({
             { 'content-type': 'application/x-www-form-urlencoded' },
             voiceBody(run, seq),
           );
-          if (answer.body.includes('<Dial')) notes.rang++;
+          if (answer.body.includes('<Dial')) {
+            notes.rang++;
+            if (sampleAnswer === '') sampleAnswer = answer.body;
+          }
           return answer.status === 200 && answer.body.startsWith('<?xml');
         }),
       ]);
@@ -567,6 +573,7 @@ serve({
         heartbeats,
         texml: { ...texml, notes: { ...texml.notes, ...notes } },
         generatorCpuPercent: Math.round(((used.user + used.system) / 1000 / wallMs) * 100),
+        sampleAnswer,
         generatorLoopDelayMs: loopDelay.count
           ? { p50: delayMs(loopDelay.percentile(50)), p99: delayMs(loopDelay.percentile(99)), max: delayMs(loopDelay.max) }
           : null,

@@ -1,5 +1,5 @@
 /** What the figures were measured on: they only mean something next to this. */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import os from 'node:os';
 
@@ -19,6 +19,11 @@ export interface Machine {
    * its own lateness must not be counted as the servers'. Absent in results saved before.
    */
   generatorNice?: number | null;
+  /**
+   * The loopback's input queue per core (net.core.netdev_max_backlog): what the machine had and what
+   * the bench ran with (bench/lib/network.ts). Absent in results saved before it was read.
+   */
+  netdevMaxBacklog?: { was: number; during: number } | null;
 }
 
 export function describeMachine(database: string, pinned: boolean): Machine {
@@ -32,6 +37,7 @@ export function describeMachine(database: string, pinned: boolean): Machine {
     pinned,
     database,
     generatorNice: null,
+    netdevMaxBacklog: null,
   };
 }
 
@@ -60,5 +66,30 @@ export function raisePriority(pid: number | undefined, value: number): boolean {
     return os.getPriority(pid) === value;
   } catch {
     return false; // not root: the generator keeps the default priority, and the report says so
+  }
+}
+
+/**
+ * A server's threads but its main one (V8's garbage-collection helpers, node's own) moved to `core`
+ * at `nice` where allowed (below 0: root only): true when every one of them was moved. Pinned with its
+ * main thread, a server's concurrent marking takes that one core from the event loop for a third of
+ * a second (the loop stalled 310–390 ms in each major GC), which a server alone on a 2-core box
+ * never sees: there its helpers have the other core.
+ */
+export function moveHelperThreads(pid: number | undefined, core: number, nice: number): boolean {
+  if (pid === undefined || os.platform() !== 'linux') return false;
+  try {
+    const helpers = readdirSync(`/proc/${pid}/task`)
+      .map(Number)
+      .filter((tid) => tid !== pid);
+    for (const tid of helpers) {
+      if (spawnSync('taskset', ['-p', '-c', String(core), String(tid)], { stdio: 'ignore' }).status !== 0) return false;
+      try {
+        os.setPriority(tid, nice);
+      } catch {} // not root: moved, at the default priority
+    }
+    return helpers.length > 0;
+  } catch {
+    return false;
   }
 }

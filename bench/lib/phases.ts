@@ -20,6 +20,8 @@ const STANDALONE: Partial<Record<BenchPhase, { results: (keyof BenchResults)[]; 
     results: ['offline', 'fanout', 'fanouts'],
     settings: ['fanoutSubscribers', 'fanoutTriggers', 'offlineAgents', 'offlineTtlMs'],
   },
+  // The real day and its floor, each on a server of its own (two instances' day is the instances phase's).
+  mixed: { results: ['mixed'], settings: ['mixed'] },
   // Its heartbeat pace is a share of the graphql-ws rate: measured alone, the saved run's rate (main passes it).
   calls: { results: ['calls'], settings: ['calls'] },
   queue: { results: ['queue'], settings: ['queue'] },

@@ -7,6 +7,7 @@ import type { QueueOffersLoad, QueueSetupResult } from '../queue-load.js';
 import { HISTORY_PAGE_GOAL_MS, type HistoryRow } from '../history.js';
 import { CALL_KINDS, type CallKind } from './calls.js';
 import type { Machine } from './machine.js';
+import type { NetworkCounters } from './network.js';
 import type { BenchSettings } from './settings.js';
 import { ratio, type LatencySummary } from './stats.js';
 
@@ -58,6 +59,13 @@ export interface MixedRow extends MixedLoad {
   agents: number;
   sockets: number;
   server: ServerWindow;
+  /** What the loopback lost over the window (bench/lib/network.ts); absent in results saved before it was counted. */
+  network?: NetworkCounters | null;
+  /**
+   * Where the server's threads other than its event loop ran (bench/lib/machine.ts moveHelperThreads):
+   * on the generator's core at its priority, or pinned with the event loop (and in results saved before).
+   */
+  serverHelpers?: 'beside-generator' | 'with-main-thread';
 }
 
 /** Multi-instance mode: graphql-ws heartbeats closed loop on `instances` processes sharing Redis. */
@@ -360,8 +368,19 @@ function ceilingRows(r: BenchResults): (string | number)[][] {
   ];
 }
 
+/**
+ * Every mixed day of a run: one instance and the bare transports (the mixed phase), two instances (the
+ * instances phase; results saved before kept that row in `mixed` too).
+ */
+export function mixedDays(r: BenchResults): MixedRow[] {
+  const rows = [...(r.mixed ?? [])];
+  for (const i of r.instances ?? []) if (i.mixed && !rows.some((m) => m.instances === i.instances)) rows.push(i.mixed);
+  return rows;
+}
+
 function mixedTable(r: BenchResults): string {
-  if (!r.mixed?.length) return '';
+  const days = mixedDays(r);
+  if (!days.length) return '';
   return table(
     [
       'instances',
@@ -376,8 +395,9 @@ function mixedTable(r: BenchResults): string {
       'GC share',
       'server loop delay p99 / max ms',
       'generator CPU / loop delay p99 ms',
+      'loopback drops / TCP resends',
     ],
-    r.mixed.map((m) => [
+    days.map((m) => [
       m.mode === 'ceiling' ? 'bare transports (ceiling)' : `${m.instances} (${m.mode === 'redis' ? 'Redis' : 'memory'})`,
       `${n(m.agents)} / ${n(m.sockets)}`,
       `${n(m.heartbeats.perSecond)} (${n(m.heartbeats.notes?.targetPerSecond)})`,
@@ -390,6 +410,7 @@ function mixedTable(r: BenchResults): string {
       m.server.gcMs == null ? '–' : `${Math.round((m.server.gcMs / Math.max(1, m.server.cpuMs)) * 100)}%`,
       m.server.loopDelayMs ? `${m.server.loopDelayMs.p99} / ${m.server.loopDelayMs.max}` : '–',
       `${m.generatorCpuPercent}% / ${m.generatorLoopDelayMs?.p99 ?? '–'}`,
+      m.network ? `${n(m.network.backlogDrops)} / ${n(m.network.retransmits)}` : '–',
     ]),
   );
 }
@@ -450,9 +471,10 @@ export function goalsTable(r: BenchResults): string {
   const ge = (v: number | null | undefined, limit: number) => (v == null || Number.isNaN(v) ? null : v >= limit);
   const largest = Math.max(0, ...r.heartbeats.map((h) => h.agents));
   const ours = (t: 'http' | 'ws') => r.heartbeats.find((h) => h.design === 'ours' && h.transport === t && h.agents === largest);
-  const mixedOne = r.mixed?.find((m) => m.instances === 1 && m.mode === 'memory');
-  const mixedTwo = r.mixed?.find((m) => m.instances === 2);
-  const mixedFloor = r.mixed?.find((m) => m.mode === 'ceiling');
+  const days = mixedDays(r);
+  const mixedOne = days.find((m) => m.instances === 1 && m.mode === 'memory');
+  const mixedTwo = days.find((m) => m.instances === 2);
+  const mixedFloor = days.find((m) => m.mode === 'ceiling');
   const mixedOk = (m: MixedRow | undefined) =>
     m
       ? m.texml.latencyMs.p99 <= 10 &&
@@ -902,7 +924,7 @@ ${heartbeatTable(r)}
 
 ${table(['scenario', 'result'], [...ceilingRows(r), ...summaryRows(r)])}
 ${
-  r.mixed?.length
+  mixedDays(r).length
     ? `
 ## The mixed day (open loop)
 
@@ -913,7 +935,17 @@ the request was due (a stall shows, it is not hidden by sending less). Every age
 process. Offline transitions must be 0: no live agent may drop out while the service is busy. The bare
 transports' row is the ceiling server (a raw \`ws\` server and a bare node:http server answering fixed frames
 and the service's own TeXML) under the same load and generator: the best latency this machine can show.
-
+The last column is what the loopback lost over the window: packets dropped because the sending core's input
+queue was full (\`net.core.netdev_max_backlog\`${r.machine.netdevMaxBacklog ? `, ${n(r.machine.netdevMaxBacklog.during)} in this run${r.machine.netdevMaxBacklog.during !== r.machine.netdevMaxBacklog.was ? `, raised by the bench from ${n(r.machine.netdevMaxBacklog.was)}` : ''}` : ''}),
+and TCP segments sent again. A dropped packet is resent 200 ms or more later: with drops, the tail is the kernel's.
+${
+  mixedDays(r).some((m) => m.serverHelpers === 'beside-generator')
+    ? `The one-instance rows' servers keep core 0 for their event loop; their other threads (V8's garbage-collection
+helpers) share the generator's core at its priority, as on a 2-core box running only the service. Pinned with the
+event loop, a major GC's concurrent marking took that core from it for a third of a second.
+`
+    : ''
+}
 ${mixedTable(r)}
 `
     : ''
