@@ -6,6 +6,7 @@
  */
 import type { Socket } from 'node:net';
 import { WebSocket } from 'ws';
+import { keepFragmentsYoung } from './ws-fragments.js';
 import { serverTextFrame, serverTextFrames } from './ws-text-frame.js';
 
 /**
@@ -40,6 +41,12 @@ function corkForTurn(socket: Socket): void {
 export class ServerWebSocket extends WebSocket {
   /** The TCP socket frames may be written to directly, read once (ws's `extensions` getter allocates); undefined: not read yet. */
   private direct: Socket | null | undefined;
+
+  /** ws attaches the upgraded TCP socket here (internal to ws, not in its types): its receiver is made then. */
+  setSocket(...args: unknown[]): void {
+    Reflect.apply((WebSocket.prototype as unknown as { setSocket: (...a: unknown[]) => void }).setSocket, this, args);
+    keepFragmentsYoung(this); // src/http/ws-fragments.ts
+  }
 
   /**
    * graphql-ws answers every operation with two frames (`next`, then `complete`), each its own write
