@@ -1,4 +1,4 @@
-/** Sizes and durations of a run: the figures, or a quick smoke run (< 1 minute). */
+/** Sizes and durations of a run: the figures, or a quick smoke run (about 90 s, compiling included). */
 
 import type { HistorySettings } from '../history.js';
 
