@@ -7,6 +7,7 @@
  * ../web/dist, are links back to the real ones) once per run, in ~20 s.
  */
 import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { mkdir, rm, symlink } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 
@@ -30,4 +31,26 @@ export async function buildBench(log: (line: string) => void): Promise<void> {
 /** The compiled file of a bench script (`./server-process.ts`). */
 export function compiledScript(script: string): string {
   return `${BENCH_BUILD}bench/${script.replace(/^\.\//, '').replace(/\.ts$/, '.js')}`;
+}
+
+/**
+ * The node flags `npm run start:prod` starts the service with (package.json), those before the
+ * script: the bench's servers run with them too.
+ */
+export function productionNodeFlags(startProd = startProdScript()): string[] {
+  const words = startProd.trim().split(/\s+/);
+  if (words[0] !== 'node') throw new Error(`start:prod does not start with node: ${startProd}`);
+  const flags: string[] = [];
+  for (const word of words.slice(1)) {
+    if (!word.startsWith('--')) break;
+    flags.push(word);
+  }
+  return flags;
+}
+
+function startProdScript(): string {
+  const pkg = JSON.parse(readFileSync(`${ROOT}package.json`, 'utf8')) as { scripts: Record<string, string> };
+  const script = pkg.scripts['start:prod'];
+  if (!script) throw new Error('package.json has no start:prod script');
+  return script;
 }

@@ -38,7 +38,7 @@ import {
   type ServerWindow,
 } from './lib/report.js';
 import { Peer } from './lib/rpc.js';
-import { buildBench, compiledScript } from './build.js';
+import { buildBench, compiledScript, productionNodeFlags } from './build.js';
 import { settingsFor, THROUGHPUT_ENV, type BenchSettings } from './lib/settings.js';
 import { ratio, round2 } from './lib/stats.js';
 import type { CallsLoadResult, CallsParams, FanoutLoad, LoadResult, MixedLoad } from './load-process.js';
@@ -94,10 +94,14 @@ function repin(peer: Peer, cores: string): void {
 
 /** Runs the compiled script (bench/build.ts): the bench measures what `npm run start:prod` runs. */
 function spawnPinned(script: string, name: string, cores: string | null): Peer {
-  // BENCH_SERVER_NODE_FLAGS, BENCH_GENERATOR_NODE_FLAGS: node or V8 flags to try on one side (e.g. "--trace-gc").
-  const flags = script === './server-process.ts' ? process.env.BENCH_SERVER_NODE_FLAGS : process.env.BENCH_GENERATOR_NODE_FLAGS;
-  const extra = (flags ?? '').split(/\s+/).filter(Boolean);
-  const node = [process.execPath, '--enable-source-maps', '--expose-gc', '--max-old-space-size=8192', ...extra, compiledScript(script)];
+  const server = script === './server-process.ts';
+  // The servers start with start:prod's node flags; BENCH_SERVER_NODE_FLAGS and BENCH_GENERATOR_NODE_FLAGS
+  // add node or V8 flags to try on one side (e.g. "--trace-gc").
+  const tried = ((server ? process.env.BENCH_SERVER_NODE_FLAGS : process.env.BENCH_GENERATOR_NODE_FLAGS) ?? '')
+    .split(/\s+/)
+    .filter(Boolean);
+  const flags = [...new Set(['--enable-source-maps', ...(server ? productionNodeFlags() : []), ...tried])];
+  const node = [process.execPath, ...flags, '--expose-gc', '--max-old-space-size=8192', compiledScript(script)];
   const [command, ...args] = cores === null ? node : ['taskset', '-c', cores, ...node];
   return new Peer(spawn(command!, args, { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }), name);
 }

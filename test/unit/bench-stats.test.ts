@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { percentile, ratio, Samples, summarize } from '../../bench/lib/stats.js';
 import { packageOf } from '../../bench/profile-summary.js';
 import { fullSpeedAt } from '../../bench/lib/report.js';
+import { productionNodeFlags } from '../../bench/build.js';
 
 describe('benchmark statistics', () => {
   it('takes nearest-rank percentiles', () => {
@@ -50,5 +51,20 @@ describe('cold start: when the service reached full speed', () => {
     expect(fullSpeedAt([100, 100, 100, 4000, 4000, 4000, 4000, 4000, 10])).toBe(3);
     expect(fullSpeedAt([])).toBeNull();
     expect(fullSpeedAt(undefined)).toBeNull();
+  });
+});
+
+describe("the bench's servers start as start:prod does", () => {
+  it('takes the node flags before the script', () => {
+    expect(productionNodeFlags('node --max-semi-space-size=64 --enable-source-maps dist/main.js')).toEqual([
+      '--max-semi-space-size=64',
+      '--enable-source-maps',
+    ]);
+    expect(productionNodeFlags('node dist/main.js')).toEqual([]);
+    expect(() => productionNodeFlags('tsx src/main.ts')).toThrow(/does not start with node/);
+  });
+
+  it("reads package.json's start:prod", () => {
+    expect(productionNodeFlags()).toContain('--enable-source-maps');
   });
 });
