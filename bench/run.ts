@@ -477,8 +477,10 @@ export async function runBench(opts: BenchOptions): Promise<BenchResults> {
   // queue is dropped and resent 200 ms later (bench/lib/network.ts). Raised for the run where allowed.
   const backlog = settings.quick ? raiseLoopbackBacklog(0) : raiseLoopbackBacklog(LOOPBACK_BACKLOG); // a smoke run only reads it
   if (backlog.was !== null && backlog.during !== null) results.machine.netdevMaxBacklog = { was: backlog.was, during: backlog.during };
-  if (backlog.was !== null && backlog.during !== backlog.was)
+  if (backlog.was !== null && backlog.during !== backlog.was) {
     log(`· net.core.netdev_max_backlog raised from ${backlog.was} to ${backlog.during} for this run`);
+    process.once('exit', backlog.restore); // also when the run fails before the end (restoring twice is harmless)
+  }
   const generator = spawnPeer('./load-process.ts', 'generator', opts.pin ? 1 : null);
   await generator.ready;
   // Where it shares cores with the servers (two instances), the generator goes first: see Machine.generatorNice.
