@@ -701,7 +701,7 @@ async function mixedRow(
   mode: MixedRow['mode'],
   population: Population,
   profileAs: string | undefined,
-): Promise<MixedRow & { sampleAnswer?: string }> {
+): Promise<MixedRow> {
   const m = settings.mixed;
   const sockets = Math.min(population.agents, m.sockets);
   await generator.call('openMixedSockets', { urls, sockets });
@@ -721,17 +721,7 @@ async function mixedRow(
       true, // the server's own stalls, beside the latencies
     );
     const network = networkDelta(before, readNetworkCounters());
-    const { sampleAnswer: _, ...load } = run.load;
-    return {
-      instances: servers.length,
-      mode,
-      agents: population.agents,
-      sockets,
-      ...load,
-      server: run.server,
-      network,
-      sampleAnswer: run.load.sampleAnswer,
-    };
+    return { instances: servers.length, mode, agents: population.agents, sockets, ...run.load, server: run.server, network };
   } finally {
     await generator.call('closeMixedSockets');
   }
@@ -781,7 +771,7 @@ async function runMixedDay(run: LargestPopulationRun): Promise<MixedRow[]> {
   log('· the mixed day against the bare transports (its floor on this machine)');
   await withServer(opts, { mode: 'ceiling', jwtSecret, texmlBody: sampleAnswer }, async (bare, bareUrl) => {
     const serverHelpers = placeHelpers(bare);
-    const { sampleAnswer: _, ...row } = await mixedRow(settings, generator, [bare], [bareUrl], 'ceiling', population, undefined);
+    const row = withoutSample(await mixedRow(settings, generator, [bare], [bareUrl], 'ceiling', population, undefined));
     rows.push({ ...row, serverHelpers });
   });
   return rows;

@@ -61,8 +61,7 @@ export function canPin(): boolean {
 export function raisePriority(pid: number | undefined, value: number): boolean {
   if (pid === undefined) return false;
   try {
-    const threads = os.platform() === 'linux' ? readdirSync(`/proc/${pid}/task`).map(Number) : [pid];
-    for (const tid of threads) os.setPriority(tid, value);
+    for (const tid of threadsOf(pid)) os.setPriority(tid, value);
     return os.getPriority(pid) === value;
   } catch {
     return false; // not root: the generator keeps the default priority, and the report says so
@@ -79,9 +78,7 @@ export function raisePriority(pid: number | undefined, value: number): boolean {
 export function moveHelperThreads(pid: number | undefined, core: number, nice: number): boolean {
   if (pid === undefined || os.platform() !== 'linux') return false;
   try {
-    const helpers = readdirSync(`/proc/${pid}/task`)
-      .map(Number)
-      .filter((tid) => tid !== pid);
+    const helpers = threadsOf(pid).filter((tid) => tid !== pid);
     for (const tid of helpers) {
       if (spawnSync('taskset', ['-p', '-c', String(core), String(tid)], { stdio: 'ignore' }).status !== 0) return false;
       try {
@@ -92,4 +89,9 @@ export function moveHelperThreads(pid: number | undefined, core: number, nice: n
   } catch {
     return false;
   }
+}
+
+/** A process's threads (Linux: /proc/<pid>/task; elsewhere the process alone). */
+function threadsOf(pid: number): number[] {
+  return os.platform() === 'linux' ? readdirSync(`/proc/${pid}/task`).map(Number) : [pid];
 }

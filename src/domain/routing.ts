@@ -42,7 +42,6 @@ export interface RoutingPolicy {
   maxDialTargets?: number;
 }
 
-/** What the routing decision needs to know about one agent, right now. */
 /** What routing needs of a live softphone. */
 export interface Liveness {
   readonly sipRegistered: boolean;
@@ -61,6 +60,7 @@ export function livenessOf(sipRegistered: boolean, onCall: boolean): Liveness {
   return LIVENESS[(sipRegistered ? 2 : 0) + (onCall ? 1 : 0)]!;
 }
 
+/** What the routing decision needs to know about one agent, right now. */
 export interface AgentSnapshot {
   id: string;
   displayName: string;

@@ -7,8 +7,9 @@
  * a major GC proves the old object dead, so each message's buffers were promoted too (nepotism).
  *
  * Measured on the mixed day (10,000 sockets, 10,000 heartbeats/s): 5.5 MB/s promoted to the old
- * generation, a third of it from ws's receiver, three mark-compacts in 20 s. With the array created
- * when the message's first frame arrives: 1.3 MB/s and one mark-compact, the server's GC time -40%.
+ * generation, 40% of it from ws's receiver, three mark-compacts in 20 s. With the array created when
+ * the message's first frame arrives: 1.3–2.5 MB/s, one or two mark-compacts, the server's GC time
+ * 30–40% lower (bench/notes.md, round two's fifth pass).
  *
  * ws keeps these internals stable across 8.x; if they change, `keepFragmentsYoung` does nothing and
  * returns false, and its test fails.
