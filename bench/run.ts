@@ -64,8 +64,6 @@ export interface BenchOptions {
   profile?: boolean;
   /** Only these parts (default: all); the smoke tests run parts alone. */
   phases?: BenchPhase[];
-  /** The calls phase without the heartbeat phase: the graphql-ws rate its pace is a share of (from the saved results). */
-  wsHeartbeatsPerSecond?: number;
   log?: (line: string) => void;
 }
 
@@ -76,6 +74,9 @@ const GENERATOR_NICE = -10;
 
 /** The loopback input queue the bench runs with where it may set it (root); Linux's default is 1,000. */
 const LOOPBACK_BACKLOG = 10_000;
+
+/** The calls phase's closed-loop heartbeat window, which sets its heartbeats' pace. */
+const CALLS_PACE_WINDOW_MS = 3_000;
 
 /** The Redis the multi-instance rows share (a unique key prefix per run, deleted after). */
 const REDIS_BENCH_URL = process.env.REDIS_BENCH_URL ?? 'redis://127.0.0.1:6379';
@@ -284,7 +285,7 @@ async function runCalls(
   generator: Peer,
   jwtSecret: string,
   profileAs: (name: string) => string | undefined,
-  heartbeatsPerSecond: number,
+  log: (line: string) => void,
 ): Promise<CallsRow> {
   const { settings } = opts;
   const c = settings.calls;
@@ -305,6 +306,19 @@ async function runCalls(
     return await withServer(opts, { mode: 'app', population, jwtSecret, env }, async (server, url) => {
       const onlineAgents = answeringCompanies * settings.agentsPerCompany;
       await generator.call('warmup', { url, concurrency: settings.concurrency, agentCount: onlineAgents });
+      // The heartbeats' pace: a share of what this server does closed loop over graphql-ws, measured
+      // here, so that the phase keeps the server busy but not saturated on whatever host it runs.
+      const sockets = Math.min(onlineAgents, settings.wsSockets);
+      const closedLoop = await generator.call<LoadResult>('wsHeartbeats', {
+        url,
+        sockets,
+        concurrency: settings.concurrency,
+        durationMs: Math.min(CALLS_PACE_WINDOW_MS, settings.durationMs),
+      });
+      const heartbeatsPerSecond = Math.max(10, Math.round((c.heartbeatShare * closedLoop.perSecond) / 10) * 10);
+      log(
+        `· calls: whole simulated calls while ${heartbeatsPerSecond} heartbeats/s flow (${c.heartbeatShare * 100}% of ${closedLoop.perSecond}/s closed loop)`,
+      );
       const params: CallsParams = {
         url,
         callsPerSecond: c.perSecond,
@@ -313,7 +327,7 @@ async function runCalls(
         voicemailCompanies: c.voicemailCompanies,
         heartbeatsPerSecond,
       };
-      await generator.call('openCallSockets', { url, sockets: Math.min(onlineAgents, settings.wsSockets) });
+      await generator.call('openCallSockets', { url, sockets });
       const alone = await measured(server, () => generator.call<CallsLoadResult>('calls', { ...params, callsPerSecond: 0 }));
       const withCalls = await measured(server, () => generator.call<CallsLoadResult>('calls', params), profileAs('calls'));
       await generator.call('closeCallSockets');
@@ -327,6 +341,7 @@ async function runCalls(
         agents: population.agents,
         withCalls: { ...load, server: withCalls.server },
         heartbeatsAlone: { heartbeats: alone.load.heartbeats, server: alone.server },
+        closedLoopHeartbeatsPerSecond: closedLoop.perSecond,
         logged: loggedOutcomes(callSids, logged),
         serverCpuMsPerCall: load.completed ? round2((withCalls.server.cpuMs - heartbeatCpuMs) / load.completed) : null,
         dbWritesPerCall: load.completed ? round2(withCalls.server.writes / load.completed) : null,
@@ -542,59 +557,20 @@ export async function runBench(opts: BenchOptions): Promise<BenchResults> {
             ),
           ),
         );
-        if (agents === largest) {
-          log(`· ${agents} agents: TeXML decisions`);
-          const companies = companyCount(population);
-          const ours = await measured(
-            server,
-            () => generator.call<LoadResult & { sampleAnswer: string }>('texml', { url, concurrency, durationMs, companies }),
-            profileAs(`texml-${agents}`),
-          );
-          // The bare transports, measured here (warm generator, same population's sockets and tokens);
-          // the TeXML ceiling answers with the same bytes the service answered (a Dial ringing a company's agents).
-          if (runs('ceilings'))
-            results.ceilings = await withServer(
-              opts,
-              { mode: 'ceiling', jwtSecret, texmlBody: ours.load.sampleAnswer || undefined },
-              async (bare, bareUrl) => {
-                log('· ceilings: bare node:http and raw ws, fixed answers');
-                const sockets = Math.min(agents, settings.wsSockets);
-                const measure = async (op: string, params: Record<string, unknown>) => {
-                  await generator.call(op, { ...params, durationMs: 1_000 }); // warm-up, not counted
-                  const m = await measured(bare, () => generator.call<LoadResult>(op, params));
-                  return { ...m.load, server: m.server };
-                };
-                const ceilings = {
-                  texml: {
-                    ...(await measure('texml', { url: bareUrl, concurrency, durationMs, companies })),
-                    bodyBytes: Buffer.byteLength(ours.load.sampleAnswer || CEILING_TEXML),
-                  },
-                  httpHeartbeat: await measure('httpHeartbeats', { url: bareUrl, concurrency, durationMs }),
-                  wsHeartbeat: await measure('wsHeartbeats', { url: bareUrl, sockets, concurrency, durationMs }),
-                };
-                return ceilings;
-              },
-            );
-          const ceiling = results.ceilings?.texml ?? null;
-          results.texml = {
-            companies,
-            agents,
-            ours: { ...withoutSample(ours.load), server: ours.server },
-            ceiling,
-            ratioToCeiling: ratio(ours.load.perSecond, ceiling?.perSecond),
-            dbWritesPer1000: round2((ours.server.writes / Math.max(1, ours.load.count)) * 1000),
-            ...perOperation(ours),
-          };
-          if (ceiling) {
-            const perSecond = Math.max(10, Math.round((ceiling.perSecond * settings.texmlOpenShare) / 10) * 10);
-            log(`· ${agents} agents: TeXML decisions open loop at ${perSecond}/s (${settings.texmlOpenShare * 100}% of the ceiling)`);
-            const open = await measured(
-              server,
-              () => generator.call<LoadResult>('texmlOpen', { url, perSecond, durationMs, companies, maxSockets: 256 }),
-              profileAs(`texml-open-${agents}`),
-            );
-            results.texmlOpen = { ...open.load, targetPerSecond: perSecond, share: settings.texmlOpenShare, server: open.server };
-          }
+        // The bare transports' heartbeat answers, measured here (warm generator, same population's sockets and tokens).
+        if (agents === largest && runs('ceilings')) {
+          results.ceilings = await withServer(opts, { mode: 'ceiling', jwtSecret }, async (bare, bareUrl) => {
+            log('· ceilings: bare node:http and raw ws, fixed heartbeat answers');
+            return {
+              httpHeartbeat: await ceilingWindow(generator, bare, 'httpHeartbeats', { url: bareUrl, concurrency, durationMs }),
+              wsHeartbeat: await ceilingWindow(generator, bare, 'wsHeartbeats', {
+                url: bareUrl,
+                sockets: Math.min(agents, settings.wsSockets),
+                concurrency,
+                durationMs,
+              }),
+            };
+          });
         }
       });
       if (!runs('baseline')) continue;
@@ -617,6 +593,7 @@ export async function runBench(opts: BenchOptions): Promise<BenchResults> {
     }
 
     const largestRun: LargestPopulationRun = { opts, generator, jwtSecret, agents: largest, log, profileAs };
+    if (runs('texml')) Object.assign(results, await runTexml(largestRun));
     if (runs('mixed')) results.mixed = await runMixedDay(largestRun);
 
     if (runs('instances') && opts.database === 'postgres' && (await redisReachable())) {
@@ -667,16 +644,7 @@ export async function runBench(opts: BenchOptions): Promise<BenchResults> {
       });
     }
 
-    if (runs('calls')) {
-      // The calls' heartbeat pace: a share of what graphql-ws heartbeats reached above (busy, not saturated).
-      const wsMeasured =
-        results.heartbeats.find((h) => h.design === 'ours' && h.transport === 'ws' && h.agents === largest)?.perSecond ??
-        opts.wsHeartbeatsPerSecond ??
-        0;
-      const callsHeartbeats = Math.max(10, Math.round((settings.calls.heartbeatShare * wsMeasured) / 10) * 10);
-      log(`· calls: whole simulated calls while ${callsHeartbeats} heartbeats/s flow`);
-      results.calls = await runCalls(opts, generator, jwtSecret, profileAs, callsHeartbeats);
-    }
+    if (runs('calls')) results.calls = await runCalls(opts, generator, jwtSecret, profileAs, log);
 
     if (runs('queue')) results.queue = await runQueue(opts, generator, jwtSecret, profileAs, log);
     if (runs('history')) results.history = await runHistory(opts, jwtSecret, log);
@@ -742,6 +710,59 @@ async function agentsWithTokens({ opts, generator, jwtSecret, agents }: LargestP
   const population: Population = { agents, agentsPerCompany: opts.settings.agentsPerCompany };
   await generator.call('prepare', { jwtSecret, population, agentTokens: true });
   return population;
+}
+
+/** One closed-loop window against a bare server, after a second of warm-up not counted. */
+async function ceilingWindow(generator: Peer, bare: Peer, op: string, params: Record<string, unknown>) {
+  await generator.call(op, { ...params, durationMs: 1_000 });
+  const m = await measured(bare, () => generator.call<LoadResult>(op, params));
+  return { ...m.load, server: m.server };
+}
+
+/**
+ * TeXML decisions (goal 5) on a server of their own, every agent live: closed loop, then the bare
+ * node:http ceiling answering the same bytes the service answered (a Dial ringing a company's
+ * agents), then open loop at a share of the ceiling's rate on the service again.
+ */
+async function runTexml(run: LargestPopulationRun): Promise<Pick<BenchResults, 'texml' | 'texmlOpen'>> {
+  const { opts, generator, jwtSecret, agents, log, profileAs } = run;
+  const { concurrency, durationMs, texmlOpenShare } = opts.settings;
+  const population = await agentsWithTokens(run);
+  const companies = companyCount(population);
+  return withServer(opts, { mode: 'app', population, jwtSecret, env: THROUGHPUT_ENV }, async (server, url) => {
+    log(`· ${agents} agents: every agent online, then TeXML decisions`);
+    await generator.call('warmup', { url, concurrency });
+    const ours = await measured(
+      server,
+      () => generator.call<LoadResult & { sampleAnswer: string }>('texml', { url, concurrency, durationMs, companies }),
+      profileAs(`texml-${agents}`),
+    );
+    const ceiling = await withServer(
+      opts,
+      { mode: 'ceiling', jwtSecret, texmlBody: ours.load.sampleAnswer || undefined },
+      (bare, bareUrl) => {
+        log('· ceilings: bare node:http answering the same TeXML');
+        return ceilingWindow(generator, bare, 'texml', { url: bareUrl, concurrency, durationMs, companies });
+      },
+    );
+    const texml: BenchResults['texml'] = {
+      companies,
+      agents,
+      ours: { ...withoutSample(ours.load), server: ours.server },
+      ceiling: { ...ceiling, bodyBytes: Buffer.byteLength(ours.load.sampleAnswer || CEILING_TEXML) },
+      ratioToCeiling: ratio(ours.load.perSecond, ceiling.perSecond),
+      dbWritesPer1000: round2((ours.server.writes / Math.max(1, ours.load.count)) * 1000),
+      ...perOperation(ours),
+    };
+    const perSecond = Math.max(10, Math.round((ceiling.perSecond * texmlOpenShare) / 10) * 10);
+    log(`· ${agents} agents: TeXML decisions open loop at ${perSecond}/s (${texmlOpenShare * 100}% of the ceiling)`);
+    const open = await measured(
+      server,
+      () => generator.call<LoadResult>('texmlOpen', { url, perSecond, durationMs, companies, maxSockets: 256 }),
+      profileAs(`texml-open-${agents}`),
+    );
+    return { texml, texmlOpen: { ...open.load, targetPerSecond: perSecond, share: texmlOpenShare, server: open.server } };
+  });
 }
 
 /**
@@ -891,12 +912,6 @@ async function writeDoc(markdown: string): Promise<void> {
   spawnSync(process.execPath, [biome, 'format', '--write', fileURLToPath(DOC)], { stdio: 'ignore' });
 }
 
-/** The graphql-ws heartbeats/s a run measured at its largest population (the calls phase's pace is a share of it). */
-function largestWsRate(r: BenchResults): number | undefined {
-  const largest = Math.max(0, ...r.heartbeats.map((h) => h.agents));
-  return r.heartbeats.find((h) => h.design === 'ours' && h.transport === 'ws' && h.agents === largest)?.perSecond;
-}
-
 async function main() {
   const argv = process.argv.slice(2);
   if (argv.includes('--report-only')) {
@@ -930,7 +945,6 @@ async function main() {
     pin: canPin(),
     profile,
     ...(phases && { phases }),
-    ...(savedResults && { wsHeartbeatsPerSecond: largestWsRate(savedResults) }),
   });
   if (profile)
     console.error(

@@ -6,7 +6,18 @@
 import type { BenchResults } from './report.js';
 import type { BenchSettings } from './settings.js';
 
-export const BENCH_PHASES = ['ceilings', 'heartbeats', 'mixed', 'baseline', 'instances', 'presence', 'calls', 'queue', 'history'] as const;
+export const BENCH_PHASES = [
+  'ceilings',
+  'heartbeats',
+  'texml',
+  'mixed',
+  'baseline',
+  'instances',
+  'presence',
+  'calls',
+  'queue',
+  'history',
+] as const;
 
 export type BenchPhase = (typeof BENCH_PHASES)[number];
 
@@ -20,6 +31,8 @@ const STANDALONE: Partial<Record<BenchPhase, { results: (keyof BenchResults)[]; 
     results: ['offline', 'fanout', 'fanouts'],
     settings: ['fanoutSubscribers', 'fanoutTriggers', 'offlineAgents', 'offlineTtlMs'],
   },
+  // TeXML decisions closed loop, their ceiling and the open loop, on a server of their own.
+  texml: { results: ['texml', 'texmlOpen'], settings: ['texmlOpenShare'] },
   // The real day and its floor, each on a server of its own (two instances' day is the instances phase's).
   mixed: { results: ['mixed'], settings: ['mixed'] },
   // Its heartbeat pace is a share of the graphql-ws rate: measured alone, the saved run's rate (main passes it).

@@ -44,9 +44,9 @@ export interface MixedSettings {
 /**
  * Whole calls through a local Telnyx (src/simulator) in the generator process, placed open loop at
  * `perSecond` for `durationMs` to `companies` companies (each with a number), while agents heartbeat
- * over graphql-ws at a fixed pace: `heartbeatShare` of the graphql-ws heartbeats/s this run measured
- * at its largest population, so the server is busy but not saturated on any machine (a saturated one
- * would only measure its queue). The last `voicemailCompanies` have nobody online.
+ * over graphql-ws at a fixed pace: `heartbeatShare` of the graphql-ws heartbeats/s the same server does
+ * closed loop (measured first, over 3 s), so the server is busy but not saturated on any machine (a
+ * saturated one would only measure its queue). The last `voicemailCompanies` have nobody online.
  */
 export interface CallsSettings {
   perSecond: number;

@@ -78,8 +78,8 @@ describe('npm run bench, at a tiny size', () => {
 
     // The bare transports, on the same generator: every answer well-formed.
     const ceilings = results.ceilings!;
-    expect(ceilings.texml!.bodyBytes, "the ceiling answers the service's own TeXML").toBeGreaterThan(200);
-    for (const c of [ceilings.texml!, ceilings.httpHeartbeat, ceilings.wsHeartbeat]) {
+    expect(results.texml!.ceiling!.bodyBytes, "the ceiling answers the service's own TeXML").toBeGreaterThan(200);
+    for (const c of [results.texml!.ceiling!, ceilings.httpHeartbeat, ceilings.wsHeartbeat]) {
       expect(c.errors).toBe(0);
       expect(c.count).toBeGreaterThan(0);
     }
@@ -123,6 +123,10 @@ describe('npm run bench, at a tiny size', () => {
     expect(calls.withCalls.heartbeats.count).toBeGreaterThan(0);
     expect(calls.withCalls.heartbeats.errors).toBe(0);
     expect(calls.heartbeatsAlone.heartbeats.count).toBeGreaterThan(0);
+    // The heartbeats' pace is a share of what the same server did closed loop just before.
+    expect(calls.withCalls.heartbeats.notes?.targetPerSecond).toBe(
+      Math.max(10, Math.round((0.5 * calls.closedLoopHeartbeatsPerSecond!) / 10) * 10),
+    );
 
     // Queues: every agent freed offered the head of its company's line, through the REST API, in order.
     const queue = results.queue!;
@@ -273,12 +277,22 @@ describe('npm run bench -- --phases', () => {
   });
 
   it('merges the phases nested in the heartbeat phase as one group, keeping the standalone phases that did not run', () => {
-    const nested = BENCH_PHASES.filter((p) => !['mixed', 'presence', 'calls', 'queue', 'history'].includes(p));
+    const nested = BENCH_PHASES.filter((p) => !['texml', 'mixed', 'presence', 'calls', 'queue', 'history'].includes(p));
     const merged = mergePhaseResults(saved, fresh, [...nested, 'presence']);
     expect(merged).toMatchObject({ generatedAt: 'now', heartbeats: [], offline: null, calls: { agents: 5000 } });
     expect(merged.queue, 'the queue phase did not run: its saved figures stay').toBeNull();
     expect(merged.settings.queue).toBeUndefined();
     expect(merged.settings.offlineTtlMs, 'presence ran: its setting is fresh').toBe(1);
+  });
+
+  it('merges the TeXML phase alone: the decisions, their ceiling and the open loop', () => {
+    const texml = { ratioToCeiling: 0.6 };
+    const merged = mergePhaseResults(
+      { ...saved, texml: null, texmlOpen: null },
+      { ...fresh, texml, texmlOpen: { targetPerSecond: 10 } } as unknown as BenchResults,
+      ['texml'],
+    );
+    expect(merged).toMatchObject({ generatedAt: 'earlier', texml, texmlOpen: { targetPerSecond: 10 }, calls: { agents: 5000 } });
   });
 
   it('refuses phases measured inside or from the heartbeat phase, and unknown names', () => {
