@@ -343,13 +343,15 @@ function element<N extends ElementName>(
   verb: N,
   attrs: AttributeMap[N] | undefined,
   text?: string,
-  children: TexmlElement<N>['children'] = [],
+  children: TexmlElement<N>['children'] = NO_CHILDREN,
 ): TexmlElement<N> {
   const kept = (attrs !== undefined && Object.isFrozen(attrs) ? attrs : { ...attrs }) as AttributeMap[N];
-  return text === undefined
-    ? { verb, attrs: kept, children: [...children] }
-    : { verb, attrs: kept, children: [...children], text: toText(text) };
+  // Most elements (each `<Sip>` of a ring group) have none: they share one frozen empty list.
+  const own = children.length === 0 ? NO_CHILDREN : [...children];
+  return text === undefined ? { verb, attrs: kept, children: own } : { verb, attrs: kept, children: own, text: toText(text) };
 }
+
+const NO_CHILDREN: readonly never[] = Object.freeze([]);
 
 export function response(...verbs: TexmlVerb[]): TexmlDocument {
   return { verbs };
@@ -415,24 +417,40 @@ export function leave(): TexmlVerb {
 
 const XML_DECLARATION = '<?xml version="1.0" encoding="UTF-8"?>';
 
+/**
+ * The document as text. Its pieces are collected and joined once: a ring group's `<Dial>` is some 60
+ * pieces, and concatenating them one by one built (then flattened) a string per step.
+ */
 export function renderTexml(doc: TexmlDocument): string {
-  return `${XML_DECLARATION}<Response>${renderChildren('Response', doc?.verbs)}</Response>`;
+  const parts = [XML_DECLARATION, '<Response>'];
+  renderChildren(parts, 'Response', doc?.verbs);
+  parts.push('</Response>');
+  return parts.join('');
 }
 
-function renderChildren(parent: string, nodes: unknown): string {
+function renderChildren(parts: string[], parent: string, nodes: unknown): void {
   const allowed = CHILDREN[parent];
-  if (!allowed || !Array.isArray(nodes)) return '';
-  let out = '';
-  for (const node of nodes) if (isElement(node, allowed)) out += renderElement(node);
-  return out;
+  if (!allowed || !Array.isArray(nodes)) return;
+  for (const node of nodes) if (isElement(node, allowed)) renderElement(parts, node);
 }
 
-function renderElement(node: TexmlNode): string {
+function renderElement(parts: string[], node: TexmlNode): void {
   const name = node.verb;
-  const open = `<${name}${renderAttributes(name, node.attrs)}`;
-  const inner = escapeXml(toText(node.text), false) + renderChildren(name, node.children);
-  return inner === '' ? `${open}/>` : `${open}>${inner}</${name}>`;
+  parts.push(TAGS[name].open, renderAttributes(name, node.attrs));
+  const end = parts.length;
+  parts.push('>');
+  const text = escapeXml(toText(node.text), false);
+  if (text !== '') parts.push(text);
+  renderChildren(parts, name, node.children);
+  // Nothing inside: `<Hangup/>`.
+  if (parts.length === end + 1) parts[end] = '/>';
+  else parts.push(TAGS[name].close);
 }
+
+/** Each element's opening and closing tag text, made once. */
+const TAGS = Object.fromEntries(Object.keys(ATTRIBUTES).map((name) => [name, { open: `<${name}`, close: `</${name}>` }])) as Readonly<
+  Record<ElementName, { open: string; close: string }>
+>;
 
 /** Frozen attribute objects as rendered, per element name (frozen: they cannot change). */
 const renderedAttributes = new WeakMap<object, { name: ElementName; text: string }>();
