@@ -102,8 +102,7 @@ export type CallSessionEvent =
 
 export class CallSessions {
   private readonly sessions = new Map<string, CallSession>();
-  /** agentId → callSid of the call it is reserved for. */
-  private readonly reservations = new Map<string, string>();
+  private readonly reservations = new Reservations();
   private readonly deadlines = new DeadlineHeap<string>(); // 'r:<agentId>' and 's:<callSid>'
   private timer: TimerHandle | undefined;
   private timerAt = Infinity;
@@ -202,6 +201,14 @@ export class CallSessions {
     this.expireDue();
     return this.reservations.get(agentId);
   }
+
+  /** reservedFor for many agents at once (a company's snapshot): what is due expires once, here. */
+  reservationReader(): (agentId: string) => string | undefined {
+    this.expireDue();
+    return this.readReservation;
+  }
+
+  private readonly readReservation = (agentId: string) => this.reservations.get(agentId);
 
   /**
    * Starts a ringing step: the targets are offered and reserved for this call until the step's
@@ -367,12 +374,7 @@ export class CallSessions {
   }
 
   private releaseCall(callSid: string): void {
-    for (const [agentId, sid] of this.reservations) {
-      if (sid === callSid) {
-        this.reservations.delete(agentId);
-        this.deadlines.delete(`r:${agentId}`);
-      }
-    }
+    for (const agentId of this.reservations.releaseCall(callSid)) this.deadlines.delete(`r:${agentId}`);
   }
 
   private schedule(key: string, at: number): void {
@@ -412,5 +414,55 @@ export class CallSessions {
       this.expireDue();
       this.rearm();
     });
+  }
+}
+
+/**
+ * agentId → the call it is reserved for, indexed both ways: a call's end releases its own agents
+ * without walking every reservation (up to one per agent of the deployment).
+ */
+class Reservations {
+  private readonly byAgent = new Map<string, string>();
+  private readonly byCall = new Map<string, Set<string>>();
+
+  get(agentId: string): string | undefined {
+    return this.byAgent.get(agentId);
+  }
+
+  has(agentId: string): boolean {
+    return this.byAgent.has(agentId);
+  }
+
+  set(agentId: string, callSid: string): void {
+    const held = this.byAgent.get(agentId);
+    if (held === callSid) return;
+    if (held !== undefined) this.unlink(agentId, held);
+    this.byAgent.set(agentId, callSid);
+    const agents = this.byCall.get(callSid);
+    if (agents) agents.add(agentId);
+    else this.byCall.set(callSid, new Set([agentId]));
+  }
+
+  delete(agentId: string): void {
+    const held = this.byAgent.get(agentId);
+    if (held === undefined) return;
+    this.byAgent.delete(agentId);
+    this.unlink(agentId, held);
+  }
+
+  /** Ends every reservation held for the call; returns the agents released. */
+  releaseCall(callSid: string): Iterable<string> {
+    const agents = this.byCall.get(callSid);
+    if (!agents) return [];
+    this.byCall.delete(callSid);
+    for (const agentId of agents) this.byAgent.delete(agentId);
+    return agents;
+  }
+
+  private unlink(agentId: string, callSid: string): void {
+    const agents = this.byCall.get(callSid);
+    if (!agents) return;
+    agents.delete(agentId);
+    if (agents.size === 0) this.byCall.delete(callSid);
   }
 }

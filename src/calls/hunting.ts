@@ -14,7 +14,6 @@ import {
   ROOM_STEP,
   splitStep,
   languageMenuDocument,
-  voiceDocument,
 } from '../domain/call-flow.js';
 import type { Clock } from '../domain/clock.js';
 import {
@@ -41,6 +40,7 @@ import { dayOf, type CallScope } from './call-scope.js';
 import type { CallOutcome, CallSession, CallSessions } from './call-sessions.js';
 import { parseTransferStep, type CallRooms } from './call-rooms.js';
 import { queueOf, type QueuePreview, type Queueing } from './queueing.js';
+import { renderVoiceDocument } from './voice-documents.js';
 import { policyForQueue, type QueuePolicy } from '../domain/queue.js';
 
 export interface CallDecision {
@@ -63,9 +63,9 @@ export interface InboundCall {
   accountSid?: string | null;
 }
 
-/** What routing needs of presence: whether the agent's softphone is alive and busy. */
+/** What routing needs of presence: whether the agent's softphone is alive and busy (at `now`). */
 export interface AgentLiveness {
-  liveness(agentId: string): Liveness | null;
+  liveness(agentId: string, now: number): Liveness | null;
 }
 
 export class Hunting {
@@ -103,9 +103,12 @@ export class Hunting {
   /** What routing sees of every agent of the company right now. */
   snapshot(company: DirectoryCompany): AgentSnapshot[] {
     const { presence, scope, sessions, clock } = this.deps;
-    const day = dayOf(company, clock.now()); // once per decision: Intl is not free
+    // Read once per decision, not once per agent: the day (Intl is not free), the clock, the reservations.
+    const now = clock.now();
+    const day = dayOf(company, now);
+    const reservedFor = sessions.reservationReader();
     return company.agents.map((a) => {
-      const liveness = presence.liveness(a.id);
+      const liveness = presence.liveness(a.id, now);
       const activity = scope.activityOf(a.id, day);
       return {
         id: a.id,
@@ -122,7 +125,7 @@ export class Hunting {
         lastCallEndedAt: a.lastCallEndedAt?.getTime() ?? null,
         callsToday: activity.callsToday,
         skills: a.skills,
-        reservedFor: sessions.reservedFor(a.id) ?? null,
+        reservedFor: reservedFor(a.id) ?? null,
       };
     });
   }
@@ -145,7 +148,7 @@ export class Hunting {
     });
     // Nobody free: the queue may hold the caller instead of the fallback.
     const waiting = this.deps.queueing().preview(company, queue.id, plan, policy, ownSkills, route?.priority ?? 0);
-    const texml = waiting?.texml ?? renderTexml(voiceDocument(plan, policy, this.urls(company), call.to));
+    const texml = waiting?.texml ?? renderVoiceDocument(plan, policy, this.urls(company), call.to);
     return { plan, texml, queue: waiting };
   }
 
@@ -212,7 +215,7 @@ export class Hunting {
     const plan = ringOnePlan({ id: agent.id, sipUsername: agent.sipTarget.sipUsername, tier: agent.tier }, policy.ringTimeoutSeconds);
     sessions.ring(session.callSid, [agent.id], plan.timeoutSeconds, { reserve: true });
     ledger.changed(session);
-    return { texml: renderTexml(voiceDocument(plan, policy, this.urls(company), session.to)), outcome: routingOutcome(plan) };
+    return { texml: renderVoiceDocument(plan, policy, this.urls(company), session.to), outcome: routingOutcome(plan) };
   }
 
   /** The language menu's `<Gather action>`: the caller's key (or none) becomes a required skill. */
@@ -354,7 +357,7 @@ export class Hunting {
       }
       ledger.finish(session, fallbackOutcome(plan.reason, company.policy));
     }
-    return { plan, texml: renderTexml(voiceDocument(plan, policy, this.urls(company), session.to, session.language)) };
+    return { plan, texml: renderVoiceDocument(plan, policy, this.urls(company), session.to, session.language) };
   }
 
   /**

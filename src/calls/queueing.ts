@@ -8,7 +8,7 @@
  * One file on purpose (a little over 300 lines): each queue route's reading of the waiting list and
  * its answer on every path belong side by side, as the webhook routes do.
  */
-import { calledNumber, type CallbackUrls, fallbackDocument, sipUri, voiceDocument, voicemailDocument } from '../domain/call-flow.js';
+import { calledNumber, type CallbackUrls, fallbackDocument, sipUri, voicemailDocument } from '../domain/call-flow.js';
 import type { Clock } from '../domain/clock.js';
 import {
   ableAgentCount,
@@ -48,6 +48,7 @@ import type { DirectoryCompany } from '../services/directory.js';
 import type { AgentActivityKeeper } from './agent-activity-keeper.js';
 import type { CallLedger } from './call-ledger.js';
 import type { CallOutcome, CallSession, CallSessions } from './call-sessions.js';
+import { renderVoiceDocument } from './voice-documents.js';
 import type { WaitingList } from './waiting-list.js';
 
 /** A waiting caller the dispatcher is to hand to an agent through Telnyx's REST API. */
@@ -414,7 +415,7 @@ export class Queueing {
     }
     const policy = { ...company.policy, ringTimeoutSeconds: ringSecondsOf(company, queue) };
     const plan = ringOnePlan({ id: agent.id, sipUsername: agent.sipTarget.sipUsername, tier: agent.tier }, policy.ringTimeoutSeconds);
-    return renderTexml(voiceDocument(plan, policy, this.deps.urls(company), session.to, session.language));
+    return renderVoiceDocument(plan, policy, this.deps.urls(company), session.to, session.language);
   }
 
   /**

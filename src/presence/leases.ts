@@ -22,9 +22,10 @@ export interface PresenceLeases {
   /**
    * Routing's read (ten agents a decision): the agent's registration and call state while its lease
    * is alive now, else undefined. It expires nobody and arms nothing (the timer does that), and the
-   * in-memory tracker answers with its own entry, allocating nothing.
+   * in-memory tracker answers with its own entry, allocating nothing. `now`: the caller's clock
+   * reading, read once for a whole company (default: the store's clock).
    */
-  liveState(agentId: string): LiveState | undefined;
+  liveState(agentId: string, now?: number): LiveState | undefined;
   snapshot(companyId: string): AgentLiveness[];
   liveAgents(): AgentLiveness[];
   liveCount(): number;

@@ -486,8 +486,8 @@ export class RedisPresenceLeases implements PresenceLeases {
     return this.mirror.get(agentId, this.now());
   }
 
-  liveState(agentId: string): LiveState | undefined {
-    return this.mirror.liveState(agentId, this.now());
+  liveState(agentId: string, now = this.now()): LiveState | undefined {
+    return this.mirror.liveState(agentId, now);
   }
 
   snapshot(companyId: string): AgentLiveness[] {

@@ -250,9 +250,9 @@ export class PresenceTracker {
   }
 
   /** See PresenceLeases.liveState: the entry itself, read-only, while its deadline is ahead. */
-  liveState(agentId: string): LiveState | undefined {
+  liveState(agentId: string, now = this.clock.now()): LiveState | undefined {
     const e = this.agents.get(agentId);
-    return e?.live && this.deadlineOf(e) > this.clock.now() ? e : undefined;
+    return e?.live && this.deadlineOf(e) > now ? e : undefined;
   }
 
   snapshot(companyId: string): AgentLiveness[] {

@@ -146,9 +146,9 @@ export class PresenceService {
     return company.agents.map((a) => this.view(a, this.tracker.get(a.id)));
   }
 
-  /** Live state for routing: null when the agent's lease is not alive. */
-  liveness(agentId: string): Liveness | null {
-    const l = this.tracker.liveState(agentId);
+  /** Live state for routing: null when the agent's lease is not alive (at `now`, default the clock's). */
+  liveness(agentId: string, now?: number): Liveness | null {
+    const l = this.tracker.liveState(agentId, now);
     return l ? livenessOf(l.sipRegistered, isBusy(l.callState)) : null;
   }
 

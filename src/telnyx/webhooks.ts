@@ -104,7 +104,10 @@ export async function handleTelnyxWebhook(services: Services, req: WebhookReques
       }
     }
     const result = await withDeadline(deadline, handle(services, log, route, company, params, step));
-    log.info({ route, companyId, callSid, outcome: describeOutcome(result.outcome), ms: elapsed() }, 'telnyx webhook');
+    // The line's fields are built only when it is written (LOG_LEVEL info or lower).
+    if (log.isLevelEnabled('info')) {
+      log.info({ route, companyId, callSid, outcome: describeOutcome(result.outcome), ms: elapsed() }, 'telnyx webhook');
+    }
     return { ...texml(result.doc), outcome: result.outcome };
   } catch (err) {
     if (err instanceof ForeignCallError) {
