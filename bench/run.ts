@@ -726,12 +726,13 @@ async function ceilingWindow(generator: Peer, bare: Peer, op: string, params: Re
  */
 async function runTexml(run: LargestPopulationRun): Promise<Pick<BenchResults, 'texml' | 'texmlOpen'>> {
   const { opts, generator, jwtSecret, agents, log, profileAs } = run;
-  const { concurrency, durationMs, texmlOpenShare } = opts.settings;
+  const { concurrency: warmupConcurrency, durationMs, texmlOpenShare } = opts.settings;
+  const concurrency = opts.settings.texmlConcurrency ?? warmupConcurrency;
   const population = await agentsWithTokens(run);
   const companies = companyCount(population);
   return withServer(opts, { mode: 'app', population, jwtSecret, env: THROUGHPUT_ENV }, async (server, url) => {
-    log(`· ${agents} agents: every agent online, then TeXML decisions`);
-    await generator.call('warmup', { url, concurrency });
+    log(`· ${agents} agents: every agent online, then TeXML decisions (${concurrency} in flight)`);
+    await generator.call('warmup', { url, concurrency: warmupConcurrency });
     const ours = await measured(
       server,
       () => generator.call<LoadResult & { sampleAnswer: string }>('texml', { url, concurrency, durationMs, companies }),
@@ -748,6 +749,7 @@ async function runTexml(run: LargestPopulationRun): Promise<Pick<BenchResults, '
     const texml: BenchResults['texml'] = {
       companies,
       agents,
+      concurrency,
       ours: { ...withoutSample(ours.load), server: ours.server },
       ceiling: { ...ceiling, bodyBytes: Buffer.byteLength(ours.load.sampleAnswer || CEILING_TEXML) },
       ratioToCeiling: ratio(ours.load.perSecond, ceiling.perSecond),

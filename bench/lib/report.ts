@@ -165,6 +165,8 @@ export interface BenchResults {
     | ({
         companies: number;
         agents: number;
+        /** Requests in flight, for the service and its ceiling alike (absent in results saved before: the heartbeats' depth). */
+        concurrency?: number;
         ours: LoadResult & ServerSide;
         /** The bare node:http server answering the same TeXML body the service answered (`bodyBytes`; absent in results saved before). */
         ceiling: (LoadResult & ServerSide & { bodyBytes?: number }) | null;
@@ -258,13 +260,13 @@ function summaryRows(r: BenchResults): (string | number)[][] {
   const t = r.texml;
   if (t) {
     rows.push([
-      `TeXML decisions/s, ${n(t.companies)} companies / ${n(t.agents)} agents (p50 / p99 ms)`,
+      `TeXML decisions/s, ${n(t.companies)} companies / ${n(t.agents)} agents, ${n(t.concurrency ?? r.settings.concurrency)} in flight (p50 / p99 ms)`,
       `${n(t.ours.perSecond)} (${t.ours.latencyMs.p50} / ${t.ours.latencyMs.p99})`,
     ]);
     const bodyBytes = t.ceiling?.bodyBytes ?? r.ceilings?.texml?.bodyBytes;
     if (t.ceiling)
       rows.push([
-        `bare node:http, fixed TeXML body${bodyBytes ? ` (the service's answer, ${n(bodyBytes)} bytes)` : ''}: req/s (p50 / p99 ms)`,
+        `bare node:http, fixed TeXML body${bodyBytes ? ` (the service's answer, ${n(bodyBytes)} bytes)` : ''}, as many in flight: req/s (p50 / p99 ms)`,
         `${n(t.ceiling.perSecond)} (${t.ceiling.latencyMs.p50} / ${t.ceiling.latencyMs.p99})`,
       ]);
     rows.push([

@@ -11,6 +11,14 @@ export interface BenchSettings {
   durationMs: number;
   /** Requests in flight at once from the generator (closed loop). */
   concurrency: number;
+  /**
+   * Requests in flight in the TeXML phase's closed loops (the service's and its ceiling's). A decision
+   * takes the service about four times the bare server's time, so at the heartbeats' depth its loop sat
+   * idle about an eighth of the time while the answers made their way round the generator; at this
+   * depth it is kept busy, and the ceiling is still bounded by the generator. Absent in results saved
+   * before: `concurrency` then.
+   */
+  texmlConcurrency?: number;
   /** graphql-ws heartbeat load: this many agent sockets (the first agents) carry it. */
   wsSockets: number;
   /** One fan-out row per size: supervisors watching one company. */
@@ -85,6 +93,7 @@ export function settingsFor(quick: boolean): BenchSettings {
         agentsPerCompany: 10,
         durationMs: 1_500,
         concurrency: 32,
+        texmlConcurrency: 32,
         wsSockets: 100,
         fanoutSubscribers: [100, 500],
         fanoutTriggers: 5,
@@ -123,6 +132,7 @@ export function settingsFor(quick: boolean): BenchSettings {
         agentsPerCompany: 10,
         durationMs: 10_000,
         concurrency: 32,
+        texmlConcurrency: 128,
         wsSockets: 2_000,
         fanoutSubscribers: [1_000, 10_000],
         fanoutTriggers: 20,
