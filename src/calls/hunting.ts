@@ -32,7 +32,7 @@ import { hangup, renderTexml, response } from '../domain/texml.js';
 import { routingOutcome, type CallStepOutcome } from '../domain/webhook-outcome.js';
 import type { Db } from '../infra/db.js';
 import type { Logger } from '../infra/logger.js';
-import type { DirectoryCompany } from '../services/directory.js';
+import type { DirectoryAgent, DirectoryCompany } from '../services/directory.js';
 import type { CallbackUrlSigner } from '../telnyx/callback-mac.js';
 import type { AgentActivityKeeper } from './agent-activity-keeper.js';
 import type { CallLedger } from './call-ledger.js';
@@ -65,7 +65,7 @@ export interface InboundCall {
 
 /** What routing needs of presence: whether the agent's softphone is alive and busy (at `now`). */
 export interface AgentLiveness {
-  liveness(agentId: string, now: number): Liveness | null;
+  livenessOfAgent(agent: DirectoryAgent, now: number): Liveness | null;
 }
 
 export class Hunting {
@@ -108,7 +108,7 @@ export class Hunting {
     const day = dayOf(company, now);
     const reservedFor = sessions.reservationReader();
     return company.agents.map((a) => {
-      const liveness = presence.liveness(a.id, now);
+      const liveness = presence.livenessOfAgent(a, now);
       const activity = scope.activityOf(a.id, day);
       return {
         id: a.id,

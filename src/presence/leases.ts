@@ -3,7 +3,7 @@
  * instance, in memory) and RedisPresenceLeases (several instances on one Redis). Reads are
  * synchronous in both, so routing never waits on the network.
  */
-import type { AgentLiveness, HeartbeatReport, LiveState } from './tracker.js';
+import type { AgentLiveness, HeartbeatReport, LeaseHolder, LiveState } from './tracker.js';
 
 export interface AgentPolicyRef {
   agentId: string;
@@ -26,6 +26,13 @@ export interface PresenceLeases {
    * reading, read once for a whole company (default: the store's clock).
    */
   liveState(agentId: string, now?: number): LiveState | undefined;
+  /**
+   * liveState for an agent the caller holds (the directory's agent). A store may keep its record of
+   * the agent on the holder (`leaseRecord`), so that the next read goes straight to it instead of
+   * looking it up among every agent's: that look-up, missing the CPU's caches, was the largest part of
+   * a routing snapshot. A store without records to keep answers liveState(holder.id, now).
+   */
+  liveStateFor(holder: LeaseHolder, now: number): LiveState | undefined;
   snapshot(companyId: string): AgentLiveness[];
   liveAgents(): AgentLiveness[];
   liveCount(): number;

@@ -38,7 +38,15 @@ import type { Logger } from '../infra/logger.js';
 import type { TimerHandle } from '../domain/clock.js';
 import type { AgentPolicyRef, PresenceLeases } from './leases.js';
 import { LeaseMirror, type LeaseRenewals, type LeaseState } from './lease-mirror.js';
-import type { AgentLiveness, HeartbeatReport, LiveState, PresenceTrackerOptions, PresenceTransition, TransitionCause } from './tracker.js';
+import type {
+  AgentLiveness,
+  HeartbeatReport,
+  LeaseHolder,
+  LiveState,
+  PresenceTrackerOptions,
+  PresenceTransition,
+  TransitionCause,
+} from './tracker.js';
 
 /** Claims run at least this often even when no deadline is known (another instance may add one). */
 const CLAIM_INTERVAL_MS = 500;
@@ -488,6 +496,11 @@ export class RedisPresenceLeases implements PresenceLeases {
 
   liveState(agentId: string, now = this.now()): LiveState | undefined {
     return this.mirror.liveState(agentId, now);
+  }
+
+  /** The mirror's records are replaced as other instances write them: nothing is kept on the holder. */
+  liveStateFor(holder: LeaseHolder, now: number): LiveState | undefined {
+    return this.mirror.liveState(holder.id, now);
   }
 
   snapshot(companyId: string): AgentLiveness[] {

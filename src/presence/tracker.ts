@@ -38,6 +38,13 @@ export interface LiveState {
   readonly callState: string | null;
 }
 
+/** What liveStateFor may keep its record of an agent on (the directory's agent, src/services/directory-rows.ts). */
+export interface LeaseHolder {
+  readonly id: string;
+  /** The store's own record of the agent, or undefined; nobody else reads or writes it. */
+  leaseRecord?: unknown;
+}
+
 export type TransitionCause = 'heartbeat' | 'restored' | 'lease-expired' | 'socket-closed' | 'unregistered' | 'removed';
 
 export interface PresenceTransition {
@@ -82,6 +89,8 @@ interface Entry {
   sockets: number;
   /** the lastSeenAt value most recently handed to persistLastSeen (rate limit + final flush) */
   persistedSeenAt: number;
+  /** dropped from `agents`: a holder that kept this entry (liveStateFor) must look the agent up again */
+  forgotten: boolean;
 }
 
 export class PresenceTracker {
@@ -255,6 +264,20 @@ export class PresenceTracker {
     return e?.live && this.deadlineOf(e) > now ? e : undefined;
   }
 
+  /**
+   * See PresenceLeases.liveStateFor: the entry is kept on the holder until it is forgotten. An entry
+   * not forgotten is the one `agents` holds (one is created only where none is held).
+   */
+  liveStateFor(holder: LeaseHolder, now: number): LiveState | undefined {
+    let e = holder.leaseRecord as Entry | undefined;
+    if (e === undefined || e.forgotten) {
+      e = this.agents.get(holder.id);
+      holder.leaseRecord = e;
+      if (e === undefined) return undefined;
+    }
+    return e.live && this.deadlineOf(e) > now ? e : undefined;
+  }
+
   snapshot(companyId: string): AgentLiveness[] {
     this.drain();
     const out: AgentLiveness[] = [];
@@ -357,6 +380,7 @@ export class PresenceTracker {
       graceDeadline: null,
       sockets: 0,
       persistedSeenAt: -Infinity,
+      forgotten: false,
     };
     this.agents.set(agentId, e);
     this.index(e);
@@ -364,6 +388,7 @@ export class PresenceTracker {
   }
 
   private forget(e: Entry): void {
+    e.forgotten = true;
     this.agents.delete(e.agentId);
     this.unindex(e);
   }

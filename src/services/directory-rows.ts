@@ -32,6 +32,8 @@ export interface DirectoryAgent {
   telnyxSipUsername: string | null;
   /** What calls to the agent dial, or why nothing can be (src/domain/sip-target.ts). */
   sipTarget: SipTarget;
+  /** Presence's record of the agent, kept here so routing reads it without a look-up (src/presence/leases.ts liveStateFor). */
+  leaseRecord?: unknown;
 }
 
 export interface DirectoryCompany {
@@ -327,6 +329,7 @@ function directoryAgentOf(a: AgentRow, companyId: string, sipTargets: SipTargetS
     telnyxCredentialId: a.telnyxCredentialId,
     telnyxSipUsername: a.telnyxSipUsername,
     sipTarget: sipTargetOf(a, sipTargets),
+    leaseRecord: undefined, // in the literal: the hidden class stays the same when presence sets it
   };
 }
 

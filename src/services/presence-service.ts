@@ -152,6 +152,12 @@ export class PresenceService {
     return l ? livenessOf(l.sipRegistered, isBusy(l.callState)) : null;
   }
 
+  /** liveness(agent.id, now) for a directory's agent, through the lease record kept on it (PresenceLeases.liveStateFor). */
+  livenessOfAgent(agent: DirectoryAgent, now: number): Liveness | null {
+    const l = this.tracker.liveStateFor(agent, now);
+    return l ? livenessOf(l.sipRegistered, isBusy(l.callState)) : null;
+  }
+
   async setStatus(agentId: string, status: AgentStatus, reason: string | null): Promise<AgentPresence> {
     if (status !== 'ON_BREAK' && reason) throw new InputError('a reason is only accepted with status ON_BREAK');
     const found = await this.deps.directory.agent(agentId);

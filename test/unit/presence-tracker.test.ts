@@ -183,6 +183,51 @@ describe("PresenceTracker: liveState, routing's read", () => {
   });
 });
 
+describe('PresenceTracker: liveStateFor, through the record kept on the agent', () => {
+  it('answers as liveState does at every step, and follows the agent to a new record once its old one is forgotten', () => {
+    const { clock, tracker, hb } = setup({ socketGraceMs: GRACE });
+    const holder: { id: string; leaseRecord?: unknown } = { id: 'a1' };
+    const both = () => [tracker.liveStateFor(holder, clock.now()), tracker.liveState('a1', clock.now())];
+    const same = () => {
+      const [kept, looked] = both();
+      expect(kept).toEqual(looked);
+      return kept;
+    };
+
+    expect(same()).toBeUndefined(); // no record yet: nothing kept
+    expect(holder.leaseRecord).toBeUndefined();
+    hb('a1', true, { callState: 'active' });
+    expect(same()).toMatchObject({ sipRegistered: true, callState: 'active' });
+    const first = holder.leaseRecord;
+    expect(first).toBeDefined();
+    hb('a1', false, { callState: null });
+    expect(same()).toMatchObject({ sipRegistered: false, callState: null }); // the kept record is read as it changes
+    expect(holder.leaseRecord).toBe(first);
+
+    // The agent is removed (forgotten), then heartbeats again: a new record, which the holder now keeps.
+    tracker.remove('a1');
+    expect(same()).toBeUndefined();
+    hb('a1', true);
+    expect(same()).toMatchObject({ sipRegistered: true });
+    expect(holder.leaseRecord).not.toBe(first);
+
+    // Its lease runs out, and the record is forgotten when the expiry is applied; a heartbeat brings it back.
+    clock.advance(TTL);
+    expect(same()).toBeUndefined();
+    expect(tracker.get('a1')).toBeUndefined();
+    hb('a1', true, { callState: 'ringing' });
+    expect(same()).toMatchObject({ sipRegistered: true, callState: 'ringing' });
+
+    // A socket closes: live through the grace, not after.
+    tracker.attachSocket('a1', 'co1');
+    tracker.detachSocket('a1');
+    clock.advance(GRACE - 1);
+    expect(same()).toBeDefined();
+    clock.advance(1);
+    expect(same()).toBeUndefined();
+  });
+});
+
 describe('PresenceTracker: sockets and grace', () => {
   it('last socket detach → offline at now + grace with cause socket-closed', () => {
     const { clock, events, tracker, hb } = setup();
