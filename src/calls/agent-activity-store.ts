@@ -17,6 +17,12 @@ export interface AgentCallActivity {
 
 export interface AgentActivityStore extends AgentCallActivity {
   get(agentId: string): AgentActivity | undefined;
+  /**
+   * get(holder.id) for an agent the caller holds (the directory's agent): the store keeps its record of
+   * the agent on the holder (`activityRecord`), so the next read skips the look-up among every agent's
+   * (a routing snapshot reads ten agents' activity a decision).
+   */
+  getFor(holder: ActivityHolder): AgentActivity | undefined;
   set(agentId: string, activity: AgentActivity): void;
   delete(agentId: string): void;
   /** Every agent with a known activity (the stale-call sweep walks them). */
@@ -32,27 +38,54 @@ export interface SharedAgentActivity {
   stage(tx: ChainableCommander, companyId: string, agentIds: string[]): void;
 }
 
+/** What getFor may keep its record of an agent on (the directory's agent, src/services/directory-rows.ts). */
+export interface ActivityHolder {
+  readonly id: string;
+  /** The store's own record of the agent, or undefined; nobody else reads or writes it. */
+  activityRecord?: unknown;
+}
+
+/** One agent's activity; replaced in place, so a holder's reference stays current until the agent is deleted. */
+interface ActivityCell {
+  activity: AgentActivity;
+  deleted: boolean;
+}
+
 export class InMemoryAgentActivityStore implements AgentActivityStore {
-  private readonly byAgent = new Map<string, AgentActivity>();
+  private readonly byAgent = new Map<string, ActivityCell>();
 
   get(agentId: string): AgentActivity | undefined {
-    return this.byAgent.get(agentId);
+    return this.byAgent.get(agentId)?.activity;
+  }
+
+  getFor(holder: ActivityHolder): AgentActivity | undefined {
+    let cell = holder.activityRecord as ActivityCell | undefined;
+    if (cell === undefined || cell.deleted) {
+      cell = this.byAgent.get(holder.id);
+      holder.activityRecord = cell;
+    }
+    return cell?.activity;
   }
 
   set(agentId: string, activity: AgentActivity): void {
-    this.byAgent.set(agentId, activity);
+    const cell = this.byAgent.get(agentId);
+    if (cell !== undefined) cell.activity = activity;
+    else this.byAgent.set(agentId, { activity, deleted: false });
   }
 
   delete(agentId: string): void {
+    const cell = this.byAgent.get(agentId);
+    if (cell === undefined) return;
+    cell.deleted = true;
     this.byAgent.delete(agentId);
   }
 
   entries(): [string, AgentActivity][] {
-    return [...this.byAgent];
+    return Array.from(this.byAgent, ([agentId, cell]) => [agentId, cell.activity]);
   }
 
   activeCalls(agentId: string): number {
-    return this.byAgent.get(agentId)?.onCallSid ? 1 : 0;
+    return this.byAgent.get(agentId)?.activity.onCallSid ? 1 : 0;
   }
 }
 

@@ -9,7 +9,7 @@ import { localParts, startOfLocalDay } from '../domain/business-hours.js';
 import type { Clock } from '../domain/clock.js';
 import type { Db } from '../infra/db.js';
 import type { Logger } from '../infra/logger.js';
-import type { DirectoryCompany } from '../services/directory.js';
+import type { DirectoryAgent, DirectoryCompany } from '../services/directory.js';
 import type { AgentActivityStore } from './agent-activity-store.js';
 import type { CallSessions } from './call-sessions.js';
 import type { SharedCallState } from './shared-call-state.js';
@@ -98,8 +98,16 @@ export class CallScope {
 
   /** The agent's activity on `day` (calls today start again on a new local day of the company). */
   activityOf(agentId: string, day: string): AgentActivity {
+    return this.activityOn(this.deps.activity.get(agentId), agentId, day);
+  }
+
+  /** activityOf for a directory's agent, through the record the store keeps on it (AgentActivityStore.getFor). */
+  activityOfAgent(agent: DirectoryAgent, day: string): AgentActivity {
+    return this.activityOn(this.deps.activity.getFor(agent), agent.id, day);
+  }
+
+  private activityOn(current: AgentActivity | undefined, agentId: string, day: string): AgentActivity {
     const { activity: store } = this.deps;
-    const current = store.get(agentId);
     const activity = current ? onDay(current, day) : newActivity(day);
     if (activity !== current) store.set(agentId, activity);
     return activity;

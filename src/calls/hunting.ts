@@ -109,7 +109,7 @@ export class Hunting {
     const reservedFor = sessions.reservationReader();
     return company.agents.map((a) => {
       const liveness = presence.livenessOfAgent(a, now);
-      const activity = scope.activityOf(a.id, day);
+      const activity = scope.activityOfAgent(a, day);
       return {
         id: a.id,
         displayName: a.displayName,

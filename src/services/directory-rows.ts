@@ -32,8 +32,12 @@ export interface DirectoryAgent {
   telnyxSipUsername: string | null;
   /** What calls to the agent dial, or why nothing can be (src/domain/sip-target.ts). */
   sipTarget: SipTarget;
-  /** Presence's record of the agent, kept here so routing reads it without a look-up (src/presence/leases.ts liveStateFor). */
+  /**
+   * Presence's and the call activity's records of the agent, kept here so routing reads them without a
+   * look-up (src/presence/leases.ts liveStateFor, src/calls/agent-activity-store.ts getFor).
+   */
   leaseRecord?: unknown;
+  activityRecord?: unknown;
 }
 
 export interface DirectoryCompany {
@@ -329,7 +333,9 @@ function directoryAgentOf(a: AgentRow, companyId: string, sipTargets: SipTargetS
     telnyxCredentialId: a.telnyxCredentialId,
     telnyxSipUsername: a.telnyxSipUsername,
     sipTarget: sipTargetOf(a, sipTargets),
-    leaseRecord: undefined, // in the literal: the hidden class stays the same when presence sets it
+    // In the literal: the hidden class stays the same when presence and the call activity set them.
+    leaseRecord: undefined,
+    activityRecord: undefined,
   };
 }
 

@@ -23,4 +23,27 @@ describe('agent activity store (in memory)', () => {
     expect(store.get('ben')).toBeUndefined();
     expect(store.entries().map(([id]) => id)).toEqual(['ana']);
   });
+
+  it('getFor answers as get does, through the record kept on the holder, and follows a deleted agent to its new record', () => {
+    const store = new InMemoryAgentActivityStore();
+    const holder: { id: string; activityRecord?: unknown } = { id: 'ana' };
+    const same = () => {
+      const kept = store.getFor(holder);
+      expect(kept).toBe(store.get('ana'));
+      return kept;
+    };
+    expect(same()).toBeUndefined();
+    store.set('ana', newActivity('2026-1-5'));
+    expect(same()).toMatchObject({ day: '2026-1-5', callsToday: 0 });
+    const record = holder.activityRecord;
+    expect(record).toBeDefined();
+    store.set('ana', { ...store.get('ana')!, callsToday: 3 }); // replaced: the kept record follows
+    expect(same()).toMatchObject({ callsToday: 3 });
+    expect(holder.activityRecord).toBe(record);
+    store.delete('ana');
+    expect(same()).toBeUndefined();
+    store.set('ana', { ...newActivity('2026-1-6'), callsToday: 1 });
+    expect(same()).toMatchObject({ day: '2026-1-6', callsToday: 1 });
+    expect(holder.activityRecord).not.toBe(record);
+  });
 });
