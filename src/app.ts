@@ -162,6 +162,7 @@ export function buildApp(deps: AppDeps): App {
       name: 'telnyx webhooks',
       matches: (path) => isTelnyxPath(path),
       serve: (req, res, { requestId }) => serveWebhook(req, res, requestId),
+      writesRequestId: true,
     },
     { name: 'healthz', matches: (path) => path === '/healthz', serve: (_req, res) => sendText(res, 200, 'ok\n') },
     { name: 'readyz', matches: (path) => path === '/readyz', serve: (_req, res) => serveReadiness(readiness, res, logger) },

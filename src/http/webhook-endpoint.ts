@@ -49,17 +49,20 @@ type Body = { kind: 'ok'; bytes: Buffer } | { kind: 'too-large' } | { kind: 'tim
 export function webhookEndpoint(deps: WebhookEndpointDeps) {
   const observe = webhookObserver(deps.metrics);
   return (req: IncomingMessage, res: ServerResponse, requestId: string) =>
-    serveWebhook(deps, observe, deps.services.logger.child({ requestId }), req, res);
+    serveWebhook(deps, observe, deps.services.logger.child({ requestId }), requestId, req, res);
 }
 
 async function serveWebhook(
   deps: WebhookEndpointDeps,
   observe: WebhookObserver,
   log: Logger,
+  requestId: string,
   req: IncomingMessage,
   res: ServerResponse,
 ): Promise<void> {
   const { services, verifier } = deps;
+  // Every answer carries the request id (the router leaves it to this route: HttpRoute.writesRequestId).
+  const headers = (base: Readonly<Record<string, string>>) => ({ ...base, 'x-request-id': requestId });
   const url = req.url ?? '';
   const queryAt = url.indexOf('?');
   const path = queryAt === -1 ? url : url.slice(0, queryAt);
@@ -70,7 +73,7 @@ async function serveWebhook(
   const refuse = (status: number, fields: Record<string, unknown>, message: string, close = false) => {
     log.warn({ path, method: req.method, ...fields }, message);
     if (res.headersSent) return;
-    res.writeHead(status, close ? REFUSED_CLOSE_HEADERS : TEXML_HEADERS);
+    res.writeHead(status, headers(close ? REFUSED_CLOSE_HEADERS : TEXML_HEADERS));
     res.end(REFUSED_DOCUMENT, () => {
       if (close) req.socket.destroy();
     });
@@ -117,7 +120,7 @@ async function serveWebhook(
       );
     }
     if (body.kind === 'error') {
-      if (!res.headersSent) res.writeHead(400, CONTENT_TYPE_ONLY).end(REFUSED_DOCUMENT);
+      if (!res.headersSent) res.writeHead(400, headers(CONTENT_TYPE_ONLY)).end(REFUSED_DOCUMENT);
       return;
     }
     const raw = body.kind === 'ok' ? body.bytes : null;
@@ -126,7 +129,7 @@ async function serveWebhook(
       // Logged without the body: an unsigned request may carry anything.
       if (!verdict.ok) return refuse(403, { reason: verdict.reason }, 'telnyx webhook refused: signature');
       const claim: Claim = await deps.replay.claim(verdict.requestKey, verdict.expiresAt);
-      if (claim.kind === 'repeat') return answerRepeat(route, log, res, refuse, claim.answer);
+      if (claim.kind === 'repeat') return answerRepeat(route, log, res, refuse, claim.answer, headers(TEXML_HEADERS));
       claimed = { key: verdict.requestKey, expiresAt: verdict.expiresAt };
     }
     const target = requestTarget(url);
@@ -144,7 +147,7 @@ async function serveWebhook(
     );
     // Kept before it is sent, so a repeat (even one already waiting) gets exactly this.
     if (claimed) await settle({ route, status: answer.status, body: answer.body });
-    res.writeHead(answer.status, answer.headers).end(answer.body);
+    res.writeHead(answer.status, headers(answer.headers)).end(answer.body);
     const label = isRoutingRoute(route) && answer.status === 200 ? routingOutcomeLabel(answer.outcome) : null;
     if (label) observe.decision(label);
   } catch (err) {
@@ -152,7 +155,7 @@ async function serveWebhook(
     // Nothing kept: a repeat of this request is handled afresh.
     if (claimed) await settle({ route, status: 500, body: '' });
     log.error({ err }, 'webhook transport error');
-    if (!res.headersSent) res.writeHead(200, CONTENT_TYPE_ONLY);
+    if (!res.headersSent) res.writeHead(200, headers(CONTENT_TYPE_ONLY));
     res.end(REFUSED_DOCUMENT);
   }
 }
@@ -183,6 +186,7 @@ function answerRepeat(
   res: ServerResponse,
   refuse: (status: number, fields: Record<string, unknown>, message: string) => void,
   answer: KeptAnswer,
+  headers: Readonly<Record<string, string>>,
 ) {
   if (answer.route !== route) {
     return refuse(
@@ -192,7 +196,7 @@ function answerRepeat(
     );
   }
   log.info({ route, status: answer.status }, 'telnyx webhook: the same signed request again, answered as the first time');
-  res.writeHead(answer.status, TEXML_HEADERS).end(answer.body);
+  res.writeHead(answer.status, headers).end(answer.body);
 }
 
 /** Paths made only of these (no '%', no '\\', not '//' first) are what the WHATWG URL parser would make of them, dot segments aside. */

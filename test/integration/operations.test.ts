@@ -103,6 +103,12 @@ describe('metrics and request ids', () => {
       msg: 'telnyx webhook: unknown company',
       route: 'voice',
     });
+    // The webhook route writes the id itself (HttpRoute.writesRequestId): on an unknown route's answer
+    // too, once only, and a fresh one when the caller sent none.
+    const unknownRoute = await fetch(`${server.url}/telnyx/nowhere`, { method: 'POST', headers: { 'x-request-id': 'call-trace-43' } });
+    expect([unknownRoute.status, unknownRoute.headers.get('x-request-id')]).toEqual([404, 'call-trace-43']);
+    const fresh = await fetch(`${server.url}/telnyx/voice/unknown-co`, { method: 'POST', body: 'CallSid=trace-2' });
+    expect(fresh.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
 
     const graphql = await fetch(`${server.url}/graphql`, {
       method: 'POST',
