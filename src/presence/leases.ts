@@ -20,14 +20,13 @@ export interface PresenceLeases {
   remove(agentId: string): void;
   get(agentId: string): AgentLiveness | undefined;
   /**
-   * Routing's read (ten agents a decision): the agent's registration and call state while its lease
-   * is alive now, else undefined. It expires nobody and arms nothing (the timer does that), and the
-   * in-memory tracker answers with its own entry, allocating nothing. `now`: the caller's clock
-   * reading, read once for a whole company (default: the store's clock).
+   * The agent's registration and call state while its lease is alive now, else undefined (routing
+   * reads it through liveStateFor, ten agents a decision). It expires nobody and arms nothing (the timer does that), and the
+   * in-memory tracker answers with its own entry, allocating nothing.
    */
-  liveState(agentId: string, now?: number): LiveState | undefined;
+  liveState(agentId: string): LiveState | undefined;
   /**
-   * liveState for an agent the caller holds (the directory's agent). A store may keep its record of
+   * liveState at `now` for an agent the caller holds (the directory's agent). A store may keep its record of
    * the agent on the holder (`leaseRecord`), so that the next read goes straight to it instead of
    * looking it up among every agent's: that look-up, missing the CPU's caches, was the largest part of
    * a routing snapshot. A store without records to keep answers liveState(holder.id, now).

@@ -494,8 +494,8 @@ export class RedisPresenceLeases implements PresenceLeases {
     return this.mirror.get(agentId, this.now());
   }
 
-  liveState(agentId: string, now = this.now()): LiveState | undefined {
-    return this.mirror.liveState(agentId, now);
+  liveState(agentId: string): LiveState | undefined {
+    return this.mirror.liveState(agentId, this.now());
   }
 
   /** The mirror's records are replaced as other instances write them: nothing is kept on the holder. */

@@ -259,9 +259,9 @@ export class PresenceTracker {
   }
 
   /** See PresenceLeases.liveState: the entry itself, read-only, while its deadline is ahead. */
-  liveState(agentId: string, now = this.clock.now()): LiveState | undefined {
+  liveState(agentId: string): LiveState | undefined {
     const e = this.agents.get(agentId);
-    return e?.live && this.deadlineOf(e) > now ? e : undefined;
+    return e?.live && this.deadlineOf(e) > this.clock.now() ? e : undefined;
   }
 
   /**

@@ -146,13 +146,7 @@ export class PresenceService {
     return company.agents.map((a) => this.view(a, this.tracker.get(a.id)));
   }
 
-  /** Live state for routing: null when the agent's lease is not alive (at `now`, default the clock's). */
-  liveness(agentId: string, now?: number): Liveness | null {
-    const l = this.tracker.liveState(agentId, now);
-    return l ? livenessOf(l.sipRegistered, isBusy(l.callState)) : null;
-  }
-
-  /** liveness(agent.id, now) for a directory's agent, through the lease record kept on it (PresenceLeases.liveStateFor). */
+  /** Live state for routing at `now`: null when the agent's lease is not alive (read through PresenceLeases.liveStateFor). */
   livenessOfAgent(agent: DirectoryAgent, now: number): Liveness | null {
     const l = this.tracker.liveStateFor(agent, now);
     return l ? livenessOf(l.sipRegistered, isBusy(l.callState)) : null;

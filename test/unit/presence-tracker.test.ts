@@ -187,7 +187,7 @@ describe('PresenceTracker: liveStateFor, through the record kept on the agent', 
   it('answers as liveState does at every step, and follows the agent to a new record once its old one is forgotten', () => {
     const { clock, tracker, hb } = setup({ socketGraceMs: GRACE });
     const holder: { id: string; leaseRecord?: unknown } = { id: 'a1' };
-    const both = () => [tracker.liveStateFor(holder, clock.now()), tracker.liveState('a1', clock.now())];
+    const both = () => [tracker.liveStateFor(holder, clock.now()), tracker.liveState('a1')];
     const same = () => {
       const [kept, looked] = both();
       expect(kept).toEqual(looked);
