@@ -13,6 +13,7 @@ import type { DirectoryAgent, DirectoryCompany } from '../services/directory.js'
 import type { AgentActivityStore } from './agent-activity-store.js';
 import type { CallSessions } from './call-sessions.js';
 import type { SharedCallState } from './shared-call-state.js';
+import type { MaybePromise } from '../infra/maybe-promise.js';
 
 /**
  * A signed webhook about a call that belongs to another company than the one it was sent for: the
@@ -71,18 +72,27 @@ export class CallScope {
 
   /** Runs `work` with the company's (and the call's) state current: shared in multi-instance mode. */
   async run<T>(company: DirectoryCompany, callSid: string | null, work: () => T): Promise<T> {
-    const shared = this.deps.sharedState;
-    if (!shared) {
-      if (company.policy.mode === 'FEWEST_CALLS') await this.loadCallsToday(company);
-      return work();
-    }
-    return shared.run({ companyId: company.id, callSid, agentIds: company.agents.map((a) => a.id) }, work);
+    return this.runNow(company, callSid, work);
   }
 
-  /** A webhook's work on a call: under run(), and in signed mode only if the call is this company's. */
-  runOwnCall<T>(company: DirectoryCompany, callSid: string | null, work: () => T): Promise<T> {
-    if (!this.deps.refuseForeignCalls || !callSid) return this.run(company, callSid, work);
-    return this.run(company, callSid, () => {
+  /**
+   * run(), answered at once when nothing has to be read first: in memory mode, once a FEWEST_CALLS
+   * company has today's calls (a webhook's steady state, src/infra/maybe-promise.ts). `work`'s throw
+   * is thrown here then, not a rejection.
+   */
+  runNow<T>(company: DirectoryCompany, callSid: string | null, work: () => T): MaybePromise<T> {
+    const shared = this.deps.sharedState;
+    if (shared) return shared.run({ companyId: company.id, callSid, agentIds: company.agents.map((a) => a.id) }, work);
+    if (company.policy.mode === 'FEWEST_CALLS' && !this.callsTodayLoaded.has(this.callsTodayKey(company))) {
+      return this.loadCallsToday(company).then(work);
+    }
+    return work();
+  }
+
+  /** A webhook's work on a call: under runNow(), and in signed mode only if the call is this company's. */
+  runOwnCall<T>(company: DirectoryCompany, callSid: string | null, work: () => T): MaybePromise<T> {
+    if (!this.deps.refuseForeignCalls || !callSid) return this.runNow(company, callSid, work);
+    return this.runNow(company, callSid, () => {
       const session = this.deps.sessions.get(callSid);
       if (session && session.companyId !== company.id) throw new ForeignCallError(callSid, session.companyId);
       return work();
@@ -113,6 +123,11 @@ export class CallScope {
     return activity;
   }
 
+  /** The company's local day today, as callsTodayLoaded keys it. */
+  private callsTodayKey(company: DirectoryCompany, now = this.deps.clock.now()): string {
+    return `${company.id}\u0000${dayOf(company, now)}`;
+  }
+
   /**
    * FEWEST_CALLS counts each agent's answered calls today. Counted in memory as calls end; after a
    * restart the first call of the company reads today's count back from the call log (once a day).
@@ -120,7 +135,7 @@ export class CallScope {
   private async loadCallsToday(company: DirectoryCompany): Promise<void> {
     const now = this.deps.clock.now();
     const day = dayOf(company, now);
-    const key = `${company.id}\u0000${day}`;
+    const key = this.callsTodayKey(company, now);
     if (this.callsTodayLoaded.has(key)) return;
     try {
       const since = new Date(startOfLocalDay(now, company.timeZone));

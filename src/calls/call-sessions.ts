@@ -103,7 +103,13 @@ export type CallSessionEvent =
 export class CallSessions {
   private readonly sessions = new Map<string, CallSession>();
   private readonly reservations = new Reservations();
-  private readonly deadlines = new DeadlineHeap<string>(); // 'r:<agentId>' and 's:<callSid>'
+  /**
+   * When each reservation (by agent) and each session (by CallSid) is due, in two heaps keyed by the
+   * ids themselves: one heap with prefixed keys made a new string, and hashed it, for every agent a
+   * ring step reserved.
+   */
+  private readonly reservationDeadlines = new DeadlineHeap<string>();
+  private readonly sessionDeadlines = new DeadlineHeap<string>();
   private timer: TimerHandle | undefined;
   private timerAt = Infinity;
   private readonly sessionTtlMs: number;
@@ -146,7 +152,7 @@ export class CallSessions {
       timeline: [{ at: now, kind: 'arrived' }],
     };
     this.sessions.set(init.callSid, session);
-    this.schedule(`s:${init.callSid}`, session.startedAt + this.sessionTtlMs);
+    this.scheduleSession(init.callSid, session.startedAt + this.sessionTtlMs);
     this.opts.onCallEvent?.({ kind: 'started', session });
     return session;
   }
@@ -226,7 +232,7 @@ export class CallSessions {
       appendEvent(session.timeline, { at: now, kind: 'offered', agentId });
       if (opts.reserve) {
         this.reservations.set(agentId, callSid);
-        this.schedule(`r:${agentId}`, now + timeoutSeconds * 1000 + this.reservationGraceMs);
+        this.scheduleReservation(agentId, now + timeoutSeconds * 1000 + this.reservationGraceMs);
       }
     }
     session.ringing = granted;
@@ -244,7 +250,7 @@ export class CallSessions {
     this.expireDue();
     if ((this.reservations.get(agentId) ?? callSid) !== callSid) return false;
     this.reservations.set(agentId, callSid);
-    this.schedule(`r:${agentId}`, this.opts.clock.now() + timeoutSeconds * 1000 + this.reservationGraceMs);
+    this.scheduleReservation(agentId, this.opts.clock.now() + timeoutSeconds * 1000 + this.reservationGraceMs);
     return true;
   }
 
@@ -310,7 +316,7 @@ export class CallSessions {
       this.opts.onCallEvent?.({ kind: 'ended', session });
     }
     // Keep the ended session briefly: late webhooks (recording, status) still find it.
-    this.schedule(`s:${callSid}`, Math.max(session.endedAt, now) + ENDED_SESSION_RETENTION_MS);
+    this.scheduleSession(callSid, Math.max(session.endedAt, now) + ENDED_SESSION_RETENTION_MS);
     return session;
   }
 
@@ -326,7 +332,7 @@ export class CallSessions {
   exportSession(callSid: string): { session: CallSession; until: number } | undefined {
     this.expireDue();
     const session = this.sessions.get(callSid);
-    const until = this.deadlines.deadlineOf(`s:${callSid}`);
+    const until = this.sessionDeadlines.deadlineOf(callSid);
     return session && until !== undefined ? { session: structuredClone(session), until } : undefined;
   }
 
@@ -344,7 +350,7 @@ export class CallSessions {
     // …and the timeline's.
     session.timeline ??= [];
     this.sessions.set(session.callSid, session);
-    this.schedule(`s:${session.callSid}`, until);
+    this.scheduleSession(session.callSid, until);
   }
 
   /** The reservations of these agents, each with its deadline. */
@@ -353,7 +359,7 @@ export class CallSessions {
     const out: { agentId: string; callSid: string; until: number }[] = [];
     for (const agentId of agentIds) {
       const callSid = this.reservations.get(agentId);
-      const until = this.deadlines.deadlineOf(`r:${agentId}`);
+      const until = this.reservationDeadlines.deadlineOf(agentId);
       if (callSid !== undefined && until !== undefined) out.push({ agentId, callSid, until });
     }
     return out;
@@ -363,37 +369,49 @@ export class CallSessions {
   importReservations(agentIds: Iterable<string>, shared: { agentId: string; callSid: string; until: number }[]): void {
     for (const agentId of agentIds) {
       this.reservations.delete(agentId);
-      this.deadlines.delete(`r:${agentId}`);
+      this.reservationDeadlines.delete(agentId);
     }
     const now = this.opts.clock.now();
     for (const r of shared) {
       if (r.until <= now) continue;
       this.reservations.set(r.agentId, r.callSid);
-      this.schedule(`r:${r.agentId}`, r.until);
+      this.scheduleReservation(r.agentId, r.until);
     }
   }
 
   private releaseCall(callSid: string): void {
-    for (const agentId of this.reservations.releaseCall(callSid)) this.deadlines.delete(`r:${agentId}`);
+    for (const agentId of this.reservations.releaseCall(callSid)) this.reservationDeadlines.delete(agentId);
   }
 
-  private schedule(key: string, at: number): void {
-    this.deadlines.set(key, at);
+  private scheduleReservation(agentId: string, at: number): void {
+    this.reservationDeadlines.set(agentId, at);
     this.rearm();
+  }
+
+  private scheduleSession(callSid: string, at: number): void {
+    this.sessionDeadlines.set(callSid, at);
+    this.rearm();
+  }
+
+  /** The earlier of the two heaps' first deadlines. */
+  private earliest(): number | undefined {
+    const reservation = this.reservationDeadlines.earliest();
+    const session = this.sessionDeadlines.earliest();
+    if (reservation === undefined) return session;
+    return session === undefined || reservation <= session ? reservation : session;
   }
 
   private expireDue(): void {
     const now = this.opts.clock.now();
     // earliest(), not peek(): this runs in nearly every method (ten times a decision), and peek() allocates.
-    for (let deadline = this.deadlines.earliest(); deadline !== undefined && deadline <= now; deadline = this.deadlines.earliest()) {
-      const top = this.deadlines.pop()!;
-      if (top.key.startsWith('r:')) {
-        const agentId = top.key.slice(2);
+    for (let deadline = this.earliest(); deadline !== undefined && deadline <= now; deadline = this.earliest()) {
+      if (this.reservationDeadlines.earliest() === deadline) {
+        const agentId = this.reservationDeadlines.pop()!.key;
         const callSid = this.reservations.get(agentId);
         this.reservations.delete(agentId);
         if (callSid) this.opts.onReservationExpired?.(agentId, callSid);
       } else {
-        const callSid = top.key.slice(2);
+        const callSid = this.sessionDeadlines.pop()!.key;
         const session = this.sessions.get(callSid);
         this.sessions.delete(callSid);
         this.releaseCall(callSid);
@@ -403,7 +421,7 @@ export class CallSessions {
   }
 
   private rearm(): void {
-    const deadline = this.deadlines.earliest();
+    const deadline = this.earliest();
     if (deadline === undefined) return;
     if (this.timer && this.timerAt <= deadline) return;
     if (this.timer) this.opts.clock.clearTimer(this.timer);

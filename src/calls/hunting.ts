@@ -412,7 +412,9 @@ function requirementOf(company: DirectoryCompany, session: CallSession): SkillEx
 
 /** The skill requirement of the number called, if it has one. */
 function numberSkillsOf(company: DirectoryCompany, to: string | null | undefined): SkillExpression | null {
-  return (to && company.numberSkills.get(calledNumber(to))) || null;
+  // Most companies give no number a requirement: the called number is not even normalised then.
+  if (!to || company.numberSkills.size === 0) return null;
+  return company.numberSkills.get(calledNumber(to)) ?? null;
 }
 
 /** Ask for the language unless there is no menu or the number's requirement already names a menu skill. */

@@ -68,8 +68,6 @@ async function serveWebhook(
   const path = queryAt === -1 ? url : url.slice(0, queryAt);
   const route = telnyxRouteLabel(path);
   const started = performance.now();
-  // The latency histogram: from here to the response's end, whichever way the request ends.
-  res.once('close', () => observe.duration(route, res.statusCode, (performance.now() - started) / 1000));
   const refuse = (status: number, fields: Record<string, unknown>, message: string, close = false) => {
     log.warn({ path, method: req.method, ...fields }, message);
     if (res.headersSent) return;
@@ -133,7 +131,7 @@ async function serveWebhook(
       claimed = { key: verdict.requestKey, expiresAt: verdict.expiresAt };
     }
     const target = requestTarget(url);
-    const answer = await handleTelnyxWebhook(
+    const handled = handleTelnyxWebhook(
       services,
       {
         method: req.method ?? 'GET',
@@ -145,6 +143,8 @@ async function serveWebhook(
       },
       log,
     );
+    // Most decisions are made at once (no promise): nothing to wait for then.
+    const answer = handled instanceof Promise ? await handled : handled;
     // Kept before it is sent, so a repeat (even one already waiting) gets exactly this.
     if (claimed) await settle({ route, status: answer.status, body: answer.body });
     res.writeHead(answer.status, headers(answer.headers)).end(answer.body);
@@ -157,6 +157,9 @@ async function serveWebhook(
     log.error({ err }, 'webhook transport error');
     if (!res.headersSent) res.writeHead(200, headers(CONTENT_TYPE_ONLY));
     res.end(REFUSED_DOCUMENT);
+  } finally {
+    // The latency histogram: from here to the TeXML written, whichever way the request ends.
+    observe.duration(route, res.statusCode, (performance.now() - started) / 1000);
   }
 }
 

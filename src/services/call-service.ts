@@ -7,6 +7,7 @@
 import type { Clock } from '../domain/clock.js';
 import type { CallContext } from '../domain/routing.js';
 import type { StatusOutcome } from '../domain/webhook-outcome.js';
+import type { MaybePromise } from '../infra/maybe-promise.js';
 import type { Db } from '../infra/db.js';
 import type { SqlRunner } from '../infra/sql.js';
 import type { Logger } from '../infra/logger.js';
@@ -214,20 +215,20 @@ export class CallService {
   }
 
   // The webhooks' entry points: each runs under the call's scope (shared state, signed-mode ownership).
-  start(company: DirectoryCompany, call: InboundCall): Promise<CallStep> {
+  start(company: DirectoryCompany, call: InboundCall): MaybePromise<CallStep> {
     return this.scope.runOwnCall(company, call.callSid, () => this.hunting.start(company, call));
   }
 
-  languageChosen(company: DirectoryCompany, call: InboundCall & { digits: string | null }): Promise<CallStep> {
+  languageChosen(company: DirectoryCompany, call: InboundCall & { digits: string | null }): MaybePromise<CallStep> {
     return this.scope.runOwnCall(company, call.callSid, () => this.hunting.languageChosen(company, call));
   }
 
   /** step: the URL's `step` (null = the agents' hunt, or, if the call was forwarded, that forward). */
-  dialComplete(company: DirectoryCompany, callSid: string | null, status: string | undefined, step: string | null): Promise<CallStep> {
+  dialComplete(company: DirectoryCompany, callSid: string | null, status: string | undefined, step: string | null): MaybePromise<CallStep> {
     return this.scope.runOwnCall(company, callSid, () => this.hunting.dialComplete(company, callSid, status, step));
   }
 
-  agentLegStatus(company: DirectoryCompany, params: CallStatusParams): Promise<StatusOutcome> {
+  agentLegStatus(company: DirectoryCompany, params: CallStatusParams): MaybePromise<StatusOutcome> {
     const callSid = params.parentCallSid ?? params.callSid ?? null;
     return this.scope.runOwnCall(company, callSid, () => {
       const outcome = this.statusCallbacks.legStatus(company, params);
@@ -248,7 +249,7 @@ export class CallService {
 
   // An answered call's room (docs/IN-CALL.md): its routes, and the in-call commands.
   /** `room-events`: the conference status callback of the room of `callSid` (the URL's step). */
-  roomEvent(company: DirectoryCompany, callSid: string | null, event: RoomEvent): Promise<StatusOutcome> {
+  roomEvent(company: DirectoryCompany, callSid: string | null, event: RoomEvent): MaybePromise<StatusOutcome> {
     return this.scope.runOwnCall(company, callSid, () => {
       if (!callSid) return { kind: 'room-event' as const, event: event.event ?? 'unknown' };
       this.sessions.heard(callSid);
@@ -263,7 +264,7 @@ export class CallService {
     label: string | null,
     status: string | null,
     partyCallSid: string | null,
-  ): Promise<StatusOutcome> {
+  ): MaybePromise<StatusOutcome> {
     return this.scope.runOwnCall(company, callSid, () => {
       const s = (status ?? '').toLowerCase();
       if (!callSid || !label) return { kind: 'room-party' as const, status: s };
@@ -278,7 +279,7 @@ export class CallService {
     company: DirectoryCompany,
     callSid: string | null,
     recording: { recordingSid: string | null; status: string | null; url: string | null; durationSeconds: number },
-  ): Promise<StatusOutcome> {
+  ): MaybePromise<StatusOutcome> {
     return this.scope.runOwnCall(company, callSid, () => {
       const s = (recording.status ?? '').toLowerCase();
       if (callSid) this.rooms.recordingStatus(company, callSid, { ...recording, status: s });
@@ -287,12 +288,12 @@ export class CallService {
   }
 
   /** `transfer`: the document a cold transfer sends the caller to. */
-  transfer(company: DirectoryCompany, callSid: string | null, step: string | null): Promise<CallStep> {
+  transfer(company: DirectoryCompany, callSid: string | null, step: string | null): MaybePromise<CallStep> {
     return this.scope.runOwnCall(company, callSid, () => this.hunting.transfer(company, callSid, step));
   }
 
   /** `outbound`: the agent answered a call we placed (startCall): they join the call's room. */
-  outboundAnswered(company: DirectoryCompany, callSid: string | null): Promise<CallStep> {
+  outboundAnswered(company: DirectoryCompany, callSid: string | null): MaybePromise<CallStep> {
     return this.scope.runOwnCall(company, callSid, () => {
       const doc = callSid ? this.rooms.outboundAnswered(company, callSid) : null;
       if (callSid) this.sessions.heard(callSid);
@@ -301,7 +302,7 @@ export class CallService {
   }
 
   /** `outbound-status`: the call to the agent progressed. */
-  outboundStatus(company: DirectoryCompany, callSid: string | null, status: string | null): Promise<StatusOutcome> {
+  outboundStatus(company: DirectoryCompany, callSid: string | null, status: string | null): MaybePromise<StatusOutcome> {
     return this.scope.runOwnCall(company, callSid, () => {
       const s = (status ?? '').toLowerCase();
       if (callSid) {
@@ -324,31 +325,31 @@ export class CallService {
   }
 
   // The queue's routes (docs/QUEUES.md), each under the call's scope like the others.
-  queueWait(company: DirectoryCompany, callSid: string | null, queueSeconds: number | null): Promise<CallStep> {
+  queueWait(company: DirectoryCompany, callSid: string | null, queueSeconds: number | null): MaybePromise<CallStep> {
     return this.queueStep(company, callSid, 'queue-wait', () => this.queueing.waitRound(company, callSid, queueSeconds));
   }
 
-  queueKey(company: DirectoryCompany, callSid: string | null, digits: string | null): Promise<CallStep> {
+  queueKey(company: DirectoryCompany, callSid: string | null, digits: string | null): MaybePromise<CallStep> {
     return this.queueStep(company, callSid, 'queue-key', () => this.queueing.keyPressed(company, callSid, digits));
   }
 
-  queueExit(company: DirectoryCompany, callSid: string | null, queueResult: string | null): Promise<CallStep> {
+  queueExit(company: DirectoryCompany, callSid: string | null, queueResult: string | null): MaybePromise<CallStep> {
     return this.queueStep(company, callSid, `queue-exit-${queueResult ?? 'unknown'}`, () =>
       this.queueing.exited(company, callSid, queueResult),
     );
   }
 
-  queueOffer(company: DirectoryCompany, callSid: string | null): Promise<CallStep> {
+  queueOffer(company: DirectoryCompany, callSid: string | null): MaybePromise<CallStep> {
     return this.queueStep(company, callSid, 'queue-offer', () => this.queueing.offerDocument(company, callSid));
   }
 
   /** `callback`: the agent answered the call we placed for the callback of `callSid` (the URL's step). */
-  callbackAnswered(company: DirectoryCompany, callSid: string | null): Promise<CallStep> {
+  callbackAnswered(company: DirectoryCompany, callSid: string | null): MaybePromise<CallStep> {
     return this.queueStep(company, callSid, 'callback-answered', () => this.queueing.callbackAnswered(company, callSid));
   }
 
   /** `callback-status`: the call to the agent for the callback of `callSid` progressed. */
-  callbackStatus(company: DirectoryCompany, callSid: string | null, params: CallStatusParams): Promise<StatusOutcome> {
+  callbackStatus(company: DirectoryCompany, callSid: string | null, params: CallStatusParams): MaybePromise<StatusOutcome> {
     return this.scope.runOwnCall(company, callSid, () => {
       const status = (params.status ?? '').toLowerCase();
       const agent = agentBySipUri(company, params.to);
@@ -359,13 +360,18 @@ export class CallService {
   }
 
   /** `callback-complete`: the dial from the agent to the customer ended. */
-  callbackComplete(company: DirectoryCompany, callSid: string | null, dialStatus: string | null, talkSeconds: number): Promise<CallStep> {
+  callbackComplete(
+    company: DirectoryCompany,
+    callSid: string | null,
+    dialStatus: string | null,
+    talkSeconds: number,
+  ): MaybePromise<CallStep> {
     return this.queueStep(company, callSid, `callback-dial-${dialStatus ?? 'unknown'}`, () =>
       this.queueing.callbackDialed(company, callSid, dialStatus, talkSeconds),
     );
   }
 
-  private queueStep(company: DirectoryCompany, callSid: string | null, step: string, work: () => string): Promise<CallStep> {
+  private queueStep(company: DirectoryCompany, callSid: string | null, step: string, work: () => string): MaybePromise<CallStep> {
     return this.scope.runOwnCall(company, callSid, () => {
       if (callSid) this.sessions.heard(callSid);
       return { texml: work(), outcome: { kind: 'queue-step', step } };

@@ -16,11 +16,14 @@ import type { Services } from '../services/index.js';
 import type { RecordedVoicemail } from '../services/voicemail-service.js';
 import { ForeignCallError } from '../calls/call-scope.js';
 import { callSidOfRoom } from '../domain/live-call.js';
-import { describeOutcome, type VoicemailOutcome, type WebhookOutcome } from '../domain/webhook-outcome.js';
+import { describeOutcome, type StatusOutcome, type VoicemailOutcome, type WebhookOutcome } from '../domain/webhook-outcome.js';
+import type { CallStep } from '../calls/hunting.js';
 import { CALLBACK_MAC_PARAM } from './callback-mac.js';
 import { checkRecordingUrl } from './recording-url.js';
 import { transcriptionLanguageOf } from '../domain/recordings.js';
 import { DeadlineRace } from '../infra/deadline-race.js';
+import { FormParams } from './form-params.js';
+import { mapMaybe, type MaybePromise } from '../infra/maybe-promise.js';
 
 export interface WebhookRequest {
   method: string;
@@ -46,124 +49,199 @@ export interface WebhookResponse {
   outcome?: WebhookOutcome;
 }
 
-/** `log`: the request's logger (its request id bound); the service's own by default. */
-export async function handleTelnyxWebhook(services: Services, req: WebhookRequest, log = services.logger): Promise<WebhookResponse> {
+/**
+ * `log`: the request's logger (its request id bound); the service's own by default.
+ * Answered at once (no promise) when nothing has to wait: an unsigned request for a company the
+ * directory holds, whose step runs in memory (src/infra/maybe-promise.ts).
+ */
+export function handleTelnyxWebhook(services: Services, req: WebhookRequest, log = services.logger): MaybePromise<WebhookResponse> {
   const started = performance.now();
-  const deadline = started + services.config.webhookDeadlineMs;
   const match = parseTelnyxPath(req.path);
   if (!match) {
     log.warn({ path: req.path }, 'telnyx webhook: unknown route');
     return texml(apologyDocument(), 404);
   }
-  const { route, companyId: pathCompanyId } = match;
-  let companyId: string | null = pathCompanyId;
-  const query = new URLSearchParams(req.query);
-  const params = req.signed ? bodyParams(req) : formParams(req, query);
-  let step = query.get('step');
-  if (req.signed) {
-    const bound = await boundTarget(services, route, pathCompanyId, query, params, deadline);
+  const query = FormParams.parse(req.query);
+  const params = req.signed ? bodyParams(req) : formParams(req);
+  const request: ParsedWebhook = {
+    route: match.route,
+    companyId: match.companyId,
+    params,
+    step: query.get('step'),
+    callSid: params.get('CallSid') ?? undefined,
+    started,
+    deadline: started + services.config.webhookDeadlineMs,
+  };
+  // Known already (the steady state): the company from the directory, with no deadline race to set up.
+  const known = !req.signed && request.companyId ? services.directory.cached(request.companyId) : undefined;
+  if (known) return answer(services, log, request, known);
+  return resolveThenAnswer(services, log, request, query, req.signed === true);
+}
+
+/** A webhook's route and parameters, read from its path, query and body. */
+interface ParsedWebhook {
+  route: TelnyxRoute;
+  /** The path's company, then (signed mode) the one bound to the request; null: not named yet. */
+  companyId: string | null;
+  params: FormParams;
+  step: string | null;
+  callSid: string | undefined;
+  /** performance.now() when the request was read, and when it must be answered by. */
+  started: number;
+  deadline: number;
+}
+
+/**
+ * Whose call, when the directory does not hold it yet or the request is signed: from the path, else
+ * the call's session or the called number (one application for every company). A slow or failing
+ * database falls back to the last known configuration; with none, the caller hears an apology.
+ */
+async function resolveThenAnswer(
+  services: Services,
+  log: Logger,
+  request: ParsedWebhook,
+  query: FormParams,
+  signed: boolean,
+): Promise<WebhookResponse> {
+  const { route, params, callSid, deadline } = request;
+  if (signed) {
+    const bound = await boundTarget(services, route, request.companyId, query, params, deadline);
     if (!bound.ok) {
       log.warn(
-        { route, pathCompanyId, bodyCompanyId: bound.bodyCompanyId, callSid: params.get('CallSid') ?? undefined },
+        { route, pathCompanyId: request.companyId, bodyCompanyId: bound.bodyCompanyId, callSid },
         `telnyx webhook refused: ${bound.reason}`,
       );
       return texml(REFUSED_DOCUMENT, 403);
     }
-    companyId = bound.companyId;
-    step = bound.step;
+    request.companyId = bound.companyId;
+    request.step = bound.step;
   }
-  const callSid = params.get('CallSid') ?? undefined;
-  const elapsed = () => round(performance.now() - started);
+  let companyId = request.companyId;
   let company: DirectoryCompany | undefined;
   try {
-    // Whose call: from the path, else the call's session or the called number (one application for
-    // every company). A slow or failing database falls back to the last known configuration; with
-    // none, the caller hears an apology.
-    try {
-      if (!companyId) companyId = await withDeadline(deadline, companyOfRequest(services, params));
-      // Known already (the steady state): no deadline race to set up.
-      const known = companyId ? services.directory.cached(companyId) : null;
-      company =
-        known !== undefined ? (known ?? undefined) : ((await withDeadline(deadline, services.directory.company(companyId!))) ?? undefined);
-      if (!company) {
-        log.info(
-          { route, companyId, callSid, ms: elapsed() },
-          companyId ? 'telnyx webhook: unknown company' : 'telnyx webhook: unknown number',
-        );
-        return texml(isBookkeeping(route) ? response() : apologyDocument());
-      }
-    } catch (err) {
-      company = companyId ? services.directory.lastKnown(companyId) : undefined;
-      log.error({ err, route, companyId, callSid, ms: elapsed(), cached: !!company }, 'telnyx webhook: configuration unavailable');
-      if (!company) {
-        // A voicemail for a company we cannot look up now still waits for the database (the drainer
-        // drops it if the company turns out not to exist).
-        const vm = route === 'voicemail' && companyId ? voicemailOf(services, log, companyId, params) : null;
-        if (vm && 'voicemail' in vm) return await queueVoicemail(services, log, vm.voicemail, err);
-        return texml(isBookkeeping(route) ? response() : apologyDocument());
-      }
+    if (!companyId) companyId = request.companyId = await withDeadline(deadline, companyOfRequest(services, params));
+    const known = companyId ? services.directory.cached(companyId) : null;
+    company =
+      known !== undefined ? (known ?? undefined) : ((await withDeadline(deadline, services.directory.company(companyId!))) ?? undefined);
+    if (!company) {
+      log.info(
+        { route, companyId, callSid, ms: elapsedSince(request.started) },
+        companyId ? 'telnyx webhook: unknown company' : 'telnyx webhook: unknown number',
+      );
+      return texml(isBookkeeping(route) ? response() : apologyDocument());
     }
-    const result = await withDeadline(deadline, handle(services, log, route, company, params, step));
+  } catch (err) {
+    company = companyId ? services.directory.lastKnown(companyId) : undefined;
+    log.error(
+      { err, route, companyId, callSid, ms: elapsedSince(request.started), cached: !!company },
+      'telnyx webhook: configuration unavailable',
+    );
+    if (!company) {
+      // A voicemail for a company we cannot look up now still waits for the database (the drainer
+      // drops it if the company turns out not to exist).
+      const vm = route === 'voicemail' && companyId ? voicemailOf(services, log, companyId, params) : null;
+      if (vm && 'voicemail' in vm) return await queueVoicemail(services, log, vm.voicemail, err);
+      return texml(isBookkeeping(route) ? response() : apologyDocument());
+    }
+  }
+  return answer(services, log, request, company);
+}
+
+/** The route's handler for a known company, and its answer (or the fallback if it fails or is late). */
+function answer(services: Services, log: Logger, request: ParsedWebhook, company: DirectoryCompany): MaybePromise<WebhookResponse> {
+  const answered = (result: Handled): WebhookResponse => {
     // The line's fields are built only when it is written (LOG_LEVEL info or lower).
     if (log.isLevelEnabled('info')) {
-      log.info({ route, companyId, callSid, outcome: describeOutcome(result.outcome), ms: elapsed() }, 'telnyx webhook');
+      const { route, companyId, callSid } = request;
+      log.info(
+        { route, companyId, callSid, outcome: describeOutcome(result.outcome), ms: elapsedSince(request.started) },
+        'telnyx webhook',
+      );
     }
     return { ...texml(result.doc), outcome: result.outcome };
+  };
+  try {
+    const result = handle(services, log, request.route, company, request.params, request.step);
+    if (!(result instanceof Promise)) return answered(result);
+    return withDeadline(request.deadline, result).then(answered, (err: unknown) => failed(services, log, request, company, err));
   } catch (err) {
-    if (err instanceof ForeignCallError) {
-      log.warn(
-        { route, companyId, callSid, callCompanyId: err.callCompanyId },
-        'telnyx webhook refused: the call belongs to another company than its URL',
-      );
-      return texml(REFUSED_DOCUMENT, 403);
-    }
-    // A voicemail that could not be stored (the database away, or past the deadline) waits in the outbox.
-    const vm = route === 'voicemail' && (company?.id ?? companyId) ? voicemailOf(services, log, (company?.id ?? companyId)!, params) : null;
-    if (vm && 'voicemail' in vm) return await queueVoicemail(services, log, vm.voicemail, err);
-    // The company's own fallback if we know it, else a spoken apology; either way valid TeXML.
-    const doc = isBookkeeping(route)
-      ? response()
-      : route === 'voicemail'
-        ? voicemailStoredDocument()
-        : company
-          ? fallbackDocument(company.policy, services.calls.urls(company), params.get('To'))
-          : apologyDocument();
-    log.error(
-      { err, route, companyId, callSid, params: route === 'voicemail' ? Object.fromEntries(params) : undefined, ms: elapsed() },
-      'telnyx webhook failed; answered with the fallback',
-    );
-    return texml(doc);
+    return failed(services, log, request, company, err);
   }
 }
 
-async function handle(
+/** What a handler that threw (or missed the deadline) answers: valid TeXML whatever happened. */
+function failed(
+  services: Services,
+  log: Logger,
+  request: ParsedWebhook,
+  company: DirectoryCompany,
+  err: unknown,
+): MaybePromise<WebhookResponse> {
+  const { route, params, callSid } = request;
+  const companyId = company.id;
+  if (err instanceof ForeignCallError) {
+    log.warn(
+      { route, companyId, callSid, callCompanyId: err.callCompanyId },
+      'telnyx webhook refused: the call belongs to another company than its URL',
+    );
+    return texml(REFUSED_DOCUMENT, 403);
+  }
+  // A voicemail that could not be stored (the database away, or past the deadline) waits in the outbox.
+  const vm = route === 'voicemail' ? voicemailOf(services, log, companyId, params) : null;
+  if (vm && 'voicemail' in vm) return queueVoicemail(services, log, vm.voicemail, err);
+  // The company's own fallback; valid TeXML either way.
+  const doc = isBookkeeping(route)
+    ? response()
+    : route === 'voicemail'
+      ? voicemailStoredDocument()
+      : fallbackDocument(company.policy, services.calls.urls(company), params.get('To'));
+  log.error(
+    {
+      err,
+      route,
+      companyId,
+      callSid,
+      params: route === 'voicemail' ? Object.fromEntries(params) : undefined,
+      ms: elapsedSince(request.started),
+    },
+    'telnyx webhook failed; answered with the fallback',
+  );
+  return texml(doc);
+}
+
+/** What a route's handler decided: the document and its outcome. */
+interface Handled {
+  doc: TexmlDocument | string;
+  outcome: WebhookOutcome;
+}
+
+/** The route's work. In memory mode every route but the voicemail's runs at once (no promise). */
+function handle(
   services: Services,
   log: Logger,
   route: TelnyxRoute,
   company: DirectoryCompany,
-  params: URLSearchParams,
+  params: FormParams,
   step: string | null,
-): Promise<{ doc: TexmlDocument | string; outcome: WebhookOutcome }> {
+): MaybePromise<Handled> {
   switch (route) {
     case 'voice': {
-      const { texml, outcome } = await services.calls.start(company, callOf(params));
-      return { doc: texml, outcome };
+      return stepAnswer(services.calls.start(company, callOf(params)));
     }
     case 'language': {
-      const { texml, outcome } = await services.calls.languageChosen(company, { ...callOf(params), digits: params.get('Digits') });
-      return { doc: texml, outcome };
+      return stepAnswer(services.calls.languageChosen(company, { ...callOf(params), digits: params.get('Digits') }));
     }
     case 'dial-complete': {
       const status = params.get('DialCallStatus') ?? undefined;
-      const { texml, outcome } = await services.calls.dialComplete(company, params.get('CallSid'), status, step);
-      return { doc: texml, outcome };
+      return stepAnswer(services.calls.dialComplete(company, params.get('CallSid'), status, step));
     }
     case 'voicemail': {
       const vm = voicemailOf(services, log, company.id, params, company);
       if (!('voicemail' in vm)) return { doc: voicemailStoredDocument(), outcome: vm.outcome };
       // Past the deadline this goes on: if it lands after all, the outbox's copy is a harmless duplicate.
-      const { created } = await services.voicemails.record(vm.voicemail);
-      return { doc: voicemailStoredDocument(), outcome: voicemailOutcome(created ? 'stored' : 'duplicate') };
+      return services.voicemails
+        .record(vm.voicemail)
+        .then(({ created }) => ({ doc: voicemailStoredDocument(), outcome: voicemailOutcome(created ? 'stored' : 'duplicate') }));
     }
     case 'voicemail-transcription': {
       // Telnyx's TexmlTranscriptionWebhook (docs/RECORDINGS.md): the text of the call's voicemail.
@@ -172,108 +250,105 @@ async function handle(
       if (!callSid || text === null || (params.get('TranscriptionStatus') ?? 'completed') !== 'completed') {
         return { doc: response(), outcome: { kind: 'transcription', result: 'ignored' } };
       }
-      const kept = await services.voicemails.transcribed(company.id, callSid.slice(0, 200), text);
-      return { doc: response(), outcome: { kind: 'transcription', result: kept ? 'stored' : 'no-voicemail' } };
+      return services.voicemails
+        .transcribed(company.id, callSid.slice(0, 200), text)
+        .then((kept) => ({ doc: response(), outcome: { kind: 'transcription', result: kept ? 'stored' : 'no-voicemail' } }));
     }
     case 'queue-wait': {
       const queueTime = Number(params.get('QueueTime'));
-      const { texml, outcome } = await services.calls.queueWait(
-        company,
-        params.get('CallSid'),
-        Number.isFinite(queueTime) ? queueTime : null,
-      );
-      return { doc: texml, outcome };
+      return stepAnswer(services.calls.queueWait(company, params.get('CallSid'), Number.isFinite(queueTime) ? queueTime : null));
     }
     case 'queue-key': {
-      const { texml, outcome } = await services.calls.queueKey(company, params.get('CallSid'), params.get('Digits'));
-      return { doc: texml, outcome };
+      return stepAnswer(services.calls.queueKey(company, params.get('CallSid'), params.get('Digits')));
     }
     case 'queue-exit': {
-      const { texml, outcome } = await services.calls.queueExit(company, params.get('CallSid'), params.get('QueueResult'));
-      return { doc: texml, outcome };
+      return stepAnswer(services.calls.queueExit(company, params.get('CallSid'), params.get('QueueResult')));
     }
     case 'queue-offer': {
-      const { texml, outcome } = await services.calls.queueOffer(company, params.get('CallSid'));
-      return { doc: texml, outcome };
+      return stepAnswer(services.calls.queueOffer(company, params.get('CallSid')));
     }
     // A callback's routes name the caller's original call in the URL's step (MAC'd in signed mode).
     case 'callback': {
-      const { texml, outcome } = await services.calls.callbackAnswered(company, step);
-      return { doc: texml, outcome };
+      return stepAnswer(services.calls.callbackAnswered(company, step));
     }
     case 'callback-status': {
-      const outcome = await services.calls.callbackStatus(company, step, {
-        accountSid: params.get('AccountSid'),
-        callSid: params.get('CallSid'),
-        parentCallSid: step,
-        to: params.get('To'),
-        status: params.get('CallStatus'),
-      });
-      return { doc: response(), outcome };
+      return statusAnswer(
+        services.calls.callbackStatus(company, step, {
+          accountSid: params.get('AccountSid'),
+          callSid: params.get('CallSid'),
+          parentCallSid: step,
+          to: params.get('To'),
+          status: params.get('CallStatus'),
+        }),
+      );
     }
     case 'callback-complete': {
       const talk = clampInt(params.get('DialCallDuration'), 0, 14_400);
-      const { texml, outcome } = await services.calls.callbackComplete(company, step, params.get('DialCallStatus'), talk);
-      return { doc: texml, outcome };
+      return stepAnswer(services.calls.callbackComplete(company, step, params.get('DialCallStatus'), talk));
     }
     // An answered call's room (docs/IN-CALL.md): the URL's step names the call (MAC'd in signed mode).
     case 'room-events': {
       // The URL's step names the call; without it (a URL edited, or not MAC'd) the room's name does.
-      const outcome = await services.calls.roomEvent(company, step ?? callSidOfRoom(params.get('FriendlyName')), {
-        event: params.get('StatusCallbackEvent'),
-        conferenceSid: params.get('ConferenceSid'),
-        callSid: params.get('CallSid'),
-        label: params.get('ParticipantLabel') ?? params.get('Label'),
-      });
-      return { doc: response(), outcome };
+      return statusAnswer(
+        services.calls.roomEvent(company, step ?? callSidOfRoom(params.get('FriendlyName')), {
+          event: params.get('StatusCallbackEvent'),
+          conferenceSid: params.get('ConferenceSid'),
+          callSid: params.get('CallSid'),
+          label: params.get('ParticipantLabel') ?? params.get('Label'),
+        }),
+      );
     }
     case 'room-party': {
       const parts = splitStep(step);
-      const outcome = await services.calls.roomParty(
-        company,
-        parts?.[0] ?? null,
-        parts?.[1] ?? null,
-        params.get('CallStatus'),
-        params.get('CallSid'),
+      return statusAnswer(
+        services.calls.roomParty(company, parts?.[0] ?? null, parts?.[1] ?? null, params.get('CallStatus'), params.get('CallSid')),
       );
-      return { doc: response(), outcome };
     }
     case 'room-recording': {
       const url = params.get('RecordingUrl');
-      const outcome = await services.calls.roomRecording(company, step, {
-        recordingSid: params.get('RecordingSid'),
-        status: params.get('RecordingStatus'),
-        // Only a URL supervisors may be sent to (https on RECORDING_URL_ALLOWLIST's hosts) is taken.
-        url: url && checkRecordingUrl(url, services.config.recordingUrlRules).ok ? url : null,
-        durationSeconds: clampInt(params.get('RecordingDuration'), 0, 86_400),
-      });
-      return { doc: response(), outcome };
+      return statusAnswer(
+        services.calls.roomRecording(company, step, {
+          recordingSid: params.get('RecordingSid'),
+          status: params.get('RecordingStatus'),
+          // Only a URL supervisors may be sent to (https on RECORDING_URL_ALLOWLIST's hosts) is taken.
+          url: url && checkRecordingUrl(url, services.config.recordingUrlRules).ok ? url : null,
+          durationSeconds: clampInt(params.get('RecordingDuration'), 0, 86_400),
+        }),
+      );
     }
     case 'outbound': {
-      const { texml, outcome } = await services.calls.outboundAnswered(company, params.get('CallSid'));
-      return { doc: texml, outcome };
+      return stepAnswer(services.calls.outboundAnswered(company, params.get('CallSid')));
     }
     case 'outbound-status': {
-      const outcome = await services.calls.outboundStatus(company, params.get('CallSid'), params.get('CallStatus'));
-      return { doc: response(), outcome };
+      return statusAnswer(services.calls.outboundStatus(company, params.get('CallSid'), params.get('CallStatus')));
     }
     case 'transfer': {
-      const { texml, outcome } = await services.calls.transfer(company, params.get('CallSid'), step);
-      return { doc: texml, outcome };
+      return stepAnswer(services.calls.transfer(company, params.get('CallSid'), step));
     }
     case 'status': {
       // An agent's leg (<Sip statusCallback>): answered → on a call; completed → free (wrap-up).
       // Without ParentCallSid: the inbound call's own progress (its end closes the call).
-      const outcome = await services.calls.agentLegStatus(company, {
-        accountSid: params.get('AccountSid'),
-        callSid: params.get('CallSid'),
-        parentCallSid: params.get('ParentCallSid'),
-        to: params.get('To'),
-        status: params.get('CallStatus'),
-      });
-      return { doc: response(), outcome };
+      return statusAnswer(
+        services.calls.agentLegStatus(company, {
+          accountSid: params.get('AccountSid'),
+          callSid: params.get('CallSid'),
+          parentCallSid: params.get('ParentCallSid'),
+          to: params.get('To'),
+          status: params.get('CallStatus'),
+        }),
+      );
     }
   }
+}
+
+/** A call step's TeXML as the route's answer. */
+function stepAnswer(step: MaybePromise<CallStep>): MaybePromise<Handled> {
+  return mapMaybe(step, (s) => ({ doc: s.texml, outcome: s.outcome }));
+}
+
+/** A bookkeeping route's outcome, answered with an empty `<Response>` (Telnyx ignores it). */
+function statusAnswer(outcome: MaybePromise<StatusOutcome>): MaybePromise<Handled> {
+  return mapMaybe(outcome, (o) => ({ doc: response(), outcome: o }));
 }
 
 /** Callbacks that only tell us something (and whose answer Telnyx ignores): an empty `<Response>` on every path, never a spoken apology. */
@@ -295,7 +370,7 @@ function voicemailOf(
   services: Services,
   log: Logger,
   companyId: string,
-  params: URLSearchParams,
+  params: FormParams,
   company?: DirectoryCompany,
 ): { voicemail: RecordedVoicemail } | { outcome: VoicemailOutcome } {
   const recordingUrl = params.get('RecordingUrl');
@@ -344,7 +419,7 @@ async function queueVoicemail(services: Services, log: Logger, vm: RecordedVoice
   }
 }
 
-function callOf(params: URLSearchParams) {
+function callOf(params: FormParams) {
   return {
     callSid: params.get('CallSid'),
     from: (params.get('From') ?? '').slice(0, 64),
@@ -368,8 +443,8 @@ async function boundTarget(
   services: Services,
   route: TelnyxRoute,
   pathCompanyId: string | null,
-  query: URLSearchParams,
-  params: URLSearchParams,
+  query: FormParams,
+  params: FormParams,
   deadline: number,
 ): Promise<Bound> {
   const urlStep = query.get('step');
@@ -389,7 +464,7 @@ async function boundTarget(
 }
 
 /** Signed mode: the company the signed body names, or null (nothing found, or the database away). */
-async function companyFromBody(services: Services, params: URLSearchParams): Promise<string | null> {
+async function companyFromBody(services: Services, params: FormParams): Promise<string | null> {
   try {
     return await companyOfRequest(services, params);
   } catch {
@@ -403,7 +478,7 @@ async function companyFromBody(services: Services, params: URLSearchParams): Pro
  * inbound call by its `CallSid` — else the owner of the called number (`To`). Rejects only when the
  * number cannot be looked up (the database away).
  */
-async function companyOfRequest(services: Services, params: URLSearchParams): Promise<string | null> {
+async function companyOfRequest(services: Services, params: FormParams): Promise<string | null> {
   const callSid = params.get('ParentCallSid') || params.get('CallSid');
   const fromCall = callSid ? await services.calls.companyOfCall(callSid).catch(() => null) : null;
   if (fromCall) return fromCall;
@@ -412,18 +487,17 @@ async function companyOfRequest(services: Services, params: URLSearchParams): Pr
 }
 
 /** Signed mode: the form body only; the query string is not covered by the signature. */
-function bodyParams(req: WebhookRequest): URLSearchParams {
-  return new URLSearchParams(req.body);
+function bodyParams(req: WebhookRequest): FormParams {
+  return FormParams.parse(req.body);
 }
 
 /** Form body (POST) over query string (GET, or extras on a POST). */
-function formParams(req: WebhookRequest, query: URLSearchParams): URLSearchParams {
-  const params = new URLSearchParams(query);
+function formParams(req: WebhookRequest): FormParams {
   const type = (req.contentType ?? '').toLowerCase();
   if (req.body && (type === '' || type.startsWith('application/x-www-form-urlencoded') || type.startsWith('text/plain'))) {
-    for (const [k, v] of new URLSearchParams(req.body)) params.set(k, v);
+    return FormParams.merged(req.query, req.body);
   }
-  return params;
+  return FormParams.parse(req.query);
 }
 
 /** What a refused webhook gets: still valid TeXML, so a misrouted call ends cleanly. */
@@ -461,4 +535,5 @@ function clampInt(value: string | null, min: number, max: number): number {
   return Number.isFinite(n) ? Math.min(max, Math.max(min, n)) : min;
 }
 
-const round = (ms: number) => Math.round(ms * 100) / 100;
+/** Milliseconds since `started` (performance.now()), to two decimals, for log lines. */
+const elapsedSince = (started: number) => Math.round((performance.now() - started) * 100) / 100;
