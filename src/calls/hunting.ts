@@ -71,8 +71,8 @@ export interface AgentLiveness {
 export class Hunting {
   private readonly random: () => number;
   private readonly companyUrls = new WeakMap<DirectoryCompany, { publicUrl: string; urls: CallbackUrls }>();
-  /** policyOf's policies, per company policy and queue (a reload makes new objects of both). */
-  private readonly policies = new WeakMap<RoutingPolicy, WeakMap<QueuePolicy, RoutingPolicy>>();
+  /** policyOf's policies, per queue (a reload makes new objects of the queues and the company policy). */
+  private readonly policies = new WeakMap<QueuePolicy, { from: RoutingPolicy; built: RoutingPolicy }>();
 
   constructor(
     private readonly deps: {
@@ -135,7 +135,7 @@ export class Hunting {
    * the skills of the number called unless `call.requiredSkills` says otherwise. Reserves nothing.
    */
   preview(company: DirectoryCompany, call: CallContext, at = this.deps.clock.now()): CallDecision & { queue: QueuePreview | null } {
-    const route = company.numberRoutes.get(calledNumber(call.to ?? null));
+    const route = numberRouteOf(company, call.to);
     const queue = queueOf(company, route?.queueId ?? null);
     const ownSkills = call.requiredSkills !== undefined ? call.requiredSkills : numberSkillsOf(company, call.to);
     const requiredSkills = call.requiredSkills !== undefined ? call.requiredSkills : allOf(ownSkills, queue.requiredSkills);
@@ -167,7 +167,7 @@ export class Hunting {
     // A retried webhook, or the hold's redirect: Telnyx is still calling back about this call.
     if (existing) sessions.heard(existing.callSid, call.accountSid);
     else {
-      const route = company.numberRoutes.get(calledNumber(session.to));
+      const route = numberRouteOf(company, session.to);
       if (route) {
         session.queueId = route.queueId;
         session.priority = route.priority;
@@ -332,7 +332,7 @@ export class Hunting {
       requiredSkills: allOf(ownRequirement, queue.requiredSkills),
       ageSeconds: (now - session.startedAt) / 1000,
     };
-    const policy = this.policyOf(company, queue.id);
+    const policy = this.policyIn(company, queue);
     const plan = decideRoute(policy, this.snapshot(company), call, now, {
       callSid: session.callSid,
       offered: session.offered,
@@ -367,17 +367,22 @@ export class Hunting {
    * (rememberRoundRobin), so a copy that lags it is built again.
    */
   private policyOf(company: DirectoryCompany, queueId: string | null): RoutingPolicy {
-    const queue = queueOf(company, queueId);
+    return this.policyIn(company, queueOf(company, queueId));
+  }
+
+  /** policyOf for the queue itself (a step has it already). */
+  private policyIn(company: DirectoryCompany, queue: QueuePolicy): RoutingPolicy {
     const overridden = !!(queue.routing.mode || queue.routing.ringTimeoutSeconds || queue.routing.businessHours);
     const cap = this.deps.maxDialTargets;
     if (!overridden && cap === undefined) return company.policy;
-    let byQueue = this.policies.get(company.policy);
-    if (byQueue === undefined) this.policies.set(company.policy, (byQueue = new WeakMap()));
-    const known = byQueue.get(queue);
-    if (known !== undefined && known.roundRobinLast === company.policy.roundRobinLast) return known;
+    // Kept per queue (each company's own objects): built from this policy, and with its round-robin position.
+    const known = this.policies.get(queue);
+    if (known !== undefined && known.from === company.policy && known.built.roundRobinLast === company.policy.roundRobinLast) {
+      return known.built;
+    }
     const policy = overridden ? policyForQueue(company.policy, queue) : company.policy;
     const built = cap === undefined ? policy : { ...policy, maxDialTargets: cap };
-    byQueue.set(queue, built);
+    this.policies.set(queue, { from: company.policy, built });
     return built;
   }
 
@@ -415,6 +420,12 @@ function numberSkillsOf(company: DirectoryCompany, to: string | null | undefined
   // Most companies give no number a requirement: the called number is not even normalised then.
   if (!to || company.numberSkills.size === 0) return null;
   return company.numberSkills.get(calledNumber(to)) ?? null;
+}
+
+/** The called number's own route (its queue and priority), if it has one. */
+function numberRouteOf(company: DirectoryCompany, to: string | null | undefined) {
+  if (!to || company.numberRoutes.size === 0) return undefined;
+  return company.numberRoutes.get(calledNumber(to));
 }
 
 /** Ask for the language unless there is no menu or the number's requirement already names a menu skill. */

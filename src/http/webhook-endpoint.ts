@@ -17,6 +17,7 @@ import type { Claim, KeptAnswer, ReplayStore } from '../telnyx/replay-store.js';
 import type { TelnyxSignatureVerifier } from '../telnyx/signature.js';
 import { tokenMatches, WEBHOOK_TOKEN_PARAM } from '../telnyx/webhook-auth.js';
 import { handleTelnyxWebhook, REFUSED_DOCUMENT, TEXML_HEADERS } from '../telnyx/webhooks.js';
+import { DeadlineRace } from '../infra/deadline-race.js';
 
 /** Webhook bodies are a few hundred bytes; anything past this is dropped, not buffered. */
 export const MAX_WEBHOOK_BODY_BYTES = 256 * 1024;
@@ -234,28 +235,39 @@ function isFormContentType(value: string | undefined): boolean {
  * The raw body, bounded: past `limit` bytes it is dropped (too-large: the route then answers from
  * the path alone, or the signature fails), and if it has not fully arrived `timeoutMs` after the
  * headers it is given up on (timeout), so slow senders cannot hold webhook sockets for minutes.
+ * An aborted request is an error ('close' before the body is complete: IncomingMessage emits
+ * 'error' only to a listener, so none is added). Every body's timeout is on one shared timer.
  */
 export function readBody(req: IncomingMessage, limit: number, timeoutMs: number): Promise<Body> {
   return new Promise((resolve) => {
-    const chunks: Buffer[] = [];
+    let first: Buffer | null = null;
+    let more: Buffer[] | null = null;
     let size = 0;
-    let tooLarge = false;
+    let settled = false;
     const done = (body: Body) => {
-      clearTimeout(timer);
-      req.off('data', onData);
+      if (settled) return;
+      settled = true;
+      bodyDeadlines.unwatch(watch);
       resolve(body);
     };
-    const onData = (chunk: Buffer) => {
+    const watch = bodyDeadlines.watch(performance.now() + timeoutMs, () => done({ kind: 'timeout' }));
+    req.on('data', (chunk: Buffer) => {
       size += chunk.length;
-      if (size > limit) tooLarge = true;
-      else chunks.push(chunk);
-    };
-    const timer = setTimeout(() => done({ kind: 'timeout' }), timeoutMs);
-    req.on('data', onData);
-    req.once('end', () => done(tooLarge ? { kind: 'too-large' } : { kind: 'ok', bytes: Buffer.concat(chunks) }));
-    req.once('error', () => done({ kind: 'error' }));
-    req.once('close', () => {
+      if (settled || size > limit) return;
+      if (first === null) first = chunk;
+      else (more ??= [first]).push(chunk);
+    });
+    // Listeners stay until the request is collected: `settled` makes each of them a no-op once answered.
+    req.on('end', () => {
+      if (size > limit) done({ kind: 'too-large' });
+      // A webhook's few hundred bytes come in one chunk: used as it is, not copied.
+      else done({ kind: 'ok', bytes: more ? Buffer.concat(more) : (first ?? EMPTY_BODY) });
+    });
+    req.on('close', () => {
       if (!req.complete) done({ kind: 'error' });
     });
   });
 }
+
+/** The webhook bodies' timeouts, on one timer (src/infra/deadline-race.ts). */
+const bodyDeadlines = new DeadlineRace();

@@ -12,6 +12,9 @@ interface Pending {
   expire(): void;
 }
 
+/** A deadline being watched (DeadlineRace.watch), to unwatch when what it watched is done. */
+export type DeadlineWatch = { readonly deadline: number };
+
 export class DeadlineRace {
   private readonly pending = new Set<Pending>();
   private timer: NodeJS.Timeout | undefined;
@@ -20,31 +23,41 @@ export class DeadlineRace {
   /** `work`'s outcome, or a rejection with `expired()` once `deadline` passes first. */
   race<T>(deadline: number, work: Promise<T>, expired: () => Error): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      const entry: Pending = { deadline, expire: () => reject(expired()) };
-      this.pending.add(entry);
-      if (deadline < this.timerAt) this.arm(deadline);
+      const entry = this.watch(deadline, () => reject(expired()));
       work.then(
         (value) => {
-          this.settled(entry);
+          this.unwatch(entry);
           resolve(value);
         },
         (err: unknown) => {
-          this.settled(entry);
+          this.unwatch(entry);
           reject(err);
         },
       );
     });
   }
 
+  /**
+   * Calls `expire` once `deadline` passes, unless unwatch() comes first: a timeout on the shared
+   * timer (a webhook body's, src/http/webhook-endpoint.ts), without a timer of its own.
+   */
+  watch(deadline: number, expire: () => void): DeadlineWatch {
+    const entry: Pending = { deadline, expire };
+    this.pending.add(entry);
+    if (deadline < this.timerAt) this.arm(deadline);
+    return entry;
+  }
+
+  /** The watch is over (what it watched is done): `expire` will not be called. */
+  unwatch(watch: DeadlineWatch): void {
+    if (!this.pending.delete(watch as Pending)) return;
+    // Nothing left to watch: no timer keeps the process awake.
+    if (this.pending.size === 0) this.disarm();
+  }
+
   /** Races still waiting (tests). */
   get size(): number {
     return this.pending.size;
-  }
-
-  private settled(entry: Pending): void {
-    this.pending.delete(entry);
-    // Nothing left to watch: no timer keeps the process awake.
-    if (this.pending.size === 0) this.disarm();
   }
 
   private arm(at: number): void {

@@ -103,15 +103,17 @@ export interface WebhookObserver {
  * per request.
  */
 export function webhookObserver(metrics: Metrics): WebhookObserver {
-  const durations = new Map<string, { observe(seconds: number): void }>();
+  // By route, then status: no key string built per request.
+  const durations = new Map<string, Map<number, { observe(seconds: number): void }>>();
   const decisions = new Map<string, { inc(): void }>();
   return {
     duration(route, status, seconds) {
-      const key = `${route} ${status}`;
-      let series = durations.get(key);
+      let byStatus = durations.get(route);
+      if (!byStatus) durations.set(route, (byStatus = new Map()));
+      let series = byStatus.get(status);
       if (!series) {
         series = metrics.webhookSeconds.labels({ route, status: String(status) });
-        durations.set(key, series);
+        byStatus.set(status, series);
       }
       series.observe(seconds);
     },
