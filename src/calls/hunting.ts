@@ -126,6 +126,7 @@ export class Hunting {
         callsToday: activity.callsToday,
         skills: a.skills,
         reservedFor: reservedFor(a.id) ?? null,
+        displayRank: a.displayRank,
       };
     });
   }

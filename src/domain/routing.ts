@@ -80,6 +80,12 @@ export interface AgentSnapshot {
   skills: Skills;
   /** The call this agent is being offered right now (reserved), or null. */
   reservedFor: string | null;
+  /**
+   * The agent's place in its company's display order (compareDisplayOrder), when the caller has it (the
+   * directory does): ring-all then orders its targets by it instead of comparing names, which was a tenth
+   * of a decision. Given for every agent or for none.
+   */
+  displayRank?: number;
 }
 
 /** Where a call is in its hunt: which agents were offered and for how long it has rung. */
@@ -167,6 +173,17 @@ export type FallbackReason = 'NO_AGENTS' | 'HUNT_EXHAUSTED' | 'AFTER_HOURS';
 
 /** A fixed collation, so the ring order is the same on every host whatever its locale. */
 const DISPLAY_ORDER = new Intl.Collator('en', { sensitivity: 'base' });
+
+/** The agents' display order: by name (a fixed collation), then by id. Ring-all rings in this order. */
+export function compareDisplayOrder(a: { displayName: string; id: string }, b: { displayName: string; id: string }): number {
+  return DISPLAY_ORDER.compare(a.displayName, b.displayName) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+}
+
+/** compareDisplayOrder through the ranks the caller gave, when it gave them. */
+function byDisplayOrder(a: AgentSnapshot, b: AgentSnapshot): number {
+  if (a.displayRank !== undefined && b.displayRank !== undefined) return a.displayRank - b.displayRank;
+  return compareDisplayOrder(a, b);
+}
 
 /** Why an agent cannot take a call now, or null when it can. Order matters: the first reason wins. */
 export function skipReason(agent: AgentSnapshot, policy: Pick<RoutingPolicy, 'allowUnregisteredSoftphones'>): SkippedAgent | null {
@@ -319,7 +336,7 @@ function decideAuto(
 ): Exclude<RoutePlan, { kind: 'WAIT' }> {
   if (routable.length === 0)
     return { kind: 'FALLBACK', fallback: policy.fallbackKind, reason: rangBefore ? 'HUNT_EXHAUSTED' : 'NO_AGENTS', skipped };
-  routable.sort((a, b) => DISPLAY_ORDER.compare(a.displayName, b.displayName) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  routable.sort(byDisplayOrder);
   // Past MAX_DIAL_TARGETS the ring-all is split: the rest are not offered yet, so the next step rings them.
   const cap = targetCap(policy.maxDialTargets);
   for (const a of routable.slice(cap)) skipped.push(dialLimitSkip(a.id, policy, false));

@@ -6,7 +6,7 @@
  * build the same object. The cache that uses them is src/services/directory.ts.
  */
 import type { Db } from '../infra/db.js';
-import type { AgentStatus, RoutingPolicy } from '../domain/routing.js';
+import { compareDisplayOrder, type AgentStatus, type RoutingPolicy } from '../domain/routing.js';
 import type { BusinessHours } from '../domain/business-hours.js';
 import { parseSkillExpression, type LanguageMenuOption, type SkillExpression, type Skills } from '../domain/skills.js';
 import type { Prisma, Queue, RoutingConfig } from '../generated/prisma/client.js';
@@ -32,6 +32,8 @@ export interface DirectoryAgent {
   telnyxSipUsername: string | null;
   /** What calls to the agent dial, or why nothing can be (src/domain/sip-target.ts). */
   sipTarget: SipTarget;
+  /** The agent's place in its company's display order (compareDisplayOrder): ring-all sorts by it. */
+  displayRank: number;
   /**
    * Presence's and the call activity's records of the agent, kept here so routing reads them without a
    * look-up (src/presence/leases.ts liveStateFor, src/calls/agent-activity-store.ts getFor).
@@ -290,7 +292,7 @@ function companyOf(row: CompanyRow, sipTargets: SipTargetSource): DirectoryCompa
     name: row.name,
     timeZone: row.timeZone,
     policy: policyOf(row.routing),
-    agents: row.agents.map((a) => directoryAgentOf(a, row.id, sipTargets)),
+    agents: rankedForDisplay(row.agents.map((a) => directoryAgentOf(a, row.id, sipTargets))),
     breakReasons: row.breakReasons,
     supervisorTokenVersion: row.supervisorTokenVersion,
     numberSkills: numberSkills.size > 0 ? numberSkills : NO_ENTRIES,
@@ -333,10 +335,18 @@ function directoryAgentOf(a: AgentRow, companyId: string, sipTargets: SipTargetS
     telnyxCredentialId: a.telnyxCredentialId,
     telnyxSipUsername: a.telnyxSipUsername,
     sipTarget: sipTargetOf(a, sipTargets),
+    displayRank: 0, // set once the company's agents are all read (rankedForDisplay)
     // In the literal: the hidden class stays the same when presence and the call activity set them.
     leaseRecord: undefined,
     activityRecord: undefined,
   };
+}
+
+/** Gives each of a company's agents its place in the display order; the agents stay in their order. */
+function rankedForDisplay(agents: DirectoryAgent[]): DirectoryAgent[] {
+  const ordered = [...agents].sort(compareDisplayOrder);
+  for (let i = 0; i < ordered.length; i++) ordered[i]!.displayRank = i;
+  return agents;
 }
 
 function skillsOf(json: AgentRow['skills']): Skills {

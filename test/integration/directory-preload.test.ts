@@ -90,6 +90,25 @@ describe('Directory preload and batched loading', () => {
   });
   afterAll(() => database?.close());
 
+  it("ranks each company's agents in display order (name, then id), leaving them in the directory's order", async () => {
+    await db.company.create({ data: { id: 'co-ranked', name: 'Ranked' } });
+    // Created in this order; ids break the name tie of the two Alices.
+    for (const [id, displayName] of [
+      ['r-3', 'bob'],
+      ['r-2', 'alice'],
+      ['r-1', 'Alice'],
+      ['r-4', 'Ángela'],
+      ['r-5', 'carl'],
+    ]) {
+      await db.agent.create({ data: { id: id!, companyId: 'co-ranked', displayName: displayName!, sipUsername: `sip.${id}` } });
+    }
+    const company = (await new Directory(db).company('co-ranked'))!;
+    expect(company.agents.map((a) => a.id)).toEqual(['r-3', 'r-2', 'r-1', 'r-4', 'r-5']);
+    const byRank = [...company.agents].sort((a, b) => a.displayRank - b.displayRank).map((a) => a.displayName);
+    expect(byRank).toEqual(['Alice', 'alice', 'Ángela', 'bob', 'carl']);
+    await db.company.delete({ where: { id: 'co-ranked' } });
+  });
+
   it('preloads every company equal to what loading it alone gives, in a few queries, and then serves from memory', async () => {
     const queries = counted(db);
     const preloaded = new Directory(queries.db, 'own', { loadBatch: PAGE });

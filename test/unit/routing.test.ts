@@ -2,6 +2,7 @@ import { describe, it, expect } from 'vitest';
 import { AGENT_DEFAULTS, POLICY_DEFAULTS } from '../support/fixtures.js';
 import { seededRandom } from '../support/random.js';
 import {
+  compareDisplayOrder,
   decideRoute,
   ringOnePlan,
   skipReason,
@@ -310,6 +311,47 @@ describe('reason precedence', () => {
 // ---------------------------------------------------------------------------------------------
 
 describe('mixed agent sets', () => {
+  it('ring-all takes the given display ranks as the order, without comparing names', () => {
+    const agents = [
+      agent('a', { displayName: 'Ann', displayRank: 2 }),
+      agent('b', { displayName: 'Bob', displayRank: 0 }),
+      agent('c', { displayName: 'Cy', displayRank: 1 }),
+    ];
+    expect(ring(decideRoute(policy({ mode: 'AUTO' }), agents, CALL, NOW)).targets.map((t) => t.agentId)).toEqual(['b', 'c', 'a']);
+  });
+
+  it('ring-all orders by the display ranks the directory gives exactly as by comparing names, dial limit included', () => {
+    const random = seededRandom(7);
+    const names = [
+      'alice',
+      'Alice',
+      'Álvaro',
+      'bob',
+      'Bob',
+      'Zoë',
+      'zoe',
+      'Émile',
+      'emile',
+      '9 Lives',
+      'O’Neil',
+      'oneil',
+      'Ann-Marie',
+      'ann marie',
+    ];
+    for (let round = 0; round < 200; round++) {
+      const agents = Array.from({ length: 1 + Math.floor(random() * 14) }, (_, i) =>
+        agent(`id-${Math.floor(random() * 1000)}-${i}`, {
+          displayName: names[Math.floor(random() * names.length)]!,
+          liveness: random() < 0.8 ? { sipRegistered: true, onCall: false } : null,
+        }),
+      );
+      const ranked = [...agents].sort(compareDisplayOrder);
+      const withRanks = agents.map((a) => ({ ...a, displayRank: ranked.indexOf(a) }));
+      const p = policy({ mode: 'AUTO', maxDialTargets: 1 + Math.floor(random() * 6) });
+      expect(decideRoute(p, withRanks, CALL, NOW), agents.map((a) => a.displayName).join(',')).toEqual(decideRoute(p, agents, CALL, NOW));
+    }
+  });
+
   it('rings exactly the routable agents, sorted by display name, and skips the rest with their reasons', () => {
     const agents = [
       agent('id-carol', { displayName: 'Carol' }),
