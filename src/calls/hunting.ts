@@ -70,9 +70,6 @@ export interface AgentLiveness {
 
 export class Hunting {
   private readonly random: () => number;
-  private readonly companyUrls = new WeakMap<DirectoryCompany, { publicUrl: string; urls: CallbackUrls }>();
-  /** policyOf's policies, per queue (a reload makes new objects of the queues and the company policy). */
-  private readonly policies = new WeakMap<QueuePolicy, { from: RoutingPolicy; built: RoutingPolicy }>();
 
   constructor(
     private readonly deps: {
@@ -310,14 +307,14 @@ export class Hunting {
    */
   urls(company: DirectoryCompany): CallbackUrls {
     const publicUrl = this.deps.publicUrl();
-    const known = this.companyUrls.get(company);
-    if (known?.publicUrl === publicUrl) return known.urls;
+    const record = recordOf(company, this);
+    if (record.urls?.publicUrl === publicUrl) return record.urls.urls;
     const signer = this.deps.callbackSigner;
     const urls = callbackUrls(publicUrl, company.id, {
       mac: signer && ((route, companyId, step) => signer.mac(route, companyId, step)),
       token: this.deps.webhookToken,
     });
-    this.companyUrls.set(company, { publicUrl, urls });
+    record.urls = { publicUrl, urls };
     return urls;
   }
 
@@ -376,15 +373,20 @@ export class Hunting {
     const overridden = !!(queue.routing.mode || queue.routing.ringTimeoutSeconds || queue.routing.businessHours);
     const cap = this.deps.maxDialTargets;
     if (!overridden && cap === undefined) return company.policy;
-    // Kept per queue (each company's own objects): built from this policy, and with its round-robin position.
-    const known = this.policies.get(queue);
+    // Kept per queue, with the company: built from this policy, and with its round-robin position.
+    const record = recordOf(company, this);
+    const known = record.policyQueue === queue ? record.policy : record.policies?.get(queue);
     if (known !== undefined && known.from === company.policy && known.built.roundRobinLast === company.policy.roundRobinLast) {
       return known.built;
     }
     const policy = overridden ? policyForQueue(company.policy, queue) : company.policy;
-    const built = cap === undefined ? policy : { ...policy, maxDialTargets: cap };
-    this.policies.set(queue, { from: company.policy, built });
-    return built;
+    const built = { from: company.policy, built: cap === undefined ? policy : { ...policy, maxDialTargets: cap } };
+    // The default queue's (nearly every call's) in a field of its own; the others in a map.
+    if (record.policyQueue === undefined || record.policyQueue === queue) {
+      record.policyQueue = queue;
+      record.policy = built;
+    } else (record.policies ??= new Map()).set(queue, built);
+    return built.built;
   }
 
   private async rememberRoundRobin(company: DirectoryCompany, agentId: string): Promise<void> {
@@ -395,6 +397,32 @@ export class Hunting {
       this.deps.logger.warn({ err, companyId: company.id }, 'could not persist the round-robin position');
     }
   }
+}
+
+/** What Hunting keeps of a company between its calls, on the directory's company (DirectoryCompany.huntingRecord). */
+interface HuntingRecord {
+  owner: Hunting;
+  urls: { publicUrl: string; urls: CallbackUrls } | undefined;
+  /** The first queue's policy (policyIn), and the other queues'. */
+  policyQueue: QueuePolicy | undefined;
+  policy: KeptPolicy | undefined;
+  policies: Map<QueuePolicy, KeptPolicy> | undefined;
+}
+
+/** A queue's routing policy as built from the company's policy `from`. */
+interface KeptPolicy {
+  from: RoutingPolicy;
+  built: RoutingPolicy;
+}
+
+/** The company's record of this Hunting (another one's, sharing the directory, is replaced: its URLs may differ). */
+function recordOf(company: DirectoryCompany, owner: Hunting): HuntingRecord {
+  let record = company.huntingRecord as HuntingRecord | undefined;
+  if (record === undefined || record.owner !== owner) {
+    record = { owner, urls: undefined, policyQueue: undefined, policy: undefined, policies: undefined };
+    company.huntingRecord = record;
+  }
+  return record;
 }
 
 /**

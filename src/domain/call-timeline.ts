@@ -47,9 +47,15 @@ export const MAX_TIMELINE_EVENTS = 200;
  * replacing the last event, so the end of a call is never lost.
  */
 export function appendEvent(timeline: TimelineEvent[], event: TimelineEvent): void {
-  const clean: TimelineEvent = { at: event.at, kind: event.kind };
-  if (event.agentId) clean.agentId = event.agentId;
-  if (event.detail) clean.detail = event.detail;
+  // One literal per shape (the keys in the stored order): no property added to an object after it is made.
+  const { at, kind, agentId, detail } = event;
+  const clean: TimelineEvent = agentId
+    ? detail
+      ? { at, kind, agentId, detail }
+      : { at, kind, agentId }
+    : detail
+      ? { at, kind, detail }
+      : { at, kind };
   if (timeline.length < MAX_TIMELINE_EVENTS) timeline.push(clean);
   else if (event.kind === 'ended') timeline[MAX_TIMELINE_EVENTS - 1] = clean;
 }

@@ -58,6 +58,11 @@ export interface DirectoryCompany {
   queues: QueuePolicy[];
   /** The queue and priority of the company's numbers that set either, by E.164; others: the default queue, priority 0 (read-only: an empty one is shared). */
   numberRoutes: ReadonlyMap<string, NumberRoute>;
+  /**
+   * What routing keeps of this company between calls (its callback URLs, its queues' policies: src/calls/hunting.ts),
+   * kept here so a decision reads it without a look-up; a reload starts without it.
+   */
+  huntingRecord?: unknown;
 }
 
 /** Where calls to one number wait: its queue (null = the default) and its callers' priority. */
@@ -298,6 +303,7 @@ function companyOf(row: CompanyRow, sipTargets: SipTargetSource): DirectoryCompa
     numberSkills: numberSkills.size > 0 ? numberSkills : NO_ENTRIES,
     queues: queuesOf(row.id, row.queues),
     numberRoutes: numberRoutes.size > 0 ? numberRoutes : NO_ENTRIES,
+    huntingRecord: undefined, // in the literal: the hidden class stays the same when routing sets it
   };
 }
 
