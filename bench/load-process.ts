@@ -10,14 +10,13 @@ import { LocalTelnyx } from '../src/simulator/local-telnyx.js';
 import type { CallResult } from '../src/simulator/transcript.js';
 import { CallsTally, kindOf, scenarioText, type CallKind, type CallsTallySummary } from './lib/calls.js';
 import { GraphqlSocket, HttpClient } from './lib/clients.js';
-import { agentId, companyId, companyNumber, companyOfAgent, type Population } from './lib/fixtures.js';
+import { agentId, companyId, companyNumber, companyOfAgent, voiceBody, type Population } from './lib/fixtures.js';
 import { serve } from './lib/rpc.js';
 import { Samples, summarize, type LatencySummary } from './lib/stats.js';
 import { QueueScenario, type QueueOffersParams } from './queue-load.js';
 
 export const HEARTBEAT_MUTATION = 'mutation Heartbeat { heartbeat(input: { sipRegistered: true }) { nextHeartbeatInMs } }';
 /** What a TeXML voice webhook looks like on the wire (new CallSid each time). */
-const voiceBody = (run: string, seq: number) => `CallSid=bench-${run}-${seq}&From=%2B15550001111&To=%2B15550002222&CallStatus=ringing`;
 const HEARTBEAT_BODY = JSON.stringify({ query: HEARTBEAT_MUTATION, operationName: 'Heartbeat' });
 /** A heartbeat's answer frame, checked as text: a `next` with the field and no errors. */
 const heartbeatFrameOk = (frame: string | undefined) =>

@@ -259,7 +259,7 @@ function heartbeatRow(
 }
 
 /** What one operation of a window cost the server: CPU, bytes allocated, and the GC's share of the CPU. */
-function perOperation(m: { load: LoadResult; server: ServerWindow }): PerOperation {
+function perOperation(m: { load: Pick<LoadResult, 'count'>; server: ServerWindow }): PerOperation {
   const count = Math.max(1, m.load.count);
   return {
     cpuUsPerOp: Math.round((m.server.cpuMs * 1000) / count),
@@ -763,6 +763,15 @@ async function runTexml(run: LargestPopulationRun): Promise<Pick<BenchResults, '
       () => generator.call<LoadResult>('texmlOpen', { url, perSecond, durationMs, companies, maxSockets: 256 }),
       profileAs(`texml-open-${agents}`),
     );
+    // Last, so the calls it leaves ringing weigh on no other window.
+    const inProcessCount = opts.settings.texmlInProcess;
+    if (inProcessCount) {
+      log(`· ${agents} agents: ${inProcessCount} TeXML decisions in the server process, without HTTP`);
+      const alone = await measured(server, () =>
+        server.call<{ count: number; rang: number }>('decisions', { count: inProcessCount, companies }),
+      );
+      texml.inProcess = { ...alone.load, ...perOperation(alone) };
+    }
     return { texml, texmlOpen: { ...open.load, targetPerSecond: perSecond, share: texmlOpenShare, server: open.server } };
   });
 }

@@ -23,7 +23,17 @@ import { buildApp, type App } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
 import { openDatabase, type Database, type Db } from '../src/infra/db.js';
 import { createLogger } from '../src/infra/logger.js';
-import { BENCH_ADMIN_KEY, CEILING_HEARTBEAT_JSON, CEILING_TEXML, countingWrites, seedPopulation, type Population } from './lib/fixtures.js';
+import { handleTelnyxWebhook } from '../src/telnyx/webhooks.js';
+import {
+  BENCH_ADMIN_KEY,
+  CEILING_HEARTBEAT_JSON,
+  CEILING_TEXML,
+  companyId,
+  countingWrites,
+  seedPopulation,
+  voiceBody,
+  type Population,
+} from './lib/fixtures.js';
 import { serve } from './lib/rpc.js';
 
 export type ServerMode = 'app' | 'baseline' | 'ceiling';
@@ -300,6 +310,28 @@ serve({
         : null,
       offlineTransitions: (await offlineTransitions()) - window.offline,
     };
+  },
+  /**
+   * `count` inbound calls decided in this process, one after another, by the webhook handler itself (no
+   * HTTP: the transport's cost apart), round-robin over `companies`; the orchestrator's mark/measure
+   * window around it gives the CPU. Returns how many rang agents.
+   */
+  async decisions(params: { count: number; companies: number }) {
+    if (!app) throw new Error('decisions: only the app mode decides calls');
+    const run = `in-process-${process.pid}-${Date.now()}`;
+    let rang = 0;
+    for (let seq = 0; seq < params.count; seq++) {
+      const handled = handleTelnyxWebhook(app.services, {
+        method: 'POST',
+        path: `/telnyx/voice/${companyId(seq % params.companies)}`,
+        query: '',
+        contentType: 'application/x-www-form-urlencoded',
+        body: voiceBody(run, seq),
+      });
+      const answer = handled instanceof Promise ? await handled : handled;
+      if (answer.body.includes('<Dial')) rang++;
+    }
+    return { count: params.count, rang };
   },
   /** Memory after a full collection; with `flushCallLog`, the call-log rows waiting to be written are written first (not counted). */
   async memory(params: { flushCallLog?: boolean } = {}) {

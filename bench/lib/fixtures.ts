@@ -33,6 +33,10 @@ export const defaultQueueId = (index: number) => `dq_${companyId(index)}`;
 /** The queue scenario: the SIP username of an agent's Telnyx credential (what calls to the agent dial). */
 export const credentialSipUsername = (agentIndex: number) => `benchcred${agentIndex}`;
 /** The server's ADMIN_API_KEY in the bench (the queue scenario raises maxSize through GraphQL with it). */
+/** An inbound call's voice webhook as Telnyx posts it (form body), a new CallSid per `seq` of a `run`. */
+export const voiceBody = (run: string, seq: number) =>
+  `CallSid=bench-${run}-${seq}&From=%2B15550001111&To=%2B15550002222&CallStatus=ringing`;
+
 export const BENCH_ADMIN_KEY = 'bench-admin-key-0123456789';
 
 /** Four words (~1.6 s of simulated speech), so a voicemail call lasts about as long as an answered one. */

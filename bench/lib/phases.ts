@@ -32,7 +32,7 @@ const STANDALONE: Partial<Record<BenchPhase, { results: (keyof BenchResults)[]; 
     settings: ['fanoutSubscribers', 'fanoutTriggers', 'offlineAgents', 'offlineTtlMs'],
   },
   // TeXML decisions closed loop, their ceiling and the open loop, on a server of their own.
-  texml: { results: ['texml', 'texmlOpen'], settings: ['texmlOpenShare', 'texmlConcurrency'] },
+  texml: { results: ['texml', 'texmlOpen'], settings: ['texmlOpenShare', 'texmlConcurrency', 'texmlInProcess'] },
   // The real day and its floor, each on a server of its own (two instances' day is the instances phase's).
   mixed: { results: ['mixed'], settings: ['mixed'] },
   // Its heartbeat pace is a share of the graphql-ws rate: measured alone, the saved run's rate (main passes it).

@@ -172,6 +172,8 @@ export interface BenchResults {
         ceiling: (LoadResult & ServerSide & { bodyBytes?: number }) | null;
         ratioToCeiling: number | null;
         dbWritesPer1000: number;
+        /** The handler alone, called in the server's process (settings.texmlInProcess; absent in results saved before). */
+        inProcess?: ({ count: number; rang: number } & PerOperation) | null;
       } & Partial<PerOperation>)
     | null;
   offline: (LoadResult & { ttlMs: number; overshootMs: LatencySummary }) | null;
@@ -277,6 +279,11 @@ function summaryRows(r: BenchResults): (string | number)[][] {
       rows.push([
         'server per TeXML decision: CPU µs / allocated bytes / GC share',
         `${n(t.cpuUsPerOp)} / ${n(t.allocatedBytesPerOp)} / ${t.gcPercent ?? '–'}%`,
+      ]);
+    if (t.inProcess)
+      rows.push([
+        '… the decision alone: the webhook handler called in the server process, one after another, no HTTP (CPU µs / allocated bytes / GC share)',
+        `${n(t.inProcess.cpuUsPerOp)} / ${n(t.inProcess.allocatedBytesPerOp)} / ${t.inProcess.gcPercent ?? '–'}% (${n(t.inProcess.rang)} of ${n(t.inProcess.count)} rang agents)`,
       ]);
     rows.push([
       'calls that rang agents / DB writes per 1,000 decisions',

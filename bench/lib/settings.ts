@@ -19,6 +19,11 @@ export interface BenchSettings {
    * before: `concurrency` then.
    */
   texmlConcurrency?: number;
+  /**
+   * Decisions made in the TeXML server's own process, the webhook handler called directly (no HTTP, one
+   * after another): what a decision costs apart from the transport. Absent in results saved before.
+   */
+  texmlInProcess?: number;
   /** graphql-ws heartbeat load: this many agent sockets (the first agents) carry it. */
   wsSockets: number;
   /** One fan-out row per size: supervisors watching one company. */
@@ -94,6 +99,7 @@ export function settingsFor(quick: boolean): BenchSettings {
         durationMs: 1_500,
         concurrency: 32,
         texmlConcurrency: 32,
+        texmlInProcess: 2_000,
         wsSockets: 100,
         fanoutSubscribers: [100, 500],
         fanoutTriggers: 5,
@@ -133,6 +139,7 @@ export function settingsFor(quick: boolean): BenchSettings {
         durationMs: 10_000,
         concurrency: 32,
         texmlConcurrency: 128,
+        texmlInProcess: 50_000,
         wsSockets: 2_000,
         fanoutSubscribers: [1_000, 10_000],
         fanoutTriggers: 20,

@@ -21,6 +21,7 @@ const TINY = {
   durationMs: 300,
   concurrency: 4,
   texmlConcurrency: 6,
+  texmlInProcess: 50,
   wsSockets: 4,
   mixed: { sockets: 10, heartbeatsPerSecond: 100, callsPerSecond: 20, durationMs: 500 },
   queue: {
@@ -62,6 +63,9 @@ describe('npm run bench, at a tiny size', () => {
     expect(results.texml!.ours.errors).toBe(0);
     expect(results.texml!.ceiling!.errors).toBe(0);
     expect(results.texml!.ratioToCeiling).toBeGreaterThan(0);
+    // …and the decisions alone, in the server's process: every one rang its company's agents.
+    expect(results.texml!.inProcess).toMatchObject({ count: 50, rang: 50 });
+    expect(results.texml!.inProcess!.cpuUsPerOp).toBeGreaterThan(0);
     expect(results.offline).toMatchObject({ errors: 0, ttlMs: 1000 });
     expect(results.offline!.latencyMs.count).toBe(3);
     expect(results.offline!.latencyMs.p50).toBeGreaterThanOrEqual(900); // never before the lease could end
