@@ -360,7 +360,7 @@ export class Hunting {
 
   /**
    * The policy routing applies to a call of this queue: the company's with the queue's overrides, and
-   * the deployment's cap on agents per `<Dial>`. Built once per company policy and queue (with the
+   * the deployment's cap on agents per `<Dial>`. Built once per company and queue (with the
    * default cap, every decision used to copy it); `roundRobinLast` is the one field written in place
    * (rememberRoundRobin), so a copy that lags it is built again.
    */
@@ -373,20 +373,14 @@ export class Hunting {
     const overridden = !!(queue.routing.mode || queue.routing.ringTimeoutSeconds || queue.routing.businessHours);
     const cap = this.deps.maxDialTargets;
     if (!overridden && cap === undefined) return company.policy;
-    // Kept per queue, with the company: built from this policy, and with its round-robin position.
+    // Kept per queue on the company's record (a reload makes a new company, queues and policy).
     const record = recordOf(company, this);
-    const known = record.policyQueue === queue ? record.policy : record.policies?.get(queue);
-    if (known !== undefined && known.from === company.policy && known.built.roundRobinLast === company.policy.roundRobinLast) {
-      return known.built;
-    }
+    const known = record.policies.get(queue);
+    if (known !== undefined && known.roundRobinLast === company.policy.roundRobinLast) return known;
     const policy = overridden ? policyForQueue(company.policy, queue) : company.policy;
-    const built = { from: company.policy, built: cap === undefined ? policy : { ...policy, maxDialTargets: cap } };
-    // The default queue's (nearly every call's) in a field of its own; the others in a map.
-    if (record.policyQueue === undefined || record.policyQueue === queue) {
-      record.policyQueue = queue;
-      record.policy = built;
-    } else (record.policies ??= new Map()).set(queue, built);
-    return built.built;
+    const built = cap === undefined ? policy : { ...policy, maxDialTargets: cap };
+    record.policies.set(queue, built);
+    return built;
   }
 
   private async rememberRoundRobin(company: DirectoryCompany, agentId: string): Promise<void> {
@@ -403,23 +397,15 @@ export class Hunting {
 interface HuntingRecord {
   owner: Hunting;
   urls: { publicUrl: string; urls: CallbackUrls } | undefined;
-  /** The first queue's policy (policyIn), and the other queues'. */
-  policyQueue: QueuePolicy | undefined;
-  policy: KeptPolicy | undefined;
-  policies: Map<QueuePolicy, KeptPolicy> | undefined;
-}
-
-/** A queue's routing policy as built from the company's policy `from`. */
-interface KeptPolicy {
-  from: RoutingPolicy;
-  built: RoutingPolicy;
+  /** policyIn's policies, by queue. */
+  policies: Map<QueuePolicy, RoutingPolicy>;
 }
 
 /** The company's record of this Hunting (another one's, sharing the directory, is replaced: its URLs may differ). */
 function recordOf(company: DirectoryCompany, owner: Hunting): HuntingRecord {
   let record = company.huntingRecord as HuntingRecord | undefined;
   if (record === undefined || record.owner !== owner) {
-    record = { owner, urls: undefined, policyQueue: undefined, policy: undefined, policies: undefined };
+    record = { owner, urls: undefined, policies: new Map() };
     company.huntingRecord = record;
   }
   return record;
