@@ -55,11 +55,20 @@ const iso = (ms: number | null | undefined) => (ms == null ? null : new Date(ms)
 
 /**
  * One batch ($1: a JSON array of rows). Rows of companies deleted meanwhile are skipped (the foreign key
- * would fail the batch). A new row's id is the database's (PostgreSQL 13+), not a UUID made per row here.
+ * would fail the batch).
+ *
+ * A new row's id is made by the database, in time order: the microseconds since the epoch in hex (14
+ * digits, zero-padded, so the text sorts as the time does) then 64 random bits (gen_random_uuid's,
+ * PostgreSQL 13+), unique across instances. A random id (a UUID) put each new row's key on a random
+ * page of the primary key's index, a page to read and, first after each checkpoint, to copy whole into
+ * the WAL; in time order they land on its last page. Measured on a 400,000-call log, a batch of a
+ * thousand calls cost the database about a quarter less (bench/notes.md, ninth pass). Ids stay opaque
+ * (the history's cursor carries them as they are); rows written before keep theirs.
  */
+const TIME_ORDERED_ID = `lpad(to_hex((extract(epoch from clock_timestamp()) * 1000000)::bigint), 14, '0') || substr(replace(gen_random_uuid()::text, '-', ''), 1, 16)`;
 const CALL_LOG_UPSERT = `
   INSERT INTO "CallLog" ("id", "companyId", "callSid", "from", "to", "startedAt", "endedAt", "answeredAt", "answeredAgentId", "offeredAgentIds", "outcome", "queueId", "waitSeconds", "callbackRequested", "timeline", "direction")
-  SELECT gen_random_uuid()::text, v."companyId", v."callSid", v."from", v."to", v."startedAt", v."endedAt", v."answeredAt", v."answeredAgentId", v."offeredAgentIds", v."outcome", v."queueId", v."waitSeconds", v."callbackRequested", v."timeline", v."direction"
+  SELECT ${TIME_ORDERED_ID}, v."companyId", v."callSid", v."from", v."to", v."startedAt", v."endedAt", v."answeredAt", v."answeredAgentId", v."offeredAgentIds", v."outcome", v."queueId", v."waitSeconds", v."callbackRequested", v."timeline", v."direction"
   FROM jsonb_to_recordset($1::jsonb) AS v(
     "companyId" text, "callSid" text, "from" text, "to" text, "startedAt" timestamp(3), "endedAt" timestamp(3),
     "answeredAt" timestamp(3), "answeredAgentId" text, "offeredAgentIds" text[], "outcome" text,

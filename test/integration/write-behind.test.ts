@@ -117,6 +117,40 @@ describe.each(await engines())('LastSeenWriter on $name', ({ open }) => {
       await cleanup();
     }
   }, 60_000);
+
+  it('call log: new rows get unique ids in the order they were written (the primary key grows at its end)', async () => {
+    const { database, cleanup } = await open();
+    try {
+      await database.migrate(() => {});
+      const db = database.prisma;
+      await db.company.create({ data: { id: 'co', name: 'Calls' } });
+      const writer = new CallLogWriter({ sql: database.sql, clock: systemClock, logger: createLogger('silent'), flushIntervalMs: 60_000 });
+      const t0 = Date.UTC(2026, 10, 28, 9, 0, 0);
+      const before = Date.now();
+      const batches = [Array.from({ length: 500 }, (_, i) => `first-${i}`), Array.from({ length: 500 }, (_, i) => `second-${i}`)];
+      for (const batch of batches) {
+        for (const callSid of batch) writer.started({ companyId: 'co', callSid, from: '+15551230000', to: '+13055550100', startedAt: t0 });
+        await writer.flush();
+        await new Promise((resolve) => setTimeout(resolve, 2)); // the second batch's clock is later
+      }
+      const rows = await db.callLog.findMany({ select: { id: true, callSid: true } });
+      const ids = rows.map((r) => r.id);
+      expect(new Set(ids).size).toBe(1_000);
+      for (const id of ids) expect(id).toMatch(/^[0-9a-f]{30}$/);
+      // Time first: every id of the second batch sorts after every id of the first.
+      const idsOf = (prefix: string) =>
+        rows
+          .filter((r) => r.callSid.startsWith(prefix))
+          .map((r) => r.id)
+          .sort();
+      expect(idsOf('first-').at(-1)! < idsOf('second-')[0]!).toBe(true);
+      // And the time is the database's clock, in microseconds (hosts' clocks agree within this test's seconds).
+      const micros = Number.parseInt(idsOf('first-')[0]!.slice(0, 14), 16);
+      expect(Math.abs(micros / 1000 - before)).toBeLessThan(60_000);
+    } finally {
+      await cleanup();
+    }
+  }, 60_000);
 });
 
 describe.runIf(await postgresAvailable())('the call log while Postgres is away (TCP proxy cut)', () => {
