@@ -23,7 +23,7 @@ import { TokenService } from '../src/auth/tokens.js';
 import { measureHistory, seedHistory, type HistoryRow, type HistorySeed } from './history.js';
 import { CEILING_TEXML, companyCount, companyId, seedPopulation, type Population } from './lib/fixtures.js';
 import { assertMergeable, mergePhaseResults, parsePhases, type BenchPhase } from './lib/phases.js';
-import { canPin, describeMachine, loadAverage, moveHelperThreads, raisePriority } from './lib/machine.js';
+import { canPin, databaseCpuMs, describeMachine, loadAverage, moveHelperThreads, raisePriority } from './lib/machine.js';
 import { networkDelta, raiseLoopbackBacklog, readNetworkCounters } from './lib/network.js';
 import {
   renderMarkdown,
@@ -202,10 +202,17 @@ async function measured<L = LoadResult>(
       }),
     ),
   );
+  const databaseBefore = databaseWatched ? databaseCpuMs() : null;
   const result = await load();
+  const databaseAfter = databaseBefore === null ? null : databaseCpuMs();
   const windows = await Promise.all(servers.map((s) => s.call<ServerWindow>('measure')));
-  return { load: result, server: sumWindows(windows) };
+  const window = sumWindows(windows);
+  if (databaseBefore === null || databaseAfter === null) return { load: result, server: window };
+  return { load: result, server: { ...window, databaseCpuMs: Math.round(databaseAfter - databaseBefore) } };
 }
+
+/** The run's database is PostgreSQL on this machine: each window also reads its CPU (machine.ts databaseCpuMs). */
+let databaseWatched = false;
 
 function withoutSample<L extends { sampleAnswer?: string }>(load: L): Omit<L, 'sampleAnswer'> {
   const { sampleAnswer: _, ...rest } = load;
@@ -265,6 +272,7 @@ function perOperation(m: { load: Pick<LoadResult, 'count'>; server: ServerWindow
     cpuUsPerOp: Math.round((m.server.cpuMs * 1000) / count),
     allocatedBytesPerOp: m.server.allocatedBytes == null ? null : Math.round(m.server.allocatedBytes / count),
     gcPercent: m.server.gcMs == null ? null : Math.round((m.server.gcMs / Math.max(1, m.server.cpuMs)) * 100),
+    databaseCpuUsPerOp: m.server.databaseCpuMs == null ? null : Math.round((m.server.databaseCpuMs * 1000) / count),
   };
 }
 
@@ -464,6 +472,7 @@ export async function runBench(opts: BenchOptions): Promise<BenchResults> {
   const runs = (phase: BenchPhase) => !opts.phases || opts.phases.includes(phase);
   await buildBench(log);
   const jwtSecret = randomBytes(32).toString('hex');
+  databaseWatched = opts.database === 'postgres' && databaseCpuMs() !== null;
   const machine = describeMachine(
     opts.database === 'postgres' ? `PostgreSQL (${await postgresVersion()}) on this machine` : 'PGlite (in memory, in the server process)',
     opts.pin,

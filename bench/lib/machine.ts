@@ -1,6 +1,6 @@
 /** What the figures were measured on: they only mean something next to this. */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 
 export interface Machine {
@@ -89,6 +89,45 @@ export function moveHelperThreads(pid: number | undefined, core: number, nice: n
   } catch {
     return false;
   }
+}
+
+/**
+ * CPU time (ms) the PostgreSQL server on this machine has used so far: each of its processes' own
+ * (user and system), plus what each has collected of its children that exited (backends that closed),
+ * so the difference between two readings counts every process that ran in between. Null where it
+ * cannot be read (not Linux, no such process). The bench reads it around each window: the service's
+ * call log (a row per call, written behind in batches) costs the database CPU that the server's own
+ * figure does not show, on cores the server and the generator share with it.
+ */
+export function databaseCpuMs(): number | null {
+  if (os.platform() !== 'linux') return null;
+  let ticks = 0;
+  let found = false;
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (readFileSync(`/proc/${entry}/comm`, 'utf8').trim() !== 'postgres') continue;
+      // The fields after the command's closing parenthesis: utime, stime, cutime, cstime are the 12th–15th.
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      ticks += Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14]);
+      found = true;
+    } catch {} // gone meanwhile
+  }
+  return found ? (ticks * 1000) / clockTicksPerSecond() : null;
+}
+
+let ticksPerSecond: number | undefined;
+/** USER_HZ, the unit of /proc's CPU times (100 on every Linux the bench has met). */
+function clockTicksPerSecond(): number {
+  if (ticksPerSecond === undefined) {
+    try {
+      ticksPerSecond = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+    } catch {
+      ticksPerSecond = 100;
+    }
+  }
+  return ticksPerSecond;
 }
 
 /** A process's threads (Linux: /proc/<pid>/task; elsewhere the process alone). */

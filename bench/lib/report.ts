@@ -37,6 +37,8 @@ export interface PerOperation {
   allocatedBytesPerOp: number | null;
   /** Garbage collection's share of the server's CPU time over the window. */
   gcPercent: number | null;
+  /** CPU of the PostgreSQL server on this machine per operation (ServerWindow.databaseCpuMs); absent in results saved before. */
+  databaseCpuUsPerOp?: number | null;
 }
 
 type ServerSide = { server: ServerWindow };
@@ -98,6 +100,12 @@ export interface ServerWindow {
   loopDelayMs?: { p50: number; p99: number; max: number } | null;
   /** Online → offline transitions the service published over the window. */
   offlineTransitions?: number;
+  /**
+   * CPU the PostgreSQL server on this machine used over the window (all its processes; bench/lib/machine.ts
+   * databaseCpuMs), when the run's database is one. Absent with PGlite (inside the server, counted in
+   * cpuMs) and in results saved before.
+   */
+  databaseCpuMs?: number;
 }
 
 /** The calls scenario: calls and heartbeats together, and the same heartbeats alone for comparison. */
@@ -279,6 +287,11 @@ function summaryRows(r: BenchResults): (string | number)[][] {
       rows.push([
         'server per TeXML decision: CPU µs / allocated bytes / GC share',
         `${n(t.cpuUsPerOp)} / ${n(t.allocatedBytesPerOp)} / ${t.gcPercent ?? '–'}%`,
+      ]);
+    if (t.databaseCpuUsPerOp != null)
+      rows.push([
+        "the database server's CPU per TeXML decision (PostgreSQL on this machine: the call log's row, written behind in batches), µs",
+        n(t.databaseCpuUsPerOp),
       ]);
     if (t.inProcess)
       rows.push([

@@ -64,6 +64,7 @@ describe('npm run bench, at a tiny size', () => {
     expect(results.texml!.ceiling!.errors).toBe(0);
     expect(results.texml!.ratioToCeiling).toBeGreaterThan(0);
     // …and the decisions alone, in the server's process: every one rang its company's agents.
+    expect(results.texml!.databaseCpuUsPerOp ?? null, 'PGlite runs inside the server: no database CPU of its own').toBeNull();
     expect(results.texml!.inProcess).toMatchObject({ count: 50, rang: 50 });
     expect(results.texml!.inProcess!.cpuUsPerOp).toBeGreaterThan(0);
     expect(results.offline).toMatchObject({ errors: 0, ttlMs: 1000 });
@@ -192,6 +193,20 @@ describe('npm run bench, at a tiny size', () => {
     expect(results.mixed, 'the one-instance day is the mixed phase’s').toEqual([]);
     expect(mixedDays(results).map((m) => m.instances)).toEqual([2]);
     expect(renderTable(results)).toContain('| 2, Redis |');
+  });
+});
+
+describe('npm run bench -- --phases texml on PostgreSQL, at a tiny size', () => {
+  it("reads the database server's own CPU around the TeXML window", { timeout: 300_000 }, async () => {
+    const results = await runBench({ settings: TINY, database: 'postgres', pin: false, phases: ['texml'], log: () => {} });
+
+    const texml = results.texml!;
+    expect(texml.ours).toMatchObject({ errors: 0 });
+    expect(texml.ours.count).toBeGreaterThan(0);
+    // The PostgreSQL on this machine (CI's and the developer's): read from /proc, so a number, zero or more.
+    expect(texml.databaseCpuUsPerOp).toEqual(expect.any(Number));
+    expect(texml.databaseCpuUsPerOp).toBeGreaterThanOrEqual(0);
+    expect(renderMarkdown(results, '')).toContain("the database server's CPU per TeXML decision");
   });
 });
 
