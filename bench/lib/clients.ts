@@ -12,6 +12,9 @@ export interface HttpAnswer {
   body: string;
 }
 
+/** The agent's own idle limit, above any server's hint (node:http announces 5 s): the hint decides. */
+const IDLE_SOCKET_TIMEOUT_MS = 60_000;
+
 export class HttpClient {
   private readonly agent: Agent;
   private readonly host: string;
@@ -21,7 +24,11 @@ export class HttpClient {
     const url = new URL(baseUrl);
     this.host = url.hostname;
     this.port = Number(url.port);
-    this.agent = new Agent({ keepAlive: true, maxSockets, maxFreeSockets: maxSockets });
+    // `timeout` makes node's agent honour the server's `Keep-Alive: timeout=N` (it closes an idle socket a
+    // second before the server would); without it Node 20 keeps the socket until the server closes it, and
+    // a request sent on it just then fails with ECONNRESET (the stray errors of the mixed days' windows,
+    // the bare servers' too). A request in flight is not cut by it.
+    this.agent = new Agent({ keepAlive: true, maxSockets, maxFreeSockets: maxSockets, timeout: IDLE_SOCKET_TIMEOUT_MS });
   }
 
   post(path: string, headers: Record<string, string>, body: string): Promise<HttpAnswer> {
