@@ -12,7 +12,7 @@ import { CallsTally, kindOf, scenarioText, type CallKind, type CallsTallySummary
 import { GraphqlSocket, HttpClient } from './lib/clients.js';
 import { agentId, companyId, companyNumber, companyOfAgent, voiceBody, type Population } from './lib/fixtures.js';
 import { serve } from './lib/rpc.js';
-import { Samples, summarize, type LatencySummary } from './lib/stats.js';
+import { loopLateness, Samples, summarize, type LatencySummary } from './lib/stats.js';
 import { QueueScenario, type QueueOffersParams } from './queue-load.js';
 
 export const HEARTBEAT_MUTATION = 'mutation Heartbeat { heartbeat(input: { sipRegistered: true }) { nextHeartbeatInMs } }';
@@ -42,6 +42,9 @@ export interface FanoutLoad extends LoadResult {
   /** How late the generator's timers ran: a generator that cannot keep up shows here. */
   generatorLoopDelayMs: { p50: number; p99: number; max: number } | null;
 }
+
+/** The generator's own event-loop delay is sampled every this many ms (lateness beyond it is reported). */
+const GENERATOR_LOOP_RESOLUTION_MS = 5;
 
 /** The mixed day's two open loops, as the generator saw them. */
 export interface MixedLoad {
@@ -320,7 +323,7 @@ serve({
     const tally = new CallsTally();
     const callSids: [string, CallKind][] = [];
     let callsDone = false;
-    const loopDelay = monitorEventLoopDelay({ resolution: 10 });
+    const loopDelay = monitorEventLoopDelay({ resolution: GENERATOR_LOOP_RESOLUTION_MS });
     loopDelay.enable();
     const cpu = process.cpuUsage();
     const started = performance.now();
@@ -383,7 +386,6 @@ serve({
     const heartbeatResult = await heartbeats;
     const wallMs = performance.now() - started;
     loopDelay.disable();
-    const delayMs = (ns: number) => Math.round(ns / 1e4) / 100;
     const summary = tally.summary();
     const placedPerSecond = total > 1 ? ((total - 1) / (lastPlacedAt - started)) * 1000 : total;
     const used = process.cpuUsage(cpu);
@@ -399,9 +401,7 @@ serve({
       durationMs: Math.round(wallMs),
       heartbeats: heartbeatResult,
       generatorCpuPercent: Math.round(((used.user + used.system) / 1000 / wallMs) * 100),
-      generatorLoopDelayMs: loopDelay.count
-        ? { p50: delayMs(loopDelay.percentile(50)), p99: delayMs(loopDelay.percentile(99)), max: delayMs(loopDelay.max) }
-        : null,
+      generatorLoopDelayMs: loopLateness(loopDelay, GENERATOR_LOOP_RESOLUTION_MS),
       callSids,
     };
   },
@@ -540,7 +540,7 @@ serve({
     if (!mixedSockets.length) throw new Error('mixed: openMixedSockets first');
     const clients = params.urls.map((u) => new HttpClient(u, 64));
     const run = `${process.pid}-${Date.now()}-mixed`;
-    const loopDelay = monitorEventLoopDelay({ resolution: 10 });
+    const loopDelay = monitorEventLoopDelay({ resolution: GENERATOR_LOOP_RESOLUTION_MS });
     loopDelay.enable();
     const cpu = process.cpuUsage();
     const started = performance.now() + 20; // both loops share one start
@@ -567,15 +567,12 @@ serve({
       loopDelay.disable();
       const used = process.cpuUsage(cpu);
       const wallMs = performance.now() - started;
-      const delayMs = (ns: number) => Math.round(ns / 1e4) / 100;
       return {
         heartbeats,
         texml: { ...texml, notes: { ...texml.notes, ...notes } },
         generatorCpuPercent: Math.round(((used.user + used.system) / 1000 / wallMs) * 100),
         sampleAnswer,
-        generatorLoopDelayMs: loopDelay.count
-          ? { p50: delayMs(loopDelay.percentile(50)), p99: delayMs(loopDelay.percentile(99)), max: delayMs(loopDelay.max) }
-          : null,
+        generatorLoopDelayMs: loopLateness(loopDelay, GENERATOR_LOOP_RESOLUTION_MS),
       };
     } finally {
       for (const c of clients) c.close();
@@ -645,7 +642,7 @@ serve({
       if (++arrived === sockets.length) lastArrivals.push(delay), onAll();
     };
     const client = new HttpClient(round.url, 1);
-    const loopDelay = monitorEventLoopDelay({ resolution: 5 });
+    const loopDelay = monitorEventLoopDelay({ resolution: GENERATOR_LOOP_RESOLUTION_MS });
     loopDelay.enable();
     const cpu = process.cpuUsage();
     const started = performance.now();
@@ -663,7 +660,6 @@ serve({
     loopDelay.disable();
     client.close();
     for (const s of sockets) s.close();
-    const delayMs = (ns: number) => Math.round(ns / 1e4) / 100;
     return {
       ...finish(samples, missing, performance.now() - started, cpu, {
         subscribers: sockets.length,
@@ -672,9 +668,7 @@ serve({
       }),
       triggers,
       lastArrivalMs: summarize(lastArrivals.values()),
-      generatorLoopDelayMs: loopDelay.count
-        ? { p50: delayMs(loopDelay.percentile(50)), p99: delayMs(loopDelay.percentile(99)), max: delayMs(loopDelay.max) }
-        : null,
+      generatorLoopDelayMs: loopLateness(loopDelay, GENERATOR_LOOP_RESOLUTION_MS),
     };
   },
 

@@ -35,6 +35,7 @@ import {
   type Population,
 } from './lib/fixtures.js';
 import { serve } from './lib/rpc.js';
+import { loopLateness } from './lib/stats.js';
 
 export type ServerMode = 'app' | 'baseline' | 'ceiling';
 
@@ -235,15 +236,15 @@ async function stopProfile() {
   profiler = null;
 }
 
-/** A delay sample (ns, including the histogram's 1 ms resolution) as ms late. */
-const lateness = (ns: number) => Math.max(0, Math.round((ns / 1e6 - 1) * 100) / 100);
-
 function collectGarbage() {
   const gc = (globalThis as { gc?: () => void }).gc;
   if (!gc) throw new Error('start the server process with --expose-gc');
   gc();
   gc();
 }
+
+/** The server's event-loop delay is sampled every millisecond in open-loop windows (see mark). */
+const LOOP_DELAY_RESOLUTION_MS = 1;
 
 serve({
   start,
@@ -256,7 +257,7 @@ serve({
     gc.start();
     // The server's own stalls, at 1 ms, for open-loop windows (a timer every millisecond is not free, so
     // throughput windows go without): a latency tail with no stall here did not wait on this process.
-    const loopDelay = params.loopDelay ? monitorEventLoopDelay({ resolution: 1 }) : null;
+    const loopDelay = params.loopDelay ? monitorEventLoopDelay({ resolution: LOOP_DELAY_RESOLUTION_MS }) : null;
     loopDelay?.enable();
     window = {
       cpu: process.cpuUsage(),
@@ -301,13 +302,7 @@ serve({
       allocatedBytes: Math.max(0, Math.round(freed + heapUsed - window.heapUsed)),
       gcMs: Math.round(gcMs),
       // Beyond the 1 ms resolution: how late the loop came back to a timer due every millisecond.
-      loopDelayMs: loopDelay?.count
-        ? {
-            p50: lateness(loopDelay.percentile(50)),
-            p99: lateness(loopDelay.percentile(99)),
-            max: lateness(loopDelay.max),
-          }
-        : null,
+      loopDelayMs: loopDelay ? loopLateness(loopDelay, LOOP_DELAY_RESOLUTION_MS) : null,
       offlineTransitions: (await offlineTransitions()) - window.offline,
     };
   },

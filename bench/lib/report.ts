@@ -964,6 +964,8 @@ and the service's own TeXML) under the same load and generator: the best latency
 The last column is what the loopback lost over the window: packets dropped because the sending core's input
 queue was full (\`net.core.netdev_max_backlog\`${r.machine.netdevMaxBacklog ? `, ${n(r.machine.netdevMaxBacklog.during)} in this run${r.machine.netdevMaxBacklog.during !== r.machine.netdevMaxBacklog.was ? `, raised by the bench from ${n(r.machine.netdevMaxBacklog.was)}` : ''}` : ''}),
 and TCP segments sent again. A dropped packet is resent 200 ms or more later: with drops, the tail is the kernel's.
+An event loop's delay is how late it came back to a timer, beyond the timer's own interval (1 ms for the servers,
+5 ms for the generator): 0 for a loop that is never late.
 ${
   mixedDays(r).some((m) => m.serverHelpers === 'beside-generator')
     ? `The one-instance rows' servers keep core 0 for their event loop; their other threads (V8's garbage-collection

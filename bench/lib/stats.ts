@@ -10,6 +10,27 @@ export interface LatencySummary {
   mean: number;
 }
 
+/** What an event loop's delay histogram says, in ms: how late the loop came back to its timer. */
+export interface LoopLateness {
+  p50: number;
+  p99: number;
+  max: number;
+}
+
+/**
+ * A `monitorEventLoopDelay` histogram (ns) as lateness in ms: node records each timer interval whole,
+ * its resolution included (an idle loop at a 10 ms resolution reads 10.1 ms), so the resolution is
+ * taken off. Null when it recorded nothing.
+ */
+export function loopLateness(
+  histogram: { count: number; max: number; percentile(p: number): number },
+  resolutionMs: number,
+): LoopLateness | null {
+  if (!histogram.count) return null;
+  const late = (ns: number) => Math.max(0, Math.round((ns / 1e6 - resolutionMs) * 100) / 100);
+  return { p50: late(histogram.percentile(50)), p99: late(histogram.percentile(99)), max: late(histogram.max) };
+}
+
 /**
  * The `q`-quantile (0..1) of ascending `sorted` values by the nearest-rank method: the smallest value
  * with at least q·n values at or below it. NaN for no values.

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { percentile, ratio, Samples, summarize } from '../../bench/lib/stats.js';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { loopLateness, percentile, ratio, Samples, summarize } from '../../bench/lib/stats.js';
 import { packageOf } from '../../bench/profile-summary.js';
 import { fullSpeedAt } from '../../bench/lib/report.js';
 import { productionNodeFlags } from '../../bench/build.js';
@@ -33,6 +34,26 @@ describe('benchmark statistics', () => {
     expect(ratio(1, 3)).toBe(0.33);
     expect(ratio(1, 0)).toBeNull();
     expect(ratio(null, 3)).toBeNull();
+  });
+
+  it("reads an event loop's delay histogram as lateness beyond its resolution", async () => {
+    // node records each interval whole: an idle loop sampled every 10 ms reads about 10 ms, i.e. not late.
+    const idle = monitorEventLoopDelay({ resolution: 10 });
+    idle.enable();
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    idle.disable();
+    expect(idle.percentile(50) / 1e6).toBeGreaterThanOrEqual(10);
+    expect(loopLateness(idle, 10)!.p50).toBeLessThan(5);
+    // A loop blocked for 60 ms is that late, the resolution taken off.
+    const blocked = monitorEventLoopDelay({ resolution: 10 });
+    blocked.enable();
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    const until = performance.now() + 60;
+    while (performance.now() < until) {}
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    blocked.disable();
+    expect(loopLateness(blocked, 10)!.max).toBeGreaterThanOrEqual(45);
+    expect(loopLateness({ count: 0, max: 0, percentile: () => 0 }, 10)).toBeNull();
   });
 
   it('charges profile frames to their package', () => {
