@@ -721,7 +721,6 @@ async function agentsWithTokens({ opts, generator, jwtSecret, agents }: LargestP
   return population;
 }
 
-/** One closed-loop window against a bare server, after a second of warm-up not counted. */
 /**
  * Load sent, unmeasured, before a closed-loop window, to the service and its ceiling alike: V8 compiles
  * a route's code in its first second of load (perf on the TeXML server: a fifth of its CPU in that
@@ -729,6 +728,7 @@ async function agentsWithTokens({ opts, generator, jwtSecret, agents }: LargestP
  */
 const WARMUP_LOAD_MS = 1_000;
 
+/** One closed-loop window against a bare server, after a second of warm-up not counted. */
 async function ceilingWindow(generator: Peer, bare: Peer, op: string, params: Record<string, unknown>) {
   await generator.call(op, { ...params, durationMs: WARMUP_LOAD_MS });
   const m = await measured(bare, () => generator.call<LoadResult>(op, params));

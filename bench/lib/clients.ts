@@ -81,10 +81,10 @@ const CHUNKED = /\r\ntransfer-encoding:[ \t]*chunked/i;
 /**
  * A bare HTTP/1.1 keep-alive client for the open loops: each request written as one string, on `sockets`
  * connections in turn, several in flight on one connection (pipelined: node:http answers them in order),
- * each answer read to its end (Content-Length or chunks). node:http's client allocated about 23 KB a request: in the TeXML
- * open loop the generator spent 29% of its window in young-generation collections (10 ms every 30 ms),
- * and requests were sent up to 120 ms late, which the figures then counted as the server's latency.
- * An answer it cannot delimit fails every request waiting on that connection.
+ * each answer read to its end (Content-Length or chunks). With node:http's client (about 23 KB collected
+ * a request), the TeXML open loop's generator spent 29% of its window in young-generation collections
+ * (10 ms every 30 ms) and sent requests up to 62 ms late, which the figures counted as the server's
+ * latency. An answer it cannot delimit fails every request waiting on that connection.
  */
 export class PipelinedHttpClient {
   private readonly lanes: Lane[];
