@@ -90,12 +90,12 @@ const CALL_LOG_UPSERT = `
       ELSE "CallLog"."timeline" || EXCLUDED."timeline" END`;
 
 /**
- * A batch of calls that have only started ($1: a JSON array of their six fields), the most common rows
- * by far: a call's start is written while it rings, its end minutes later. A start carries nothing a
+ * A batch of calls that have only started ($1: a JSON array of their six fields): about half of a day's
+ * rows, as a call's start is written while it rings and its end minutes later. A start carries nothing a
  * stored row lacks, so a row already there (its end came first, from another instance, or Telnyx
  * retried the webhook) is left as it is. Against the upsert above, with its sixteen fields, this costs
- * PostgreSQL about a sixth less CPU a row (17.5 against 20.5 µs, 150 batches of a thousand, 10,000
- * companies; bench/notes.md, tenth pass) and this process a JSON document a third the size.
+ * PostgreSQL about a sixth less CPU a row (17.4–17.7 against 20.0–21.1 µs, 150 batches of a thousand,
+ * 10,000 companies; bench/notes.md, tenth pass) and this process a JSON document a third the size.
  */
 const CALL_LOG_STARTS = `
   INSERT INTO "CallLog" ("id", "companyId", "callSid", "from", "to", "startedAt", "direction", "offeredAgentIds")
