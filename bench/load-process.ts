@@ -12,7 +12,7 @@ import { CallsTally, kindOf, scenarioText, type CallKind, type CallsTallySummary
 import { GraphqlSocket, HttpClient, PipelinedHttpClient } from './lib/clients.js';
 import { agentId, companyId, companyNumber, companyOfAgent, voiceBody, type Population } from './lib/fixtures.js';
 import { serve } from './lib/rpc.js';
-import { loopLateness, Samples, summarize, type LatencySummary } from './lib/stats.js';
+import { GENERATOR_LOOP_RESOLUTION_MS, loopLateness, Samples, summarize, type LatencySummary } from './lib/stats.js';
 import { QueueScenario, type QueueOffersParams } from './queue-load.js';
 
 export const HEARTBEAT_MUTATION = 'mutation Heartbeat { heartbeat(input: { sipRegistered: true }) { nextHeartbeatInMs } }';
@@ -45,9 +45,6 @@ export interface FanoutLoad extends LoadResult {
 
 /** How a TeXML answer begins. */
 const XML_DECLARATION = Buffer.from('<?xml');
-
-/** The generator's own event-loop delay is sampled every this many ms (lateness beyond it is reported). */
-const GENERATOR_LOOP_RESOLUTION_MS = 5;
 
 /** The mixed day's two open loops, as the generator saw them. */
 export interface MixedLoad {

@@ -26,7 +26,7 @@ import { telnyxPath } from '../src/domain/telnyx-routes.js';
 import { HttpClient, type HttpAnswer } from './lib/clients.js';
 import { BENCH_TELNYX_API_KEY, FakeTelnyxRest, type FakeRestCounts, type UpdateCallRequest } from './lib/fake-telnyx-rest.js';
 import { BENCH_ADMIN_KEY, companyId, companyNumber, credentialSipUsername, defaultQueueId, type Population } from './lib/fixtures.js';
-import { Samples, summarize, type LatencySummary } from './lib/stats.js';
+import { GENERATOR_LOOP_RESOLUTION_MS, loopLateness, Samples, summarize, type LatencySummary } from './lib/stats.js';
 
 /** The AccountSid every webhook carries (the service addresses its REST calls under it). */
 const ACCOUNT_SID = 'bench-account';
@@ -202,7 +202,7 @@ export class QueueScenario {
     this.replenish = true;
     const restBefore = { ...this.rest.counts };
     const waitingAtStart = this.waiting();
-    const loopDelay = monitorEventLoopDelay({ resolution: 10 });
+    const loopDelay = monitorEventLoopDelay({ resolution: GENERATOR_LOOP_RESOLUTION_MS });
     loopDelay.enable();
     const cpu = process.cpuUsage();
     const started = performance.now();
@@ -236,7 +236,6 @@ export class QueueScenario {
     const wallMs = performance.now() - started;
     loopDelay.disable();
     const used = process.cpuUsage(cpu);
-    const delayMs = (ns: number) => Math.round(ns / 1e4) / 100;
     return {
       companies: this.companies.length,
       waitingAtStart,
@@ -261,9 +260,7 @@ export class QueueScenario {
       },
       durationMs: Math.round(wallMs),
       generatorCpuPercent: Math.round(((used.user + used.system) / 1000 / wallMs) * 100),
-      generatorLoopDelayMs: loopDelay.count
-        ? { p50: delayMs(loopDelay.percentile(50)), p99: delayMs(loopDelay.percentile(99)), max: delayMs(loopDelay.max) }
-        : null,
+      generatorLoopDelayMs: loopLateness(loopDelay, GENERATOR_LOOP_RESOLUTION_MS),
       rest: {
         updates: this.rest.counts.updates - restBefore.updates,
         lookups: this.rest.counts.lookups - restBefore.lookups,

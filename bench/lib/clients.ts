@@ -88,21 +88,22 @@ const CHUNKED = /\r\ntransfer-encoding:[ \t]*chunked/i;
  */
 export class PipelinedHttpClient {
   private readonly lanes: Lane[];
+  private readonly hostHeader: string;
   private turn = 0;
 
   constructor(baseUrl: string, sockets: number) {
     const url = new URL(baseUrl);
     const host = url.hostname;
     const port = Number(url.port);
-    const head = `Host: ${url.host}\r\n`;
-    this.lanes = Array.from({ length: Math.max(1, sockets) }, () => new Lane(host, port, head));
+    this.hostHeader = `Host: ${url.host}\r\n`;
+    this.lanes = Array.from({ length: Math.max(1, sockets) }, () => new Lane(host, port));
   }
 
   post(path: string, contentType: string, body: string): Promise<RawAnswer> {
     const lane = this.lanes[this.turn]!;
     this.turn = (this.turn + 1) % this.lanes.length;
     return lane.send(
-      `POST ${path} HTTP/1.1\r\n${lane.head}Content-Type: ${contentType}\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+      `POST ${path} HTTP/1.1\r\n${this.hostHeader}Content-Type: ${contentType}\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
     );
   }
 
@@ -120,7 +121,6 @@ class Lane {
   constructor(
     private readonly host: string,
     private readonly port: number,
-    readonly head: string,
   ) {}
 
   send(request: string): Promise<RawAnswer> {

@@ -10,6 +10,9 @@ export interface LatencySummary {
   mean: number;
 }
 
+/** The load generator samples its own event loop's delay every this many ms (lateness beyond it is reported). */
+export const GENERATOR_LOOP_RESOLUTION_MS = 5;
+
 /** What an event loop's delay histogram says, in ms: how late the loop came back to its timer. */
 export interface LoopLateness {
   p50: number;
