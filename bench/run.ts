@@ -728,6 +728,9 @@ async function agentsWithTokens({ opts, generator, jwtSecret, agents }: LargestP
  */
 const WARMUP_LOAD_MS = 1_000;
 
+/** Connections the TeXML open loop spreads its requests over (the service's and the bare server's alike). */
+const OPEN_LOOP_SOCKETS = 256;
+
 /** One closed-loop window against a bare server, after a second of warm-up not counted. */
 async function ceilingWindow(generator: Peer, bare: Peer, op: string, params: Record<string, unknown>) {
   await generator.call(op, { ...params, durationMs: WARMUP_LOAD_MS });
@@ -738,7 +741,8 @@ async function ceilingWindow(generator: Peer, bare: Peer, op: string, params: Re
 /**
  * TeXML decisions (goal 5) on a server of their own, every agent live: closed loop, then the bare
  * node:http ceiling answering the same bytes the service answered (a Dial ringing a company's
- * agents), then open loop at a share of the ceiling's rate on the service again.
+ * agents), closed loop and then open loop at a share of its own rate (goal 5b's floor), then that
+ * open loop on the service again.
  */
 async function runTexml(run: LargestPopulationRun): Promise<Pick<BenchResults, 'texml' | 'texmlOpen'>> {
   const { opts, generator, jwtSecret, agents, log, profileAs } = run;
@@ -756,12 +760,27 @@ async function runTexml(run: LargestPopulationRun): Promise<Pick<BenchResults, '
       () => generator.call<LoadResult & { sampleAnswer: string }>('texml', { url, concurrency, durationMs, companies }),
       profileAs(`texml-${agents}`),
     );
-    const ceiling = await withServer(
+    /** The open loop's rate: a share of the ceiling's closed-loop rate. */
+    const openRate = (ceilingPerSecond: number) => Math.max(10, Math.round((ceilingPerSecond * texmlOpenShare) / 10) * 10);
+    const { ceiling, floor } = await withServer(
       opts,
       { mode: 'ceiling', jwtSecret, texmlBody: ours.load.sampleAnswer || undefined },
-      (bare, bareUrl) => {
+      async (bare, bareUrl) => {
         log('· ceilings: bare node:http answering the same TeXML');
-        return ceilingWindow(generator, bare, 'texml', { url: bareUrl, concurrency, durationMs, companies });
+        const closed = await ceilingWindow(generator, bare, 'texml', { url: bareUrl, concurrency, durationMs, companies });
+        // Goal 5b's floor: the bare server under the open loop the service gets next, at the same rate (and what a
+        // request costs it there, beside the service's cost at that rate).
+        log(`· ceilings: bare node:http, open loop at ${openRate(closed.perSecond)}/s`);
+        const open = await measured(bare, () =>
+          generator.call<LoadResult>('texmlOpen', {
+            url: bareUrl,
+            perSecond: openRate(closed.perSecond),
+            durationMs,
+            companies,
+            maxSockets: OPEN_LOOP_SOCKETS,
+          }),
+        );
+        return { ceiling: closed, floor: { ...open.load, server: open.server } };
       },
     );
     const texml: BenchResults['texml'] = {
@@ -774,11 +793,11 @@ async function runTexml(run: LargestPopulationRun): Promise<Pick<BenchResults, '
       dbWritesPer1000: round2((ours.server.writes / Math.max(1, ours.load.count)) * 1000),
       ...perOperation(ours),
     };
-    const perSecond = Math.max(10, Math.round((ceiling.perSecond * texmlOpenShare) / 10) * 10);
+    const perSecond = openRate(ceiling.perSecond);
     log(`· ${agents} agents: TeXML decisions open loop at ${perSecond}/s (${texmlOpenShare * 100}% of the ceiling)`);
     const open = await measured(
       server,
-      () => generator.call<LoadResult>('texmlOpen', { url, perSecond, durationMs, companies, maxSockets: 256 }),
+      () => generator.call<LoadResult>('texmlOpen', { url, perSecond, durationMs, companies, maxSockets: OPEN_LOOP_SOCKETS }),
       profileAs(`texml-open-${agents}`),
     );
     // Last, so the calls it leaves ringing weigh on no other window.
@@ -790,7 +809,7 @@ async function runTexml(run: LargestPopulationRun): Promise<Pick<BenchResults, '
       );
       texml.inProcess = { ...alone.load, ...perOperation(alone) };
     }
-    return { texml, texmlOpen: { ...open.load, targetPerSecond: perSecond, share: texmlOpenShare, server: open.server } };
+    return { texml, texmlOpen: { ...open.load, targetPerSecond: perSecond, share: texmlOpenShare, server: open.server, floor } };
   });
 }
 

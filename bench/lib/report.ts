@@ -196,7 +196,18 @@ export interface BenchResults {
     wsHeartbeat: LoadResult & ServerSide;
   } | null;
   /** TeXML decisions open loop at a share of the ceiling's rate. */
-  texmlOpen?: (LoadResult & ServerSide & { targetPerSecond: number; share: number }) | null;
+  texmlOpen?:
+    | (LoadResult &
+        ServerSide & {
+          targetPerSecond: number;
+          share: number;
+          /**
+           * The bare node:http server under the same open loop (same rate, same client): goal 5b's floor on this
+           * machine, and its CPU per request at that rate. Absent in results saved before.
+           */
+          floor?: (LoadResult & ServerSide) | null;
+        })
+    | null;
   mixed?: MixedRow[];
   instances?: InstancesRow[];
   /** Absent in results saved before the calls scenario existed. */
@@ -298,6 +309,15 @@ function summaryRows(r: BenchResults): (string | number)[][] {
         '… the decision alone: the webhook handler called in the server process, one after another, no HTTP (CPU µs / allocated bytes / GC share)',
         `${n(t.inProcess.cpuUsPerOp)} / ${n(t.inProcess.allocatedBytesPerOp)} / ${t.inProcess.gcPercent ?? '–'}% (${n(t.inProcess.rang)} of ${n(t.inProcess.count)} rang agents)`,
       ]);
+    const open = r.texmlOpen;
+    if (open?.floor) {
+      const cpuUs = (w: LoadResult & ServerSide) => (w.count ? Math.round((w.server.cpuMs * 1000) / w.count) : null);
+      rows.push([
+        `open loop at ${n(open.targetPerSecond)}/s (${open.share * 100}% of the ceiling's rate), the service / bare node:http: p50 / p99 ms, server CPU µs per request`,
+        `${open.latencyMs.p50} / ${open.latencyMs.p99}, ${n(cpuUs(open))} / ${open.floor.latencyMs.p50} / ${open.floor.latencyMs.p99}, ${n(cpuUs(open.floor))}`,
+      ]);
+      rows.push(['… server CPU per request at that rate, bare / the service', x(cpuRatio(cpuUs(open), open.floor))]);
+    }
     rows.push([
       'calls that rang agents / DB writes per 1,000 decisions',
       `${n(t.ours.notes?.rang)} of ${n(t.ours.count)} / ${n(t.dbWritesPer1000)}`,
@@ -563,7 +583,9 @@ export function goalsTable(r: BenchResults): string {
   rows.push([
     '5b. TeXML open loop at 50% of the ceiling',
     'p99 ≤ 5 ms',
-    open ? `p99 ${open.latencyMs.p99} ms at ${n(open.perSecond)}/s (target ${n(open.targetPerSecond)}/s), ${open.errors} errors` : '–',
+    open
+      ? `p99 ${open.latencyMs.p99} ms at ${n(open.perSecond)}/s (target ${n(open.targetPerSecond)}/s), ${open.errors} errors${open.floor ? `; the bare node:http server at the same rate: p99 ${open.floor.latencyMs.p99} ms` : ''}`
+      : '–',
     verdict(open ? open.latencyMs.p99 <= 5 && open.errors === 0 : null),
   ]);
   const fan = (size: number) => r.fanouts?.find((f) => f.notes?.subscribers === size);

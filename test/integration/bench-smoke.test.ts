@@ -93,6 +93,9 @@ describe('npm run bench, at a tiny size', () => {
     // Open loop: everything due was sent and answered, timed from when it was due.
     expect(results.texmlOpen).toMatchObject({ errors: 0, share: 0.5 });
     expect(results.texmlOpen!.count).toBe(Math.round((results.texmlOpen!.targetPerSecond * 300) / 1000));
+    // Goal 5b's floor: the bare server under the same open loop, every request sent and answered, its CPU measured.
+    expect(results.texmlOpen!.floor).toMatchObject({ errors: 0, count: results.texmlOpen!.count });
+    expect(results.texmlOpen!.floor!.server.cpuMs).toBeGreaterThanOrEqual(0);
     // The service's mixed day, and the same load against the bare transports (the floor of goals 1 and 2c).
     expect(results.mixed!.map((m) => m.mode).sort()).toEqual(['ceiling', 'memory']);
     for (const mixed of results.mixed!) {
@@ -166,6 +169,10 @@ describe('npm run bench, at a tiny size', () => {
     const doc = renderMarkdown(results, '## Where the time goes\n\nnotes');
     expect(doc).toContain('**Machine:**');
     expect(doc).toContain('TeXML decisions vs the ceiling');
+    expect(doc).toContain('server CPU per request at that rate, bare / the service');
+    expect(doc).toMatch(
+      /p99 [0-9.]+ ms at [0-9,]+\/s \(target [0-9,]+\/s\), 0 errors; the bare node:http server at the same rate: p99 [0-9.]+ ms/,
+    );
     expect(doc).toContain('## Whole calls');
     expect(doc.trim().endsWith('notes')).toBe(true);
     expect(doc.split('## Where the time goes').length, 'the notes appear once').toBe(2);
