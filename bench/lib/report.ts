@@ -313,8 +313,8 @@ function summaryRows(r: BenchResults): (string | number)[][] {
     if (open?.floor) {
       const cpuUs = (w: LoadResult & ServerSide) => (w.count ? Math.round((w.server.cpuMs * 1000) / w.count) : null);
       rows.push([
-        `open loop at ${n(open.targetPerSecond)}/s (${open.share * 100}% of the ceiling's rate), the service / bare node:http: p50 / p99 ms, server CPU µs per request`,
-        `${open.latencyMs.p50} / ${open.latencyMs.p99}, ${n(cpuUs(open))} / ${open.floor.latencyMs.p50} / ${open.floor.latencyMs.p99}, ${n(cpuUs(open.floor))}`,
+        `TeXML open loop at ${n(open.targetPerSecond)}/s (${open.share * 100}% of the ceiling's rate): p50 / p99 ms, server CPU µs per request`,
+        `the service ${open.latencyMs.p50} / ${open.latencyMs.p99} ms, ${n(cpuUs(open))} µs; bare node:http ${open.floor.latencyMs.p50} / ${open.floor.latencyMs.p99} ms, ${n(cpuUs(open.floor))} µs`,
       ]);
       rows.push(['… server CPU per request at that rate, bare / the service', x(cpuRatio(cpuUs(open), open.floor))]);
     }
