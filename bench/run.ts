@@ -739,10 +739,10 @@ async function ceilingWindow(generator: Peer, bare: Peer, op: string, params: Re
 }
 
 /**
- * TeXML decisions (goal 5) on a server of their own, every agent live: closed loop, then the bare
+ * TeXML decisions (goal 5) on a server of their own, every agent live: closed loop; then the bare
  * node:http ceiling answering the same bytes the service answered (a Dial ringing a company's
- * agents), closed loop and then open loop at a share of its own rate (goal 5b's floor), then that
- * open loop on the service again.
+ * agents), closed loop, then open loop at a share of that rate (goal 5b's floor); then the same
+ * open loop on the service.
  */
 async function runTexml(run: LargestPopulationRun): Promise<Pick<BenchResults, 'texml' | 'texmlOpen'>> {
   const { opts, generator, jwtSecret, agents, log, profileAs } = run;

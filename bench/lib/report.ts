@@ -311,12 +311,11 @@ function summaryRows(r: BenchResults): (string | number)[][] {
       ]);
     const open = r.texmlOpen;
     if (open?.floor) {
-      const cpuUs = (w: LoadResult & ServerSide) => (w.count ? Math.round((w.server.cpuMs * 1000) / w.count) : null);
       rows.push([
         `TeXML open loop at ${n(open.targetPerSecond)}/s (${open.share * 100}% of the ceiling's rate): p50 / p99 ms, server CPU µs per request`,
-        `the service ${open.latencyMs.p50} / ${open.latencyMs.p99} ms, ${n(cpuUs(open))} µs; bare node:http ${open.floor.latencyMs.p50} / ${open.floor.latencyMs.p99} ms, ${n(cpuUs(open.floor))} µs`,
+        `the service ${open.latencyMs.p50} / ${open.latencyMs.p99} ms, ${n(roundedCpuUs(open))} µs; bare node:http ${open.floor.latencyMs.p50} / ${open.floor.latencyMs.p99} ms, ${n(roundedCpuUs(open.floor))} µs`,
       ]);
-      rows.push(['… server CPU per request at that rate, bare / the service', x(cpuRatio(cpuUs(open), open.floor))]);
+      rows.push(['… server CPU per request at that rate, bare / the service', x(cpuRatio(cpuUsPerRequest(open), open.floor))]);
     }
     rows.push([
       'calls that rang agents / DB writes per 1,000 decisions',
@@ -381,10 +380,20 @@ export function fullSpeedAt(buckets: number[] | undefined): number | null {
   return at === -1 ? null : at;
 }
 
+/** A window's server CPU per request, µs; null when it served none. */
+function cpuUsPerRequest(w: LoadResult & ServerSide): number | null {
+  return w.count ? (w.server.cpuMs * 1000) / w.count : null;
+}
+
+const roundedCpuUs = (w: LoadResult & ServerSide) => {
+  const us = cpuUsPerRequest(w);
+  return us == null ? null : Math.round(us);
+};
+
 /** Ours over the ceiling in server CPU per request: the ratio that holds when the generator, not the server, limits the ceiling. */
 function cpuRatio(oursCpuUs: number | null | undefined, ceiling: (LoadResult & ServerSide) | null | undefined): number | null {
-  if (!ceiling || oursCpuUs == null || !ceiling.count) return null;
-  return ratio((ceiling.server.cpuMs * 1000) / ceiling.count, oursCpuUs);
+  const ceilingUs = ceiling ? cpuUsPerRequest(ceiling) : null;
+  return ceilingUs == null || oursCpuUs == null ? null : ratio(ceilingUs, oursCpuUs);
 }
 
 const lat = (l: LatencySummary) => `${l.p50} / ${l.p99} / ${l.max}`;
@@ -399,7 +408,7 @@ function ceilingRows(r: BenchResults): (string | number)[][] {
   const row = (transport: 'http' | 'ws') =>
     r.heartbeats.find((h) => h.design === 'ours' && h.transport === transport && h.agents === largest);
   const ceilingLine = (c: LoadResult & ServerSide) =>
-    `${n(c.perSecond)} (${c.latencyMs.p50} / ${c.latencyMs.p99}); server CPU ${c.server.cpuPercent}%, ${n(Math.round((c.server.cpuMs * 1000) / Math.max(1, c.count)))} µs per request; generator CPU ${c.generatorCpuPercent}%`;
+    `${n(c.perSecond)} (${c.latencyMs.p50} / ${c.latencyMs.p99}); server CPU ${c.server.cpuPercent}%, ${n(roundedCpuUs(c))} µs per request; generator CPU ${c.generatorCpuPercent}%`;
   return [
     ['raw `ws` server, fixed graphql-ws frames: heartbeats/s (p50 / p99 ms)', ceilingLine(c.wsHeartbeat)],
     [
