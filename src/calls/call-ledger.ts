@@ -2,7 +2,7 @@
  * A call's beginning and end as the rest of the service sees them: the call log (written in batches
  * behind the calls) and the `calls:changed` event the live views follow.
  */
-import type { TimelineEvent } from '../domain/call-timeline.js';
+import { expandTimeline, type TimelineEvent } from '../domain/call-timeline.js';
 import type { Clock } from '../domain/clock.js';
 import type { WaitingCaller } from '../domain/queue.js';
 import type { PubSub } from '../services/topics.js';
@@ -54,7 +54,7 @@ export class CallLedger {
           ? null
           : Math.max(0, Math.round(((ended.answeredAt ?? ended.endedAt ?? this.deps.clock.now()) - ended.queuedAt) / 1000)),
       callbackRequested: ended.callbackRequested,
-      timeline: ended.timeline,
+      timeline: expandTimeline(ended.timeline),
       direction: ended.direction ?? 'inbound',
     });
   }

@@ -6,7 +6,7 @@
  * failure mode, docs/ROUTING.md §Reservations).
  */
 import type { Clock, TimerHandle } from '../domain/clock.js';
-import { appendEvent, type TimelineEvent } from '../domain/call-timeline.js';
+import { appendEvent, appendStep, type LiveTimelineEvent, type TimelineEvent } from '../domain/call-timeline.js';
 import type { Room } from '../domain/live-call.js';
 import { DeadlineHeap } from '../presence/deadline-heap.js';
 
@@ -44,10 +44,10 @@ export interface CallSession {
   heardAt: number;
   /** A look-up of the silent call is pending (src/calls/call-reconciler.ts); null once Telnyx calls back. */
   reconcile: { nextAt: number; attempts: number } | null;
-  /** Every agent offered so far, in order. */
-  offered: string[];
-  /** The agents the current step is ringing. */
-  ringing: string[];
+  /** Every agent offered so far, in order. Replaced, never changed in place: a step's list is shared (ring()). */
+  offered: readonly string[];
+  /** The agents the current step is ringing (the step's list, shared with its timeline event). */
+  ringing: readonly string[];
   /** Seconds rung in completed steps. */
   elapsedSeconds: number;
   /** When the current step started ringing (epoch ms), or null between steps. */
@@ -72,8 +72,11 @@ export interface CallSession {
   callbackRequested: boolean;
   /** Queues the call overflowed from (so an overflow never goes round in a circle). */
   queuesVisited?: string[];
-  /** What happened to the call, in order (src/domain/call-timeline.ts); the call log stores it at the end. */
-  timeline: TimelineEvent[];
+  /**
+   * What happened to the call, in order, a ring step as one event (src/domain/call-timeline.ts); the
+   * call log stores it expanded (expandTimeline) at the end.
+   */
+  timeline: LiveTimelineEvent[];
   /** Once answered: the call's conference and who is in it (src/calls/call-rooms.ts, docs/IN-CALL.md). */
   room?: Room;
   /** outbound: a call the service placed (startCall); absent: an inbound call. */
@@ -98,7 +101,7 @@ export interface CallSessionsOptions {
 
 export type CallSessionEvent =
   | { kind: 'started' | 'answered' | 'ended'; session: CallSession }
-  | { kind: 'ringing'; session: CallSession; agentIds: string[] };
+  | { kind: 'ringing'; session: CallSession; agentIds: readonly string[] };
 
 export class CallSessions {
   private readonly sessions = new Map<string, CallSession>();
@@ -126,12 +129,12 @@ export class CallSessions {
     if (existing) return existing; // Telnyx retried the voice webhook
     const now = this.opts.clock.now();
     const session: CallSession = {
-      callSid: init.callSid,
+      callSid: keptCopy(init.callSid),
       companyId: init.companyId,
-      from: init.from,
-      to: init.to,
+      from: keptCopy(init.from),
+      to: keptCopy(init.to),
       startedAt: now,
-      accountSid: init.accountSid || null,
+      accountSid: init.accountSid ? keptCopy(init.accountSid) : null,
       heardAt: now,
       reconcile: null,
       offered: [],
@@ -151,8 +154,8 @@ export class CallSessions {
       callbackRequested: false,
       timeline: [{ at: now, kind: 'arrived' }],
     };
-    this.sessions.set(init.callSid, session);
-    this.scheduleSession(init.callSid, session.startedAt + this.sessionTtlMs);
+    this.sessions.set(session.callSid, session);
+    this.scheduleSession(session.callSid, session.startedAt + this.sessionTtlMs);
     this.opts.onCallEvent?.({ kind: 'started', session });
     return session;
   }
@@ -177,7 +180,7 @@ export class CallSessions {
     if (!session) return;
     session.heardAt = this.opts.clock.now();
     session.reconcile = null;
-    if (accountSid && !session.accountSid) session.accountSid = accountSid;
+    if (accountSid && !session.accountSid) session.accountSid = keptCopy(accountSid);
   }
 
   /** The next look-up of a silent call: not before `nextAt`, counting `attempts` so far. */
@@ -219,22 +222,26 @@ export class CallSessions {
   /**
    * Starts a ringing step: the targets are offered and reserved for this call until the step's
    * timeout (plus grace) unless an outcome releases them first. Targets already reserved for another
-   * call are dropped (the caller filtered them; this closes the race between two webhooks).
+   * call are dropped (the caller filtered them; this closes the race between two webhooks). The
+   * session keeps `targets` itself when none is dropped: the caller hands the list over.
    */
-  ring(callSid: string, targets: string[], timeoutSeconds: number, opts: { reserve: boolean }): string[] {
+  ring(callSid: string, targets: readonly string[], timeoutSeconds: number, opts: { reserve: boolean }): readonly string[] {
     this.expireDue();
     const session = this.sessions.get(callSid);
     if (!session) return [];
     const now = this.opts.clock.now();
     const granted = opts.reserve ? targets.filter((a) => (this.reservations.get(a) ?? callSid) === callSid) : targets;
-    for (const agentId of granted) {
-      if (!session.offered.includes(agentId)) session.offered.push(agentId);
-      appendEvent(session.timeline, { at: now, kind: 'offered', agentId });
-      if (opts.reserve) {
+    if (opts.reserve) {
+      for (const agentId of granted) {
         this.reservations.set(agentId, callSid);
         this.scheduleReservation(agentId, now + timeoutSeconds * 1000 + this.reservationGraceMs);
       }
     }
+    // One list for the step: what rings, its timeline event and, on a first step, every agent offered.
+    const { offered } = session;
+    if (offered.length === 0) session.offered = granted;
+    else if (granted.some((a) => !offered.includes(a))) session.offered = [...offered, ...granted.filter((a) => !offered.includes(a))];
+    appendStep(session.timeline, now, 'offered', granted);
     session.ringing = granted;
     session.stepStartedAt = now;
     session.stepTimeoutSeconds = timeoutSeconds;
@@ -260,13 +267,13 @@ export class CallSessions {
   }
 
   /** The current step ended unanswered: its seconds count, its reservations end. Returns who it rang. */
-  stepMissed(callSid: string): string[] {
+  stepMissed(callSid: string): readonly string[] {
     this.expireDue();
     const session = this.sessions.get(callSid);
     if (!session) return [];
     const rang = session.ringing;
     const now = this.opts.clock.now();
-    for (const agentId of rang) appendEvent(session.timeline, { at: now, kind: 'missed', agentId });
+    appendStep(session.timeline, now, 'missed', rang);
     if (session.stepStartedAt !== null) {
       const rung = Math.min(session.stepTimeoutSeconds, (now - session.stepStartedAt) / 1000);
       session.elapsedSeconds += Math.max(0, rung);
@@ -433,6 +440,16 @@ export class CallSessions {
       this.rearm();
     });
   }
+}
+
+/**
+ * A copy of a webhook's parameter that a session can keep for the call's length. The parameters are
+ * read out of the webhook's body, and V8 makes a substring of 13 characters or more a slice that keeps
+ * the whole body alive: a CallSid or an AccountSid kept by the session would keep a body of Telnyx's
+ * two dozen parameters for hours. The JSON round trip makes a string of its own, whatever it holds.
+ */
+function keptCopy(value: string): string {
+  return value.length < 13 ? value : (JSON.parse(JSON.stringify(value)) as string);
 }
 
 /**

@@ -43,10 +43,26 @@ export interface TimelineEvent {
 export const MAX_TIMELINE_EVENTS = 200;
 
 /**
+ * A ring step's offers, or its misses, as the call's session keeps them while the call lasts: one event
+ * naming every agent of the step. `agentIds` is the step's own list (the session's `ringing` and, on a
+ * first step, its `offered`), never changed after. Ten agents rung used to be ten events, each with its
+ * own boxed time: more than half of what a ringing call kept, copied by the young generation for every
+ * call. expandTimeline gives them back one event per agent, as the history stores and shows them.
+ */
+export interface StepEvent {
+  at: number;
+  kind: 'offered' | 'missed';
+  agentIds: readonly string[];
+}
+
+/** A call's timeline while the call lasts (CallSession.timeline); expandTimeline gives its public form. */
+export type LiveTimelineEvent = TimelineEvent | StepEvent;
+
+/**
  * Appends an event in place (the session owns its list). Past the bound only `ended` is still taken,
  * replacing the last event, so the end of a call is never lost.
  */
-export function appendEvent(timeline: TimelineEvent[], event: TimelineEvent): void {
+export function appendEvent(timeline: LiveTimelineEvent[], event: TimelineEvent): void {
   // One literal per shape (the keys in the stored order): no property added to an object after it is made.
   const { at, kind, agentId, detail } = event;
   const clean: TimelineEvent = agentId
@@ -56,8 +72,34 @@ export function appendEvent(timeline: TimelineEvent[], event: TimelineEvent): vo
     : detail
       ? { at, kind, detail }
       : { at, kind };
-  if (timeline.length < MAX_TIMELINE_EVENTS) timeline.push(clean);
-  else if (event.kind === 'ended') timeline[MAX_TIMELINE_EVENTS - 1] = clean;
+  push(timeline, clean);
+}
+
+/** Appends a ring step's offers or misses as one event (nothing for a step that rang nobody). */
+export function appendStep(timeline: LiveTimelineEvent[], at: number, kind: StepEvent['kind'], agentIds: readonly string[]): void {
+  if (agentIds.length > 0) push(timeline, { at, kind, agentIds });
+}
+
+function push(timeline: LiveTimelineEvent[], event: LiveTimelineEvent): void {
+  if (timeline.length < MAX_TIMELINE_EVENTS) timeline.push(event);
+  else if (event.kind === 'ended') timeline[MAX_TIMELINE_EVENTS - 1] = event;
+}
+
+/**
+ * The timeline as the call log stores it and the history and the CRM show it: one event per agent
+ * offered or missed, in the step's order, within the same bound (the first events and, past it, the end).
+ */
+export function expandTimeline(timeline: readonly LiveTimelineEvent[]): TimelineEvent[] {
+  const out: TimelineEvent[] = [];
+  for (const event of timeline) {
+    if (!('agentIds' in event)) out.push(event);
+    else for (const agentId of event.agentIds) out.push({ at: event.at, kind: event.kind, agentId });
+  }
+  if (out.length <= MAX_TIMELINE_EVENTS) return out;
+  const last = out[out.length - 1]!;
+  out.length = MAX_TIMELINE_EVENTS;
+  if (last.kind === 'ended') out[MAX_TIMELINE_EVENTS - 1] = last;
+  return out;
 }
 
 /** A stored timeline read back (JSON from the database): malformed entries are dropped, not trusted. */

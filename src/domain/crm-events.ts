@@ -5,7 +5,7 @@
  * `subject` is what ordering is kept per (a call's CallSid, an agent's id): one subject's events reach
  * an endpoint in the order they happened (src/services/webhook-dispatcher.ts).
  */
-import type { TimelineEvent } from './call-timeline.js';
+import { expandTimeline, type LiveTimelineEvent } from './call-timeline.js';
 
 export const CRM_EVENT_TYPES = [
   'call.started',
@@ -53,7 +53,8 @@ export interface CallFacts {
   outcome: string | null;
   offered: readonly string[];
   queueId: string | null;
-  timeline: readonly TimelineEvent[];
+  /** As the session keeps it (a ring step as one event); the end's event expands it. */
+  timeline: readonly LiveTimelineEvent[];
 }
 
 const callBase = (c: CallFacts) => ({ callSid: c.callSid, from: c.from, to: c.to, direction: 'inbound', startedAt: iso(c.startedAt) });
@@ -89,7 +90,7 @@ export function callEnded(c: CallFacts): CrmEventDraft {
       offeredAgentIds: [...c.offered],
       queueId: c.queueId,
       talkSeconds,
-      timeline: c.timeline.map((e) => ({
+      timeline: expandTimeline(c.timeline).map((e) => ({
         at: iso(e.at),
         kind: e.kind,
         agentId: e.agentId ?? null,

@@ -185,6 +185,11 @@ function byDisplayOrder(a: AgentSnapshot, b: AgentSnapshot): number {
   return compareDisplayOrder(a, b);
 }
 
+function inDisplayOrder(agents: readonly AgentSnapshot[]): boolean {
+  for (let i = 1; i < agents.length; i++) if (byDisplayOrder(agents[i - 1]!, agents[i]!) > 0) return false;
+  return true;
+}
+
 /** Why an agent cannot take a call now, or null when it can. Order matters: the first reason wins. */
 export function skipReason(agent: AgentSnapshot, policy: Pick<RoutingPolicy, 'allowUnregisteredSoftphones'>): SkippedAgent | null {
   const skip = (reason: SkipReason, detail: string): SkippedAgent => ({ agentId: agent.id, reason, detail });
@@ -336,13 +341,18 @@ function decideAuto(
 ): Exclude<RoutePlan, { kind: 'WAIT' }> {
   if (routable.length === 0)
     return { kind: 'FALLBACK', fallback: policy.fallbackKind, reason: rangBefore ? 'HUNT_EXHAUSTED' : 'NO_AGENTS', skipped };
-  routable.sort(byDisplayOrder);
+  // Agents kept in display order come in order: sort only when not (a sort copies the array to work on).
+  if (!inDisplayOrder(routable)) routable.sort(byDisplayOrder);
   // Past MAX_DIAL_TARGETS the ring-all is split: the rest are not offered yet, so the next step rings them.
   const cap = targetCap(policy.maxDialTargets);
-  for (const a of routable.slice(cap)) skipped.push(dialLimitSkip(a.id, policy, false));
+  const targets: RingTarget[] = [];
+  for (const a of routable) {
+    if (targets.length < cap) targets.push({ agentId: a.id, sipUsername: a.sipUsername });
+    else skipped.push(dialLimitSkip(a.id, policy, false));
+  }
   return {
     kind: 'RING',
-    targets: routable.slice(0, cap).map((a) => ({ agentId: a.id, sipUsername: a.sipUsername })),
+    targets,
     timeoutSeconds: policy.ringTimeoutSeconds,
     tier: 1,
     reserve: false,

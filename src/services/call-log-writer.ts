@@ -28,7 +28,7 @@ export interface CallLogEntry {
   endedAt?: number;
   answeredAt?: number | null;
   answeredAgentId?: string | null;
-  offeredAgentIds?: string[];
+  offeredAgentIds?: readonly string[];
   outcome?: string | null;
   /** The queue the call belonged to; null = the default. */
   queueId?: string | null;

@@ -51,6 +51,35 @@ describe('CallSessions reservations', () => {
   });
 });
 
+describe('CallSessions ring steps', () => {
+  it('keeps a step as one list: what rings, its timeline event and the first offers; later steps extend a copy', () => {
+    const clock = new ManualClock(T0);
+    const sessions = new CallSessions({ clock });
+    const session = sessions.start({ callSid: 'c1', companyId: 'co', from: '+1', to: '+2' });
+    const first = ['a1', 'a2'];
+    sessions.ring('c1', first, 20, { reserve: false });
+    expect(session.ringing).toBe(first);
+    expect(session.offered).toBe(first);
+    clock.advance(20_000);
+    expect(sessions.stepMissed('c1')).toBe(first);
+    sessions.ring('c1', ['a2', 'a3'], 20, { reserve: false });
+    // The first step's list is never changed: its timeline event still names its own agents.
+    expect(first).toEqual(['a1', 'a2']);
+    expect(session.offered).toEqual(['a1', 'a2', 'a3']);
+    expect(session.timeline).toEqual([
+      { at: T0, kind: 'arrived' },
+      { at: T0, kind: 'offered', agentIds: ['a1', 'a2'] },
+      { at: T0 + 20_000, kind: 'missed', agentIds: ['a1', 'a2'] },
+      { at: T0 + 20_000, kind: 'offered', agentIds: ['a2', 'a3'] },
+    ]);
+    // A step of agents all offered before leaves the list as it was.
+    const offered = session.offered;
+    sessions.ring('c1', ['a3'], 20, { reserve: false });
+    expect(session.offered).toBe(offered);
+    sessions.stop();
+  });
+});
+
 describe('renderVoiceDocument', () => {
   const policy: RoutingPolicy = { ...DEFAULT_POLICY };
   const ring = (sipUsernames: string[], timeoutSeconds = 25): RoutePlan => ({

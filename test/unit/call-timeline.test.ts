@@ -4,7 +4,15 @@
  */
 import { describe, expect, it } from 'vitest';
 import { decodeCursor, encodeCursor, localDateRange, startOfLocalDate } from '../../src/domain/call-history.js';
-import { appendEvent, MAX_TIMELINE_EVENTS, parseTimeline, type TimelineEvent } from '../../src/domain/call-timeline.js';
+import {
+  appendEvent,
+  appendStep,
+  expandTimeline,
+  MAX_TIMELINE_EVENTS,
+  parseTimeline,
+  type LiveTimelineEvent,
+  type TimelineEvent,
+} from '../../src/domain/call-timeline.js';
 
 describe('call timeline', () => {
   it('keeps events in order, without empty fields', () => {
@@ -25,6 +33,49 @@ describe('call timeline', () => {
     appendEvent(timeline, { at: 999, kind: 'ended', detail: 'VOICEMAIL' });
     expect(timeline).toHaveLength(MAX_TIMELINE_EVENTS);
     expect(timeline.at(-1)).toEqual({ at: 999, kind: 'ended', detail: 'VOICEMAIL' });
+  });
+
+  it('keeps a ring step as one event and gives it back one event per agent, in order', () => {
+    const timeline: LiveTimelineEvent[] = [{ at: 1, kind: 'arrived' }];
+    const step = ['a1', 'a2', 'a3'];
+    appendStep(timeline, 2, 'offered', step);
+    appendStep(timeline, 3, 'offered', []); // a step that rang nobody leaves no event
+    appendStep(timeline, 27, 'missed', step);
+    appendEvent(timeline, { at: 28, kind: 'offered', agentId: 'a4' }); // a session stored before: one event per agent
+    appendEvent(timeline, { at: 40, kind: 'ended', detail: 'VOICEMAIL' });
+    expect(timeline).toHaveLength(5);
+    expect(timeline[1]).toEqual({ at: 2, kind: 'offered', agentIds: step });
+    expect(expandTimeline(timeline)).toEqual([
+      { at: 1, kind: 'arrived' },
+      { at: 2, kind: 'offered', agentId: 'a1' },
+      { at: 2, kind: 'offered', agentId: 'a2' },
+      { at: 2, kind: 'offered', agentId: 'a3' },
+      { at: 27, kind: 'missed', agentId: 'a1' },
+      { at: 27, kind: 'missed', agentId: 'a2' },
+      { at: 27, kind: 'missed', agentId: 'a3' },
+      { at: 28, kind: 'offered', agentId: 'a4' },
+      { at: 40, kind: 'ended', detail: 'VOICEMAIL' },
+    ]);
+  });
+
+  it('expands within the same bound: the first events, and the end', () => {
+    const agents = Array.from({ length: 30 }, (_, i) => `a${i}`);
+    const timeline: LiveTimelineEvent[] = [{ at: 0, kind: 'arrived' }];
+    for (let step = 1; step <= 10; step++) appendStep(timeline, step, 'offered', agents);
+    const open = expandTimeline(timeline);
+    expect(open).toHaveLength(MAX_TIMELINE_EVENTS);
+    expect(open.at(-1)).toEqual({ at: 7, kind: 'offered', agentId: 'a18' }); // 1 + 6 × 30 + 19
+    appendEvent(timeline, { at: 99, kind: 'ended', detail: 'VOICEMAIL' });
+    const ended = expandTimeline(timeline);
+    expect(ended).toHaveLength(MAX_TIMELINE_EVENTS);
+    expect(ended.at(-2)).toEqual({ at: 7, kind: 'offered', agentId: 'a17' });
+    expect(ended.at(-1)).toEqual({ at: 99, kind: 'ended', detail: 'VOICEMAIL' });
+    // A step's event past the live bound is dropped like any other; the end still replaces the last.
+    const full: LiveTimelineEvent[] = [];
+    for (let i = 0; i < MAX_TIMELINE_EVENTS + 5; i++) appendStep(full, i, 'missed', ['x']);
+    appendEvent(full, { at: 999, kind: 'ended', detail: 'ABANDONED' });
+    expect(full).toHaveLength(MAX_TIMELINE_EVENTS);
+    expect(expandTimeline(full).at(-1)).toEqual({ at: 999, kind: 'ended', detail: 'ABANDONED' });
   });
 
   it('reads back only well-formed events', () => {
