@@ -17,12 +17,14 @@ export class FormParams implements Iterable<[string, string]> {
     return this.values.entries();
   }
 
-  /** The form's pairs; the first value of a name is kept (URLSearchParams.get's answer). */
+  /**
+   * The form's pairs; the first value of a name is kept (URLSearchParams.get's answer). An empty form
+   * (most webhooks' query string) is one shared, empty instance.
+   */
   static parse(text: string): FormParams {
+    if (text.length === 0 || text === '?') return NO_PARAMS;
     const params = new FormParams();
-    readPairs(text, (name, value) => {
-      if (!params.values.has(name)) params.values.set(name, value);
-    });
+    params.readFirst(text);
     return params;
   }
 
@@ -31,11 +33,21 @@ export class FormParams implements Iterable<[string, string]> {
    * last value (what URLSearchParams.set did for each of its pairs in turn), the others the query's first.
    */
   static merged(query: string, body: string): FormParams {
-    const params = FormParams.parse(query);
+    const params = new FormParams();
+    params.readFirst(query);
     readPairs(body, (name, value) => params.values.set(name, value));
     return params;
   }
+
+  private readFirst(text: string): void {
+    readPairs(text, (name, value) => {
+      if (!this.values.has(name)) this.values.set(name, value);
+    });
+  }
 }
+
+/** Never written: parse() and merged() fill only instances of their own. */
+const NO_PARAMS = new FormParams();
 
 /** Calls `pair` for each name=value of `text` in order (a leading '?' is not part of the first name). */
 function readPairs(text: string, pair: (name: string, value: string) => void): void {

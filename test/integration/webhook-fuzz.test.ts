@@ -625,5 +625,7 @@ describe('Telnyx webhooks under fuzzing', () => {
     expect(fallback.status).toBe(200);
     expect(fallback.body).toContain('<Number>+13055550199</Number>');
     expect(XMLValidator.validate(fallback.body)).toBe(true);
-  }, 120_000);
+    // What is required is every request answered, not a speed: a slow shared host took 74 s for this
+    // alone and more than 120 s beside the other suites (the whole of `npm test` runs in parallel).
+  }, 300_000);
 });

@@ -4,7 +4,7 @@ import { heartbeatFieldsIn } from '../../src/graphql/observability.js';
 import { requestIdFor } from '../../src/infra/logger.js';
 import { describeOutcome, routingOutcome, type CallStepOutcome, type WebhookOutcome } from '../../src/domain/webhook-outcome.js';
 import { routingOutcomeLabel, type RoutingOutcomeLabel } from '../../src/infra/metrics.js';
-import { isRoutingRoute, parseTelnyxPath, telnyxPath, telnyxRouteLabel } from '../../src/domain/telnyx-routes.js';
+import { isRoutingRoute, parseTelnyxPath, TELNYX_ROUTES, telnyxPath, telnyxRouteLabel } from '../../src/domain/telnyx-routes.js';
 import { Readiness } from '../../src/infra/readiness.js';
 
 describe('webhook outcomes', () => {
@@ -81,6 +81,31 @@ describe('metric labels', () => {
     expect(isRoutingRoute('status') || isRoutingRoute('voicemail')).toBe(false);
   });
 
+  it('reads every path as the route pattern it replaced did', () => {
+    // The regular expression parseTelnyxPath used to be, kept here as the reference.
+    const pattern = new RegExp(`^/telnyx/(${TELNYX_ROUTES.join('|')})(?:/([^/]+))?/?$`);
+    const reference = (path: string) => {
+      const m = pattern.exec(path);
+      if (!m) return null;
+      const companyId = m[2] ? decodeURIComponentOr(m[2]) : null;
+      if (!companyId && !['voice', 'status', 'voicemail'].includes(m[1]!)) return null;
+      return { route: m[1], companyId };
+    };
+    const tails = ['', '/', '//', '/co_1', '/co_1/', '/co_1//', '/co_1/x', '/co%201', '/%E0%A4%A', '/co_1?x', '//co_1'];
+    const heads = [
+      '/telnyx/voice',
+      '/telnyx/dial-complete',
+      '/telnyx/status',
+      '/telnyx/voices',
+      '/telnyx/',
+      '/telnyx',
+      '/telnyxvoice',
+      '/x/voice',
+      '',
+    ];
+    for (const head of heads) for (const tail of tails) expect(parseTelnyxPath(head + tail), head + tail).toEqual(reference(head + tail));
+  });
+
   it('counts heartbeat root fields of the executed mutation only', () => {
     expect(heartbeatFieldsIn(parse('mutation { heartbeat(input: {sipRegistered: true}) { nextHeartbeatInMs } }'))).toBe(1);
     expect(
@@ -120,3 +145,11 @@ describe('Readiness', () => {
     expect(await readiness.report()).toMatchObject({ ready: false, reason: 'db: connection refused' });
   });
 });
+
+function decodeURIComponentOr(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
+}
