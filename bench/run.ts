@@ -804,10 +804,17 @@ async function runTexml(run: LargestPopulationRun): Promise<Pick<BenchResults, '
     const inProcessCount = opts.settings.texmlInProcess;
     if (inProcessCount) {
       log(`· ${agents} agents: ${inProcessCount} TeXML decisions in the server process, without HTTP`);
+      // The heap after a full collection around them (outside the window): what each of these calls keeps while it rings.
+      const before = await server.call<Memory>('memory', { flushCallLog: true });
       const alone = await measured(server, () =>
         server.call<{ count: number; rang: number }>('decisions', { count: inProcessCount, companies }),
       );
-      texml.inProcess = { ...alone.load, ...perOperation(alone) };
+      const after = await server.call<Memory>('memory', { flushCallLog: true });
+      texml.inProcess = {
+        ...alone.load,
+        ...perOperation(alone),
+        keptBytesPerCall: Math.round((after.heapUsed - before.heapUsed) / inProcessCount),
+      };
     }
     return { texml, texmlOpen: { ...open.load, targetPerSecond: perSecond, share: texmlOpenShare, server: open.server, floor } };
   });

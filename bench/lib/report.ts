@@ -180,8 +180,11 @@ export interface BenchResults {
         ceiling: (LoadResult & ServerSide & { bodyBytes?: number }) | null;
         ratioToCeiling: number | null;
         dbWritesPer1000: number;
-        /** The handler alone, called in the server's process (settings.texmlInProcess; absent in results saved before). */
-        inProcess?: ({ count: number; rang: number } & PerOperation) | null;
+        /**
+         * The handler alone, called in the server's process (settings.texmlInProcess; absent in results saved before);
+         * `keptBytesPerCall`: what the heap, after a full collection, grew by per call these decisions left ringing.
+         */
+        inProcess?: ({ count: number; rang: number; keptBytesPerCall?: number } & PerOperation) | null;
       } & Partial<PerOperation>)
     | null;
   offline: (LoadResult & { ttlMs: number; overshootMs: LatencySummary }) | null;
@@ -308,6 +311,11 @@ function summaryRows(r: BenchResults): (string | number)[][] {
       rows.push([
         '… the decision alone: the webhook handler called in the server process, one after another, no HTTP (CPU µs / allocated bytes / GC share)',
         `${n(t.inProcess.cpuUsPerOp)} / ${n(t.inProcess.allocatedBytesPerOp)} / ${t.inProcess.gcPercent ?? '–'}% (${n(t.inProcess.rang)} of ${n(t.inProcess.count)} rang agents)`,
+      ]);
+    if (t.inProcess?.keptBytesPerCall != null)
+      rows.push([
+        '… what each of those calls keeps while it rings (the heap after a full collection, before and after them), bytes',
+        n(t.inProcess.keptBytesPerCall),
       ]);
     const open = r.texmlOpen;
     if (open?.floor) {

@@ -67,6 +67,7 @@ describe('npm run bench, at a tiny size', () => {
     expect(results.texml!.databaseCpuUsPerOp ?? null, 'PGlite runs inside the server: no database CPU of its own').toBeNull();
     expect(results.texml!.inProcess).toMatchObject({ count: 50, rang: 50 });
     expect(results.texml!.inProcess!.cpuUsPerOp).toBeGreaterThan(0);
+    expect(results.texml!.inProcess!.keptBytesPerCall).toEqual(expect.any(Number));
     expect(results.offline).toMatchObject({ errors: 0, ttlMs: 1000 });
     expect(results.offline!.latencyMs.count).toBe(3);
     expect(results.offline!.latencyMs.p50).toBeGreaterThanOrEqual(900); // never before the lease could end
@@ -170,6 +171,9 @@ describe('npm run bench, at a tiny size', () => {
     expect(doc).toContain('**Machine:**');
     expect(doc).toContain('TeXML decisions vs the ceiling');
     expect(doc).toContain('server CPU per request at that rate, bare / the service');
+    expect(doc).toContain(
+      `what each of those calls keeps while it rings (the heap after a full collection, before and after them), bytes | ${results.texml!.inProcess!.keptBytesPerCall!.toLocaleString('en-US')} |`,
+    );
     expect(doc).toMatch(
       /p99 [0-9.]+ ms at [0-9,]+\/s \(target [0-9,]+\/s\), 0 errors; the bare node:http server at the same rate: p99 [0-9.]+ ms/,
     );
