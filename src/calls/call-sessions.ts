@@ -240,7 +240,10 @@ export class CallSessions {
     // One list for the step: what rings, its timeline event and, on a first step, every agent offered.
     const { offered } = session;
     if (offered.length === 0) session.offered = granted;
-    else if (granted.some((a) => !offered.includes(a))) session.offered = [...offered, ...granted.filter((a) => !offered.includes(a))];
+    else {
+      const fresh = granted.filter((a) => !offered.includes(a));
+      if (fresh.length > 0) session.offered = [...offered, ...fresh];
+    }
     appendStep(session.timeline, now, 'offered', granted);
     session.ringing = granted;
     session.stepStartedAt = now;

@@ -62,10 +62,12 @@ const ROUTING_ROUTES: ReadonlySet<TelnyxRoute> = new Set<TelnyxRoute>([
 ]);
 
 const ROUTE_NAMES: ReadonlySet<string> = new Set<string>(TELNYX_ROUTES);
-const ROUTES_AT = TELNYX_PATH_PREFIX.length + 1;
+/** What every route's path starts with, and where its route's name begins. */
+const ROUTES_PREFIX = `${TELNYX_PATH_PREFIX}/`;
+const ROUTES_AT = ROUTES_PREFIX.length;
 
 export function isTelnyxPath(path: string): boolean {
-  return path === TELNYX_PATH_PREFIX || path.startsWith(`${TELNYX_PATH_PREFIX}/`);
+  return path === TELNYX_PATH_PREFIX || path.startsWith(ROUTES_PREFIX);
 }
 
 /**
@@ -74,7 +76,7 @@ export function isTelnyxPath(path: string): boolean {
  * by a regular expression: its match array was a thirtieth of what a decision allocated.
  */
 export function parseTelnyxPath(path: string): { route: TelnyxRoute; companyId: string | null } | null {
-  if (!path.startsWith(`${TELNYX_PATH_PREFIX}/`)) return null;
+  if (!path.startsWith(ROUTES_PREFIX)) return null;
   const end = path.endsWith('/') ? path.length - 1 : path.length;
   const slash = path.indexOf('/', ROUTES_AT);
   const routeEnd = slash === -1 || slash >= end ? end : slash;
@@ -98,7 +100,7 @@ export function telnyxPath(route: TelnyxRoute, companyId: string): string {
 
 /** The metrics label of a path: its route (with or without a company), else "unknown". */
 export function telnyxRouteLabel(path: string): TelnyxRoute | 'unknown' {
-  if (!path.startsWith(`${TELNYX_PATH_PREFIX}/`)) return 'unknown';
+  if (!path.startsWith(ROUTES_PREFIX)) return 'unknown';
   const slash = path.indexOf('/', ROUTES_AT);
   const segment = path.slice(ROUTES_AT, slash === -1 ? path.length : slash);
   return ROUTE_NAMES.has(segment) ? (segment as TelnyxRoute) : 'unknown';
