@@ -9,7 +9,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { TEXML_CONTENT_TYPE } from '../domain/texml.js';
-import type { Logger } from '../infra/logger.js';
+import { requestLogger, type RequestLogger } from '../infra/logger.js';
 import { routingOutcomeLabel, webhookObserver, type Metrics, type WebhookObserver } from '../infra/metrics.js';
 import { isRoutingRoute, telnyxRouteLabel } from '../domain/telnyx-routes.js';
 import type { Services } from '../services/index.js';
@@ -50,13 +50,13 @@ type Body = { kind: 'ok'; bytes: Buffer } | { kind: 'too-large' } | { kind: 'tim
 export function webhookEndpoint(deps: WebhookEndpointDeps) {
   const observe = webhookObserver(deps.metrics);
   return (req: IncomingMessage, res: ServerResponse, requestId: string) =>
-    serveWebhook(deps, observe, deps.services.logger.child({ requestId }), requestId, req, res);
+    serveWebhook(deps, observe, requestLogger(deps.services.logger, requestId), requestId, req, res);
 }
 
 async function serveWebhook(
   deps: WebhookEndpointDeps,
   observe: WebhookObserver,
-  log: Logger,
+  log: RequestLogger,
   requestId: string,
   req: IncomingMessage,
   res: ServerResponse,
@@ -186,7 +186,7 @@ const EMPTY_BODY = Buffer.alloc(0);
  */
 function answerRepeat(
   route: string,
-  log: Logger,
+  log: RequestLogger,
   res: ServerResponse,
   refuse: (status: number, fields: Record<string, unknown>, message: string) => void,
   answer: KeptAnswer,

@@ -5,6 +5,12 @@
  * armed for the earliest deadline pending. Every webhook has the same budget, so the earliest is
  * nearly always the oldest, and the timer rarely moves.
  *
+ * The timer is not cleared when nothing is left to watch: a webhook's body and answer nearly always
+ * come within the same turn of the event loop, so clearing it then arming a new one for the next
+ * request was a timer set and cancelled per request (a few percent of a TeXML answer). It stays at
+ * its deadline, unreferenced (it never keeps the process alive), and when it fires with nothing due
+ * it re-arms only for what is still pending: at most one timer per budget, not one per request.
+ *
  * Deadlines are on the performance.now() scale.
  */
 interface Pending {
@@ -48,11 +54,9 @@ export class DeadlineRace {
     return entry;
   }
 
-  /** The watch is over (what it watched is done): `expire` will not be called. */
+  /** The watch is over (what it watched is done): `expire` will not be called. The timer stays (see above). */
   unwatch(watch: DeadlineWatch): void {
-    if (!this.pending.delete(watch as Pending)) return;
-    // Nothing left to watch: no timer keeps the process awake.
-    if (this.pending.size === 0) this.disarm();
+    this.pending.delete(watch as Pending);
   }
 
   /** Races still waiting (tests). */
@@ -63,13 +67,7 @@ export class DeadlineRace {
   private arm(at: number): void {
     if (this.timer !== undefined) clearTimeout(this.timer);
     this.timerAt = at;
-    this.timer = setTimeout(this.fire, Math.max(0, at - performance.now()));
-  }
-
-  private disarm(): void {
-    if (this.timer !== undefined) clearTimeout(this.timer);
-    this.timer = undefined;
-    this.timerAt = Infinity;
+    this.timer = setTimeout(this.fire, Math.max(0, at - performance.now())).unref();
   }
 
   private readonly fire = (): void => {

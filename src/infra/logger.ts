@@ -9,6 +9,51 @@ export function createLogger(level: string, base: Record<string, unknown> = {}, 
   return destination ? pino(options, destination) : pino(options);
 }
 
+/** What a request's code writes its lines through: pino's info, warn and error, and its level check. */
+export type RequestLogger = Pick<Logger, 'info' | 'warn' | 'error' | 'isLevelEnabled'>;
+
+/**
+ * The request's logger, its request id bound as a child's would be, the pino child made only when a
+ * line at an enabled level is written. A child per request (its bindings serialized) was over a
+ * percent of a TeXML answer, and a decision writes no line at LOG_LEVEL=warn.
+ */
+export function requestLogger(root: Logger, requestId: string): RequestLogger {
+  return new DeferredChild(root, requestId) as unknown as RequestLogger;
+}
+
+type LineWriter = (...args: unknown[]) => void;
+
+class DeferredChild {
+  private child: Logger | undefined;
+
+  constructor(
+    private readonly root: Logger,
+    private readonly requestId: string,
+  ) {}
+
+  info(...args: unknown[]): void {
+    this.write('info', args);
+  }
+
+  warn(...args: unknown[]): void {
+    this.write('warn', args);
+  }
+
+  error(...args: unknown[]): void {
+    this.write('error', args);
+  }
+
+  isLevelEnabled(level: string): boolean {
+    return this.root.isLevelEnabled(level);
+  }
+
+  private write(level: 'info' | 'warn' | 'error', args: unknown[]): void {
+    if (!this.root.isLevelEnabled(level)) return;
+    const child = (this.child ??= this.root.child({ requestId: this.requestId }));
+    (child[level] as LineWriter).apply(child, args); // pino's level methods read `this`
+  }
+}
+
 /** Ids we accept from a caller's X-Request-Id: short and log-safe; anything else gets a fresh id. */
 const ACCEPTED_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 

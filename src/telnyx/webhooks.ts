@@ -11,7 +11,7 @@ import { parseTelnyxPath, type TelnyxRoute } from '../domain/telnyx-routes.js';
 import { apologyDocument, calledNumber, fallbackDocument, splitStep, voicemailStoredDocument } from '../domain/call-flow.js';
 import { renderTexml, response, TEXML_CONTENT_TYPE, type TexmlDocument } from '../domain/texml.js';
 import type { DirectoryCompany } from '../services/directory.js';
-import type { Logger } from '../infra/logger.js';
+import type { RequestLogger } from '../infra/logger.js';
 import type { Services } from '../services/index.js';
 import type { RecordedVoicemail } from '../services/voicemail-service.js';
 import { ForeignCallError } from '../calls/call-scope.js';
@@ -54,7 +54,11 @@ export interface WebhookResponse {
  * Answered at once (no promise) when nothing has to wait: an unsigned request for a company the
  * directory holds, whose step runs in memory (src/infra/maybe-promise.ts).
  */
-export function handleTelnyxWebhook(services: Services, req: WebhookRequest, log = services.logger): MaybePromise<WebhookResponse> {
+export function handleTelnyxWebhook(
+  services: Services,
+  req: WebhookRequest,
+  log: RequestLogger = services.logger,
+): MaybePromise<WebhookResponse> {
   const started = performance.now();
   const match = parseTelnyxPath(req.path);
   if (!match) {
@@ -98,7 +102,7 @@ interface ParsedWebhook {
  */
 async function resolveThenAnswer(
   services: Services,
-  log: Logger,
+  log: RequestLogger,
   request: ParsedWebhook,
   query: FormParams,
   signed: boolean,
@@ -148,7 +152,7 @@ async function resolveThenAnswer(
 }
 
 /** The route's handler for a known company, and its answer (or the fallback if it fails or is late). */
-function answer(services: Services, log: Logger, request: ParsedWebhook, company: DirectoryCompany): MaybePromise<WebhookResponse> {
+function answer(services: Services, log: RequestLogger, request: ParsedWebhook, company: DirectoryCompany): MaybePromise<WebhookResponse> {
   const answered = (result: Handled): WebhookResponse => {
     // The line's fields are built only when it is written (LOG_LEVEL info or lower).
     if (log.isLevelEnabled('info')) {
@@ -172,7 +176,7 @@ function answer(services: Services, log: Logger, request: ParsedWebhook, company
 /** What a handler that threw (or missed the deadline) answers: valid TeXML whatever happened. */
 function failed(
   services: Services,
-  log: Logger,
+  log: RequestLogger,
   request: ParsedWebhook,
   company: DirectoryCompany,
   err: unknown,
@@ -218,7 +222,7 @@ interface Handled {
 /** The route's work. In memory mode every route but the voicemail's runs at once (no promise). */
 function handle(
   services: Services,
-  log: Logger,
+  log: RequestLogger,
   route: TelnyxRoute,
   company: DirectoryCompany,
   params: FormParams,
@@ -368,7 +372,7 @@ const voicemailOutcome = (result: VoicemailOutcome['result']): VoicemailOutcome 
  */
 function voicemailOf(
   services: Services,
-  log: Logger,
+  log: RequestLogger,
   companyId: string,
   params: FormParams,
   company?: DirectoryCompany,
@@ -407,7 +411,7 @@ function voicemailOf(
  * tell Telnyx the callback was taken, and the voicemail would be lost): 429 "try again later", still
  * valid TeXML, and a 4xx because no webhook path here answers 5xx. Storing it is its retry's job.
  */
-async function queueVoicemail(services: Services, log: Logger, vm: RecordedVoicemail, cause: unknown): Promise<WebhookResponse> {
+async function queueVoicemail(services: Services, log: RequestLogger, vm: RecordedVoicemail, cause: unknown): Promise<WebhookResponse> {
   const fields = { companyId: vm.companyId, callSid: vm.callSid, cause: (cause as Error)?.message ?? String(cause) };
   try {
     await services.voicemails.outbox.enqueue(vm);

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { DeadlineRace } from '../../src/infra/deadline-race.js';
 
 const expired = () => new Error('expired');
@@ -12,13 +12,37 @@ const outcome = (p: Promise<unknown>, from: number) =>
   );
 
 describe('DeadlineRace: every deadline on one timer', () => {
-  it('settles as the work does when it comes first, and forgets it (no timer left behind)', async () => {
+  afterEach(() => {
+    vi.restoreAllMocks();
+  });
+
+  it('settles as the work does when it comes first, and forgets it (its timer keeps no process alive)', async () => {
     const race = new DeadlineRace();
     const now = performance.now();
     await expect(race.race(now + 1_000, Promise.resolve(7), expired)).resolves.toBe(7);
     await expect(race.race(now + 1_000, Promise.reject(new Error('db down')), expired)).rejects.toThrow('db down');
     expect(race.size).toBe(0);
-    expect((race as unknown as { timer: unknown }).timer).toBeUndefined();
+    const timer = (race as unknown as { timer: NodeJS.Timeout | undefined }).timer;
+    expect(timer?.hasRef() ?? false).toBe(false);
+  });
+
+  it('sets one timer for a stream of watches that end at once, not one each (a webhook body arrives within the turn)', () => {
+    const race = new DeadlineRace();
+    const timers = vi.spyOn(globalThis, 'setTimeout');
+    for (let i = 0; i < 1_000; i++) race.unwatch(race.watch(performance.now() + 10_000, () => {}));
+    expect(timers).toHaveBeenCalledTimes(1);
+    expect(race.size).toBe(0);
+  });
+
+  it('after a timer that found nothing due, a later watch still expires on time', async () => {
+    const race = new DeadlineRace();
+    race.unwatch(race.watch(performance.now() + 20, () => {}));
+    await sleep(40); // the timer fired with nothing pending
+    const t0 = performance.now();
+    const late = await outcome(race.race(t0 + 30, never, expired), t0);
+    expect(late).toMatchObject({ error: 'expired' });
+    expect(late.at).toBeGreaterThanOrEqual(29);
+    expect(late.at).toBeLessThan(1_000);
   });
 
   it('rejects at each deadline in turn, whatever order the deadlines came in, and keeps racing the rest', async () => {
