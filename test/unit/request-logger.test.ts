@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
-import { createLogger, requestLogger } from '../../src/infra/logger.js';
+import { createLogger, freshRequestId, requestIdFor, requestLogger } from '../../src/infra/logger.js';
 
 /** A logger writing into an array of parsed lines, at `level`. */
 function capturing(level: string) {
@@ -44,5 +44,16 @@ describe('requestLogger: a pino child made on the first line', () => {
       ['req-2', 'refused'],
       ['req-2', 'again'],
     ]);
+  });
+});
+
+describe('request ids', () => {
+  it("keeps a caller's sane X-Request-Id and makes a fresh id otherwise, in a UUID's form, never the same twice", () => {
+    expect(requestIdFor('call-trace-42')).toBe('call-trace-42');
+    expect(requestIdFor(['first-id', 'second-id'])).toBe('first-id');
+    const fresh = [requestIdFor(undefined), requestIdFor('has spaces'), requestIdFor('x'.repeat(129)), requestIdFor('')];
+    for (const id of fresh) expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    const many = new Set(Array.from({ length: 10_000 }, () => freshRequestId()));
+    expect(many.size).toBe(10_000);
   });
 });
