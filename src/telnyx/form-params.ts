@@ -1,31 +1,48 @@
 /**
  * A webhook's parameters (application/x-www-form-urlencoded, the body Telnyx POSTs and a GET's query
  * string), read as the WHATWG URL standard reads them (URLSearchParams: '+' is a space, percent
- * escapes are UTF-8) into a map. URLSearchParams itself, built twice and merged with set() per key,
- * was about a twentieth of a TeXML decision; the form is a dozen plain pairs.
+ * escapes are UTF-8). URLSearchParams itself, built twice and merged with set() per key, was about a
+ * twentieth of a TeXML decision; the form is a couple of dozen plain pairs.
  */
 
-/** A webhook's parameters by name; `get` answers as URLSearchParams's does (the first value). */
+/**
+ * A webhook's parameters by name; `get` answers as URLSearchParams's does (the first value). The form
+ * is kept as text and a name is looked for when asked: a handler asks for a handful of a Telnyx
+ * form's two dozen parameters, and decoding every pair into a map was most of what the form cost a
+ * decision (about 1.3 KB of strings and map for four pairs).
+ */
 export class FormParams implements Iterable<[string, string]> {
-  private readonly values = new Map<string, string>();
+  /** Every pair, read when the form is iterated (rare: the handlers ask by name). */
+  private all: Map<string, string> | undefined;
+
+  /**
+   * `first`: a form whose first value of a name counts (a query string); `last`: one whose last value
+   * of a name counts, over `first` (a POST's body); '' for none.
+   */
+  private constructor(
+    private readonly first: string,
+    private readonly last: string,
+  ) {}
 
   get(name: string): string | null {
-    return this.values.get(name) ?? null;
+    if (this.all) return this.all.get(name) ?? null;
+    if (this.last.length > 0) {
+      const value = findValue(this.last, name, true);
+      if (value === ENCODED_NAME) return this.pairs().get(name) ?? null;
+      if (value !== null) return value;
+    }
+    const value = findValue(this.first, name, false);
+    return value === ENCODED_NAME ? (this.pairs().get(name) ?? null) : value;
   }
 
   [Symbol.iterator](): IterableIterator<[string, string]> {
-    return this.values.entries();
+    return this.pairs().entries();
   }
 
-  /**
-   * The form's pairs; the first value of a name is kept (URLSearchParams.get's answer). An empty form
-   * (most webhooks' query string) is one shared, empty instance.
-   */
+  /** The form's pairs; the first value of a name is kept (URLSearchParams.get's answer). An empty form is one shared instance. */
   static parse(text: string): FormParams {
     if (text.length === 0 || text === '?') return NO_PARAMS;
-    const params = new FormParams();
-    params.readFirst(text);
-    return params;
+    return new FormParams(text, '');
   }
 
   /**
@@ -33,21 +50,65 @@ export class FormParams implements Iterable<[string, string]> {
    * last value (what URLSearchParams.set did for each of its pairs in turn), the others the query's first.
    */
   static merged(query: string, body: string): FormParams {
-    const params = new FormParams();
-    params.readFirst(query);
-    readPairs(body, (name, value) => params.values.set(name, value));
-    return params;
+    return new FormParams(query, body);
   }
 
-  private readFirst(text: string): void {
-    readPairs(text, (name, value) => {
-      if (!this.values.has(name)) this.values.set(name, value);
+  private pairs(): Map<string, string> {
+    if (this.all) return this.all;
+    const values = new Map<string, string>();
+    readPairs(this.first, (name, value) => {
+      if (!values.has(name)) values.set(name, value);
     });
+    readPairs(this.last, (name, value) => values.set(name, value));
+    this.all = values;
+    return values;
   }
 }
 
-/** Never written: parse() and merged() fill only instances of their own. */
-const NO_PARAMS = new FormParams();
+/** The empty form: parse('') and parse('?'). */
+const NO_PARAMS = FormParams.merged('', '');
+
+/** findValue met a name with a '%' or '+' (Telnyx's never have one): the form is read whole instead (pairs()). */
+const ENCODED_NAME = Symbol('encoded name');
+
+/**
+ * The value of `name` in `text` (its first pair of that name, or with `last` its last), decoded, or
+ * null; or ENCODED_NAME as soon as a pair's name would need decoding, so that a form of many such
+ * names is decoded once (pairs()), not once per name asked. One pass, linear in the text whatever it
+ * holds: the next '=', '%' and '+' are each looked for again only once passed.
+ */
+function findValue(text: string, name: string, last: boolean): string | null | typeof ENCODED_NAME {
+  let nextEq = -1;
+  let nextPercent = -1;
+  let nextPlus = -1;
+  let foundFrom = -1;
+  let foundTo = -1;
+  for (let at = text.charCodeAt(0) === 63 /* ? */ ? 1 : 0; at <= text.length; ) {
+    let end = text.indexOf('&', at);
+    if (end === -1) end = text.length;
+    if (end > at) {
+      if (nextEq < at) nextEq = indexOrEnd(text, '=', at);
+      if (nextPercent < at) nextPercent = indexOrEnd(text, '%', at);
+      if (nextPlus < at) nextPlus = indexOrEnd(text, '+', at);
+      const nameEnd = Math.min(nextEq, end);
+      if (nextPercent < nameEnd || nextPlus < nameEnd) return ENCODED_NAME;
+      if (nameEnd - at === name.length && text.startsWith(name, at)) {
+        foundFrom = nameEnd < end ? nameEnd + 1 : end;
+        foundTo = end;
+        if (!last) break;
+      }
+    }
+    at = end + 1;
+  }
+  if (foundFrom === -1) return null;
+  return foundFrom === foundTo ? '' : decode(text.slice(foundFrom, foundTo));
+}
+
+/** text.indexOf(char, from), or the text's length when there is none (so it is never looked for again). */
+function indexOrEnd(text: string, char: string, from: number): number {
+  const at = text.indexOf(char, from);
+  return at === -1 ? text.length : at;
+}
 
 /** Calls `pair` for each name=value of `text` in order (a leading '?' is not part of the first name). */
 function readPairs(text: string, pair: (name: string, value: string) => void): void {
