@@ -13,10 +13,12 @@
  *
  * Deadlines are on the performance.now() scale.
  */
-interface Pending {
+/** What is watched: expire() is called once `deadline` passes, unless it is unwatched first. */
+export interface DeadlineEntry {
   readonly deadline: number;
   expire(): void;
 }
+type Pending = DeadlineEntry;
 
 /** A deadline being watched (DeadlineRace.watch), to unwatch when what it watched is done. */
 export type DeadlineWatch = { readonly deadline: number };
@@ -49,9 +51,14 @@ export class DeadlineRace {
    */
   watch(deadline: number, expire: () => void): DeadlineWatch {
     const entry: Pending = { deadline, expire };
-    this.pending.add(entry);
-    if (deadline < this.timerAt) this.arm(deadline);
+    this.add(entry);
     return entry;
+  }
+
+  /** watch() for an entry of the caller's own (an object that is its own deadline and expiry: no closure). */
+  add(entry: DeadlineEntry): void {
+    this.pending.add(entry);
+    if (entry.deadline < this.timerAt) this.arm(entry.deadline);
   }
 
   /** The watch is over (what it watched is done): `expire` will not be called. The timer stays (see above). */
