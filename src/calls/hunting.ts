@@ -21,13 +21,14 @@ import {
   livenessOf,
   type Liveness,
   type AgentSnapshot,
+  type AgentStatus,
   type CallContext,
   type FallbackReason,
   ringOnePlan,
   type RoutePlan,
   type RoutingPolicy,
 } from '../domain/routing.js';
-import { allOf, hasSkill, menuChoice, skillsNamed, type SkillExpression } from '../domain/skills.js';
+import { allOf, hasSkill, menuChoice, skillsNamed, type SkillExpression, type Skills } from '../domain/skills.js';
 import { hangup, renderTexml, response } from '../domain/texml.js';
 import { routingOutcome, type CallStepOutcome } from '../domain/webhook-outcome.js';
 import type { Db } from '../infra/db.js';
@@ -66,6 +67,59 @@ export interface InboundCall {
 /** What routing needs of presence: whether the agent's softphone is alive and busy (at `now`). */
 export interface AgentLiveness {
   livenessOfAgent(agent: DirectoryAgent, now: number): Liveness | null;
+}
+
+/**
+ * An agent as routing sees it now (Hunting.snapshot): its live state copied, its configuration read
+ * through from the directory's record. A decision reads ten of these and keeps none; copying the
+ * fifteen fields into a new object per agent was 1.7 KB of a decision's allocation.
+ */
+class LiveAgentSnapshot implements AgentSnapshot {
+  constructor(
+    private readonly agent: DirectoryAgent,
+    readonly liveness: Liveness | null,
+    readonly callsToday: number,
+    readonly reservedFor: string | null,
+  ) {}
+
+  get id(): string {
+    return this.agent.id;
+  }
+  get displayName(): string {
+    return this.agent.displayName;
+  }
+  get sipUsername(): string {
+    const target = this.agent.sipTarget;
+    return target.ok ? target.sipUsername : this.agent.sipUsername;
+  }
+  get sipTargetProblem(): string | null {
+    const target = this.agent.sipTarget;
+    return target.ok ? null : target.detail;
+  }
+  get enabled(): boolean {
+    return this.agent.enabled;
+  }
+  get status(): AgentStatus {
+    return this.agent.status;
+  }
+  get statusReason(): string | null {
+    return this.agent.statusReason;
+  }
+  get tier(): number {
+    return this.agent.tier;
+  }
+  get position(): number {
+    return this.agent.position;
+  }
+  get lastCallEndedAt(): number | null {
+    return this.agent.lastCallEndedAt?.getTime() ?? null;
+  }
+  get skills(): Skills {
+    return this.agent.skills;
+  }
+  get displayRank(): number {
+    return this.agent.displayRank;
+  }
 }
 
 export class Hunting {
@@ -107,24 +161,9 @@ export class Hunting {
     return company.agents.map((a) => {
       const liveness = presence.livenessOfAgent(a, now);
       const activity = scope.activityOfAgent(a, day);
-      return {
-        id: a.id,
-        displayName: a.displayName,
-        sipUsername: a.sipTarget.ok ? a.sipTarget.sipUsername : a.sipUsername,
-        sipTargetProblem: a.sipTarget.ok ? null : a.sipTarget.detail,
-        enabled: a.enabled,
-        status: a.status,
-        statusReason: a.statusReason,
-        // Busy also when a call Telnyx reported says so.
-        liveness: liveness && !liveness.onCall && activity.onCallSid !== null ? livenessOf(liveness.sipRegistered, true) : liveness,
-        tier: a.tier,
-        position: a.position,
-        lastCallEndedAt: a.lastCallEndedAt?.getTime() ?? null,
-        callsToday: activity.callsToday,
-        skills: a.skills,
-        reservedFor: reservedFor(a.id) ?? null,
-        displayRank: a.displayRank,
-      };
+      // Busy also when a call Telnyx reported says so.
+      const live = liveness && !liveness.onCall && activity.onCallSid !== null ? livenessOf(liveness.sipRegistered, true) : liveness;
+      return new LiveAgentSnapshot(a, live, activity.callsToday, reservedFor(a.id) ?? null);
     });
   }
 
