@@ -222,12 +222,18 @@ class WebhookExchange {
   async transportError(err: unknown): Promise<void> {
     const { claimed } = this;
     this.claimed = null;
-    if (claimed)
-      await this.deps.replay.settle(claimed.key, claimed.expiresAt, { route: this.route, status: 500, body: '' }).catch(() => {});
+    if (claimed) {
+      // Its claim lapses at its expiry if this fails too (the answer store is away): logged, not thrown.
+      await this.deps.replay
+        .settle(claimed.key, claimed.expiresAt, { route: this.route, status: 500, body: '' })
+        .catch((settleErr: unknown) =>
+          this.log.warn({ err: settleErr }, 'webhook transport error: the signed request could not be released'),
+        );
+    }
     this.log.error({ err }, 'webhook transport error');
     try {
-      if (!this.res.headersSent) this.res.writeHead(200, { ...CONTENT_TYPE_ONLY, 'x-request-id': this.requestId });
-      this.res.end(REFUSED_DOCUMENT);
+      if (this.res.headersSent) this.res.end(REFUSED_DOCUMENT);
+      else this.write(200, CONTENT_TYPE_ONLY, REFUSED_DOCUMENT);
     } catch {
       // The socket is gone: nothing left to answer.
     }

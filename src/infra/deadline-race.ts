@@ -18,13 +18,12 @@ export interface DeadlineEntry {
   readonly deadline: number;
   expire(): void;
 }
-type Pending = DeadlineEntry;
 
 /** A deadline being watched (DeadlineRace.watch), to unwatch when what it watched is done. */
 export type DeadlineWatch = { readonly deadline: number };
 
 export class DeadlineRace {
-  private readonly pending = new Set<Pending>();
+  private readonly pending = new Set<DeadlineEntry>();
   private timer: NodeJS.Timeout | undefined;
   private timerAt = Infinity;
 
@@ -50,7 +49,7 @@ export class DeadlineRace {
    * timer (a webhook body's, src/http/webhook-endpoint.ts), without a timer of its own.
    */
   watch(deadline: number, expire: () => void): DeadlineWatch {
-    const entry: Pending = { deadline, expire };
+    const entry: DeadlineEntry = { deadline, expire };
     this.add(entry);
     return entry;
   }
@@ -63,7 +62,7 @@ export class DeadlineRace {
 
   /** The watch is over (what it watched is done): `expire` will not be called. The timer stays (see above). */
   unwatch(watch: DeadlineWatch): void {
-    this.pending.delete(watch as Pending);
+    this.pending.delete(watch as DeadlineEntry);
   }
 
   /** Races still waiting (tests). */
